@@ -1,0 +1,148 @@
+/*
+ * cmd-sign.c: cfssl sign -- sign a PEM certificate request with the CA.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pki.h"
+#include "cmd.h"
+#include "load.h"
+#include "log.h"
+#include "out.h"
+
+static const int sign_opts[] = {
+	OPT_CA, OPT_CA_KEY, OPT_CA_KEY_PASSWORD, OPT_REMOTE, OPT_CONFIG,
+	OPT_PROFILE, OPT_LABEL, OPT_HOSTNAME, OPT_CSR, OPT_O, OPT_STRICT,
+	OPT_LOGLEVEL, OPT_END
+};
+
+static int
+cmd_sign_exec(struct opts *o)
+{
+	struct pki_error	  err;
+	struct pki_csr		 *subject = NULL;
+	struct pki_config	 *cfg = NULL;
+	const struct pki_profile *prof = NULL;
+	struct pki_cert		 *ca = NULL, *cert = NULL;
+	struct pki_key		 *cakey = NULL;
+	struct pki_req		 *req = NULL;
+	struct pki_sign_request	  sr;
+	struct out_items	  it;
+	const char		 *csrpath, *subjpath = NULL;
+	char			 *csrbuf = NULL, *certpem = NULL;
+	char			**hosts = NULL;
+	size_t			  csrlen = 0, certlen = 0, nhosts = 0;
+	int			  r, maxargs, ret = CMD_RETURN_ERROR;
+
+	memset(&err, 0, sizeof(err));
+	memset(&it, 0, sizeof(it));
+	if (opts_str(o, OPT_REMOTE) != NULL) {
+		log_err("-remote: remote signing is not supported yet; sign "
+		    "locally with -ca and -ca-key");
+		return CMD_RETURN_ERROR;
+	}
+	if ((csrpath = opts_str(o, OPT_CSR)) != NULL) {
+		maxargs = 1;
+		if (o->nargs > 0)
+			subjpath = o->args[0];
+	} else {
+		maxargs = 2;
+		if (o->nargs == 0) {
+			log_err("missing CSR argument (a PEM file, '-' for "
+			    "stdin, or -csr FILE)");
+			return CMD_RETURN_USAGE;
+		}
+		csrpath = o->args[0];
+		if (o->nargs > 1)
+			subjpath = o->args[1];
+	}
+	if (o->nargs > maxargs) {
+		log_err("too many arguments are provided (CSR [SUBJECT])");
+		return CMD_RETURN_USAGE;
+	}
+	if (opts_str(o, OPT_CA) == NULL) {
+		log_err("need a CA certificate (provide one with -ca)");
+		goto out;
+	}
+	if (opts_str(o, OPT_CA_KEY) == NULL) {
+		log_err("need a CA key (provide one with -ca-key)");
+		goto out;
+	}
+	if (subjpath != NULL &&
+	    load_csr_json(o, subjpath, 1, &subject) != CMD_RETURN_NORMAL)
+		goto out;
+	if (load_config(o, &cfg, &prof) != CMD_RETURN_NORMAL ||
+	    load_ca_cert(o, &ca) != CMD_RETURN_NORMAL ||
+	    load_ca_key(o, &cakey) != CMD_RETURN_NORMAL)
+		goto out;
+	if (pki_profile_is_remote(prof)) {
+		log_err("profile \"%s\" signs through a remote CA server "
+		    "(remote/auth_remote); remote signing is not supported yet",
+		    opts_str(o, OPT_PROFILE) ? opts_str(o, OPT_PROFILE) :
+		    "default");
+		goto out;
+	}
+	if (!pki_cert_matches_key(ca, cakey)) {
+		log_err("%s: the CA key does not match the CA certificate %s",
+		    opts_str(o, OPT_CA_KEY), opts_str(o, OPT_CA));
+		goto out;
+	}
+	if ((r = pki_input_read(csrpath, 0, PKI_MAX_INPUT, &csrbuf, &csrlen,
+	    &err)) != 0 ||
+	    (r = pki_req_load(csrbuf, csrlen, strcmp(csrpath, "-") == 0 ?
+	    "<stdin>" : csrpath, &req, &err)) != 0) {
+		log_pki(&err, r);
+		goto out;
+	}
+	if (o->set[OPT_HOSTNAME] && o->str[OPT_HOSTNAME][0] != '\0' &&
+	    cmd_split_hosts(o->str[OPT_HOSTNAME], &hosts, &nhosts) != 0) {
+		log_err("out of memory");
+		goto out;
+	}
+	memset(&sr, 0, sizeof(sr));
+	sr.req = req;
+	sr.profile = prof;
+	sr.hosts = (const char *const *)hosts;
+	sr.nhosts = nhosts;
+	sr.hosts_set = hosts != NULL;
+	sr.subject = subject;
+	if ((r = pki_cert_sign(&sr, ca, cakey, &cert, &err)) != 0 ||
+	    (r = pki_cert_encode(cert, &certpem, &certlen, &err)) != 0) {
+		log_pki(&err, r);
+		goto out;
+	}
+	cmd_log_serial(cert);
+	it.cert = certpem;
+	it.cert_len = certlen;
+	it.csr = csrbuf;		/* cfssl echoes the input verbatim */
+	it.csr_len = csrlen;
+	if (opts_str(o, OPT_O) != NULL)
+		it.csr = NULL;		/* -o never rewrites the input CSR */
+	ret = out_result(o, &it);
+out:
+	pki_csr_free(subject);
+	pki_config_free(cfg);
+	pki_cert_free(ca);
+	pki_cert_free(cert);
+	pki_key_free(cakey);
+	pki_req_free(req);
+	free(csrbuf);
+	free(certpem);
+	cmd_free_hosts(hosts, nhosts);
+	return ret;
+}
+
+const struct cmd_entry cmd_sign_entry = {
+	"sign",
+	"sign a certificate request with the CA",
+	"        PROG sign -ca cert -ca-key key [-config config] [-profile profile] [-hostname hostname] [-o name] CSR [SUBJECT]\n"
+	"\n"
+	"Arguments:\n"
+	"        CSR:        PEM file for certificate request, use '-' for reading PEM from stdin.\n"
+	"        SUBJECT:    optional JSON file (CN, names, SerialNumber) overriding the CSR's subject\n"
+	"\n"
+	"Note: CSR can also be supplied via flag values; flag value will take precedence over the argument.",
+	sign_opts,
+	cmd_sign_exec
+};

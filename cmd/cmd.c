@@ -1,0 +1,95 @@
+/*
+ * cmd.c: the command table, lookup, usage and the common run sequence.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pki.h"
+#include "cmd.h"
+#include "log.h"
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_gencert_entry,
+	&cmd_genkey_entry,
+	&cmd_gencsr_entry,
+	&cmd_sign_entry,
+	&cmd_selfsign_entry,
+	&cmd_certinfo_entry,
+	&cmd_print_defaults_entry,
+	&cmd_version_entry,
+	&cmd_json_entry,
+	NULL
+};
+
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; cmd_table[i] != NULL; i++)
+		if (strcmp(cmd_table[i]->name, name) == 0)
+			return cmd_table[i];
+	return NULL;
+}
+
+void
+cmd_list(FILE *f, const char *prog)
+{
+	size_t	i;
+
+	fprintf(f, "Usage: %s <command> [flags] [arguments]\n", prog);
+	fprintf(f, "Available commands:\n");
+	for (i = 0; cmd_table[i] != NULL; i++)
+		fprintf(f, "\t%-15s %s\n", cmd_table[i]->name,
+		    cmd_table[i]->summary);
+	fprintf(f, "Run '%s <command> -h' for a command's flags; see "
+	    "etcd-pki(1).\n", prog);
+}
+
+void
+cmd_usage(FILE *f, const struct cmd_entry *ce, const char *prog)
+{
+	const char	*p, *q;
+
+	fprintf(f, "\t%s %s -- %s\n\nUsage of %s:\n", prog, ce->name,
+	    ce->summary, ce->name);
+	/* The synopsis says PROG where the program name goes. */
+	for (p = ce->usage; (q = strstr(p, "PROG")) != NULL; p = q + 4)
+		fprintf(f, "%.*s%s", (int)(q - p), p, prog);
+	fprintf(f, "%s\n\nFlags:\n", p);
+	opts_usage(f, ce->opts);
+}
+
+int
+cmd_run(const struct cmd_entry *ce, int argc, char **argv)
+{
+	struct opts	o;
+	int		r;
+
+	memset(&o, 0, sizeof(o));
+	o.cmd = ce->name;
+	o.prog = argv[-1];
+	log_init(o.prog, ce->name, LOG_INFO);
+	switch (opts_parse(&o, ce->opts, argc, argv)) {
+	case OPT_PARSE_HELP:
+		cmd_usage(stderr, ce, o.prog);
+		return CMD_RETURN_NORMAL;
+	case OPT_PARSE_ERROR:
+		cmd_usage(stderr, ce, o.prog);
+		return CMD_RETURN_USAGE;
+	default:
+		break;
+	}
+	if (o.i[OPT_LOGLEVEL] < LOG_DEBUG || o.i[OPT_LOGLEVEL] > LOG_FATAL) {
+		log_err("-loglevel: %ld is out of range (0..5)",
+		    o.i[OPT_LOGLEVEL]);
+		return CMD_RETURN_USAGE;
+	}
+	log_init(o.prog, ce->name, (int)o.i[OPT_LOGLEVEL]);
+	r = ce->exec(&o);
+	if (fflush(stdout) != 0 && r == CMD_RETURN_NORMAL) {
+		log_err("cannot write to standard output");
+		r = CMD_RETURN_ERROR;
+	}
+	return r;
+}

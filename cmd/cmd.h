@@ -1,0 +1,71 @@
+/*
+ * cmd.h: the command table and what every command implementation shares.
+ */
+#ifndef CMD_H
+#define CMD_H
+
+#include "opts.h"
+
+#define CMD_RETURN_NORMAL	0
+#define CMD_RETURN_ERROR	1
+#define CMD_RETURN_USAGE	2
+
+struct cmd_entry {
+	const char	*name;
+	const char	*summary;	/* one line for the command list */
+	const char	*usage;		/* synopsis lines, "\n"-separated */
+	const int	*opts;		/* allowed OPT_* ids, OPT_END-terminated */
+	int		(*exec)(struct opts *);
+};
+
+extern const struct cmd_entry	cmd_gencert_entry;
+extern const struct cmd_entry	cmd_genkey_entry;
+extern const struct cmd_entry	cmd_gencsr_entry;
+extern const struct cmd_entry	cmd_sign_entry;
+extern const struct cmd_entry	cmd_selfsign_entry;
+extern const struct cmd_entry	cmd_certinfo_entry;
+extern const struct cmd_entry	cmd_print_defaults_entry;
+extern const struct cmd_entry	cmd_version_entry;
+extern const struct cmd_entry	cmd_json_entry;
+
+extern const struct cmd_entry	*const cmd_table[];
+
+/* Finds a command by exact name; NULL if none. */
+const struct cmd_entry	*cmd_find(const char *name);
+/* Prints the list of commands to f. */
+void			 cmd_list(FILE *f, const char *prog);
+/* Prints a command's synopsis and flags to f. */
+void			 cmd_usage(FILE *f, const struct cmd_entry *ce,
+			    const char *prog);
+/*
+ * Parses argv (after the command name) for ce and runs it; returns the
+ * process exit status.
+ */
+int			 cmd_run(const struct cmd_entry *ce, int argc,
+			    char **argv);
+
+#endif
+
+struct pki_csr;
+
+/*
+ * gencert/genkey -initca: a new CA (or, with -ca-key, a CA certificate for
+ * an existing key) from csr.  Prints the results; returns CMD_RETURN_*.
+ */
+int	cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro);
+/*
+ * Generates a key and a CSR for csr with cfssl's log lines; on success
+ * fills *key, *req and the PEM buffers (key PEM freed by the caller with
+ * pki_secret_free).  Returns CMD_RETURN_*.
+ */
+struct pki_key;
+struct pki_req;
+int	cmd_genkey_req(const struct opts *o, const struct pki_csr *csr,
+	    struct pki_key **key, struct pki_req **req, char **keypem,
+	    size_t *keylen, char **csrpem, size_t *csrlen);
+/* Logs "signed certificate with serial number N". */
+struct pki_cert;
+void	cmd_log_serial(const struct pki_cert *cert);
+/* Splits -hostname into a vector (split on ',', no trimming). */
+int	cmd_split_hosts(const char *list, char ***v, size_t *n);
+void	cmd_free_hosts(char **v, size_t n);

@@ -1,0 +1,209 @@
+/*
+ * load.c: shared input handling for the commands.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pki.h"
+#include "cmd.h"
+#include "load.h"
+#include "log.h"
+
+/* Prefixes err->text with "prefix: ". */
+static void
+err_prefix(struct pki_error *err, const char *prefix)
+{
+	char	tmp[sizeof(err->text)];
+
+	memcpy(tmp, err->text, sizeof(tmp));
+	if (snprintf(err->text, sizeof(err->text), "%s: %s", prefix, tmp) >=
+	    (int)sizeof(err->text))
+		err->text[sizeof(err->text) - 1] = '\0';	/* truncated */
+}
+
+void
+load_parse_opts(const struct opts *o, struct pki_parse_opts *po)
+{
+	memset(po, 0, sizeof(*po));
+	po->strict = o->b[OPT_STRICT];
+	po->warn = log_parse_warning;
+}
+
+int
+load_csr_json(const struct opts *o, const char *path, int subject_only,
+    struct pki_csr **out)
+{
+	struct pki_parse_opts	 po;
+	struct pki_error	 err;
+	char			*buf = NULL;
+	size_t			 len = 0;
+	int			 r;
+
+	*out = NULL;
+	memset(&err, 0, sizeof(err));
+	load_parse_opts(o, &po);
+	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len, &err)) != 0 ||
+	    (r = pki_csr_parse(buf, len, strcmp(path, "-") == 0 ? "<stdin>" :
+	    path, subject_only, &po, out, &err)) != 0) {
+		log_pki(&err, r);
+		free(buf);
+		return CMD_RETURN_ERROR;
+	}
+	free(buf);
+	return CMD_RETURN_NORMAL;
+}
+
+int
+load_config(const struct opts *o, struct pki_config **cfg,
+    const struct pki_profile **prof)
+{
+	struct pki_parse_opts	 po;
+	struct pki_error	 err;
+	const char		*path;
+	char			*buf = NULL;
+	size_t			 len = 0;
+	int			 r;
+
+	*cfg = NULL;
+	if (prof != NULL)
+		*prof = NULL;
+	memset(&err, 0, sizeof(err));
+	load_parse_opts(o, &po);
+	if ((path = opts_str(o, OPT_CONFIG)) != NULL) {
+		if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len,
+		    &err)) != 0 ||
+		    (r = pki_config_parse(buf, len, path, &po, cfg, &err)) != 0)
+			goto fail;
+	} else if ((r = pki_config_new_default(cfg, &err)) != 0)
+		goto fail;
+	if (prof != NULL && (r = pki_config_profile(*cfg,
+	    opts_str(o, OPT_PROFILE), prof, &err)) != 0) {
+		err_prefix(&err, "-profile");
+		goto fail;
+	}
+	free(buf);
+	return CMD_RETURN_NORMAL;
+fail:
+	log_pki(&err, r);
+	free(buf);
+	pki_config_free(*cfg);
+	*cfg = NULL;
+	return CMD_RETURN_ERROR;
+}
+
+/* Reads the CA key password from -ca-key-password or $CFSSL_CA_PK_PASSWORD. */
+static int
+load_password(const struct opts *o, char **pw, size_t *pwlen)
+{
+	struct pki_error	 err;
+	const char		*spec, *env;
+	int			 r;
+
+	*pw = NULL;
+	*pwlen = 0;
+	memset(&err, 0, sizeof(err));
+	if ((spec = opts_str(o, OPT_CA_KEY_PASSWORD)) != NULL) {
+		if (strncmp(spec, "env:", 4) != 0 &&
+		    strncmp(spec, "file:", 5) != 0) {
+			log_err("-ca-key-password: expected env:VAR or file:PATH "
+			    "(a password on the command line would be visible "
+			    "to other users)");
+			return CMD_RETURN_ERROR;
+		}
+		if ((r = pki_input_read(spec, 1, 4096, pw, pwlen, &err)) != 0) {
+			err_prefix(&err, "-ca-key-password");
+			log_pki(&err, r);
+			return CMD_RETURN_ERROR;
+		}
+		/* A password file usually ends with a newline. */
+		while (*pwlen > 0 && ((*pw)[*pwlen - 1] == '\n' ||
+		    (*pw)[*pwlen - 1] == '\r'))
+			(*pw)[--*pwlen] = '\0';
+		return CMD_RETURN_NORMAL;
+	}
+	if ((env = getenv("CFSSL_CA_PK_PASSWORD")) != NULL) {
+		*pwlen = strlen(env);
+		if ((*pw = strdup(env)) == NULL) {
+			log_err("out of memory");
+			return CMD_RETURN_ERROR;
+		}
+	}
+	return CMD_RETURN_NORMAL;
+}
+
+int
+load_ca_key(const struct opts *o, struct pki_key **out)
+{
+	struct pki_error	 err;
+	const char		*spec;
+	char			*buf = NULL, *pw = NULL;
+	size_t			 len = 0, pwlen = 0;
+	int			 r, ret = CMD_RETURN_ERROR;
+
+	*out = NULL;
+	memset(&err, 0, sizeof(err));
+	if ((spec = opts_str(o, OPT_CA_KEY)) == NULL) {
+		log_err("need a CA key (provide one with -ca-key)");
+		return CMD_RETURN_ERROR;
+	}
+	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL)
+		goto out;
+	if ((r = pki_input_read(spec, 1, PKI_MAX_INPUT, &buf, &len, &err)) != 0 ||
+	    (r = pki_key_load(buf, len, spec, pw, out, &err)) != 0) {
+		log_pki(&err, r);
+		goto out;
+	}
+	ret = CMD_RETURN_NORMAL;
+out:
+	pki_secret_free(buf, len);
+	pki_secret_free(pw, pwlen);
+	return ret;
+}
+
+int
+load_cert_file(const char *spec, struct pki_cert **out)
+{
+	struct pki_error	 err;
+	char			*buf = NULL;
+	size_t			 len = 0;
+	int			 r;
+
+	*out = NULL;
+	memset(&err, 0, sizeof(err));
+	if ((r = pki_input_read(spec, 1, PKI_MAX_INPUT, &buf, &len, &err)) != 0 ||
+	    (r = pki_cert_load(buf, len, strcmp(spec, "-") == 0 ? "<stdin>" :
+	    spec, out, &err)) != 0) {
+		log_pki(&err, r);
+		free(buf);
+		return CMD_RETURN_ERROR;
+	}
+	free(buf);
+	return CMD_RETURN_NORMAL;
+}
+
+int
+load_ca_cert(const struct opts *o, struct pki_cert **out)
+{
+	const char	*spec;
+
+	*out = NULL;
+	if ((spec = opts_str(o, OPT_CA)) == NULL) {
+		log_err("need a CA certificate (provide one with -ca)");
+		return CMD_RETURN_ERROR;
+	}
+	return load_cert_file(spec, out);
+}
+
+int
+load_key_format(const struct opts *o)
+{
+	const char	*f = opts_str(o, OPT_KEY_FORMAT);
+
+	if (f == NULL || strcmp(f, "cfssl") == 0)
+		return PKI_KEY_FMT_CFSSL;
+	if (strcmp(f, "pkcs8") == 0)
+		return PKI_KEY_FMT_PKCS8;
+	log_err("-key-format: unknown format \"%s\" (cfssl, pkcs8)", f);
+	return -1;
+}

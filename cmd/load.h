@@ -1,0 +1,32 @@
+/*
+ * load.h: reading the inputs commands share (CSR JSON, config, CA), with
+ * errors reported on stderr.  Each returns a CMD_RETURN_* status.
+ */
+#ifndef LOAD_H
+#define LOAD_H
+
+struct opts;
+struct pki_csr;
+struct pki_config;
+struct pki_cert;
+struct pki_key;
+struct pki_profile;
+
+/* Reads and parses a CSR JSON file ("-" = stdin). */
+int	load_csr_json(const struct opts *o, const char *path, int subject_only,
+	    struct pki_csr **out);
+/* -config FILE, or cfssl's built-in default; then -profile. */
+int	load_config(const struct opts *o, struct pki_config **cfg,
+	    const struct pki_profile **prof);
+/* -ca-key (with its password); required. */
+int	load_ca_key(const struct opts *o, struct pki_key **out);
+/* -ca; required. */
+int	load_ca_cert(const struct opts *o, struct pki_cert **out);
+/* A certificate file ("-" = stdin). */
+int	load_cert_file(const char *path, struct pki_cert **out);
+/* Returns the -key-format as PKI_KEY_FMT_*, or -1 after an error. */
+int	load_key_format(const struct opts *o);
+/* Fills the parse options from -strict. */
+void	load_parse_opts(const struct opts *o, struct pki_parse_opts *po);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * main.c: etcd-pki's entry point.  Invoked as "cfssljson" it is the json
+ * command; as "cfssl" or "etcd-pki" it dispatches on the first argument.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pki.h"
+#include "cmd.h"
+
+int
+main(int argc, char **argv)
+{
+	const struct cmd_entry	*ce;
+	char			*prog;
+
+	if (argc < 1 || argv[0] == NULL)
+		return CMD_RETURN_ERROR;
+	prog = argv[0];
+	if (strrchr(prog, '/') != NULL)
+		prog = strrchr(prog, '/') + 1;
+	argv[0] = prog;
+
+	if (strcmp(prog, "cfssljson") == 0)
+		return cmd_run(&cmd_json_entry, argc - 1, argv + 1);
+
+	if (argc < 2) {
+		fprintf(stderr, "No command is given.\n");
+		cmd_list(stderr, prog);
+		return CMD_RETURN_ERROR;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "-help") == 0 ||
+	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		cmd_list(stdout, prog);
+		return CMD_RETURN_NORMAL;
+	}
+	if (strcmp(argv[1], "-version") == 0 ||
+	    strcmp(argv[1], "--version") == 0)
+		return cmd_run(&cmd_version_entry, 0, argv + 1);
+	if ((ce = cmd_find(argv[1])) == NULL) {
+		fprintf(stderr, "Command %s is not defined.\n", argv[1]);
+		cmd_list(stderr, prog);
+		return CMD_RETURN_ERROR;
+	}
+	/* argv[1] becomes argv[-1] of the command: the program name. */
+	argv[1] = prog;
+	return cmd_run(ce, argc - 2, argv + 2);
+}

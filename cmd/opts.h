@@ -1,0 +1,82 @@
+/*
+ * opts.h: the single table of command-line flags and a Go "flag"-style
+ * parser with per-command allow-lists.
+ */
+#ifndef OPTS_H
+#define OPTS_H
+
+#include <stdio.h>
+
+enum opt_id {
+	OPT_BARE,
+	OPT_CA,
+	OPT_CA_KEY,
+	OPT_CA_KEY_PASSWORD,
+	OPT_CERT,
+	OPT_CN,
+	OPT_CONFIG,
+	OPT_CRL,
+	OPT_CSR,
+	OPT_DOMAIN,
+	OPT_F,
+	OPT_HOSTNAME,
+	OPT_INITCA,
+	OPT_KEY,
+	OPT_KEY_FORMAT,
+	OPT_LABEL,
+	OPT_LOGLEVEL,
+	OPT_O,
+	OPT_PROFILE,
+	OPT_REMOTE,
+	OPT_RENEWCA,
+	OPT_STDOUT,
+	OPT_STRICT,
+	OPT_VERSION,
+	OPT__COUNT,
+	OPT_END = -1
+};
+
+enum opt_type {
+	OPT_TYPE_BOOL,
+	OPT_TYPE_STRING,
+	OPT_TYPE_INT
+};
+
+struct opt_def {
+	const char	*name;
+	enum opt_type	 type;
+	const char	*arg;		/* placeholder in usage, NULL for bools */
+	const char	*help;
+};
+
+extern const struct opt_def	opt_table[OPT__COUNT];
+
+/* Parsed command line of one command; filled by opts_parse(). */
+struct opts {
+	const char	*prog;		/* "etcd-pki", "cfssl", "cfssljson" */
+	const char	*cmd;		/* command name */
+	int		 set[OPT__COUNT];
+	const char	*str[OPT__COUNT];
+	int		 b[OPT__COUNT];
+	long		 i[OPT__COUNT];
+	char		**args;		/* positional arguments */
+	int		  nargs;
+};
+
+#define OPT_PARSE_OK	0
+#define OPT_PARSE_HELP	1
+#define OPT_PARSE_ERROR	2
+
+/*
+ * Parses argv[0..argc) with Go's flag rules: "-f v", "-f=v", "--f v",
+ * booleans "-b" or "-b=true"; parsing stops at the first non-flag argument
+ * or after "--".  Only ids in allowed are accepted.  Prints errors to
+ * stderr.  Returns OPT_PARSE_*.
+ */
+int	opts_parse(struct opts *o, const int *allowed, int argc, char **argv);
+/* Prints the flag lines of the allowed flags to f. */
+void	opts_usage(FILE *f, const int *allowed);
+/* Returns o->str[id] if set and non-empty, else NULL. */
+const char *opts_str(const struct opts *o, enum opt_id id);
+
+#endif

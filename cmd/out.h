@@ -1,0 +1,35 @@
+/*
+ * out.h: command results, either cfssl JSON on stdout or a -bare file set.
+ */
+#ifndef OUT_H
+#define OUT_H
+
+#include <stddef.h>
+
+struct opts;
+
+/* A command's results; NULL members are absent. */
+struct out_items {
+	const char	*cert;
+	size_t		 cert_len;
+	const char	*csr;
+	size_t		 csr_len;
+	const char	*key;		/* private key PEM (secret) */
+	size_t		 key_len;
+};
+
+/*
+ * With -o NAME, writes NAME.pem, NAME-key.pem (0600) and NAME.csr
+ * atomically; otherwise prints cfssl's compact JSON {"cert","csr","key"}
+ * and a newline on stdout.  Returns a CMD_RETURN_* status.
+ */
+int	out_result(const struct opts *o, const struct out_items *it);
+/*
+ * Writes s as a JSON string (with quotes) the way Go's encoding/json does:
+ * "<", ">", "&", U+2028 and U+2029 escaped as \u003c etc.
+ */
+void	out_json_string(FILE *f, const char *s, size_t len);
+/* Writes the cfssljson file set for base; returns CMD_RETURN_*. */
+int	out_write_bare(const char *base, const struct out_items *it);
+
+#endif

@@ -1,0 +1,588 @@
+/*
+ * csr.c: cfssl's CSR JSON (csr.CertificateRequest) and the SUBJECT file of
+ * "cfssl sign" (signer.Subject) into struct pki_csr.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+#include "json.h"
+
+static const char *const csr_fields[] = {
+	"CN", "names", "hosts", "key", "ca", "serialnumber",
+	"delegation_enabled", "extensions", "crl_url", NULL
+};
+enum {
+	F_CN, F_NAMES, F_HOSTS, F_KEY, F_CA, F_SERIAL, F_DELEG, F_EXTS, F_CRL,
+	F__N
+};
+
+/* Keys people put in a CSR that belong elsewhere (cfssl #793, #1020). */
+static const struct pki_json_hint csr_hints[] = {
+	{ "expiry", " (a CSR has no expiry: use \"ca\": {\"expiry\": ...} "
+	    "with -initca, or the profile's expiry in the signing config)" },
+	{ "usages", " (usages belong in the signing config's profiles)" },
+	{ "profile", " (profiles belong in the signing config)" },
+	{ "pathlen", ", did you mean \"ca.pathlen\"?" },
+	{ "pathlenzero", ", did you mean \"ca.pathlenzero\"?" },
+	{ "backdate", ", did you mean \"ca.backdate\"?" },
+	{ "algo", ", did you mean \"key.algo\"?" },
+	{ "size", ", did you mean \"key.size\"?" },
+	{ "is_ca", " (use a \"ca\" section with -initca, or "
+	    "ca_constraint.is_ca in the signing config)" },
+	{ NULL, NULL }
+};
+
+/* signer.Subject: the SUBJECT file of "sign". */
+static const char *const subject_fields[] = {
+	"CN", "names", "SerialNumber", NULL
+};
+enum { S_CN, S_NAMES, S_SERIAL, S__N };
+
+static const char *const name_fields[] = {
+	"C", "ST", "L", "O", "OU", "E", "SerialNumber", "OID", NULL
+};
+enum { N_C, N_ST, N_L, N_O, N_OU, N_E, N_SERIAL, N_OID, N__N };
+
+static const char *const key_fields[] = { "algo", "size", NULL };
+enum { K_ALGO, K_SIZE, K__N };
+
+static const char *const ca_fields[] = {
+	"pathlen", "pathlenzero", "expiry", "backdate", NULL
+};
+enum { C_PATHLEN, C_PATHLENZERO, C_EXPIRY, C_BACKDATE, C__N };
+
+/* Go's pkix.Extension has no JSON tags: field names as written. */
+static const char *const ext_fields[] = { "Id", "Critical", "Value", NULL };
+enum { E_ID, E_CRITICAL, E_VALUE, E__N };
+
+#define RSA_MIN	2048
+#define RSA_MAX	8192
+
+static void
+nameent_clear(struct pki_nameent *n)
+{
+	size_t	i;
+
+	free(n->c);
+	free(n->st);
+	free(n->l);
+	free(n->o);
+	free(n->ou);
+	free(n->e);
+	free(n->serialnumber);
+	for (i = 0; i < n->noids; i++) {
+		free(n->oids[i].oid);
+		free(n->oids[i].value);
+	}
+	free(n->oids);
+	memset(n, 0, sizeof(*n));
+}
+
+void
+pki_csr_free(struct pki_csr *csr)
+{
+	size_t	i;
+
+	if (csr == NULL)
+		return;
+	free(csr->source);
+	free(csr->cn);
+	for (i = 0; i < csr->nnames; i++)
+		nameent_clear(&csr->names[i]);
+	free(csr->names);
+	pki_strv_clear(&csr->hosts);
+	free(csr->key_algo);
+	free(csr->serialnumber);
+	for (i = 0; i < csr->nexts; i++) {
+		free(csr->exts[i].oid);
+		free(csr->exts[i].value);
+	}
+	free(csr->exts);
+	free(csr->crl_url);
+	free(csr);
+}
+
+/* Parses the "OID" map of one names[] entry (path "names[i].OID"). */
+static int
+parse_oids(struct pki_json_ctx *ctx, const char *path, const json_t *obj,
+    struct pki_nameent *n)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 cnt;
+	char		 kpath[PKI_JSON_PATH_MAX];
+	int		 r;
+
+	if ((r = pki_json_expect(ctx, path, obj, JSON_OBJECT)) != 0)
+		return r;
+	if ((cnt = json_object_size(obj)) == 0)
+		return PKI_OK;
+	if ((n->oids = calloc(cnt, sizeof(*n->oids))) == NULL)
+		return pki_json_err(ctx, PKI_ERR_ALLOC, path, "out of memory");
+	json_object_foreach((json_t *)(uintptr_t)obj, key, v) {
+		pki_json_path_key(kpath, sizeof(kpath), path, key);
+		if ((r = pki_json_check_oid(ctx, path, key)) != 0)
+			return r;
+		if ((r = pki_json_expect(ctx, kpath, v, JSON_STRING)) != 0)
+			return r;
+		if ((n->oids[n->noids].oid = strdup(key)) == NULL ||
+		    (n->oids[n->noids].value =
+		    strdup(json_string_value(v))) == NULL) {
+			/* Count it so that the caller frees the half. */
+			n->noids++;
+			return pki_json_err(ctx, PKI_ERR_ALLOC, kpath,
+			    "out of memory");
+		}
+		n->noids++;
+	}
+	return PKI_OK;
+}
+
+static int
+parse_names(struct pki_json_ctx *ctx, const json_t *arr, struct pki_csr *csr)
+{
+	json_t		*e, *vals[N__N];
+	size_t		 i, cnt;
+	char		 epath[PKI_JSON_PATH_MAX], fpath[PKI_JSON_PATH_MAX];
+	char		**dst[N_OID];
+	struct pki_nameent *n;
+	int		 r, f;
+
+	if ((r = pki_json_expect(ctx, "names", arr, JSON_ARRAY)) != 0)
+		return r;
+	if ((cnt = json_array_size(arr)) == 0)
+		return PKI_OK;
+	if ((csr->names = calloc(cnt, sizeof(*csr->names))) == NULL)
+		return pki_json_err(ctx, PKI_ERR_ALLOC, "names",
+		    "out of memory");
+	json_array_foreach(arr, i, e) {
+		pki_json_path_index(epath, sizeof(epath), "names", i);
+		n = &csr->names[csr->nnames++];
+		if ((r = pki_json_fields(ctx, epath, e, name_fields,
+		    vals)) != 0)
+			return r;
+		dst[N_C] = &n->c;
+		dst[N_ST] = &n->st;
+		dst[N_L] = &n->l;
+		dst[N_O] = &n->o;
+		dst[N_OU] = &n->ou;
+		dst[N_E] = &n->e;
+		dst[N_SERIAL] = &n->serialnumber;
+		for (f = 0; f < N_OID; f++) {
+			pki_json_path_key(fpath, sizeof(fpath), epath,
+			    name_fields[f]);
+			if ((r = pki_json_string(ctx, fpath, vals[f],
+			    dst[f])) != 0)
+				return r;
+		}
+		if (vals[N_OID] != NULL) {
+			pki_json_path_key(fpath, sizeof(fpath), epath, "OID");
+			if ((r = parse_oids(ctx, fpath, vals[N_OID], n)) != 0)
+				return r;
+		}
+	}
+	return PKI_OK;
+}
+
+static int
+parse_key(struct pki_json_ctx *ctx, const json_t *obj, struct pki_csr *csr)
+{
+	json_t		*vals[K__N];
+	long long	 size = 256;
+	int		 r, has_size;
+
+	if ((r = pki_json_fields(ctx, "key", obj, key_fields, vals)) != 0)
+		return r;
+	if ((r = pki_json_string(ctx, "key.algo", vals[K_ALGO],
+	    &csr->key_algo)) != 0)
+		return r;
+	if ((r = pki_json_int(ctx, "key.size", vals[K_SIZE], 0, INT_MAX,
+	    &size)) != 0)
+		return r;
+	has_size = vals[K_SIZE] != NULL;
+	if (strcmp(csr->key_algo, "rsa") == 0) {
+		if (!has_size)
+			return pki_json_err(ctx, PKI_ERR_KEY, "key.size",
+			    "rsa needs a size (%d..%d)", RSA_MIN, RSA_MAX);
+		if (size < RSA_MIN)
+			return pki_json_err(ctx, PKI_ERR_KEY, "key.size",
+			    "%lld is too small for rsa (%d..%d)", size,
+			    RSA_MIN, RSA_MAX);
+		if (size > RSA_MAX)
+			return pki_json_err(ctx, PKI_ERR_KEY, "key.size",
+			    "%lld is too large for rsa (%d..%d)", size,
+			    RSA_MIN, RSA_MAX);
+	} else if (strcmp(csr->key_algo, "ecdsa") == 0) {
+		if (size != 256 && size != 384 && size != 521)
+			return pki_json_err(ctx, PKI_ERR_KEY, "key.size",
+			    "%lld is not a valid ecdsa size (256, 384 or 521)",
+			    size);
+	} else if (strcmp(csr->key_algo, "ed25519") == 0) {
+		/* cfssl ignores the size of an Ed25519 key. */
+		size = 256;
+	} else
+		return pki_json_err(ctx, PKI_ERR_KEY, "key.algo",
+		    "unknown algorithm \"%s\" (rsa, ecdsa, ed25519)",
+		    csr->key_algo);
+	csr->key_size = (int)size;
+	return PKI_OK;
+}
+
+static int
+parse_ca(struct pki_json_ctx *ctx, const json_t *obj, struct pki_csr *csr)
+{
+	json_t		*vals[C__N];
+	long long	 pathlen = 0;
+	int		 r;
+
+	if ((r = pki_json_fields(ctx, "ca", obj, ca_fields, vals)) != 0)
+		return r;
+	csr->has_ca = 1;
+	if ((r = pki_json_int(ctx, "ca.pathlen", vals[C_PATHLEN], 0, INT_MAX,
+	    &pathlen)) != 0)
+		return r;
+	csr->ca_pathlen = (int)pathlen;
+	if ((r = pki_json_bool(ctx, "ca.pathlenzero", vals[C_PATHLENZERO],
+	    &csr->ca_pathlenzero)) != 0)
+		return r;
+	if ((r = pki_json_duration(ctx, "ca.expiry", vals[C_EXPIRY],
+	    &csr->ca_expiry, &csr->has_ca_expiry)) != 0)
+		return r;
+	if (csr->has_ca_expiry && csr->ca_expiry <= 0)
+		return pki_json_err(ctx, PKI_ERR_INPUT, "ca.expiry",
+		    "must be positive (got \"%s\")",
+		    json_string_value(vals[C_EXPIRY]));
+	if ((r = pki_json_duration(ctx, "ca.backdate", vals[C_BACKDATE],
+	    &csr->ca_backdate, &csr->has_ca_backdate)) != 0)
+		return r;
+	if (csr->has_ca_backdate && csr->ca_backdate < 0)
+		return pki_json_err(ctx, PKI_ERR_INPUT, "ca.backdate",
+		    "must not be negative (got \"%s\")",
+		    json_string_value(vals[C_BACKDATE]));
+	return PKI_OK;
+}
+
+static int
+b64_char(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/*
+ * Decodes standard padded base64 (Go's base64.StdEncoding, as encoding/json
+ * uses for []byte) into a new buffer.  Returns PKI_ERR_INPUT if s is not
+ * canonical-length padded base64.
+ */
+static int
+b64_decode(const char *s, unsigned char **out, size_t *outlen)
+{
+	unsigned char	*buf;
+	size_t		 len = strlen(s), i, pad = 0;
+	int		 n;
+
+	*out = NULL;
+	*outlen = 0;
+	if (len % 4 != 0 || len > INT_MAX)
+		return PKI_ERR_INPUT;
+	if (len > 0 && s[len - 1] == '=')
+		pad++;
+	if (len > 1 && s[len - 2] == '=')
+		pad++;
+	for (i = 0; i < len - pad; i++)
+		if (!b64_char((unsigned char)s[i]))
+			return PKI_ERR_INPUT;
+	/* One spare byte so that an empty value is not a NULL pointer. */
+	if ((buf = malloc(len / 4 * 3 + 1)) == NULL)
+		return PKI_ERR_ALLOC;
+	if (len > 0) {
+		n = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)len);
+		if (n < 0 || (size_t)n < pad) {
+			free(buf);
+			return PKI_ERR_INPUT;
+		}
+		*outlen = (size_t)n - pad;
+	}
+	*out = buf;
+	return PKI_OK;
+}
+
+/* Parses one element of "extensions" (Go's pkix.Extension as JSON). */
+static int
+parse_ext(struct pki_json_ctx *ctx, const char *path, const json_t *obj,
+    struct pki_ext *ext)
+{
+	json_t		*vals[E__N], *arc;
+	char		 fpath[PKI_JSON_PATH_MAX], apath[PKI_JSON_PATH_MAX];
+	char		 oid[512];
+	size_t		 i, n = 0;
+	long long	 v;
+	int		 r;
+
+	if ((r = pki_json_fields(ctx, path, obj, ext_fields, vals)) != 0)
+		return r;
+	pki_json_path_key(fpath, sizeof(fpath), path, "Id");
+	if (vals[E_ID] == NULL)
+		return pki_json_err(ctx, PKI_ERR_INPUT, fpath, "missing");
+	if ((r = pki_json_expect(ctx, fpath, vals[E_ID], JSON_ARRAY)) != 0)
+		return r;
+	oid[0] = '\0';
+	json_array_foreach(vals[E_ID], i, arc) {
+		pki_json_path_index(apath, sizeof(apath), fpath, i);
+		if ((r = pki_json_int(ctx, apath, arc, 0, LLONG_MAX, &v)) != 0)
+			return r;
+		n += snprintf(oid + n, sizeof(oid) - n, "%s%lld",
+		    i == 0 ? "" : ".", v);
+		if (n >= sizeof(oid))
+			return pki_json_err(ctx, PKI_ERR_INPUT, fpath,
+			    "object identifier too long");
+	}
+	if ((r = pki_json_check_oid(ctx, fpath, oid)) != 0)
+		return r;
+	if ((ext->oid = strdup(oid)) == NULL)
+		return pki_json_err(ctx, PKI_ERR_ALLOC, fpath, "out of memory");
+	pki_json_path_key(fpath, sizeof(fpath), path, "Critical");
+	if ((r = pki_json_bool(ctx, fpath, vals[E_CRITICAL],
+	    &ext->critical)) != 0)
+		return r;
+	pki_json_path_key(fpath, sizeof(fpath), path, "Value");
+	if (vals[E_VALUE] != NULL &&
+	    (r = pki_json_expect(ctx, fpath, vals[E_VALUE], JSON_STRING)) != 0)
+		return r;
+	r = b64_decode(vals[E_VALUE] == NULL ? "" :
+	    json_string_value(vals[E_VALUE]), &ext->value, &ext->len);
+	if (r == PKI_ERR_ALLOC)
+		return pki_json_err(ctx, r, fpath, "out of memory");
+	if (r != 0)
+		return pki_json_err(ctx, r, fpath, "invalid base64 (expected "
+		    "standard base64 with padding, e.g. \"BQA=\")");
+	return PKI_OK;
+}
+
+static int
+parse_exts(struct pki_json_ctx *ctx, const json_t *arr, struct pki_csr *csr)
+{
+	json_t	*e;
+	size_t	 i, cnt;
+	char	 epath[PKI_JSON_PATH_MAX];
+	int	 r;
+
+	if ((r = pki_json_expect(ctx, "extensions", arr, JSON_ARRAY)) != 0)
+		return r;
+	if ((cnt = json_array_size(arr)) == 0)
+		return PKI_OK;
+	if ((csr->exts = calloc(cnt, sizeof(*csr->exts))) == NULL)
+		return pki_json_err(ctx, PKI_ERR_ALLOC, "extensions",
+		    "out of memory");
+	json_array_foreach(arr, i, e) {
+		pki_json_path_index(epath, sizeof(epath), "extensions", i);
+		if ((r = parse_ext(ctx, epath, e, &csr->exts[csr->nexts++]))
+		    != 0)
+			return r;
+	}
+	return PKI_OK;
+}
+
+/* The full CSR JSON. */
+static int
+parse_csr(struct pki_json_ctx *ctx, const json_t *root, struct pki_csr *csr)
+{
+	json_t	*vals[F__N];
+	int	 r;
+
+	if ((r = pki_json_fields_hint(ctx, "", root, csr_fields, csr_hints,
+	    vals)) != 0)
+		return r;
+	if ((r = pki_json_string(ctx, "CN", vals[F_CN], &csr->cn)) != 0)
+		return r;
+	if (vals[F_NAMES] != NULL &&
+	    (r = parse_names(ctx, vals[F_NAMES], csr)) != 0)
+		return r;
+	if ((r = pki_json_strv(ctx, "hosts", vals[F_HOSTS],
+	    &csr->hosts)) != 0)
+		return r;
+	if (vals[F_KEY] != NULL && (r = parse_key(ctx, vals[F_KEY], csr)) != 0)
+		return r;
+	if (vals[F_CA] != NULL && (r = parse_ca(ctx, vals[F_CA], csr)) != 0)
+		return r;
+	if ((r = pki_json_string(ctx, "serialnumber", vals[F_SERIAL],
+	    &csr->serialnumber)) != 0)
+		return r;
+	if ((r = pki_json_bool(ctx, "delegation_enabled", vals[F_DELEG],
+	    &csr->delegation_enabled)) != 0)
+		return r;
+	if (vals[F_EXTS] != NULL &&
+	    (r = parse_exts(ctx, vals[F_EXTS], csr)) != 0)
+		return r;
+	return pki_json_string(ctx, "crl_url", vals[F_CRL], &csr->crl_url);
+}
+
+/* The SUBJECT file of "sign". */
+static int
+parse_subject(struct pki_json_ctx *ctx, const json_t *root,
+    struct pki_csr *csr)
+{
+	json_t	*vals[S__N];
+	int	 r;
+
+	if ((r = pki_json_fields(ctx, "", root, subject_fields, vals)) != 0)
+		return r;
+	if ((r = pki_json_string(ctx, "CN", vals[S_CN], &csr->cn)) != 0)
+		return r;
+	if (vals[S_NAMES] != NULL &&
+	    (r = parse_names(ctx, vals[S_NAMES], csr)) != 0)
+		return r;
+	return pki_json_string(ctx, "SerialNumber", vals[S_SERIAL],
+	    &csr->serialnumber);
+}
+
+int
+pki_csr_parse(const char *buf, size_t len, const char *source,
+    int subject_only, const struct pki_parse_opts *opts,
+    struct pki_csr **out, struct pki_error *err)
+{
+	struct pki_json_ctx	 ctx;
+	struct pki_csr		*csr = NULL;
+	json_t			*root = NULL;
+	int			 r = PKI_ERR_INTERNAL;
+
+	*out = NULL;
+	if (source == NULL)
+		source = "<input>";
+	ctx.source = source;
+	ctx.opts = opts;
+	ctx.err = err;
+	if ((r = pki_json_load(buf, len, source, &root, err)) != 0)
+		goto out;
+	if ((csr = calloc(1, sizeof(*csr))) == NULL ||
+	    (csr->source = strdup(source)) == NULL ||
+	    (csr->key_algo = strdup("ecdsa")) == NULL) {
+		r = pki_json_err(&ctx, PKI_ERR_ALLOC, "", "out of memory");
+		goto out;
+	}
+	csr->subject_only = subject_only;
+	csr->key_size = 256;
+	if (subject_only)
+		r = parse_subject(&ctx, root, csr);
+	else
+		r = parse_csr(&ctx, root, csr);
+	if (r != 0)
+		goto out;
+	*out = csr;
+	csr = NULL;
+	r = PKI_OK;
+out:
+	json_decref(root);
+	pki_csr_free(csr);
+	return r;
+}
+
+int
+pki_csr_set_cn(struct pki_csr *csr, const char *cn, struct pki_error *err)
+{
+	char	*s;
+
+	if ((s = strdup(cn)) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	free(csr->cn);
+	csr->cn = s;
+	return PKI_OK;
+}
+
+int
+pki_csr_set_hosts(struct pki_csr *csr, const char *list,
+    struct pki_error *err)
+{
+	struct pki_strv	 sv = { NULL, 0 };
+	const char	*p, *e;
+	char		*item = NULL;
+	size_t		 n;
+	int		 r = PKI_ERR_INTERNAL;
+
+	/* As cfssl's SplitHosts: "" is no hosts at all. */
+	for (p = list; *list != '\0'; p = e + 1) {
+		/* The loop ends at the last item, after its push. */
+		e = strchr(p, ',');
+		n = e == NULL ? strlen(p) : (size_t)(e - p);
+		if ((item = strndup(p, n)) == NULL ||
+		    pki_strv_push(&sv, item) != 0) {
+			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			goto out;
+		}
+		free(item);
+		item = NULL;
+		if (e == NULL)
+			break;
+	}
+	pki_strv_clear(&csr->hosts);
+	csr->hosts = sv;
+	sv.v = NULL;
+	sv.n = 0;
+	r = PKI_OK;
+out:
+	free(item);
+	pki_strv_clear(&sv);
+	return r;
+}
+
+int
+pki_csr_has_ca(const struct pki_csr *csr)
+{
+	return csr->has_ca;
+}
+
+size_t
+pki_csr_nhosts(const struct pki_csr *csr)
+{
+	return csr->hosts.n;
+}
+
+void
+pki_csr_key_desc(const struct pki_csr *csr, char *buf, size_t len)
+{
+	if (strcmp(csr->key_algo, "ed25519") == 0)
+		snprintf(buf, len, "ed25519");
+	else
+		snprintf(buf, len, "%s-%d", csr->key_algo, csr->key_size);
+}
+
+/* Returns 1 if s is NULL or only white space (Go's strings.TrimSpace). */
+static int
+blank(const char *s)
+{
+	if (s == NULL)
+		return 1;
+	for (; *s != '\0'; s++)
+		if (strchr(" \t\n\v\f\r", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+int
+pki_csr_check_subject(const struct pki_csr *csr, struct pki_error *err)
+{
+	const struct pki_nameent	*n;
+	size_t				 i;
+
+	if (csr->cn != NULL && *csr->cn != '\0')
+		return PKI_OK;
+	for (i = 0; i < csr->nnames; i++) {
+		n = &csr->names[i];
+		if (blank(n->c) && blank(n->st) && blank(n->l) &&
+		    blank(n->o) && blank(n->ou))
+			break;
+	}
+	if (csr->nnames > 0 && i == csr->nnames)
+		return PKI_OK;
+	pki_err_source(err, csr->source);
+	return pki_err(err, PKI_ERR_INPUT, "%s: missing subject information: "
+	    "set CN or give every names[] entry one of C, ST, L, O, OU",
+	    csr->source);
+}

@@ -1,0 +1,413 @@
+/*
+ * file.c: writing a set of output files atomically, all or nothing.
+ *
+ * Every file of a set goes to a temporary file in its target directory,
+ * created O_EXCL|O_NOFOLLOW with its final mode, written fully, fsync'ed
+ * and closed.  Only when all are complete are the existing targets
+ * hard-linked to backup names and the temporary files renamed over them;
+ * if a rename fails, the backups are renamed back, so the set on disk
+ * stays as it was.  Every name is resolved relative to a descriptor of
+ * its directory, so the *at() calls all act on the same directory even
+ * if it is renamed meanwhile.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "internal.h"
+
+/* Attempts at a fresh random temporary name before giving up. */
+#define TMP_TRIES	16
+/* Random characters in a temporary name (".NAME.XXXXXX"). */
+#define TMP_RANDLEN	6
+/* Longest part of the target's name copied into a temporary name. */
+#define TMP_BASEMAX	100
+
+/* Per-file state of one pki_file_write_set() call. */
+struct wfile {
+	const struct pki_file	*f;
+	char			*dir;		/* directory part of f->path */
+	const char		*base;		/* last component, in f->path */
+	int			 dfd;		/* the directory, or -1 */
+	int			 dfd_sync;	/* dfd may be fsync'ed */
+	int			 existed;	/* target existed before */
+	char			*tmp;		/* temporary name, when created */
+	char			*bak;		/* backup link name, when made */
+};
+
+/*
+ * Returns the process umask without changing it when /proc says what it
+ * is (Linux >= 4.7); otherwise sets and restores it.
+ */
+static mode_t
+file_umask(void)
+{
+	char	 buf[4096], *p, *end;
+	ssize_t	 r;
+	size_t	 len = 0;
+	long	 v;
+	mode_t	 old;
+	int	 fd;
+
+	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) != -1) {
+		while (len < sizeof(buf) - 1) {
+			r = read(fd, buf + len, sizeof(buf) - 1 - len);
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			len += (size_t)r;
+		}
+		(void)close(fd);
+		buf[len] = '\0';
+		p = strstr(buf, "\nUmask:");
+		if (p != NULL) {
+			p += strlen("\nUmask:");
+			errno = 0;
+			v = strtol(p, &end, 8);
+			if (errno == 0 && end != p && v >= 0 && v <= 0777)
+				return (mode_t)v;
+		}
+	}
+	old = umask(077);
+	(void)umask(old);
+	return old;
+}
+
+/*
+ * Fills buf with a fresh hidden name ".BASE.TAGXXXXXX" (BASE cut to
+ * TMP_BASEMAX bytes, X random).  Returns 0 or an error.
+ */
+static int
+file_tmpname(char *buf, size_t size, const char *base, const char *tag,
+    struct pki_error *err)
+{
+	static const char	 chars[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char		 rnd[TMP_RANDLEN];
+	char			 suffix[TMP_RANDLEN + 1];
+	size_t			 i;
+	int			 n;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return pki_err_ssl(err, PKI_ERR_CRYPTO, "RAND_bytes");
+	for (i = 0; i < sizeof(rnd); i++)
+		suffix[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+	suffix[TMP_RANDLEN] = '\0';
+	n = snprintf(buf, size, ".%.*s.%s%s", TMP_BASEMAX, base, tag, suffix);
+	if (n < 0 || (size_t)n >= size)
+		return pki_err(err, PKI_ERR_INTERNAL, "temporary name too long");
+	return PKI_OK;
+}
+
+/* Writes all of len bytes to fd.  Returns 0, or -1 with errno set. */
+static int
+file_writeall(int fd, const unsigned char *p, size_t len)
+{
+	ssize_t	r;
+
+	while (len > 0) {
+		r = write(fd, p, len);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Splits w->f->path into directory and last component, opens the
+ * directory and checks that the target is not a directory.
+ */
+static int
+file_prepare(struct wfile *w, struct pki_error *err)
+{
+	const char	*path = w->f->path, *slash;
+	struct stat	 st;
+
+	if ((slash = strrchr(path, '/')) == NULL) {
+		w->dir = strdup(".");
+		w->base = path;
+	} else {
+		if (slash == path)
+			w->dir = strdup("/");
+		else
+			w->dir = strndup(path, (size_t)(slash - path));
+		w->base = slash + 1;
+	}
+	if (w->dir == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", path);
+	if (*w->base == '\0' || strcmp(w->base, ".") == 0 ||
+	    strcmp(w->base, "..") == 0)
+		goto isdir;
+
+	w->dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	w->dfd_sync = 1;
+#ifdef O_PATH
+	if (w->dfd == -1 && errno == EACCES) {
+		/* A write-only directory: usable, but cannot be fsync'ed. */
+		w->dfd = open(w->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		w->dfd_sync = 0;
+	}
+#endif
+	if (w->dfd == -1)
+		return pki_err_sys(err, errno, "%s: cannot write", path);
+
+	if (fstatat(w->dfd, w->base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISDIR(st.st_mode))
+			goto isdir;
+		w->existed = 1;
+	} else if (errno != ENOENT)
+		return pki_err_sys(err, errno, "%s: cannot write", path);
+	return PKI_OK;
+
+ isdir:
+	pki_err(err, PKI_ERR_IO, "%s: is a directory", path);
+	if (err != NULL)
+		err->sys_errno = EISDIR;
+	return PKI_ERR_IO;
+}
+
+/*
+ * Creates the temporary file of w with exactly mode, writes, syncs and
+ * closes it.  On failure the temporary file is removed again.
+ */
+static int
+file_write_tmp(struct wfile *w, mode_t mode, struct pki_error *err)
+{
+	char	name[NAME_MAX + 1];
+	int	fd = -1, i, r = PKI_ERR_INTERNAL;
+
+	for (i = 0; i < TMP_TRIES; i++) {
+		if ((r = file_tmpname(name, sizeof(name), w->base, "",
+		    err)) != PKI_OK)
+			return r;
+		fd = openat(w->dfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd != -1 || errno != EEXIST)
+			break;
+	}
+	if (fd == -1)
+		return pki_err_sys(err, errno, "%s: cannot write", w->f->path);
+	if ((w->tmp = strdup(name)) == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory",
+		    w->f->path);
+		goto fail;
+	}
+	/* The umask may have narrowed mode; make it exact. */
+	if (fchmod(fd, mode) == -1 ||
+	    file_writeall(fd, w->f->data, w->f->len) == -1 ||
+	    fsync(fd) == -1) {
+		r = pki_err_sys(err, errno, "%s: cannot write", w->f->path);
+		goto fail;
+	}
+	/* Linux always releases the descriptor, even on EINTR. */
+	i = close(fd);
+	fd = -1;
+	if (i == -1 && errno != EINTR) {
+		r = pki_err_sys(err, errno, "%s: cannot write", w->f->path);
+		goto fail;
+	}
+	return PKI_OK;
+
+ fail:
+	if (fd != -1)
+		(void)close(fd);
+	(void)unlinkat(w->dfd, name, 0);
+	free(w->tmp);
+	w->tmp = NULL;
+	return r;
+}
+
+/*
+ * Hard-links the existing target of w to a backup name.  A failure is not
+ * an error: the file is then replaced without a way back.
+ */
+static void
+file_backup(struct wfile *w)
+{
+	char	name[NAME_MAX + 1];
+	int	i;
+
+	for (i = 0; i < TMP_TRIES; i++) {
+		if (file_tmpname(name, sizeof(name), w->base, "old.",
+		    NULL) != PKI_OK)
+			return;
+		if (linkat(w->dfd, w->base, w->dfd, name, 0) == 0) {
+			w->bak = strdup(name);
+			if (w->bak == NULL)
+				(void)unlinkat(w->dfd, name, 0);
+			return;
+		}
+		if (errno != EEXIST)
+			return;
+	}
+}
+
+/*
+ * Puts back what the target of w was before the call: the backup over
+ * the replaced target, or no file where there was none.  Returns 0 or -1.
+ */
+static int
+file_restore(struct wfile *w)
+{
+	if (w->bak != NULL) {
+		if (renameat(w->dfd, w->bak, w->dfd, w->base) == -1)
+			return -1;
+		free(w->bak);
+		w->bak = NULL;
+		return 0;
+	}
+	if (!w->existed)
+		return unlinkat(w->dfd, w->base, 0);
+	return -1;
+}
+
+/* Returns 1 if the directory of w is the same as one before it. */
+static int
+file_dir_seen(const struct wfile *ws, size_t i)
+{
+	struct stat	a, b;
+	size_t		j;
+
+	if (fstat(ws[i].dfd, &a) == -1)
+		return 0;
+	for (j = 0; j < i; j++)
+		if (ws[j].dfd_sync && fstat(ws[j].dfd, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return 1;
+	return 0;
+}
+
+int
+pki_file_write_set(const struct pki_file *files, size_t n,
+    struct pki_error *err)
+{
+	struct wfile	*ws = NULL;
+	mode_t		 mask, mode;
+	size_t		 i, j, len;
+	int		 r = PKI_ERR_INTERNAL, lost;
+
+	if (n == 0)
+		return PKI_OK;
+	if (files == NULL)
+		return pki_err(err, PKI_ERR_ARG, "no files to write");
+	for (i = 0; i < n; i++) {
+		if (files[i].path == NULL || *files[i].path == '\0')
+			return pki_err(err, PKI_ERR_ARG, "empty file name");
+		if (files[i].data == NULL && files[i].len != 0)
+			return pki_err(err, PKI_ERR_ARG, "%s: no data",
+			    files[i].path);
+		for (j = 0; j < i; j++)
+			if (strcmp(files[i].path, files[j].path) == 0)
+				return pki_err(err, PKI_ERR_ARG,
+				    "%s: named twice", files[i].path);
+	}
+	if ((ws = calloc(n, sizeof(*ws))) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	for (i = 0; i < n; i++) {
+		ws[i].f = &files[i];
+		ws[i].dfd = -1;
+	}
+	mask = file_umask();
+
+	/* Every target must be writable before anything is created. */
+	for (i = 0; i < n; i++)
+		if ((r = file_prepare(&ws[i], err)) != PKI_OK) {
+			pki_err_source(err, files[i].path);
+			goto out;
+		}
+
+	/*
+	 * A private mode (no group or other bits, 0600 for keys) is used
+	 * exactly, whatever the umask; others are narrowed by the umask.
+	 */
+	for (i = 0; i < n; i++) {
+		mode = files[i].mode & 0777;
+		if ((mode & 077) != 0)
+			mode &= ~mask;
+		if ((r = file_write_tmp(&ws[i], mode, err)) != PKI_OK) {
+			pki_err_source(err, files[i].path);
+			goto out;
+		}
+	}
+
+	for (i = 0; i < n; i++)
+		if (ws[i].existed)
+			file_backup(&ws[i]);
+
+	for (i = 0; i < n; i++) {
+		if (renameat(ws[i].dfd, ws[i].tmp, ws[i].dfd,
+		    ws[i].base) == -1) {
+			r = pki_err_sys(err, errno, "%s: cannot write",
+			    files[i].path);
+			pki_err_source(err, files[i].path);
+			/* Undo in reverse order; tmp files go at out. */
+			lost = 0;
+			for (j = i; j-- > 0;) {
+				if (file_restore(&ws[j]) == 0)
+					continue;
+				/* Keep a backup that could not go back. */
+				free(ws[j].bak);
+				ws[j].bak = NULL;
+				lost = 1;
+			}
+			if (lost && err != NULL) {
+				len = strlen(err->text);
+				snprintf(err->text + len,
+				    sizeof(err->text) - len,
+				    " (earlier files of the set not restored)");
+			}
+			goto out;
+		}
+		free(ws[i].tmp);
+		ws[i].tmp = NULL;
+	}
+
+	/* The new names must survive a crash. */
+	r = PKI_OK;
+	for (i = 0; i < n; i++) {
+		if (!ws[i].dfd_sync || file_dir_seen(ws, i))
+			continue;
+		if (fsync(ws[i].dfd) == -1 && errno != EINVAL &&
+		    errno != EROFS && r == PKI_OK) {
+			r = pki_err_sys(err, errno, "%s: cannot sync",
+			    ws[i].dir);
+			pki_err_source(err, ws[i].dir);
+		}
+	}
+
+ out:
+	if (ws != NULL) {
+		for (i = 0; i < n; i++) {
+			if (ws[i].tmp != NULL)
+				(void)unlinkat(ws[i].dfd, ws[i].tmp, 0);
+			if (ws[i].bak != NULL)
+				(void)unlinkat(ws[i].dfd, ws[i].bak, 0);
+			if (ws[i].dfd != -1)
+				(void)close(ws[i].dfd);
+			free(ws[i].tmp);
+			free(ws[i].bak);
+			free(ws[i].dir);
+		}
+		free(ws);
+	}
+	return r;
+}

@@ -1,0 +1,146 @@
+/*
+ * input.c: reading a whole input (file, stdin, environment variable) into
+ * memory with a size cap.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+
+/*
+ * Grows *buf (which may hold a secret) to want bytes without
+ * leaving copies behind: the old block is wiped before it is freed.
+ */
+static int
+grow(char **buf, size_t *cap, size_t used, size_t want)
+{
+	char	*nb;
+
+	if ((nb = malloc(want)) == NULL)
+		return PKI_ERR_ALLOC;
+	if (*buf != NULL) {
+		memcpy(nb, *buf, used);
+		OPENSSL_cleanse(*buf, *cap);
+		free(*buf);
+	}
+	*buf = nb;
+	*cap = want;
+	return PKI_OK;
+}
+
+/* Reads fd to its end; name is used in messages. */
+static int
+read_fd(int fd, const char *name, size_t max, char **out, size_t *outlen,
+    struct pki_error *err)
+{
+	char	*buf = NULL;
+	size_t	 cap = 0, len = 0, want;
+	ssize_t	 n;
+	int	 r = PKI_ERR_INTERNAL;
+
+	if (max > SIZE_MAX - 2)
+		max = SIZE_MAX - 2;
+	for (;;) {
+		/* Room for one byte past max (to detect it) and the NUL. */
+		if (cap - len < 2) {
+			want = cap == 0 ? 4096 : cap * 2;
+			if (want > max + 2)
+				want = max + 2;
+			if (want <= len + 1)
+				want = len + 2;
+			if (grow(&buf, &cap, len, want) != 0) {
+				r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory",
+				    name);
+				goto out;
+			}
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			r = pki_err_sys(err, errno, "%s", name);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			r = pki_err(err, PKI_ERR_TOO_BIG,
+			    "%s: larger than %zu bytes", name, max);
+			goto out;
+		}
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	buf = NULL;
+	len = 0;
+	r = PKI_OK;
+out:
+	pki_secret_free(buf, cap);
+	return r;
+}
+
+static int
+read_file(const char *path, size_t max, char **out, size_t *outlen,
+    struct pki_error *err)
+{
+	int	fd, r;
+
+	pki_err_source(err, path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return pki_err_sys(err, errno, "%s", path);
+	r = read_fd(fd, path, max, out, outlen, err);
+	close(fd);
+	return r;
+}
+
+int
+pki_input_read(const char *spec, int allow_prefix, size_t max, char **buf,
+    size_t *len, struct pki_error *err)
+{
+	struct stat	 st;
+	const char	*colon, *val;
+	size_t		 vlen;
+
+	*buf = NULL;
+	*len = 0;
+	if (spec == NULL || *spec == '\0')
+		return pki_err(err, PKI_ERR_ARG, "empty input name");
+	if (strcmp(spec, "-") == 0) {
+		pki_err_source(err, "<stdin>");
+		return read_fd(STDIN_FILENO, "<stdin>", max, buf, len, err);
+	}
+	if (!allow_prefix || (colon = strchr(spec, ':')) == NULL)
+		return read_file(spec, max, buf, len, err);
+	if (strncmp(spec, "file:", 5) == 0)
+		return read_file(spec + 5, max, buf, len, err);
+	if (strncmp(spec, "env:", 4) == 0) {
+		pki_err_source(err, spec);
+		if ((val = getenv(spec + 4)) == NULL)
+			return pki_err(err, PKI_ERR_INPUT,
+			    "%s: environment variable not set", spec);
+		if ((vlen = strlen(val)) > max)
+			return pki_err(err, PKI_ERR_TOO_BIG,
+			    "%s: larger than %zu bytes", spec, max);
+		if ((*buf = malloc(vlen + 1)) == NULL)
+			return pki_err(err, PKI_ERR_ALLOC, "%s: out of memory",
+			    spec);
+		memcpy(*buf, val, vlen + 1);
+		*len = vlen;
+		return PKI_OK;
+	}
+	/* "C:x" and the like: a file that happens to contain a colon. */
+	if (stat(spec, &st) == 0)
+		return read_file(spec, max, buf, len, err);
+	pki_err_source(err, spec);
+	return pki_err(err, PKI_ERR_INPUT, "unknown prefix: %.*s",
+	    (int)(colon - spec), spec);
+}

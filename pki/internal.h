@@ -1,0 +1,243 @@
+/*
+ * internal.h: definitions shared by the pki/ sources only.  Nothing here is
+ * part of the public interface; cmd/ and the tests outside tests/unit must
+ * not include it.
+ */
+#ifndef PKI_INTERNAL_H
+#define PKI_INTERNAL_H
+
+#include <regex.h>
+#include <stdarg.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "pki.h"
+
+#define PKI_NS_PER_SEC		INT64_C(1000000000)
+#define PKI_NS_PER_MIN		(60 * PKI_NS_PER_SEC)
+#define PKI_NS_PER_HOUR		(60 * PKI_NS_PER_MIN)
+
+/* ---- error.c -------------------------------------------------------- */
+
+/*
+ * Fills err (if not NULL) with code and the formatted text, and drains the
+ * OpenSSL error queue.  Returns code, so "return pki_err(err, X, ...)".
+ */
+int	pki_err(struct pki_error *err, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Same, with errno: appends ": strerror(errnum)" and sets sys_errno. */
+int	pki_err_sys(struct pki_error *err, int errnum, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/*
+ * Same, for a libcrypto failure: appends ": <reason>" from the first entry
+ * of the OpenSSL error queue (ERR_get_error_all), then drains it.
+ */
+int	pki_err_ssl(struct pki_error *err, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Sets err->source (truncated) without touching the rest. */
+void	pki_err_source(struct pki_error *err, const char *source);
+/* Prefixes err->text with "prefix: " (used to add a file name). */
+void	pki_err_prefix(struct pki_error *err, const char *prefix);
+
+/* ---- small helpers (util.c) ----------------------------------------- */
+
+struct pki_strv {
+	char	**v;
+	size_t	  n;
+};
+
+int	pki_strv_push(struct pki_strv *sv, const char *s) PKI_MUST_CHECK;
+void	pki_strv_clear(struct pki_strv *sv);
+char	*pki_strdup(const char *s);	/* NULL-safe strdup */
+/* Levenshtein distance, for "did you mean" suggestions. */
+size_t	pki_edit_distance(const char *a, const char *b);
+
+/* ---- CSR JSON (csr.c) ----------------------------------------------- */
+
+struct pki_oidval {
+	char	*oid;		/* dotted decimal */
+	char	*value;
+};
+
+/* One element of "names". */
+struct pki_nameent {
+	char			*c, *st, *l, *o, *ou, *e;
+	char			*serialnumber;	/* parsed, ignored (as cfssl) */
+	struct pki_oidval	*oids;		/* "OID" map, in file order */
+	size_t			 noids;
+};
+
+/* One element of "extensions" (cfssl: Go's pkix.Extension JSON). */
+struct pki_ext {
+	char		*oid;		/* dotted decimal */
+	int		 critical;
+	unsigned char	*value;		/* DER of extnValue's contents */
+	size_t		 len;
+};
+
+struct pki_csr {
+	char			*source;
+	int			 subject_only;
+	char			*cn;		/* NULL when absent */
+	struct pki_nameent	*names;
+	size_t			 nnames;
+	struct pki_strv		 hosts;
+	char			*key_algo;	/* "rsa", "ecdsa", "ed25519" */
+	int			 key_size;	/* defaults applied */
+	int			 has_ca;
+	int			 ca_pathlen;
+	int			 ca_pathlenzero;
+	int			 has_ca_expiry;
+	int64_t			 ca_expiry;	/* ns */
+	int			 has_ca_backdate;
+	int64_t			 ca_backdate;	/* ns */
+	char			*serialnumber;	/* subject serialNumber */
+	int			 delegation_enabled;
+	struct pki_ext		*exts;
+	size_t			 nexts;
+	char			*crl_url;
+};
+
+/* ---- subject model: Go's pkix.Name (name.c) ------------------------- */
+
+struct pki_subject {
+	struct pki_strv		 c, st, l, street, postal, o, ou;
+	char			*cn;		/* NULL when absent */
+	char			*serial;	/* NULL when absent */
+	struct pki_oidval	*extra;		/* ExtraNames, in order */
+	size_t			 nextra;
+};
+
+/* csr.Name(): CN, names[] in order (C ST L O OU, then OID map, then E). */
+int	pki_subject_from_csr(const struct pki_csr *csr, struct pki_subject *s,
+	    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * pkix.Name.FillFromRDNSequence of a parsed name, keeping non-standard
+ * attributes (not 2.5.4.{3,5,6,7,8,9,10,11,17}) as extras, as master does.
+ */
+int	pki_subject_from_name(const X509_NAME *name, struct pki_subject *s,
+	    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The sign SUBJECT override: non-empty CN, C, ST, L, O, OU, SerialNumber
+ * of ov replace those of s; the extras of s are dropped.
+ */
+int	pki_subject_override(struct pki_subject *s,
+	    const struct pki_subject *ov, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * pkix.Name.ToRDNSequence + marshalling: C, ST, L, street, postalCode, O,
+ * OU, CN, serialNumber, extras; one multi-valued RDN per type;
+ * PrintableString when possible, else UTF8String.
+ */
+int	pki_subject_to_name(const struct pki_subject *s, X509_NAME **out,
+	    struct pki_error *err) PKI_MUST_CHECK;
+/* Returns 1 if the subject would encode as an empty sequence. */
+int	pki_subject_is_empty(const struct pki_subject *s);
+void	pki_subject_clear(struct pki_subject *s);
+
+/* ---- SANs (hosts.c) ------------------------------------------------- */
+
+/*
+ * Classifies hosts and builds GENERAL_NAMES in Go's order (DNS, e-mail,
+ * IP, URI).  With ip_only, non-IP entries are dropped (CA certificates).
+ * *out is NULL when no name remains.
+ */
+int	pki_san_from_hosts(const char *const *hosts, size_t n, int ip_only,
+	    GENERAL_NAMES **out, struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- keys (key.c) --------------------------------------------------- */
+
+struct pki_key {
+	EVP_PKEY	*pkey;
+};
+
+/*
+ * The signature digest cfssl picks for a signing key (sha1/256/384/512 for
+ * RSA by size, by curve for ECDSA).  *md is NULL for Ed25519.  Returns 0
+ * or PKI_ERR_KEY for an unsupported key.
+ */
+int	pki_key_sig_md(const EVP_PKEY *pkey, const EVP_MD **md,
+	    struct pki_error *err) PKI_MUST_CHECK;
+/* Subject key identifier: SHA-1 of the subjectPublicKey BIT STRING. */
+int	pki_key_ski(const EVP_PKEY *pkey, unsigned char ski[20],
+	    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- requests (req.c) ----------------------------------------------- */
+
+struct pki_req {
+	X509_REQ	*req;
+};
+
+/* ---- certificates (cert.c, sign.c, certinfo.c) ---------------------- */
+
+struct pki_cert {
+	X509	*x509;
+};
+
+/* ---- signing profiles (config.c) ------------------------------------ */
+
+#define PKI_POLICY_QUAL_CPS	1
+#define PKI_POLICY_QUAL_NOTICE	2
+
+struct pki_policy_qual {
+	int	 type;
+	char	*value;
+};
+
+struct pki_policy {
+	char			*oid;
+	struct pki_policy_qual	*quals;
+	size_t			 nquals;
+};
+
+struct pki_csr_whitelist {
+	int	present;
+	int	subject, pubkey_alg, pubkey, sigalg;
+	int	dns, ip, email, uri;
+};
+
+struct pki_profile {
+	char			*name;
+	struct pki_strv		 usages;	/* as written (known names) */
+	unsigned int		 ku;		/* KU_* bits */
+	int			*eku;		/* NIDs, in order, dups kept */
+	size_t			 neku;
+	int64_t			 expiry;	/* ns */
+	int64_t			 backdate;	/* ns; 0 = cfssl's 5m */
+	int			 has_not_before;
+	time_t			 not_before;
+	int			 has_not_after;
+	time_t			 not_after;
+	int			 is_ca;
+	int			 max_path_len;
+	int			 max_path_len_zero;
+	char			*ocsp_url;	/* default's applied */
+	char			*crl_url;	/* default's applied */
+	struct pki_strv		 issuer_urls;	/* default's applied */
+	int			 ocsp_no_check;
+	char			*name_whitelist;	/* source text */
+	regex_t			 whitelist_re;
+	int			 has_whitelist;
+	int			 copy_extensions;
+	struct pki_strv		 allowed_extensions;
+	struct pki_policy	*policies;
+	size_t			 npolicies;
+	struct pki_csr_whitelist csr_whitelist;
+	int			 client_serials;
+	char			*remote;	/* "remote" or auth_remote.remote */
+	char			*auth_remote_key;
+	char			*auth_key;
+};
+
+struct pki_config {
+	char			 *source;
+	struct pki_profile	 *def;
+	struct pki_profile	**profiles;	/* file order */
+	size_t			  nprofiles;
+	struct pki_strv		  auth_key_names;
+	struct pki_strv		  remote_names;
+	struct pki_strv		  remote_urls;
+};
+
+#endif /* PKI_INTERNAL_H */

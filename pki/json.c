@@ -1,0 +1,477 @@
+/*
+ * json.c: path-aware JSON helpers with Go encoding/json key matching.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+#include "json.h"
+
+int
+pki_json_load(const char *buf, size_t len, const char *source, json_t **out,
+    struct pki_error *err)
+{
+	json_error_t	 jerr;
+	json_t		*root;
+	size_t		 i;
+
+	*out = NULL;
+	pki_err_source(err, source);
+	for (i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' &&
+		    buf[i] != '\r')
+			break;
+	if (i == len)
+		return pki_err(err, PKI_ERR_JSON, "%s: empty input, expected "
+		    "a JSON object", source);
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &jerr);
+	if (root == NULL) {
+		pki_err(err, PKI_ERR_JSON, "%s:%d:%d: %s", source, jerr.line,
+		    jerr.column, jerr.text);
+		if (err != NULL) {
+			err->line = jerr.line;
+			err->column = jerr.column;
+		}
+		return PKI_ERR_JSON;
+	}
+	*out = root;
+	return PKI_OK;
+}
+
+void
+pki_json_path_key(char *buf, size_t len, const char *parent, const char *key)
+{
+	if (parent == NULL || *parent == '\0')
+		snprintf(buf, len, "%s", key);
+	else
+		snprintf(buf, len, "%s.%s", parent, key);
+}
+
+void
+pki_json_path_index(char *buf, size_t len, const char *parent, size_t i)
+{
+	snprintf(buf, len, "%s[%zu]", parent == NULL ? "" : parent, i);
+}
+
+/* Formats "source: path: msg" (or without the empty parts) into buf. */
+static void json_vformat(char *, size_t, const struct pki_json_ctx *,
+    const char *, const char *, va_list) __attribute__((format(printf, 5, 0)));
+
+static void
+json_vformat(char *buf, size_t len, const struct pki_json_ctx *ctx,
+    const char *path, const char *fmt, va_list ap)
+{
+	int	n;
+
+	if (path != NULL && *path != '\0')
+		n = snprintf(buf, len, "%s: %s: ", ctx->source, path);
+	else
+		n = snprintf(buf, len, "%s: ", ctx->source);
+	/* A message that does not fit is truncated. */
+	if (n >= 0 && (size_t)n < len)
+		vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+}
+
+int
+pki_json_err(struct pki_json_ctx *ctx, int code, const char *path,
+    const char *fmt, ...)
+{
+	char	text[sizeof(((struct pki_error *)0)->text)];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	json_vformat(text, sizeof(text), ctx, path, fmt, ap);
+	va_end(ap);
+	pki_err_source(ctx->err, ctx->source);
+	return pki_err(ctx->err, code, "%s", text);
+}
+
+void
+pki_json_warn(struct pki_json_ctx *ctx, const char *path, const char *fmt,
+    ...)
+{
+	char	text[sizeof(((struct pki_error *)0)->text)];
+	va_list	ap;
+
+	if (ctx->opts == NULL || ctx->opts->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	json_vformat(text, sizeof(text), ctx, path, fmt, ap);
+	va_end(ap);
+	ctx->opts->warn(ctx->opts->warn_arg, text);
+}
+
+const char *
+pki_json_type_name(const json_t *v)
+{
+	if (v == NULL)
+		return "nothing";
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+		return "integer";
+	case JSON_REAL:
+		return "real";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "unknown";
+}
+
+/* The text of a type in "expected X". */
+static const char *
+json_want_name(json_type t)
+{
+	switch (t) {
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+		return "integer";
+	case JSON_REAL:
+		return "number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "unknown";
+}
+
+int
+pki_json_expect(struct pki_json_ctx *ctx, const char *path, const json_t *v,
+    json_type t)
+{
+	if (t == JSON_TRUE || t == JSON_FALSE) {
+		if (json_is_boolean(v))
+			return PKI_OK;
+	} else if (v != NULL && json_typeof(v) == t)
+		return PKI_OK;
+	return pki_json_err(ctx, PKI_ERR_INPUT, path, "expected %s, got %s",
+	    json_want_name(t), pki_json_type_name(v));
+}
+
+/* Lower-cases s into buf, dropping '_', '-' and ' ' when squash is set. */
+static void
+json_fold(char *buf, size_t len, const char *s, int squash)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0' && n + 1 < len; s++) {
+		if (squash && (*s == '_' || *s == '-' || *s == ' '))
+			continue;
+		buf[n++] = (char)tolower((unsigned char)*s);
+	}
+	buf[n] = '\0';
+}
+
+const char *
+pki_json_suggest(const char *word, const char *const *cands)
+{
+	const char	*best = NULL;
+	size_t		 bestd = (size_t)-1, d, wl;
+	char		 fw[128], fc[128], sw[128], sc[128];
+	int		 ok;
+
+	json_fold(fw, sizeof(fw), word, 0);
+	json_fold(sw, sizeof(sw), word, 1);
+	wl = strlen(fw);
+	for (; *cands != NULL; cands++) {
+		json_fold(fc, sizeof(fc), *cands, 0);
+		json_fold(sc, sizeof(sc), *cands, 1);
+		d = pki_edit_distance(fw, fc);
+		ok = d <= 2 || strcmp(sw, sc) == 0 ||
+		    (wl >= 3 && strncmp(fc, fw, wl) == 0) ||
+		    (strlen(fc) >= 3 && strncmp(fw, fc, strlen(fc)) == 0);
+		if (strcmp(sw, sc) == 0)
+			d = 0;
+		if (ok && (best == NULL || d < bestd)) {
+			best = *cands;
+			bestd = d;
+		}
+	}
+	return best;
+}
+
+/* Returns 1 if a and b are equal ignoring ASCII case. */
+static int
+json_fold_eq(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++)
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+	return *a == *b;
+}
+
+/*
+ * Reports the unknown key "key" of the object at parent; the message names
+ * the key's own path ("ca.expire: unknown key "expire", did you mean ...").
+ */
+static int
+json_unknown_key(struct pki_json_ctx *ctx, const char *parent,
+    const char *key, const char *const *names,
+    const struct pki_json_hint *hints)
+{
+	const char	*hint;
+	char		 list[384], path[PKI_JSON_PATH_MAX];
+	size_t		 i, n = 0;
+	int		 strict = ctx->opts != NULL && ctx->opts->strict;
+
+	pki_json_path_key(path, sizeof(path), parent, key);
+
+	for (; hints != NULL && hints->key != NULL; hints++) {
+		if (!json_fold_eq(key, hints->key))
+			continue;
+		if (strict)
+			return pki_json_err(ctx, PKI_ERR_UNKNOWN_KEY, path,
+			    "unknown key \"%s\"%s", key, hints->text);
+		pki_json_warn(ctx, path, "unknown key \"%s\"%s", key,
+		    hints->text);
+		return PKI_OK;
+	}
+	if ((hint = pki_json_suggest(key, names)) != NULL) {
+		if (strict)
+			return pki_json_err(ctx, PKI_ERR_UNKNOWN_KEY, path,
+			    "unknown key \"%s\", did you mean \"%s\"?", key,
+			    hint);
+		pki_json_warn(ctx, path, "unknown key \"%s\", did you mean "
+		    "\"%s\"?", key, hint);
+		return PKI_OK;
+	}
+	list[0] = '\0';
+	for (i = 0; names[i] != NULL && n < sizeof(list); i++)
+		n += snprintf(list + n, sizeof(list) - n, "%s%s",
+		    i == 0 ? "" : ", ", names[i]);
+	if (strict)
+		return pki_json_err(ctx, PKI_ERR_UNKNOWN_KEY, path,
+		    "unknown key \"%s\" (known: %s)", key, list);
+	pki_json_warn(ctx, path, "unknown key \"%s\" (known: %s)", key, list);
+	return PKI_OK;
+}
+
+int
+pki_json_fields(struct pki_json_ctx *ctx, const char *path,
+    const json_t *obj, const char *const *names, json_t **vals)
+{
+	return pki_json_fields_hint(ctx, path, obj, names, NULL, vals);
+}
+
+int
+pki_json_fields_hint(struct pki_json_ctx *ctx, const char *path,
+    const json_t *obj, const char *const *names,
+    const struct pki_json_hint *hints, json_t **vals)
+{
+	const char	 *key, **seen = NULL;
+	json_t		 *v;
+	size_t		  n, i;
+	char		  kpath[PKI_JSON_PATH_MAX];
+	int		  r = PKI_ERR_INTERNAL;
+
+	for (n = 0; names[n] != NULL; n++)
+		vals[n] = NULL;
+	if ((r = pki_json_expect(ctx, path, obj, JSON_OBJECT)) != 0)
+		return r;
+	if (n > 0 && (seen = calloc(n, sizeof(*seen))) == NULL)
+		return pki_json_err(ctx, PKI_ERR_ALLOC, path, "out of memory");
+	/* json_object_foreach takes a non-const object; we only read it. */
+	json_object_foreach((json_t *)(uintptr_t)obj, key, v) {
+		for (i = 0; i < n; i++)
+			if (strcmp(key, names[i]) == 0)
+				break;
+		if (i == n)
+			for (i = 0; i < n; i++)
+				if (json_fold_eq(key, names[i]))
+					break;
+		if (i == n) {
+			if ((r = json_unknown_key(ctx, path, key, names,
+			    hints)) != 0)
+				goto out;
+			continue;
+		}
+		if (seen[i] != NULL) {
+			pki_json_path_key(kpath, sizeof(kpath), path, key);
+			r = pki_json_err(ctx, PKI_ERR_INPUT, kpath,
+			    "duplicate of %s", seen[i]);
+			goto out;
+		}
+		seen[i] = key;
+		vals[i] = json_is_null(v) ? NULL : v;
+	}
+	r = PKI_OK;
+out:
+	free(seen);
+	return r;
+}
+
+int
+pki_json_string(struct pki_json_ctx *ctx, const char *path, const json_t *v,
+    char **out)
+{
+	char	*s;
+	int	 r;
+
+	if (v == NULL)
+		return PKI_OK;
+	if ((r = pki_json_expect(ctx, path, v, JSON_STRING)) != 0)
+		return r;
+	if ((s = strdup(json_string_value(v))) == NULL)
+		return pki_json_err(ctx, PKI_ERR_ALLOC, path, "out of memory");
+	free(*out);
+	*out = s;
+	return PKI_OK;
+}
+
+int
+pki_json_bool(struct pki_json_ctx *ctx, const char *path, const json_t *v,
+    int *out)
+{
+	int	r;
+
+	if (v == NULL)
+		return PKI_OK;
+	if ((r = pki_json_expect(ctx, path, v, JSON_TRUE)) != 0)
+		return r;
+	*out = json_is_true(v);
+	return PKI_OK;
+}
+
+int
+pki_json_int(struct pki_json_ctx *ctx, const char *path, const json_t *v,
+    long long min, long long max, long long *out)
+{
+	json_int_t	i;
+	int		r;
+
+	if (v == NULL)
+		return PKI_OK;
+	if ((r = pki_json_expect(ctx, path, v, JSON_INTEGER)) != 0)
+		return r;
+	i = json_integer_value(v);
+	if (i < min)
+		return pki_json_err(ctx, PKI_ERR_INPUT, path,
+		    "%lld is %s (minimum %lld)", (long long)i,
+		    i < 0 ? "negative" : "too small", min);
+	if (i > max)
+		return pki_json_err(ctx, PKI_ERR_INPUT, path,
+		    "%lld is too large (maximum %lld)", (long long)i, max);
+	*out = i;
+	return PKI_OK;
+}
+
+int
+pki_json_strv(struct pki_json_ctx *ctx, const char *path, const json_t *v,
+    struct pki_strv *out)
+{
+	struct pki_strv	 sv = { NULL, 0 };
+	json_t		*e;
+	size_t		 i;
+	char		 ipath[PKI_JSON_PATH_MAX];
+	int		 r = PKI_ERR_INTERNAL;
+
+	if (v == NULL)
+		return PKI_OK;
+	if ((r = pki_json_expect(ctx, path, v, JSON_ARRAY)) != 0)
+		return r;
+	json_array_foreach(v, i, e) {
+		pki_json_path_index(ipath, sizeof(ipath), path, i);
+		if ((r = pki_json_expect(ctx, ipath, e, JSON_STRING)) != 0)
+			goto out;
+		if ((r = pki_strv_push(&sv, json_string_value(e))) != 0) {
+			r = pki_json_err(ctx, r, ipath, "out of memory");
+			goto out;
+		}
+	}
+	pki_strv_clear(out);
+	*out = sv;
+	sv.v = NULL;
+	sv.n = 0;
+	r = PKI_OK;
+out:
+	pki_strv_clear(&sv);
+	return r;
+}
+
+int
+pki_json_duration(struct pki_json_ctx *ctx, const char *path,
+    const json_t *v, int64_t *ns, int *present)
+{
+	struct pki_error	derr;
+	int64_t			d = 0;
+	int			r;
+
+	if (v == NULL)
+		return PKI_OK;
+	if ((r = pki_json_expect(ctx, path, v, JSON_STRING)) != 0)
+		return r;
+	memset(&derr, 0, sizeof(derr));
+	if ((r = pki_duration_parse(json_string_value(v), &d, &derr)) != 0)
+		return pki_json_err(ctx, r, path, "%s", derr.text);
+	*ns = d;
+	if (present != NULL)
+		*present = 1;
+	return PKI_OK;
+}
+
+int
+pki_json_check_oid(struct pki_json_ctx *ctx, const char *path,
+    const char *oid)
+{
+	const char	*p, *e;
+	size_t		 narcs = 0, len;
+	unsigned long	 first = 0, second = 0;
+
+	if (*oid == '\0')
+		return pki_json_err(ctx, PKI_ERR_INPUT, path,
+		    "invalid OID \"\"");
+	for (p = oid;; p = e + 1) {
+		e = strchr(p, '.');
+		len = e == NULL ? strlen(p) : (size_t)(e - p);
+		if (len == 0 || strspn(p, "0123456789") < len ||
+		    (len > 1 && *p == '0'))
+			return pki_json_err(ctx, PKI_ERR_INPUT, path,
+			    "invalid OID part %s%.*s%s", len == 0 ? "\"" : "",
+			    (int)len, p, len == 0 ? "\"" : "");
+		if (narcs < 2) {
+			/* Only the first two arcs have limits. */
+			unsigned long	val = len > 3 ? 1000 :
+			    strtoul(p, NULL, 10);
+
+			if (narcs == 0)
+				first = val;
+			else
+				second = val;
+		}
+		narcs++;
+		if (e == NULL)
+			break;
+	}
+	if (narcs < 2)
+		return pki_json_err(ctx, PKI_ERR_INPUT, path,
+		    "invalid OID \"%s\": at least two arcs needed", oid);
+	if (first > 2)
+		return pki_json_err(ctx, PKI_ERR_INPUT, path,
+		    "invalid OID \"%s\": the first arc must be 0, 1 or 2", oid);
+	if (first < 2 && second > 39)
+		return pki_json_err(ctx, PKI_ERR_INPUT, path,
+		    "invalid OID \"%s\": the second arc must be at most 39 "
+		    "when the first is 0 or 1", oid);
+	return PKI_OK;
+}

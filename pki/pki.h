@@ -1,0 +1,382 @@
+/*
+ * pki.h: the etcd-pki library, the only public header.
+ *
+ * The library reads cfssl's JSON inputs, generates keys and requests, signs
+ * certificates the way cfssl does and writes files atomically.  It never
+ * prints and never exits: every function returns 0 (PKI_OK) or a negative
+ * PKI_ERR_* code and, when the caller passes one, fills a struct pki_error
+ * with a one-line message of the form "file: json.path: problem".
+ *
+ * Ownership: an out-parameter "**out" is set to NULL on entry and, on
+ * success, receives a new object the caller frees with the matching
+ * pki_*_free(), which accepts NULL.  Strings returned through "char **"
+ * are freed with free(), except private-key PEM which is freed with
+ * pki_secret_free().  "const" parameters are borrowed.
+ */
+#ifndef PKI_H
+#define PKI_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define PKI_MUST_CHECK __attribute__((warn_unused_result))
+
+/* Error codes: 0 or negative.  pki_strerror() maps them to text. */
+#define PKI_OK			 0
+#define PKI_ERR_INTERNAL	-1	/* a bug or an impossible state */
+#define PKI_ERR_ALLOC		-2	/* out of memory */
+#define PKI_ERR_IO		-3	/* a system call failed; sys_errno set */
+#define PKI_ERR_JSON		-4	/* input is not well-formed JSON */
+#define PKI_ERR_INPUT		-5	/* a JSON value has the wrong type or value */
+#define PKI_ERR_UNKNOWN_KEY	-6	/* unknown JSON key (strict mode) */
+#define PKI_ERR_KEY		-7	/* unsupported or invalid key */
+#define PKI_ERR_PEM		-8	/* no usable PEM block, or bad DER inside */
+#define PKI_ERR_CRYPTO		-9	/* libcrypto failed */
+#define PKI_ERR_POLICY		-10	/* the signing policy forbids the request */
+#define PKI_ERR_CONFIG		-11	/* the signing configuration is invalid */
+#define PKI_ERR_PROFILE		-12	/* unknown signing profile */
+#define PKI_ERR_MISMATCH	-13	/* key does not match certificate */
+#define PKI_ERR_ENCRYPTED	-14	/* encrypted key: no or wrong password */
+#define PKI_ERR_TOO_BIG		-15	/* input over the size cap */
+#define PKI_ERR_ARG		-16	/* invalid argument from the caller */
+#define PKI_ERR_UNSUPPORTED	-17	/* valid input we do not implement */
+#define PKI_ERR_SIGNATURE	-18	/* a signature does not verify */
+
+/* Largest input file the library reads (bytes). */
+#define PKI_MAX_INPUT		(4 * 1024 * 1024)
+
+/*
+ * Filled by every function that takes one (may be NULL).  source is the
+ * file or label the problem is in ("" if none), line/column are 1-based
+ * positions for JSON syntax errors (0 otherwise), text is the complete
+ * message, already prefixed with source and JSON path.
+ */
+struct pki_error {
+	int	code;
+	int	sys_errno;
+	char	source[256];
+	int	line;
+	int	column;
+	char	text[512];
+};
+
+/* Returns a static description of a PKI_ERR_* code. */
+const char	*pki_strerror(int code);
+
+/* Frees a secret buffer after wiping len bytes of it; accepts NULL. */
+void		 pki_secret_free(void *buf, size_t len);
+
+/*
+ * Warning sink for parsers: unknown keys and ignored values are reported
+ * here (text is a full "file: path: problem" line).  In strict mode the
+ * same conditions are errors instead.
+ */
+struct pki_parse_opts {
+	int	 strict;
+	void	(*warn)(void *arg, const char *text);
+	void	*warn_arg;
+};
+
+/*
+ * Reads a whole input.  spec is "-" (stdin), a path, or, when
+ * allow_prefix is set, "env:NAME" or "file:PATH" as cfssl's -ca/-ca-key
+ * accept; another "X:" prefix fails with "unknown prefix: X" unless the
+ * whole spec names an existing file.  At most max bytes are accepted
+ * (PKI_ERR_TOO_BIG past that).  *buf is NUL-terminated (not counted in
+ * *len) and must be freed with pki_secret_free(*buf, *len) if it may hold
+ * a secret, free() otherwise.
+ */
+int		 pki_input_read(const char *spec, int allow_prefix, size_t max,
+		    char **buf, size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- durations ------------------------------------------------------ */
+
+/*
+ * Parses a Go duration ("8760h", "1h30m", "-5m", "1.5h", "0") and, as an
+ * extension, the units "d" (24h) and "y" (365d), into nanoseconds.
+ * Overflow of int64 is an error.  err->text is "duration: problem"; the
+ * caller adds context.
+ */
+int		 pki_duration_parse(const char *s, int64_t *ns,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* Formats ns the way Go's time.Duration.String() does ("43800h0m0s"). */
+void		 pki_duration_format(int64_t ns, char *buf, size_t len);
+
+/* ---- usages --------------------------------------------------------- */
+
+#define PKI_USAGE_KU	1	/* value is an X509v3 KU_* bit (OpenSSL's) */
+#define PKI_USAGE_EKU	2	/* value is an OpenSSL NID */
+
+/*
+ * Looks up a cfssl usage name ("signing", "server auth", both spellings
+ * of "content commitment").  Returns 0 and sets kind/value, or
+ * PKI_ERR_INPUT for an unknown name.
+ */
+int		 pki_usage_lookup(const char *name, int *kind, int *value);
+
+/* Returns the i-th known usage name, or NULL past the end. */
+const char	*pki_usage_name(size_t i);
+
+/* ---- hosts ---------------------------------------------------------- */
+
+#define PKI_HOST_DNS	0
+#define PKI_HOST_IP	1
+#define PKI_HOST_EMAIL	2
+#define PKI_HOST_URI	3
+
+/*
+ * Classifies one "hosts" entry as cfssl does (IP, then e-mail address,
+ * then request URI, else DNS; no trimming).  *value receives the SAN value
+ * (the bare address for "Name <a@b>", the 4- or 16-byte binary address
+ * for an IP, otherwise a copy of host) and *vlen its length.
+ * Returns the PKI_HOST_* type (>= 0) or a negative error.
+ */
+int		 pki_host_classify(const char *host, unsigned char **value,
+		    size_t *vlen, struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- CSR JSON (cfssl's CertificateRequest) -------------------------- */
+
+struct pki_csr;
+
+/*
+ * Parses CSR JSON from buf (len bytes); source names it in messages.
+ * With subject_only, accepts only what cfssl's sign SUBJECT file holds
+ * (CN, names, SerialNumber).
+ */
+int		 pki_csr_parse(const char *buf, size_t len, const char *source,
+		    int subject_only, const struct pki_parse_opts *opts,
+		    struct pki_csr **out, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_csr_free(struct pki_csr *csr);
+
+/* Replaces CN (gencert -cn). */
+int		 pki_csr_set_cn(struct pki_csr *csr, const char *cn,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Replaces hosts with a comma-separated list (split on ',', no trim). */
+int		 pki_csr_set_hosts(struct pki_csr *csr, const char *list,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Returns 1 if the CSR JSON has a (non-null) "ca" section. */
+int		 pki_csr_has_ca(const struct pki_csr *csr);
+/* Returns the number of hosts. */
+size_t		 pki_csr_nhosts(const struct pki_csr *csr);
+/* Writes "ecdsa-256" style key description into buf. */
+void		 pki_csr_key_desc(const struct pki_csr *csr, char *buf,
+		    size_t len);
+/*
+ * The -initca subject check: CN set, or every names[] entry has one of
+ * C, ST, L, O, OU.  Returns PKI_ERR_INPUT ("missing subject information").
+ */
+int		 pki_csr_check_subject(const struct pki_csr *csr,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- signing configuration ------------------------------------------ */
+
+struct pki_config;
+struct pki_profile;
+
+int		 pki_config_parse(const char *buf, size_t len,
+		    const char *source, const struct pki_parse_opts *opts,
+		    struct pki_config **out, struct pki_error *err) PKI_MUST_CHECK;
+/* The configuration used with no -config: cfssl's built-in default. */
+int		 pki_config_new_default(struct pki_config **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_config_free(struct pki_config *cfg);
+
+/*
+ * Finds a profile: NULL or "" gives "default".  An unknown name is
+ * PKI_ERR_PROFILE with the list of known names.  The result is borrowed
+ * from cfg.
+ */
+int		 pki_config_profile(const struct pki_config *cfg,
+		    const char *name, const struct pki_profile **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* Returns 1 if the profile signs through a remote server. */
+int		 pki_profile_is_remote(const struct pki_profile *p);
+
+/*
+ * Builds cfssl's -initca CA policy from the CSR's "ca" section: usages
+ * cert sign + crl sign, expiry (default 43800h), backdate, pathlen,
+ * crl_url.  expiry_override >= 0 replaces the expiry (used by -renewca).
+ */
+int		 pki_profile_new_ca(const struct pki_csr *csr,
+		    int64_t expiry_override, struct pki_profile **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_profile_free(struct pki_profile *p);
+
+/* ---- keys ----------------------------------------------------------- */
+
+struct pki_key;
+
+#define PKI_KEY_FMT_CFSSL	0	/* PKCS#1 / SEC1 / PKCS#8 for Ed25519 */
+#define PKI_KEY_FMT_PKCS8	1	/* PKCS#8 PRIVATE KEY for every type */
+
+/* Generates the key the CSR JSON asks for. */
+int		 pki_key_generate(const struct pki_csr *csr,
+		    struct pki_key **out, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Loads a private key from PEM (PKCS#1, SEC1 with or without EC
+ * PARAMETERS, PKCS#8, encrypted PKCS#8, legacy encrypted PEM, cfssl's
+ * "Ed25519 PRIVATE KEY").  password may be NULL.
+ */
+int		 pki_key_load(const char *buf, size_t len, const char *source,
+		    const char *password, struct pki_key **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* PEM-encodes a private key; free *pem with pki_secret_free. */
+int		 pki_key_encode(const struct pki_key *key, int fmt, char **pem,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+/* "rsa-2048", "ecdsa-256", "ed25519". */
+void		 pki_key_desc(const struct pki_key *key, char *buf, size_t len);
+void		 pki_key_free(struct pki_key *key);
+
+/* ---- certificate requests (PKCS#10) --------------------------------- */
+
+struct pki_req;
+
+/* Builds and signs a PKCS#10 request as cfssl's csr.Generate does. */
+int		 pki_req_new(const struct pki_csr *csr, const struct pki_key *key,
+		    struct pki_req **out, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Loads the first CERTIFICATE REQUEST (or NEW CERTIFICATE REQUEST) PEM
+ * block and verifies its signature.
+ */
+int		 pki_req_load(const char *buf, size_t len, const char *source,
+		    struct pki_req **out, struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_req_encode(const struct pki_req *req, char **pem,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+/* JSON description of a request (certinfo -csr); *json is malloc'ed. */
+int		 pki_req_info_json(const struct pki_req *req, char **json,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_req_free(struct pki_req *req);
+
+/* ---- certificates --------------------------------------------------- */
+
+struct pki_cert;
+
+/* Loads the first CERTIFICATE PEM block. */
+int		 pki_cert_load(const char *buf, size_t len, const char *source,
+		    struct pki_cert **out, struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_cert_encode(const struct pki_cert *cert, char **pem,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+/* Serial number in decimal; *dec is malloc'ed. */
+int		 pki_cert_serial(const struct pki_cert *cert, char **dec,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Returns 1 if the key's public half matches the certificate's. */
+int		 pki_cert_matches_key(const struct pki_cert *cert,
+		    const struct pki_key *key);
+/* Returns 1 for a certificate with basicConstraints cA TRUE. */
+int		 pki_cert_is_ca(const struct pki_cert *cert);
+/* Returns 1 if the certificate has a subjectAltName extension. */
+int		 pki_cert_has_san(const struct pki_cert *cert);
+/* cfssl certinfo JSON for a certificate; *json is malloc'ed. */
+int		 pki_cert_info_json(const struct pki_cert *cert, char **json,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The CSR JSON cfssl rebuilds from a certificate (CN, names, hosts,
+ * serialnumber, key type; for a CA also the "ca" section with ca.expiry =
+ * the original validity length, which *validity_ns receives too).  With
+ * ca_only, a certificate that is not a CA is an error (-renewca).
+ */
+int		 pki_cert_to_csr(const struct pki_cert *cert, int ca_only,
+		    struct pki_csr **out, int64_t *validity_ns,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_cert_free(struct pki_cert *cert);
+
+/* ---- signing -------------------------------------------------------- */
+
+/*
+ * What to sign.  hosts_set says whether hosts overrides the request's
+ * SANs (cfssl -hostname; nhosts may then be 0).  subject, if not NULL,
+ * overrides subject fields (the sign SUBJECT file).  crl_override
+ * replaces the profile's crl_url when not NULL or "".  now is the signing
+ * time in seconds and nanoseconds (tests pin it; 0/0 means "now").
+ */
+struct pki_sign_request {
+	const struct pki_req		*req;
+	const struct pki_profile	*profile;
+	const char *const		*hosts;
+	size_t				 nhosts;
+	int				 hosts_set;
+	const struct pki_csr		*subject;
+	const char			*crl_override;
+	time_t				 now_sec;
+	long				 now_nsec;
+};
+
+/*
+ * Signs as cfssl's local signer.  ca is the issuer certificate, or NULL
+ * for a self-signed CA (-initca), in which case cakey must be the
+ * request's own key.
+ */
+int		 pki_cert_sign(const struct pki_sign_request *sr,
+		    const struct pki_cert *ca, const struct pki_key *cakey,
+		    struct pki_cert **out, struct pki_error *err) PKI_MUST_CHECK;
+
+/* cfssl selfsign: the construction of selfsign/selfsign.go. */
+int		 pki_cert_selfsign(const struct pki_sign_request *sr,
+		    const struct pki_key *key, struct pki_cert **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- files ---------------------------------------------------------- */
+
+/*
+ * One file of a set written by pki_file_write_set(): path, contents and
+ * final mode (0600 for private keys; others get mode & ~umask).
+ */
+struct pki_file {
+	const char	*path;
+	const void	*data;
+	size_t		 len;
+	mode_t		 mode;
+};
+
+/*
+ * Writes every file atomically: each goes to a new temporary file in its
+ * target directory (created O_EXCL|O_NOFOLLOW with its final mode),
+ * written fully, fsync'ed and closed; only when all are complete are they
+ * renamed over their targets, and the directories fsync'ed.  If a rename
+ * fails, the targets already replaced are restored.  On any error no
+ * temporary file is left and existing targets are untouched.
+ */
+int		 pki_file_write_set(const struct pki_file *files, size_t n,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- cfssljson input ------------------------------------------------- */
+
+struct pki_cfssljson;
+
+/* The files cfssljson writes, in its order. */
+#define PKI_CJ_CERT	0	/* BASE.pem            "cert" | "certificate" */
+#define PKI_CJ_KEY	1	/* BASE-key.pem        "key" | "private_key" */
+#define PKI_CJ_ENC_KEY	2	/* BASE-key.enc        "encrypted_key" */
+#define PKI_CJ_CSR	3	/* BASE.csr            "csr" | "certificate_request" */
+#define PKI_CJ_BUNDLE	4	/* BASE-bundle.pem     "bundle" */
+#define PKI_CJ_ROOT	5	/* BASE-root.pem       "bundle.root" */
+#define PKI_CJ_OCSP	6	/* BASE-response.der   "ocspResponse" (base64) */
+#define PKI_CJ__COUNT	7
+
+/*
+ * Parses cfssl output.  bare: the object itself holds the items; else it
+ * is the API envelope {"success","result","errors","messages"}.  A
+ * failed envelope is not an error: see pki_cfssljson_failed().
+ */
+int		 pki_cfssljson_parse(const char *buf, size_t len, int bare,
+		    struct pki_cfssljson **out, struct pki_error *err) PKI_MUST_CHECK;
+/* Returns item i's bytes (NULL if absent or empty) and its length. */
+const char	*pki_cfssljson_item(const struct pki_cfssljson *cj, int i,
+		    size_t *len);
+/* The file name suffix and mode of item i. */
+const char	*pki_cfssljson_suffix(int i);
+mode_t		 pki_cfssljson_mode(int i);
+/* Number of error messages of a failed envelope (0 if it succeeded). */
+int		 pki_cfssljson_failed(const struct pki_cfssljson *cj);
+const char	*pki_cfssljson_error(const struct pki_cfssljson *cj, int i);
+void		 pki_cfssljson_free(struct pki_cfssljson *cj);
+
+/* "OpenSSL 3.0.x ..., jansson 2.14": the libraries in use. */
+void		 pki_runtime_version(char *buf, size_t len);
+
+#endif /* PKI_H */

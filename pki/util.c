@@ -1,0 +1,84 @@
+/*
+ * util.c: string vectors and small helpers shared by the library.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+
+int
+pki_strv_push(struct pki_strv *sv, const char *s)
+{
+	char	**nv;
+	char	 *dup;
+
+	if ((dup = strdup(s)) == NULL)
+		return PKI_ERR_ALLOC;
+	nv = reallocarray(sv->v, sv->n + 1, sizeof(*nv));
+	if (nv == NULL) {
+		free(dup);
+		return PKI_ERR_ALLOC;
+	}
+	nv[sv->n++] = dup;
+	sv->v = nv;
+	return PKI_OK;
+}
+
+void
+pki_strv_clear(struct pki_strv *sv)
+{
+	size_t	i;
+
+	if (sv == NULL)
+		return;
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+char *
+pki_strdup(const char *s)
+{
+	return s == NULL ? NULL : strdup(s);
+}
+
+size_t
+pki_edit_distance(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;
+
+	if ((row = calloc(lb + 1, sizeof(*row))) == NULL)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	best = row[lb];
+	free(row);
+	return best;
+}
+
+void
+pki_secret_free(void *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+}

@@ -1,0 +1,80 @@
+/*
+ * x509priv.h: helpers of name.c, hosts.c, key.c and req.c that other
+ * pki/ sources (sign.c, certinfo.c, cert.c) reuse.  Private to pki/.
+ */
+#ifndef PKI_X509PRIV_H
+#define PKI_X509PRIV_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+
+/*
+ * The "subject"/"issuer" object of cfssl certinfo for name: common_name,
+ * serial_number, country, organization, organizational_unit, locality,
+ * province, street_address, postal_code (multiple values joined with ",",
+ * empty ones omitted; CN and serialNumber: the last one wins) and names
+ * (every attribute value in RDN order; omitted when there is none).
+ * Returns a new reference, or NULL with err filled (a value that cannot
+ * be converted to UTF-8, or out of memory).
+ */
+json_t		*pki_name_info_json(const X509_NAME *name,
+		    struct pki_error *err);
+
+/*
+ * cfssl's helpers.SignatureString for a signature algorithm NID (as
+ * X509_get_signature_nid() / X509_REQ_get_signature_nid() return it):
+ * "SHA256WithRSA", "ECDSAWithSHA384", "Ed25519", ..., else
+ * "Unknown Signature".  Returns a static string.
+ */
+const char	*pki_sigalg_name(int nid);
+
+/*
+ * Adds the SAN members of cfssl's certinfo to obj (borrowed): "sans"
+ * (DNS names, then IP addresses formatted as Go's net.IP.String()), and,
+ * when all is set, "emails" and "uris".  Keys with no value are not
+ * added.  gens may be NULL.  Returns 0 or PKI_ERR_ALLOC.
+ */
+int		 pki_san_info_json(const GENERAL_NAMES *gens, int all,
+		    json_t *obj, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * Formats an IP address (4 or 16 bytes) as Go's net.IP.String() does:
+ * dotted quad for IPv4 and IPv4-mapped IPv6, RFC 5952 style otherwise
+ * ("?" and hex for other lengths).  buf should hold 64 bytes.
+ */
+void		 pki_ip_format(const unsigned char *ip, size_t len, char *buf,
+		    size_t size);
+
+/*
+ * Serialises json (borrowed) the way Go's json.MarshalIndent(v, "", "  ")
+ * does: jansson's JSON_INDENT(2) | JSON_PRESERVE_ORDER output with '<',
+ * '>', '&', U+2028 and U+2029 escaped as \u003c etc., \b and \f as
+ * \u0008 and \u000c, lower-case hex digits.  No trailing newline.
+ * Returns a malloc'ed string, or NULL on allocation failure.
+ */
+char		*pki_json_dump_go(const json_t *json);
+
+/* pki_key_desc() for a bare EVP_PKEY ("rsa-2048", "ecdsa-256", ...). */
+void		 pki_pkey_desc(const EVP_PKEY *pkey, char *buf, size_t len);
+
+/*
+ * cfssl's public_key_algorithm name for a key: "RSA", "ECDSA", "Ed25519",
+ * else "Unknown".  Returns a static string.
+ */
+const char	*pki_pkey_alg_name(const EVP_PKEY *pkey);
+
+/*
+ * Converts an X509_NAME_ENTRY value to a NUL-terminated UTF-8 string
+ * (ASN1_STRING_to_UTF8 semantics).  *out is malloc'ed.  what names the
+ * attribute in error messages.  A value with an embedded NUL byte is
+ * rejected.
+ */
+int		 pki_asn1_string_utf8(const ASN1_STRING *s, const char *what,
+		    char **out, struct pki_error *err) PKI_MUST_CHECK;
+
+#endif /* PKI_X509PRIV_H */

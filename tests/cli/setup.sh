@@ -1,0 +1,193 @@
+# setup.sh: shared helpers for the CLI tests (tests/cli/t-*.sh).
+#
+# Source it first thing:     . "$(dirname "$0")/setup.sh"
+#
+# It sets "set -eu" and LC_ALL=C, makes a work directory $T that is removed
+# on exit (T_KEEP=1 keeps it for debugging), and provides:
+#
+#   plan N            print the TAP plan up front (else finish prints it)
+#   pass NAME         "ok N - NAME"
+#   fail NAME         "not ok N - NAME"
+#   check NAME CMD..  run CMD; pass if it exits 0, else fail and show its
+#                     output as "# " lines.  Never stops the script.
+#   skip REASON       "ok N # skip REASON"; REASON must name what is missing
+#                     (CI fails on skips and greps for the reason)
+#   skip_all REASON   "1..0 # skip REASON" and exit 0 (whole test skipped)
+#   diag TEXT..       "# TEXT"
+#   finish            print the plan if not given, check the count, and
+#                     exit 1 if any test failed, 0 otherwise
+#   need_shared       set $FIXTURES to cfssl's test data, or return 1
+#   need_cmd NAME     return 1 if command NAME is not installed
+#   bg_pid PID        kill PID on exit: TERM, then KILL what is left after
+#                     $BG_GRACE seconds (default 5)
+#   free_port         print a free TCP port on 127.0.0.1 (not one given out
+#                     before in this test)
+#   wait_for SECS CMD..  run CMD until it succeeds (return 0) or SECS
+#                     seconds have passed (return 1)
+#
+# Environment from the harness: ETCD_PKI (the binary under test), LIBPKI,
+# TOP_SRCDIR and TOP_BUILDDIR.  Signals INT, TERM, HUP and PIPE (output
+# piped into head, say) end the test through the same cleanup.
+
+set -eu
+LC_ALL=C
+export LC_ALL
+: "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${TOP_BUILDDIR:=$TOP_SRCDIR}"
+: "${ETCD_PKI:=$TOP_BUILDDIR/etcd-pki}"
+: "${LIBPKI:=$TOP_BUILDDIR/pki/libpki.a}"
+export TOP_SRCDIR TOP_BUILDDIR ETCD_PKI LIBPKI
+
+_tap_n=0
+_tap_failed=0
+_tap_planned=
+_bg_pids=
+
+# Succeeds if process $1 runs (a zombie, exited but not yet reaped by
+# wait, does not count).
+_alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	[ -r "/proc/$1/stat" ] || return 0
+	[ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
+_cleanup() {
+	_rc=$?
+	trap - EXIT INT TERM HUP PIPE
+	for _p in $_bg_pids; do
+		kill -TERM "$_p" 2>/dev/null || :
+	done
+	# Up to BG_GRACE s for all of them to end, then KILL what is left.
+	_i=0
+	while [ "$_i" -lt "$((${BG_GRACE:-5} * 10))" ]; do
+		_left=
+		for _p in $_bg_pids; do
+			_alive "$_p" && _left=1
+		done
+		[ -n "$_left" ] || break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	for _p in $_bg_pids; do
+		kill -KILL "$_p" 2>/dev/null || :
+		wait "$_p" 2>/dev/null || :
+	done
+	if [ "${T_KEEP:-0}" = 1 ]; then
+		echo "# kept $T"
+	else
+		cd /
+		rm -rf "$T"
+	fi
+	exit "$_rc"
+}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/etcd-pki-test.XXXXXX")
+trap _cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
+
+bg_pid() {
+	_bg_pids="$_bg_pids $1"
+}
+
+plan() {
+	_tap_planned=$1
+	echo "1..$1"
+}
+
+pass() {
+	_tap_n=$((_tap_n + 1))
+	printf 'ok %d - %s\n' "$_tap_n" "$1"
+}
+
+fail() {
+	_tap_n=$((_tap_n + 1))
+	_tap_failed=$((_tap_failed + 1))
+	printf 'not ok %d - %s\n' "$_tap_n" "$1"
+}
+
+diag() {
+	printf '# %s\n' "$*"
+}
+
+check() {
+	_name=$1
+	shift
+	if "$@" >"$T/.check.out" 2>&1; then
+		pass "$_name"
+	else
+		fail "$_name"
+		printf '#   command: %s\n' "$*"
+		sed 's/^/#   /' "$T/.check.out"
+	fi
+	rm -f "$T/.check.out"
+}
+
+skip() {
+	_tap_n=$((_tap_n + 1))
+	printf 'ok %d # skip %s\n' "$_tap_n" "$1"
+}
+
+skip_all() {
+	printf '1..0 # skip %s\n' "$1"
+	exit 0
+}
+
+finish() {
+	if [ -z "$_tap_planned" ]; then
+		echo "1..$_tap_n"
+	elif [ "$_tap_n" -ne "$_tap_planned" ]; then
+		echo "# planned $_tap_planned tests but ran $_tap_n"
+		exit 1
+	fi
+	[ "$_tap_failed" -eq 0 ] || exit 1
+	exit 0
+}
+
+need_shared() {
+	FIXTURES=$TOP_SRCDIR/../shared/fixtures/cfssl
+	[ -d "$FIXTURES" ]
+}
+
+need_cmd() {
+	command -v "$1" >/dev/null 2>&1
+}
+
+# Asks the kernel for a free port (bind to port 0); without python3, tries
+# random ports until ss(8) shows none listening.  Ports already given out
+# are remembered in $T so that a test never gets the same one twice.
+free_port() {
+	_py=/usr/bin/python3
+	[ -x "$_py" ] || _py=python3
+	for _try in 1 2 3 4 5 6 7 8 9 10; do
+		_port=$("$_py" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' 2>/dev/null) ||
+		_port=$(awk -v s="$$$_try$(date +%N)" \
+		    'BEGIN { srand(s % 2147483647); print 20000 + int(rand() * 20000) }')
+		if ss -Hltn "sport = :$_port" 2>/dev/null | grep -q .; then
+			continue
+		fi
+		if ! grep -qx "$_port" "$T/.ports" 2>/dev/null; then
+			echo "$_port" >>"$T/.ports"
+			echo "$_port"
+			return 0
+		fi
+	done
+	return 1
+}
+
+wait_for() {
+	_end=$(($(date +%s) + $1))
+	shift
+	while :; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.2
+	done
+}

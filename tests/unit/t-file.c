@@ -1,0 +1,412 @@
+/*
+ * t-file.c: pki_file_write_set(): contents, modes, symlinks, rollback and
+ * no leftover temporary files.
+ *
+ * renameat(), fsync() and fchmod() are interposed below (this program's definitions
+ * win over libc's for the library code linked into it) so that a failure
+ * can be injected at an exact point; when no failure is armed they call
+ * the real functions.
+ */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pki.h"
+#include "../tap.h"
+
+/* Fault injection: fail the Nth call (1-based) with errno; 0 = never. */
+static int	rename_fail_at, rename_errno, rename_calls;
+static int	fsync_fail_at, fsync_errno, fsync_calls;
+/* Modes the temporaries had when created (seen by fchmod). */
+static mode_t	created_modes[8];
+static int	ncreated;
+
+int
+renameat(int olddfd, const char *oldpath, int newdfd, const char *newpath)
+{
+	if (rename_fail_at > 0 && ++rename_calls == rename_fail_at) {
+		errno = rename_errno;
+		return -1;
+	}
+#ifdef SYS_renameat
+	return (int)syscall(SYS_renameat, olddfd, oldpath, newdfd, newpath);
+#else
+	return (int)syscall(SYS_renameat2, olddfd, oldpath, newdfd, newpath, 0);
+#endif
+}
+
+int
+fchmod(int fd, mode_t mode)
+{
+	struct stat	st;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ncreated < 8)
+		created_modes[ncreated++] = st.st_mode & 07777;
+	return (int)syscall(SYS_fchmod, fd, mode);
+}
+
+int
+fsync(int fd)
+{
+	if (fsync_fail_at > 0 && ++fsync_calls == fsync_fail_at) {
+		errno = fsync_errno;
+		return -1;
+	}
+	return (int)syscall(SYS_fsync, fd);
+}
+
+static char	top[1024];
+
+static const char *
+P(const char *rel)
+{
+	static char	buf[4][PATH_MAX];
+	static int	k;
+
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", top, rel);
+	return buf[k];
+}
+
+static int
+mode_of(const char *path)
+{
+	struct stat	st;
+
+	if (lstat(path, &st) == -1)
+		return -1;
+	return st.st_mode & 07777;
+}
+
+/* Returns the file's contents or "(missing)"; static buffer. */
+static const char *
+content(const char *path)
+{
+	static char	 buf[4][256];
+	static int	 k;
+	char		*s;
+
+	k = (k + 1) % 4;
+	if ((s = tap_slurp(path, NULL)) == NULL)
+		return "(missing)";
+	snprintf(buf[k], sizeof(buf[k]), "%s", s);
+	free(s);
+	return buf[k];
+}
+
+static void
+put(const char *path, const char *s, mode_t mode)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "w")) == NULL || fputs(s, f) == EOF ||
+	    fclose(f) == EOF) {
+		diag("cannot create %s: %s", path, strerror(errno));
+		exit(2);
+	}
+	if (chmod(path, mode) == -1)
+		exit(2);
+}
+
+/* Counts names starting with "." (other than . and ..) under dir. */
+static int
+dotfiles(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 sub[PATH_MAX];
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (de->d_name[0] == '.') {
+			diag("leftover: %s/%s", dir, de->d_name);
+			n++;
+		}
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR)
+			n += dotfiles(sub);
+	}
+	closedir(d);
+	return n;
+}
+
+/* ok if r is PKI_OK; otherwise shows the error text. */
+static void
+wr_ok(int r, const struct pki_error *err, const char *name)
+{
+	if (!is_int(r, PKI_OK, "%s", name))
+		diag("error: %s", err->text);
+}
+
+/* The usual cfssljson set: cert 0664, key 0600, csr 0644. */
+static void
+set3(struct pki_file *fs, const char *dir, const char *tag)
+{
+	static char	paths[3][PATH_MAX], data[3][64];
+	static const char *sfx[3] = { ".pem", "-key.pem", ".csr" };
+	static const mode_t modes[3] = { 0664, 0600, 0644 };
+	int		i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s/%s/x%s", top, dir,
+		    sfx[i]);
+		snprintf(data[i], sizeof(data[i]), "%s %d\n", tag, i);
+		fs[i].path = paths[i];
+		fs[i].data = data[i];
+		fs[i].len = strlen(data[i]);
+		fs[i].mode = modes[i];
+	}
+}
+
+static void
+test_modes(void)
+{
+	struct pki_file		fs[3];
+	struct pki_error	err;
+	int			r;
+
+	memset(&err, 0, sizeof(err));
+	(void)mkdir(P("m"), 0755);
+
+	umask(022);
+	set3(fs, "m", "new");
+	memset(&err, 0, sizeof(err));
+	ncreated = 0;
+	r = pki_file_write_set(fs, 3, &err);
+	wr_ok(r, &err, "umask 022: write 3 files");
+	is_str(content(P("m/x.pem")), "new 0\n", "cert contents");
+	is_str(content(P("m/x-key.pem")), "new 1\n", "key contents");
+	is_str(content(P("m/x.csr")), "new 2\n", "csr contents");
+	is_int(mode_of(P("m/x.pem")), 0644, "umask 022: cert 0644");
+	is_int(mode_of(P("m/x-key.pem")), 0600, "umask 022: key 0600");
+	is_int(mode_of(P("m/x.csr")), 0644, "umask 022: csr 0644");
+	is_int(ncreated, 3, "three temporaries created");
+	is_int(created_modes[1], 0600, "key temporary created 0600");
+	is_int(dotfiles(P("m")), 0, "umask 022: no leftover dot-files");
+
+	umask(0);
+	set3(fs, "m", "zero");
+	r = pki_file_write_set(fs, 3, &err);
+	wr_ok(r, &err, "umask 000: write");
+	is_int(mode_of(P("m/x-key.pem")), 0600, "umask 000: key 0600");
+	is_int(mode_of(P("m/x.pem")), 0664, "umask 000: cert 0664");
+	is_str(content(P("m/x-key.pem")), "zero 1\n", "umask 000: replaced");
+
+	umask(077);
+	set3(fs, "m", "seven");
+	r = pki_file_write_set(fs, 3, &err);
+	wr_ok(r, &err, "umask 077: write");
+	is_int(mode_of(P("m/x.pem")), 0600, "umask 077: cert 0600");
+	is_int(mode_of(P("m/x-key.pem")), 0600, "umask 077: key 0600");
+	is_int(mode_of(P("m/x.csr")), 0600, "umask 077: csr 0600");
+
+	/* The umask never narrows a private mode: fchmod makes it exact. */
+	umask(0377);
+	set3(fs, "m", "narrow");
+	r = pki_file_write_set(fs, 3, &err);
+	wr_ok(r, &err, "umask 377: write");
+	is_int(mode_of(P("m/x-key.pem")), 0600, "umask 377: key still 0600");
+	is_int(mode_of(P("m/x.pem")), 0400, "umask 377: cert 0400");
+	umask(022);
+
+	/* A key that used to be world-readable becomes 0600. */
+	(void)mkdir(P("k"), 0755);
+	put(P("k/x-key.pem"), "old key\n", 0644);
+	set3(fs, "k", "rekey");
+	r = pki_file_write_set(&fs[1], 1, &err);
+	wr_ok(r, &err, "replace a 0644 key");
+	is_int(mode_of(P("k/x-key.pem")), 0600, "replaced key is 0600");
+	is_str(content(P("k/x-key.pem")), "rekey 1\n", "replaced key contents");
+	is_int(dotfiles(P("k")), 0, "no backup left after success");
+
+	/* Relative names are resolved against the working directory. */
+	if (chdir(P("k")) == 0) {
+		struct pki_file	rel = { "rel.pem", "rel\n", 4, 0644 };
+
+		r = pki_file_write_set(&rel, 1, &err);
+		wr_ok(r, &err, "relative name");
+		is_str(content(P("k/rel.pem")), "rel\n", "relative contents");
+		(void)chdir("/");
+	} else {
+		ok(0, "chdir: %s", strerror(errno));
+		ok(0, "relative contents");
+	}
+}
+
+static void
+test_symlink(void)
+{
+	struct pki_file		fs[3];
+	struct pki_error	err;
+	char			buf[PATH_MAX];
+	int			r;
+
+	memset(&err, 0, sizeof(err));
+	(void)mkdir(P("s"), 0755);
+	put(P("s/dest"), "destination\n", 0644);
+	if (symlink("dest", P("s/x.pem")) == -1)
+		diag("symlink: %s", strerror(errno));
+	set3(fs, "s", "via");
+	r = pki_file_write_set(fs, 1, &err);
+	wr_ok(r, &err, "write over a symlink");
+	ok(readlink(P("s/x.pem"), buf, sizeof(buf)) == -1 && errno == EINVAL,
+	    "the link itself was replaced by a regular file");
+	is_str(content(P("s/x.pem")), "via 0\n", "new contents at the name");
+	is_str(content(P("s/dest")), "destination\n",
+	    "the link's destination is untouched");
+
+	/* A dangling link is replaced as well, nothing is created at its end. */
+	if (symlink("nowhere", P("s/x.csr")) == -1)
+		diag("symlink: %s", strerror(errno));
+	r = pki_file_write_set(&fs[2], 1, &err);
+	wr_ok(r, &err, "write over a dangling symlink");
+	is_int(mode_of(P("s/nowhere")), -1, "dangling link not followed");
+	is_int(dotfiles(P("s")), 0, "symlinks: no leftover dot-files");
+}
+
+static void
+test_failures(void)
+{
+	struct pki_file		fs[3];
+	struct pki_error	err;
+	char			want[PATH_MAX + 64];
+	int			r;
+
+	/* The second target is a directory. */
+	memset(&err, 0, sizeof(err));
+	(void)mkdir(P("f"), 0755);
+	put(P("f/x.pem"), "old cert\n", 0644);
+	(void)mkdir(P("f/x-key.pem"), 0755);
+	set3(fs, "f", "bad");
+	r = pki_file_write_set(fs, 3, &err);
+	is_int(r, PKI_ERR_IO, "second target a directory: PKI_ERR_IO");
+	snprintf(want, sizeof(want), "%s: is a directory", fs[1].path);
+	is_str(err.text, want, "message names the directory");
+	is_int(err.sys_errno, EISDIR, "sys_errno EISDIR");
+	is_str(content(P("f/x.pem")), "old cert\n",
+	    "first target unchanged");
+	is_int(mode_of(P("f/x.csr")), -1, "third target not created");
+	is_int(dotfiles(P("f")), 0, "directory case: no leftover dot-files");
+	(void)rmdir(P("f/x-key.pem"));
+
+	/* The directory of the third file does not exist. */
+	put(P("f/x-key.pem"), "old key\n", 0600);
+	fs[2].path = P("f/nodir/x.csr");
+	r = pki_file_write_set(fs, 3, &err);
+	is_int(r, PKI_ERR_IO, "missing directory: PKI_ERR_IO");
+	snprintf(want, sizeof(want), "%s: cannot write: %s", fs[2].path,
+	    strerror(ENOENT));
+	is_str(err.text, want, "message: cannot write: No such file");
+	is_int(err.sys_errno, ENOENT, "sys_errno ENOENT");
+	is_str(content(P("f/x.pem")), "old cert\n", "first target unchanged");
+	is_str(content(P("f/x-key.pem")), "old key\n", "second unchanged");
+	is_int(dotfiles(P("f")), 0, "missing dir: no leftover dot-files");
+
+	/* fsync of the second temporary fails (a full disk, say). */
+	set3(fs, "f", "sync");
+	fsync_calls = 0;
+	fsync_fail_at = 2;
+	fsync_errno = ENOSPC;
+	r = pki_file_write_set(fs, 3, &err);
+	fsync_fail_at = 0;
+	is_int(r, PKI_ERR_IO, "fsync failure: PKI_ERR_IO");
+	snprintf(want, sizeof(want), "%s: cannot write: %s", fs[1].path,
+	    strerror(ENOSPC));
+	is_str(err.text, want, "message: cannot write: No space left");
+	is_str(err.source, fs[1].path, "source is the target");
+	is_str(content(P("f/x.pem")), "old cert\n", "first target unchanged");
+	is_str(content(P("f/x-key.pem")), "old key\n", "second unchanged");
+	is_int(mode_of(P("f/x.csr")), -1, "third not created");
+	is_int(dotfiles(P("f")), 0, "fsync failure: no leftover dot-files");
+
+	/*
+	 * The third rename fails: the first (existed) is restored from its
+	 * backup, the second (did not exist) is removed again.
+	 */
+	(void)unlink(P("f/x-key.pem"));
+	put(P("f/x.csr"), "old csr\n", 0644);
+	set3(fs, "f", "roll");
+	rename_calls = 0;
+	rename_fail_at = 3;
+	rename_errno = EIO;
+	r = pki_file_write_set(fs, 3, &err);
+	rename_fail_at = 0;
+	is_int(r, PKI_ERR_IO, "third rename fails: PKI_ERR_IO");
+	snprintf(want, sizeof(want), "%s: cannot write: %s", fs[2].path,
+	    strerror(EIO));
+	is_str(err.text, want, "message names the third target");
+	is_str(content(P("f/x.pem")), "old cert\n", "first target restored");
+	is_int(mode_of(P("f/x.pem")), 0644, "first target keeps its mode");
+	is_int(mode_of(P("f/x-key.pem")), -1, "second target removed again");
+	is_str(content(P("f/x.csr")), "old csr\n", "third target unchanged");
+	is_int(dotfiles(P("f")), 0, "rollback: no leftover dot-files");
+
+	/* Bad arguments. */
+	fs[1].path = fs[0].path;
+	r = pki_file_write_set(fs, 2, &err);
+	is_int(r, PKI_ERR_ARG, "the same name twice: PKI_ERR_ARG");
+	fs[0].path = "";
+	r = pki_file_write_set(fs, 1, &err);
+	is_int(r, PKI_ERR_ARG, "empty name: PKI_ERR_ARG");
+	fs[0].path = P("f/");
+	r = pki_file_write_set(fs, 1, NULL);
+	is_int(r, PKI_ERR_IO, "trailing slash: an error, even without err");
+	is_int(pki_file_write_set(NULL, 0, &err), PKI_OK, "empty set: ok");
+	is_int(dotfiles(top), 0, "nothing left anywhere under the test dir");
+}
+
+static void
+rmtree(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 sub[PATH_MAX];
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR)
+			rmtree(sub);
+		else
+			(void)unlink(sub);
+	}
+	closedir(d);
+	(void)rmdir(dir);
+}
+
+int
+main(void)
+{
+	const char	*tmp = getenv("TMPDIR");
+
+	snprintf(top, sizeof(top), "%s/t-file.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(top) == NULL) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	plan(65);
+	test_modes();
+	test_symlink();
+	test_failures();
+	rmtree(top);
+	return done_testing();
+}
