@@ -334,7 +334,8 @@ get_time(struct pki_json_ctx *ctx, const char *path, const json_t *v,
 		return r;
 	if (parse_rfc3339(json_string_value(v), t) != 0)
 		return pki_json_err(ctx, PKI_ERR_CONFIG, path,
-		    "invalid RFC 3339 time \"%s\" (e.g. \"2030-01-01T00:00:00Z\")",
+		    "invalid RFC 3339 time \"%s\" "
+		    "(e.g. \"2030-01-01T00:00:00Z\")",
 		    json_string_value(v));
 	*present = 1;
 	return PKI_OK;
@@ -367,64 +368,159 @@ get_enum(struct pki_json_ctx *ctx, const char *path, const json_t *v,
 	    "unknown %s \"%s\" (known: %s)", what, s, list);
 }
 
+/* The POSIX bracket-expression text of an RE2 escape inside [...]. */
+static const char *
+re2_bracket_class(char c)
+{
+	switch (c) {
+	case 'd': return "0-9";
+	case 'w': return "0-9A-Za-z_";
+	case 's': return "\t\n\f\r ";
+	case 't': return "\t";
+	case 'n': return "\n";
+	case 'r': return "\r";
+	case 'f': return "\f";
+	case 'v': return "\v";
+	default: return NULL;
+	}
+}
+
+/* The POSIX text of an RE2 escape outside brackets. */
+static const char *
+re2_class(char c)
+{
+	switch (c) {
+	case 'd': return "[0-9]";
+	case 'D': return "[^0-9]";
+	case 'w': return "[0-9A-Za-z_]";
+	case 'W': return "[^0-9A-Za-z_]";
+	case 's': return "[\t\n\f\r ]";
+	case 'S': return "[^\t\n\f\r ]";
+	default: return re2_bracket_class(c);
+	}
+}
+
+/*
+ * Translates the RE2 bracket expression at *sp (just after its '[') to
+ * POSIX at *op, advancing both.  POSIX brackets have no escapes, so ']'
+ * goes first, '^' and '-' last, escaped characters become plain ones and
+ * \d \w \s are expanded.  Returns 0, or -1 with *why set.
+ */
+static int
+re2_bracket(const char **sp, char **op, const char **why)
+{
+	const char	*s = *sp, *cls, *e;
+	char		*o = *op, items[1024];
+	size_t		 ni = 0, len;
+	int		 neg = 0, dash = 0, rbr = 0, caret = 0;
+
+	if (*s == '^') {
+		neg = 1;
+		s++;
+	}
+	if (*s == ']') {
+		rbr = 1;
+		s++;
+	}
+	while (*s != ']') {
+		if (*s == '\0') {
+			*why = "missing closing ]";
+			return -1;
+		}
+		if (ni + 32 >= sizeof(items)) {
+			*why = "bracket expression too long";
+			return -1;
+		}
+		if (*s == '[' && s[1] == ':') {
+			/* A POSIX class such as [:digit:], as RE2 has. */
+			if ((e = strstr(s + 2, ":]")) == NULL) {
+				*why = "missing :] in class";
+				return -1;
+			}
+			len = (size_t)(e + 2 - s);
+			if (ni + len + 1 >= sizeof(items)) {
+				*why = "class name too long";
+				return -1;
+			}
+			memcpy(items + ni, s, len);
+			ni += len;
+			s += len;
+		} else if (*s == '\\') {
+			s++;
+			if (*s == '\0') {
+				*why = "trailing backslash";
+				return -1;
+			} else if (*s == '-')
+				dash = 1;
+			else if (*s == ']')
+				rbr = 1;
+			else if (*s == '^')
+				caret = 1;
+			else if ((cls = re2_bracket_class(*s)) != NULL) {
+				memcpy(items + ni, cls, strlen(cls));
+				ni += strlen(cls);
+			} else if (isalnum((unsigned char)*s)) {
+				*why = "this escape is not supported in [...]";
+				return -1;
+			} else
+				items[ni++] = *s;	/* \\ \. \[ ... */
+			s++;
+		} else if (*s == '^' && ni == 0) {
+			/* Not first in POSIX, where it would negate. */
+			caret = 1;
+			s++;
+		} else
+			items[ni++] = *s++;
+	}
+	s++;
+	if (!neg && !rbr && !dash && ni == 0 && caret) {
+		/* "[\^]": no POSIX bracket expression holds just '^'. */
+		*o++ = '\\';
+		*o++ = '^';
+	} else {
+		*o++ = '[';
+		if (neg)
+			*o++ = '^';
+		if (rbr)
+			*o++ = ']';
+		memcpy(o, items, ni);
+		o += ni;
+		if (caret)
+			*o++ = '^';
+		if (dash)
+			*o++ = '-';
+		*o++ = ']';
+	}
+	*sp = s;
+	*op = o;
+	return 0;
+}
+
 /*
  * Translates a Go RE2 pattern into a POSIX extended one: the shorthands
- * \d \D \w \W \s \S become bracket expressions, escaped characters inside
- * brackets become plain ones (POSIX brackets have no escapes).  RE2-only
- * syntax (flags, non-greedy repeats, \b, \pL, ...) is refused with *why
- * set.  Returns 0 and a malloc'ed *out, -1 with *why, or PKI_ERR_ALLOC.
+ * \d \D \w \W \s \S become bracket expressions and bracket expressions
+ * are rewritten for POSIX (see re2_bracket).  RE2-only syntax (flags,
+ * non-greedy repeats, \b, \pL, ...) is refused with *why set.  Returns 0
+ * and a malloc'ed *out, -1 with *why, or PKI_ERR_ALLOC.
  */
 static int
 re2_to_posix(const char *in, char **out, const char **why)
 {
 	const char	*s = in, *cls;
 	char		*o, *b;
-	size_t		 n = 0;
-	int		 neg, dash, rbr, caret, nitems;
+	size_t		 n;
 
 	*out = NULL;
 	*why = NULL;
-	if ((b = malloc(strlen(in) * 16 + 8)) == NULL)
+	/* The longest expansion is 2 input bytes to 13 ("\W"). */
+	if ((b = malloc(strlen(in) * 8 + 8)) == NULL)
 		return PKI_ERR_ALLOC;
 	o = b;
 	while (*s != '\0') {
-		if (*s == '\\') {
+		if (*s == '[') {
 			s++;
-			cls = NULL;
-			switch (*s) {
-			case 'd': cls = "[0-9]"; break;
-			case 'D': cls = "[^0-9]"; break;
-			case 'w': cls = "[0-9A-Za-z_]"; break;
-			case 'W': cls = "[^0-9A-Za-z_]"; break;
-			case 's': cls = "[\t\n\f\r ]"; break;
-			case 'S': cls = "[^\t\n\f\r ]"; break;
-			case 't': cls = "\t"; break;
-			case 'n': cls = "\n"; break;
-			case 'r': cls = "\r"; break;
-			case 'f': cls = "\f"; break;
-			case 'v': cls = "\v"; break;
-			case '\0':
-				*why = "trailing backslash";
+			if (re2_bracket(&s, &o, why) != 0)
 				goto fail;
-			default:
-				break;
-			}
-			if (cls != NULL) {
-				n = strlen(cls);
-				memcpy(o, cls, n);
-				o += n;
-				s++;
-				continue;
-			}
-			if (isalnum((unsigned char)*s)) {
-				*why = "escape sequences other than \\d \\D "
-				    "\\w \\W \\s \\S \\t \\n \\r \\f \\v "
-				    "are not supported";
-				goto fail;
-			}
-			if (strchr(".[]()*+?{}|^$\\", *s) != NULL)
-				*o++ = '\\';
-			*o++ = *s++;
 			continue;
 		}
 		if (*s == '(' && s[1] == '?') {
@@ -436,120 +532,31 @@ re2_to_posix(const char *in, char **out, const char **why)
 			*why = "non-greedy repetition is not supported";
 			goto fail;
 		}
-		if (*s != '[') {
+		if (*s != '\\') {
 			*o++ = *s++;
 			continue;
 		}
-		/* A bracket expression: collect, then emit POSIX-safely. */
 		s++;
-		neg = dash = rbr = caret = nitems = 0;
-		if (*s == '^') {
-			neg = 1;
-			s++;
+		if (*s == '\0') {
+			*why = "trailing backslash";
+			goto fail;
 		}
-		*o++ = '[';
-		if (neg)
-			*o++ = '^';
-		/* Remember where the items go: ']' must come first. */
-		{
-			char	items[1024];
-			size_t	ni = 0;
-
-			if (*s == ']') {
-				rbr = 1;
-				s++;
-			}
-			while (*s != ']') {
-				if (*s == '\0') {
-					*why = "missing closing ]";
-					goto fail;
-				}
-				if (ni + 32 >= sizeof(items)) {
-					*why = "bracket expression too long";
-					goto fail;
-				}
-				if (*s == '[' && s[1] == ':') {
-					const char *e = strstr(s + 2, ":]");
-
-					if (e == NULL) {
-						*why = "missing :] in class";
-						goto fail;
-					}
-					if ((size_t)(e + 2 - s) + ni + 1 >=
-					    sizeof(items)) {
-						*why = "class name too long";
-						goto fail;
-					}
-					memcpy(items + ni, s, (size_t)(e + 2 - s));
-					ni += (size_t)(e + 2 - s);
-					s = e + 2;
-					nitems++;
-					continue;
-				}
-				if (*s == '\\') {
-					s++;
-					cls = NULL;
-					switch (*s) {
-					case 'd': cls = "0-9"; break;
-					case 'w': cls = "0-9A-Za-z_"; break;
-					case 's': cls = "\t\n\f\r "; break;
-					case 't': cls = "\t"; break;
-					case 'n': cls = "\n"; break;
-					case 'r': cls = "\r"; break;
-					case 'f': cls = "\f"; break;
-					case 'v': cls = "\v"; break;
-					case '-': dash = 1; s++; continue;
-					case ']': rbr = 1; s++; continue;
-					case '^': caret = 1; s++; continue;
-					case '\0':
-						*why = "trailing backslash";
-						goto fail;
-					default:
-						break;
-					}
-					if (cls != NULL) {
-						memcpy(items + ni, cls,
-						    strlen(cls));
-						ni += strlen(cls);
-						s++;
-						nitems++;
-						continue;
-					}
-					if (isalnum((unsigned char)*s)) {
-						*why = "this escape sequence is "
-						    "not supported inside [...]";
-						goto fail;
-					}
-					/* \\ \. \[ ...: the character. */
-					items[ni++] = *s++;
-					nitems++;
-					continue;
-				}
-				if (*s == '^' && ni == 0) {
-					caret = 1;
-					s++;
-					continue;
-				}
-				items[ni++] = *s++;
-				nitems++;
-			}
+		if ((cls = re2_class(*s)) != NULL) {
+			n = strlen(cls);
+			memcpy(o, cls, n);
+			o += n;
 			s++;
-			if (!neg && !rbr && !dash && nitems == 0 && caret) {
-				/* "[\^]": no POSIX bracket holds just '^'. */
-				o[-1] = '\\';
-				*o++ = '^';
-				continue;
-			}
-			if (rbr)
-				*o++ = ']';
-			memcpy(o, items, ni);
-			o += ni;
-			if (caret)
-				*o++ = '^';
-			if (dash)
-				*o++ = '-';
-			*o++ = ']';
+			continue;
 		}
+		if (isalnum((unsigned char)*s)) {
+			*why = "escape sequences other than \\d \\D \\w \\W "
+			    "\\s \\S \\t \\n \\r \\f \\v are not supported";
+			goto fail;
+		}
+		/* An escaped punctuation character stays escaped if special. */
+		if (strchr(".[]()*+?{}|^$\\", *s) != NULL)
+			*o++ = '\\';
+		*o++ = *s++;
 	}
 	*o = '\0';
 	*out = b;
@@ -1202,7 +1209,8 @@ check_profile(struct pki_json_ctx *ctx, const struct pki_config *cfg,
 	if ((r = check_ref(ctx, path, p->remote, &cfg->remote_names,
 	    "remote", "remotes")) != 0)
 		return r;
-	pki_json_path_key(path, sizeof(path), src->path, "auth_remote.auth_key");
+	pki_json_path_key(path, sizeof(path), src->path,
+	    "auth_remote.auth_key");
 	if ((r = check_ref(ctx, path, p->auth_remote_key,
 	    &cfg->auth_key_names, "auth key", "auth_keys")) != 0)
 		return r;

@@ -56,8 +56,8 @@ read_fd(int fd, const char *name, size_t max, char **out, size_t *outlen,
 			if (want <= len + 1)
 				want = len + 2;
 			if (grow(&buf, &cap, len, want) != 0) {
-				r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory",
-				    name);
+				r = pki_err(err, PKI_ERR_ALLOC,
+				    "%s: out of memory", name);
 				goto out;
 			}
 		}
@@ -120,8 +120,12 @@ pki_input_read(const char *spec, int allow_prefix, size_t max, char **buf,
 	}
 	if (!allow_prefix || (colon = strchr(spec, ':')) == NULL)
 		return read_file(spec, max, buf, len, err);
-	if (strncmp(spec, "file:", 5) == 0)
+	if (strncmp(spec, "file:", 5) == 0) {
+		if (spec[5] == '\0')
+			return pki_err(err, PKI_ERR_ARG, "%s: empty file name",
+			    spec);
 		return read_file(spec + 5, max, buf, len, err);
+	}
 	if (strncmp(spec, "env:", 4) == 0) {
 		pki_err_source(err, spec);
 		if ((val = getenv(spec + 4)) == NULL)

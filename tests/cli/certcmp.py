@@ -157,6 +157,20 @@ STRTYPES = {0x0C: "UTF8", 0x13: "Printable", 0x14: "T61", 0x16: "IA5",
             0x1E: "BMP", 0x1C: "Universal"}
 OID_SAN = "2.5.29.17"
 OID_SKI = "2.5.29.14"
+OID_KU = "2.5.29.15"
+OID_EKU = "2.5.29.37"
+KU_BITS = ("digitalSignature", "nonRepudiation", "keyEncipherment",
+           "dataEncipherment", "keyAgreement", "keyCertSign", "cRLSign",
+           "encipherOnly", "decipherOnly")
+EKU_NAMES = {
+    "2.5.29.37.0": "any", "1.3.6.1.5.5.7.3.1": "serverAuth",
+    "1.3.6.1.5.5.7.3.2": "clientAuth", "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+    "1.3.6.1.5.5.7.3.5": "ipsecEndSystem", "1.3.6.1.5.5.7.3.6": "ipsecTunnel",
+    "1.3.6.1.5.5.7.3.7": "ipsecUser", "1.3.6.1.5.5.7.3.8": "timeStamping",
+    "1.3.6.1.5.5.7.3.9": "OCSPSigning", "1.3.6.1.4.1.311.10.3.3": "msSGC",
+    "2.16.840.1.113730.4.1": "nsSGC",
+}
 
 
 def oname(oid):
@@ -369,8 +383,23 @@ def alg_text(der):
 
 
 def ext_value_text(oid, v):
-    if oid == OID_SAN:
-        return "[" + ", ".join(san_text(v)) + "]"
+    """Hex of an extension value, plus a decoded form for SAN, KU, EKU."""
+    try:
+        if oid == OID_SAN:
+            return "[" + ", ".join(san_text(v)) + "]"
+        if oid == OID_KU:
+            b = content(v, tlv(v, 0))
+            bits = int.from_bytes(b[1:], "big") if len(b) > 1 else 0
+            n = 8 * (len(b) - 1)
+            names = [KU_BITS[i] for i in range(min(n, len(KU_BITS)))
+                     if bits >> (n - 1 - i) & 1]
+            return "%s (%s)" % (v.hex(), ",".join(names))
+        if oid == OID_EKU:
+            names = [oid_str(content(v, t)) for t in inner(v, tlv(v, 0))]
+            return "%s (%s)" % (v.hex(), ",".join(EKU_NAMES.get(o, o)
+                                                  for o in names))
+    except DerError:
+        pass
     return v.hex()
 
 

@@ -72,12 +72,6 @@ rc() {
 	cat "$T/$1/$2.rc"
 }
 
-# same_rc NAME: both exited with the same status; prints it on a mismatch.
-same_rc() {
-	[ "$(rc r "$1")" = "$(rc o "$1")" ] ||
-	    { echo "exit: cfssl $(rc r "$1"), ours $(rc o "$1")"; return 1; }
-}
-
 # norm FILE: stderr with the log timestamps and serial numbers replaced.
 norm() {
 	sed -E -e 's#^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \[#TS [#' \
@@ -88,8 +82,7 @@ norm() {
 same_err() {
 	norm "$T/r/$1.err" >"$T/r/$1.nerr"
 	norm "$T/o/$1.err" >"$T/o/$1.nerr"
-	diff -u "$T/r/$1.nerr" "$T/o/$1.nerr" | sed 's/^/  /' >"$T/o/$1.diff" ||
-	    { cat "$T/o/$1.diff"; return 1; }
+	diff -u "$T/r/$1.nerr" "$T/o/$1.nerr"
 }
 
 # shape FILE KEYS: FILE is exactly Go's compact json.Marshal of an object
@@ -202,10 +195,9 @@ log_format() {
 }
 
 # ------------------------------------------------------------- gencert ---
-G="-ca $CA -ca-key $CAKEY -config $GUIDE -profile peer"
-# shellcheck disable=SC2086
-both gencert cfssl - gencert $G "$HOSTS"
-check "gencert: same exit status (0)" same_rc gencert
+both gencert cfssl - gencert -ca "$CA" -ca-key "$CAKEY" -config "$GUIDE" \
+    -profile peer "$HOSTS"
+check "gencert: exit 0 both" rcs_are gencert 0 0
 check "gencert: stdout is compact {\"cert\",\"csr\",\"key\"} + one newline" \
     both_shape gencert cert,csr,key
 check "gencert: same stderr lines (received request .. signed certificate with serial number N)" \
@@ -214,28 +206,28 @@ json_member "$T/o/gencert.out" cert "$T/o/gencert.pem" 2>/dev/null || :
 check "gencert: 'YYYY/MM/DD HH:MM:SS [INFO] ' prefix; the logged serial is the certificate's" \
     log_format o gencert "$T/o/gencert.pem"
 
-# shellcheck disable=SC2086
-both nohosts cfssl - gencert $G "$NOHOSTS"
-check "gencert without hosts: same exit status (0)" same_rc nohosts
+both nohosts cfssl - gencert -ca "$CA" -ca-key "$CAKEY" -config "$GUIDE" \
+    -profile peer "$NOHOSTS"
+check "gencert without hosts: exit 0 both" rcs_are nohosts 0 0
 check "gencert without hosts: same stderr with the 'lacks a \"hosts\" field' WARNING" \
     same_err nohosts
 check "gencert without hosts: the WARNING is there" grep -q \
     '\[WARNING\] This certificate lacks a "hosts" field' "$T/o/nohosts.err"
 
-# shellcheck disable=SC2086
-both quiet cfssl - gencert -loglevel 2 $G "$NOHOSTS"
+both quiet cfssl - gencert -loglevel 2 -ca "$CA" -ca-key "$CAKEY" \
+    -config "$GUIDE" -profile peer "$NOHOSTS"
 check "gencert -loglevel 2: same stderr (the WARNING only)" same_err quiet
 check "gencert -loglevel 2: no [INFO] line" no_match '\[INFO\]' "$T/o/quiet.err"
 check "gencert -loglevel 2: stdout still {cert,csr,key}" both_shape quiet \
     cert,csr,key
-# shellcheck disable=SC2086
-both silent cfssl - gencert -loglevel=3 $G "$HOSTS"
+both silent cfssl - gencert -loglevel=3 -ca "$CA" -ca-key "$CAKEY" \
+    -config "$GUIDE" -profile peer "$HOSTS"
 check "gencert -loglevel=3: no stderr at all" empty "$T/r/silent.err" \
     "$T/o/silent.err"
 
 # ---------------------------------------------------- genkey and sign ---
 both genkey cfssl - genkey "$HOSTS"
-check "genkey: same exit status (0)" same_rc genkey
+check "genkey: exit 0 both" rcs_are genkey 0 0
 check "genkey: stdout is compact {\"csr\",\"key\"} + one newline" \
     both_shape genkey csr,key
 check "genkey: same stderr lines" same_err genkey
@@ -243,7 +235,7 @@ check "genkey: same stderr lines" same_err genkey
 json_member "$T/r/gencert.out" csr "$T/in.csr"
 both sign cfssl - sign -ca "$CA" -ca-key "$CAKEY" -config "$GUIDE" \
     -profile server "$T/in.csr"
-check "sign: same exit status (0)" same_rc sign
+check "sign: exit 0 both" rcs_are sign 0 0
 check "sign: stdout is compact {\"cert\",\"csr\"} + one newline" \
     both_shape sign cert,csr
 check "sign: csr is the input file verbatim" "$PY" -c 'import json, sys

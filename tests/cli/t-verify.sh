@@ -62,10 +62,23 @@ key_matches() {
 	[ -n "$_a" ] && [ "$_a" = "$_c" ]
 }
 
-# mode_is MODE FILE
+# mode_is MODE FILE...: every FILE has permission bits MODE (octal).
 mode_is() {
-	_m=$(stat -c %a "$2")
-	[ "$_m" = "$1" ] || { echo "$2: mode $_m, want $1"; return 1; }
+	_want=$1
+	shift
+	for _f; do
+		_m=$(stat -c %a "$_f")
+		[ "$_m" = "$_want" ] || { echo "$_f: mode $_m, want $_want"; return 1; }
+	done
+}
+
+# is_text TEXT CMD...: CMD's output, stripped of leading and trailing blanks
+# on each line, is TEXT.
+is_text() {
+	_want=$1
+	shift
+	_got=$("$@" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//') || return 1
+	[ "$_got" = "$_want" ] || { echo "got:"; echo "$_got"; return 1; }
 }
 
 # gnutls_ok CA CHAINFILE: certtool says the chain is verified.
@@ -116,9 +129,8 @@ verify_leaf() {
 	check "$_v: key matches the certificate" key_matches \
 	    "$_leaf-key.pem" "$_leaf.pem"
 	check "$_v: key file mode 0600" mode_is 600 "$_leaf-key.pem"
-	check "$_v: certificate and CSR modes 0644 (umask 022)" \
-	    sh -c 'for f; do [ "$(stat -c %a "$f")" = 644 ] || { echo "$f: $(stat -c %a "$f")"; exit 1; }; done' \
-	    sh "$_leaf.pem" "$_leaf.csr"
+	check "$_v: certificate and CSR modes 0644 (umask 022)" mode_is 644 \
+	    "$_leaf.pem" "$_leaf.csr"
 }
 
 # The roots, each checked on its own, and a peer leaf under each.
@@ -180,8 +192,10 @@ if [ -s ca-ecdsa-256.pem ] &&
 	check "intermediate: openssl verify -x509_strict" openssl verify \
 	    -x509_strict -CAfile ca-ecdsa-256.pem inter.pem
 	check "intermediate: is a CA with pathlen 1 and keeps only its IP SAN" \
-	    sh -c 'openssl x509 -in inter.pem -noout -ext basicConstraints,subjectAltName |
-	    tr -d "\n " | grep -qx "X509v3BasicConstraints:criticalCA:TRUE,pathlen:1X509v3SubjectAlternativeName:IPAddress:10.99.0.1"'
+	    is_text "$(printf '%s\n' 'X509v3 Basic Constraints: critical' \
+	    'CA:TRUE, pathlen:1' 'X509v3 Subject Alternative Name:' \
+	    'IP Address:10.99.0.1')" openssl x509 -in inter.pem -noout -ext \
+	    basicConstraints,subjectAltName
 	if mk leaf-inter gencert -ca inter.pem -ca-key inter-key.pem \
 	    -config "$GUIDE" -profile peer "$DATA/verify/peer.json"; then
 		verify_leaf "peer leaf under the intermediate" ca-ecdsa-256 \

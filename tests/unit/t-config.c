@@ -338,6 +338,22 @@ test_errors(void)
 	    "\"not_after\":\"2030-01-01\"}}}", PKI_ERR_CONFIG,
 	    "c.json: signing.default.not_after: invalid RFC 3339 time "
 	    "\"2030-01-01\" (e.g. \"2030-01-01T00:00:00Z\")");
+	fails("RE2 word boundary",
+	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"name_whitelist\":\"\\\\bx\"}}}", PKI_ERR_CONFIG,
+	    "c.json: signing.default.name_whitelist: invalid regular "
+	    "expression: escape sequences other than \\d \\D \\w \\W \\s "
+	    "\\S \\t \\n \\r \\f \\v are not supported");
+	fails("non-greedy",
+	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"name_whitelist\":\"a.*?b\"}}}", PKI_ERR_CONFIG,
+	    "c.json: signing.default.name_whitelist: invalid regular "
+	    "expression: non-greedy repetition is not supported");
+	fails("unclosed bracket",
+	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"name_whitelist\":\"[a\"}}}", PKI_ERR_CONFIG,
+	    "c.json: signing.default.name_whitelist: invalid regular "
+	    "expression: missing closing ]");
 	fails("RE2 flags",
 	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
 	    "\"name_whitelist\":\"(?i)x\"}}}", PKI_ERR_CONFIG,
@@ -406,7 +422,8 @@ test_errors(void)
 	    ".Type: invalid policy qualifier type \"cps\" (id-qt-cps or "
 	    "id-qt-unotice)");
 	fails("bad allowed_extensions",
-	    "{\"signing\":{\"default\":{\"expiry\":\"1h\",\"allowed_extensions\":"
+	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"allowed_extensions\":"
 	    "[\"1.2.3\",\"3.4\"]}}}", PKI_ERR_INPUT,
 	    "c.json: signing.default.allowed_extensions[1]: invalid OID "
 	    "\"3.4\": the first arc must be 0, 1 or 2");
@@ -443,8 +460,8 @@ test_strict_and_warnings(void)
 {
 	struct pki_config	*cfg = NULL;
 	struct pki_error	 err;
-	static const char	 wl[] = "c.json: signing.default.name_whitelist: "
-	    "invalid regular expression: ";
+	static const char	 wl[] = "c.json: "
+	    "signing.default.name_whitelist: invalid regular expression: ";
 
 	/* regerror()'s text is the C library's own. */
 	is_int(parse("{\"signing\":{\"default\":{\"expiry\":\"1h\","
@@ -458,8 +475,9 @@ test_strict_and_warnings(void)
 	is_int(parse("{\"signing\":{\"default\":{\"expiry\":\"1h\","
 	    "\"expire\":\"2h\"}},\"auth_key\":{}}", 1, &cfg, &err),
 	    PKI_ERR_UNKNOWN_KEY, "strict: unknown key fails");
-	is_str(err.text, "c.json: auth_key: unknown key \"auth_key\", did you mean "
-	    "\"auth_keys\"?", "strict: message names the first unknown key");
+	is_str(err.text, "c.json: auth_key: unknown key \"auth_key\", did "
+	    "you mean \"auth_keys\"?", "strict: message names the first "
+	    "unknown key");
 	ok(cfg == NULL, "strict: no object");
 
 	is_int(parse("{\"signing\":{\"default\":{\"expiry\":\"1h\","
@@ -496,12 +514,12 @@ test_strict_and_warnings(void)
 	is_int(parse("{\"signing\":{\"default\":{\"expiry\":\"1h\","
 	    "\"is_ca\":true}}}", 1, &cfg, &err), PKI_ERR_UNKNOWN_KEY,
 	    "strict: is_ca outside ca_constraint");
-	is_str(err.text, "c.json: signing.default.is_ca: unknown key \"is_ca\", "
-	    "did you mean \"ca_constraint.is_ca\"?", "is_ca hint");
+	is_str(err.text, "c.json: signing.default.is_ca: unknown key "
+	    "\"is_ca\", did you mean \"ca_constraint.is_ca\"?", "is_ca hint");
 	is_int(parse("{\"profiles\":{},\"signing\":{}}", 0, &cfg, &err), 0,
 	    "top-level profiles warns");
-	is_str(warnings, "c.json: profiles: unknown key \"profiles\", did you mean "
-	    "\"signing.profiles\"?\n", "top-level profiles hint");
+	is_str(warnings, "c.json: profiles: unknown key \"profiles\", did "
+	    "you mean \"signing.profiles\"?\n", "top-level profiles hint");
 	pki_config_free(cfg);
 }
 
@@ -519,7 +537,8 @@ test_remote(void)
 	    "\"L\":{\"usages\":[\"signing\"],\"expiry\":\"1h\","
 	    "\"auth_key\":\"\",\"remote\":\"\"}}},"
 	    "\"auth_keys\":{\"garbage\":{\"type\":\"standard\",\"key\":"
-	    "\"0123456789ABCDEF0123456789abcdef\"},\"e\":{\"type\":\"standard\","
+	    "\"0123456789ABCDEF0123456789abcdef\"},"
+	    "\"e\":{\"type\":\"standard\","
 	    "\"key\":\"env:AUTH_KEY\"},\"f\":{\"type\":\"standard\",\"key\":"
 	    "\"file:/nonexistent\"}},"
 	    "\"remotes\":{\"localhost\":\"127.0.0.1:8888\"}}", 0, &cfg, &err),
@@ -554,7 +573,8 @@ test_whitelist(void)
 	} cases[] = {
 		{ "^etcd\\\\d+\\\\.example\\\\.com$", "etcd12.example.com",
 		    "etcdx.example.com" },
-		{ "\\\\.cloudflare.com$", "www.cloudflare.com", "cloudflare.net" },
+		{ "\\\\.cloudflare.com$", "www.cloudflare.com",
+		    "cloudflare.net" },
 		{ "^[\\\\w.-]+$", "a_b.c-d", "a b" },
 		{ "^\\\\S+$", "nospace", "has space" },
 		{ "^[^\\\\s]+\\\\s\\\\D$", "ab x", "ab 1" },
@@ -564,6 +584,11 @@ test_whitelist(void)
 		{ "^a\\\\/b$", "a/b", "ab" },
 		{ "[\\\\^]", "x^", "x" },
 		{ "^[[:digit:]]+$", "123", "12a" },
+		{ "^[^\\\\^]+$", "abc", "a^c" },
+		{ "^[]a]+$", "a]a", "b" },
+		{ "^\\\\(x\\\\)\\\\.\\\\*$", "(x).*", "x" },
+		{ "^[\\\\d\\\\s]+$", "1 2", "1a" },
+		{ "^(a|b){2}$", "ab", "abc" },
 		{ "example", "my.example.org", "exampl" },
 	};
 	struct pki_config		*cfg = NULL;

@@ -228,13 +228,13 @@ test_unknown_keys(void)
 	    "t.json: expiry: unknown key \"expiry\" (a CSR has no expiry: use "
 	    "\"ca\": {\"expiry\": ...} with -initca, or the profile's expiry "
 	    "in the signing config)\n"
-	    "t.json: usages: unknown key \"usages\" (usages belong in the signing "
-	    "config's profiles)\n"
+	    "t.json: usages: unknown key \"usages\" (usages belong in the "
+	    "signing config's profiles)\n"
 	    "t.json: delegationEnabled: unknown key \"delegationEnabled\", did "
 	    "you mean "
 	    "\"delegation_enabled\"?\n"
-	    "t.json: zzz: unknown key \"zzz\" (known: CN, names, hosts, key, ca, "
-	    "serialnumber, delegation_enabled, extensions, crl_url)\n"
+	    "t.json: zzz: unknown key \"zzz\" (known: CN, names, hosts, key, "
+	    "ca, serialnumber, delegation_enabled, extensions, crl_url)\n"
 	    "t.json: ca.expire: unknown key \"expire\", did you mean "
 	    "\"expiry\"?\n",
 	    "warning texts");
@@ -243,17 +243,18 @@ test_unknown_keys(void)
 
 	is_int(parse("{\"PathLen\":1}", 0, 1, &csr, &err),
 	    PKI_ERR_UNKNOWN_KEY, "strict: misplaced key");
-	is_str(err.text, "t.json: PathLen: unknown key \"PathLen\", did you mean "
-	    "\"ca.pathlen\"?", "strict: misplaced key hint");
+	is_str(err.text, "t.json: PathLen: unknown key \"PathLen\", did you "
+	    "mean \"ca.pathlen\"?", "strict: misplaced key hint");
 	is_int(parse("{\"ca\":{\"expire\":\"1h\"}}", 0, 1, &csr, &err),
 	    PKI_ERR_UNKNOWN_KEY, "strict: unknown key is an error");
-	is_str(err.text, "t.json: ca.expire: unknown key \"expire\", did you mean "
-	    "\"expiry\"?", "strict: message");
+	is_str(err.text, "t.json: ca.expire: unknown key \"expire\", did you "
+	    "mean \"expiry\"?", "strict: message");
 	ok(csr == NULL, "strict: no object");
 	is_int(parse("{\"names\":[{\"OU\":\"x\",\"Email\":\"a@b\"}]}", 0, 1,
 	    &csr, &err), PKI_ERR_UNKNOWN_KEY, "strict: nested unknown key");
-	is_str(err.text, "t.json: names[0].Email: unknown key \"Email\" (known: C, "
-	    "ST, L, O, OU, E, SerialNumber, OID)", "strict: nested message");
+	is_str(err.text, "t.json: names[0].Email: unknown key \"Email\" "
+	    "(known: C, ST, L, O, OU, E, SerialNumber, OID)",
+	    "strict: nested message");
 
 	/* No warning sink and no options at all. */
 	is_int(pki_csr_parse("{\"x\":1}", 7, "t.json", 0, NULL, &csr, &err),
@@ -267,8 +268,9 @@ test_names(void)
 	struct pki_csr		*csr = NULL;
 	struct pki_error	 err;
 
-	if (!is_int(parse("{\"CN\":\"c\",\"names\":[{\"C\":\"US\",\"ST\":\"CA\","
-	    "\"L\":\"SF\",\"O\":\"Org\",\"OU\":\"Unit\",\"E\":\"a@b.c\","
+	if (!is_int(parse("{\"CN\":\"c\",\"names\":[{\"C\":\"US\","
+	    "\"ST\":\"CA\",\"L\":\"SF\",\"O\":\"Org\",\"OU\":\"Unit\","
+	    "\"E\":\"a@b.c\","
 	    "\"OID\":{\"1.2.3.4.5\":\"abc\",\"2.5.4.42\":\"Given\"}},"
 	    "{\"O\":\"Org2\",\"OID\":null}],\"serialnumber\":\"s1\"}", 0, 0,
 	    &csr, &err), 0, "names parse")) {
@@ -360,8 +362,9 @@ test_ca(void)
 	struct pki_csr		*csr = NULL;
 	struct pki_error	 err;
 
-	is_int(parse("{\"CN\":\"ca\",\"ca\":{\"pathlen\":1,\"pathlenzero\":true,"
-	    "\"expiry\":\"5y\",\"backdate\":\"1h\"},\"crl_url\":\"http://c\"}",
+	is_int(parse("{\"CN\":\"ca\",\"ca\":{\"pathlen\":1,"
+	    "\"pathlenzero\":true,\"expiry\":\"5y\",\"backdate\":\"1h\"},"
+	    "\"crl_url\":\"http://c\"}",
 	    0, 0, &csr, &err), 0, "ca section parses");
 	is_int(pki_csr_has_ca(csr), 1, "has_ca");
 	is_int(csr->ca_pathlen, 1, "pathlen");
@@ -477,8 +480,8 @@ test_subject_only(void)
 	is_str(csr->serialnumber, "7", "subject serialnumber (case-folded)");
 	is_int((long long)pki_csr_nhosts(csr), 0, "subject hosts ignored");
 	is_int(csr->subject_only, 1, "subject_only set");
-	is_str(warnings, "t.json: hosts: unknown key \"hosts\" (known: CN, names, "
-	    "SerialNumber)\n", "subject: hosts is unknown");
+	is_str(warnings, "t.json: hosts: unknown key \"hosts\" (known: CN, "
+	    "names, SerialNumber)\n", "subject: hosts is unknown");
 	pki_csr_free(csr);
 	is_int(parse("{\"key\":{\"algo\":\"rsa\"}}", 1, 1, &csr, &err),
 	    PKI_ERR_UNKNOWN_KEY, "subject strict: key unknown");
@@ -503,9 +506,11 @@ test_check_subject(void)
 		{ "{}", PKI_ERR_INPUT },
 		{ "{\"CN\":\"\"}", PKI_ERR_INPUT },
 		{ "{\"names\":[]}", PKI_ERR_INPUT },
-		{ "{\"names\":[{\"C\":\"US\"},{\"E\":\"a@b\"}]}", PKI_ERR_INPUT },
+		{ "{\"names\":[{\"C\":\"US\"},{\"E\":\"a@b\"}]}",
+		    PKI_ERR_INPUT },
 		{ "{\"names\":[{\"C\":\" \\t\"}]}", PKI_ERR_INPUT },
-		{ "{\"names\":[{\"SerialNumber\":\"1\",\"OID\":{\"1.2\":\"v\"}}]}",
+		{ "{\"names\":[{\"SerialNumber\":\"1\","
+		    "\"OID\":{\"1.2\":\"v\"}}]}",
 		    PKI_ERR_INPUT },
 	};
 	size_t	i;
@@ -669,6 +674,9 @@ test_input(void)
 	    "a directory");
 	is_int(pki_input_read("", 0, 100, &buf, &len, &err), PKI_ERR_ARG,
 	    "empty name");
+	is_int(pki_input_read("file:", 1, 100, &buf, &len, &err), PKI_ERR_ARG,
+	    "file: with no name");
+	is_str(err.text, "file:: empty file name", "file: message");
 
 	unlink(colon);
 	unlink(path);
