@@ -305,31 +305,9 @@ cmd_gencert_exec(struct opts *o)
 		goto out;
 	}
 	/* Check every input before generating anything. */
-	if (opts_str(o, OPT_CA) == NULL) {
-		log_err("need a CA certificate (provide one with -ca)");
-		goto out;
-	}
-	if (opts_str(o, OPT_CA_KEY) == NULL) {
-		log_err("need a CA key (provide one with -ca-key)");
-		goto out;
-	}
 	if (load_key_format(o) < 0 ||
-	    load_config(o, &cfg, &prof) != CMD_RETURN_NORMAL ||
-	    load_ca_cert(o, &ca) != CMD_RETURN_NORMAL ||
-	    load_ca_key(o, &cakey) != CMD_RETURN_NORMAL)
+	    load_signer(o, &cfg, &prof, &ca, &cakey) != CMD_RETURN_NORMAL)
 		goto out;
-	if (pki_profile_is_remote(prof)) {
-		log_err("profile \"%s\" signs through a remote CA server "
-		    "(remote/auth_remote); remote signing is not supported yet",
-		    opts_str(o, OPT_PROFILE) ? opts_str(o, OPT_PROFILE) :
-		    "default");
-		goto out;
-	}
-	if (!pki_cert_matches_key(ca, cakey)) {
-		log_err("%s: the CA key does not match the CA certificate %s",
-		    opts_str(o, OPT_CA_KEY), opts_str(o, OPT_CA));
-		goto out;
-	}
 	if (o->set[OPT_HOSTNAME] && o->str[OPT_HOSTNAME][0] != '\0') {
 		if ((r = pki_csr_set_hosts(csr, o->str[OPT_HOSTNAME],
 		    &err)) != 0) {

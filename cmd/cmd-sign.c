@@ -61,33 +61,11 @@ cmd_sign_exec(struct opts *o)
 		log_err("too many arguments are provided (CSR [SUBJECT])");
 		return CMD_RETURN_USAGE;
 	}
-	if (opts_str(o, OPT_CA) == NULL) {
-		log_err("need a CA certificate (provide one with -ca)");
+	if (load_signer(o, &cfg, &prof, &ca, &cakey) != CMD_RETURN_NORMAL)
 		goto out;
-	}
-	if (opts_str(o, OPT_CA_KEY) == NULL) {
-		log_err("need a CA key (provide one with -ca-key)");
-		goto out;
-	}
 	if (subjpath != NULL &&
 	    load_csr_json(o, subjpath, 1, &subject) != CMD_RETURN_NORMAL)
 		goto out;
-	if (load_config(o, &cfg, &prof) != CMD_RETURN_NORMAL ||
-	    load_ca_cert(o, &ca) != CMD_RETURN_NORMAL ||
-	    load_ca_key(o, &cakey) != CMD_RETURN_NORMAL)
-		goto out;
-	if (pki_profile_is_remote(prof)) {
-		log_err("profile \"%s\" signs through a remote CA server "
-		    "(remote/auth_remote); remote signing is not supported yet",
-		    opts_str(o, OPT_PROFILE) ? opts_str(o, OPT_PROFILE) :
-		    "default");
-		goto out;
-	}
-	if (!pki_cert_matches_key(ca, cakey)) {
-		log_err("%s: the CA key does not match the CA certificate %s",
-		    opts_str(o, OPT_CA_KEY), opts_str(o, OPT_CA));
-		goto out;
-	}
 	if ((r = pki_input_read(csrpath, 0, PKI_MAX_INPUT, &csrbuf, &csrlen,
 	    &err)) != 0 ||
 	    (r = pki_req_load(csrbuf, csrlen, strcmp(csrpath, "-") == 0 ?

@@ -80,6 +80,8 @@ load_config(const struct opts *o, struct pki_config **cfg,
 	if (prof != NULL && (r = pki_config_profile(*cfg,
 	    opts_str(o, OPT_PROFILE), prof, &err)) != 0) {
 		err_prefix(&err, "-profile");
+		if (path != NULL)
+			err_prefix(&err, path);
 		goto fail;
 	}
 	free(buf);
@@ -206,4 +208,50 @@ load_key_format(const struct opts *o)
 		return PKI_KEY_FMT_PKCS8;
 	log_err("-key-format: unknown format \"%s\" (cfssl, pkcs8)", f);
 	return -1;
+}
+
+int
+load_signer(const struct opts *o, struct pki_config **cfg,
+    const struct pki_profile **prof, struct pki_cert **ca,
+    struct pki_key **cakey)
+{
+	*cfg = NULL;
+	*prof = NULL;
+	*ca = NULL;
+	*cakey = NULL;
+	/* cfssl logs these and exits 0 with no output; we fail. */
+	if (opts_str(o, OPT_CA) == NULL) {
+		log_err("need a CA certificate (provide one with -ca)");
+		return CMD_RETURN_ERROR;
+	}
+	if (opts_str(o, OPT_CA_KEY) == NULL) {
+		log_err("need a CA key (provide one with -ca-key)");
+		return CMD_RETURN_ERROR;
+	}
+	if (load_config(o, cfg, prof) != CMD_RETURN_NORMAL ||
+	    load_ca_cert(o, ca) != CMD_RETURN_NORMAL ||
+	    load_ca_key(o, cakey) != CMD_RETURN_NORMAL)
+		goto fail;
+	if (pki_profile_is_remote(*prof)) {
+		log_err("profile \"%s\" signs through a remote CA server "
+		    "(remote/auth_remote); remote signing is not supported yet",
+		    opts_str(o, OPT_PROFILE) ? opts_str(o, OPT_PROFILE) :
+		    "default");
+		goto fail;
+	}
+	if (!pki_cert_matches_key(*ca, *cakey)) {
+		log_err("%s: the CA key does not match the CA certificate %s",
+		    opts_str(o, OPT_CA_KEY), opts_str(o, OPT_CA));
+		goto fail;
+	}
+	return CMD_RETURN_NORMAL;
+fail:
+	pki_config_free(*cfg);
+	pki_cert_free(*ca);
+	pki_key_free(*cakey);
+	*cfg = NULL;
+	*prof = NULL;
+	*ca = NULL;
+	*cakey = NULL;
+	return CMD_RETURN_ERROR;
 }

@@ -22,6 +22,14 @@ int	load_config(const struct opts *o, struct pki_config **cfg,
 int	load_ca_key(const struct opts *o, struct pki_key **out);
 /* -ca; required. */
 int	load_ca_cert(const struct opts *o, struct pki_cert **out);
+/*
+ * Everything a local signature needs, checked before any work is done:
+ * -ca and -ca-key present, -config/-profile, the CA certificate and key
+ * (which must match), and a profile that signs locally.
+ */
+int	load_signer(const struct opts *o, struct pki_config **cfg,
+	    const struct pki_profile **prof, struct pki_cert **ca,
+	    struct pki_key **cakey);
 /* A certificate file ("-" = stdin). */
 int	load_cert_file(const char *path, struct pki_cert **out);
 /* Returns the -key-format as PKI_KEY_FMT_*, or -1 after an error. */

@@ -963,68 +963,80 @@ parse_csr_whitelist(struct pki_json_ctx *ctx, const char *path,
 }
 
 /* The keys cfssl accepts that etcd-pki ignores: type-check, then warn. */
+#define IGN_STRING	0	/* a string */
+#define IGN_STRV	1	/* an array of strings */
+#define IGN_ENUM	2	/* a string from a list */
+#define IGN_ENUM_ARRAY	3	/* an array of strings from a list */
+
+static const struct {
+	int			 field;
+	int			 kind;
+	const char *const	*allowed;	/* IGN_ENUM*: the list */
+	const char		*what;		/* IGN_ENUM*: its name */
+	const char		*why;
+} ignored_fields[] = {
+	{ P_CT_LOG_SERVERS, IGN_STRV, NULL, NULL,
+	    "etcd-pki does not submit certificates to certificate "
+	    "transparency logs" },
+	{ P_CERT_STORE, IGN_STRING, NULL, NULL,
+	    "etcd-pki does not use a certificate store (cfssl does not "
+	    "either)" },
+	{ P_LINT_ERROR_LEVEL, IGN_ENUM, lint_levels, "lint level",
+	    "etcd-pki does not lint certificates (zlint)" },
+	{ P_IGNORED_LINTS, IGN_STRV, NULL, NULL,
+	    "etcd-pki does not lint certificates (zlint)" },
+	{ P_IGNORED_LINT_SOURCES, IGN_ENUM_ARRAY, lint_sources, "lint source",
+	    "etcd-pki does not lint certificates (zlint)" },
+};
+
 static int
 parse_ignored(struct pki_json_ctx *ctx, const struct profile_src *src)
 {
 	struct pki_strv	 sv = { NULL, 0 };
 	char		*s = NULL;
 	char		 path[PKI_JSON_PATH_MAX], ipath[PKI_JSON_PATH_MAX];
-	json_t		*e;
-	size_t		 i;
-	int		 r;
+	json_t		*v, *e;
+	size_t		 f, i;
+	int		 r = PKI_OK;
 
-#define FIELD_PATH(f) \
-	pki_json_path_key(path, sizeof(path), src->path, profile_fields[f])
-
-	if (src->vals[P_CT_LOG_SERVERS] != NULL) {
-		FIELD_PATH(P_CT_LOG_SERVERS);
-		if ((r = pki_json_strv(ctx, path, src->vals[P_CT_LOG_SERVERS],
-		    &sv)) != 0)
-			goto out;
-		pki_json_warn(ctx, path, "ignored: etcd-pki does not submit "
-		    "certificates to certificate transparency logs");
-	}
-	if (src->vals[P_CERT_STORE] != NULL) {
-		FIELD_PATH(P_CERT_STORE);
-		if ((r = pki_json_string(ctx, path, src->vals[P_CERT_STORE],
-		    &s)) != 0)
-			goto out;
-		pki_json_warn(ctx, path, "ignored: etcd-pki does not use a "
-		    "certificate store (cfssl does not either)");
-	}
-	if (src->vals[P_LINT_ERROR_LEVEL] != NULL) {
-		FIELD_PATH(P_LINT_ERROR_LEVEL);
-		if ((r = get_enum(ctx, path, src->vals[P_LINT_ERROR_LEVEL],
-		    lint_levels, "lint level")) != 0)
-			goto out;
-		pki_json_warn(ctx, path, "ignored: etcd-pki does not lint "
-		    "certificates (zlint)");
-	}
-	if (src->vals[P_IGNORED_LINTS] != NULL) {
-		FIELD_PATH(P_IGNORED_LINTS);
-		if ((r = pki_json_strv(ctx, path, src->vals[P_IGNORED_LINTS],
-		    &sv)) != 0)
-			goto out;
-		pki_json_warn(ctx, path, "ignored: etcd-pki does not lint "
-		    "certificates (zlint)");
-	}
-	if (src->vals[P_IGNORED_LINT_SOURCES] != NULL) {
-		FIELD_PATH(P_IGNORED_LINT_SOURCES);
-		if ((r = pki_json_expect(ctx, path,
-		    src->vals[P_IGNORED_LINT_SOURCES], JSON_ARRAY)) != 0)
-			goto out;
-		json_array_foreach(src->vals[P_IGNORED_LINT_SOURCES], i, e) {
-			pki_json_path_index(ipath, sizeof(ipath), path, i);
-			if ((r = get_enum(ctx, ipath, e, lint_sources,
-			    "lint source")) != 0)
-				goto out;
+	for (f = 0; f < sizeof(ignored_fields) / sizeof(ignored_fields[0]);
+	    f++) {
+		if ((v = src->vals[ignored_fields[f].field]) == NULL)
+			continue;
+		pki_json_path_key(path, sizeof(path), src->path,
+		    profile_fields[ignored_fields[f].field]);
+		switch (ignored_fields[f].kind) {
+		case IGN_STRING:
+			r = pki_json_string(ctx, path, v, &s);
+			free(s);
+			s = NULL;
+			break;
+		case IGN_STRV:
+			r = pki_json_strv(ctx, path, v, &sv);
+			pki_strv_clear(&sv);
+			break;
+		case IGN_ENUM:
+			r = get_enum(ctx, path, v, ignored_fields[f].allowed,
+			    ignored_fields[f].what);
+			break;
+		default:
+			if ((r = pki_json_expect(ctx, path, v,
+			    JSON_ARRAY)) != 0)
+				break;
+			json_array_foreach(v, i, e) {
+				pki_json_path_index(ipath, sizeof(ipath), path,
+				    i);
+				if ((r = get_enum(ctx, ipath, e,
+				    ignored_fields[f].allowed,
+				    ignored_fields[f].what)) != 0)
+					break;
+			}
+			break;
 		}
-		pki_json_warn(ctx, path, "ignored: etcd-pki does not lint "
-		    "certificates (zlint)");
+		if (r != 0)
+			break;
+		pki_json_warn(ctx, path, "ignored: %s", ignored_fields[f].why);
 	}
-#undef FIELD_PATH
-	r = PKI_OK;
-out:
 	pki_strv_clear(&sv);
 	free(s);
 	return r;
