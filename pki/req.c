@@ -142,44 +142,20 @@ pki_req_free(struct pki_req *req)
 	free(req);
 }
 
-/* Appends an extension given as DER contents to exts. */
+/* Appends an extension given by dotted OID and DER contents to exts. */
 static int
 push_ext(STACK_OF(X509_EXTENSION) *exts, const char *oid, int critical,
     const unsigned char *der, size_t len, const char *src,
     struct pki_error *err)
 {
-	ASN1_OBJECT		*obj = NULL;
-	ASN1_OCTET_STRING	*os = NULL;
-	X509_EXTENSION		*ext = NULL;
-	int			 r = PKI_ERR_INTERNAL;
+	ASN1_OBJECT	*obj;
+	int		 r;
 
-	if ((obj = OBJ_txt2obj(oid, 1)) == NULL) {
-		r = pki_err_ssl(err, PKI_ERR_INPUT,
+	if ((obj = OBJ_txt2obj(oid, 1)) == NULL)
+		return pki_err_ssl(err, PKI_ERR_INPUT,
 		    "%s: extensions: invalid OID \"%s\"", src, oid);
-		goto out;
-	}
-	if (len > INT_MAX || (os = ASN1_OCTET_STRING_new()) == NULL ||
-	    ASN1_OCTET_STRING_set(os, der, (int)len) != 1) {
-		r = pki_err_ssl(err, PKI_ERR_ALLOC, "%s: extension %s", src,
-		    oid);
-		goto out;
-	}
-	if ((ext = X509_EXTENSION_create_by_OBJ(NULL, obj, critical, os)) ==
-	    NULL) {
-		r = pki_err_ssl(err, PKI_ERR_CRYPTO,
-		    "%s: X509_EXTENSION_create_by_OBJ %s", src, oid);
-		goto out;
-	}
-	if (sk_X509_EXTENSION_push(exts, ext) <= 0) {
-		r = pki_err_ssl(err, PKI_ERR_ALLOC,
-		    "%s: sk_X509_EXTENSION_push", src);
-		goto out;
-	}
-	ext = NULL;
-	r = PKI_OK;
- out:
-	X509_EXTENSION_free(ext);
-	ASN1_OCTET_STRING_free(os);
+	if ((r = pki_ext_push(exts, obj, critical, der, len, err)) != 0)
+		pki_err_prefix(err, src);
 	ASN1_OBJECT_free(obj);
 	return r;
 }

@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "internal.h"
+#include "x509priv.h"
 
 /* selfsign's default lifetime when the profile has none (threeMonths). */
 #define SELFSIGN_EXPIRY		(2190 * PKI_NS_PER_HOUR)
@@ -142,9 +143,8 @@ der_reset(struct der *d)
 
 /* ---- extensions ----------------------------------------------------- */
 
-/* Appends a new extension (oid, critical, value der) to sk. */
-static int
-ext_push(STACK_OF(X509_EXTENSION) *sk, const ASN1_OBJECT *obj, int crit,
+int
+pki_ext_push(STACK_OF(X509_EXTENSION) *sk, const ASN1_OBJECT *obj, int crit,
     const unsigned char *val, size_t len, struct pki_error *err)
 {
 	ASN1_OCTET_STRING	*os = NULL;
@@ -176,7 +176,7 @@ ext_push(STACK_OF(X509_EXTENSION) *sk, const ASN1_OBJECT *obj, int crit,
 	return r;
 }
 
-/* ext_push() for a NID and the contents of a DER writer. */
+/* pki_ext_push() for a NID and the contents of a DER writer. */
 static int
 ext_push_der(STACK_OF(X509_EXTENSION) *sk, int nid, int crit,
     const struct der *d, struct pki_error *err)
@@ -187,7 +187,7 @@ ext_push_der(STACK_OF(X509_EXTENSION) *sk, int nid, int crit,
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	if ((obj = OBJ_nid2obj(nid)) == NULL)
 		return pki_err_ssl(err, PKI_ERR_INTERNAL, "OBJ_nid2obj");
-	return ext_push(sk, obj, crit, d->p, d->len, err);
+	return pki_ext_push(sk, obj, crit, d->p, d->len, err);
 }
 
 /* Copies an extension verbatim (OID, criticality, value). */
@@ -197,7 +197,7 @@ ext_push_copy(STACK_OF(X509_EXTENSION) *sk, X509_EXTENSION *ext,
 {
 	const ASN1_OCTET_STRING	*v = X509_EXTENSION_get_data(ext);
 
-	return ext_push(sk, X509_EXTENSION_get_object(ext),
+	return pki_ext_push(sk, X509_EXTENSION_get_object(ext),
 	    X509_EXTENSION_get_critical(ext) > 0,
 	    ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v), err);
 }
@@ -1227,7 +1227,7 @@ pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
 	}
 	if (p->npolicies > 0 && (r = push_policies(extras, p, err)) != PKI_OK)
 		goto out;
-	if (p->ocsp_no_check && (r = ext_push(extras,
+	if (p->ocsp_no_check && (r = pki_ext_push(extras,
 	    OBJ_nid2obj(NID_id_pkix_OCSP_noCheck), 0,
 	    (const unsigned char *)"\x05\x00", 2, err)) != PKI_OK)
 		goto out;

@@ -77,4 +77,12 @@ const char	*pki_pkey_alg_name(const EVP_PKEY *pkey);
 int		 pki_asn1_string_utf8(const ASN1_STRING *s, const char *what,
 		    char **out, struct pki_error *err) PKI_MUST_CHECK;
 
+/*
+ * Appends a new extension (obj borrowed, criticality, extnValue contents
+ * val/len) to sk.  Returns 0 or a PKI_ERR_* code.
+ */
+int		 pki_ext_push(STACK_OF(X509_EXTENSION) *sk,
+		    const ASN1_OBJECT *obj, int crit, const unsigned char *val,
+		    size_t len, struct pki_error *err) PKI_MUST_CHECK;
+
 #endif /* PKI_X509PRIV_H */
