@@ -224,14 +224,8 @@ renewca(const struct opts *o)
 		return CMD_RETURN_USAGE;
 	}
 	log_msg(LOG_INFO, "re-generate a CA certificate from CA cert and key");
-	if (load_ca_cert(o, &ca) != CMD_RETURN_NORMAL ||
-	    load_ca_key(o, &key) != CMD_RETURN_NORMAL)
+	if (load_ca_pair(o, &ca, &key) != CMD_RETURN_NORMAL)
 		goto out;
-	if (!pki_cert_matches_key(ca, key)) {
-		log_err("%s: the CA key does not match the CA certificate %s",
-		    opts_str(o, OPT_CA_KEY), opts_str(o, OPT_CA));
-		goto out;
-	}
 	if ((r = pki_cert_to_csr(ca, 1, &csr, &validity, &err)) != 0 ||
 	    (r = pki_req_new(csr, key, &req, &err)) != 0) {
 		log_err("%s: %s", opts_str(o, OPT_CA), err.text);

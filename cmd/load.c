@@ -145,6 +145,7 @@ load_ca_key(const struct opts *o, struct pki_key **out)
 
 	*out = NULL;
 	memset(&err, 0, sizeof(err));
+	/* cfssl logs this and exits 0 with no output; we fail. */
 	if ((spec = opts_str(o, OPT_CA_KEY)) == NULL) {
 		log_err("need a CA key (provide one with -ca-key)");
 		return CMD_RETURN_ERROR;
@@ -211,34 +212,14 @@ load_key_format(const struct opts *o)
 }
 
 int
-load_signer(const struct opts *o, struct pki_config **cfg,
-    const struct pki_profile **prof, struct pki_cert **ca,
+load_ca_pair(const struct opts *o, struct pki_cert **ca,
     struct pki_key **cakey)
 {
-	*cfg = NULL;
-	*prof = NULL;
 	*ca = NULL;
 	*cakey = NULL;
-	/* cfssl logs these and exits 0 with no output; we fail. */
-	if (opts_str(o, OPT_CA) == NULL) {
-		log_err("need a CA certificate (provide one with -ca)");
-		return CMD_RETURN_ERROR;
-	}
-	if (opts_str(o, OPT_CA_KEY) == NULL) {
-		log_err("need a CA key (provide one with -ca-key)");
-		return CMD_RETURN_ERROR;
-	}
-	if (load_config(o, cfg, prof) != CMD_RETURN_NORMAL ||
-	    load_ca_cert(o, ca) != CMD_RETURN_NORMAL ||
+	if (load_ca_cert(o, ca) != CMD_RETURN_NORMAL ||
 	    load_ca_key(o, cakey) != CMD_RETURN_NORMAL)
 		goto fail;
-	if (pki_profile_is_remote(*prof)) {
-		log_err("profile \"%s\" signs through a remote CA server "
-		    "(remote/auth_remote); remote signing is not supported yet",
-		    opts_str(o, OPT_PROFILE) ? opts_str(o, OPT_PROFILE) :
-		    "default");
-		goto fail;
-	}
 	if (!pki_cert_matches_key(*ca, *cakey)) {
 		log_err("%s: the CA key does not match the CA certificate %s",
 		    opts_str(o, OPT_CA_KEY), opts_str(o, OPT_CA));
@@ -246,12 +227,36 @@ load_signer(const struct opts *o, struct pki_config **cfg,
 	}
 	return CMD_RETURN_NORMAL;
 fail:
-	pki_config_free(*cfg);
 	pki_cert_free(*ca);
 	pki_key_free(*cakey);
-	*cfg = NULL;
-	*prof = NULL;
 	*ca = NULL;
 	*cakey = NULL;
+	return CMD_RETURN_ERROR;
+}
+
+int
+load_signer(const struct opts *o, struct pki_config **cfg,
+    const struct pki_profile **prof, struct pki_cert **ca,
+    struct pki_key **cakey)
+{
+	*ca = NULL;
+	*cakey = NULL;
+	if (load_config(o, cfg, prof) != CMD_RETURN_NORMAL)
+		return CMD_RETURN_ERROR;
+	/* Refused here too so that no key is generated for nothing. */
+	if (pki_profile_is_remote(*prof)) {
+		log_err("profile \"%s\" signs through a remote CA server "
+		    "(remote/auth_remote); remote signing is not supported yet",
+		    opts_str(o, OPT_PROFILE) ? opts_str(o, OPT_PROFILE) :
+		    "default");
+		goto fail;
+	}
+	if (load_ca_pair(o, ca, cakey) != CMD_RETURN_NORMAL)
+		goto fail;
+	return CMD_RETURN_NORMAL;
+fail:
+	pki_config_free(*cfg);
+	*cfg = NULL;
+	*prof = NULL;
 	return CMD_RETURN_ERROR;
 }

@@ -22,10 +22,12 @@ int	load_config(const struct opts *o, struct pki_config **cfg,
 int	load_ca_key(const struct opts *o, struct pki_key **out);
 /* -ca; required. */
 int	load_ca_cert(const struct opts *o, struct pki_cert **out);
+/* -ca and -ca-key (both required), which must match each other. */
+int	load_ca_pair(const struct opts *o, struct pki_cert **ca,
+	    struct pki_key **cakey);
 /*
  * Everything a local signature needs, checked before any work is done:
- * -ca and -ca-key present, -config/-profile, the CA certificate and key
- * (which must match), and a profile that signs locally.
+ * -config/-profile (a profile that signs locally) and load_ca_pair().
  */
 int	load_signer(const struct opts *o, struct pki_config **cfg,
 	    const struct pki_profile **prof, struct pki_cert **ca,
