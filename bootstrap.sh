@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")"
 
 DEPS="build-essential autoconf automake pkg-config libssl-dev libjansson-dev
-openssl golang-cfssl etcd-server etcd-client gnutls-bin python3
+libyaml-dev openssl golang-cfssl etcd-server etcd-client gnutls-bin python3
 python3-jsonschema python3-cryptography mandoc groff-base valgrind iproute2"
 
 if command -v apt-get >/dev/null 2>&1; then

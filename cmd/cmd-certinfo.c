@@ -76,5 +76,6 @@ const struct cmd_entry cmd_certinfo_entry = {
 	"Arguments:\n"
 	"        file:       PEM file, use '-' for reading PEM from stdin",
 	certinfo_opts,
-	cmd_certinfo_exec
+	cmd_certinfo_exec,
+	0
 };

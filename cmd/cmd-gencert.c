@@ -376,5 +376,6 @@ const struct cmd_entry cmd_gencert_entry = {
 	"Arguments:\n"
 	"        CSRJSON:    JSON file containing the request, use '-' for reading JSON from stdin",
 	gencert_opts,
-	cmd_gencert_exec
+	cmd_gencert_exec,
+	0
 };

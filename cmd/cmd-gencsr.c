@@ -101,5 +101,6 @@ const struct cmd_entry cmd_gencsr_entry = {
 	"Arguments:\n"
 	"        CSRJSON:    JSON file containing the request, use '-' for reading JSON from stdin",
 	gencsr_opts,
-	cmd_gencsr_exec
+	cmd_gencsr_exec,
+	0
 };

@@ -80,5 +80,6 @@ const struct cmd_entry cmd_genkey_entry = {
 	"Arguments:\n"
 	"        CSRJSON:    JSON file containing the request, use '-' for reading JSON from stdin",
 	genkey_opts,
-	cmd_genkey_exec
+	cmd_genkey_exec,
+	0
 };

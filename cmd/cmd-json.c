@@ -143,5 +143,6 @@ const struct cmd_entry cmd_json_entry = {
 	"Arguments:\n"
 	"        BASENAME:   files are BASENAME.pem, BASENAME-key.pem and BASENAME.csr (default: cert)",
 	json_opts,
-	cmd_json_exec
+	cmd_json_exec,
+	0
 };

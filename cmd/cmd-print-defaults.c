@@ -84,5 +84,6 @@ const struct cmd_entry cmd_print_defaults_entry = {
 	"Arguments:\n"
 	"        TYPE:       csr, config, or list",
 	print_defaults_opts,
-	cmd_print_defaults_exec
+	cmd_print_defaults_exec,
+	0
 };

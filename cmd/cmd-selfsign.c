@@ -116,5 +116,6 @@ const struct cmd_entry cmd_selfsign_entry = {
 	"        HOSTNAME:   accepted for compatibility and unused (as in cfssl): hosts come from the CSR JSON or -hostname\n"
 	"        CSRJSON:    JSON file containing the request, use '-' for reading JSON from stdin",
 	selfsign_opts,
-	cmd_selfsign_exec
+	cmd_selfsign_exec,
+	0
 };

@@ -122,5 +122,6 @@ const struct cmd_entry cmd_sign_entry = {
 	"\n"
 	"Note: CSR can also be supplied via flag values; flag value will take precedence over the argument.",
 	sign_opts,
-	cmd_sign_exec
+	cmd_sign_exec,
+	0
 };

@@ -25,5 +25,6 @@ const struct cmd_entry cmd_version_entry = {
 	"print version information",
 	"        PROG version",
 	version_opts,
-	cmd_version_exec
+	cmd_version_exec,
+	0
 };

@@ -18,6 +18,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_print_defaults_entry,
 	&cmd_version_entry,
 	&cmd_json_entry,
+	&cmd_cluster_entry,
 	NULL
 };
 
@@ -70,12 +71,14 @@ cmd_run(const struct cmd_entry *ce, int argc, char **argv)
 	o.cmd = ce->name;
 	o.prog = argv[-1];
 	log_init(o.prog, ce->name, LOG_INFO);
-	switch (opts_parse(&o, ce->opts, argc, argv)) {
+	switch (opts_parse(&o, ce->opts, ce->interspersed, argc, argv)) {
 	case OPT_PARSE_HELP:
 		cmd_usage(stderr, ce, o.prog);
+		opts_free(&o);
 		return CMD_RETURN_NORMAL;
 	case OPT_PARSE_ERROR:
 		cmd_usage(stderr, ce, o.prog);
+		opts_free(&o);
 		return CMD_RETURN_USAGE;
 	default:
 		break;
@@ -83,10 +86,12 @@ cmd_run(const struct cmd_entry *ce, int argc, char **argv)
 	if (o.i[OPT_LOGLEVEL] < LOG_DEBUG || o.i[OPT_LOGLEVEL] > LOG_FATAL) {
 		log_err("-loglevel: %ld is out of range (0..5)",
 		    o.i[OPT_LOGLEVEL]);
+		opts_free(&o);
 		return CMD_RETURN_USAGE;
 	}
 	log_init(o.prog, ce->name, (int)o.i[OPT_LOGLEVEL]);
 	r = ce->exec(&o);
+	opts_free(&o);
 	if (fflush(stdout) != 0 && r == CMD_RETURN_NORMAL) {
 		log_err("cannot write to standard output");
 		r = CMD_RETURN_ERROR;

@@ -16,6 +16,7 @@ struct cmd_entry {
 	const char	*usage;		/* synopsis lines, "\n"-separated */
 	const int	*opts;		/* allowed OPT_* ids, OPT_END-terminated */
 	int		(*exec)(struct opts *);
+	int		 interspersed;	/* flags may follow arguments */
 };
 
 extern const struct cmd_entry	cmd_gencert_entry;
@@ -27,6 +28,10 @@ extern const struct cmd_entry	cmd_certinfo_entry;
 extern const struct cmd_entry	cmd_print_defaults_entry;
 extern const struct cmd_entry	cmd_version_entry;
 extern const struct cmd_entry	cmd_json_entry;
+extern const struct cmd_entry	cmd_cluster_entry;
+extern const struct cmd_entry	cmd_cluster_init_entry;
+extern const struct cmd_entry	cmd_cluster_issue_entry;
+extern const struct cmd_entry	cmd_cluster_verify_entry;
 
 extern const struct cmd_entry	*const cmd_table[];
 

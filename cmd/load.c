@@ -55,6 +55,29 @@ load_csr_json(const struct opts *o, const char *path, int subject_only,
 }
 
 int
+load_cluster(const struct opts *o, const char *path, struct pki_cluster **out)
+{
+	struct pki_parse_opts	 po;
+	struct pki_error	 err;
+	char			*buf = NULL;
+	size_t			 len = 0;
+	int			 r;
+
+	*out = NULL;
+	memset(&err, 0, sizeof(err));
+	load_parse_opts(o, &po);
+	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len, &err)) != 0 ||
+	    (r = pki_cluster_parse(buf, len, strcmp(path, "-") == 0 ?
+	    "<stdin>" : path, &po, out, &err)) != 0) {
+		log_pki(&err, r);
+		free(buf);
+		return CMD_RETURN_ERROR;
+	}
+	free(buf);
+	return CMD_RETURN_NORMAL;
+}
+
+int
 load_config(const struct opts *o, struct pki_config **cfg,
     const struct pki_profile **prof)
 {

@@ -11,10 +11,14 @@ struct pki_config;
 struct pki_cert;
 struct pki_key;
 struct pki_profile;
+struct pki_cluster;
 
 /* Reads and parses a CSR JSON file ("-" = stdin). */
 int	load_csr_json(const struct opts *o, const char *path, int subject_only,
 	    struct pki_csr **out);
+/* Reads and parses a cluster description ("-" = stdin). */
+int	load_cluster(const struct opts *o, const char *path,
+	    struct pki_cluster **out);
 /* -config FILE, or cfssl's built-in default; then -profile. */
 int	load_config(const struct opts *o, struct pki_config **cfg,
 	    const struct pki_profile **prof);

@@ -29,24 +29,46 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "crl", OPT_TYPE_STRING, "URL", "CRL distribution point URL, replacing the profile's crl_url" },
 	[OPT_CSR] =
 	{ "csr", OPT_TYPE_STRING, "FILE", "PEM certificate request file ('-' for stdin)" },
+	[OPT_DNS] =
+	{ "dns", OPT_TYPE_STRING, "LIST", "cluster init: DNS names to add to members, as MEMBER=NAME,..." },
 	[OPT_DOMAIN] =
 	{ "domain", OPT_TYPE_STRING, "HOST", "remote server (not supported: use -cert)" },
+	[OPT_EXPIRY] =
+	{ "expiry", OPT_TYPE_STRING, "DURATION", "cluster issue: validity of new leaf certificates, replacing the profile's (e.g. 10m, 48h)" },
 	[OPT_F] =
 	{ "f", OPT_TYPE_STRING, "FILE", "JSON input ('-' for stdin, the default)" },
+	[OPT_HORIZON] =
+	{ "horizon", OPT_TYPE_STRING, "DURATION", "cluster verify: a certificate valid for less than this long is a problem (default 720h)" },
 	[OPT_HOSTNAME] =
 	{ "hostname", OPT_TYPE_STRING, "LIST", "comma-separated hosts, replacing the request's" },
 	[OPT_INITCA] =
 	{ "initca", OPT_TYPE_BOOL, NULL, "create a new self-signed CA" },
+	[OPT_INITIAL_CLUSTER] =
+	{ "initial-cluster", OPT_TYPE_STRING, "STRING", "cluster init: etcd's initial-cluster string, NAME=PEER_URL,..." },
+	[OPT_IPS] =
+	{ "ips", OPT_TYPE_STRING, "LIST", "cluster init: member IP addresses, as MEMBER=IP,..." },
+	[OPT_J] =
+	{ "j", OPT_TYPE_INT, "N", "cluster issue: worker threads (default: all cores)" },
 	[OPT_KEY] =
 	{ "key", OPT_TYPE_STRING, "FILE", "private key file" },
+	[OPT_KEY_ALGO] =
+	{ "key-algo", OPT_TYPE_STRING, "ALGO-SIZE", "cluster init and issue -members: key of every certificate (ecdsa-256, rsa-2048, ed25519, ...)" },
 	[OPT_KEY_FORMAT] =
 	{ "key-format", OPT_TYPE_STRING, "cfssl|pkcs8", "private key encoding: cfssl (PKCS#1/SEC1, the default) or pkcs8" },
 	[OPT_LABEL] =
 	{ "label", OPT_TYPE_STRING, "LABEL", "key label of a remote multi-root CA (no effect on local signing)" },
 	[OPT_LOGLEVEL] =
 	{ "loglevel", OPT_TYPE_INT, "N", "log level (0 = DEBUG, 1 = INFO, 2 = WARNING, 3 = ERROR, 5 = FATAL)" },
+	[OPT_MEMBERS] =
+	{ "members", OPT_TYPE_INT, "N", "cluster init and issue: N synthetic members m1..mN on 127.0.x.y (CI fixtures)" },
+	[OPT_NAME] =
+	{ "name", OPT_TYPE_STRING, "NAME", "cluster init: cluster name" },
+	[OPT_NOT_BEFORE] =
+	{ "not-before", OPT_TYPE_STRING, "TIME|-DURATION", "cluster issue: start of validity of new leaf certificates (RFC 3339, or a duration before now)" },
+	[OPT_NO_SYNC] =
+	{ "no-sync", OPT_TYPE_BOOL, NULL, "cluster issue: do not fsync (files are still replaced atomically; for throw-away fixtures)" },
 	[OPT_O] =
-	{ "o", OPT_TYPE_STRING, "NAME", "write NAME.pem, NAME-key.pem and NAME.csr instead of JSON on stdout" },
+	{ "o", OPT_TYPE_STRING, "NAME", "output: gencert/sign write NAME.pem, NAME-key.pem and NAME.csr instead of JSON; cluster init writes the file NAME; cluster issue writes into the directory NAME" },
 	[OPT_PROFILE] =
 	{ "profile", OPT_TYPE_STRING, "NAME", "signing profile of the configuration (default: the default profile)" },
 	[OPT_REMOTE] =
@@ -57,6 +79,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "stdout", OPT_TYPE_BOOL, NULL, "print the files' contents instead of writing them" },
 	[OPT_STRICT] =
 	{ "strict", OPT_TYPE_BOOL, NULL, "treat unknown JSON keys as errors instead of warnings" },
+	[OPT_TOKEN] =
+	{ "token", OPT_TYPE_STRING, "TOKEN", "cluster init: initial-cluster-token" },
 	[OPT_VERSION] =
 	{ "version", OPT_TYPE_BOOL, NULL, "print the version and exit" },
 };
@@ -120,17 +144,29 @@ parse_int(const char *s, long *v)
 }
 
 int
-opts_parse(struct opts *o, const int *allowed, int argc, char **argv)
+opts_parse(struct opts *o, const int *allowed, int interspersed, int argc,
+    char **argv)
 {
-	int		 i = 0, id;
+	int		 i = 0, id, npos = 0;
 	const char	*a, *name, *eq, *val;
 	size_t		 nlen;
 
 	o->i[OPT_LOGLEVEL] = 1;
+	if (interspersed) {
+		if ((o->argv_own = calloc((size_t)argc + 1,
+		    sizeof(*o->argv_own))) == NULL) {
+			fprintf(stderr, "out of memory\n");
+			return OPT_PARSE_ERROR;
+		}
+	}
 	while (i < argc) {
 		a = argv[i];
-		if (a[0] != '-' || a[1] == '\0')
-			break;
+		if (a[0] != '-' || a[1] == '\0') {
+			if (!interspersed)
+				break;
+			o->argv_own[npos++] = argv[i++];
+			continue;
+		}
 		if (strcmp(a, "--") == 0) {
 			i++;
 			break;
@@ -187,9 +223,23 @@ opts_parse(struct opts *o, const int *allowed, int argc, char **argv)
 		o->str[id] = val;
 		o->set[id] = 1;
 	}
+	if (interspersed) {
+		while (i < argc)
+			o->argv_own[npos++] = argv[i++];
+		o->args = o->argv_own;
+		o->nargs = npos;
+		return OPT_PARSE_OK;
+	}
 	o->args = argv + i;
 	o->nargs = argc - i;
 	return OPT_PARSE_OK;
+}
+
+void
+opts_free(struct opts *o)
+{
+	free(o->argv_own);
+	o->argv_own = NULL;
 }
 
 void

@@ -17,20 +17,32 @@ enum opt_id {
 	OPT_CONFIG,
 	OPT_CRL,
 	OPT_CSR,
+	OPT_DNS,
 	OPT_DOMAIN,
+	OPT_EXPIRY,
 	OPT_F,
+	OPT_HORIZON,
 	OPT_HOSTNAME,
 	OPT_INITCA,
+	OPT_INITIAL_CLUSTER,
+	OPT_IPS,
+	OPT_J,
 	OPT_KEY,
+	OPT_KEY_ALGO,
 	OPT_KEY_FORMAT,
 	OPT_LABEL,
 	OPT_LOGLEVEL,
+	OPT_MEMBERS,
+	OPT_NAME,
+	OPT_NOT_BEFORE,
+	OPT_NO_SYNC,
 	OPT_O,
 	OPT_PROFILE,
 	OPT_REMOTE,
 	OPT_RENEWCA,
 	OPT_STDOUT,
 	OPT_STRICT,
+	OPT_TOKEN,
 	OPT_VERSION,
 	OPT__COUNT,
 	OPT_END = -1
@@ -61,6 +73,7 @@ struct opts {
 	long		 i[OPT__COUNT];
 	char		**args;		/* positional arguments */
 	int		  nargs;
+	char		**argv_own;	/* args array when interspersed */
 };
 
 #define OPT_PARSE_OK	0
@@ -70,10 +83,15 @@ struct opts {
 /*
  * Parses argv[0..argc) with Go's flag rules: "-f v", "-f=v", "--f v",
  * booleans "-b" or "-b=true"; parsing stops at the first non-flag argument
- * or after "--".  Only ids in allowed are accepted.  Prints errors to
- * stderr.  Returns OPT_PARSE_*.
+ * or after "--".  With interspersed (etcd-pki's own commands), flags may
+ * also follow positional arguments, which are then collected into
+ * o->argv_own (freed by opts_free).  Only ids in allowed are accepted.
+ * Prints errors to stderr.  Returns OPT_PARSE_*.
  */
-int	opts_parse(struct opts *o, const int *allowed, int argc, char **argv);
+int	opts_parse(struct opts *o, const int *allowed, int interspersed,
+	    int argc, char **argv);
+/* Frees what opts_parse allocated. */
+void	opts_free(struct opts *o);
 /* Prints the flag lines of the allowed flags to f. */
 void	opts_usage(FILE *f, const int *allowed);
 /* Returns o->str[id] if set and non-empty, else NULL. */

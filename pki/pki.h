@@ -376,6 +376,99 @@ int		 pki_cfssljson_failed(const struct pki_cfssljson *cj);
 const char	*pki_cfssljson_error(const struct pki_cfssljson *cj, int i);
 void		 pki_cfssljson_free(struct pki_cfssljson *cj);
 
+/* ---- clusters (etcd-pki-cluster(5)) ---------------------------------- */
+
+struct pki_cluster;
+
+/*
+ * Parses a cluster description (JSON, etcd-pki-cluster(5)); source names
+ * it in messages and its directory anchors the relative paths inside it
+ * (signing.config, ca.cert_file, ca.key_file).  Defaults are applied and
+ * every leaf certificate's CSR JSON is derived (see pki/cluster.h).
+ */
+int		 pki_cluster_parse(const char *buf, size_t len,
+		    const char *source, const struct pki_parse_opts *opts,
+		    struct pki_cluster **out, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_cluster_free(struct pki_cluster *cl);
+
+/*
+ * What "cluster init" starts from.  Every member may be NULL/0; with all
+ * of them unset the result is the etcd guide's three-node example.
+ * initial_cluster is etcd's "name=peerURL,..." string; ips and dns are
+ * "member=value,..." lists adding IPs and DNS names to members; yaml
+ * lists etcd.conf.yml files (one per member) to derive the description
+ * from; members > 0 asks for synthetic members m1..mN on 127.0.x.y
+ * (CI fixtures); key_algo is "ecdsa-256", "rsa-2048", "ed25519", ...
+ */
+struct pki_cluster_init {
+	const char		*name;
+	const char		*token;
+	const char		*initial_cluster;
+	const char		*ips;
+	const char		*dns;
+	const char *const	*yaml;
+	size_t			 nyaml;
+	long			 members;
+	const char		*key_algo;
+};
+
+/*
+ * Builds a cluster description from in, checks it by parsing it, and
+ * returns it as pretty-printed JSON text ending in a newline (*json is
+ * malloc'ed).
+ */
+int		 pki_cluster_init_json(const struct pki_cluster_init *in,
+		    char **json, struct pki_error *err) PKI_MUST_CHECK;
+
+/* What "cluster issue" did to one leaf or file, for the caller's report. */
+#define PKI_ISSUE_KEPT		0	/* present and matching: untouched */
+#define PKI_ISSUE_NEW		1	/* was missing: written */
+#define PKI_ISSUE_REISSUED	2	/* no longer matched: replaced */
+#define PKI_ISSUE_UPDATED	3	/* a non-certificate file rewritten */
+
+struct pki_issue_event {
+	int		 what;		/* PKI_ISSUE_* */
+	const char	*path;		/* relative to the output directory */
+	const char	*reason;	/* why it was (re)written, or "" */
+	const char	*subject;	/* certificates: the CN, else NULL */
+	const char	*sans;		/* certificates: SANs, ", "-joined */
+	time_t		 not_after;	/* certificates, else 0 */
+};
+
+struct pki_issue_opts {
+	int		 jobs;		/* worker threads; <= 0: all cores */
+	int		 no_sync;	/* skip fsync (fixtures): still atomic */
+	int64_t		 expiry;	/* > 0: leaf validity, replacing the
+					   profile's (ns) */
+	int		 has_not_before;
+	time_t		 not_before;	/* leaf notBefore, replacing now */
+	time_t		 now;		/* 0: the current time */
+	void		(*event)(void *arg, const struct pki_issue_event *ev);
+	void		*event_arg;
+};
+
+/*
+ * Issues the cluster's PKI under dir (created if missing): the CA when
+ * absent (an existing CA key is never overwritten), then every member's
+ * and client's set, only where missing or no longer matching the
+ * description.  Each file set is written atomically.  Reports every file
+ * through opts->event.
+ */
+int		 pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
+		    const struct pki_issue_opts *opts,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * Checks everything under dir against the description and the CA; calls
+ * problem() once per defect found (text: "path: problem").  horizon (ns)
+ * is the least validity left that is not a problem.  *nproblems receives
+ * the count.  Returns 0 when the check ran (whatever it found).
+ */
+int		 pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
+		    int64_t horizon, time_t now,
+		    void (*problem)(void *arg, const char *text), void *arg,
+		    size_t *nproblems, struct pki_error *err) PKI_MUST_CHECK;
+
 /* "OpenSSL 3.0.x ..., jansson 2.14": the libraries in use. */
 void		 pki_runtime_version(char *buf, size_t len);
 

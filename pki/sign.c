@@ -23,6 +23,8 @@
 
 #include "internal.h"
 #include "x509priv.h"
+#include "der.h"
+#include "fastleaf.h"
 
 /* selfsign's default lifetime when the profile has none (threeMonths). */
 #define SELFSIGN_EXPIRY		(2190 * PKI_NS_PER_HOUR)
@@ -33,113 +35,6 @@
 static const unsigned char oid_delegation[] = {
 	0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xda, 0x4b, 0x2c
 };
-
-/* ---- a minimal DER writer ------------------------------------------- */
-
-struct der {
-	unsigned char	*p;
-	size_t		 len, cap;
-	int		 oom;
-};
-
-static void
-der_put(struct der *d, const void *src, size_t n)
-{
-	unsigned char	*np;
-	size_t		 nc;
-
-	if (d->oom || n == 0)
-		return;
-	if (n > SIZE_MAX / 4 - d->len) {
-		d->oom = 1;
-		return;
-	}
-	if (d->len + n > d->cap) {
-		nc = d->cap != 0 ? d->cap : 64;
-		while (nc < d->len + n)
-			nc *= 2;
-		if ((np = realloc(d->p, nc)) == NULL) {
-			d->oom = 1;
-			return;
-		}
-		d->p = np;
-		d->cap = nc;
-	}
-	memcpy(d->p + d->len, src, n);
-	d->len += n;
-}
-
-/* Appends tag, definite length and n bytes of value. */
-static void
-der_tlv(struct der *d, unsigned int tag, const void *v, size_t n)
-{
-	unsigned char	hdr[6];
-	size_t		h = 0;
-
-	hdr[h++] = (unsigned char)tag;
-	if (n < 0x80)
-		hdr[h++] = (unsigned char)n;
-	else if (n <= 0xff) {
-		hdr[h++] = 0x81;
-		hdr[h++] = (unsigned char)n;
-	} else if (n <= 0xffff) {
-		hdr[h++] = 0x82;
-		hdr[h++] = (unsigned char)(n >> 8);
-		hdr[h++] = (unsigned char)n;
-	} else if (n <= 0xffffff) {
-		hdr[h++] = 0x83;
-		hdr[h++] = (unsigned char)(n >> 16);
-		hdr[h++] = (unsigned char)(n >> 8);
-		hdr[h++] = (unsigned char)n;
-	} else {
-		d->oom = 1;
-		return;
-	}
-	der_put(d, hdr, h);
-	der_put(d, v, n);
-}
-
-/* Appends inner's contents wrapped in tag (inner is left as it is). */
-static void
-der_wrap(struct der *d, unsigned int tag, const struct der *inner)
-{
-	if (inner->oom)
-		d->oom = 1;
-	der_tlv(d, tag, inner->p, inner->len);
-}
-
-static void
-der_oid(struct der *d, const ASN1_OBJECT *o)
-{
-	if (o == NULL || OBJ_length(o) == 0) {
-		d->oom = 1;
-		return;
-	}
-	der_tlv(d, V_ASN1_OBJECT, OBJ_get0_data(o), OBJ_length(o));
-}
-
-/* A non-negative INTEGER in its minimal two's-complement form. */
-static void
-der_uint(struct der *d, unsigned long v)
-{
-	unsigned char	b[sizeof(v) + 1];
-	size_t		i = sizeof(b);
-
-	do {
-		b[--i] = (unsigned char)v;
-		v >>= 8;
-	} while (v != 0);
-	if (b[i] & 0x80)
-		b[--i] = 0;
-	der_tlv(d, V_ASN1_INTEGER, b + i, sizeof(b) - i);
-}
-
-static void
-der_reset(struct der *d)
-{
-	free(d->p);
-	memset(d, 0, sizeof(*d));
-}
 
 /* ---- extensions ----------------------------------------------------- */
 
@@ -176,18 +71,39 @@ pki_ext_push(STACK_OF(X509_EXTENSION) *sk, const ASN1_OBJECT *obj, int crit,
 	return r;
 }
 
-/* pki_ext_push() for a NID and the contents of a DER writer. */
+/*
+ * Where build_own() puts extensions: a stack (pki_cert_sign) or, when der
+ * is set, the DER of each Extension appended to der (the fast path).
+ */
+struct ext_sink {
+	STACK_OF(X509_EXTENSION)	*sk;
+	struct pki_der			*der;
+};
+
+/* Adds an extension given by NID and the contents of a DER writer. */
 static int
-ext_push_der(STACK_OF(X509_EXTENSION) *sk, int nid, int crit,
-    const struct der *d, struct pki_error *err)
+ext_push_der(const struct ext_sink *sink, int nid, int crit,
+    const struct pki_der *d, struct pki_error *err)
 {
+	struct pki_der		 e = { 0 };
 	const ASN1_OBJECT	*obj;
 
 	if (d->oom)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	if ((obj = OBJ_nid2obj(nid)) == NULL)
 		return pki_err_ssl(err, PKI_ERR_INTERNAL, "OBJ_nid2obj");
-	return pki_ext_push(sk, obj, crit, d->p, d->len, err);
+	if (sink->der == NULL)
+		return pki_ext_push(sink->sk, obj, crit, d->p, d->len, err);
+	/* Extension ::= SEQUENCE { OID, critical DEFAULT FALSE, OCTETS } */
+	pki_der_oid(&e, obj);
+	if (crit)
+		pki_der_tlv(&e, V_ASN1_BOOLEAN, "\xff", 1);
+	pki_der_tlv(&e, V_ASN1_OCTET_STRING, d->p, d->len);
+	pki_der_wrap(sink->der, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &e);
+	pki_der_reset(&e);
+	if (sink->der->oom)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	return PKI_OK;
 }
 
 /* Copies an extension verbatim (OID, criticality, value). */
@@ -302,7 +218,7 @@ struct own_exts {
 
 /* keyUsage as marshalKeyUsage: 1 or 2 bytes, trailing zero bits cut. */
 static void
-der_key_usage(struct der *d, unsigned int ku)
+der_key_usage(struct pki_der *d, unsigned int ku)
 {
 	unsigned char	c[3];
 	size_t		l, i;
@@ -322,12 +238,12 @@ der_key_usage(struct der *d, unsigned int ku)
 	}
  done:
 	c[0] = (unsigned char)((8 - bits % 8) % 8);
-	der_tlv(d, V_ASN1_BIT_STRING, c, l + 1);
+	pki_der_tlv(d, V_ASN1_BIT_STRING, c, l + 1);
 }
 
 /* One GeneralName; IPv4-mapped IPv6 addresses shrink to 4 bytes. */
 static int
-der_general_name(struct der *d, const GENERAL_NAME *gen,
+der_general_name(struct pki_der *d, const GENERAL_NAME *gen,
     struct pki_error *err)
 {
 	static const unsigned char	 mapped[12] = {
@@ -347,7 +263,7 @@ der_general_name(struct der *d, const GENERAL_NAME *gen,
 			s += 12;
 			n = 4;
 		}
-		der_tlv(d, 0x87, s, n);
+		pki_der_tlv(d, 0x87, s, n);
 		return PKI_OK;
 	case GEN_DNS:
 	case GEN_EMAIL:
@@ -356,7 +272,7 @@ der_general_name(struct der *d, const GENERAL_NAME *gen,
 			return pki_err(err, PKI_ERR_INPUT, "SAN \"%.*s\" cannot "
 			    "be encoded as an IA5String", (int)n,
 			    (const char *)s);
-		der_tlv(d, 0x80 | (unsigned int)type, s, n);
+		pki_der_tlv(d, 0x80 | (unsigned int)type, s, n);
 		return PKI_OK;
 	}
 	return pki_err(err, PKI_ERR_INTERNAL, "unexpected GeneralName type %d",
@@ -365,9 +281,9 @@ der_general_name(struct der *d, const GENERAL_NAME *gen,
 
 /* An AccessDescription or DistributionPoint URI: [6] IA5String. */
 static void
-der_uri(struct der *d, const char *uri)
+der_uri(struct pki_der *d, const char *uri)
 {
-	der_tlv(d, 0x86, uri, strlen(uri));
+	pki_der_tlv(d, 0x86, uri, strlen(uri));
 }
 
 /*
@@ -375,10 +291,10 @@ der_uri(struct der *d, const char *uri)
  * extensions carry (Go drops its own then).
  */
 static int
-build_own(STACK_OF(X509_EXTENSION) *own, const struct own_exts *e,
+build_own(const struct ext_sink *own, const struct own_exts *e,
     const STACK_OF(X509_EXTENSION) *extras, struct pki_error *err)
 {
-	struct der	d = { 0 }, in = { 0 }, in2 = { 0 };
+	struct pki_der	d = { 0 }, in = { 0 }, in2 = { 0 };
 	size_t		i;
 	int		r = PKI_OK;
 
@@ -387,7 +303,7 @@ build_own(STACK_OF(X509_EXTENSION) *own, const struct own_exts *e,
 		der_key_usage(&d, e->ku);
 		if ((r = ext_push_der(own, NID_key_usage, 1, &d, err)) != 0)
 			goto out;
-		der_reset(&d);
+		pki_der_reset(&d);
 	}
 	if (e->neku > 0 && !SKIP(NID_ext_key_usage)) {
 		for (i = 0; i < e->neku; i++) {
@@ -399,64 +315,64 @@ build_own(STACK_OF(X509_EXTENSION) *own, const struct own_exts *e,
 				    e->eku[i]);
 				goto out;
 			}
-			der_oid(&in, o);
+			pki_der_oid(&in, o);
 		}
-		der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in);
+		pki_der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in);
 		if ((r = ext_push_der(own, NID_ext_key_usage, 0, &d, err)) != 0)
 			goto out;
-		der_reset(&d);
-		der_reset(&in);
+		pki_der_reset(&d);
+		pki_der_reset(&in);
 	}
 	if (!SKIP(NID_basic_constraints)) {
 		if (e->is_ca)
-			der_tlv(&in, V_ASN1_BOOLEAN, "\xff", 1);
+			pki_der_tlv(&in, V_ASN1_BOOLEAN, "\xff", 1);
 		if (e->pathlen >= 0)
-			der_uint(&in, (unsigned long)e->pathlen);
-		der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in);
+			pki_der_uint(&in, (unsigned long)e->pathlen);
+		pki_der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in);
 		if ((r = ext_push_der(own, NID_basic_constraints, 1, &d,
 		    err)) != 0)
 			goto out;
-		der_reset(&d);
-		der_reset(&in);
+		pki_der_reset(&d);
+		pki_der_reset(&in);
 	}
 	if (e->ski != NULL && !SKIP(NID_subject_key_identifier)) {
-		der_tlv(&d, V_ASN1_OCTET_STRING, e->ski, 20);
+		pki_der_tlv(&d, V_ASN1_OCTET_STRING, e->ski, 20);
 		if ((r = ext_push_der(own, NID_subject_key_identifier, 0, &d,
 		    err)) != 0)
 			goto out;
-		der_reset(&d);
+		pki_der_reset(&d);
 	}
 	if (e->aki != NULL && e->akilen > 0 &&
 	    !SKIP(NID_authority_key_identifier)) {
-		der_tlv(&in, 0x80, e->aki, e->akilen);
-		der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in);
+		pki_der_tlv(&in, 0x80, e->aki, e->akilen);
+		pki_der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in);
 		if ((r = ext_push_der(own, NID_authority_key_identifier, 0, &d,
 		    err)) != 0)
 			goto out;
-		der_reset(&d);
-		der_reset(&in);
+		pki_der_reset(&d);
+		pki_der_reset(&in);
 	}
 	if (((e->ocsp != NULL && *e->ocsp != '\0') || e->nissuers > 0) &&
 	    !SKIP(NID_info_access)) {
 		if (e->ocsp != NULL && *e->ocsp != '\0') {
-			der_oid(&in2, OBJ_nid2obj(NID_ad_OCSP));
+			pki_der_oid(&in2, OBJ_nid2obj(NID_ad_OCSP));
 			der_uri(&in2, e->ocsp);
-			der_wrap(&in, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED,
+			pki_der_wrap(&in, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED,
 			    &in2);
-			der_reset(&in2);
+			pki_der_reset(&in2);
 		}
 		for (i = 0; i < e->nissuers; i++) {
-			der_oid(&in2, OBJ_nid2obj(NID_ad_ca_issuers));
+			pki_der_oid(&in2, OBJ_nid2obj(NID_ad_ca_issuers));
 			der_uri(&in2, e->issuers[i]);
-			der_wrap(&in, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED,
+			pki_der_wrap(&in, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED,
 			    &in2);
-			der_reset(&in2);
+			pki_der_reset(&in2);
 		}
-		der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in);
+		pki_der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in);
 		if ((r = ext_push_der(own, NID_info_access, 0, &d, err)) != 0)
 			goto out;
-		der_reset(&d);
-		der_reset(&in);
+		pki_der_reset(&d);
+		pki_der_reset(&in);
 	}
 	if (e->sans != NULL && sk_GENERAL_NAME_num(e->sans) > 0 &&
 	    !SKIP(NID_subject_alt_name)) {
@@ -464,23 +380,23 @@ build_own(STACK_OF(X509_EXTENSION) *own, const struct own_exts *e,
 			if ((r = der_general_name(&in, sk_GENERAL_NAME_value(
 			    e->sans, (int)i), err)) != PKI_OK)
 				goto out;
-		der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in);
+		pki_der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in);
 		if ((r = ext_push_der(own, NID_subject_alt_name,
 		    e->san_critical, &d, err)) != 0)
 			goto out;
-		der_reset(&d);
-		der_reset(&in);
+		pki_der_reset(&d);
+		pki_der_reset(&in);
 	}
 	if (e->crl != NULL && *e->crl != '\0' &&
 	    !SKIP(NID_crl_distribution_points)) {
 		/* SEQUENCE { SEQUENCE { [0] { [0] { [6] uri } } } } */
 		der_uri(&in, e->crl);
-		der_wrap(&in2, 0xa0, &in);
-		der_reset(&in);
-		der_wrap(&in, 0xa0, &in2);
-		der_reset(&in2);
-		der_wrap(&in2, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in);
-		der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in2);
+		pki_der_wrap(&in2, 0xa0, &in);
+		pki_der_reset(&in);
+		pki_der_wrap(&in, 0xa0, &in2);
+		pki_der_reset(&in2);
+		pki_der_wrap(&in2, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in);
+		pki_der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &in2);
 		if ((r = ext_push_der(own, NID_crl_distribution_points, 0, &d,
 		    err)) != 0)
 			goto out;
@@ -488,9 +404,9 @@ build_own(STACK_OF(X509_EXTENSION) *own, const struct own_exts *e,
 #undef SKIP
 	r = PKI_OK;
  out:
-	der_reset(&d);
-	der_reset(&in);
-	der_reset(&in2);
+	pki_der_reset(&d);
+	pki_der_reset(&in);
+	pki_der_reset(&in2);
 	return r;
 }
 
@@ -499,8 +415,9 @@ static int
 push_policies(STACK_OF(X509_EXTENSION) *extras, const struct pki_profile *p,
     struct pki_error *err)
 {
-	struct der		 d = { 0 }, pis = { 0 }, pi = { 0 }, qs = { 0 };
-	struct der		 q = { 0 }, un = { 0 };
+	struct ext_sink		 sink;
+	struct pki_der		 d = { 0 }, pis = { 0 }, pi = { 0 }, qs = { 0 };
+	struct pki_der		 q = { 0 }, un = { 0 };
 	ASN1_OBJECT		*obj = NULL;
 	const struct pki_policy	*pol;
 	const char		*v;
@@ -517,7 +434,7 @@ push_policies(STACK_OF(X509_EXTENSION) *extras, const struct pki_profile *p,
 			    p->name, i, pol->oid != NULL ? pol->oid : "");
 			goto out;
 		}
-		der_oid(&pi, obj);
+		pki_der_oid(&pi, obj);
 		ASN1_OBJECT_free(obj);
 		obj = NULL;
 		for (j = 0; j < pol->nquals; j++) {
@@ -532,15 +449,15 @@ push_policies(STACK_OF(X509_EXTENSION) *extras, const struct pki_profile *p,
 					    "CPS URI is not ASCII", p->name, i);
 					goto out;
 				}
-				der_oid(&q, OBJ_nid2obj(NID_id_qt_cps));
-				der_tlv(&q, V_ASN1_IA5STRING, v, strlen(v));
+				pki_der_oid(&q, OBJ_nid2obj(NID_id_qt_cps));
+				pki_der_tlv(&q, V_ASN1_IA5STRING, v, strlen(v));
 				break;
 			case PKI_POLICY_QUAL_NOTICE:
-				der_oid(&q, OBJ_nid2obj(NID_id_qt_unotice));
-				der_tlv(&un, V_ASN1_UTF8STRING, v, strlen(v));
-				der_wrap(&q, V_ASN1_SEQUENCE |
+				pki_der_oid(&q, OBJ_nid2obj(NID_id_qt_unotice));
+				pki_der_tlv(&un, V_ASN1_UTF8STRING, v, strlen(v));
+				pki_der_wrap(&q, V_ASN1_SEQUENCE |
 				    V_ASN1_CONSTRUCTED, &un);
-				der_reset(&un);
+				pki_der_reset(&un);
 				break;
 			default:
 				r = pki_err(err, PKI_ERR_CONFIG,
@@ -548,27 +465,29 @@ push_policies(STACK_OF(X509_EXTENSION) *extras, const struct pki_profile *p,
 				    "policy qualifier type", p->name, i);
 				goto out;
 			}
-			der_wrap(&qs, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &q);
-			der_reset(&q);
+			pki_der_wrap(&qs, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &q);
+			pki_der_reset(&q);
 		}
 		/* Qualifiers are "omitempty". */
 		if (pol->nquals > 0)
-			der_wrap(&pi, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED,
+			pki_der_wrap(&pi, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED,
 			    &qs);
-		der_reset(&qs);
-		der_wrap(&pis, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &pi);
-		der_reset(&pi);
+		pki_der_reset(&qs);
+		pki_der_wrap(&pis, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &pi);
+		pki_der_reset(&pi);
 	}
-	der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &pis);
-	r = ext_push_der(extras, NID_certificate_policies, 0, &d, err);
+	pki_der_wrap(&d, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &pis);
+	sink.sk = extras;
+	sink.der = NULL;
+	r = ext_push_der(&sink, NID_certificate_policies, 0, &d, err);
  out:
 	ASN1_OBJECT_free(obj);
-	der_reset(&d);
-	der_reset(&pis);
-	der_reset(&pi);
-	der_reset(&qs);
-	der_reset(&q);
-	der_reset(&un);
+	pki_der_reset(&d);
+	pki_der_reset(&pis);
+	pki_der_reset(&pi);
+	pki_der_reset(&qs);
+	pki_der_reset(&q);
+	pki_der_reset(&un);
 	return r;
 }
 
@@ -1011,6 +930,7 @@ pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
 	struct pki_subject		 subj, ov;
 	struct bcinfo			 rbc, ibc;
 	struct own_exts			 e;
+	struct ext_sink			 sink;
 	struct ts			 nb, na;
 	STACK_OF(X509_EXTENSION)	*rexts = NULL, *own = NULL;
 	STACK_OF(X509_EXTENSION)	*extras = NULL;
@@ -1267,7 +1187,9 @@ pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
 	crl = sr->crl_override != NULL && *sr->crl_override != '\0' ?
 	    sr->crl_override : p->crl_url;
 	e.crl = crl;
-	if ((r = build_own(own, &e, extras, err)) != PKI_OK ||
+	sink.sk = own;
+	sink.der = NULL;
+	if ((r = build_own(&sink, &e, extras, err)) != PKI_OK ||
 	    (r = add_exts(x, own, extras, err)) != PKI_OK)
 		goto out;
 
@@ -1302,6 +1224,7 @@ pki_cert_selfsign(const struct pki_sign_request *sr,
 {
 	const struct pki_profile	*p;
 	struct pki_subject		 subj;
+	struct ext_sink			 sink;
 	struct own_exts			 e;
 	struct ts			 now, nb, na;
 	STACK_OF(X509_EXTENSION)	*rexts = NULL, *own = NULL;
@@ -1408,7 +1331,9 @@ pki_cert_selfsign(const struct pki_sign_request *sr,
 	e.ski = ski;
 	e.issuers = p->issuer_urls.v;
 	e.nissuers = p->issuer_urls.n;
-	if ((r = build_own(own, &e, extras, err)) != PKI_OK ||
+	sink.sk = own;
+	sink.der = NULL;
+	if ((r = build_own(&sink, &e, extras, err)) != PKI_OK ||
 	    (r = add_exts(x, own, extras, err)) != PKI_OK)
 		goto out;
 
@@ -1424,4 +1349,64 @@ pki_cert_selfsign(const struct pki_sign_request *sr,
 	sk_X509_EXTENSION_pop_free(extras, X509_EXTENSION_free);
 	pki_subject_clear(&subj);
 	return r;
+}
+
+/* ---- the fast path's share (fastleaf.c) ----------------------------- */
+
+int
+pki_sign_fast_ok(const struct pki_profile *p)
+{
+	return !pki_profile_is_remote(p) && (p->ku != 0 || p->neku > 0) &&
+	    !p->is_ca && !p->has_whitelist && !p->csr_whitelist.present &&
+	    p->npolicies == 0 && !p->ocsp_no_check && !p->client_serials &&
+	    !p->has_not_before && !p->has_not_after;
+}
+
+int
+pki_sign_validity(const struct pki_profile *p, time_t now_sec, long now_nsec,
+    int64_t expiry, time_t *nb, time_t *na, struct pki_error *err)
+{
+	struct pki_sign_request	sr;
+	struct ts		t = { 0, 0 };
+	int			r;
+
+	memset(&sr, 0, sizeof(sr));
+	sr.now_sec = now_sec;
+	sr.now_nsec = now_nsec;
+	if ((r = ts_now(&sr, &t, err)) != PKI_OK)
+		return r;
+	ts_round_minute(&t);
+	ts_sub(&t, p->backdate != 0 ? p->backdate : DEFAULT_BACKDATE);
+	*nb = (time_t)t.sec;
+	ts_add(&t, expiry > 0 ? expiry : p->expiry);
+	*na = (time_t)t.sec;
+	return PKI_OK;
+}
+
+int
+pki_sign_fast_exts(const struct pki_profile *p, const unsigned char ski[20],
+    const unsigned char *aki, size_t akilen, const GENERAL_NAMES *sans,
+    int san_critical, struct pki_der *out, struct pki_error *err)
+{
+	struct own_exts	e;
+	struct ext_sink	sink;
+
+	memset(&e, 0, sizeof(e));
+	e.ku = p->ku;
+	e.eku = p->eku;
+	e.neku = p->neku;
+	e.is_ca = 0;
+	e.pathlen = -1;
+	e.ski = ski;
+	e.aki = aki;
+	e.akilen = akilen;
+	e.ocsp = p->ocsp_url;
+	e.issuers = p->issuer_urls.v;
+	e.nissuers = p->issuer_urls.n;
+	e.sans = sans;
+	e.san_critical = san_critical;
+	e.crl = p->crl_url;
+	sink.sk = NULL;
+	sink.der = out;
+	return build_own(&sink, &e, NULL, err);
 }

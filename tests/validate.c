@@ -1,9 +1,9 @@
 /*
- * validate.c: checks one CSR JSON, signing configuration or sign SUBJECT
- * file with the library's parsers, for the schema agreement test
- * (tests/cli/t-schema.sh).
+ * validate.c: checks one CSR JSON, signing configuration, sign SUBJECT
+ * file or cluster description with the library's parsers, for the schema
+ * agreement test (tests/cli/t-schema.sh).
  *
- *	validate csr|config|subject [--strict] FILE
+ *	validate csr|config|subject|cluster [--strict] FILE
  *
  * Exits 0 and prints nothing on stdout for a valid file (warnings go to
  * stderr, one per line, prefixed "warning: "), exits 1 with the one-line
@@ -25,7 +25,8 @@ warn_cb(void *arg, const char *text)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: validate csr|config|subject [--strict] FILE\n");
+	fprintf(stderr, "usage: validate csr|config|subject|cluster [--strict] "
+	    "FILE\n");
 	exit(2);
 }
 
@@ -36,6 +37,7 @@ main(int argc, char **argv)
 	struct pki_error	 err;
 	struct pki_csr		*csr = NULL;
 	struct pki_config	*cfg = NULL;
+	struct pki_cluster	*cl = NULL;
 	const char		*kind, *path;
 	char			*buf = NULL;
 	size_t			 len = 0;
@@ -51,12 +53,14 @@ main(int argc, char **argv)
 	kind = argv[1];
 	path = argv[argc - 1];
 	if (strcmp(kind, "csr") != 0 && strcmp(kind, "config") != 0 &&
-	    strcmp(kind, "subject") != 0)
+	    strcmp(kind, "subject") != 0 && strcmp(kind, "cluster") != 0)
 		usage();
 	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len,
 	    &err)) == 0) {
 		if (strcmp(kind, "config") == 0)
 			r = pki_config_parse(buf, len, path, &po, &cfg, &err);
+		else if (strcmp(kind, "cluster") == 0)
+			r = pki_cluster_parse(buf, len, path, &po, &cl, &err);
 		else
 			r = pki_csr_parse(buf, len, path,
 			    strcmp(kind, "subject") == 0, &po, &csr, &err);
@@ -64,6 +68,7 @@ main(int argc, char **argv)
 	free(buf);
 	pki_csr_free(csr);
 	pki_config_free(cfg);
+	pki_cluster_free(cl);
 	if (r != 0) {
 		fprintf(stderr, "%s\n", err.text);
 		return 1;

@@ -8,8 +8,8 @@
 #  (2) Every key of schemas/*.schema.json ("properties", recursively, also
 #      inside items, additionalProperties, if/then/else, definitions, ...;
 #      patternProperties is not a key list) appears as ".Cm name" in
-#      etcd-pki-csr.5 (csr and subject schemas) or etcd-pki-config.5
-#      (config schema).
+#      etcd-pki-csr.5 (csr and subject schemas), etcd-pki-config.5
+#      (config schema) or etcd-pki-cluster.5 (cluster schema).
 #  (3) Every command (the command table of cmd/ and "etcd-pki help") has a
 #      ".Cm name" in the SYNOPSIS of etcd-pki.1 and a ".Ss name" subsection.
 # The pages are parsed as mdoc: a word of a macro line that names a callable
@@ -152,7 +152,8 @@ class Page:
 
 
 pages = {}
-for name in ("etcd-pki.1", "etcd-pki-csr.5", "etcd-pki-config.5"):
+for name in ("etcd-pki.1", "etcd-pki-csr.5", "etcd-pki-config.5",
+             "etcd-pki-cluster.5"):
     path = os.path.join(mandir, name)
     ok = os.path.isfile(path)
     report(ok, "man/%s exists" % name)
@@ -194,10 +195,24 @@ if runnable:
             commands.append(c)
 report(len(commands) > 0, "the commands are known (%s)" % " ".join(commands))
 
+# Commands with subcommands ("cluster init"): the parent itself takes no
+# flags; each "parent sub" is checked like a command.
+parents = set()
+for src in sorted(glob.glob(os.path.join(top, "cmd", "*.c"))):
+    with open(src, encoding="utf-8") as f:
+        text = f.read()
+    for m in re.finditer(r'const\s+struct\s+cmd_entry\s+cmd_\w+_entry\s*='
+                         r'\s*\{\s*"([a-z0-9-]+) ([a-z0-9-]+)"', text):
+        parents.add(m.group(1))
+        commands.append(m.group(1) + " " + m.group(2))
+
 help_flags = {}
 if runnable:
     for c in commands:
-        p = subprocess.run([binary, c, "-h"], stdout=subprocess.PIPE,
+        if c in parents:
+            continue
+        p = subprocess.run([binary] + c.split() + ["-h"],
+                           stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, universal_newlines=True)
         text = p.stdout
         if "\nFlags:\n" in text:
@@ -241,6 +256,8 @@ if main is not None:
     for i, (nm, cms, fls) in enumerate(main.synopsis):
         if nm == "cfssljson":
             cmd = "json"
+        elif cms and cms[0] in parents and len(cms) > 1:
+            cmd = cms[0] + " " + cms[1]
         elif cms:
             cmd = cms[0]
         else:
@@ -259,6 +276,7 @@ SCHEMA_PAGE = {
     "csr.schema.json": "etcd-pki-csr.5",
     "subject.schema.json": "etcd-pki-csr.5",
     "config.schema.json": "etcd-pki-config.5",
+    "cluster.schema.json": "etcd-pki-cluster.5",
 }
 SUB_ONE = ("items", "additionalItems", "additionalProperties", "if", "then",
            "else", "not", "contains", "propertyNames")
@@ -326,7 +344,7 @@ if main is not None:
     subsections = {ss for sh, ss in main.sections
                    if sh == "DESCRIPTION" and ss is not None}
     for c in commands:
-        report(c in syn and c in subsections,
+        report(all(w in syn for w in c.split()) and c in subsections,
                "command %s is in the SYNOPSIS (.Cm %s) and has a .Ss %s "
                "in etcd-pki.1" % (c, c, c))
 EOF

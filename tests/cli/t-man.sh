@@ -13,9 +13,9 @@
 # checked against planted pages, so that it cannot hide real warnings.
 . "$(dirname "$0")/setup.sh"
 
-PAGES="etcd-pki.1 etcd-pki-csr.5 etcd-pki-config.5"
-OURS="etcd-pki 1|etcd-pki-csr 5|etcd-pki-config 5"
-EXTERNAL="etcd 1|openssl 1"
+PAGES="etcd-pki.1 etcd-pki-csr.5 etcd-pki-config.5 etcd-pki-cluster.5"
+OURS="etcd-pki 1|etcd-pki-csr 5|etcd-pki-config 5|etcd-pki-cluster 5"
+EXTERNAL="etcd 1|openssl 1|sh 1"
 
 # Prints mandoc's lint messages for page $1 minus the machine-dependent
 # ones; counts the dropped lines in $T/dropped.

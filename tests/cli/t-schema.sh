@@ -3,7 +3,7 @@
 # t-schema.sh: the JSON schemas (schemas/*.schema.json) and the C parsers
 # (tests/validate, which links only pki/) must agree on every input.
 #
-# For each file of tests/data/{csr,config,subject}/{valid,invalid} and for
+# For each file of tests/data/{csr,config,subject,cluster}/{valid,invalid} and for
 # the CSR and config JSON files of cfssl's own test data (../shared), one
 # TAP line checks that:
 #   - $VALIDATE accepts the valid files and rejects the invalid ones, with
@@ -54,6 +54,20 @@ config/invalid/unknown-auth-key.json|auth_key names must exist in "auth_keys"
 fixture:config/testdata/invalid_no_auth_keys.json|auth_key names must exist in "auth_keys"
 fixture:config/testdata/invalid_no_remotes.json|remote names must exist in "remotes"
 fixture:config/testdata/invalid_remotes.json|remote names must exist in "remotes"
+cluster/invalid/duplicate-key-case.json|two spellings of one key
+cluster/invalid/duplicate-member-name.json|member names are unique (array items are whole objects to JSON Schema)
+cluster/invalid/duplicate-member-name-case.json|member names are unique ignoring case
+cluster/invalid/duplicate-ip.json|no two members share an IP address
+cluster/invalid/duplicate-ip-spelling.json|one IPv6 address written two ways
+cluster/invalid/duplicate-dns.json|DNS names are unique ignoring case
+cluster/invalid/client-duplicate.json|client names are unique
+cluster/invalid/client-url-foreign-host.json|a URL host must be an IP of the member
+cluster/invalid/client-url-unknown-dns.json|a URL host must be a DNS name of the member
+cluster/invalid/peer-profile-unknown.json|profiles must exist in the signing configuration
+cluster/invalid/peer-profile-client.json|the peer profile needs server auth and client auth
+cluster/invalid/peer-profile-server-only.json|the peer profile needs server auth and client auth
+cluster/invalid/client-profile-server-only.json|the client profile needs client auth
+cluster/invalid/signing-config-missing.json|signing.config must be a readable file
 '
 
 # cfssl's fixtures: "kind|path|verdict|comment" (reference section 9).
@@ -121,7 +135,7 @@ except ImportError:
 
 topdir, listfile = sys.argv[1], sys.argv[2]
 validators = {}
-for kind in ("csr", "config", "subject"):
+for kind in ("csr", "config", "subject", "cluster"):
     with open("%s/schemas/%s.schema.json" % (topdir, kind),
               encoding="utf-8") as f:
         schema = json.load(f)
@@ -148,7 +162,7 @@ with open(listfile) as f:
 EOF
 
 : > "$work/files"
-for kind in csr config subject; do
+for kind in csr config subject cluster; do
 	for verdict in valid invalid; do
 		for f in "$DATA/$kind/$verdict"/*.json; do
 			[ -f "$f" ] || continue

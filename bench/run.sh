@@ -1,0 +1,371 @@
+#!/bin/sh
+# run.sh: the etcd-pki benchmark, run by hand (not part of make check).
+# Measures etcd-pki, cfssl+cfssljson, the openssl CLI, mkcert and the floor
+# side by side and prints one markdown table on stdout (progress goes to
+# stderr).  See bench/README.md.
+#
+# Usage: bench/run.sh [--quick] [-r N] [-d WORKDIR] [ETCD_PKI]
+#   ETCD_PKI   the etcd-pki binary (default: ../etcd-pki relative to bench/)
+#   -r N       repetitions of every measurement (long cfssl loops: at most 3)
+#   --quick    fewer repetitions (about 2 minutes instead of about 10)
+#   -d DIR     where the scratch directory goes (default: $TMPDIR or /tmp);
+#              the filesystem matters (bench/README.md)
+set -eu
+
+usage() {
+	echo "usage: $0 [--quick] [-r N] [-d WORKDIR] [ETCD_PKI]" >&2
+	exit 1
+}
+
+cmdline="bench/run.sh $*"
+here=$(cd "$(dirname "$0")" && pwd)
+quick=0
+reps=
+base=${TMPDIR:-/tmp}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	-r) [ $# -ge 2 ] || usage; reps=$2; shift ;;
+	-d) [ $# -ge 2 ] || usage; base=$2; shift ;;
+	-h|--help) usage ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $# -le 1 ] || usage
+EP=${1:-$here/../etcd-pki}
+case $EP in /*) ;; *) EP=$(pwd)/$EP ;; esac
+
+if [ "$quick" = 1 ]; then
+	R=3; RC=1; RS=1; RF=20; RD=1
+else
+	R=10; RC=5; RS=3; RF=100; RD=3
+fi
+if [ -n "$reps" ]; then
+	case $reps in ''|*[!0-9]*|0) usage ;; esac
+	R=$reps; RC=$reps; RF=$((reps * 10))
+	RS=$reps; [ "$RS" -le 3 ] || RS=3
+	RD=$reps; [ "$RD" -le 3 ] || RD=3
+fi
+
+PY=/usr/bin/python3
+B="$PY $here/bench.py"
+GUIDE=$here/../examples/guide
+NB=1000		# members in (b) and (d)
+NC=100		# members in (c)
+
+for tool in hyperfine "$PY" cc pkg-config openssl; do
+	command -v "$tool" >/dev/null 2>&1 ||
+	    { echo "run.sh: $tool is needed" >&2; exit 1; }
+done
+have() { command -v "$1" >/dev/null 2>&1; }
+say() { printf '%s\n' "$*" >&2; }
+
+W=$(mktemp -d "$base/etcd-pki-bench.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+trap 'exit 130' INT TERM
+RES=$W/results.tsv
+LOG=$W/log
+: > "$RES"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+t_start=$(date +%s)
+
+# record WORKLOAD TOOL VALUE UNIT RUNS ROLE: one row of the table.
+record() {
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" >> "$RES"
+}
+
+# hf WL TOOL ROLE RUNS WARMUP SHELL PREPARE COMMAND: hyperfine, median row.
+# SHELL is "-N" (no shell: one process) or "" (sh -c, start corrected).
+hf() {
+	wl=$1 tool=$2 role=$3 runs=$4 warm=$5 shell=$6 prep=$7 cmd=$8
+	json=$W/hf.json
+	say "($wl) $tool: $runs run(s) ..."
+	if hyperfine $shell --style none --runs "$runs" --warmup "$warm" \
+	    --prepare "$prep" --export-json "$json" "$cmd" >> "$LOG" 2>&1; then
+		med=$($B median "$json")
+		record "$wl" "$tool" "$med" s "$runs" "$role"
+		say "($wl) $tool: median $med s"
+	else
+		record "$wl" "$tool" - s "$runs" "$role"
+		say "($wl) $tool: FAILED (see below)"
+		tail -5 "$LOG" >&2
+	fi
+}
+
+# floor WL TOOL ROLE OUT ARGS...: the floor program; its median as a row.
+floor() {
+	wl=$1 tool=$2 role=$3 out=$4
+	shift 4
+	say "($wl) $tool: $W/floor $* ..."
+	if "$W/floor" -o "$W/floor-out" "$@" > "$out" 2>> "$LOG"; then
+		med=$(awk '/^FLOOR_MS/ { printf "%.6f", $2 / 1000 }' "$out")
+		runs=$(sed -n 's/.*, \([0-9]*\) reps*,.*/\1/p' "$out")
+		record "$wl" "$tool" "$med" s "$runs" "$role"
+		say "($wl) $tool: median $med s"
+	else
+		record "$wl" "$tool" - s - "$role"
+		say "($wl) $tool: FAILED"
+	fi
+	rm -rf "$W/floor-out"
+}
+
+# check WL TOOL DIR EXPECTED: count the certificates in DIR, verify a few.
+check() {
+	ca=$(find "$3" -name ca.pem | awk '{ print length, $0 }' | sort -n |
+	    head -1 | cut -d' ' -f2-)
+	n=$(find "$3" -name '*.pem' ! -name '*-key.pem' ! -name 'ca.pem' |
+	    wc -l)
+	bad=0
+	for c in $(find "$3" -name '*.pem' ! -name '*-key.pem' \
+	    ! -name 'ca.pem' | head -3); do
+		openssl verify -CAfile "$ca" "$c" >/dev/null 2>&1 ||
+		    bad=$((bad + 1))
+	done
+	if [ "$n" -ne "$4" ] || [ "$bad" -ne 0 ]; then
+		say "($1) $2: WARNING: $n leaf certificates (expected $4)," \
+		    "$bad of 3 failed openssl verify"
+		echo "- ($1) $2: $n leaf certificates (expected $4)," \
+		    "$bad of 3 checked failed openssl verify" >> "$W/warnings"
+	else
+		say "($1) $2: $n leaf certificates, 3 verified against $ca"
+	fi
+}
+
+say "work directory $W ($(stat -f -c %T "$W"))"
+cc -O2 -o "$W/floor" "$here/floor.c" \
+    $(pkg-config --cflags --libs libcrypto) -pthread
+
+have_ep=0
+if [ -x "$EP" ] && "$EP" cluster init -o "$W/desc.json" >> "$LOG" 2>&1; then
+	have_ep=1
+	ep_version=$("$EP" version 2>/dev/null | head -1 || true)
+else
+	say "$EP: no working 'cluster init': etcd-pki rows are n/a"
+	ep_version="n/a"
+fi
+have_cfssl=0
+have cfssl && have cfssljson && have_cfssl=1
+
+# An ECDSA P-256 CA for (d) and (f), and (f)'s leaf: etcd1 of the guide.
+F=$W/f
+mkdir -p "$F/out" "$F/mkroot"
+$B guide-inputs "$GUIDE" "$F/in"
+$B key "$F/in" ecdsa-256
+cp "$F/in/etcd1-csr.json" "$F/leaf.json"
+cp "$F/in/ca-csr.json" "$F/ca-csr.json"
+cp "$F/in/request-config.json" "$F/request-config.json"
+if [ "$have_cfssl" = 1 ]; then
+	(cd "$F" && cfssl gencert -initca ca-csr.json 2>>"$LOG" |
+	    cfssljson -bare ca)
+elif [ "$have_ep" = 1 ]; then
+	(cd "$F" && "$EP" gencert -initca -o ca ca-csr.json 2>>"$LOG")
+fi
+hosts=$($PY -c 'import json, sys
+print(" ".join(json.load(open(sys.argv[1]))["hosts"]))' "$F/leaf.json")
+
+# ---- (a) the guide's 3-node RSA-2048 cluster --------------------------------
+A=$W/a
+mkdir -p "$A"
+if [ "$have_ep" = 1 ]; then
+	hf a etcd-pki ep "$R" 1 -N "rm -rf $A/ep" \
+	    "$EP cluster issue $W/desc.json -o $A/ep"
+	check a etcd-pki "$A/ep" 4
+	$B harvest "$A/ep" "$A/in" "$GUIDE/ca-csr.json" "$GUIDE" ||
+	    $B guide-inputs "$GUIDE" "$A/in"
+	$B key "$A/in" rsa-2048
+else
+	record a etcd-pki - s - ep
+	$B guide-inputs "$GUIDE" "$A/in"
+fi
+$B cfssl-script "$A/in" "$A/cfssl.sh" flat
+$B openssl-script "$A/in" "$A/openssl.sh"
+if [ "$have_cfssl" = 1 ]; then
+	hf a "cfssl+cfssljson (guide)" other "$R" 1 -N "rm -rf $A/cfssl" \
+	    "sh $A/cfssl.sh $A/cfssl"
+	check a cfssl "$A/cfssl" "$(wc -l < "$A/in/leaves")"
+fi
+hf a "openssl CLI script" other "$R" 1 -N "rm -rf $A/openssl" \
+    "sh $A/openssl.sh $A/openssl"
+check a openssl "$A/openssl" "$(wc -l < "$A/in/leaves")"
+floor a floor floor "$A/floor.out" -a rsa-2048 -r "$R"
+
+# ---- (b) 1,000 ECDSA P-256 certificates -------------------------------------
+Bd=$W/b
+mkdir -p "$Bd"
+nb=$((NB + 1))
+if [ "$have_ep" = 1 ]; then
+	issue="$EP cluster issue -members $NB -key-algo ecdsa-256"
+	hf b etcd-pki ep "$R" 1 -N "rm -rf $Bd/ep" "$issue -o $Bd/ep"
+	check b etcd-pki "$Bd/ep" "$nb"
+	hf b "etcd-pki -no-sync" other "$R" 1 -N "rm -rf $Bd/ns" \
+	    "$issue -no-sync -o $Bd/ns"
+	hf b "etcd-pki -j 1" other "$R" 1 -N "rm -rf $Bd/j1" \
+	    "$issue -j 1 -o $Bd/j1"
+	$B harvest "$Bd/ep" "$Bd/in" "$GUIDE/ca-csr.json" "$GUIDE" ||
+	    $B members "$GUIDE" "$Bd/in" "$NB" ecdsa-256
+	$B key "$Bd/in" ecdsa-256
+	rm -rf "$Bd/ns" "$Bd/j1"
+else
+	record b etcd-pki - s - ep
+	$B members "$GUIDE" "$Bd/in" "$NB" ecdsa-256
+fi
+nb=$(wc -l < "$Bd/in/leaves")
+if [ "$have_cfssl" = 1 ]; then
+	$B cfssl-script "$Bd/in" "$Bd/cfssl.sh"
+	hf b "cfssl+cfssljson ($nb pipelines)" other "$RS" 0 -N \
+	    "rm -rf $Bd/cfssl" "sh $Bd/cfssl.sh $Bd/cfssl"
+	check b cfssl "$Bd/cfssl" "$nb"
+	rm -rf "$Bd/cfssl"
+fi
+floor b floor floor "$Bd/floor.out" -a ecdsa-256 -n "$NB" -r "$R"
+floor b "floor -j 1" other "$Bd/floor-j1.out" -a ecdsa-256 -n "$NB" -j 1 \
+    -R der -r "$R"
+
+# ---- (c) 100 RSA-2048 certificates ------------------------------------------
+C=$W/c
+mkdir -p "$C"
+if [ "$have_ep" = 1 ]; then
+	hf c etcd-pki ep "$RC" 0 -N "rm -rf $C/ep" \
+	    "$EP cluster issue -members $NC -key-algo rsa-2048 -o $C/ep"
+	check c etcd-pki "$C/ep" $((NC + 1))
+	$B harvest "$C/ep" "$C/in" "$GUIDE/ca-csr.json" "$GUIDE" ||
+	    $B members "$GUIDE" "$C/in" "$NC" rsa-2048
+	$B key "$C/in" rsa-2048
+else
+	record c etcd-pki - s - ep
+	$B members "$GUIDE" "$C/in" "$NC" rsa-2048
+fi
+nc=$(wc -l < "$C/in/leaves")
+if [ "$have_cfssl" = 1 ]; then
+	$B cfssl-script "$C/in" "$C/cfssl.sh"
+	hf c "cfssl+cfssljson ($nc pipelines)" other "$RS" 0 -N \
+	    "rm -rf $C/cfssl" "sh $C/cfssl.sh $C/cfssl"
+	check c cfssl "$C/cfssl" "$nc"
+fi
+floor c floor floor "$C/floor.out" -a rsa-2048 -n "$NC" -R der -r "$RC"
+
+# ---- (d) peak memory of (b) -------------------------------------------------
+D=$W/d
+mkdir -p "$D"
+# rss WL TOOL ROLE COMMAND...: median of RD runs of /usr/bin/time -f %M.
+rss() {
+	wl=$1 tool=$2 role=$3
+	shift 3
+	: > "$D/rss"
+	i=0
+	while [ "$i" -lt "$RD" ]; do
+		rm -rf "$D/out"
+		if ! /usr/bin/time -f %M -o "$D/rss1" "$@" >> "$LOG" 2>&1; then
+			record "$wl" "$tool" - MiB "$RD" "$role"
+			say "($wl) $tool: FAILED"
+			return 0
+		fi
+		tail -1 "$D/rss1" >> "$D/rss"
+		i=$((i + 1))
+	done
+	med=$($PY -c 'import statistics, sys
+print("%.3f" % (statistics.median(float(l) for l in sys.stdin) / 1024))' \
+	    < "$D/rss")
+	record "$wl" "$tool" "$med" MiB "$RD" "$role"
+	say "($wl) $tool: max RSS median $med MiB"
+}
+if [ -x /usr/bin/time ]; then
+	if [ "$have_ep" = 1 ]; then
+		rss d etcd-pki ep $EP cluster issue -members "$NB" \
+		    -key-algo ecdsa-256 -o "$D/out"
+	else
+		record d etcd-pki - MiB - ep
+	fi
+	rss d "floor (der route, 1 run)" other "$W/floor" -n "$NB" -r 1 \
+	    -R der -o "$D/out"
+	if [ "$have_cfssl" = 1 ]; then
+		m=$(awk 'NR == 1 { print $1 }' "$Bd/in/leaves")
+		rss d "cfssl gencert (one of the $nb processes)" other \
+		    cfssl gencert -ca "$F/ca.pem" -ca-key "$F/ca-key.pem" \
+		    -config "$Bd/in/request-config.json" -profile peer \
+		    "$Bd/in/$m-csr.json"
+	fi
+else
+	say "(d) /usr/bin/time missing (apt-get install time): skipped"
+	record d etcd-pki - MiB - ep
+fi
+rm -rf "$Bd/ep" "$D/out"
+
+# ---- (f) one ECDSA leaf as a whole process ----------------------------------
+rmx="rm -f x.pem x-key.pem x.csr"
+cd "$F/out"
+if [ "$have_ep" = 1 ]; then
+	hf f "etcd-pki gencert -o" ep "$RF" 10 -N "$rmx" \
+	    "$EP gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer -o x $F/leaf.json"
+	openssl verify -CAfile "$F/ca.pem" x.pem >/dev/null ||
+	    say "(f) etcd-pki: WARNING: x.pem does not verify"
+else
+	record f etcd-pki - s - ep
+fi
+if [ "$have_cfssl" = 1 ]; then
+	hf f "cfssl+cfssljson pipeline" other "$RF" 10 "" "$rmx" \
+	    "cfssl gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer $F/leaf.json 2>/dev/null | cfssljson -bare x"
+	openssl verify -CAfile "$F/ca.pem" x.pem >/dev/null ||
+	    say "(f) cfssl: WARNING: x.pem does not verify"
+fi
+if have mkcert; then
+	# mkcert's CA is the same ECDSA CA (it wants PKCS#8); with CAROOT set
+	# it never touches a trust store unless given -install.
+	cp "$F/ca.pem" "$F/mkroot/rootCA.pem"
+	openssl pkcs8 -topk8 -nocrypt -in "$F/ca-key.pem" \
+	    -out "$F/mkroot/rootCA-key.pem"
+	CAROOT=$F/mkroot
+	export CAROOT
+	mk="mkcert -ecdsa -cert-file x.pem -key-file x-key.pem $hosts"
+	TRUST_STORES=none hf f "mkcert (TRUST_STORES=none)" other "$RF" 10 -N \
+	    "$rmx" "$mk"
+	openssl verify -CAfile "$F/ca.pem" x.pem >/dev/null ||
+	    say "(f) mkcert: WARNING: x.pem does not verify"
+	hf f "mkcert (default: checks the system trust store)" other \
+	    "$RF" 10 -N "$rmx" "$mk"
+	mkcert_version=$(mkcert -version 2>/dev/null || echo '?')
+	unset CAROOT
+else
+	say "(f) mkcert not installed (apt-get install mkcert): skipped"
+	record f "mkcert (TRUST_STORES=none)" - s - other
+	mkcert_version="not installed"
+fi
+cd "$here"
+
+# ---- the report -------------------------------------------------------------
+t_end=$(date +%s)
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+cfssl_version=$( (cfssl version 2>/dev/null || echo n/a) |
+    sed -n 's/^Version: //p; s/^Runtime: / /p' | tr -d '\n')
+fstype=$(stat -f -c %T "$W")
+echo "Command: \`$cmdline\` ($(date -u '+%Y-%m-%d %H:%M UTC'), $((t_end - t_start)) s)"
+echo
+echo "Machine: nproc $(nproc), $cpu, Linux $(uname -r)," \
+    "$(openssl version | cut -d' ' -f1-2), cfssl $cfssl_version," \
+    "mkcert $mkcert_version, $(hyperfine --version)," \
+    "etcd-pki $ep_version; work directory on $fstype;" \
+    "load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after"
+echo
+$B table "$RES"
+echo
+echo "Medians of hyperfine's \`times\` (wall clock, one fresh output" \
+    "directory per run; (n=N) is the number of runs); the floor's" \
+    "medians are in-process (bench/floor.c).  Ratios are median / median."
+if [ -s "$W/warnings" ]; then
+	echo
+	echo "Warnings:"
+	cat "$W/warnings"
+fi
+echo
+echo "Floor breakdown (per op: keygen per key; build per CSR+certificate;" \
+    "sign per signature; encode per leaf; file per file written):"
+echo
+echo '```'
+for f in "$A/floor.out" "$Bd/floor.out" "$Bd/floor-j1.out" "$C/floor.out"; do
+	[ -s "$f" ] || continue
+	grep -v '^(per op\|^FLOOR_MS' "$f"
+	echo
+done
+echo '```'

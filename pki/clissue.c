@@ -1,0 +1,992 @@
+/*
+ * clissue.c: "cluster issue": the CA when absent, then every member's and
+ * client's files, only where they are missing or no longer match the
+ * description, with key generation and signing on all cores.
+ *
+ * A leaf whose directory does not exist is built complete in a hidden
+ * temporary directory next to it (files created O_EXCL|O_NOFOLLOW with
+ * their final modes) and renamed into place with RENAME_NOREPLACE, so a
+ * member directory appears whole or not at all.  A leaf whose directory
+ * exists is rewritten as one pki_file_write_set() set.  Durability costs
+ * two syncfs() calls per run instead of an fsync per file: one before
+ * the renames (the contents) and one after (the names).  A lock on
+ * DIR/.etcd-pki.lock keeps two runs apart.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "internal.h"
+#include "cluster.h"
+#include "clpriv.h"
+#include "fastleaf.h"
+
+/* Files of one leaf, in the order they are written and reported. */
+#define F_CERT		0
+#define F_KEY		1
+#define F_CSR		2
+#define F_CSRJSON	3
+#define F_CA		4
+#define F_CONF		5
+#define F_ENV		6
+#define F__COUNT	7
+
+#define LEAF_KEPT	0
+#define LEAF_NEW	1
+#define LEAF_REISSUE	2
+
+struct leafjob {
+	size_t			 leaf;
+	int			 state;		/* LEAF_* */
+	char			 reason[256];
+	struct pki_fast_leaf	 fl;		/* products */
+	char			*text[F__COUNT];	/* CSR JSON, conf, env */
+	size_t			 textlen[F__COUNT];
+	int			 changed[F__COUNT];	/* files to write */
+	char			*tmpdir;	/* LEAF_NEW: built here */
+	time_t			 not_after;
+	int			 r;
+	struct pki_error	 err;
+};
+
+struct issue {
+	const struct pki_cluster	*cl;
+	const struct pki_issue_opts	*opts;
+	const char			*dir;
+	char				*absdir;
+	mode_t				 umask;
+	int				 dfd;
+	int				 cfd;		/* DIR/clients, or -1 */
+	time_t				 now;
+	/* The CA. */
+	int				 ca_new;
+	struct pki_cert			*ca;
+	struct pki_key			*cakey;
+	char				*capem;
+	size_t				 capemlen;
+	struct pki_fast_issuer		 is;
+	/* The workers' queue. */
+	pthread_mutex_t			 mu;
+	pthread_cond_t			 cv;
+	int				 ca_state;	/* CA_* */
+	struct pki_error		 ca_err;
+	int				 ca_r;
+	struct leafjob			*jobs;
+	size_t				 njobs;
+	size_t				 next;
+	int				 stop;
+};
+
+#define CA_PENDING	0	/* to be created by the first worker */
+#define CA_MAKING	1
+#define CA_READY	2
+#define CA_FAILED	3
+
+static void
+report(const struct issue *is, int what, const char *path, const char *reason,
+    const char *subject, const char *sans, time_t not_after)
+{
+	struct pki_issue_event	ev;
+
+	if (is->opts->event == NULL)
+		return;
+	ev.what = what;
+	ev.path = path;
+	ev.reason = reason != NULL ? reason : "";
+	ev.subject = subject;
+	ev.sans = sans;
+	ev.not_after = not_after;
+	is->opts->event(is->opts->event_arg, &ev);
+}
+
+/* ---- small file helpers --------------------------------------------- */
+
+int
+pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len)
+{
+	struct stat	 st;
+	char		*b = NULL;
+	size_t		 n = 0;
+	ssize_t		 r;
+	int		 fd, e;
+
+	*buf = NULL;
+	*len = 0;
+	if ((fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if (st.st_size > PKI_MAX_INPUT) {
+		errno = EFBIG;
+		goto fail;
+	}
+	if ((b = malloc((size_t)st.st_size + 1)) == NULL)
+		goto fail;
+	while (n < (size_t)st.st_size) {
+		r = read(fd, b + n, (size_t)st.st_size - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			goto fail;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	(void)close(fd);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+ fail:
+	e = errno;
+	(void)close(fd);
+	pki_secret_free(b, b != NULL ? (size_t)st.st_size + 1 : 0);
+	errno = e;
+	return -1;
+}
+
+/* Writes a whole new file name in dfd with exactly mode. */
+static int
+write_new(int dfd, const char *name, const void *data, size_t len,
+    mode_t mode, mode_t mask)
+{
+	const unsigned char	*p = data;
+	ssize_t			 r;
+	int			 fd, e;
+
+	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, mode)) == -1)
+		return -1;
+	if ((mode & mask) != 0 && fchmod(fd, mode) == -1)
+		goto fail;
+	while (len > 0) {
+		r = write(fd, p, len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			goto fail;
+		if (r == 0) {
+			errno = EIO;
+			goto fail;
+		}
+		p += r;
+		len -= (size_t)r;
+	}
+	if (close(fd) == -1 && errno != EINTR)
+		return -1;
+	return 0;
+ fail:
+	e = errno;
+	(void)close(fd);
+	errno = e;
+	return -1;
+}
+
+/* Removes a temporary leaf directory and what is in it. */
+static void
+remove_tmpdir(int pfd, const char *tmp)
+{
+	static const char *const	 names[] = { "etcd.conf.yml",
+	    "etcdctl.env", "ca.pem" };
+	char				 buf[PATH_MAX];
+	const char			*base;
+	size_t				 i;
+	int				 fd;
+
+	if ((fd = openat(pfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return;
+	/* ".NAME.XXXXXX": the files are NAME.pem, NAME-key.pem, ... */
+	base = tmp + 1;
+	for (i = 0; i < 4; i++) {
+		static const char *const sfx[] = { ".pem", "-key.pem", ".csr",
+		    "-csr.json" };
+		int n = snprintf(buf, sizeof(buf), "%.*s%s",
+		    (int)(strlen(base) - 7), base, sfx[i]);
+
+		if (n > 0 && (size_t)n < sizeof(buf))
+			(void)unlinkat(fd, buf, 0);
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		(void)unlinkat(fd, names[i], 0);
+	(void)close(fd);
+	(void)unlinkat(pfd, tmp, AT_REMOVEDIR);
+}
+
+/* ---- the CA --------------------------------------------------------- */
+
+/* Loads the CA from cert/key paths (dfd-relative unless absolute). */
+static int
+load_ca(struct issue *is, int dfd, const char *certpath, const char *keypath,
+    struct pki_error *err)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	int	 r = PKI_ERR_INTERNAL;
+
+	if (pki_cl_slurpat(dfd, certpath, &buf, &len) == -1)
+		return pki_err_sys(err, errno, "%s: cannot read", certpath);
+	r = pki_cert_load(buf, len, certpath, &is->ca, err);
+	free(buf);
+	buf = NULL;
+	if (r != PKI_OK)
+		return r;
+	if (pki_cl_slurpat(dfd, keypath, &buf, &len) == -1)
+		return pki_err_sys(err, errno, "%s: cannot read", keypath);
+	r = pki_key_load(buf, len, keypath, NULL, &is->cakey, err);
+	pki_secret_free(buf, len + 1);
+	if (r != PKI_OK)
+		return r;
+	if (!pki_cert_is_ca(is->ca))
+		return pki_err(err, PKI_ERR_INPUT, "%s: not a CA certificate "
+		    "(basicConstraints cA is not TRUE)", certpath);
+	if (!pki_cert_matches_key(is->ca, is->cakey))
+		return pki_err(err, PKI_ERR_MISMATCH, "%s: CA key does not "
+		    "match the CA certificate %s", keypath, certpath);
+	return pki_cert_encode(is->ca, &is->capem, &is->capemlen, err);
+}
+
+/*
+ * Finds the CA: the description's files, or DIR/ca.pem + DIR/ca-key.pem.
+ * Sets is->ca_new when there is none yet (a worker then makes it).
+ */
+static int
+find_ca(struct issue *is, struct pki_error *err)
+{
+	const struct pki_cluster	*cl = is->cl;
+	struct stat			 st;
+	int				 have_cert, have_key;
+
+	if (cl->ca_cert_file != NULL)
+		return load_ca(is, AT_FDCWD, cl->ca_cert_file, cl->ca_key_file,
+		    err);
+	have_cert = fstatat(is->dfd, "ca.pem", &st, AT_SYMLINK_NOFOLLOW) == 0;
+	have_key = fstatat(is->dfd, "ca-key.pem", &st,
+	    AT_SYMLINK_NOFOLLOW) == 0;
+	if (have_cert && have_key)
+		return load_ca(is, is->dfd, "ca.pem", "ca-key.pem", err);
+	if (have_key)
+		return pki_err(err, PKI_ERR_INPUT, "%s/ca-key.pem exists "
+		    "without ca.pem: refusing to replace a CA key", is->dir);
+	if (have_cert)
+		return pki_err(err, PKI_ERR_INPUT, "%s/ca.pem exists without "
+		    "ca-key.pem: cannot sign (put the key back, or remove "
+		    "ca.pem to create a new CA)", is->dir);
+	is->ca_new = 1;
+	return PKI_OK;
+}
+
+/* Makes and writes a new CA (a worker runs this first). */
+static int
+make_ca(struct issue *is, struct pki_error *err)
+{
+	const struct pki_cluster	*cl = is->cl;
+	struct pki_sign_request		 sr;
+	struct pki_profile		*p = NULL;
+	struct pki_req			*req = NULL;
+	struct pki_file			 f[4];
+	char				*keypem = NULL, *csrpem = NULL;
+	char				*paths[4] = { NULL, NULL, NULL, NULL };
+	size_t				 keylen = 0, csrlen = 0, i;
+	int				 r = PKI_ERR_INTERNAL;
+	static const char *const	 names[4] = { "ca.pem", "ca-key.pem",
+	    "ca.csr", "ca-csr.json" };
+
+	memset(&sr, 0, sizeof(sr));
+	if ((r = pki_key_generate(cl->ca_csr, &is->cakey, err)) != PKI_OK ||
+	    (r = pki_req_new(cl->ca_csr, is->cakey, &req, err)) != PKI_OK ||
+	    (r = pki_profile_new_ca(cl->ca_csr, -1, &p, err)) != PKI_OK)
+		goto out;
+	sr.req = req;
+	sr.profile = p;
+	sr.now_sec = is->now;
+	if ((r = pki_cert_sign(&sr, NULL, is->cakey, &is->ca, err)) != PKI_OK ||
+	    (r = pki_cert_encode(is->ca, &is->capem, &is->capemlen,
+	    err)) != PKI_OK ||
+	    (r = pki_key_encode(is->cakey, PKI_KEY_FMT_CFSSL, &keypem, &keylen,
+	    err)) != PKI_OK ||
+	    (r = pki_req_encode(req, &csrpem, &csrlen, err)) != PKI_OK)
+		goto out;
+	for (i = 0; i < 4; i++)
+		if (asprintf(&paths[i], "%s/%s", is->dir, names[i]) == -1) {
+			paths[i] = NULL;
+			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			goto out;
+		}
+	f[0] = (struct pki_file){ paths[0], is->capem, is->capemlen, 0644 };
+	f[1] = (struct pki_file){ paths[1], keypem, keylen, 0600 };
+	f[2] = (struct pki_file){ paths[2], csrpem, csrlen, 0644 };
+	f[3] = (struct pki_file){ paths[3], cl->ca_csr_json,
+	    strlen(cl->ca_csr_json), 0644 };
+	r = pki_file_write_set(f, 4, err);
+ out:
+	for (i = 0; i < 4; i++)
+		free(paths[i]);
+	pki_secret_free(keypem, keylen);
+	free(csrpem);
+	pki_req_free(req);
+	pki_profile_free(p);
+	return r;
+}
+
+/* ---- examining what is on disk -------------------------------------- */
+
+/* The texts a leaf's directory must hold besides its key material. */
+static int
+leaf_texts(struct issue *is, struct leafjob *j, struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	char				*pkidir = NULL;
+	int				 r = PKI_ERR_INTERNAL;
+
+	/* Without fragments a leaf's directory holds its key material only. */
+	if (!is->cl->fragments)
+		return PKI_OK;
+	if ((j->text[F_CSRJSON] = strdup(lf->csr_json)) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	j->textlen[F_CSRJSON] = strlen(lf->csr_json);
+	if (is->cl->pki_dir != NULL)
+		r = asprintf(&pkidir, "%s", is->cl->pki_dir);
+	else
+		r = asprintf(&pkidir, "%s/%s", is->absdir, lf->dir);
+	if (r == -1)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	if (lf->member >= 0 &&
+	    (r = pki_cluster_etcd_conf(is->cl, (size_t)lf->member, pkidir,
+	    &j->text[F_CONF], err)) != PKI_OK)
+		goto out;
+	if ((r = pki_cluster_etcdctl_env(is->cl, j->leaf, pkidir,
+	    &j->text[F_ENV], err)) != PKI_OK)
+		goto out;
+	if (j->text[F_CONF] != NULL)
+		j->textlen[F_CONF] = strlen(j->text[F_CONF]);
+	j->textlen[F_ENV] = strlen(j->text[F_ENV]);
+	r = PKI_OK;
+ out:
+	free(pkidir);
+	return r;
+}
+
+/* File name i of leaf lf in buf ("etcd1.pem", "ca.pem", ...). */
+static int
+leaf_file(const struct pki_cluster_leaf *lf, int i, char *buf, size_t size)
+{
+	static const char *const	 sfx[] = { ".pem", "-key.pem", ".csr",
+	    "-csr.json" };
+	static const char *const	 fixed[] = { "ca.pem", "etcd.conf.yml",
+	    "etcdctl.env" };
+	int				 n;
+
+	if (i < F_CA)
+		n = snprintf(buf, size, "%s%s", lf->name, sfx[i]);
+	else
+		n = snprintf(buf, size, "%s", fixed[i - F_CA]);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/*
+ * Decides what leaf j needs: LEAF_NEW (no directory), LEAF_REISSUE with
+ * a reason, or LEAF_KEPT with the non-key files that differ marked in
+ * j->changed.
+ */
+static int
+examine(struct issue *is, struct leafjob *j, struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	struct pki_cl_check		 ck;
+	char				 name[NAME_MAX + 1], *buf = NULL;
+	size_t				 len;
+	int				 ldfd = -1, i, r = PKI_ERR_INTERNAL;
+
+	memset(&ck, 0, sizeof(ck));
+	if ((r = leaf_texts(is, j, err)) != PKI_OK)
+		return r;
+	if ((ldfd = openat(is->dfd, lf->dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno != ENOENT)
+			return pki_err_sys(err, errno, "%s/%s: cannot open",
+			    is->dir, lf->dir);
+		j->state = LEAF_NEW;
+		snprintf(j->reason, sizeof(j->reason), "missing");
+		return PKI_OK;
+	}
+	ck.cl = is->cl;
+	ck.leaf = j->leaf;
+	ck.ca = is->ca;
+	ck.now = is->now;
+	ck.expiry = is->opts->expiry;
+	ck.check_length = 1;
+	ck.reason = j->reason;
+	ck.reasonlen = sizeof(j->reason);
+	if (pki_cl_check_leaf(&ck, ldfd) != 0) {
+		j->state = LEAF_REISSUE;
+		goto out;
+	}
+	j->state = LEAF_KEPT;
+	j->not_after = ck.not_after;
+	/* The key material is fine: which of the other files differ? */
+	for (i = F_CSRJSON; i < F__COUNT; i++) {
+		const char	*want = i == F_CA ? (is->cl->fragments ?
+		    is->capem : NULL) : j->text[i];
+		size_t		 wlen = i == F_CA ? is->capemlen : j->textlen[i];
+
+		if (want == NULL || leaf_file(lf, i, name, sizeof(name)) != 0)
+			continue;
+		if (pki_cl_slurpat(ldfd, name, &buf, &len) == -1 ||
+		    len != wlen || memcmp(buf, want, len) != 0)
+			j->changed[i] = 1;
+		free(buf);
+		buf = NULL;
+	}
+	r = PKI_OK;
+ out:
+	if (ldfd != -1)
+		(void)close(ldfd);
+	return r == PKI_ERR_INTERNAL ? PKI_OK : r;
+}
+
+/* ---- issuing (workers) ---------------------------------------------- */
+
+/* The parent directory descriptor of leaf lf and its last component. */
+static int
+leaf_parent(const struct issue *is, const struct pki_cluster_leaf *lf,
+    const char **base)
+{
+	if (lf->member >= 0) {
+		*base = lf->dir;
+		return is->dfd;
+	}
+	*base = strrchr(lf->dir, '/') + 1;
+	return is->cfd;
+}
+
+/* Builds the complete new directory of j under a temporary name. */
+static int
+build_tmpdir(struct issue *is, struct leafjob *j, struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	const void			*data[F__COUNT];
+	size_t				 lens[F__COUNT];
+	char				 tmp[NAME_MAX + 1], name[NAME_MAX + 1];
+	const char			*base;
+	mode_t				 mode;
+	int				 pfd, tfd = -1, i, try;
+
+	pfd = leaf_parent(is, lf, &base);
+	for (try = 0; try < 16; try++) {
+		unsigned int	rnd;
+
+		if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+			return pki_err_ssl(err, PKI_ERR_CRYPTO, "RAND_bytes");
+		snprintf(tmp, sizeof(tmp), ".%s.%06x", base, rnd & 0xffffff);
+		if (mkdirat(pfd, tmp, 0700) == 0)
+			break;
+		if (errno != EEXIST)
+			return pki_err_sys(err, errno, "%s/%s: cannot create",
+			    is->dir, lf->dir);
+	}
+	if (try == 16)
+		return pki_err(err, PKI_ERR_IO, "%s/%s: no free temporary name",
+		    is->dir, lf->dir);
+	if ((j->tmpdir = strdup(tmp)) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	if ((tfd = openat(pfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return pki_err_sys(err, errno, "%s/%s: cannot open", is->dir,
+		    tmp);
+	data[F_CERT] = j->fl.cert;
+	lens[F_CERT] = j->fl.certlen;
+	data[F_KEY] = j->fl.key;
+	lens[F_KEY] = j->fl.keylen;
+	data[F_CSR] = j->fl.req;
+	lens[F_CSR] = j->fl.reqlen;
+	data[F_CA] = is->cl->fragments ? is->capem : NULL;
+	lens[F_CA] = is->capemlen;
+	for (i = F_CSRJSON; i < F__COUNT; i++)
+		if (i != F_CA) {
+			data[i] = j->text[i];
+			lens[i] = j->textlen[i];
+		}
+	for (i = 0; i < F__COUNT; i++) {
+		if (data[i] == NULL || leaf_file(lf, i, name, sizeof(name)) != 0)
+			continue;
+		mode = i == F_KEY ? 0600 : 0644 & ~is->umask;
+		if (write_new(tfd, name, data[i], lens[i], mode,
+		    i == F_KEY ? is->umask : 0) == -1) {
+			int e = errno;
+
+			(void)close(tfd);
+			return pki_err_sys(err, e, "%s/%s/%s: cannot write",
+			    is->dir, lf->dir, name);
+		}
+	}
+	if (fchmod(tfd, 0755 & ~is->umask) == -1) {
+		int e = errno;
+
+		(void)close(tfd);
+		return pki_err_sys(err, e, "%s/%s: cannot chmod", is->dir, tmp);
+	}
+	(void)close(tfd);
+	return PKI_OK;
+}
+
+/* Key, request, certificate of job j; its files too if it is new. */
+static int
+issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
+    struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	time_t				 nb, na;
+	int				 r;
+
+	if ((r = pki_sign_validity(lf->profile, is->now, 0, is->opts->expiry,
+	    &nb, &na, err)) != PKI_OK)
+		return r;
+	if (is->opts->has_not_before) {
+		int64_t	len = (int64_t)na - (int64_t)nb;
+
+		nb = is->opts->not_before;
+		na = (time_t)((int64_t)nb + len);
+	}
+	j->not_after = na;
+	if (pki_fast_csr_ok(lf->csr) && pki_sign_fast_ok(lf->profile))
+		r = pki_fast_leaf_issue(&is->is, lf->csr, key, lf->profile, nb,
+		    na, &j->fl, err);
+	else if (is->opts->expiry > 0 || is->opts->has_not_before)
+		r = pki_err(err, PKI_ERR_UNSUPPORTED, "%s: profile \"%s\" "
+		    "(policies, whitelists, fixed dates or CA constraints) "
+		    "cannot be combined with -expiry or -not-before", lf->name,
+		    lf->profile->name != NULL ? lf->profile->name : "default");
+	else
+		r = pki_cl_slow_leaf(lf->csr, key, lf->profile, is->ca,
+		    is->cakey, is->now, &j->fl, err);
+	if (r != PKI_OK)
+		return r;
+	if (j->state == LEAF_NEW)
+		return build_tmpdir(is, j, err);
+	return PKI_OK;
+}
+
+static void *
+worker(void *arg)
+{
+	struct issue		*is = arg;
+	struct leafjob		*j;
+	struct pki_key		*key = NULL;
+	int			 r;
+
+	for (;;) {
+		pthread_mutex_lock(&is->mu);
+		if (is->ca_state == CA_PENDING) {
+			is->ca_state = CA_MAKING;
+			pthread_mutex_unlock(&is->mu);
+			r = make_ca(is, &is->ca_err);
+			if (r == PKI_OK)
+				r = pki_fast_issuer_init(&is->is, is->ca,
+				    is->cakey, &is->ca_err);
+			pthread_mutex_lock(&is->mu);
+			is->ca_r = r;
+			is->ca_state = r == PKI_OK ? CA_READY : CA_FAILED;
+			if (r != PKI_OK)
+				is->stop = 1;
+			pthread_cond_broadcast(&is->cv);
+			pthread_mutex_unlock(&is->mu);
+			continue;
+		}
+		if (is->stop || is->next == is->njobs) {
+			pthread_mutex_unlock(&is->mu);
+			break;
+		}
+		j = &is->jobs[is->next++];
+		pthread_mutex_unlock(&is->mu);
+
+		/* The key needs no CA: make it while the CA is being made. */
+		r = pki_key_generate(is->cl->leaves[j->leaf].csr, &key,
+		    &j->err);
+		pthread_mutex_lock(&is->mu);
+		while (is->ca_state == CA_MAKING)
+			pthread_cond_wait(&is->cv, &is->mu);
+		if (is->ca_state == CA_FAILED)
+			r = PKI_ERR_ARG;	/* reported as the CA's error */
+		pthread_mutex_unlock(&is->mu);
+		if (r == PKI_OK)
+			r = issue_leaf(is, j, key, &j->err);
+		pki_key_free(key);
+		key = NULL;
+		ERR_clear_error();
+		j->r = r;
+		if (r != PKI_OK) {
+			pthread_mutex_lock(&is->mu);
+			is->stop = 1;
+			pthread_mutex_unlock(&is->mu);
+		}
+	}
+	ERR_clear_error();
+	return NULL;
+}
+
+/* Runs the queue on n threads (this one included). */
+static int
+run_workers(struct issue *is, int n, struct pki_error *err)
+{
+	pthread_t	*t = NULL;
+	int		 i, started = 0, e;
+
+	if (n > 1 && (t = calloc((size_t)n - 1, sizeof(*t))) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	for (i = 0; i < n - 1; i++) {
+		if ((e = pthread_create(&t[i], NULL, worker, is)) != 0)
+			break;	/* fewer threads: still correct */
+		started++;
+	}
+	(void)worker(is);
+	for (i = 0; i < started; i++)
+		(void)pthread_join(t[i], NULL);
+	free(t);
+	return PKI_OK;
+}
+
+/* ---- committing ----------------------------------------------------- */
+
+static void
+sync_fs(const struct issue *is)
+{
+	if (is->opts->no_sync)
+		return;
+#ifdef HAVE_SYNCFS
+	(void)syncfs(is->dfd);
+#else
+	sync();
+#endif
+}
+
+/* Writes the files of a kept or reissued leaf as one atomic set. */
+static int
+write_existing(struct issue *is, struct leafjob *j, struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	struct pki_file			 f[F__COUNT];
+	char				*paths[F__COUNT], name[NAME_MAX + 1];
+	const void			*data;
+	size_t				 n = 0, i, len;
+	int				 r = PKI_OK;
+
+	memset(paths, 0, sizeof(paths));
+	for (i = 0; i < F__COUNT; i++) {
+		if (j->state == LEAF_KEPT && !j->changed[i])
+			continue;
+		switch (i) {
+		case F_CERT:
+			data = j->fl.cert;
+			len = j->fl.certlen;
+			break;
+		case F_KEY:
+			data = j->fl.key;
+			len = j->fl.keylen;
+			break;
+		case F_CSR:
+			data = j->fl.req;
+			len = j->fl.reqlen;
+			break;
+		case F_CA:
+			data = is->cl->fragments ? is->capem : NULL;
+			len = is->capemlen;
+			break;
+		default:
+			data = j->text[i];
+			len = j->textlen[i];
+			break;
+		}
+		if (data == NULL || leaf_file(lf, (int)i, name,
+		    sizeof(name)) != 0)
+			continue;
+		j->changed[i] = 1;
+		if (asprintf(&paths[n], "%s/%s/%s", is->dir, lf->dir,
+		    name) == -1) {
+			paths[n] = NULL;
+			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			goto out;
+		}
+		f[n].path = paths[n];
+		f[n].data = data;
+		f[n].len = len;
+		f[n].mode = i == F_KEY ? 0600 : 0644;
+		n++;
+	}
+	r = pki_file_write_set(f, n, err);
+ out:
+	for (i = 0; i < F__COUNT; i++)
+		free(paths[i]);
+	return r;
+}
+
+/* Reports leaf j's files after a successful run. */
+static void
+report_leaf(struct issue *is, struct leafjob *j)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	char				 path[PATH_MAX], name[NAME_MAX + 1];
+	char				*sans;
+	int				 i, what;
+
+	sans = pki_cl_join_hosts(lf->csr);
+	for (i = 0; i < F__COUNT; i++) {
+		if (leaf_file(lf, i, name, sizeof(name)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", lf->dir, name);
+		if (i == F_CERT) {
+			what = j->state == LEAF_NEW ? PKI_ISSUE_NEW :
+			    j->state == LEAF_REISSUE ? PKI_ISSUE_REISSUED :
+			    PKI_ISSUE_KEPT;
+			report(is, what, path, j->reason, lf->csr->cn != NULL ?
+			    lf->csr->cn : "", sans != NULL ? sans : "",
+			    j->not_after);
+			continue;
+		}
+		/* A new or reissued set is reported by its certificate. */
+		if (j->state != LEAF_KEPT || !j->changed[i])
+			continue;
+		report(is, PKI_ISSUE_UPDATED, path,
+		    "differs from the description", NULL, NULL, 0);
+	}
+	free(sans);
+}
+
+/* ---- the whole run -------------------------------------------------- */
+
+int
+pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
+    const struct pki_issue_opts *opts, struct pki_error *err)
+{
+	struct issue	 is;
+	struct leafjob	*jobs = NULL, **todo = NULL;
+	size_t		 i, ntodo = 0;
+	long		 ncpu;
+	int		 lockfd = -1, n, r = PKI_ERR_INTERNAL, need_clients = 0;
+	int		 mutex_ok = 0;
+	const char	*base;
+
+	memset(&is, 0, sizeof(is));
+	is.cl = cl;
+	is.opts = opts;
+	is.dir = dir;
+	is.dfd = is.cfd = -1;
+	is.umask = umask(022);
+	(void)umask(is.umask);
+	is.now = opts->now != 0 ? opts->now : time(NULL);
+
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return pki_err_sys(err, errno, "%s: cannot create", dir);
+	if ((is.dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return pki_err_sys(err, errno, "%s: cannot open", dir);
+	if ((is.absdir = realpath(dir, NULL)) == NULL) {
+		r = pki_err_sys(err, errno, "%s: cannot resolve", dir);
+		goto out;
+	}
+	if ((lockfd = openat(is.dfd, ".etcd-pki.lock", O_RDWR | O_CREAT |
+	    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
+		r = pki_err_sys(err, errno, "%s/.etcd-pki.lock: cannot open",
+		    dir);
+		goto out;
+	}
+	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
+		r = errno == EWOULDBLOCK ? pki_err(err, PKI_ERR_IO, "%s: "
+		    "another etcd-pki run holds %s/.etcd-pki.lock", dir, dir) :
+		    pki_err_sys(err, errno, "%s/.etcd-pki.lock: cannot lock",
+		    dir);
+		goto out;
+	}
+	if ((r = find_ca(&is, err)) != PKI_OK)
+		goto out;
+	if (!is.ca_new) {
+		if ((r = pki_fast_issuer_init(&is.is, is.ca, is.cakey,
+		    err)) != PKI_OK)
+			goto out;
+		is.ca_state = CA_READY;
+		/* An external CA: DIR/ca.pem is its certificate. */
+		if (cl->ca_cert_file != NULL &&
+		    (r = pki_cl_write_if_changed(is.dfd, dir, "ca.pem",
+		    is.capem, is.capemlen, 0644, err)) != PKI_OK)
+			goto out;
+	}
+
+	/* What each leaf needs. */
+	if ((jobs = calloc(cl->nleaves, sizeof(*jobs))) == NULL ||
+	    (todo = calloc(cl->nleaves, sizeof(*todo))) == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < cl->nleaves; i++) {
+		jobs[i].leaf = i;
+		if (cl->leaves[i].member < 0)
+			need_clients = 1;
+		if (is.ca_new) {
+			/* No CA yet: nothing on disk can be kept. */
+			if ((r = leaf_texts(&is, &jobs[i], err)) != PKI_OK)
+				goto out;
+			jobs[i].state = faccessat(is.dfd, cl->leaves[i].dir,
+			    F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? LEAF_REISSUE :
+			    LEAF_NEW;
+			snprintf(jobs[i].reason, sizeof(jobs[i].reason), "%s",
+			    jobs[i].state == LEAF_NEW ? "missing" :
+			    "new CA");
+		} else if ((r = examine(&is, &jobs[i], err)) != PKI_OK)
+			goto out;
+	}
+	if (need_clients) {
+		if (mkdirat(is.dfd, "clients", 0755) == -1 && errno != EEXIST) {
+			r = pki_err_sys(err, errno, "%s/clients: cannot create",
+			    dir);
+			goto out;
+		}
+		if ((is.cfd = openat(is.dfd, "clients", O_RDONLY |
+		    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+			r = pki_err_sys(err, errno, "%s/clients: cannot open",
+			    dir);
+			goto out;
+		}
+	}
+
+	/* The workers take the leaves to issue, in order. */
+	for (i = 0; i < cl->nleaves; i++)
+		if (jobs[i].state != LEAF_KEPT)
+			ntodo++;
+	if ((is.jobs = calloc(ntodo > 0 ? ntodo : 1,
+	    sizeof(*is.jobs))) == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	/* The queue holds copies; results are moved back below. */
+	for (i = 0, ntodo = 0; i < cl->nleaves; i++)
+		if (jobs[i].state != LEAF_KEPT) {
+			todo[ntodo] = &jobs[i];
+			is.jobs[ntodo++] = jobs[i];
+			memset(&jobs[i].fl, 0, sizeof(jobs[i].fl));
+			memset(jobs[i].text, 0, sizeof(jobs[i].text));
+		}
+	is.njobs = ntodo;
+	if (ntodo > 0 || is.ca_new) {
+		if (pthread_mutex_init(&is.mu, NULL) != 0 ||
+		    pthread_cond_init(&is.cv, NULL) != 0) {
+			r = pki_err(err, PKI_ERR_INTERNAL,
+			    "cannot initialise threads");
+			goto out;
+		}
+		mutex_ok = 1;
+		n = opts->jobs;
+		if (n <= 0) {
+			ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+			n = ncpu > 0 && ncpu < 1024 ? (int)ncpu : 1;
+		}
+		if ((size_t)n > ntodo + (is.ca_new ? 1 : 0))
+			n = (int)(ntodo + (is.ca_new ? 1 : 0));
+		if ((r = run_workers(&is, n, err)) != PKI_OK)
+			goto back;
+	}
+	r = PKI_OK;
+	if (is.ca_new && is.ca_r != PKI_OK) {
+		r = is.ca_r;
+		if (err != NULL)
+			*err = is.ca_err;
+	}
+	for (i = 0; r == PKI_OK && i < ntodo; i++)
+		if (is.jobs[i].r != PKI_OK) {
+			r = is.jobs[i].r;
+			if (err != NULL)
+				*err = is.jobs[i].err;
+		}
+	if (r == PKI_OK && ntodo == 0 && is.ca_new)
+		r = PKI_OK;
+ back:
+	for (i = 0; i < ntodo; i++) {
+		struct leafjob	*j = todo[i];
+
+		pki_fast_leaf_clear(&j->fl);
+		for (n = 0; n < F__COUNT; n++)
+			free(j->text[n]);
+		*j = is.jobs[i];
+	}
+	if (r != PKI_OK)
+		goto out;
+
+	/* Commit: contents durable, then the names, then the names' sync. */
+	sync_fs(&is);
+	for (i = 0; i < cl->nleaves; i++) {
+		struct leafjob	*j = &jobs[i];
+		int		 pfd;
+
+		if (j->state == LEAF_NEW) {
+			pfd = leaf_parent(&is, &cl->leaves[i], &base);
+			if (renameat2(pfd, j->tmpdir, pfd, base,
+			    RENAME_NOREPLACE) == -1) {
+				r = pki_err_sys(err, errno, "%s/%s: cannot "
+				    "rename into place", dir,
+				    cl->leaves[i].dir);
+				goto out;
+			}
+			free(j->tmpdir);
+			j->tmpdir = NULL;
+		} else if ((r = write_existing(&is, j, err)) != PKI_OK)
+			goto out;
+	}
+	sync_fs(&is);
+	if (is.ca_new) {
+		report(&is, PKI_ISSUE_NEW, "ca.pem", "missing",
+		    NULL, NULL, 0);
+		report(&is, PKI_ISSUE_NEW, "ca-key.pem", "missing", NULL, NULL,
+		    0);
+	}
+	for (i = 0; i < cl->nleaves; i++)
+		report_leaf(&is, &jobs[i]);
+	r = PKI_OK;
+ out:
+	if (jobs != NULL) {
+		for (i = 0; i < cl->nleaves; i++) {
+			if (jobs[i].tmpdir != NULL)
+				remove_tmpdir(leaf_parent(&is, &cl->leaves[i],
+				    &base), jobs[i].tmpdir);
+			free(jobs[i].tmpdir);
+			pki_fast_leaf_clear(&jobs[i].fl);
+			for (n = 0; n < F__COUNT; n++)
+				free(jobs[i].text[n]);
+		}
+	}
+	free(jobs);
+	free(todo);
+	free(is.jobs);
+	if (mutex_ok) {
+		pthread_mutex_destroy(&is.mu);
+		pthread_cond_destroy(&is.cv);
+	}
+	pki_fast_issuer_clear(&is.is);
+	pki_cert_free(is.ca);
+	pki_key_free(is.cakey);
+	free(is.capem);
+	free(is.absdir);
+	if (is.cfd != -1)
+		(void)close(is.cfd);
+	if (lockfd != -1)
+		(void)close(lockfd);
+	(void)close(is.dfd);
+	ERR_clear_error();
+	return r;
+}

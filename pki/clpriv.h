@@ -1,0 +1,71 @@
+/*
+ * clpriv.h: helpers shared by clissue.c and clverify.c.  Private to pki/.
+ */
+#ifndef PKI_CLPRIV_H
+#define PKI_CLPRIV_H
+
+#include <sys/types.h>
+
+#include <time.h>
+
+#include "internal.h"
+#include "cluster.h"
+#include "fastleaf.h"
+
+/*
+ * A check of one leaf's key material (certificate, key, request) in its
+ * directory.  Every defect goes to problem(), or, when that is NULL, the
+ * first one is copied into reason.  horizon > 0 also makes a certificate
+ * valid for less than horizon (ns) a defect; modes checks file modes;
+ * expiry > 0 is the validity length expected instead of the profile's
+ * (0 and horizon mode: not checked).
+ */
+struct pki_cl_check {
+	const struct pki_cluster	*cl;
+	size_t				 leaf;
+	const struct pki_cert		*ca;
+	time_t				 now;
+	int64_t				 expiry;
+	int				 check_length;
+	int64_t				 horizon;
+	int				 modes;
+	const char			*prefix;	/* "etcd1/" */
+	void				(*problem)(void *arg, const char *text);
+	void				*arg;
+	char				*reason;
+	size_t				 reasonlen;
+	size_t				 nproblems;
+	time_t				 not_after;	/* out */
+};
+
+/* Returns 0 when the leaf is sound, -1 after reporting its defects. */
+int	pki_cl_check_leaf(struct pki_cl_check *ck, int ldfd);
+
+/* Reports one defect of ck (printf-style). */
+void	pki_cl_problem(struct pki_cl_check *ck, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * The general path for a leaf the fast path cannot make: pki_req_new +
+ * pki_cert_sign at now, PEM-encoded into fl.
+ */
+int	pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
+	    const struct pki_profile *p, const struct pki_cert *ca,
+	    const struct pki_key *cakey, time_t now, struct pki_fast_leaf *fl,
+	    struct pki_error *err) PKI_MUST_CHECK;
+
+/* The CSR's hosts joined with ", " (malloc'ed, NULL on ENOMEM). */
+char	*pki_cl_join_hosts(const struct pki_csr *csr);
+
+/*
+ * Reads path relative to dfd (at most PKI_MAX_INPUT bytes, no symlink)
+ * into a NUL-terminated malloc'ed buffer.  Returns 0, or -1 with errno.
+ */
+int	pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len);
+
+/* Writes dir/name (dfd is dir) as a one-file set unless it holds data. */
+int	pki_cl_write_if_changed(int dfd, const char *dir, const char *name,
+	    const void *data, size_t len, mode_t mode, struct pki_error *err)
+	    PKI_MUST_CHECK;
+
+#endif /* PKI_CLPRIV_H */

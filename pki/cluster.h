@@ -1,0 +1,80 @@
+/*
+ * cluster.h: the parsed cluster description (etcd-pki-cluster(5)), shared
+ * by cluster.c (parsing, defaults, derived texts), clissue.c (issuing)
+ * and clverify.c (checking).  Private to pki/.
+ */
+#ifndef PKI_CLUSTER_H
+#define PKI_CLUSTER_H
+
+#include "internal.h"
+
+/* One etcd member, with every default applied. */
+struct pki_cluster_member {
+	char		*name;		/* [A-Za-z0-9][A-Za-z0-9._-]*, unique */
+	struct pki_strv	 dns;		/* DNS names, file order, unique */
+	struct pki_strv	 ips;		/* IP addresses as written, >= 1 */
+	struct pki_strv	 peer_urls;	/* advertised (https) */
+	struct pki_strv	 client_urls;	/* advertised (https) */
+	struct pki_strv	 listen_peer_urls;
+	struct pki_strv	 listen_client_urls;
+	char		*data_dir;	/* NULL: not in the fragment */
+};
+
+/*
+ * One leaf certificate to issue: a member's peer certificate (members
+ * first, in file order) or a client certificate (after them).
+ */
+struct pki_cluster_leaf {
+	char			 *name;		/* file base name */
+	char			 *dir;		/* "etcd1" or "clients/admin" */
+	int			  member;	/* index in members, or -1 */
+	char			 *csr_json;	/* guide-shaped CSR JSON text */
+	struct pki_csr		 *csr;		/* parsed from csr_json */
+	const struct pki_profile *profile;	/* borrowed from config */
+};
+
+struct pki_cluster {
+	char			 *source;
+	char			 *basedir;	/* directory of source, or "." */
+	char			 *name;		/* cluster name */
+	char			 *token;	/* initial-cluster-token */
+	/* The CA: created from ca_csr unless cert_file/key_file are set. */
+	char			 *ca_csr_json;	/* CSR JSON text with "ca" */
+	struct pki_csr		 *ca_csr;
+	char			 *ca_cert_file;	/* resolved, or NULL */
+	char			 *ca_key_file;	/* resolved, or NULL */
+	/* Signing: the cfssl configuration and the two profile names. */
+	struct pki_config	 *config;
+	char			 *peer_profile;
+	char			 *client_profile;
+	int			  san_own;	/* san_policy "own" */
+	int			  local_sans;	/* add localhost, 127.0.0.1, ::1 */
+	int			  fragments;	/* write etcd.conf.yml, etcdctl.env */
+	char			 *pki_dir;	/* install path, or NULL */
+	char			 *data_dir;	/* cluster default, or NULL */
+	struct pki_cluster_member *members;
+	size_t			  nmembers;
+	struct pki_cluster_leaf	 *leaves;	/* members, then clients */
+	size_t			  nleaves;
+};
+
+/*
+ * The etcd.conf.yml fragment of member i: name, data-dir (when set),
+ * URLs, initial-cluster, token, state "new", enable-grpc-gateway, and
+ * client- and peer-transport-security with client-cert-auth.  Certificate
+ * paths are pki_dir + "/" + file name.  *out is malloc'ed text.
+ */
+int	pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
+	    const char *pki_dir, char **out, struct pki_error *err)
+	    PKI_MUST_CHECK;
+
+/*
+ * The etcdctl.env of leaf i (ETCDCTL_API=3, ETCDCTL_ENDPOINTS = every
+ * member's client URLs, ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY under
+ * pki_dir), as "export VAR='value'" lines.  *out is malloc'ed text.
+ */
+int	pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
+	    const char *pki_dir, char **out, struct pki_error *err)
+	    PKI_MUST_CHECK;
+
+#endif /* PKI_CLUSTER_H */

@@ -1,0 +1,623 @@
+/*
+ * clverify.c: "cluster verify", and the per-leaf checks "cluster issue"
+ * uses to decide what to keep: every file against the description and
+ * the CA (chain, subject, every required SAN, key type, usages, key and
+ * request matching the certificate, validity, file modes).
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "internal.h"
+#include "x509priv.h"
+#include "cluster.h"
+#include "clpriv.h"
+
+void
+pki_cl_problem(struct pki_cl_check *ck, const char *fmt, ...)
+{
+	char	text[1024];
+	int	n;
+	va_list	ap;
+
+	n = snprintf(text, sizeof(text), "%s", ck->prefix != NULL ?
+	    ck->prefix : "");
+	if (n < 0 || (size_t)n >= sizeof(text))
+		n = 0;
+	va_start(ap, fmt);
+	(void)vsnprintf(text + n, sizeof(text) - (size_t)n, fmt, ap);
+	va_end(ap);
+	ck->nproblems++;
+	if (ck->problem != NULL)
+		ck->problem(ck->arg, text);
+	else if (ck->nproblems == 1 && ck->reason != NULL)
+		snprintf(ck->reason, ck->reasonlen, "%s", text +
+		    (size_t)n);
+}
+
+char *
+pki_cl_join_hosts(const struct pki_csr *csr)
+{
+	size_t	 i, len = 1;
+	char	*s;
+
+	for (i = 0; i < csr->hosts.n; i++)
+		len += strlen(csr->hosts.v[i]) + 2;
+	if ((s = malloc(len)) == NULL)
+		return NULL;
+	*s = '\0';
+	for (i = 0; i < csr->hosts.n; i++) {
+		if (i > 0)
+			strcat(s, ", ");
+		strcat(s, csr->hosts.v[i]);
+	}
+	return s;
+}
+
+int
+pki_cl_write_if_changed(int dfd, const char *dir, const char *name,
+    const void *data, size_t len, mode_t mode, struct pki_error *err)
+{
+	struct pki_file	 f;
+	char		*buf = NULL, *path = NULL;
+	size_t		 blen = 0;
+	int		 r;
+
+	if (pki_cl_slurpat(dfd, name, &buf, &blen) == 0 && blen == len &&
+	    memcmp(buf, data, len) == 0) {
+		free(buf);
+		return PKI_OK;
+	}
+	free(buf);
+	if (asprintf(&path, "%s/%s", dir, name) == -1)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	f.path = path;
+	f.data = data;
+	f.len = len;
+	f.mode = mode;
+	r = pki_file_write_set(&f, 1, err);
+	free(path);
+	return r;
+}
+
+int
+pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
+    const struct pki_profile *p, const struct pki_cert *ca,
+    const struct pki_key *cakey, time_t now, struct pki_fast_leaf *fl,
+    struct pki_error *err)
+{
+	struct pki_sign_request	 sr;
+	struct pki_req		*req = NULL;
+	struct pki_cert		*cert = NULL;
+	int			 r;
+
+	memset(fl, 0, sizeof(*fl));
+	memset(&sr, 0, sizeof(sr));
+	if ((r = pki_req_new(csr, key, &req, err)) != PKI_OK)
+		goto out;
+	sr.req = req;
+	sr.profile = p;
+	sr.now_sec = now;
+	if ((r = pki_cert_sign(&sr, ca, cakey, &cert, err)) != PKI_OK ||
+	    (r = pki_cert_encode(cert, &fl->cert, &fl->certlen, err)) !=
+	    PKI_OK ||
+	    (r = pki_req_encode(req, &fl->req, &fl->reqlen, err)) != PKI_OK ||
+	    (r = pki_key_encode(key, PKI_KEY_FMT_CFSSL, &fl->key, &fl->keylen,
+	    err)) != PKI_OK)
+		goto out;
+ out:
+	if (r != PKI_OK)
+		pki_fast_leaf_clear(fl);
+	pki_cert_free(cert);
+	pki_req_free(req);
+	return r;
+}
+
+/* ---- SANs ----------------------------------------------------------- */
+
+/* One SAN as text ("DNS:x", "IP:10.0.0.1", ...), mapped IPv4 shrunk. */
+static void
+san_text(const GENERAL_NAME *gen, char *buf, size_t size)
+{
+	const ASN1_STRING	*v;
+	const unsigned char	*s;
+	char			 ip[64];
+	int			 type, n;
+
+	v = GENERAL_NAME_get0_value(gen, &type);
+	s = ASN1_STRING_get0_data(v);
+	n = ASN1_STRING_length(v);
+	switch (type) {
+	case GEN_IPADD:
+		pki_ip_format(s, (size_t)n, ip, sizeof(ip));
+		snprintf(buf, size, "IP:%s", ip);
+		break;
+	case GEN_DNS:
+		snprintf(buf, size, "DNS:%.*s", n, (const char *)s);
+		break;
+	case GEN_EMAIL:
+		snprintf(buf, size, "email:%.*s", n, (const char *)s);
+		break;
+	case GEN_URI:
+		snprintf(buf, size, "URI:%.*s", n, (const char *)s);
+		break;
+	default:
+		snprintf(buf, size, "other:%d", type);
+		break;
+	}
+}
+
+/* Is a SAN with text t in gens? */
+static int
+san_has(const GENERAL_NAMES *gens, const char *t)
+{
+	char	buf[512];
+	int	i;
+
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		san_text(sk_GENERAL_NAME_value(gens, i), buf, sizeof(buf));
+		if (strcmp(buf, t) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Compares the certificate's SANs with the description's, as sets. */
+static void
+check_sans(struct pki_cl_check *ck, const X509 *x, const struct pki_csr *csr)
+{
+	GENERAL_NAMES	*want = NULL, *have = NULL;
+	char		 buf[512], missing[512] = "", extra[512] = "";
+	int		 i, crit = -1;
+
+	if (pki_san_from_hosts((const char *const *)csr->hosts.v,
+	    csr->hosts.n, 0, &want, NULL) != PKI_OK) {
+		pki_cl_problem(ck, "the description's hosts cannot be encoded");
+		return;
+	}
+	have = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
+	if (have == NULL && crit != -1) {
+		pki_cl_problem(ck, "unreadable subjectAltName extension");
+		goto out;
+	}
+	for (i = 0; i < sk_GENERAL_NAME_num(want); i++) {
+		san_text(sk_GENERAL_NAME_value(want, i), buf, sizeof(buf));
+		if (!san_has(have, buf) && strlen(missing) + strlen(buf) + 3 <
+		    sizeof(missing))
+			snprintf(missing + strlen(missing), sizeof(missing) -
+			    strlen(missing), "%s%s", *missing ? ", " : "", buf);
+	}
+	for (i = 0; i < sk_GENERAL_NAME_num(have); i++) {
+		san_text(sk_GENERAL_NAME_value(have, i), buf, sizeof(buf));
+		if (!san_has(want, buf) && strlen(extra) + strlen(buf) + 3 <
+		    sizeof(extra))
+			snprintf(extra + strlen(extra), sizeof(extra) -
+			    strlen(extra), "%s%s", *extra ? ", " : "", buf);
+	}
+	if (*missing != '\0')
+		pki_cl_problem(ck, "SANs missing from the certificate: %s",
+		    missing);
+	if (*extra != '\0')
+		pki_cl_problem(ck, "SANs not in the description: %s", extra);
+ out:
+	GENERAL_NAMES_free(want);
+	GENERAL_NAMES_free(have);
+}
+
+/* The profile's extended key usages against the certificate's, as sets. */
+static void
+check_usages(struct pki_cl_check *ck, X509 *x, const struct pki_profile *p)
+{
+	EXTENDED_KEY_USAGE	*eku = NULL;
+	uint32_t		 ku;
+	size_t			 i;
+	int			 j, found, crit = -1, n;
+
+	ku = X509_get_key_usage(x);
+	if (ku == UINT32_MAX)
+		ku = 0;
+	if (ku != (uint32_t)p->ku)
+		pki_cl_problem(ck, "key usage 0x%x differs from profile "
+		    "\"%s\" (0x%x)", (unsigned int)ku, p->name != NULL ?
+		    p->name : "default", p->ku);
+	eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL);
+	if (eku == NULL && crit != -1) {
+		pki_cl_problem(ck, "unreadable extendedKeyUsage extension");
+		return;
+	}
+	n = eku != NULL ? sk_ASN1_OBJECT_num(eku) : 0;
+	for (i = 0; i < p->neku; i++) {
+		found = 0;
+		for (j = 0; j < n; j++)
+			if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, j)) ==
+			    p->eku[i])
+				found = 1;
+		if (!found)
+			pki_cl_problem(ck, "extended key usage %s missing",
+			    OBJ_nid2ln(p->eku[i]));
+	}
+	for (j = 0; j < n; j++) {
+		int	nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, j));
+
+		found = 0;
+		for (i = 0; i < p->neku; i++)
+			if (p->eku[i] == nid)
+				found = 1;
+		if (!found)
+			pki_cl_problem(ck, "extended key usage %s not in "
+			    "profile \"%s\"", nid != NID_undef ?
+			    OBJ_nid2ln(nid) : "(unknown)", p->name != NULL ?
+			    p->name : "default");
+	}
+	EXTENDED_KEY_USAGE_free(eku);
+}
+
+/* Mode checks: keys 0600 or stricter, nothing writable by others. */
+static void
+check_mode(struct pki_cl_check *ck, int dfd, const char *name, int secret)
+{
+	struct stat	st;
+
+	if (!ck->modes || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return;
+	if (S_ISLNK(st.st_mode)) {
+		pki_cl_problem(ck, "%s: is a symbolic link", name);
+		return;
+	}
+	if (secret && (st.st_mode & 077) != 0)
+		pki_cl_problem(ck, "%s: mode %04o: a private key must not be "
+		    "accessible to group or others (0600)", name,
+		    (unsigned int)(st.st_mode & 07777));
+	else if (!secret && (st.st_mode & 022) != 0)
+		pki_cl_problem(ck, "%s: mode %04o: writable by group or "
+		    "others", name, (unsigned int)(st.st_mode & 07777));
+}
+
+/* Loads file name of ldfd as a certificate, key or request. */
+static int
+load_at(struct pki_cl_check *ck, int ldfd, const char *name, int kind,
+    void **out)
+{
+	struct pki_error	 e;
+	char			*buf = NULL;
+	size_t			 len = 0;
+	int			 r;
+
+	*out = NULL;
+	if (pki_cl_slurpat(ldfd, name, &buf, &len) == -1) {
+		if (errno == ENOENT)
+			pki_cl_problem(ck, "%s: missing", name);
+		else
+			pki_cl_problem(ck, "%s: cannot read: %s", name,
+			    strerror(errno));
+		return -1;
+	}
+	memset(&e, 0, sizeof(e));
+	if (kind == 0)
+		r = pki_cert_load(buf, len, name, (struct pki_cert **)out, &e);
+	else if (kind == 1)
+		r = pki_key_load(buf, len, name, NULL, (struct pki_key **)out,
+		    &e);
+	else
+		r = pki_req_load(buf, len, name, (struct pki_req **)out, &e);
+	pki_secret_free(buf, len + 1);
+	if (r != PKI_OK) {
+		pki_cl_problem(ck, "%s", e.text);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pki_cl_check_leaf(struct pki_cl_check *ck, int ldfd)
+{
+	const struct pki_cluster_leaf	*lf = &ck->cl->leaves[ck->leaf];
+	const struct pki_profile	*p = lf->profile;
+	struct pki_subject		 subj;
+	struct pki_cert			*cert = NULL;
+	struct pki_key			*key = NULL;
+	struct pki_req			*req = NULL;
+	X509_NAME			*want = NULL;
+	const ASN1_TIME			*nb, *na;
+	const unsigned char		*d1, *d2;
+	char				 name[3][NAME_MAX + 1];
+	char				 have[64], wantk[64], buf[64];
+	size_t				 l1, l2, before = ck->nproblems;
+	int64_t				 len, wantlen;
+	time_t				 tnb = 0, tna = 0;
+	struct tm			 tm;
+	int				 ok;
+
+	memset(&subj, 0, sizeof(subj));
+	snprintf(name[0], sizeof(name[0]), "%s.pem", lf->name);
+	snprintf(name[1], sizeof(name[1]), "%s-key.pem", lf->name);
+	snprintf(name[2], sizeof(name[2]), "%s.csr", lf->name);
+	ok = load_at(ck, ldfd, name[0], 0, (void **)&cert) == 0;
+	ok = load_at(ck, ldfd, name[1], 1, (void **)&key) == 0 && ok;
+	ok = load_at(ck, ldfd, name[2], 2, (void **)&req) == 0 && ok;
+	check_mode(ck, ldfd, name[0], 0);
+	check_mode(ck, ldfd, name[1], 1);
+	check_mode(ck, ldfd, name[2], 0);
+	if (cert == NULL)
+		goto out;
+	if (key != NULL && !pki_cert_matches_key(cert, key))
+		pki_cl_problem(ck, "%s does not match %s", name[1], name[0]);
+	if (key != NULL && req != NULL &&
+	    EVP_PKEY_eq(X509_REQ_get0_pubkey(req->req), key->pkey) != 1)
+		pki_cl_problem(ck, "%s does not match %s", name[2], name[1]);
+	if (key != NULL) {
+		pki_key_desc(key, have, sizeof(have));
+		pki_csr_key_desc(lf->csr, wantk, sizeof(wantk));
+		if (strcmp(have, wantk) != 0)
+			pki_cl_problem(ck, "%s: key is %s, the description "
+			    "says %s", name[1], have, wantk);
+	}
+	if (X509_check_issued(ck->ca->x509, cert->x509) != X509_V_OK ||
+	    X509_verify(cert->x509, X509_get0_pubkey(ck->ca->x509)) != 1)
+		pki_cl_problem(ck, "%s: not issued by the cluster CA",
+		    name[0]);
+	if (pki_subject_from_csr(lf->csr, &subj, NULL) != PKI_OK ||
+	    pki_subject_to_name(&subj, &want, NULL) != PKI_OK ||
+	    X509_NAME_get0_der(want, &d1, &l1) != 1 ||
+	    X509_NAME_get0_der(X509_get_subject_name(cert->x509), &d2,
+	    &l2) != 1 || l1 != l2 || memcmp(d1, d2, l1) != 0)
+		pki_cl_problem(ck, "%s: subject differs from the description",
+		    name[0]);
+	check_sans(ck, cert->x509, lf->csr);
+	check_usages(ck, cert->x509, p);
+
+	nb = X509_get0_notBefore(cert->x509);
+	na = X509_get0_notAfter(cert->x509);
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(nb, &tm) == 1)
+		tnb = timegm(&tm);
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(na, &tm) == 1)
+		tna = timegm(&tm);
+	ck->not_after = tna;
+	if (tna <= ck->now)
+		pki_cl_problem(ck, "%s: expired", name[0]);
+	else if (ck->horizon > 0 && (int64_t)(tna - ck->now) <
+	    ck->horizon / PKI_NS_PER_SEC) {
+		pki_duration_format((int64_t)(tna - ck->now) * PKI_NS_PER_SEC,
+		    buf, sizeof(buf));
+		pki_cl_problem(ck, "%s: expires in %s, within the horizon",
+		    name[0], buf);
+	}
+	if (ck->check_length) {
+		len = (int64_t)(tna - tnb);
+		wantlen = (ck->expiry > 0 ? ck->expiry : p->expiry) /
+		    PKI_NS_PER_SEC;
+		if (!p->has_not_after && !p->has_not_before && len != wantlen) {
+			pki_duration_format(wantlen * PKI_NS_PER_SEC, buf,
+			    sizeof(buf));
+			pki_cl_problem(ck, "%s: validity length differs from "
+			    "profile \"%s\" (%s)", name[0], p->name != NULL ?
+			    p->name : "default", buf);
+		}
+	}
+ out:
+	ERR_clear_error();
+	X509_NAME_free(want);
+	pki_subject_clear(&subj);
+	pki_cert_free(cert);
+	pki_key_free(key);
+	pki_req_free(req);
+	return ck->nproblems == before ? 0 : -1;
+}
+
+/* ---- cluster verify ------------------------------------------------- */
+
+struct vctx {
+	void	(*problem)(void *arg, const char *text);
+	void	*arg;
+	size_t	 n;
+};
+
+static void
+vproblem(struct vctx *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+vproblem(struct vctx *v, const char *fmt, ...)
+{
+	char	text[1024];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	v->n++;
+	if (v->problem != NULL)
+		v->problem(v->arg, text);
+}
+
+/* Compares file name in ldfd with the expected text. */
+static void
+check_text(struct vctx *v, int ldfd, const char *dir, const char *name,
+    const char *want, size_t wlen)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+
+	if (pki_cl_slurpat(ldfd, name, &buf, &len) == -1)
+		vproblem(v, "%s/%s: %s", dir, name, errno == ENOENT ?
+		    "missing" : strerror(errno));
+	else if (len != wlen || memcmp(buf, want, len) != 0)
+		vproblem(v, "%s/%s: differs from the description (run cluster "
+		    "issue to rewrite it)", dir, name);
+	free(buf);
+}
+
+int
+pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
+    int64_t horizon, time_t now, void (*problem)(void *, const char *),
+    void *arg, size_t *nproblems, struct pki_error *err)
+{
+	struct vctx			 v;
+	struct pki_cl_check		 ck;
+	struct pki_cert			*ca = NULL;
+	struct pki_key			*cakey = NULL;
+	const struct pki_cluster_leaf	*lf;
+	struct stat			 st;
+	struct tm			 tm;
+	char				*buf = NULL, *absdir = NULL, *pkidir = NULL;
+	char				*text = NULL, *capem = NULL, prefix[PATH_MAX];
+	char				 name[NAME_MAX + 1], dur[64];
+	const char			*capath;
+	size_t				 len = 0, capemlen = 0, i;
+	time_t				 tna;
+	int				 dfd = -1, ldfd = -1, r = PKI_ERR_INTERNAL;
+
+	*nproblems = 0;
+	memset(&v, 0, sizeof(v));
+	v.problem = problem;
+	v.arg = arg;
+	if (now == 0)
+		now = time(NULL);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return pki_err_sys(err, errno, "%s: cannot open", dir);
+	if ((absdir = realpath(dir, NULL)) == NULL) {
+		r = pki_err_sys(err, errno, "%s: cannot resolve", dir);
+		goto out;
+	}
+
+	/* The CA. */
+	capath = cl->ca_cert_file != NULL ? cl->ca_cert_file : "ca.pem";
+	if (pki_cl_slurpat(cl->ca_cert_file != NULL ? AT_FDCWD : dfd, capath,
+	    &buf, &len) == -1 ||
+	    pki_cert_load(buf, len, capath, &ca, NULL) != PKI_OK) {
+		vproblem(&v, "%s: %s", cl->ca_cert_file != NULL ? capath :
+		    "ca.pem", errno == ENOENT ? "missing" :
+		    "not a readable certificate");
+		free(buf);
+		r = PKI_OK;
+		goto done;
+	}
+	free(buf);
+	buf = NULL;
+	if (!pki_cert_is_ca(ca))
+		vproblem(&v, "%s: not a CA certificate", capath);
+	if (pki_cert_encode(ca, &capem, &capemlen, err) != PKI_OK)
+		goto out;
+	memset(&tm, 0, sizeof(tm));
+	tna = ASN1_TIME_to_tm(X509_get0_notAfter(ca->x509), &tm) == 1 ?
+	    timegm(&tm) : 0;
+	if (tna <= now)
+		vproblem(&v, "%s: the CA certificate has expired", capath);
+	else if (horizon > 0 && (int64_t)(tna - now) <
+	    horizon / PKI_NS_PER_SEC) {
+		pki_duration_format((int64_t)(tna - now) * PKI_NS_PER_SEC, dur,
+		    sizeof(dur));
+		vproblem(&v, "%s: the CA certificate expires in %s, within the "
+		    "horizon", capath, dur);
+	}
+	if (cl->ca_cert_file == NULL) {
+		if (pki_cl_slurpat(dfd, "ca-key.pem", &buf, &len) == -1)
+			vproblem(&v, "ca-key.pem: %s", errno == ENOENT ?
+			    "missing" : strerror(errno));
+		else if (pki_key_load(buf, len, "ca-key.pem", NULL, &cakey,
+		    NULL) != PKI_OK)
+			vproblem(&v, "ca-key.pem: not a readable private key");
+		else if (!pki_cert_matches_key(ca, cakey))
+			vproblem(&v, "ca-key.pem does not match ca.pem");
+		pki_secret_free(buf, buf != NULL ? len + 1 : 0);
+		buf = NULL;
+		if (fstatat(dfd, "ca-key.pem", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (st.st_mode & 077) != 0)
+			vproblem(&v, "ca-key.pem: mode %04o: the CA key must "
+			    "not be accessible to group or others (0600)",
+			    (unsigned int)(st.st_mode & 07777));
+	}
+
+	/* Every leaf. */
+	for (i = 0; i < cl->nleaves; i++) {
+		lf = &cl->leaves[i];
+		if ((ldfd = openat(dfd, lf->dir, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC | O_NOFOLLOW)) == -1) {
+			vproblem(&v, "%s/: %s", lf->dir, errno == ENOENT ?
+			    "missing" : strerror(errno));
+			continue;
+		}
+		memset(&ck, 0, sizeof(ck));
+		snprintf(prefix, sizeof(prefix), "%s/", lf->dir);
+		ck.cl = cl;
+		ck.leaf = i;
+		ck.ca = ca;
+		ck.now = now;
+		ck.horizon = horizon;
+		ck.modes = 1;
+		ck.prefix = prefix;
+		ck.problem = v.problem;
+		ck.arg = v.arg;
+		(void)pki_cl_check_leaf(&ck, ldfd);
+		v.n += ck.nproblems;
+
+		if (cl->fragments) {
+			snprintf(name, sizeof(name), "%s-csr.json", lf->name);
+			check_text(&v, ldfd, lf->dir, name, lf->csr_json,
+			    strlen(lf->csr_json));
+			check_text(&v, ldfd, lf->dir, "ca.pem", capem,
+			    capemlen);
+			if (cl->pki_dir != NULL)
+				r = asprintf(&pkidir, "%s", cl->pki_dir);
+			else
+				r = asprintf(&pkidir, "%s/%s", absdir, lf->dir);
+			if (r == -1) {
+				pkidir = NULL;
+				r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+				goto out;
+			}
+			if (lf->member >= 0) {
+				if ((r = pki_cluster_etcd_conf(cl,
+				    (size_t)lf->member, pkidir, &text, err)) !=
+				    PKI_OK)
+					goto out;
+				check_text(&v, ldfd, lf->dir, "etcd.conf.yml",
+				    text, strlen(text));
+				free(text);
+				text = NULL;
+			}
+			if ((r = pki_cluster_etcdctl_env(cl, i, pkidir, &text,
+			    err)) != PKI_OK)
+				goto out;
+			check_text(&v, ldfd, lf->dir, "etcdctl.env", text,
+			    strlen(text));
+			free(text);
+			text = NULL;
+			free(pkidir);
+			pkidir = NULL;
+		}
+		(void)close(ldfd);
+		ldfd = -1;
+	}
+ done:
+	*nproblems = v.n;
+	r = PKI_OK;
+ out:
+	ERR_clear_error();
+	if (ldfd != -1)
+		(void)close(ldfd);
+	if (dfd != -1)
+		(void)close(dfd);
+	free(text);
+	free(pkidir);
+	free(capem);
+	free(absdir);
+	pki_cert_free(ca);
+	pki_key_free(cakey);
+	return r;
+}
