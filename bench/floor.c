@@ -19,7 +19,19 @@
  *
  * Build: cc -O2 floor.c $(pkg-config --cflags --libs libcrypto) -pthread
  * Usage: floor [-k] [-a ALGO] [-j THREADS] [-n MEMBERS] [-o DIR]
- *            [-r REPS] [-R der|x509|both] [-w guide|members]
+ *            [-r REPS] [-R der|x509|both]
+ *   -a  ecdsa-256 (default) or rsa-BITS
+ *   -j  threads (default: the online CPUs)
+ *   -n  N synthetic members m1..mN (own name, 127.0.x.y) instead of the
+ *       guide's etcd1..etcd3; a client "admin" is always added
+ *   -o  output directory (default: a new /tmp/floor.XXXXXX); repetition r
+ *       of route R writes into DIR/R.r, a new directory each time
+ *   -k  keep the output (default: deleted after the last measurement)
+ *   -r  repetitions per route (default 5)
+ *   -R  the route(s) to measure (default: both)
+ * Output: per route, the median, min and max wall time of a repetition
+ * and the mean time per operation; then "FLOOR_MS <median> <route>" for
+ * the cheaper route.  Exits 1 on any failure.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE		/* nftw, mkdirat, O_DIRECTORY */
@@ -1320,6 +1332,17 @@ make_leaves(const struct params *p, size_t *np)
 	return leaves;
 }
 
+/* DIR/ROUTE.REP: where one repetition writes. */
+static void
+out_path(char *buf, size_t len, const char *dir, int route, int rep)
+{
+	int	n;
+
+	n = snprintf(buf, len, "%s/%s.%d", dir, route_names[route], rep);
+	if (n < 0 || (size_t)n >= len)
+		die("path too long");
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -1445,14 +1468,17 @@ main(int argc, char *argv[])
 	for (route = ROUTE_DER; route <= ROUTE_X509; route++) {
 		if (p.route != -1 && p.route != route)
 			continue;
-		if (snprintf(out, sizeof(out), "%s/%s", p.dir,
-		    route_names[route]) >= (int)sizeof(out))
-			die("path too long");
 		memset(ns, 0, sizeof(ns));
 		memset(cnt, 0, sizeof(cnt));
-		for (rep = 0; rep < p.reps; rep++)
+		/*
+		 * A new directory per repetition, none deleted before the
+		 * end: see "The filesystem" in bench/README.md.
+		 */
+		for (rep = 0; rep < p.reps; rep++) {
+			out_path(out, sizeof(out), p.dir, route, rep);
 			times[rep] = run_once(&p, route, leaves, nleaves, out,
 			    ns, cnt);
+		}
 		med[route] = median_ms(times, p.reps);
 		printf("%-5s %10.3f %10.3f %10.3f ", route_names[route],
 		    med[route], (double)times[0] / 1e6,
@@ -1463,15 +1489,20 @@ main(int argc, char *argv[])
 		printf("\n");
 		if (best == -1 || med[route] < med[best])
 			best = route;
-		if (!p.keep)
-			rm_rf(out);
 	}
 	printf("(per op: keygen per key; build per CSR+certificate pair; "
 	    "sign per signature; encode per leaf, key DER + 3 PEM; file per "
 	    "file, open/write/close, mkdir included)\n");
 	printf("FLOOR_MS %.3f %s\n", med[best], route_names[best]);
-	if (!p.keep && strcmp(p.dir, tmpl) == 0 && rmdir(p.dir) == -1)
-		die("rmdir %s: %s", p.dir, strerror(errno));
+	if (!p.keep) {
+		for (route = ROUTE_DER; route <= ROUTE_X509; route++)
+			for (rep = 0; rep < p.reps; rep++) {
+				out_path(out, sizeof(out), p.dir, route, rep);
+				rm_rf(out);
+			}
+		if (strcmp(p.dir, tmpl) == 0 && rmdir(p.dir) == -1)
+			die("rmdir %s: %s", p.dir, strerror(errno));
+	}
 	free(times);
 	free(leaves);
 	return 0;

@@ -92,48 +92,12 @@ static const char *const san_policies[] = { "all-members", "own", NULL };
 /* local_sans: added to member certificates. */
 static const char *const local_sans[] = { "localhost", "127.0.0.1", "::1" };
 
-/* A growing text buffer; on allocation failure oom is set. */
-struct sbuf {
-	char	*b;
-	size_t	 len, cap;
-	int	 oom;
-};
 
-static void
-sb_addn(struct sbuf *sb, const char *s, size_t n)
-{
-	char	*nb;
-	size_t	 ncap;
-
-	if (sb->oom)
-		return;
-	if (sb->len + n + 1 > sb->cap) {
-		ncap = sb->cap ? sb->cap : 256;
-		while (ncap < sb->len + n + 1)
-			ncap *= 2;
-		if ((nb = realloc(sb->b, ncap)) == NULL) {
-			sb->oom = 1;
-			return;
-		}
-		sb->b = nb;
-		sb->cap = ncap;
-	}
-	memcpy(sb->b + sb->len, s, n);
-	sb->len += n;
-	sb->b[sb->len] = '\0';
-}
-
-static void
-sb_add(struct sbuf *sb, const char *s)
-{
-	sb_addn(sb, s, strlen(s));
-}
-
-static void	sb_printf(struct sbuf *, const char *, ...)
+static void	sb_printf(struct pki_buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 static void
-sb_printf(struct sbuf *sb, const char *fmt, ...)
+sb_printf(struct pki_buf *sb, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	 small[256], *big = NULL;
@@ -147,7 +111,7 @@ sb_printf(struct sbuf *sb, const char *fmt, ...)
 		return;
 	}
 	if ((size_t)n < sizeof(small)) {
-		sb_addn(sb, small, (size_t)n);
+		pki_buf_addn(sb, small, (size_t)n);
 		return;
 	}
 	if ((big = malloc((size_t)n + 1)) == NULL) {
@@ -157,38 +121,38 @@ sb_printf(struct sbuf *sb, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(big, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	sb_addn(sb, big, (size_t)n);
+	pki_buf_addn(sb, big, (size_t)n);
 	free(big);
 }
 
-/* A YAML single-quoted scalar: ' doubled. */
+/*
+ * A single-quoted word: YAML doubles a quote inside (esc "''"), sh closes,
+ * escapes and reopens (esc "'\\''").
+ */
 static void
-sb_yaml_quote(struct sbuf *sb, const char *s)
+sb_quote(struct pki_buf *sb, const char *s, const char *esc)
 {
 	const char	*q;
 
-	sb_addn(sb, "'", 1);
+	pki_buf_addn(sb, "'", 1);
 	for (; (q = strchr(s, '\'')) != NULL; s = q + 1) {
-		sb_addn(sb, s, (size_t)(q - s));
-		sb_addn(sb, "''", 2);
+		pki_buf_addn(sb, s, (size_t)(q - s));
+		pki_buf_add(sb, esc);
 	}
-	sb_add(sb, s);
-	sb_addn(sb, "'", 1);
+	pki_buf_add(sb, s);
+	pki_buf_addn(sb, "'", 1);
 }
 
-/* A single-quoted sh word: ' written as '\''. */
 static void
-sb_sh_quote(struct sbuf *sb, const char *s)
+sb_yaml_quote(struct pki_buf *sb, const char *s)
 {
-	const char	*q;
+	sb_quote(sb, s, "''");
+}
 
-	sb_addn(sb, "'", 1);
-	for (; (q = strchr(s, '\'')) != NULL; s = q + 1) {
-		sb_addn(sb, s, (size_t)(q - s));
-		sb_addn(sb, "'\\''", 4);
-	}
-	sb_add(sb, s);
-	sb_addn(sb, "'", 1);
+static void
+sb_sh_quote(struct pki_buf *sb, const char *s)
+{
+	sb_quote(sb, s, "'\\''");
 }
 
 /* ---- small checks ---------------------------------------------------- */
@@ -1775,19 +1739,19 @@ out:
 
 /* Appends "key: 'a,b,c'". */
 static void
-yaml_list(struct sbuf *sb, const char *key, const struct pki_strv *sv)
+yaml_list(struct pki_buf *sb, const char *key, const struct pki_strv *sv)
 {
-	struct sbuf	v = { NULL, 0, 0, 0 };
+	struct pki_buf	v = { NULL, 0, 0, 0 };
 	size_t		i;
 
 	for (i = 0; i < sv->n; i++) {
 		if (i > 0)
-			sb_add(&v, ",");
-		sb_add(&v, sv->v[i]);
+			pki_buf_add(&v, ",");
+		pki_buf_add(&v, sv->v[i]);
 	}
 	sb_printf(sb, "%s: ", key);
 	sb_yaml_quote(sb, v.b != NULL ? v.b : "");
-	sb_add(sb, "\n");
+	pki_buf_add(sb, "\n");
 	if (v.oom)
 		sb->oom = 1;
 	free(v.b);
@@ -1795,7 +1759,7 @@ yaml_list(struct sbuf *sb, const char *key, const struct pki_strv *sv)
 
 /* The transport-security block for the member's own files. */
 static void
-yaml_tls(struct sbuf *sb, const char *key, const char *pki_dir,
+yaml_tls(struct pki_buf *sb, const char *key, const char *pki_dir,
     const char *name)
 {
 	char	*path = NULL;
@@ -1805,24 +1769,24 @@ yaml_tls(struct sbuf *sb, const char *key, const char *pki_dir,
 		sb->oom = 1;
 		return;
 	}
-	sb_add(sb, "  cert-file: ");
+	pki_buf_add(sb, "  cert-file: ");
 	sb_yaml_quote(sb, path);
 	free(path);
 	if (asprintf(&path, "%s/%s-key.pem", pki_dir, name) < 0) {
 		sb->oom = 1;
 		return;
 	}
-	sb_add(sb, "\n  key-file: ");
+	pki_buf_add(sb, "\n  key-file: ");
 	sb_yaml_quote(sb, path);
 	free(path);
-	sb_add(sb, "\n  client-cert-auth: true\n  trusted-ca-file: ");
+	pki_buf_add(sb, "\n  client-cert-auth: true\n  trusted-ca-file: ");
 	if (asprintf(&path, "%s/ca.pem", pki_dir) < 0) {
 		sb->oom = 1;
 		return;
 	}
 	sb_yaml_quote(sb, path);
 	free(path);
-	sb_add(sb, "\n");
+	pki_buf_add(sb, "\n");
 }
 
 int
@@ -1830,8 +1794,8 @@ pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
     const char *pki_dir, char **out, struct pki_error *err)
 {
 	const struct pki_cluster_member	*m;
-	struct sbuf			 sb = { NULL, 0, 0, 0 };
-	struct sbuf			 ic = { NULL, 0, 0, 0 };
+	struct pki_buf			 sb = { NULL, 0, 0, 0 };
+	struct pki_buf			 ic = { NULL, 0, 0, 0 };
 	size_t				 i, j;
 
 	*out = NULL;
@@ -1845,13 +1809,13 @@ pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
 	m = &cl->members[member];
 	sb_printf(&sb, "# etcd member \"%s\" of cluster \"%s\": written by "
 	    "etcd-pki cluster issue\n", m->name, cl->name);
-	sb_add(&sb, "name: ");
+	pki_buf_add(&sb, "name: ");
 	sb_yaml_quote(&sb, m->name);
-	sb_add(&sb, "\n");
+	pki_buf_add(&sb, "\n");
 	if (m->data_dir != NULL) {
-		sb_add(&sb, "data-dir: ");
+		pki_buf_add(&sb, "data-dir: ");
 		sb_yaml_quote(&sb, m->data_dir);
-		sb_add(&sb, "\n");
+		pki_buf_add(&sb, "\n");
 	}
 	yaml_list(&sb, "initial-advertise-peer-urls", &m->peer_urls);
 	yaml_list(&sb, "listen-peer-urls", &m->listen_peer_urls);
@@ -1861,11 +1825,11 @@ pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
 		for (j = 0; j < cl->members[i].peer_urls.n; j++)
 			sb_printf(&ic, "%s%s=%s", ic.len > 0 ? "," : "",
 			    cl->members[i].name, cl->members[i].peer_urls.v[j]);
-	sb_add(&sb, "initial-cluster: ");
+	pki_buf_add(&sb, "initial-cluster: ");
 	sb_yaml_quote(&sb, ic.b != NULL ? ic.b : "");
-	sb_add(&sb, "\ninitial-cluster-token: ");
+	pki_buf_add(&sb, "\ninitial-cluster-token: ");
 	sb_yaml_quote(&sb, cl->token);
-	sb_add(&sb, "\ninitial-cluster-state: 'new'\n"
+	pki_buf_add(&sb, "\ninitial-cluster-state: 'new'\n"
 	    "enable-grpc-gateway: true\n");
 	yaml_tls(&sb, "client-transport-security", pki_dir, m->name);
 	yaml_tls(&sb, "peer-transport-security", pki_dir, m->name);
@@ -1883,8 +1847,8 @@ pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
     const char *pki_dir, char **out, struct pki_error *err)
 {
 	const struct pki_cluster_leaf	*l;
-	struct sbuf			 sb = { NULL, 0, 0, 0 };
-	struct sbuf			 ep = { NULL, 0, 0, 0 };
+	struct pki_buf			 sb = { NULL, 0, 0, 0 };
+	struct pki_buf			 ep = { NULL, 0, 0, 0 };
 	char				*path = NULL;
 	size_t				 i, j;
 
@@ -1903,24 +1867,24 @@ pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
 			    cl->members[i].client_urls.v[j]);
 	sb_printf(&sb, "# etcdctl environment of \"%s\" for cluster \"%s\": "
 	    "written by etcd-pki cluster issue\n", l->name, cl->name);
-	sb_add(&sb, "export ETCDCTL_API=3\nexport ETCDCTL_ENDPOINTS=");
+	pki_buf_add(&sb, "export ETCDCTL_API=3\nexport ETCDCTL_ENDPOINTS=");
 	sb_sh_quote(&sb, ep.b != NULL ? ep.b : "");
-	sb_add(&sb, "\nexport ETCDCTL_CACERT=");
+	pki_buf_add(&sb, "\nexport ETCDCTL_CACERT=");
 	if (asprintf(&path, "%s/ca.pem", pki_dir) < 0)
 		goto nomem;
 	sb_sh_quote(&sb, path);
 	free(path);
-	sb_add(&sb, "\nexport ETCDCTL_CERT=");
+	pki_buf_add(&sb, "\nexport ETCDCTL_CERT=");
 	if (asprintf(&path, "%s/%s.pem", pki_dir, l->name) < 0)
 		goto nomem;
 	sb_sh_quote(&sb, path);
 	free(path);
-	sb_add(&sb, "\nexport ETCDCTL_KEY=");
+	pki_buf_add(&sb, "\nexport ETCDCTL_KEY=");
 	if (asprintf(&path, "%s/%s-key.pem", pki_dir, l->name) < 0)
 		goto nomem;
 	sb_sh_quote(&sb, path);
 	free(path);
-	sb_add(&sb, "\n");
+	pki_buf_add(&sb, "\n");
 	if (sb.oom || ep.oom)
 		goto nomem;
 	free(ep.b);

@@ -28,41 +28,10 @@ struct span {
 	size_t		 n;
 };
 
-/* A growing output buffer; on allocation failure oom is set. */
-struct obuf {
-	char	*b;
-	size_t	 len, cap;
-	int	 oom;
-};
-
 static void
-ob_putn(struct obuf *ob, const char *s, size_t n)
+ob_putc(struct pki_buf *ob, char c)
 {
-	char	*nb;
-	size_t	 ncap;
-
-	if (ob->oom)
-		return;
-	if (ob->len + n + 1 > ob->cap) {
-		ncap = ob->cap ? ob->cap : 64;
-		while (ncap < ob->len + n + 1)
-			ncap *= 2;
-		if ((nb = realloc(ob->b, ncap)) == NULL) {
-			ob->oom = 1;
-			return;
-		}
-		ob->b = nb;
-		ob->cap = ncap;
-	}
-	memcpy(ob->b + ob->len, s, n);
-	ob->len += n;
-	ob->b[ob->len] = '\0';
-}
-
-static void
-ob_putc(struct obuf *ob, char c)
-{
-	ob_putn(ob, &c, 1);
+	pki_buf_addn(ob, &c, 1);
 }
 
 /* ---- net.ParseIP ----------------------------------------------------- */
@@ -239,7 +208,7 @@ go_parse_ip(const char *s, unsigned char ip[16], size_t *len)
 void
 pki_ip_format(const unsigned char *ip, size_t len, char *buf, size_t size)
 {
-	struct obuf	 ob = { NULL, 0, 0, 0 };
+	struct pki_buf	 ob = { NULL, 0, 0, 0 };
 	char		 tmp[8];
 	size_t		 i, j;
 	int		 e0 = -1, e1 = -1, k;
@@ -263,7 +232,7 @@ pki_ip_format(const unsigned char *ip, size_t len, char *buf, size_t size)
 		ob_putc(&ob, '?');
 		for (i = 0; i < len; i++) {
 			snprintf(tmp, sizeof(tmp), "%02x", ip[i]);
-			ob_putn(&ob, tmp, 2);
+			pki_buf_addn(&ob, tmp, 2);
 		}
 		goto done;
 	}
@@ -282,7 +251,7 @@ pki_ip_format(const unsigned char *ip, size_t len, char *buf, size_t size)
 		e0 = e1 = -1;
 	for (k = 0; k < 16; k += 2) {
 		if (k == e0) {
-			ob_putn(&ob, "::", 2);
+			pki_buf_addn(&ob, "::", 2);
 			k = e1;
 			if (k >= 16)
 				break;
@@ -290,7 +259,7 @@ pki_ip_format(const unsigned char *ip, size_t len, char *buf, size_t size)
 			ob_putc(&ob, ':');
 		snprintf(tmp, sizeof(tmp), "%x",
 		    (unsigned)(ip[k] << 8 | ip[k + 1]));
-		ob_putn(&ob, tmp, strlen(tmp));
+		pki_buf_addn(&ob, tmp, strlen(tmp));
 	}
  done:
 	if (ob.b != NULL)
@@ -411,7 +380,7 @@ consume(struct span *p, char c)
 
 /* consumeQuotedString: appends the unquoted text to ob (may be NULL). */
 static int
-consume_quoted(struct span *p, struct obuf *ob, size_t *outlen)
+consume_quoted(struct span *p, struct pki_buf *ob, size_t *outlen)
 {
 	uint32_t	r;
 	size_t		i = 1, size, count = 0;
@@ -438,7 +407,7 @@ consume_quoted(struct span *p, struct obuf *ob, size_t *outlen)
 		} else
 			return 0;
 		if (ob != NULL)
-			ob_putn(ob, p->s + i, size);
+			pki_buf_addn(ob, p->s + i, size);
 		count += size;
 		i += size;
 	}
@@ -583,7 +552,7 @@ rfc2047_fails(const char *w, size_t n)
 
 /* consumeComment, '(' already consumed; returns 1 if balanced. */
 static int
-consume_comment(struct span *p, struct obuf *ob)
+consume_comment(struct span *p, struct pki_buf *ob)
 {
 	int	depth = 1;
 
@@ -617,7 +586,7 @@ skip_cfws(struct span *p)
 static int
 consume_name_comment(struct span *p)
 {
-	struct obuf	 ob = { NULL, 0, 0, 0 };
+	struct pki_buf	 ob = { NULL, 0, 0, 0 };
 	size_t		 i, j;
 	int		 ok = 0;
 
@@ -671,7 +640,7 @@ consume_phrase(struct span *p)
  * on failure p is unchanged.
  */
 static int
-consume_addr_spec(struct span *p, struct obuf *ob)
+consume_addr_spec(struct span *p, struct pki_buf *ob)
 {
 	struct span	 orig = *p;
 	const char	*atom;
@@ -686,7 +655,7 @@ consume_addr_spec(struct span *p, struct obuf *ob)
 	} else {
 		if (!consume_atom(p, 1, 0, &atom, &alen))
 			goto fail;
-		ob_putn(ob, atom, alen);
+		pki_buf_addn(ob, atom, alen);
 	}
 	if (!consume(p, '@'))
 		goto fail;
@@ -697,7 +666,7 @@ consume_addr_spec(struct span *p, struct obuf *ob)
 	/* Go 1.19 has no domain-literal support ("TODO"). */
 	if (!consume_atom(p, 1, 0, &atom, &alen))
 		goto fail;
-	ob_putn(ob, atom, alen);
+	pki_buf_addn(ob, atom, alen);
 	return 1;
  fail:
 	*p = orig;
@@ -707,11 +676,11 @@ consume_addr_spec(struct span *p, struct obuf *ob)
 	return 0;
 }
 
-static int parse_address(struct span *, int, struct obuf *, int *);
+static int parse_address(struct span *, int, struct pki_buf *, int *);
 
 /* consumeGroupList; *count receives the number of addresses. */
 static int
-consume_group_list(struct span *p, struct obuf *ob, int *count)
+consume_group_list(struct span *p, struct pki_buf *ob, int *count)
 {
 	int	n;
 
@@ -741,9 +710,9 @@ consume_group_list(struct span *p, struct obuf *ob, int *count)
  * a group are counted but not kept).
  */
 static int
-parse_address(struct span *p, int handle_group, struct obuf *ob, int *count)
+parse_address(struct span *p, int handle_group, struct pki_buf *ob, int *count)
 {
-	struct obuf	tmp = { NULL, 0, 0, 0 };
+	struct pki_buf	tmp = { NULL, 0, 0, 0 };
 
 	*count = 0;
 	skip_space(p);
@@ -774,7 +743,7 @@ parse_address(struct span *p, int handle_group, struct obuf *ob, int *count)
 		goto fail;
 	}
 	if (ob->len == 0 && tmp.b != NULL)
-		ob_putn(ob, tmp.b, tmp.len);
+		pki_buf_addn(ob, tmp.b, tmp.len);
 	*count = 1;
 	free(tmp.b);
 	return 1;
@@ -791,7 +760,7 @@ static int
 go_parse_address(const char *s, char **addr)
 {
 	struct span	p = { s, strlen(s) };
-	struct obuf	ob = { NULL, 0, 0, 0 };
+	struct pki_buf	ob = { NULL, 0, 0, 0 };
 	int		count, ok;
 
 	*addr = NULL;
@@ -877,7 +846,7 @@ unhex(char c)
  * appended to ob when it is not NULL.
  */
 static int
-url_unescape(const char *s, size_t n, enum enc_mode mode, struct obuf *ob)
+url_unescape(const char *s, size_t n, enum enc_mode mode, struct pki_buf *ob)
 {
 	unsigned char	v;
 	size_t		i;
@@ -913,7 +882,7 @@ url_unescape(const char *s, size_t n, enum enc_mode mode, struct obuf *ob)
 
 /* Go's escape(s, mode), appended to ob. */
 static void
-url_escape(const char *s, size_t n, enum enc_mode mode, struct obuf *ob)
+url_escape(const char *s, size_t n, enum enc_mode mode, struct pki_buf *ob)
 {
 	static const char	hex[] = "0123456789ABCDEF";
 	char			e[3];
@@ -924,7 +893,7 @@ url_escape(const char *s, size_t n, enum enc_mode mode, struct obuf *ob)
 			e[0] = '%';
 			e[1] = hex[(unsigned char)s[i] >> 4];
 			e[2] = hex[(unsigned char)s[i] & 15];
-			ob_putn(ob, e, 3);
+			pki_buf_addn(ob, e, 3);
 		} else
 			ob_putc(ob, s[i]);
 	}
@@ -973,7 +942,7 @@ memrchr_c(const char *s, size_t n, char c)
 
 /* parseHost: the unescaped host is appended to host. */
 static int
-parse_host(const char *h, size_t n, struct obuf *host)
+parse_host(const char *h, size_t n, struct pki_buf *host)
 {
 	const char	*rb, *z;
 	size_t		 i, zi;
@@ -1018,10 +987,10 @@ valid_userinfo(const char *s, size_t n)
  * Returns 1 for a URI, 0 if not one.
  */
 static int
-go_parse_request_uri(const char *s, struct obuf *ob)
+go_parse_request_uri(const char *s, struct pki_buf *ob)
 {
-	struct obuf	 host = { NULL, 0, 0, 0 }, user = { NULL, 0, 0, 0 };
-	struct obuf	 pass = { NULL, 0, 0, 0 }, path = { NULL, 0, 0, 0 };
+	struct pki_buf	 host = { NULL, 0, 0, 0 }, user = { NULL, 0, 0, 0 };
+	struct pki_buf	 pass = { NULL, 0, 0, 0 }, path = { NULL, 0, 0, 0 };
 	const char	*rest, *q, *auth, *slash, *at, *colon;
 	size_t		 i, n = strlen(s), slen = 0, rlen, alen, ulen;
 	int		 ok = 0, has_scheme = 0, has_user = 0, has_pass = 0;
@@ -1069,7 +1038,7 @@ go_parse_request_uri(const char *s, struct obuf *ob)
 		for (i = 0; i < slen; i++)
 			ob_putc(ob, (char)tolower_c(s[i]));
 		ob_putc(ob, ':');
-		ob_putn(ob, rest, n - (size_t)(rest - s));
+		pki_buf_addn(ob, rest, n - (size_t)(rest - s));
 		return 1;
 	}
 	if (has_scheme && rlen >= 2 && rest[1] == '/') {
@@ -1125,7 +1094,7 @@ go_parse_request_uri(const char *s, struct obuf *ob)
 	if (has_scheme || host.len > 0 || has_user) {
 		if (!(omit_host && host.len == 0 && !has_user)) {
 			if (host.len > 0 || path.len > 0 || has_user)
-				ob_putn(ob, "//", 2);
+				pki_buf_addn(ob, "//", 2);
 			if (has_user) {
 				url_escape(user.b, user.len, ENC_USERPASS, ob);
 				if (has_pass) {
@@ -1140,11 +1109,11 @@ go_parse_request_uri(const char *s, struct obuf *ob)
 	}
 	/* EscapedPath(): the raw path if validly encoded, else re-escaped. */
 	if (path_valid_encoded(rest, rlen))
-		ob_putn(ob, rest, rlen);
+		pki_buf_addn(ob, rest, rlen);
 	else
 		url_escape(path.b, path.len, ENC_PATH, ob);
 	if (has_query)
-		ob_putn(ob, q, n - (size_t)(q - s));
+		pki_buf_addn(ob, q, n - (size_t)(q - s));
  out:
 	if (host.oom || user.oom || pass.oom || path.oom)
 		ob->oom = 1;
@@ -1161,7 +1130,7 @@ int
 pki_host_classify(const char *host, unsigned char **value, size_t *vlen,
     struct pki_error *err)
 {
-	struct obuf	 ob = { NULL, 0, 0, 0 };
+	struct pki_buf	 ob = { NULL, 0, 0, 0 };
 	unsigned char	 ip[16];
 	char		*addr = NULL;
 	size_t		 iplen;

@@ -49,6 +49,20 @@ struct pki_strv {
 };
 
 int	pki_strv_push(struct pki_strv *sv, const char *s) PKI_MUST_CHECK;
+
+/*
+ * A growing NUL-terminated text buffer.  Starts zeroed; an allocation
+ * failure sets oom and makes later appends no-ops, so callers check oom
+ * once at the end.  b is malloc'ed (NULL while empty).
+ */
+struct pki_buf {
+	char	*b;
+	size_t	 len, cap;
+	int	 oom;
+};
+
+void	pki_buf_addn(struct pki_buf *sb, const char *s, size_t n);
+void	pki_buf_add(struct pki_buf *sb, const char *s);
 void	pki_strv_clear(struct pki_strv *sv);
 char	*pki_strdup(const char *s);	/* NULL-safe strdup */
 /* Levenshtein distance, for "did you mean" suggestions. */

@@ -1,6 +1,7 @@
 /*
  * util.c: string vectors and small helpers shared by the library.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,4 +82,38 @@ pki_secret_free(void *buf, size_t len)
 		return;
 	OPENSSL_cleanse(buf, len);
 	free(buf);
+}
+
+void
+pki_buf_addn(struct pki_buf *sb, const char *s, size_t n)
+{
+	char	*nb;
+	size_t	 ncap;
+
+	if (sb->oom)
+		return;
+	if (n > SIZE_MAX / 4 - sb->len) {
+		sb->oom = 1;
+		return;
+	}
+	if (sb->len + n + 1 > sb->cap) {
+		ncap = sb->cap ? sb->cap : 64;
+		while (ncap < sb->len + n + 1)
+			ncap *= 2;
+		if ((nb = realloc(sb->b, ncap)) == NULL) {
+			sb->oom = 1;
+			return;
+		}
+		sb->b = nb;
+		sb->cap = ncap;
+	}
+	memcpy(sb->b + sb->len, s, n);
+	sb->len += n;
+	sb->b[sb->len] = '\0';
+}
+
+void
+pki_buf_add(struct pki_buf *sb, const char *s)
+{
+	pki_buf_addn(sb, s, strlen(s));
 }
