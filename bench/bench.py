@@ -8,9 +8,10 @@
       5 RSA keys), an "admin" client, and OUT/leaves ("name profile")
   bench.py harvest ETCD_PKI_OUT OUT CA_CSR GUIDE_DIR
       the CSR JSON files etcd-pki wrote (member dirs: peer, clients/: client)
-      copied to OUT with OUT/leaves, CA_CSR as OUT/ca-csr.json
+      copied to OUT with OUT/leaves; its ca-csr.json, or else CA_CSR
   bench.py members GUIDE_DIR OUT N ALGO
-      synthetic members m1..mN (own names, 127.0.x.y) when no etcd-pki
+      the CSR JSON of synthetic members m1..mN, as etcd-pki cluster issue
+      -members N makes them (it writes no CSR JSON in that mode)
   bench.py key OUT ALGO
       rewrite every *-csr.json in OUT to key ALGO (ecdsa-256, rsa-2048)
   bench.py cfssl-script IN SCRIPT [flat]
@@ -82,7 +83,8 @@ def write_leaves(out, leaves):
 
 
 def harvest(src, out, ca_csr, guide):
-    copy_common(guide, out, ca_csr)
+    mine = os.path.join(src, "ca-csr.json")
+    copy_common(guide, out, mine if os.path.exists(mine) else ca_csr)
     leaves = []
     for path in sorted(glob.glob(os.path.join(src, "**", "*-csr.json"),
                                  recursive=True)):
@@ -101,23 +103,21 @@ def harvest(src, out, ca_csr, guide):
 
 
 def members(guide, out, n, algo):
+    """What "etcd-pki cluster issue -members N" issues (fixtures mode)."""
     copy_common(guide, out)
-    base = load(os.path.join(guide, "etcd1-csr.json"))
+    save({"CN": "fixtures CA", "key": algo_key(algo),
+          "ca": {"expiry": "87600h"}}, os.path.join(out, "ca-csr.json"))
     leaves = []
     for i in range(1, n + 1):
         name = "m%d" % i
-        csr = dict(base)
-        csr["CN"] = name
-        csr["hosts"] = [name, "localhost",
-                        "127.0.%d.%d" % ((i - 1) // 254, (i - 1) % 254 + 1),
-                        "127.0.0.1", "::1"]
-        csr["key"] = algo_key(algo)
+        csr = {"CN": name,
+               "hosts": ["127.0.%d.%d" % ((i - 1) // 254, (i - 1) % 254 + 1),
+                         "localhost", "127.0.0.1", "::1"],
+               "key": algo_key(algo)}
         save(csr, os.path.join(out, name + "-csr.json"))
         leaves.append((name, "peer"))
-    csr = load(os.path.join(guide, "client-csr.json"))
-    csr["CN"] = "admin"
-    csr["key"] = algo_key(algo)
-    save(csr, os.path.join(out, "admin-csr.json"))
+    save({"CN": "admin", "key": algo_key(algo)},
+         os.path.join(out, "admin-csr.json"))
     leaves.append(("admin", "client"))
     write_leaves(out, leaves)
 

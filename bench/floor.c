@@ -78,9 +78,11 @@ static const char *const route_names[] = { "der", "x509" };
 
 /* One certificate to make: leaves[0] is the CA. */
 struct leaf {
-	char		 name[32];		/* file base and directory */
+	char		 name[32];		/* file base name */
+	char		 dir[48];		/* its directory, "" for the CA */
 	char		 cn[48];
 	int		 kind;
+	int		 plain;			/* subject: CN only */
 	char		 dns[MAXSAN][48];
 	size_t		 ndns;
 	unsigned char	 ip[MAXSAN][16];
@@ -341,20 +343,25 @@ static const unsigned char eku_server[] = {
 static const unsigned char eku_client[] = {
 	0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02 };
 
-/* The subject attributes: C, ST, L, O, OU, then CN (as cfssl orders). */
+/*
+ * The subject attributes of the guide's example (etcd-pki cluster init):
+ * C, ST, L, O, OU, then CN, as cfssl orders them.  Synthetic members have
+ * a CN only.
+ */
 static const struct {
 	unsigned char	 oid;			/* 2.5.4.oid */
 	int		 nid;
 	const char	*value[3];		/* CA, peer, client */
 } name_attrs[] = {
-	{ 6, NID_countryName, { "US", "US", NULL } },
+	{ 6, NID_countryName, { "US", "US", "US" } },
 	{ 8, NID_stateOrProvinceName,
-	    { "California", "California", NULL } },
-	{ 7, NID_localityName, { "San Francisco", "San Francisco", NULL } },
+	    { "California", "California", "California" } },
+	{ 7, NID_localityName,
+	    { "San Francisco", "San Francisco", "San Francisco" } },
 	{ 10, NID_organizationName, { "etcd-pki example",
 	    "etcd-pki example", "etcd-pki example" } },
 	{ 11, NID_organizationalUnitName, { "CA", "etcd peers",
-	    "etcd clients" } },
+	    "etcd peers" } },
 };
 
 static void
@@ -377,7 +384,8 @@ d_name(struct der *d, const struct leaf *l)
 	size_t	at, i;
 
 	at = d_open(d, 0x30);
-	for (i = 0; i < sizeof(name_attrs) / sizeof(name_attrs[0]); i++)
+	for (i = 0; !l->plain && i < sizeof(name_attrs) /
+	    sizeof(name_attrs[0]); i++)
 		if (name_attrs[i].value[l->kind] != NULL)
 			d_attr(d, name_attrs[i].oid,
 			    name_attrs[i].value[l->kind]);
@@ -764,7 +772,8 @@ x_name(const struct leaf *l)
 
 	if ((n = X509_NAME_new()) == NULL)
 		die("X509_NAME_new");
-	for (i = 0; i < sizeof(name_attrs) / sizeof(name_attrs[0]); i++) {
+	for (i = 0; !l->plain && i < sizeof(name_attrs) /
+	    sizeof(name_attrs[0]); i++) {
 		if (name_attrs[i].value[l->kind] == NULL)
 			continue;
 		if (X509_NAME_add_entry_by_NID(n, name_attrs[i].nid,
@@ -1014,7 +1023,10 @@ write_file(int dirfd, const char *path, const char *buf, size_t len,
 		die("close %s: %s", path, strerror(errno));
 }
 
-/* NAME/NAME.pem, NAME/NAME-key.pem, NAME/NAME.csr (the CA: at the top). */
+/*
+ * DIR/NAME.pem, DIR/NAME-key.pem and DIR/NAME.csr, as etcd-pki lays them
+ * out: the CA at the top, a member in NAME/, a client in clients/NAME/.
+ */
 static void
 write_set(struct tctx *t, const struct leaf *l)
 {
@@ -1023,15 +1035,14 @@ write_set(struct tctx *t, const struct leaf *l)
 	int	i, n;
 
 	op_start(t);
-	if (l->kind != KIND_CA && mkdirat(t->run->basefd, l->name, 0755) == -1)
-		die("mkdir %s: %s", l->name, strerror(errno));
+	if (l->kind == KIND_CLIENT && mkdirat(t->run->basefd, "clients",
+	    0755) == -1 && errno != EEXIST)
+		die("mkdir clients: %s", strerror(errno));
+	if (l->dir[0] != '\0' && mkdirat(t->run->basefd, l->dir, 0755) == -1)
+		die("mkdir %s: %s", l->dir, strerror(errno));
 	for (i = 0; i < 3; i++) {
-		if (l->kind == KIND_CA)
-			n = snprintf(path, sizeof(path), "%s%s", l->name,
-			    suffix[i]);
-		else
-			n = snprintf(path, sizeof(path), "%s/%s%s", l->name,
-			    l->name, suffix[i]);
+		n = snprintf(path, sizeof(path), "%s%s%s%s", l->dir,
+		    l->dir[0] != '\0' ? "/" : "", l->name, suffix[i]);
 		if (n < 0 || (size_t)n >= sizeof(path))
 			die("path too long");
 		write_file(t->run->basefd, path, t->pem[i], t->pemlen[i],
@@ -1289,44 +1300,59 @@ static struct leaf *
 make_leaves(const struct params *p, size_t *np)
 {
 	struct leaf	*leaves, *l;
-	size_t		 n, i, k;
+	size_t		 n, i, k, m;
 	char		 buf[64];
+	int		 synthetic = p->members > 0;
 
-	n = 1 + (p->members > 0 ? (size_t)p->members : 3) + 1;
+	m = synthetic ? (size_t)p->members : 3;
+	n = 1 + m + 1;
 	leaves = xcalloc(n, sizeof(*leaves));
 	l = &leaves[0];
 	l->kind = KIND_CA;
+	l->plain = synthetic;
 	strcpy(l->name, "ca");
-	strcpy(l->cn, "etcd-pki example CA");
-	for (i = 1; i < n - 1; i++) {
+	strcpy(l->cn, synthetic ? "fixtures CA" : "etcd-pki example CA");
+	for (i = 1; i <= m; i++) {
 		l = &leaves[i];
 		l->kind = KIND_PEER;
-		if (p->members > 0) {
-			/* Synthetic member mI: own names only. */
+		l->plain = synthetic;
+		if (synthetic) {
+			/* Member mI: localhost and its own IP (san_policy own). */
 			snprintf(l->name, sizeof(l->name), "m%zu", i);
-			leaf_dns(l, l->name);
 			leaf_dns(l, "localhost");
 			snprintf(buf, sizeof(buf), "127.0.%zu.%zu",
 			    (i - 1) / 254, (i - 1) % 254 + 1);
 			leaf_ip(l, buf);
 		} else {
-			/* The guide: every member's names in each. */
+			/*
+			 * etcdI of cluster init's example: its own names,
+			 * then every other member's (all-members), localhost.
+			 */
 			snprintf(l->name, sizeof(l->name), "etcd%zu", i);
-			leaf_dns(l, l->name);
-			for (k = 1; k <= 3; k++) {
-				snprintf(buf, sizeof(buf),
-				    "etcd%zu.example.internal", k);
+			for (k = 0; k < 3; k++) {
+				snprintf(buf, sizeof(buf), "etcd%zu",
+				    (i - 1 + k) % 3 + 1);
 				leaf_dns(l, buf);
+				snprintf(buf, sizeof(buf),
+				    "etcd%zu.example.internal",
+				    (i - 1 + k) % 3 + 1);
+				leaf_dns(l, buf);
+				snprintf(buf, sizeof(buf), "192.0.2.1%zu",
+				    (i - 1 + k) % 3 + 1);
+				leaf_ip(l, buf);
 			}
 			leaf_dns(l, "localhost");
 		}
+		strcpy(l->dir, l->name);
 		strcpy(l->cn, l->name);
 		leaf_ip(l, "127.0.0.1");
 		leaf_ip(l, "::1");
 	}
 	l = &leaves[n - 1];
 	l->kind = KIND_CLIENT;
+	l->plain = synthetic;
 	strcpy(l->name, "admin");
+	strcpy(l->dir, "clients/admin");
 	strcpy(l->cn, "admin");
 	*np = n;
 	return leaves;

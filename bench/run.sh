@@ -99,7 +99,7 @@ floor() {
 	wl=$1 tool=$2 role=$3 out=$4
 	shift 4
 	say "($wl) $tool: $W/floor $* ..."
-	if "$W/floor" -o "$W/floor-out" "$@" > "$out" 2>> "$LOG"; then
+	if "$W/floor" -k -o "$W/floor-$wl" "$@" > "$out" 2>> "$LOG"; then
 		med=$(awk '/^FLOOR_MS/ { printf "%.6f", $2 / 1000 }' "$out")
 		runs=$(sed -n 's/.*, \([0-9]*\) reps*,.*/\1/p' "$out")
 		record "$wl" "$tool" "$med" s "$runs" "$role"
@@ -108,7 +108,6 @@ floor() {
 		record "$wl" "$tool" - s - "$role"
 		say "($wl) $tool: FAILED"
 	fi
-	rm -rf "$W/floor-out"
 }
 
 # check WL TOOL DIR EXPECTED: count the certificates in DIR, verify a few.
@@ -133,7 +132,38 @@ check() {
 	fi
 }
 
-say "work directory $W ($(stat -f -c %T "$W"))"
+# The filesystem: ext4 without a journal skips, for every file it creates,
+# the free inodes deleted in the last minutes, so creating files costs up
+# to 20 times more after a big "rm -rf" (bench/README.md).  Nothing is
+# deleted until the end: the fresh output directory of each run is made
+# by moving the previous one into $W/trash.
+fs_desc() {
+	fst=$(df --output=fstype "$1" | tail -1)
+	dev=$(df --output=source "$1" | tail -1)
+	case $fst in
+	ext3|ext4)
+		if ls /proc/fs/jbd2 2>/dev/null |
+		    grep -q "^$(basename "$dev")-"; then
+			echo "$fst ($dev)"
+		else
+			echo "$fst without a journal ($dev)"
+		fi ;;
+	*)	echo "$fst ($dev)" ;;
+	esac
+}
+mkdir "$W/trash"
+cat > "$W/trash.sh" <<'EOF'
+# trash.sh [-m] DIR: moves DIR into the trash; with -m, makes it anew.
+set -eu
+mk=0
+if [ "$1" = -m ]; then mk=1; shift; fi
+if [ -e "$1" ]; then
+	mv "$1" "$(mktemp -d "${0%/trash.sh}/trash/t.XXXXXXXX")/"
+fi
+[ "$mk" = 0 ] || mkdir "$1"
+EOF
+TRASH="sh $W/trash.sh"
+say "work directory $W on $(fs_desc "$W")"
 cc -O2 -o "$W/floor" "$here/floor.c" \
     $(pkg-config --cflags --libs libcrypto) -pthread
 
@@ -169,7 +199,7 @@ print(" ".join(json.load(open(sys.argv[1]))["hosts"]))' "$F/leaf.json")
 A=$W/a
 mkdir -p "$A"
 if [ "$have_ep" = 1 ]; then
-	hf a etcd-pki ep "$R" 1 -N "rm -rf $A/ep" \
+	hf a etcd-pki ep "$R" 1 -N "$TRASH $A/ep" \
 	    "$EP cluster issue $W/desc.json -o $A/ep"
 	check a etcd-pki "$A/ep" 4
 	$B harvest "$A/ep" "$A/in" "$GUIDE/ca-csr.json" "$GUIDE" ||
@@ -182,11 +212,11 @@ fi
 $B cfssl-script "$A/in" "$A/cfssl.sh" flat
 $B openssl-script "$A/in" "$A/openssl.sh"
 if [ "$have_cfssl" = 1 ]; then
-	hf a "cfssl+cfssljson (guide)" other "$R" 1 -N "rm -rf $A/cfssl" \
+	hf a "cfssl+cfssljson (guide)" other "$R" 1 -N "$TRASH $A/cfssl" \
 	    "sh $A/cfssl.sh $A/cfssl"
 	check a cfssl "$A/cfssl" "$(wc -l < "$A/in/leaves")"
 fi
-hf a "openssl CLI script" other "$R" 1 -N "rm -rf $A/openssl" \
+hf a "openssl CLI script" other "$R" 1 -N "$TRASH $A/openssl" \
     "sh $A/openssl.sh $A/openssl"
 check a openssl "$A/openssl" "$(wc -l < "$A/in/leaves")"
 floor a floor floor "$A/floor.out" -a rsa-2048 -r "$R"
@@ -197,27 +227,22 @@ mkdir -p "$Bd"
 nb=$((NB + 1))
 if [ "$have_ep" = 1 ]; then
 	issue="$EP cluster issue -members $NB -key-algo ecdsa-256"
-	hf b etcd-pki ep "$R" 1 -N "rm -rf $Bd/ep" "$issue -o $Bd/ep"
+	hf b etcd-pki ep "$R" 1 -N "$TRASH $Bd/ep" "$issue -o $Bd/ep"
 	check b etcd-pki "$Bd/ep" "$nb"
-	hf b "etcd-pki -no-sync" other "$R" 1 -N "rm -rf $Bd/ns" \
+	hf b "etcd-pki -no-sync" other "$R" 1 -N "$TRASH $Bd/ns" \
 	    "$issue -no-sync -o $Bd/ns"
-	hf b "etcd-pki -j 1" other "$R" 1 -N "rm -rf $Bd/j1" \
+	hf b "etcd-pki -j 1" other "$R" 1 -N "$TRASH $Bd/j1" \
 	    "$issue -j 1 -o $Bd/j1"
-	$B harvest "$Bd/ep" "$Bd/in" "$GUIDE/ca-csr.json" "$GUIDE" ||
-	    $B members "$GUIDE" "$Bd/in" "$NB" ecdsa-256
-	$B key "$Bd/in" ecdsa-256
-	rm -rf "$Bd/ns" "$Bd/j1"
 else
 	record b etcd-pki - s - ep
-	$B members "$GUIDE" "$Bd/in" "$NB" ecdsa-256
 fi
+$B members "$GUIDE" "$Bd/in" "$NB" ecdsa-256
 nb=$(wc -l < "$Bd/in/leaves")
 if [ "$have_cfssl" = 1 ]; then
 	$B cfssl-script "$Bd/in" "$Bd/cfssl.sh"
 	hf b "cfssl+cfssljson ($nb pipelines)" other "$RS" 0 -N \
-	    "rm -rf $Bd/cfssl" "sh $Bd/cfssl.sh $Bd/cfssl"
+	    "$TRASH $Bd/cfssl" "sh $Bd/cfssl.sh $Bd/cfssl"
 	check b cfssl "$Bd/cfssl" "$nb"
-	rm -rf "$Bd/cfssl"
 fi
 floor b floor floor "$Bd/floor.out" -a ecdsa-256 -n "$NB" -r "$R"
 floor b "floor -j 1" other "$Bd/floor-j1.out" -a ecdsa-256 -n "$NB" -j 1 \
@@ -227,21 +252,18 @@ floor b "floor -j 1" other "$Bd/floor-j1.out" -a ecdsa-256 -n "$NB" -j 1 \
 C=$W/c
 mkdir -p "$C"
 if [ "$have_ep" = 1 ]; then
-	hf c etcd-pki ep "$RC" 0 -N "rm -rf $C/ep" \
+	hf c etcd-pki ep "$RC" 0 -N "$TRASH $C/ep" \
 	    "$EP cluster issue -members $NC -key-algo rsa-2048 -o $C/ep"
 	check c etcd-pki "$C/ep" $((NC + 1))
-	$B harvest "$C/ep" "$C/in" "$GUIDE/ca-csr.json" "$GUIDE" ||
-	    $B members "$GUIDE" "$C/in" "$NC" rsa-2048
-	$B key "$C/in" rsa-2048
 else
 	record c etcd-pki - s - ep
-	$B members "$GUIDE" "$C/in" "$NC" rsa-2048
 fi
+$B members "$GUIDE" "$C/in" "$NC" rsa-2048
 nc=$(wc -l < "$C/in/leaves")
 if [ "$have_cfssl" = 1 ]; then
 	$B cfssl-script "$C/in" "$C/cfssl.sh"
 	hf c "cfssl+cfssljson ($nc pipelines)" other "$RS" 0 -N \
-	    "rm -rf $C/cfssl" "sh $C/cfssl.sh $C/cfssl"
+	    "$TRASH $C/cfssl" "sh $C/cfssl.sh $C/cfssl"
 	check c cfssl "$C/cfssl" "$nc"
 fi
 floor c floor floor "$C/floor.out" -a rsa-2048 -n "$NC" -R der -r "$RC"
@@ -256,7 +278,7 @@ rss() {
 	: > "$D/rss"
 	i=0
 	while [ "$i" -lt "$RD" ]; do
-		rm -rf "$D/out"
+		$TRASH "$D/out"
 		if ! /usr/bin/time -f %M -o "$D/rss1" "$@" >> "$LOG" 2>&1; then
 			record "$wl" "$tool" - MiB "$RD" "$role"
 			say "($wl) $tool: FAILED"
@@ -279,7 +301,7 @@ if [ -x /usr/bin/time ]; then
 		record d etcd-pki - MiB - ep
 	fi
 	rss d "floor (der route, 1 run)" other "$W/floor" -n "$NB" -r 1 \
-	    -R der -o "$D/out"
+	    -R der -k -o "$D/out"
 	if [ "$have_cfssl" = 1 ]; then
 		m=$(awk 'NR == 1 { print $1 }' "$Bd/in/leaves")
 		rss d "cfssl gencert (one of the $nb processes)" other \
@@ -291,23 +313,22 @@ else
 	say "(d) /usr/bin/time missing (apt-get install time): skipped"
 	record d etcd-pki - MiB - ep
 fi
-rm -rf "$Bd/ep" "$D/out"
 
 # ---- (f) one ECDSA leaf as a whole process ----------------------------------
-rmx="rm -f x.pem x-key.pem x.csr"
-cd "$F/out"
+rmx="$TRASH -m $F/out"
+x=$F/out/x
 if [ "$have_ep" = 1 ]; then
 	hf f "etcd-pki gencert -o" ep "$RF" 10 -N "$rmx" \
-	    "$EP gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer -o x $F/leaf.json"
-	openssl verify -CAfile "$F/ca.pem" x.pem >/dev/null ||
+	    "$EP gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer -o $x $F/leaf.json"
+	openssl verify -CAfile "$F/ca.pem" "$x.pem" >/dev/null ||
 	    say "(f) etcd-pki: WARNING: x.pem does not verify"
 else
 	record f etcd-pki - s - ep
 fi
 if [ "$have_cfssl" = 1 ]; then
 	hf f "cfssl+cfssljson pipeline" other "$RF" 10 "" "$rmx" \
-	    "cfssl gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer $F/leaf.json 2>/dev/null | cfssljson -bare x"
-	openssl verify -CAfile "$F/ca.pem" x.pem >/dev/null ||
+	    "cfssl gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer $F/leaf.json 2>/dev/null | cfssljson -bare $x"
+	openssl verify -CAfile "$F/ca.pem" "$x.pem" >/dev/null ||
 	    say "(f) cfssl: WARNING: x.pem does not verify"
 fi
 if have mkcert; then
@@ -318,10 +339,10 @@ if have mkcert; then
 	    -out "$F/mkroot/rootCA-key.pem"
 	CAROOT=$F/mkroot
 	export CAROOT
-	mk="mkcert -ecdsa -cert-file x.pem -key-file x-key.pem $hosts"
+	mk="mkcert -ecdsa -cert-file $x.pem -key-file $x-key.pem $hosts"
 	TRUST_STORES=none hf f "mkcert (TRUST_STORES=none)" other "$RF" 10 -N \
 	    "$rmx" "$mk"
-	openssl verify -CAfile "$F/ca.pem" x.pem >/dev/null ||
+	openssl verify -CAfile "$F/ca.pem" "$x.pem" >/dev/null ||
 	    say "(f) mkcert: WARNING: x.pem does not verify"
 	hf f "mkcert (default: checks the system trust store)" other \
 	    "$RF" 10 -N "$rmx" "$mk"
@@ -332,14 +353,12 @@ else
 	record f "mkcert (TRUST_STORES=none)" - s - other
 	mkcert_version="not installed"
 fi
-cd "$here"
-
 # ---- the report -------------------------------------------------------------
 t_end=$(date +%s)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 cfssl_version=$( (cfssl version 2>/dev/null || echo n/a) |
     sed -n 's/^Version: //p; s/^Runtime: / /p' | tr -d '\n')
-fstype=$(stat -f -c %T "$W")
+fstype=$(fs_desc "$W")
 echo "Command: \`$cmdline\` ($(date -u '+%Y-%m-%d %H:%M UTC'), $((t_end - t_start)) s)"
 echo
 echo "Machine: nproc $(nproc), $cpu, Linux $(uname -r)," \

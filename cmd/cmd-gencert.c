@@ -262,13 +262,15 @@ cmd_gencert_exec(struct opts *o)
 	struct pki_req		 *req = NULL;
 	struct pki_sign_request	  sr;
 	struct out_items	  it;
+	struct pki_leaf_pem	  leaf;
 	char			 *keypem = NULL, *csrpem = NULL, *certpem = NULL;
-	char			**hosts = NULL;
+	char			**hosts = NULL, desc[64];
 	size_t			  keylen = 0, csrlen = 0, certlen = 0, nhosts = 0;
 	int			  r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
 	memset(&it, 0, sizeof(it));
+	memset(&leaf, 0, sizeof(leaf));
 	if (opts_str(o, OPT_REMOTE) != NULL) {
 		log_err("-remote: remote signing is not supported yet; sign "
 		    "locally with -ca and -ca-key");
@@ -314,6 +316,34 @@ cmd_gencert_exec(struct opts *o)
 			goto out;
 		}
 	}
+	/*
+	 * The direct path makes the same files without OpenSSL's generic
+	 * objects; it declines what needs the general signer.
+	 */
+	if (load_key_format(o) == PKI_KEY_FMT_CFSSL &&
+	    opts_str(o, OPT_CRL) == NULL &&
+	    (r = pki_leaf_issue(csr, prof, ca, cakey, &leaf, &err)) !=
+	    PKI_ERR_UNSUPPORTED) {
+		/* cfssl's log lines, in its order. */
+		log_msg(LOG_INFO, "generate received request");
+		log_msg(LOG_INFO, "received CSR");
+		pki_csr_key_desc(csr, desc, sizeof(desc));
+		log_msg(LOG_INFO, "generating key: %s", desc);
+		if (r != PKI_OK) {
+			log_pki(&err, r);
+			goto out;
+		}
+		log_msg(LOG_INFO, "encoded CSR");
+		log_msg(LOG_INFO, "signed certificate with serial number %s",
+		    leaf.serial);
+		it.cert = leaf.cert;
+		it.cert_len = leaf.certlen;
+		it.csr = leaf.req;
+		it.csr_len = leaf.reqlen;
+		it.key = leaf.key;
+		it.key_len = leaf.keylen;
+		goto done;
+	}
 	if (cmd_genkey_req(o, csr, &key, &req, &keypem, &keylen, &csrpem,
 	    &csrlen) != CMD_RETURN_NORMAL)
 		goto out;
@@ -330,6 +360,13 @@ cmd_gencert_exec(struct opts *o)
 		goto out;
 	}
 	cmd_log_serial(cert);
+	it.cert = certpem;
+	it.cert_len = certlen;
+	it.csr = csrpem;
+	it.csr_len = csrlen;
+	it.key = keypem;
+	it.key_len = keylen;
+done:
 	if (hosts == NULL && pki_csr_nhosts(csr) == 0)
 		log_msg(LOG_WARNING, "This certificate lacks a \"hosts\" field. "
 		    "This makes it unsuitable for\nwebsites. For more "
@@ -338,12 +375,6 @@ cmd_gencert_exec(struct opts *o)
 		    "v.1.1.6, from the CA/Browser Forum (https://cabforum.org);"
 		    "\nspecifically, section 10.2.3 (\"Information "
 		    "Requirements\").");
-	it.cert = certpem;
-	it.cert_len = certlen;
-	it.csr = csrpem;
-	it.csr_len = csrlen;
-	it.key = keypem;
-	it.key_len = keylen;
 	ret = out_result(o, &it);
 out:
 	pki_csr_free(csr);
@@ -356,6 +387,7 @@ out:
 	pki_secret_free(keypem, keylen);
 	free(csrpem);
 	free(certpem);
+	pki_leaf_pem_clear(&leaf);
 	cmd_free_hosts(hosts, nhosts);
 	return ret;
 }

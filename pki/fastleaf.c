@@ -6,6 +6,7 @@
  * pki_sign_fast_ok() accepts.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -353,16 +354,30 @@ der_time(struct pki_der *d, time_t t)
 	return 0;
 }
 
-/* A positive 159-bit serial from 20 random bytes, as cfssl makes it. */
+/*
+ * A positive 159-bit serial from 20 random bytes, as cfssl makes it; its
+ * decimal form goes to dec.
+ */
 static int
-der_serial(struct pki_der *d, struct pki_error *err)
+der_serial(struct pki_der *d, char *dec, size_t declen,
+    struct pki_error *err)
 {
-	unsigned char	b[20];
-	size_t		i = 0;
+	unsigned char	 b[20];
+	BIGNUM		*bn = NULL;
+	char		*s = NULL;
+	size_t		 i = 0;
 
 	if (RAND_bytes(b, sizeof(b)) != 1)
 		return pki_err_ssl(err, PKI_ERR_CRYPTO, "RAND_bytes");
 	b[0] &= 0x7f;
+	if ((bn = BN_bin2bn(b, sizeof(b), NULL)) == NULL ||
+	    (s = BN_bn2dec(bn)) == NULL) {
+		BN_free(bn);
+		return pki_err_ssl(err, PKI_ERR_ALLOC, "BN_bn2dec");
+	}
+	snprintf(dec, declen, "%s", s);
+	OPENSSL_free(s);
+	BN_free(bn);
 	while (i < sizeof(b) - 1 && b[i] == 0 && (b[i + 1] & 0x80) == 0)
 		i++;
 	pki_der_tlv(d, V_ASN1_INTEGER, b + i, sizeof(b) - i);
@@ -462,7 +477,8 @@ pki_fast_leaf_issue(const struct pki_fast_issuer *is,
 
 	/* The certificate's TBSCertificate. */
 	pki_der_put(&a, v3, sizeof(v3));
-	if ((r = der_serial(&a, err)) != PKI_OK)
+	if ((r = der_serial(&a, out->serial, sizeof(out->serial), err)) !=
+	    PKI_OK)
 		goto out;
 	pki_der_put(&a, is->sigalg.p, is->sigalg.len);
 	pki_der_put(&a, is->name, is->namelen);
@@ -508,5 +524,53 @@ pki_fast_leaf_issue(const struct pki_fast_issuer *is,
 	pki_der_reset(&tbs);
 	pki_der_reset(&reqalg);
 	pki_der_reset(&whole);
+	return r;
+}
+
+/* ---- gencert's one-call form (pki.h) -------------------------------- */
+
+void
+pki_leaf_pem_clear(struct pki_leaf_pem *out)
+{
+	free(out->cert);
+	free(out->req);
+	pki_secret_free(out->key, out->keylen);
+	memset(out, 0, sizeof(*out));
+}
+
+int
+pki_leaf_issue(const struct pki_csr *csr, const struct pki_profile *p,
+    const struct pki_cert *ca, const struct pki_key *cakey,
+    struct pki_leaf_pem *out, struct pki_error *err)
+{
+	struct pki_fast_issuer	 is;
+	struct pki_fast_leaf	 fl;
+	struct pki_key		*key = NULL;
+	time_t			 nb, na;
+	int			 r;
+
+	memset(out, 0, sizeof(*out));
+	memset(&is, 0, sizeof(is));
+	memset(&fl, 0, sizeof(fl));
+	if (!pki_fast_csr_ok(csr) || !pki_sign_fast_ok(p))
+		return PKI_ERR_UNSUPPORTED;
+	if ((r = pki_fast_issuer_init(&is, ca, cakey, err)) != PKI_OK ||
+	    (r = pki_sign_validity(p, 0, 0, 0, &nb, &na, err)) != PKI_OK ||
+	    (r = pki_key_generate(csr, &key, err)) != PKI_OK ||
+	    (r = pki_fast_leaf_issue(&is, csr, key, p, nb, na, &fl,
+	    err)) != PKI_OK)
+		goto out;
+	out->cert = fl.cert;
+	out->certlen = fl.certlen;
+	out->key = fl.key;
+	out->keylen = fl.keylen;
+	out->req = fl.req;
+	out->reqlen = fl.reqlen;
+	memcpy(out->serial, fl.serial, sizeof(out->serial));
+	memset(&fl, 0, sizeof(fl));
+ out:
+	pki_fast_leaf_clear(&fl);
+	pki_key_free(key);
+	pki_fast_issuer_clear(&is);
 	return r;
 }

@@ -80,6 +80,7 @@ struct pki_fast_leaf {
 	size_t	 keylen;
 	char	*req;
 	size_t	 reqlen;
+	char	 serial[64];	/* decimal */
 };
 
 /*

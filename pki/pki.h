@@ -315,6 +315,33 @@ int		 pki_cert_sign(const struct pki_sign_request *sr,
 		    const struct pki_cert *ca, const struct pki_key *cakey,
 		    struct pki_cert **out, struct pki_error *err) PKI_MUST_CHECK;
 
+/* The PEM texts of a new leaf, from pki_leaf_issue(). */
+struct pki_leaf_pem {
+	char	*cert;
+	size_t	 certlen;
+	char	*key;		/* secret: pki_leaf_pem_clear() wipes it */
+	size_t	 keylen;
+	char	*req;
+	size_t	 reqlen;
+	char	 serial[64];	/* decimal */
+};
+
+/*
+ * gencert's whole job in one call: a new key as csr asks, its request,
+ * and the certificate ca/cakey sign under profile p at the current
+ * time, PEM-encoded (the key in cfssl's format).  The result is what
+ * pki_key_generate + pki_req_new + pki_cert_sign give, built without
+ * their intermediate objects.  Returns PKI_ERR_UNSUPPORTED, having done
+ * nothing, when csr or p need the general path (a "ca" section or
+ * extensions in csr; policies, whitelists, fixed dates, a CA or remote
+ * profile); the caller then takes it.
+ */
+int		 pki_leaf_issue(const struct pki_csr *csr,
+		    const struct pki_profile *p, const struct pki_cert *ca,
+		    const struct pki_key *cakey, struct pki_leaf_pem *out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_leaf_pem_clear(struct pki_leaf_pem *out);
+
 /* cfssl selfsign: the construction of selfsign/selfsign.go. */
 int		 pki_cert_selfsign(const struct pki_sign_request *sr,
 		    const struct pki_key *key, struct pki_cert **out,

@@ -268,6 +268,43 @@ main(void)
 		ok(0, "issuer: %s", e.text);
 	is_int(pki_fast_issuer_init(&is, ecca, rsakey, &e), PKI_ERR_MISMATCH,
 	    "an issuer whose key does not match its certificate is refused");
+
+	/* pki_leaf_issue: gencert's one call, or UNSUPPORTED untouched. */
+	{
+		struct pki_leaf_pem	 lp;
+		struct pki_csr		*leaf = csr_of("{\"CN\":\"g\",\"hosts\":"
+		    "[\"g.example\"],\"key\":{\"algo\":\"ecdsa\",\"size\":256}}");
+		struct pki_cert		*c = NULL;
+		char			*dec = NULL;
+
+		is_int(pki_leaf_issue(csr, peer, ecca, eckey, &lp, &e),
+		    PKI_ERR_UNSUPPORTED, "pki_leaf_issue declines a ca section");
+		ok(lp.cert == NULL && lp.key == NULL,
+		    "...and returns nothing");
+		is_int(pki_leaf_issue(leaf, policy, ecca, eckey, &lp, &e),
+		    PKI_ERR_UNSUPPORTED, "pki_leaf_issue declines policies");
+		if (pki_leaf_issue(leaf, peer, ecca, eckey, &lp, &e) == 0 &&
+		    pki_cert_load(lp.cert, lp.certlen, "lp", &c, &e) == 0 &&
+		    pki_cert_serial(c, &dec, &e) == 0) {
+			is_str(lp.serial, dec, "pki_leaf_issue: the serial it "
+			    "reports is the certificate's");
+			struct pki_key	*k = NULL;
+
+			ok(pki_key_load(lp.key, lp.keylen, "k", NULL, &k,
+			    &e) == 0 && pki_cert_matches_key(c, k) &&
+			    strstr(lp.key, "EC PRIVATE KEY") != NULL &&
+			    strstr(lp.req, "CERTIFICATE REQUEST") != NULL,
+			    "pki_leaf_issue: the key matches; request PEM");
+			pki_key_free(k);
+		} else {
+			ok(0, "pki_leaf_issue: %s", e.text);
+			ok(0, "pki_leaf_issue: key and request PEM");
+		}
+		free(dec);
+		pki_cert_free(c);
+		pki_leaf_pem_clear(&lp);
+		pki_csr_free(leaf);
+	}
 	pki_csr_free(csr);
 
 	/* PEM line breaking at the 48-byte boundaries. */
