@@ -1,6 +1,7 @@
 #!/bin/sh
-# t-valgrind.sh: gencert -initca, gencert and sign run clean under valgrind
-# memcheck (no invalid access, no definite or indirect leak).
+# t-valgrind.sh: gencert -initca, gencert, sign, json, certinfo and the
+# cluster commands run clean under valgrind memcheck (no invalid access, no
+# definite or indirect leak).
 . "${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/cli/setup.sh"
 
 need_cmd valgrind || skip_all "valgrind is not installed"
@@ -33,4 +34,20 @@ check "error paths under memcheck (unknown profile)" sh -c \
 check "certinfo under memcheck" sh -c \
     'valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
      "$0" certinfo -cert leaf.pem >/dev/null' "$ETCD_PKI"
+# The cluster commands: threads, the CA made by a worker, a re-run that
+# keeps everything, a drift that re-issues, and verify finding problems.
+VG='valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect'
+check "cluster init and issue (3 members, 2 threads) under memcheck" sh -c \
+    "$VG '$ETCD_PKI' cluster init -key-algo ecdsa-256 -o c.json 2>/dev/null &&
+     $VG '$ETCD_PKI' cluster issue c.json -j 2 -o c >/dev/null 2>&1"
+check "cluster issue re-run (all kept) under memcheck" sh -c \
+    "$VG '$ETCD_PKI' cluster issue c.json -o c >/dev/null 2>&1"
+sed 's/192.0.2.12/192.0.2.22/' c.json >c2.json
+check "cluster issue with drift (re-issues) under memcheck" sh -c \
+    "$VG '$ETCD_PKI' cluster issue c2.json -o c >/dev/null 2>&1"
+chmod 644 c/etcd1/etcd1-key.pem
+check "cluster verify finding problems under memcheck" sh -c \
+    "$VG '$ETCD_PKI' cluster verify c.json c >/dev/null 2>&1; test \$? = 1"
+check "cluster issue -members 20 under memcheck" sh -c \
+    "$VG '$ETCD_PKI' cluster issue -members 20 -no-sync -o f >/dev/null 2>&1"
 finish
