@@ -439,6 +439,7 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 	ck.reasonlen = sizeof(j->reason);
 	if (pki_cl_check_leaf(&ck, ldfd) != 0) {
 		j->state = LEAF_REISSUE;
+		r = PKI_OK;
 		goto out;
 	}
 	j->state = LEAF_KEPT;
@@ -461,7 +462,7 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
  out:
 	if (ldfd != -1)
 		(void)close(ldfd);
-	return r == PKI_ERR_INTERNAL ? PKI_OK : r;
+	return r;
 }
 
 /* ---- issuing (workers) ---------------------------------------------- */
@@ -914,8 +915,6 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 			if (err != NULL)
 				*err = is.jobs[i].err;
 		}
-	if (r == PKI_OK && ntodo == 0 && is.ca_new)
-		r = PKI_OK;
  back:
 	for (i = 0; i < ntodo; i++) {
 		struct leafjob	*j = todo[i];
