@@ -319,8 +319,8 @@ def table(path):
                 med = "n/a"
             else:
                 med = fmt(r["value"], r["unit"])
-                if r["runs"] not in ("", "1"):
-                    med += " (%s)" % r["runs"]
+                if r["runs"] not in ("", "-"):
+                    med += " (n=%s)" % r["runs"]
             target = met = ""
             if r["role"] == "ep" and r["value"] is not None:
                 target, met = check(wl, r["value"], rs, floor)

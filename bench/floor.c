@@ -136,7 +136,7 @@ struct tctx {
 	EVP_PKEY_CTX	*ca_pctx;		/* signing with the CA key */
 	unsigned char	*spki, *tbs, *sig, *csr, *crt, *kder;
 	size_t		 spkilen, csrlen, crtlen, kderlen;
-	unsigned char	 pub[1100];		/* EC point or RSA modulus */
+	unsigned char	 pub[1100];		/* subjectPublicKey bits */
 	size_t		 publen;
 	char		*pem[3];		/* cert, key, csr */
 	size_t		 pemlen[3];
@@ -440,7 +440,10 @@ d_ext_bc(struct der *d, int ca)
 	d_ext_close(d, seq, oct);
 }
 
-/* The public key as the thread's pub/publen: EC point or RSA modulus. */
+/*
+ * The SubjectPublicKeyInfo of l's key into t->spki, and its subjectPublicKey
+ * bits (the EC point, or the RSAPublicKey DER) into t->pub.
+ */
 static void
 der_spki(struct tctx *t, const struct leaf *l)
 {
@@ -660,8 +663,8 @@ der_make(struct tctx *t, struct leaf *l)
 	if (RAND_bytes(serial, sizeof(serial)) != 1)
 		die("RAND_bytes");
 	serial[0] = (serial[0] & 0x7f) | 0x40;
-	if (EVP_Digest(t->pub, t->publen,
-	    ski, &skilen, r->sha1, NULL) != 1)
+	/* SKI: SHA-1 of the subjectPublicKey bits (RFC 5280 4.2.1.2). */
+	if (EVP_Digest(t->pub, t->publen, ski, &skilen, r->sha1, NULL) != 1)
 		die("EVP_Digest");
 	if (isca) {
 		d_init(&d, ca->name, sizeof(ca->name));
@@ -1236,6 +1239,8 @@ run_once(const struct params *p, int route, struct leaf *leaves,
 	for (k = 0; k < p->threads; k++)
 		tctx_init(&t[k], &r);
 	rm_rf(dir);
+	/* No writeback of earlier repetitions during this one. */
+	sync();
 
 	t0 = now_ns();
 	if (mkdir(dir, 0755) == -1)

@@ -7,7 +7,7 @@
 # Usage: bench/run.sh [--quick] [-r N] [-d WORKDIR] [ETCD_PKI]
 #   ETCD_PKI   the etcd-pki binary (default: ../etcd-pki relative to bench/)
 #   -r N       repetitions of every measurement (long cfssl loops: at most 3)
-#   --quick    fewer repetitions (about 2 minutes instead of about 10)
+#   --quick    fewer repetitions (about 2 minutes instead of about 6)
 #   -d DIR     where the scratch directory goes (default: $TMPDIR or /tmp);
 #              the filesystem matters (bench/README.md)
 set -eu
@@ -38,13 +38,13 @@ EP=${1:-$here/../etcd-pki}
 case $EP in /*) ;; *) EP=$(pwd)/$EP ;; esac
 
 if [ "$quick" = 1 ]; then
-	R=3; RC=1; RS=1; RF=20; RD=1
+	RA=3; R=3; RC=1; RS=1; RF=20; RD=1
 else
-	R=10; RC=5; RS=3; RF=100; RD=3
+	RA=20; R=10; RC=5; RS=3; RF=100; RD=3
 fi
 if [ -n "$reps" ]; then
 	case $reps in ''|*[!0-9]*|0) usage ;; esac
-	R=$reps; RC=$reps; RF=$((reps * 10))
+	RA=$reps; R=$reps; RC=$reps; RF=$((reps * 10))
 	RS=$reps; [ "$RS" -le 3 ] || RS=3
 	RD=$reps; [ "$RD" -le 3 ] || RD=3
 fi
@@ -64,6 +64,7 @@ say() { printf '%s\n' "$*" >&2; }
 
 W=$(mktemp -d "$base/etcd-pki-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
+W=$(cd "$W" && pwd)
 trap 'exit 130' INT TERM
 RES=$W/results.tsv
 LOG=$W/log
@@ -82,6 +83,7 @@ hf() {
 	wl=$1 tool=$2 role=$3 runs=$4 warm=$5 shell=$6 prep=$7 cmd=$8
 	json=$W/hf.json
 	say "($wl) $tool: $runs run(s) ..."
+	# shellcheck disable=SC2086 # $shell is "-N" or nothing
 	if hyperfine $shell --style none --runs "$runs" --warmup "$warm" \
 	    --prepare "$prep" --export-json "$json" "$cmd" >> "$LOG" 2>&1; then
 		med=$($B median "$json")
@@ -142,8 +144,11 @@ fs_desc() {
 	dev=$(df --output=source "$1" | tail -1)
 	case $fst in
 	ext3|ext4)
-		if ls /proc/fs/jbd2 2>/dev/null |
-		    grep -q "^$(basename "$dev")-"; then
+		journal=0
+		for j in /proc/fs/jbd2/"$(basename "$dev")"-*; do
+			[ ! -e "$j" ] || journal=1
+		done
+		if [ "$journal" = 1 ]; then
 			echo "$fst ($dev)"
 		else
 			echo "$fst without a journal ($dev)"
@@ -153,7 +158,9 @@ fs_desc() {
 }
 mkdir "$W/trash"
 cat > "$W/trash.sh" <<'EOF'
-# trash.sh [-m] DIR: moves DIR into the trash; with -m, makes it anew.
+# trash.sh [-m] DIR: moves DIR into the trash; with -m, makes it anew;
+# then writes back every dirty page, so that no run pays for an earlier
+# one's writeback (etcd-pki's syncfs would).
 set -eu
 mk=0
 if [ "$1" = -m ]; then mk=1; shift; fi
@@ -161,16 +168,22 @@ if [ -e "$1" ]; then
 	mv "$1" "$(mktemp -d "${0%/trash.sh}/trash/t.XXXXXXXX")/"
 fi
 [ "$mk" = 0 ] || mkdir "$1"
+sync
 EOF
 TRASH="sh $W/trash.sh"
 say "work directory $W on $(fs_desc "$W")"
+# shellcheck disable=SC2046 # the flags are words
 cc -O2 -o "$W/floor" "$here/floor.c" \
     $(pkg-config --cflags --libs libcrypto) -pthread
 
+# A copy, so that a rebuild during the run changes nothing.
 have_ep=0
-if [ -x "$EP" ] && "$EP" cluster init -o "$W/desc.json" >> "$LOG" 2>&1; then
+if [ -x "$EP" ] && cp "$EP" "$W/etcd-pki" && EP=$W/etcd-pki &&
+    "$EP" cluster init -o "$W/desc.json" >> "$LOG" 2>&1; then
 	have_ep=1
-	ep_version=$("$EP" version 2>/dev/null | head -1 || true)
+	ep_version=$("$EP" version 2>/dev/null | sed -n 's/^Version: //p')
+	rev=$(git -C "$here" describe --always --dirty 2>/dev/null || true)
+	[ -z "$rev" ] || ep_version="$ep_version (git $rev)"
 else
 	say "$EP: no working 'cluster init': etcd-pki rows are n/a"
 	ep_version="n/a"
@@ -199,7 +212,7 @@ print(" ".join(json.load(open(sys.argv[1]))["hosts"]))' "$F/leaf.json")
 A=$W/a
 mkdir -p "$A"
 if [ "$have_ep" = 1 ]; then
-	hf a etcd-pki ep "$R" 1 -N "$TRASH $A/ep" \
+	hf a etcd-pki ep "$RA" 1 -N "$TRASH $A/ep" \
 	    "$EP cluster issue $W/desc.json -o $A/ep"
 	check a etcd-pki "$A/ep" 4
 	$B harvest "$A/ep" "$A/in" "$GUIDE/ca-csr.json" "$GUIDE" ||
@@ -212,14 +225,14 @@ fi
 $B cfssl-script "$A/in" "$A/cfssl.sh" flat
 $B openssl-script "$A/in" "$A/openssl.sh"
 if [ "$have_cfssl" = 1 ]; then
-	hf a "cfssl+cfssljson (guide)" other "$R" 1 -N "$TRASH $A/cfssl" \
+	hf a "cfssl+cfssljson (guide)" other "$RA" 1 -N "$TRASH $A/cfssl" \
 	    "sh $A/cfssl.sh $A/cfssl"
 	check a cfssl "$A/cfssl" "$(wc -l < "$A/in/leaves")"
 fi
-hf a "openssl CLI script" other "$R" 1 -N "$TRASH $A/openssl" \
+hf a "openssl CLI script" other "$RA" 1 -N "$TRASH $A/openssl" \
     "sh $A/openssl.sh $A/openssl"
 check a openssl "$A/openssl" "$(wc -l < "$A/in/leaves")"
-floor a floor floor "$A/floor.out" -a rsa-2048 -r "$R"
+floor a floor floor "$A/floor.out" -a rsa-2048 -R der -r "$RA"
 
 # ---- (b) 1,000 ECDSA P-256 certificates -------------------------------------
 Bd=$W/b
@@ -295,12 +308,12 @@ print("%.3f" % (statistics.median(float(l) for l in sys.stdin) / 1024))' \
 }
 if [ -x /usr/bin/time ]; then
 	if [ "$have_ep" = 1 ]; then
-		rss d etcd-pki ep $EP cluster issue -members "$NB" \
+		rss d etcd-pki ep "$EP" cluster issue -members "$NB" \
 		    -key-algo ecdsa-256 -o "$D/out"
 	else
 		record d etcd-pki - MiB - ep
 	fi
-	rss d "floor (der route, 1 run)" other "$W/floor" -n "$NB" -r 1 \
+	rss d "floor (der route, 1 run)" floor "$W/floor" -n "$NB" -r 1 \
 	    -R der -k -o "$D/out"
 	if [ "$have_cfssl" = 1 ]; then
 		m=$(awk 'NR == 1 { print $1 }' "$Bd/in/leaves")
@@ -317,19 +330,27 @@ fi
 # ---- (f) one ECDSA leaf as a whole process ----------------------------------
 rmx="$TRASH -m $F/out"
 x=$F/out/x
+# verify_one TOOL: the leaf the last run of TOOL wrote chains to the CA.
+verify_one() {
+	if openssl verify -CAfile "$F/ca.pem" "$x.pem" >/dev/null 2>&1; then
+		say "(f) $1: x.pem verified against $F/ca.pem"
+	else
+		say "(f) $1: WARNING: x.pem does not verify"
+		echo "- (f) $1: x.pem does not verify against the CA" \
+		    >> "$W/warnings"
+	fi
+}
 if [ "$have_ep" = 1 ]; then
 	hf f "etcd-pki gencert -o" ep "$RF" 10 -N "$rmx" \
 	    "$EP gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer -o $x $F/leaf.json"
-	openssl verify -CAfile "$F/ca.pem" "$x.pem" >/dev/null ||
-	    say "(f) etcd-pki: WARNING: x.pem does not verify"
+	verify_one etcd-pki
 else
 	record f etcd-pki - s - ep
 fi
 if [ "$have_cfssl" = 1 ]; then
 	hf f "cfssl+cfssljson pipeline" other "$RF" 10 "" "$rmx" \
 	    "cfssl gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer $F/leaf.json 2>/dev/null | cfssljson -bare $x"
-	openssl verify -CAfile "$F/ca.pem" "$x.pem" >/dev/null ||
-	    say "(f) cfssl: WARNING: x.pem does not verify"
+	verify_one cfssl
 fi
 if have mkcert; then
 	# mkcert's CA is the same ECDSA CA (it wants PKCS#8); with CAROOT set
@@ -340,10 +361,11 @@ if have mkcert; then
 	CAROOT=$F/mkroot
 	export CAROOT
 	mk="mkcert -ecdsa -cert-file $x.pem -key-file $x-key.pem $hosts"
-	TRUST_STORES=none hf f "mkcert (TRUST_STORES=none)" other "$RF" 10 -N \
-	    "$rmx" "$mk"
-	openssl verify -CAfile "$F/ca.pem" "$x.pem" >/dev/null ||
-	    say "(f) mkcert: WARNING: x.pem does not verify"
+	TRUST_STORES=none
+	export TRUST_STORES
+	hf f "mkcert (TRUST_STORES=none)" other "$RF" 10 -N "$rmx" "$mk"
+	unset TRUST_STORES
+	verify_one mkcert
 	hf f "mkcert (default: checks the system trust store)" other \
 	    "$RF" 10 -N "$rmx" "$mk"
 	mkcert_version=$(mkcert -version 2>/dev/null || echo '?')

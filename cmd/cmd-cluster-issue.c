@@ -81,12 +81,10 @@ cmd_cluster_issue_exec(struct opts *o)
 {
 	struct pki_cluster_init	 in;
 	struct pki_issue_opts	 io;
-	struct pki_parse_opts	 po;
 	struct pki_error	 err;
 	struct pki_cluster	*cl = NULL;
 	struct tally		 t;
 	const char		*dir, *s;
-	char			*json = NULL;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&io, 0, sizeof(io));
@@ -105,10 +103,7 @@ cmd_cluster_issue_exec(struct opts *o)
 		memset(&in, 0, sizeof(in));
 		in.members = o->i[OPT_MEMBERS];
 		in.key_algo = opts_str(o, OPT_KEY_ALGO);
-		load_parse_opts(o, &po);
-		if ((r = pki_cluster_init_json(&in, &json, &err)) != 0 ||
-		    (r = pki_cluster_parse(json, strlen(json), "-members", &po,
-		    &cl, &err)) != 0) {
+		if ((r = pki_cluster_init(&in, NULL, &cl, &err)) != 0) {
 			log_pki(&err, r);
 			goto out;
 		}
@@ -162,7 +157,6 @@ cmd_cluster_issue_exec(struct opts *o)
 	    t.n[PKI_ISSUE_KEPT]);
 	ret = CMD_RETURN_NORMAL;
  out:
-	free(json);
 	pki_cluster_free(cl);
 	return ret;
 }

@@ -48,7 +48,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_IPS] =
 	{ "ips", OPT_TYPE_STRING, "LIST", "cluster init: member IP addresses, as MEMBER=IP,..." },
 	[OPT_J] =
-	{ "j", OPT_TYPE_INT, "N", "cluster issue: worker threads (default: all cores)" },
+	{ "j", OPT_TYPE_INT, "N", "cluster issue: worker threads (default: one per CPU, or one per key when there are at most four per CPU)" },
 	[OPT_KEY] =
 	{ "key", OPT_TYPE_STRING, "FILE", "private key file" },
 	[OPT_KEY_ALGO] =

@@ -60,6 +60,8 @@ struct leafjob {
 	int			 changed[F__COUNT];	/* files to write */
 	char			*tmpdir;	/* LEAF_NEW: built here */
 	time_t			 not_after;
+	struct pki_key		*key;		/* made, waiting for the CA */
+	int			 parked;
 	int			 r;
 	struct pki_error	 err;
 };
@@ -89,6 +91,7 @@ struct issue {
 	struct leafjob			*jobs;
 	size_t				 njobs;
 	size_t				 next;
+	size_t				 nparked;
 	int				 stop;
 };
 
@@ -587,12 +590,35 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 	return PKI_OK;
 }
 
+/* Issues job j with its key (freed here); records the result. */
+static void
+finish_job(struct issue *is, struct leafjob *j, int r)
+{
+	if (r == PKI_OK)
+		r = issue_leaf(is, j, j->key, &j->err);
+	pki_key_free(j->key);
+	j->key = NULL;
+	ERR_clear_error();
+	j->r = r;
+	if (r != PKI_OK) {
+		pthread_mutex_lock(&is->mu);
+		is->stop = 1;
+		pthread_mutex_unlock(&is->mu);
+	}
+}
+
+/*
+ * A worker: makes the CA if it is to be made, then takes the leaves in
+ * order.  A leaf's key needs no CA, so while the CA is being made a
+ * worker parks each key it makes and goes on to the next one; parked
+ * keys are signed first once the CA is there.
+ */
 static void *
 worker(void *arg)
 {
 	struct issue		*is = arg;
 	struct leafjob		*j;
-	struct pki_key		*key = NULL;
+	size_t			 i;
 	int			 r;
 
 	for (;;) {
@@ -613,33 +639,45 @@ worker(void *arg)
 			pthread_mutex_unlock(&is->mu);
 			continue;
 		}
-		if (is->stop || is->next == is->njobs) {
+		if (is->stop) {
+			pthread_mutex_unlock(&is->mu);
+			break;
+		}
+		if (is->ca_state == CA_READY && is->nparked > 0) {
+			for (i = 0; i < is->njobs && !is->jobs[i].parked; i++)
+				;
+			j = &is->jobs[i];
+			j->parked = 0;
+			is->nparked--;
+			pthread_mutex_unlock(&is->mu);
+			finish_job(is, j, PKI_OK);
+			continue;
+		}
+		if (is->next == is->njobs) {
+			if (is->ca_state == CA_MAKING) {
+				pthread_cond_wait(&is->cv, &is->mu);
+				pthread_mutex_unlock(&is->mu);
+				continue;
+			}
 			pthread_mutex_unlock(&is->mu);
 			break;
 		}
 		j = &is->jobs[is->next++];
 		pthread_mutex_unlock(&is->mu);
 
-		/* The key needs no CA: make it while the CA is being made. */
-		r = pki_key_generate(is->cl->leaves[j->leaf].csr, &key,
+		r = pki_key_generate(is->cl->leaves[j->leaf].csr, &j->key,
 		    &j->err);
 		pthread_mutex_lock(&is->mu);
-		while (is->ca_state == CA_MAKING)
-			pthread_cond_wait(&is->cv, &is->mu);
+		if (r == PKI_OK && is->ca_state == CA_MAKING) {
+			j->parked = 1;
+			is->nparked++;
+			pthread_mutex_unlock(&is->mu);
+			continue;
+		}
 		if (is->ca_state == CA_FAILED)
 			r = PKI_ERR_ARG;	/* reported as the CA's error */
 		pthread_mutex_unlock(&is->mu);
-		if (r == PKI_OK)
-			r = issue_leaf(is, j, key, &j->err);
-		pki_key_free(key);
-		key = NULL;
-		ERR_clear_error();
-		j->r = r;
-		if (r != PKI_OK) {
-			pthread_mutex_lock(&is->mu);
-			is->stop = 1;
-			pthread_mutex_unlock(&is->mu);
-		}
+		finish_job(is, j, r);
 	}
 	ERR_clear_error();
 	return NULL;
@@ -780,7 +818,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 {
 	struct issue	 is;
 	struct leafjob	*jobs = NULL, **todo = NULL;
-	size_t		 i, ntodo = 0;
+	size_t		 i, ntodo = 0, nkeys;
 	long		 ncpu;
 	int		 lockfd = -1, n, r = PKI_ERR_INTERNAL, need_clients = 0;
 	int		 mutex_ok = 0;
@@ -893,13 +931,22 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 			goto out;
 		}
 		mutex_ok = 1;
+		/*
+		 * By default one thread per CPU; but a few certificates
+		 * (at most four per CPU) get one thread each, so that slow
+		 * keys (RSA) all progress together and no CPU idles while
+		 * the last one is made.
+		 */
+		nkeys = ntodo + (is.ca_new ? 1 : 0);
 		n = opts->jobs;
 		if (n <= 0) {
 			ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 			n = ncpu > 0 && ncpu < 1024 ? (int)ncpu : 1;
+			if (nkeys <= 4 * (size_t)n)
+				n = (int)nkeys;
 		}
-		if ((size_t)n > ntodo + (is.ca_new ? 1 : 0))
-			n = (int)(ntodo + (is.ca_new ? 1 : 0));
+		if ((size_t)n > nkeys)
+			n = (int)nkeys;
 		if ((r = run_workers(&is, n, err)) != PKI_OK)
 			goto back;
 	}
@@ -918,6 +965,10 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
  back:
 	for (i = 0; i < ntodo; i++) {
 		struct leafjob	*j = todo[i];
+
+		/* Keys left parked when a run stopped early. */
+		pki_key_free(is.jobs[i].key);
+		is.jobs[i].key = NULL;
 
 		pki_fast_leaf_clear(&j->fl);
 		for (n = 0; n < F__COUNT; n++)

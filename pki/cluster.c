@@ -2641,6 +2641,13 @@ int
 pki_cluster_init_json(const struct pki_cluster_init *in, char **json,
     struct pki_error *err)
 {
+	return pki_cluster_init(in, json, NULL, err);
+}
+
+int
+pki_cluster_init(const struct pki_cluster_init *in, char **json,
+    struct pki_cluster **out, struct pki_error *err)
+{
 	struct init_state	 st;
 	struct pki_cluster	*cl = NULL;
 	json_t			*root = NULL, *key = NULL, *ca = NULL;
@@ -2649,7 +2656,10 @@ pki_cluster_init_json(const struct pki_cluster_init *in, char **json,
 	size_t			 i;
 	int			 r = PKI_ERR_INTERNAL, example, synthetic;
 
-	*json = NULL;
+	if (json != NULL)
+		*json = NULL;
+	if (out != NULL)
+		*out = NULL;
 	memset(&st, 0, sizeof(st));
 	st.err = err;
 	synthetic = in->members != 0;
@@ -2768,8 +2778,14 @@ pki_cluster_init_json(const struct pki_cluster_init *in, char **json,
 	if ((r = pki_cluster_parse(text, strlen(text), CL_INIT_SOURCE, NULL,
 	    &cl, err)) != 0)
 		goto out;
-	*json = text;
-	text = NULL;
+	if (json != NULL) {
+		*json = text;
+		text = NULL;
+	}
+	if (out != NULL) {
+		*out = cl;
+		cl = NULL;
+	}
 	r = PKI_OK;
 	goto out;
 nomem:

@@ -64,6 +64,26 @@ pki_pem_encode(const char *label, const unsigned char *der, size_t len,
 
 /* ---- signing -------------------------------------------------------- */
 
+static const char *const md_names[4] = { "SHA1", "SHA256", "SHA384",
+    "SHA512" };
+
+/*
+ * The fetched form of md (a legacy EVP_sha256() and the like), so that
+ * each use skips the provider lookup; md itself if it is not cached.
+ */
+static const EVP_MD *
+md_cached(const struct pki_fast_issuer *is, const EVP_MD *md)
+{
+	size_t	i;
+
+	if (md == NULL)
+		return NULL;
+	for (i = 0; i < 4; i++)
+		if (is->mds[i] != NULL && EVP_MD_is_a(md, md_names[i]))
+			return is->mds[i];
+	return md;
+}
+
 /* AlgorithmIdentifier of a signature by pkey with md (NULL: Ed25519). */
 static int
 sigalg_der(const EVP_PKEY *pkey, const EVP_MD *md, struct pki_der *d,
@@ -105,10 +125,9 @@ sign_wrap(const struct pki_der *tbs, EVP_PKEY *pkey, const EVP_MD *md,
 		goto out;
 	}
 	if ((mctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit_ex(mctx, NULL, md != NULL ?
-	    EVP_MD_get0_name(md) : NULL, NULL, NULL, pkey, NULL) != 1 ||
+	    EVP_DigestSignInit(mctx, NULL, md, NULL, pkey) != 1 ||
 	    EVP_DigestSign(mctx, NULL, &siglen, tbs->p, tbs->len) != 1) {
-		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "EVP_DigestSignInit_ex");
+		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "EVP_DigestSignInit");
 		goto out;
 	}
 	if ((sig = malloc(siglen + 1)) == NULL) {
@@ -142,7 +161,7 @@ pki_fast_issuer_init(struct pki_fast_issuer *is, const struct pki_cert *ca,
 {
 	const ASN1_OCTET_STRING	*ski;
 	const unsigned char	*der;
-	size_t			 len;
+	size_t			 len, i;
 	int			 r = PKI_ERR_INTERNAL;
 
 	memset(is, 0, sizeof(*is));
@@ -174,6 +193,14 @@ pki_fast_issuer_init(struct pki_fast_issuer *is, const struct pki_cert *ca,
 	}
 	if ((r = sigalg_der(cakey->pkey, is->md, &is->sigalg, err)) != PKI_OK)
 		goto fail;
+	for (i = 0; i < 4; i++)
+		if ((is->mds[i] = EVP_MD_fetch(NULL, md_names[i], NULL)) ==
+		    NULL) {
+			r = pki_err_ssl(err, PKI_ERR_CRYPTO, "EVP_MD_fetch %s",
+			    md_names[i]);
+			goto fail;
+		}
+	is->md = md_cached(is, is->md);
 	return PKI_OK;
  fail:
 	pki_fast_issuer_clear(is);
@@ -183,9 +210,13 @@ pki_fast_issuer_init(struct pki_fast_issuer *is, const struct pki_cert *ca,
 void
 pki_fast_issuer_clear(struct pki_fast_issuer *is)
 {
+	size_t	i;
+
 	free(is->name);
 	free(is->ski);
 	pki_der_reset(&is->sigalg);
+	for (i = 0; i < 4; i++)
+		EVP_MD_free(is->mds[i]);
 	memset(is, 0, sizeof(*is));
 }
 
@@ -217,8 +248,8 @@ ec_curve(const EVP_PKEY *pkey, const ASN1_OBJECT **oid, size_t *privlen)
  * the SKI.  EC keys are encoded here; others by i2d_PUBKEY.
  */
 static int
-key_spki(const EVP_PKEY *pkey, struct pki_der *spki, unsigned char ski[20],
-    struct pki_error *err)
+key_spki(const EVP_PKEY *pkey, const EVP_MD *sha1, struct pki_der *spki,
+    unsigned char ski[20], struct pki_error *err)
 {
 	struct pki_der		 alg = { 0 }, in = { 0 };
 	unsigned char		 pt[1 + 2 * 66 + 1], *der = NULL;
@@ -249,7 +280,7 @@ key_spki(const EVP_PKEY *pkey, struct pki_der *spki, unsigned char ski[20],
 	pki_der_wrap(&in, SEQ, &alg);
 	pki_der_tlv(&in, V_ASN1_BIT_STRING, pt, ptlen + 1);
 	pki_der_wrap(spki, SEQ, &in);
-	if (EVP_Digest(pt + 1, ptlen, ski, &mdlen, EVP_sha1(), NULL) != 1) {
+	if (EVP_Digest(pt + 1, ptlen, ski, &mdlen, sha1, NULL) != 1) {
 		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "EVP_Digest");
 		goto out;
 	}
@@ -426,7 +457,7 @@ pki_fast_leaf_issue(const struct pki_fast_issuer *is,
 		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "X509_NAME_get0_der");
 		goto out;
 	}
-	if ((r = key_spki(key->pkey, &spki, ski, err)) != PKI_OK)
+	if ((r = key_spki(key->pkey, is->mds[0], &spki, ski, err)) != PKI_OK)
 		goto out;
 	if ((r = pki_san_from_hosts((const char *const *)csr->hosts.v,
 	    csr->hosts.n, 0, &gens, err)) != PKI_OK)
@@ -465,8 +496,10 @@ pki_fast_leaf_issue(const struct pki_fast_issuer *is,
 		pki_der_tlv(&a, 0xa0, NULL, 0);
 	pki_der_wrap(&tbs, SEQ, &a);
 	pki_der_reset(&a);
-	if ((r = pki_key_sig_md(key->pkey, &md, err)) != PKI_OK ||
-	    (r = sigalg_der(key->pkey, md, &reqalg, err)) != PKI_OK ||
+	if ((r = pki_key_sig_md(key->pkey, &md, err)) != PKI_OK)
+		goto out;
+	md = md_cached(is, md);
+	if ((r = sigalg_der(key->pkey, md, &reqalg, err)) != PKI_OK ||
 	    (r = sign_wrap(&tbs, key->pkey, md, &reqalg, &whole, err)) !=
 	    PKI_OK ||
 	    (r = pki_pem_encode("CERTIFICATE REQUEST", whole.p, whole.len,

@@ -58,6 +58,8 @@ struct pki_fast_issuer {
 	unsigned char	*ski;		/* the CA's SKI, or NULL */
 	size_t		 skilen;
 	struct pki_der	 sigalg;	/* AlgorithmIdentifier */
+	/* Digests fetched once: SHA-1 (SKI), SHA-256/384/512 (signing). */
+	EVP_MD		*mds[4];
 };
 
 /*

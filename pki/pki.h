@@ -446,6 +446,13 @@ struct pki_cluster_init {
  */
 int		 pki_cluster_init_json(const struct pki_cluster_init *in,
 		    char **json, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The same, also (or only) handing over the parsed description: json
+ * and out may each be NULL.
+ */
+int		 pki_cluster_init(const struct pki_cluster_init *in,
+		    char **json, struct pki_cluster **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* What "cluster issue" did to one leaf or file, for the caller's report. */
 #define PKI_ISSUE_KEPT		0	/* present and matching: untouched */
