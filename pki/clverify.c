@@ -421,6 +421,27 @@ pki_cl_check_leaf(struct pki_cl_check *ck, int ldfd)
 
 /* ---- cluster verify ------------------------------------------------- */
 
+/* Is ca's subject the one the description's "ca" section gives? */
+static int
+ca_matches_desc(const struct pki_cluster *cl, const struct pki_cert *ca)
+{
+	struct pki_subject	 subj;
+	X509_NAME		*want = NULL;
+	const unsigned char	*d1, *d2;
+	size_t			 l1, l2;
+	int			 same;
+
+	memset(&subj, 0, sizeof(subj));
+	same = pki_subject_from_csr(cl->ca_csr, &subj, NULL) == PKI_OK &&
+	    pki_subject_to_name(&subj, &want, NULL) == PKI_OK &&
+	    X509_NAME_get0_der(want, &d1, &l1) == 1 &&
+	    X509_NAME_get0_der(X509_get_subject_name(ca->x509), &d2,
+	    &l2) == 1 && l1 == l2 && memcmp(d1, d2, l1) == 0;
+	X509_NAME_free(want);
+	pki_subject_clear(&subj);
+	return same;
+}
+
 struct vctx {
 	void	(*problem)(void *arg, const char *text);
 	void	*arg;
@@ -511,6 +532,12 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 	buf = NULL;
 	if (!pki_cert_is_ca(ca))
 		vproblem(&v, "%s: not a CA certificate", capath);
+	/* A CA made from the description must still match its "ca". */
+	if (cl->ca_cert_file == NULL && cl->ca_csr != NULL &&
+	    !ca_matches_desc(cl, ca))
+		vproblem(&v, "%s: subject differs from the description's ca "
+		    "(an existing CA is never re-created: move ca.pem and "
+		    "ca-key.pem away to make a new one)", capath);
 	if (pki_cert_encode(ca, &capem, &capemlen, err) != PKI_OK)
 		goto out;
 	memset(&tm, 0, sizeof(tm));

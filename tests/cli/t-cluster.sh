@@ -8,7 +8,7 @@
 # issued as CI fixtures (-members, short and expired validity).
 . "$(dirname "$0")/setup.sh"
 
-plan 60
+plan 61
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -207,6 +207,10 @@ defect "a SAN the description now requires" \
     "cp d.save desc.json"
 defect "the CA key readable by others" "ca-key.pem: mode 0644" \
     "chmod 644 out/ca-key.pem" "chmod 600 out/ca-key.pem"
+defect "a description whose CA subject changed" \
+    "ca.pem: subject differs from the description's ca" \
+    "cp desc.json d.save; /usr/bin/python3 -c 'import json; d=json.load(open(\"desc.json\")); d[\"ca\"][\"CN\"]=\"another CA\"; json.dump(d, open(\"desc.json\",\"w\"))'" \
+    "cp d.save desc.json"
 rc=0
 "$E" cluster verify -horizon 100000h desc.json out >h.out 2>&1 || rc=$?
 check "verify -horizon: certificates expiring within it are problems" \
