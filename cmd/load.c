@@ -30,51 +30,56 @@ load_parse_opts(const struct opts *o, struct pki_parse_opts *po)
 	po->warn = log_parse_warning;
 }
 
-int
-load_csr_json(const struct opts *o, const char *path, int subject_only,
-    struct pki_csr **out)
+/* The kinds of JSON input load_json() parses. */
+#define JSON_CSR	0
+#define JSON_SUBJECT	1
+#define JSON_CLUSTER	2
+
+/*
+ * Reads path ("-" = stdin) and parses it as kind into *csr or, for
+ * JSON_CLUSTER, *cl; reports errors.
+ */
+static int
+load_json(const struct opts *o, const char *path, int kind,
+    struct pki_csr **csr, struct pki_cluster **cl)
 {
 	struct pki_parse_opts	 po;
 	struct pki_error	 err;
+	const char		*source;
 	char			*buf = NULL;
 	size_t			 len = 0;
 	int			 r;
 
-	*out = NULL;
 	memset(&err, 0, sizeof(err));
 	load_parse_opts(o, &po);
-	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len, &err)) != 0 ||
-	    (r = pki_csr_parse(buf, len, strcmp(path, "-") == 0 ? "<stdin>" :
-	    path, subject_only, &po, out, &err)) != 0) {
+	source = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len,
+	    &err)) == 0)
+		r = kind == JSON_CLUSTER ? pki_cluster_parse(buf, len, source,
+		    &po, cl, &err) : pki_csr_parse(buf, len, source,
+		    kind == JSON_SUBJECT, &po, csr, &err);
+	free(buf);
+	if (r != 0) {
 		log_pki(&err, r);
-		free(buf);
 		return CMD_RETURN_ERROR;
 	}
-	free(buf);
 	return CMD_RETURN_NORMAL;
+}
+
+int
+load_csr_json(const struct opts *o, const char *path, int subject_only,
+    struct pki_csr **out)
+{
+	*out = NULL;
+	return load_json(o, path, subject_only ? JSON_SUBJECT : JSON_CSR, out,
+	    NULL);
 }
 
 int
 load_cluster(const struct opts *o, const char *path, struct pki_cluster **out)
 {
-	struct pki_parse_opts	 po;
-	struct pki_error	 err;
-	char			*buf = NULL;
-	size_t			 len = 0;
-	int			 r;
-
 	*out = NULL;
-	memset(&err, 0, sizeof(err));
-	load_parse_opts(o, &po);
-	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len, &err)) != 0 ||
-	    (r = pki_cluster_parse(buf, len, strcmp(path, "-") == 0 ?
-	    "<stdin>" : path, &po, out, &err)) != 0) {
-		log_pki(&err, r);
-		free(buf);
-		return CMD_RETURN_ERROR;
-	}
-	free(buf);
-	return CMD_RETURN_NORMAL;
+	return load_json(o, path, JSON_CLUSTER, NULL, out);
 }
 
 int

@@ -54,7 +54,7 @@ struct leafjob {
 	size_t			 leaf;
 	int			 state;		/* LEAF_* */
 	char			 reason[256];
-	struct pki_fast_leaf	 fl;		/* products */
+	struct pki_leaf_pem	 fl;		/* products */
 	char			*text[F__COUNT];	/* CSR JSON, conf, env */
 	size_t			 textlen[F__COUNT];
 	int			 changed[F__COUNT];	/* files to write */
@@ -163,43 +163,6 @@ pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len)
 	e = errno;
 	(void)close(fd);
 	pki_secret_free(b, b != NULL ? (size_t)st.st_size + 1 : 0);
-	errno = e;
-	return -1;
-}
-
-/* Writes a whole new file name in dfd with exactly mode. */
-static int
-write_new(int dfd, const char *name, const void *data, size_t len,
-    mode_t mode, mode_t mask)
-{
-	const unsigned char	*p = data;
-	ssize_t			 r;
-	int			 fd, e;
-
-	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, mode)) == -1)
-		return -1;
-	if ((mode & mask) != 0 && fchmod(fd, mode) == -1)
-		goto fail;
-	while (len > 0) {
-		r = write(fd, p, len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			goto fail;
-		if (r == 0) {
-			errno = EIO;
-			goto fail;
-		}
-		p += r;
-		len -= (size_t)r;
-	}
-	if (close(fd) == -1 && errno != EINTR)
-		return -1;
-	return 0;
- fail:
-	e = errno;
-	(void)close(fd);
 	errno = e;
 	return -1;
 }
@@ -534,8 +497,8 @@ build_tmpdir(struct issue *is, struct leafjob *j, struct pki_error *err)
 		if (data[i] == NULL || leaf_file(lf, i, name, sizeof(name)) != 0)
 			continue;
 		mode = i == F_KEY ? 0600 : 0644 & ~is->umask;
-		if (write_new(tfd, name, data[i], lens[i], mode,
-		    i == F_KEY ? is->umask : 0) == -1) {
+		if (pki_file_write_new(tfd, name, data[i], lens[i], mode,
+		    0) == -1) {
 			int e = errno;
 
 			(void)close(tfd);
@@ -829,8 +792,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	is.opts = opts;
 	is.dir = dir;
 	is.dfd = is.cfd = -1;
-	is.umask = umask(022);
-	(void)umask(is.umask);
+	is.umask = pki_file_umask();
 	is.now = opts->now != 0 ? opts->now : time(NULL);
 
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
@@ -970,7 +932,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		pki_key_free(is.jobs[i].key);
 		is.jobs[i].key = NULL;
 
-		pki_fast_leaf_clear(&j->fl);
+		pki_leaf_pem_clear(&j->fl);
 		for (n = 0; n < F__COUNT; n++)
 			free(j->text[n]);
 		*j = is.jobs[i];
@@ -1015,7 +977,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 				remove_tmpdir(leaf_parent(&is, &cl->leaves[i],
 				    &base), jobs[i].tmpdir);
 			free(jobs[i].tmpdir);
-			pki_fast_leaf_clear(&jobs[i].fl);
+			pki_leaf_pem_clear(&jobs[i].fl);
 			for (n = 0; n < F__COUNT; n++)
 				free(jobs[i].text[n]);
 		}

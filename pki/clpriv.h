@@ -51,7 +51,7 @@ void	pki_cl_problem(struct pki_cl_check *ck, const char *fmt, ...)
  */
 int	pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
 	    const struct pki_profile *p, const struct pki_cert *ca,
-	    const struct pki_key *cakey, time_t now, struct pki_fast_leaf *fl,
+	    const struct pki_key *cakey, time_t now, struct pki_leaf_pem *fl,
 	    struct pki_error *err) PKI_MUST_CHECK;
 
 /* The CSR's hosts joined with ", " (malloc'ed, NULL on ENOMEM). */

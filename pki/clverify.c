@@ -96,7 +96,7 @@ pki_cl_write_if_changed(int dfd, const char *dir, const char *name,
 int
 pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
     const struct pki_profile *p, const struct pki_cert *ca,
-    const struct pki_key *cakey, time_t now, struct pki_fast_leaf *fl,
+    const struct pki_key *cakey, time_t now, struct pki_leaf_pem *fl,
     struct pki_error *err)
 {
 	struct pki_sign_request	 sr;
@@ -120,7 +120,7 @@ pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
 		goto out;
  out:
 	if (r != PKI_OK)
-		pki_fast_leaf_clear(fl);
+		pki_leaf_pem_clear(fl);
 	pki_cert_free(cert);
 	pki_req_free(req);
 	return r;

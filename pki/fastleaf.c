@@ -415,20 +415,11 @@ der_serial(struct pki_der *d, char *dec, size_t declen,
 	return PKI_OK;
 }
 
-void
-pki_fast_leaf_clear(struct pki_fast_leaf *out)
-{
-	free(out->cert);
-	free(out->req);
-	pki_secret_free(out->key, out->keylen);
-	memset(out, 0, sizeof(*out));
-}
-
 int
 pki_fast_leaf_issue(const struct pki_fast_issuer *is,
     const struct pki_csr *csr, const struct pki_key *key,
     const struct pki_profile *p, time_t nb, time_t na,
-    struct pki_fast_leaf *out, struct pki_error *err)
+    struct pki_leaf_pem *out, struct pki_error *err)
 {
 	static const unsigned char	 v3[] = { 0xa0, 0x03, 0x02, 0x01, 0x02 };
 	struct pki_subject		 subj;
@@ -544,7 +535,7 @@ pki_fast_leaf_issue(const struct pki_fast_issuer *is,
 	r = PKI_OK;
  out:
 	if (r != PKI_OK)
-		pki_fast_leaf_clear(out);
+		pki_leaf_pem_clear(out);
 	ERR_clear_error();
 	OPENSSL_free(sanbuf);
 	GENERAL_NAMES_free(gens);
@@ -577,32 +568,18 @@ pki_leaf_issue(const struct pki_csr *csr, const struct pki_profile *p,
     struct pki_leaf_pem *out, struct pki_error *err)
 {
 	struct pki_fast_issuer	 is;
-	struct pki_fast_leaf	 fl;
 	struct pki_key		*key = NULL;
 	time_t			 nb, na;
 	int			 r;
 
 	memset(out, 0, sizeof(*out));
 	memset(&is, 0, sizeof(is));
-	memset(&fl, 0, sizeof(fl));
 	if (!pki_fast_csr_ok(csr) || !pki_sign_fast_ok(p))
 		return PKI_ERR_UNSUPPORTED;
-	if ((r = pki_fast_issuer_init(&is, ca, cakey, err)) != PKI_OK ||
-	    (r = pki_sign_validity(p, 0, 0, 0, &nb, &na, err)) != PKI_OK ||
-	    (r = pki_key_generate(csr, &key, err)) != PKI_OK ||
-	    (r = pki_fast_leaf_issue(&is, csr, key, p, nb, na, &fl,
-	    err)) != PKI_OK)
-		goto out;
-	out->cert = fl.cert;
-	out->certlen = fl.certlen;
-	out->key = fl.key;
-	out->keylen = fl.keylen;
-	out->req = fl.req;
-	out->reqlen = fl.reqlen;
-	memcpy(out->serial, fl.serial, sizeof(out->serial));
-	memset(&fl, 0, sizeof(fl));
- out:
-	pki_fast_leaf_clear(&fl);
+	if ((r = pki_fast_issuer_init(&is, ca, cakey, err)) == PKI_OK &&
+	    (r = pki_sign_validity(p, 0, 0, 0, &nb, &na, err)) == PKI_OK &&
+	    (r = pki_key_generate(csr, &key, err)) == PKI_OK)
+		r = pki_fast_leaf_issue(&is, csr, key, p, nb, na, out, err);
 	pki_key_free(key);
 	pki_fast_issuer_clear(&is);
 	return r;

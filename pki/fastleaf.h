@@ -74,26 +74,15 @@ void	pki_fast_issuer_clear(struct pki_fast_issuer *is);
 /* Returns 1 if csr can go through the fast path (no "ca", no extensions). */
 int	pki_fast_csr_ok(const struct pki_csr *csr);
 
-/* What one leaf produced: PEM texts and facts for the report. */
-struct pki_fast_leaf {
-	char	*cert;
-	size_t	 certlen;
-	char	*key;		/* secret: freed by pki_fast_leaf_clear */
-	size_t	 keylen;
-	char	*req;
-	size_t	 reqlen;
-	char	 serial[64];	/* decimal */
-};
-
 /*
  * Issues a leaf for csr with key (borrowed), signed by is under profile
- * p with validity [nb, na].  Fills out (cleared first).
+ * p with validity [nb, na].  Fills out (cleared first; free it with
+ * pki_leaf_pem_clear).
  */
 int	pki_fast_leaf_issue(const struct pki_fast_issuer *is,
 	    const struct pki_csr *csr, const struct pki_key *key,
 	    const struct pki_profile *p, time_t nb, time_t na,
-	    struct pki_fast_leaf *out, struct pki_error *err) PKI_MUST_CHECK;
-void	pki_fast_leaf_clear(struct pki_fast_leaf *out);
+	    struct pki_leaf_pem *out, struct pki_error *err) PKI_MUST_CHECK;
 
 /*
  * PEM-encodes len bytes of DER under label ("CERTIFICATE"), 64 columns.

@@ -48,8 +48,8 @@ struct wfile {
  * Returns the process umask without changing it when /proc says what it
  * is (Linux >= 4.7); otherwise sets and restores it.
  */
-static mode_t
-file_umask(void)
+mode_t
+pki_file_umask(void)
 {
 	char	 buf[4096], *p, *end;
 	ssize_t	 r;
@@ -185,6 +185,35 @@ file_prepare(struct wfile *w, struct pki_error *err)
 	return PKI_ERR_IO;
 }
 
+int
+pki_file_write_new(int dfd, const char *name, const void *data, size_t len,
+    mode_t mode, int sync)
+{
+	int	fd, e;
+
+	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, mode)) == -1)
+		return -1;
+	/* The umask may have narrowed mode; make it exact. */
+	if (fchmod(fd, mode) == -1 || file_writeall(fd, data, len) == -1 ||
+	    (sync && fsync(fd) == -1))
+		goto fail;
+	/* Linux always releases the descriptor, even on EINTR. */
+	if (close(fd) == -1 && errno != EINTR) {
+		e = errno;
+		(void)unlinkat(dfd, name, 0);
+		errno = e;
+		return -1;
+	}
+	return 0;
+ fail:
+	e = errno;
+	(void)close(fd);
+	(void)unlinkat(dfd, name, 0);
+	errno = e;
+	return -1;
+}
+
 /*
  * Creates the temporary file of w with exactly mode, writes, syncs and
  * closes it.  On failure the temporary file is removed again.
@@ -193,47 +222,27 @@ static int
 file_write_tmp(struct wfile *w, mode_t mode, struct pki_error *err)
 {
 	char	name[NAME_MAX + 1];
-	int	fd = -1, i, r = PKI_ERR_INTERNAL;
+	int	i, r = PKI_ERR_INTERNAL;
 
 	for (i = 0; i < TMP_TRIES; i++) {
 		if ((r = file_tmpname(name, sizeof(name), w->base, "",
 		    err)) != PKI_OK)
 			return r;
-		fd = openat(w->dfd, name, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, mode);
-		if (fd != -1 || errno != EEXIST)
+		if (pki_file_write_new(w->dfd, name, w->f->data, w->f->len,
+		    mode, 1) == 0)
 			break;
+		if (errno != EEXIST)
+			return pki_err_sys(err, errno, "%s: cannot write",
+			    w->f->path);
 	}
-	if (fd == -1)
-		return pki_err_sys(err, errno, "%s: cannot write", w->f->path);
+	if (i == TMP_TRIES)
+		return pki_err_sys(err, EEXIST, "%s: cannot write", w->f->path);
 	if ((w->tmp = strdup(name)) == NULL) {
-		r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory",
+		(void)unlinkat(w->dfd, name, 0);
+		return pki_err(err, PKI_ERR_ALLOC, "%s: out of memory",
 		    w->f->path);
-		goto fail;
-	}
-	/* The umask may have narrowed mode; make it exact. */
-	if (fchmod(fd, mode) == -1 ||
-	    file_writeall(fd, w->f->data, w->f->len) == -1 ||
-	    fsync(fd) == -1) {
-		r = pki_err_sys(err, errno, "%s: cannot write", w->f->path);
-		goto fail;
-	}
-	/* Linux always releases the descriptor, even on EINTR. */
-	i = close(fd);
-	fd = -1;
-	if (i == -1 && errno != EINTR) {
-		r = pki_err_sys(err, errno, "%s: cannot write", w->f->path);
-		goto fail;
 	}
 	return PKI_OK;
-
- fail:
-	if (fd != -1)
-		(void)close(fd);
-	(void)unlinkat(w->dfd, name, 0);
-	free(w->tmp);
-	w->tmp = NULL;
-	return r;
 }
 
 /*
@@ -326,7 +335,7 @@ pki_file_write_set(const struct pki_file *files, size_t n,
 		ws[i].f = &files[i];
 		ws[i].dfd = -1;
 	}
-	mask = file_umask();
+	mask = pki_file_umask();
 
 	/* Every target must be writable before anything is created. */
 	for (i = 0; i < n; i++)

@@ -68,6 +68,19 @@ char	*pki_strdup(const char *s);	/* NULL-safe strdup */
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t	pki_edit_distance(const char *a, const char *b);
 
+/* ---- files (file.c) -------------------------------------------------- */
+
+/* The process umask, read without changing it where /proc allows. */
+mode_t	pki_file_umask(void);
+/*
+ * Creates name in dfd (O_EXCL|O_NOFOLLOW) with exactly mode whatever the
+ * umask, writes len bytes, fsyncs when sync is set, and closes it.  On
+ * failure nothing is left at name.  Returns 0, or -1 with errno set
+ * (EEXIST when name exists).
+ */
+int	pki_file_write_new(int dfd, const char *name, const void *data,
+	    size_t len, mode_t mode, int sync);
+
 /* ---- CSR JSON (csr.c) ----------------------------------------------- */
 
 struct pki_oidval {

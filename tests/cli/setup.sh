@@ -180,6 +180,21 @@ print(s.getsockname()[1])' 2>/dev/null) ||
 	return 1
 }
 
+# time_limit SECONDS: after SECONDS a watchdog prints a TAP "Bail out!"
+# and sends TERM to this shell, which acts on it when its current command
+# ends, so the cleanup stops every bg_pid process (given BG_GRACE s).
+time_limit() {
+	(
+		trap 'kill "$_s" 2>/dev/null; exit 0' TERM
+		sleep "$1" &
+		_s=$!
+		wait "$_s"
+		echo "Bail out! time limit of $1 s reached"
+		kill -TERM $$ 2>/dev/null
+	) &
+	bg_pid $!
+}
+
 wait_for() {
 	_end=$(($(date +%s) + $1))
 	shift

@@ -17,15 +17,7 @@ plan 10
 # The whole test ends within LIMIT s whatever happens (see t-etcd.sh).
 LIMIT=${T_ETCD_LIMIT:-60}
 : "${BG_GRACE:=3}"
-(
-	trap 'kill "$s" 2>/dev/null; exit 0' TERM
-	sleep "$LIMIT" &
-	s=$!
-	wait "$s"
-	echo "Bail out! time limit of $LIMIT s reached"
-	kill -TERM $$ 2>/dev/null
-) &
-bg_pid $!
+time_limit "$LIMIT"
 
 cd "$T" || exit 1
 E=$ETCD_PKI

@@ -23,15 +23,7 @@ plan 15
 # too tries for a long time to hand over its leadership.)
 LIMIT=${T_ETCD_LIMIT:-45}
 : "${BG_GRACE:=3}"
-(
-	trap 'kill "$s" 2>/dev/null; exit 0' TERM
-	sleep "$LIMIT" &
-	s=$!
-	wait "$s"
-	echo "Bail out! time limit of $LIMIT s reached"
-	kill -TERM $$ 2>/dev/null
-) &
-bg_pid $!
+time_limit "$LIMIT"
 
 ETCDCTL_API=3
 export ETCDCTL_API

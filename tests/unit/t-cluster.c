@@ -149,6 +149,7 @@ test_defaults(void)
 	is_str(cl->client_profile, "client", "default client profile");
 	is_int(cl->san_own, 0, "default san_policy all-members");
 	is_int(cl->local_sans, 1, "default local_sans true");
+	is_int(cl->fragments, 1, "default fragments true");
 	ok(cl->pki_dir == NULL, "default pki_dir NULL");
 	ok(cl->data_dir == NULL, "default data_dir NULL");
 	is_int((long long)cl->nmembers, 1, "one member");

@@ -99,7 +99,7 @@ check_case(const char *label, const struct pki_cert *ca,
     const struct pki_profile *p)
 {
 	struct pki_fast_issuer	 is;
-	struct pki_fast_leaf	 fl;
+	struct pki_leaf_pem	 fl;
 	struct pki_sign_request	 sr;
 	struct pki_csr		*csr = csr_of(leafjson);
 	struct pki_key		*key = NULL;
@@ -195,7 +195,7 @@ check_case(const char *label, const struct pki_cert *ca,
 	pki_req_free(req);
 	pki_key_free(key);
 	pki_csr_free(csr);
-	pki_fast_leaf_clear(&fl);
+	pki_leaf_pem_clear(&fl);
 	pki_fast_issuer_clear(&is);
 }
 
@@ -208,7 +208,7 @@ main(void)
 	struct pki_key			*eckey = NULL, *rsakey = NULL;
 	struct pki_cert			*ecca, *rsaca;
 	struct pki_fast_issuer		 is;
-	struct pki_fast_leaf		 fl;
+	struct pki_leaf_pem		 fl;
 	struct pki_csr			*csr;
 	char				*pem = NULL;
 	size_t				 plen;
