@@ -7,7 +7,8 @@ cd "$(dirname "$0")"
 
 DEPS="build-essential autoconf automake pkg-config libssl-dev libjansson-dev
 libyaml-dev openssl golang-cfssl etcd-server etcd-client gnutls-bin python3
-python3-jsonschema python3-cryptography mandoc groff-base valgrind iproute2"
+python3-jsonschema python3-cryptography mandoc groff-base valgrind iproute2
+systemd"
 
 if command -v apt-get >/dev/null 2>&1; then
 	if [ "$(id -u)" = 0 ]; then

@@ -77,5 +77,6 @@ const struct cmd_entry cmd_certinfo_entry = {
 	"        file:       PEM file, use '-' for reading PEM from stdin",
 	certinfo_opts,
 	cmd_certinfo_exec,
+	0,
 	0
 };

@@ -113,5 +113,6 @@ const struct cmd_entry cmd_cluster_init_entry = {
 	"per member",
 	cluster_init_opts,
 	cmd_cluster_init_exec,
-	1
+	1,
+	0
 };

@@ -174,5 +174,6 @@ const struct cmd_entry cmd_cluster_issue_entry = {
 	"missing or no longer matches.  See etcd-pki-cluster(5).",
 	cluster_issue_opts,
 	cmd_cluster_issue_exec,
-	1
+	1,
+	0
 };

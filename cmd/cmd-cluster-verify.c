@@ -78,5 +78,6 @@ const struct cmd_entry cmd_cluster_verify_entry = {
 	"horizon (default 720h), and the other files' contents.",
 	cluster_verify_opts,
 	cmd_cluster_verify_exec,
-	1
+	1,
+	0
 };

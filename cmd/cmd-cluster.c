@@ -69,5 +69,6 @@ const struct cmd_entry cmd_cluster_entry = {
 	"        PROG cluster verify [flags] DESC DIR",
 	cluster_opts,
 	cmd_cluster_exec,
+	0,
 	0
 };

@@ -50,13 +50,7 @@ cmd_split_hosts(const char *list, char ***v, size_t *n)
 void
 cmd_free_hosts(char **v, size_t n)
 {
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	pki_strv_free(v, n);
 }
 
 void
@@ -201,6 +195,31 @@ out:
 	return ret;
 }
 
+int
+cmd_renewca_sign(const struct pki_cert *ca, const struct pki_key *key,
+    const char *source, int64_t expiry, struct pki_cert **out)
+{
+	struct pki_error	 err;
+	struct pki_csr		*csr = NULL;
+	struct pki_req		*req = NULL;
+	int64_t			 validity = 0;
+	int			 r, ret = CMD_RETURN_ERROR;
+
+	*out = NULL;
+	memset(&err, 0, sizeof(err));
+	if ((r = pki_cert_to_csr(ca, 1, &csr, &validity, &err)) != 0 ||
+	    (r = pki_req_new(csr, key, &req, &err)) != 0) {
+		log_err("%s: %s", source, err.text);
+		goto out;
+	}
+	ret = initca_sign(csr, req, key, expiry >= 0 ? expiry : validity,
+	    out);
+out:
+	pki_csr_free(csr);
+	pki_req_free(req);
+	return ret;
+}
+
 /* -renewca: the CA certificate re-signed with its key, same validity length. */
 static int
 renewca(const struct opts *o)
@@ -208,12 +227,9 @@ renewca(const struct opts *o)
 	struct pki_error	 err;
 	struct pki_cert		*ca = NULL, *cert = NULL;
 	struct pki_key		*key = NULL;
-	struct pki_csr		*csr = NULL;
-	struct pki_req		*req = NULL;
 	struct out_items	 it;
 	char			*certpem = NULL;
 	size_t			 certlen = 0;
-	int64_t			 validity = 0;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
@@ -224,14 +240,9 @@ renewca(const struct opts *o)
 		return CMD_RETURN_USAGE;
 	}
 	log_msg(LOG_INFO, "re-generate a CA certificate from CA cert and key");
-	if (load_ca_pair(o, &ca, &key) != CMD_RETURN_NORMAL)
-		goto out;
-	if ((r = pki_cert_to_csr(ca, 1, &csr, &validity, &err)) != 0 ||
-	    (r = pki_req_new(csr, key, &req, &err)) != 0) {
-		log_err("%s: %s", opts_str(o, OPT_CA), err.text);
-		goto out;
-	}
-	if (initca_sign(csr, req, key, validity, &cert) != CMD_RETURN_NORMAL)
+	if (load_ca_pair(o, &ca, &key) != CMD_RETURN_NORMAL ||
+	    cmd_renewca_sign(ca, key, opts_str(o, OPT_CA), -1, &cert) !=
+	    CMD_RETURN_NORMAL)
 		goto out;
 	if ((r = pki_cert_encode(cert, &certpem, &certlen, &err)) != 0) {
 		log_pki(&err, r);
@@ -244,8 +255,6 @@ out:
 	pki_cert_free(ca);
 	pki_cert_free(cert);
 	pki_key_free(key);
-	pki_csr_free(csr);
-	pki_req_free(req);
 	free(certpem);
 	return ret;
 }
@@ -409,5 +418,6 @@ const struct cmd_entry cmd_gencert_entry = {
 	"        CSRJSON:    JSON file containing the request, use '-' for reading JSON from stdin",
 	gencert_opts,
 	cmd_gencert_exec,
+	0,
 	0
 };

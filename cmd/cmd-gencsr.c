@@ -102,5 +102,6 @@ const struct cmd_entry cmd_gencsr_entry = {
 	"        CSRJSON:    JSON file containing the request, use '-' for reading JSON from stdin",
 	gencsr_opts,
 	cmd_gencsr_exec,
+	0,
 	0
 };

@@ -81,5 +81,6 @@ const struct cmd_entry cmd_genkey_entry = {
 	"        CSRJSON:    JSON file containing the request, use '-' for reading JSON from stdin",
 	genkey_opts,
 	cmd_genkey_exec,
+	0,
 	0
 };

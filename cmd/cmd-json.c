@@ -144,5 +144,6 @@ const struct cmd_entry cmd_json_entry = {
 	"        BASENAME:   files are BASENAME.pem, BASENAME-key.pem and BASENAME.csr (default: cert)",
 	json_opts,
 	cmd_json_exec,
+	0,
 	0
 };

@@ -85,5 +85,6 @@ const struct cmd_entry cmd_print_defaults_entry = {
 	"        TYPE:       csr, config, or list",
 	print_defaults_opts,
 	cmd_print_defaults_exec,
+	0,
 	0
 };

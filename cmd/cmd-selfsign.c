@@ -117,5 +117,6 @@ const struct cmd_entry cmd_selfsign_entry = {
 	"        CSRJSON:    JSON file containing the request, use '-' for reading JSON from stdin",
 	selfsign_opts,
 	cmd_selfsign_exec,
+	0,
 	0
 };

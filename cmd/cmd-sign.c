@@ -123,5 +123,6 @@ const struct cmd_entry cmd_sign_entry = {
 	"Note: CSR can also be supplied via flag values; flag value will take precedence over the argument.",
 	sign_opts,
 	cmd_sign_exec,
+	0,
 	0
 };

@@ -26,5 +26,6 @@ const struct cmd_entry cmd_version_entry = {
 	"        PROG version",
 	version_opts,
 	cmd_version_exec,
+	0,
 	0
 };

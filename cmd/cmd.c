@@ -19,6 +19,13 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_version_entry,
 	&cmd_json_entry,
 	&cmd_cluster_entry,
+	&cmd_status_entry,
+	&cmd_needs_renewal_entry,
+	&cmd_check_entry,
+	&cmd_renew_entry,
+	&cmd_rollback_entry,
+	&cmd_schedule_entry,
+	&cmd_ca_entry,
 	NULL
 };
 
@@ -79,7 +86,8 @@ cmd_run(const struct cmd_entry *ce, int argc, char **argv)
 	case OPT_PARSE_ERROR:
 		cmd_usage(stderr, ce, o.prog);
 		opts_free(&o);
-		return CMD_RETURN_USAGE;
+		return ce->usage_status != 0 ? ce->usage_status :
+		    CMD_RETURN_USAGE;
 	default:
 		break;
 	}
@@ -87,7 +95,8 @@ cmd_run(const struct cmd_entry *ce, int argc, char **argv)
 		log_err("-loglevel: %ld is out of range (0..5)",
 		    o.i[OPT_LOGLEVEL]);
 		opts_free(&o);
-		return CMD_RETURN_USAGE;
+		return ce->usage_status != 0 ? ce->usage_status :
+		    CMD_RETURN_USAGE;
 	}
 	log_init(o.prog, ce->name, (int)o.i[OPT_LOGLEVEL]);
 	r = ce->exec(&o);

@@ -17,6 +17,8 @@ struct cmd_entry {
 	const int	*opts;		/* allowed OPT_* ids, OPT_END-terminated */
 	int		(*exec)(struct opts *);
 	int		 interspersed;	/* flags may follow arguments */
+	int		 usage_status;	/* exit status of a usage error (0:
+					   CMD_RETURN_USAGE) */
 };
 
 extern const struct cmd_entry	cmd_gencert_entry;
@@ -32,6 +34,14 @@ extern const struct cmd_entry	cmd_cluster_entry;
 extern const struct cmd_entry	cmd_cluster_init_entry;
 extern const struct cmd_entry	cmd_cluster_issue_entry;
 extern const struct cmd_entry	cmd_cluster_verify_entry;
+extern const struct cmd_entry	cmd_renew_entry;
+extern const struct cmd_entry	cmd_rollback_entry;
+extern const struct cmd_entry	cmd_status_entry;
+extern const struct cmd_entry	cmd_needs_renewal_entry;
+extern const struct cmd_entry	cmd_check_entry;
+extern const struct cmd_entry	cmd_schedule_entry;
+extern const struct cmd_entry	cmd_ca_entry;
+extern const struct cmd_entry	cmd_ca_renew_entry;
 
 extern const struct cmd_entry	*const cmd_table[];
 
@@ -58,6 +68,17 @@ struct pki_csr;
  * an existing key) from csr.  Prints the results; returns CMD_RETURN_*.
  */
 int	cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro);
+/*
+ * gencert -renewca and ca renew: ca re-signed with its own key (which the
+ * caller has checked matches), same subject and extensions, a new serial,
+ * valid for expiry ns or, when expiry < 0, for ca's own validity length.
+ * source names ca in messages.  On success *out is the caller's.
+ * Returns CMD_RETURN_*.
+ */
+struct pki_cert;
+struct pki_key;
+int	cmd_renewca_sign(const struct pki_cert *ca, const struct pki_key *key,
+	    const char *source, int64_t expiry, struct pki_cert **out);
 /*
  * Generates a key and a CSR for csr with cfssl's log lines; on success
  * fills *key, *req and the PEM buffers (key PEM freed by the caller with

@@ -11,6 +11,8 @@
 #include "opts.h"
 
 const struct opt_def opt_table[OPT__COUNT] = {
+	[OPT_ALLOW_SAN_CHANGE] =
+	{ "allow-san-change", OPT_TYPE_BOOL, NULL, "renew: reissue even when the CSR JSON's SANs or subject differ from the certificate's" },
 	[OPT_BARE] =
 	{ "bare", OPT_TYPE_BOOL, NULL, "the response from CFSSL is not wrapped in the API standard response" },
 	[OPT_CA] =
@@ -21,22 +23,40 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "ca-key-password", OPT_TYPE_STRING, "env:VAR|file:PATH", "password of an encrypted CA key (default: $CFSSL_CA_PK_PASSWORD)" },
 	[OPT_CERT] =
 	{ "cert", OPT_TYPE_STRING, "FILE", "certificate file ('-' for stdin)" },
+	[OPT_CLUSTER] =
+	{ "cluster", OPT_TYPE_STRING, "DESC", "the cluster description whose output directory (the argument DIR) holds the certificates" },
 	[OPT_CN] =
 	{ "cn", OPT_TYPE_STRING, "NAME", "common name of the certificate, replacing the CSR JSON's CN" },
 	[OPT_CONFIG] =
 	{ "config", OPT_TYPE_STRING, "FILE", "signing configuration (cfssl config JSON)" },
+	[OPT_CRITICAL] =
+	{ "critical", OPT_TYPE_STRING, "PCT%|DURATION", "check: CRITICAL when less than this share of the lifetime, or time, is left (default 10%)" },
 	[OPT_CRL] =
 	{ "crl", OPT_TYPE_STRING, "URL", "CRL distribution point URL, replacing the profile's crl_url" },
+	[OPT_CRON] =
+	{ "cron", OPT_TYPE_BOOL, NULL, "schedule: a cron.d line instead of systemd units" },
+	[OPT_CRON_DIR] =
+	{ "cron-dir", OPT_TYPE_STRING, "DIR", "schedule -install -cron: where the cron.d file goes (default /etc/cron.d)" },
 	[OPT_CSR] =
 	{ "csr", OPT_TYPE_STRING, "FILE", "PEM certificate request file ('-' for stdin)" },
+	[OPT_CSR_JSON] =
+	{ "csr-json", OPT_TYPE_STRING, "FILE", "renew: the CSR JSON to reissue from (default: DIR/NAME-csr.json next to the certificate)" },
+	[OPT_DEPLOY_HOOK] =
+	{ "deploy-hook", OPT_TYPE_STRING, "CMD", "renew: command run once per activated renewal (argv, no shell)" },
 	[OPT_DNS] =
 	{ "dns", OPT_TYPE_STRING, "LIST", "cluster init: DNS names to add to members, as MEMBER=NAME,..." },
 	[OPT_DOMAIN] =
 	{ "domain", OPT_TYPE_STRING, "HOST", "remote server (not supported: use -cert)" },
+	[OPT_DRY_RUN] =
+	{ "dry-run", OPT_TYPE_BOOL, NULL, "renew: do every step and check in a scratch directory; change nothing" },
+	[OPT_EXPIRES_IN] =
+	{ "expires-in", OPT_TYPE_STRING, "PCT%|DURATION", "needs-renewal: due when this share of the lifetime is used, or less than this time is left (default 66%)" },
 	[OPT_EXPIRY] =
-	{ "expiry", OPT_TYPE_STRING, "DURATION", "cluster issue: validity of new leaf certificates, replacing the profile's (e.g. 10m, 48h)" },
+	{ "expiry", OPT_TYPE_STRING, "DURATION", "cluster issue: validity of new leaf certificates, replacing the profile's (e.g. 10m, 48h); ca renew: validity of the renewed CA (default: its current validity length)" },
 	[OPT_F] =
 	{ "f", OPT_TYPE_STRING, "FILE", "JSON input ('-' for stdin, the default)" },
+	[OPT_FORCE] =
+	{ "force", OPT_TYPE_BOOL, NULL, "renew: renew even when not due; rollback: switch even to a generation with another key" },
 	[OPT_HORIZON] =
 	{ "horizon", OPT_TYPE_STRING, "DURATION", "cluster verify: a certificate valid for less than this long is a problem (default 720h)" },
 	[OPT_HOSTNAME] =
@@ -45,10 +65,14 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "initca", OPT_TYPE_BOOL, NULL, "create a new self-signed CA" },
 	[OPT_INITIAL_CLUSTER] =
 	{ "initial-cluster", OPT_TYPE_STRING, "STRING", "cluster init: etcd's initial-cluster string, NAME=PEER_URL,..." },
+	[OPT_INSTALL] =
+	{ "install", OPT_TYPE_BOOL, NULL, "schedule: write the units (or cron file) and enable them instead of printing" },
 	[OPT_IPS] =
 	{ "ips", OPT_TYPE_STRING, "LIST", "cluster init: member IP addresses, as MEMBER=IP,..." },
 	[OPT_J] =
 	{ "j", OPT_TYPE_INT, "N", "cluster issue: worker threads (default: one per CPU, or one per key when there are at most four per CPU)" },
+	[OPT_KEEP] =
+	{ "keep", OPT_TYPE_INT, "N", "renew: old generations to keep (default 3)" },
 	[OPT_KEY] =
 	{ "key", OPT_TYPE_STRING, "FILE", "private key file" },
 	[OPT_KEY_ALGO] =
@@ -57,32 +81,68 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "key-format", OPT_TYPE_STRING, "cfssl|pkcs8", "private key encoding: cfssl (PKCS#1/SEC1, the default) or pkcs8" },
 	[OPT_LABEL] =
 	{ "label", OPT_TYPE_STRING, "LABEL", "key label of a remote multi-root CA (no effect on local signing)" },
+	[OPT_LAYOUT] =
+	{ "layout", OPT_TYPE_STRING, "generations|fixed", "renew: on-disk layout (default: generations, converting a fixed set on its first renewal)" },
 	[OPT_LOGLEVEL] =
 	{ "loglevel", OPT_TYPE_INT, "N", "log level (0 = DEBUG, 1 = INFO, 2 = WARNING, 3 = ERROR, 5 = FATAL)" },
+	[OPT_MEMBER] =
+	{ "member", OPT_TYPE_STRING, "NAME", "with -cluster: only this member or client" },
 	[OPT_MEMBERS] =
 	{ "members", OPT_TYPE_INT, "N", "cluster init and issue: N synthetic members m1..mN on 127.0.x.y (CI fixtures)" },
+	[OPT_METRICS_FILE] =
+	{ "metrics-file", OPT_TYPE_STRING, "FILE", "also write the status as a node_exporter textfile, atomically" },
 	[OPT_NAME] =
-	{ "name", OPT_TYPE_STRING, "NAME", "cluster init: cluster name" },
+	{ "name", OPT_TYPE_STRING, "NAME", "cluster init: cluster name; schedule: unit or cron file name (default etcd-pki-renew)" },
 	[OPT_NOT_BEFORE] =
 	{ "not-before", OPT_TYPE_STRING, "TIME|-DURATION", "cluster issue: start of validity of new leaf certificates (RFC 3339, or a duration before now)" },
 	[OPT_NO_SYNC] =
 	{ "no-sync", OPT_TYPE_BOOL, NULL, "cluster issue: do not fsync (files are still replaced atomically; for throw-away fixtures)" },
 	[OPT_O] =
-	{ "o", OPT_TYPE_STRING, "NAME", "output: gencert/sign write NAME.pem, NAME-key.pem and NAME.csr instead of JSON; cluster init writes the file NAME; cluster issue writes into the directory NAME" },
+	{ "o", OPT_TYPE_STRING, "NAME", "output: gencert/sign write NAME.pem, NAME-key.pem and NAME.csr instead of JSON; cluster init writes the file NAME; cluster issue writes into the directory NAME; ca renew writes NAME.pem instead of replacing -ca; status prints text, json or prometheus" },
+	[OPT_POST_HOOK] =
+	{ "post-hook", OPT_TYPE_STRING, "CMD", "renew: command run once per run in which something was due, also on failure (argv, no shell)" },
+	[OPT_PRE_HOOK] =
+	{ "pre-hook", OPT_TYPE_STRING, "CMD", "renew: command run once before the first renewal of a run (argv, no shell)" },
 	[OPT_PROFILE] =
 	{ "profile", OPT_TYPE_STRING, "NAME", "signing profile of the configuration (default: the default profile)" },
+	[OPT_QUIET] =
+	{ "quiet", OPT_TYPE_BOOL, NULL, "renew: print nothing when nothing is due" },
+	[OPT_REKEY] =
+	{ "rekey", OPT_TYPE_BOOL, NULL, "renew: make a new private key instead of keeping the current one" },
 	[OPT_REMOTE] =
 	{ "remote", OPT_TYPE_STRING, "URL", "remote CFSSL server (not supported yet)" },
 	[OPT_RENEWCA] =
 	{ "renewca", OPT_TYPE_BOOL, NULL, "re-sign a CA certificate with its own key (needs -ca and -ca-key)" },
+	[OPT_RENEW_BEFORE] =
+	{ "renew-before", OPT_TYPE_STRING, "PCT%|DURATION", "renew when this share of the lifetime (default 33%), or this time, is left" },
+	[OPT_RESTART] =
+	{ "restart", OPT_TYPE_STRING, "none", "renew: how the member picks up the new files: none (etcd re-reads leaf certificates on each handshake; needs a kept key)" },
+	[OPT_RESTART_CMD] =
+	{ "restart-cmd", OPT_TYPE_STRING, "CMD", "renew, rollback: command that restarts the member after activation (argv, no shell)" },
+	[OPT_STAGGER] =
+	{ "stagger", OPT_TYPE_STRING, "PCT%", "per-member renewal offset, at most this share of the lifetime (default 5%; 0% turns it off)" },
+	[OPT_START_CMD] =
+	{ "start-cmd", OPT_TYPE_STRING, "CMD", "renew -layout fixed -rekey: command that starts the member after the swap" },
 	[OPT_STDOUT] =
 	{ "stdout", OPT_TYPE_BOOL, NULL, "print the files' contents instead of writing them" },
+	[OPT_STOP_CMD] =
+	{ "stop-cmd", OPT_TYPE_STRING, "CMD", "renew -layout fixed -rekey: command that stops the member before the swap" },
 	[OPT_STRICT] =
 	{ "strict", OPT_TYPE_BOOL, NULL, "treat unknown JSON keys as errors instead of warnings" },
+	[OPT_SYSTEMD] =
+	{ "systemd", OPT_TYPE_BOOL, NULL, "schedule: a systemd service and timer (the default)" },
+	[OPT_TO] =
+	{ "to", OPT_TYPE_STRING, "GEN", "rollback: the generation to switch to (default: the one before current)" },
 	[OPT_TOKEN] =
 	{ "token", OPT_TYPE_STRING, "TOKEN", "cluster init: initial-cluster-token" },
+	[OPT_UNIT_DIR] =
+	{ "unit-dir", OPT_TYPE_STRING, "DIR", "schedule -install: where the systemd units go (default /etc/systemd/system)" },
+	[OPT_VERBOSE] =
+	{ "verbose", OPT_TYPE_BOOL, NULL, "needs-renewal: print why" },
 	[OPT_VERSION] =
 	{ "version", OPT_TYPE_BOOL, NULL, "print the version and exit" },
+	[OPT_WARNING] =
+	{ "warning", OPT_TYPE_STRING, "PCT%|DURATION", "check: WARNING when less than this share of the lifetime, or time, is left (default 20%)" },
 };
 
 static int

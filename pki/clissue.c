@@ -12,7 +12,6 @@
  * the renames (the contents) and one after (the names).  A lock on
  * DIR/.etcd-pki.lock keeps two runs apart.
  */
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -120,6 +119,23 @@ report(const struct issue *is, int what, const char *path, const char *reason,
 /* ---- small file helpers --------------------------------------------- */
 
 int
+pki_cl_gen_link(int dfd, const char *name, char *via, size_t size)
+{
+	char	lnk[NAME_MAX + 16];
+	ssize_t	n;
+
+	if (strchr(name, '/') != NULL ||
+	    (n = readlinkat(dfd, name, lnk, sizeof(lnk) - 1)) <= 0)
+		return 0;
+	lnk[n] = '\0';
+	if (strncmp(lnk, "current/", 8) != 0 || strcmp(lnk + 8, name) != 0 ||
+	    (size_t)n >= size)
+		return 0;
+	memcpy(via, lnk, (size_t)n + 1);
+	return 1;
+}
+
+int
 pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len)
 {
 	struct stat	 st;
@@ -130,8 +146,17 @@ pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len)
 
 	*buf = NULL;
 	*len = 0;
-	if ((fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return -1;
+	if ((fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		char	via[NAME_MAX + 16];
+
+		/* renew's generations: NAME is a link "current/NAME". */
+		if (errno != ELOOP || !pki_cl_gen_link(dfd, path, via,
+		    sizeof(via)))
+			return -1;
+		if ((fd = openat(dfd, via, O_RDONLY | O_CLOEXEC |
+		    O_NOFOLLOW)) == -1)
+			return -1;
+	}
 	if (fstat(fd, &st) == -1)
 		goto fail;
 	if (!S_ISREG(st.st_mode)) {
@@ -426,6 +451,18 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 	}
 	r = PKI_OK;
  out:
+	/*
+	 * A set renew keeps in generations is renew's: rewriting its links
+	 * with plain files would leave "current" behind.
+	 */
+	if (r == PKI_OK && (j->state == LEAF_REISSUE || j->changed[F_CA]) &&
+	    faccessat(ldfd, "current", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		r = pki_err(err, PKI_ERR_INPUT, "%s/%s: %s; it uses the "
+		    "generations layout of renew, which cluster issue does "
+		    "not rewrite: run etcd-pki renew -cluster DESC -member "
+		    "%s -force -allow-san-change %s", is->dir, lf->dir,
+		    j->state == LEAF_REISSUE ? j->reason : "ca.pem differs",
+		    lf->name, is->dir);
 	if (ldfd != -1)
 		(void)close(ldfd);
 	return r;
@@ -497,7 +534,7 @@ build_tmpdir(struct issue *is, struct leafjob *j, struct pki_error *err)
 		if (data[i] == NULL || leaf_file(lf, i, name, sizeof(name)) != 0)
 			continue;
 		mode = i == F_KEY ? 0600 : 0644 & ~is->umask;
-		if (pki_file_write_new(tfd, name, data[i], lens[i], mode,
+		if (pki_file_write_new(tfd, name, data[i], lens[i], mode, NULL,
 		    0) == -1) {
 			int e = errno;
 
@@ -803,19 +840,8 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		r = pki_err_sys(err, errno, "%s: cannot resolve", dir);
 		goto out;
 	}
-	if ((lockfd = openat(is.dfd, ".etcd-pki.lock", O_RDWR | O_CREAT |
-	    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
-		r = pki_err_sys(err, errno, "%s/.etcd-pki.lock: cannot open",
-		    dir);
+	if ((r = pki_dir_lock(dir, &lockfd, err)) != PKI_OK)
 		goto out;
-	}
-	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
-		r = errno == EWOULDBLOCK ? pki_err(err, PKI_ERR_IO, "%s: "
-		    "another etcd-pki run holds %s/.etcd-pki.lock", dir, dir) :
-		    pki_err_sys(err, errno, "%s/.etcd-pki.lock: cannot lock",
-		    dir);
-		goto out;
-	}
 	if ((r = find_ca(&is, err)) != PKI_OK)
 		goto out;
 	if (!is.ca_new) {

@@ -58,8 +58,15 @@ int	pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
 char	*pki_cl_join_hosts(const struct pki_csr *csr);
 
 /*
+ * Is name (in dfd) renew's link "current/NAME" of the generations layout?
+ * Then via (size bytes) receives that path and 1 is returned.
+ */
+int	pki_cl_gen_link(int dfd, const char *name, char *via, size_t size);
+
+/*
  * Reads path relative to dfd (at most PKI_MAX_INPUT bytes, no symlink)
- * into a NUL-terminated malloc'ed buffer.  Returns 0, or -1 with errno.
+ * into a NUL-terminated malloc'ed buffer; renew's link "current/NAME"
+ * is read through.  Returns 0, or -1 with errno.
  */
 int	pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len);
 

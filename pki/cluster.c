@@ -407,6 +407,37 @@ member_clear(struct pki_cluster_member *m)
 	memset(m, 0, sizeof(*m));
 }
 
+size_t
+pki_cluster_nleaves(const struct pki_cluster *cl)
+{
+	return cl->nleaves;
+}
+
+void
+pki_cluster_leaf(const struct pki_cluster *cl, size_t i,
+    struct pki_cluster_leaf_info *out)
+{
+	const struct pki_cluster_leaf	*lf = &cl->leaves[i];
+
+	out->name = lf->name;
+	out->dir = lf->dir;
+	out->member = lf->member >= 0;
+	out->csr = lf->csr;
+	out->profile = lf->profile;
+}
+
+const char *
+pki_cluster_ca_key_file(const struct pki_cluster *cl)
+{
+	return cl->ca_key_file;
+}
+
+const char *
+pki_cluster_ca_cert_file(const struct pki_cluster *cl)
+{
+	return cl->ca_cert_file;
+}
+
 void
 pki_cluster_free(struct pki_cluster *cl)
 {

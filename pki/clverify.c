@@ -25,6 +25,7 @@
 #include "x509priv.h"
 #include "cluster.h"
 #include "clpriv.h"
+#include "facts.h"
 
 void
 pki_cl_problem(struct pki_cl_check *ck, const char *fmt, ...)
@@ -128,38 +129,6 @@ pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
 
 /* ---- SANs ----------------------------------------------------------- */
 
-/* One SAN as text ("DNS:x", "IP:10.0.0.1", ...), mapped IPv4 shrunk. */
-static void
-san_text(const GENERAL_NAME *gen, char *buf, size_t size)
-{
-	const ASN1_STRING	*v;
-	const unsigned char	*s;
-	char			 ip[64];
-	int			 type, n;
-
-	v = GENERAL_NAME_get0_value(gen, &type);
-	s = ASN1_STRING_get0_data(v);
-	n = ASN1_STRING_length(v);
-	switch (type) {
-	case GEN_IPADD:
-		pki_ip_format(s, (size_t)n, ip, sizeof(ip));
-		snprintf(buf, size, "IP:%s", ip);
-		break;
-	case GEN_DNS:
-		snprintf(buf, size, "DNS:%.*s", n, (const char *)s);
-		break;
-	case GEN_EMAIL:
-		snprintf(buf, size, "email:%.*s", n, (const char *)s);
-		break;
-	case GEN_URI:
-		snprintf(buf, size, "URI:%.*s", n, (const char *)s);
-		break;
-	default:
-		snprintf(buf, size, "other:%d", type);
-		break;
-	}
-}
-
 /* Is a SAN with text t in gens? */
 static int
 san_has(const GENERAL_NAMES *gens, const char *t)
@@ -168,7 +137,7 @@ san_has(const GENERAL_NAMES *gens, const char *t)
 	int	i;
 
 	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
-		san_text(sk_GENERAL_NAME_value(gens, i), buf, sizeof(buf));
+		pki_san_text(sk_GENERAL_NAME_value(gens, i), buf, sizeof(buf));
 		if (strcmp(buf, t) == 0)
 			return 1;
 	}
@@ -194,14 +163,14 @@ check_sans(struct pki_cl_check *ck, const X509 *x, const struct pki_csr *csr)
 		goto out;
 	}
 	for (i = 0; i < sk_GENERAL_NAME_num(want); i++) {
-		san_text(sk_GENERAL_NAME_value(want, i), buf, sizeof(buf));
+		pki_san_text(sk_GENERAL_NAME_value(want, i), buf, sizeof(buf));
 		if (!san_has(have, buf) && strlen(missing) + strlen(buf) + 3 <
 		    sizeof(missing))
 			snprintf(missing + strlen(missing), sizeof(missing) -
 			    strlen(missing), "%s%s", *missing ? ", " : "", buf);
 	}
 	for (i = 0; i < sk_GENERAL_NAME_num(have); i++) {
-		san_text(sk_GENERAL_NAME_value(have, i), buf, sizeof(buf));
+		pki_san_text(sk_GENERAL_NAME_value(have, i), buf, sizeof(buf));
 		if (!san_has(want, buf) && strlen(extra) + strlen(buf) + 3 <
 		    sizeof(extra))
 			snprintf(extra + strlen(extra), sizeof(extra) -
@@ -271,7 +240,12 @@ check_mode(struct pki_cl_check *ck, int dfd, const char *name, int secret)
 {
 	struct stat	st;
 
+	char		via[NAME_MAX + 16];
+
 	if (!ck->modes || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return;
+	if (S_ISLNK(st.st_mode) && pki_cl_gen_link(dfd, name, via,
+	    sizeof(via)) && fstatat(dfd, via, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return;
 	if (S_ISLNK(st.st_mode)) {
 		pki_cl_problem(ck, "%s: is a symbolic link", name);

@@ -33,6 +33,7 @@ static const struct {
 	{ PKI_ERR_ARG,		"invalid argument" },
 	{ PKI_ERR_UNSUPPORTED,	"not supported" },
 	{ PKI_ERR_SIGNATURE,	"signature does not verify" },
+	{ PKI_ERR_BUSY,		"locked by another run" },
 };
 
 const char *

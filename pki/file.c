@@ -91,29 +91,40 @@ static int
 file_tmpname(char *buf, size_t size, const char *base, const char *tag,
     struct pki_error *err)
 {
-	static const char	 chars[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char		 rnd[TMP_RANDLEN];
-	char			 suffix[TMP_RANDLEN + 1];
-	size_t			 i;
-	int			 n;
+	char	suffix[TMP_RANDLEN + 1];
+	int	n, r;
 
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return pki_err_ssl(err, PKI_ERR_CRYPTO, "RAND_bytes");
-	for (i = 0; i < sizeof(rnd); i++)
-		suffix[i] = chars[rnd[i] % (sizeof(chars) - 1)];
-	suffix[TMP_RANDLEN] = '\0';
+	if ((r = pki_file_random(suffix, TMP_RANDLEN, err)) != PKI_OK)
+		return r;
 	n = snprintf(buf, size, ".%.*s.%s%s", TMP_BASEMAX, base, tag, suffix);
 	if (n < 0 || (size_t)n >= size)
 		return pki_err(err, PKI_ERR_INTERNAL, "temporary name too long");
 	return PKI_OK;
 }
 
-/* Writes all of len bytes to fd.  Returns 0, or -1 with errno set. */
-static int
-file_writeall(int fd, const unsigned char *p, size_t len)
+int
+pki_file_random(char *buf, size_t n, struct pki_error *err)
 {
-	ssize_t	r;
+	static const char	 chars[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char		 rnd[64];
+	size_t			 i;
+
+	if (n > sizeof(rnd))
+		return pki_err(err, PKI_ERR_INTERNAL, "random name too long");
+	if (RAND_bytes(rnd, (int)n) != 1)
+		return pki_err_ssl(err, PKI_ERR_CRYPTO, "RAND_bytes");
+	for (i = 0; i < n; i++)
+		buf[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+	buf[n] = '\0';
+	return PKI_OK;
+}
+
+int
+pki_file_writeall(int fd, const void *data, size_t len)
+{
+	const unsigned char	*p = data;
+	ssize_t			 r;
 
 	while (len > 0) {
 		r = write(fd, p, len);
@@ -187,15 +198,21 @@ file_prepare(struct wfile *w, struct pki_error *err)
 
 int
 pki_file_write_new(int dfd, const char *name, const void *data, size_t len,
-    mode_t mode, int sync)
+    mode_t mode, const struct stat *owner, int sync)
 {
 	int	fd, e;
 
+	/* Group and other bits only once the owner is right. */
 	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, mode)) == -1)
+	    O_CLOEXEC, mode & 0700)) == -1)
 		return -1;
+	/* Only root may give a file away; otherwise it stays ours. */
+	if (owner != NULL && (owner->st_uid != geteuid() ||
+	    owner->st_gid != getegid()) &&
+	    fchown(fd, owner->st_uid, owner->st_gid) == -1 && errno != EPERM)
+		goto fail;
 	/* The umask may have narrowed mode; make it exact. */
-	if (fchmod(fd, mode) == -1 || file_writeall(fd, data, len) == -1 ||
+	if (fchmod(fd, mode) == -1 || pki_file_writeall(fd, data, len) == -1 ||
 	    (sync && fsync(fd) == -1))
 		goto fail;
 	/* Linux always releases the descriptor, even on EINTR. */
@@ -229,7 +246,7 @@ file_write_tmp(struct wfile *w, mode_t mode, struct pki_error *err)
 		    err)) != PKI_OK)
 			return r;
 		if (pki_file_write_new(w->dfd, name, w->f->data, w->f->len,
-		    mode, 1) == 0)
+		    mode, NULL, 1) == 0)
 			break;
 		if (errno != EEXIST)
 			return pki_err_sys(err, errno, "%s: cannot write",

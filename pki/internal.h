@@ -72,14 +72,21 @@ size_t	pki_edit_distance(const char *a, const char *b);
 
 /* The process umask, read without changing it where /proc allows. */
 mode_t	pki_file_umask(void);
+/* n random characters [A-Za-z0-9] and a NUL into buf (n <= 64). */
+int	pki_file_random(char *buf, size_t n, struct pki_error *err)
+	    PKI_MUST_CHECK;
+/* Writes all of len bytes to fd.  Returns 0, or -1 with errno set. */
+int	pki_file_writeall(int fd, const void *data, size_t len);
 /*
  * Creates name in dfd (O_EXCL|O_NOFOLLOW) with exactly mode whatever the
- * umask, writes len bytes, fsyncs when sync is set, and closes it.  On
- * failure nothing is left at name.  Returns 0, or -1 with errno set
- * (EEXIST when name exists).
+ * umask, owned like *owner when given and permitted (group and other bits
+ * are granted only after that), writes len bytes, fsyncs when sync is set,
+ * and closes it.  On failure nothing is left at name.  Returns 0, or -1
+ * with errno set (EEXIST when name exists).
  */
+struct stat;
 int	pki_file_write_new(int dfd, const char *name, const void *data,
-	    size_t len, mode_t mode, int sync);
+	    size_t len, mode_t mode, const struct stat *owner, int sync);
 
 /* ---- CSR JSON (csr.c) ----------------------------------------------- */
 

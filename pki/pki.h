@@ -44,6 +44,7 @@
 #define PKI_ERR_ARG		-16	/* invalid argument from the caller */
 #define PKI_ERR_UNSUPPORTED	-17	/* valid input we do not implement */
 #define PKI_ERR_SIGNATURE	-18	/* a signature does not verify */
+#define PKI_ERR_BUSY		-19	/* another run holds the lock */
 
 /* Largest input file the library reads (bytes). */
 #define PKI_MAX_INPUT		(4 * 1024 * 1024)
@@ -418,6 +419,28 @@ int		 pki_cluster_parse(const char *buf, size_t len,
 		    struct pki_cluster **out, struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_cluster_free(struct pki_cluster *cl);
 
+/* One leaf certificate of a cluster: a member's or a client's. */
+struct pki_cluster_leaf_info {
+	const char		 *name;		/* file base name: NAME.pem */
+	const char		 *dir;		/* under DIR: "etcd1", "clients/admin" */
+	int			  member;	/* 1 for a member, 0 for a client */
+	const struct pki_csr	 *csr;		/* what it is issued from */
+	const struct pki_profile *profile;	/* how it is signed */
+};
+
+/* The number of leaves (members first, then clients). */
+size_t		 pki_cluster_nleaves(const struct pki_cluster *cl);
+/* Leaf i (< pki_cluster_nleaves); the pointers are borrowed from cl. */
+void		 pki_cluster_leaf(const struct pki_cluster *cl, size_t i,
+		    struct pki_cluster_leaf_info *out);
+/*
+ * The CA key and certificate files: the description's ca.key_file and
+ * ca.cert_file when it names an existing CA, else NULL (the CA is then
+ * DIR/ca-key.pem and DIR/ca.pem of the output directory).
+ */
+const char	*pki_cluster_ca_key_file(const struct pki_cluster *cl);
+const char	*pki_cluster_ca_cert_file(const struct pki_cluster *cl);
+
 /*
  * What "cluster init" starts from.  Every member may be NULL/0; with all
  * of them unset the result is the etcd guide's three-node example.
@@ -502,6 +525,237 @@ int		 pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 		    int64_t horizon, time_t now,
 		    void (*problem)(void *arg, const char *text), void *arg,
 		    size_t *nproblems, struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- certificate facts and renewal timing (status, renew) ------------ */
+
+/* What status, check, needs-renewal and renew read from a certificate. */
+struct pki_cert_facts {
+	char		  serial[64];	/* decimal, as cfssl prints it */
+	char		  serial_hex[48];	/* lower-case hex, no "0x" */
+	int64_t		  not_before;	/* Unix seconds */
+	int64_t		  not_after;
+	char		 *subject;	/* one line: "CN=etcd1,O=Example" */
+	char		 *subject_cn;	/* "" when there is none */
+	char		 *issuer;	/* one line, as subject */
+	char		 *issuer_cn;
+	char		**sans;		/* "DNS:x", "IP:10.0.0.1", "email:x",
+					   "URI:x", in certificate order */
+	size_t		  nsans;
+	char		**ekus;		/* cfssl usage names ("server auth"),
+					   else the dotted OID */
+	size_t		  nekus;
+	int		  is_ca;
+	unsigned char	  spki_sha256[32];	/* SHA-256 of the SPKI DER */
+};
+
+int		 pki_cert_facts(const struct pki_cert *cert,
+		    struct pki_cert_facts *f, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_cert_facts_clear(struct pki_cert_facts *f);
+
+/*
+ * How a certificate differs from what its CSR JSON asks for: SANs to add
+ * (in the CSR JSON only) and to remove (in the certificate only), in the
+ * facts' "DNS:x" form, and whether the subject differs (want_subject is
+ * then the CSR JSON's subject in the facts' one-line form).
+ */
+struct pki_drift {
+	char		**add;
+	size_t		  nadd;
+	char		**remove;
+	size_t		  nremove;
+	int		  subject;
+	char		 *want_subject;
+};
+
+int		 pki_cert_drift(const struct pki_cert *cert,
+		    const struct pki_csr *csr, struct pki_drift *d,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* 1 if d records any difference. */
+int		 pki_drift_any(const struct pki_drift *d);
+void		 pki_drift_clear(struct pki_drift *d);
+
+/*
+ * Verifies cert against the trust anchors in bundle (PEM, one or more
+ * CERTIFICATE blocks) at time now: signature chain, validity of every
+ * certificate in the chain.  source names the bundle in messages.
+ * PKI_ERR_SIGNATURE (with OpenSSL's reason) when it does not verify.
+ */
+int		 pki_cert_verify_bundle(const struct pki_cert *cert,
+		    const char *bundle, size_t len, const char *source,
+		    time_t now, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * When to renew: when fraction of the lifetime is left (or, with before
+ * > 0, before seconds), earlier by offset(name) * stagger * lifetime,
+ * where offset(name) is a fixed value in [0, 1) derived from the name so
+ * that members issued together renew at different times.
+ */
+struct pki_renew_policy {
+	double		 fraction;
+	int64_t		 before;
+	double		 stagger;
+};
+#define PKI_RENEW_FRACTION	(1.0 / 3)
+#define PKI_RENEW_STAGGER	0.05
+
+/* Default policy: PKI_RENEW_FRACTION, PKI_RENEW_STAGGER. */
+void		 pki_renew_policy_default(struct pki_renew_policy *p);
+/*
+ * Parses "N%" (0 < N < 100, decimals allowed: a share of the lifetime
+ * left) or a Go duration (>= 1s) into p->fraction / p->before; what
+ * names the flag in messages ("-renew-before").
+ */
+int		 pki_renew_before_parse(const char *s, const char *what,
+		    struct pki_renew_policy *p, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/* Parses "N%" (0 <= N < 100) into p->stagger. */
+int		 pki_renew_stagger_parse(const char *s, const char *what,
+		    struct pki_renew_policy *p, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * The name's offset in [0, 1): the 64-bit FNV-1a hash of name, mixed by
+ * MurmurHash3's 64-bit finaliser (so that etcd1, etcd2, ... spread out),
+ * scaled.
+ */
+double		 pki_renew_offset(const char *name);
+/*
+ * The renewal time of a certificate valid from not_before to not_after.
+ * PKI_ERR_ARG when p->before is not shorter than the lifetime, or the
+ * lifetime is not positive.
+ */
+int		 pki_renew_at(int64_t not_before, int64_t not_after,
+		    const char *name, const struct pki_renew_policy *p,
+		    int64_t *at, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * Connects to host:port over TCP (at most timeout_ms for connect and
+ * handshake together), does a TLS handshake without verifying anything
+ * and returns the server's certificate.  servername is sent as SNI (NULL:
+ * host, unless host is an IP address).  A handshake that fails after the
+ * server's certificate arrived (it wanted a client certificate) still
+ * returns it.
+ */
+int		 pki_tls_peer_cert(const char *host, const char *port,
+		    const char *servername, int timeout_ms,
+		    struct pki_cert **out, struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- certificate sets, generations and rollback (renew) -------------- */
+
+/*
+ * A set is what "cfssljson -bare NAME" writes into a directory DIR:
+ * NAME.pem, NAME-key.pem, NAME.csr, and DIR's trust bundle ca.pem when
+ * present.  Its layout is either
+ *   fixed:        the files themselves, replaced in place by rename, the
+ *                 previous ones kept as FILE.bak;
+ *   generations:  DIR/gen/<YYYYMMDDTHHMMSS.uuuuuuZ>-<serial hex>/ each holding a
+ *                 complete set (and meta.json), DIR/current a symbolic
+ *                 link "gen/<name>", and DIR/NAME.pem etc. symbolic links
+ *                 "current/NAME.pem", so paths configured before the
+ *                 conversion keep working.  Switching "current" (a new
+ *                 link renamed over it) switches every file at once.
+ * The caller holds pki_dir_lock(DIR) for everything below.
+ */
+#define PKI_LAYOUT_FIXED	0
+#define PKI_LAYOUT_GENERATIONS	1
+
+#define PKI_SET_CERT	0	/* NAME.pem */
+#define PKI_SET_KEY	1	/* NAME-key.pem (0600) */
+#define PKI_SET_CSR	2	/* NAME.csr */
+#define PKI_SET_CA	3	/* ca.pem */
+#define PKI_SET__COUNT	4
+
+struct pki_set;
+
+/*
+ * Takes DIR's lock (DIR/.etcd-pki.lock, flock, not waiting):
+ * PKI_ERR_BUSY when another process holds it.  *fd is closed to release.
+ */
+int		 pki_dir_lock(const char *dir, int *fd, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/*
+ * Opens the set NAME in dir and detects its layout (generations when
+ * DIR/current is a symbolic link into gen/).  Removes what an interrupted
+ * run left: gen/.tmp-* directories, current.tmp-* and NAME*.tmp-* links,
+ * and the temporary files of pki_file_write_set() for the set's files.
+ * A missing NAME.pem is not an error here (pki_set_read reports it).
+ */
+int		 pki_set_open(const char *dir, const char *name,
+		    struct pki_set **out, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_set_free(struct pki_set *s);
+int		 pki_set_layout(const struct pki_set *s);
+/* "gen/<name>" current generation (generations layout), else NULL. */
+const char	*pki_set_current(const struct pki_set *s);
+/*
+ * The path of file which (PKI_SET_*) as configured (DIR/NAME.pem ...);
+ * in the generations layout it resolves through DIR/current.  Static
+ * storage of s, valid until the next call.
+ */
+const char	*pki_set_path(const struct pki_set *s, int which);
+/* Reads file which of the active set (through current/); *buf is
+ * NUL-terminated, malloc'ed (keys: free with pki_secret_free(buf,
+ * len + 1)).  A missing file: PKI_ERR_IO with sys_errno ENOENT. */
+int		 pki_set_read(const struct pki_set *s, int which, char **buf,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+
+/* New contents of a set; NULL data keeps that file as it is. */
+struct pki_set_update {
+	const char	*data[PKI_SET__COUNT];
+	size_t		 len[PKI_SET__COUNT];
+	const char	*meta;		/* meta.json text (generations), or NULL */
+	size_t		 metalen;
+	const char	*serial_hex;	/* of the new certificate */
+	time_t		 now;		/* names the generation */
+	int		 no_sync;	/* skip fsync: still atomic, not durable */
+};
+
+/*
+ * Generations layout from fixed: the existing files become the first
+ * generation (named from their certificate's notBefore and serial_hex),
+ * "current" points at it, then each file is replaced by its link.  Every
+ * step leaves DIR usable: an interruption before "current" exists leaves
+ * the fixed files untouched.
+ */
+int		 pki_set_convert(struct pki_set *s, time_t not_before,
+		    const char *serial_hex, int no_sync,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Generations layout: builds a complete new generation (files of the
+ * current generation hard-linked or copied, those in u replaced, all
+ * fsync'ed, under gen/.tmp-* renamed into place), not yet active.  *gen
+ * receives "gen/<name>" (malloc'ed).
+ */
+int		 pki_set_stage(struct pki_set *s, const struct pki_set_update *u,
+		    char **gen, struct pki_error *err) PKI_MUST_CHECK;
+/* Reads file which of a staged or older generation ("gen/<name>"). */
+int		 pki_set_read_gen(const struct pki_set *s, const char *gen,
+		    int which, char **buf, size_t *len, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/* Points "current" at gen atomically (new link renamed over it, DIR
+ * fsync'ed). */
+int		 pki_set_activate(struct pki_set *s, const char *gen,
+		    int no_sync, struct pki_error *err) PKI_MUST_CHECK;
+/* Removes a staged generation that was not activated. */
+int		 pki_set_discard(struct pki_set *s, const char *gen,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Generations, oldest first ("gen/<name>" strings, free with
+ * pki_strv_free). */
+int		 pki_set_generations(const struct pki_set *s, char ***gens,
+		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_strv_free(char **v, size_t n);
+/* Removes all but the keep newest generations older than current. */
+int		 pki_set_prune(struct pki_set *s, int keep, size_t *removed,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Fixed layout: each file in u is first copied to FILE.bak (same mode),
+ * then all are written with pki_file_write_set().
+ */
+int		 pki_set_replace_fixed(struct pki_set *s,
+		    const struct pki_set_update *u, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/* Fixed layout: puts every FILE.bak of the set back (atomically each). */
+int		 pki_set_restore_fixed(struct pki_set *s, int no_sync,
+		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* "OpenSSL 3.0.x ..., jansson 2.14": the libraries in use. */
 void		 pki_runtime_version(char *buf, size_t len);

@@ -3,7 +3,8 @@
 # Writes the guide's example description with "cluster init" (once),
 # issues the cluster's PKI into DIR (default ./demo) with "cluster issue",
 # checks it with "cluster verify", and prints what was written: member,
-# file, SANs and expiry.  Running it again issues nothing new.
+# file, SANs and expiry.  Running it again issues nothing new.  Then it
+# shows the renewal status and renews one member once (a new generation).
 set -eu
 E=${1:?usage: demo.sh ETCD_PKI [DIR]}
 D=${2:-demo}
@@ -30,3 +31,19 @@ $3 ~ /^CN=/ {
 echo
 echo "Each member directory also holds etcd.conf.yml (for etcd --config-file)"
 echo "and etcdctl.env (. ./etcdctl.env; etcdctl endpoint health)."
+
+# Renewal: what is due when (status), then a renewal of one member, forced
+# here because a new certificate is not due for months: a new generation
+# etcd1/gen/... is written and etcd1/current switched to it, atomically.
+echo
+"$E" status -cluster "$D/cluster.json" "$D"
+echo
+if [ ! -L "$D/etcd1/current" ]; then
+	"$E" renew -force -cluster "$D/cluster.json" -member etcd1 "$D" ||
+	    [ $? = 10 ]
+	echo "Run '$E rollback -cluster $D/cluster.json -member etcd1 $D'" \
+	    "to go back."
+else
+	echo "etcd1 was renewed by an earlier run: generations in $D/etcd1/gen/," \
+	    "active: $D/etcd1/$(readlink "$D/etcd1/current")"
+fi

@@ -15,7 +15,7 @@
 
 PAGES="etcd-pki.1 etcd-pki-csr.5 etcd-pki-config.5 etcd-pki-cluster.5"
 OURS="etcd-pki 1|etcd-pki-csr 5|etcd-pki-config 5|etcd-pki-cluster 5"
-EXTERNAL="etcd 1|openssl 1|sh 1"
+EXTERNAL="etcd 1|openssl 1|sh 1|crontab 5|systemd.service 5|systemd.timer 5|systemctl 1|systemd-analyze 1|cron 8"
 
 # Prints mandoc's lint messages for page $1 minus the machine-dependent
 # ones; counts the dropped lines in $T/dropped.

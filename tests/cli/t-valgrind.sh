@@ -50,4 +50,26 @@ check "cluster verify finding problems under memcheck" sh -c \
     "$VG '$ETCD_PKI' cluster verify c.json c >/dev/null 2>&1; test \$? = 1"
 check "cluster issue -members 20 under memcheck" sh -c \
     "$VG '$ETCD_PKI' cluster issue -members 20 -no-sync -o f >/dev/null 2>&1"
+
+# Renewal: conversion to generations, a new generation, -keep, rollback,
+# the fixed layout, -rekey, -dry-run, and a refused drift.
+check "renew -cluster (convert and renew every set) under memcheck" sh -c \
+    "$VG '$ETCD_PKI' renew -force -cluster c2.json -deploy-hook true c >/dev/null 2>&1; test \$? = 10"
+check "renew -cluster again with -keep 0 under memcheck" sh -c \
+    "$VG '$ETCD_PKI' renew -force -keep 0 -cluster c2.json c >/dev/null 2>&1; test \$? = 10"
+check "renew -rekey -dry-run under memcheck" sh -c \
+    "$VG '$ETCD_PKI' renew -force -rekey -restart-cmd true -dry-run -cluster c2.json c >/dev/null 2>&1; test \$? = 10"
+check "rollback under memcheck" sh -c \
+    "'$ETCD_PKI' renew -force -cluster c2.json -member etcd1 c >/dev/null 2>&1;
+     $VG '$ETCD_PKI' rollback -cluster c2.json -member etcd1 c >/dev/null 2>&1"
+mkdir fx
+cp leaf.json fx/leaf-csr.json
+"$ETCD_PKI" gencert -ca ca.pem -ca-key ca-key.pem -config cfg.json -profile peer -o fx/leaf fx/leaf-csr.json 2>/dev/null
+check "renew -layout fixed -rekey with stop and start under memcheck" sh -c \
+    "$VG '$ETCD_PKI' renew -force -layout fixed -rekey -stop-cmd true -start-cmd true \
+     -ca ca.pem -ca-key ca-key.pem -config cfg.json -profile peer fx/leaf.pem >/dev/null 2>&1; test \$? = 10"
+sed 's/a.example/z.example/' leaf.json >fx/leaf-csr.json
+check "renew refusing a drift under memcheck" sh -c \
+    "$VG '$ETCD_PKI' renew -force -ca ca.pem -ca-key ca-key.pem -config cfg.json -profile peer \
+     fx/leaf.pem >/dev/null 2>&1; test \$? = 3"
 finish

@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "fastleaf.h"
 #include "tap.h"
+#include "certs.h"
 
 static struct pki_error	e;
 
@@ -34,40 +35,6 @@ static const char config_json[] =
 "\"issuer_urls\":[\"http://ca.example/ca.der\"]},"
 "\"policy\":{\"expiry\":\"1h\",\"usages\":[\"server auth\"],"
 "\"policies\":[{\"ID\":\"1.2.3.4\"}]}}}}";
-
-static struct pki_csr *
-csr_of(const char *json)
-{
-	struct pki_csr	*csr = NULL;
-
-	if (pki_csr_parse(json, strlen(json), "t", 0, NULL, &csr, &e) != 0)
-		diag("csr: %s", e.text);
-	return csr;
-}
-
-static struct pki_cert *
-make_ca(const char *json, struct pki_key **keyp)
-{
-	struct pki_csr		*csr = csr_of(json);
-	struct pki_req		*req = NULL;
-	struct pki_profile	*p = NULL;
-	struct pki_cert		*ca = NULL;
-	struct pki_sign_request	 sr;
-
-	memset(&sr, 0, sizeof(sr));
-	if (csr == NULL || pki_key_generate(csr, keyp, &e) != 0 ||
-	    pki_req_new(csr, *keyp, &req, &e) != 0 ||
-	    pki_profile_new_ca(csr, -1, &p, &e) != 0)
-		diag("ca: %s", e.text);
-	sr.req = req;
-	sr.profile = p;
-	if (req != NULL && pki_cert_sign(&sr, NULL, *keyp, &ca, &e) != 0)
-		diag("ca sign: %s", e.text);
-	pki_req_free(req);
-	pki_profile_free(p);
-	pki_csr_free(csr);
-	return ca;
-}
 
 /* i2d of the TBS part of a PEM certificate or request; NULL on error. */
 static unsigned char *
@@ -101,7 +68,7 @@ check_case(const char *label, const struct pki_cert *ca,
 	struct pki_fast_issuer	 is;
 	struct pki_leaf_pem	 fl;
 	struct pki_sign_request	 sr;
-	struct pki_csr		*csr = csr_of(leafjson);
+	struct pki_csr		*csr = test_csr(leafjson);
 	struct pki_key		*key = NULL;
 	struct pki_req		*req = NULL;
 	struct pki_cert		*slow = NULL;
@@ -222,10 +189,10 @@ main(void)
 		diag("config: %s", e.text);
 		return 1;
 	}
-	ecca = make_ca("{\"CN\":\"EC CA\",\"key\":{\"algo\":\"ecdsa\","
-	    "\"size\":256},\"names\":[{\"O\":\"t\",\"OU\":\"CA\"}]}", &eckey);
-	rsaca = make_ca("{\"CN\":\"RSA CA\",\"key\":{\"algo\":\"rsa\","
-	    "\"size\":2048}}", &rsakey);
+	ecca = test_ca("{\"CN\":\"EC CA\",\"key\":{\"algo\":\"ecdsa\","
+	    "\"size\":256},\"names\":[{\"O\":\"t\",\"OU\":\"CA\"}]}", 0, &eckey);
+	rsaca = test_ca("{\"CN\":\"RSA CA\",\"key\":{\"algo\":\"rsa\","
+	    "\"size\":2048}}", 0, &rsakey);
 	if (ecca == NULL || rsaca == NULL)
 		return 1;
 
@@ -255,7 +222,7 @@ main(void)
 	/* What the fast path refuses, the caller must send elsewhere. */
 	ok(pki_sign_fast_ok(peer) && !pki_sign_fast_ok(policy),
 	    "a profile with policies needs the general signer");
-	csr = csr_of("{\"CN\":\"x\",\"key\":{\"algo\":\"ecdsa\",\"size\":256},"
+	csr = test_csr("{\"CN\":\"x\",\"key\":{\"algo\":\"ecdsa\",\"size\":256},"
 	    "\"ca\":{\"expiry\":\"1h\"}}");
 	ok(csr != NULL && !pki_fast_csr_ok(csr),
 	    "a CSR JSON with a ca section needs the general path");
@@ -272,7 +239,7 @@ main(void)
 	/* pki_leaf_issue: gencert's one call, or UNSUPPORTED untouched. */
 	{
 		struct pki_leaf_pem	 lp;
-		struct pki_csr		*leaf = csr_of("{\"CN\":\"g\",\"hosts\":"
+		struct pki_csr		*leaf = test_csr("{\"CN\":\"g\",\"hosts\":"
 		    "[\"g.example\"],\"key\":{\"algo\":\"ecdsa\",\"size\":256}}");
 		struct pki_cert		*c = NULL;
 		char			*dec = NULL;

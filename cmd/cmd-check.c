@@ -1,0 +1,257 @@
+/*
+ * cmd-check.c: "etcd-pki check", a Nagios/Icinga plugin: one status line
+ * with perfdata, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pki.h"
+#include "cmd.h"
+#include "load.h"
+#include "log.h"
+#include "status.h"
+
+static const int check_opts[] = {
+	OPT_WARNING, OPT_CRITICAL, OPT_CLUSTER, OPT_MEMBER, OPT_LOGLEVEL,
+	OPT_END
+};
+
+#define ST_OK		0
+#define ST_WARNING	1
+#define ST_CRITICAL	2
+#define ST_UNKNOWN	3
+
+static const char *const st_name[] = {
+	"OK", "WARNING", "CRITICAL", "UNKNOWN"
+};
+
+/* Severity order for the overall state: OK < WARNING < UNKNOWN < CRITICAL. */
+static int
+rank(int st)
+{
+	static const int	r[] = { 0, 1, 3, 2 };
+
+	return r[st];
+}
+
+/* A threshold: a share of the lifetime left, or a time left (seconds). */
+struct threshold {
+	int	is_share;
+	double	share;
+	int64_t	seconds;
+};
+
+static int
+parse_threshold(const char *s, const char *what, struct threshold *t)
+{
+	struct pki_error	 err;
+	char			*end;
+	int64_t			 ns;
+	double			 v;
+	size_t			 n = strlen(s);
+
+	memset(&err, 0, sizeof(err));
+	if (n > 1 && s[n - 1] == '%') {
+		v = strtod(s, &end);
+		if (s[0] < '0' || s[0] > '9' || end != s + n - 1 || v < 0 ||
+		    v > 100) {
+			log_err("%s: %s: expected a percentage 0%%..100%% or a "
+			    "duration", what, s);
+			return -1;
+		}
+		t->is_share = 1;
+		t->share = v / 100;
+		return 0;
+	}
+	if (pki_duration_parse(s, &ns, &err) != 0 || ns < 0) {
+		log_err("%s: %s: expected a percentage (20%%) or a "
+		    "non-negative duration (720h)", what, s);
+		return -1;
+	}
+	t->is_share = 0;
+	t->seconds = ns / 1000000000;
+	return 0;
+}
+
+static int64_t
+threshold_seconds(const struct threshold *t, int64_t lifetime)
+{
+	return t->is_share ? (int64_t)(t->share * (double)lifetime) :
+	    t->seconds;
+}
+
+/* Appends ", "-separated text to a growing line. */
+static void
+add(char **line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+add(char **line, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*t = NULL, *n = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&t, fmt, ap) == -1)
+		t = NULL;
+	va_end(ap);
+	if (t == NULL)
+		return;
+	if (asprintf(&n, "%s%s%s", *line != NULL ? *line : "",
+	    *line != NULL ? ", " : "", t) == -1)
+		n = NULL;
+	free(t);
+	if (n != NULL) {
+		free(*line);
+		*line = n;
+	}
+}
+
+static int
+cmd_check_exec(struct opts *o)
+{
+	struct pki_cluster	*cl = NULL;
+	struct status_set	 s;
+	struct status_row	*r, *soon = NULL;
+	struct threshold	 warn, crit;
+	char			*lines[4] = { NULL, NULL, NULL, NULL };
+	char			*perf = NULL, d[32], left[32];
+	const char		*v;
+	int64_t			 life, w, c;
+	size_t			 i, ncert = 0;
+	int			 st, overall = ST_OK, j;
+
+	memset(&warn, 0, sizeof(warn));
+	memset(&crit, 0, sizeof(crit));
+	warn.is_share = crit.is_share = 1;
+	warn.share = 0.20;
+	crit.share = 0.10;
+	status_init(&s, time(NULL), NULL);
+	if (((v = opts_str(o, OPT_WARNING)) != NULL &&
+	    parse_threshold(v, "-warning", &warn) != 0) ||
+	    ((v = opts_str(o, OPT_CRITICAL)) != NULL &&
+	    parse_threshold(v, "-critical", &crit) != 0))
+		return ST_UNKNOWN;
+	if (opts_str(o, OPT_CLUSTER) != NULL ? o->nargs != 1 :
+	    o->nargs < 1 || opts_str(o, OPT_MEMBER) != NULL) {
+		log_err("expected PATH... or -cluster DESC [-member NAME] DIR");
+		return ST_UNKNOWN;
+	}
+	if (opts_str(o, OPT_CLUSTER) != NULL) {
+		if (load_cluster(o, opts_str(o, OPT_CLUSTER), &cl) !=
+		    CMD_RETURN_NORMAL ||
+		    status_add_cluster(&s, cl, o->args[0],
+		    opts_str(o, OPT_MEMBER)) != 0) {
+			printf("ETCD-PKI UNKNOWN - cannot read the cluster\n");
+			overall = ST_UNKNOWN;
+			goto out;
+		}
+	} else
+		for (j = 0; j < o->nargs; j++)
+			if (status_add_path(&s, o->args[j]) != 0) {
+				printf("ETCD-PKI UNKNOWN - cannot read %s\n",
+				    o->args[j]);
+				overall = ST_UNKNOWN;
+				goto out;
+			}
+
+	for (i = 0; i < s.n; i++) {
+		r = &s.rows[i];
+		ncert++;
+		if (r->state == ROW_MISSING) {
+			add(&lines[ST_CRITICAL], "%s: missing (%s)", r->name,
+			    r->path);
+			st = ST_CRITICAL;
+		} else if (r->state != ROW_OK) {
+			add(&lines[ST_UNKNOWN], "%s: %s", r->name,
+			    r->error != NULL ? r->error : "unreadable");
+			st = ST_UNKNOWN;
+		} else {
+			life = r->f.not_after - r->f.not_before;
+			w = threshold_seconds(&warn, life);
+			c = threshold_seconds(&crit, life);
+			status_date(r->f.not_after, d, sizeof(d));
+			status_left(r->seconds_left, left, sizeof(left));
+			if (r->seconds_left <= 0) {
+				add(&lines[ST_CRITICAL], "%s: expired %s",
+				    r->name, d);
+				st = ST_CRITICAL;
+			} else if (!r->is_ca && r->key == KEY_MISMATCH) {
+				add(&lines[ST_CRITICAL], "%s: key does not "
+				    "match the certificate", r->name);
+				st = ST_CRITICAL;
+			} else if (r->seconds_left < c) {
+				add(&lines[ST_CRITICAL], "%s expires in %s "
+				    "(%s)", r->name, left, d);
+				st = ST_CRITICAL;
+			} else if (r->seconds_left < w) {
+				add(&lines[ST_WARNING], "%s expires in %s "
+				    "(%s)", r->name, left, d);
+				st = ST_WARNING;
+			} else if (!r->is_ca && r->key == KEY_UNREADABLE) {
+				add(&lines[ST_UNKNOWN], "%s: key unreadable",
+				    r->name);
+				st = ST_UNKNOWN;
+			} else
+				st = ST_OK;
+			if (soon == NULL || r->f.not_after < soon->f.not_after)
+				soon = r;
+			/* 'NAME_seconds_left'=Ns;W;C;0;LIFETIME */
+			{
+				char	*p = NULL;
+
+				if (asprintf(&p, "%s%s'%s_seconds_left'="
+				    "%llds;%lld;%lld;0;%lld", perf != NULL ?
+				    perf : "", perf != NULL ? " " : "",
+				    r->name, (long long)r->seconds_left,
+				    (long long)w, (long long)c,
+				    (long long)life) != -1) {
+					free(perf);
+					perf = p;
+				}
+			}
+		}
+		if (rank(st) > rank(overall))
+			overall = st;
+	}
+	if (ncert == 0) {
+		printf("ETCD-PKI UNKNOWN - no certificates found\n");
+		overall = ST_UNKNOWN;
+		goto out;
+	}
+	printf("ETCD-PKI %s - ", st_name[overall]);
+	if (overall == ST_OK) {
+		status_date(soon->f.not_after, d, sizeof(d));
+		status_left(soon->seconds_left, left, sizeof(left));
+		printf("%zu certificate%s, soonest %s expires in %s (%s)",
+		    ncert, ncert == 1 ? "" : "s", soon->name, left, d);
+	} else
+		printf("%s", lines[overall] != NULL ? lines[overall] : "");
+	printf("%s%s\n", perf != NULL ? " | " : "", perf != NULL ? perf : "");
+ out:
+	for (j = 0; j < 4; j++)
+		free(lines[j]);
+	free(perf);
+	status_free(&s);
+	pki_cluster_free(cl);
+	return overall;
+}
+
+const struct cmd_entry cmd_check_entry = {
+	"check",
+	"Nagios/Icinga plugin: certificate expiry as OK/WARNING/CRITICAL",
+	"        PROG check [-warning P|DURATION] [-critical P|DURATION] "
+	"PATH...\n"
+	"        PROG check [flags] -cluster DESC [-member NAME] DIR\n"
+	"\n"
+	"Prints one status line with perfdata and exits 0 OK, 1 WARNING,\n"
+	"2 CRITICAL (also expired, missing, or a key that does not match),\n"
+	"3 UNKNOWN (unreadable input, usage).  Thresholds are the share of\n"
+	"the lifetime, or the time, left: -warning 20%, -critical 10%.",
+	check_opts,
+	cmd_check_exec,
+	1,
+	3
+};

@@ -1,0 +1,311 @@
+/*
+ * cmd-needs-renewal.c: "etcd-pki needs-renewal", step certificate
+ * needs-renewal's contract for systemd ExecCondition and scripts: exit 0
+ * when a certificate needs renewal (or has expired), 1 when not yet, 2
+ * when the file is missing, 255 on any other error.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pki.h"
+#include "cmd.h"
+#include "log.h"
+#include "status.h"
+
+static const int needs_renewal_opts[] = {
+	OPT_EXPIRES_IN, OPT_RENEW_BEFORE, OPT_STAGGER, OPT_VERBOSE,
+	OPT_LOGLEVEL, OPT_END
+};
+
+#define NR_DUE		0
+#define NR_NOT_DUE	1
+#define NR_MISSING	2
+#define NR_ERROR	255
+
+#define MODE_PERCENT	0	/* -expires-in N%: share used */
+#define MODE_DURATION	1	/* -expires-in DURATION: time left */
+#define MODE_RENEW	2	/* -renew-before / -stagger: renew's rule */
+
+#define TLS_TIMEOUT_MS	10000
+
+struct nr_args {
+	int			 mode;
+	long			 percent;
+	int64_t			 duration;	/* seconds */
+	struct pki_renew_policy	 policy;
+	int			 verbose;
+	time_t			 now;
+};
+
+/* NAME of ".../NAME.pem". */
+static void
+cert_name(const char *path, char *buf, size_t size)
+{
+	const char	*b = strrchr(path, '/');
+	size_t		 n;
+
+	b = b != NULL ? b + 1 : path;
+	n = strlen(b);
+	if (n > 4 && strcmp(b + n - 4, ".pem") == 0)
+		n -= 4;
+	snprintf(buf, size, "%.*s", (int)n, b);
+}
+
+/*
+ * Splits "https://HOST[:PORT][/...]" or "https://[V6]:PORT" into host and
+ * port (default 443).  Returns 0 or -1.
+ */
+static int
+split_url(const char *url, char *host, size_t hsize, char *port,
+    size_t psize)
+{
+	const char	*p = url + strlen("https://"), *end, *colon;
+	size_t		 n;
+
+	end = p + strcspn(p, "/?#");
+	if (*p == '[') {
+		const char	*rb = memchr(p, ']', (size_t)(end - p));
+
+		if (rb == NULL)
+			return -1;
+		n = (size_t)(rb - p - 1);
+		if (n == 0 || n >= hsize)
+			return -1;
+		memcpy(host, p + 1, n);
+		host[n] = '\0';
+		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+		if (colon == NULL && rb + 1 != end)
+			return -1;
+	} else {
+		colon = memchr(p, ':', (size_t)(end - p));
+		n = (size_t)((colon != NULL ? colon : end) - p);
+		if (n == 0 || n >= hsize)
+			return -1;
+		memcpy(host, p, n);
+		host[n] = '\0';
+	}
+	if (colon != NULL) {
+		n = (size_t)(end - colon - 1);
+		if (n == 0 || n >= psize || strspn(colon + 1, "0123456789") <
+		    n)
+			return -1;
+		memcpy(port, colon + 1, n);
+		port[n] = '\0';
+	} else
+		snprintf(port, psize, "443");
+	return 0;
+}
+
+/* Checks one target; returns NR_*. */
+static int
+check_target(const struct nr_args *a, const char *target)
+{
+	struct pki_error	 err;
+	struct pki_cert_facts	 f;
+	struct pki_cert		*cert = NULL;
+	char			 name[256], host[256], port[16], d1[32];
+	char			 why[160], *buf = NULL;
+	size_t			 len = 0;
+	double			 used, life, x;
+	int64_t			 at = 0;
+	int			 r, due, ret = NR_ERROR;
+
+	memset(&err, 0, sizeof(err));
+	memset(&f, 0, sizeof(f));
+	if (strncmp(target, "https://", 8) == 0) {
+		if (split_url(target, host, sizeof(host), port,
+		    sizeof(port)) != 0) {
+			log_err("%s: expected https://HOST:PORT", target);
+			return NR_ERROR;
+		}
+		if ((r = pki_tls_peer_cert(host, port, NULL, TLS_TIMEOUT_MS,
+		    &cert, &err)) != 0) {
+			log_pki(&err, r);
+			return NR_ERROR;
+		}
+	} else {
+		if ((r = pki_input_read(target, 0, PKI_MAX_INPUT, &buf, &len,
+		    &err)) != 0) {
+			log_pki(&err, r);
+			return err.sys_errno == ENOENT ? NR_MISSING : NR_ERROR;
+		}
+		r = pki_cert_load(buf, len, target, &cert, &err);
+		free(buf);
+		if (r != 0) {
+			log_pki(&err, r);
+			return NR_ERROR;
+		}
+	}
+	if ((r = pki_cert_facts(cert, &f, &err)) != 0) {
+		log_pki(&err, r);
+		goto out;
+	}
+	/* renew's NAME: the file's; for a server, its certificate's CN. */
+	if (strncmp(target, "https://", 8) == 0)
+		snprintf(name, sizeof(name), "%s", *f.subject_cn != '\0' ?
+		    f.subject_cn : host);
+	else
+		cert_name(target, name, sizeof(name));
+	life = (double)(f.not_after - f.not_before);
+	if (life <= 0) {
+		log_err("%s: the certificate's lifetime is not positive",
+		    target);
+		goto out;
+	}
+	used = ((double)((int64_t)a->now - f.not_before)) / life * 100;
+	switch (a->mode) {
+	case MODE_PERCENT:
+		/* step: int(percentUsed) >= threshold. */
+		due = used >= 0 && (long)used >= a->percent;
+		x = (double)a->percent / 100 * life;
+		at = f.not_before + (int64_t)x + ((double)(int64_t)x < x);
+		break;
+	case MODE_DURATION:
+		at = f.not_after - a->duration;
+		due = (int64_t)a->now >= at;
+		break;
+	default:
+		if ((r = pki_renew_at(f.not_before, f.not_after, name,
+		    &a->policy, &at, &err)) != 0) {
+			log_err("%s: %s", target, err.text);
+			goto out;
+		}
+		due = (int64_t)a->now >= at;
+		break;
+	}
+	if ((int64_t)a->now >= f.not_after)
+		due = 1;
+	ret = due ? NR_DUE : NR_NOT_DUE;
+	if (a->verbose) {
+		if ((int64_t)a->now >= f.not_after) {
+			status_date(f.not_after, d1, sizeof(d1));
+			snprintf(why, sizeof(why), "expired %s", d1);
+		} else {
+			status_date(at, d1, sizeof(d1));
+			snprintf(why, sizeof(why), "%d%% of the lifetime used "
+			    "(renew at %s)", used >= 0 ? (int)used : 0, d1);
+		}
+		printf("%s: %s: %s\n", target, due ? "due" : "not due", why);
+	}
+ out:
+	pki_cert_facts_clear(&f);
+	pki_cert_free(cert);
+	return ret;
+}
+
+/* "N%" with N an integer 0..100; returns 0 or -1. */
+static int
+parse_int_percent(const char *s, long *out)
+{
+	char	*end;
+	long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || strcmp(end, "%") != 0 || v < 0 || v > 100)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+cmd_needs_renewal_exec(struct opts *o)
+{
+	struct pki_error	err;
+	struct nr_args		a;
+	const char		*v;
+	int64_t			ns;
+	int			i, r, any_err = 0, any_missing = 0, any_due = 0;
+
+	memset(&err, 0, sizeof(err));
+	memset(&a, 0, sizeof(a));
+	a.now = time(NULL);
+	a.verbose = o->b[OPT_VERBOSE];
+	a.mode = MODE_PERCENT;
+	a.percent = 66;
+	pki_renew_policy_default(&a.policy);
+	if ((v = opts_str(o, OPT_EXPIRES_IN)) != NULL) {
+		if (opts_str(o, OPT_RENEW_BEFORE) != NULL ||
+		    opts_str(o, OPT_STAGGER) != NULL) {
+			log_err("-expires-in cannot be combined with "
+			    "-renew-before or -stagger");
+			return NR_ERROR;
+		}
+		if (v[strlen(v) - 1] == '%') {
+			if (parse_int_percent(v, &a.percent) != 0) {
+				log_err("-expires-in: %s: expected a whole "
+				    "percentage 0%%..100%%", v);
+				return NR_ERROR;
+			}
+		} else {
+			if (pki_duration_parse(v, &ns, &err) != 0 || ns < 0) {
+				log_err("-expires-in: %s: expected N%% or a "
+				    "non-negative duration (720h)", v);
+				return NR_ERROR;
+			}
+			a.mode = MODE_DURATION;
+			a.duration = ns / 1000000000;
+		}
+	}
+	if ((v = opts_str(o, OPT_RENEW_BEFORE)) != NULL) {
+		a.mode = MODE_RENEW;
+		if (pki_renew_before_parse(v, "-renew-before", &a.policy,
+		    &err) != 0) {
+			log_pki(&err, PKI_ERR_ARG);
+			return NR_ERROR;
+		}
+	}
+	if ((v = opts_str(o, OPT_STAGGER)) != NULL) {
+		a.mode = MODE_RENEW;
+		if (pki_renew_stagger_parse(v, "-stagger", &a.policy,
+		    &err) != 0) {
+			log_pki(&err, PKI_ERR_ARG);
+			return NR_ERROR;
+		}
+	}
+	if (o->nargs < 1) {
+		log_err("no certificate or https://HOST:PORT given");
+		return NR_ERROR;
+	}
+	/* A server closing on us must be an error, not SIGPIPE. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < o->nargs; i++) {
+		r = check_target(&a, o->args[i]);
+		if (r == NR_ERROR)
+			any_err = 1;
+		else if (r == NR_MISSING)
+			any_missing = 1;
+		else if (r == NR_DUE)
+			any_due = 1;
+	}
+	if (any_err)
+		return NR_ERROR;
+	if (any_missing)
+		return NR_MISSING;
+	return any_due ? NR_DUE : NR_NOT_DUE;
+}
+
+const struct cmd_entry cmd_needs_renewal_entry = {
+	"needs-renewal",
+	"exit 0 when a certificate is due for renewal (systemd ExecCondition)",
+	"        PROG needs-renewal [-expires-in N%|DURATION] [-verbose]\n"
+	"            CERT|https://HOST:PORT...\n"
+	"        PROG needs-renewal -renew-before P|DURATION [-stagger P]\n"
+	"            [-verbose] CERT|https://HOST:PORT...\n"
+	"\n"
+	"Exits 0 when a certificate needs renewal or has expired, 1 when not\n"
+	"yet, 2 when a file is missing, 255 on any other error.  By default\n"
+	"a certificate is due once 66% of its lifetime is used (-expires-in\n"
+	"N% is the share USED, as step's; -renew-before N% is the share LEFT,\n"
+	"as renew's, whose arithmetic it then applies).",
+	needs_renewal_opts,
+	cmd_needs_renewal_exec,
+	1,
+	255
+};

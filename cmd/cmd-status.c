@@ -1,0 +1,469 @@
+/*
+ * cmd-status.c: "etcd-pki status": a table of every leaf certificate and
+ * CA (kubeadm certs check-expiration), as text, JSON or Prometheus
+ * metrics.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "pki.h"
+#include "cmd.h"
+#include "load.h"
+#include "log.h"
+#include "metrics.h"
+#include "status.h"
+
+static const int status_opts[] = {
+	OPT_O, OPT_CLUSTER, OPT_MEMBER, OPT_RENEW_BEFORE, OPT_STAGGER,
+	OPT_METRICS_FILE, OPT_LOGLEVEL, OPT_END
+};
+
+#define OUT_TEXT	0
+#define OUT_JSON	1
+#define OUT_PROM	2
+
+struct strlist {
+	char	**v;
+	size_t	  n;
+};
+
+static void
+strlist_add(struct strlist *l, char *s)
+{
+	char	**nv;
+
+	if (s == NULL)
+		return;
+	if ((nv = reallocarray(l->v, l->n + 1, sizeof(*nv))) == NULL) {
+		free(s);
+		return;
+	}
+	l->v = nv;
+	l->v[l->n++] = s;
+}
+
+static void
+strlist_free(struct strlist *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * The warnings: a leaf's CA expiring before the leaf would next be
+ * renewed, or before a renewal at renew_at would expire; a leaf with no
+ * renewal time.
+ */
+static void
+warnings(const struct status_set *s, struct strlist *w)
+{
+	const struct status_row	*l, *c;
+	char			 d1[32], d2[32], d3[32], *t;
+	size_t			 i;
+	int64_t			 life;
+
+	for (i = 0; i < s->n; i++) {
+		l = &s->rows[i];
+		if (l->is_ca || l->state != ROW_OK)
+			continue;
+		if (!l->has_renew_at) {
+			if (asprintf(&t, "%s: no renewal time: %s", l->path,
+			    l->renew_error != NULL ? l->renew_error : "?") ==
+			    -1)
+				t = NULL;
+			strlist_add(w, t);
+			continue;
+		}
+		if (l->ca < 0)
+			continue;
+		c = &s->rows[l->ca];
+		life = l->f.not_after - l->f.not_before;
+		status_date(c->f.not_after, d1, sizeof(d1));
+		status_date(l->renew_at, d2, sizeof(d2));
+		status_date(l->renew_at + life, d3, sizeof(d3));
+		t = NULL;
+		if (c->f.not_after < l->renew_at) {
+			if (asprintf(&t, "CA %s expires %s, before %s would "
+			    "next be renewed (%s)", c->path, d1, l->name,
+			    d2) == -1)
+				t = NULL;
+		} else if (c->f.not_after < l->renew_at + life) {
+			if (asprintf(&t, "CA %s expires %s, before a renewal "
+			    "of %s at %s would expire (%s)", c->path, d1,
+			    l->name, d2, d3) == -1)
+				t = NULL;
+		}
+		strlist_add(w, t);
+	}
+}
+
+static const char *
+key_text(int key)
+{
+	switch (key) {
+	case KEY_MATCH:
+		return "match";
+	case KEY_MISMATCH:
+		return "MISMATCH";
+	case KEY_MISSING:
+		return "missing";
+	default:
+		return "unreadable";
+	}
+}
+
+#define NCOLS	9
+
+static void
+print_table(char *(*cells)[NCOLS], size_t nrows, int ncols)
+{
+	size_t	w[NCOLS], i;
+	int	j;
+
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < nrows; i++)
+		for (j = 0; j < ncols; j++)
+			if (cells[i][j] != NULL && strlen(cells[i][j]) > w[j])
+				w[j] = strlen(cells[i][j]);
+	for (i = 0; i < nrows; i++) {
+		for (j = 0; j < ncols; j++) {
+			const char	*c = cells[i][j] != NULL ?
+			    cells[i][j] : "";
+
+			if (j == ncols - 1)
+				printf("%s\n", c);
+			else
+				printf("%-*s   ", (int)w[j], c);
+		}
+	}
+}
+
+static char *
+xstrdup(const char *s)
+{
+	return strdup(s);
+}
+
+static void
+print_text(const struct status_set *s, const struct strlist *w)
+{
+	static const char *const	 lh[NCOLS] = { "NAME", "PATH",
+	    "NOT AFTER", "LEFT", "USED", "RENEW AT", "ISSUER", "KEY",
+	    "DRIFT" };
+	const struct status_row		*r;
+	char				*(*cells)[NCOLS];
+	char				 buf[64];
+	size_t				 i, nl = 1, nc = 1;
+	int				 j, pass;
+
+	if ((cells = calloc(s->n + 1, sizeof(*cells))) == NULL) {
+		log_err("out of memory");
+		return;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		size_t	n = 1;
+
+		for (j = 0; j < NCOLS; j++)
+			cells[0][j] = xstrdup(lh[j]);
+		for (i = 0; i < s->n; i++) {
+			r = &s->rows[i];
+			if (r->is_ca != pass)
+				continue;
+			if (r->state != ROW_OK) {
+				if (asprintf(&cells[n][0], "%s %s",
+				    r->state == ROW_MISSING ? "!MISSING!" :
+				    "!UNREADABLE!", r->name) == -1)
+					cells[n][0] = NULL;
+				cells[n][1] = xstrdup(r->path);
+				n++;
+				continue;
+			}
+			cells[n][0] = xstrdup(r->name);
+			cells[n][1] = xstrdup(r->path);
+			status_date(r->f.not_after, buf, sizeof(buf));
+			cells[n][2] = xstrdup(buf);
+			status_left(r->seconds_left, buf, sizeof(buf));
+			cells[n][3] = xstrdup(buf);
+			if (!pass) {
+				snprintf(buf, sizeof(buf), "%d%%",
+				    (int)r->percent_used);
+				cells[n][4] = xstrdup(buf);
+				if (r->has_renew_at)
+					status_date(r->renew_at, buf,
+					    sizeof(buf));
+				else
+					snprintf(buf, sizeof(buf), "-");
+				cells[n][5] = xstrdup(buf);
+				cells[n][6] = xstrdup(*r->f.issuer_cn != '\0' ?
+				    r->f.issuer_cn : r->f.issuer);
+				cells[n][7] = xstrdup(key_text(r->key));
+				cells[n][8] = status_drift_text(r);
+			}
+			n++;
+		}
+		if (pass == 0)
+			nl = n;
+		else
+			nc = n;
+		if (n > 1) {
+			if (pass == 1 && nl > 1)
+				printf("\n");
+			print_table(cells, n, pass == 0 ? NCOLS : 4);
+		}
+		for (i = 0; i < n; i++)
+			for (j = 0; j < NCOLS; j++) {
+				free(cells[i][j]);
+				cells[i][j] = NULL;
+			}
+	}
+	free(cells);
+	if (w->n > 0 && (nl > 1 || nc > 1))
+		printf("\n");
+	for (i = 0; i < w->n; i++)
+		printf("warning: %s\n", w->v[i]);
+}
+
+/* Sets obj[key] to a new value, stolen; a NULL value becomes null. */
+static void
+put(json_t *obj, const char *key, json_t *v)
+{
+	json_object_set_new(obj, key, v != NULL ? v : json_null());
+}
+
+static json_t *
+json_date(int64_t t)
+{
+	char	buf[32];
+
+	status_date(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+json_strv(char **v, size_t n)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *
+leaf_json(const struct status_row *r)
+{
+	json_t	*o = json_object(), *d;
+	int	 ok = r->state == ROW_OK;
+
+	if (o == NULL)
+		return NULL;
+	put(o, "name", json_string(r->name));
+	put(o, "path", json_string(r->path));
+	put(o, "serial", ok ? json_string(r->f.serial) : NULL);
+	put(o, "subject", ok ? json_string(r->f.subject) : NULL);
+	put(o, "issuer", ok ? json_string(r->f.issuer) : NULL);
+	put(o, "not_before", ok ? json_date(r->f.not_before) : NULL);
+	put(o, "not_after", ok ? json_date(r->f.not_after) : NULL);
+	put(o, "seconds_left", ok ? json_integer(r->seconds_left) : NULL);
+	put(o, "percent_used", ok ? json_real((double)(long long)(
+	    r->percent_used * 100) / 100) : NULL);
+	put(o, "renew_at", ok && r->has_renew_at ? json_date(r->renew_at) :
+	    NULL);
+	put(o, "due", ok && r->has_renew_at ? json_boolean(r->due) :
+	    NULL);
+	put(o, "key", ok ? json_string(r->key == KEY_MATCH ? "match" :
+	    r->key == KEY_MISMATCH ? "mismatch" : r->key == KEY_MISSING ?
+	    "missing" : "unreadable") : NULL);
+	put(o, "sans", ok ? json_strv(r->f.sans, r->f.nsans) : NULL);
+	d = NULL;
+	if (ok && r->drift_state == DRIFT_NONE && (d = json_object()) !=
+	    NULL) {
+		put(d, "add", json_strv(r->drift.add, r->drift.nadd));
+		put(d, "remove", json_strv(r->drift.remove,
+		    r->drift.nremove));
+		put(d, "subject", json_boolean(r->drift.subject));
+	}
+	put(o, "drift", d);
+	put(o, "generation", r->generation != NULL ?
+	    json_string(r->generation) : NULL);
+	put(o, "error", r->state != ROW_OK && r->error != NULL ?
+	    json_string(r->error) : NULL);
+	return o;
+}
+
+static json_t *
+ca_json(const struct status_row *r)
+{
+	json_t	*o = json_object();
+	int	 ok = r->state == ROW_OK;
+
+	if (o == NULL)
+		return NULL;
+	put(o, "name", json_string(r->name));
+	put(o, "path", json_string(r->path));
+	put(o, "serial", ok ? json_string(r->f.serial) : NULL);
+	put(o, "subject", ok ? json_string(r->f.subject) : NULL);
+	put(o, "not_after", ok ? json_date(r->f.not_after) : NULL);
+	put(o, "seconds_left", ok ? json_integer(r->seconds_left) : NULL);
+	put(o, "error", r->state != ROW_OK && r->error != NULL ?
+	    json_string(r->error) : NULL);
+	return o;
+}
+
+static int
+print_json(const struct status_set *s, const struct strlist *w)
+{
+	json_t	*top = json_object(), *certs = json_array(),
+		*cas = json_array();
+	char	*text;
+	size_t	 i;
+
+	if (top == NULL || certs == NULL || cas == NULL)
+		goto oom;
+	put(top, "version", json_integer(1));
+	put(top, "generated", json_date(s->now));
+	for (i = 0; i < s->n; i++)
+		json_array_append_new(s->rows[i].is_ca ? cas : certs,
+		    s->rows[i].is_ca ? ca_json(&s->rows[i]) :
+		    leaf_json(&s->rows[i]));
+	json_object_set_new(top, "certificates", certs);
+	json_object_set_new(top, "cas", cas);
+	certs = cas = NULL;
+	put(top, "warnings", json_strv(w->v, w->n));
+	if ((text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
+	    NULL)
+		goto oom;
+	printf("%s\n", text);
+	free(text);
+	json_decref(top);
+	return 0;
+ oom:
+	log_err("out of memory");
+	json_decref(top);
+	json_decref(certs);
+	json_decref(cas);
+	return -1;
+}
+
+static int
+cmd_status_exec(struct opts *o)
+{
+	struct pki_error	 err;
+	struct pki_renew_policy	 pol;
+	struct pki_cluster	*cl = NULL;
+	struct status_set	 s;
+	struct strlist		 w;
+	const char		*v, *mf;
+	char			*text;
+	int			 i, out = OUT_TEXT, ret = CMD_RETURN_ERROR;
+
+	memset(&err, 0, sizeof(err));
+	memset(&w, 0, sizeof(w));
+	pki_renew_policy_default(&pol);
+	status_init(&s, time(NULL), &pol);
+	if ((v = opts_str(o, OPT_O)) != NULL) {
+		if (strcmp(v, "text") == 0)
+			out = OUT_TEXT;
+		else if (strcmp(v, "json") == 0)
+			out = OUT_JSON;
+		else if (strcmp(v, "prometheus") == 0)
+			out = OUT_PROM;
+		else {
+			log_err("-o: %s: expected text, json or prometheus", v);
+			return CMD_RETURN_USAGE;
+		}
+	}
+	if (((v = opts_str(o, OPT_RENEW_BEFORE)) != NULL &&
+	    pki_renew_before_parse(v, "-renew-before", &pol, &err) != 0) ||
+	    ((v = opts_str(o, OPT_STAGGER)) != NULL &&
+	    pki_renew_stagger_parse(v, "-stagger", &pol, &err) != 0)) {
+		log_pki(&err, PKI_ERR_ARG);
+		return CMD_RETURN_USAGE;
+	}
+	s.policy = pol;
+	if (opts_str(o, OPT_CLUSTER) != NULL) {
+		if (o->nargs != 1) {
+			log_err("-cluster DESC takes one directory, got %d "
+			    "arguments", o->nargs);
+			return CMD_RETURN_USAGE;
+		}
+	} else if (o->nargs < 1) {
+		log_err("no certificate, directory or -cluster given");
+		return CMD_RETURN_USAGE;
+	} else if (opts_str(o, OPT_MEMBER) != NULL) {
+		log_err("-member goes with -cluster");
+		return CMD_RETURN_USAGE;
+	}
+
+	if (opts_str(o, OPT_CLUSTER) != NULL) {
+		if (load_cluster(o, opts_str(o, OPT_CLUSTER), &cl) !=
+		    CMD_RETURN_NORMAL)
+			goto out;
+		if (status_add_cluster(&s, cl, o->args[0],
+		    opts_str(o, OPT_MEMBER)) != 0)
+			goto out;
+	} else
+		for (i = 0; i < o->nargs; i++)
+			if (status_add_path(&s, o->args[i]) != 0)
+				goto out;
+	status_link(&s);
+	warnings(&s, &w);
+	for (i = 0; i < (int)s.n; i++)
+		if (s.rows[i].state != ROW_OK && s.rows[i].error != NULL)
+			log_err("%s", s.rows[i].error);
+
+	ret = status_problems(&s) > 0 ? CMD_RETURN_ERROR : CMD_RETURN_NORMAL;
+	switch (out) {
+	case OUT_JSON:
+		if (print_json(&s, &w) != 0)
+			ret = CMD_RETURN_ERROR;
+		break;
+	case OUT_PROM:
+		if ((text = metrics_text(NULL, s.rows, s.n, 0, s.now)) ==
+		    NULL) {
+			log_err("out of memory");
+			ret = CMD_RETURN_ERROR;
+			break;
+		}
+		fputs(text, stdout);
+		free(text);
+		break;
+	default:
+		print_text(&s, &w);
+		break;
+	}
+	if ((mf = opts_str(o, OPT_METRICS_FILE)) != NULL &&
+	    metrics_write(mf, "status", s.rows, s.n, ret, s.now) != 0)
+		ret = CMD_RETURN_ERROR;
+ out:
+	strlist_free(&w);
+	status_free(&s);
+	pki_cluster_free(cl);
+	return ret;
+}
+
+const struct cmd_entry cmd_status_entry = {
+	"status",
+	"show every certificate's expiry, renewal time, key and drift",
+	"        PROG status [-o text|json|prometheus] [-renew-before P]\n"
+	"            [-stagger P] [-metrics-file FILE] PATH...\n"
+	"        PROG status [flags] -cluster DESC [-member NAME] DIR\n"
+	"\n"
+	"PATH is a certificate, or a directory whose NAME.pem files with a\n"
+	"NAME-key.pem beside them are leaves and whose ca.pem is a CA.\n"
+	"Exits 0 when every input was read, whatever the dates; 1 when a\n"
+	"certificate is missing or unreadable.",
+	status_opts,
+	cmd_status_exec,
+	1,
+	0
+};

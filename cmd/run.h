@@ -1,0 +1,34 @@
+/*
+ * run.h: the commands renew and rollback run (hooks, restart, stop and
+ * start): split into an argv without a shell, executed with a time limit.
+ */
+#ifndef RUN_H
+#define RUN_H
+
+/* A command given as one flag value, split into words. */
+struct run_cmd {
+	const char	*flag;		/* "-deploy-hook", for messages */
+	const char	*text;		/* as given */
+	char		**argv;		/* NULL-terminated */
+};
+
+/*
+ * Splits text into words: blanks separate words; '...' quotes literally;
+ * "..." quotes with \" and \\ as escapes; outside quotes a backslash
+ * escapes the next character.  Nothing is expanded: no variables, no
+ * globbing, no shell.  Returns 0, or -1 after printing the problem
+ * (empty command, unterminated quote).
+ */
+int	run_parse(struct run_cmd *rc, const char *flag, const char *text);
+void	run_free(struct run_cmd *rc);
+
+/*
+ * Runs rc (execvp of argv[0]) with the extra "NAME=value" environment
+ * entries env (NULL-terminated, may be NULL), standard input from
+ * /dev/null, waiting at most timeout seconds (then SIGTERM, and SIGKILL
+ * 5 s later).  Returns the exit status (0..255), or -1 after printing
+ * why it did not run or did not finish.
+ */
+int	run_exec(const struct run_cmd *rc, char *const *env, int timeout);
+
+#endif

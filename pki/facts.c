@@ -1,0 +1,757 @@
+/*
+ * facts.c: what status, check, needs-renewal and renew read from a
+ * certificate (dates, names, SANs, usages, key digest), how it drifted
+ * from its CSR JSON, chain verification against a trust bundle, and the
+ * renewal timing arithmetic.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "internal.h"
+#include "x509priv.h"
+#include "cluster.h"
+#include "facts.h"
+
+/* ---- SANs ----------------------------------------------------------- */
+
+void
+pki_san_text(const GENERAL_NAME *gen, char *buf, size_t size)
+{
+	const ASN1_STRING	*v;
+	const unsigned char	*s;
+	char			 ip[64];
+	int			 type, n;
+
+	v = GENERAL_NAME_get0_value(gen, &type);
+	switch (type) {
+	case GEN_IPADD:
+	case GEN_DNS:
+	case GEN_EMAIL:
+	case GEN_URI:
+		break;
+	default:
+		snprintf(buf, size, "other:%d", type);
+		return;
+	}
+	s = ASN1_STRING_get0_data(v);
+	n = ASN1_STRING_length(v);
+	switch (type) {
+	case GEN_IPADD:
+		pki_ip_format(s, (size_t)n, ip, sizeof(ip));
+		snprintf(buf, size, "IP:%s", ip);
+		break;
+	case GEN_DNS:
+		snprintf(buf, size, "DNS:%.*s", n, (const char *)s);
+		break;
+	case GEN_EMAIL:
+		snprintf(buf, size, "email:%.*s", n, (const char *)s);
+		break;
+	default:
+		snprintf(buf, size, "URI:%.*s", n, (const char *)s);
+		break;
+	}
+}
+
+/*
+ * The SANs of x as a newly allocated GENERAL_NAMES in *out (NULL when the
+ * certificate has none).  An undecodable or repeated extension is an
+ * error, not "absent".
+ */
+static int
+cert_sans(const X509 *x, GENERAL_NAMES **out, struct pki_error *err)
+{
+	int	crit = -1;
+
+	*out = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
+	if (*out == NULL && crit != -1)
+		return pki_err_ssl(err, PKI_ERR_PEM,
+		    "unreadable subjectAltName extension");
+	return PKI_OK;
+}
+
+/* Appends the text of every name of gens to sv, skipping duplicates. */
+static int
+sans_to_strv(const GENERAL_NAMES *gens, struct pki_strv *sv)
+{
+	char	buf[1024];
+	size_t	j;
+	int	i, dup;
+
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		pki_san_text(sk_GENERAL_NAME_value(gens, i), buf, sizeof(buf));
+		for (dup = 0, j = 0; j < sv->n && !dup; j++)
+			dup = strcmp(sv->v[j], buf) == 0;
+		if (!dup && pki_strv_push(sv, buf) != PKI_OK)
+			return PKI_ERR_ALLOC;
+	}
+	return PKI_OK;
+}
+
+static int
+strv_has(const struct pki_strv *sv, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- names ---------------------------------------------------------- */
+
+/* Appends value to sb with RFC 4514 escaping of the special characters. */
+static void
+add_escaped(struct pki_buf *sb, const char *v)
+{
+	size_t	i, n = strlen(v);
+	char	c[3];
+
+	for (i = 0; i < n; i++) {
+		if (strchr(",+\"\\<>;=", v[i]) != NULL ||
+		    ((i == 0 || i == n - 1) && v[i] == ' ') ||
+		    (i == 0 && v[i] == '#')) {
+			c[0] = '\\';
+			c[1] = v[i];
+			c[2] = '\0';
+		} else {
+			c[0] = v[i];
+			c[1] = '\0';
+		}
+		pki_buf_add(sb, c);
+	}
+}
+
+/*
+ * One-line form of a name in certificate order: "CN=etcd1,O=Example",
+ * attributes of one multi-valued RDN joined with '+'.  *cn receives the
+ * last CN ("" when there is none) when cn is not NULL.
+ */
+static int
+name_oneline(const X509_NAME *name, char **out, char **cn,
+    struct pki_error *err)
+{
+	struct pki_buf		 sb;
+	const X509_NAME_ENTRY	*ent;
+	const ASN1_OBJECT	*obj;
+	char			*v = NULL, *lastcn = NULL, oid[128];
+	const char		*sn;
+	int			 i, n, nid, set, prev = -1, r = PKI_ERR_INTERNAL;
+
+	*out = NULL;
+	if (cn != NULL)
+		*cn = NULL;
+	memset(&sb, 0, sizeof(sb));
+	n = X509_NAME_entry_count(name);
+	for (i = 0; i < n; i++) {
+		ent = X509_NAME_get_entry(name, i);
+		obj = X509_NAME_ENTRY_get_object(ent);
+		set = X509_NAME_ENTRY_set(ent);
+		nid = OBJ_obj2nid(obj);
+		sn = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
+		if (sn == NULL) {
+			if (OBJ_obj2txt(oid, sizeof(oid), obj, 1) <= 0)
+				snprintf(oid, sizeof(oid), "?");
+			sn = oid;
+		}
+		if ((r = pki_asn1_string_utf8(X509_NAME_ENTRY_get_data(ent), sn,
+		    &v, err)) != PKI_OK)
+			goto out;
+		if (i > 0)
+			pki_buf_add(&sb, set == prev ? "+" : ",");
+		prev = set;
+		pki_buf_add(&sb, sn);
+		pki_buf_add(&sb, "=");
+		add_escaped(&sb, v);
+		if (nid == NID_commonName) {
+			free(lastcn);
+			lastcn = v;
+		} else
+			free(v);
+		v = NULL;
+	}
+	if (sb.b == NULL)
+		pki_buf_add(&sb, "");
+	if (cn != NULL && lastcn == NULL && (lastcn = strdup("")) == NULL)
+		sb.oom = 1;
+	if (sb.oom) {
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	*out = sb.b;
+	sb.b = NULL;
+	if (cn != NULL) {
+		*cn = lastcn;
+		lastcn = NULL;
+	}
+	r = PKI_OK;
+ out:
+	free(v);
+	free(lastcn);
+	free(sb.b);
+	return r;
+}
+
+/* ---- facts ---------------------------------------------------------- */
+
+/* ASN1_TIME to Unix seconds. */
+static int
+asn1_time_unix(const ASN1_TIME *t, int64_t *out, const char *what,
+    struct pki_error *err)
+{
+	struct tm	tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return pki_err_ssl(err, PKI_ERR_PEM, "unreadable %s", what);
+	*out = (int64_t)timegm(&tm);
+	return PKI_OK;
+}
+
+/* The cfssl usage name of an extended key usage NID, or NULL. */
+static const char *
+eku_name(int nid)
+{
+	const char	*name;
+	size_t		 i;
+	int		 kind, value;
+
+	for (i = 0; (name = pki_usage_name(i)) != NULL; i++)
+		if (pki_usage_lookup(name, &kind, &value) == PKI_OK &&
+		    kind == PKI_USAGE_EKU && value == nid)
+			return name;
+	return NULL;
+}
+
+static int
+facts_serial(const X509 *x, struct pki_cert_facts *f, struct pki_error *err)
+{
+	BIGNUM	*bn = NULL;
+	char	*dec = NULL, *hex = NULL;
+	size_t	 i;
+	int	 r = PKI_ERR_INTERNAL;
+
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) ==
+	    NULL) {
+		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "ASN1_INTEGER_to_BN");
+		goto out;
+	}
+	if ((dec = BN_bn2dec(bn)) == NULL || (hex = BN_bn2hex(bn)) == NULL) {
+		r = pki_err_ssl(err, PKI_ERR_ALLOC, "BN_bn2dec");
+		goto out;
+	}
+	if (strlen(dec) >= sizeof(f->serial) ||
+	    strlen(hex) >= sizeof(f->serial_hex)) {
+		r = pki_err(err, PKI_ERR_UNSUPPORTED,
+		    "serial number too long (%zu digits)", strlen(dec));
+		goto out;
+	}
+	memcpy(f->serial, dec, strlen(dec) + 1);
+	for (i = 0; hex[i] != '\0'; i++)
+		f->serial_hex[i] = (char)tolower((unsigned char)hex[i]);
+	f->serial_hex[i] = '\0';
+	r = PKI_OK;
+ out:
+	OPENSSL_free(dec);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return r;
+}
+
+static int
+facts_ekus(const X509 *x, struct pki_strv *sv, struct pki_error *err)
+{
+	EXTENDED_KEY_USAGE	*eku = NULL;
+	const ASN1_OBJECT	*obj;
+	const char		*name;
+	char			 oid[128];
+	int			 i, crit = -1, r = PKI_ERR_INTERNAL;
+
+	if ((eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL)) ==
+	    NULL) {
+		if (crit != -1)
+			return pki_err_ssl(err, PKI_ERR_PEM,
+			    "unreadable extendedKeyUsage extension");
+		return PKI_OK;
+	}
+	for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+		obj = sk_ASN1_OBJECT_value(eku, i);
+		if ((name = eku_name(OBJ_obj2nid(obj))) == NULL) {
+			if (OBJ_obj2txt(oid, sizeof(oid), obj, 1) <= 0) {
+				r = pki_err_ssl(err, PKI_ERR_PEM,
+				    "OBJ_obj2txt");
+				goto out;
+			}
+			name = oid;
+		}
+		if (pki_strv_push(sv, name) != PKI_OK) {
+			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			goto out;
+		}
+	}
+	r = PKI_OK;
+ out:
+	EXTENDED_KEY_USAGE_free(eku);
+	return r;
+}
+
+static int
+facts_spki(X509 *x, unsigned char md[32], struct pki_error *err)
+{
+	unsigned char	*der = NULL;
+	unsigned int	 mdlen = 0;
+	int		 len, r = PKI_ERR_INTERNAL;
+
+	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) <= 0)
+		return pki_err_ssl(err, PKI_ERR_CRYPTO, "i2d_X509_PUBKEY");
+	if (EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL) !=
+	    1 || mdlen != 32) {
+		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "EVP_Digest");
+		goto out;
+	}
+	r = PKI_OK;
+ out:
+	OPENSSL_free(der);
+	return r;
+}
+
+int
+pki_cert_facts(const struct pki_cert *cert, struct pki_cert_facts *f,
+    struct pki_error *err)
+{
+	struct pki_strv	 sans, ekus;
+	GENERAL_NAMES	*gens = NULL;
+	X509		*x;
+	int		 r = PKI_ERR_INTERNAL;
+
+	memset(f, 0, sizeof(*f));
+	memset(&sans, 0, sizeof(sans));
+	memset(&ekus, 0, sizeof(ekus));
+	if (cert == NULL || cert->x509 == NULL)
+		return pki_err(err, PKI_ERR_ARG, "no certificate");
+	x = cert->x509;
+	if ((r = facts_serial(x, f, err)) != PKI_OK ||
+	    (r = asn1_time_unix(X509_get0_notBefore(x), &f->not_before,
+	    "notBefore", err)) != PKI_OK ||
+	    (r = asn1_time_unix(X509_get0_notAfter(x), &f->not_after,
+	    "notAfter", err)) != PKI_OK ||
+	    (r = name_oneline(X509_get_subject_name(x), &f->subject,
+	    &f->subject_cn, err)) != PKI_OK ||
+	    (r = name_oneline(X509_get_issuer_name(x), &f->issuer,
+	    &f->issuer_cn, err)) != PKI_OK ||
+	    (r = cert_sans(x, &gens, err)) != PKI_OK)
+		goto out;
+	if (gens != NULL) {
+		int	 i;
+		char	 buf[1024];
+
+		for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+			pki_san_text(sk_GENERAL_NAME_value(gens, i), buf,
+			    sizeof(buf));
+			if (pki_strv_push(&sans, buf) != PKI_OK) {
+				r = pki_err(err, PKI_ERR_ALLOC,
+				    "out of memory");
+				goto out;
+			}
+		}
+	}
+	if ((r = facts_ekus(x, &ekus, err)) != PKI_OK ||
+	    (r = facts_spki(x, f->spki_sha256, err)) != PKI_OK)
+		goto out;
+	f->is_ca = pki_cert_is_ca(cert);
+	f->sans = sans.v;
+	f->nsans = sans.n;
+	f->ekus = ekus.v;
+	f->nekus = ekus.n;
+	memset(&sans, 0, sizeof(sans));
+	memset(&ekus, 0, sizeof(ekus));
+	r = PKI_OK;
+ out:
+	ERR_clear_error();
+	GENERAL_NAMES_free(gens);
+	pki_strv_clear(&sans);
+	pki_strv_clear(&ekus);
+	if (r != PKI_OK)
+		pki_cert_facts_clear(f);
+	return r;
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+pki_cert_facts_clear(struct pki_cert_facts *f)
+{
+	if (f == NULL)
+		return;
+	free(f->subject);
+	free(f->subject_cn);
+	free(f->issuer);
+	free(f->issuer_cn);
+	strv_free(f->sans, f->nsans);
+	strv_free(f->ekus, f->nekus);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ---- drift ---------------------------------------------------------- */
+
+int
+pki_cert_drift(const struct pki_cert *cert, const struct pki_csr *csr,
+    struct pki_drift *d, struct pki_error *err)
+{
+	struct pki_subject	 subj;
+	struct pki_strv		 have, want, add, rm;
+	GENERAL_NAMES		*hgens = NULL, *wgens = NULL;
+	X509_NAME		*wname = NULL;
+	const unsigned char	*d1, *d2;
+	size_t			 l1, l2, i;
+	int			 r = PKI_ERR_INTERNAL;
+
+	memset(d, 0, sizeof(*d));
+	memset(&subj, 0, sizeof(subj));
+	memset(&have, 0, sizeof(have));
+	memset(&want, 0, sizeof(want));
+	memset(&add, 0, sizeof(add));
+	memset(&rm, 0, sizeof(rm));
+	if (cert == NULL || cert->x509 == NULL || csr == NULL)
+		return pki_err(err, PKI_ERR_ARG, "no certificate or CSR JSON");
+	if ((r = cert_sans(cert->x509, &hgens, err)) != PKI_OK ||
+	    (r = pki_san_from_hosts((const char *const *)csr->hosts.v,
+	    csr->hosts.n, csr->has_ca, &wgens, err)) != PKI_OK)
+		goto out;
+	if (sans_to_strv(hgens, &have) != PKI_OK ||
+	    sans_to_strv(wgens, &want) != PKI_OK)
+		goto oom;
+	for (i = 0; i < want.n; i++)
+		if (!strv_has(&have, want.v[i]) &&
+		    pki_strv_push(&add, want.v[i]) != PKI_OK)
+			goto oom;
+	for (i = 0; i < have.n; i++)
+		if (!strv_has(&want, have.v[i]) &&
+		    pki_strv_push(&rm, have.v[i]) != PKI_OK)
+			goto oom;
+
+	if ((r = pki_subject_from_csr(csr, &subj, err)) != PKI_OK ||
+	    (r = pki_subject_to_name(&subj, &wname, err)) != PKI_OK)
+		goto out;
+	if (X509_NAME_get0_der(wname, &d1, &l1) != 1 ||
+	    X509_NAME_get0_der(X509_get_subject_name(cert->x509), &d2,
+	    &l2) != 1) {
+		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "X509_NAME_get0_der");
+		goto out;
+	}
+	if (l1 != l2 || memcmp(d1, d2, l1) != 0) {
+		d->subject = 1;
+		if ((r = name_oneline(wname, &d->want_subject, NULL, err)) !=
+		    PKI_OK)
+			goto out;
+	}
+	d->add = add.v;
+	d->nadd = add.n;
+	d->remove = rm.v;
+	d->nremove = rm.n;
+	memset(&add, 0, sizeof(add));
+	memset(&rm, 0, sizeof(rm));
+	r = PKI_OK;
+	goto out;
+ oom:
+	r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+ out:
+	ERR_clear_error();
+	GENERAL_NAMES_free(hgens);
+	GENERAL_NAMES_free(wgens);
+	X509_NAME_free(wname);
+	pki_subject_clear(&subj);
+	pki_strv_clear(&have);
+	pki_strv_clear(&want);
+	pki_strv_clear(&add);
+	pki_strv_clear(&rm);
+	if (r != PKI_OK)
+		pki_drift_clear(d);
+	return r;
+}
+
+int
+pki_drift_any(const struct pki_drift *d)
+{
+	return d != NULL && (d->nadd > 0 || d->nremove > 0 || d->subject);
+}
+
+void
+pki_drift_clear(struct pki_drift *d)
+{
+	if (d == NULL)
+		return;
+	strv_free(d->add, d->nadd);
+	strv_free(d->remove, d->nremove);
+	free(d->want_subject);
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- chain verification --------------------------------------------- */
+
+int
+pki_cert_verify_bundle(const struct pki_cert *cert, const char *bundle,
+    size_t len, const char *source, time_t now, struct pki_error *err)
+{
+	X509_STORE	*store = NULL;
+	X509_STORE_CTX	*ctx = NULL;
+	BIO		*bio = NULL;
+	X509		*x = NULL;
+	unsigned long	 e;
+	int		 n = 0, v, r = PKI_ERR_INTERNAL;
+
+	if (source == NULL)
+		source = "bundle";
+	if (cert == NULL || cert->x509 == NULL)
+		return pki_err(err, PKI_ERR_ARG, "no certificate");
+	if (bundle == NULL || len == 0)
+		return pki_err(err, PKI_ERR_PEM, "%s: empty trust bundle",
+		    source);
+	if (len > INT32_MAX)
+		return pki_err(err, PKI_ERR_TOO_BIG, "%s: input too large",
+		    source);
+	if ((store = X509_STORE_new()) == NULL ||
+	    (bio = BIO_new_mem_buf(bundle, (int)len)) == NULL) {
+		r = pki_err_ssl(err, PKI_ERR_ALLOC, "X509_STORE_new");
+		goto out;
+	}
+	for (;;) {
+		if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+			e = ERR_peek_last_error();
+			if (ERR_GET_LIB(e) == ERR_LIB_PEM &&
+			    ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+				ERR_clear_error();
+				break;
+			}
+			r = pki_err_ssl(err, PKI_ERR_PEM,
+			    "%s: bad certificate in the trust bundle", source);
+			goto out;
+		}
+		if (X509_STORE_add_cert(store, x) != 1) {
+			r = pki_err_ssl(err, PKI_ERR_CRYPTO,
+			    "%s: X509_STORE_add_cert", source);
+			goto out;
+		}
+		X509_free(x);
+		x = NULL;
+		n++;
+	}
+	if (n == 0) {
+		r = pki_err(err, PKI_ERR_PEM,
+		    "%s: no PEM-encoded certificate found", source);
+		goto out;
+	}
+	if ((ctx = X509_STORE_CTX_new()) == NULL) {
+		r = pki_err_ssl(err, PKI_ERR_ALLOC, "X509_STORE_CTX_new");
+		goto out;
+	}
+	if (X509_STORE_CTX_init(ctx, store, cert->x509, NULL) != 1) {
+		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "X509_STORE_CTX_init");
+		goto out;
+	}
+	X509_STORE_CTX_set_time(ctx, 0, now);
+	if ((v = X509_verify_cert(ctx)) != 1) {
+		if (v < 0) {
+			r = pki_err_ssl(err, PKI_ERR_CRYPTO,
+			    "X509_verify_cert");
+			goto out;
+		}
+		r = pki_err(err, PKI_ERR_SIGNATURE,
+		    "%s: does not verify: %s", source,
+		    X509_verify_cert_error_string(
+		    X509_STORE_CTX_get_error(ctx)));
+		goto out;
+	}
+	r = PKI_OK;
+ out:
+	ERR_clear_error();
+	X509_free(x);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	BIO_free(bio);
+	return r;
+}
+
+/* ---- renewal timing ------------------------------------------------- */
+
+void
+pki_renew_policy_default(struct pki_renew_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fraction = PKI_RENEW_FRACTION;
+	p->before = 0;
+	p->stagger = PKI_RENEW_STAGGER;
+}
+
+/*
+ * Parses "N%" with N plain decimal digits and at most one '.': no sign,
+ * exponent, blanks, "inf" or "nan".  Returns 0 and *v = N, or -1.
+ */
+static int
+parse_percent(const char *s, double *v)
+{
+	size_t	i, n = strlen(s), digits = 0, dots = 0;
+	char	*end;
+
+	if (n < 2 || s[n - 1] != '%')
+		return -1;
+	for (i = 0; i < n - 1; i++) {
+		if (isdigit((unsigned char)s[i]))
+			digits++;
+		else if (s[i] == '.' && dots++ == 0)
+			continue;
+		else
+			return -1;
+	}
+	if (digits == 0)
+		return -1;
+	*v = strtod(s, &end);
+	return end == s + n - 1 ? 0 : -1;
+}
+
+int
+pki_renew_before_parse(const char *s, const char *what,
+    struct pki_renew_policy *p, struct pki_error *err)
+{
+	struct pki_error	e;
+	int64_t			ns;
+	double			v;
+
+	if (what == NULL)
+		what = "renew-before";
+	if (s == NULL || *s == '\0')
+		return pki_err(err, PKI_ERR_ARG, "%s: empty value", what);
+	if (s[strlen(s) - 1] == '%') {
+		if (parse_percent(s, &v) != 0)
+			return pki_err(err, PKI_ERR_ARG, "%s: %s: not a "
+			    "percentage", what, s);
+		if (!(v > 0 && v < 100))
+			return pki_err(err, PKI_ERR_ARG, "%s: %s: must be "
+			    "between 0%% and 100%%", what, s);
+		p->fraction = v / 100;
+		p->before = 0;
+		return PKI_OK;
+	}
+	memset(&e, 0, sizeof(e));
+	if (pki_duration_parse(s, &ns, &e) != PKI_OK)
+		return pki_err(err, PKI_ERR_ARG, "%s: %s: not a percentage "
+		    "(N%%) or a duration (720h)", what, s);
+	if (ns < PKI_NS_PER_SEC)
+		return pki_err(err, PKI_ERR_ARG, "%s: %s: must be at least "
+		    "1s", what, s);
+	p->before = ns / PKI_NS_PER_SEC;
+	return PKI_OK;
+}
+
+int
+pki_renew_stagger_parse(const char *s, const char *what,
+    struct pki_renew_policy *p, struct pki_error *err)
+{
+	double	v;
+
+	if (what == NULL)
+		what = "stagger";
+	if (s == NULL || parse_percent(s, &v) != 0)
+		return pki_err(err, PKI_ERR_ARG, "%s: %s: not a percentage "
+		    "(N%%)", what, s != NULL ? s : "");
+	if (!(v >= 0 && v < 100))
+		return pki_err(err, PKI_ERR_ARG, "%s: %s: must be at least "
+		    "0%% and less than 100%%", what, s);
+	p->stagger = v / 100;
+	return PKI_OK;
+}
+
+/*
+ * FNV-1a 64 of the name, passed through MurmurHash3's 64-bit finaliser,
+ * divided by 2^64; only the top 53 bits are kept so that the double is
+ * exact and always below 1.  The finaliser matters: FNV-1a alone moves
+ * only the low and the top few bits when the last byte changes, so
+ * "etcd1", "etcd2" and "etcd3" would get offsets within 1e-7 of each
+ * other and renew at the same second.
+ */
+double
+pki_renew_offset(const char *name)
+{
+	uint64_t		 h = UINT64_C(14695981039346656037);
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)(name != NULL ? name : ""); *p != '\0';
+	    p++) {
+		h ^= *p;
+		h *= UINT64_C(1099511628211);
+	}
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return (double)(h >> 11) / 9007199254740992.0;	/* 2^53 */
+}
+
+int
+pki_renew_at(int64_t not_before, int64_t not_after, const char *name,
+    const struct pki_renew_policy *p, int64_t *at, struct pki_error *err)
+{
+	char	b1[64], b2[64];
+	double	lifetime, share, amount, whole, frac;
+	int64_t	frac_ns;
+
+	*at = 0;
+	if (not_after <= not_before)
+		return pki_err(err, PKI_ERR_ARG, "the certificate's lifetime "
+		    "is not positive");
+	lifetime = (double)(not_after - not_before);
+	if (p->before > 0) {
+		if (p->before >= not_after - not_before) {
+			pki_duration_format(p->before * PKI_NS_PER_SEC, b1,
+			    sizeof(b1));
+			pki_duration_format((not_after - not_before) *
+			    PKI_NS_PER_SEC, b2, sizeof(b2));
+			return pki_err(err, PKI_ERR_ARG, "renew before %s is "
+			    "not shorter than the certificate's lifetime "
+			    "(%s)", b1, b2);
+		}
+		share = (double)p->before / lifetime;
+	} else
+		share = p->fraction;
+	if (!(share >= 0 && share <= 1) || !(p->stagger >= 0 &&
+	    p->stagger < 1))
+		return pki_err(err, PKI_ERR_ARG, "renewal policy out of range");
+	amount = (share + pki_renew_offset(name) * p->stagger) * lifetime;
+	/*
+	 * floor(not_after - amount), with amount first rounded to whole
+	 * nanoseconds so that 1/3 of 90 days is exactly 30 days.
+	 */
+	whole = (double)(int64_t)amount;	/* amount >= 0: floor */
+	frac = amount - whole;
+	frac_ns = (int64_t)(frac * 1e9 + 0.5);
+	if (frac_ns >= PKI_NS_PER_SEC) {
+		whole += 1;
+		frac_ns = 0;
+	}
+	*at = not_after - (int64_t)whole - (frac_ns > 0 ? 1 : 0);
+	return PKI_OK;
+}
