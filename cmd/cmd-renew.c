@@ -773,7 +773,7 @@ parse_flags(struct renew *rn)
 }
 
 /*
- * "a b c": the names of the jobs that are due (st < 0), that failed
+ * "a b c": the names of the jobs about to be renewed (st < 0), that failed
  * (st == 1: status 1 or 3), or that have status st.
  */
 static char *
@@ -787,8 +787,9 @@ names(const struct renew *rn, int st)
 	for (i = 0; i < rn->ts.n; i++) {
 		const struct job	*j = &rn->jobs[i];
 
-		if (st < 0 ? !j->due : st == 1 ? (j->status != 1 &&
-		    j->status != RENEW_EXIT_PRECOND) : j->status != st)
+		if (st < 0 ? !(j->due && j->status == 0) : st == 1 ?
+		    (j->status != 1 && j->status != RENEW_EXIT_PRECOND) :
+		    j->status != st)
 			continue;
 		if (asprintf(&ns, "%s%s%s", s, *s ? " " : "",
 		    rn->ts.t[i].name) == -1) {
@@ -854,7 +855,7 @@ static int
 cmd_renew_exec(struct opts *o)
 {
 	struct renew	 rn;
-	size_t		 i, ndue = 0, nrenewed = 0;
+	size_t		 i, ndue = 0, nready = 0, nrenewed = 0;
 	int		 ret, r, worst = 0;
 
 	memset(&rn, 0, sizeof(rn));
@@ -877,8 +878,11 @@ cmd_renew_exec(struct opts *o)
 		examine(&rn, &rn.ts.t[i], &rn.jobs[i]);
 		if (rn.jobs[i].due)
 			ndue++;
+		if (rn.jobs[i].due && rn.jobs[i].status == 0)
+			nready++;
 	}
-	if (ndue > 0 && !rn.dry && rn.pre.argv != NULL) {
+	/* The pre hook only when a renewal will be attempted. */
+	if (nready > 0 && !rn.dry && rn.pre.argv != NULL) {
 		char	*due = names(&rn, -1), *env[2] = { NULL, NULL };
 
 		if (due == NULL || asprintf(&env[0], "ETCD_PKI_DUE=%s", due) ==

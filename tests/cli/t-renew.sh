@@ -6,7 +6,7 @@
 # cluster mode.  Lifetimes are short and backdated: nothing sleeps.
 . "$(dirname "$0")/setup.sh"
 
-plan 120
+plan 121
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -252,6 +252,9 @@ sed 's/"etcd1.test"/"x.test"/' etcd1-csr.json >h/etcd1-csr.json
 run h4 renew -force -post-hook "$T/hook.sh post" $SIGN h/etcd1.pem
 check "drift refused: the post hook runs with FAILED and EXIT=3" \
     rcis 3 hook.log "^ETCD_PKI_FAILED=etcd1$"
+: >hook.log
+run h4b renew -force -pre-hook "$T/hook.sh pre" $SIGN h/etcd1.pem
+check "drift refused: no pre hook (no renewal is attempted)" test "$rc" = 3 -a ! -s hook.log
 cp etcd1-csr.json h/etcd1-csr.json
 run h5 renew -force -deploy-hook "$T/hook.sh deploy" -post-hook "/nonexistent/hook" $SIGN h/etcd1.pem
 check "a post hook that cannot run: reported" has h5.err "post-hook"
