@@ -15,8 +15,9 @@
 static const int gencert_opts[] = {
 	OPT_INITCA, OPT_RENEWCA, OPT_REMOTE, OPT_CA, OPT_CA_KEY,
 	OPT_CA_KEY_PASSWORD, OPT_CONFIG, OPT_CN, OPT_HOSTNAME, OPT_PROFILE,
-	OPT_LABEL, OPT_CRL, OPT_KEY_FORMAT, OPT_O, OPT_STRICT, OPT_LOGLEVEL,
-	OPT_END
+	OPT_LABEL, OPT_CRL, OPT_KEY_FORMAT, OPT_O, OPT_TLS_REMOTE_CA,
+	OPT_MUTUAL_TLS_CLIENT_CERT, OPT_MUTUAL_TLS_CLIENT_KEY,
+	OPT_REMOTE_TIMEOUT, OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
 
 int
@@ -51,6 +52,38 @@ void
 cmd_free_hosts(char **v, size_t n)
 {
 	pki_strv_free(v, n);
+}
+
+int
+cmd_remote_sign(const struct opts *o, const struct pki_remote *r,
+    const char *csrpem, const char *const *hosts, size_t nhosts,
+    char **certpem, size_t *certlen)
+{
+	struct pki_remote_sign_req	 q;
+	struct pki_error		 err;
+	struct pki_cert			*cert = NULL;
+	int				 rc;
+
+	memset(&err, 0, sizeof(err));
+	memset(&q, 0, sizeof(q));
+	q.csr_pem = csrpem;
+	q.hosts = hosts;
+	q.nhosts = nhosts;
+	q.profile = opts_str(o, OPT_PROFILE) != NULL ?
+	    opts_str(o, OPT_PROFILE) : "";
+	q.label = opts_str(o, OPT_LABEL) != NULL ? opts_str(o, OPT_LABEL) :
+	    "";
+	if ((rc = pki_remote_sign(r, &q, certpem, certlen, &err)) != 0 ||
+	    (rc = pki_cert_load(*certpem, *certlen, r->urls, &cert,
+	    &err)) != 0) {
+		log_pki(&err, rc);
+		free(*certpem);
+		*certpem = NULL;
+		return CMD_RETURN_ERROR;
+	}
+	cmd_log_serial(cert);
+	pki_cert_free(cert);
+	return CMD_RETURN_NORMAL;
 }
 
 void
@@ -259,6 +292,34 @@ out:
 	return ret;
 }
 
+/*
+ * The hosts cfssl's client sends with a remote request: the CSR JSON's
+ * (already replaced by -hostname), or none.
+ */
+static int
+remote_hosts(const struct pki_csr *csr, char ***hosts, size_t *n)
+{
+	size_t	i;
+
+	cmd_free_hosts(*hosts, *n);
+	*hosts = NULL;
+	*n = 0;
+	if (pki_csr_nhosts(csr) == 0)
+		return 0;
+	if ((*hosts = calloc(pki_csr_nhosts(csr) + 1, sizeof(**hosts))) ==
+	    NULL)
+		goto oom;
+	for (i = 0; i < pki_csr_nhosts(csr); i++) {
+		if (((*hosts)[i] = strdup(pki_csr_host(csr, i))) == NULL)
+			goto oom;
+		(*n)++;
+	}
+	return 0;
+ oom:
+	log_err("out of memory");
+	return -1;
+}
+
 static int
 cmd_gencert_exec(struct opts *o)
 {
@@ -275,16 +336,13 @@ cmd_gencert_exec(struct opts *o)
 	char			 *keypem = NULL, *csrpem = NULL, *certpem = NULL;
 	char			**hosts = NULL, desc[64];
 	size_t			  keylen = 0, csrlen = 0, certlen = 0, nhosts = 0;
-	int			  r, ret = CMD_RETURN_ERROR;
+	struct pki_remote	  remote;
+	int			  r, rm = 0, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
 	memset(&it, 0, sizeof(it));
 	memset(&leaf, 0, sizeof(leaf));
-	if (opts_str(o, OPT_REMOTE) != NULL) {
-		log_err("-remote: remote signing is not supported yet; sign "
-		    "locally with -ca and -ca-key");
-		return CMD_RETURN_ERROR;
-	}
+	memset(&remote, 0, sizeof(remote));
 	if (o->b[OPT_RENEWCA])
 		return renewca(o);
 	if (o->nargs != 1) {
@@ -311,8 +369,15 @@ cmd_gencert_exec(struct opts *o)
 	}
 	/* Check every input before generating anything. */
 	if (load_key_format(o) < 0 ||
-	    load_signer(o, &cfg, &prof, &ca, &cakey) != CMD_RETURN_NORMAL)
+	    (rm = load_remote(o, &cfg, &prof, &remote)) < 0 ||
+	    (rm == 0 && load_ca_pair(o, &ca, &cakey) != CMD_RETURN_NORMAL))
 		goto out;
+	if (rm == 1 && opts_str(o, OPT_CRL) != NULL) {
+		log_err("-crl: cfssl's remote API has no CRL override; set "
+		    "crl_url in the CA server's profile");
+		ret = CMD_RETURN_USAGE;
+		goto out;
+	}
 	if (o->set[OPT_HOSTNAME] && o->str[OPT_HOSTNAME][0] != '\0') {
 		if ((r = pki_csr_set_hosts(csr, o->str[OPT_HOSTNAME],
 		    &err)) != 0) {
@@ -324,6 +389,22 @@ cmd_gencert_exec(struct opts *o)
 			log_err("out of memory");
 			goto out;
 		}
+	}
+	/* Remote: the key and request are made here; only the request goes. */
+	if (rm == 1) {
+		if (cmd_genkey_req(o, csr, &key, &req, &keypem, &keylen,
+		    &csrpem, &csrlen) != CMD_RETURN_NORMAL ||
+		    (r = remote_hosts(csr, &hosts, &nhosts)) != 0 ||
+		    cmd_remote_sign(o, &remote, csrpem, (const char *const *)
+		    hosts, nhosts, &certpem, &certlen) != CMD_RETURN_NORMAL)
+			goto out;
+		it.cert = certpem;
+		it.cert_len = certlen;
+		it.csr = csrpem;
+		it.csr_len = csrlen;
+		it.key = keypem;
+		it.key_len = keylen;
+		goto done;
 	}
 	/*
 	 * The direct path makes the same files without OpenSSL's generic
@@ -407,6 +488,8 @@ const struct cmd_entry cmd_gencert_entry = {
 	"    Generate a new key and cert from CSR:\n"
 	"        PROG gencert -initca CSRJSON\n"
 	"        PROG gencert -ca cert -ca-key key [-config config] [-profile profile] [-hostname hostname] [-o name] CSRJSON\n"
+	"        PROG gencert -config request-config [-profile profile] [-label label] [-o name] CSRJSON   (remote profile)\n"
+	"        PROG gencert -remote remote_host [-profile profile] [-label label] [-o name] CSRJSON\n"
 	"\n"
 	"    Re-generate a CA cert with the CA key and CSR:\n"
 	"        PROG gencert -initca -ca-key key CSRJSON\n"

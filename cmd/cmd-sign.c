@@ -13,7 +13,9 @@
 
 static const int sign_opts[] = {
 	OPT_CA, OPT_CA_KEY, OPT_CA_KEY_PASSWORD, OPT_REMOTE, OPT_CONFIG,
-	OPT_PROFILE, OPT_LABEL, OPT_HOSTNAME, OPT_CSR, OPT_O, OPT_STRICT,
+	OPT_PROFILE, OPT_LABEL, OPT_HOSTNAME, OPT_CSR, OPT_O,
+	OPT_TLS_REMOTE_CA, OPT_MUTUAL_TLS_CLIENT_CERT,
+	OPT_MUTUAL_TLS_CLIENT_KEY, OPT_REMOTE_TIMEOUT, OPT_STRICT,
 	OPT_LOGLEVEL, OPT_END
 };
 
@@ -33,15 +35,12 @@ cmd_sign_exec(struct opts *o)
 	char			 *csrbuf = NULL, *certpem = NULL;
 	char			**hosts = NULL;
 	size_t			  csrlen = 0, certlen = 0, nhosts = 0;
-	int			  r, maxargs, ret = CMD_RETURN_ERROR;
+	struct pki_remote	  remote;
+	int			  r, rm, maxargs, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
 	memset(&it, 0, sizeof(it));
-	if (opts_str(o, OPT_REMOTE) != NULL) {
-		log_err("-remote: remote signing is not supported yet; sign "
-		    "locally with -ca and -ca-key");
-		return CMD_RETURN_ERROR;
-	}
+	memset(&remote, 0, sizeof(remote));
 	if ((csrpath = opts_str(o, OPT_CSR)) != NULL) {
 		maxargs = 1;
 		if (o->nargs > 0)
@@ -61,8 +60,15 @@ cmd_sign_exec(struct opts *o)
 		log_err("too many arguments are provided (CSR [SUBJECT])");
 		return CMD_RETURN_USAGE;
 	}
-	if (load_signer(o, &cfg, &prof, &ca, &cakey) != CMD_RETURN_NORMAL)
+	if ((rm = load_remote(o, &cfg, &prof, &remote)) < 0 ||
+	    (rm == 0 && load_ca_pair(o, &ca, &cakey) != CMD_RETURN_NORMAL))
 		goto out;
+	if (rm == 1 && subjpath != NULL) {
+		log_err("%s: a SUBJECT file cannot be sent to a remote CA "
+		    "server (cfssl's API has no such field)", subjpath);
+		ret = CMD_RETURN_USAGE;
+		goto out;
+	}
 	if (subjpath != NULL &&
 	    load_csr_json(o, subjpath, 1, &subject) != CMD_RETURN_NORMAL)
 		goto out;
@@ -78,6 +84,12 @@ cmd_sign_exec(struct opts *o)
 		log_err("out of memory");
 		goto out;
 	}
+	if (rm == 1) {
+		if (cmd_remote_sign(o, &remote, csrbuf, (const char *const *)
+		    hosts, nhosts, &certpem, &certlen) != CMD_RETURN_NORMAL)
+			goto out;
+		goto done;
+	}
 	memset(&sr, 0, sizeof(sr));
 	sr.req = req;
 	sr.profile = prof;
@@ -91,6 +103,7 @@ cmd_sign_exec(struct opts *o)
 		goto out;
 	}
 	cmd_log_serial(cert);
+done:
 	it.cert = certpem;
 	it.cert_len = certlen;
 	it.csr = csrbuf;		/* cfssl echoes the input verbatim */
@@ -115,6 +128,7 @@ const struct cmd_entry cmd_sign_entry = {
 	"sign",
 	"sign a certificate request with the CA",
 	"        PROG sign -ca cert -ca-key key [-config config] [-profile profile] [-hostname hostname] [-o name] CSR [SUBJECT]\n"
+	"        PROG sign -remote remote_host [-profile profile] [-label label] [-hostname hostname] [-o name] CSR\n"
 	"\n"
 	"Arguments:\n"
 	"        CSR:        PEM file for certificate request, use '-' for reading PEM from stdin.\n"

@@ -15,6 +15,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_sign_entry,
 	&cmd_selfsign_entry,
 	&cmd_certinfo_entry,
+	&cmd_info_entry,
 	&cmd_print_defaults_entry,
 	&cmd_version_entry,
 	&cmd_json_entry,

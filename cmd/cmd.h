@@ -27,6 +27,7 @@ extern const struct cmd_entry	cmd_gencsr_entry;
 extern const struct cmd_entry	cmd_sign_entry;
 extern const struct cmd_entry	cmd_selfsign_entry;
 extern const struct cmd_entry	cmd_certinfo_entry;
+extern const struct cmd_entry	cmd_info_entry;
 extern const struct cmd_entry	cmd_print_defaults_entry;
 extern const struct cmd_entry	cmd_version_entry;
 extern const struct cmd_entry	cmd_json_entry;
@@ -92,6 +93,14 @@ int	cmd_genkey_req(const struct opts *o, const struct pki_csr *csr,
 /* Logs "signed certificate with serial number N". */
 struct pki_cert;
 void	cmd_log_serial(const struct pki_cert *cert);
+/*
+ * Signs csrpem at the remote CA r with -profile and -label and the given
+ * hosts, logs the serial; *certpem is the caller's.  Returns CMD_RETURN_*.
+ */
+struct pki_remote;
+int	cmd_remote_sign(const struct opts *o, const struct pki_remote *r,
+	    const char *csrpem, const char *const *hosts, size_t nhosts,
+	    char **certpem, size_t *certlen);
 /* Splits -hostname into a vector (split on ',', no trimming). */
 int	cmd_split_hosts(const char *list, char ***v, size_t *n);
 void	cmd_free_hosts(char **v, size_t n);

@@ -122,6 +122,63 @@ fail:
 	return CMD_RETURN_ERROR;
 }
 
+int
+load_remote(const struct opts *o, struct pki_config **cfg,
+    const struct pki_profile **prof, struct pki_remote *r)
+{
+	struct pki_error	 err;
+	const char		*name = opts_str(o, OPT_PROFILE);
+	const char		*override = opts_str(o, OPT_REMOTE), *v;
+	int64_t			 ns;
+	int			 rc;
+
+	memset(&err, 0, sizeof(err));
+	memset(r, 0, sizeof(*r));
+	*prof = NULL;
+	if (load_config(o, cfg, NULL) != CMD_RETURN_NORMAL)
+		return -1;
+	if ((rc = pki_config_profile(*cfg, name, prof, &err)) != 0) {
+		/* -remote: the server knows its profiles. */
+		if (rc != PKI_ERR_PROFILE || override == NULL ||
+		    (rc = pki_config_profile(*cfg, NULL, prof, &err)) != 0) {
+			err_prefix(&err, "-profile");
+			if (opts_str(o, OPT_CONFIG) != NULL)
+				err_prefix(&err, opts_str(o, OPT_CONFIG));
+			goto fail;
+		}
+	}
+	if (override == NULL && !pki_profile_is_remote(*prof))
+		return 0;
+	if ((rc = pki_remote_for_profile(*cfg, *prof, override, r,
+	    &err)) != 0)
+		goto fail;
+	r->tls_ca_file = opts_str(o, OPT_TLS_REMOTE_CA);
+	r->tls_cert_file = opts_str(o, OPT_MUTUAL_TLS_CLIENT_CERT);
+	r->tls_key_file = opts_str(o, OPT_MUTUAL_TLS_CLIENT_KEY);
+	if ((r->tls_cert_file == NULL) != (r->tls_key_file == NULL)) {
+		log_err("-mutual-tls-client-cert and -mutual-tls-client-key go "
+		    "together");
+		goto out;
+	}
+	if ((v = opts_str(o, OPT_REMOTE_TIMEOUT)) != NULL) {
+		if ((rc = pki_duration_parse(v, &ns, &err)) != 0)
+			goto fail;
+		if (ns < 1000000) {
+			log_err("-remote-timeout: %s: must be at least 1ms", v);
+			goto out;
+		}
+		r->timeout_ms = (long)(ns / 1000000);
+	}
+	return 1;
+fail:
+	log_pki(&err, rc);
+out:
+	pki_config_free(*cfg);
+	*cfg = NULL;
+	*prof = NULL;
+	return -1;
+}
+
 /* Reads the CA key password from -ca-key-password or $CFSSL_CA_PK_PASSWORD. */
 static int
 load_password(const struct opts *o, char **pw, size_t *pwlen)
@@ -274,7 +331,8 @@ load_signer(const struct opts *o, struct pki_config **cfg,
 	/* Refused here too so that no key is generated for nothing. */
 	if (pki_profile_is_remote(*prof)) {
 		log_err("profile \"%s\" signs through a remote CA server "
-		    "(remote/auth_remote); remote signing is not supported yet",
+		    "(remote/auth_remote); this command signs locally with "
+		    "-ca and -ca-key",
 		    opts_str(o, OPT_PROFILE) ? opts_str(o, OPT_PROFILE) :
 		    "default");
 		goto fail;

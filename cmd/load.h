@@ -36,6 +36,18 @@ int	load_ca_pair(const struct opts *o, struct pki_cert **ca,
 int	load_signer(const struct opts *o, struct pki_config **cfg,
 	    const struct pki_profile **prof, struct pki_cert **ca,
 	    struct pki_key **cakey);
+/*
+ * -config/-profile and -remote for a command that can sign remotely:
+ * loads the configuration (with -remote, a profile the client's
+ * configuration does not have is only the server's business) and, when
+ * the profile signs remotely or -remote is given, fills *r (with
+ * -tls-remote-ca, -mutual-tls-client-cert/-key and -remote-timeout).
+ * Returns 1 for remote signing, 0 for local (the caller loads the CA),
+ * -1 after an error.
+ */
+struct pki_remote;
+int	load_remote(const struct opts *o, struct pki_config **cfg,
+	    const struct pki_profile **prof, struct pki_remote *r);
 /* A certificate file ("-" = stdin). */
 int	load_cert_file(const char *path, struct pki_cert **out);
 /* Returns the -key-format as PKI_KEY_FMT_*, or -1 after an error. */

@@ -80,7 +80,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_KEY_FORMAT] =
 	{ "key-format", OPT_TYPE_STRING, "cfssl|pkcs8", "private key encoding: cfssl (PKCS#1/SEC1, the default) or pkcs8" },
 	[OPT_LABEL] =
-	{ "label", OPT_TYPE_STRING, "LABEL", "key label of a remote multi-root CA (no effect on local signing)" },
+	{ "label", OPT_TYPE_STRING, "LABEL", "key label of a remote multi-root CA (multirootca); no effect on local signing" },
 	[OPT_LAYOUT] =
 	{ "layout", OPT_TYPE_STRING, "generations|fixed", "renew: on-disk layout (default: generations, converting a fixed set on its first renewal)" },
 	[OPT_LOGLEVEL] =
@@ -91,6 +91,10 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "members", OPT_TYPE_INT, "N", "cluster init and issue: N synthetic members m1..mN on 127.0.x.y (CI fixtures)" },
 	[OPT_METRICS_FILE] =
 	{ "metrics-file", OPT_TYPE_STRING, "FILE", "also write the status as a node_exporter textfile, atomically" },
+	[OPT_MUTUAL_TLS_CLIENT_CERT] =
+	{ "mutual-tls-client-cert", OPT_TYPE_STRING, "FILE", "client certificate for a remote CA server that requires one (mutual TLS)" },
+	[OPT_MUTUAL_TLS_CLIENT_KEY] =
+	{ "mutual-tls-client-key", OPT_TYPE_STRING, "FILE", "private key of -mutual-tls-client-cert" },
 	[OPT_NAME] =
 	{ "name", OPT_TYPE_STRING, "NAME", "cluster init: cluster name; schedule: unit or cron file name (default etcd-pki-renew)" },
 	[OPT_NOT_BEFORE] =
@@ -110,7 +114,9 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_REKEY] =
 	{ "rekey", OPT_TYPE_BOOL, NULL, "renew: make a new private key instead of keeping the current one" },
 	[OPT_REMOTE] =
-	{ "remote", OPT_TYPE_STRING, "URL", "remote CFSSL server (not supported yet)" },
+	{ "remote", OPT_TYPE_STRING, "URL", "remote CA server (cfssl serve or multirootca) for every profile: host[:port] or URL, or a comma-separated failover list" },
+	[OPT_REMOTE_TIMEOUT] =
+	{ "remote-timeout", OPT_TYPE_STRING, "DURATION", "how long to wait for each remote CA server (default 30s)" },
 	[OPT_RENEWCA] =
 	{ "renewca", OPT_TYPE_BOOL, NULL, "re-sign a CA certificate with its own key (needs -ca and -ca-key)" },
 	[OPT_RENEW_BEFORE] =
@@ -131,6 +137,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "strict", OPT_TYPE_BOOL, NULL, "treat unknown JSON keys as errors instead of warnings" },
 	[OPT_SYSTEMD] =
 	{ "systemd", OPT_TYPE_BOOL, NULL, "schedule: a systemd service and timer (the default)" },
+	[OPT_TLS_REMOTE_CA] =
+	{ "tls-remote-ca", OPT_TYPE_STRING, "FILE", "CA bundle to verify an https remote CA server with (default: the system's)" },
 	[OPT_TO] =
 	{ "to", OPT_TYPE_STRING, "GEN", "rollback: the generation to switch to (default: the one before current)" },
 	[OPT_TOKEN] =

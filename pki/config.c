@@ -163,6 +163,7 @@ pki_config_free(struct pki_config *cfg)
 		pki_profile_free(cfg->profiles[i]);
 	free(cfg->profiles);
 	pki_strv_clear(&cfg->auth_key_names);
+	pki_strv_clear(&cfg->auth_key_values);
 	pki_strv_clear(&cfg->remote_names);
 	pki_strv_clear(&cfg->remote_urls);
 	free(cfg);
@@ -647,7 +648,8 @@ parse_auth_keys(struct pki_json_ctx *ctx, const json_t *obj,
 			return pki_json_err(ctx, PKI_ERR_CONFIG, fpath,
 			    "not an even-length hex string, env:VAR or "
 			    "file:PATH");
-		if (pki_strv_push(&cfg->auth_key_names, name) != 0)
+		if (pki_strv_push(&cfg->auth_key_names, name) != 0 ||
+		    pki_strv_push(&cfg->auth_key_values, key) != 0)
 			return pki_json_err(ctx, PKI_ERR_ALLOC, path,
 			    "out of memory");
 	}

@@ -544,6 +544,12 @@ pki_csr_nhosts(const struct pki_csr *csr)
 	return csr->hosts.n;
 }
 
+const char *
+pki_csr_host(const struct pki_csr *csr, size_t i)
+{
+	return i < csr->hosts.n ? csr->hosts.v[i] : NULL;
+}
+
 void
 pki_csr_key_desc(const struct pki_csr *csr, char *buf, size_t len)
 {

@@ -270,6 +270,7 @@ struct pki_config {
 	struct pki_profile	**profiles;	/* file order */
 	size_t			  nprofiles;
 	struct pki_strv		  auth_key_names;
+	struct pki_strv		  auth_key_values;	/* as written */
 	struct pki_strv		  remote_names;
 	struct pki_strv		  remote_urls;
 };

@@ -163,6 +163,8 @@ int		 pki_csr_set_hosts(struct pki_csr *csr, const char *list,
 int		 pki_csr_has_ca(const struct pki_csr *csr);
 /* Returns the number of hosts. */
 size_t		 pki_csr_nhosts(const struct pki_csr *csr);
+/* Host i as written (i < pki_csr_nhosts), borrowed; NULL past the end. */
+const char	*pki_csr_host(const struct pki_csr *csr, size_t i);
 /* Writes "ecdsa-256" style key description into buf. */
 void		 pki_csr_key_desc(const struct pki_csr *csr, char *buf,
 		    size_t len);
@@ -756,6 +758,85 @@ int		 pki_set_replace_fixed(struct pki_set *s,
 /* Fixed layout: puts every FILE.bak of the set back (atomically each). */
 int		 pki_set_restore_fixed(struct pki_set *s, int no_sync,
 		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- remote signing: cfssl's HTTP API (pki/remote.c) ---------------- */
+
+/* Where a request goes and how it is authenticated. */
+struct pki_remote {
+	const char	*urls;		/* one remote or a comma-separated
+					   failover list, as written */
+	const char	*auth_key;	/* hex, env:VAR or file:PATH: HMAC
+					   token and /authsign; NULL: /sign */
+	const char	*auth_key_name;	/* for messages */
+	const char	*tls_ca_file;	/* https: trust these, else the
+					   system's */
+	const char	*tls_cert_file;	/* https: client certificate */
+	const char	*tls_key_file;
+	long		 timeout_ms;	/* per remote attempt; <= 0: 30 s */
+};
+
+/*
+ * Fills r from profile p of cfg: its remote (resolved through "remotes")
+ * and auth_remote's key (through "auth_keys"), or, when override is not
+ * NULL (-remote), override as the URLs (the profile's auth key is kept).
+ * Pointers are borrowed from cfg and override.  PKI_ERR_CONFIG when p
+ * is not remote and there is no override.
+ */
+int		 pki_remote_for_profile(const struct pki_config *cfg,
+		    const struct pki_profile *p, const char *override,
+		    struct pki_remote *r, struct pki_error *err) PKI_MUST_CHECK;
+
+/* What to sign remotely. */
+struct pki_remote_sign_req {
+	const char		*csr_pem;
+	const char *const	*hosts;		/* NULL with nhosts 0: null */
+	size_t			 nhosts;
+	const char		*profile;	/* "" for the default */
+	const char		*label;		/* "" for none */
+};
+
+/*
+ * The JSON bytes cfssl's client sends for q (master's signer.SignRequest:
+ * hosts, certificate_request, profile, crl_override, label, NotBefore,
+ * NotAfter, ReturnPrecert, metadata), Go's encoding.  *json is malloc'ed.
+ */
+int		 pki_remote_sign_body(const struct pki_remote_sign_req *q,
+		    char **json, size_t *len, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * The token of an authenticated request: base64(HMAC-SHA256(key, msg))
+ * where key is the hex-decoded key_spec (env:VAR and file:PATH read it,
+ * surrounding whitespace trimmed).  *b64 is malloc'ed.
+ */
+int		 pki_remote_token(const char *key_spec, const void *msg,
+		    size_t len, char **b64, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * cfssl's normalisation of a remote list: split on ',', trim; no scheme
+ * gives http://; no port gives :8888; "127.0.0.1:8888" is accepted.
+ * *urls is a vector of n malloc'ed "scheme://host:port" strings (free
+ * with pki_strv_free).  PKI_ERR_INPUT names a bad entry.
+ */
+int		 pki_remote_normalize(const char *spec, char ***urls,
+		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Signs q at r: POST {url}/api/v1/cfssl/sign, or /authsign with
+ * {"timestamp","token","request"} when r->auth_key is set, trying the
+ * URLs in order while a connection cannot be made (a server's answer,
+ * even an error, ends the attempts).  *cert receives the certificate
+ * PEM.  Errors name the URL and carry the server's code and message:
+ * "http://127.0.0.1:8888: the server refused the request: 400 invalid
+ * token".
+ */
+int		 pki_remote_sign(const struct pki_remote *r,
+		    const struct pki_remote_sign_req *q, char **cert,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * POST {url}/api/v1/cfssl/info {"label","profile"}: *result receives the
+ * result object as JSON text ({"certificate","usages","expiry"}).
+ */
+int		 pki_remote_info(const struct pki_remote *r, const char *label,
+		    const char *profile, char **result, struct pki_error *err)
+		    PKI_MUST_CHECK;
 
 /* "OpenSSL 3.0.x ..., jansson 2.14": the libraries in use. */
 void		 pki_runtime_version(char *buf, size_t len);

@@ -24,6 +24,12 @@
 #                     before in this test)
 #   wait_for SECS CMD..  run CMD until it succeeds (return 0) or SECS
 #                     seconds have passed (return 1)
+#   etcd_check_cluster   two tests on a 3-member cluster the test started
+#                     (logs in $T/etcdN.log), through the test's own
+#                     ctl ENDPOINTS ARGS..: every member of $endpoints
+#                     healthy within 30 s, and member list (through
+#                     $cport1) shows etcd1..3 started
+#   etcd_healthy      succeeds if every member of $endpoints is healthy
 #
 # Environment from the harness: ETCD_PKI (the binary under test), LIBPKI,
 # TOP_SRCDIR and TOP_BUILDDIR.  Signals INT, TERM, HUP and PIPE (output
@@ -205,4 +211,27 @@ wait_for() {
 		[ "$(date +%s)" -lt "$_end" ] || return 1
 		sleep 0.2
 	done
+}
+
+etcd_healthy() {
+	ctl "$endpoints" endpoint health
+}
+
+etcd_check_cluster() {
+	if wait_for 30 etcd_healthy; then
+		pass "all three members healthy (etcdctl endpoint health)"
+	else
+		fail "all three members healthy (etcdctl endpoint health)"
+		ctl "$endpoints" endpoint health 2>&1 | sed 's/^/#   /' || :
+		for _n in 1 2 3; do
+			diag "etcd$_n.log (tail):"
+			tail -n 5 "$T/etcd$_n.log" | sed 's/^/#   /'
+		done
+	fi
+	check "member list shows 3 started members" _etcd_three_started
+}
+
+_etcd_three_started() {
+	ctl "https://127.0.0.1:$cport1" member list >"$T/members" &&
+	    [ "$(grep -c ', started, etcd[123], ' "$T/members")" -eq 3 ]
 }

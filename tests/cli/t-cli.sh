@@ -132,7 +132,7 @@ expect "a ca section outside -initca is an error" 1 'ca: .*only permitted with -
 run "$E" gencert -ca ca.pem -ca-key ca-key.pem leaf.json extra.json
 expect "a second argument is an error" 2 'only one argument'
 run "$E" gencert -ca ca.pem -ca-key ca-key.pem -remote http://127.0.0.1:1 leaf.json
-expect "-remote is refused clearly" 1 'remote signing is not supported'
+expect "-remote to a closed port: one line naming it" 1 'gencert: http://127.0.0.1:1: cannot connect: Connection refused'
 run "$E" gencert -ca ca.pem -ca-key ca-key.pem nonexistent.json
 expect "a missing CSR JSON names the file" 1 'nonexistent.json: No such file'
 

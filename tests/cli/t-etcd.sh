@@ -141,25 +141,7 @@ ctl() {
 	    --command-timeout 3s "$@"
 }
 
-healthy() {
-	ctl "$endpoints" endpoint health
-}
-if wait_for 30 healthy; then
-	pass "all three members healthy (etcdctl endpoint health)"
-else
-	fail "all three members healthy (etcdctl endpoint health)"
-	ctl "$endpoints" endpoint health 2>&1 | sed 's/^/#   /' || :
-	for n in 1 2 3; do
-		diag "etcd$n.log (tail):"
-		tail -n 5 "$T/etcd$n.log" | sed 's/^/#   /'
-	done
-fi
-
-three_started() {
-	ctl "https://127.0.0.1:$cport1" member list >"$T/members" &&
-	    [ "$(grep -c ', started, etcd[123], ' "$T/members")" -eq 3 ]
-}
-check "member list shows 3 started members" three_started
+etcd_check_cluster
 
 value=etcd-pki-$$-$(date +%s)
 put_get() {
@@ -222,6 +204,6 @@ else
 fi
 
 # Still a cluster of three after all the refused connections.
-check "all three members still healthy" healthy
+check "all three members still healthy" etcd_healthy
 
 finish

@@ -1,0 +1,1191 @@
+/*
+ * remote.c: signing through a cfssl CA server ("cfssl serve" or
+ * multirootca) over cfssl's HTTP API, as cfssl's signer/remote and
+ * api/client do (reference section 7): the sign request, the HMAC token
+ * of /authsign, the remote list with failover, and the response envelope.
+ * The transport is libcurl's easy interface.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "internal.h"
+
+#define REMOTE_DEFAULT_PORT	8888
+#define REMOTE_TIMEOUT_MS	30000L	/* per attempt, when r->timeout_ms <= 0 */
+#define REMOTE_CONNECT_MS	10000L	/* connect phase, at most */
+#define REMOTE_SNIPPET		200	/* bytes of a foreign answer quoted */
+#define REMOTE_KEY_MAX		65536	/* bytes of a file: auth key */
+#define REMOTE_API		"/api/v1/cfssl/"
+
+/* ---- JSON text, byte for byte as Go's encoding/json -------------------- */
+
+/*
+ * Length of the UTF-8 sequence at p (at most n bytes) when it is one Go's
+ * utf8.DecodeRune accepts (no overlong forms, no surrogates, <= U+10FFFF),
+ * else 0.  *cp receives the code point.
+ */
+static size_t
+utf8_seq(const unsigned char *p, size_t n, unsigned int *cp)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		len, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		*cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		*cp = p[0] & 0x0f;
+		if (p[0] == 0xe0)
+			lo = 0xa0;
+		else if (p[0] == 0xed)
+			hi = 0x9f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		*cp = p[0] & 0x07;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if (i > 1 && (p[i] < 0x80 || p[i] > 0xbf))
+			return 0;
+		*cp = (*cp << 6) | (p[i] & 0x3f);
+	}
+	return len;
+}
+
+/*
+ * Appends s as a JSON string the way Go's json.Marshal writes it: \" \\
+ * \n \r \t, other control characters and <, >, & as \u00xx, U+2028 and
+ * U+2029 escaped, invalid UTF-8 replaced by \ufffd.
+ */
+static void
+json_str(struct pki_buf *b, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = strlen(s), i = 0, start = 0, w;
+	unsigned int		 cp;
+	char			 esc[8];
+
+	pki_buf_add(b, "\"");
+	while (i < n) {
+		if (p[i] < 0x80) {
+			if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\' &&
+			    p[i] != '<' && p[i] != '>' && p[i] != '&') {
+				i++;
+				continue;
+			}
+			pki_buf_addn(b, s + start, i - start);
+			switch (p[i]) {
+			case '"':
+				pki_buf_add(b, "\\\"");
+				break;
+			case '\\':
+				pki_buf_add(b, "\\\\");
+				break;
+			case '\n':
+				pki_buf_add(b, "\\n");
+				break;
+			case '\r':
+				pki_buf_add(b, "\\r");
+				break;
+			case '\t':
+				pki_buf_add(b, "\\t");
+				break;
+			default:
+				snprintf(esc, sizeof(esc), "\\u00%c%c",
+				    hex[p[i] >> 4], hex[p[i] & 0xf]);
+				pki_buf_add(b, esc);
+				break;
+			}
+			start = ++i;
+			continue;
+		}
+		if ((w = utf8_seq(p + i, n - i, &cp)) == 0) {
+			pki_buf_addn(b, s + start, i - start);
+			pki_buf_add(b, "\\ufffd");
+			start = ++i;
+			continue;
+		}
+		if (cp == 0x2028 || cp == 0x2029) {
+			pki_buf_addn(b, s + start, i - start);
+			pki_buf_add(b, cp == 0x2028 ? "\\u2028" : "\\u2029");
+			start = i + w;
+		}
+		i += w;
+	}
+	pki_buf_addn(b, s + start, n - start);
+	pki_buf_add(b, "\"");
+}
+
+int
+pki_remote_sign_body(const struct pki_remote_sign_req *q, char **json,
+    size_t *len, struct pki_error *err)
+{
+	struct pki_buf	b;
+	size_t		i;
+
+	memset(&b, 0, sizeof(b));
+	if (json != NULL)
+		*json = NULL;
+	if (len != NULL)
+		*len = 0;
+	if (q == NULL || json == NULL || q->csr_pem == NULL ||
+	    (q->hosts == NULL && q->nhosts != 0))
+		return pki_err(err, PKI_ERR_ARG,
+		    "remote sign request: no certificate request");
+
+	/* signer.SignRequest, in struct order, master's fields. */
+	pki_buf_add(&b, "{\"hosts\":");
+	if (q->hosts == NULL)
+		pki_buf_add(&b, "null");
+	else {
+		pki_buf_add(&b, "[");
+		for (i = 0; i < q->nhosts; i++) {
+			if (i > 0)
+				pki_buf_add(&b, ",");
+			json_str(&b, q->hosts[i] != NULL ? q->hosts[i] : "");
+		}
+		pki_buf_add(&b, "]");
+	}
+	pki_buf_add(&b, ",\"certificate_request\":");
+	json_str(&b, q->csr_pem);
+	pki_buf_add(&b, ",\"profile\":");
+	json_str(&b, q->profile != NULL ? q->profile : "");
+	pki_buf_add(&b, ",\"crl_override\":\"\",\"label\":");
+	json_str(&b, q->label != NULL ? q->label : "");
+	pki_buf_add(&b, ",\"NotBefore\":\"0001-01-01T00:00:00Z\""
+	    ",\"NotAfter\":\"0001-01-01T00:00:00Z\""
+	    ",\"ReturnPrecert\":false,\"metadata\":null}");
+	if (b.oom) {
+		free(b.b);
+		return pki_err(err, PKI_ERR_ALLOC, "remote sign request: "
+		    "out of memory");
+	}
+	if (len != NULL)
+		*len = b.len;
+	*json = b.b;
+	return PKI_OK;
+}
+
+/* ---- the HMAC token ------------------------------------------------------ */
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	    c == '\v' || c == '\f';
+}
+
+/*
+ * Resolves key_spec (hex, env:VAR, file:PATH) into the raw key bytes.
+ * *key is malloc'ed; free it with pki_secret_free(*key, *keylen).  Messages
+ * start with label and never show the key itself.
+ */
+static int
+auth_key_bytes(const char *label, const char *key_spec, unsigned char **key,
+    size_t *keylen, struct pki_error *err)
+{
+	char		*filebuf = NULL, where[300];
+	size_t		 filelen = 0, n = 0, i;
+	const char	*text, *env;
+	unsigned char	*k = NULL;
+	int		 hi, lo, r = PKI_ERR_INTERNAL;
+
+	*key = NULL;
+	*keylen = 0;
+	where[0] = '\0';
+	if (strncmp(key_spec, "env:", 4) == 0) {
+		if (key_spec[4] == '\0')
+			return pki_err(err, PKI_ERR_CONFIG,
+			    "%s: env: names no variable", label);
+		if ((env = getenv(key_spec + 4)) == NULL || *env == '\0')
+			return pki_err(err, PKI_ERR_CONFIG,
+			    "%s: environment variable %s is %s", label,
+			    key_spec + 4, env == NULL ? "not set" : "empty");
+		snprintf(where, sizeof(where), " (from environment "
+		    "variable %s)", key_spec + 4);
+		text = env;
+	} else if (strncmp(key_spec, "file:", 5) == 0) {
+		if (key_spec[5] == '\0')
+			return pki_err(err, PKI_ERR_CONFIG,
+			    "%s: file: names no file", label);
+		if ((r = pki_input_read(key_spec + 5, 0, REMOTE_KEY_MAX,
+		    &filebuf, &filelen, err)) != 0) {
+			pki_err_prefix(err, label);
+			return r;
+		}
+		snprintf(where, sizeof(where), " (from %s)", key_spec + 5);
+		text = filebuf;
+	} else
+		text = key_spec;
+
+	/* Trim surrounding whitespace (cfssl >= 1.3.3 does for files). */
+	while (is_space((unsigned char)*text))
+		text++;
+	n = strlen(text);
+	while (n > 0 && is_space((unsigned char)text[n - 1]))
+		n--;
+	if (n == 0) {
+		r = pki_err(err, PKI_ERR_CONFIG, "%s%s: empty", label, where);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (hexval((unsigned char)text[i]) == -1) {
+			r = pki_err(err, PKI_ERR_CONFIG, "%s%s: not a hex "
+			    "string", label, where);
+			n = 0;
+			goto out;
+		}
+	if (n % 2 != 0) {
+		r = pki_err(err, PKI_ERR_CONFIG, "%s%s: odd number of hex "
+		    "digits", label, where);
+		n = 0;
+		goto out;
+	}
+	if ((k = malloc(n / 2)) == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", label);
+		goto out;
+	}
+	for (i = 0; i < n; i += 2) {
+		hi = hexval((unsigned char)text[i]);
+		lo = hexval((unsigned char)text[i + 1]);
+		k[i / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	*key = k;
+	*keylen = n / 2;
+	k = NULL;
+	r = PKI_OK;
+ out:
+	pki_secret_free(k, n / 2);
+	pki_secret_free(filebuf, filelen);
+	return r;
+}
+
+/* Base64 (standard alphabet, padded, one line) of len bytes; malloc'ed. */
+static char *
+b64_encode(const void *data, size_t len)
+{
+	char	*out;
+
+	if (len > (size_t)INT32_MAX / 2)
+		return NULL;
+	if ((out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
+		return NULL;
+	/* EVP_EncodeBlock NUL-terminates and returns the length. */
+	if (EVP_EncodeBlock((unsigned char *)out, data, (int)len) < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The token of msg under key_spec; messages start with label. */
+static int
+token_for(const char *label, const char *key_spec, const void *msg,
+    size_t len, char **b64, struct pki_error *err)
+{
+	unsigned char	*key = NULL, mac[EVP_MAX_MD_SIZE];
+	size_t		 keylen = 0, maclen = 0;
+	int		 r = PKI_ERR_INTERNAL;
+
+	*b64 = NULL;
+	if ((r = auth_key_bytes(label, key_spec, &key, &keylen, err)) != 0)
+		return r;
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen,
+	    msg != NULL ? msg : "", len, mac, sizeof(mac), &maclen) == NULL) {
+		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: EVP_Q_mac", label);
+		goto out;
+	}
+	if ((*b64 = b64_encode(mac, maclen)) == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", label);
+		goto out;
+	}
+	r = PKI_OK;
+ out:
+	OPENSSL_cleanse(mac, sizeof(mac));
+	pki_secret_free(key, keylen);
+	return r;
+}
+
+int
+pki_remote_token(const char *key_spec, const void *msg, size_t len,
+    char **b64, struct pki_error *err)
+{
+	if (b64 != NULL)
+		*b64 = NULL;
+	if (key_spec == NULL || b64 == NULL || (msg == NULL && len != 0))
+		return pki_err(err, PKI_ERR_ARG, "auth key: none given");
+	return token_for("auth key", key_spec, msg, len, b64, err);
+}
+
+/* ---- remote lists ---------------------------------------------------------- */
+
+/* A copy of n bytes of s for a message: control characters become '?'. */
+static void
+printable(const char *s, size_t n, char *out, size_t size)
+{
+	size_t	i;
+
+	if (size == 0)
+		return;
+	if (n > size - 1)
+		n = size - 1;
+	for (i = 0; i < n; i++)
+		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ?
+		    '?' : s[i];
+	out[n] = '\0';
+}
+
+static int
+host_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c >= 0x80;
+}
+
+/*
+ * Normalises one entry e (trimmed, NUL-terminated) into *out:
+ * "scheme://host:port[/path]".  Returns an error text in why (static) when
+ * the entry is unusable.
+ */
+static int
+normalize_one(const char *e, char **out, const char **why)
+{
+	const char	*scheme = "http", *rest, *sep, *auth_end, *colon;
+	const char	*host, *path, *c;
+	size_t		 hostlen, pathlen;
+	long		 port = REMOTE_DEFAULT_PORT;
+	int		 nc;
+
+	*out = NULL;
+	for (c = e; *c != '\0'; c++)
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f) {
+			*why = "contains a space or a control character";
+			return -1;
+		}
+	if ((sep = strstr(e, "://")) != NULL) {
+		if ((size_t)(sep - e) == 4 && strncasecmp(e, "http", 4) == 0)
+			scheme = "http";
+		else if ((size_t)(sep - e) == 5 &&
+		    strncasecmp(e, "https", 5) == 0)
+			scheme = "https";
+		else {
+			*why = "unsupported scheme (expected http:// or "
+			    "https://)";
+			return -1;
+		}
+		rest = sep + 3;
+	} else
+		rest = e;
+
+	auth_end = rest + strcspn(rest, "/?#");
+	if (*auth_end == '?' || *auth_end == '#' ||
+	    strpbrk(auth_end, "?#") != NULL) {
+		*why = "a query or fragment is not allowed";
+		return -1;
+	}
+	path = auth_end;
+	pathlen = strlen(path);
+	while (pathlen > 0 && path[pathlen - 1] == '/')
+		pathlen--;
+	if (memchr(rest, '@', (size_t)(auth_end - rest)) != NULL) {
+		*why = "user information is not supported";
+		return -1;
+	}
+
+	host = rest;
+	if (*rest == '[') {
+		if ((c = memchr(rest, ']', (size_t)(auth_end - rest))) ==
+		    NULL || c == rest + 1) {
+			*why = "bad IPv6 address";
+			return -1;
+		}
+		for (sep = rest + 1; sep < c; sep++)
+			if (hexval((unsigned char)*sep) == -1 && *sep != ':' &&
+			    *sep != '.') {
+				*why = "bad IPv6 address";
+				return -1;
+			}
+		hostlen = (size_t)(c + 1 - rest);
+		colon = c + 1 == auth_end ? NULL : c + 1;
+		if (colon != NULL && *colon != ':') {
+			*why = "bad IPv6 address";
+			return -1;
+		}
+	} else {
+		nc = 0;
+		colon = NULL;
+		for (c = rest; c < auth_end; c++)
+			if (*c == ':') {
+				nc++;
+				colon = c;
+			}
+		if (nc > 1) {
+			*why = "an IPv6 address must be in brackets "
+			    "([::1]:8888)";
+			return -1;
+		}
+		hostlen = (size_t)((colon != NULL ? colon : auth_end) - rest);
+		for (c = rest; c < rest + hostlen; c++)
+			if (!host_char((unsigned char)*c)) {
+				*why = "bad character in host name";
+				return -1;
+			}
+	}
+	if (hostlen == 0) {
+		*why = "no host";
+		return -1;
+	}
+	if (colon != NULL) {
+		port = 0;
+		if (colon + 1 == auth_end) {
+			*why = "empty port";
+			return -1;
+		}
+		for (c = colon + 1; c < auth_end; c++) {
+			if (*c < '0' || *c > '9' || port > 65535) {
+				*why = "port must be a number 1..65535";
+				return -1;
+			}
+			port = port * 10 + (*c - '0');
+		}
+		if (port < 1 || port > 65535) {
+			*why = "port must be a number 1..65535";
+			return -1;
+		}
+	}
+	if (asprintf(out, "%s://%.*s:%ld%.*s", scheme, (int)hostlen, host,
+	    port, (int)pathlen, path) == -1) {
+		*out = NULL;
+		*why = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+pki_remote_normalize(const char *spec, char ***urls, size_t *n,
+    struct pki_error *err)
+{
+	struct pki_strv	 sv = { NULL, 0 };
+	const char	*p, *end, *why = NULL;
+	char		*ent = NULL, *url = NULL, shown[128];
+	size_t		 len, idx = 0;
+	int		 r = PKI_ERR_INTERNAL;
+
+	if (urls != NULL)
+		*urls = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (spec == NULL || urls == NULL || n == NULL)
+		return pki_err(err, PKI_ERR_ARG, "remote: none given");
+	p = spec;
+	for (;;) {
+		idx++;
+		end = p + strcspn(p, ",");
+		while (p < end && is_space((unsigned char)*p))
+			p++;
+		len = (size_t)(end - p);
+		while (len > 0 && is_space((unsigned char)p[len - 1]))
+			len--;
+		if (len == 0) {
+			printable(spec, strlen(spec), shown, sizeof(shown));
+			r = pki_err(err, PKI_ERR_INPUT, "remote \"%s\": %s",
+			    shown, strchr(spec, ',') == NULL ? "empty "
+			    "(expected host:port or a URL)" :
+			    "empty entry in the list");
+			goto out;
+		}
+		if ((ent = strndup(p, len)) == NULL) {
+			r = pki_err(err, PKI_ERR_ALLOC, "remote: out of memory");
+			goto out;
+		}
+		if (normalize_one(ent, &url, &why) != 0) {
+			if (why == NULL)
+				r = pki_err(err, PKI_ERR_ALLOC,
+				    "remote: out of memory");
+			else {
+				printable(ent, len, shown, sizeof(shown));
+				r = pki_err(err, PKI_ERR_INPUT,
+				    "remote \"%s\": %s", shown, why);
+			}
+			goto out;
+		}
+		if (pki_strv_push(&sv, url) != 0) {
+			r = pki_err(err, PKI_ERR_ALLOC, "remote: out of memory");
+			goto out;
+		}
+		free(url);
+		url = NULL;
+		free(ent);
+		ent = NULL;
+		if (*end == '\0')
+			break;
+		p = end + 1;
+	}
+	*urls = sv.v;
+	*n = sv.n;
+	sv.v = NULL;
+	sv.n = 0;
+	r = PKI_OK;
+ out:
+	free(url);
+	free(ent);
+	pki_strv_clear(&sv);
+	return r;
+}
+
+/* ---- from a configuration -------------------------------------------------- */
+
+static const char *
+strv_lookup(const struct pki_strv *names, const struct pki_strv *vals,
+    const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < names->n && i < vals->n; i++)
+		if (strcmp(names->v[i], name) == 0)
+			return vals->v[i];
+	return NULL;
+}
+
+int
+pki_remote_for_profile(const struct pki_config *cfg,
+    const struct pki_profile *p, const char *override, struct pki_remote *r,
+    struct pki_error *err)
+{
+	const char	*name;
+
+	if (r == NULL || cfg == NULL)
+		return pki_err(err, PKI_ERR_ARG, "remote: no configuration");
+	memset(r, 0, sizeof(*r));
+	name = p != NULL && p->name != NULL ? p->name : "default";
+	if (override != NULL && *override != '\0')
+		r->urls = override;
+	else if (p != NULL && p->remote != NULL) {
+		if ((r->urls = strv_lookup(&cfg->remote_names,
+		    &cfg->remote_urls, p->remote)) == NULL)
+			return pki_err(err, PKI_ERR_CONFIG, "%s: "
+			    "signing.profiles.%s: remote \"%s\" is not "
+			    "defined in \"remotes\"", cfg->source != NULL ?
+			    cfg->source : "config", name, p->remote);
+	} else
+		return pki_err(err, PKI_ERR_CONFIG, "%s: signing profile "
+		    "\"%s\" has no remote or auth_remote (and no -remote "
+		    "was given)", cfg->source != NULL ? cfg->source :
+		    "config", name);
+	/*
+	 * Only auth_remote.auth_key authenticates: a profile with "remote"
+	 * and "auth_key" sends an unauthenticated /sign, as cfssl does.
+	 */
+	if (p != NULL && p->auth_remote_key != NULL) {
+		if ((r->auth_key = strv_lookup(&cfg->auth_key_names,
+		    &cfg->auth_key_values, p->auth_remote_key)) == NULL) {
+			r->urls = NULL;
+			return pki_err(err, PKI_ERR_CONFIG, "%s: "
+			    "signing.profiles.%s: auth key \"%s\" is not "
+			    "defined in \"auth_keys\"", cfg->source != NULL ?
+			    cfg->source : "config", name, p->auth_remote_key);
+		}
+		r->auth_key_name = p->auth_remote_key;
+	}
+	return PKI_OK;
+}
+
+/* ---- transport ------------------------------------------------------------- */
+
+/*
+ * curl_global_init is not thread-safe before curl 7.84, so it runs once.
+ * These two are the only writable statics of the library: process-wide
+ * initialisation state, written once under pthread_once.
+ */
+static pthread_once_t	curl_once = PTHREAD_ONCE_INIT;
+static CURLcode		curl_init_rc = CURLE_FAILED_INIT;
+
+static void
+curl_init_once(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* The answer of one attempt. */
+struct sink {
+	struct pki_buf	buf;
+	int		too_big;
+};
+
+static size_t
+sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct sink	*s = arg;
+	size_t		 n = size * nmemb;
+
+	if (n > PKI_MAX_INPUT || s->buf.len > PKI_MAX_INPUT - n) {
+		s->too_big = 1;
+		return 0;
+	}
+	pki_buf_addn(&s->buf, ptr, n);
+	return s->buf.oom ? 0 : n;
+}
+
+/* "5s" or "1500ms". */
+static void
+fmt_ms(long ms, char *buf, size_t size)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, size, "%lds", ms / 1000);
+	else
+		snprintf(buf, size, "%ldms", ms);
+}
+
+/*
+ * At most max bytes of s for a one-line message: trailing whitespace
+ * dropped, control characters escaped (\n, \r, \t, \xNN), "..." when cut.
+ */
+static void
+snippet(const char *s, size_t len, size_t max, char *out, size_t size)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i, o = 0;
+	unsigned char		c;
+	char			e[5];
+	const char		*rep;
+
+	while (len > 0 && is_space((unsigned char)s[len - 1]))
+		len--;
+	for (i = 0; i < len && i < max; i++) {
+		c = (unsigned char)s[i];
+		e[0] = (char)c;
+		e[1] = '\0';
+		rep = e;
+		if (c == '\n')
+			rep = "\\n";
+		else if (c == '\r')
+			rep = "\\r";
+		else if (c == '\t')
+			rep = "\\t";
+		else if (c < 0x20 || c == 0x7f) {
+			e[0] = '\\';
+			e[1] = 'x';
+			e[2] = hex[c >> 4];
+			e[3] = hex[c & 0xf];
+			e[4] = '\0';
+		}
+		if (o + strlen(rep) + 4 >= size)
+			break;
+		memcpy(out + o, rep, strlen(rep));
+		o += strlen(rep);
+	}
+	if (i < len && o + 4 <= size) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+#define ATTEMPT_ANSWER	0	/* an HTTP answer: status and body */
+#define ATTEMPT_NEXT	1	/* no connection: try the next URL */
+
+/* Options for one POST; any failure is a curl_easy_setopt error. */
+static CURLcode
+setup(CURL *h, const char *url, const struct pki_remote *r,
+    const char *body, size_t blen, struct curl_slist *hdrs,
+    struct sink *sink, char *errbuf, long timeout_ms)
+{
+	CURLcode	rc;
+
+#define SET(opt, val) \
+	do { if ((rc = curl_easy_setopt(h, opt, val)) != CURLE_OK) \
+		return rc; } while (0)
+	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_POST, 1L);
+	SET(CURLOPT_POSTFIELDS, body);
+	SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
+	SET(CURLOPT_HTTPHEADER, hdrs);
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_TIMEOUT_MS, timeout_ms);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < REMOTE_CONNECT_MS ?
+	    timeout_ms : REMOTE_CONNECT_MS);
+	SET(CURLOPT_WRITEFUNCTION, sink_write);
+	SET(CURLOPT_WRITEDATA, sink);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (r->tls_ca_file != NULL && *r->tls_ca_file != '\0')
+		SET(CURLOPT_CAINFO, r->tls_ca_file);
+	if (r->tls_cert_file != NULL && *r->tls_cert_file != '\0')
+		SET(CURLOPT_SSLCERT, r->tls_cert_file);
+	if (r->tls_key_file != NULL && *r->tls_key_file != '\0')
+		SET(CURLOPT_SSLKEY, r->tls_key_file);
+#undef SET
+	return CURLE_OK;
+}
+
+/*
+ * One POST of body to base + REMOTE_API + endpoint.  Returns ATTEMPT_ANSWER
+ * (*status and sink hold the answer), ATTEMPT_NEXT (why holds the reason
+ * no connection was made) or a PKI_ERR_* code with err filled.
+ */
+static int
+attempt(const char *base, const char *endpoint, const struct pki_remote *r,
+    const char *body, size_t blen, long *status, struct sink *sink,
+    char *why, size_t whysize, struct pki_error *err)
+{
+	CURL			*h = NULL;
+	struct curl_slist	*hdrs = NULL, *t;
+	char			*url = NULL, errbuf[CURL_ERROR_SIZE], tm[32];
+	CURLcode		 rc;
+	curl_off_t		 conn_us = 0, app_us = 0;
+	long			 timeout_ms, oserr = 0;
+	int			 https, connected, a = PKI_ERR_INTERNAL;
+
+	*status = 0;
+	errbuf[0] = '\0';
+	why[0] = '\0';
+	timeout_ms = r->timeout_ms > 0 ? r->timeout_ms : REMOTE_TIMEOUT_MS;
+	https = strncmp(base, "https:", 6) == 0;
+	if (asprintf(&url, "%s%s%s", base, REMOTE_API, endpoint) == -1) {
+		url = NULL;
+		a = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", base);
+		goto out;
+	}
+	if ((h = curl_easy_init()) == NULL) {
+		a = pki_err(err, PKI_ERR_INTERNAL, "%s: curl_easy_init failed",
+		    base);
+		goto out;
+	}
+	/* "Expect:" keeps curl from waiting for 100-continue. */
+	if ((t = curl_slist_append(hdrs, "Content-Type: application/json"))
+	    == NULL)
+		goto oom;
+	hdrs = t;
+	if ((t = curl_slist_append(hdrs, "Connection: close")) == NULL)
+		goto oom;
+	hdrs = t;
+	if ((t = curl_slist_append(hdrs, "Expect:")) == NULL)
+		goto oom;
+	hdrs = t;
+	if ((rc = setup(h, url, r, body, blen, hdrs, sink, errbuf,
+	    timeout_ms)) != CURLE_OK) {
+		a = pki_err(err, PKI_ERR_INTERNAL, "%s: curl_easy_setopt: %s",
+		    base, curl_easy_strerror(rc));
+		goto out;
+	}
+
+	rc = curl_easy_perform(h);
+	if (rc == CURLE_OK) {
+		if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) !=
+		    CURLE_OK) {
+			a = pki_err(err, PKI_ERR_INTERNAL, "%s: no HTTP status",
+			    base);
+			goto out;
+		}
+		a = ATTEMPT_ANSWER;
+		goto out;
+	}
+	if (errbuf[0] == '\0')
+		snprintf(errbuf, sizeof(errbuf), "%s",
+		    curl_easy_strerror(rc));
+	if (curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &conn_us) !=
+	    CURLE_OK)
+		conn_us = 0;
+	if (curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &app_us) !=
+	    CURLE_OK)
+		app_us = 0;
+	connected = conn_us > 0 && (!https || app_us > 0);
+	fmt_ms(timeout_ms, tm, sizeof(tm));
+
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		snprintf(why, whysize, "cannot resolve the host name (%s)",
+		    errbuf);
+		a = ATTEMPT_NEXT;
+		goto out;
+	case CURLE_COULDNT_CONNECT:
+		if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr) !=
+		    CURLE_OK)
+			oserr = 0;
+		if (oserr != 0)
+			snprintf(why, whysize, "cannot connect: %s",
+			    strerror((int)oserr));
+		else
+			snprintf(why, whysize, "cannot connect (%s)", errbuf);
+		a = ATTEMPT_NEXT;
+		goto out;
+	case CURLE_SSL_CONNECT_ERROR:
+		snprintf(why, whysize, "TLS handshake failed (%s)", errbuf);
+		a = ATTEMPT_NEXT;
+		goto out;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		snprintf(why, whysize, "the server's certificate is not "
+		    "trusted (%s)", errbuf);
+		a = ATTEMPT_NEXT;
+		goto out;
+	case CURLE_OPERATION_TIMEDOUT:
+		if (!connected) {
+			snprintf(why, whysize, "no connection within %s", tm);
+			a = ATTEMPT_NEXT;
+			goto out;
+		}
+		a = pki_err(err, PKI_ERR_IO, "%s: no answer within %s", base, tm);
+		goto out;
+	case CURLE_WRITE_ERROR:
+		if (sink->too_big)
+			a = pki_err(err, PKI_ERR_TOO_BIG, "%s: the answer is "
+			    "larger than %d bytes", base, PKI_MAX_INPUT);
+		else if (sink->buf.oom)
+			a = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", base);
+		else
+			a = pki_err(err, PKI_ERR_IO, "%s: %s", base, errbuf);
+		goto out;
+	case CURLE_GOT_NOTHING:
+		a = pki_err(err, PKI_ERR_IO, "%s: the server closed the "
+		    "connection without answering", base);
+		goto out;
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CIPHER:
+		a = pki_err(err, PKI_ERR_IO, "%s: TLS client setup: %s", base,
+		    errbuf);
+		goto out;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_WEIRD_SERVER_REPLY:
+		a = pki_err(err, PKI_ERR_IO, "%s: not an HTTP answer (%s)", base,
+		    errbuf);
+		goto out;
+	default:
+		a = pki_err(err, PKI_ERR_IO, "%s: %s", base, errbuf);
+		goto out;
+	}
+ oom:
+	a = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", base);
+ out:
+	curl_slist_free_all(hdrs);
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	free(url);
+	return a;
+}
+
+/* errors[0] of an envelope: code and (escaped) message. */
+static void
+envelope_error(const json_t *root, char *buf, size_t size)
+{
+	const json_t	*e, *code, *msg;
+	char		 m[3 * REMOTE_SNIPPET];
+	const char	*ms;
+
+	e = json_array_get(json_object_get(root, "errors"), 0);
+	if (e == NULL)
+		e = json_array_get(json_object_get(root, "messages"), 0);
+	code = json_object_get(e, "code");
+	msg = json_object_get(e, "message");
+	if (json_is_string(msg)) {
+		ms = json_string_value(msg);
+		snippet(ms, json_string_length(msg), REMOTE_SNIPPET, m,
+		    sizeof(m));
+	} else
+		snprintf(m, sizeof(m), "no error message");
+	if (json_is_integer(code))
+		snprintf(buf, size, "code %lld: %s",
+		    (long long)json_integer_value(code), m);
+	else
+		snprintf(buf, size, "%s", m);
+}
+
+/* A cfssl envelope: an object with a boolean "success". */
+static int
+is_envelope(const json_t *root)
+{
+	return json_is_object(root) &&
+	    json_is_boolean(json_object_get(root, "success"));
+}
+
+/*
+ * Checks the answer of url and gives its "result" member (a new
+ * reference, an object) in *result.
+ */
+static int
+parse_answer(const char *url, long status, const char *body, size_t len,
+    json_t **result, struct pki_error *err)
+{
+	json_t		*root = NULL, *res;
+	json_error_t	 jerr;
+	char		 snip[4 * REMOTE_SNIPPET + 8], msg[4 * REMOTE_SNIPPET];
+	int		 r = PKI_ERR_INTERNAL;
+
+	*result = NULL;
+	root = json_loadb(body, len, 0, &jerr);
+	if (status != 200) {
+		if (is_envelope(root) &&
+		    json_is_false(json_object_get(root, "success"))) {
+			envelope_error(root, msg, sizeof(msg));
+			r = pki_err(err, PKI_ERR_POLICY, "%s: the server "
+			    "refused the request: HTTP %ld, %s", url, status,
+			    msg);
+		} else {
+			snippet(body, len, REMOTE_SNIPPET, snip, sizeof(snip));
+			r = pki_err(err, PKI_ERR_IO, "%s: HTTP %ld: %s", url,
+			    status, snip[0] != '\0' ? snip : "(empty answer)");
+		}
+		goto out;
+	}
+	if (root == NULL) {
+		snippet(body, len, 60, snip, sizeof(snip));
+		r = pki_err(err, PKI_ERR_JSON, "%s: not a cfssl API response "
+		    "(HTTP 200 but not JSON: \"%s\")", url, snip);
+		goto out;
+	}
+	if (!is_envelope(root)) {
+		r = pki_err(err, PKI_ERR_JSON, "%s: not a cfssl API response "
+		    "(no \"success\" member)", url);
+		goto out;
+	}
+	if (!json_is_true(json_object_get(root, "success"))) {
+		envelope_error(root, msg, sizeof(msg));
+		r = pki_err(err, PKI_ERR_POLICY, "%s: the server refused the "
+		    "request: %s", url, msg);
+		goto out;
+	}
+	if (!json_is_object(res = json_object_get(root, "result"))) {
+		r = pki_err(err, PKI_ERR_JSON, "%s: not a cfssl API response "
+		    "(\"result\" is not an object)", url);
+		goto out;
+	}
+	*result = json_incref(res);
+	r = PKI_OK;
+ out:
+	json_decref(root);
+	return r;
+}
+
+/*
+ * POSTs body to endpoint at each URL of r in order until one answers,
+ * and checks the envelope.  *result is a new reference to the "result"
+ * object; *used (malloc'ed) is the URL that answered.
+ */
+static int
+remote_call(const struct pki_remote *r, const char *endpoint,
+    const char *body, size_t blen, json_t **result, char **used,
+    struct pki_error *err)
+{
+	char		**urls = NULL, why[CURL_ERROR_SIZE + 64];
+	size_t		  n = 0, i;
+	struct pki_buf	  fails;
+	struct sink	  sink;
+	long		  status;
+	int		  a, rv = PKI_ERR_INTERNAL;
+
+	memset(&fails, 0, sizeof(fails));
+	memset(&sink, 0, sizeof(sink));
+	*result = NULL;
+	*used = NULL;
+	if (r->urls == NULL)
+		return pki_err(err, PKI_ERR_ARG, "remote: no URL");
+	if ((rv = pki_remote_normalize(r->urls, &urls, &n, err)) != 0)
+		return rv;
+	if (pthread_once(&curl_once, curl_init_once) != 0 ||
+	    curl_init_rc != CURLE_OK) {
+		rv = pki_err(err, PKI_ERR_INTERNAL, "libcurl could not be "
+		    "initialised");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		free(sink.buf.b);
+		memset(&sink, 0, sizeof(sink));
+		a = attempt(urls[i], endpoint, r, body, blen, &status, &sink,
+		    why, sizeof(why), err);
+		if (a < 0) {
+			rv = a;
+			goto out;
+		}
+		if (a == ATTEMPT_ANSWER) {
+			rv = parse_answer(urls[i], status,
+			    sink.buf.b != NULL ? sink.buf.b : "", sink.buf.len,
+			    result, err);
+			if (rv == 0 && (*used = strdup(urls[i])) == NULL) {
+				json_decref(*result);
+				*result = NULL;
+				rv = pki_err(err, PKI_ERR_ALLOC,
+				    "%s: out of memory", urls[i]);
+			}
+			goto out;
+		}
+		if (fails.len > 0)
+			pki_buf_add(&fails, "; ");
+		pki_buf_add(&fails, urls[i]);
+		pki_buf_add(&fails, ": ");
+		pki_buf_add(&fails, why);
+	}
+	if (fails.oom)
+		rv = pki_err(err, PKI_ERR_ALLOC, "remote: out of memory");
+	else if (n == 1)
+		rv = pki_err(err, PKI_ERR_IO, "%s", fails.b);
+	else
+		rv = pki_err(err, PKI_ERR_IO, "no remote answered: %s",
+		    fails.b);
+ out:
+	free(sink.buf.b);
+	free(fails.b);
+	pki_strv_free(urls, n);
+	return rv;
+}
+
+/* ---- the API calls ----------------------------------------------------- */
+
+int
+pki_remote_sign(const struct pki_remote *r,
+    const struct pki_remote_sign_req *q, char **cert, size_t *len,
+    struct pki_error *err)
+{
+	char		*inner = NULL, *token = NULL, *req64 = NULL;
+	char		*used = NULL, label[300];
+	size_t		 innerlen = 0;
+	struct pki_buf	 outer;
+	const char	*endpoint, *body;
+	size_t		 blen;
+	json_t		*result = NULL, *c;
+	int		 rv = PKI_ERR_INTERNAL;
+
+	memset(&outer, 0, sizeof(outer));
+	if (cert != NULL)
+		*cert = NULL;
+	if (len != NULL)
+		*len = 0;
+	if (r == NULL || q == NULL || cert == NULL)
+		return pki_err(err, PKI_ERR_ARG, "remote sign: no request");
+	if ((rv = pki_remote_sign_body(q, &inner, &innerlen, err)) != 0)
+		return rv;
+	if (r->auth_key != NULL) {
+		snprintf(label, sizeof(label), "auth_keys.%s.key",
+		    r->auth_key_name != NULL ? r->auth_key_name : "(unnamed)");
+		if ((rv = token_for(label, r->auth_key, inner, innerlen,
+		    &token, err)) != 0)
+			goto out;
+		if ((req64 = b64_encode(inner, innerlen)) == NULL) {
+			rv = pki_err(err, PKI_ERR_ALLOC,
+			    "remote sign: out of memory");
+			goto out;
+		}
+		/* auth.AuthenticatedRequest; remote_address is omitted. */
+		if (asprintf(&outer.b, "{\"timestamp\":%lld,\"token\":\"%s\","
+		    "\"request\":\"%s\"}", (long long)time(NULL), token,
+		    req64) == -1) {
+			outer.b = NULL;
+			rv = pki_err(err, PKI_ERR_ALLOC,
+			    "remote sign: out of memory");
+			goto out;
+		}
+		outer.len = strlen(outer.b);
+		endpoint = "authsign";
+		body = outer.b;
+		blen = outer.len;
+	} else {
+		endpoint = "sign";
+		body = inner;
+		blen = innerlen;
+	}
+	if ((rv = remote_call(r, endpoint, body, blen, &result, &used,
+	    err)) != 0)
+		goto out;
+	c = json_object_get(result, "certificate");
+	if (!json_is_string(c) || json_string_length(c) == 0) {
+		rv = pki_err(err, PKI_ERR_JSON, "%s: the server's answer has "
+		    "no certificate (result.certificate)", used);
+		goto out;
+	}
+	if ((*cert = strndup(json_string_value(c), json_string_length(c)))
+	    == NULL) {
+		rv = pki_err(err, PKI_ERR_ALLOC, "remote sign: out of memory");
+		goto out;
+	}
+	if (len != NULL)
+		*len = json_string_length(c);
+	rv = PKI_OK;
+ out:
+	json_decref(result);
+	free(used);
+	free(outer.b);
+	free(req64);
+	free(token);
+	free(inner);
+	return rv;
+}
+
+int
+pki_remote_info(const struct pki_remote *r, const char *label,
+    const char *profile, char **result, struct pki_error *err)
+{
+	struct pki_buf	 b;
+	json_t		*res = NULL;
+	char		*used = NULL;
+	int		 rv = PKI_ERR_INTERNAL;
+
+	memset(&b, 0, sizeof(b));
+	if (result != NULL)
+		*result = NULL;
+	if (r == NULL || result == NULL)
+		return pki_err(err, PKI_ERR_ARG, "remote info: no request");
+	/* info.Req; /info is never authenticated (cfssl's client). */
+	pki_buf_add(&b, "{\"label\":");
+	json_str(&b, label != NULL ? label : "");
+	pki_buf_add(&b, ",\"profile\":");
+	json_str(&b, profile != NULL ? profile : "");
+	pki_buf_add(&b, "}");
+	if (b.oom) {
+		rv = pki_err(err, PKI_ERR_ALLOC, "remote info: out of memory");
+		goto out;
+	}
+	if ((rv = remote_call(r, "info", b.b, b.len, &res, &used, err)) != 0)
+		goto out;
+	if ((*result = json_dumps(res, JSON_COMPACT)) == NULL) {
+		rv = pki_err(err, PKI_ERR_ALLOC, "remote info: out of memory");
+		goto out;
+	}
+	rv = PKI_OK;
+ out:
+	json_decref(res);
+	free(used);
+	free(b.b);
+	return rv;
+}
