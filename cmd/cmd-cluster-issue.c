@@ -85,6 +85,7 @@ cmd_cluster_issue_exec(struct opts *o)
 	struct pki_cluster	*cl = NULL;
 	struct tally		 t;
 	const char		*dir, *s;
+	char			*cakey = NULL;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&io, 0, sizeof(io));
@@ -99,6 +100,12 @@ cmd_cluster_issue_exec(struct opts *o)
 			log_err("give either a description or -members, not "
 			    "both");
 			return CMD_RETURN_USAGE;
+		}
+		/* 0 would mean "not set" (the guide's example). */
+		if (o->i[OPT_MEMBERS] < 1) {
+			log_err("-members: %ld is out of range (1..10000)",
+			    o->i[OPT_MEMBERS]);
+			return CMD_RETURN_ERROR;
 		}
 		memset(&in, 0, sizeof(in));
 		in.members = o->i[OPT_MEMBERS];
@@ -147,6 +154,12 @@ cmd_cluster_issue_exec(struct opts *o)
 	}
 	io.event = issue_event;
 	io.event_arg = &t;
+	if ((s = pki_cluster_ca_key_file(cl)) != NULL)
+		warn_key_mode(s);
+	else if (asprintf(&cakey, "%s/ca-key.pem", dir) != -1)
+		warn_key_mode(cakey);
+	else
+		cakey = NULL;
 	if ((r = pki_cluster_issue(cl, dir, &io, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
@@ -157,6 +170,7 @@ cmd_cluster_issue_exec(struct opts *o)
 	    t.n[PKI_ISSUE_KEPT]);
 	ret = CMD_RETURN_NORMAL;
  out:
+	free(cakey);
 	pki_cluster_free(cl);
 	return ret;
 }

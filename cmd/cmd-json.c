@@ -72,9 +72,13 @@ cmd_json_exec(struct opts *o)
 		fprintf(stderr, "Failed to read input: %s\n", err.text);
 		goto out;
 	}
-	if (len == 0) {
+	if (len == 0 && strcmp(in, "-") == 0) {
 		fprintf(stderr, "Failed to parse input: empty input (did the "
 		    "command before the pipe fail?)\n");
+		goto out;
+	}
+	if (len == 0) {
+		fprintf(stderr, "Failed to parse input: %s: empty input\n", in);
 		goto out;
 	}
 	if ((r = pki_cfssljson_parse(buf, len, o->b[OPT_BARE], &cj,

@@ -621,8 +621,17 @@ renew_one(struct renew *rn, struct target *t, struct job *j)
 		r = pki_set_activate(t->set, j->gen, rn->no_sync, &err);
 		if (keypem != NULL && run_opt(&rn->start, NULL) != 0)
 			log_err("%s: -start-cmd failed after the switch", t->label);
-		if (r != 0)
+		if (r != 0) {
+			struct pki_error	 derr;
+			const char		*cur = pki_set_current(t->set);
+
+			/* Not activated: the staged generation goes. */
+			memset(&derr, 0, sizeof(derr));
+			if ((cur == NULL || strcmp(cur, j->gen) != 0) &&
+			    pki_set_discard(t->set, j->gen, &derr) != 0)
+				log_pki(&derr, PKI_ERR_IO);
 			goto fail;
+		}
 	} else {
 		if (keypem != NULL && run_opt(&rn->stop, NULL) != 0) {
 			log_err("%s: -stop-cmd failed: nothing replaced",

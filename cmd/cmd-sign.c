@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pki.h"
+#include "caps.h"
 #include "cmd.h"
 #include "load.h"
 #include "log.h"
@@ -82,6 +83,11 @@ cmd_sign_exec(struct opts *o)
 	if (o->set[OPT_HOSTNAME] && o->str[OPT_HOSTNAME][0] != '\0' &&
 	    cmd_split_hosts(o->str[OPT_HOSTNAME], &hosts, &nhosts) != 0) {
 		log_err("out of memory");
+		goto out;
+	}
+	if ((r = pki_hosts_check_caps(hosts, nhosts, "-hostname", &err)) !=
+	    0) {
+		log_pki(&err, r);
 		goto out;
 	}
 	if (rm == 1) {

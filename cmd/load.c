@@ -1,6 +1,8 @@
 /*
  * load.c: shared input handling for the commands.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +221,24 @@ load_password(const struct opts *o, char **pw, size_t *pwlen)
 	return CMD_RETURN_NORMAL;
 }
 
+void
+warn_key_mode(const char *spec)
+{
+	struct stat	 st;
+	const char	*path = spec;
+
+	if (spec == NULL || strcmp(spec, "-") == 0 ||
+	    strncmp(spec, "env:", 4) == 0)
+		return;
+	if (strncmp(spec, "file:", 5) == 0)
+		path = spec + 5;
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
+		return;
+	if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+		log_err("warning: %s: mode %04o: readable by group or others",
+		    path, (unsigned int)(st.st_mode & 07777));
+}
+
 int
 load_ca_key(const struct opts *o, struct pki_key **out)
 {
@@ -237,6 +257,7 @@ load_ca_key(const struct opts *o, struct pki_key **out)
 	}
 	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL)
 		goto out;
+	warn_key_mode(spec);
 	if ((r = pki_input_read(spec, 1, PKI_MAX_INPUT, &buf, &len, &err)) != 0 ||
 	    (r = pki_key_load(buf, len, spec, pw, out, &err)) != 0) {
 		log_pki(&err, r);

@@ -22,6 +22,13 @@ int	load_cluster(const struct opts *o, const char *path,
 /* -config FILE, or cfssl's built-in default; then -profile. */
 int	load_config(const struct opts *o, struct pki_config **cfg,
 	    const struct pki_profile **prof);
+/*
+ * Prints "warning: PATH: mode 0644: readable by group or others" when the
+ * CA key file spec (a path or file:PATH; env: and "-" are skipped) can be
+ * read by anyone but its owner.  A file that cannot be stat()ed is
+ * silently skipped: the read that follows reports it.
+ */
+void	warn_key_mode(const char *spec);
 /* -ca-key (with its password); required. */
 int	load_ca_key(const struct opts *o, struct pki_key **out);
 /* -ca; required. */

@@ -192,6 +192,7 @@ load_cluster_targets(const struct opts *o, int signer, struct targets *ts)
 	if ((f = pki_cluster_ca_key_file(ts->cl)) == NULL &&
 	    (f = cafile = join(outdir, "ca-key.pem")) == NULL)
 		goto oom;
+	warn_key_mode(f);
 	if ((r = pki_input_read(f, 0, PKI_MAX_INPUT, &kbuf, &klen, &err)) !=
 	    0 || (r = pki_key_load(kbuf, klen, f, NULL, &ts->cakey, &err)) !=
 	    0) {

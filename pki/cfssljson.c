@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "caps.h"
 
 struct pki_cfssljson {
 	char	*item[PKI_CJ__COUNT];
@@ -234,7 +235,7 @@ pki_cfssljson_parse(const char *buf, size_t len, int bare,
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	if ((root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
 		r = pki_err(err, PKI_ERR_JSON, "%d:%d: %s", jerr.line,
-		    jerr.column, jerr.text);
+		    jerr.column, pki_json_errtext(jerr.text));
 		if (err != NULL) {
 			err->line = jerr.line;
 			err->column = jerr.column;

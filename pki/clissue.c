@@ -6,11 +6,14 @@
  * A leaf whose directory does not exist is built complete in a hidden
  * temporary directory next to it (files created O_EXCL|O_NOFOLLOW with
  * their final modes) and renamed into place with RENAME_NOREPLACE, so a
- * member directory appears whole or not at all.  A leaf whose directory
- * exists is rewritten as one pki_file_write_set() set.  Durability costs
- * two syncfs() calls per run instead of an fsync per file: one before
- * the renames (the contents) and one after (the names).  A lock on
- * DIR/.etcd-pki.lock keeps two runs apart.
+ * member directory appears whole or not at all.  The files of a new CA
+ * and of every leaf whose directory exists are then replaced as one
+ * pki_file_write_set() set.  The run is all or nothing: if anything
+ * fails, the new directories go back to their temporary names and are
+ * removed, so DIR is left as it was.  Durability of the new directories
+ * costs one syncfs() (their contents) and an fsync of their parents (the
+ * names) instead of an fsync per file.  A lock on DIR/.etcd-pki.lock
+ * keeps two runs apart.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -58,6 +61,7 @@ struct leafjob {
 	size_t			 textlen[F__COUNT];
 	int			 changed[F__COUNT];	/* files to write */
 	char			*tmpdir;	/* LEAF_NEW: built here */
+	int			 placed;	/* tmpdir renamed into place */
 	time_t			 not_after;
 	struct pki_key		*key;		/* made, waiting for the CA */
 	int			 parked;
@@ -80,6 +84,11 @@ struct issue {
 	struct pki_key			*cakey;
 	char				*capem;
 	size_t				 capemlen;
+	char				*cakeypem;	/* ca_new: to write */
+	size_t				 cakeylen;
+	char				*cacsrpem;
+	size_t				 cacsrlen;
+	int				 clients_made;	/* DIR/clients is new */
 	struct pki_fast_issuer		 is;
 	/* The workers' queue. */
 	pthread_mutex_t			 mu;
@@ -294,13 +303,9 @@ make_ca(struct issue *is, struct pki_error *err)
 	struct pki_sign_request		 sr;
 	struct pki_profile		*p = NULL;
 	struct pki_req			*req = NULL;
-	struct pki_file			 f[4];
 	char				*keypem = NULL, *csrpem = NULL;
-	char				*paths[4] = { NULL, NULL, NULL, NULL };
-	size_t				 keylen = 0, csrlen = 0, i;
+	size_t				 keylen = 0, csrlen = 0;
 	int				 r = PKI_ERR_INTERNAL;
-	static const char *const	 names[4] = { "ca.pem", "ca-key.pem",
-	    "ca.csr", "ca-csr.json" };
 
 	memset(&sr, 0, sizeof(sr));
 	if ((r = pki_key_generate(cl->ca_csr, &is->cakey, err)) != PKI_OK ||
@@ -317,21 +322,13 @@ make_ca(struct issue *is, struct pki_error *err)
 	    err)) != PKI_OK ||
 	    (r = pki_req_encode(req, &csrpem, &csrlen, err)) != PKI_OK)
 		goto out;
-	for (i = 0; i < 4; i++)
-		if (asprintf(&paths[i], "%s/%s", is->dir, names[i]) == -1) {
-			paths[i] = NULL;
-			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-			goto out;
-		}
-	f[0] = (struct pki_file){ paths[0], is->capem, is->capemlen, 0644 };
-	f[1] = (struct pki_file){ paths[1], keypem, keylen, 0600 };
-	f[2] = (struct pki_file){ paths[2], csrpem, csrlen, 0644 };
-	f[3] = (struct pki_file){ paths[3], cl->ca_csr_json,
-	    strlen(cl->ca_csr_json), 0644 };
-	r = pki_file_write_set(f, 4, err);
+	/* Written with the leaves, at the commit. */
+	is->cakeypem = keypem;
+	is->cakeylen = keylen;
+	is->cacsrpem = csrpem;
+	is->cacsrlen = csrlen;
+	keypem = csrpem = NULL;
  out:
-	for (i = 0; i < 4; i++)
-		free(paths[i]);
 	pki_secret_free(keypem, keylen);
 	free(csrpem);
 	pki_req_free(req);
@@ -706,30 +703,54 @@ run_workers(struct issue *is, int n, struct pki_error *err)
 
 /* ---- committing ----------------------------------------------------- */
 
-static void
+/* Makes what is written so far durable: 0, or -1 with errno set. */
+static int
 sync_fs(const struct issue *is)
 {
 	if (is->opts->no_sync)
-		return;
+		return 0;
 #ifdef HAVE_SYNCFS
-	(void)syncfs(is->dfd);
+	return syncfs(is->dfd);
 #else
 	sync();
+	return 0;
 #endif
 }
 
-/* Writes the files of a kept or reissued leaf as one atomic set. */
+/* fsync of a directory, tolerating file systems that cannot. */
 static int
-write_existing(struct issue *is, struct leafjob *j, struct pki_error *err)
+sync_dir(const struct issue *is, int fd)
+{
+	if (is->opts->no_sync || fd == -1)
+		return 0;
+	if (fsync(fd) == -1 && errno != EINVAL && errno != EROFS)
+		return -1;
+	return 0;
+}
+
+/* Appends one file to the commit's set; path is taken over. */
+static void
+add_file(struct pki_file *f, char **paths, size_t *n, char *path,
+    const void *data, size_t len, mode_t mode)
+{
+	paths[*n] = path;
+	f[*n].path = path;
+	f[*n].data = data;
+	f[*n].len = len;
+	f[*n].mode = mode;
+	(*n)++;
+}
+
+/* Appends the files of a kept or reissued leaf to the commit's set. */
+static int
+add_existing(struct issue *is, struct leafjob *j, struct pki_file *f,
+    char **paths, size_t *n, struct pki_error *err)
 {
 	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
-	struct pki_file			 f[F__COUNT];
-	char				*paths[F__COUNT], name[NAME_MAX + 1];
+	char				 name[NAME_MAX + 1], *path;
 	const void			*data;
-	size_t				 n = 0, i, len;
-	int				 r = PKI_OK;
+	size_t				 i, len;
 
-	memset(paths, 0, sizeof(paths));
 	for (i = 0; i < F__COUNT; i++) {
 		if (j->state == LEAF_KEPT && !j->changed[i])
 			continue;
@@ -759,22 +780,120 @@ write_existing(struct issue *is, struct leafjob *j, struct pki_error *err)
 		    sizeof(name)) != 0)
 			continue;
 		j->changed[i] = 1;
-		if (asprintf(&paths[n], "%s/%s/%s", is->dir, lf->dir,
-		    name) == -1) {
-			paths[n] = NULL;
-			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		if (asprintf(&path, "%s/%s/%s", is->dir, lf->dir, name) == -1)
+			return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		add_file(f, paths, n, path, data, len, i == F_KEY ? 0600 :
+		    0644);
+	}
+	return PKI_OK;
+}
+
+/* Renames the new leaf directories that were placed back to tmpdir. */
+static void
+unplace(struct issue *is, struct leafjob *jobs)
+{
+	const char	*base;
+	size_t		 i;
+	int		 pfd;
+
+	for (i = 0; i < is->cl->nleaves; i++) {
+		if (!jobs[i].placed)
+			continue;
+		pfd = leaf_parent(is, &is->cl->leaves[i], &base);
+		if (renameat2(pfd, base, pfd, jobs[i].tmpdir,
+		    RENAME_NOREPLACE) == -1) {
+			/* Stays in place, complete: not a temporary. */
+			free(jobs[i].tmpdir);
+			jobs[i].tmpdir = NULL;
+		}
+		jobs[i].placed = 0;
+	}
+}
+
+/*
+ * Puts everything made in place, all or nothing: the contents made
+ * durable, the new leaf directories renamed into place and their names
+ * synced, then the new CA's files and the existing leaves' files replaced
+ * as one pki_file_write_set() set.  On any failure the new directories
+ * go back to their temporary names (removed by the caller), so the
+ * output directory is left as it was.
+ */
+static int
+commit(struct issue *is, struct leafjob *jobs, struct pki_error *err)
+{
+	const struct pki_cluster	*cl = is->cl;
+	struct pki_file			*f = NULL;
+	char				**paths = NULL, *path;
+	const char			*base;
+	size_t				 i, n = 0, max;
+	int				 pfd, r = PKI_ERR_INTERNAL;
+	static const char *const	 canames[4] = { "ca.pem", "ca-key.pem",
+	    "ca.csr", "ca-csr.json" };
+
+	max = cl->nleaves * F__COUNT + 4;
+	if ((f = calloc(max, sizeof(*f))) == NULL ||
+	    (paths = calloc(max, sizeof(*paths))) == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	if (is->ca_new) {
+		const void	*data[4] = { is->capem, is->cakeypem,
+		    is->cacsrpem, cl->ca_csr_json };
+		size_t		 len[4] = { is->capemlen, is->cakeylen,
+		    is->cacsrlen, strlen(cl->ca_csr_json) };
+
+		for (i = 0; i < 4; i++) {
+			if (asprintf(&path, "%s/%s", is->dir,
+			    canames[i]) == -1) {
+				r = pki_err(err, PKI_ERR_ALLOC,
+				    "out of memory");
+				goto out;
+			}
+			add_file(f, paths, &n, path, data[i], len[i],
+			    i == 1 ? 0600 : 0644);
+		}
+	}
+	for (i = 0; i < cl->nleaves; i++)
+		if (jobs[i].state != LEAF_NEW &&
+		    (r = add_existing(is, &jobs[i], f, paths, &n,
+		    err)) != PKI_OK)
+			goto out;
+
+	if (sync_fs(is) == -1) {
+		r = pki_err_sys(err, errno, "%s: cannot sync", is->dir);
+		goto out;
+	}
+	for (i = 0; i < cl->nleaves; i++) {
+		if (jobs[i].state != LEAF_NEW)
+			continue;
+		pfd = leaf_parent(is, &cl->leaves[i], &base);
+		if (renameat2(pfd, jobs[i].tmpdir, pfd, base,
+		    RENAME_NOREPLACE) == -1) {
+			r = pki_err_sys(err, errno, "%s/%s: cannot rename "
+			    "into place", is->dir, cl->leaves[i].dir);
 			goto out;
 		}
-		f[n].path = paths[n];
-		f[n].data = data;
-		f[n].len = len;
-		f[n].mode = i == F_KEY ? 0600 : 0644;
-		n++;
+		jobs[i].placed = 1;
+	}
+	if (sync_dir(is, is->dfd) == -1 || sync_dir(is, is->cfd) == -1) {
+		r = pki_err_sys(err, errno, "%s: cannot sync", is->dir);
+		goto out;
 	}
 	r = pki_file_write_set(f, n, err);
  out:
-	for (i = 0; i < F__COUNT; i++)
-		free(paths[i]);
+	if (r != PKI_OK)
+		unplace(is, jobs);
+	else
+		for (i = 0; i < cl->nleaves; i++) {
+			free(jobs[i].tmpdir);
+			jobs[i].tmpdir = NULL;
+			jobs[i].placed = 0;
+		}
+	if (paths != NULL)
+		for (i = 0; i < n; i++)
+			free(paths[i]);
+	free(paths);
+	free(f);
 	return r;
 }
 
@@ -821,7 +940,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	size_t		 i, ntodo = 0, nkeys;
 	long		 ncpu;
 	int		 lockfd = -1, n, r = PKI_ERR_INTERNAL, need_clients = 0;
-	int		 mutex_ok = 0;
+	int		 mutex_ok = 0, dir_made = 0;
 	const char	*base;
 
 	memset(&is, 0, sizeof(is));
@@ -832,10 +951,16 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	is.umask = pki_file_umask();
 	is.now = opts->now != 0 ? opts->now : time(NULL);
 
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+	if (mkdir(dir, 0755) == 0)
+		dir_made = 1;
+	else if (errno != EEXIST)
 		return pki_err_sys(err, errno, "%s: cannot create", dir);
-	if ((is.dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return pki_err_sys(err, errno, "%s: cannot open", dir);
+	if ((is.dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		r = pki_err_sys(err, errno, "%s: cannot open", dir);
+		if (dir_made)
+			(void)rmdir(dir);
+		return r;
+	}
 	if ((is.absdir = realpath(dir, NULL)) == NULL) {
 		r = pki_err_sys(err, errno, "%s: cannot resolve", dir);
 		goto out;
@@ -880,7 +1005,9 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 			goto out;
 	}
 	if (need_clients) {
-		if (mkdirat(is.dfd, "clients", 0755) == -1 && errno != EEXIST) {
+		if (mkdirat(is.dfd, "clients", 0755) == 0)
+			is.clients_made = 1;
+		else if (errno != EEXIST) {
 			r = pki_err_sys(err, errno, "%s/clients: cannot create",
 			    dir);
 			goto out;
@@ -966,27 +1093,8 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	if (r != PKI_OK)
 		goto out;
 
-	/* Commit: contents durable, then the names, then the names' sync. */
-	sync_fs(&is);
-	for (i = 0; i < cl->nleaves; i++) {
-		struct leafjob	*j = &jobs[i];
-		int		 pfd;
-
-		if (j->state == LEAF_NEW) {
-			pfd = leaf_parent(&is, &cl->leaves[i], &base);
-			if (renameat2(pfd, j->tmpdir, pfd, base,
-			    RENAME_NOREPLACE) == -1) {
-				r = pki_err_sys(err, errno, "%s/%s: cannot "
-				    "rename into place", dir,
-				    cl->leaves[i].dir);
-				goto out;
-			}
-			free(j->tmpdir);
-			j->tmpdir = NULL;
-		} else if ((r = write_existing(&is, j, err)) != PKI_OK)
-			goto out;
-	}
-	sync_fs(&is);
+	if ((r = commit(&is, jobs, err)) != PKI_OK)
+		goto out;
 	if (is.ca_new) {
 		report(&is, PKI_ISSUE_NEW, "ca.pem", "missing",
 		    NULL, NULL, 0);
@@ -1008,6 +1116,11 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 				free(jobs[i].text[n]);
 		}
 	}
+	/* A failed run leaves no clients/ it made (empty by now). */
+	if (r != PKI_OK && is.clients_made)
+		(void)unlinkat(is.dfd, "clients", AT_REMOVEDIR);
+	pki_secret_free(is.cakeypem, is.cakeylen);
+	free(is.cacsrpem);
 	free(jobs);
 	free(todo);
 	free(is.jobs);
@@ -1022,9 +1135,15 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	free(is.absdir);
 	if (is.cfd != -1)
 		(void)close(is.cfd);
+	/* Nor the directory itself, if this run made it. */
+	if (r != PKI_OK && dir_made) {
+		(void)unlinkat(is.dfd, ".etcd-pki.lock", 0);
+		(void)rmdir(dir);
+	}
 	if (lockfd != -1)
 		(void)close(lockfd);
-	(void)close(is.dfd);
+	if (is.dfd != -1)
+		(void)close(is.dfd);
 	ERR_clear_error();
 	return r;
 }

@@ -2228,6 +2228,55 @@ yaml_conf_clear(struct yaml_conf *yc)
 	memset(yc, 0, sizeof(*yc));
 }
 
+/*
+ * The deepest flow nesting ([ and { outside quotes and comments) in a
+ * YAML text.  libyaml's time grows with the square of that depth (two
+ * million levels take minutes), and no etcd.conf.yml nests more than a
+ * few levels, so the caller caps it before parsing.
+ */
+#define YAML_MAX_DEPTH	64
+
+static size_t
+yaml_flow_depth(const char *buf, size_t len)
+{
+	size_t	i, depth = 0, max = 0;
+	char	q = '\0';
+
+	for (i = 0; i < len; i++) {
+		if (q != '\0') {
+			if (buf[i] == q)
+				q = '\0';
+			else if (q == '"' && buf[i] == '\\' && i + 1 < len)
+				i++;
+			continue;
+		}
+		switch (buf[i]) {
+		case '"':
+		case '\'':
+			q = buf[i];
+			break;
+		case '#':
+			while (i < len && buf[i] != '\n')
+				i++;
+			break;
+		case '[':
+		case '{':
+			if (++depth > max)
+				max = depth;
+			break;
+		case ']':
+		case '}':
+			if (depth > 0)
+				depth--;
+			break;
+		case '\n':
+			q = '\0';
+			break;
+		}
+	}
+	return max;
+}
+
 /* Reads the keys we use from an etcd.conf.yml (libyaml's document API). */
 static int
 yaml_read(const char *file, struct yaml_conf *yc, struct pki_error *err)
@@ -2246,6 +2295,12 @@ yaml_read(const char *file, struct yaml_conf *yc, struct pki_error *err)
 	if ((r = pki_input_read(file, 0, PKI_MAX_INPUT, &buf, &len,
 	    err)) != 0)
 		return r;
+	if (yaml_flow_depth(buf, len) > YAML_MAX_DEPTH) {
+		pki_err_source(err, file);
+		r = pki_err(err, PKI_ERR_INPUT, "%s: nested too deeply (more "
+		    "than %d levels of [ ] or { })", file, YAML_MAX_DEPTH);
+		goto out;
+	}
 	if (!yaml_parser_initialize(&parser)) {
 		r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", file);
 		goto out;

@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "json.h"
+#include "caps.h"
 
 static const char *const csr_fields[] = {
 	"CN", "names", "hosts", "key", "ca", "serialnumber",
@@ -64,6 +65,29 @@ enum { E_ID, E_CRITICAL, E_VALUE, E__N };
 
 #define RSA_MIN	2048
 #define RSA_MAX	8192
+
+/*
+ * Upper bounds, in characters, of the subject attributes (RFC 5280
+ * Appendix A.1 ub-*; emailAddress from PKCS #9).  Go and cfssl do not
+ * enforce them; OpenSSL and other verifiers may reject a certificate
+ * that exceeds them, so we refuse it up front.
+ */
+#define UB_CN		64
+#define UB_C		2
+#define UB_ST		128
+#define UB_L		128
+#define UB_O		64
+#define UB_OU		64
+#define UB_SERIAL	64
+#define UB_EMAIL	255
+#define UB_OID_VALUE	1024
+
+/* Limits on hosts: entries, DNS names (RFC 1035 2.3.4), e-mail, URI. */
+#define MAX_HOSTS	1024
+#define MAX_DNS		253
+#define MAX_LABEL	63
+#define MAX_MAILBOX	254
+#define MAX_URI		2048
 
 static void
 nameent_clear(struct pki_nameent *n)
@@ -391,6 +415,151 @@ parse_exts(struct pki_json_ctx *ctx, const json_t *arr, struct pki_csr *csr)
 }
 
 /* The full CSR JSON. */
+/* Number of UTF-8 characters in s (bytes that do not continue one). */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/*
+ * Checks one subject attribute value against its upper bound; what names
+ * it in the message (a JSON path or a flag).
+ */
+static int
+check_attr(struct pki_json_ctx *ctx, const char *what, const char *v,
+    size_t ub)
+{
+	size_t	n;
+
+	if (v == NULL || (n = utf8_chars(v)) <= ub)
+		return PKI_OK;
+	return pki_json_err(ctx, PKI_ERR_INPUT, what,
+	    "%zu characters, more than the %zu RFC 5280 allows", n, ub);
+}
+
+/* Checks the subject of csr against the RFC 5280 upper bounds. */
+static int
+check_subject_caps(struct pki_json_ctx *ctx, const struct pki_csr *csr,
+    const char *serialkey)
+{
+	const struct pki_nameent	*n;
+	char				 ep[PKI_JSON_PATH_MAX];
+	char				 fp[PKI_JSON_PATH_MAX];
+	char				 op[PKI_JSON_PATH_MAX];
+	size_t				 i, j;
+	int				 r;
+
+	if ((r = check_attr(ctx, "CN", csr->cn, UB_CN)) != 0 ||
+	    (r = check_attr(ctx, serialkey, csr->serialnumber,
+	    UB_SERIAL)) != 0)
+		return r;
+	for (i = 0; i < csr->nnames; i++) {
+		n = &csr->names[i];
+		pki_json_path_index(ep, sizeof(ep), "names", i);
+#define ATTR(f, key, ub)						\
+		pki_json_path_key(fp, sizeof(fp), ep, key);		\
+		if ((r = check_attr(ctx, fp, n->f, ub)) != 0)		\
+			return r;
+		ATTR(c, "C", UB_C)
+		ATTR(st, "ST", UB_ST)
+		ATTR(l, "L", UB_L)
+		ATTR(o, "O", UB_O)
+		ATTR(ou, "OU", UB_OU)
+		ATTR(e, "E", UB_EMAIL)
+#undef ATTR
+		for (j = 0; j < n->noids; j++) {
+			pki_json_path_key(op, sizeof(op), ep, "OID");
+			pki_json_path_key(fp, sizeof(fp), op, n->oids[j].oid);
+			if ((r = check_attr(ctx, fp, n->oids[j].value,
+			    UB_OID_VALUE)) != 0)
+				return r;
+		}
+	}
+	return PKI_OK;
+}
+
+/*
+ * Checks the hosts against the caps: their number, the length of a DNS
+ * name and of its labels, of an e-mail address and of a URI.  path names
+ * the list in messages ("hosts" or "-hostname").
+ */
+static int
+check_hosts_caps(struct pki_json_ctx *ctx, const char *path,
+    char *const *hv, size_t hn)
+{
+	char		 hp[PKI_JSON_PATH_MAX];
+	const char	*h, *p, *dot;
+	size_t		 i, len;
+
+	if (hn > MAX_HOSTS)
+		return pki_json_err(ctx, PKI_ERR_INPUT, path,
+		    "%zu entries, more than %d", hn, MAX_HOSTS);
+	for (i = 0; i < hn; i++) {
+		h = hv[i];
+		len = strlen(h);
+		if (*path == '\0')
+			hp[0] = '\0';
+		else
+			pki_json_path_index(hp, sizeof(hp), path, i);
+		if (strstr(h, "://") != NULL) {
+			if (len > MAX_URI)
+				return pki_json_err(ctx, PKI_ERR_INPUT, hp,
+				    "URI of %zu bytes, longer than %d", len,
+				    MAX_URI);
+			continue;
+		}
+		if (strchr(h, '@') != NULL) {
+			if (len > MAX_MAILBOX)
+				return pki_json_err(ctx, PKI_ERR_INPUT, hp,
+				    "e-mail address of %zu bytes, longer "
+				    "than %d", len, MAX_MAILBOX);
+			continue;
+		}
+		/* IPv6 addresses hold colons; DNS names do not. */
+		if (strchr(h, ':') != NULL) {
+			if (len > MAX_DNS)
+				return pki_json_err(ctx, PKI_ERR_INPUT, hp,
+				    "%zu bytes, longer than %d", len, MAX_DNS);
+			continue;
+		}
+		if (len > 0 && h[len - 1] == '.')
+			len--;
+		if (len > MAX_DNS)
+			return pki_json_err(ctx, PKI_ERR_INPUT, hp,
+			    "DNS name of %zu bytes, longer than %d", len,
+			    MAX_DNS);
+		for (p = h; p < h + len; p = dot + 1) {
+			if ((dot = memchr(p, '.', (size_t)(h + len - p))) ==
+			    NULL)
+				dot = h + len;
+			if (dot - p > MAX_LABEL)
+				return pki_json_err(ctx, PKI_ERR_INPUT, hp,
+				    "DNS label of %zu bytes, longer than %d",
+				    (size_t)(dot - p), MAX_LABEL);
+		}
+	}
+	return PKI_OK;
+}
+
+int
+pki_hosts_check_caps(char *const *hosts, size_t n, const char *what,
+    struct pki_error *err)
+{
+	struct pki_json_ctx	ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.source = what;
+	ctx.err = err;
+	pki_err_source(err, what);
+	return check_hosts_caps(&ctx, "", hosts, n);
+}
+
 static int
 parse_csr(struct pki_json_ctx *ctx, const json_t *root, struct pki_csr *csr)
 {
@@ -406,14 +575,17 @@ parse_csr(struct pki_json_ctx *ctx, const json_t *root, struct pki_csr *csr)
 	    (r = parse_names(ctx, vals[F_NAMES], csr)) != 0)
 		return r;
 	if ((r = pki_json_strv(ctx, "hosts", vals[F_HOSTS],
-	    &csr->hosts)) != 0)
+	    &csr->hosts)) != 0 ||
+	    (r = check_hosts_caps(ctx, "hosts", csr->hosts.v,
+	    csr->hosts.n)) != 0)
 		return r;
 	if (vals[F_KEY] != NULL && (r = parse_key(ctx, vals[F_KEY], csr)) != 0)
 		return r;
 	if (vals[F_CA] != NULL && (r = parse_ca(ctx, vals[F_CA], csr)) != 0)
 		return r;
 	if ((r = pki_json_string(ctx, "serialnumber", vals[F_SERIAL],
-	    &csr->serialnumber)) != 0)
+	    &csr->serialnumber)) != 0 ||
+	    (r = check_subject_caps(ctx, csr, "serialnumber")) != 0)
 		return r;
 	if ((r = pki_json_bool(ctx, "delegation_enabled", vals[F_DELEG],
 	    &csr->delegation_enabled)) != 0)
@@ -439,8 +611,10 @@ parse_subject(struct pki_json_ctx *ctx, const json_t *root,
 	if (vals[S_NAMES] != NULL &&
 	    (r = parse_names(ctx, vals[S_NAMES], csr)) != 0)
 		return r;
-	return pki_json_string(ctx, "SerialNumber", vals[S_SERIAL],
-	    &csr->serialnumber);
+	if ((r = pki_json_string(ctx, "SerialNumber", vals[S_SERIAL],
+	    &csr->serialnumber)) != 0)
+		return r;
+	return check_subject_caps(ctx, csr, "SerialNumber");
 }
 
 int
@@ -487,8 +661,15 @@ out:
 int
 pki_csr_set_cn(struct pki_csr *csr, const char *cn, struct pki_error *err)
 {
-	char	*s;
+	struct pki_json_ctx	 ctx;
+	char			*s;
+	int			 r;
 
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.source = "-cn";
+	ctx.err = err;
+	if ((r = check_attr(&ctx, "", cn, UB_CN)) != 0)
+		return r;
 	if ((s = strdup(cn)) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	free(csr->cn);
@@ -500,6 +681,7 @@ int
 pki_csr_set_hosts(struct pki_csr *csr, const char *list,
     struct pki_error *err)
 {
+	struct pki_json_ctx	 ctx;
 	struct pki_strv	 sv = { NULL, 0 };
 	const char	*p, *e;
 	char		*item = NULL;
@@ -521,6 +703,11 @@ pki_csr_set_hosts(struct pki_csr *csr, const char *list,
 		if (e == NULL)
 			break;
 	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.source = "-hostname";
+	ctx.err = err;
+	if ((r = check_hosts_caps(&ctx, "", sv.v, sv.n)) != 0)
+		goto out;
 	pki_strv_clear(&csr->hosts);
 	csr->hosts = sv;
 	sv.v = NULL;

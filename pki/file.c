@@ -306,6 +306,31 @@ file_restore(struct wfile *w)
 	return -1;
 }
 
+/*
+ * Undoes the renames of ws[0..i-1] in reverse order, noting in err when
+ * one could not be undone (its backup is then kept).
+ */
+static void
+file_undo(struct wfile *ws, size_t i, struct pki_error *err)
+{
+	size_t	len;
+	int	lost = 0;
+
+	while (i-- > 0) {
+		if (file_restore(&ws[i]) == 0)
+			continue;
+		/* Keep a backup that could not go back. */
+		free(ws[i].bak);
+		ws[i].bak = NULL;
+		lost = 1;
+	}
+	if (lost && err != NULL) {
+		len = strlen(err->text);
+		snprintf(err->text + len, sizeof(err->text) - len,
+		    " (earlier files of the set not restored)");
+	}
+}
+
 /* Returns 1 if the directory of w is the same as one before it. */
 static int
 file_dir_seen(const struct wfile *ws, size_t i)
@@ -328,8 +353,8 @@ pki_file_write_set(const struct pki_file *files, size_t n,
 {
 	struct wfile	*ws = NULL;
 	mode_t		 mask, mode;
-	size_t		 i, j, len;
-	int		 r = PKI_ERR_INTERNAL, lost;
+	size_t		 i, j;
+	int		 r = PKI_ERR_INTERNAL;
 
 	if (n == 0)
 		return PKI_OK;
@@ -385,38 +410,28 @@ pki_file_write_set(const struct pki_file *files, size_t n,
 			r = pki_err_sys(err, errno, "%s: cannot write",
 			    files[i].path);
 			pki_err_source(err, files[i].path);
-			/* Undo in reverse order; tmp files go at out. */
-			lost = 0;
-			for (j = i; j-- > 0;) {
-				if (file_restore(&ws[j]) == 0)
-					continue;
-				/* Keep a backup that could not go back. */
-				free(ws[j].bak);
-				ws[j].bak = NULL;
-				lost = 1;
-			}
-			if (lost && err != NULL) {
-				len = strlen(err->text);
-				snprintf(err->text + len,
-				    sizeof(err->text) - len,
-				    " (earlier files of the set not restored)");
-			}
+			file_undo(ws, i, err);
 			goto out;
 		}
 		free(ws[i].tmp);
 		ws[i].tmp = NULL;
 	}
 
-	/* The new names must survive a crash. */
+	/*
+	 * The new names must survive a crash.  If they may not, the old
+	 * files are put back: the call fails with the set as it was.
+	 */
 	r = PKI_OK;
 	for (i = 0; i < n; i++) {
 		if (!ws[i].dfd_sync || file_dir_seen(ws, i))
 			continue;
 		if (fsync(ws[i].dfd) == -1 && errno != EINVAL &&
-		    errno != EROFS && r == PKI_OK) {
+		    errno != EROFS) {
 			r = pki_err_sys(err, errno, "%s: cannot sync",
 			    ws[i].dir);
 			pki_err_source(err, ws[i].dir);
+			file_undo(ws, n, err);
+			break;
 		}
 	}
 

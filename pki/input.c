@@ -35,6 +35,20 @@ grow(char **buf, size_t *cap, size_t used, size_t want)
 	return PKI_OK;
 }
 
+/*
+ * Reports that name is larger than max bytes: "4 MiB" for the usual
+ * whole-MiB cap, the byte count otherwise.
+ */
+static int
+too_big(struct pki_error *err, const char *name, size_t max)
+{
+	if (max >= 1024 * 1024 && max % (1024 * 1024) == 0)
+		return pki_err(err, PKI_ERR_TOO_BIG, "%s: larger than %zu MiB",
+		    name, max / (1024 * 1024));
+	return pki_err(err, PKI_ERR_TOO_BIG, "%s: larger than %zu bytes",
+	    name, max);
+}
+
 /* Reads fd to its end; name is used in messages. */
 static int
 read_fd(int fd, const char *name, size_t max, char **out, size_t *outlen,
@@ -72,8 +86,7 @@ read_fd(int fd, const char *name, size_t max, char **out, size_t *outlen,
 			break;
 		len += (size_t)n;
 		if (len > max) {
-			r = pki_err(err, PKI_ERR_TOO_BIG,
-			    "%s: larger than %zu bytes", name, max);
+			r = too_big(err, name, max);
 			goto out;
 		}
 	}
@@ -132,8 +145,7 @@ pki_input_read(const char *spec, int allow_prefix, size_t max, char **buf,
 			return pki_err(err, PKI_ERR_INPUT,
 			    "%s: environment variable not set", spec);
 		if ((vlen = strlen(val)) > max)
-			return pki_err(err, PKI_ERR_TOO_BIG,
-			    "%s: larger than %zu bytes", spec, max);
+			return too_big(err, spec, max);
 		if ((*buf = malloc(vlen + 1)) == NULL)
 			return pki_err(err, PKI_ERR_ALLOC, "%s: out of memory",
 			    spec);

@@ -11,6 +11,19 @@
 
 #include "internal.h"
 #include "json.h"
+#include "caps.h"
+
+const char *
+pki_json_errtext(const char *text)
+{
+	if (strstr(text, "JSON_ALLOW_NUL") != NULL)
+		return "NUL character (\\u0000) in a string";
+	if (strncmp(text, "NUL byte in object key", 22) == 0)
+		return "NUL character (\\u0000) in an object key";
+	if (strncmp(text, "maximum parsing depth reached", 29) == 0)
+		return "nested too deeply (more than 2048 levels)";
+	return text;
+}
 
 int
 pki_json_load(const char *buf, size_t len, const char *source, json_t **out,
@@ -33,7 +46,7 @@ pki_json_load(const char *buf, size_t len, const char *source, json_t **out,
 	    &jerr);
 	if (root == NULL) {
 		pki_err(err, PKI_ERR_JSON, "%s:%d:%d: %s", source, jerr.line,
-		    jerr.column, jerr.text);
+		    jerr.column, pki_json_errtext(jerr.text));
 		if (err != NULL) {
 			err->line = jerr.line;
 			err->column = jerr.column;

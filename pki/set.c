@@ -161,8 +161,8 @@ read_at(int dfd, const char *name, int nofollow, const char *path,
 		goto out;
 	}
 	if (st.st_size > PKI_MAX_INPUT) {
-		r = pki_err(err, PKI_ERR_TOO_BIG, "%s: larger than %d bytes",
-		    path, PKI_MAX_INPUT);
+		r = pki_err(err, PKI_ERR_TOO_BIG, "%s: larger than %d MiB",
+		    path, PKI_MAX_INPUT / (1024 * 1024));
 		goto out;
 	}
 	cap = (size_t)st.st_size + 1;
@@ -177,8 +177,8 @@ read_at(int dfd, const char *name, int nofollow, const char *path,
 			/* The file grew meanwhile: move without a trace. */
 			if (cap > PKI_MAX_INPUT) {
 				r = pki_err(err, PKI_ERR_TOO_BIG,
-				    "%s: larger than %d bytes", path,
-				    PKI_MAX_INPUT);
+				    "%s: larger than %d MiB", path,
+				    PKI_MAX_INPUT / (1024 * 1024));
 				goto out;
 			}
 			if ((nbuf = malloc(cap * 2)) == NULL) {
@@ -203,8 +203,8 @@ read_at(int dfd, const char *name, int nofollow, const char *path,
 		len += (size_t)n;
 	}
 	if (len > PKI_MAX_INPUT) {
-		r = pki_err(err, PKI_ERR_TOO_BIG, "%s: larger than %d bytes",
-		    path, PKI_MAX_INPUT);
+		r = pki_err(err, PKI_ERR_TOO_BIG, "%s: larger than %d MiB",
+		    path, PKI_MAX_INPUT / (1024 * 1024));
 		goto out;
 	}
 	buf[len] = '\0';
@@ -1042,6 +1042,8 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 	    -1))) {
 		r = pki_err_sys(err, errno, "%s/%s: cannot sync", s->dir,
 		    GEN_DIR);
+		/* Not durable: not a generation either. */
+		(void)remove_tree(gfd, final);
 		goto out;
 	}
 	if (asprintf(genp, GEN_PREFIX "%s", final) == -1) {
@@ -1088,13 +1090,12 @@ check_links(const struct pki_set *s, struct pki_error *err)
 	return PKI_OK;
 }
 
-/* Points D/current at gen: a new link renamed over it. */
+/* Renames a new link to gen over D/current. */
 static int
-switch_current(struct pki_set *s, const char *gen, int no_sync,
-    struct pki_error *err)
+place_current(struct pki_set *s, const char *gen, struct pki_error *err)
 {
-	char	 tmp[NAME_MAX + 1], *cur = NULL;
-	int	 k, r;
+	char	tmp[NAME_MAX + 1];
+	int	k, r;
 
 	for (k = 0; k < TMP_TRIES; k++) {
 		if ((r = tmp_name(tmp, sizeof(tmp), CURRENT, err)) != PKI_OK)
@@ -1108,23 +1109,45 @@ switch_current(struct pki_set *s, const char *gen, int no_sync,
 	if (k == TMP_TRIES)
 		return pki_err_sys(err, EEXIST, "%s/%s: cannot create", s->dir,
 		    CURRENT);
-	if ((cur = strdup(gen)) == NULL) {
-		(void)unlinkat(s->dfd, tmp, 0);
-		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
-	}
 	if (renameat(s->dfd, tmp, s->dfd, CURRENT) == -1) {
 		r = pki_err_sys(err, errno, "%s/%s: cannot replace", s->dir,
 		    CURRENT);
 		(void)unlinkat(s->dfd, tmp, 0);
+		return r;
+	}
+	return PKI_OK;
+}
+
+/*
+ * Points D/current at gen.  If the switch cannot be made durable, current
+ * goes back to the previous generation (when there is one) and the call
+ * fails.
+ */
+static int
+switch_current(struct pki_set *s, const char *gen, int no_sync,
+    struct pki_error *err)
+{
+	char	*cur = NULL;
+	int	 r;
+
+	if ((cur = strdup(gen)) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	if ((r = place_current(s, gen, err)) != PKI_OK) {
 		free(cur);
 		return r;
+	}
+	if (!no_sync && sync_fd(s->dfd) == -1) {
+		r = pki_err_sys(err, errno, "%s: cannot sync", s->dir);
+		if (s->current != NULL &&
+		    place_current(s, s->current, NULL) == PKI_OK) {
+			free(cur);
+			return r;
+		}
 	}
 	free(s->current);
 	s->current = cur;
 	s->layout = PKI_LAYOUT_GENERATIONS;
-	if (!no_sync && sync_fd(s->dfd) == -1)
-		return pki_err_sys(err, errno, "%s: cannot sync", s->dir);
-	return PKI_OK;
+	return r;
 }
 
 /*
@@ -1449,28 +1472,41 @@ copy_over(struct pki_set *s, const char *src, const char *dst,
 	return PKI_OK;
 }
 
+/*
+ * The previous contents go to NAME.bak in the same pki_file_write_set()
+ * as the new files, so a failure anywhere leaves both as they were.
+ */
 int
 pki_set_replace_fixed(struct pki_set *s, const struct pki_set_update *u,
     struct pki_error *err)
 {
-	struct pki_file	 files[PKI_SET__COUNT];
-	struct stat	 st;
-	char		 bak[NAME_MAX + 1];
-	size_t		 i, n = 0;
+	struct pki_file	 files[2 * PKI_SET__COUNT];
+	struct stat	 st, bst;
+	char		*bakpath[PKI_SET__COUNT], *old[PKI_SET__COUNT];
+	size_t		 oldlen[PKI_SET__COUNT];
+	mode_t		 bakmode[PKI_SET__COUNT];
+	size_t		 i, n = 0, nb = 0;
 	int		 which, state, r;
 
 	if (s->layout != PKI_LAYOUT_FIXED)
 		return pki_err(err, PKI_ERR_ARG, "%s: not in the fixed layout",
 		    s->dir);
 	for (i = 0; i < PKI_SET__COUNT; i++) {
+		bakpath[i] = NULL;
+		old[i] = NULL;
+		oldlen[i] = 0;
+	}
+	for (i = 0; i < PKI_SET__COUNT; i++) {
 		which = fixed_order[i];
 		if (u->data[which] == NULL)
 			continue;
 		if ((r = file_state_err(s, which, &state, &st, err)) != PKI_OK)
-			return r;
-		if (state == F_LINK)
-			return pki_err(err, PKI_ERR_INPUT, "%s: a link to %s%s",
+			goto out;
+		if (state == F_LINK) {
+			r = pki_err(err, PKI_ERR_INPUT, "%s: a link to %s%s",
 			    s->path[which], CURRENT_PREFIX, s->file[which]);
+			goto out;
+		}
 		files[n].path = s->path[which];
 		files[n].data = u->data[which];
 		files[n].len = u->len[which];
@@ -1479,17 +1515,35 @@ pki_set_replace_fixed(struct pki_set *s, const struct pki_set_update *u,
 		n++;
 		if (state != F_REGULAR)
 			continue;
-		snprintf(bak, sizeof(bak), "%s" BAK_SUFFIX, s->file[which]);
-		if ((r = copy_over(s, s->file[which], bak, bak, !u->no_sync,
-		    err)) != PKI_OK)
-			return r;
+		if ((r = read_at(s->dfd, s->file[which], 1, s->path[which],
+		    &old[nb], &oldlen[nb], &bst, err)) != PKI_OK)
+			goto out;
+		bakmode[nb] = bst.st_mode & 0777;
+		if (asprintf(&bakpath[nb], "%s" BAK_SUFFIX,
+		    s->path[which]) == -1) {
+			bakpath[nb] = NULL;
+			nb++;
+			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			goto out;
+		}
+		nb++;
 	}
-	if (n == 0)
-		return PKI_OK;
-	/* The backups must be there before anything is replaced. */
-	if (!u->no_sync && sync_fd(s->dfd) == -1)
-		return pki_err_sys(err, errno, "%s: cannot sync", s->dir);
-	return pki_file_write_set(files, n, err);
+	/* The backups first: renamed before the files they keep. */
+	memmove(files + nb, files, n * sizeof(files[0]));
+	for (i = 0; i < nb; i++) {
+		files[i].path = bakpath[i];
+		files[i].data = old[i];
+		files[i].len = oldlen[i];
+		files[i].mode = bakmode[i];
+	}
+	r = pki_file_write_set(files, n + nb, err);
+ out:
+	for (i = 0; i < PKI_SET__COUNT; i++) {
+		if (old[i] != NULL)
+			pki_secret_free(old[i], oldlen[i] + 1);
+		free(bakpath[i]);
+	}
+	return r;
 }
 
 int
