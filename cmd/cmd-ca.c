@@ -14,6 +14,8 @@ static const int ca_opts[] = { OPT_END };
 
 static const struct cmd_entry *const ca_table[] = {
 	&cmd_ca_renew_entry,
+	&cmd_ca_rotate_entry,
+	&cmd_ca_status_entry,
 	NULL
 };
 
@@ -52,16 +54,20 @@ cmd_ca_exec(struct opts *o)
 		o->args[0] = (char *)(uintptr_t)o->prog;
 		return cmd_run(ca_table[i], o->nargs - 1, o->args + 1);
 	}
-	log_err("unknown subcommand \"%s\" (known: renew)", o->args[0]);
+	log_err("unknown subcommand \"%s\" (known: renew, rotate, status)", o->args[0]);
 	ca_list(stderr, o->prog);
 	return CMD_RETURN_USAGE;
 }
 
 const struct cmd_entry cmd_ca_entry = {
 	"ca",
-	"maintain the CA certificate (etcd-pki only)",
+	"maintain the CA: renew it, or rotate to a new one (etcd-pki only)",
 	"        PROG ca renew -ca CERT -ca-key KEY [-expiry DURATION] [-o NAME]\n"
-	"        PROG ca renew -cluster DESC [-expiry DURATION] DIR",
+	"        PROG ca renew -cluster DESC [-expiry DURATION] DIR\n"
+	"        PROG ca rotate -phase add-trust|reissue|drop-old -cluster DESC\n"
+	"            [-member NAME] [-restart rolling|none] [flags] DIR\n"
+	"        PROG ca status -cluster DESC [-o text|json] [-timeout DURATION]"
+	" DIR",
 	ca_opts,
 	cmd_ca_exec,
 	0,

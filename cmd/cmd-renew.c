@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "status.h"
 #include "run.h"
+#include "rolling.h"
 
 #define HOOK_TIMEOUT	300
 
@@ -33,7 +34,9 @@ static const int renew_opts[] = {
 	OPT_ALLOW_SAN_CHANGE, OPT_REKEY, OPT_KEEP, OPT_LAYOUT, OPT_RESTART,
 	OPT_RESTART_CMD, OPT_STOP_CMD, OPT_START_CMD, OPT_PRE_HOOK,
 	OPT_DEPLOY_HOOK, OPT_POST_HOOK, OPT_DRY_RUN, OPT_QUIET,
-	OPT_METRICS_FILE, OPT_NO_SYNC, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_METRICS_FILE, OPT_NO_SYNC, OPT_GATE_TIMEOUT, OPT_SETTLE,
+	OPT_LOCK_TTL, OPT_MAX_LAG, OPT_RECORD, OPT_STRICT, OPT_LOGLEVEL,
+	OPT_END
 };
 
 /* What renew learns about one set and what it does with it. */
@@ -45,6 +48,7 @@ struct job {
 	int			 due;
 	int			 status;	/* 0, 10, 3 or 1 */
 	char			 new_serial[64];
+	char			 new_serial_hex[48];
 	char			*gen;
 };
 
@@ -58,45 +62,11 @@ struct renew {
 	int			 layout;	/* -1: as found, else PKI_LAYOUT_* */
 	long			 keep;
 	struct run_cmd		 pre, deploy, post, restart, stop, start;
+	int			 rolling;	/* -restart rolling */
+	struct rolling		 rl;
 };
 
 /* ---- checks ---------------------------------------------------------- */
-
-/* "+DNS:x -IP:y subject" into buf. */
-static void
-drift_text(const struct pki_drift *d, char *buf, size_t len)
-{
-	size_t	i, l = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < d->nadd && l < len; i++)
-		l += (size_t)snprintf(buf + l, len - l, "%s+%s", l ? " " : "",
-		    d->add[i]);
-	for (i = 0; i < d->nremove && l < len; i++)
-		l += (size_t)snprintf(buf + l, len - l, "%s-%s", l ? " " : "",
-		    d->remove[i]);
-	if (d->subject && l < len)
-		snprintf(buf + l, len - l, "%ssubject %s", l ? " " : "",
-		    d->want_subject != NULL ? d->want_subject : "");
-}
-
-/* Reads file which of t's set; 1 if it is missing. */
-static int
-read_set(const struct target *t, int which, char **buf, size_t *len)
-{
-	struct pki_error	err;
-	int			r;
-
-	memset(&err, 0, sizeof(err));
-	*buf = NULL;
-	*len = 0;
-	if ((r = pki_set_read(t->set, which, buf, len, &err)) == 0)
-		return 0;
-	if (r == PKI_ERR_IO && err.sys_errno == ENOENT)
-		return 1;
-	log_pki(&err, r);
-	return -1;
-}
 
 /* Phase one: is t due, and can it be renewed? */
 static void
@@ -111,7 +81,7 @@ examine(struct renew *rn, struct target *t, struct job *j)
 	memset(&err, 0, sizeof(err));
 	memset(&d, 0, sizeof(d));
 	j->status = RENEW_EXIT_PRECOND;
-	if ((r = read_set(t, PKI_SET_CERT, &buf, &len)) != 0) {
+	if ((r = reissue_read_set(t, PKI_SET_CERT, &buf, &len)) != 0) {
 		if (r == 1)
 			log_err("%s: %s: missing: nothing to renew (issue it "
 			    "first: gencert -o or cluster issue)", t->label,
@@ -143,7 +113,7 @@ examine(struct renew *rn, struct target *t, struct job *j)
 		j->status = 0;
 		return;
 	}
-	if ((r = read_set(t, PKI_SET_KEY, &buf, &len)) != 0) {
+	if ((r = reissue_read_set(t, PKI_SET_KEY, &buf, &len)) != 0) {
 		if (r == 1)
 			log_err("%s: %s: missing", t->label,
 			    pki_set_path(t->set, PKI_SET_KEY));
@@ -174,7 +144,7 @@ examine(struct renew *rn, struct target *t, struct job *j)
 		return;
 	}
 	if (pki_drift_any(&d) && !rn->allow) {
-		drift_text(&d, dt, sizeof(dt));
+		reissue_drift_text(&d, dt, sizeof(dt));
 		log_err("%s: the CSR JSON differs from the certificate: %s; "
 		    "renew with -allow-san-change to reissue from the CSR "
 		    "JSON", t->label, dt);
@@ -183,156 +153,6 @@ examine(struct renew *rn, struct target *t, struct job *j)
 	}
 	pki_drift_clear(&d);
 	j->status = 0;
-}
-
-/* Every EKU of the current certificate is in the new one. */
-static const char *
-eku_lost(const struct pki_cert_facts *old, const struct pki_cert_facts *nf)
-{
-	size_t	i, k;
-
-	for (i = 0; i < old->nekus; i++) {
-		for (k = 0; k < nf->nekus; k++)
-			if (strcmp(old->ekus[i], nf->ekus[k]) == 0)
-				break;
-		if (k == nf->nekus)
-			return old->ekus[i];
-	}
-	return NULL;
-}
-
-/*
- * The checks before activation: the pair matches, the chain verifies
- * against the trust bundle the member loads, the SANs and subject are
- * the CSR JSON's, no extended key usage is lost, the validity is current
- * and ends later than the current certificate's.
- */
-static int
-verify_new(struct renew *rn, struct target *t, struct job *j,
-    const struct pki_cert *nc, const struct pki_key *key,
-    struct pki_cert_facts *nf)
-{
-	struct pki_error	 err;
-	struct pki_drift	 d;
-	char			*bundle = NULL, dt[1024];
-	const char		*src, *lost;
-	size_t			 blen = 0;
-	int			 r, ret = -1;
-
-	memset(&err, 0, sizeof(err));
-	memset(&d, 0, sizeof(d));
-	if (!pki_cert_matches_key(nc, key)) {
-		log_err("%s: verification: the new certificate does not match "
-		    "its key", t->label);
-		goto out;
-	}
-	if ((r = read_set(t, PKI_SET_CA, &bundle, &blen)) < 0)
-		goto out;
-	src = pki_set_path(t->set, PKI_SET_CA);
-	if (r == 1) {
-		src = "the signing CA";
-		if ((bundle = strdup(rn->ts.capem)) == NULL) {
-			log_err("out of memory");
-			goto out;
-		}
-		blen = rn->ts.capemlen;
-	}
-	if ((r = pki_cert_verify_bundle(nc, bundle, blen, src, rn->now,
-	    &err)) != 0) {
-		log_err("%s: verification: the new certificate does not verify "
-		    "against %s, which the member trusts: %s", t->label, src,
-		    err.text);
-		goto out;
-	}
-	if ((r = pki_cert_drift(nc, t->csr, &d, &err)) != 0) {
-		log_pki(&err, r);
-		goto out;
-	}
-	if (pki_drift_any(&d)) {
-		drift_text(&d, dt, sizeof(dt));
-		log_err("%s: verification: the new certificate differs from "
-		    "the CSR JSON: %s", t->label, dt);
-		goto out;
-	}
-	if ((lost = eku_lost(&j->f, nf)) != NULL) {
-		log_err("%s: verification: the profile drops the extended key "
-		    "usage \"%s\" of the current certificate", t->label, lost);
-		goto out;
-	}
-	if (nf->not_before > (int64_t)rn->now + 300 ||
-	    nf->not_after <= (int64_t)rn->now) {
-		log_err("%s: verification: the new certificate is not valid "
-		    "now", t->label);
-		goto out;
-	}
-	if (nf->not_after < j->f.not_after && !rn->force) {
-		char	a[32], b[32];
-
-		status_date(nf->not_after, a, sizeof(a));
-		status_date(j->f.not_after, b, sizeof(b));
-		log_err("%s: verification: the new certificate would expire "
-		    "%s, earlier than the current one (%s): check the "
-		    "profile's expiry, or pass -force", t->label, a, b);
-		goto out;
-	}
-	ret = 0;
- out:
-	pki_drift_clear(&d);
-	free(bundle);
-	return ret;
-}
-
-static char *
-hex(const unsigned char *p, size_t n)
-{
-	char	*s;
-	size_t	 i;
-
-	if ((s = malloc(n * 2 + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		snprintf(s + i * 2, 3, "%02x", p[i]);
-	return s;
-}
-
-/* meta.json of a new generation. */
-static char *
-meta_json(const struct renew *rn, const struct target *t,
-    const struct job *j, const struct pki_cert_facts *nf)
-{
-	json_t	*m = NULL, *sans = NULL;
-	char	 nb[32], na[32], now[32], *fp = NULL, *s = NULL;
-	size_t	 i;
-
-	status_date(nf->not_before, nb, sizeof(nb));
-	status_date(nf->not_after, na, sizeof(na));
-	status_date((int64_t)rn->now, now, sizeof(now));
-	if ((fp = hex(nf->spki_sha256, sizeof(nf->spki_sha256))) == NULL ||
-	    (sans = json_array()) == NULL)
-		goto out;
-	for (i = 0; i < nf->nsans; i++)
-		if (json_array_append_new(sans, json_string(nf->sans[i])) != 0)
-			goto out;
-	m = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:b, "
-	    "s:s, s:s}", "version", 1, "name", t->name, "serial",
-	    nf->serial, "serial_hex", nf->serial_hex, "not_before", nb,
-	    "not_after", na, "sans", sans, "key_sha256", fp,
-	    "previous_serial", j->f.serial, "rekeyed", rn->rekey, "created",
-	    now, "etcd_pki", PACKAGE_VERSION);
-	if (m != NULL && (s = json_dumps(m, JSON_INDENT(2) |
-	    JSON_PRESERVE_ORDER)) != NULL) {
-		char	*nl;
-
-		if (asprintf(&nl, "%s\n", s) == -1)
-			nl = NULL;
-		free(s);
-		s = nl;
-	}
- out:
-	json_decref(m);
-	json_decref(sans);
-	free(fp);
-	return s;
 }
 
 static int
@@ -401,55 +221,6 @@ dry_write(const struct target *t, const struct pki_file *files, size_t n)
 	return ret;
 }
 
-/* The staged generation holds what was written, and a matching pair. */
-static int
-check_staged(const struct target *t, const char *gen, const char *cert,
-    size_t certlen, const struct pki_key *key)
-{
-	struct pki_error	 err;
-	struct pki_cert		*c = NULL;
-	struct pki_key		*k = NULL;
-	char			*buf = NULL;
-	size_t			 len = 0;
-	int			 r, ret = -1;
-
-	memset(&err, 0, sizeof(err));
-	if ((r = pki_set_read_gen(t->set, gen, PKI_SET_CERT, &buf, &len,
-	    &err)) != 0)
-		goto fail;
-	if (len != certlen || memcmp(buf, cert, len) != 0) {
-		log_err("%s: %s: the staged certificate differs from the one "
-		    "written", t->label, gen);
-		goto out;
-	}
-	if ((r = pki_cert_load(buf, len, gen, &c, &err)) != 0)
-		goto fail;
-	free(buf);
-	buf = NULL;
-	if ((r = pki_set_read_gen(t->set, gen, PKI_SET_KEY, &buf, &len,
-	    &err)) != 0)
-		goto fail;
-	r = pki_key_load(buf, len, gen, NULL, &k, &err);
-	pki_secret_free(buf, len + 1);
-	buf = NULL;
-	if (r != 0)
-		goto fail;
-	if (!pki_cert_matches_key(c, k) || !pki_cert_matches_key(c, key)) {
-		log_err("%s: %s: the staged key does not match the staged "
-		    "certificate", t->label, gen);
-		goto out;
-	}
-	ret = 0;
-	goto out;
- fail:
-	log_pki(&err, r);
- out:
-	free(buf);
-	pki_cert_free(c);
-	pki_key_free(k);
-	return ret;
-}
-
 /* Runs an optional command; 0 when it is unset or exits 0. */
 static int
 run_opt(const struct run_cmd *rc, char *const *env)
@@ -495,29 +266,64 @@ deploy_hook(struct renew *rn, const struct target *t, const struct job *j)
 		free(env[i]);
 }
 
+/*
+ * -restart rolling for a member's staged generation j->gen: the cluster
+ * lock and the gates, the switch inside the restart, and the rollback.
+ * Returns RENEW_EXIT_RENEWED, or the status (75, 3, 4, 5, 1) after
+ * printing why; the generation is discarded unless it became current.
+ */
+static int
+rolling_one(struct renew *rn, struct target *t, struct job *j)
+{
+	struct rolling_session	*s = NULL;
+	struct rolling_expect	 want, old;
+	struct pki_error	 err;
+	const char		*cur;
+	int			 r;
+
+	memset(&want, 0, sizeof(want));
+	memset(&old, 0, sizeof(old));
+	memset(&err, 0, sizeof(err));
+	if ((r = rolling_begin(&rn->rl, &rn->ts, t, &s)) == CMD_RETURN_NORMAL) {
+		want.serial_hex = j->new_serial_hex;
+		old.serial_hex = j->f.serial_hex;
+		r = rolling_switch(s, t->set, j->gen, &want, &old);
+		if (rolling_end(s) != 0 && r == CMD_RETURN_NORMAL)
+			log_err("%s: the cluster lock was lost or not "
+			    "released", t->label);
+	}
+	if (r == CMD_RETURN_NORMAL)
+		return RENEW_EXIT_RENEWED;
+	if ((cur = pki_set_current(t->set)) == NULL || strcmp(cur, j->gen) !=
+	    0) {
+		if (pki_set_discard(t->set, j->gen, &err) != 0)
+			log_pki(&err, PKI_ERR_IO);
+		else if (r == RENEW_EXIT_ROLLED_BACK)
+			printf("%s: %s removed: it failed the gates\n",
+			    t->label, j->gen);
+	}
+	return r;
+}
+
 /* Phase two: renews t (due, examined). */
 static void
 renew_one(struct renew *rn, struct target *t, struct job *j)
 {
 	struct pki_error	 err;
-	struct pki_sign_request	 sr;
 	struct pki_set_update	 u;
-	struct pki_cert_facts	 nf;
+	struct reissued		 rs;
 	struct pki_file		 files[PKI_SET__COUNT + 1];
 	struct pki_key		*newkey = NULL;
 	const struct pki_key	*key = j->key;
-	struct pki_req		*req = NULL;
-	struct pki_cert		*nc = NULL;
-	char			*certpem = NULL, *csrpem = NULL, *keypem = NULL;
-	char			*meta = NULL, na[32];
-	size_t			 certlen = 0, csrlen = 0, keylen = 0, nf_ = 0;
+	char			*certpem, *csrpem, *keypem = NULL;
+	char			*meta, na[32];
+	size_t			 certlen, csrlen, keylen = 0, nf_ = 0;
 	size_t			 pruned = 0;
 	int			 r, layout;
 
 	memset(&err, 0, sizeof(err));
-	memset(&sr, 0, sizeof(sr));
 	memset(&u, 0, sizeof(u));
-	memset(&nf, 0, sizeof(nf));
+	memset(&rs, 0, sizeof(rs));
 	j->status = CMD_RETURN_ERROR;
 	if (rn->rekey) {
 		if ((r = pki_key_generate(t->csr, &newkey, &err)) != 0 ||
@@ -526,26 +332,19 @@ renew_one(struct renew *rn, struct target *t, struct job *j)
 			goto fail;
 		key = newkey;
 	}
-	sr.req = NULL;
-	if ((r = pki_req_new(t->csr, key, &req, &err)) != 0)
-		goto fail;
-	sr.req = req;
-	sr.profile = t->profile;
-	sr.now_sec = rn->now;
-	if ((r = pki_cert_sign(&sr, rn->ts.ca, rn->ts.cakey, &nc, &err)) !=
-	    0 || (r = pki_cert_encode(nc, &certpem, &certlen, &err)) != 0 ||
-	    (r = pki_req_encode(req, &csrpem, &csrlen, &err)) != 0 ||
-	    (r = pki_cert_facts(nc, &nf, &err)) != 0)
-		goto fail;
-	if (verify_new(rn, t, j, nc, key, &nf) != 0) {
-		j->status = RENEW_EXIT_PRECOND;
+	if ((r = reissue_sign(&rn->ts, t, &j->f, key, rn->now, rn->rekey,
+	    rn->force, &rs)) != CMD_RETURN_NORMAL) {
+		j->status = r;
 		goto out;
 	}
-	snprintf(j->new_serial, sizeof(j->new_serial), "%s", nf.serial);
-	if ((meta = meta_json(rn, t, j, &nf)) == NULL) {
-		log_err("out of memory");
-		goto out;
-	}
+	certpem = rs.certpem;
+	certlen = rs.certlen;
+	csrpem = rs.csrpem;
+	csrlen = rs.csrlen;
+	meta = rs.meta;
+	snprintf(j->new_serial, sizeof(j->new_serial), "%s", rs.f.serial);
+	snprintf(j->new_serial_hex, sizeof(j->new_serial_hex), "%s",
+	    rs.f.serial_hex);
 	u.data[PKI_SET_CERT] = certpem;
 	u.len[PKI_SET_CERT] = certlen;
 	u.data[PKI_SET_CSR] = csrpem;
@@ -556,10 +355,10 @@ renew_one(struct renew *rn, struct target *t, struct job *j)
 	}
 	u.meta = meta;
 	u.metalen = strlen(meta);
-	u.serial_hex = nf.serial_hex;
+	u.serial_hex = rs.f.serial_hex;
 	u.now = rn->now;
 	u.no_sync = rn->no_sync;
-	status_date(nf.not_after, na, sizeof(na));
+	status_date(rs.f.not_after, na, sizeof(na));
 
 	if (rn->dry) {
 		char	n0[512], n1[512], n2[512];
@@ -576,7 +375,7 @@ renew_one(struct renew *rn, struct target *t, struct job *j)
 			goto out;
 		printf("%s: would renew: serial %s -> %s, not after %s%s "
 		    "(dry run: nothing changed)\n", t->label, j->f.serial,
-		    nf.serial, na, rn->rekey ? ", new key" : "");
+		    rs.f.serial, na, rn->rekey ? ", new key" : "");
 		j->status = RENEW_EXIT_RENEWED;
 		goto out;
 	}
@@ -605,11 +404,17 @@ renew_one(struct renew *rn, struct target *t, struct job *j)
 	if (layout == PKI_LAYOUT_GENERATIONS) {
 		if ((r = pki_set_stage(t->set, &u, &j->gen, &err)) != 0)
 			goto fail;
-		if (check_staged(t, j->gen, certpem, certlen, key) != 0) {
+		if (reissue_check_staged(t, j->gen, certpem, certlen, key) != 0) {
 			if (pki_set_discard(t->set, j->gen, &err) != 0)
 				log_pki(&err, PKI_ERR_IO);
 			j->status = RENEW_EXIT_PRECOND;
 			goto out;
+		}
+		if (rn->rolling && t->member) {
+			if ((j->status = rolling_one(rn, t, j)) !=
+			    RENEW_EXIT_RENEWED)
+				goto out;
+			goto activated;
 		}
 		if (keypem != NULL && run_opt(&rn->stop, NULL) != 0) {
 			log_err("%s: -stop-cmd failed: %s not activated",
@@ -644,8 +449,9 @@ renew_one(struct renew *rn, struct target *t, struct job *j)
 		if (r != 0)
 			goto fail;
 	}
+ activated:
 	printf("%s: renewed: serial %s -> %s, not after %s%s, %s\n", t->label,
-	    j->f.serial, nf.serial, na, rn->rekey ? ", new key" : "",
+	    j->f.serial, rs.f.serial, na, rn->rekey ? ", new key" : "",
 	    j->gen != NULL ? j->gen : "previous files in *.bak");
 	j->status = RENEW_EXIT_RENEWED;
 	if (layout == PKI_LAYOUT_GENERATIONS) {
@@ -661,15 +467,10 @@ renew_one(struct renew *rn, struct target *t, struct job *j)
  fail:
 	log_pki(&err, r);
  out:
-	pki_cert_facts_clear(&nf);
+	reissued_free(&rs);
 	pki_key_free(newkey);
-	pki_req_free(req);
-	pki_cert_free(nc);
-	free(certpem);
-	free(csrpem);
 	if (keypem != NULL)
 		pki_secret_free(keypem, keylen);
-	free(meta);
 }
 
 /* ---- the command ------------------------------------------------------ */
@@ -738,10 +539,25 @@ parse_flags(struct renew *rn)
 	    parse_cmd(o, OPT_STOP_CMD, &rn->stop) != 0 ||
 	    parse_cmd(o, OPT_START_CMD, &rn->start) != 0)
 		return -1;
-	if ((v = opts_str(o, OPT_RESTART)) != NULL) {
+	if ((v = opts_str(o, OPT_RESTART)) != NULL &&
+	    strcmp(v, "rolling") == 0) {
+		if (!o->set[OPT_CLUSTER]) {
+			log_err("-restart rolling needs -cluster DESC: the "
+			    "members' client URLs and the local member come "
+			    "from the cluster description");
+			return -1;
+		}
+		if (rn->layout == PKI_LAYOUT_FIXED) {
+			log_err("-restart rolling keeps the previous "
+			    "generation to roll back to: it does not work "
+			    "with -layout fixed");
+			return -1;
+		}
+		rn->rolling = 1;
+	} else if (v != NULL) {
 		if (strcmp(v, "none") != 0) {
-			log_err("-restart: \"%s\": the only mode is none (use "
-			    "-restart-cmd CMD to restart the member)", v);
+			log_err("-restart: \"%s\": must be none or rolling",
+			    v);
 			return -1;
 		}
 		if (rn->restart.argv != NULL) {
@@ -756,9 +572,27 @@ parse_flags(struct renew *rn)
 			return -1;
 		}
 	}
+	if (!rn->rolling && (o->set[OPT_GATE_TIMEOUT] ||
+	    o->set[OPT_SETTLE] || o->set[OPT_LOCK_TTL] ||
+	    o->set[OPT_MAX_LAG] || o->set[OPT_RECORD])) {
+		log_err("-gate-timeout, -settle, -lock-ttl, -max-lag and "
+		    "-record are for -restart rolling");
+		return -1;
+	}
 	if ((rn->stop.argv == NULL) != (rn->start.argv == NULL)) {
 		log_err("-stop-cmd and -start-cmd go together");
 		return -1;
+	}
+	if (rn->rolling) {
+		/* The restart commands move into the rolling session. */
+		rn->rl.restart = rn->restart;
+		rn->rl.stop = rn->stop;
+		rn->rl.start = rn->start;
+		memset(&rn->restart, 0, sizeof(rn->restart));
+		memset(&rn->stop, 0, sizeof(rn->stop));
+		memset(&rn->start, 0, sizeof(rn->start));
+		rn->rl.quiet = rn->quiet;
+		return rolling_flags(o, &rn->rl);
 	}
 	if (rn->stop.argv != NULL && !rn->rekey) {
 		log_err("-stop-cmd and -start-cmd are for -rekey (a kept key "
@@ -797,7 +631,9 @@ names(const struct renew *rn, int st)
 		const struct job	*j = &rn->jobs[i];
 
 		if (st < 0 ? !(j->due && j->status == 0) : st == 1 ?
-		    (j->status != 1 && j->status != RENEW_EXIT_PRECOND) :
+		    (j->status != 1 && j->status != RENEW_EXIT_PRECOND &&
+		    j->status != RENEW_EXIT_ROLLED_BACK &&
+		    j->status != RENEW_EXIT_ROLLBACK_FAILED) :
 		    j->status != st)
 			continue;
 		if (asprintf(&ns, "%s%s%s", s, *s ? " " : "",
@@ -860,6 +696,21 @@ write_metrics(struct renew *rn, int exit_code)
 	return r;
 }
 
+/* The exit status of a run is its jobs' worst, in this order. */
+static int
+rank(int st)
+{
+	static const int order[] = { 0, RENEW_EXIT_RENEWED, RENEW_EXIT_BUSY,
+	    RENEW_EXIT_PRECOND, CMD_RETURN_ERROR, RENEW_EXIT_ROLLED_BACK,
+	    RENEW_EXIT_ROLLBACK_FAILED };
+	size_t	i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (order[i] == st)
+			return (int)i;
+	return 4;
+}
+
 static int
 cmd_renew_exec(struct opts *o)
 {
@@ -914,15 +765,9 @@ cmd_renew_exec(struct opts *o)
 			if (rn.jobs[i].status == RENEW_EXIT_RENEWED)
 				nrenewed++;
 		}
-	for (i = 0; i < rn.ts.n; i++) {
-		r = rn.jobs[i].status;
-		if (r == CMD_RETURN_ERROR)
-			worst = CMD_RETURN_ERROR;
-		else if (r == RENEW_EXIT_PRECOND && worst != CMD_RETURN_ERROR)
-			worst = RENEW_EXIT_PRECOND;
-		else if (r == RENEW_EXIT_RENEWED && worst == 0)
-			worst = RENEW_EXIT_RENEWED;
-	}
+	for (i = 0; i < rn.ts.n; i++)
+		if (rank(rn.jobs[i].status) > rank(worst))
+			worst = rn.jobs[i].status;
 	if (nrenewed > 0 && !rn.dry && rn.restart.argv != NULL &&
 	    run_opt(&rn.restart, NULL) != 0) {
 		log_err("-restart-cmd failed: the new certificates are active "
@@ -952,6 +797,7 @@ cmd_renew_exec(struct opts *o)
 	run_free(&rn.restart);
 	run_free(&rn.stop);
 	run_free(&rn.start);
+	rolling_free(&rn.rl);
 	return ret;
 }
 
@@ -969,8 +815,12 @@ const struct cmd_entry cmd_renew_entry = {
 	"written as a new generation DIR/gen/TIME-SERIAL/ and activated by\n"
 	"switching the link DIR/current; DIR/NAME.pem and the others become\n"
 	"links through current/ (or, with -layout fixed, replaced in place\n"
-	"with a .bak copy).  Exit status: 0 nothing due, 10 renewed, 75\n"
-	"another run holds the lock, 3 a precondition failed, 1 error, 2\n"
+	"with a .bak copy).  -restart rolling (with -cluster) restarts each\n"
+	"member on its new generation one at a time through etcd's lock\n"
+	"\"etcd-pki-rollover\", with health gates before and after, and rolls\n"
+	"back when the gates after the restart fail.  Exit status: 0 nothing\n"
+	"due, 10 renewed, 75 another run holds the lock, 3 a precondition or\n"
+	"gate failed, 4 rolled back, 5 the rollback failed too, 1 error, 2\n"
 	"usage.",
 	renew_opts,
 	cmd_renew_exec,

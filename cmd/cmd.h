@@ -43,6 +43,8 @@ extern const struct cmd_entry	cmd_check_entry;
 extern const struct cmd_entry	cmd_schedule_entry;
 extern const struct cmd_entry	cmd_ca_entry;
 extern const struct cmd_entry	cmd_ca_renew_entry;
+extern const struct cmd_entry	cmd_ca_rotate_entry;
+extern const struct cmd_entry	cmd_ca_status_entry;
 
 extern const struct cmd_entry	*const cmd_table[];
 

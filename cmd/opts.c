@@ -102,7 +102,9 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_NO_SYNC] =
 	{ "no-sync", OPT_TYPE_BOOL, NULL, "cluster issue: do not fsync (files are still replaced atomically; for throw-away fixtures)" },
 	[OPT_O] =
-	{ "o", OPT_TYPE_STRING, "NAME", "output: gencert/sign write NAME.pem, NAME-key.pem and NAME.csr instead of JSON; cluster init writes the file NAME; cluster issue writes into the directory NAME; ca renew writes NAME.pem instead of replacing -ca; status prints text, json or prometheus" },
+	{ "o", OPT_TYPE_STRING, "NAME", "output: gencert/sign write NAME.pem, NAME-key.pem and NAME.csr instead of JSON; cluster init writes the file NAME; cluster issue writes into the directory NAME; ca renew writes NAME.pem instead of replacing -ca; status prints text, json or prometheus; ca status prints text or json" },
+	[OPT_PHASE] =
+	{ "phase", OPT_TYPE_STRING, "add-trust|reissue|drop-old", "ca rotate: the phase of the CA rotation to run" },
 	[OPT_POST_HOOK] =
 	{ "post-hook", OPT_TYPE_STRING, "CMD", "renew: command run once per run in which something was due, also on failure (argv, no shell)" },
 	[OPT_PRE_HOOK] =
@@ -122,9 +124,9 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_RENEW_BEFORE] =
 	{ "renew-before", OPT_TYPE_STRING, "PCT%|DURATION", "renew when this share of the lifetime (default 33%), or this time, is left" },
 	[OPT_RESTART] =
-	{ "restart", OPT_TYPE_STRING, "none", "renew: how the member picks up the new files: none (etcd re-reads leaf certificates on each handshake; needs a kept key)" },
+	{ "restart", OPT_TYPE_STRING, "none|rolling", "renew, ca rotate: how the members pick up the new files: none (files only; etcd re-reads leaf certificates on each handshake, with a kept key, but trust bundles only at start) or rolling (one member at a time through etcd's lock, with health gates and automatic rollback; ca rotate's default)" },
 	[OPT_RESTART_CMD] =
-	{ "restart-cmd", OPT_TYPE_STRING, "CMD", "renew, rollback: command that restarts the member after activation (argv, no shell)" },
+	{ "restart-cmd", OPT_TYPE_STRING, "CMD", "renew, rollback, ca rotate: command that restarts the member after activation (argv, no shell; $ETCD_PKI_MEMBER names it; -restart rolling: default systemctl restart etcd)" },
 	[OPT_STAGGER] =
 	{ "stagger", OPT_TYPE_STRING, "PCT%", "per-member renewal offset, at most this share of the lifetime (default 5%; 0% turns it off)" },
 	[OPT_START_CMD] =
@@ -137,6 +139,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "strict", OPT_TYPE_BOOL, NULL, "treat unknown JSON keys as errors instead of warnings" },
 	[OPT_SYSTEMD] =
 	{ "systemd", OPT_TYPE_BOOL, NULL, "schedule: a systemd service and timer (the default)" },
+	[OPT_TIMEOUT] =
+	{ "timeout", OPT_TYPE_STRING, "DURATION", "ca status: how long each TLS probe of a member may take (default 5s)" },
 	[OPT_TLS_REMOTE_CA] =
 	{ "tls-remote-ca", OPT_TYPE_STRING, "FILE", "CA bundle to verify an https remote CA server with (default: the system's)" },
 	[OPT_TO] =
@@ -151,6 +155,16 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "version", OPT_TYPE_BOOL, NULL, "print the version and exit" },
 	[OPT_WARNING] =
 	{ "warning", OPT_TYPE_STRING, "PCT%|DURATION", "check: WARNING when less than this share of the lifetime, or time, is left (default 20%)" },
+	[OPT_GATE_TIMEOUT] =
+	{ "gate-timeout", OPT_TYPE_STRING, "DURATION", "-restart rolling: how long the member may take to be healthy, caught up and serving the expected certificate after its restart (default 2m)" },
+	[OPT_LOCK_TTL] =
+	{ "lock-ttl", OPT_TYPE_STRING, "DURATION", "-restart rolling: TTL of the lease holding the cluster lock, longer than -gate-timeout (default 5m)" },
+	[OPT_MAX_LAG] =
+	{ "max-lag", OPT_TYPE_INT, "N", "-restart rolling: raft entries the restarted member may be behind the leader (default 100)" },
+	[OPT_RECORD] =
+	{ "record", OPT_TYPE_STRING, "FILE", "-restart rolling: append one JSON line per step (lock, gates, restart, rollback) to FILE" },
+	[OPT_SETTLE] =
+	{ "settle", OPT_TYPE_STRING, "DURATION", "-restart rolling: wait this long after the gates passed before releasing the cluster lock (default 30s)" },
 };
 
 static int

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "pki.h"
+
 struct opts;
 struct pki_csr;
 struct pki_profile;
@@ -28,6 +30,8 @@ struct target {
 	char				*csr_path;
 	const struct pki_profile	*profile;
 	struct pki_set			*set;
+	int				 member;	/* cluster mode: a
+							   member's set */
 };
 
 /* Everything renew and rollback read before they act. */
@@ -43,6 +47,7 @@ struct targets {
 	size_t			 capemlen;
 	int			*locks;
 	size_t			 nlocks;
+	int			 shared_top;	/* -member: DIR locked shared */
 };
 
 /*
@@ -59,6 +64,46 @@ int	targets_load(const struct opts *o, int signer, struct targets *ts);
  */
 int	targets_lock_open(struct targets *ts);
 void	targets_free(struct targets *ts);
+
+/* A leaf signed anew (reissue.c): renew, ca rotate -phase reissue. */
+struct reissued {
+	struct pki_cert		*cert;
+	struct pki_cert_facts	 f;
+	char			*certpem;
+	size_t			 certlen;
+	char			*csrpem;
+	size_t			 csrlen;
+	char			*meta;		/* meta.json of its generation */
+};
+
+/*
+ * Signs t's leaf anew with ts's CA at now: t's CSR JSON, t's profile, key
+ * (the current key, or a new one with rekey), then checks it before it is
+ * written: the pair matches, the chain verifies against the trust bundle
+ * t's directory holds (the signing CA when there is none), the SANs and
+ * subject are the CSR JSON's, no extended key usage of cur (the current
+ * certificate's facts) is lost, it is valid now and, unless force, ends
+ * no earlier than cur.  Returns CMD_RETURN_NORMAL with *out filled (free
+ * with reissued_free), RENEW_EXIT_PRECOND when a check failed, or
+ * CMD_RETURN_ERROR, each after printing why.
+ */
+int	reissue_sign(const struct targets *ts, const struct target *t,
+	    const struct pki_cert_facts *cur, const struct pki_key *key,
+	    time_t now, int rekey, int force, struct reissued *out);
+void	reissued_free(struct reissued *rs);
+/*
+ * The staged generation gen of t holds cert (certlen bytes) and a key
+ * matching it and key.  Returns 0, or -1 after printing why.
+ */
+int	reissue_check_staged(const struct target *t, const char *gen,
+	    const char *cert, size_t certlen, const struct pki_key *key);
+/* Reads file which of t's set: 0, 1 when it is missing, -1 after
+ * printing an error. */
+int	reissue_read_set(const struct target *t, int which, char **buf,
+	    size_t *len);
+/* "+DNS:x -IP:y subject" for a drift, into buf. */
+struct pki_drift;
+void	reissue_drift_text(const struct pki_drift *d, char *buf, size_t len);
 
 #define RENEW_EXIT_RENEWED	10
 #define RENEW_EXIT_BUSY		75

@@ -149,6 +149,7 @@ load_cluster_targets(const struct opts *o, int signer, struct targets *ts)
 	}
 	outdir = ts->topdir = o->args[0];
 	member = opts_str(o, OPT_MEMBER);
+	ts->shared_top = member != NULL;
 	if ((r = load_cluster(o, opts_str(o, OPT_CLUSTER), &ts->cl)) !=
 	    CMD_RETURN_NORMAL)
 		return r;
@@ -167,6 +168,7 @@ load_cluster_targets(const struct opts *o, int signer, struct targets *ts)
 		}
 		ts->t[ts->n - 1].csr = li.csr;
 		ts->t[ts->n - 1].profile = li.profile;
+		ts->t[ts->n - 1].member = li.member;
 	}
 	if (found == 0) {
 		log_err("-member %s: no such member or client in %s", member,
@@ -291,7 +293,8 @@ targets_load(const struct opts *o, int signer, struct targets *ts)
 
 /* Locks dir unless a lock of ts already covers it. */
 static int
-lock_dir(struct targets *ts, const char *dir, char ***seen, size_t *nseen)
+lock_dir(struct targets *ts, const char *dir, int shared, char ***seen,
+    size_t *nseen)
 {
 	struct pki_error	 err;
 	char			*real, **ns;
@@ -314,7 +317,8 @@ lock_dir(struct targets *ts, const char *dir, char ***seen, size_t *nseen)
 	}
 	*seen = ns;
 	ns[(*nseen)++] = real;
-	if ((r = pki_dir_lock(dir, &fd, &err)) != 0) {
+	if ((r = shared ? pki_dir_lock_shared(dir, &fd, &err) :
+	    pki_dir_lock(dir, &fd, &err)) != 0) {
 		if (r == PKI_ERR_BUSY) {
 			log_err("deferred: %s", err.text);
 			return RENEW_EXIT_BUSY;
@@ -344,11 +348,15 @@ targets_lock_open(struct targets *ts)
 	int			 r = CMD_RETURN_NORMAL;
 
 	memset(&err, 0, sizeof(err));
-	/* Cluster mode: DIR, the lock cluster issue takes, first. */
+	/*
+	 * Cluster mode: DIR, the lock cluster issue takes, first; shared
+	 * with -member, so the members of a cluster whose directories share
+	 * one DIR can each run their own renew at once.
+	 */
 	if (ts->topdir != NULL)
-		r = lock_dir(ts, ts->topdir, &seen, &nseen);
+		r = lock_dir(ts, ts->topdir, ts->shared_top, &seen, &nseen);
 	for (i = 0; i < ts->n && r == CMD_RETURN_NORMAL; i++)
-		r = lock_dir(ts, ts->t[i].dir, &seen, &nseen);
+		r = lock_dir(ts, ts->t[i].dir, 0, &seen, &nseen);
 	for (i = 0; i < ts->n && r == CMD_RETURN_NORMAL; i++)
 		if ((r = pki_set_open(ts->t[i].dir, ts->t[i].name,
 		    &ts->t[i].set, &err)) != 0) {

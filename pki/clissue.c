@@ -295,44 +295,102 @@ find_ca(struct issue *is, struct pki_error *err)
 	return PKI_OK;
 }
 
-/* Makes and writes a new CA (a worker runs this first). */
+/*
+ * A new self-signed CA from the description's CA request (its key and
+ * ca.expiry), at now; subject, when not NULL, replaces the subject (a
+ * CA rotation keeps the current CA's).  The outputs are set on success.
+ */
 static int
-make_ca(struct issue *is, struct pki_error *err)
+new_ca(const struct pki_cluster *cl, const struct pki_csr *subject,
+    time_t now, struct pki_cert **cap, struct pki_key **keyp,
+    char **keypemp, size_t *keylenp, char **csrpemp, size_t *csrlenp,
+    struct pki_error *err)
 {
-	const struct pki_cluster	*cl = is->cl;
 	struct pki_sign_request		 sr;
 	struct pki_profile		*p = NULL;
 	struct pki_req			*req = NULL;
+	struct pki_key			*key = NULL;
+	struct pki_cert			*ca = NULL;
 	char				*keypem = NULL, *csrpem = NULL;
 	size_t				 keylen = 0, csrlen = 0;
 	int				 r = PKI_ERR_INTERNAL;
 
 	memset(&sr, 0, sizeof(sr));
-	if ((r = pki_key_generate(cl->ca_csr, &is->cakey, err)) != PKI_OK ||
-	    (r = pki_req_new(cl->ca_csr, is->cakey, &req, err)) != PKI_OK ||
+	if ((r = pki_key_generate(cl->ca_csr, &key, err)) != PKI_OK ||
+	    (r = pki_req_new(cl->ca_csr, key, &req, err)) != PKI_OK ||
 	    (r = pki_profile_new_ca(cl->ca_csr, -1, &p, err)) != PKI_OK)
 		goto out;
 	sr.req = req;
 	sr.profile = p;
-	sr.now_sec = is->now;
-	if ((r = pki_cert_sign(&sr, NULL, is->cakey, &is->ca, err)) != PKI_OK ||
-	    (r = pki_cert_encode(is->ca, &is->capem, &is->capemlen,
-	    err)) != PKI_OK ||
-	    (r = pki_key_encode(is->cakey, PKI_KEY_FMT_CFSSL, &keypem, &keylen,
+	sr.subject = subject;
+	sr.now_sec = now;
+	if ((r = pki_cert_sign(&sr, NULL, key, &ca, err)) != PKI_OK ||
+	    (r = pki_key_encode(key, PKI_KEY_FMT_CFSSL, &keypem, &keylen,
 	    err)) != PKI_OK ||
 	    (r = pki_req_encode(req, &csrpem, &csrlen, err)) != PKI_OK)
 		goto out;
-	/* Written with the leaves, at the commit. */
-	is->cakeypem = keypem;
-	is->cakeylen = keylen;
-	is->cacsrpem = csrpem;
-	is->cacsrlen = csrlen;
+	*cap = ca;
+	*keyp = key;
+	*keypemp = keypem;
+	*keylenp = keylen;
+	*csrpemp = csrpem;
+	*csrlenp = csrlen;
+	ca = NULL;
+	key = NULL;
 	keypem = csrpem = NULL;
  out:
 	pki_secret_free(keypem, keylen);
 	free(csrpem);
 	pki_req_free(req);
 	pki_profile_free(p);
+	pki_cert_free(ca);
+	pki_key_free(key);
+	return r;
+}
+
+/* Makes and writes a new CA (a worker runs this first). */
+static int
+make_ca(struct issue *is, struct pki_error *err)
+{
+	int	r;
+
+	if ((r = new_ca(is->cl, NULL, is->now, &is->ca, &is->cakey,
+	    &is->cakeypem, &is->cakeylen, &is->cacsrpem, &is->cacsrlen,
+	    err)) != PKI_OK)
+		return r;
+	/* Written with the leaves, at the commit. */
+	return pki_cert_encode(is->ca, &is->capem, &is->capemlen, err);
+}
+
+int
+pki_cluster_ca_new(const struct pki_cluster *cl, const struct pki_cert *like,
+    time_t now, char **certpem, size_t *certlen, char **keypem,
+    size_t *keylen, struct pki_error *err)
+{
+	struct pki_csr	*subject = NULL;
+	struct pki_cert	*ca = NULL;
+	struct pki_key	*key = NULL;
+	char		*csrpem = NULL;
+	size_t		 csrlen = 0;
+	int64_t		 validity = 0;
+	int		 r = PKI_ERR_INTERNAL;
+
+	*certpem = *keypem = NULL;
+	*certlen = *keylen = 0;
+	if (like != NULL && (r = pki_cert_to_csr(like, 1, &subject, &validity,
+	    err)) != PKI_OK)
+		return r;
+	if ((r = new_ca(cl, subject, now != 0 ? now : time(NULL), &ca, &key,
+	    keypem, keylen, &csrpem, &csrlen, err)) != PKI_OK ||
+	    (r = pki_cert_encode(ca, certpem, certlen, err)) != PKI_OK) {
+		pki_secret_free(*keypem, *keylen);
+		*keypem = NULL;
+		*keylen = 0;
+	}
+	free(csrpem);
+	pki_csr_free(subject);
+	pki_cert_free(ca);
+	pki_key_free(key);
 	return r;
 }
 

@@ -424,6 +424,19 @@ pki_cluster_leaf(const struct pki_cluster *cl, size_t i,
 	out->member = lf->member >= 0;
 	out->csr = lf->csr;
 	out->profile = lf->profile;
+	out->client_urls = NULL;
+	out->nclient_urls = 0;
+	out->peer_urls = NULL;
+	out->npeer_urls = 0;
+	if (lf->member >= 0) {
+		const struct pki_cluster_member	*m =
+		    &cl->members[lf->member];
+
+		out->client_urls = (const char *const *)m->client_urls.v;
+		out->nclient_urls = m->client_urls.n;
+		out->peer_urls = (const char *const *)m->peer_urls.v;
+		out->npeer_urls = m->peer_urls.n;
+	}
 }
 
 const char *

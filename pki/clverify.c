@@ -457,6 +457,80 @@ check_text(struct vctx *v, int ldfd, const char *dir, const char *name,
 	free(buf);
 }
 
+/*
+ * Does the bundle buf hold cert (canonical PEM), and otherwise only the
+ * certificates of DIR/ca-next.pem and DIR/ca-prev.pem (a CA rotation in
+ * progress, etcd-pki ca rotate)?
+ */
+static int
+rotation_bundle(int dfd, const char *buf, size_t len, const char *capem)
+{
+	static const char *const names[] = { "ca-next.pem", "ca-prev.pem" };
+	static const char	 begin[] = "-----BEGIN CERTIFICATE-----";
+	struct pki_cert		*c = NULL;
+	char			*other[2] = { NULL, NULL }, *f = NULL, *pem = NULL;
+	const char		*p, *end = buf + len;
+	size_t			 flen = 0, pemlen = 0, i;
+	int			 has_ca = 0, ok = 1;
+
+	for (i = 0; i < 2; i++) {
+		if (pki_cl_slurpat(dfd, names[i], &f, &flen) == -1)
+			continue;
+		if (pki_cert_load(f, flen, names[i], &c, NULL) == PKI_OK &&
+		    pki_cert_encode(c, &pem, &pemlen, NULL) == PKI_OK) {
+			other[i] = pem;
+			pem = NULL;
+		}
+		pki_cert_free(c);
+		c = NULL;
+		free(f);
+		f = NULL;
+	}
+	if (strlen(buf) != len)
+		ok = 0;
+	for (p = buf; ok && (p = strstr(p, begin)) != NULL; p++) {
+		if (pki_cert_load(p, (size_t)(end - p), "ca.pem", &c, NULL) !=
+		    PKI_OK || pki_cert_encode(c, &pem, &pemlen, NULL) !=
+		    PKI_OK) {
+			ok = 0;
+			break;
+		}
+		if (strcmp(pem, capem) == 0)
+			has_ca = 1;
+		else if ((other[0] == NULL || strcmp(pem, other[0]) != 0) &&
+		    (other[1] == NULL || strcmp(pem, other[1]) != 0))
+			ok = 0;
+		pki_cert_free(c);
+		c = NULL;
+		free(pem);
+		pem = NULL;
+	}
+	pki_cert_free(c);
+	free(pem);
+	free(other[0]);
+	free(other[1]);
+	ERR_clear_error();
+	return ok && has_ca;
+}
+
+/* A leaf's ca.pem: DIR/ca.pem, or a bundle of a CA rotation. */
+static void
+check_bundle(struct vctx *v, int dfd, int ldfd, const char *dir,
+    const char *want, size_t wlen)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+
+	if (pki_cl_slurpat(ldfd, "ca.pem", &buf, &len) == -1)
+		vproblem(v, "%s/ca.pem: %s", dir, errno == ENOENT ?
+		    "missing" : strerror(errno));
+	else if ((len != wlen || memcmp(buf, want, len) != 0) &&
+	    !rotation_bundle(dfd, buf, len, want))
+		vproblem(v, "%s/ca.pem: differs from the description (run "
+		    "cluster issue to rewrite it)", dir);
+	free(buf);
+}
+
 int
 pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
     int64_t horizon, time_t now, void (*problem)(void *, const char *),
@@ -571,7 +645,7 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 			snprintf(name, sizeof(name), "%s-csr.json", lf->name);
 			check_text(&v, ldfd, lf->dir, name, lf->csr_json,
 			    strlen(lf->csr_json));
-			check_text(&v, ldfd, lf->dir, "ca.pem", capem,
+			check_bundle(&v, dfd, ldfd, lf->dir, capem,
 			    capemlen);
 			if (cl->pki_dir != NULL)
 				r = asprintf(&pkidir, "%s", cl->pki_dir);

@@ -293,51 +293,6 @@ parse_ca(struct pki_json_ctx *ctx, const json_t *obj, struct pki_csr *csr)
 	return PKI_OK;
 }
 
-static int
-b64_char(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
-/*
- * Decodes standard padded base64 (Go's base64.StdEncoding, as encoding/json
- * uses for []byte) into a new buffer.  Returns PKI_ERR_INPUT if s is not
- * canonical-length padded base64.
- */
-static int
-b64_decode(const char *s, unsigned char **out, size_t *outlen)
-{
-	unsigned char	*buf;
-	size_t		 len = strlen(s), i, pad = 0;
-	int		 n;
-
-	*out = NULL;
-	*outlen = 0;
-	if (len % 4 != 0 || len > INT_MAX)
-		return PKI_ERR_INPUT;
-	if (len > 0 && s[len - 1] == '=')
-		pad++;
-	if (len > 1 && s[len - 2] == '=')
-		pad++;
-	for (i = 0; i < len - pad; i++)
-		if (!b64_char((unsigned char)s[i]))
-			return PKI_ERR_INPUT;
-	/* One spare byte so that an empty value is not a NULL pointer. */
-	if ((buf = malloc(len / 4 * 3 + 1)) == NULL)
-		return PKI_ERR_ALLOC;
-	if (len > 0) {
-		n = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)len);
-		if (n < 0 || (size_t)n < pad) {
-			free(buf);
-			return PKI_ERR_INPUT;
-		}
-		*outlen = (size_t)n - pad;
-	}
-	*out = buf;
-	return PKI_OK;
-}
-
 /* Parses one element of "extensions" (Go's pkix.Extension as JSON). */
 static int
 parse_ext(struct pki_json_ctx *ctx, const char *path, const json_t *obj,
@@ -380,7 +335,7 @@ parse_ext(struct pki_json_ctx *ctx, const char *path, const json_t *obj,
 	if (vals[E_VALUE] != NULL &&
 	    (r = pki_json_expect(ctx, fpath, vals[E_VALUE], JSON_STRING)) != 0)
 		return r;
-	r = b64_decode(vals[E_VALUE] == NULL ? "" :
+	r = pki_b64_decode(vals[E_VALUE] == NULL ? "" :
 	    json_string_value(vals[E_VALUE]), &ext->value, &ext->len);
 	if (r == PKI_ERR_ALLOC)
 		return pki_json_err(ctx, r, fpath, "out of memory");

@@ -67,6 +67,16 @@ void	pki_strv_clear(struct pki_strv *sv);
 char	*pki_strdup(const char *s);	/* NULL-safe strdup */
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t	pki_edit_distance(const char *a, const char *b);
+/* Base64 (standard alphabet, padded, one line) of len bytes; malloc'ed. */
+char	*pki_b64_encode(const void *data, size_t len);
+/*
+ * Decodes standard padded base64 (Go's base64.StdEncoding, as encoding/json
+ * uses for []byte) into a new buffer (*out is malloc'ed, one spare byte so
+ * that it is never NULL on success).  Returns PKI_ERR_INPUT if s is not
+ * canonical-length padded base64, PKI_ERR_ALLOC out of memory.
+ */
+int	pki_b64_decode(const char *s, unsigned char **out, size_t *outlen)
+	    PKI_MUST_CHECK;
 
 /* ---- files (file.c) -------------------------------------------------- */
 

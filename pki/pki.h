@@ -428,6 +428,11 @@ struct pki_cluster_leaf_info {
 	int			  member;	/* 1 for a member, 0 for a client */
 	const struct pki_csr	 *csr;		/* what it is issued from */
 	const struct pki_profile *profile;	/* how it is signed */
+	/* A member's advertised URLs ("https://host:port"); clients: 0. */
+	const char *const	 *client_urls;
+	size_t			  nclient_urls;
+	const char *const	 *peer_urls;
+	size_t			  npeer_urls;
 };
 
 /* The number of leaves (members first, then clients). */
@@ -477,6 +482,18 @@ int		 pki_cluster_init_json(const struct pki_cluster_init *in,
  */
 int		 pki_cluster_init(const struct pki_cluster_init *in,
 		    char **json, struct pki_cluster **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * A new CA as cluster issue makes one: a new key as the description's
+ * "key" asks, self-signed for its ca.expiry at now (0: the current
+ * time).  like, when not NULL, gives the subject (a CA rotation's next CA
+ * keeps the current one's).  *certpem (free) and *keypem (cfssl's
+ * format, pki_secret_free(*keypem, *keylen)) receive the PEM texts.
+ */
+int		 pki_cluster_ca_new(const struct pki_cluster *cl,
+		    const struct pki_cert *like, time_t now, char **certpem,
+		    size_t *certlen, char **keypem, size_t *keylen,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* What "cluster issue" did to one leaf or file, for the caller's report. */
@@ -674,6 +691,13 @@ struct pki_set;
  */
 int		 pki_dir_lock(const char *dir, int *fd, struct pki_error *err)
 		    PKI_MUST_CHECK;
+/*
+ * The same lock shared: any number of shared holders (renew -member M of
+ * one cluster, each writing only its member's directory), none while an
+ * exclusive holder (cluster issue) has it.
+ */
+int		 pki_dir_lock_shared(const char *dir, int *fd,
+		    struct pki_error *err) PKI_MUST_CHECK;
 
 /*
  * Opens the set NAME in dir and detects its layout (generations when
@@ -837,6 +861,131 @@ int		 pki_remote_sign(const struct pki_remote *r,
 int		 pki_remote_info(const struct pki_remote *r, const char *label,
 		    const char *profile, char **result, struct pki_error *err)
 		    PKI_MUST_CHECK;
+
+/* ---- etcd's v3 API through its JSON gateway (pki/etcd.c) ------------- */
+
+/*
+ * A client of one etcd cluster: its client URLs ("https://host:port",
+ * no path) and the TLS material every request uses (the trust bundle
+ * and a client certificate, e.g. a member's own peer certificate, which
+ * has clientAuth).  Requests go to the gateway under /v3/ (etcd 3.4: a
+ * member started from a config file needs enable-grpc-gateway: true)
+ * and /health.  64-bit ids travel as decimal strings in the JSON, as
+ * etcd's gateway writes them.
+ */
+struct pki_etcd;
+
+struct pki_etcd_conf {
+	const char *const	*endpoints;
+	size_t			 nendpoints;
+	const char		*ca_file;
+	const char		*cert_file;
+	const char		*key_file;
+	long			 timeout_ms;	/* per request; <= 0: 5 s */
+};
+
+/* Copies everything from conf; nothing is contacted yet. */
+int		 pki_etcd_new(const struct pki_etcd_conf *conf,
+		    struct pki_etcd **out, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_etcd_free(struct pki_etcd *c);
+
+/*
+ * In the calls below, ep is an index into conf's endpoints; ep < 0 means
+ * "any": the endpoints are tried in order, skipping the one set with
+ * pki_etcd_avoid(), until one answers (an answer with an error ends the
+ * attempts).  Errors name the endpoint: "https://127.0.0.1:2379: ...".
+ */
+void		 pki_etcd_avoid(struct pki_etcd *c, int ep);
+
+/* GET /health: *healthy 1 when it answers {"health":"true"}. */
+int		 pki_etcd_health(struct pki_etcd *c, int ep, int *healthy,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* POST /v3/maintenance/status. */
+struct pki_etcd_status {
+	uint64_t	 member_id;	/* header.member_id */
+	uint64_t	 leader;
+	uint64_t	 raft_index;
+	uint64_t	 raft_term;
+	uint64_t	 raft_applied;	/* raftAppliedIndex, 0 if absent */
+	char		 version[32];
+	char		 errors[256];	/* the "errors" list joined, or "" */
+};
+int		 pki_etcd_status(struct pki_etcd *c, int ep,
+		    struct pki_etcd_status *st, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/* POST /v3/cluster/member/list. */
+struct pki_etcd_member {
+	uint64_t	 id;
+	char		*name;		/* "" when not started yet */
+	char		**peer_urls;
+	size_t		 npeer_urls;
+	char		**client_urls;	/* none when not started yet */
+	size_t		 nclient_urls;
+	int		 learner;
+};
+int		 pki_etcd_members(struct pki_etcd *c, int ep,
+		    struct pki_etcd_member **members, size_t *n,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_etcd_members_free(struct pki_etcd_member *m, size_t n);
+
+/*
+ * POST /v3/maintenance/alarm {"action":"GET"}: *n active alarms, described
+ * in desc ("NOSPACE on 8e9e05c52164694d, ...", truncated to len).
+ */
+int		 pki_etcd_alarms(struct pki_etcd *c, int ep, size_t *n,
+		    char *desc, size_t len, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/* /v3/lease/grant, /v3/lease/keepalive (one round), /v3/lease/revoke. */
+int		 pki_etcd_lease_grant(struct pki_etcd *c, int ep, long ttl_s,
+		    int64_t *id, struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_etcd_lease_keepalive(struct pki_etcd *c, int ep,
+		    int64_t id, long *ttl_s, struct pki_error *err)
+		    PKI_MUST_CHECK;
+int		 pki_etcd_lease_revoke(struct pki_etcd *c, int ep, int64_t id,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * Takes etcd's v3 lock name (the lock API's keys are "name/<lease hex>",
+ * the same as "etcdctl lock name" uses), attached to lease, without
+ * waiting: when a key under "name/" is held by another lease, *busy is set
+ * to 1 and the holder's key is described in holder (e.g. its lease and
+ * create time).  Otherwise /v3/lock/lock is called with a deadline of
+ * wait_ms; when it does not return in time (someone took it in between)
+ * *busy is 1 as well, and the caller revokes its lease, which removes
+ * the waiter.  On success *key receives the lock's key (malloc'ed, n
+ * bytes).
+ */
+int		 pki_etcd_lock(struct pki_etcd *c, int ep, const char *name,
+		    int64_t lease, long wait_ms, char **key, size_t *keylen,
+		    int *busy, char *holder, size_t holderlen,
+		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_etcd_unlock(struct pki_etcd *c, int ep, const char *key,
+		    size_t keylen, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * POST /v3/maintenance/transfer-leadership {"targetID"} to ep, which must
+ * be the leader's endpoint.
+ */
+int		 pki_etcd_move_leader(struct pki_etcd *c, int ep,
+		    uint64_t target, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * TLS probe of a server that asks for client certificates: connects to
+ * host:port (at most timeout_ms in all), presents cert/key (a client
+ * certificate; NULL: none), sends "GET /health" and reads the answer.
+ * *served receives the server's certificate (not verified);
+ * *accepted is 1 when the server answered (it accepted the client
+ * certificate), 0 when it ended the connection with a TLS alert
+ * (it does not trust the certificate's issuer).  Errors: no connection,
+ * no handshake.
+ */
+int		 pki_tls_probe(const char *host, const char *port,
+		    const struct pki_cert *cert, const struct pki_key *key,
+		    int timeout_ms, struct pki_cert **served, int *accepted,
+		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* "OpenSSL 3.0.x ..., jansson 2.14": the libraries in use. */
 void		 pki_runtime_version(char *buf, size_t len);

@@ -8,7 +8,6 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "curlpriv.h"
 
 #define REMOTE_DEFAULT_PORT	8888
 #define REMOTE_TIMEOUT_MS	30000L	/* per attempt, when r->timeout_ms <= 0 */
@@ -293,24 +293,6 @@ auth_key_bytes(const char *label, const char *key_spec, unsigned char **key,
 	return r;
 }
 
-/* Base64 (standard alphabet, padded, one line) of len bytes; malloc'ed. */
-static char *
-b64_encode(const void *data, size_t len)
-{
-	char	*out;
-
-	if (len > (size_t)INT32_MAX / 2)
-		return NULL;
-	if ((out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
-		return NULL;
-	/* EVP_EncodeBlock NUL-terminates and returns the length. */
-	if (EVP_EncodeBlock((unsigned char *)out, data, (int)len) < 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 /* The token of msg under key_spec; messages start with label. */
 static int
 token_for(const char *label, const char *key_spec, const void *msg,
@@ -328,7 +310,7 @@ token_for(const char *label, const char *key_spec, const void *msg,
 		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: EVP_Q_mac", label);
 		goto out;
 	}
-	if ((*b64 = b64_encode(mac, maclen)) == NULL) {
+	if ((*b64 = pki_b64_encode(mac, maclen)) == NULL) {
 		r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", label);
 		goto out;
 	}
@@ -627,95 +609,6 @@ pki_remote_for_profile(const struct pki_config *cfg,
 
 /* ---- transport ------------------------------------------------------------- */
 
-/*
- * curl_global_init is not thread-safe before curl 7.84, so it runs once.
- * These two are the only writable statics of the library: process-wide
- * initialisation state, written once under pthread_once.
- */
-static pthread_once_t	curl_once = PTHREAD_ONCE_INIT;
-static CURLcode		curl_init_rc = CURLE_FAILED_INIT;
-
-static void
-curl_init_once(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-/* The answer of one attempt. */
-struct sink {
-	struct pki_buf	buf;
-	int		too_big;
-};
-
-static size_t
-sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct sink	*s = arg;
-	size_t		 n = size * nmemb;
-
-	if (n > PKI_MAX_INPUT || s->buf.len > PKI_MAX_INPUT - n) {
-		s->too_big = 1;
-		return 0;
-	}
-	pki_buf_addn(&s->buf, ptr, n);
-	return s->buf.oom ? 0 : n;
-}
-
-/* "5s" or "1500ms". */
-static void
-fmt_ms(long ms, char *buf, size_t size)
-{
-	if (ms % 1000 == 0)
-		snprintf(buf, size, "%lds", ms / 1000);
-	else
-		snprintf(buf, size, "%ldms", ms);
-}
-
-/*
- * At most max bytes of s for a one-line message: trailing whitespace
- * dropped, control characters escaped (\n, \r, \t, \xNN), "..." when cut.
- */
-static void
-snippet(const char *s, size_t len, size_t max, char *out, size_t size)
-{
-	static const char	hex[] = "0123456789abcdef";
-	size_t			i, o = 0;
-	unsigned char		c;
-	char			e[5];
-	const char		*rep;
-
-	while (len > 0 && is_space((unsigned char)s[len - 1]))
-		len--;
-	for (i = 0; i < len && i < max; i++) {
-		c = (unsigned char)s[i];
-		e[0] = (char)c;
-		e[1] = '\0';
-		rep = e;
-		if (c == '\n')
-			rep = "\\n";
-		else if (c == '\r')
-			rep = "\\r";
-		else if (c == '\t')
-			rep = "\\t";
-		else if (c < 0x20 || c == 0x7f) {
-			e[0] = '\\';
-			e[1] = 'x';
-			e[2] = hex[c >> 4];
-			e[3] = hex[c & 0xf];
-			e[4] = '\0';
-		}
-		if (o + strlen(rep) + 4 >= size)
-			break;
-		memcpy(out + o, rep, strlen(rep));
-		o += strlen(rep);
-	}
-	if (i < len && o + 4 <= size) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-}
-
 #define ATTEMPT_ANSWER	0	/* an HTTP answer: status and body */
 #define ATTEMPT_NEXT	1	/* no connection: try the next URL */
 
@@ -723,7 +616,7 @@ snippet(const char *s, size_t len, size_t max, char *out, size_t size)
 static CURLcode
 setup(CURL *h, const char *url, const struct pki_remote *r,
     const char *body, size_t blen, struct curl_slist *hdrs,
-    struct sink *sink, char *errbuf, long timeout_ms)
+    struct pki_curl_sink *sink, char *errbuf, long timeout_ms)
 {
 	CURLcode	rc;
 
@@ -746,7 +639,7 @@ setup(CURL *h, const char *url, const struct pki_remote *r,
 	SET(CURLOPT_TIMEOUT_MS, timeout_ms);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < REMOTE_CONNECT_MS ?
 	    timeout_ms : REMOTE_CONNECT_MS);
-	SET(CURLOPT_WRITEFUNCTION, sink_write);
+	SET(CURLOPT_WRITEFUNCTION, pki_curl_sink_write);
 	SET(CURLOPT_WRITEDATA, sink);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
@@ -767,7 +660,7 @@ setup(CURL *h, const char *url, const struct pki_remote *r,
  */
 static int
 attempt(const char *base, const char *endpoint, const struct pki_remote *r,
-    const char *body, size_t blen, long *status, struct sink *sink,
+    const char *body, size_t blen, long *status, struct pki_curl_sink *sink,
     char *why, size_t whysize, struct pki_error *err)
 {
 	CURL			*h = NULL;
@@ -832,7 +725,7 @@ attempt(const char *base, const char *endpoint, const struct pki_remote *r,
 	    CURLE_OK)
 		app_us = 0;
 	connected = conn_us > 0 && (!https || app_us > 0);
-	fmt_ms(timeout_ms, tm, sizeof(tm));
+	pki_curl_fmt_ms(timeout_ms, tm, sizeof(tm));
 
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -922,7 +815,7 @@ envelope_error(const json_t *root, char *buf, size_t size)
 	msg = json_object_get(e, "message");
 	if (json_is_string(msg)) {
 		ms = json_string_value(msg);
-		snippet(ms, json_string_length(msg), REMOTE_SNIPPET, m,
+		pki_curl_snippet(ms, json_string_length(msg), REMOTE_SNIPPET, m,
 		    sizeof(m));
 	} else
 		snprintf(m, sizeof(m), "no error message");
@@ -964,14 +857,15 @@ parse_answer(const char *url, long status, const char *body, size_t len,
 			    "refused the request: HTTP %ld, %s", url, status,
 			    msg);
 		} else {
-			snippet(body, len, REMOTE_SNIPPET, snip, sizeof(snip));
+			pki_curl_snippet(body, len, REMOTE_SNIPPET, snip,
+			    sizeof(snip));
 			r = pki_err(err, PKI_ERR_IO, "%s: HTTP %ld: %s", url,
 			    status, snip[0] != '\0' ? snip : "(empty answer)");
 		}
 		goto out;
 	}
 	if (root == NULL) {
-		snippet(body, len, 60, snip, sizeof(snip));
+		pki_curl_snippet(body, len, 60, snip, sizeof(snip));
 		r = pki_err(err, PKI_ERR_JSON, "%s: not a cfssl API response "
 		    "(HTTP 200 but not JSON: \"%s\")", url, snip);
 		goto out;
@@ -1009,12 +903,12 @@ remote_call(const struct pki_remote *r, const char *endpoint,
     const char *body, size_t blen, json_t **result, char **used,
     struct pki_error *err)
 {
-	char		**urls = NULL, why[CURL_ERROR_SIZE + 64];
-	size_t		  n = 0, i;
-	struct pki_buf	  fails;
-	struct sink	  sink;
-	long		  status;
-	int		  a, rv = PKI_ERR_INTERNAL;
+	char			**urls = NULL, why[CURL_ERROR_SIZE + 64];
+	size_t			  n = 0, i;
+	struct pki_buf		  fails;
+	struct pki_curl_sink	  sink;
+	long			  status;
+	int			  a, rv = PKI_ERR_INTERNAL;
 
 	memset(&fails, 0, sizeof(fails));
 	memset(&sink, 0, sizeof(sink));
@@ -1024,8 +918,7 @@ remote_call(const struct pki_remote *r, const char *endpoint,
 		return pki_err(err, PKI_ERR_ARG, "remote: no URL");
 	if ((rv = pki_remote_normalize(r->urls, &urls, &n, err)) != 0)
 		return rv;
-	if (pthread_once(&curl_once, curl_init_once) != 0 ||
-	    curl_init_rc != CURLE_OK) {
+	if (pki_curl_init() != 0) {
 		rv = pki_err(err, PKI_ERR_INTERNAL, "libcurl could not be "
 		    "initialised");
 		goto out;
@@ -1102,7 +995,7 @@ pki_remote_sign(const struct pki_remote *r,
 		if ((rv = token_for(label, r->auth_key, inner, innerlen,
 		    &token, err)) != 0)
 			goto out;
-		if ((req64 = b64_encode(inner, innerlen)) == NULL) {
+		if ((req64 = pki_b64_encode(inner, innerlen)) == NULL) {
 			rv = pki_err(err, PKI_ERR_ALLOC,
 			    "remote sign: out of memory");
 			goto out;

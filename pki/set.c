@@ -505,8 +505,8 @@ cleanup(const struct pki_set *s, struct pki_error *err)
 
 /* ---- lock ----------------------------------------------------------- */
 
-int
-pki_dir_lock(const char *dir, int *fd, struct pki_error *err)
+static int
+dir_lock(const char *dir, int op, int *fd, struct pki_error *err)
 {
 	int	dfd = -1, lfd = -1, r = PKI_ERR_INTERNAL;
 
@@ -519,7 +519,7 @@ pki_dir_lock(const char *dir, int *fd, struct pki_error *err)
 		    LOCK_NAME);
 		goto out;
 	}
-	while (flock(lfd, LOCK_EX | LOCK_NB) == -1) {
+	while (flock(lfd, op | LOCK_NB) == -1) {
 		if (errno == EINTR)
 			continue;
 		if (errno == EWOULDBLOCK)
@@ -538,6 +538,18 @@ pki_dir_lock(const char *dir, int *fd, struct pki_error *err)
 		(void)close(lfd);
 	(void)close(dfd);
 	return r;
+}
+
+int
+pki_dir_lock(const char *dir, int *fd, struct pki_error *err)
+{
+	return dir_lock(dir, LOCK_EX, fd, err);
+}
+
+int
+pki_dir_lock_shared(const char *dir, int *fd, struct pki_error *err)
+{
+	return dir_lock(dir, LOCK_SH, fd, err);
 }
 
 /* ---- open ----------------------------------------------------------- */

@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,30 +126,64 @@ connect_one(const struct addrinfo *ai, int64_t deadline, int *eno)
 	return -1;
 }
 
-int
-pki_tls_peer_cert(const char *host, const char *port, const char *servername,
-    int timeout_ms, struct pki_cert **out, struct pki_error *err)
-{
-	struct addrinfo		 hints, *res = NULL, *ai;
-	struct pki_cert		*cert = NULL;
-	SSL_CTX			*ctx = NULL;
-	SSL			*ssl = NULL;
-	X509			*peer = NULL;
-	char			 label[320], tmo[32], sni[256];
-	int64_t			 deadline;
-	int			 fd = -1, eno = 0, gai, n, e, done;
-	int			 r = PKI_ERR_INTERNAL;
+/*
+ * OpenSSL writes to the socket with write(2): a server that has closed
+ * the connection would raise SIGPIPE and end the process.  The signal is
+ * blocked in this thread while we talk TLS, and one it raised is taken
+ * off the pending set before the old mask comes back.
+ */
+struct sigpipe_state {
+	sigset_t	old;
+	int		was_pending;
+	int		blocked;
+};
 
-	*out = NULL;
-	if (host == NULL || *host == '\0' || port == NULL || *port == '\0')
-		return pki_err(err, PKI_ERR_ARG, "no host or port to connect to");
-	if (timeout_ms <= 0)
-		timeout_ms = 10000;
-	snprintf(label, sizeof(label), strchr(host, ':') != NULL ?
-	    "[%s]:%s" : "%s:%s", host, port);
-	pki_err_source(err, label);
-	fmt_timeout(timeout_ms, tmo, sizeof(tmo));
-	deadline = now_ms() + timeout_ms;
+static void
+sigpipe_block(struct sigpipe_state *sp)
+{
+	sigset_t	set, pending;
+
+	memset(sp, 0, sizeof(*sp));
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigemptyset(&pending);
+	if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1)
+		sp->was_pending = 1;
+	if (pthread_sigmask(SIG_BLOCK, &set, &sp->old) == 0)
+		sp->blocked = 1;
+}
+
+static void
+sigpipe_restore(struct sigpipe_state *sp)
+{
+	struct timespec	zero = { 0, 0 };
+	sigset_t	set, pending;
+	int		save = errno;
+
+	if (!sp->blocked)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigemptyset(&pending);
+	if (!sp->was_pending && sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE) == 1)
+		while (sigtimedwait(&set, NULL, &zero) == -1 && errno == EINTR)
+			continue;
+	(void)pthread_sigmask(SIG_SETMASK, &sp->old, NULL);
+	errno = save;
+}
+
+/*
+ * Resolves host:port and connects to the first address that accepts
+ * before the deadline.  Returns the socket, or a negative PKI_ERR_* with
+ * err filled.
+ */
+static int
+tcp_connect(const char *host, const char *port, const char *label,
+    const char *tmo, int64_t deadline, struct pki_error *err)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	int		 fd = -1, eno = 0, gai;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -167,45 +203,89 @@ pki_tls_peer_cert(const char *host, const char *port, const char *servername,
 		}
 		fd = connect_one(ai, deadline, &eno);
 	}
-	if (fd == -1) {
-		if (eno == ETIMEDOUT)
-			r = pki_err(err, PKI_ERR_IO, "%s: connect: timed out "
-			    "after %s", label, tmo);
-		else
-			r = pki_err(err, PKI_ERR_IO, "%s: connect: %s", label,
-			    strerror(eno));
-		if (err != NULL)
-			err->sys_errno = eno;
-		goto out;
-	}
+	freeaddrinfo(res);
+	if (fd != -1)
+		return fd;
+	if (eno == ETIMEDOUT)
+		(void)pki_err(err, PKI_ERR_IO, "%s: connect: timed out after "
+		    "%s", label, tmo);
+	else
+		(void)pki_err(err, PKI_ERR_IO, "%s: connect: %s", label,
+		    strerror(eno));
+	if (err != NULL)
+		err->sys_errno = eno;
+	return PKI_ERR_IO;
+}
 
-	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
-		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: SSL_CTX_new", label);
-		goto out;
-	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+/*
+ * A client SSL on fd that verifies nothing (we only look at what the
+ * server shows) with SNI servername (NULL: host unless an IP address),
+ * presenting cert/key when given.  Returns 0 and *sslp, or an error.
+ */
+static int
+tls_new(SSL_CTX **ctxp, SSL **sslp, int fd, const char *host,
+    const char *servername, X509 *cert, EVP_PKEY *key, const char *label,
+    struct pki_error *err)
+{
+	char	sni[256];
+
+	*ctxp = NULL;
+	*sslp = NULL;
+	if ((*ctxp = SSL_CTX_new(TLS_client_method())) == NULL)
+		return pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: SSL_CTX_new",
+		    label);
+	SSL_CTX_set_verify(*ctxp, SSL_VERIFY_NONE, NULL);
 	/* We only look at the certificate: accept whatever the server has. */
-	SSL_CTX_set_security_level(ctx, 0);
-	if ((ssl = SSL_new(ctx)) == NULL) {
-		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: SSL_new", label);
-		goto out;
+	SSL_CTX_set_security_level(*ctxp, 0);
+	if (cert != NULL && key != NULL) {
+		if (SSL_CTX_use_certificate(*ctxp, cert) != 1)
+			return pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: "
+			    "SSL_CTX_use_certificate", label);
+		if (SSL_CTX_use_PrivateKey(*ctxp, key) != 1)
+			return pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: "
+			    "SSL_CTX_use_PrivateKey", label);
+		if (SSL_CTX_check_private_key(*ctxp) != 1)
+			return pki_err_ssl(err, PKI_ERR_MISMATCH, "%s: client "
+			    "certificate and key", label);
 	}
-	if (SSL_set_fd(ssl, fd) != 1) {
-		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: SSL_set_fd", label);
-		goto out;
-	}
+	if ((*sslp = SSL_new(*ctxp)) == NULL)
+		return pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: SSL_new", label);
+	if (SSL_set_fd(*sslp, fd) != 1)
+		return pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: SSL_set_fd",
+		    label);
 	if (servername == NULL && !is_ip_literal(host))
 		servername = host;
 	/* The macro casts its argument to void *: pass a copy. */
 	if (servername != NULL && *servername != '\0' &&
 	    ((size_t)snprintf(sni, sizeof(sni), "%s", servername) >=
-	    sizeof(sni) || SSL_set_tlsext_host_name(ssl, sni) != 1)) {
-		r = pki_err_ssl(err, PKI_ERR_ARG, "%s: server name \"%s\"",
+	    sizeof(sni) || SSL_set_tlsext_host_name(*sslp, sni) != 1))
+		return pki_err_ssl(err, PKI_ERR_ARG, "%s: server name \"%s\"",
 		    label, servername);
-		goto out;
-	}
-	SSL_set_connect_state(ssl);
-	for (done = 0; !done;) {
+	SSL_set_connect_state(*sslp);
+	return PKI_OK;
+}
+
+/* The outcome of tls_handshake(), when not an error. */
+#define HS_DONE		0	/* handshake complete */
+#define HS_FAILED	1	/* failed after the server's certificate */
+
+/*
+ * Runs the handshake before the deadline.  A failure after the server's
+ * certificate arrived gives HS_FAILED, with *why the reason (the server
+ * refused our certificate with TLS 1.2, or wanted one).  *peer receives
+ * the server's certificate in both cases.
+ */
+static int
+tls_handshake(SSL *ssl, int fd, int64_t deadline, const char *label,
+    const char *tmo, X509 **peer, char *why, size_t whylen,
+    struct pki_error *err)
+{
+	unsigned long	e0;
+	int		n, e;
+
+	*peer = NULL;
+	why[0] = '\0';
+	for (;;) {
 		ERR_clear_error();
 		if ((n = SSL_do_handshake(ssl)) == 1)
 			break;
@@ -214,48 +294,108 @@ pki_tls_peer_cert(const char *host, const char *port, const char *servername,
 			n = wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN :
 			    POLLOUT, deadline);
 			if (n == 0) {
-				if ((peer = SSL_get1_peer_certificate(ssl)) !=
-				    NULL)
-					break;
-				r = pki_err(err, PKI_ERR_IO, "%s: TLS handshake "
-				    "timed out after %s", label, tmo);
-				goto out;
+				if ((*peer = SSL_get1_peer_certificate(ssl)) !=
+				    NULL) {
+					snprintf(why, whylen, "TLS handshake "
+					    "timed out after %s", tmo);
+					return HS_FAILED;
+				}
+				return pki_err(err, PKI_ERR_IO, "%s: TLS "
+				    "handshake timed out after %s", label, tmo);
 			}
-			if (n == -1) {
-				r = pki_err_sys(err, errno, "%s: poll", label);
-				goto out;
-			}
+			if (n == -1)
+				return pki_err_sys(err, errno, "%s: poll",
+				    label);
 			continue;
 		}
-		/*
-		 * A failure after the server's Certificate message (it
-		 * wanted a client certificate) still gives what we want.
-		 */
-		if ((peer = SSL_get1_peer_certificate(ssl)) != NULL)
-			break;
+		if ((*peer = SSL_get1_peer_certificate(ssl)) != NULL) {
+			e0 = ERR_peek_error();
+			snprintf(why, whylen, "%s", e0 != 0 ?
+			    ERR_reason_error_string(e0) != NULL ?
+			    ERR_reason_error_string(e0) : "TLS error" :
+			    "connection closed by the server");
+			ERR_clear_error();
+			return HS_FAILED;
+		}
 		if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-			r = pki_err(err, PKI_ERR_IO, "%s: TLS handshake: %s",
+			return pki_err(err, PKI_ERR_IO, "%s: TLS handshake: %s",
 			    label, errno != 0 ? strerror(errno) :
 			    "connection closed by the server");
-		else
-			r = pki_err_ssl(err, PKI_ERR_IO, "%s: TLS handshake",
-			    label);
-		goto out;
+		return pki_err_ssl(err, PKI_ERR_IO, "%s: TLS handshake",
+		    label);
 	}
-	if (peer == NULL && (peer = SSL_get1_peer_certificate(ssl)) == NULL) {
-		r = pki_err(err, PKI_ERR_PEM, "%s: no certificate from the "
+	if ((*peer = SSL_get1_peer_certificate(ssl)) == NULL)
+		return pki_err(err, PKI_ERR_PEM, "%s: no certificate from the "
 		    "server", label);
-		goto out;
-	}
-	if ((cert = calloc(1, sizeof(*cert))) == NULL) {
-		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	cert->x509 = peer;
-	peer = NULL;
+	return HS_DONE;
+}
+
+/* Wraps x (taken over) as a struct pki_cert. */
+static int
+cert_wrap(X509 **x, struct pki_cert **out, struct pki_error *err)
+{
+	struct pki_cert	*cert;
+
+	if ((cert = calloc(1, sizeof(*cert))) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	cert->x509 = *x;
+	*x = NULL;
 	*out = cert;
-	cert = NULL;
-	r = PKI_OK;
+	return PKI_OK;
+}
+
+/* The label of host:port in messages, and the timeout's text. */
+static void
+labels(const char *host, const char *port, int timeout_ms, char *label,
+    size_t llen, char *tmo, size_t tlen)
+{
+	snprintf(label, llen, strchr(host, ':') != NULL ? "[%s]:%s" : "%s:%s",
+	    host, port);
+	fmt_timeout(timeout_ms, tmo, tlen);
+}
+
+int
+pki_tls_peer_cert(const char *host, const char *port, const char *servername,
+    int timeout_ms, struct pki_cert **out, struct pki_error *err)
+{
+	struct sigpipe_state	 sp;
+	SSL_CTX			*ctx = NULL;
+	SSL			*ssl = NULL;
+	X509			*peer = NULL;
+	char			 label[320], tmo[32], why[256];
+	int64_t			 deadline;
+	int			 fd = -1, r = PKI_ERR_INTERNAL;
+
+	if (out != NULL)
+		*out = NULL;
+	if (host == NULL || *host == '\0' || port == NULL || *port == '\0' ||
+	    out == NULL)
+		return pki_err(err, PKI_ERR_ARG, "no host or port to connect to");
+	if (timeout_ms <= 0)
+		timeout_ms = 10000;
+	labels(host, port, timeout_ms, label, sizeof(label), tmo, sizeof(tmo));
+	pki_err_source(err, label);
+	deadline = now_ms() + timeout_ms;
+
+	if ((fd = tcp_connect(host, port, label, tmo, deadline, err)) < 0) {
+		r = fd;
+		fd = -1;
+		goto out;
+	}
+	if ((r = tls_new(&ctx, &ssl, fd, host, servername, NULL, NULL, label,
+	    err)) != 0)
+		goto out;
+	/*
+	 * A failure after the server's Certificate message (it wanted a
+	 * client certificate) still gives what we want.
+	 */
+	sigpipe_block(&sp);
+	r = tls_handshake(ssl, fd, deadline, label, tmo, &peer, why,
+	    sizeof(why), err);
+	sigpipe_restore(&sp);
+	if (r < 0)
+		goto out;
+	r = cert_wrap(&peer, out, err);
  out:
 	ERR_clear_error();
 	X509_free(peer);
@@ -263,8 +403,141 @@ pki_tls_peer_cert(const char *host, const char *port, const char *servername,
 	SSL_CTX_free(ctx);
 	if (fd != -1)
 		(void)close(fd);
-	if (res != NULL)
-		freeaddrinfo(res);
-	free(cert);
+	return r;
+}
+
+/*
+ * After the handshake: sends the request and reads until the server
+ * answers (1), refuses with an alert or ends the connection (0, *why
+ * says how), or the deadline passes (an error).
+ */
+static int
+probe_exchange(SSL *ssl, int fd, const char *host, int64_t deadline,
+    const char *label, const char *tmo, char *why, size_t whylen,
+    struct pki_error *err)
+{
+	char		 req[512], buf[256];
+	const char	*reason;
+	size_t		 off = 0, len;
+	int		 n, e, writing = 1;
+
+	why[0] = '\0';
+	len = (size_t)snprintf(req, sizeof(req), "GET /health HTTP/1.0\r\n"
+	    "Host: %.300s\r\n\r\n", host);
+	if (len >= sizeof(req))
+		return pki_err(err, PKI_ERR_ARG, "%s: host name too long",
+		    label);
+	for (;;) {
+		ERR_clear_error();
+		if (writing)
+			n = SSL_write(ssl, req + off, (int)(len - off));
+		else
+			n = SSL_read(ssl, buf, sizeof(buf));
+		if (n > 0) {
+			if (!writing)
+				return 1;
+			off += (size_t)n;
+			if (off == len)
+				writing = 0;
+			continue;
+		}
+		e = SSL_get_error(ssl, n);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			n = wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN :
+			    POLLOUT, deadline);
+			if (n == 0)
+				return pki_err(err, PKI_ERR_IO, "%s: no answer "
+				    "within %s", label, tmo);
+			if (n == -1)
+				return pki_err_sys(err, errno, "%s: poll",
+				    label);
+			continue;
+		}
+		if (e == SSL_ERROR_ZERO_RETURN) {
+			snprintf(why, whylen, "the server closed the "
+			    "connection without answering");
+			return 0;
+		}
+		if (e == SSL_ERROR_SSL) {
+			reason = ERR_reason_error_string(ERR_peek_error());
+			snprintf(why, whylen, "%s", reason != NULL ? reason :
+			    "TLS error");
+			ERR_clear_error();
+			return 0;
+		}
+		if (e == SSL_ERROR_SYSCALL) {
+			snprintf(why, whylen, "%s", errno != 0 ?
+			    strerror(errno) : "connection closed by the "
+			    "server");
+			ERR_clear_error();
+			return 0;
+		}
+		return pki_err_ssl(err, PKI_ERR_IO, "%s: %s", label, writing ?
+		    "SSL_write" : "SSL_read");
+	}
+}
+
+int
+pki_tls_probe(const char *host, const char *port, const struct pki_cert *cert,
+    const struct pki_key *key, int timeout_ms, struct pki_cert **served,
+    int *accepted, struct pki_error *err)
+{
+	struct sigpipe_state	 sp;
+	SSL_CTX			*ctx = NULL;
+	SSL			*ssl = NULL;
+	X509			*peer = NULL;
+	char			 label[320], tmo[32], why[256];
+	int64_t			 deadline;
+	int			 fd = -1, hs, r = PKI_ERR_INTERNAL;
+
+	if (served != NULL)
+		*served = NULL;
+	if (accepted != NULL)
+		*accepted = 0;
+	if (host == NULL || *host == '\0' || port == NULL || *port == '\0' ||
+	    served == NULL || accepted == NULL)
+		return pki_err(err, PKI_ERR_ARG, "no host or port to connect to");
+	if ((cert == NULL) != (key == NULL))
+		return pki_err(err, PKI_ERR_ARG, "a client certificate needs "
+		    "its key");
+	if (timeout_ms <= 0)
+		timeout_ms = 10000;
+	labels(host, port, timeout_ms, label, sizeof(label), tmo, sizeof(tmo));
+	pki_err_source(err, label);
+	deadline = now_ms() + timeout_ms;
+
+	if ((fd = tcp_connect(host, port, label, tmo, deadline, err)) < 0) {
+		r = fd;
+		fd = -1;
+		goto out;
+	}
+	if ((r = tls_new(&ctx, &ssl, fd, host, NULL, cert != NULL ?
+	    cert->x509 : NULL, key != NULL ? key->pkey : NULL, label,
+	    err)) != 0)
+		goto out;
+	sigpipe_block(&sp);
+	if ((hs = tls_handshake(ssl, fd, deadline, label, tmo, &peer, why,
+	    sizeof(why), err)) >= 0 && hs == HS_DONE)
+		/* With TLS 1.2 the refusal ends the handshake itself. */
+		r = probe_exchange(ssl, fd, host, deadline, label, tmo, why,
+		    sizeof(why), err);
+	sigpipe_restore(&sp);
+	if (hs < 0) {
+		r = hs;
+		goto out;
+	}
+	if (hs == HS_DONE && r < 0)
+		goto out;
+	*accepted = hs == HS_DONE && r == 1;
+	r = cert_wrap(&peer, served, err);
+	if (r != 0)
+		*accepted = 0;
+ out:
+	ERR_clear_error();
+	X509_free(peer);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	if (fd != -1)
+		(void)close(fd);
 	return r;
 }

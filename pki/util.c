@@ -1,6 +1,7 @@
 /*
  * util.c: string vectors and small helpers shared by the library.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,4 +117,61 @@ void
 pki_buf_add(struct pki_buf *sb, const char *s)
 {
 	pki_buf_addn(sb, s, strlen(s));
+}
+
+char *
+pki_b64_encode(const void *data, size_t len)
+{
+	char	*out;
+
+	if (len > (size_t)INT32_MAX / 2)
+		return NULL;
+	if ((out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
+		return NULL;
+	/* EVP_EncodeBlock NUL-terminates and returns the length. */
+	if (EVP_EncodeBlock((unsigned char *)out, data, (int)len) < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int
+b64_char(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+int
+pki_b64_decode(const char *s, unsigned char **out, size_t *outlen)
+{
+	unsigned char	*buf;
+	size_t		 len = strlen(s), i, pad = 0;
+	int		 n;
+
+	*out = NULL;
+	*outlen = 0;
+	if (len % 4 != 0 || len > INT_MAX)
+		return PKI_ERR_INPUT;
+	if (len > 0 && s[len - 1] == '=')
+		pad++;
+	if (len > 1 && s[len - 2] == '=')
+		pad++;
+	for (i = 0; i < len - pad; i++)
+		if (!b64_char((unsigned char)s[i]))
+			return PKI_ERR_INPUT;
+	/* One spare byte so that an empty value is not a NULL pointer. */
+	if ((buf = malloc(len / 4 * 3 + 1)) == NULL)
+		return PKI_ERR_ALLOC;
+	if (len > 0) {
+		n = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)len);
+		if (n < 0 || (size_t)n < pad) {
+			free(buf);
+			return PKI_ERR_INPUT;
+		}
+		*outlen = (size_t)n - pad;
+	}
+	*out = buf;
+	return PKI_OK;
 }

@@ -6,7 +6,7 @@
 # cluster mode.  Lifetimes are short and backdated: nothing sleeps.
 . "$(dirname "$0")/setup.sh"
 
-plan 121
+plan 129
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -363,6 +363,25 @@ check "-member nosuch: exit 2" test "$rc" = 2
 rc=0
 flock c/.etcd-pki.lock "$E" renew -cluster desc.json c >c6.out 2>c6.err || rc=$?
 check "cluster mode takes DIR's lock (the one cluster issue takes): 75" test "$rc" = 75
+# -restart rolling: the flags, and a cluster that cannot be reached.
+run r1 renew -restart rolling $SIGN m/etcd1.pem
+check "-restart rolling without -cluster: exit 2" rcis 2 r1.err "needs -cluster"
+run r2 renew -restart rolling -gate-timeout 2m -lock-ttl 1m -cluster desc.json -member etcd1 c
+check "-lock-ttl not longer than -gate-timeout: exit 2" rcis 2 r2.err "must be longer than -gate-timeout"
+run r3 renew -gate-timeout 1m -cluster desc.json c
+check "-gate-timeout without -restart rolling: exit 2" rcis 2 r3.err "are for -restart rolling"
+run r4 renew -restart rolling -layout fixed -cluster desc.json c
+check "-restart rolling -layout fixed: exit 2" rcis 2 r4.err "does not work with -layout fixed"
+run r5 renew -restart rolling -gate-timeout 0.5s -cluster desc.json c
+check "-gate-timeout below 1s: exit 2" rcis 2 r5.err "must be between"
+cur=$(readlink c/etcd2/current)
+ng=$(ls c/etcd2/gen | wc -l)
+run r6 renew -restart rolling -force -restart-cmd false -cluster desc.json -member etcd2 c
+check "-restart rolling, no member reachable: exit 3, nothing changed" \
+    sh -c "test $rc = 3 && test \"\$(readlink c/etcd2/current)\" = '$cur'"
+check "... it says the cluster cannot be reached" has r6.err "cannot be reached"
+check "... and removed the staged generation" \
+    sh -c "test \$(ls c/etcd2/gen | wc -l) = $ng"
 run c7 cluster issue desc.json -o c
 check "cluster issue after renewals: exit 0 (kept)" test "$rc" = 0
 check "... and the generations layout is intact" \

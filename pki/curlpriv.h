@@ -1,0 +1,38 @@
+/*
+ * curlpriv.h: libcurl helpers shared by remote.c (cfssl's API) and etcd.c
+ * (etcd's JSON gateway), defined in curlutil.c.  Private to pki/.
+ */
+#ifndef PKI_CURLPRIV_H
+#define PKI_CURLPRIV_H
+
+#include <stddef.h>
+
+#include "internal.h"
+
+/*
+ * Runs curl_global_init once per process (it is not thread-safe before
+ * curl 7.84).  Returns 0, or -1 when libcurl could not be initialised.
+ */
+int	pki_curl_init(void) PKI_MUST_CHECK;
+
+/* Collects an answer body, at most PKI_MAX_INPUT bytes. */
+struct pki_curl_sink {
+	struct pki_buf	buf;
+	int		too_big;	/* the answer was over the cap */
+};
+
+/* CURLOPT_WRITEFUNCTION for a struct pki_curl_sink (CURLOPT_WRITEDATA). */
+size_t	pki_curl_sink_write(char *ptr, size_t size, size_t nmemb, void *arg);
+
+/* Formats a timeout for messages: "5s" or "1500ms". */
+void	pki_curl_fmt_ms(long ms, char *buf, size_t size);
+
+/*
+ * At most max bytes of s (len bytes) for a one-line message into out:
+ * trailing whitespace dropped, control characters escaped (\n, \r, \t,
+ * \xNN), "..." when cut.
+ */
+void	pki_curl_snippet(const char *s, size_t len, size_t max, char *out,
+	    size_t size);
+
+#endif /* PKI_CURLPRIV_H */

@@ -1,0 +1,109 @@
+/*
+ * curlutil.c: what remote.c and etcd.c share of libcurl: the one-time
+ * global initialisation, a capped answer buffer and message helpers.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "internal.h"
+#include "curlpriv.h"
+
+/*
+ * curl_global_init is not thread-safe before curl 7.84, so it runs once.
+ * These two are the only writable statics of the library: process-wide
+ * initialisation state, written once under pthread_once.
+ */
+static pthread_once_t	curl_once = PTHREAD_ONCE_INIT;
+static CURLcode		curl_init_rc = CURLE_FAILED_INIT;
+
+static void
+curl_init_once(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int
+pki_curl_init(void)
+{
+	if (pthread_once(&curl_once, curl_init_once) != 0 ||
+	    curl_init_rc != CURLE_OK)
+		return -1;
+	return 0;
+}
+
+size_t
+pki_curl_sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct pki_curl_sink	*s = arg;
+	size_t			 n = size * nmemb;
+
+	if (n > PKI_MAX_INPUT || s->buf.len > PKI_MAX_INPUT - n) {
+		s->too_big = 1;
+		return 0;
+	}
+	pki_buf_addn(&s->buf, ptr, n);
+	return s->buf.oom ? 0 : n;
+}
+
+void
+pki_curl_fmt_ms(long ms, char *buf, size_t size)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, size, "%lds", ms / 1000);
+	else
+		snprintf(buf, size, "%ldms", ms);
+}
+
+static int
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	    c == '\v' || c == '\f';
+}
+
+void
+pki_curl_snippet(const char *s, size_t len, size_t max, char *out,
+    size_t size)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i, o = 0;
+	unsigned char		c;
+	char			e[5];
+	const char		*rep;
+
+	if (size == 0)
+		return;
+	while (len > 0 && is_space((unsigned char)s[len - 1]))
+		len--;
+	for (i = 0; i < len && i < max; i++) {
+		c = (unsigned char)s[i];
+		e[0] = (char)c;
+		e[1] = '\0';
+		rep = e;
+		if (c == '\n')
+			rep = "\\n";
+		else if (c == '\r')
+			rep = "\\r";
+		else if (c == '\t')
+			rep = "\\t";
+		else if (c < 0x20 || c == 0x7f) {
+			e[0] = '\\';
+			e[1] = 'x';
+			e[2] = hex[c >> 4];
+			e[3] = hex[c & 0xf];
+			e[4] = '\0';
+		}
+		if (o + strlen(rep) + 4 >= size)
+			break;
+		memcpy(out + o, rep, strlen(rep));
+		o += strlen(rep);
+	}
+	if (i < len && o + 4 <= size) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
