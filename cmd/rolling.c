@@ -48,6 +48,8 @@ struct rolling_session {
 	struct pki_etcd		*c;
 	char			**eps;		/* the members' client URLs */
 	char			**names;	/* their names */
+	uint64_t		*ids;		/* their member ids, 0 until
+						   known */
 	size_t			 neps;
 	int			 self;		/* t's index in eps */
 	char			*chost, *cport;	/* t's client URL */
@@ -291,6 +293,7 @@ session_free(struct rolling_session *s)
 	}
 	free(s->eps);
 	free(s->names);
+	free(s->ids);
 	free(s->chost);
 	free(s->cport);
 	free(s->phost);
@@ -308,7 +311,8 @@ session_urls(struct rolling_session *s, const struct targets *ts)
 	int				 self = -1;
 
 	if ((s->eps = calloc(n, sizeof(*s->eps))) == NULL ||
-	    (s->names = calloc(n, sizeof(*s->names))) == NULL)
+	    (s->names = calloc(n, sizeof(*s->names))) == NULL ||
+	    (s->ids = calloc(n, sizeof(*s->ids))) == NULL)
 		goto oom;
 	for (i = 0; i < n; i++) {
 		pki_cluster_leaf(ts->cl, i, &li);
@@ -502,10 +506,21 @@ ep_of(struct rolling_session *s, uint64_t id, struct pki_etcd_status *st)
 	struct pki_error	err;
 	size_t			i;
 
+	/* Member ids do not change: each endpoint's is asked for once. */
+	for (i = 0; i < s->neps; i++)
+		if (s->ids[i] == id) {
+			memset(&err, 0, sizeof(err));
+			return pki_etcd_status(s->c, (int)i, st, &err) == 0 ?
+			    (int)i : -1;
+		}
 	for (i = 0; i < s->neps; i++) {
+		if (s->ids[i] != 0)
+			continue;
 		memset(&err, 0, sizeof(err));
-		if (pki_etcd_status(s->c, (int)i, st, &err) == 0 &&
-		    st->member_id == id)
+		if (pki_etcd_status(s->c, (int)i, st, &err) != 0)
+			continue;
+		s->ids[i] = st->member_id;
+		if (st->member_id == id)
 			return (int)i;
 	}
 	return -1;

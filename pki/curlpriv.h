@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include <curl/curl.h>
+
 #include "internal.h"
 
 /*
@@ -34,5 +36,15 @@ void	pki_curl_fmt_ms(long ms, char *buf, size_t size);
  */
 void	pki_curl_snippet(const char *s, size_t len, size_t max, char *out,
 	    size_t size);
+
+/*
+ * When rc says no connection was made (the host name does not resolve,
+ * the connection is refused, the TLS handshake fails or the server's
+ * certificate is not trusted), describes it in why and returns 1: the
+ * caller may try its next endpoint.  Otherwise returns 0 and leaves why.
+ * errbuf is curl's CURLOPT_ERRORBUFFER text (or curl_easy_strerror's).
+ */
+int	pki_curl_no_connection(CURL *h, CURLcode rc, const char *errbuf,
+	    char *why, size_t whysize);
 
 #endif /* PKI_CURLPRIV_H */

@@ -107,3 +107,37 @@ pki_curl_snippet(const char *s, size_t len, size_t max, char *out,
 	}
 	out[o] = '\0';
 }
+
+int
+pki_curl_no_connection(CURL *h, CURLcode rc, const char *errbuf, char *why,
+    size_t whysize)
+{
+	long	oserr = 0;
+
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		snprintf(why, whysize, "cannot resolve the host name (%s)",
+		    errbuf);
+		return 1;
+	case CURLE_COULDNT_CONNECT:
+		if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr) !=
+		    CURLE_OK)
+			oserr = 0;
+		if (oserr != 0)
+			snprintf(why, whysize, "cannot connect: %s",
+			    strerror((int)oserr));
+		else
+			snprintf(why, whysize, "cannot connect (%s)", errbuf);
+		return 1;
+	case CURLE_SSL_CONNECT_ERROR:
+		snprintf(why, whysize, "TLS handshake failed (%s)", errbuf);
+		return 1;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		snprintf(why, whysize, "the server's certificate is not "
+		    "trusted (%s)", errbuf);
+		return 1;
+	default:
+		return 0;
+	}
+}

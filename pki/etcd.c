@@ -223,7 +223,6 @@ attempt(const struct pki_etcd *c, const char *base, const char *path,
 	char			 errbuf[CURL_ERROR_SIZE], tm[32];
 	CURLcode		 rc;
 	curl_off_t		 app_us = 0;
-	long			 oserr = 0;
 	int			 a = PKI_ERR_INTERNAL;
 
 	*status = 0;
@@ -270,32 +269,11 @@ attempt(const struct pki_etcd *c, const char *base, const char *path,
 		app_us = 0;
 	pki_curl_fmt_ms(timeout_ms, tm, sizeof(tm));
 
+	if (pki_curl_no_connection(h, rc, errbuf, why, whysize)) {
+		a = TRY_NEXT;
+		goto out;
+	}
 	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-		snprintf(why, whysize, "cannot resolve the host name (%s)",
-		    errbuf);
-		a = TRY_NEXT;
-		break;
-	case CURLE_COULDNT_CONNECT:
-		if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr) !=
-		    CURLE_OK)
-			oserr = 0;
-		if (oserr != 0)
-			snprintf(why, whysize, "cannot connect: %s",
-			    strerror((int)oserr));
-		else
-			snprintf(why, whysize, "cannot connect (%s)", errbuf);
-		a = TRY_NEXT;
-		break;
-	case CURLE_SSL_CONNECT_ERROR:
-		snprintf(why, whysize, "TLS handshake failed (%s)", errbuf);
-		a = TRY_NEXT;
-		break;
-	case CURLE_PEER_FAILED_VERIFICATION:
-		snprintf(why, whysize, "the server's certificate is not "
-		    "trusted (%s)", errbuf);
-		a = TRY_NEXT;
-		break;
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 		/*

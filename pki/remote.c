@@ -668,7 +668,7 @@ attempt(const char *base, const char *endpoint, const struct pki_remote *r,
 	char			*url = NULL, errbuf[CURL_ERROR_SIZE], tm[32];
 	CURLcode		 rc;
 	curl_off_t		 conn_us = 0, app_us = 0;
-	long			 timeout_ms, oserr = 0;
+	long			 timeout_ms;
 	int			 https, connected, a = PKI_ERR_INTERNAL;
 
 	*status = 0;
@@ -727,33 +727,11 @@ attempt(const char *base, const char *endpoint, const struct pki_remote *r,
 	connected = conn_us > 0 && (!https || app_us > 0);
 	pki_curl_fmt_ms(timeout_ms, tm, sizeof(tm));
 
+	if (pki_curl_no_connection(h, rc, errbuf, why, whysize)) {
+		a = ATTEMPT_NEXT;
+		goto out;
+	}
 	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		snprintf(why, whysize, "cannot resolve the host name (%s)",
-		    errbuf);
-		a = ATTEMPT_NEXT;
-		goto out;
-	case CURLE_COULDNT_CONNECT:
-		if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr) !=
-		    CURLE_OK)
-			oserr = 0;
-		if (oserr != 0)
-			snprintf(why, whysize, "cannot connect: %s",
-			    strerror((int)oserr));
-		else
-			snprintf(why, whysize, "cannot connect (%s)", errbuf);
-		a = ATTEMPT_NEXT;
-		goto out;
-	case CURLE_SSL_CONNECT_ERROR:
-		snprintf(why, whysize, "TLS handshake failed (%s)", errbuf);
-		a = ATTEMPT_NEXT;
-		goto out;
-	case CURLE_PEER_FAILED_VERIFICATION:
-		snprintf(why, whysize, "the server's certificate is not "
-		    "trusted (%s)", errbuf);
-		a = ATTEMPT_NEXT;
-		goto out;
 	case CURLE_OPERATION_TIMEDOUT:
 		if (!connected) {
 			snprintf(why, whysize, "no connection within %s", tm);
