@@ -11,7 +11,7 @@
 # status shows the phase and what each member accepts.
 . "$(dirname "$0")/setup.sh"
 
-plan 55
+plan 57
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -100,6 +100,15 @@ pubkey pki/etcd2/etcd2.pem >etcd2.pub
 r=$(rc "$E" ca status -cluster d.json pki)
 check "ca status: idle, exit 1 (no member answers)" \
     sh -c "[ $r -eq 1 ] && grep -q '^phase: idle (unverified' '$T/out'"
+r=$(rc "$E" ca status -timeout 2h -cluster d.json pki)
+check "ca status -timeout 2h: usage error (exit 2)" \
+    sh -c "[ $r -eq 2 ] && grep -q 'need a duration from 1ms to 1h' '$T/out'"
+t0=$(date +%s)
+r=$(rc "$E" ca status -timeout 300ms -cluster d.json pki)
+t1=$(date +%s)
+check "ca status -timeout 300ms: still idle (unverified), exit 1, within 3 s" \
+    sh -c "[ $r -eq 1 ] && grep -q '^phase: idle (unverified' '$T/out' &&
+    [ $((t1 - t0)) -le 3 ]"
 r=$(rc "$E" ca rotate -phase reissue -restart none -cluster d.json pki)
 check "reissue while idle: exit 3, no rotation in progress" \
     sh -c "[ $r -eq 3 ] && grep -q 'no rotation in progress' '$T/out'"

@@ -6,7 +6,7 @@
 # cluster mode.  Lifetimes are short and backdated: nothing sleeps.
 . "$(dirname "$0")/setup.sh"
 
-plan 129
+plan 131
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -374,6 +374,10 @@ run r4 renew -restart rolling -layout fixed -cluster desc.json c
 check "-restart rolling -layout fixed: exit 2" rcis 2 r4.err "does not work with -layout fixed"
 run r5 renew -restart rolling -gate-timeout 0.5s -cluster desc.json c
 check "-gate-timeout below 1s: exit 2" rcis 2 r5.err "must be between"
+run r7 renew -restart rolling -max-lag -1 -cluster desc.json c
+check "-max-lag -1: exit 2" rcis 2 r7.err "max-lag: -1: must not be negative"
+run r8 renew -max-lag 10 -cluster desc.json c
+check "-max-lag without -restart rolling: exit 2" rcis 2 r8.err "are for -restart rolling"
 cur=$(readlink c/etcd2/current)
 ng=$(ls c/etcd2/gen | wc -l)
 run r6 renew -restart rolling -force -restart-cmd false -cluster desc.json -member etcd2 c
