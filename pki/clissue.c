@@ -36,6 +36,7 @@
 #include "internal.h"
 #include "cluster.h"
 #include "clpriv.h"
+#include "engine.h"
 #include "fastleaf.h"
 
 /* Files of one leaf, in the order they are written and reported. */
@@ -206,7 +207,7 @@ static void
 remove_tmpdir(int pfd, const char *tmp)
 {
 	static const char *const	 names[] = { "etcd.conf.yml",
-	    "etcdctl.env", "ca.pem" };
+	    "etcdctl.env", PKI_CLDIR_BUNDLE };
 	char				 buf[PATH_MAX];
 	const char			*base;
 	size_t				 i;
@@ -239,30 +240,29 @@ static int
 load_ca(struct issue *is, int dfd, const char *certpath, const char *keypath,
     struct pki_error *err)
 {
-	char	*buf = NULL;
-	size_t	 len = 0;
-	int	 r = PKI_ERR_INTERNAL;
+	struct pki_ca	*ca = NULL;
+	char		*buf = NULL, *kbuf = NULL;
+	size_t		 len = 0, klen = 0;
+	int		 r = PKI_ERR_INTERNAL;
 
 	if (pki_cl_slurpat(dfd, certpath, &buf, &len) == -1)
 		return pki_err_sys(err, errno, "%s: cannot read", certpath);
-	r = pki_cert_load(buf, len, certpath, &is->ca, err);
+	if (pki_cl_slurpat(dfd, keypath, &kbuf, &klen) == -1)
+		r = pki_err_sys(err, errno, "%s: cannot read", keypath);
+	else if ((r = pki_ca_parse(buf, len, certpath, kbuf, klen, keypath,
+	    PKI_CA_MUST_BE_CA, &ca, err)) == PKI_OK) {
+		is->ca = ca->cert;
+		is->cakey = ca->key;
+		is->capem = ca->canon;
+		is->capemlen = ca->canonlen;
+		ca->cert = NULL;
+		ca->key = NULL;
+		ca->canon = NULL;
+	}
 	free(buf);
-	buf = NULL;
-	if (r != PKI_OK)
-		return r;
-	if (pki_cl_slurpat(dfd, keypath, &buf, &len) == -1)
-		return pki_err_sys(err, errno, "%s: cannot read", keypath);
-	r = pki_key_load(buf, len, keypath, NULL, &is->cakey, err);
-	pki_secret_free(buf, len + 1);
-	if (r != PKI_OK)
-		return r;
-	if (!pki_cert_is_ca(is->ca))
-		return pki_err(err, PKI_ERR_INPUT, "%s: not a CA certificate "
-		    "(basicConstraints cA is not TRUE)", certpath);
-	if (!pki_cert_matches_key(is->ca, is->cakey))
-		return pki_err(err, PKI_ERR_MISMATCH, "%s: CA key does not "
-		    "match the CA certificate %s", keypath, certpath);
-	return pki_cert_encode(is->ca, &is->capem, &is->capemlen, err);
+	pki_secret_free(kbuf, kbuf != NULL ? klen + 1 : 0);
+	pki_ca_free(ca);
+	return r;
 }
 
 /*
@@ -279,11 +279,13 @@ find_ca(struct issue *is, struct pki_error *err)
 	if (cl->ca_cert_file != NULL)
 		return load_ca(is, AT_FDCWD, cl->ca_cert_file, cl->ca_key_file,
 		    err);
-	have_cert = fstatat(is->dfd, "ca.pem", &st, AT_SYMLINK_NOFOLLOW) == 0;
-	have_key = fstatat(is->dfd, "ca-key.pem", &st,
+	have_cert = fstatat(is->dfd, PKI_CLDIR_CA, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0;
+	have_key = fstatat(is->dfd, PKI_CLDIR_CA_KEY, &st,
 	    AT_SYMLINK_NOFOLLOW) == 0;
 	if (have_cert && have_key)
-		return load_ca(is, is->dfd, "ca.pem", "ca-key.pem", err);
+		return load_ca(is, is->dfd, PKI_CLDIR_CA, PKI_CLDIR_CA_KEY,
+		    err);
 	if (have_key)
 		return pki_err(err, PKI_ERR_INPUT, "%s/ca-key.pem exists "
 		    "without ca.pem: refusing to replace a CA key", is->dir);
@@ -438,7 +440,8 @@ leaf_file(const struct pki_cluster_leaf *lf, int i, char *buf, size_t size)
 {
 	static const char *const	 sfx[] = { ".pem", "-key.pem", ".csr",
 	    "-csr.json" };
-	static const char *const	 fixed[] = { "ca.pem", "etcd.conf.yml",
+	static const char *const	 fixed[] = { PKI_CLDIR_BUNDLE,
+	    "etcd.conf.yml",
 	    "etcdctl.env" };
 	int				 n;
 
@@ -885,7 +888,8 @@ commit(struct issue *is, struct leafjob *jobs, struct pki_error *err)
 	const char			*base;
 	size_t				 i, n = 0, max;
 	int				 pfd, r = PKI_ERR_INTERNAL;
-	static const char *const	 canames[4] = { "ca.pem", "ca-key.pem",
+	static const char *const	 canames[4] = { PKI_CLDIR_CA,
+	    PKI_CLDIR_CA_KEY,
 	    "ca.csr", "ca-csr.json" };
 
 	max = cl->nleaves * F__COUNT + 4;
@@ -1034,7 +1038,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		is.ca_state = CA_READY;
 		/* An external CA: DIR/ca.pem is its certificate. */
 		if (cl->ca_cert_file != NULL &&
-		    (r = pki_cl_write_if_changed(is.dfd, dir, "ca.pem",
+		    (r = pki_cl_write_if_changed(is.dfd, dir, PKI_CLDIR_CA,
 		    is.capem, is.capemlen, 0644, err)) != PKI_OK)
 			goto out;
 	}
@@ -1154,9 +1158,9 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	if ((r = commit(&is, jobs, err)) != PKI_OK)
 		goto out;
 	if (is.ca_new) {
-		report(&is, PKI_ISSUE_NEW, "ca.pem", "missing",
+		report(&is, PKI_ISSUE_NEW, PKI_CLDIR_CA, "missing",
 		    NULL, NULL, 0);
-		report(&is, PKI_ISSUE_NEW, "ca-key.pem", "missing", NULL, NULL,
+		report(&is, PKI_ISSUE_NEW, PKI_CLDIR_CA_KEY, "missing", NULL, NULL,
 		    0);
 	}
 	for (i = 0; i < cl->nleaves; i++)

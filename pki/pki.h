@@ -990,4 +990,114 @@ int		 pki_tls_probe(const char *host, const char *port,
 /* "OpenSSL 3.0.x ..., jansson 2.14": the libraries in use. */
 void		 pki_runtime_version(char *buf, size_t len);
 
+
+/* ==== the rollover engine ============================================ */
+
+/* ---- notes: how the engine reports (pki/note.c) ---------------------- */
+
+/*
+ * The rollover engine (renew, rollback, the rolling restart, ca rotate,
+ * ca renew's cluster walk) reports what it finds and does as notes, one
+ * line each, through a function the caller supplies; it never prints.
+ * A note about one set or member carries its label ("etcd1"), and text
+ * is the rest of the line, shown as "label: text".
+ */
+#define PKI_NOTE_OUT		0	/* a result: always shown */
+#define PKI_NOTE_INFO		1	/* a detail a quiet caller leaves out */
+#define PKI_NOTE_STEP		2	/* a step of a rolling restart: shown
+					   unless quiet, and recorded (event) */
+#define PKI_NOTE_WARNING	3	/* a warning, in the log format */
+#define PKI_NOTE_ERROR		4	/* an error line (or a warning carried
+					   in the error format: "warning: ...") */
+
+struct pki_note {
+	int		 kind;		/* PKI_NOTE_* */
+	const char	*event;		/* STEP: "locked", "switch", ...; else
+					   NULL */
+	const char	*name;		/* the set's NAME, or NULL */
+	const char	*label;		/* how the set is shown, or NULL */
+	const char	*text;		/* never NULL */
+};
+
+/* Where notes go; note may be NULL (notes are dropped). */
+struct pki_notify {
+	void	(*note)(void *arg, const struct pki_note *n);
+	void	*arg;
+};
+
+/*
+ * The outcome of an engine run, in increasing severity, so that the
+ * outcome of several is the largest.
+ */
+#define PKI_RUN_OK		0	/* done, or nothing was due */
+#define PKI_RUN_CHANGED		1	/* something was renewed or switched */
+#define PKI_RUN_BUSY		2	/* another run holds a lock: later */
+#define PKI_RUN_REFUSED		3	/* a check or gate failed: nothing
+					   changed */
+#define PKI_RUN_FAILED		4	/* an error (reported) */
+#define PKI_RUN_ROLLED_BACK	5	/* the gates after a restart failed:
+					   rolled back */
+#define PKI_RUN_ROLLBACK_FAILED	6	/* and the rollback failed too */
+
+/* RFC 3339 UTC ("2024-05-01T12:00:00Z") of t, or "@t" past the calendar. */
+void		 pki_time_format(int64_t t, char *buf, size_t len);
+/* How long sec is, as kubeadm shows time left: "12d", "5h", "30m" or
+ * "<expired>" (sec <= 0). */
+void		 pki_time_left(int64_t sec, char *buf, size_t len);
+
+/* ---- a cluster's directory (pki/cldir.c) ---------------------------- */
+
+/*
+ * The files of a cluster directory DIR, as cluster issue writes them and
+ * renew, ca renew and ca rotate keep them:
+ *   DIR/ca.pem, ca-key.pem          the CA (unless the description names
+ *                                   ca.cert_file and ca.key_file)
+ *   DIR/ca-next.pem, ca-next-key.pem  a CA rotation's new CA
+ *   DIR/ca-prev.pem, ca-prev-key.pem  its old CA, until drop-old
+ *   DIR/ca-retired-SERIAL.pem, ca-retired-SERIAL-key.pem  after it
+ *   DIR/LEAF/NAME.pem, NAME-key.pem, NAME.csr  a member's or client's set
+ *   DIR/LEAF/ca.pem                 the trust bundle it is configured with
+ * (LEAF and NAME come from the description: pki_cluster_leaf()).
+ */
+#define PKI_CA_CUR	0	/* the signing CA: DIR/ca.pem */
+#define PKI_CA_NEXT	1	/* DIR/ca-next.pem */
+#define PKI_CA_PREV	2	/* DIR/ca-prev.pem */
+
+/*
+ * The path of CA which's certificate (key 0) or key (key 1) under dir;
+ * for PKI_CA_CUR the description's ca.cert_file/ca.key_file when cl (may
+ * be NULL) names them.  *path is malloc'ed.
+ */
+int		 pki_cldir_ca_path(const struct pki_cluster *cl,
+		    const char *dir, int which, int key, char **path,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* DIR/ca-retired-SERIAL.pem (key 0) or -key.pem (key 1), malloc'ed. */
+int		 pki_cldir_retired_path(const char *dir, const char *serial_hex,
+		    int key, char **path, struct pki_error *err) PKI_MUST_CHECK;
+
+/* One leaf of a cluster directory. */
+struct pki_cldir_leaf {
+	size_t			  index;	/* for pki_cluster_leaf() */
+	const char		 *name;		/* NAME: LEAF/NAME.pem */
+	const char		 *label;	/* LEAF ("etcd1", "clients/x") */
+	char			 *dir;		/* DIR/LEAF */
+	int			  member;	/* 1: a member, 0: a client */
+	const struct pki_csr	 *csr;
+	const struct pki_profile *profile;
+	const char		 *client_url;	/* a member's first, or NULL */
+	const char		 *peer_url;
+};
+
+/*
+ * The leaves of cl under dir in the description's order (members first),
+ * only the one named member when member is not NULL (none: *n is 0).
+ * The pointers other than dir are borrowed from cl.  Free the vector
+ * with pki_cldir_leaves_free().
+ */
+int		 pki_cldir_leaves(const struct pki_cluster *cl,
+		    const char *dir, const char *member,
+		    struct pki_cldir_leaf **out, size_t *n,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_cldir_leaves_free(struct pki_cldir_leaf *v, size_t n);
+
 #endif /* PKI_H */

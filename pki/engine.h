@@ -1,0 +1,99 @@
+/*
+ * engine.h: what the rollover engine's sources share (note.c, cldir.c,
+ * targets.c, reissue.c, renew.c, rollback.c, rolling.c, rotstate.c,
+ * carotate.c, carenew.c).  Private to pki/ (and tests/unit).
+ */
+#ifndef PKI_ENGINE_H
+#define PKI_ENGINE_H
+
+#include "internal.h"
+
+/* ---- notes (note.c) ------------------------------------------------- */
+
+/* Sends one note of kind about label (may be NULL) to nt (may be NULL). */
+void	pki_note(const struct pki_notify *nt, int kind, const char *label,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same for a rolling restart's step: event, the member's name. */
+void	pki_note_step(const struct pki_notify *nt, const char *event,
+	    const char *name, const char *label, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+/*
+ * An error note from err: its text, or when it is empty the description
+ * of code.
+ */
+void	pki_note_err(const struct pki_notify *nt, const char *label,
+	    const struct pki_error *err, int code);
+
+/* ---- paths and URLs (cldir.c) --------------------------------------- */
+
+/* File names in DIR and in each leaf directory. */
+#define PKI_CLDIR_CA		"ca.pem"
+#define PKI_CLDIR_CA_KEY	"ca-key.pem"
+#define PKI_CLDIR_CA_NEXT	"ca-next.pem"
+#define PKI_CLDIR_CA_PREV	"ca-prev.pem"
+#define PKI_CLDIR_RETIRED	"ca-retired-"
+#define PKI_CLDIR_BUNDLE	"ca.pem"
+
+/* "a/b" (malloc'ed), or NULL when out of memory. */
+char	*pki_path_join(const char *a, const char *b);
+
+/*
+ * "scheme://host:port[/...]" into host and port (both malloc'ed; an IPv6
+ * address in brackets comes without them).  Returns 0, or -1 when url is
+ * not of that form (or memory ran out).
+ *
+ * XXX merge: 13B parses the description's URLs once into a struct; this
+ * is the one place to replace by it.
+ */
+int	pki_url_split(const char *url, char **host, char **port);
+
+/*
+ * Splits a PEM bundle into the canonical PEM of each certificate in it
+ * (*certs: n malloc'ed strings, free with pki_strv_free).
+ */
+int	pki_bundle_split(const char *buf, size_t len, const char *source,
+	    char ***certs, size_t *n, struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- CA pairs (cldir.c) ----------------------------------------------- */
+
+/* A CA certificate and its key as read from their files. */
+struct pki_ca {
+	char			*path;		/* the certificate's file */
+	char			*keypath;
+	struct pki_cert		*cert;
+	struct pki_key		*key;		/* NULL: no key file */
+	char			*pem;		/* the file's bytes */
+	size_t			 len;
+	char			*keypem;	/* secret: the key file's bytes */
+	size_t			 keylen;
+	char			*canon;		/* canonical PEM (compared) */
+	size_t			 canonlen;
+	struct pki_cert_facts	 f;
+};
+
+#define PKI_CA_ABSENT_OK	0x1	/* no certificate file: *out NULL */
+#define PKI_CA_KEY_OPTIONAL	0x2	/* no key file: key NULL */
+#define PKI_CA_MUST_BE_CA	0x4	/* refuse a certificate that is not
+					   a CA */
+
+/*
+ * The one CA loader: reads certpath and keypath (pki_input_read: regular
+ * files, size-capped), parses them with pki_ca_parse() and warns through
+ * nt about a key file group or others can read.  *out is freed with
+ * pki_ca_free().
+ */
+int	pki_ca_load(const char *certpath, const char *keypath, int flags,
+	    const struct pki_notify *nt, struct pki_ca **out,
+	    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The same from buffers (key may be NULL with PKI_CA_KEY_OPTIONAL):
+ * certificate and key parsed, checked against each other ("KEY: CA key
+ * does not match the CA certificate CERT"), the canonical PEM and the
+ * facts computed.  The buffers are copied.
+ */
+int	pki_ca_parse(const char *cert, size_t certlen, const char *certsrc,
+	    const char *key, size_t keylen, const char *keysrc, int flags,
+	    struct pki_ca **out, struct pki_error *err) PKI_MUST_CHECK;
+void	pki_ca_free(struct pki_ca *ca);
+
+#endif /* PKI_ENGINE_H */
