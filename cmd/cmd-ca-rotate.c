@@ -795,8 +795,8 @@ write_bundle(struct rot *ro, struct rleaf *l, const char *text,
  * CMD_RETURN_NORMAL or the exit status to end with.
  */
 static int
-roll(struct rot *ro, struct rleaf *l, const struct rolling_expect *want,
-    const struct rolling_expect *old)
+roll(struct rot *ro, struct rleaf *l, const struct pki_roll_expect *want,
+    const struct pki_roll_expect *old)
 {
 	struct rolling_session	*s = NULL;
 	int			 r;
@@ -892,7 +892,7 @@ static int
 phase_add_trust(struct rot *ro)
 {
 	struct pki_error	 err;
-	struct rolling_expect	 want, old;
+	struct pki_roll_expect	 want, old;
 	const struct rca	*cas[1];
 	char			*certpem = NULL, *keypem = NULL, *text = NULL;
 	size_t			 certlen = 0, keylen = 0, i;
@@ -1084,7 +1084,7 @@ reissue_leaf(struct rot *ro, struct rleaf *l)
 {
 	struct pki_error	 err;
 	struct pki_set_update	 u;
-	struct rolling_expect	 want, old;
+	struct pki_roll_expect	 want, old;
 	struct reissued		 rs;
 	struct target		*t = l->t;
 	struct pki_key		*key = NULL;
@@ -1173,7 +1173,7 @@ reissue_leaf(struct rot *ro, struct rleaf *l)
 static int
 phase_reissue(struct rot *ro)
 {
-	struct rolling_expect	 want, old;
+	struct pki_roll_expect	 want, old;
 	size_t			 i;
 	int			 r, changed = 0, ret = CMD_RETURN_ERROR;
 
@@ -1319,7 +1319,7 @@ retire(struct rot *ro)
 static int
 phase_drop_old(struct rot *ro)
 {
-	struct rolling_expect	 want, old;
+	struct pki_roll_expect	 want, old;
 	const struct rca	*cas[1];
 	char			*text = NULL;
 	size_t			 i;

@@ -276,7 +276,7 @@ static int
 rolling_one(struct renew *rn, struct target *t, struct job *j)
 {
 	struct rolling_session	*s = NULL;
-	struct rolling_expect	 want, old;
+	struct pki_roll_expect	 want, old;
 	struct pki_error	 err;
 	const char		*cur;
 	int			 r;

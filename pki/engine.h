@@ -96,4 +96,20 @@ int	pki_ca_parse(const char *cert, size_t certlen, const char *certsrc,
 	    struct pki_ca **out, struct pki_error *err) PKI_MUST_CHECK;
 void	pki_ca_free(struct pki_ca *ca);
 
+/* ---- issuing (reissue.c) -------------------------------------------- */
+
+/*
+ * The one place the engine signs a leaf: a request for csr made with key,
+ * signed by ca/cakey under profile p at now.  *req and *cert are the
+ * caller's.
+ *
+ * XXX merge: 13B's single leaf-issue entry point replaces the recipe
+ * inside (pki_req_new + pki_cert_sign).
+ */
+int	pki_engine_sign_leaf(const struct pki_csr *csr,
+	    const struct pki_key *key, const struct pki_profile *p,
+	    const struct pki_cert *ca, const struct pki_key *cakey, time_t now,
+	    struct pki_req **req, struct pki_cert **cert,
+	    struct pki_error *err) PKI_MUST_CHECK;
+
 #endif /* PKI_ENGINE_H */

@@ -1100,4 +1100,167 @@ int		 pki_cldir_leaves(const struct pki_cluster *cl,
 		    struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_cldir_leaves_free(struct pki_cldir_leaf *v, size_t n);
 
+
+/* ---- the etcd operations of a rolling restart (pki/etcdops.c) -------- */
+
+/*
+ * Every etcd and TLS operation the rolling restart and ca rotate use, as
+ * an interface the library owns: pki_etcd_ops_default() implements it
+ * over pki_etcd_* (pki/etcd.c), pki_tls_peer_cert(), pki_tls_probe() and
+ * the system's monotonic clock; a test drives the engine through a fake.
+ * h is what open() returned; arg is the ops_arg given with the ops.
+ * Each function follows the pki_etcd_* function of its name (members are
+ * freed with pki_etcd_members_free()).
+ */
+struct pki_etcd_ops {
+	int	(*open)(void *arg, const struct pki_etcd_conf *conf, void **h,
+		    struct pki_error *err);
+	void	(*close)(void *h);
+	void	(*avoid)(void *h, int ep);
+	int	(*health)(void *h, int ep, int *healthy, struct pki_error *err);
+	int	(*status)(void *h, int ep, struct pki_etcd_status *st,
+		    struct pki_error *err);
+	int	(*members)(void *h, int ep, struct pki_etcd_member **m,
+		    size_t *n, struct pki_error *err);
+	int	(*alarms)(void *h, int ep, size_t *n, char *desc, size_t len,
+		    struct pki_error *err);
+	int	(*lease_grant)(void *h, int ep, long ttl_s, int64_t *id,
+		    struct pki_error *err);
+	int	(*lease_keepalive)(void *h, int ep, int64_t id, long *ttl_s,
+		    struct pki_error *err);
+	int	(*lease_revoke)(void *h, int ep, int64_t id,
+		    struct pki_error *err);
+	int	(*lock)(void *h, int ep, const char *name, int64_t lease,
+		    long wait_ms, char **key, size_t *keylen, int *busy,
+		    char *holder, size_t holderlen, struct pki_error *err);
+	int	(*unlock)(void *h, int ep, const char *key, size_t keylen,
+		    struct pki_error *err);
+	int	(*move_leader)(void *h, int ep, uint64_t target,
+		    struct pki_error *err);
+	/* pki_tls_peer_cert (SNI: the host) and pki_tls_probe. */
+	int	(*peer_cert)(void *arg, const char *host, const char *port,
+		    int timeout_ms, struct pki_cert **out,
+		    struct pki_error *err);
+	int	(*tls_probe)(void *arg, const char *host, const char *port,
+		    const struct pki_cert *cert, const struct pki_key *key,
+		    int timeout_ms, struct pki_cert **served, int *accepted,
+		    struct pki_error *err);
+	/* A monotonic clock in milliseconds, and a sleep. */
+	int64_t	(*now_ms)(void *arg);
+	void	(*sleep_ms)(void *arg, long ms);
+};
+
+/* The real operations (static storage; ops_arg unused). */
+const struct pki_etcd_ops *pki_etcd_ops_default(void);
+
+/* ---- the rolling restart (pki/rolling.c) ------------------------------ */
+
+/*
+ * One member at a time, coordinated through etcd itself: the cluster-wide
+ * lock (etcd's v3 lock PKI_ROLL_LOCK_NAME on a lease), the gates before
+ * the restart (every member healthy and started, no alarm, quorum kept
+ * with the member down, leadership moved away), the switch of the
+ * member's set inside the restart, the gates after it (healthy, caught
+ * up, the expected certificate served and trust loaded) and the rollback
+ * when they fail.  Used by renew and ca rotate (-restart rolling).
+ */
+#define PKI_ROLL_LOCK_NAME	"etcd-pki-rollover"
+#define PKI_ROLL_GATE_MS	(120 * 1000L)	/* defaults of the conf */
+#define PKI_ROLL_SETTLE_MS	(30 * 1000L)
+#define PKI_ROLL_LOCK_TTL_S	300L
+#define PKI_ROLL_MAX_LAG	100
+
+/* The commands of a restart, for pki_roll_conf.run. */
+#define PKI_ROLL_RESTART	0	/* -restart-cmd */
+#define PKI_ROLL_STOP		1	/* -stop-cmd */
+#define PKI_ROLL_START		2	/* -start-cmd */
+
+struct pki_roll_conf {
+	long		 gate_timeout_ms;	/* gates after the restart */
+	long		 settle_ms;		/* wait before unlocking */
+	long		 lock_ttl_s;		/* the lock's lease */
+	uint64_t	 max_lag;		/* raft entries behind the
+						   leader, at most */
+	/* The commands as given (messages); stop_text NULL: one restart. */
+	const char	*restart_text;
+	const char	*stop_text;
+	const char	*start_text;
+	/*
+	 * Runs command which (PKI_ROLL_*) for member, waiting at most
+	 * timeout_s: its exit status, or -1 when it did not run or finish
+	 * (the caller reported why).
+	 */
+	int		(*run)(void *arg, int which, const char *member,
+			    int timeout_s);
+	void		*run_arg;
+	const struct pki_etcd_ops *ops;		/* NULL: the default */
+	void		*ops_arg;
+};
+
+/*
+ * Checks that the lease outlives every wait of one step (a crashed holder
+ * frees the cluster after lock_ttl_s, a live one keeps it through each
+ * step): PKI_ERR_ARG "-lock-ttl (Ns) must be longer than ..." otherwise.
+ */
+int		 pki_roll_conf_check(const struct pki_roll_conf *rc,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* What the member must show after its restart. */
+struct pki_roll_expect {
+	const char		*serial_hex;	/* served on its client and peer
+						   ports; NULL: any */
+	const struct pki_cert	*trust_ca;	/* it accepts a client
+						   certificate of this CA */
+	const struct pki_key	*trust_key;
+	const struct pki_cert	*distrust_ca;	/* it refuses one of this CA */
+	const struct pki_key	*distrust_key;
+};
+
+struct pki_roll;
+
+/*
+ * For member (a NAME of cl, its set in dir/LEAF): connects with its own
+ * certificate, key and trust bundle (LEAF/ca.pem, else dir's) through the
+ * other members' client URLs, takes the cluster-wide lock on a lease of
+ * rc->lock_ttl_s (PKI_RUN_BUSY at once when another holder has it),
+ * checks the gates and moves leadership to the follower furthest ahead
+ * when member leads.  Returns PKI_RUN_OK with *out, PKI_RUN_BUSY,
+ * PKI_RUN_REFUSED (a gate failed: nothing changed, the lock released) or
+ * PKI_RUN_FAILED, having reported through nt (borrowed until
+ * pki_roll_end; rc and cl too).
+ */
+int		 pki_roll_begin(const struct pki_roll_conf *rc,
+		    const struct pki_cluster *cl, const char *dir,
+		    const char *member, const struct pki_notify *nt,
+		    struct pki_roll **out);
+/*
+ * Inside the session: stops the member, switches set to gen
+ * (pki_set_activate; gen NULL: a restart only) and starts it, or switches
+ * and restarts it; then waits up to gate_timeout_ms for the gates after
+ * the restart (healthy, within max_lag of the leader, every member
+ * healthy, want).  When they fail and gen was switched, switches back to
+ * the generation current before, restarts again and checks old.  Returns
+ * PKI_RUN_OK, PKI_RUN_ROLLED_BACK, PKI_RUN_ROLLBACK_FAILED (the member may
+ * be down) or PKI_RUN_FAILED (nothing switched, nothing restarted).
+ */
+int		 pki_roll_switch(struct pki_roll *s, struct pki_set *set,
+		    const char *gen, const struct pki_roll_expect *want,
+		    const struct pki_roll_expect *old);
+/*
+ * Waits settle_ms (keeping the lease alive), releases the lock, revokes
+ * the lease and frees s.  Returns 0, or -1 when the lock had been lost or
+ * could not be released (it expires with its lease).
+ */
+int		 pki_roll_end(struct pki_roll *s);
+
+/*
+ * A client certificate of ca (fresh P-256 key, CN "etcd-pki probe",
+ * client auth, 15 minutes, backdated a minute), made for a trust probe
+ * and never written.
+ */
+int		 pki_probe_cert_new(const struct pki_cert *ca,
+		    const struct pki_key *cakey, struct pki_cert **cert,
+		    struct pki_key **key, struct pki_error *err) PKI_MUST_CHECK;
+
+
 #endif /* PKI_H */
