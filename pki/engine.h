@@ -96,6 +96,105 @@ int	pki_ca_parse(const char *cert, size_t certlen, const char *certsrc,
 	    struct pki_ca **out, struct pki_error *err) PKI_MUST_CHECK;
 void	pki_ca_free(struct pki_ca *ca);
 
+/* ---- targets (targets.c) ------------------------------------------------ */
+
+/* One certificate set to act on. */
+struct pki_target {
+	char			*dir;		/* D */
+	char			*name;		/* NAME: D/NAME.pem */
+	char			*label;		/* as shown: the leaf's directory
+						   under DIR, or the path given */
+	struct pki_csr		*csr_own;
+	const struct pki_csr	*csr;		/* NULL: no CSR JSON found */
+	char			*csr_path;
+	const struct pki_profile *profile;
+	struct pki_set		*set;
+	int			 member;	/* cluster mode: a member's */
+};
+
+struct pki_targets {
+	struct pki_target	*t;
+	size_t			 n;
+	const struct pki_cluster *cl;		/* cluster mode */
+	char			*topdir;	/* cluster mode: DIR */
+	int			 shared_top;	/* one member: DIR shared */
+	const struct pki_cert	*ca;		/* the signer */
+	const struct pki_key	*cakey;
+	struct pki_ca		*own_ca;	/* cluster mode: loaded here */
+	char			*capem;		/* the signing CA's PEM */
+	size_t			 capemlen;
+	int			*locks;
+	size_t			 nlocks;
+};
+
+/*
+ * Reads file which of t's set: 0, 1 when it is missing, -1 after an error
+ * note.
+ */
+int	pki_target_read(const struct pki_target *t, int which, char **buf,
+	    size_t *len, const struct pki_notify *nt);
+/* The signer becomes ca (taken over). */
+void	pki_targets_own_ca(struct pki_targets *ts, struct pki_ca *ca);
+
+/* ---- reissue (reissue.c) ------------------------------------------------ */
+
+/* A leaf signed anew: renew, ca rotate -phase reissue. */
+struct pki_reissued {
+	struct pki_cert		*cert;
+	struct pki_cert_facts	 f;
+	char			*certpem;
+	size_t			 certlen;
+	char			*csrpem;
+	size_t			 csrlen;
+	char			*meta;		/* meta.json of its generation */
+};
+
+/*
+ * Signs t's leaf anew with ts's CA at now (t's CSR JSON and profile, key:
+ * the current key or a new one with rekey) and verifies it before it is
+ * written (see pki_renew_run; cur: the current certificate's facts).
+ * Returns PKI_RUN_OK with *out (cleared with pki_reissued_clear),
+ * PKI_RUN_REFUSED when the verification failed, or PKI_RUN_FAILED, having
+ * noted why.
+ */
+int	pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
+	    const struct pki_cert_facts *cur, const struct pki_key *key,
+	    time_t now, int rekey, int force, const struct pki_notify *nt,
+	    struct pki_reissued *out);
+void	pki_reissued_clear(struct pki_reissued *rs);
+/*
+ * The checks before activation (the verify-new policy): rs->cert matches
+ * key, its chain verifies against the trust bundle t's member loads (its
+ * directory's ca.pem, else the signing CA), its SANs and subject are the
+ * CSR JSON's, it keeps every extended key usage of cur, it is valid at
+ * now and, unless force, ends no earlier than cur.  Returns 0, or -1
+ * after noting which check failed.
+ */
+int	pki_reissue_verify(const struct pki_targets *ts,
+	    const struct pki_target *t, const struct pki_cert_facts *cur,
+	    time_t now, int force, const struct pki_reissued *rs,
+	    const struct pki_key *key, const struct pki_notify *nt);
+/*
+ * The staged generation gen of t holds cert (certlen bytes) and a key that
+ * matches it and key.  Returns 0, or -1 after noting why.
+ */
+int	pki_reissue_check_staged(const struct pki_target *t, const char *gen,
+	    const char *cert, size_t certlen, const struct pki_key *key,
+	    const struct pki_notify *nt);
+/*
+ * Stages u as a new generation of t, checks it (the certificate written,
+ * a matching key) and discards it when the check fails: PKI_RUN_OK with
+ * *gen, PKI_RUN_REFUSED or PKI_RUN_FAILED.
+ */
+int	pki_reissue_stage(const struct pki_target *t,
+	    const struct pki_set_update *u, const struct pki_key *key,
+	    char **gen, const struct pki_notify *nt);
+/* Discards t's staged generation gen unless it became current. */
+void	pki_reissue_discard(const struct pki_target *t, const char *gen,
+	    const struct pki_notify *nt);
+/* "+DNS:x -IP:y subject CN=..." for a drift, into buf. */
+void	pki_drift_text(const struct pki_drift *d, char *buf, size_t len);
+
 /* ---- issuing (reissue.c) -------------------------------------------- */
 
 /*

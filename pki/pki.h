@@ -1263,4 +1263,157 @@ int		 pki_probe_cert_new(const struct pki_cert *ca,
 		    struct pki_key **key, struct pki_error *err) PKI_MUST_CHECK;
 
 
+/* ---- the sets a rollover acts on (pki/targets.c) ---------------------- */
+
+/*
+ * The certificate sets renew and rollback act on (and ca rotate, through
+ * the directory model): given as certificate paths (path mode) or as a
+ * cluster description and its directory (cluster mode), then locked and
+ * opened together.
+ */
+struct pki_targets;
+
+int		 pki_targets_new(struct pki_targets **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_targets_free(struct pki_targets *ts);
+/*
+ * Path mode: adds the set of certpath, D/NAME.pem or D/current/NAME.pem
+ * (the set of D), signed under profile p (borrowed; may be NULL when
+ * nothing is signed).  Its CSR JSON is csr_json or, when NULL, D/NAME-
+ * csr.json if it exists, parsed with po.  PKI_ERR_ARG: certpath is not a
+ * certificate path NAME.pem, or the set is given twice.  A CSR JSON that
+ * cannot be read or parsed is an error, but the set stays added.
+ */
+int		 pki_targets_add_path(struct pki_targets *ts,
+		    const char *certpath, const char *csr_json,
+		    const struct pki_parse_opts *po,
+		    const struct pki_profile *p, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * Path mode: the signing CA and its key (borrowed: they must outlive
+ * ts); capath, read here, is the trust bundle of a set whose directory
+ * has no ca.pem.
+ */
+int		 pki_targets_set_signer(struct pki_targets *ts,
+		    const struct pki_cert *ca, const struct pki_key *cakey,
+		    const char *capath, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Cluster mode: every leaf of cl (borrowed) under dir, or only member's
+ * (PKI_ERR_ARG "-member M: no such member or client in DESC", desc
+ * naming the description).  With signer, also loads the CA of the
+ * directory model, warning through nt about a readable key file.
+ */
+int		 pki_targets_add_cluster(struct pki_targets *ts,
+		    const struct pki_cluster *cl, const char *desc,
+		    const char *dir, const char *member, int signer,
+		    const struct pki_notify *nt, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * Locks every directory (pki_dir_lock; in cluster mode DIR first, shared
+ * when one member is asked for) and opens each set.  PKI_ERR_BUSY
+ * ("deferred: ...") when another run holds a lock.
+ */
+int		 pki_targets_lock(struct pki_targets *ts, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/* The number of sets added. */
+size_t		 pki_targets_count(const struct pki_targets *ts);
+
+/* ---- renew (pki/renew.c) ------------------------------------------------ */
+
+/* A set renewed and active, for the deploy hook. */
+struct pki_renewed {
+	const char	*name;		/* NAME */
+	const char	*label;
+	const char	*cert;		/* DIR/NAME.pem as configured */
+	const char	*dir;
+	const char	*generation;	/* "gen/...", or "" (fixed layout) */
+	const char	*old_serial;	/* decimal */
+	const char	*new_serial;
+	int		 rekeyed;
+};
+
+/*
+ * The caller's commands, run when the engine calls for them (each may be
+ * NULL).  pre: before any renewal, with the NAMEs about to be renewed
+ * ("a b"); non-zero stops the run (nothing renewed).  stop and start:
+ * around the switch of a new key (non-zero: failed).  deploy: after each
+ * renewal.  restart: once after the renewals (non-zero: failed).  post:
+ * at the end, with the NAMEs renewed and failed and the outcome.  Each
+ * reports its own failures.
+ */
+struct pki_renew_hooks {
+	void	*arg;
+	int	(*pre)(void *arg, const char *due);
+	int	(*stop)(void *arg);
+	int	(*start)(void *arg);
+	void	(*deploy)(void *arg, const struct pki_renewed *d);
+	int	(*restart)(void *arg);
+	void	(*post)(void *arg, const char *renewed, const char *failed,
+		    int outcome);
+};
+
+struct pki_renew_opts {
+	struct pki_renew_policy	 policy;
+	time_t			 now;
+	int			 force;		/* renew what is not due, and
+						   accept an earlier end */
+	int			 allow_san_change;
+	int			 rekey;
+	int			 dry_run;	/* write into a scratch
+						   directory only */
+	int			 no_sync;
+	int			 layout;	/* -1: as found, else
+						   PKI_LAYOUT_* */
+	long			 keep;		/* generations kept by prune */
+	const struct pki_roll_conf *rolling;	/* restart each member in a
+						   rolling session, or NULL */
+	struct pki_renew_hooks	 hooks;
+	struct pki_notify	 nt;
+};
+
+/*
+ * Renews every set of ts (locked) that is due: examines each (due at
+ * policy, now; key; drift from its CSR JSON), signs it anew, verifies the
+ * result before it is written (the pair matches, the chain verifies
+ * against the bundle the set trusts, SANs and subject are the CSR JSON's,
+ * no extended key usage lost, valid now, ending no earlier unless force),
+ * stages it as a new generation (converting a fixed set unless layout
+ * says fixed) with meta.json, activates it (in a rolling session for a
+ * member with rolling) or discards it, prunes old generations; the fixed
+ * layout replaces the files keeping *.bak.  Returns the worst PKI_RUN_*
+ * outcome of the sets (and PKI_RUN_FAILED when restart failed).
+ */
+int		 pki_renew_run(struct pki_targets *ts,
+		    const struct pki_renew_opts *o) PKI_MUST_CHECK;
+
+/* ---- rollback (pki/rollback.c) ------------------------------------------ */
+
+struct pki_rollback_opts {
+	const char		*to;	/* a generation ("gen/X" or "X"), or
+					   NULL: the one before current */
+	int			 force;	/* allow another key without restart */
+	int			 no_sync;
+	/* Run after anything was rolled back (non-zero: failed); with it,
+	 * a generation with another key is allowed. */
+	int			(*restart)(void *arg);
+	void			*arg;
+	struct pki_notify	 nt;
+};
+
+/*
+ * Refuses to (PKI_ERR_ARG) when to is set and a set of ts (locked) has
+ * the fixed layout.
+ */
+int		 pki_rollback_check(const struct pki_targets *ts, const char *to,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Switches every set of ts back: "current" to the generation before it
+ * (or to), after checking that its key matches its certificate and, when
+ * the key changes, that a restart follows (or force); in the fixed
+ * layout, puts the *.bak files back.  Returns PKI_RUN_OK, PKI_RUN_REFUSED
+ * (nothing to roll back to, a check failed) or PKI_RUN_FAILED.
+ */
+int		 pki_rollback_run(struct pki_targets *ts,
+		    const struct pki_rollback_opts *o) PKI_MUST_CHECK;
+
 #endif /* PKI_H */

@@ -65,9 +65,9 @@ fx_dir(const char *name)
 		atexit(cleanup);
 	}
 	p = fx_path(root, name);
-	if (mkdir(p, 0755) == -1)
-		fail(p, NULL);
-	return p;
+	if (mkdir(p, 0755) == -1 || (p = strdup(p)) == NULL)
+		fail(name, NULL);
+	return p;	/* kept until exit */
 }
 
 void

@@ -33,7 +33,7 @@ struct fx_leaf {
 };
 
 /* A new empty directory under the test's temporary root (removed at
- * exit); returns its path (static storage, one of eight). */
+ * exit); returns its path (kept until exit). */
 const char	*fx_dir(const char *name);
 /* dir/rel (static storage, one of eight). */
 const char	*fx_path(const char *dir, const char *rel);
