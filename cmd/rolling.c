@@ -1,17 +1,14 @@
 /*
- * rolling.c: "-restart rolling": its flags, the commands the library's
- * session runs (pki_roll_conf.run), and the calls renew and ca rotate
- * make into the session.
+ * rolling.c: "-restart rolling": its flags and the commands the library's
+ * session runs (pki_roll_conf.run).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pki.h"
-#include "cmd.h"
 #include "log.h"
 #include "opts.h"
-#include "renew.h"
 #include "rolling.h"
 
 #define DEFAULT_RESTART_CMD	"systemctl restart etcd"
@@ -62,17 +59,6 @@ run_member(void *arg, int which, const char *member, int timeout_s)
 	return st;
 }
 
-void
-rolling_bind(struct rolling *rl)
-{
-	rl->conf.run = run_member;
-	rl->conf.run_arg = rl;
-	rl->out.quiet = rl->quiet;
-	rl->out.record = rl->record;
-	rl->nt.note = notes_print;
-	rl->nt.arg = &rl->out;
-}
-
 int
 rolling_flags(const struct opts *o, struct rolling *rl)
 {
@@ -115,7 +101,8 @@ rolling_flags(const struct opts *o, struct rolling *rl)
 	c->restart_text = rl->restart.text;
 	c->stop_text = rl->stop.argv != NULL ? rl->stop.text : NULL;
 	c->start_text = rl->start.text;
-	rolling_bind(rl);
+	c->run = run_member;
+	c->run_arg = rl;
 	return 0;
 }
 
@@ -125,67 +112,4 @@ rolling_free(struct rolling *rl)
 	run_free(&rl->restart);
 	run_free(&rl->stop);
 	run_free(&rl->start);
-}
-
-/* ---- the session, for renew and ca rotate ------------------------------ */
-
-struct rolling_session {
-	struct pki_roll	*r;
-};
-
-int
-rolling_probe_cert(const struct pki_cert *ca, const struct pki_key *cakey,
-    struct pki_cert **cert, struct pki_key **key)
-{
-	struct pki_error	err;
-	int			r;
-
-	memset(&err, 0, sizeof(err));
-	if ((r = pki_probe_cert_new(ca, cakey, cert, key, &err)) != 0) {
-		log_pki(&err, r);
-		return -1;
-	}
-	return 0;
-}
-
-int
-rolling_begin(struct rolling *rl, const struct targets *ts,
-    const struct target *t, struct rolling_session **out)
-{
-	struct rolling_session	*s;
-	int			 r;
-
-	*out = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		log_err("out of memory");
-		return CMD_RETURN_ERROR;
-	}
-	rolling_bind(rl);
-	if ((r = pki_roll_begin(&rl->conf, ts->cl, ts->topdir, t->name,
-	    &rl->nt, &s->r)) != PKI_RUN_OK) {
-		free(s);
-		return notes_exit(r);
-	}
-	*out = s;
-	return CMD_RETURN_NORMAL;
-}
-
-int
-rolling_switch(struct rolling_session *s, struct pki_set *set,
-    const char *gen, const struct pki_roll_expect *want,
-    const struct pki_roll_expect *old)
-{
-	return notes_exit(pki_roll_switch(s->r, set, gen, want, old));
-}
-
-int
-rolling_end(struct rolling_session *s)
-{
-	int	r;
-
-	if (s == NULL)
-		return 0;
-	r = pki_roll_end(s->r);
-	free(s);
-	return r;
 }

@@ -133,7 +133,7 @@ struct pki_targets {
  */
 int	pki_target_read(const struct pki_target *t, int which, char **buf,
 	    size_t *len, const struct pki_notify *nt);
-/* The signer becomes ca (taken over). */
+/* The signer becomes ca (taken over); ts->capem is cleared. */
 void	pki_targets_own_ca(struct pki_targets *ts, struct pki_ca *ca);
 
 /* ---- reissue (reissue.c) ------------------------------------------------ */

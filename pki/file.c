@@ -452,3 +452,48 @@ pki_file_write_set(const struct pki_file *files, size_t n,
 	}
 	return r;
 }
+
+/* ---- removing and renaming (ca rotate) ------------------------------- */
+
+/* fsyncs the directory path is in; a failure is ignored (the names are
+ * then only as durable as the file system makes them). */
+static void
+sync_parent(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+	char		*dir;
+	int		 fd;
+
+	if ((dir = slash == NULL ? strdup(".") : slash == path ? strdup("/") :
+	    strndup(path, (size_t)(slash - path))) == NULL)
+		return;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(fd);
+		(void)close(fd);
+	}
+	free(dir);
+}
+
+int
+pki_file_remove(const char *const *paths, size_t n, struct pki_error *err)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (unlink(paths[i]) == -1 && errno != ENOENT)
+			return pki_err_sys(err, errno, "%s: cannot remove",
+			    paths[i]);
+	for (i = 0; i < n; i++)
+		sync_parent(paths[i]);
+	return PKI_OK;
+}
+
+int
+pki_file_rename(const char *from, const char *to, struct pki_error *err)
+{
+	if (rename(from, to) == -1)
+		return pki_err_sys(err, errno, "%s: cannot rename to %s", from,
+		    to);
+	sync_parent(to);
+	return PKI_OK;
+}

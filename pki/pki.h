@@ -1416,4 +1416,121 @@ int		 pki_rollback_check(const struct pki_targets *ts, const char *to,
 int		 pki_rollback_run(struct pki_targets *ts,
 		    const struct pki_rollback_opts *o) PKI_MUST_CHECK;
 
+
+/* ---- removing and renaming files (pki/file.c) ---------------------------- */
+
+/*
+ * Removes each of the n files (a missing one is no error), in order,
+ * then fsyncs their directories.  PKI_ERR_IO (sys_errno set) names the
+ * first that could not be removed; those before it are gone.
+ */
+int		 pki_file_remove(const char *const *paths, size_t n,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Renames from to to (rename(2): atomic in one file system), then fsyncs
+ * to's directory. */
+int		 pki_file_rename(const char *from, const char *to,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- CA rotation (pki/rotstate.c, pki/carotate.c) ---------------------- */
+
+/*
+ * A cluster's CA replaced by a new one in three phases (rollover.md 8.9):
+ * add-trust (every bundle holds the old and the new CA, members
+ * restarted), reissue (the new CA signs, every leaf re-signed) and
+ * drop-old (bundles hold the new CA only, the old one retired).  The
+ * phase is derived from the files of the cluster directory and TLS
+ * probes of the members, never from a progress file, so a rerun resumes
+ * where a run stopped.
+ */
+#define PKI_ROT_IDLE		0
+#define PKI_ROT_ADD_TRUST	1
+#define PKI_ROT_REISSUE		2
+#define PKI_ROT_DROP_OLD	3
+#define PKI_ROT_INVALID		4	/* ca-next and ca-prev both exist */
+
+/* "idle", "add-trust", "reissue", "drop-old" or "invalid". */
+const char	*pki_rot_phase_name(int phase);
+
+struct pki_rotation;
+
+struct pki_rot_opts {
+	const char		*member;	/* act on this NAME only (the
+						   phase depends on all) */
+	int			 lock;		/* lock DIR and every leaf
+						   directory (ca rotate) */
+	int			 probe_timeout_ms;	/* <= 0: 5 s */
+	time_t			 now;		/* 0: the current time */
+	const struct pki_etcd_ops *ops;		/* the probes; NULL: default */
+	void			*ops_arg;
+	struct pki_notify	 nt;
+};
+
+/*
+ * Reads the rotation state of cl's directory dir (desc names the
+ * description in messages): its CAs, every leaf's bundle and
+ * certificate.  Returns PKI_OK with *out, PKI_ERR_ARG (an external CA,
+ * an unknown member), PKI_ERR_BUSY (a lock is held) or another error,
+ * each noted through o->nt (copied).
+ */
+int		 pki_rot_open(const struct pki_cluster *cl, const char *desc,
+		    const char *dir, const struct pki_rot_opts *o,
+		    struct pki_rotation **out) PKI_MUST_CHECK;
+void		 pki_rot_free(struct pki_rotation *ro);
+/*
+ * Runs phase (PKI_ROT_ADD_TRUST, PKI_ROT_REISSUE or PKI_ROT_DROP_OLD),
+ * first finishing a switch to the new CA an earlier run left half done.
+ * Members are restarted one at a time in rolling sessions, or, with
+ * rolling NULL, only listed.  Returns PKI_RUN_OK (the phase was
+ * complete), PKI_RUN_CHANGED, PKI_RUN_REFUSED (not this phase yet),
+ * PKI_RUN_BUSY, PKI_RUN_ROLLED_BACK, PKI_RUN_ROLLBACK_FAILED or
+ * PKI_RUN_FAILED.
+ */
+int		 pki_rot_run(struct pki_rotation *ro, int phase,
+		    const struct pki_roll_conf *rolling) PKI_MUST_CHECK;
+
+/* The model "ca status" prints: one CA of the directory. */
+struct pki_rot_ca_status {
+	int		 present;
+	const char	*path;
+	const char	*serial;	/* decimal */
+	const char	*subject;
+	int64_t		 not_after;
+	int		 has_key;
+};
+
+/* One member or client; words are "ca", "old", "new" or "other", NULL
+ * when unknown (not probed, unreachable, missing). */
+struct pki_rot_leaf_status {
+	const char	*name;
+	const char	*label;
+	int		 member;
+	char		 bundle[64];	/* "old+new", "new (DIR/ca.pem)", ... */
+	const char	*leaf;		/* issuer of the leaf on disk */
+	const char	*served_client;	/* issuer of what it serves */
+	const char	*served_peer;
+	int		 trusts_new;	/* accepts clients of the new CA: 1, 0,
+					   or -1 unknown */
+	int		 trusts_old;
+	const char	*error;		/* why it could not be probed, or
+					   NULL */
+};
+
+struct pki_rot_status {
+	int				 phase;		/* PKI_ROT_* */
+	int				 verified;	/* every member probed */
+	time_t				 now;
+	struct pki_rot_ca_status	 ca[3];		/* PKI_CA_CUR, NEXT,
+							   PREV */
+	struct pki_rot_leaf_status	*leaves;	/* members, clients */
+	size_t				 n;
+};
+
+/*
+ * Probes every member (what it serves, which CAs' client certificates
+ * it accepts) and fills st; the pointers in st are ro's.
+ */
+int		 pki_rot_status(struct pki_rotation *ro,
+		    struct pki_rot_status *st) PKI_MUST_CHECK;
+void		 pki_rot_status_clear(struct pki_rot_status *st);
+
 #endif /* PKI_H */

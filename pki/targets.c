@@ -59,7 +59,9 @@ pki_targets_own_ca(struct pki_targets *ts, struct pki_ca *ca)
 	ts->own_ca = ca;
 	ts->ca = ca->cert;
 	ts->cakey = ca->key;
+	free(ts->capem);
 	ts->capem = NULL;
+	ts->capemlen = 0;
 }
 
 int
