@@ -1533,4 +1533,38 @@ int		 pki_rot_status(struct pki_rotation *ro,
 		    struct pki_rot_status *st) PKI_MUST_CHECK;
 void		 pki_rot_status_clear(struct pki_rot_status *st);
 
+
+/* ---- ca renew's copies of the CA (pki/carenew.c) ----------------------- */
+
+/* A renewed CA certificate and where it goes. */
+struct pki_ca_renew {
+	const char		*capath;	/* the CA file, replaced in place
+						   (previous copy in FILE.bak) */
+	mode_t			 mode;		/* its mode */
+	const char		*oldpem;	/* its contents */
+	size_t			 oldlen;
+	const char		*out;		/* or: NAME, writes NAME.pem */
+	const char		*newpem;	/* the renewed certificate */
+	size_t			 newlen;
+	const struct pki_key	*key;		/* the CA's key: a copy of the
+						   CA is a CA certificate for
+						   it */
+	const struct pki_cluster *cl;		/* cluster mode, or NULL */
+	const char		*dir;		/* cluster mode: DIR */
+	const char		*line;		/* the text noted for every file
+						   written */
+	struct pki_notify	 nt;
+};
+
+/*
+ * Writes the renewed CA: NAME.pem, or in place with FILE.bak; in cluster
+ * mode (DIR locked) also DIR/ca.pem when the CA is external and every
+ * member's and client's copy of the CA (a bundle or another CA is left
+ * alone with a warning): plain copies in the same pki_file_write_set()
+ * set as FILE, a generations set as a new generation.  Returns PKI_OK or
+ * an error, noted.
+ */
+int		 pki_ca_renew_write(const struct pki_ca_renew *cr)
+		    PKI_MUST_CHECK;
+
 #endif /* PKI_H */
