@@ -79,9 +79,14 @@ is_ca_copy(const char *buf, size_t len, const char *source,
 	return ret;
 }
 
-/* A plain copy path (a regular file) joins the set when it is one. */
+/*
+ * A plain copy of the CA (a regular file) joins the set when it is one.
+ * A leaf's copy that is something else is left alone with a warning; an
+ * external CA's DIR/ca.pem silently (a file that cannot be read is
+ * reported, but does not stop the run).
+ */
 static int
-plan_plain(struct plan *p, const char *path)
+plan_plain(struct plan *p, const char *path, int external)
 {
 	struct pki_error	 err;
 	struct stat		 st;
@@ -91,53 +96,29 @@ plan_plain(struct plan *p, const char *path)
 
 	memset(&err, 0, sizeof(err));
 	if (lstat(path, &st) == -1) {
-		if (errno == ENOENT)
+		if (errno == ENOENT || external)
 			return 0;	/* not issued, or no copy */
 		pki_note(&p->cr->nt, PKI_NOTE_ERROR, NULL, "%s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		pki_note(&p->cr->nt, PKI_NOTE_WARNING, NULL, "%s: not a regular "
-		    "file: left alone", path);
+		if (!external)
+			pki_note(&p->cr->nt, PKI_NOTE_WARNING, NULL, "%s: not a "
+			    "regular file: left alone", path);
 		return 0;
 	}
 	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len,
 	    &err)) != 0) {
 		pki_note_err(&p->cr->nt, NULL, &err, r);
-		return -1;
+		return external ? 0 : -1;
 	}
-	if (!is_ca_copy(buf, len, path, p->cr->key))
+	if (is_ca_copy(buf, len, path, p->cr->key))
+		ret = add_file(p, path, NULL, 0, st.st_mode & 07777);
+	else if (!external)
 		pki_note(&p->cr->nt, PKI_NOTE_WARNING, NULL, "%s: not a copy of "
 		    "%s (a bundle, or another CA): left alone", path,
 		    p->cr->capath);
-	else
-		ret = add_file(p, path, NULL, 0, st.st_mode & 07777);
-	free(buf);
-	return ret;
-}
-
-/*
- * An external CA: DIR/ca.pem, a copy of its certificate, joins the set
- * when it is one (anything else there is left alone silently).
- */
-static int
-plan_external(struct plan *p, const char *path)
-{
-	struct pki_error	 err;
-	struct stat		 st;
-	char			*buf = NULL;
-	size_t			 len = 0;
-	int			 r, ret = 0;
-
-	memset(&err, 0, sizeof(err));
-	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode))
-		return 0;
-	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len,
-	    &err)) != 0)
-		pki_note_err(&p->cr->nt, NULL, &err, r);
-	else if (is_ca_copy(buf, len, path, p->cr->key))
-		ret = add_file(p, path, NULL, 0, st.st_mode & 07777);
 	free(buf);
 	return ret;
 }
@@ -228,7 +209,7 @@ plan_leaf(struct plan *p, const struct pki_cldir_leaf *l)
 	gens = lstat(cur, &st) == 0 && S_ISLNK(st.st_mode);
 	free(cur);
 	if (!gens) {
-		r = plan_plain(p, ca);
+		r = plan_plain(p, ca, 0);
 		free(ca);
 		return r;
 	}
@@ -270,7 +251,7 @@ plan_cluster(struct plan *p, struct pki_cldir_leaf *v, size_t n)
 			pki_note(&cr->nt, PKI_NOTE_ERROR, NULL, "out of memory");
 			return -1;
 		}
-		r = plan_external(p, copy);
+		r = plan_plain(p, copy, 1);
 		free(copy);
 	}
 	for (i = 0; i < n && r == 0; i++) {

@@ -180,20 +180,29 @@ roll(struct pki_rotation *ro, struct rleaf *l,
 	return r;
 }
 
-/* Restarts every member marked, one at a time; done names the change. */
+/*
+ * Restarts every member marked, one at a time, expecting want (and, with
+ * own_serial, the serial of the member's leaf on disk); done names the
+ * change.
+ */
 static int
 roll_marked(struct pki_rotation *ro, const struct pki_roll_expect *want,
-    const struct pki_roll_expect *old, const char *done, int *changed)
+    const struct pki_roll_expect *old, int own_serial, const char *done,
+    int *changed)
 {
-	size_t	i;
-	int	r;
+	struct pki_roll_expect	 w;
+	size_t			 i;
+	int			 r;
 
 	for (i = 0; i < ro->n; i++) {
 		struct rleaf	*l = &ro->l[i];
 
 		if (!l->restart)
 			continue;
-		if ((r = roll(ro, l, want, old)) != PKI_RUN_OK)
+		w = *want;
+		if (own_serial)
+			w.serial_hex = l->lf.serial_hex;
+		if ((r = roll(ro, l, &w, old)) != PKI_RUN_OK)
 			return r;
 		pki_note(&ro->nt, PKI_NOTE_OUT, l->t->label, "restarted: %s",
 		    done);
@@ -243,6 +252,16 @@ finish(struct pki_rotation *ro, int ret)
 	for (i = 0; i < ro->n; i++)
 		discard(ro, &ro->l[i]);
 	return ret;
+}
+
+/* The end of a phase that ran: "what path" when nothing was left to do. */
+static int
+phase_end(struct pki_rotation *ro, int changed, const char *what,
+    const char *path)
+{
+	if (!changed)
+		pki_note(&ro->nt, PKI_NOTE_OUT, NULL, "%s %s", what, path);
+	return finish(ro, changed ? PKI_RUN_CHANGED : PKI_RUN_OK);
 }
 
 /* ---- add-trust ----------------------------------------------------------- */
@@ -365,7 +384,7 @@ phase_add_trust(struct pki_rotation *ro)
 		want.trust_key = ro->next.ca->key;
 		old.trust_ca = ro->cur.ca->cert;
 		old.trust_key = ro->cur.ca->key;
-		if ((r = roll_marked(ro, &want, &old, "it accepts client "
+		if ((r = roll_marked(ro, &want, &old, 0, "it accepts client "
 		    "certificates of the new CA", &changed)) != PKI_RUN_OK)
 			return finish(ro, r);
 	} else {
@@ -380,10 +399,8 @@ phase_add_trust(struct pki_rotation *ro)
 			if (ro->l[i].restart)
 				return finish(ro, PKI_RUN_REFUSED);
 	}
-	if (!changed)
-		pki_note(&ro->nt, PKI_NOTE_OUT, NULL, "add-trust: complete: every "
-		    "bundle holds %s", ro->next.path);
-	return finish(ro, changed ? PKI_RUN_CHANGED : PKI_RUN_OK);
+	return phase_end(ro, changed, "add-trust: complete: every bundle "
+	    "holds", ro->next.path);
 }
 
 /* ---- reissue --------------------------------------------------------------- */
@@ -506,7 +523,7 @@ reissue_leaf(struct pki_rotation *ro, struct rleaf *l)
 	struct pki_reissued	 rs;
 	struct pki_target	*t = l->t;
 	struct pki_key		*key = NULL;
-	int			 r, ret = PKI_RUN_FAILED;
+	int			 ret = PKI_RUN_FAILED;
 
 	memset(&u, 0, sizeof(u));
 	memset(&rs, 0, sizeof(rs));
@@ -538,10 +555,9 @@ reissue_leaf(struct pki_rotation *ro, struct rleaf *l)
 		l->restart = 1;
 	ret = PKI_RUN_CHANGED;
  out:
-	r = ret;
 	pki_reissued_clear(&rs);
 	pki_key_free(key);
-	return r;
+	return ret;
 }
 
 /* Before the switch: every member and client trusts the new CA. */
@@ -616,26 +632,15 @@ phase_reissue(struct pki_rotation *ro)
 	if (ro->rolling != NULL) {
 		memset(&want, 0, sizeof(want));
 		memset(&old, 0, sizeof(old));
-		for (i = 0; i < ro->n; i++) {
-			struct rleaf	*l = &ro->l[i];
-
-			if (!l->restart)
-				continue;
-			want.serial_hex = l->lf.serial_hex;
-			if ((r = roll(ro, l, &want, &old)) != PKI_RUN_OK)
-				return finish(ro, r);
-			pki_note(&ro->nt, PKI_NOTE_OUT, l->t->label, "restarted: "
-			    "it serves its certificate of the new CA");
-			changed = 1;
-		}
+		if ((r = roll_marked(ro, &want, &old, 1, "it serves its "
+		    "certificate of the new CA", &changed)) != PKI_RUN_OK)
+			return finish(ro, r);
 	} else
 		restart_advice(ro, "etcd re-reads leaf certificates on each new "
 		    "connection, but open peer connections keep the old one; "
 		    "ca rotate -phase drop-old checks what each member serves");
-	if (!changed)
-		pki_note(&ro->nt, PKI_NOTE_OUT, NULL, "reissue: complete: every "
-		    "leaf is issued by %s", ro->cur.path);
-	return finish(ro, changed ? PKI_RUN_CHANGED : PKI_RUN_OK);
+	return phase_end(ro, changed, "reissue: complete: every leaf is "
+	    "issued by", ro->cur.path);
 }
 
 /* ---- drop-old ---------------------------------------------------------- */
@@ -806,7 +811,7 @@ drop_old(struct pki_rotation *ro)
 		want.distrust_key = ro->prev.ca->key;
 		old.trust_ca = ro->cur.ca->cert;
 		old.trust_key = ro->cur.ca->key;
-		if ((r = roll_marked(ro, &want, &old, "it refuses client "
+		if ((r = roll_marked(ro, &want, &old, 0, "it refuses client "
 		    "certificates of the old CA", &changed)) != PKI_RUN_OK)
 			return r;
 	}

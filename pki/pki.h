@@ -1232,7 +1232,7 @@ struct pki_roll;
 int		 pki_roll_begin(const struct pki_roll_conf *rc,
 		    const struct pki_cluster *cl, const char *dir,
 		    const char *member, const struct pki_notify *nt,
-		    struct pki_roll **out);
+		    struct pki_roll **out) PKI_MUST_CHECK;
 /*
  * Inside the session: stops the member, switches set to gen
  * (pki_set_activate; gen NULL: a restart only) and starts it, or switches
@@ -1245,13 +1245,13 @@ int		 pki_roll_begin(const struct pki_roll_conf *rc,
  */
 int		 pki_roll_switch(struct pki_roll *s, struct pki_set *set,
 		    const char *gen, const struct pki_roll_expect *want,
-		    const struct pki_roll_expect *old);
+		    const struct pki_roll_expect *old) PKI_MUST_CHECK;
 /*
  * Waits settle_ms (keeping the lease alive), releases the lock, revokes
  * the lease and frees s.  Returns 0, or -1 when the lock had been lost or
  * could not be released (it expires with its lease).
  */
-int		 pki_roll_end(struct pki_roll *s);
+int		 pki_roll_end(struct pki_roll *s) PKI_MUST_CHECK;
 
 /*
  * A client certificate of ca (fresh P-256 key, CN "etcd-pki probe",

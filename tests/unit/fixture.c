@@ -258,3 +258,38 @@ fx_serial(const char *certpem)
 	pki_cert_free(c);
 	return buf;
 }
+
+char	fx_notes[65536];
+
+void
+fx_note(void *arg, const struct pki_note *n)
+{
+	size_t	len = strlen(fx_notes);
+
+	(void)arg;
+	snprintf(fx_notes + len, sizeof(fx_notes) - len, "%s%s%s\n",
+	    n->label != NULL ? n->label : "", n->label != NULL ? ": " : "",
+	    n->text);
+}
+
+int
+fx_has(const char *s)
+{
+	char	*line, *copy, *save = NULL;
+
+	if (strstr(fx_notes, s) != NULL)
+		return 1;
+	diag("not in the notes: %s", s);
+	if ((copy = strdup(fx_notes)) != NULL)
+		for (line = strtok_r(copy, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			diag("note: %s", line);
+	free(copy);
+	return 0;
+}
+
+void
+fx_notes_clear(void)
+{
+	fx_notes[0] = '\0';
+}

@@ -13,6 +13,7 @@
 
 struct pki_cert;
 struct pki_key;
+struct pki_note;
 struct pki_csr;
 struct pki_profile;
 struct pki_config;
@@ -70,5 +71,15 @@ void		 fx_set_write(const char *dir, const char *name,
 		    const struct fx_leaf *l, const char *bundle);
 /* The serial (decimal) of a certificate PEM, in static storage. */
 const char	*fx_serial(const char *certpem);
+
+/*
+ * Notes (struct pki_note) collected as "label: text" lines: fx_note is
+ * the pki_notify function, fx_has(s) looks for s (and shows the notes as
+ * diagnostics when it is not there), fx_notes_clear forgets them.
+ */
+extern char	 fx_notes[65536];
+void		 fx_note(void *arg, const struct pki_note *n);
+int		 fx_has(const char *s);
+void		 fx_notes_clear(void);
 
 #endif

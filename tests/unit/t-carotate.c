@@ -76,27 +76,7 @@ static const struct pki_etcd_ops	probe_ops = {
 	NULL, NULL, f_peer_cert, f_probe, NULL, NULL
 };
 
-static char			 notes[65536];
 static struct pki_cluster	*cl;
-
-static void
-collect(void *arg, const struct pki_note *n)
-{
-	size_t	len = strlen(notes);
-
-	(void)arg;
-	snprintf(notes + len, sizeof(notes) - len, "%s%s%s\n", n->label !=
-	    NULL ? n->label : "", n->label != NULL ? ": " : "", n->text);
-}
-
-static int
-has(const char *s)
-{
-	if (strstr(notes, s) != NULL)
-		return 1;
-	diag("not in the notes: %s", s);
-	return 0;
-}
 
 /* certpem verifies against the bundle pem. */
 static int
@@ -126,9 +106,9 @@ rot_open(const char *dir, const char *member)
 	o.member = member;
 	o.lock = 1;
 	o.ops = &probe_ops;
-	o.nt.note = collect;
+	o.nt.note = fx_note;
 	if ((r = pki_rot_open(cl, "desc.json", dir, &o, &ro)) != 0)
-		diag("open: %d: %s", r, notes);
+		diag("open: %d: %s", r, fx_notes);
 	return ro;
 }
 
@@ -154,7 +134,7 @@ run(const char *dir, int phase)
 	struct pki_rotation	*ro = rot_open(dir, NULL);
 	int			 r;
 
-	notes[0] = '\0';
+	fx_notes_clear();
 	if (ro == NULL)
 		return -1;
 	r = pki_rot_run(ro, phase, NULL);
@@ -291,7 +271,7 @@ test_phases_from_files(void)
 	is_int(phase_of(d), PKI_ROT_INVALID, "ca-next and ca-prev: invalid");
 	is_int(run(d, PKI_ROT_ADD_TRUST), PKI_RUN_REFUSED, "invalid: "
 	    "add-trust refused");
-	ok(has("ca-prev.pem exists: the previous rotation is not finished "
+	ok(fx_has("ca-prev.pem exists: the previous rotation is not finished "
 	    "(phase invalid)"), "invalid: says so");
 	/* After the switch: ca-prev the old CA, ca.pem the new one. */
 	move(d, "ca.pem", "ca-prev.pem");
@@ -315,30 +295,30 @@ test_rotation(void)
 	F.reachable = 0;
 	is_int(run(d, PKI_ROT_REISSUE), PKI_RUN_REFUSED, "idle: reissue "
 	    "refused");
-	ok(has("no rotation in progress (no ") && has("run ca rotate -phase "
+	ok(fx_has("no rotation in progress (no ") && fx_has("run ca rotate -phase "
 	    "add-trust first"), "idle: says so");
 	is_int(run(d, PKI_ROT_DROP_OLD), PKI_RUN_REFUSED, "idle: drop-old "
 	    "refused");
 
 	is_int(run(d, PKI_ROT_ADD_TRUST), PKI_RUN_CHANGED, "add-trust");
-	ok(has("ca-next.pem: new CA: serial ") && has("m1: ") &&
-	    has("/m1/ca.pem: trusts its CAs and the new CA ") &&
-	    has("unverified (no probe): "), "add-trust: a new CA, bundles, "
+	ok(fx_has("ca-next.pem: new CA: serial ") && fx_has("m1: ") &&
+	    fx_has("/m1/ca.pem: trusts its CAs and the new CA ") &&
+	    fx_has("unverified (no probe): "), "add-trust: a new CA, bundles, "
 	    "warnings");
 	ok(fx_exists(fx_path(d, "ca-next-key.pem")) && strstr(model(d),
 	    "reissue?|m1 old+new old") != NULL, "add-trust: bundles old+new "
 	    "(%s)", model(d));
 	is_int(run(d, PKI_ROT_ADD_TRUST), PKI_RUN_OK, "add-trust again: "
 	    "complete");
-	ok(has("add-trust: complete: every bundle holds "), "add-trust "
+	ok(fx_has("add-trust: complete: every bundle holds "), "add-trust "
 	    "again: says so");
 	is_int(run(d, PKI_ROT_DROP_OLD), PKI_RUN_REFUSED, "add-trust: "
 	    "drop-old refused");
 
 	newca = fx_read(fx_path(d, "ca-next.pem"));
 	is_int(run(d, PKI_ROT_REISSUE), PKI_RUN_CHANGED, "reissue");
-	ok(has("the new CA signs from now on") && has("m1: reissued by the "
-	    "new CA: serial ") && has("restart by hand, one at a time ("),
+	ok(fx_has("the new CA signs from now on") && fx_has("m1: reissued by the "
+	    "new CA: serial ") && fx_has("restart by hand, one at a time ("),
 	    "reissue: switched, leaves re-signed, restarts listed");
 	ch = fx_read(fx_path(d, "ca.pem"));
 	ok(ch != NULL && strcmp(ch, newca) == 0 && !fx_exists(fx_path(d,
@@ -359,9 +339,9 @@ test_rotation(void)
 	free(ch);
 	is_int(run(d, PKI_ROT_DROP_OLD), PKI_RUN_CHANGED, "drop-old after an "
 	    "interrupted switch");
-	ok(has("ca-next.pem: removed (the switch to the new CA had not "
-	    "finished)") && has("/m1/ca.pem: trusts only ") &&
-	    has("the old CA is retired (serial "), "drop-old: finishes the "
+	ok(fx_has("ca-next.pem: removed (the switch to the new CA had not "
+	    "finished)") && fx_has("/m1/ca.pem: trusts only ") &&
+	    fx_has("the old CA is retired (serial "), "drop-old: finishes the "
 	    "switch, drops the old CA, retires it");
 	ok(!fx_exists(fx_path(d, "ca-prev.pem")) && !fx_exists(fx_path(d,
 	    "ca-next.pem")), "drop-old: ca-prev.pem retired");
@@ -369,7 +349,7 @@ test_rotation(void)
 	    "after the rotation: idle again");
 	is_int(run(d, PKI_ROT_DROP_OLD), PKI_RUN_OK, "drop-old again: "
 	    "complete");
-	ok(has("drop-old: complete: no old CA left"), "drop-old again: says "
+	ok(fx_has("drop-old: complete: no old CA left"), "drop-old again: says "
 	    "so");
 	free(oldca);
 	free(m1);
@@ -388,12 +368,12 @@ test_refusals(void)
 
 	memset(&o, 0, sizeof(o));
 	o.ops = &probe_ops;
-	o.nt.note = collect;
-	notes[0] = '\0';
+	o.nt.note = fx_note;
+	fx_notes_clear();
 	o.member = "nobody";
 	is_int(pki_rot_open(cl, "desc.json", d, &o, &ro), PKI_ERR_ARG,
 	    "unknown member: a usage error");
-	ok(ro == NULL && has("-member nobody: no such member or client in "
+	ok(ro == NULL && fx_has("-member nobody: no such member or client in "
 	    "desc.json"), "unknown member: says so");
 	o.member = NULL;
 	snprintf(json, sizeof(json), "{\"ca\": {\"cert_file\": \"%s/ca.pem\", "
@@ -405,7 +385,7 @@ test_refusals(void)
 		diag("ext: %s", err.text);
 	is_int(pki_rot_open(ext, "ext.json", d, &o, &ro), PKI_ERR_ARG,
 	    "external CA: a usage error");
-	ok(has("ext.json: the description names an external CA"),
+	ok(fx_has("ext.json: the description names an external CA"),
 	    "external CA: says so");
 	pki_cluster_free(ext);
 }

@@ -136,29 +136,7 @@ static struct fx_ca		 ca, other;
 static struct pki_config	*cfg, *cfg_short, *cfg_server;
 static const struct pki_profile	*prof, *prof_short, *prof_server;
 static char			 capath[4096];
-static char			 notes[32768];
 static int			 ncase;
-
-static void
-collect(void *arg, const struct pki_note *n)
-{
-	size_t	len = strlen(notes);
-
-	(void)arg;
-	snprintf(notes + len, sizeof(notes) - len, "%s%s%s\n", n->label !=
-	    NULL ? n->label : "", n->label != NULL ? ": " : "", n->text);
-}
-
-/* The notes hold s (else they are shown, to see what they hold). */
-static int
-has(const char *s)
-{
-	if (strstr(notes, s) != NULL)
-		return 1;
-	diag("not in the notes: %s", s);
-	diag("notes: %s", notes);
-	return 0;
-}
 
 /* A set etcd1 in a new directory, signed at T0 (valid 65 minutes from
  * T0 - 5m), with its CSR JSON. */
@@ -210,8 +188,8 @@ opts_reset(time_t now)
 	ro.layout = -1;
 	ro.keep = 3;
 	ro.no_sync = 1;
-	ro.nt.note = collect;
-	notes[0] = '\0';
+	ro.nt.note = fx_note;
+	fx_notes_clear();
 }
 
 /* Runs renew on s (path mode); returns the outcome. */
@@ -227,8 +205,7 @@ renew(const struct set *s, const struct pki_profile *p)
 	    pki_targets_set_signer(ts, ca.cert, ca.key, capath, &err) != 0 ||
 	    pki_targets_add_path(ts, s->cert, NULL, NULL, p != NULL ? p : prof,
 	    &err) != 0 || pki_targets_lock(ts, &err) != 0) {
-		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
-		    "setup: %s\n", err.text);
+		diag("setup: %s", err.text);
 		pki_targets_free(ts);
 		return -1;
 	}
@@ -331,7 +308,7 @@ test_due(void)
 	pki_renew_policy_default(&plain);
 	plain.stagger = 0;
 	want_line(&s, &plain, T0 + 1 * MIN, line, sizeof(line));
-	ok(has(line), "fresh: not due, renews at two thirds of the lifetime "
+	ok(fx_has(line), "fresh: not due, renews at two thirds of the lifetime "
 	    "(%s)", line);
 	is_str(serial_of(&s), old, "fresh: untouched");
 
@@ -345,9 +322,9 @@ test_due(void)
 	snprintf(old, sizeof(old), "%s", serial_of(&s));
 	opts_reset(T0 + 50 * MIN);
 	is_int(renew(&s, NULL), PKI_RUN_CHANGED, "due: renewed");
-	ok(has("etcd1.pem: renewed: serial ") && has(", not after "
+	ok(fx_has("etcd1.pem: renewed: serial ") && fx_has(", not after "
 	    "2023-11-14T23:58:00Z, gen/20231114T230320.000000Z-") &&
-	    has("now uses generations"), "due: says so, converted");
+	    fx_has("now uses generations"), "due: says so, converted");
 	ok(strcmp(serial_of(&s), old) != 0 && whole(&s), "due: the new set "
 	    "is active and whole");
 	ok(strstr(cat(s.dir, "current/meta.json"), old) != NULL &&
@@ -386,7 +363,7 @@ test_blocks(void)
 	snprintf(old, sizeof(old), "%s", serial_of(&s));
 	opts_reset(T0 + 50 * MIN);
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "drift: refused");
-	ok(has("the CSR JSON differs from the certificate: +DNS:etcd1.example;"
+	ok(fx_has("the CSR JSON differs from the certificate: +DNS:etcd1.example;"
 	    " renew with -allow-san-change"), "drift: names the SAN");
 	is_str(serial_of(&s), old, "drift: untouched");
 	opts_reset(T0 + 50 * MIN);
@@ -402,13 +379,13 @@ test_blocks(void)
 	snprintf(old, sizeof(old), "%s", serial_of(&s));
 	opts_reset(T0 + 50 * MIN);
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "key mismatch: refused");
-	ok(has("etcd1-key.pem does not match ") && has("renew with -rekey"),
+	ok(fx_has("etcd1-key.pem does not match ") && fx_has("renew with -rekey"),
 	    "key mismatch: says how to fix it");
 	opts_reset(T0 + 50 * MIN);
 	ro.rekey = 1;
 	is_int(renew(&s, NULL), PKI_RUN_CHANGED, "-rekey: renewed");
 	ok(whole(&s) && strcmp(cat(s.dir, "etcd1-key.pem"), k2.key) != 0 &&
-	    has(", new key,"), "-rekey: a new key, matching the new "
+	    fx_has(", new key,"), "-rekey: a new key, matching the new "
 	    "certificate");
 	fx_leaf_free(&k2);
 
@@ -417,12 +394,12 @@ test_blocks(void)
 	(void)unlink(fx_path(s.dir, "etcd1-csr.json"));
 	opts_reset(T0 + 50 * MIN);
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "no CSR JSON: refused");
-	ok(has("no CSR JSON to renew from (") && has("pass -csr-json FILE"),
+	ok(fx_has("no CSR JSON to renew from (") && fx_has("pass -csr-json FILE"),
 	    "no CSR JSON: says so");
 	(void)unlink(s.cert);
 	opts_reset(T0 + 50 * MIN);
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "no certificate: refused");
-	ok(has("etcd1.pem: missing: nothing to renew"), "no certificate: says "
+	ok(fx_has("etcd1.pem: missing: nothing to renew"), "no certificate: says "
 	    "so");
 }
 
@@ -492,19 +469,19 @@ test_verify(void)
 	    "leaf passes");
 	is_int(verify(&s, CSR1, now, now, &ca, 1), -1, "verify: a pair that "
 	    "does not match");
-	ok(has("verification: the new certificate does not match its key"),
+	ok(fx_has("verification: the new certificate does not match its key"),
 	    "verify: ...says so");
 	is_int(verify(&s, CSR1, now, now, &other, 0), -1, "verify: another "
 	    "CA");
-	ok(has("does not verify against the signing CA, which the member "
+	ok(fx_has("does not verify against the signing CA, which the member "
 	    "trusts"), "verify: ...names the bundle");
 	is_int(verify(&s, CSR1X, now, now, &ca, 0), -1, "verify: SANs not "
 	    "the CSR JSON's");
-	ok(has("verification: the new certificate differs from the CSR JSON: "
+	ok(fx_has("verification: the new certificate differs from the CSR JSON: "
 	    "-DNS:etcd1.example"), "verify: ...names the SAN");
 	is_int(verify(&s, CSR1, now + 60 * MIN, now, &ca, 0), -1, "verify: "
 	    "not valid yet");
-	ok(has("does not verify against the signing CA, which the member "
+	ok(fx_has("does not verify against the signing CA, which the member "
 	    "trusts: the signing CA: does not verify: certificate is not yet "
 	    "valid"), "verify: ...the chain is checked at now");
 
@@ -515,16 +492,16 @@ test_verify(void)
 	opts_reset(now);
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "bundle of another CA: "
 	    "refused");
-	ok(has("/ca.pem, which the member trusts"), "bundle of another CA: "
+	ok(fx_has("/ca.pem, which the member trusts"), "bundle of another CA: "
 	    "names the directory's ca.pem");
 	mkset(&s, NULL, NULL);
 	opts_reset(now);
 	is_int(renew(&s, prof_server), PKI_RUN_REFUSED, "EKU lost: refused");
-	ok(has("the profile drops the extended key usage \"client auth\" of "
+	ok(fx_has("the profile drops the extended key usage \"client auth\" of "
 	    "the current certificate"), "EKU lost: names it");
 	opts_reset(T0 + 45 * MIN);
 	is_int(renew(&s, prof_short), PKI_RUN_REFUSED, "earlier end: refused");
-	ok(has("would expire 2023-11-14T23:03:00Z, earlier than the current "
+	ok(fx_has("would expire 2023-11-14T23:03:00Z, earlier than the current "
 	    "one (2023-11-14T23:08:00Z): check the profile's expiry, or pass "
 	    "-force"), "earlier end: says when");
 	ok(ngens(&s) == 0 && whole(&s) && !fx_exists(fx_path(s.dir,
@@ -606,7 +583,7 @@ test_hooks(void)
 	fail = 1;
 	hooklog[0] = '\0';
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "pre hook fails: refused");
-	ok(strcmp(hooklog, "pre(etcd1) post(|etcd1|3)") == 0 && has("the pre "
+	ok(strcmp(hooklog, "pre(etcd1) post(|etcd1|3)") == 0 && fx_has("the pre "
 	    "hook failed: nothing renewed") && strcmp(serial_of(&s), old) == 0,
 	    "pre hook fails: nothing renewed (%s)", hooklog);
 
@@ -624,7 +601,7 @@ test_hooks(void)
 	ro.dry_run = 1;
 	ro.rekey = 1;
 	is_int(renew(&s, NULL), PKI_RUN_CHANGED, "dry run: would renew");
-	ok(has("would renew: serial ") && has("new key (dry run: nothing "
+	ok(fx_has("would renew: serial ") && fx_has("new key (dry run: nothing "
 	    "changed)") && strcmp(serial_of(&s), old) == 0 &&
 	    !fx_exists(fx_path(s.dir, "current")), "dry run: nothing changed");
 
@@ -633,7 +610,7 @@ test_hooks(void)
 	is_int(renew(&s, NULL), PKI_RUN_CHANGED, "fixed layout: renewed");
 	ok(strcmp(serial_of(&s), old) != 0 && whole(&s) &&
 	    strcmp(cat(s.dir, "etcd1.pem.bak"), s.l.cert) == 0 &&
-	    has("previous files in *.bak"), "fixed layout: in place, the old "
+	    fx_has("previous files in *.bak"), "fixed layout: in place, the old "
 	    "files in *.bak");
 
 	mkset(&s, NULL, NULL);
@@ -644,7 +621,7 @@ test_hooks(void)
 	ro.layout = PKI_LAYOUT_FIXED;
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "-layout fixed on generations:"
 	    " refused");
-	ok(has("-layout fixed cannot go back"), "-layout fixed on generations: "
+	ok(fx_has("-layout fixed cannot go back"), "-layout fixed on generations: "
 	    "says so");
 }
 
@@ -702,11 +679,11 @@ test_failures(void)
 	fails(&s, "staging (mkdir)", "mkdirat", ".tmp-", 1, PKI_RUN_FAILED);
 	fails(&s, "staging (rename)", "renameat", "T", 1, PKI_RUN_FAILED);
 	fails(&s, "activation", "renameat", "current", 1, PKI_RUN_FAILED);
-	ok(has("current: cannot replace"), "activation: says why");
+	ok(fx_has("current: cannot replace"), "activation: says why");
 	fail_keep = 0;
 	fails(&s, "pruning", "unlinkat", NULL, 1, PKI_RUN_CHANGED);
 	fail_keep = 3;
-	ok(has("/gen/20231114T") && has(": cannot remove: Input/output error"),
+	ok(fx_has("/gen/20231114T") && fx_has(": cannot remove: Input/output error"),
 	    "pruning: the failure is reported");
 
 	/* The fixed layout's replacement. */
@@ -737,8 +714,8 @@ rollback(const struct set *s, const char *to, int force)
 	o.to = to;
 	o.force = force;
 	o.no_sync = 1;
-	o.nt.note = collect;
-	notes[0] = '\0';
+	o.nt.note = fx_note;
+	fx_notes_clear();
 	if (pki_targets_new(&ts, &err) == 0 &&
 	    pki_targets_add_path(ts, s->cert, NULL, NULL, NULL, &err) == 0 &&
 	    pki_targets_lock(ts, &err) == 0)
@@ -759,7 +736,7 @@ test_rollback(void)
 	snprintf(first, sizeof(first), "%s", serial_of(&s));
 	is_int(rollback(&s, NULL, 0), PKI_RUN_REFUSED, "rollback of a fixed "
 	    "set never renewed: refused");
-	ok(has("etcd1.pem.bak: missing: nothing to roll back to"), "...says "
+	ok(fx_has("etcd1.pem.bak: missing: nothing to roll back to"), "...says "
 	    "so");
 	opts_reset(T0 + 50 * MIN);
 	(void)renew(&s, NULL);
@@ -770,18 +747,18 @@ test_rollback(void)
 	arm(NULL, NULL, 0);
 	is_str(serial_of(&s), second, "rollback fails: still the renewed set");
 	is_int(rollback(&s, NULL, 0), PKI_RUN_OK, "rollback");
-	ok(strcmp(serial_of(&s), first) == 0 && whole(&s) && has("rolled "
+	ok(strcmp(serial_of(&s), first) == 0 && whole(&s) && fx_has("rolled "
 	    "back: gen/"), "rollback: the first certificate is back");
 	is_int(rollback(&s, NULL, 0), PKI_RUN_REFUSED, "rollback past the "
 	    "first generation: refused");
-	ok(has("no generation before gen/"), "...says so");
+	ok(fx_has("no generation before gen/"), "...says so");
 
 	/* A generation with another key needs a restart or -force. */
 	opts_reset(T0 + 50 * MIN);
 	ro.rekey = 1;
 	(void)renew(&s, NULL);
 	is_int(rollback(&s, NULL, 0), PKI_RUN_REFUSED, "another key: refused");
-	ok(has("has another key than gen/") && has("give -restart-cmd (or "
+	ok(fx_has("has another key than gen/") && fx_has("give -restart-cmd (or "
 	    "-force)"), "another key: says why");
 	is_int(rollback(&s, NULL, 1), PKI_RUN_OK, "another key with -force");
 	ok(whole(&s), "...the set is whole");
