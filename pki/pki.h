@@ -1430,6 +1430,14 @@ int		 pki_file_remove(const char *const *paths, size_t n,
  * to's directory. */
 int		 pki_file_rename(const char *from, const char *to,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * A trial of pki_file_write_set(): writes the files, under their base
+ * names, into a new scratch directory in $TMPDIR (or /tmp), reads each
+ * back (PKI_ERR_MISMATCH "PATH: read back differs" when it differs), then
+ * removes the directory.
+ */
+int		 pki_file_write_trial(const struct pki_file *files, size_t n,
+		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- CA rotation (pki/rotstate.c, pki/carotate.c) ---------------------- */
 

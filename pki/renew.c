@@ -4,10 +4,6 @@
  * switch (or a fixed-path replacement), the caller's hooks, and the
  * rolling restart for members.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,75 +176,21 @@ examine(struct renew *rn, struct pki_target *t, struct job *j)
 
 /* ---- -dry-run ------------------------------------------------------------ */
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* Writes files into a scratch directory and reads them back. */
-static int
-dry_files(const char *tmpl, const struct pki_target *t,
-    const struct pki_file *files, size_t n, const struct pki_notify *nt)
-{
-	struct pki_error	 err;
-	struct pki_file		 f[PKI_SET__COUNT + 1];
-	char			*paths[PKI_SET__COUNT + 1], *buf;
-	size_t			 i, len;
-	int			 r, ret = -1;
-
-	memset(&err, 0, sizeof(err));
-	memset(paths, 0, sizeof(paths));
-	for (i = 0; i < n; i++) {
-		f[i] = files[i];
-		if ((f[i].path = paths[i] = pki_path_join(tmpl,
-		    files[i].path)) == NULL) {
-			pki_note(nt, PKI_NOTE_ERROR, NULL, "out of memory");
-			goto out;
-		}
-	}
-	if ((r = pki_file_write_set(f, n, &err)) != 0) {
-		pki_note_err(nt, NULL, &err, r);
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if ((r = pki_input_read(paths[i], 0, PKI_MAX_INPUT, &buf, &len,
-		    &err)) != 0) {
-			pki_note_err(nt, NULL, &err, r);
-			goto out;
-		}
-		r = len == f[i].len && memcmp(buf, f[i].data, len) == 0;
-		pki_secret_free(buf, len + 1);
-		if (!r) {
-			pki_note(nt, PKI_NOTE_ERROR, t->label, "%s: read back "
-			    "differs", paths[i]);
-			goto out;
-		}
-	}
-	ret = 0;
- out:
-	for (i = 0; i < n; i++)
-		free(paths[i]);
-	return ret;
-}
-
 /*
  * -dry-run: writes the new files of c into a scratch directory and reads
- * them back, then removes it.
+ * them back (pki_file_write_trial).
  */
 static int
 dry_write(const struct pki_target *t, const struct change *c,
     const struct pki_notify *nt)
 {
-	struct pki_file	 files[PKI_SET__COUNT];
-	char		 tmpl[4096], n0[512], n1[512], n2[512];
-	const char	*tmp = getenv("TMPDIR");
-	size_t		 nf = 0;
-	int		 r;
+	struct pki_error	 err;
+	struct pki_file		 files[PKI_SET__COUNT];
+	char			 n0[512], n1[512], n2[512];
+	size_t			 nf = 0;
+	int			 r;
 
+	memset(&err, 0, sizeof(err));
 	snprintf(n0, sizeof(n0), "%s.pem", t->name);
 	snprintf(n1, sizeof(n1), "%s.csr", t->name);
 	snprintf(n2, sizeof(n2), "%s-key.pem", t->name);
@@ -259,16 +201,12 @@ dry_write(const struct pki_target *t, const struct change *c,
 	if (c->keypem != NULL)
 		files[nf++] = (struct pki_file){ n2, c->keypem, c->keylen,
 		    0600 };
-	snprintf(tmpl, sizeof(tmpl), "%s/etcd-pki-dry-run.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(tmpl) == NULL) {
-		pki_note(nt, PKI_NOTE_ERROR, NULL, "%s: %s", tmpl,
-		    strerror(errno));
+	if ((r = pki_file_write_trial(files, nf, &err)) != PKI_OK) {
+		pki_note_err(nt, r == PKI_ERR_MISMATCH ? t->label : NULL, &err,
+		    r);
 		return -1;
 	}
-	r = dry_files(tmpl, t, files, nf, nt);
-	nftw(tmpl, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	return r;
+	return 0;
 }
 
 /* ---- renewing ------------------------------------------------------------ */
