@@ -104,8 +104,8 @@ plan_plain(struct plan *p, const char *path, int external)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		if (!external)
-			pki_note(&p->cr->nt, PKI_NOTE_WARNING, NULL, "%s: not a "
-			    "regular file: left alone", path);
+			pki_note(&p->cr->nt, PKI_NOTE_WARNING, NULL, "%s: not "
+			    "a regular file: left alone", path);
 		return 0;
 	}
 	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len,
@@ -116,8 +116,8 @@ plan_plain(struct plan *p, const char *path, int external)
 	if (is_ca_copy(buf, len, path, p->cr->key))
 		ret = add_file(p, path, NULL, 0, st.st_mode & 07777);
 	else if (!external)
-		pki_note(&p->cr->nt, PKI_NOTE_WARNING, NULL, "%s: not a copy of "
-		    "%s (a bundle, or another CA): left alone", path,
+		pki_note(&p->cr->nt, PKI_NOTE_WARNING, NULL, "%s: not a copy "
+		    "of %s (a bundle, or another CA): left alone", path,
 		    p->cr->capath);
 	free(buf);
 	return ret;
@@ -152,8 +152,8 @@ open_gen(struct plan *p, struct gen_dir *g)
 	    (r = pki_set_open(g->dir, g->name, &g->set, &err)) != 0)
 		goto fail;
 	if (pki_set_layout(g->set) != PKI_LAYOUT_GENERATIONS) {
-		pki_note(&p->cr->nt, PKI_NOTE_ERROR, NULL, "%s: \"current\" is a "
-		    "link but the set %s is not in the generations layout",
+		pki_note(&p->cr->nt, PKI_NOTE_ERROR, NULL, "%s: \"current\" is "
+		    "a link but the set %s is not in the generations layout",
 		    g->dir, g->name);
 		return -1;
 	}
@@ -164,8 +164,8 @@ open_gen(struct plan *p, struct gen_dir *g)
 		goto fail;
 	if (!is_ca_copy(buf, len, pki_set_path(g->set, PKI_SET_CA),
 	    p->cr->key)) {
-		pki_note(&p->cr->nt, PKI_NOTE_WARNING, NULL, "%s: not a copy of "
-		    "%s (a bundle, or another CA): left alone",
+		pki_note(&p->cr->nt, PKI_NOTE_WARNING, NULL, "%s: not a copy "
+		    "of %s (a bundle, or another CA): left alone",
 		    pki_set_path(g->set, PKI_SET_CA), p->cr->capath);
 		free(buf);
 		return 0;
@@ -248,7 +248,8 @@ plan_cluster(struct plan *p, struct pki_cldir_leaf *v, size_t n)
 
 	if (pki_cluster_ca_cert_file(cr->cl) != NULL) {
 		if ((copy = pki_path_join(cr->dir, PKI_CLDIR_CA)) == NULL) {
-			pki_note(&cr->nt, PKI_NOTE_ERROR, NULL, "out of memory");
+			pki_note(&cr->nt, PKI_NOTE_ERROR, NULL,
+			    "out of memory");
 			return -1;
 		}
 		r = plan_plain(p, copy, 1);
@@ -363,7 +364,8 @@ pki_ca_renew_write(const struct pki_ca_renew *cr)
 	if (cr->out != NULL) {
 		if (asprintf(&out, "%s.pem", cr->out) == -1) {
 			out = NULL;
-			pki_note(&cr->nt, PKI_NOTE_ERROR, NULL, "out of memory");
+			pki_note(&cr->nt, PKI_NOTE_ERROR, NULL,
+			    "out of memory");
 			goto done;
 		}
 		if (add_file(&p, out, NULL, 0, 0644) != 0)

@@ -226,8 +226,8 @@ restart_advice(const struct pki_rotation *ro, const char *why)
 		pki_buf_add(&b, ro->l[i].t->name);
 	}
 	if (b.len > 0 && !b.oom)
-		pki_note(&ro->nt, PKI_NOTE_OUT, NULL, "restart by hand, one at a "
-		    "time (%s):%s", why, b.b);
+		pki_note(&ro->nt, PKI_NOTE_OUT, NULL, "restart by hand, one at "
+		    "a time (%s):%s", why, b.b);
 	free(b.b);
 }
 
@@ -326,7 +326,8 @@ add_next(struct pki_rotation *ro, int *changed)
 		else
 			text = bundle_text(cas + 1, 1, l->certs, l->ncerts);
 		if (text == NULL) {
-			pki_note(&ro->nt, PKI_NOTE_ERROR, NULL, "out of memory");
+			pki_note(&ro->nt, PKI_NOTE_ERROR, NULL,
+			    "out of memory");
 			return -1;
 		}
 		if (write_bundle(ro, l, text, ro->rolling != NULL &&
@@ -335,9 +336,9 @@ add_next(struct pki_rotation *ro, int *changed)
 			return -1;
 		}
 		free(text);
-		pki_note(&ro->nt, PKI_NOTE_OUT, l->t->label, "%s/ca.pem: trusts "
-		    "%s and the new CA %s", l->t->dir, l->nobundle ? "ca.pem" :
-		    "its CAs", ro->next.ca->f.serial);
+		pki_note(&ro->nt, PKI_NOTE_OUT, l->t->label, "%s/ca.pem: "
+		    "trusts %s and the new CA %s", l->t->dir, l->nobundle ?
+		    "ca.pem" : "its CAs", ro->next.ca->f.serial);
 		*changed = 1;
 		l->b_next = 1;
 		if (l->member)
@@ -354,9 +355,9 @@ phase_add_trust(struct pki_rotation *ro)
 	int			 r, changed = 0;
 
 	if (RCA_HAS(&ro->prev)) {
-		pki_note(&ro->nt, PKI_NOTE_ERROR, NULL, "%s exists: the previous "
-		    "rotation is not finished (phase %s): run ca rotate -phase "
-		    "%s first", ro->prev.path,
+		pki_note(&ro->nt, PKI_NOTE_ERROR, NULL, "%s exists: the "
+		    "previous rotation is not finished (phase %s): run ca "
+		    "rotate -phase %s first", ro->prev.path,
 		    pki_rot_phase_name(pki_rot_phase(ro)), pki_rot_phase(ro) ==
 		    PKI_ROT_REISSUE ? "reissue" : "drop-old");
 		return PKI_RUN_REFUSED;
@@ -403,7 +404,7 @@ phase_add_trust(struct pki_rotation *ro)
 	    "holds", ro->next.path);
 }
 
-/* ---- reissue --------------------------------------------------------------- */
+/* ---- reissue ---------------------------------------------------------- */
 
 /*
  * The switch: ca-prev := ca, ca := ca-next in one set of files, then
@@ -473,8 +474,8 @@ leaf_key(struct pki_rotation *ro, struct rleaf *l)
 	memset(&err, 0, sizeof(err));
 	if ((r = pki_target_read(t, PKI_SET_KEY, &buf, &len, &ro->nt)) != 0) {
 		if (r == 1)
-			pki_note(&ro->nt, PKI_NOTE_ERROR, t->label, "%s: missing",
-			    pki_set_path(t->set, PKI_SET_KEY));
+			pki_note(&ro->nt, PKI_NOTE_ERROR, t->label,
+			    "%s: missing", pki_set_path(t->set, PKI_SET_KEY));
 		return NULL;
 	}
 	r = pki_key_load(buf, len, pki_set_path(t->set, PKI_SET_KEY), NULL,
@@ -485,8 +486,8 @@ leaf_key(struct pki_rotation *ro, struct rleaf *l)
 		return NULL;
 	}
 	if (!pki_cert_matches_key(l->leaf, key)) {
-		pki_note(&ro->nt, PKI_NOTE_ERROR, t->label, "%s does not match %s: "
-		    "restore a complete set (etcd-pki rollback) first",
+		pki_note(&ro->nt, PKI_NOTE_ERROR, t->label, "%s does not match "
+		    "%s: restore a complete set (etcd-pki rollback) first",
 		    pki_set_path(t->set, PKI_SET_KEY),
 		    pki_set_path(t->set, PKI_SET_CERT));
 		pki_key_free(key);
@@ -528,8 +529,8 @@ reissue_leaf(struct pki_rotation *ro, struct rleaf *l)
 	memset(&u, 0, sizeof(u));
 	memset(&rs, 0, sizeof(rs));
 	if (t->csr == NULL) {
-		pki_note(&ro->nt, PKI_NOTE_ERROR, t->label, "no CSR JSON in the "
-		    "description");
+		pki_note(&ro->nt, PKI_NOTE_ERROR, t->label, "no CSR JSON in "
+		    "the description");
 		return PKI_RUN_FAILED;
 	}
 	if (leaf_convert(ro, l) != 0 || (key = leaf_key(ro, l)) == NULL)
@@ -570,12 +571,13 @@ trust_ready(struct pki_rotation *ro)
 		const struct rleaf	*l = &ro->l[i];
 
 		if (!l->b_next)
-			pki_note(&ro->nt, PKI_NOTE_ERROR, l->t->label, "%s/ca.pem "
-			    "does not hold the new CA yet", l->t->dir);
+			pki_note(&ro->nt, PKI_NOTE_ERROR, l->t->label,
+			    "%s/ca.pem does not hold the new CA yet",
+			    l->t->dir);
 		else if (l->connected == 1 && l->trusts_next == 0)
-			pki_note(&ro->nt, PKI_NOTE_ERROR, l->t->label, "does not "
-			    "accept client certificates of the new CA: restart "
-			    "it (its bundle changed)");
+			pki_note(&ro->nt, PKI_NOTE_ERROR, l->t->label, "does "
+			    "not accept client certificates of the new CA: "
+			    "restart it (its bundle changed)");
 	}
 	if (pki_rot_trust_complete(ro))
 		return 1;
@@ -592,9 +594,9 @@ phase_reissue(struct pki_rotation *ro)
 	int			 r, changed = 0;
 
 	if (!RCA_HAS(&ro->next) && !RCA_HAS(&ro->prev)) {
-		pki_note(&ro->nt, PKI_NOTE_ERROR, NULL, "no rotation in progress "
-		    "(no %s, no %s): run ca rotate -phase add-trust first",
-		    ro->next.path, ro->prev.path);
+		pki_note(&ro->nt, PKI_NOTE_ERROR, NULL, "no rotation in "
+		    "progress (no %s, no %s): run ca rotate -phase add-trust "
+		    "first", ro->next.path, ro->prev.path);
 		return PKI_RUN_REFUSED;
 	}
 	if (RCA_HAS(&ro->next) && RCA_HAS(&ro->prev)) {
@@ -636,9 +638,10 @@ phase_reissue(struct pki_rotation *ro)
 		    "certificate of the new CA", &changed)) != PKI_RUN_OK)
 			return finish(ro, r);
 	} else
-		restart_advice(ro, "etcd re-reads leaf certificates on each new "
-		    "connection, but open peer connections keep the old one; "
-		    "ca rotate -phase drop-old checks what each member serves");
+		restart_advice(ro, "etcd re-reads leaf certificates on each "
+		    "new connection, but open peer connections keep the old "
+		    "one; ca rotate -phase drop-old checks what each member "
+		    "serves");
 	return phase_end(ro, changed, "reissue: complete: every leaf is "
 	    "issued by", ro->cur.path);
 }
@@ -707,16 +710,16 @@ issued_ready(struct pki_rotation *ro)
 		const struct rleaf	*l = &ro->l[i];
 
 		if (l->leaf_iss != ISS_CUR)
-			pki_note(&ro->nt, PKI_NOTE_ERROR, l->t->label, "%s.pem is "
-			    "not issued by %s", l->t->name, ro->cur.path);
+			pki_note(&ro->nt, PKI_NOTE_ERROR, l->t->label, "%s.pem "
+			    "is not issued by %s", l->t->name, ro->cur.path);
 		else if (l->connected == 1 && l->served_client != ISS_CUR)
-			pki_note(&ro->nt, PKI_NOTE_ERROR, l->t->label, "%s serves "
-			    "a certificate not issued by %s: restart it",
+			pki_note(&ro->nt, PKI_NOTE_ERROR, l->t->label, "%s "
+			    "serves a certificate not issued by %s: restart it",
 			    l->client_url, ro->cur.path);
 		else if (l->connected == 1 && l->peer_url != NULL &&
 		    l->served_peer != ISS_CUR)
-			pki_note(&ro->nt, PKI_NOTE_ERROR, l->t->label, "%s serves "
-			    "a certificate not issued by %s: restart it",
+			pki_note(&ro->nt, PKI_NOTE_ERROR, l->t->label, "%s "
+			    "serves a certificate not issued by %s: restart it",
 			    l->peer_url, ro->cur.path);
 	}
 	if (pki_rot_issued_complete(ro))
@@ -749,8 +752,9 @@ drop_prev(struct pki_rotation *ro, int *changed)
 				free(text);
 				return -1;
 			}
-			pki_note(&ro->nt, PKI_NOTE_OUT, l->t->label, "%s/ca.pem: "
-			    "trusts only %s", l->t->dir, ro->cur.path);
+			pki_note(&ro->nt, PKI_NOTE_OUT, l->t->label,
+			    "%s/ca.pem: trusts only %s", l->t->dir,
+			    ro->cur.path);
 			*changed = 1;
 			l->b_prev = 0;
 			if (l->member)
@@ -821,12 +825,12 @@ drop_old(struct pki_rotation *ro)
 			return PKI_RUN_FAILED;
 	pki_rot_probe_all(ro);
 	if (old_trusted(ro)) {
-		restart_advice(ro, "etcd loads trusted CAs only at start; run ca "
-		    "rotate -phase drop-old again afterwards to retire the old "
-		    "CA");
+		restart_advice(ro, "etcd loads trusted CAs only at start; run "
+		    "ca rotate -phase drop-old again afterwards to retire the "
+		    "old CA");
 		if (!changed)
-			pki_note(&ro->nt, PKI_NOTE_ERROR, NULL, "drop-old: waiting: "
-			    "the old CA is still trusted (see above)");
+			pki_note(&ro->nt, PKI_NOTE_ERROR, NULL, "drop-old: "
+			    "waiting: the old CA is still trusted (see above)");
 		return changed ? PKI_RUN_CHANGED : PKI_RUN_REFUSED;
 	}
 	return retire(ro) == 0 ? PKI_RUN_CHANGED : PKI_RUN_FAILED;
@@ -836,8 +840,8 @@ static int
 phase_drop_old(struct pki_rotation *ro)
 {
 	if (RCA_HAS(&ro->next)) {
-		pki_note(&ro->nt, PKI_NOTE_ERROR, NULL, "%s exists: the rotation "
-		    "is in phase %s: run ca rotate -phase %s first",
+		pki_note(&ro->nt, PKI_NOTE_ERROR, NULL, "%s exists: the "
+		    "rotation is in phase %s: run ca rotate -phase %s first",
 		    ro->next.path, pki_rot_phase_name(pki_rot_phase(ro)),
 		    pki_rot_phase(ro) == PKI_ROT_ADD_TRUST ? "add-trust" :
 		    "reissue");

@@ -441,8 +441,7 @@ leaf_file(const struct pki_cluster_leaf *lf, int i, char *buf, size_t size)
 	static const char *const	 sfx[] = { ".pem", "-key.pem", ".csr",
 	    "-csr.json" };
 	static const char *const	 fixed[] = { PKI_CLDIR_BUNDLE,
-	    "etcd.conf.yml",
-	    "etcdctl.env" };
+	    "etcd.conf.yml", "etcdctl.env" };
 	int				 n;
 
 	if (i < F_CA)
@@ -1160,8 +1159,8 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	if (is.ca_new) {
 		report(&is, PKI_ISSUE_NEW, PKI_CLDIR_CA, "missing",
 		    NULL, NULL, 0);
-		report(&is, PKI_ISSUE_NEW, PKI_CLDIR_CA_KEY, "missing", NULL, NULL,
-		    0);
+		report(&is, PKI_ISSUE_NEW, PKI_CLDIR_CA_KEY, "missing", NULL,
+		    NULL, 0);
 	}
 	for (i = 0; i < cl->nleaves; i++)
 		report_leaf(&is, &jobs[i]);

@@ -613,8 +613,8 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 			vproblem(&v, "ca-key.pem does not match ca.pem");
 		pki_secret_free(buf, buf != NULL ? len + 1 : 0);
 		buf = NULL;
-		if (fstatat(dfd, PKI_CLDIR_CA_KEY, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    (st.st_mode & 077) != 0)
+		if (fstatat(dfd, PKI_CLDIR_CA_KEY, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & 077) != 0)
 			vproblem(&v, "ca-key.pem: mode %04o: the CA key must "
 			    "not be accessible to group or others (0600)",
 			    (unsigned int)(st.st_mode & 07777));

@@ -64,7 +64,7 @@ struct pki_ca {
 	struct pki_key		*key;		/* NULL: no key file */
 	char			*pem;		/* the file's bytes */
 	size_t			 len;
-	char			*keypem;	/* secret: the key file's bytes */
+	char			*keypem;	/* secret: the key's bytes */
 	size_t			 keylen;
 	char			*canon;		/* canonical PEM (compared) */
 	size_t			 canonlen;
@@ -102,8 +102,9 @@ void	pki_ca_free(struct pki_ca *ca);
 struct pki_target {
 	char			*dir;		/* D */
 	char			*name;		/* NAME: D/NAME.pem */
-	char			*label;		/* as shown: the leaf's directory
-						   under DIR, or the path given */
+	char			*label;		/* as shown: the leaf's
+						   directory under DIR, or
+						   the path given */
 	struct pki_csr		*csr_own;
 	const struct pki_csr	*csr;		/* NULL: no CSR JSON found */
 	char			*csr_path;
@@ -146,7 +147,8 @@ struct pki_reissued {
 	size_t			 certlen;
 	char			*csrpem;
 	size_t			 csrlen;
-	char			*meta;		/* meta.json of its generation */
+	char			*meta;		/* its generation's
+						   meta.json */
 };
 
 /*

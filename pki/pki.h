@@ -1007,8 +1007,8 @@ void		 pki_runtime_version(char *buf, size_t len);
 #define PKI_NOTE_STEP		2	/* a step of a rolling restart: shown
 					   unless quiet, and recorded (event) */
 #define PKI_NOTE_WARNING	3	/* a warning, in the log format */
-#define PKI_NOTE_ERROR		4	/* an error line (or a warning carried
-					   in the error format: "warning: ...") */
+#define PKI_NOTE_ERROR		4	/* an error line (or a warning in
+					   the error format, "warning: ...") */
 
 struct pki_note {
 	int		 kind;		/* PKI_NOTE_* */
@@ -1079,7 +1079,7 @@ int		 pki_cldir_retired_path(const char *dir, const char *serial_hex,
 struct pki_cldir_leaf {
 	size_t			  index;	/* for pki_cluster_leaf() */
 	const char		 *name;		/* NAME: LEAF/NAME.pem */
-	const char		 *label;	/* LEAF ("etcd1", "clients/x") */
+	const char		 *label;	/* LEAF: "etcd1", "clients/x" */
 	char			 *dir;		/* DIR/LEAF */
 	int			  member;	/* 1: a member, 0: a client */
 	const struct pki_csr	 *csr;
@@ -1404,8 +1404,8 @@ struct pki_rollback_opts {
  * Refuses to (PKI_ERR_ARG) when to is set and a set of ts (locked) has
  * the fixed layout.
  */
-int		 pki_rollback_check(const struct pki_targets *ts, const char *to,
-		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_rollback_check(const struct pki_targets *ts,
+		    const char *to, struct pki_error *err) PKI_MUST_CHECK;
 /*
  * Switches every set of ts back: "current" to the generation before it
  * (or to), after checking that its key matches its certificate and, when
@@ -1525,7 +1525,7 @@ struct pki_rot_leaf_status {
 
 struct pki_rot_status {
 	int				 phase;		/* PKI_ROT_* */
-	int				 verified;	/* every member probed */
+	int				 verified;	/* all probed */
 	time_t				 now;
 	struct pki_rot_ca_status	 ca[3];		/* PKI_CA_CUR, NEXT,
 							   PREV */
@@ -1546,8 +1546,9 @@ void		 pki_rot_status_clear(struct pki_rot_status *st);
 
 /* A renewed CA certificate and where it goes. */
 struct pki_ca_renew {
-	const char		*capath;	/* the CA file, replaced in place
-						   (previous copy in FILE.bak) */
+	const char		*capath;	/* the CA file, replaced in
+						   place (previous copy in
+						   FILE.bak) */
 	mode_t			 mode;		/* its mode */
 	const char		*oldpem;	/* its contents */
 	size_t			 oldlen;

@@ -199,8 +199,8 @@ pki_reissue_verify(const struct pki_targets *ts, const struct pki_target *t,
 	}
 	if ((lost = eku_lost(cur, &rs->f)) != NULL) {
 		pki_note(nt, PKI_NOTE_ERROR, t->label, "verification: the "
-		    "profile drops the extended key usage \"%s\" of the current "
-		    "certificate", lost);
+		    "profile drops the extended key usage \"%s\" of the "
+		    "current certificate", lost);
 		goto out;
 	}
 	ret = check_validity(t, cur, &rs->f, now, force, nt);
@@ -296,8 +296,8 @@ pki_reissue_check_staged(const struct pki_target *t, const char *gen,
 	if (r != 0)
 		goto fail;
 	if (!pki_cert_matches_key(c, k) || !pki_cert_matches_key(c, key)) {
-		pki_note(nt, PKI_NOTE_ERROR, t->label, "%s: the staged key does "
-		    "not match the staged certificate", gen);
+		pki_note(nt, PKI_NOTE_ERROR, t->label, "%s: the staged key "
+		    "does not match the staged certificate", gen);
 		goto out;
 	}
 	ret = 0;

@@ -97,9 +97,9 @@ load_key(struct renew *rn, struct pki_target *t, struct job *j)
 		return -1;
 	}
 	if (!pki_cert_matches_key(j->cert, j->key) && !rn->o->rekey) {
-		pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "%s does not match %s: "
-		    "restore a complete set (etcd-pki rollback) or renew with "
-		    "-rekey", pki_set_path(t->set, PKI_SET_KEY),
+		pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "%s does not match "
+		    "%s: restore a complete set (etcd-pki rollback) or renew "
+		    "with -rekey", pki_set_path(t->set, PKI_SET_KEY),
 		    pki_set_path(t->set, PKI_SET_CERT));
 		return -1;
 	}
@@ -131,9 +131,9 @@ check_drift(struct renew *rn, struct pki_target *t, struct job *j)
 	r = 0;
 	if (pki_drift_any(&d) && !rn->o->allow_san_change) {
 		pki_drift_text(&d, dt, sizeof(dt));
-		pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "the CSR JSON differs "
-		    "from the certificate: %s; renew with -allow-san-change to "
-		    "reissue from the CSR JSON", dt);
+		pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "the CSR JSON "
+		    "differs from the certificate: %s; renew with "
+		    "-allow-san-change to reissue from the CSR JSON", dt);
 		r = -1;
 	}
 	pki_drift_clear(&d);
@@ -233,8 +233,8 @@ rolling_one(struct renew *rn, struct pki_target *t, struct job *j)
 		old.serial_hex = j->f.serial_hex;
 		r = pki_roll_switch(s, t->set, j->gen, &want, &old);
 		if (pki_roll_end(s) != 0 && r == PKI_RUN_OK)
-			pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "the cluster "
-			    "lock was lost or not released");
+			pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "the "
+			    "cluster lock was lost or not released");
 	}
 	if (r == PKI_RUN_OK)
 		return PKI_RUN_CHANGED;
@@ -246,8 +246,8 @@ rolling_one(struct renew *rn, struct pki_target *t, struct job *j)
 		if (pki_set_discard(t->set, j->gen, &err) != 0)
 			pki_note_err(rn->nt, NULL, &err, PKI_ERR_IO);
 		else if (r == PKI_RUN_ROLLED_BACK)
-			pki_note(rn->nt, PKI_NOTE_OUT, t->label, "%s removed: it "
-			    "failed the gates", j->gen);
+			pki_note(rn->nt, PKI_NOTE_OUT, t->label, "%s removed: "
+			    "it failed the gates", j->gen);
 	}
 	return r;
 }
@@ -319,9 +319,9 @@ renew_layout(struct renew *rn, struct pki_target *t, struct job *j)
 	if (rn->o->layout == PKI_LAYOUT_FIXED) {
 		if (layout == PKI_LAYOUT_FIXED)
 			return layout;
-		pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "%s uses generations "
-		    "(%s/current): -layout fixed cannot go back", t->dir,
-		    t->dir);
+		pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "%s uses "
+		    "generations (%s/current): -layout fixed cannot go back",
+		    t->dir, t->dir);
 		j->status = PKI_RUN_REFUSED;
 		return -1;
 	}
@@ -352,8 +352,8 @@ switch_gen(struct renew *rn, struct pki_target *t, struct job *j,
 	if (rn->o->rolling != NULL && t->member)
 		return rolling_one(rn, t, j);
 	if (key_hook(rn, c, rn->o->hooks.stop) != 0) {
-		pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "-stop-cmd failed: %s "
-		    "not activated", j->gen);
+		pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "-stop-cmd failed: "
+		    "%s not activated", j->gen);
 		pki_reissue_discard(t, j->gen, rn->nt);
 		return PKI_RUN_FAILED;
 	}
@@ -406,8 +406,8 @@ renewed(struct renew *rn, struct pki_target *t, struct job *j,
 	int				 r;
 
 	memset(&err, 0, sizeof(err));
-	pki_note(rn->nt, PKI_NOTE_OUT, t->label, "renewed: serial %s -> %s, not "
-	    "after %s%s, %s", j->f.serial, c->rs.f.serial, c->na, o->rekey ?
+	pki_note(rn->nt, PKI_NOTE_OUT, t->label, "renewed: serial %s -> %s, "
+	    "not after %s%s, %s", j->f.serial, c->rs.f.serial, c->na, o->rekey ?
 	    ", new key" : "", j->gen != NULL ? j->gen :
 	    "previous files in *.bak");
 	if (layout == PKI_LAYOUT_GENERATIONS) {

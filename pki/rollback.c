@@ -79,7 +79,8 @@ read_gen_pair(const struct pki_target *t, const char *gen, struct pair *p,
 	if (r != 0)
 		pki_note_err(nt, NULL, &err, r);
 	else
-		ret = pair_load(p, gen != NULL ? gen : t->dir, c, cl, k, kl, nt);
+		ret = pair_load(p, gen != NULL ? gen : t->dir, c, cl, k, kl,
+		    nt);
 	free(c);
 	if (k != NULL)
 		pki_secret_free(k, kl + 1);

@@ -344,9 +344,9 @@ cluster_gates(struct pki_roll *s, int exclude)
 		goto out;
 	}
 	if (exclude >= 0 && healthy < s->neps / 2 + 1) {
-		why(s, "with %s down only %zu of %zu members would be up, below "
-		    "the quorum of %zu", s->names[exclude], healthy, s->neps,
-		    s->neps / 2 + 1);
+		why(s, "with %s down only %zu of %zu members would be up, "
+		    "below the quorum of %zu", s->names[exclude], healthy,
+		    s->neps, s->neps / 2 + 1);
 		goto out;
 	}
 	ret = 0;
@@ -650,8 +650,8 @@ serves(struct pki_roll *s, const char *what, const char *host,
 		goto out;
 	}
 	if (strcmp(f.serial_hex, want) != 0) {
-		why(s, "the %s port %s:%s serves serial %s, not the new %s", what,
-		    host, port, f.serial_hex, want);
+		why(s, "the %s port %s:%s serves serial %s, not the new %s",
+		    what, host, port, f.serial_hex, want);
 		goto out;
 	}
 	ret = 0;
@@ -692,8 +692,8 @@ trusts(struct pki_roll *s, const struct pki_cert *ca,
 		pki_cert_free(served);
 		served = NULL;
 		if (acc != want) {
-			why(s, "the %s port %s a client certificate of the %s CA",
-			    what[i], want ? "refuses" : "still accepts",
+			why(s, "the %s port %s a client certificate of the %s "
+			    "CA", what[i], want ? "refuses" : "still accepts",
 			    want ? "new" : "old");
 			goto out;
 		}
@@ -738,9 +738,9 @@ caught_up(struct pki_roll *s)
 	}
 	if (ld.raft_index > me.raft_index && ld.raft_index - me.raft_index >
 	    s->rc->max_lag) {
-		why(s, "%" PRIu64 " raft entries behind the leader %s (-max-lag %"
-		    PRIu64 ")", ld.raft_index - me.raft_index, s->names[li],
-		    s->rc->max_lag);
+		why(s, "%" PRIu64 " raft entries behind the leader %s "
+		    "(-max-lag %" PRIu64 ")", ld.raft_index - me.raft_index,
+		    s->names[li], s->rc->max_lag);
 		return -1;
 	}
 	return 0;
@@ -799,8 +799,8 @@ run(struct pki_roll *s, int which, int tmo)
 	if ((st = s->rc->run(s->rc->run_arg, which, s->name, tmo)) == 0)
 		return 0;
 	if (st > 0)
-		pki_note(s->nt, PKI_NOTE_ERROR, s->label, "%s exited with status "
-		    "%d", flags[which], st);
+		pki_note(s->nt, PKI_NOTE_ERROR, s->label, "%s exited with "
+		    "status %d", flags[which], st);
 	why(s, "%s failed", flags[which]);
 	return -1;
 }
@@ -829,7 +829,8 @@ restart(struct pki_roll *s, struct pki_set *set, const char *gen)
 		pki_note(s->nt, PKI_NOTE_ERROR, s->label, "%s", err.text);
 		why(s, "the switch failed: %s", err.text);
 		if (stop)
-			(void)rc->run(rc->run_arg, PKI_ROLL_START, s->name, tmo);
+			(void)rc->run(rc->run_arg, PKI_ROLL_START, s->name,
+			    tmo);
 		return 1;
 	}
 	if (gen != NULL)

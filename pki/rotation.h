@@ -61,7 +61,7 @@ struct pki_rotation {
 	int				 timeout_ms;
 	const struct pki_etcd_ops	*ops;
 	void				*ops_arg;
-	const struct pki_roll_conf	*rolling;	/* NULL: -restart none */
+	const struct pki_roll_conf	*rolling;	/* NULL: no restarts */
 	struct pki_notify		 nt;
 	size_t				 unreachable;
 };

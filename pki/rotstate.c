@@ -316,8 +316,8 @@ pki_rot_state_load(struct pki_rotation *ro)
 	    pki_rot_ca_load(ro, &ro->prev, 0) != 0)
 		return -1;
 	if (!RCA_HAS(&ro->cur)) {
-		pki_note(&ro->nt, PKI_NOTE_ERROR, NULL, "%s: missing: issue the "
-		    "cluster first (cluster issue)", ro->cur.path);
+		pki_note(&ro->nt, PKI_NOTE_ERROR, NULL, "%s: missing: issue "
+		    "the cluster first (cluster issue)", ro->cur.path);
 		return -1;
 	}
 	if (pki_rot_mint_probe(ro, &ro->cur) != 0 ||

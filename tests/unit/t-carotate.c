@@ -142,6 +142,12 @@ run(const char *dir, int phase)
 	return r;
 }
 
+static const char *
+yesno(int v)
+{
+	return v < 0 ? "?" : v ? "yes" : "no";
+}
+
 /* The ca status model of dir as "phase|m1 bundle leaf|m2 ...". */
 static const char *
 model(const char *dir)
@@ -160,8 +166,7 @@ model(const char *dir)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "|%s %s %s %s",
 		    st.leaves[i].name, st.leaves[i].bundle, st.leaves[i].leaf !=
 		    NULL ? st.leaves[i].leaf : "missing",
-		    st.leaves[i].trusts_new < 0 ? "?" : st.leaves[i].trusts_new ?
-		    "yes" : "no");
+		    yesno(st.leaves[i].trusts_new));
 	pki_rot_status_clear(&st);
 	pki_rot_free(ro);
 	return buf;
@@ -295,8 +300,8 @@ test_rotation(void)
 	F.reachable = 0;
 	is_int(run(d, PKI_ROT_REISSUE), PKI_RUN_REFUSED, "idle: reissue "
 	    "refused");
-	ok(fx_has("no rotation in progress (no ") && fx_has("run ca rotate -phase "
-	    "add-trust first"), "idle: says so");
+	ok(fx_has("no rotation in progress (no ") && fx_has("run ca rotate "
+	    "-phase add-trust first"), "idle: says so");
 	is_int(run(d, PKI_ROT_DROP_OLD), PKI_RUN_REFUSED, "idle: drop-old "
 	    "refused");
 
@@ -317,8 +322,9 @@ test_rotation(void)
 
 	newca = fx_read(fx_path(d, "ca-next.pem"));
 	is_int(run(d, PKI_ROT_REISSUE), PKI_RUN_CHANGED, "reissue");
-	ok(fx_has("the new CA signs from now on") && fx_has("m1: reissued by the "
-	    "new CA: serial ") && fx_has("restart by hand, one at a time ("),
+	ok(fx_has("the new CA signs from now on") && fx_has("m1: reissued by "
+	    "the new CA: serial ") && fx_has("restart by hand, one at a "
+	    "time ("),
 	    "reissue: switched, leaves re-signed, restarts listed");
 	ch = fx_read(fx_path(d, "ca.pem"));
 	ok(ch != NULL && strcmp(ch, newca) == 0 && !fx_exists(fx_path(d,

@@ -363,8 +363,9 @@ test_blocks(void)
 	snprintf(old, sizeof(old), "%s", serial_of(&s));
 	opts_reset(T0 + 50 * MIN);
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "drift: refused");
-	ok(fx_has("the CSR JSON differs from the certificate: +DNS:etcd1.example;"
-	    " renew with -allow-san-change"), "drift: names the SAN");
+	ok(fx_has("the CSR JSON differs from the certificate: "
+	    "+DNS:etcd1.example; renew with -allow-san-change"),
+	    "drift: names the SAN");
 	is_str(serial_of(&s), old, "drift: untouched");
 	opts_reset(T0 + 50 * MIN);
 	ro.allow_san_change = 1;
@@ -379,8 +380,8 @@ test_blocks(void)
 	snprintf(old, sizeof(old), "%s", serial_of(&s));
 	opts_reset(T0 + 50 * MIN);
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "key mismatch: refused");
-	ok(fx_has("etcd1-key.pem does not match ") && fx_has("renew with -rekey"),
-	    "key mismatch: says how to fix it");
+	ok(fx_has("etcd1-key.pem does not match ") &&
+	    fx_has("renew with -rekey"), "key mismatch: says how to fix it");
 	opts_reset(T0 + 50 * MIN);
 	ro.rekey = 1;
 	is_int(renew(&s, NULL), PKI_RUN_CHANGED, "-rekey: renewed");
@@ -394,13 +395,13 @@ test_blocks(void)
 	(void)unlink(fx_path(s.dir, "etcd1-csr.json"));
 	opts_reset(T0 + 50 * MIN);
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "no CSR JSON: refused");
-	ok(fx_has("no CSR JSON to renew from (") && fx_has("pass -csr-json FILE"),
-	    "no CSR JSON: says so");
+	ok(fx_has("no CSR JSON to renew from (") &&
+	    fx_has("pass -csr-json FILE"), "no CSR JSON: says so");
 	(void)unlink(s.cert);
 	opts_reset(T0 + 50 * MIN);
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "no certificate: refused");
-	ok(fx_has("etcd1.pem: missing: nothing to renew"), "no certificate: says "
-	    "so");
+	ok(fx_has("etcd1.pem: missing: nothing to renew"), "no certificate: "
+	    "says so");
 }
 
 /* ---- the verify-new policy --------------------------------------------- */
@@ -477,8 +478,8 @@ test_verify(void)
 	    "trusts"), "verify: ...names the bundle");
 	is_int(verify(&s, CSR1X, now, now, &ca, 0), -1, "verify: SANs not "
 	    "the CSR JSON's");
-	ok(fx_has("verification: the new certificate differs from the CSR JSON: "
-	    "-DNS:etcd1.example"), "verify: ...names the SAN");
+	ok(fx_has("verification: the new certificate differs from the CSR "
+	    "JSON: -DNS:etcd1.example"), "verify: ...names the SAN");
 	is_int(verify(&s, CSR1, now + 60 * MIN, now, &ca, 0), -1, "verify: "
 	    "not valid yet");
 	ok(fx_has("does not verify against the signing CA, which the member "
@@ -512,7 +513,7 @@ test_verify(void)
 	    "-force: renewed");
 }
 
-/* ---- hooks, dry runs, the fixed layout ------------------------------------ */
+/* ---- hooks, dry runs, the fixed layout ---------------------------- */
 
 static char	hooklog[4096];
 
@@ -583,8 +584,9 @@ test_hooks(void)
 	fail = 1;
 	hooklog[0] = '\0';
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "pre hook fails: refused");
-	ok(strcmp(hooklog, "pre(etcd1) post(|etcd1|3)") == 0 && fx_has("the pre "
-	    "hook failed: nothing renewed") && strcmp(serial_of(&s), old) == 0,
+	ok(strcmp(hooklog, "pre(etcd1) post(|etcd1|3)") == 0 &&
+	    fx_has("the pre hook failed: nothing renewed") &&
+	    strcmp(serial_of(&s), old) == 0,
 	    "pre hook fails: nothing renewed (%s)", hooklog);
 
 	opts_reset(T0 + 50 * MIN);
@@ -610,8 +612,8 @@ test_hooks(void)
 	is_int(renew(&s, NULL), PKI_RUN_CHANGED, "fixed layout: renewed");
 	ok(strcmp(serial_of(&s), old) != 0 && whole(&s) &&
 	    strcmp(cat(s.dir, "etcd1.pem.bak"), s.l.cert) == 0 &&
-	    fx_has("previous files in *.bak"), "fixed layout: in place, the old "
-	    "files in *.bak");
+	    fx_has("previous files in *.bak"), "fixed layout: in place, the "
+	    "old files in *.bak");
 
 	mkset(&s, NULL, NULL);
 	opts_reset(T0 + 50 * MIN);
@@ -621,11 +623,11 @@ test_hooks(void)
 	ro.layout = PKI_LAYOUT_FIXED;
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "-layout fixed on generations:"
 	    " refused");
-	ok(fx_has("-layout fixed cannot go back"), "-layout fixed on generations: "
-	    "says so");
+	ok(fx_has("-layout fixed cannot go back"), "-layout fixed on "
+	    "generations: says so");
 }
 
-/* ---- injected failures ----------------------------------------------------- */
+/* ---- injected failures ------------------------------------------- */
 
 /* Generations fails() keeps (prune). */
 static long	fail_keep = 3;
@@ -683,7 +685,8 @@ test_failures(void)
 	fail_keep = 0;
 	fails(&s, "pruning", "unlinkat", NULL, 1, PKI_RUN_CHANGED);
 	fail_keep = 3;
-	ok(fx_has("/gen/20231114T") && fx_has(": cannot remove: Input/output error"),
+	ok(fx_has("/gen/20231114T") &&
+	    fx_has(": cannot remove: Input/output error"),
 	    "pruning: the failure is reported");
 
 	/* The fixed layout's replacement. */
@@ -758,8 +761,8 @@ test_rollback(void)
 	ro.rekey = 1;
 	(void)renew(&s, NULL);
 	is_int(rollback(&s, NULL, 0), PKI_RUN_REFUSED, "another key: refused");
-	ok(fx_has("has another key than gen/") && fx_has("give -restart-cmd (or "
-	    "-force)"), "another key: says why");
+	ok(fx_has("has another key than gen/") && fx_has("give -restart-cmd "
+	    "(or -force)"), "another key: says why");
 	is_int(rollback(&s, NULL, 1), PKI_RUN_OK, "another key with -force");
 	ok(whole(&s), "...the set is whole");
 }
