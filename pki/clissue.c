@@ -56,7 +56,7 @@ struct leafjob {
 	size_t			 leaf;
 	int			 state;		/* LEAF_* */
 	char			 reason[256];
-	struct pki_leaf_pem	 fl;		/* products */
+	struct pki_issued	 fl;		/* products */
 	char			*text[F__COUNT];	/* CSR JSON, conf, env */
 	size_t			 textlen[F__COUNT];
 	int			 changed[F__COUNT];	/* files to write */
@@ -298,68 +298,42 @@ find_ca(struct issue *is, struct pki_error *err)
 /*
  * A new self-signed CA from the description's CA request (its key and
  * ca.expiry), at now; subject, when not NULL, replaces the subject (a
- * CA rotation keeps the current CA's).  The outputs are set on success.
+ * CA rotation keeps the current CA's).  With objects, out also holds the
+ * certificate and key objects.
  */
 static int
 new_ca(const struct pki_cluster *cl, const struct pki_csr *subject,
-    time_t now, struct pki_cert **cap, struct pki_key **keyp,
-    char **keypemp, size_t *keylenp, char **csrpemp, size_t *csrlenp,
-    struct pki_error *err)
+    time_t now, int objects, struct pki_issued *out, struct pki_error *err)
 {
-	struct pki_sign_request		 sr;
-	struct pki_profile		*p = NULL;
-	struct pki_req			*req = NULL;
-	struct pki_key			*key = NULL;
-	struct pki_cert			*ca = NULL;
-	char				*keypem = NULL, *csrpem = NULL;
-	size_t				 keylen = 0, csrlen = 0;
-	int				 r = PKI_ERR_INTERNAL;
+	struct pki_ca_request	cr;
 
-	memset(&sr, 0, sizeof(sr));
-	if ((r = pki_key_generate(cl->ca_csr, &key, err)) != PKI_OK ||
-	    (r = pki_req_new(cl->ca_csr, key, &req, err)) != PKI_OK ||
-	    (r = pki_profile_new_ca(cl->ca_csr, -1, &p, err)) != PKI_OK)
-		goto out;
-	sr.req = req;
-	sr.profile = p;
-	sr.subject = subject;
-	sr.now_sec = now;
-	if ((r = pki_cert_sign(&sr, NULL, key, &ca, err)) != PKI_OK ||
-	    (r = pki_key_encode(key, PKI_KEY_FMT_CFSSL, &keypem, &keylen,
-	    err)) != PKI_OK ||
-	    (r = pki_req_encode(req, &csrpem, &csrlen, err)) != PKI_OK)
-		goto out;
-	*cap = ca;
-	*keyp = key;
-	*keypemp = keypem;
-	*keylenp = keylen;
-	*csrpemp = csrpem;
-	*csrlenp = csrlen;
-	ca = NULL;
-	key = NULL;
-	keypem = csrpem = NULL;
- out:
-	pki_secret_free(keypem, keylen);
-	free(csrpem);
-	pki_req_free(req);
-	pki_profile_free(p);
-	pki_cert_free(ca);
-	pki_key_free(key);
-	return r;
+	memset(&cr, 0, sizeof(cr));
+	cr.csr = cl->ca_csr;
+	cr.subject = subject;
+	cr.key_format = PKI_KEY_FMT_CFSSL;
+	cr.now = now;
+	cr.objects = objects;
+	return pki_ca_issue(&cr, out, err);
 }
 
-/* Makes and writes a new CA (a worker runs this first). */
+/* Makes a new CA (a worker runs this first); written at the commit. */
 static int
 make_ca(struct issue *is, struct pki_error *err)
 {
-	int	r;
+	struct pki_issued	ca;
+	int			r;
 
-	if ((r = new_ca(is->cl, NULL, is->now, &is->ca, &is->cakey,
-	    &is->cakeypem, &is->cakeylen, &is->cacsrpem, &is->cacsrlen,
-	    err)) != PKI_OK)
+	if ((r = new_ca(is->cl, NULL, is->now, 1, &ca, err)) != PKI_OK)
 		return r;
-	/* Written with the leaves, at the commit. */
-	return pki_cert_encode(is->ca, &is->capem, &is->capemlen, err);
+	is->ca = ca.x509;
+	is->cakey = ca.newkey;
+	is->capem = ca.cert;
+	is->capemlen = ca.certlen;
+	is->cakeypem = ca.key;
+	is->cakeylen = ca.keylen;
+	is->cacsrpem = ca.req;
+	is->cacsrlen = ca.reqlen;
+	return PKI_OK;
 }
 
 int
@@ -367,30 +341,27 @@ pki_cluster_ca_new(const struct pki_cluster *cl, const struct pki_cert *like,
     time_t now, char **certpem, size_t *certlen, char **keypem,
     size_t *keylen, struct pki_error *err)
 {
-	struct pki_csr	*subject = NULL;
-	struct pki_cert	*ca = NULL;
-	struct pki_key	*key = NULL;
-	char		*csrpem = NULL;
-	size_t		 csrlen = 0;
-	int64_t		 validity = 0;
-	int		 r = PKI_ERR_INTERNAL;
+	struct pki_csr		*subject = NULL;
+	struct pki_issued	 ca;
+	int64_t			 validity = 0;
+	int			 r = PKI_ERR_INTERNAL;
 
 	*certpem = *keypem = NULL;
 	*certlen = *keylen = 0;
 	if (like != NULL && (r = pki_cert_to_csr(like, 1, &subject, &validity,
 	    err)) != PKI_OK)
 		return r;
-	if ((r = new_ca(cl, subject, now != 0 ? now : time(NULL), &ca, &key,
-	    keypem, keylen, &csrpem, &csrlen, err)) != PKI_OK ||
-	    (r = pki_cert_encode(ca, certpem, certlen, err)) != PKI_OK) {
-		pki_secret_free(*keypem, *keylen);
-		*keypem = NULL;
-		*keylen = 0;
+	if ((r = new_ca(cl, subject, now != 0 ? now : time(NULL), 0, &ca,
+	    err)) == PKI_OK) {
+		*certpem = ca.cert;
+		*certlen = ca.certlen;
+		*keypem = ca.key;
+		*keylen = ca.keylen;
+		ca.cert = ca.key = NULL;
+		ca.keylen = 0;
+		pki_issued_clear(&ca);
 	}
-	free(csrpem);
 	pki_csr_free(subject);
-	pki_cert_free(ca);
-	pki_key_free(key);
 	return r;
 }
 
@@ -614,32 +585,28 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
     struct pki_error *err)
 {
 	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
-	time_t				 nb, na;
+	struct pki_leaf_request		 lr;
 	int				 r;
 
-	if ((r = pki_sign_validity(lf->profile, is->now, 0, is->opts->expiry,
-	    &nb, &na, err)) != PKI_OK)
+	memset(&lr, 0, sizeof(lr));
+	lr.csr = lf->csr;
+	lr.profile = lf->profile;
+	lr.ca = is->ca;
+	lr.cakey = is->cakey;
+	lr.key = key;
+	lr.key_format = PKI_KEY_FMT_CFSSL;
+	lr.now = is->now;
+	lr.expiry = is->opts->expiry;
+	lr.has_not_before = is->opts->has_not_before;
+	lr.not_before = is->opts->not_before;
+	if ((r = pki_leaf_issue_with(&is->is, &lr, &j->fl, err)) != PKI_OK) {
+		/* A profile of the general path with -expiry/-not-before. */
+		if (r == PKI_ERR_UNSUPPORTED &&
+		    (lr.expiry > 0 || lr.has_not_before))
+			pki_err_prefix(err, lf->name);
 		return r;
-	if (is->opts->has_not_before) {
-		int64_t	len = (int64_t)na - (int64_t)nb;
-
-		nb = is->opts->not_before;
-		na = (time_t)((int64_t)nb + len);
 	}
-	j->not_after = na;
-	if (pki_fast_csr_ok(lf->csr) && pki_sign_fast_ok(lf->profile))
-		r = pki_fast_leaf_issue(&is->is, lf->csr, key, lf->profile, nb,
-		    na, &j->fl, err);
-	else if (is->opts->expiry > 0 || is->opts->has_not_before)
-		r = pki_err(err, PKI_ERR_UNSUPPORTED, "%s: profile \"%s\" "
-		    "(policies, whitelists, fixed dates or CA constraints) "
-		    "cannot be combined with -expiry or -not-before", lf->name,
-		    lf->profile->name != NULL ? lf->profile->name : "default");
-	else
-		r = pki_cl_slow_leaf(lf->csr, key, lf->profile, is->ca,
-		    is->cakey, is->now, &j->fl, err);
-	if (r != PKI_OK)
-		return r;
+	j->not_after = j->fl.not_after;
 	if (j->state == LEAF_NEW)
 		return build_tmpdir(is, j, err);
 	return PKI_OK;
@@ -1143,7 +1110,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		pki_key_free(is.jobs[i].key);
 		is.jobs[i].key = NULL;
 
-		pki_leaf_pem_clear(&j->fl);
+		pki_issued_clear(&j->fl);
 		for (n = 0; n < F__COUNT; n++)
 			free(j->text[n]);
 		*j = is.jobs[i];
@@ -1169,7 +1136,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 				remove_tmpdir(leaf_parent(&is, &cl->leaves[i],
 				    &base), jobs[i].tmpdir);
 			free(jobs[i].tmpdir);
-			pki_leaf_pem_clear(&jobs[i].fl);
+			pki_issued_clear(&jobs[i].fl);
 			for (n = 0; n < F__COUNT; n++)
 				free(jobs[i].text[n]);
 		}

@@ -10,7 +10,6 @@
 
 #include "internal.h"
 #include "cluster.h"
-#include "fastleaf.h"
 
 /*
  * A check of one leaf's key material (certificate, key, request) in its
@@ -44,15 +43,6 @@ int	pki_cl_check_leaf(struct pki_cl_check *ck, int ldfd);
 /* Reports one defect of ck (printf-style). */
 void	pki_cl_problem(struct pki_cl_check *ck, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-
-/*
- * The general path for a leaf the fast path cannot make: pki_req_new +
- * pki_cert_sign at now, PEM-encoded into fl.
- */
-int	pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
-	    const struct pki_profile *p, const struct pki_cert *ca,
-	    const struct pki_key *cakey, time_t now, struct pki_leaf_pem *fl,
-	    struct pki_error *err) PKI_MUST_CHECK;
 
 /* The CSR's hosts joined with ", " (malloc'ed, NULL on ENOMEM). */
 char	*pki_cl_join_hosts(const struct pki_csr *csr);

@@ -318,37 +318,106 @@ int		 pki_cert_sign(const struct pki_sign_request *sr,
 		    const struct pki_cert *ca, const struct pki_key *cakey,
 		    struct pki_cert **out, struct pki_error *err) PKI_MUST_CHECK;
 
-/* The PEM texts of a new leaf, from pki_leaf_issue(). */
-struct pki_leaf_pem {
-	char	*cert;
-	size_t	 certlen;
-	char	*key;		/* secret: pki_leaf_pem_clear() wipes it */
-	size_t	 keylen;
-	char	*req;
-	size_t	 reqlen;
-	char	 serial[64];	/* decimal */
-};
-
-/*
- * gencert's whole job in one call: a new key as csr asks, its request,
- * and the certificate ca/cakey sign under profile p at the current
- * time, PEM-encoded (the key in cfssl's format).  The result is what
- * pki_key_generate + pki_req_new + pki_cert_sign give, built without
- * their intermediate objects.  Returns PKI_ERR_UNSUPPORTED, having done
- * nothing, when csr or p need the general path (a "ca" section or
- * extensions in csr; policies, whitelists, fixed dates, a CA or remote
- * profile); the caller then takes it.
- */
-int		 pki_leaf_issue(const struct pki_csr *csr,
-		    const struct pki_profile *p, const struct pki_cert *ca,
-		    const struct pki_key *cakey, struct pki_leaf_pem *out,
-		    struct pki_error *err) PKI_MUST_CHECK;
-void		 pki_leaf_pem_clear(struct pki_leaf_pem *out);
-
 /* cfssl selfsign: the construction of selfsign/selfsign.go. */
 int		 pki_cert_selfsign(const struct pki_sign_request *sr,
 		    const struct pki_key *key, struct pki_cert **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- issuing a leaf or a CA (pki/issue.c) --------------------------- */
+
+/*
+ * The one way to issue a certificate with its key and request: every
+ * command and pki_cluster_issue() go through pki_leaf_issue() or
+ * pki_ca_issue(), never through pki_req_new + pki_cert_sign by hand.
+ * A leaf takes the direct DER path (fastleaf.c) when its CSR JSON and
+ * profile allow it and the general path (pki_req_new, pki_cert_sign, the
+ * PEM encoders) otherwise; both give the same certificate.
+ *
+ * To adopt it where a leaf is made by hand today:
+ *	memset(&lr, 0, sizeof(lr));
+ *	lr.csr = csr; lr.profile = prof; lr.ca = ca; lr.cakey = cakey;
+ *	lr.key = key;			(NULL: a new key as csr asks)
+ *	lr.now = now;			(0: the current time)
+ *	lr.objects = 1;			(also want the pki_cert / pki_key)
+ *	r = pki_leaf_issue(&lr, &out, &err);
+ *	... out.cert, out.req, out.x509, out.serial ...
+ *	pki_issued_clear(&out);
+ */
+
+/* What pki_leaf_issue() and pki_ca_issue() give back. */
+struct pki_issued {
+	char		*cert;		/* certificate PEM */
+	size_t		 certlen;
+	char		*key;		/* the key's PEM (given or new) in the
+					   requested format; secret */
+	size_t		 keylen;
+	char		*req;		/* PKCS#10 request PEM */
+	size_t		 reqlen;
+	char		 serial[64];	/* decimal */
+	time_t		 not_after;	/* the certificate's notAfter */
+	struct pki_cert	*x509;		/* with objects: the certificate */
+	struct pki_key	*newkey;	/* with objects and no given key: the
+					   new key */
+};
+
+/* Frees everything in out (wiping the key PEM) and zeroes it. */
+void		 pki_issued_clear(struct pki_issued *out);
+
+/*
+ * A leaf: csr issued under profile by ca/cakey.  hosts/nhosts/hosts_set
+ * are the sign request's host override (cfssl -hostname; the caller has
+ * usually put the same list into csr with pki_csr_set_hosts), and
+ * crl_override replaces the profile's crl_url (-crl).  expiry (> 0, ns)
+ * and not_before (with has_not_before) replace the validity the profile
+ * gives (cluster issue -expiry/-not-before): only profiles of the direct
+ * path take them, others fail with PKI_ERR_UNSUPPORTED.
+ */
+struct pki_leaf_request {
+	const struct pki_csr		*csr;
+	const struct pki_profile	*profile;
+	const struct pki_cert		*ca;
+	const struct pki_key		*cakey;
+	const struct pki_key		*key;	/* the leaf's, or NULL: new */
+	const char *const		*hosts;
+	size_t				 nhosts;
+	int				 hosts_set;
+	const char			*crl_override;
+	int				 key_format;	/* PKI_KEY_FMT_* */
+	time_t				 now;		/* 0: the current time */
+	int64_t				 expiry;
+	int				 has_not_before;
+	time_t				 not_before;
+	int				 objects;	/* also x509, newkey */
+};
+
+/*
+ * Issues the leaf lr asks for into out (cleared first; on failure it is
+ * left cleared).  Borrowed: everything in lr.
+ */
+int		 pki_leaf_issue(const struct pki_leaf_request *lr,
+		    struct pki_issued *out, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * A self-signed CA as cfssl gencert -initca makes it: csr's subject,
+ * hosts (IP addresses only) and "ca" section (expiry, pathlen, backdate,
+ * crl_url), signed by key (NULL: a new key as csr asks) at now.  subject,
+ * when not NULL, replaces subject fields as sign's SUBJECT file does (a
+ * CA rotation keeps the current CA's subject); expiry > 0 (ns) replaces
+ * ca.expiry (-renewca, ca renew -expiry).
+ */
+struct pki_ca_request {
+	const struct pki_csr	*csr;
+	const struct pki_key	*key;
+	const struct pki_csr	*subject;
+	int64_t			 expiry;
+	int			 key_format;	/* PKI_KEY_FMT_* */
+	time_t			 now;		/* 0: the current time */
+	int			 objects;	/* also x509, newkey */
+};
+
+/* Issues the CA cr asks for into out, as pki_leaf_issue() does. */
+int		 pki_ca_issue(const struct pki_ca_request *cr,
+		    struct pki_issued *out, struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- files ---------------------------------------------------------- */
 
