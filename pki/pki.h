@@ -323,6 +323,20 @@ int		 pki_cert_selfsign(const struct pki_sign_request *sr,
 		    const struct pki_key *key, struct pki_cert **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
+/* ---- JSON strings as Go writes them (pki/gojson.c) ------------------ */
+
+/*
+ * The one Go-JSON string escaper: s (len bytes, any bytes) as a JSON
+ * string with its quotes, byte for byte as Go's encoding/json writes it
+ * (\" \\ \n \r \t; other control characters, <, > and & as \u00xx;
+ * U+2028 and U+2029 escaped; each byte of invalid UTF-8 as \ufffd).
+ * *out is NUL-terminated (*outlen, may be NULL, excludes the NUL); free
+ * it with free(), or with pki_secret_free(*out, *outlen) when s is a
+ * secret (it is written in one allocation, never copied).
+ */
+int		 pki_json_quote(const char *s, size_t len, char **out,
+		    size_t *outlen, struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- issuing a leaf or a CA (pki/issue.c) --------------------------- */
 
 /*
