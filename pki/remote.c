@@ -773,6 +773,32 @@ parse_answer(const char *url, long status, const char *body, size_t len,
 	return r;
 }
 
+/* One URL's try of remote_call (pki_curl_try_each's callback). */
+struct remote_try {
+	char *const		 *urls;
+	const char		 *endpoint;
+	const struct pki_remote	 *r;
+	const char		 *body;
+	size_t			  blen;
+	long			  status;
+	struct pki_curl_sink	  sink;
+};
+
+static int
+remote_try(void *arg, size_t i, char *why, size_t whysize,
+    struct pki_error *err)
+{
+	struct remote_try	*t = arg;
+	int			 a;
+
+	free(t->sink.buf.b);
+	memset(&t->sink, 0, sizeof(t->sink));
+	if ((a = attempt(t->urls[i], t->endpoint, t->r, t->body, t->blen,
+	    &t->status, &t->sink, why, whysize, err)) < 0)
+		return a;
+	return a == ATTEMPT_ANSWER ? PKI_CURL_ANSWER : PKI_CURL_NEXT;
+}
+
 /*
  * POSTs body to endpoint at each URL of r in order until one answers,
  * and checks the envelope.  *result is a new reference to the "result"
@@ -783,15 +809,13 @@ remote_call(const struct pki_remote *r, const char *endpoint,
     const char *body, size_t blen, json_t **result, char **used,
     struct pki_error *err)
 {
-	char			**urls = NULL, why[CURL_ERROR_SIZE + 64];
-	size_t			  n = 0, i;
-	struct pki_buf		  fails;
-	struct pki_curl_sink	  sink;
-	long			  status;
-	int			  a, rv = PKI_ERR_INTERNAL;
+	struct pki_curl_tries	 tries;
+	struct remote_try	 t;
+	char			**urls = NULL;
+	size_t			  n = 0;
+	int			  i, rv = PKI_ERR_INTERNAL;
 
-	memset(&fails, 0, sizeof(fails));
-	memset(&sink, 0, sizeof(sink));
+	memset(&t, 0, sizeof(t));
 	*result = NULL;
 	*used = NULL;
 	if (r->urls == NULL)
@@ -803,43 +827,33 @@ remote_call(const struct pki_remote *r, const char *endpoint,
 		    "initialised");
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		free(sink.buf.b);
-		memset(&sink, 0, sizeof(sink));
-		a = attempt(urls[i], endpoint, r, body, blen, &status, &sink,
-		    why, sizeof(why), err);
-		if (a < 0) {
-			rv = a;
-			goto out;
-		}
-		if (a == ATTEMPT_ANSWER) {
-			rv = parse_answer(urls[i], status,
-			    sink.buf.b != NULL ? sink.buf.b : "", sink.buf.len,
-			    result, err);
-			if (rv == 0 && (*used = strdup(urls[i])) == NULL) {
-				json_decref(*result);
-				*result = NULL;
-				rv = pki_err(err, PKI_ERR_ALLOC,
-				    "%s: out of memory", urls[i]);
-			}
-			goto out;
-		}
-		if (fails.len > 0)
-			pki_buf_add(&fails, "; ");
-		pki_buf_add(&fails, urls[i]);
-		pki_buf_add(&fails, ": ");
-		pki_buf_add(&fails, why);
+	t.urls = urls;
+	t.endpoint = endpoint;
+	t.r = r;
+	t.body = body;
+	t.blen = blen;
+	memset(&tries, 0, sizeof(tries));
+	tries.names = (const char *const *)urls;
+	tries.first = 0;
+	tries.last = n;
+	tries.skip = -1;
+	tries.what = "remote";
+	tries.none = "no remote answered";
+	tries.try = remote_try;
+	tries.arg = &t;
+	if ((i = pki_curl_try_each(&tries, err)) < 0) {
+		rv = i;
+		goto out;
 	}
-	if (fails.oom)
-		rv = pki_err(err, PKI_ERR_ALLOC, "remote: out of memory");
-	else if (n == 1)
-		rv = pki_err(err, PKI_ERR_IO, "%s", fails.b);
-	else
-		rv = pki_err(err, PKI_ERR_IO, "no remote answered: %s",
-		    fails.b);
+	rv = parse_answer(urls[i], t.status, t.sink.buf.b != NULL ?
+	    t.sink.buf.b : "", t.sink.buf.len, result, err);
+	if (rv == 0 && (*used = strdup(urls[i])) == NULL) {
+		json_decref(*result);
+		*result = NULL;
+		rv = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", urls[i]);
+	}
  out:
-	free(sink.buf.b);
-	free(fails.b);
+	free(t.sink.buf.b);
 	pki_strv_free(urls, n);
 	return rv;
 }
