@@ -13,6 +13,7 @@
 
 #include "pki.h"
 #include "cmd.h"
+#include "input.h"
 #include "log.h"
 #include "status.h"
 
@@ -128,11 +129,9 @@ check_target(const struct nr_args *a, const char *target)
 			return NR_ERROR;
 		}
 	} else {
-		if ((r = pki_input_read(target, 0, PKI_MAX_INPUT, &buf, &len,
-		    &err)) != 0) {
-			log_pki(&err, r);
-			return err.sys_errno == ENOENT ? NR_MISSING : NR_ERROR;
-		}
+		if (input_read(target, 0, &buf, &len, NULL) !=
+		    CMD_RETURN_NORMAL)
+			return errno == ENOENT ? NR_MISSING : NR_ERROR;
 		r = pki_cert_load(buf, len, target, &cert, &err);
 		free(buf);
 		if (r != 0) {

@@ -9,6 +9,7 @@
 
 #include "pki.h"
 #include "cmd.h"
+#include "input.h"
 #include "load.h"
 #include "log.h"
 
@@ -54,12 +55,12 @@ load_json(const struct opts *o, const char *path, int kind,
 
 	memset(&err, 0, sizeof(err));
 	load_parse_opts(o, &po);
-	source = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len,
-	    &err)) == 0)
-		r = kind == JSON_CLUSTER ? pki_cluster_parse(buf, len, source,
-		    &po, cl, &err) : pki_csr_parse(buf, len, source,
-		    kind == JSON_SUBJECT, &po, csr, &err);
+	source = input_name(path);
+	if (input_read(path, 0, &buf, &len, NULL) != CMD_RETURN_NORMAL)
+		return CMD_RETURN_ERROR;
+	r = kind == JSON_CLUSTER ? pki_cluster_parse(buf, len, source, &po, cl,
+	    &err) : pki_csr_parse(buf, len, source, kind == JSON_SUBJECT, &po,
+	    csr, &err);
 	free(buf);
 	if (r != 0) {
 		log_pki(&err, r);
@@ -101,9 +102,9 @@ load_config(const struct opts *o, struct pki_config **cfg,
 	memset(&err, 0, sizeof(err));
 	load_parse_opts(o, &po);
 	if ((path = opts_str(o, OPT_CONFIG)) != NULL) {
-		if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len,
-		    &err)) != 0 ||
-		    (r = pki_config_parse(buf, len, path, &po, cfg, &err)) != 0)
+		if (input_read(path, 0, &buf, &len, NULL) != CMD_RETURN_NORMAL)
+			return CMD_RETURN_ERROR;
+		if ((r = pki_config_parse(buf, len, path, &po, cfg, &err)) != 0)
 			goto fail;
 	} else if ((r = pki_config_new_default(cfg, &err)) != 0)
 		goto fail;
@@ -187,7 +188,6 @@ load_password(const struct opts *o, char **pw, size_t *pwlen)
 {
 	struct pki_error	 err;
 	const char		*spec, *env;
-	int			 r;
 
 	*pw = NULL;
 	*pwlen = 0;
@@ -200,9 +200,10 @@ load_password(const struct opts *o, char **pw, size_t *pwlen)
 			    "to other users)");
 			return CMD_RETURN_ERROR;
 		}
-		if ((r = pki_input_read(spec, 1, 4096, pw, pwlen, &err)) != 0) {
+		if (input_read(spec, INPUT_PASSWORD, pw, pwlen, &err) !=
+		    CMD_RETURN_NORMAL) {
 			err_prefix(&err, "-ca-key-password");
-			log_pki(&err, r);
+			log_pki(&err, err.code);
 			return CMD_RETURN_ERROR;
 		}
 		/* A password file usually ends with a newline. */
@@ -258,8 +259,10 @@ load_ca_key(const struct opts *o, struct pki_key **out)
 	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL)
 		goto out;
 	warn_key_mode(spec);
-	if ((r = pki_input_read(spec, 1, PKI_MAX_INPUT, &buf, &len, &err)) != 0 ||
-	    (r = pki_key_load(buf, len, spec, pw, out, &err)) != 0) {
+	if (input_read(spec, INPUT_PREFIX, &buf, &len, NULL) !=
+	    CMD_RETURN_NORMAL)
+		goto out;
+	if ((r = pki_key_load(buf, len, spec, pw, out, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
 	}
@@ -280,14 +283,36 @@ load_cert_file(const char *spec, struct pki_cert **out)
 
 	*out = NULL;
 	memset(&err, 0, sizeof(err));
-	if ((r = pki_input_read(spec, 1, PKI_MAX_INPUT, &buf, &len, &err)) != 0 ||
-	    (r = pki_cert_load(buf, len, strcmp(spec, "-") == 0 ? "<stdin>" :
-	    spec, out, &err)) != 0) {
+	if (input_read(spec, INPUT_PREFIX, &buf, &len, NULL) !=
+	    CMD_RETURN_NORMAL)
+		return CMD_RETURN_ERROR;
+	r = pki_cert_load(buf, len, input_name(spec), out, &err);
+	free(buf);
+	if (r != 0) {
 		log_pki(&err, r);
-		free(buf);
 		return CMD_RETURN_ERROR;
 	}
+	return CMD_RETURN_NORMAL;
+}
+
+int
+load_req_file(const char *path, struct pki_req **out)
+{
+	struct pki_error	 err;
+	char			*buf = NULL;
+	size_t			 len = 0;
+	int			 r;
+
+	*out = NULL;
+	memset(&err, 0, sizeof(err));
+	if (input_read(path, 0, &buf, &len, NULL) != CMD_RETURN_NORMAL)
+		return CMD_RETURN_ERROR;
+	r = pki_req_load(buf, len, input_name(path), out, &err);
 	free(buf);
+	if (r != 0) {
+		log_pki(&err, r);
+		return CMD_RETURN_ERROR;
+	}
 	return CMD_RETURN_NORMAL;
 }
 

@@ -55,8 +55,11 @@ int	load_signer(const struct opts *o, struct pki_config **cfg,
 struct pki_remote;
 int	load_remote(const struct opts *o, struct pki_config **cfg,
 	    const struct pki_profile **prof, struct pki_remote *r);
-/* A certificate file ("-" = stdin). */
+/* A certificate file ("-" = stdin; env:VAR and file:PATH as -ca). */
 int	load_cert_file(const char *path, struct pki_cert **out);
+/* A PEM certificate request file ("-" = stdin). */
+struct pki_req;
+int	load_req_file(const char *path, struct pki_req **out);
 /* Returns the -key-format as PKI_KEY_FMT_*, or -1 after an error. */
 int	load_key_format(const struct opts *o);
 /* Fills the parse options from -strict. */

@@ -139,6 +139,18 @@ const char	*pki_usage_name(size_t i);
 int		 pki_host_classify(const char *host, unsigned char **value,
 		    size_t *vlen, struct pki_error *err) PKI_MUST_CHECK;
 
+/* ---- host list caps (pki/csr.c) -------------------------------------- */
+
+/*
+ * Checks a host list (given as what, e.g. "-hostname") against the caps a
+ * CSR JSON's "hosts" has (etcd-pki(1) DIAGNOSTICS): the number of hosts
+ * and the length of a DNS name, a DNS label, an e-mail address and a URI.
+ * Returns 0 or PKI_ERR_INPUT with err filled as "what: problem".  hosts
+ * is borrowed.
+ */
+int		 pki_hosts_check_caps(char *const *hosts, size_t n,
+		    const char *what, struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- CSR JSON (cfssl's CertificateRequest) -------------------------- */
 
 struct pki_csr;
