@@ -66,6 +66,22 @@ void			 cmd_usage(FILE *f, const struct cmd_entry *ce,
 int			 cmd_run(const struct cmd_entry *ce, int argc,
 			    char **argv);
 
+/*
+ * A command made of subcommands ("cluster", "ca"): its name, its
+ * subcommands (entries named "NAME SUB", NULL-terminated) and what its
+ * list points to for more.
+ */
+struct cmd_group {
+	const char			*name;
+	const struct cmd_entry *const	*table;
+	const char			*see;
+};
+/*
+ * The one subcommand dispatcher: runs subcommand o->args[0] of g with the
+ * remaining arguments ("help" lists them).  Returns the exit status.
+ */
+int			 cmd_dispatch(struct opts *o, const struct cmd_group *g);
+
 
 /* ---- shared by the commands that issue (issue.c) -------------------- */
 
