@@ -44,36 +44,17 @@ struct threshold {
 	int64_t	seconds;
 };
 
-static int
-parse_threshold(const char *s, const char *what, struct threshold *t)
+/* -warning or -critical (a checked SHARE), when given, into *t. */
+static void
+threshold(const struct opts *o, enum opt_id id, struct threshold *t)
 {
-	struct pki_error	 err;
-	char			*end;
-	int64_t			 ns;
-	double			 v;
-	size_t			 n = strlen(s);
+	double	pct;
+	int64_t	ns;
 
-	memset(&err, 0, sizeof(err));
-	if (n > 1 && s[n - 1] == '%') {
-		v = strtod(s, &end);
-		if (s[0] < '0' || s[0] > '9' || end != s + n - 1 || v < 0 ||
-		    v > 100) {
-			log_err("%s: %s: expected a percentage 0%%..100%% or a "
-			    "duration", what, s);
-			return -1;
-		}
-		t->is_share = 1;
-		t->share = v / 100;
-		return 0;
-	}
-	if (pki_duration_parse(s, &ns, &err) != 0 || ns < 0) {
-		log_err("%s: %s: expected a percentage (20%%) or a "
-		    "non-negative duration (720h)", what, s);
-		return -1;
-	}
-	t->is_share = 0;
+	if (!opts_share(o, id, &t->is_share, &pct, &ns))
+		return;
+	t->share = pct / 100;
 	t->seconds = ns / 1000000000;
-	return 0;
 }
 
 static int64_t
@@ -118,7 +99,6 @@ cmd_check_exec(struct opts *o)
 	struct threshold	 warn, crit;
 	char			*lines[4] = { NULL, NULL, NULL, NULL };
 	char			*perf = NULL, d[32], left[32];
-	const char		*v;
 	int64_t			 life, w, c;
 	size_t			 i, ncert = 0;
 	int			 st, overall = ST_OK, j;
@@ -129,11 +109,8 @@ cmd_check_exec(struct opts *o)
 	warn.share = 0.20;
 	crit.share = 0.10;
 	status_init(&s, time(NULL), NULL);
-	if (((v = opts_str(o, OPT_WARNING)) != NULL &&
-	    parse_threshold(v, "-warning", &warn) != 0) ||
-	    ((v = opts_str(o, OPT_CRITICAL)) != NULL &&
-	    parse_threshold(v, "-critical", &crit) != 0))
-		return ST_UNKNOWN;
+	threshold(o, OPT_WARNING, &warn);
+	threshold(o, OPT_CRITICAL, &crit);
 	if (opts_str(o, OPT_CLUSTER) != NULL ? o->nargs != 1 :
 	    o->nargs < 1 || opts_str(o, OPT_MEMBER) != NULL) {
 		log_err("expected PATH... or -cluster DESC [-member NAME] DIR");

@@ -151,8 +151,8 @@ gencert_local(const struct opts *o, const struct pki_csr *csr,
 	lr.nhosts = nhosts;
 	lr.hosts_set = hosts != NULL;
 	lr.crl_override = opts_str(o, OPT_CRL);
-	if ((lr.key_format = load_key_format(o)) < 0 ||
-	    cmd_new_key(csr, &key) != CMD_RETURN_NORMAL)
+	lr.key_format = load_key_format(o);
+	if (cmd_new_key(csr, &key) != CMD_RETURN_NORMAL)
 		goto out;
 	log_msg(LOG_INFO, "encoded CSR");
 	lr.key = key;
@@ -213,8 +213,7 @@ cmd_gencert_exec(struct opts *o)
 		goto out;
 	}
 	/* Check every input before generating anything. */
-	if (load_key_format(o) < 0 ||
-	    (rm = load_remote(o, &cfg, &prof, &remote)) < 0 ||
+	if ((rm = load_remote(o, &cfg, &prof, &remote)) < 0 ||
 	    (rm == 0 && load_ca_pair(o, &ca, &cakey) != CMD_RETURN_NORMAL))
 		goto out;
 	if (rm == 1 && opts_str(o, OPT_CRL) != NULL) {

@@ -196,78 +196,38 @@ check_target(const struct nr_args *a, const char *target)
 	return ret;
 }
 
-/* "N%" with N an integer 0..100; returns 0 or -1. */
-static int
-parse_int_percent(const char *s, long *out)
-{
-	char	*end;
-	long	 v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || strcmp(end, "%") != 0 || v < 0 || v > 100)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int
 cmd_needs_renewal_exec(struct opts *o)
 {
-	struct pki_error	err;
 	struct nr_args		a;
-	const char		*v;
+	double			pct;
 	int64_t			ns;
-	int			i, r, any_err = 0, any_missing = 0, any_due = 0;
+	int			i, r, is_pct, any_err = 0, any_missing = 0;
+	int			any_due = 0;
 
-	memset(&err, 0, sizeof(err));
 	memset(&a, 0, sizeof(a));
 	a.now = time(NULL);
 	a.verbose = o->b[OPT_VERBOSE];
 	a.mode = MODE_PERCENT;
 	a.percent = 66;
-	pki_renew_policy_default(&a.policy);
-	if ((v = opts_str(o, OPT_EXPIRES_IN)) != NULL) {
+	opts_renew_policy(o, &a.policy);
+	if (opts_share(o, OPT_EXPIRES_IN, &is_pct, &pct, &ns)) {
 		if (opts_str(o, OPT_RENEW_BEFORE) != NULL ||
 		    opts_str(o, OPT_STAGGER) != NULL) {
 			log_err("-expires-in cannot be combined with "
 			    "-renew-before or -stagger");
 			return NR_ERROR;
 		}
-		if (v[strlen(v) - 1] == '%') {
-			if (parse_int_percent(v, &a.percent) != 0) {
-				log_err("-expires-in: %s: expected a whole "
-				    "percentage 0%%..100%%", v);
-				return NR_ERROR;
-			}
-		} else {
-			if (pki_duration_parse(v, &ns, &err) != 0 || ns < 0) {
-				log_err("-expires-in: %s: expected N%% or a "
-				    "non-negative duration (720h)", v);
-				return NR_ERROR;
-			}
+		if (is_pct)
+			a.percent = (long)pct;
+		else {
 			a.mode = MODE_DURATION;
 			a.duration = ns / 1000000000;
 		}
 	}
-	if ((v = opts_str(o, OPT_RENEW_BEFORE)) != NULL) {
+	if (opts_str(o, OPT_RENEW_BEFORE) != NULL ||
+	    opts_str(o, OPT_STAGGER) != NULL)
 		a.mode = MODE_RENEW;
-		if (pki_renew_before_parse(v, "-renew-before", &a.policy,
-		    &err) != 0) {
-			log_pki(&err, PKI_ERR_ARG);
-			return NR_ERROR;
-		}
-	}
-	if ((v = opts_str(o, OPT_STAGGER)) != NULL) {
-		a.mode = MODE_RENEW;
-		if (pki_renew_stagger_parse(v, "-stagger", &a.policy,
-		    &err) != 0) {
-			log_pki(&err, PKI_ERR_ARG);
-			return NR_ERROR;
-		}
-	}
 	if (o->nargs < 1) {
 		log_err("no certificate or https://HOST:PORT given");
 		return NR_ERROR;

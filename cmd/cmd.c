@@ -90,15 +90,15 @@ cmd_run(const struct cmd_entry *ce, int argc, char **argv)
 		opts_free(&o);
 		return ce->usage_status != 0 ? ce->usage_status :
 		    CMD_RETURN_USAGE;
-	default:
-		break;
-	}
-	if (o.i[OPT_LOGLEVEL] < LOG_DEBUG || o.i[OPT_LOGLEVEL] > LOG_FATAL) {
-		log_err("-loglevel: %ld is out of range (0..5)",
-		    o.i[OPT_LOGLEVEL]);
+	case OPT_PARSE_BAD:
+		/* A bad value: reported already, in one line. */
 		opts_free(&o);
+		if (o.bad_status != 0)
+			return o.bad_status;
 		return ce->usage_status != 0 ? ce->usage_status :
 		    CMD_RETURN_USAGE;
+	default:
+		break;
 	}
 	log_init(o.prog, ce->name, (int)o.i[OPT_LOGLEVEL]);
 	r = ce->exec(&o);

@@ -122,8 +122,8 @@ cmd_genkey_req(const struct opts *o, const struct pki_csr *csr,
 	*keypem = *csrpem = NULL;
 	*keylen = *csrlen = 0;
 	memset(&err, 0, sizeof(err));
-	if ((fmt = load_key_format(o)) < 0 ||
-	    cmd_new_key(csr, key) != CMD_RETURN_NORMAL)
+	fmt = load_key_format(o);
+	if (cmd_new_key(csr, key) != CMD_RETURN_NORMAL)
 		return CMD_RETURN_ERROR;
 	if ((r = pki_req_new(csr, *key, req, &err)) != 0 ||
 	    (r = pki_key_encode(*key, fmt, keypem, keylen, &err)) != 0 ||
@@ -176,8 +176,8 @@ cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro)
 			log_pki(&err, r);
 			goto out;
 		}
-		if ((cr.key_format = load_key_format(o)) < 0 ||
-		    cmd_new_key(csr, &key) != CMD_RETURN_NORMAL)
+		cr.key_format = load_key_format(o);
+		if (cmd_new_key(csr, &key) != CMD_RETURN_NORMAL)
 			goto out;
 		log_msg(LOG_INFO, "encoded CSR");
 	}

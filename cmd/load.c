@@ -131,8 +131,7 @@ load_remote(const struct opts *o, struct pki_config **cfg,
 {
 	struct pki_error	 err;
 	const char		*name = opts_str(o, OPT_PROFILE);
-	const char		*override = opts_str(o, OPT_REMOTE), *v;
-	int64_t			 ns;
+	const char		*override = opts_str(o, OPT_REMOTE);
 	int			 rc;
 
 	memset(&err, 0, sizeof(err));
@@ -163,15 +162,7 @@ load_remote(const struct opts *o, struct pki_config **cfg,
 		    "together");
 		goto out;
 	}
-	if ((v = opts_str(o, OPT_REMOTE_TIMEOUT)) != NULL) {
-		if ((rc = pki_duration_parse(v, &ns, &err)) != 0)
-			goto fail;
-		if (ns < 1000000) {
-			log_err("-remote-timeout: %s: must be at least 1ms", v);
-			goto out;
-		}
-		r->timeout_ms = (long)(ns / 1000000);
-	}
+	r->timeout_ms = opts_ms(o, OPT_REMOTE_TIMEOUT, 0);
 	return 1;
 fail:
 	log_pki(&err, rc);
@@ -332,14 +323,8 @@ load_ca_cert(const struct opts *o, struct pki_cert **out)
 int
 load_key_format(const struct opts *o)
 {
-	const char	*f = opts_str(o, OPT_KEY_FORMAT);
-
-	if (f == NULL || strcmp(f, "cfssl") == 0)
-		return PKI_KEY_FMT_CFSSL;
-	if (strcmp(f, "pkcs8") == 0)
-		return PKI_KEY_FMT_PKCS8;
-	log_err("-key-format: unknown format \"%s\" (cfssl, pkcs8)", f);
-	return -1;
+	/* The choices of -key-format are in PKI_KEY_FMT_* order. */
+	return opts_enum(o, OPT_KEY_FORMAT, PKI_KEY_FMT_CFSSL);
 }
 
 int

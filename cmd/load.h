@@ -60,7 +60,7 @@ int	load_cert_file(const char *path, struct pki_cert **out);
 /* A PEM certificate request file ("-" = stdin). */
 struct pki_req;
 int	load_req_file(const char *path, struct pki_req **out);
-/* Returns the -key-format as PKI_KEY_FMT_*, or -1 after an error. */
+/* Returns the -key-format as PKI_KEY_FMT_* (checked when parsed). */
 int	load_key_format(const struct opts *o);
 /* Fills the parse options from -strict. */
 void	load_parse_opts(const struct opts *o, struct pki_parse_opts *po);

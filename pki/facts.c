@@ -633,36 +633,53 @@ parse_percent(const char *s, double *v)
 }
 
 int
+pki_share_parse(const char *s, int pct_only, struct pki_share *out,
+    struct pki_error *err)
+{
+	struct pki_error	e;
+
+	memset(out, 0, sizeof(*out));
+	if (s != NULL && *s != '\0' && s[strlen(s) - 1] == '%') {
+		if (parse_percent(s, &out->pct) != 0)
+			return pki_err(err, PKI_ERR_ARG, "not a percentage "
+			    "(N%%)");
+		out->is_pct = 1;
+		return PKI_OK;
+	}
+	memset(&e, 0, sizeof(e));
+	if (pct_only || s == NULL || pki_duration_parse(s, &out->ns, &e) !=
+	    PKI_OK)
+		return pki_err(err, PKI_ERR_ARG, pct_only ? "not a percentage "
+		    "(N%%)" : "not a percentage (N%%) or a duration (720h)");
+	return PKI_OK;
+}
+
+int
 pki_renew_before_parse(const char *s, const char *what,
     struct pki_renew_policy *p, struct pki_error *err)
 {
 	struct pki_error	e;
-	int64_t			ns;
-	double			v;
+	struct pki_share	sh;
 
 	if (what == NULL)
 		what = "renew-before";
 	if (s == NULL || *s == '\0')
 		return pki_err(err, PKI_ERR_ARG, "%s: empty value", what);
-	if (s[strlen(s) - 1] == '%') {
-		if (parse_percent(s, &v) != 0)
-			return pki_err(err, PKI_ERR_ARG, "%s: %s: not a "
-			    "percentage", what, s);
-		if (!(v > 0 && v < 100))
+	memset(&e, 0, sizeof(e));
+	if (pki_share_parse(s, 0, &sh, &e) != PKI_OK)
+		return pki_err(err, PKI_ERR_ARG, "%s: %s: %s", what, s, e.text);
+	if (sh.is_pct) {
+		if (!(sh.pct > 0 && sh.pct < 100))
 			return pki_err(err, PKI_ERR_ARG, "%s: %s: must be "
 			    "between 0%% and 100%%", what, s);
-		p->fraction = v / 100;
+		p->fraction = sh.pct / 100;
 		p->before = 0;
 		return PKI_OK;
 	}
-	memset(&e, 0, sizeof(e));
-	if (pki_duration_parse(s, &ns, &e) != PKI_OK)
-		return pki_err(err, PKI_ERR_ARG, "%s: %s: not a percentage "
-		    "(N%%) or a duration (720h)", what, s);
-	if (ns < PKI_NS_PER_SEC)
+	if (sh.ns < PKI_NS_PER_SEC)
 		return pki_err(err, PKI_ERR_ARG, "%s: %s: must be at least "
 		    "1s", what, s);
-	p->before = ns / PKI_NS_PER_SEC;
+	p->before = sh.ns / PKI_NS_PER_SEC;
 	return PKI_OK;
 }
 
@@ -670,17 +687,19 @@ int
 pki_renew_stagger_parse(const char *s, const char *what,
     struct pki_renew_policy *p, struct pki_error *err)
 {
-	double	v;
+	struct pki_error	e;
+	struct pki_share	sh;
 
 	if (what == NULL)
 		what = "stagger";
-	if (s == NULL || parse_percent(s, &v) != 0)
-		return pki_err(err, PKI_ERR_ARG, "%s: %s: not a percentage "
-		    "(N%%)", what, s != NULL ? s : "");
-	if (!(v >= 0 && v < 100))
+	memset(&e, 0, sizeof(e));
+	if (pki_share_parse(s, 1, &sh, &e) != PKI_OK)
+		return pki_err(err, PKI_ERR_ARG, "%s: %s: %s", what,
+		    s != NULL ? s : "", e.text);
+	if (!(sh.pct >= 0 && sh.pct < 100))
 		return pki_err(err, PKI_ERR_ARG, "%s: %s: must be at least "
 		    "0%% and less than 100%%", what, s);
-	p->stagger = v / 100;
+	p->stagger = sh.pct / 100;
 	return PKI_OK;
 }
 

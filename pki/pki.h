@@ -715,6 +715,23 @@ struct pki_renew_policy {
 /* Default policy: PKI_RENEW_FRACTION, PKI_RENEW_STAGGER. */
 void		 pki_renew_policy_default(struct pki_renew_policy *p);
 /*
+ * A share of a lifetime or a time: "N%" (N plain decimal digits with at
+ * most one '.') or a Go duration (pki_duration_parse).
+ */
+struct pki_share {
+	int	 is_pct;
+	double	 pct;		/* N of "N%" */
+	int64_t	 ns;		/* the duration */
+};
+/*
+ * Parses s into *out; with pct_only a duration is refused.  err->text is
+ * the problem alone ("not a percentage (N%) or a duration (720h)"); the
+ * caller adds the flag and the value.  Ranges are the caller's.
+ */
+int		 pki_share_parse(const char *s, int pct_only,
+		    struct pki_share *out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
  * Parses "N%" (0 < N < 100, decimals allowed: a share of the lifetime
  * left) or a Go duration (>= 1s) into p->fraction / p->before; what
  * names the flag in messages ("-renew-before").
