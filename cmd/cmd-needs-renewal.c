@@ -56,51 +56,6 @@ cert_name(const char *path, char *buf, size_t size)
 	snprintf(buf, size, "%.*s", (int)n, b);
 }
 
-/*
- * Splits "https://HOST[:PORT][/...]" or "https://[V6]:PORT" into host and
- * port (default 443).  Returns 0 or -1.
- */
-static int
-split_url(const char *url, char *host, size_t hsize, char *port,
-    size_t psize)
-{
-	const char	*p = url + strlen("https://"), *end, *colon;
-	size_t		 n;
-
-	end = p + strcspn(p, "/?#");
-	if (*p == '[') {
-		const char	*rb = memchr(p, ']', (size_t)(end - p));
-
-		if (rb == NULL)
-			return -1;
-		n = (size_t)(rb - p - 1);
-		if (n == 0 || n >= hsize)
-			return -1;
-		memcpy(host, p + 1, n);
-		host[n] = '\0';
-		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
-		if (colon == NULL && rb + 1 != end)
-			return -1;
-	} else {
-		colon = memchr(p, ':', (size_t)(end - p));
-		n = (size_t)((colon != NULL ? colon : end) - p);
-		if (n == 0 || n >= hsize)
-			return -1;
-		memcpy(host, p, n);
-		host[n] = '\0';
-	}
-	if (colon != NULL) {
-		n = (size_t)(end - colon - 1);
-		if (n == 0 || n >= psize || strspn(colon + 1, "0123456789") <
-		    n)
-			return -1;
-		memcpy(port, colon + 1, n);
-		port[n] = '\0';
-	} else
-		snprintf(port, psize, "443");
-	return 0;
-}
-
 /* Checks one target; returns NR_*. */
 static int
 check_target(const struct nr_args *a, const char *target)
@@ -108,7 +63,8 @@ check_target(const struct nr_args *a, const char *target)
 	struct pki_error	 err;
 	struct pki_cert_facts	 f;
 	struct pki_cert		*cert = NULL;
-	char			 name[256], host[256], port[16], d1[32];
+	struct pki_url		 u;
+	char			 name[256], d1[32];
 	char			 why[160], *buf = NULL;
 	size_t			 len = 0;
 	double			 used, life, x;
@@ -118,13 +74,13 @@ check_target(const struct nr_args *a, const char *target)
 	memset(&err, 0, sizeof(err));
 	memset(&f, 0, sizeof(f));
 	if (strncmp(target, "https://", 8) == 0) {
-		if (split_url(target, host, sizeof(host), port,
-		    sizeof(port)) != 0) {
-			log_err("%s: expected https://HOST:PORT", target);
+		if (pki_url_parse(target, PKI_URL_LAX, &u, &err) != 0) {
+			log_err("%s: expected https://HOST:PORT (%s)", target,
+			    err.text);
 			return NR_ERROR;
 		}
-		if ((r = pki_tls_peer_cert(host, port, NULL, TLS_TIMEOUT_MS,
-		    &cert, &err)) != 0) {
+		if ((r = pki_tls_peer_cert(u.host, u.port, NULL,
+		    TLS_TIMEOUT_MS, &cert, &err)) != 0) {
 			log_pki(&err, r);
 			return NR_ERROR;
 		}
@@ -146,7 +102,7 @@ check_target(const struct nr_args *a, const char *target)
 	/* renew's NAME: the file's; for a server, its certificate's CN. */
 	if (strncmp(target, "https://", 8) == 0)
 		snprintf(name, sizeof(name), "%s", *f.subject_cn != '\0' ?
-		    f.subject_cn : host);
+		    f.subject_cn : u.host);
 	else
 		cert_name(target, name, sizeof(name));
 	life = (double)(f.not_after - f.not_before);

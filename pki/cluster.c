@@ -233,101 +233,6 @@ ip_equal(const char *a, const char *b)
 	return la == lb && memcmp(ia, ib, la) == 0;
 }
 
-/*
- * Splits an etcd URL "https://host:port" into its host (brackets removed)
- * and checks it.  Returns 0, or -1 with *why set
- * to a static explanation.
- */
-static int
-url_split(const char *url, char *host, size_t hostsz, const char **why)
-{
-	const char	*p, *end, *colon, *h;
-	size_t		 hlen, i;
-	long		 port;
-	char		*pe;
-
-	host[0] = '\0';
-	if (has_ctrl(url) || strchr(url, ' ') != NULL) {
-		*why = "URLs must not contain spaces or control characters";
-		return -1;
-	}
-	if (strncasecmp(url, "http://", 7) == 0) {
-		*why = "http:// is not allowed: etcd-pki sets up TLS, "
-		    "use https://";
-		return -1;
-	}
-	if (strncmp(url, "https://", 8) != 0) {
-		*why = "expected an https:// URL";
-		return -1;
-	}
-	p = url + 8;
-	end = p + strcspn(p, "/?#");
-	if (*end != '\0') {
-		*why = "must be https://HOST:PORT, without a path (etcd "
-		    "refuses one, even \"/\")";
-		return -1;
-	}
-	if (memchr(p, '@', (size_t)(end - p)) != NULL) {
-		*why = "must not have user information";
-		return -1;
-	}
-	if (*p == '[') {
-		h = p + 1;
-		if ((colon = memchr(p, ']', (size_t)(end - p))) == NULL) {
-			*why = "missing ']' after the IPv6 address";
-			return -1;
-		}
-		hlen = (size_t)(colon - h);
-		colon++;
-		if (colon == end || *colon != ':') {
-			*why = "needs a port (https://HOST:PORT)";
-			return -1;
-		}
-	} else {
-		h = p;
-		colon = NULL;
-		for (i = 0; p + i < end; i++)
-			if (p[i] == ':') {
-				if (colon != NULL) {
-					*why = "IPv6 addresses go in brackets "
-					    "(https://[ADDRESS]:PORT)";
-					return -1;
-				}
-				colon = p + i;
-			}
-		if (colon == NULL) {
-			*why = "needs a port (https://HOST:PORT)";
-			return -1;
-		}
-		hlen = (size_t)(colon - h);
-	}
-	if (hlen == 0) {
-		*why = "has no host";
-		return -1;
-	}
-	if (hlen >= hostsz) {
-		*why = "host name too long";
-		return -1;
-	}
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (colon + 1 == end || strspn(colon + 1, "0123456789") !=
-	    (size_t)(end - colon - 1)) {
-		*why = "the port must be a number";
-		return -1;
-	}
-	port = strtol(colon + 1, &pe, 10);
-	if (port < 1 || port > 65535 || end - colon - 1 > 5) {
-		*why = "the port must be 1..65535";
-		return -1;
-	}
-	if (*p == '[' && strchr(host, ':') == NULL) {
-		*why = "only IPv6 addresses go in brackets";
-		return -1;
-	}
-	return 0;
-}
-
 /* "https://HOST:PORT" for an IP address (IPv6 in brackets). */
 static void
 url_for_ip(char *buf, size_t len, const char *ip, int port)
@@ -403,6 +308,8 @@ member_clear(struct pki_cluster_member *m)
 	pki_strv_clear(&m->client_urls);
 	pki_strv_clear(&m->listen_peer_urls);
 	pki_strv_clear(&m->listen_client_urls);
+	free(m->peer_url_parts);
+	free(m->client_url_parts);
 	free(m->data_dir);
 	memset(m, 0, sizeof(*m));
 }
@@ -428,6 +335,8 @@ pki_cluster_leaf(const struct pki_cluster *cl, size_t i,
 	out->nclient_urls = 0;
 	out->peer_urls = NULL;
 	out->npeer_urls = 0;
+	out->client_url_parts = NULL;
+	out->peer_url_parts = NULL;
 	if (lf->member >= 0) {
 		const struct pki_cluster_member	*m =
 		    &cl->members[lf->member];
@@ -436,6 +345,8 @@ pki_cluster_leaf(const struct pki_cluster *cl, size_t i,
 		out->nclient_urls = m->client_urls.n;
 		out->peer_urls = (const char *const *)m->peer_urls.v;
 		out->npeer_urls = m->peer_urls.n;
+		out->client_url_parts = m->client_url_parts;
+		out->peer_url_parts = m->peer_url_parts;
 	}
 }
 
@@ -951,15 +862,17 @@ static int
 check_url(struct cl_parse *p, const char *path, const char *url,
     const struct pki_cluster_member *m, int listen)
 {
-	const char	*why = NULL;
-	char		 host[256];
-	unsigned char	 ip[16];
-	size_t		 iplen;
-	int		 isip;
+	struct pki_error	 e;
+	struct pki_url		 u;
+	const char		*host = u.host;
+	unsigned char		 ip[16];
+	size_t			 iplen;
+	int			 isip;
 
-	if (url_split(url, host, sizeof(host), &why) != 0)
+	memset(&e, 0, sizeof(e));
+	if (pki_url_parse(url, 0, &u, &e) != PKI_OK)
 		return pki_json_err(&p->ctx, PKI_ERR_INPUT, path, "\"%s\": %s",
-		    url, why);
+		    url, e.text);
 	if ((isip = ip_parse(host, ip, &iplen)) < 0)
 		return pki_json_err(&p->ctx, isip, path, "out of memory");
 	if (listen) {
@@ -981,27 +894,39 @@ static int
 listen_default(const struct pki_cluster_member *m,
     const struct pki_strv *adv, struct pki_strv *out)
 {
-	const char	*why, *port;
-	char		 host[256], url[300];
+	struct pki_url	 u;
+	char		 url[300];
 	unsigned char	 ip[16];
 	size_t		 i, iplen;
 
 	for (i = 0; i < adv->n; i++) {
-		if (url_split(adv->v[i], host, sizeof(host), &why) != 0)
+		if (pki_url_parse(adv->v[i], 0, &u, NULL) != PKI_OK)
 			return PKI_ERR_INTERNAL;
-		if (ip_parse(host, ip, &iplen) == 1) {
+		if (ip_parse(u.host, ip, &iplen) == 1) {
 			if (strv_has(out, adv->v[i], 0))
 				continue;
 			if (pki_strv_push(out, adv->v[i]) != 0)
 				return PKI_ERR_ALLOC;
 			continue;
 		}
-		/* The port follows the last ':' of a checked URL. */
-		port = strrchr(adv->v[i] + 8, ':') + 1;
-		url_for_ip(url, sizeof(url), m->ips.v[0], atoi(port));
+		url_for_ip(url, sizeof(url), m->ips.v[0], u.port_num);
 		if (!strv_has(out, url, 0) && pki_strv_push(out, url) != 0)
 			return PKI_ERR_ALLOC;
 	}
+	return PKI_OK;
+}
+
+/* The parts of checked URLs (*out is malloc'ed, sv->n of them). */
+static int
+urls_parts(const struct pki_strv *sv, struct pki_url **out)
+{
+	size_t	i;
+
+	if ((*out = calloc(sv->n > 0 ? sv->n : 1, sizeof(**out))) == NULL)
+		return PKI_ERR_ALLOC;
+	for (i = 0; i < sv->n; i++)
+		if (pki_url_parse(sv->v[i], 0, &(*out)[i], NULL) != PKI_OK)
+			return PKI_ERR_INTERNAL;
 	return PKI_OK;
 }
 
@@ -1139,6 +1064,9 @@ parse_member(struct cl_parse *p, size_t idx, const json_t *obj,
 	if (m->listen_client_urls.n == 0 && (r = listen_default(m,
 	    &m->client_urls, &m->listen_client_urls)) != 0)
 		goto nomem;
+	if ((r = urls_parts(&m->peer_urls, &m->peer_url_parts)) != 0 ||
+	    (r = urls_parts(&m->client_urls, &m->client_url_parts)) != 0)
+		return pki_json_err(&p->ctx, r, mpath, "out of memory");
 
 	pki_json_path_key(path, sizeof(path), mpath, "data_dir");
 	if ((r = get_text(p, path, vals[M_DATA_DIR], &m->data_dir)) != 0)
@@ -2072,12 +2000,15 @@ init_initial_cluster(struct init_state *st, const char *label,
     const char *s)
 {
 	struct pki_strv		 items = { NULL, 0 };
+	struct pki_error	 e;
+	struct pki_url		 u;
 	struct init_member	*m;
-	const char		*why, *eq;
-	char			 host[256], *name = NULL;
+	const char		*eq;
+	char			*name = NULL;
 	size_t			 i;
 	int			 r = PKI_ERR_INTERNAL;
 
+	memset(&e, 0, sizeof(e));
 	if ((r = split_commas(s, &items)) != 0) {
 		r = pki_err(st->err, r, "out of memory");
 		goto out;
@@ -2105,15 +2036,15 @@ init_initial_cluster(struct init_state *st, const char *label,
 			    name, CL_NAME_MAX);
 			goto out;
 		}
-		if (url_split(eq + 1, host, sizeof(host), &why) != 0) {
+		if (pki_url_parse(eq + 1, 0, &u, &e) != PKI_OK) {
 			r = pki_err(st->err, PKI_ERR_INPUT, "%s: \"%s\": %s",
-			    label, eq + 1, why);
+			    label, eq + 1, e.text);
 			goto out;
 		}
 		if ((m = init_add(st, name)) == NULL ||
 		    (!strv_has(&m->peer_urls, eq + 1, 0) &&
 		    pki_strv_push(&m->peer_urls, eq + 1) != 0) ||
-		    init_add_host(m, host) != 0) {
+		    init_add_host(m, u.host) != 0) {
 			r = pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
 			goto out;
 		}
@@ -2408,22 +2339,24 @@ static int
 yaml_urls(struct init_state *st, const struct yaml_conf *yc, int key,
     int listen, struct pki_strv *out, struct init_member *m)
 {
-	struct pki_strv	 items = { NULL, 0 };
-	const char	*why;
-	char		 host[256];
-	unsigned char	 ip[16];
-	size_t		 i, len;
-	int		 r = PKI_ERR_INTERNAL;
+	struct pki_strv		 items = { NULL, 0 };
+	struct pki_error	 e;
+	struct pki_url		 u;
+	const char		*host = u.host;
+	unsigned char		 ip[16];
+	size_t			 i, len;
+	int			 r = PKI_ERR_INTERNAL;
 
+	memset(&e, 0, sizeof(e));
 	if ((r = split_commas(yc->v[key], &items)) != 0) {
 		r = pki_err(st->err, r, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < items.n; i++) {
-		if (url_split(items.v[i], host, sizeof(host), &why) != 0) {
+		if (pki_url_parse(items.v[i], 0, &u, &e) != PKI_OK) {
 			r = pki_err(st->err, PKI_ERR_INPUT,
 			    "%s: %s: \"%s\": %s", yc->file, yaml_keys[key],
-			    items.v[i], why);
+			    items.v[i], e.text);
 			goto out;
 		}
 		if (listen && ip_parse(host, ip, &len) != 1 &&

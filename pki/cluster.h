@@ -17,6 +17,8 @@ struct pki_cluster_member {
 	struct pki_strv	 client_urls;	/* advertised (https) */
 	struct pki_strv	 listen_peer_urls;
 	struct pki_strv	 listen_client_urls;
+	struct pki_url	*peer_url_parts;	/* peer_urls parsed */
+	struct pki_url	*client_url_parts;	/* client_urls parsed */
 	char		*data_dir;	/* NULL: not in the fragment */
 };
 

@@ -501,6 +501,31 @@ int		 pki_cfssljson_failed(const struct pki_cfssljson *cj);
 const char	*pki_cfssljson_error(const struct pki_cfssljson *cj, int i);
 void		 pki_cfssljson_free(struct pki_cfssljson *cj);
 
+/* ---- https URLs, parsed once (pki/url.c) ---------------------------- */
+
+/* An https URL's parts. */
+struct pki_url {
+	char	scheme[8];	/* "https" */
+	char	host[256];	/* a name or an address; IPv6 without [] */
+	char	port[8];	/* decimal; "443" when absent (PKI_URL_LAX) */
+	int	port_num;	/* 1..65535 */
+	int	ipv6;		/* the host was written in brackets */
+};
+
+#define PKI_URL_LAX	0x1	/* the port may be left out (443), and a
+				   path, query or fragment may follow */
+
+/*
+ * Parses url into *out.  Without PKI_URL_LAX it must be what etcd takes
+ * and the cluster description allows: exactly "https://HOST:PORT", no
+ * user information, an IPv6 address in brackets and only it, a port
+ * 1..65535, no spaces or control characters.  On failure err->text is
+ * the problem alone ("needs a port (https://HOST:PORT)"): the caller
+ * names the URL.
+ */
+int		 pki_url_parse(const char *url, int flags, struct pki_url *out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- clusters (etcd-pki-cluster(5)) ---------------------------------- */
 
 struct pki_cluster;
@@ -528,6 +553,9 @@ struct pki_cluster_leaf_info {
 	size_t			  nclient_urls;
 	const char *const	 *peer_urls;
 	size_t			  npeer_urls;
+	/* The same URLs parsed (pki_url_parse), nclient_urls/npeer_urls. */
+	const struct pki_url	 *client_url_parts;
+	const struct pki_url	 *peer_url_parts;
 };
 
 /* The number of leaves (members first, then clients). */
