@@ -853,9 +853,11 @@ int		 pki_set_layout(const struct pki_set *s);
 /* "gen/<name>" current generation (generations layout), else NULL. */
 const char	*pki_set_current(const struct pki_set *s);
 /*
- * The path of file which (PKI_SET_*) as configured (DIR/NAME.pem ...);
- * in the generations layout it resolves through DIR/current.  Static
- * storage of s, valid until the next call.
+ * The configured path of file which (PKI_SET_*): DIR/NAME.pem,
+ * DIR/NAME-key.pem, DIR/NAME.csr or DIR/ca.pem, the same in both layouts
+ * (in the generations layout it is the link to current/FILE, so opening
+ * it reaches the active generation).  Borrowed from s, valid until
+ * pki_set_free(); NULL for an invalid which.
  */
 const char	*pki_set_path(const struct pki_set *s, int which);
 /* Reads file which of the active set (through current/); *buf is
