@@ -90,6 +90,54 @@ add(char **line, const char *fmt, ...)
 	}
 }
 
+/*
+ * The state of a readable row against the thresholds: its line goes to
+ * lines[state] and its perfdata to *perf.
+ */
+static int
+check_row(const struct status_row *r, const struct threshold *warn,
+    const struct threshold *crit, char *lines[4], char **perf)
+{
+	char	 d[32], left[32], *p = NULL;
+	int64_t	 life, w, c;
+	int	 st;
+
+	life = r->f.not_after - r->f.not_before;
+	w = threshold_seconds(warn, life);
+	c = threshold_seconds(crit, life);
+	status_date(r->f.not_after, d, sizeof(d));
+	status_left(r->seconds_left, left, sizeof(left));
+	if (r->seconds_left <= 0) {
+		add(&lines[ST_CRITICAL], "%s: expired %s", r->name, d);
+		st = ST_CRITICAL;
+	} else if (!r->is_ca && r->key == KEY_MISMATCH) {
+		add(&lines[ST_CRITICAL], "%s: key does not match the "
+		    "certificate", r->name);
+		st = ST_CRITICAL;
+	} else if (r->seconds_left < c) {
+		add(&lines[ST_CRITICAL], "%s expires in %s (%s)", r->name,
+		    left, d);
+		st = ST_CRITICAL;
+	} else if (r->seconds_left < w) {
+		add(&lines[ST_WARNING], "%s expires in %s (%s)", r->name,
+		    left, d);
+		st = ST_WARNING;
+	} else if (!r->is_ca && r->key == KEY_UNREADABLE) {
+		add(&lines[ST_UNKNOWN], "%s: key unreadable", r->name);
+		st = ST_UNKNOWN;
+	} else
+		st = ST_OK;
+	/* 'NAME_seconds_left'=Ns;W;C;0;LIFETIME */
+	if (asprintf(&p, "%s%s'%s_seconds_left'=%llds;%lld;%lld;0;%lld",
+	    *perf != NULL ? *perf : "", *perf != NULL ? " " : "", r->name,
+	    (long long)r->seconds_left, (long long)w, (long long)c,
+	    (long long)life) != -1) {
+		free(*perf);
+		*perf = p;
+	}
+	return st;
+}
+
 static int
 cmd_check_exec(struct opts *o)
 {
@@ -99,7 +147,6 @@ cmd_check_exec(struct opts *o)
 	struct threshold	 warn, crit;
 	char			*lines[4] = { NULL, NULL, NULL, NULL };
 	char			*perf = NULL, d[32], left[32];
-	int64_t			 life, w, c;
 	size_t			 i, ncert = 0;
 	int			 st, overall = ST_OK, j;
 
@@ -146,49 +193,9 @@ cmd_check_exec(struct opts *o)
 			    r->error != NULL ? r->error : "unreadable");
 			st = ST_UNKNOWN;
 		} else {
-			life = r->f.not_after - r->f.not_before;
-			w = threshold_seconds(&warn, life);
-			c = threshold_seconds(&crit, life);
-			status_date(r->f.not_after, d, sizeof(d));
-			status_left(r->seconds_left, left, sizeof(left));
-			if (r->seconds_left <= 0) {
-				add(&lines[ST_CRITICAL], "%s: expired %s",
-				    r->name, d);
-				st = ST_CRITICAL;
-			} else if (!r->is_ca && r->key == KEY_MISMATCH) {
-				add(&lines[ST_CRITICAL], "%s: key does not "
-				    "match the certificate", r->name);
-				st = ST_CRITICAL;
-			} else if (r->seconds_left < c) {
-				add(&lines[ST_CRITICAL], "%s expires in %s "
-				    "(%s)", r->name, left, d);
-				st = ST_CRITICAL;
-			} else if (r->seconds_left < w) {
-				add(&lines[ST_WARNING], "%s expires in %s "
-				    "(%s)", r->name, left, d);
-				st = ST_WARNING;
-			} else if (!r->is_ca && r->key == KEY_UNREADABLE) {
-				add(&lines[ST_UNKNOWN], "%s: key unreadable",
-				    r->name);
-				st = ST_UNKNOWN;
-			} else
-				st = ST_OK;
+			st = check_row(r, &warn, &crit, lines, &perf);
 			if (soon == NULL || r->f.not_after < soon->f.not_after)
 				soon = r;
-			/* 'NAME_seconds_left'=Ns;W;C;0;LIFETIME */
-			{
-				char	*p = NULL;
-
-				if (asprintf(&p, "%s%s'%s_seconds_left'="
-				    "%llds;%lld;%lld;0;%lld", perf != NULL ?
-				    perf : "", perf != NULL ? " " : "",
-				    r->name, (long long)r->seconds_left,
-				    (long long)w, (long long)c,
-				    (long long)life) != -1) {
-					free(perf);
-					perf = p;
-				}
-			}
 		}
 		if (rank(st) > rank(overall))
 			overall = st;

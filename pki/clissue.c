@@ -880,14 +880,175 @@ report_leaf(struct issue *is, struct leafjob *j)
 
 /* ---- the whole run -------------------------------------------------- */
 
+/*
+ * What each leaf needs (jobs[i].state); *need_clients is set when a
+ * client is among the leaves.
+ */
+static int
+plan_jobs(struct issue *is, struct leafjob *jobs, int *need_clients,
+    struct pki_error *err)
+{
+	const struct pki_cluster	*cl = is->cl;
+	size_t				 i;
+	int				 r;
+
+	for (i = 0; i < cl->nleaves; i++) {
+		jobs[i].leaf = i;
+		if (cl->leaves[i].member < 0)
+			*need_clients = 1;
+		if (!is->ca_new) {
+			if ((r = examine(is, &jobs[i], err)) != PKI_OK)
+				return r;
+			continue;
+		}
+		/* No CA yet: nothing on disk can be kept. */
+		if ((r = leaf_texts(is, &jobs[i], err)) != PKI_OK)
+			return r;
+		jobs[i].state = faccessat(is->dfd, cl->leaves[i].dir, F_OK,
+		    AT_SYMLINK_NOFOLLOW) == 0 ? LEAF_REISSUE : LEAF_NEW;
+		snprintf(jobs[i].reason, sizeof(jobs[i].reason), "%s",
+		    jobs[i].state == LEAF_NEW ? "missing" : "new CA");
+	}
+	return PKI_OK;
+}
+
+/* DIR/clients, made if missing, open as is->cfd. */
+static int
+open_clients(struct issue *is, struct pki_error *err)
+{
+	if (mkdirat(is->dfd, "clients", 0755) == 0)
+		is->clients_made = 1;
+	else if (errno != EEXIST)
+		return pki_err_sys(err, errno, "%s/clients: cannot create",
+		    is->dir);
+	if ((is->cfd = openat(is->dfd, "clients", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return pki_err_sys(err, errno, "%s/clients: cannot open",
+		    is->dir);
+	return PKI_OK;
+}
+
+/*
+ * The number of worker threads for nkeys keys: opts->jobs, or by default
+ * one per CPU; but a few certificates (at most four per CPU) get one
+ * thread each, so that slow keys (RSA) all progress together and no CPU
+ * idles while the last one is made.  Never more than nkeys.
+ */
+static int
+thread_count(const struct issue *is, size_t nkeys)
+{
+	long	ncpu;
+	int	n = is->opts->jobs;
+
+	if (n <= 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		n = ncpu > 0 && ncpu < 1024 ? (int)ncpu : 1;
+		if (nkeys <= 4 * (size_t)n)
+			n = (int)nkeys;
+	}
+	if ((size_t)n > nkeys)
+		n = (int)nkeys;
+	return n;
+}
+
+/*
+ * Issues the leaves of jobs that are not kept on the workers (and the CA
+ * when it is new).  The workers' queue (is->jobs) holds copies of them,
+ * which are moved back into jobs at the end, whatever happened.  The
+ * first failure is returned.
+ */
+static int
+run_jobs(struct issue *is, struct leafjob *jobs, int *mutex_ok,
+    struct pki_error *err)
+{
+	const struct pki_cluster	*cl = is->cl;
+	struct leafjob			**todo = NULL, *j;
+	size_t				  i, ntodo = 0;
+	int				  n, r = PKI_ERR_INTERNAL;
+
+	for (i = 0; i < cl->nleaves; i++)
+		if (jobs[i].state != LEAF_KEPT)
+			ntodo++;
+	if ((todo = calloc(ntodo > 0 ? ntodo : 1, sizeof(*todo))) == NULL ||
+	    (is->jobs = calloc(ntodo > 0 ? ntodo : 1,
+	    sizeof(*is->jobs))) == NULL) {
+		free(todo);
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	}
+	for (i = 0, ntodo = 0; i < cl->nleaves; i++)
+		if (jobs[i].state != LEAF_KEPT) {
+			todo[ntodo] = &jobs[i];
+			is->jobs[ntodo++] = jobs[i];
+			memset(&jobs[i].fl, 0, sizeof(jobs[i].fl));
+			memset(jobs[i].text, 0, sizeof(jobs[i].text));
+		}
+	is->njobs = ntodo;
+	r = PKI_OK;
+	if (ntodo > 0 || is->ca_new) {
+		if (pthread_mutex_init(&is->mu, NULL) != 0 ||
+		    pthread_cond_init(&is->cv, NULL) != 0) {
+			r = pki_err(err, PKI_ERR_INTERNAL,
+			    "cannot initialise threads");
+			goto back;
+		}
+		*mutex_ok = 1;
+		n = thread_count(is, ntodo + (is->ca_new ? 1 : 0));
+		if ((r = run_workers(is, n, err)) != PKI_OK)
+			goto back;
+	}
+	if (is->ca_new && is->ca_r != PKI_OK) {
+		r = is->ca_r;
+		if (err != NULL)
+			*err = is->ca_err;
+	}
+	for (i = 0; r == PKI_OK && i < ntodo; i++)
+		if (is->jobs[i].r != PKI_OK) {
+			r = is->jobs[i].r;
+			if (err != NULL)
+				*err = is->jobs[i].err;
+		}
+ back:
+	for (i = 0; i < ntodo; i++) {
+		j = todo[i];
+		/* Keys left parked when a run stopped early. */
+		pki_key_free(is->jobs[i].key);
+		is->jobs[i].key = NULL;
+
+		pki_issued_clear(&j->fl);
+		for (n = 0; n < F__COUNT; n++)
+			free(j->text[n]);
+		*j = is->jobs[i];
+	}
+	free(todo);
+	return r;
+}
+
+/* The CA, loaded or to be made; DIR/ca.pem of an external one written. */
+static int
+ready_ca(struct issue *is, struct pki_error *err)
+{
+	int	r;
+
+	if ((r = find_ca(is, err)) != PKI_OK || is->ca_new)
+		return r;
+	if ((r = pki_fast_issuer_init(&is->is, is->ca, is->cakey, err)) !=
+	    PKI_OK)
+		return r;
+	is->ca_state = CA_READY;
+	/* An external CA: DIR/ca.pem is its certificate. */
+	if (is->cl->ca_cert_file != NULL)
+		return pki_cl_write_if_changed(is->dfd, is->dir, "ca.pem",
+		    is->capem, is->capemlen, 0644, err);
+	return PKI_OK;
+}
+
 int
 pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
     const struct pki_issue_opts *opts, struct pki_error *err)
 {
 	struct issue	 is;
-	struct leafjob	*jobs = NULL, **todo = NULL;
-	size_t		 i, ntodo = 0, nkeys;
-	long		 ncpu;
+	struct leafjob	*jobs = NULL;
+	size_t		 i;
 	int		 lockfd = -1, n, r = PKI_ERR_INTERNAL, need_clients = 0;
 	int		 mutex_ok = 0, dir_made = 0;
 	const char	*base;
@@ -914,132 +1075,18 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		r = pki_err_sys(err, errno, "%s: cannot resolve", dir);
 		goto out;
 	}
-	if ((r = pki_dir_lock(dir, &lockfd, err)) != PKI_OK)
+	if ((r = pki_dir_lock(dir, &lockfd, err)) != PKI_OK ||
+	    (r = ready_ca(&is, err)) != PKI_OK)
 		goto out;
-	if ((r = find_ca(&is, err)) != PKI_OK)
-		goto out;
-	if (!is.ca_new) {
-		if ((r = pki_fast_issuer_init(&is.is, is.ca, is.cakey,
-		    err)) != PKI_OK)
-			goto out;
-		is.ca_state = CA_READY;
-		/* An external CA: DIR/ca.pem is its certificate. */
-		if (cl->ca_cert_file != NULL &&
-		    (r = pki_cl_write_if_changed(is.dfd, dir, "ca.pem",
-		    is.capem, is.capemlen, 0644, err)) != PKI_OK)
-			goto out;
-	}
 
-	/* What each leaf needs. */
-	if ((jobs = calloc(cl->nleaves, sizeof(*jobs))) == NULL ||
-	    (todo = calloc(cl->nleaves, sizeof(*todo))) == NULL) {
+	/* What each leaf needs; then the workers take those to issue. */
+	if ((jobs = calloc(cl->nleaves, sizeof(*jobs))) == NULL) {
 		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < cl->nleaves; i++) {
-		jobs[i].leaf = i;
-		if (cl->leaves[i].member < 0)
-			need_clients = 1;
-		if (is.ca_new) {
-			/* No CA yet: nothing on disk can be kept. */
-			if ((r = leaf_texts(&is, &jobs[i], err)) != PKI_OK)
-				goto out;
-			jobs[i].state = faccessat(is.dfd, cl->leaves[i].dir,
-			    F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? LEAF_REISSUE :
-			    LEAF_NEW;
-			snprintf(jobs[i].reason, sizeof(jobs[i].reason), "%s",
-			    jobs[i].state == LEAF_NEW ? "missing" :
-			    "new CA");
-		} else if ((r = examine(&is, &jobs[i], err)) != PKI_OK)
-			goto out;
-	}
-	if (need_clients) {
-		if (mkdirat(is.dfd, "clients", 0755) == 0)
-			is.clients_made = 1;
-		else if (errno != EEXIST) {
-			r = pki_err_sys(err, errno, "%s/clients: cannot create",
-			    dir);
-			goto out;
-		}
-		if ((is.cfd = openat(is.dfd, "clients", O_RDONLY |
-		    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-			r = pki_err_sys(err, errno, "%s/clients: cannot open",
-			    dir);
-			goto out;
-		}
-	}
-
-	/* The workers take the leaves to issue, in order. */
-	for (i = 0; i < cl->nleaves; i++)
-		if (jobs[i].state != LEAF_KEPT)
-			ntodo++;
-	if ((is.jobs = calloc(ntodo > 0 ? ntodo : 1,
-	    sizeof(*is.jobs))) == NULL) {
-		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	/* The queue holds copies; results are moved back below. */
-	for (i = 0, ntodo = 0; i < cl->nleaves; i++)
-		if (jobs[i].state != LEAF_KEPT) {
-			todo[ntodo] = &jobs[i];
-			is.jobs[ntodo++] = jobs[i];
-			memset(&jobs[i].fl, 0, sizeof(jobs[i].fl));
-			memset(jobs[i].text, 0, sizeof(jobs[i].text));
-		}
-	is.njobs = ntodo;
-	if (ntodo > 0 || is.ca_new) {
-		if (pthread_mutex_init(&is.mu, NULL) != 0 ||
-		    pthread_cond_init(&is.cv, NULL) != 0) {
-			r = pki_err(err, PKI_ERR_INTERNAL,
-			    "cannot initialise threads");
-			goto out;
-		}
-		mutex_ok = 1;
-		/*
-		 * By default one thread per CPU; but a few certificates
-		 * (at most four per CPU) get one thread each, so that slow
-		 * keys (RSA) all progress together and no CPU idles while
-		 * the last one is made.
-		 */
-		nkeys = ntodo + (is.ca_new ? 1 : 0);
-		n = opts->jobs;
-		if (n <= 0) {
-			ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-			n = ncpu > 0 && ncpu < 1024 ? (int)ncpu : 1;
-			if (nkeys <= 4 * (size_t)n)
-				n = (int)nkeys;
-		}
-		if ((size_t)n > nkeys)
-			n = (int)nkeys;
-		if ((r = run_workers(&is, n, err)) != PKI_OK)
-			goto back;
-	}
-	r = PKI_OK;
-	if (is.ca_new && is.ca_r != PKI_OK) {
-		r = is.ca_r;
-		if (err != NULL)
-			*err = is.ca_err;
-	}
-	for (i = 0; r == PKI_OK && i < ntodo; i++)
-		if (is.jobs[i].r != PKI_OK) {
-			r = is.jobs[i].r;
-			if (err != NULL)
-				*err = is.jobs[i].err;
-		}
- back:
-	for (i = 0; i < ntodo; i++) {
-		struct leafjob	*j = todo[i];
-
-		/* Keys left parked when a run stopped early. */
-		pki_key_free(is.jobs[i].key);
-		is.jobs[i].key = NULL;
-
-		pki_issued_clear(&j->fl);
-		for (n = 0; n < F__COUNT; n++)
-			free(j->text[n]);
-		*j = is.jobs[i];
-	}
-	if (r != PKI_OK)
+	if ((r = plan_jobs(&is, jobs, &need_clients, err)) != PKI_OK ||
+	    (need_clients && (r = open_clients(&is, err)) != PKI_OK) ||
+	    (r = run_jobs(&is, jobs, &mutex_ok, err)) != PKI_OK)
 		goto out;
 
 	if ((r = commit(&is, jobs, err)) != PKI_OK)
@@ -1071,7 +1118,6 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	pki_secret_free(is.cakeypem, is.cakeylen);
 	free(is.cacsrpem);
 	free(jobs);
-	free(todo);
 	free(is.jobs);
 	if (mutex_ok) {
 		pthread_mutex_destroy(&is.mu);
