@@ -56,7 +56,7 @@ cmd_certinfo_exec(struct opts *o)
 	}
 	printf("%s\n", json);
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	pki_cert_free(cert);
 	pki_req_free(req);
 	free(json);

@@ -82,7 +82,7 @@ cmd_cluster_init_exec(struct opts *o)
 	}
 	log_msg(LOG_INFO, "wrote %s", out);
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	free(json);
 	return ret;
 }

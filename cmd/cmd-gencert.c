@@ -51,7 +51,7 @@ renewca(const struct opts *o)
 	it.cert = certpem;
 	it.cert_len = certlen;
 	ret = out_result(o, &it);
-out:
+ out:
 	pki_cert_free(ca);
 	pki_cert_free(cert);
 	pki_key_free(key);

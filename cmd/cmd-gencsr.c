@@ -82,7 +82,7 @@ cmd_gencsr_exec(struct opts *o)
 		it.key_len = keylen;
 	}
 	ret = out_result(o, &it);
-out:
+ out:
 	pki_csr_free(csr);
 	pki_cert_free(cert);
 	pki_key_free(key);

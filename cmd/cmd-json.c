@@ -131,7 +131,7 @@ cmd_json_exec(struct opts *o)
 		goto out;
 	}
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	for (i = 0; i < PKI_CJ__COUNT; i++)
 		free(names[i]);
 	pki_cfssljson_free(cj);

@@ -136,9 +136,9 @@ abs_path(const char *path, const char *what, int must_exist)
 		out = NULL;
 	}
 	goto out;
-oom:
+ oom:
 	log_err("out of memory");
-out:
+ out:
 	free(copy);
 	free(rdir);
 	return out;
@@ -501,7 +501,7 @@ plan_renew(const struct opts *o, struct sched *sc)
 		goto out;
 	}
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	pki_cluster_free(cl);
 	free(dir);
 	opts_free(&ro);
@@ -624,7 +624,7 @@ install(const struct opts *o, const struct sched *sc, const char *const *text,
 	if (run_cmd(reload) != 0 || run_cmd(enable) != 0)
 		goto out;
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	free(paths[0]);
 	free(paths[1]);
 	free(timer);
@@ -728,7 +728,7 @@ cmd_schedule_exec(struct opts *o)
 	for (i = 0; i < n; i++)
 		printf("%s%s", i > 0 ? "\n" : "", text[i]);
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	free(text[0]);
 	free(text[1]);
 	free(sc.self);

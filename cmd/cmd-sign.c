@@ -110,7 +110,7 @@ cmd_sign_exec(struct opts *o)
 		goto out;
 	}
 	cmd_log_serial(cert);
-done:
+ done:
 	it.cert = certpem;
 	it.cert_len = certlen;
 	it.csr = csrbuf;		/* cfssl echoes the input verbatim */
@@ -118,7 +118,7 @@ done:
 	if (opts_str(o, OPT_O) != NULL)
 		it.csr = NULL;		/* -o never rewrites the input CSR */
 	ret = out_result(o, &it);
-out:
+ out:
 	pki_csr_free(subject);
 	pki_config_free(cfg);
 	pki_cert_free(ca);

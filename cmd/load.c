@@ -117,7 +117,7 @@ load_config(const struct opts *o, struct pki_config **cfg,
 	}
 	free(buf);
 	return CMD_RETURN_NORMAL;
-fail:
+ fail:
 	log_pki(&err, r);
 	free(buf);
 	pki_config_free(*cfg);
@@ -164,9 +164,9 @@ load_remote(const struct opts *o, struct pki_config **cfg,
 	}
 	r->timeout_ms = opts_ms(o, OPT_REMOTE_TIMEOUT, 0);
 	return 1;
-fail:
+ fail:
 	log_pki(&err, rc);
-out:
+ out:
 	pki_config_free(*cfg);
 	*cfg = NULL;
 	*prof = NULL;
@@ -258,7 +258,7 @@ load_ca_key(const struct opts *o, struct pki_key **out)
 		goto out;
 	}
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	pki_secret_free(buf, len);
 	pki_secret_free(pw, pwlen);
 	return ret;
@@ -342,7 +342,7 @@ load_ca_pair(const struct opts *o, struct pki_cert **ca,
 		goto fail;
 	}
 	return CMD_RETURN_NORMAL;
-fail:
+ fail:
 	pki_cert_free(*ca);
 	pki_key_free(*cakey);
 	*ca = NULL;
@@ -371,7 +371,7 @@ load_signer(const struct opts *o, struct pki_config **cfg,
 	if (load_ca_pair(o, ca, cakey) != CMD_RETURN_NORMAL)
 		goto fail;
 	return CMD_RETURN_NORMAL;
-fail:
+ fail:
 	pki_config_free(*cfg);
 	*cfg = NULL;
 	*prof = NULL;

@@ -66,9 +66,9 @@ out_write_bare(const char *base, const struct out_items *it)
 	}
 	ret = CMD_RETURN_NORMAL;
 	goto out;
-oom:
+ oom:
 	log_err("out of memory");
-out:
+ out:
 	free(pem);
 	free(key);
 	free(csr);

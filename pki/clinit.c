@@ -200,7 +200,7 @@ init_initial_cluster(struct init_state *st, const char *label,
 		}
 	}
 	r = PKI_OK;
-out:
+ out:
 	free(name);
 	pki_strv_clear(&items);
 	return r;
@@ -291,7 +291,7 @@ init_host_flag(struct init_state *st, const char *flag, const char *s,
 		}
 	}
 	r = PKI_OK;
-out:
+ out:
 	free(name);
 	pki_strv_clear(&items);
 	return r;
@@ -475,7 +475,7 @@ yaml_read(const char *file, struct yaml_conf *yc, struct pki_error *err)
 		}
 	}
 	r = PKI_OK;
-out:
+ out:
 	if (have_doc)
 		yaml_document_delete(&doc);
 	if (have_parser)
@@ -524,7 +524,7 @@ yaml_urls(struct init_state *st, const struct yaml_conf *yc, int key,
 		}
 	}
 	r = PKI_OK;
-out:
+ out:
 	pki_strv_clear(&items);
 	return r;
 }
@@ -639,7 +639,7 @@ init_yaml(struct init_state *st, const char *const *files, size_t n)
 		}
 	}
 	r = PKI_OK;
-out:
+ out:
 	pki_strv_clear(&adv);
 	for (i = 0; i < n; i++)
 		yaml_conf_clear(&yc[i]);
@@ -970,9 +970,9 @@ pki_cluster_init(const struct pki_cluster_init *in, char **json,
 	}
 	r = PKI_OK;
 	goto out;
-nomem:
+ nomem:
 	r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-out:
+ out:
 	pki_cluster_free(cl);
 	init_clear(&st);
 	json_decref(root);

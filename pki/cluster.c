@@ -481,7 +481,7 @@ check_part(struct cl_parse *p, const char *prefix, json_t *obj,
 		csr = NULL;
 	}
 	r = PKI_OK;
-out:
+ out:
 	free(text);
 	pki_csr_free(csr);
 	return r;
@@ -603,7 +603,7 @@ parse_key_names(struct cl_parse *p, json_t *key, json_t *names)
 	if (names != NULL && json_array_size(names) > 0)
 		p->names = names;
 	r = PKI_OK;
-out:
+ out:
 	json_decref(part);
 	pki_csr_free(csr);
 	return r;
@@ -710,7 +710,7 @@ parse_ca(struct cl_parse *p, json_t *obj)
 	cl->ca_csr = csr;
 	csr = NULL;
 	r = PKI_OK;
-out:
+ out:
 	json_decref(part);
 	json_decref(cnv);
 	pki_csr_free(csr);
@@ -841,7 +841,7 @@ parse_signing(struct cl_parse *p, json_t *obj)
 		}
 	}
 	r = PKI_OK;
-out:
+ out:
 	json_decref(cfg);
 	free(config);
 	free(path);
@@ -1067,7 +1067,7 @@ parse_member(struct cl_parse *p, size_t idx, const json_t *obj,
 	    (m->data_dir = strdup(p->cl->data_dir)) == NULL)
 		goto nomem;
 	return PKI_OK;
-nomem:
+ nomem:
 	return pki_json_err(&p->ctx, PKI_ERR_ALLOC, mpath, "out of memory");
 }
 
@@ -1256,7 +1256,7 @@ check_unique(struct cl_parse *p)
 		goto out;
 	}
 	r = PKI_OK;
-out:
+ out:
 	free(refs);
 	return r;
 }
@@ -1313,7 +1313,7 @@ leaf_csr(struct cl_parse *p, struct pki_cluster_leaf *leaf, const char *cn,
 	}
 	r = pki_csr_parse(leaf->csr_json, strlen(leaf->csr_json),
 	    p->ctx.source, 0, NULL, &leaf->csr, p->ctx.err);
-out:
+ out:
 	json_decref(o);
 	return r;
 }
@@ -1429,7 +1429,7 @@ member_hosts(const struct pki_cluster *cl, size_t mi,
 	}
 	*out = arr;
 	return PKI_OK;
-nomem:
+ nomem:
 	json_decref(arr);
 	return PKI_ERR_ALLOC;
 }
@@ -1472,7 +1472,7 @@ build_member_leaves(struct cl_parse *p)
 			goto out;
 	}
 	r = PKI_OK;
-out:
+ out:
 	free(g);
 	return r;
 }
@@ -1527,7 +1527,7 @@ parse_client(struct cl_parse *p, size_t idx, const json_t *obj,
 		goto out;
 	r = leaf_csr(p, leaf, cn != NULL ? cn : leaf->name, vals[C_HOSTS],
 	    names);
-out:
+ out:
 	json_decref(part);
 	free(cn);
 	return r;
@@ -1567,7 +1567,7 @@ parse_clients(struct cl_parse *p, json_t *arr)
 			}
 	}
 	r = PKI_OK;
-out:
+ out:
 	json_decref(def);
 	return r;
 }
@@ -1653,9 +1653,9 @@ parse_cluster(struct cl_parse *p, json_t *root)
 	}
 	r = PKI_OK;
 	goto out;
-nomem:
+ nomem:
 	r = pki_json_err(&p->ctx, PKI_ERR_ALLOC, "", "out of memory");
-out:
+ out:
 	free(policy);
 	return r;
 }
@@ -1691,7 +1691,7 @@ pki_cluster_parse(const char *buf, size_t len, const char *source,
 	*out = cl;
 	cl = NULL;
 	r = PKI_OK;
-out:
+ out:
 	json_decref(p.key);
 	free(p.ips);
 	json_decref(root);
@@ -1854,7 +1854,7 @@ pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
 	free(ep.b);
 	*out = sb.b;
 	return PKI_OK;
-nomem:
+ nomem:
 	free(sb.b);
 	free(ep.b);
 	return pki_err(err, PKI_ERR_ALLOC, "out of memory");
