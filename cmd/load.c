@@ -264,20 +264,24 @@ load_ca_key(const struct opts *o, struct pki_key **out)
 	return ret;
 }
 
-int
-load_cert_file(const char *spec, struct pki_cert **out)
+/*
+ * Reads spec (flags as input_read's) and loads the first certificate
+ * (cert != NULL) or certificate request (req != NULL) in it.
+ */
+static int
+load_pem(const char *spec, int flags, struct pki_cert **cert,
+    struct pki_req **req)
 {
 	struct pki_error	 err;
 	char			*buf = NULL;
 	size_t			 len = 0;
 	int			 r;
 
-	*out = NULL;
 	memset(&err, 0, sizeof(err));
-	if (input_read(spec, INPUT_PREFIX, &buf, &len, NULL) !=
-	    CMD_RETURN_NORMAL)
+	if (input_read(spec, flags, &buf, &len, NULL) != CMD_RETURN_NORMAL)
 		return CMD_RETURN_ERROR;
-	r = pki_cert_load(buf, len, input_name(spec), out, &err);
+	r = cert != NULL ? pki_cert_load(buf, len, input_name(spec), cert,
+	    &err) : pki_req_load(buf, len, input_name(spec), req, &err);
 	free(buf);
 	if (r != 0) {
 		log_pki(&err, r);
@@ -287,24 +291,17 @@ load_cert_file(const char *spec, struct pki_cert **out)
 }
 
 int
+load_cert_file(const char *spec, struct pki_cert **out)
+{
+	*out = NULL;
+	return load_pem(spec, INPUT_PREFIX, out, NULL);
+}
+
+int
 load_req_file(const char *path, struct pki_req **out)
 {
-	struct pki_error	 err;
-	char			*buf = NULL;
-	size_t			 len = 0;
-	int			 r;
-
 	*out = NULL;
-	memset(&err, 0, sizeof(err));
-	if (input_read(path, 0, &buf, &len, NULL) != CMD_RETURN_NORMAL)
-		return CMD_RETURN_ERROR;
-	r = pki_req_load(buf, len, input_name(path), out, &err);
-	free(buf);
-	if (r != 0) {
-		log_pki(&err, r);
-		return CMD_RETURN_ERROR;
-	}
-	return CMD_RETURN_NORMAL;
+	return load_pem(path, 0, NULL, out);
 }
 
 int

@@ -53,10 +53,11 @@ int	pki_curl_no_connection(CURL *h, CURLcode rc, const char *errbuf,
 #define PKI_CURL_NEXT	2	/* none: why says why; try the next one */
 
 /*
- * The endpoints to try and how.  The loop calls try(arg, i, why, whysize,
- * err) for each index i in [first, last) but skip, in order.  try returns
- * PKI_CURL_ANSWER, PKI_CURL_NEXT (with why filled) or a PKI_ERR_* code
- * (with err filled) for a problem the next endpoint would not solve.
+ * The endpoints to try and how.  The loop calls try(arg, i, sink, why,
+ * whysize, err) for each index i in [first, last) but skip, in order,
+ * with sink emptied for the answer.  try returns PKI_CURL_ANSWER,
+ * PKI_CURL_NEXT (with why filled) or a PKI_ERR_* code (with err filled)
+ * for a problem the next endpoint would not solve.
  */
 struct pki_curl_tries {
 	const char *const	*names;		/* the endpoints, for messages */
@@ -65,9 +66,12 @@ struct pki_curl_tries {
 	long			 skip;		/* an index not to try, or -1 */
 	const char		*what;		/* "remote", "etcd" */
 	const char		*none;		/* "no remote answered" */
-	int			(*try)(void *arg, size_t i, char *why,
+	int			(*try)(void *arg, size_t i,
+				    struct pki_curl_sink *sink, char *why,
 				    size_t whysize, struct pki_error *err);
 	void			*arg;
+	struct pki_curl_sink	 sink;		/* the last try's answer; the
+						   caller frees sink.buf.b */
 };
 
 /*
@@ -77,7 +81,7 @@ struct pki_curl_tries {
  * "NONE: URL: why; URL: why" when several were, "WHAT: no endpoint to
  * try (URL is avoided)" when the only one was skipped.
  */
-int	pki_curl_try_each(const struct pki_curl_tries *t,
+int	pki_curl_try_each(struct pki_curl_tries *t,
 	    struct pki_error *err) PKI_MUST_CHECK;
 
 #endif /* PKI_CURLPRIV_H */

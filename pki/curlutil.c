@@ -145,7 +145,7 @@ pki_curl_no_connection(CURL *h, CURLcode rc, const char *errbuf, char *why,
 }
 
 int
-pki_curl_try_each(const struct pki_curl_tries *t, struct pki_error *err)
+pki_curl_try_each(struct pki_curl_tries *t, struct pki_error *err)
 {
 	struct pki_buf	 fails;
 	char		 why[CURL_ERROR_SIZE + 128];
@@ -158,7 +158,10 @@ pki_curl_try_each(const struct pki_curl_tries *t, struct pki_error *err)
 			continue;
 		tried++;
 		why[0] = '\0';
-		if ((a = t->try(t->arg, i, why, sizeof(why), err)) < 0) {
+		free(t->sink.buf.b);
+		memset(&t->sink, 0, sizeof(t->sink));
+		if ((a = t->try(t->arg, i, &t->sink, why, sizeof(why),
+		    err)) < 0) {
 			r = a;
 			goto out;
 		}

@@ -380,20 +380,17 @@ struct etcd_try {
 	int			 timeout_ok;	/* a timeout ends the loop */
 	int			 timedout;	/* out: it did */
 	long			 status;
-	struct pki_curl_sink	 sink;
 };
 
 static int
-etcd_try(void *arg, size_t i, char *why, size_t whysize,
-    struct pki_error *err)
+etcd_try(void *arg, size_t i, struct pki_curl_sink *sink, char *why,
+    size_t whysize, struct pki_error *err)
 {
 	struct etcd_try	*t = arg;
 	int		 a;
 
-	free(t->sink.buf.b);
-	memset(&t->sink, 0, sizeof(t->sink));
 	if ((a = attempt(t->c, t->c->eps[i], t->path, t->body, t->timeout_ms,
-	    &t->status, &t->sink, why, whysize, err)) < 0)
+	    &t->status, sink, why, whysize, err)) < 0)
 		return a;
 	if (a == TRY_TIMEOUT && t->timeout_ok) {
 		t->timedout = 1;
@@ -426,6 +423,7 @@ etcd_call(const struct pki_etcd *c, int ep, const char *path,
 	int			 i, r = PKI_ERR_INTERNAL;
 
 	memset(&t, 0, sizeof(t));
+	memset(&tries, 0, sizeof(tries));
 	*answer = NULL;
 	if (used != NULL)
 		*used = -1;
@@ -446,7 +444,6 @@ etcd_call(const struct pki_etcd *c, int ep, const char *path,
 	t.body = body;
 	t.timeout_ms = timeout_ms > 0 ? timeout_ms : c->timeout_ms;
 	t.timeout_ok = (flags & CALL_TIMEOUT_OK) && timedout != NULL;
-	memset(&tries, 0, sizeof(tries));
 	tries.names = (const char *const *)c->eps;
 	tries.first = ep >= 0 ? (size_t)ep : 0;
 	tries.last = ep >= 0 ? (size_t)ep + 1 : c->neps;
@@ -468,18 +465,19 @@ etcd_call(const struct pki_etcd *c, int ep, const char *path,
 	}
 	/* An answer: it ended the attempts. */
 	base = c->eps[i];
-	text = t.sink.buf.b != NULL ? t.sink.buf.b : "";
+	text = tries.sink.buf.b != NULL ? tries.sink.buf.b : "";
 	if (status != NULL)
 		*status = t.status;
 	if (t.status != 200 && !(flags & CALL_ANY_STATUS)) {
-		answer_error(text, t.sink.buf.len, msg, sizeof(msg));
+		answer_error(text, tries.sink.buf.len, msg, sizeof(msg));
 		r = pki_err(err, PKI_ERR_IO, "%s: %s: HTTP %ld: %s", base, path,
 		    t.status, msg);
 		goto out;
 	}
-	root = json_loadb(text, t.sink.buf.len, 0, &jerr);
+	root = json_loadb(text, tries.sink.buf.len, 0, &jerr);
 	if (!json_is_object(root)) {
-		pki_curl_snippet(text, t.sink.buf.len, 60, msg, sizeof(msg));
+		pki_curl_snippet(text, tries.sink.buf.len, 60, msg,
+		    sizeof(msg));
 		r = pki_err(err, PKI_ERR_JSON, "%s: %s: HTTP %ld but not a JSON "
 		    "object: \"%s\"", base, path, t.status, msg);
 		goto out;
@@ -491,7 +489,7 @@ etcd_call(const struct pki_etcd *c, int ep, const char *path,
 	r = PKI_OK;
  out:
 	json_decref(root);
-	free(t.sink.buf.b);
+	free(tries.sink.buf.b);
 	return r;
 }
 

@@ -781,20 +781,17 @@ struct remote_try {
 	const char		 *body;
 	size_t			  blen;
 	long			  status;
-	struct pki_curl_sink	  sink;
 };
 
 static int
-remote_try(void *arg, size_t i, char *why, size_t whysize,
-    struct pki_error *err)
+remote_try(void *arg, size_t i, struct pki_curl_sink *sink, char *why,
+    size_t whysize, struct pki_error *err)
 {
 	struct remote_try	*t = arg;
 	int			 a;
 
-	free(t->sink.buf.b);
-	memset(&t->sink, 0, sizeof(t->sink));
 	if ((a = attempt(t->urls[i], t->endpoint, t->r, t->body, t->blen,
-	    &t->status, &t->sink, why, whysize, err)) < 0)
+	    &t->status, sink, why, whysize, err)) < 0)
 		return a;
 	return a == ATTEMPT_ANSWER ? PKI_CURL_ANSWER : PKI_CURL_NEXT;
 }
@@ -816,6 +813,7 @@ remote_call(const struct pki_remote *r, const char *endpoint,
 	int			  i, rv = PKI_ERR_INTERNAL;
 
 	memset(&t, 0, sizeof(t));
+	memset(&tries, 0, sizeof(tries));
 	*result = NULL;
 	*used = NULL;
 	if (r->urls == NULL)
@@ -832,7 +830,6 @@ remote_call(const struct pki_remote *r, const char *endpoint,
 	t.r = r;
 	t.body = body;
 	t.blen = blen;
-	memset(&tries, 0, sizeof(tries));
 	tries.names = (const char *const *)urls;
 	tries.first = 0;
 	tries.last = n;
@@ -845,15 +842,15 @@ remote_call(const struct pki_remote *r, const char *endpoint,
 		rv = i;
 		goto out;
 	}
-	rv = parse_answer(urls[i], t.status, t.sink.buf.b != NULL ?
-	    t.sink.buf.b : "", t.sink.buf.len, result, err);
+	rv = parse_answer(urls[i], t.status, tries.sink.buf.b != NULL ?
+	    tries.sink.buf.b : "", tries.sink.buf.len, result, err);
 	if (rv == 0 && (*used = strdup(urls[i])) == NULL) {
 		json_decref(*result);
 		*result = NULL;
 		rv = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", urls[i]);
 	}
  out:
-	free(t.sink.buf.b);
+	free(tries.sink.buf.b);
 	pki_strv_free(urls, n);
 	return rv;
 }
