@@ -57,7 +57,7 @@ struct leafjob {
 	size_t			 leaf;
 	int			 state;		/* LEAF_* */
 	char			 reason[256];
-	struct pki_leaf_pem	 fl;		/* products */
+	struct pki_issued	 fl;		/* products */
 	char			*text[F__COUNT];	/* CSR JSON, conf, env */
 	size_t			 textlen[F__COUNT];
 	int			 changed[F__COUNT];	/* files to write */
@@ -124,82 +124,6 @@ report(const struct issue *is, int what, const char *path, const char *reason,
 	ev.sans = sans;
 	ev.not_after = not_after;
 	is->opts->event(is->opts->event_arg, &ev);
-}
-
-/* ---- small file helpers --------------------------------------------- */
-
-int
-pki_cl_gen_link(int dfd, const char *name, char *via, size_t size)
-{
-	char	lnk[NAME_MAX + 16];
-	ssize_t	n;
-
-	if (strchr(name, '/') != NULL ||
-	    (n = readlinkat(dfd, name, lnk, sizeof(lnk) - 1)) <= 0)
-		return 0;
-	lnk[n] = '\0';
-	if (strncmp(lnk, "current/", 8) != 0 || strcmp(lnk + 8, name) != 0 ||
-	    (size_t)n >= size)
-		return 0;
-	memcpy(via, lnk, (size_t)n + 1);
-	return 1;
-}
-
-int
-pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len)
-{
-	struct stat	 st;
-	char		*b = NULL;
-	size_t		 n = 0;
-	ssize_t		 r;
-	int		 fd, e;
-
-	*buf = NULL;
-	*len = 0;
-	if ((fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		char	via[NAME_MAX + 16];
-
-		/* renew's generations: NAME is a link "current/NAME". */
-		if (errno != ELOOP || !pki_cl_gen_link(dfd, path, via,
-		    sizeof(via)))
-			return -1;
-		if ((fd = openat(dfd, via, O_RDONLY | O_CLOEXEC |
-		    O_NOFOLLOW)) == -1)
-			return -1;
-	}
-	if (fstat(fd, &st) == -1)
-		goto fail;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		goto fail;
-	}
-	if (st.st_size > PKI_MAX_INPUT) {
-		errno = EFBIG;
-		goto fail;
-	}
-	if ((b = malloc((size_t)st.st_size + 1)) == NULL)
-		goto fail;
-	while (n < (size_t)st.st_size) {
-		r = read(fd, b + n, (size_t)st.st_size - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			goto fail;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	(void)close(fd);
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
- fail:
-	e = errno;
-	(void)close(fd);
-	pki_secret_free(b, b != NULL ? (size_t)st.st_size + 1 : 0);
-	errno = e;
-	return -1;
 }
 
 /* Removes a temporary leaf directory and what is in it. */
@@ -300,68 +224,42 @@ find_ca(struct issue *is, struct pki_error *err)
 /*
  * A new self-signed CA from the description's CA request (its key and
  * ca.expiry), at now; subject, when not NULL, replaces the subject (a
- * CA rotation keeps the current CA's).  The outputs are set on success.
+ * CA rotation keeps the current CA's).  With objects, out also holds the
+ * certificate and key objects.
  */
 static int
 new_ca(const struct pki_cluster *cl, const struct pki_csr *subject,
-    time_t now, struct pki_cert **cap, struct pki_key **keyp,
-    char **keypemp, size_t *keylenp, char **csrpemp, size_t *csrlenp,
-    struct pki_error *err)
+    time_t now, int objects, struct pki_issued *out, struct pki_error *err)
 {
-	struct pki_sign_request		 sr;
-	struct pki_profile		*p = NULL;
-	struct pki_req			*req = NULL;
-	struct pki_key			*key = NULL;
-	struct pki_cert			*ca = NULL;
-	char				*keypem = NULL, *csrpem = NULL;
-	size_t				 keylen = 0, csrlen = 0;
-	int				 r = PKI_ERR_INTERNAL;
+	struct pki_ca_request	cr;
 
-	memset(&sr, 0, sizeof(sr));
-	if ((r = pki_key_generate(cl->ca_csr, &key, err)) != PKI_OK ||
-	    (r = pki_req_new(cl->ca_csr, key, &req, err)) != PKI_OK ||
-	    (r = pki_profile_new_ca(cl->ca_csr, -1, &p, err)) != PKI_OK)
-		goto out;
-	sr.req = req;
-	sr.profile = p;
-	sr.subject = subject;
-	sr.now_sec = now;
-	if ((r = pki_cert_sign(&sr, NULL, key, &ca, err)) != PKI_OK ||
-	    (r = pki_key_encode(key, PKI_KEY_FMT_CFSSL, &keypem, &keylen,
-	    err)) != PKI_OK ||
-	    (r = pki_req_encode(req, &csrpem, &csrlen, err)) != PKI_OK)
-		goto out;
-	*cap = ca;
-	*keyp = key;
-	*keypemp = keypem;
-	*keylenp = keylen;
-	*csrpemp = csrpem;
-	*csrlenp = csrlen;
-	ca = NULL;
-	key = NULL;
-	keypem = csrpem = NULL;
- out:
-	pki_secret_free(keypem, keylen);
-	free(csrpem);
-	pki_req_free(req);
-	pki_profile_free(p);
-	pki_cert_free(ca);
-	pki_key_free(key);
-	return r;
+	memset(&cr, 0, sizeof(cr));
+	cr.csr = cl->ca_csr;
+	cr.subject = subject;
+	cr.key_format = PKI_KEY_FMT_CFSSL;
+	cr.now = now;
+	cr.objects = objects;
+	return pki_ca_issue(&cr, out, err);
 }
 
-/* Makes and writes a new CA (a worker runs this first). */
+/* Makes a new CA (a worker runs this first); written at the commit. */
 static int
 make_ca(struct issue *is, struct pki_error *err)
 {
-	int	r;
+	struct pki_issued	ca;
+	int			r;
 
-	if ((r = new_ca(is->cl, NULL, is->now, &is->ca, &is->cakey,
-	    &is->cakeypem, &is->cakeylen, &is->cacsrpem, &is->cacsrlen,
-	    err)) != PKI_OK)
+	if ((r = new_ca(is->cl, NULL, is->now, 1, &ca, err)) != PKI_OK)
 		return r;
-	/* Written with the leaves, at the commit. */
-	return pki_cert_encode(is->ca, &is->capem, &is->capemlen, err);
+	is->ca = ca.x509;
+	is->cakey = ca.newkey;
+	is->capem = ca.cert;
+	is->capemlen = ca.certlen;
+	is->cakeypem = ca.key;
+	is->cakeylen = ca.keylen;
+	is->cacsrpem = ca.req;
+	is->cacsrlen = ca.reqlen;
+	return PKI_OK;
 }
 
 int
@@ -369,30 +267,27 @@ pki_cluster_ca_new(const struct pki_cluster *cl, const struct pki_cert *like,
     time_t now, char **certpem, size_t *certlen, char **keypem,
     size_t *keylen, struct pki_error *err)
 {
-	struct pki_csr	*subject = NULL;
-	struct pki_cert	*ca = NULL;
-	struct pki_key	*key = NULL;
-	char		*csrpem = NULL;
-	size_t		 csrlen = 0;
-	int64_t		 validity = 0;
-	int		 r = PKI_ERR_INTERNAL;
+	struct pki_csr		*subject = NULL;
+	struct pki_issued	 ca;
+	int64_t			 validity = 0;
+	int			 r = PKI_ERR_INTERNAL;
 
 	*certpem = *keypem = NULL;
 	*certlen = *keylen = 0;
 	if (like != NULL && (r = pki_cert_to_csr(like, 1, &subject, &validity,
 	    err)) != PKI_OK)
 		return r;
-	if ((r = new_ca(cl, subject, now != 0 ? now : time(NULL), &ca, &key,
-	    keypem, keylen, &csrpem, &csrlen, err)) != PKI_OK ||
-	    (r = pki_cert_encode(ca, certpem, certlen, err)) != PKI_OK) {
-		pki_secret_free(*keypem, *keylen);
-		*keypem = NULL;
-		*keylen = 0;
+	if ((r = new_ca(cl, subject, now != 0 ? now : time(NULL), 0, &ca,
+	    err)) == PKI_OK) {
+		*certpem = ca.cert;
+		*certlen = ca.certlen;
+		*keypem = ca.key;
+		*keylen = ca.keylen;
+		ca.cert = ca.key = NULL;
+		ca.keylen = 0;
+		pki_issued_clear(&ca);
 	}
-	free(csrpem);
 	pki_csr_free(subject);
-	pki_cert_free(ca);
-	pki_key_free(key);
 	return r;
 }
 
@@ -616,32 +511,28 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
     struct pki_error *err)
 {
 	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
-	time_t				 nb, na;
+	struct pki_leaf_request		 lr;
 	int				 r;
 
-	if ((r = pki_sign_validity(lf->profile, is->now, 0, is->opts->expiry,
-	    &nb, &na, err)) != PKI_OK)
+	memset(&lr, 0, sizeof(lr));
+	lr.csr = lf->csr;
+	lr.profile = lf->profile;
+	lr.ca = is->ca;
+	lr.cakey = is->cakey;
+	lr.key = key;
+	lr.key_format = PKI_KEY_FMT_CFSSL;
+	lr.now = is->now;
+	lr.expiry = is->opts->expiry;
+	lr.has_not_before = is->opts->has_not_before;
+	lr.not_before = is->opts->not_before;
+	if ((r = pki_leaf_issue_with(&is->is, &lr, &j->fl, err)) != PKI_OK) {
+		/* A profile of the general path with -expiry/-not-before. */
+		if (r == PKI_ERR_UNSUPPORTED &&
+		    (lr.expiry > 0 || lr.has_not_before))
+			pki_err_prefix(err, lf->name);
 		return r;
-	if (is->opts->has_not_before) {
-		int64_t	len = (int64_t)na - (int64_t)nb;
-
-		nb = is->opts->not_before;
-		na = (time_t)((int64_t)nb + len);
 	}
-	j->not_after = na;
-	if (pki_fast_csr_ok(lf->csr) && pki_sign_fast_ok(lf->profile))
-		r = pki_fast_leaf_issue(&is->is, lf->csr, key, lf->profile, nb,
-		    na, &j->fl, err);
-	else if (is->opts->expiry > 0 || is->opts->has_not_before)
-		r = pki_err(err, PKI_ERR_UNSUPPORTED, "%s: profile \"%s\" "
-		    "(policies, whitelists, fixed dates or CA constraints) "
-		    "cannot be combined with -expiry or -not-before", lf->name,
-		    lf->profile->name != NULL ? lf->profile->name : "default");
-	else
-		r = pki_cl_slow_leaf(lf->csr, key, lf->profile, is->ca,
-		    is->cakey, is->now, &j->fl, err);
-	if (r != PKI_OK)
-		return r;
+	j->not_after = j->fl.not_after;
 	if (j->state == LEAF_NEW)
 		return build_tmpdir(is, j, err);
 	return PKI_OK;
@@ -992,14 +883,175 @@ report_leaf(struct issue *is, struct leafjob *j)
 
 /* ---- the whole run -------------------------------------------------- */
 
+/*
+ * What each leaf needs (jobs[i].state); *need_clients is set when a
+ * client is among the leaves.
+ */
+static int
+plan_jobs(struct issue *is, struct leafjob *jobs, int *need_clients,
+    struct pki_error *err)
+{
+	const struct pki_cluster	*cl = is->cl;
+	size_t				 i;
+	int				 r;
+
+	for (i = 0; i < cl->nleaves; i++) {
+		jobs[i].leaf = i;
+		if (cl->leaves[i].member < 0)
+			*need_clients = 1;
+		if (!is->ca_new) {
+			if ((r = examine(is, &jobs[i], err)) != PKI_OK)
+				return r;
+			continue;
+		}
+		/* No CA yet: nothing on disk can be kept. */
+		if ((r = leaf_texts(is, &jobs[i], err)) != PKI_OK)
+			return r;
+		jobs[i].state = faccessat(is->dfd, cl->leaves[i].dir, F_OK,
+		    AT_SYMLINK_NOFOLLOW) == 0 ? LEAF_REISSUE : LEAF_NEW;
+		snprintf(jobs[i].reason, sizeof(jobs[i].reason), "%s",
+		    jobs[i].state == LEAF_NEW ? "missing" : "new CA");
+	}
+	return PKI_OK;
+}
+
+/* DIR/clients, made if missing, open as is->cfd. */
+static int
+open_clients(struct issue *is, struct pki_error *err)
+{
+	if (mkdirat(is->dfd, "clients", 0755) == 0)
+		is->clients_made = 1;
+	else if (errno != EEXIST)
+		return pki_err_sys(err, errno, "%s/clients: cannot create",
+		    is->dir);
+	if ((is->cfd = openat(is->dfd, "clients", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return pki_err_sys(err, errno, "%s/clients: cannot open",
+		    is->dir);
+	return PKI_OK;
+}
+
+/*
+ * The number of worker threads for nkeys keys: opts->jobs, or by default
+ * one per CPU; but a few certificates (at most four per CPU) get one
+ * thread each, so that slow keys (RSA) all progress together and no CPU
+ * idles while the last one is made.  Never more than nkeys.
+ */
+static int
+thread_count(const struct issue *is, size_t nkeys)
+{
+	long	ncpu;
+	int	n = is->opts->jobs;
+
+	if (n <= 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		n = ncpu > 0 && ncpu < 1024 ? (int)ncpu : 1;
+		if (nkeys <= 4 * (size_t)n)
+			n = (int)nkeys;
+	}
+	if ((size_t)n > nkeys)
+		n = (int)nkeys;
+	return n;
+}
+
+/*
+ * Issues the leaves of jobs that are not kept on the workers (and the CA
+ * when it is new).  The workers' queue (is->jobs) holds copies of them,
+ * which are moved back into jobs at the end, whatever happened.  The
+ * first failure is returned.
+ */
+static int
+run_jobs(struct issue *is, struct leafjob *jobs, int *mutex_ok,
+    struct pki_error *err)
+{
+	const struct pki_cluster	*cl = is->cl;
+	struct leafjob			**todo = NULL, *j;
+	size_t				  i, ntodo = 0;
+	int				  n, r = PKI_ERR_INTERNAL;
+
+	for (i = 0; i < cl->nleaves; i++)
+		if (jobs[i].state != LEAF_KEPT)
+			ntodo++;
+	if ((todo = calloc(ntodo > 0 ? ntodo : 1, sizeof(*todo))) == NULL ||
+	    (is->jobs = calloc(ntodo > 0 ? ntodo : 1,
+	    sizeof(*is->jobs))) == NULL) {
+		free(todo);
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	}
+	for (i = 0, ntodo = 0; i < cl->nleaves; i++)
+		if (jobs[i].state != LEAF_KEPT) {
+			todo[ntodo] = &jobs[i];
+			is->jobs[ntodo++] = jobs[i];
+			memset(&jobs[i].fl, 0, sizeof(jobs[i].fl));
+			memset(jobs[i].text, 0, sizeof(jobs[i].text));
+		}
+	is->njobs = ntodo;
+	r = PKI_OK;
+	if (ntodo > 0 || is->ca_new) {
+		if (pthread_mutex_init(&is->mu, NULL) != 0 ||
+		    pthread_cond_init(&is->cv, NULL) != 0) {
+			r = pki_err(err, PKI_ERR_INTERNAL,
+			    "cannot initialise threads");
+			goto back;
+		}
+		*mutex_ok = 1;
+		n = thread_count(is, ntodo + (is->ca_new ? 1 : 0));
+		if ((r = run_workers(is, n, err)) != PKI_OK)
+			goto back;
+	}
+	if (is->ca_new && is->ca_r != PKI_OK) {
+		r = is->ca_r;
+		if (err != NULL)
+			*err = is->ca_err;
+	}
+	for (i = 0; r == PKI_OK && i < ntodo; i++)
+		if (is->jobs[i].r != PKI_OK) {
+			r = is->jobs[i].r;
+			if (err != NULL)
+				*err = is->jobs[i].err;
+		}
+ back:
+	for (i = 0; i < ntodo; i++) {
+		j = todo[i];
+		/* Keys left parked when a run stopped early. */
+		pki_key_free(is->jobs[i].key);
+		is->jobs[i].key = NULL;
+
+		pki_issued_clear(&j->fl);
+		for (n = 0; n < F__COUNT; n++)
+			free(j->text[n]);
+		*j = is->jobs[i];
+	}
+	free(todo);
+	return r;
+}
+
+/* The CA, loaded or to be made; DIR/ca.pem of an external one written. */
+static int
+ready_ca(struct issue *is, struct pki_error *err)
+{
+	int	r;
+
+	if ((r = find_ca(is, err)) != PKI_OK || is->ca_new)
+		return r;
+	if ((r = pki_fast_issuer_init(&is->is, is->ca, is->cakey, err)) !=
+	    PKI_OK)
+		return r;
+	is->ca_state = CA_READY;
+	/* An external CA: DIR/ca.pem is its certificate. */
+	if (is->cl->ca_cert_file != NULL)
+		return pki_cl_write_if_changed(is->dfd, is->dir, PKI_CLDIR_CA,
+		    is->capem, is->capemlen, 0644, err);
+	return PKI_OK;
+}
+
 int
 pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
     const struct pki_issue_opts *opts, struct pki_error *err)
 {
 	struct issue	 is;
-	struct leafjob	*jobs = NULL, **todo = NULL;
-	size_t		 i, ntodo = 0, nkeys;
-	long		 ncpu;
+	struct leafjob	*jobs = NULL;
+	size_t		 i;
 	int		 lockfd = -1, n, r = PKI_ERR_INTERNAL, need_clients = 0;
 	int		 mutex_ok = 0, dir_made = 0;
 	const char	*base;
@@ -1026,132 +1078,18 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		r = pki_err_sys(err, errno, "%s: cannot resolve", dir);
 		goto out;
 	}
-	if ((r = pki_dir_lock(dir, &lockfd, err)) != PKI_OK)
+	if ((r = pki_dir_lock(dir, &lockfd, err)) != PKI_OK ||
+	    (r = ready_ca(&is, err)) != PKI_OK)
 		goto out;
-	if ((r = find_ca(&is, err)) != PKI_OK)
-		goto out;
-	if (!is.ca_new) {
-		if ((r = pki_fast_issuer_init(&is.is, is.ca, is.cakey,
-		    err)) != PKI_OK)
-			goto out;
-		is.ca_state = CA_READY;
-		/* An external CA: DIR/ca.pem is its certificate. */
-		if (cl->ca_cert_file != NULL &&
-		    (r = pki_cl_write_if_changed(is.dfd, dir, PKI_CLDIR_CA,
-		    is.capem, is.capemlen, 0644, err)) != PKI_OK)
-			goto out;
-	}
 
-	/* What each leaf needs. */
-	if ((jobs = calloc(cl->nleaves, sizeof(*jobs))) == NULL ||
-	    (todo = calloc(cl->nleaves, sizeof(*todo))) == NULL) {
+	/* What each leaf needs; then the workers take those to issue. */
+	if ((jobs = calloc(cl->nleaves, sizeof(*jobs))) == NULL) {
 		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < cl->nleaves; i++) {
-		jobs[i].leaf = i;
-		if (cl->leaves[i].member < 0)
-			need_clients = 1;
-		if (is.ca_new) {
-			/* No CA yet: nothing on disk can be kept. */
-			if ((r = leaf_texts(&is, &jobs[i], err)) != PKI_OK)
-				goto out;
-			jobs[i].state = faccessat(is.dfd, cl->leaves[i].dir,
-			    F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? LEAF_REISSUE :
-			    LEAF_NEW;
-			snprintf(jobs[i].reason, sizeof(jobs[i].reason), "%s",
-			    jobs[i].state == LEAF_NEW ? "missing" :
-			    "new CA");
-		} else if ((r = examine(&is, &jobs[i], err)) != PKI_OK)
-			goto out;
-	}
-	if (need_clients) {
-		if (mkdirat(is.dfd, "clients", 0755) == 0)
-			is.clients_made = 1;
-		else if (errno != EEXIST) {
-			r = pki_err_sys(err, errno, "%s/clients: cannot create",
-			    dir);
-			goto out;
-		}
-		if ((is.cfd = openat(is.dfd, "clients", O_RDONLY |
-		    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-			r = pki_err_sys(err, errno, "%s/clients: cannot open",
-			    dir);
-			goto out;
-		}
-	}
-
-	/* The workers take the leaves to issue, in order. */
-	for (i = 0; i < cl->nleaves; i++)
-		if (jobs[i].state != LEAF_KEPT)
-			ntodo++;
-	if ((is.jobs = calloc(ntodo > 0 ? ntodo : 1,
-	    sizeof(*is.jobs))) == NULL) {
-		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	/* The queue holds copies; results are moved back below. */
-	for (i = 0, ntodo = 0; i < cl->nleaves; i++)
-		if (jobs[i].state != LEAF_KEPT) {
-			todo[ntodo] = &jobs[i];
-			is.jobs[ntodo++] = jobs[i];
-			memset(&jobs[i].fl, 0, sizeof(jobs[i].fl));
-			memset(jobs[i].text, 0, sizeof(jobs[i].text));
-		}
-	is.njobs = ntodo;
-	if (ntodo > 0 || is.ca_new) {
-		if (pthread_mutex_init(&is.mu, NULL) != 0 ||
-		    pthread_cond_init(&is.cv, NULL) != 0) {
-			r = pki_err(err, PKI_ERR_INTERNAL,
-			    "cannot initialise threads");
-			goto out;
-		}
-		mutex_ok = 1;
-		/*
-		 * By default one thread per CPU; but a few certificates
-		 * (at most four per CPU) get one thread each, so that slow
-		 * keys (RSA) all progress together and no CPU idles while
-		 * the last one is made.
-		 */
-		nkeys = ntodo + (is.ca_new ? 1 : 0);
-		n = opts->jobs;
-		if (n <= 0) {
-			ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-			n = ncpu > 0 && ncpu < 1024 ? (int)ncpu : 1;
-			if (nkeys <= 4 * (size_t)n)
-				n = (int)nkeys;
-		}
-		if ((size_t)n > nkeys)
-			n = (int)nkeys;
-		if ((r = run_workers(&is, n, err)) != PKI_OK)
-			goto back;
-	}
-	r = PKI_OK;
-	if (is.ca_new && is.ca_r != PKI_OK) {
-		r = is.ca_r;
-		if (err != NULL)
-			*err = is.ca_err;
-	}
-	for (i = 0; r == PKI_OK && i < ntodo; i++)
-		if (is.jobs[i].r != PKI_OK) {
-			r = is.jobs[i].r;
-			if (err != NULL)
-				*err = is.jobs[i].err;
-		}
- back:
-	for (i = 0; i < ntodo; i++) {
-		struct leafjob	*j = todo[i];
-
-		/* Keys left parked when a run stopped early. */
-		pki_key_free(is.jobs[i].key);
-		is.jobs[i].key = NULL;
-
-		pki_leaf_pem_clear(&j->fl);
-		for (n = 0; n < F__COUNT; n++)
-			free(j->text[n]);
-		*j = is.jobs[i];
-	}
-	if (r != PKI_OK)
+	if ((r = plan_jobs(&is, jobs, &need_clients, err)) != PKI_OK ||
+	    (need_clients && (r = open_clients(&is, err)) != PKI_OK) ||
+	    (r = run_jobs(&is, jobs, &mutex_ok, err)) != PKI_OK)
 		goto out;
 
 	if ((r = commit(&is, jobs, err)) != PKI_OK)
@@ -1172,7 +1110,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 				remove_tmpdir(leaf_parent(&is, &cl->leaves[i],
 				    &base), jobs[i].tmpdir);
 			free(jobs[i].tmpdir);
-			pki_leaf_pem_clear(&jobs[i].fl);
+			pki_issued_clear(&jobs[i].fl);
 			for (n = 0; n < F__COUNT; n++)
 				free(jobs[i].text[n]);
 		}
@@ -1183,7 +1121,6 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	pki_secret_free(is.cakeypem, is.cakeylen);
 	free(is.cacsrpem);
 	free(jobs);
-	free(todo);
 	free(is.jobs);
 	if (mutex_ok) {
 		pthread_mutex_destroy(&is.mu);

@@ -95,39 +95,6 @@ pki_cl_write_if_changed(int dfd, const char *dir, const char *name,
 	return r;
 }
 
-int
-pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
-    const struct pki_profile *p, const struct pki_cert *ca,
-    const struct pki_key *cakey, time_t now, struct pki_leaf_pem *fl,
-    struct pki_error *err)
-{
-	struct pki_sign_request	 sr;
-	struct pki_req		*req = NULL;
-	struct pki_cert		*cert = NULL;
-	int			 r;
-
-	memset(fl, 0, sizeof(*fl));
-	memset(&sr, 0, sizeof(sr));
-	if ((r = pki_req_new(csr, key, &req, err)) != PKI_OK)
-		goto out;
-	sr.req = req;
-	sr.profile = p;
-	sr.now_sec = now;
-	if ((r = pki_cert_sign(&sr, ca, cakey, &cert, err)) != PKI_OK ||
-	    (r = pki_cert_encode(cert, &fl->cert, &fl->certlen, err)) !=
-	    PKI_OK ||
-	    (r = pki_req_encode(req, &fl->req, &fl->reqlen, err)) != PKI_OK ||
-	    (r = pki_key_encode(key, PKI_KEY_FMT_CFSSL, &fl->key, &fl->keylen,
-	    err)) != PKI_OK)
-		goto out;
- out:
-	if (r != PKI_OK)
-		pki_leaf_pem_clear(fl);
-	pki_cert_free(cert);
-	pki_req_free(req);
-	return r;
-}
-
 /* ---- SANs ----------------------------------------------------------- */
 
 /* Is a SAN with text t in gens? */

@@ -78,6 +78,23 @@ char	*pki_b64_encode(const void *data, size_t len);
 int	pki_b64_decode(const char *s, unsigned char **out, size_t *outlen)
 	    PKI_MUST_CHECK;
 
+/* ---- Go's JSON text (gojson.c) --------------------------------------- */
+
+/*
+ * Appends s (n bytes, any bytes) as a JSON string with its quotes, as Go's
+ * encoding/json writes it (see gojson.c and pki_json_quote in pki.h).
+ */
+void	pki_buf_go_string(struct pki_buf *b, const char *s, size_t n);
+
+/*
+ * Serialises json (borrowed) as Go's json.MarshalIndent(v, "", "  ")
+ * does: two-space indentation, keys in insertion order, strings through
+ * pki_buf_go_string(), numbers as jansson writes them.  No trailing
+ * newline.  Returns a malloc'ed string, or NULL out of memory.
+ */
+struct json_t;
+char	*pki_json_dump_go(const struct json_t *json);
+
 /* ---- files (file.c) -------------------------------------------------- */
 
 /* The process umask, read without changing it where /proc allows. */

@@ -139,6 +139,18 @@ const char	*pki_usage_name(size_t i);
 int		 pki_host_classify(const char *host, unsigned char **value,
 		    size_t *vlen, struct pki_error *err) PKI_MUST_CHECK;
 
+/* ---- host list caps (pki/csr.c) -------------------------------------- */
+
+/*
+ * Checks a host list (given as what, e.g. "-hostname") against the caps a
+ * CSR JSON's "hosts" has (etcd-pki(1) DIAGNOSTICS): the number of hosts
+ * and the length of a DNS name, a DNS label, an e-mail address and a URI.
+ * Returns 0 or PKI_ERR_INPUT with err filled as "what: problem".  hosts
+ * is borrowed.
+ */
+int		 pki_hosts_check_caps(char *const *hosts, size_t n,
+		    const char *what, struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- CSR JSON (cfssl's CertificateRequest) -------------------------- */
 
 struct pki_csr;
@@ -318,37 +330,120 @@ int		 pki_cert_sign(const struct pki_sign_request *sr,
 		    const struct pki_cert *ca, const struct pki_key *cakey,
 		    struct pki_cert **out, struct pki_error *err) PKI_MUST_CHECK;
 
-/* The PEM texts of a new leaf, from pki_leaf_issue(). */
-struct pki_leaf_pem {
-	char	*cert;
-	size_t	 certlen;
-	char	*key;		/* secret: pki_leaf_pem_clear() wipes it */
-	size_t	 keylen;
-	char	*req;
-	size_t	 reqlen;
-	char	 serial[64];	/* decimal */
-};
-
-/*
- * gencert's whole job in one call: a new key as csr asks, its request,
- * and the certificate ca/cakey sign under profile p at the current
- * time, PEM-encoded (the key in cfssl's format).  The result is what
- * pki_key_generate + pki_req_new + pki_cert_sign give, built without
- * their intermediate objects.  Returns PKI_ERR_UNSUPPORTED, having done
- * nothing, when csr or p need the general path (a "ca" section or
- * extensions in csr; policies, whitelists, fixed dates, a CA or remote
- * profile); the caller then takes it.
- */
-int		 pki_leaf_issue(const struct pki_csr *csr,
-		    const struct pki_profile *p, const struct pki_cert *ca,
-		    const struct pki_key *cakey, struct pki_leaf_pem *out,
-		    struct pki_error *err) PKI_MUST_CHECK;
-void		 pki_leaf_pem_clear(struct pki_leaf_pem *out);
-
 /* cfssl selfsign: the construction of selfsign/selfsign.go. */
 int		 pki_cert_selfsign(const struct pki_sign_request *sr,
 		    const struct pki_key *key, struct pki_cert **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- JSON strings as Go writes them (pki/gojson.c) ------------------ */
+
+/*
+ * The one Go-JSON string escaper: s (len bytes, any bytes) as a JSON
+ * string with its quotes, byte for byte as Go's encoding/json writes it
+ * (\" \\ \n \r \t; other control characters, <, > and & as \u00xx;
+ * U+2028 and U+2029 escaped; each byte of invalid UTF-8 as \ufffd).
+ * *out is NUL-terminated (*outlen, may be NULL, excludes the NUL); free
+ * it with free(), or with pki_secret_free(*out, *outlen) when s is a
+ * secret (it is written in one allocation, never copied).
+ */
+int		 pki_json_quote(const char *s, size_t len, char **out,
+		    size_t *outlen, struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- issuing a leaf or a CA (pki/issue.c) --------------------------- */
+
+/*
+ * The one way to issue a certificate with its key and request: every
+ * command and pki_cluster_issue() go through pki_leaf_issue() or
+ * pki_ca_issue(), never through pki_req_new + pki_cert_sign by hand.
+ * A leaf takes the direct DER path (fastleaf.c) when its CSR JSON and
+ * profile allow it and the general path (pki_req_new, pki_cert_sign, the
+ * PEM encoders) otherwise; both give the same certificate.
+ *
+ * To adopt it where a leaf is made by hand today:
+ *	memset(&lr, 0, sizeof(lr));
+ *	lr.csr = csr; lr.profile = prof; lr.ca = ca; lr.cakey = cakey;
+ *	lr.key = key;			(NULL: a new key as csr asks)
+ *	lr.now = now;			(0: the current time)
+ *	lr.objects = 1;			(also want the pki_cert / pki_key)
+ *	r = pki_leaf_issue(&lr, &out, &err);
+ *	... out.cert, out.req, out.x509, out.serial ...
+ *	pki_issued_clear(&out);
+ */
+
+/* What pki_leaf_issue() and pki_ca_issue() give back. */
+struct pki_issued {
+	char		*cert;		/* certificate PEM */
+	size_t		 certlen;
+	char		*key;		/* the key's PEM (given or new) in the
+					   requested format; secret */
+	size_t		 keylen;
+	char		*req;		/* PKCS#10 request PEM */
+	size_t		 reqlen;
+	char		 serial[64];	/* decimal */
+	time_t		 not_after;	/* the certificate's notAfter */
+	struct pki_cert	*x509;		/* with objects: the certificate */
+	struct pki_key	*newkey;	/* with objects and no given key: the
+					   new key */
+};
+
+/* Frees everything in out (wiping the key PEM) and zeroes it. */
+void		 pki_issued_clear(struct pki_issued *out);
+
+/*
+ * A leaf: csr issued under profile by ca/cakey.  hosts/nhosts/hosts_set
+ * are the sign request's host override (cfssl -hostname; the caller has
+ * usually put the same list into csr with pki_csr_set_hosts), and
+ * crl_override replaces the profile's crl_url (-crl).  expiry (> 0, ns)
+ * and not_before (with has_not_before) replace the validity the profile
+ * gives (cluster issue -expiry/-not-before): only profiles of the direct
+ * path take them, others fail with PKI_ERR_UNSUPPORTED.
+ */
+struct pki_leaf_request {
+	const struct pki_csr		*csr;
+	const struct pki_profile	*profile;
+	const struct pki_cert		*ca;
+	const struct pki_key		*cakey;
+	const struct pki_key		*key;	/* the leaf's, or NULL: new */
+	const char *const		*hosts;
+	size_t				 nhosts;
+	int				 hosts_set;
+	const char			*crl_override;
+	int				 key_format;	/* PKI_KEY_FMT_* */
+	time_t				 now;		/* 0: the current time */
+	int64_t				 expiry;
+	int				 has_not_before;
+	time_t				 not_before;
+	int				 objects;	/* also x509, newkey */
+};
+
+/*
+ * Issues the leaf lr asks for into out (cleared first; on failure it is
+ * left cleared).  Borrowed: everything in lr.
+ */
+int		 pki_leaf_issue(const struct pki_leaf_request *lr,
+		    struct pki_issued *out, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * A self-signed CA as cfssl gencert -initca makes it: csr's subject,
+ * hosts (IP addresses only) and "ca" section (expiry, pathlen, backdate,
+ * crl_url), signed by key (NULL: a new key as csr asks) at now.  subject,
+ * when not NULL, replaces subject fields as sign's SUBJECT file does (a
+ * CA rotation keeps the current CA's subject); expiry > 0 (ns) replaces
+ * ca.expiry (-renewca, ca renew -expiry).
+ */
+struct pki_ca_request {
+	const struct pki_csr	*csr;
+	const struct pki_key	*key;
+	const struct pki_csr	*subject;
+	int64_t			 expiry;
+	int			 key_format;	/* PKI_KEY_FMT_* */
+	time_t			 now;		/* 0: the current time */
+	int			 objects;	/* also x509, newkey */
+};
+
+/* Issues the CA cr asks for into out, as pki_leaf_issue() does. */
+int		 pki_ca_issue(const struct pki_ca_request *cr,
+		    struct pki_issued *out, struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- files ---------------------------------------------------------- */
 
@@ -406,6 +501,31 @@ int		 pki_cfssljson_failed(const struct pki_cfssljson *cj);
 const char	*pki_cfssljson_error(const struct pki_cfssljson *cj, int i);
 void		 pki_cfssljson_free(struct pki_cfssljson *cj);
 
+/* ---- https URLs, parsed once (pki/url.c) ---------------------------- */
+
+/* An https URL's parts. */
+struct pki_url {
+	char	scheme[8];	/* "https" */
+	char	host[256];	/* a name or an address; IPv6 without [] */
+	char	port[8];	/* decimal; "443" when absent (PKI_URL_LAX) */
+	int	port_num;	/* 1..65535 */
+	int	ipv6;		/* the host was written in brackets */
+};
+
+#define PKI_URL_LAX	0x1	/* the port may be left out (443), and a
+				   path, query or fragment may follow */
+
+/*
+ * Parses url into *out.  Without PKI_URL_LAX it must be what etcd takes
+ * and the cluster description allows: exactly "https://HOST:PORT", no
+ * user information, an IPv6 address in brackets and only it, a port
+ * 1..65535, no spaces or control characters.  On failure err->text is
+ * the problem alone ("needs a port (https://HOST:PORT)"): the caller
+ * names the URL.
+ */
+int		 pki_url_parse(const char *url, int flags, struct pki_url *out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- clusters (etcd-pki-cluster(5)) ---------------------------------- */
 
 struct pki_cluster;
@@ -433,6 +553,9 @@ struct pki_cluster_leaf_info {
 	size_t			  nclient_urls;
 	const char *const	 *peer_urls;
 	size_t			  npeer_urls;
+	/* The same URLs parsed (pki_url_parse), nclient_urls/npeer_urls. */
+	const struct pki_url	 *client_url_parts;
+	const struct pki_url	 *peer_url_parts;
 };
 
 /* The number of leaves (members first, then clients). */
@@ -620,6 +743,23 @@ struct pki_renew_policy {
 /* Default policy: PKI_RENEW_FRACTION, PKI_RENEW_STAGGER. */
 void		 pki_renew_policy_default(struct pki_renew_policy *p);
 /*
+ * A share of a lifetime or a time: "N%" (N plain decimal digits with at
+ * most one '.') or a Go duration (pki_duration_parse).
+ */
+struct pki_share {
+	int	 is_pct;
+	double	 pct;		/* N of "N%" */
+	int64_t	 ns;		/* the duration */
+};
+/*
+ * Parses s into *out; with pct_only a duration is refused.  err->text is
+ * the problem alone ("not a percentage (N%) or a duration (720h)"); the
+ * caller adds the flag and the value.  Ranges are the caller's.
+ */
+int		 pki_share_parse(const char *s, int pct_only,
+		    struct pki_share *out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
  * Parses "N%" (0 < N < 100, decimals allowed: a share of the lifetime
  * left) or a Go duration (>= 1s) into p->fraction / p->before; what
  * names the flag in messages ("-renew-before").
@@ -713,9 +853,11 @@ int		 pki_set_layout(const struct pki_set *s);
 /* "gen/<name>" current generation (generations layout), else NULL. */
 const char	*pki_set_current(const struct pki_set *s);
 /*
- * The path of file which (PKI_SET_*) as configured (DIR/NAME.pem ...);
- * in the generations layout it resolves through DIR/current.  Static
- * storage of s, valid until the next call.
+ * The configured path of file which (PKI_SET_*): DIR/NAME.pem,
+ * DIR/NAME-key.pem, DIR/NAME.csr or DIR/ca.pem, the same in both layouts
+ * (in the generations layout it is the link to current/FILE, so opening
+ * it reaches the active generation).  Borrowed from s, valid until
+ * pki_set_free(); NULL for an invalid which.
  */
 const char	*pki_set_path(const struct pki_set *s, int which);
 /* Reads file which of the active set (through current/); *buf is
