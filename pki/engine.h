@@ -24,7 +24,7 @@ void	pki_note_step(const struct pki_notify *nt, const char *event,
 void	pki_note_err(const struct pki_notify *nt, const char *label,
 	    const struct pki_error *err, int code);
 
-/* ---- paths and URLs (cldir.c) --------------------------------------- */
+/* ---- paths (cldir.c) ------------------------------------------------ */
 
 /* File names in DIR and in each leaf directory. */
 #define PKI_CLDIR_CA		"ca.pem"
@@ -36,16 +36,6 @@ void	pki_note_err(const struct pki_notify *nt, const char *label,
 
 /* "a/b" (malloc'ed), or NULL when out of memory. */
 char	*pki_path_join(const char *a, const char *b);
-
-/*
- * "scheme://host:port[/...]" into host and port (both malloc'ed; an IPv6
- * address in brackets comes without them).  Returns 0, or -1 when url is
- * not of that form (or memory ran out).
- *
- * XXX merge: 13B parses the description's URLs once into a struct; this
- * is the one place to replace by it.
- */
-int	pki_url_split(const char *url, char **host, char **port);
 
 /*
  * Splits a PEM bundle into the canonical PEM of each certificate in it

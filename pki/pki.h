@@ -1228,6 +1228,8 @@ struct pki_cldir_leaf {
 	const struct pki_profile *profile;
 	const char		 *client_url;	/* a member's first, or NULL */
 	const char		 *peer_url;
+	const struct pki_url	 *client_url_parts;	/* the same parsed */
+	const struct pki_url	 *peer_url_parts;
 };
 
 /*

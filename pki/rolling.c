@@ -43,8 +43,8 @@ struct pki_roll {
 							   known */
 	size_t				 neps;
 	int				 self;		/* index in eps */
-	char				*chost, *cport;	/* its client URL */
-	char				*phost, *pport;	/* its peer URL */
+	struct pki_url			 cu;		/* its client URL */
+	struct pki_url			 pu;		/* its peer URL */
 	int64_t				 lease;
 	char				*lockkey;
 	size_t				 lockkeylen;
@@ -137,10 +137,6 @@ session_free(struct pki_roll *s)
 	free(s->name);
 	free(s->label);
 	free(s->setdir);
-	free(s->chost);
-	free(s->cport);
-	free(s->phost);
-	free(s->pport);
 	free(s->lockkey);
 	free(s);
 }
@@ -159,7 +155,8 @@ session_urls(struct pki_roll *s, const struct pki_cldir_leaf *v, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!v[i].member)
 			continue;
-		if (v[i].client_url == NULL || v[i].peer_url == NULL) {
+		if (v[i].client_url_parts == NULL ||
+		    v[i].peer_url_parts == NULL) {
 			pki_note(s->nt, PKI_NOTE_ERROR, s->label, "member %s "
 			    "has no client or peer URL", v[i].name);
 			return -1;
@@ -169,14 +166,8 @@ session_urls(struct pki_roll *s, const struct pki_cldir_leaf *v, size_t n)
 			goto oom;
 		if (strcmp(v[i].name, s->name) == 0) {
 			self = (int)s->neps;
-			if (pki_url_split(v[i].client_url, &s->chost,
-			    &s->cport) != 0 || pki_url_split(v[i].peer_url,
-			    &s->phost, &s->pport) != 0) {
-				pki_note(s->nt, PKI_NOTE_ERROR, v[i].name,
-				    "%s, %s: not host:port URLs",
-				    v[i].client_url, v[i].peer_url);
-				return -1;
-			}
+			s->cu = *v[i].client_url_parts;
+			s->pu = *v[i].peer_url_parts;
 		}
 		s->neps++;
 	}
@@ -669,8 +660,8 @@ trusts(struct pki_roll *s, const struct pki_cert *ca,
 	struct pki_error	 err;
 	struct pki_cert		*pc = NULL, *served = NULL;
 	struct pki_key		*pk = NULL;
-	const char		*host[2] = { s->chost, s->phost };
-	const char		*port[2] = { s->cport, s->pport };
+	const char		*host[2] = { s->cu.host, s->pu.host };
+	const char		*port[2] = { s->cu.port, s->pu.port };
 	const char		*what[2] = { "client", "peer" };
 	int			 i, acc, ret = -1;
 
@@ -752,9 +743,9 @@ after_gates(struct pki_roll *s, const struct pki_roll_expect *want)
 {
 	if (caught_up(s) != 0 || cluster_gates(s, -1) != 0)
 		return -1;
-	if (want->serial_hex != NULL && (serves(s, "client", s->chost,
-	    s->cport, want->serial_hex) != 0 || serves(s, "peer", s->phost,
-	    s->pport, want->serial_hex) != 0))
+	if (want->serial_hex != NULL && (serves(s, "client", s->cu.host,
+	    s->cu.port, want->serial_hex) != 0 || serves(s, "peer",
+	    s->pu.host, s->pu.port, want->serial_hex) != 0))
 		return -1;
 	if (want->trust_ca != NULL && trusts(s, want->trust_ca,
 	    want->trust_key, 1) != 0)
