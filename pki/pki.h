@@ -607,18 +607,6 @@ int		 pki_cluster_init(const struct pki_cluster_init *in,
 		    char **json, struct pki_cluster **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
-/*
- * A new CA as cluster issue makes one: a new key as the description's
- * "key" asks, self-signed for its ca.expiry at now (0: the current
- * time).  like, when not NULL, gives the subject (a CA rotation's next CA
- * keeps the current one's).  *certpem (free) and *keypem (cfssl's
- * format, pki_secret_free(*keypem, *keylen)) receive the PEM texts.
- */
-int		 pki_cluster_ca_new(const struct pki_cluster *cl,
-		    const struct pki_cert *like, time_t now, char **certpem,
-		    size_t *certlen, char **keypem, size_t *keylen,
-		    struct pki_error *err) PKI_MUST_CHECK;
-
 /* What "cluster issue" did to one leaf or file, for the caller's report. */
 #define PKI_ISSUE_KEPT		0	/* present and matching: untouched */
 #define PKI_ISSUE_NEW		1	/* was missing: written */
