@@ -16,7 +16,8 @@
 #include "rotate.h"
 
 static const int ca_status_opts[] = {
-	OPT_CLUSTER, OPT_O, OPT_TIMEOUT, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_CLUSTER, OPT_O_CA_STATUS, OPT_TIMEOUT, OPT_STRICT, OPT_LOGLEVEL,
+	OPT_END
 };
 
 static const char *
@@ -155,20 +156,12 @@ cmd_ca_status_exec(struct opts *o)
 	struct pki_rot_status	 st;
 	struct notes		 out;
 	struct pki_notify	 nt;
-	const char		*v = opts_str(o, OPT_O);
 	size_t			 i;
-	int			 json = 0, ret;
+	int			 json, ret;
 
 	memset(&st, 0, sizeof(st));
 	memset(&out, 0, sizeof(out));
-	if (v != NULL) {
-		if (strcmp(v, "json") == 0)
-			json = 1;
-		else if (strcmp(v, "text") != 0) {
-			log_err("-o: %s: expected text or json", v);
-			return CMD_RETURN_USAGE;
-		}
-	}
+	json = opts_enum(o, OPT_O_CA_STATUS, OPT_OUT_TEXT) == OPT_OUT_JSON;
 	nt.note = notes_print;
 	nt.arg = &out;
 	if ((ret = rotate_open(o, 0, &nt, &cl, &ro)) != CMD_RETURN_NORMAL)
