@@ -48,6 +48,8 @@ struct pki_roll {
 	int64_t				 lease;
 	char				*lockkey;
 	size_t				 lockkeylen;
+	int				 held;		/* "locked" was
+							   recorded */
 	char				 why[1024];	/* the gate that failed
 							   last */
 };
@@ -442,11 +444,20 @@ move_leader(struct pki_roll *s)
 	return -1;
 }
 
+/*
+ * Releases the lock and revokes the lease.  The step "unlocked" is
+ * recorded before the release, as "locked" is after the grant, so that
+ * the hold -record shows lies inside the real one: two recorded holds
+ * that overlap prove that two real ones did.
+ */
 static void
 unlock(struct pki_roll *s)
 {
 	struct pki_error	err;
 
+	if (s->held)
+		say(s, "unlocked", "releasing the cluster lock");
+	s->held = 0;
 	memset(&err, 0, sizeof(err));
 	if (s->lockkey != NULL && s->ops->unlock(s->c, -1, s->lockkey,
 	    s->lockkeylen, &err) != 0)
@@ -543,6 +554,7 @@ take_lock(struct pki_roll *s)
 	}
 	say(s, "locked", "cluster lock %s taken (lease %" PRIx64 ", TTL %lds)",
 	    PKI_ROLL_LOCK_NAME, (uint64_t)s->lease, s->rc->lock_ttl_s);
+	s->held = 1;
 	return PKI_RUN_OK;
 }
 
@@ -907,7 +919,6 @@ pki_roll_end(struct pki_roll *s)
 	if (s->lockkey == NULL)
 		ret = -1;
 	unlock(s);
-	say(s, "unlocked", "cluster lock released");
 	session_free(s);
 	return ret;
 }
