@@ -9,13 +9,12 @@
 
 #include "pki.h"
 #include "cmd.h"
+#include "load.h"
 #include "log.h"
-#include "metrics.h"
 #include "notes.h"
 #include "rolling.h"
 #include "run.h"
 #include "sets.h"
-#include "status.h"
 
 #define HOOK_TIMEOUT	300
 
@@ -297,23 +296,21 @@ parse_flags(struct renew *rn)
 static int
 write_metrics(struct renew *rn, int exit_code)
 {
-	struct status_set	 ss;
-	size_t			 i, n = sets_count(&rn->s);
+	struct pki_error	 err;
+	struct pki_status	 ss;
 	int			 r = 0;
 
-	status_init(&ss, time(NULL), &rn->ro.policy);
-	if (rn->s.cl != NULL)
-		r = status_add_cluster(&ss, rn->s.cl, rn->s.dir,
-		    opts_str(rn->o, OPT_MEMBER));
-	else
-		for (i = 0; i < n && r == 0; i++)
-			r = status_add_path(&ss, rn->o->args[i]);
-	if (r == 0) {
-		status_link(&ss);
-		r = metrics_write(opts_str(rn->o, OPT_METRICS_FILE), "renew",
-		    ss.rows, ss.n, exit_code, ss.now);
+	memset(&err, 0, sizeof(err));
+	pki_status_init(&ss, time(NULL), &rn->ro.policy, NULL);
+	if (load_status(rn->o, rn->s.cl, (int)sets_count(&rn->s), &ss,
+	    NULL) != CMD_RETURN_NORMAL)
+		r = -1;
+	else if ((r = pki_status_metrics_write(&ss, opts_str(rn->o,
+	    OPT_METRICS_FILE), "renew", exit_code, &err)) != 0) {
+		log_pki(&err, r);
+		r = -1;
 	}
-	status_free(&ss);
+	pki_status_free(&ss);
 	return r;
 }
 

@@ -184,7 +184,5 @@ int	pki_reissue_stage(const struct pki_target *t,
 /* Discards t's staged generation gen unless it became current. */
 void	pki_reissue_discard(const struct pki_target *t, const char *gen,
 	    const struct pki_notify *nt);
-/* "+DNS:x -IP:y subject CN=..." for a drift, into buf. */
-void	pki_drift_text(const struct pki_drift *d, char *buf, size_t len);
 
 #endif /* PKI_ENGINE_H */

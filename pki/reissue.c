@@ -57,23 +57,6 @@ pki_probe_cert_new(const struct pki_cert *ca, const struct pki_key *cakey,
 	return r;
 }
 
-void
-pki_drift_text(const struct pki_drift *d, char *buf, size_t len)
-{
-	size_t	i, l = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < d->nadd && l < len; i++)
-		l += (size_t)snprintf(buf + l, len - l, "%s+%s", l ? " " : "",
-		    d->add[i]);
-	for (i = 0; i < d->nremove && l < len; i++)
-		l += (size_t)snprintf(buf + l, len - l, "%s-%s", l ? " " : "",
-		    d->remove[i]);
-	if (d->subject && l < len)
-		snprintf(buf + l, len - l, "%ssubject %s", l ? " " : "",
-		    d->want_subject != NULL ? d->want_subject : "");
-}
-
 /* An extended key usage of the current certificate the new one lacks. */
 static const char *
 eku_lost(const struct pki_cert_facts *old, const struct pki_cert_facts *nf)
@@ -175,7 +158,7 @@ pki_reissue_verify(const struct pki_targets *ts, const struct pki_target *t,
 		goto out;
 	}
 	if (pki_drift_any(&d)) {
-		pki_drift_text(&d, dt, sizeof(dt));
+		pki_drift_text(&d, 1, dt, sizeof(dt));
 		pki_note(nt, PKI_NOTE_ERROR, t->label, "verification: the new "
 		    "certificate differs from the CSR JSON: %s", dt);
 		goto out;
