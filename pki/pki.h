@@ -1386,6 +1386,66 @@ void		 pki_drift_text(const struct pki_drift *d, int subject_dn,
 		    char *buf, size_t len);
 
 
+/* ---- scheduled renewals (pki/schedule.c) ------------------------------ */
+
+/*
+ * What "etcd-pki schedule" writes: a systemd service and timer, or a
+ * cron.d file, running renew twice a day, the service only when
+ * needs-renewal finds a certificate due.
+ */
+#define PKI_SCHED_SYSTEMD	0	/* NAME.service and NAME.timer */
+#define PKI_SCHED_CRON		1	/* the cron.d file NAME */
+
+struct pki_schedule {
+	const char		*name;		/* unit or cron.d file name */
+	const char		*self;		/* etcd-pki's absolute path */
+	const char *const	*cond;		/* needs-renewal's arguments */
+	size_t			 ncond;
+	const char *const	*run;		/* renew's arguments */
+	size_t			 nrun;
+};
+
+/* The files of a schedule: text[i] (malloc'ed) for NAME + suffix[i]. */
+struct pki_schedule_files {
+	char		*text[2];
+	const char	*suffix[2];	/* "", ".service", ".timer" */
+	size_t		 n;
+};
+
+/*
+ * The name of a unit or cron.d file: letters, digits, "_" and "-", not
+ * starting with "-", at most 200 bytes.  PKI_ERR_ARG otherwise, the text
+ * starting with the name in quotes.
+ */
+int		 pki_schedule_name_check(const char *name,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The files of sc as kind (PKI_SCHED_*) says: the service with its
+ * ExecCondition and ExecStart lines (every word quoted for systemd: "%"
+ * and "$" doubled, C escapes in double quotes) and the timer; or the
+ * cron.d line (words quoted for sh(1), "%" escaped for cron) at a random
+ * minute of a random hour and 12 hours later.  PKI_ERR_ARG: a bad name,
+ * or a newline in a cron line.  Free *out with pki_schedule_files_clear.
+ */
+int		 pki_schedule_files(const struct pki_schedule *sc, int kind,
+		    struct pki_schedule_files *out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_schedule_files_clear(struct pki_schedule_files *f);
+
+#define PKI_ABS_EXISTS	0x1	/* the file must exist (an input) */
+#define PKI_ABS_SPEC	0x2	/* a -ca spec: env:VAR stays as it is,
+				   file:PATH's PATH is made absolute */
+/*
+ * path made absolute for a job that runs from "/": its directory
+ * resolved with realpath(3), its last component kept as it is
+ * (DIR/NAME.pem may be a link into current/ and must stay one).  "-" and
+ * "" are refused (a scheduled job needs a file).  Errors name
+ * path first ("PATH: problem"), for the caller to prefix with the
+ * argument.  *out is malloc'ed.
+ */
+int		 pki_path_absolute(const char *path, int flags, char **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- the etcd operations of a rolling restart (pki/etcdops.c) -------- */
 
 /*
