@@ -34,20 +34,6 @@ struct nr_args {
 	time_t			 now;
 };
 
-/* NAME of ".../NAME.pem". */
-static void
-cert_name(const char *path, char *buf, size_t size)
-{
-	const char	*b = strrchr(path, '/');
-	size_t		 n;
-
-	b = b != NULL ? b + 1 : path;
-	n = strlen(b);
-	if (n > 4 && strcmp(b + n - 4, ".pem") == 0)
-		n -= 4;
-	snprintf(buf, size, "%.*s", (int)n, b);
-}
-
 /* Checks one target; returns NR_*. */
 static int
 check_target(const struct nr_args *a, const char *target)
@@ -57,7 +43,7 @@ check_target(const struct nr_args *a, const char *target)
 	struct pki_cert		*cert = NULL;
 	struct pki_url		 u;
 	struct pki_due		 due;
-	char			 name[256], d1[32];
+	char			*name = NULL, d1[32];
 	char			 why[160], *buf = NULL;
 	size_t			 len = 0;
 	int			 r, ret = NR_ERROR;
@@ -92,10 +78,13 @@ check_target(const struct nr_args *a, const char *target)
 	}
 	/* renew's NAME: the file's; for a server, its certificate's CN. */
 	if (strncmp(target, "https://", 8) == 0)
-		snprintf(name, sizeof(name), "%s", *f.subject_cn != '\0' ?
-		    f.subject_cn : u.host);
+		name = strdup(*f.subject_cn != '\0' ? f.subject_cn : u.host);
 	else
-		cert_name(target, name, sizeof(name));
+		name = pki_cert_path_name(target);
+	if (name == NULL) {
+		log_err("out of memory");
+		goto out;
+	}
 	if ((r = pki_due_eval(&a->rule, f.not_before, f.not_after, name,
 	    a->now, &due, &err)) != 0) {
 		log_err("%s: %s", target, err.text);
@@ -116,6 +105,7 @@ check_target(const struct nr_args *a, const char *target)
 		    why);
 	}
  out:
+	free(name);
 	pki_cert_facts_clear(&f);
 	pki_cert_free(cert);
 	return ret;

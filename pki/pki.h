@@ -1378,6 +1378,8 @@ int		 pki_status_metrics(const struct pki_status *s,
 int		 pki_status_metrics_write(const struct pki_status *s,
 		    const char *path, const char *command, int exit_code,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/* NAME of a certificate path ".../NAME.pem" (malloc'ed; NULL: no memory). */
+char		*pki_cert_path_name(const char *path);
 /*
  * A drift as text into buf: "+DNS:x -IP:y subject", and with subject_dn
  * the wanted subject after "subject".

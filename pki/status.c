@@ -110,9 +110,22 @@ slurp(const char *path, char **buf, size_t *len)
 	return -1;
 }
 
-/* NAME of ".../NAME.pem" (the whole base name without ".pem"). */
-static char *
-name_of(const char *path)
+/* The same for a key or CSR JSON: 0, 1 when missing, -1 after a note. */
+static int
+slurp_noted(const struct pki_status *s, const char *path, char **buf,
+    size_t *len)
+{
+	if (slurp(path, buf, len) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return 1;
+	pki_note(&s->nt, PKI_NOTE_ERROR, NULL, "%s: %s", path,
+	    strerror(errno));
+	return -1;
+}
+
+char *
+pki_cert_path_name(const char *path)
 {
 	const char	*b = strrchr(path, '/');
 	size_t		 n;
@@ -194,12 +207,8 @@ check_key(const struct pki_status *s, struct pki_status_row *r,
 	int			 rc;
 
 	memset(&err, 0, sizeof(err));
-	if (slurp(keypath, &buf, &len) == -1) {
-		r->key = errno == ENOENT ? PKI_ROWKEY_MISSING :
-		    PKI_ROWKEY_UNREADABLE;
-		if (r->key == PKI_ROWKEY_UNREADABLE)
-			pki_note(&s->nt, PKI_NOTE_ERROR, NULL, "%s: %s",
-			    keypath, strerror(errno));
+	if ((rc = slurp_noted(s, keypath, &buf, &len)) != 0) {
+		r->key = rc > 0 ? PKI_ROWKEY_MISSING : PKI_ROWKEY_UNREADABLE;
 		return;
 	}
 	if ((rc = pki_key_load(buf, len, keypath, NULL, &key, &err)) !=
@@ -228,12 +237,9 @@ check_drift(const struct pki_status *s, struct pki_status_row *r,
 	memset(&err, 0, sizeof(err));
 	r->drift_state = PKI_DRIFT_BAD_CSR;
 	if (csr == NULL) {
-		if (slurp(csrpath, &buf, &len) == -1) {
-			if (errno == ENOENT)
+		if ((rc = slurp_noted(s, csrpath, &buf, &len)) != 0) {
+			if (rc > 0)
 				r->drift_state = PKI_DRIFT_NO_CSR;
-			else
-				pki_note(&s->nt, PKI_NOTE_ERROR, NULL, "%s: %s",
-				    csrpath, strerror(errno));
 			return;
 		}
 		memset(&po, 0, sizeof(po));
@@ -285,7 +291,7 @@ add_leaf(struct pki_status *s, const char *path, const char *name,
 	int			 ret = PKI_ERR_ALLOC;
 
 	if ((r = new_row(s)) == NULL || (r->path = strdup(path)) == NULL ||
-	    (r->name = name != NULL ? strdup(name) : name_of(path)) == NULL)
+	    (r->name = name != NULL ? strdup(name) : pki_cert_path_name(path)) == NULL)
 		goto out;
 	sl = strrchr(path, '/');
 	dir = sl == NULL ? strdup(".") : sl == path ? strdup("/") :
@@ -454,7 +460,7 @@ pki_status_add_path(struct pki_status *s, const char *path,
 	r = &s->rows[s->n - 1];
 	if (r->state != PKI_ROW_OK || !r->f.is_ca)
 		return PKI_OK;
-	if ((name = name_of(path)) == NULL)
+	if ((name = pki_cert_path_name(path)) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	row_clear(r);
 	s->n--;

@@ -18,6 +18,15 @@ struct pki_csr;
 struct pki_profile;
 struct pki_config;
 
+/* CSR JSON of a member etcd1, the same with one more name, and usages. */
+#define FX_CSR1		"{\"CN\":\"etcd1\",\"hosts\":[\"etcd1\"," \
+	"\"10.0.0.1\"],\"key\":{\"algo\":\"ecdsa\",\"size\":256}}"
+#define FX_CSR1X	"{\"CN\":\"etcd1\",\"hosts\":[\"etcd1\"," \
+	"\"10.0.0.1\",\"etcd1.example\"],\"key\":{\"algo\":\"ecdsa\"," \
+	"\"size\":256}}"
+#define FX_USAGES	"[\"signing\",\"key encipherment\"," \
+	"\"server auth\",\"client auth\"]"
+
 /* A CA made in memory: its certificate, key and their PEM texts. */
 struct fx_ca {
 	struct pki_cert	*cert;

@@ -20,12 +20,6 @@
 
 #define T0	((time_t)1700000000)
 #define DAY	86400
-#define CSR1	"{\"CN\":\"etcd1\",\"hosts\":[\"etcd1\",\"10.0.0.1\"]," \
-	"\"key\":{\"algo\":\"ecdsa\",\"size\":256}}"
-#define CSR1X	"{\"CN\":\"etcd1\",\"hosts\":[\"etcd1\",\"10.0.0.1\"," \
-	"\"etcd1.example\"],\"key\":{\"algo\":\"ecdsa\",\"size\":256}}"
-#define USAGES	"[\"signing\",\"key encipherment\",\"server auth\"," \
-	"\"client auth\"]"
 #define DESC	"{\"members\": [{\"name\": \"etcd1\", \"ips\": " \
 	"[\"10.0.0.1\"]}], \"clients\": [{\"name\": \"admin\"}]}"
 
@@ -136,10 +130,10 @@ test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 	struct fx_leaf			 l1, l2;
 	int64_t				 at;
 
-	fx_leaf_new(&l1, ca, CSR1, prof, T0, NULL);
-	fx_leaf_new(&l2, ca, CSR1, prof, T0, NULL);
+	fx_leaf_new(&l1, ca, FX_CSR1, prof, T0, NULL);
+	fx_leaf_new(&l2, ca, FX_CSR1, prof, T0, NULL);
 	fx_set_write(d, "etcd1", &l1, ca->pem);
-	fx_put(fx_path(d, "etcd1-csr.json"), CSR1X, 0644);
+	fx_put(fx_path(d, "etcd1-csr.json"), FX_CSR1X, 0644);
 	/* etcd2: another key; etcd3: a key that is not one; etcd4: a CSR
 	 * JSON that is not one. */
 	fx_put(fx_path(d, "etcd2.pem"), l1.cert, 0644);
@@ -231,12 +225,12 @@ test_ca_warnings(const struct fx_ca *ca)
 	struct pki_status		 s;
 	struct fx_leaf			 l;
 
-	c20 = fx_config("175200h", USAGES, &p20);
-	c13 = fx_config("120000h", USAGES, &p13);
-	fx_leaf_new(&l, ca, CSR1, p20, T0, NULL);
+	c20 = fx_config("175200h", FX_USAGES, &p20);
+	c13 = fx_config("120000h", FX_USAGES, &p13);
+	fx_leaf_new(&l, ca, FX_CSR1, p20, T0, NULL);
 	fx_set_write(d, "long", &l, ca->pem);
 	fx_leaf_free(&l);
-	fx_leaf_new(&l, ca, CSR1, p13, T0, NULL);
+	fx_leaf_new(&l, ca, FX_CSR1, p13, T0, NULL);
 	fx_set_write(d, "mid", &l, NULL);
 	fx_leaf_free(&l);
 	memset(&err, 0, sizeof(err));
@@ -281,7 +275,7 @@ test_cluster(const struct fx_ca *ca, const struct pki_profile *prof)
 	if (mkdir(sub, 0700) != 0)
 		diag("mkdir failed");
 	ld = sub;
-	fx_leaf_new(&l, ca, CSR1X, prof, T0, NULL);
+	fx_leaf_new(&l, ca, FX_CSR1X, prof, T0, NULL);
 	fx_set_write(ld, "etcd1", &l, NULL);
 	fx_put(fx_path(d, "ca.pem"), ca->pem, 0644);
 	memset(&err, 0, sizeof(err));
@@ -352,7 +346,7 @@ test_metrics(const struct fx_ca *ca, const struct pki_profile *prof)
 	char			*text = NULL, *file;
 	mode_t			 mask;
 
-	fx_leaf_new(&l, ca, CSR1, prof, T0, NULL);
+	fx_leaf_new(&l, ca, FX_CSR1, prof, T0, NULL);
 	fx_set_write(d, "etcd1", &l, ca->pem);
 	fx_leaf_free(&l);
 	memset(&err, 0, sizeof(err));
@@ -418,7 +412,7 @@ main(void)
 	plan(72);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
-	cfg = fx_config("2160h", USAGES, &prof);
+	cfg = fx_config("2160h", FX_USAGES, &prof);
 	test_dir(&ca, prof);
 	test_ca_warnings(&ca);
 	test_cluster(&ca, prof);
