@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "notes.h"
+#include "out.h"
 #include "rotate.h"
 
 static const int ca_status_opts[] = {
@@ -69,7 +70,7 @@ static int
 status_json(const struct pki_rot_status *st)
 {
 	json_t	*top = NULL, *mem = NULL, *cli = NULL, *e;
-	char	 now[32], *text;
+	char	 now[32];
 	size_t	 i;
 
 	pki_time_format((int64_t)st->now, now, sizeof(now));
@@ -91,20 +92,12 @@ status_json(const struct pki_rot_status *st)
 			goto oom;
 	json_object_set_new(top, "members", mem);
 	json_object_set_new(top, "clients", cli);
-	mem = cli = NULL;
-	if ((text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
-	    NULL)
-		goto oom;
-	printf("%s\n", text);
-	free(text);
-	json_decref(top);
-	return 0;
+	return out_json(top);
  oom:
-	log_err("out of memory");
 	json_decref(top);
 	json_decref(mem);
 	json_decref(cli);
-	return -1;
+	return out_json(NULL);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "load.h"
 #include "log.h"
+#include "out.h"
 
 static const int status_opts[] = {
 	OPT_O_STATUS, OPT_CLUSTER, OPT_MEMBER, OPT_RENEW_BEFORE, OPT_STAGGER,
@@ -330,34 +331,24 @@ print_json(const struct pki_status *s, const struct strlist *w)
 {
 	json_t	*top = json_object(), *certs = json_array(),
 		*cas = json_array();
-	char	*text;
 	size_t	 i;
 
-	if (top == NULL || certs == NULL || cas == NULL)
-		goto oom;
+	if (top == NULL || certs == NULL || cas == NULL) {
+		json_decref(certs);
+		json_decref(cas);
+		json_decref(top);
+		return out_json(NULL);
+	}
 	put(top, "version", json_integer(1));
 	put(top, "generated", json_date(s->now));
 	for (i = 0; i < s->n; i++)
 		json_array_append_new(s->rows[i].is_ca ? cas : certs,
 		    s->rows[i].is_ca ? ca_json(&s->rows[i]) :
 		    leaf_json(&s->rows[i]));
-	json_object_set_new(top, "certificates", certs);
-	json_object_set_new(top, "cas", cas);
-	certs = cas = NULL;
+	put(top, "certificates", certs);
+	put(top, "cas", cas);
 	put(top, "warnings", json_strv(w->v, w->n));
-	if ((text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
-	    NULL)
-		goto oom;
-	printf("%s\n", text);
-	free(text);
-	json_decref(top);
-	return 0;
- oom:
-	log_err("out of memory");
-	json_decref(top);
-	json_decref(certs);
-	json_decref(cas);
-	return -1;
+	return out_json(top);
 }
 
 static int
