@@ -1,6 +1,7 @@
 /*
- * run.h: the commands renew and rollback run (hooks, restart, stop and
- * start): split into an argv without a shell, executed with a time limit.
+ * run.h: the commands renew, rollback, ca rotate and schedule -install
+ * run (hooks, restart, stop and start, systemctl): split into an argv
+ * without a shell, executed with a time limit.
  */
 #ifndef RUN_H
 #define RUN_H

@@ -1,7 +1,8 @@
 /*
  * engine.h: what the rollover engine's sources share (note.c, cldir.c,
  * targets.c, reissue.c, renew.c, rollback.c, rolling.c, rotstate.c,
- * carotate.c, carenew.c).  Private to pki/ (and tests/unit).
+ * carotate.c, carenew.c, and status.c).  Private to pki/ (and
+ * tests/unit).
  */
 #ifndef PKI_ENGINE_H
 #define PKI_ENGINE_H
