@@ -291,7 +291,8 @@ add_leaf(struct pki_status *s, const char *path, const char *name,
 	int			 ret = PKI_ERR_ALLOC;
 
 	if ((r = new_row(s)) == NULL || (r->path = strdup(path)) == NULL ||
-	    (r->name = name != NULL ? strdup(name) : pki_cert_path_name(path)) == NULL)
+	    (r->name = name != NULL ? strdup(name) :
+	    pki_cert_path_name(path)) == NULL)
 		goto out;
 	sl = strrchr(path, '/');
 	dir = sl == NULL ? strdup(".") : sl == path ? strdup("/") :

@@ -59,6 +59,9 @@ void		 fx_ca_new(struct fx_ca *ca, const char *cn, time_t now);
 void		 fx_ca_free(struct fx_ca *ca);
 /* Parses CSR JSON text. */
 struct pki_csr	*fx_csr(const char *json);
+/* Parses a cluster description named "desc.json". */
+struct pki_cluster;
+struct pki_cluster *fx_cluster(const char *json);
 /*
  * A signing configuration whose default profile has expiry and usages
  * (a JSON array text such as "[\"server auth\"]"); *prof is borrowed

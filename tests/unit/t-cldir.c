@@ -35,19 +35,6 @@ collect(void *arg, const struct pki_note *n)
 
 static const struct pki_notify	nt = { collect, NULL };
 
-static struct pki_cluster *
-parse(const char *json)
-{
-	struct pki_error	 err;
-	struct pki_cluster	*cl = NULL;
-
-	memset(&err, 0, sizeof(err));
-	if (pki_cluster_parse(json, strlen(json), "desc.json", NULL, &cl,
-	    &err) != 0)
-		diag("parse: %s", err.text);
-	return cl;
-}
-
 /* pki_cldir_ca_path as a string (static). */
 static const char *
 capath(const struct pki_cluster *cl, int which, int key)
@@ -66,7 +53,8 @@ capath(const struct pki_cluster *cl, int which, int key)
 static void
 test_paths(void)
 {
-	struct pki_cluster	*cl = parse(DESC), *ext = parse(DESC_EXT);
+	struct pki_cluster	*cl = fx_cluster(DESC);
+	struct pki_cluster	*ext = fx_cluster(DESC_EXT);
 	struct pki_error	 err;
 	char			*p = NULL;
 
@@ -93,7 +81,7 @@ test_paths(void)
 static void
 test_leaves(void)
 {
-	struct pki_cluster	*cl = parse(DESC);
+	struct pki_cluster	*cl = fx_cluster(DESC);
 	struct pki_cldir_leaf	*v = NULL;
 	struct pki_error	 err;
 	size_t			 n = 0;

@@ -248,23 +248,10 @@ test_ca_warnings(const struct fx_ca *ca)
 	pki_config_free(c13);
 }
 
-static struct pki_cluster *
-cluster(void)
-{
-	struct pki_error	 err;
-	struct pki_cluster	*cl = NULL;
-
-	memset(&err, 0, sizeof(err));
-	if (pki_cluster_parse(DESC, strlen(DESC), "desc.json", NULL, &cl,
-	    &err) != 0)
-		diag("parse: %s", err.text);
-	return cl;
-}
-
 static void
 test_cluster(const struct fx_ca *ca, const struct pki_profile *prof)
 {
-	struct pki_cluster	*cl = cluster();
+	struct pki_cluster	*cl = fx_cluster(DESC);
 	const char		*d = fx_dir("cl"), *ld;
 	struct pki_error	 err;
 	struct pki_status	 s;
