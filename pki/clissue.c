@@ -222,34 +222,23 @@ find_ca(struct issue *is, struct pki_error *err)
 }
 
 /*
- * A new self-signed CA from the description's CA request (its key and
- * ca.expiry), at now; subject, when not NULL, replaces the subject (a
- * CA rotation keeps the current CA's).  With objects, out also holds the
- * certificate and key objects.
+ * Makes a new CA (a worker runs this first) from the description's CA
+ * request, its key and ca.expiry, at the run's time; written at the
+ * commit.
  */
-static int
-new_ca(const struct pki_cluster *cl, const struct pki_csr *subject,
-    time_t now, int objects, struct pki_issued *out, struct pki_error *err)
-{
-	struct pki_ca_request	cr;
-
-	memset(&cr, 0, sizeof(cr));
-	cr.csr = cl->ca_csr;
-	cr.subject = subject;
-	cr.key_format = PKI_KEY_FMT_CFSSL;
-	cr.now = now;
-	cr.objects = objects;
-	return pki_ca_issue(&cr, out, err);
-}
-
-/* Makes a new CA (a worker runs this first); written at the commit. */
 static int
 make_ca(struct issue *is, struct pki_error *err)
 {
+	struct pki_ca_request	cr;
 	struct pki_issued	ca;
 	int			r;
 
-	if ((r = new_ca(is->cl, NULL, is->now, 1, &ca, err)) != PKI_OK)
+	memset(&cr, 0, sizeof(cr));
+	cr.csr = is->cl->ca_csr;
+	cr.key_format = PKI_KEY_FMT_CFSSL;
+	cr.now = is->now;
+	cr.objects = 1;
+	if ((r = pki_ca_issue(&cr, &ca, err)) != PKI_OK)
 		return r;
 	is->ca = ca.x509;
 	is->cakey = ca.newkey;
@@ -260,35 +249,6 @@ make_ca(struct issue *is, struct pki_error *err)
 	is->cacsrpem = ca.req;
 	is->cacsrlen = ca.reqlen;
 	return PKI_OK;
-}
-
-int
-pki_cluster_ca_new(const struct pki_cluster *cl, const struct pki_cert *like,
-    time_t now, char **certpem, size_t *certlen, char **keypem,
-    size_t *keylen, struct pki_error *err)
-{
-	struct pki_csr		*subject = NULL;
-	struct pki_issued	 ca;
-	int64_t			 validity = 0;
-	int			 r = PKI_ERR_INTERNAL;
-
-	*certpem = *keypem = NULL;
-	*certlen = *keylen = 0;
-	if (like != NULL && (r = pki_cert_to_csr(like, 1, &subject, &validity,
-	    err)) != PKI_OK)
-		return r;
-	if ((r = new_ca(cl, subject, now != 0 ? now : time(NULL), 0, &ca,
-	    err)) == PKI_OK) {
-		*certpem = ca.cert;
-		*certlen = ca.certlen;
-		*keypem = ca.key;
-		*keylen = ca.keylen;
-		ca.cert = ca.key = NULL;
-		ca.keylen = 0;
-		pki_issued_clear(&ca);
-	}
-	pki_csr_free(subject);
-	return r;
 }
 
 /* ---- examining what is on disk -------------------------------------- */

@@ -607,7 +607,7 @@ pki_csr_parse(const char *buf, size_t len, const char *source,
 	*out = csr;
 	csr = NULL;
 	r = PKI_OK;
-out:
+ out:
 	json_decref(root);
 	pki_csr_free(csr);
 	return r;
@@ -668,7 +668,7 @@ pki_csr_set_hosts(struct pki_csr *csr, const char *list,
 	sv.v = NULL;
 	sv.n = 0;
 	r = PKI_OK;
-out:
+ out:
 	free(item);
 	pki_strv_clear(&sv);
 	return r;

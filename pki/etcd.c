@@ -378,15 +378,28 @@ struct etcd_try {
 	const char		*body;
 	long			 timeout_ms;
 	int			 timeout_ok;	/* a timeout ends the loop */
+	int			 any_status;	/* CALL_ANY_STATUS */
 	int			 timedout;	/* out: it did */
 	long			 status;
 };
 
+/*
+ * A member's gateway answers 5xx when that member cannot serve the
+ * request: 503 (gRPC Unavailable) while it starts or stops, has no
+ * leader or timed out, 500 when its own gRPC stream broke as it went
+ * down ("server closed the stream without sending trailers").  That is
+ * not the cluster's answer, so the next endpoint is asked; the answers
+ * 4xx (the cluster's refusals) end the loop.  Every request the engine
+ * sends to "any member" can be repeated: a lease granted twice leaves a
+ * lease that expires with its TTL, the lock's key is per lease, unlock
+ * and keepalive repeat harmlessly.
+ */
 static int
 etcd_try(void *arg, size_t i, struct pki_curl_sink *sink, char *why,
     size_t whysize, struct pki_error *err)
 {
 	struct etcd_try	*t = arg;
+	char		 msg[6 * ETCD_SNIPPET];
 	int		 a;
 
 	if ((a = attempt(t->c, t->c->eps[i], t->path, t->body, t->timeout_ms,
@@ -395,6 +408,13 @@ etcd_try(void *arg, size_t i, struct pki_curl_sink *sink, char *why,
 	if (a == TRY_TIMEOUT && t->timeout_ok) {
 		t->timedout = 1;
 		return PKI_CURL_ANSWER;
+	}
+	if (a == TRY_ANSWER && t->status >= 500 && !t->any_status) {
+		answer_error(sink->buf.b != NULL ? sink->buf.b : "",
+		    sink->buf.len, msg, sizeof(msg));
+		snprintf(why, whysize, "%s: HTTP %ld: %s", t->path, t->status,
+		    msg);
+		return PKI_CURL_NEXT;
 	}
 	return a == TRY_ANSWER ? PKI_CURL_ANSWER : PKI_CURL_NEXT;
 }
@@ -444,6 +464,7 @@ etcd_call(const struct pki_etcd *c, int ep, const char *path,
 	t.body = body;
 	t.timeout_ms = timeout_ms > 0 ? timeout_ms : c->timeout_ms;
 	t.timeout_ok = (flags & CALL_TIMEOUT_OK) && timedout != NULL;
+	t.any_status = (flags & CALL_ANY_STATUS) != 0;
 	tries.names = (const char *const *)c->eps;
 	tries.first = ep >= 0 ? (size_t)ep : 0;
 	tries.last = ep >= 0 ? (size_t)ep + 1 : c->neps;

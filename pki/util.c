@@ -2,7 +2,9 @@
  * util.c: string vectors and small helpers shared by the library.
  */
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +119,26 @@ void
 pki_buf_add(struct pki_buf *sb, const char *s)
 {
 	pki_buf_addn(sb, s, strlen(s));
+}
+
+void
+pki_buf_printf(struct pki_buf *sb, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s = NULL;
+	int	 n;
+
+	if (sb->oom)
+		return;
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		sb->oom = 1;
+		return;
+	}
+	pki_buf_addn(sb, s, (size_t)n);
+	free(s);
 }
 
 char *
