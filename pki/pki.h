@@ -45,6 +45,7 @@
 #define PKI_ERR_UNSUPPORTED	-17	/* valid input we do not implement */
 #define PKI_ERR_SIGNATURE	-18	/* a signature does not verify */
 #define PKI_ERR_BUSY		-19	/* another run holds the lock */
+#define PKI_ERR_UNAVAILABLE	-20	/* a library the command needs cannot be loaded */
 
 /* Largest input file the library reads (bytes). */
 #define PKI_MAX_INPUT		(4 * 1024 * 1024)

@@ -1,0 +1,115 @@
+#!/bin/sh
+# t-startup.sh: start-up does only what the command needs (issue 18).
+# The libraries only some commands need (libcurl: remote signing and
+# etcd) are not linked but loaded on first use (pki/dl.c): the program's
+# DT_NEEDED list lacks them, `version` and a local gencert do not load
+# them (LD_DEBUG=files), a remote gencert does; when one cannot be
+# loaded (tests/inject.so makes dlopen fail as for a library that is not
+# installed) the command that needs it fails with one line naming the
+# library, what needs it and its package, and the others still work.
+. "$(dirname "$0")/setup.sh"
+
+INJECT=$TOP_BUILDDIR/tests/inject.so
+[ -f "$INJECT" ] || skip_all "tests/inject.so is not built (make check builds it)"
+need_cmd objdump || skip_all "objdump (binutils) not installed"
+PRELOAD=$INJECT
+ASANLIB=$(ldd "$ETCD_PKI" 2>/dev/null | awk '/libasan/ { print $3; exit }')
+[ -z "$ASANLIB" ] || PRELOAD="$ASANLIB:$INJECT"
+unset INJECT_CALL INJECT_ERRNO INJECT_NTH INJECT_PATH INJECT_LOG
+plan 8
+
+E=$ETCD_PKI
+cd "$T"
+cat >ca-csr.json <<'J'
+{"CN": "startup CA", "key": {"algo": "ecdsa", "size": 256}}
+J
+cat >leaf-csr.json <<'J'
+{"CN": "etcd1", "hosts": ["etcd1", "127.0.0.1"],
+ "key": {"algo": "ecdsa", "size": 256}}
+J
+"$E" gencert -initca -o ca ca-csr.json 2>"$T/err" ||
+    { cat "$T/err" >&2; exit 1; }
+port=$(free_port)	# nothing listens there
+
+# loaded LOG LIB: LD_DEBUG=files LOG shows LIB being loaded.
+loaded() {
+	grep -q "file=$2[^ ]* .*\\(needed\\|dynamically loaded\\) by" "$1"
+}
+
+objdump -p "$E" | awk '$1 == "NEEDED" { print $2 }' >needed
+if [ -s needed ] && ! grep -q '^libcurl' needed; then
+	pass "etcd-pki is not linked with libcurl (needs: $(tr '\n' ' ' <needed))"
+else
+	fail "etcd-pki is not linked with libcurl"
+	sed 's/^/#   /' needed
+fi
+
+LD_DEBUG=files "$E" version >out 2>ld.log
+if grep -q '^Version: ' out && ! loaded ld.log libcurl; then
+	pass "version loads no libcurl ($(grep -c 'file=.*needed by' ld.log) libraries loaded)"
+else
+	fail "version loads no libcurl"
+	grep 'file=' ld.log | sed 's/^/#   /'
+fi
+
+LD_DEBUG=files "$E" gencert -ca ca.pem -ca-key ca-key.pem -o leaf \
+    leaf-csr.json 2>ld.log || :
+if [ -s leaf.pem ] && ! loaded ld.log libcurl; then
+	pass "a local gencert loads no libcurl"
+else
+	fail "a local gencert loads no libcurl"
+	grep 'file=\|etcd-pki' ld.log | sed 's/^/#   /'
+fi
+
+rc=0
+LD_DEBUG=files "$E" gencert -remote "127.0.0.1:$port" leaf-csr.json \
+    >out 2>ld.log || rc=$?
+if [ "$rc" = 1 ] && loaded ld.log libcurl &&
+    grep -q '^etcd-pki: gencert: .*cannot connect' ld.log; then
+	pass "a remote gencert loads libcurl when it needs it (and fails: nothing listens)"
+else
+	fail "a remote gencert loads libcurl when it needs it (exit $rc)"
+	grep 'file=libcurl\|etcd-pki' ld.log | sed 's/^/#   /'
+fi
+
+# Without libcurl: the remote command fails in one line, nothing on stdout.
+rc=0
+env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libcurl \
+    "$E" gencert -remote "127.0.0.1:$port" leaf-csr.json >out 2>err || rc=$?
+msg="etcd-pki: gencert: cannot load libcurl.so.[0-9]*, needed for remote signing and etcd access (Debian package libcurl4): "
+if [ "$rc" = 1 ] && [ ! -s out ] && [ "$(grep -c '^etcd-pki' err)" = 1 ] &&
+    grep -q "^$msg.*cannot open shared object file" err; then
+	pass "without libcurl, gencert -remote fails in one line: $(grep '^etcd-pki' err)"
+else
+	fail "without libcurl, gencert -remote fails in one line (exit $rc)"
+	sed 's/^/#   /' err out
+fi
+
+rc=0
+env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libcurl \
+    "$E" info -remote "127.0.0.1:$port" >out 2>err || rc=$?
+if [ "$rc" = 1 ] && [ "$(grep -c '^etcd-pki' err)" = 1 ] &&
+    grep -q "^etcd-pki: info: cannot load libcurl" err; then
+	pass "without libcurl, info -remote fails in one line too"
+else
+	fail "without libcurl, info -remote fails in one line too (exit $rc)"
+	sed 's/^/#   /' err out
+fi
+
+rm -f leaf.pem leaf-key.pem leaf.csr
+if env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libcurl \
+    "$E" gencert -ca ca.pem -ca-key ca-key.pem -o leaf leaf-csr.json \
+    2>err && openssl verify -CAfile ca.pem leaf.pem >/dev/null 2>&1; then
+	pass "without libcurl, a local gencert still works"
+else
+	fail "without libcurl, a local gencert still works"
+	sed 's/^/#   /' err
+fi
+if env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libcurl \
+    "$E" version >out 2>err && grep -q '^Version: ' out; then
+	pass "without libcurl, version still works"
+else
+	fail "without libcurl, version still works"
+	sed 's/^/#   /' err
+fi
+finish
