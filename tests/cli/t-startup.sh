@@ -1,9 +1,10 @@
 #!/bin/sh
 # t-startup.sh: start-up does only what the command needs (issue 18).
 # The libraries only some commands need (libcurl: remote signing and
-# etcd) are not linked but loaded on first use (pki/dl.c): the program's
-# DT_NEEDED list lacks them, `version` and a local gencert do not load
-# them (LD_DEBUG=files), a remote gencert does; when one cannot be
+# etcd; libssl: a TLS server's certificate; libyaml: etcd.conf.yml) are
+# not linked but loaded on first use (pki/dl.c): the program's DT_NEEDED
+# list lacks them, `version` and a local gencert do not load them
+# (LD_DEBUG=files), the commands that need them do; when one cannot be
 # loaded (tests/inject.so makes dlopen fail as for a library that is not
 # installed) the command that needs it fails with one line naming the
 # library, what needs it and its package, and the others still work.
@@ -16,7 +17,7 @@ PRELOAD=$INJECT
 ASANLIB=$(ldd "$ETCD_PKI" 2>/dev/null | awk '/libasan/ { print $3; exit }')
 [ -z "$ASANLIB" ] || PRELOAD="$ASANLIB:$INJECT"
 unset INJECT_CALL INJECT_ERRNO INJECT_NTH INJECT_PATH INJECT_LOG
-plan 8
+plan 13
 
 E=$ETCD_PKI
 cd "$T"
@@ -37,27 +38,29 @@ loaded() {
 }
 
 objdump -p "$E" | awk '$1 == "NEEDED" { print $2 }' >needed
-if [ -s needed ] && ! grep -q '^libcurl' needed; then
-	pass "etcd-pki is not linked with libcurl (needs: $(tr '\n' ' ' <needed))"
+if [ -s needed ] && ! grep -q '^libcurl\|^libssl\|^libyaml' needed; then
+	pass "etcd-pki is not linked with libcurl, libssl or libyaml (needs: $(tr '\n' ' ' <needed))"
 else
-	fail "etcd-pki is not linked with libcurl"
+	fail "etcd-pki is not linked with libcurl, libssl or libyaml"
 	sed 's/^/#   /' needed
 fi
 
 LD_DEBUG=files "$E" version >out 2>ld.log
-if grep -q '^Version: ' out && ! loaded ld.log libcurl; then
-	pass "version loads no libcurl ($(grep -c 'file=.*needed by' ld.log) libraries loaded)"
+if grep -q '^Version: ' out && ! loaded ld.log libcurl &&
+    ! loaded ld.log libssl && ! loaded ld.log libyaml; then
+	pass "version loads no libcurl, libssl or libyaml ($(grep -c 'file=.*needed by' ld.log) libraries loaded)"
 else
-	fail "version loads no libcurl"
+	fail "version loads no libcurl, libssl or libyaml"
 	grep 'file=' ld.log | sed 's/^/#   /'
 fi
 
 LD_DEBUG=files "$E" gencert -ca ca.pem -ca-key ca-key.pem -o leaf \
     leaf-csr.json 2>ld.log || :
-if [ -s leaf.pem ] && ! loaded ld.log libcurl; then
-	pass "a local gencert loads no libcurl"
+if [ -s leaf.pem ] && ! loaded ld.log libcurl && ! loaded ld.log libssl &&
+    ! loaded ld.log libyaml; then
+	pass "a local gencert loads none of them"
 else
-	fail "a local gencert loads no libcurl"
+	fail "a local gencert loads none of them"
 	grep 'file=\|etcd-pki' ld.log | sed 's/^/#   /'
 fi
 
@@ -111,5 +114,57 @@ if env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libcurl \
 else
 	fail "without libcurl, version still works"
 	sed 's/^/#   /' err
+fi
+
+# libyaml: cluster init from etcd.conf.yml files.
+Y=$TOP_SRCDIR/tests/data/cluster/yaml
+if LD_DEBUG=files "$E" cluster init -o desc.json "$Y/etcd1.yml" \
+    "$Y/etcd2.yml" "$Y/etcd3.yml" 2>ld.log && loaded ld.log libyaml; then
+	pass "cluster init from etcd.conf.yml files loads libyaml"
+else
+	fail "cluster init from etcd.conf.yml files loads libyaml"
+	grep 'file=libyaml\|etcd-pki' ld.log | sed 's/^/#   /'
+fi
+rc=0
+env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libyaml \
+    "$E" cluster init -o desc2.json "$Y/etcd1.yml" >out 2>err || rc=$?
+if [ "$rc" = 1 ] && [ ! -e desc2.json ] &&
+    [ "$(grep -c '^etcd-pki' err)" = 1 ] &&
+    grep -q '^etcd-pki: cluster init: cannot load libyaml-0.so.[0-9]*, needed for reading etcd.conf.yml files (Debian package libyaml-0-2): ' err; then
+	pass "without libyaml, cluster init FILE.yml fails in one line"
+else
+	fail "without libyaml, cluster init FILE.yml fails in one line (exit $rc)"
+	sed 's/^/#   /' err
+fi
+
+# libssl: needs-renewal https://HOST:PORT reads the server's certificate.
+rc=0
+LD_DEBUG=files "$E" needs-renewal "https://127.0.0.1:$port" >out 2>ld.log ||
+    rc=$?
+if [ "$rc" != 0 ] && loaded ld.log libssl &&
+    grep -q '^etcd-pki: needs-renewal: .*127.0.0.1' ld.log; then
+	pass "needs-renewal https://... loads libssl (and fails: nothing listens)"
+else
+	fail "needs-renewal https://... loads libssl (exit $rc)"
+	grep 'file=libssl\|etcd-pki' ld.log | sed 's/^/#   /'
+fi
+rc=0
+env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libssl \
+    "$E" needs-renewal "https://127.0.0.1:$port" >out 2>err || rc=$?
+if [ "$rc" != 0 ] && [ "$(grep -c '^etcd-pki' err)" = 1 ] &&
+    grep -q "^etcd-pki: needs-renewal: cannot load libssl.so.[0-9]*, needed for reading a TLS server's certificate (Debian package libssl3): " err; then
+	pass "without libssl, needs-renewal https://... fails in one line"
+else
+	fail "without libssl, needs-renewal https://... fails in one line (exit $rc)"
+	sed 's/^/#   /' err
+fi
+rc=0
+env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libssl \
+    "$E" needs-renewal leaf.pem >out 2>err || rc=$?
+if [ "$rc" = 1 ] && ! grep -q '^etcd-pki' err; then
+	pass "without libssl, needs-renewal of a file still works (1: not due)"
+else
+	fail "without libssl, needs-renewal of a file still works (exit $rc)"
+	sed 's/^/#   /' err out
 fi
 finish
