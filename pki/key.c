@@ -221,16 +221,35 @@ der_decode(const unsigned char *der, size_t len, const char *structure,
 /*
  * derhelpers.ParsePrivateKeyDER: PKCS#8, then PKCS#1 RSA, then SEC1 EC
  * (PKCS#8 also covers cfssl's Ed25519 keys).  Returns NULL if none fits.
+ * The structure the PEM label names is tried first: each try sets up
+ * OpenSSL's decoders anew, and the label is nearly always right.  A DER
+ * text is at most one of the three (they differ in their second
+ * element), so the order does not change the result.
  */
 static EVP_PKEY *
-parse_key_der(const unsigned char *der, size_t len)
+parse_key_der(const unsigned char *der, size_t len, const char *label)
 {
-	EVP_PKEY	*pkey;
+	static const struct {
+		const char	*label;
+		const char	*structure;
+		const char	*type;
+	} forms[] = {
+		{ "PRIVATE KEY",	"PrivateKeyInfo",	NULL },
+		{ "RSA PRIVATE KEY",	"type-specific",	"RSA" },
+		{ "EC PRIVATE KEY",	"type-specific",	"EC" },
+	};
+	EVP_PKEY	*pkey = NULL;
+	size_t		 i, first = 0;
 
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (label != NULL && strcmp(label, forms[i].label) == 0)
+			first = i;
 	ERR_set_mark();
-	if ((pkey = der_decode(der, len, "PrivateKeyInfo", NULL)) == NULL &&
-	    (pkey = der_decode(der, len, "type-specific", "RSA")) == NULL)
-		pkey = der_decode(der, len, "type-specific", "EC");
+	pkey = der_decode(der, len, forms[first].structure, forms[first].type);
+	for (i = 0; pkey == NULL && i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (i != first)
+			pkey = der_decode(der, len, forms[i].structure,
+			    forms[i].type);
 	ERR_pop_to_mark();
 	return pkey;
 }
@@ -366,7 +385,7 @@ pki_key_load(const char *buf, size_t len, const char *source,
 		decrypted = 1;
 	}
 
-	if ((pkey = parse_key_der(data, (size_t)dlen)) == NULL) {
+	if ((pkey = parse_key_der(data, (size_t)dlen, name)) == NULL) {
 		r = parse_encrypted_pkcs8(data, (size_t)dlen, password, src,
 		    &pkey, err);
 		if (r == PKI_ERR_PEM) {
