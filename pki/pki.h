@@ -1133,6 +1133,17 @@ int		 pki_tls_probe(const char *host, const char *port,
 /* "OpenSSL 3.0.x ..., jansson 2.14": the libraries in use. */
 void		 pki_runtime_version(char *buf, size_t len);
 
+/*
+ * Sets up libcrypto for the process; call it first, before any other
+ * pki_ function.  Unless read_config is set, OpenSSL's configuration
+ * file is not read (Debian's configures nothing, and reading it costs
+ * every start a parse); the caller sets it when the user named one with
+ * OPENSSL_CONF, which is then read as OpenSSL always reads it, providers
+ * and all.  Returns 0 or PKI_ERR_CRYPTO.
+ */
+int		 pki_crypto_init(int read_config,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 
 /* ==== the rollover engine ============================================ */
 

@@ -8,6 +8,9 @@
 # loaded (tests/inject.so makes dlopen fail as for a library that is not
 # installed) the command that needs it fails with one line naming the
 # library, what needs it and its package, and the others still work.
+# OpenSSL's configuration file is read only when OPENSSL_CONF names one
+# (strace: no *.cnf opened otherwise), and then it is applied: a file
+# that asks for FIPS-only algorithms makes key generation fail.
 . "$(dirname "$0")/setup.sh"
 
 INJECT=$TOP_BUILDDIR/tests/inject.so
@@ -17,7 +20,7 @@ PRELOAD=$INJECT
 ASANLIB=$(ldd "$ETCD_PKI" 2>/dev/null | awk '/libasan/ { print $3; exit }')
 [ -z "$ASANLIB" ] || PRELOAD="$ASANLIB:$INJECT"
 unset INJECT_CALL INJECT_ERRNO INJECT_NTH INJECT_PATH INJECT_LOG
-plan 13
+plan 16
 
 E=$ETCD_PKI
 cd "$T"
@@ -113,6 +116,51 @@ if env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libcurl \
 	pass "without libcurl, version still works"
 else
 	fail "without libcurl, version still works"
+	sed 's/^/#   /' err
+fi
+
+# OpenSSL's configuration: only an explicit OPENSSL_CONF is read.
+if need_cmd strace; then
+	rm -f leaf.pem
+	strace -f -e trace=open,openat -o trace "$E" gencert -ca ca.pem \
+	    -ca-key ca-key.pem -o leaf leaf-csr.json 2>err || :
+	if [ -s leaf.pem ] && grep -q 'leaf-csr.json' trace &&
+	    ! grep -q '\.cnf"' trace; then
+		pass "without OPENSSL_CONF, gencert reads no OpenSSL configuration file"
+	else
+		fail "without OPENSSL_CONF, gencert reads no OpenSSL configuration file"
+		grep 'cnf\|etcd-pki' trace err | sed 's/^/#   /'
+	fi
+	cp /dev/null empty.cnf
+	rm -f leaf.pem
+	OPENSSL_CONF=$T/empty.cnf strace -f -e trace=open,openat -o trace \
+	    "$E" gencert -ca ca.pem -ca-key ca-key.pem -o leaf \
+	    leaf-csr.json 2>err || :
+	if [ -s leaf.pem ] && grep -q "\"$T/empty.cnf\"" trace; then
+		pass "with OPENSSL_CONF, that file is read"
+	else
+		fail "with OPENSSL_CONF, that file is read"
+		grep 'cnf' trace | sed 's/^/#   /'
+	fi
+else
+	skip "strace not installed (apt-get install strace)"
+	skip "strace not installed (apt-get install strace)"
+fi
+cat >fips.cnf <<'C'
+openssl_conf = openssl_init
+[openssl_init]
+alg_section = evp_properties
+[evp_properties]
+default_properties = "fips=yes"
+C
+rc=0
+OPENSSL_CONF=$T/fips.cnf "$E" gencert -ca ca.pem -ca-key ca-key.pem \
+    -o fips leaf-csr.json >out 2>err || rc=$?
+if [ "$rc" = 1 ] && [ ! -e fips.pem ] &&
+    grep -q '^etcd-pki: gencert: .*unsupported' err; then
+	pass "OPENSSL_CONF is applied: FIPS-only properties (no FIPS provider) make gencert fail"
+else
+	fail "OPENSSL_CONF is applied: FIPS-only properties make gencert fail (exit $rc)"
 	sed 's/^/#   /' err
 fi
 
