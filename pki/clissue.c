@@ -33,6 +33,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "config.h"
 #include "internal.h"
 #include "cluster.h"
 #include "clpriv.h"
