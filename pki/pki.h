@@ -462,7 +462,8 @@ struct pki_file {
 /*
  * Writes every file atomically: each goes to a new temporary file in its
  * target directory (created O_EXCL|O_NOFOLLOW with its final mode),
- * written fully, fsync'ed and closed; only when all are complete are they
+ * written fully and closed; only when all are complete and durable (one
+ * syncfs per file system for several files, an fsync for one) are they
  * renamed over their targets, and the directories fsync'ed.  If a rename
  * fails, the targets already replaced are restored.  On any error no
  * temporary file is left and existing targets are untouched.
