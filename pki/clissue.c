@@ -567,6 +567,8 @@ worker(void *arg)
 {
 	struct issue		*is = arg;
 	struct leafjob		*j;
+	struct pki_keygen	*kg = NULL;	/* this worker's, reused */
+	const struct pki_csr	*csr;
 	size_t			 i;
 	int			 r;
 
@@ -614,8 +616,14 @@ worker(void *arg)
 		j = &is->jobs[is->next++];
 		pthread_mutex_unlock(&is->mu);
 
-		r = pki_key_generate(is->cl->leaves[j->leaf].csr, &j->key,
-		    &j->err);
+		csr = is->cl->leaves[j->leaf].csr;
+		r = PKI_OK;
+		if (!pki_keygen_matches(kg, csr)) {
+			pki_keygen_free(kg);
+			r = pki_keygen_new(csr, &kg, &j->err);
+		}
+		if (r == PKI_OK)
+			r = pki_keygen_run(kg, &j->key, &j->err);
 		pthread_mutex_lock(&is->mu);
 		if (r == PKI_OK && is->ca_state == CA_MAKING) {
 			j->parked = 1;
@@ -628,6 +636,7 @@ worker(void *arg)
 		pthread_mutex_unlock(&is->mu);
 		finish_job(is, j, r);
 	}
+	pki_keygen_free(kg);
 	ERR_clear_error();
 	return NULL;
 }

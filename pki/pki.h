@@ -230,6 +230,27 @@ struct pki_key;
 #define PKI_KEY_FMT_CFSSL	0	/* PKCS#1 / SEC1 / PKCS#8 for Ed25519 */
 #define PKI_KEY_FMT_PKCS8	1	/* PKCS#8 PRIVATE KEY for every type */
 
+/*
+ * A generator of keys of one type and size (the CSR JSON's key), for
+ * making many: OpenSSL sets up the curve or the parameters once instead
+ * of once per key.  One generator must not be used by two threads at
+ * once.  pki_keygen_new checks the key spec as pki_key_generate does
+ * (PKI_ERR_KEY, err naming csr's source and key.algo/key.size); the
+ * generator keeps no pointer to csr.
+ */
+struct pki_keygen;
+int		 pki_keygen_new(const struct pki_csr *csr,
+		    struct pki_keygen **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* 1 if kg makes the keys csr asks for, 0 if not (or kg is NULL). */
+int		 pki_keygen_matches(const struct pki_keygen *kg,
+		    const struct pki_csr *csr);
+/* Generates one key into *out (the caller's, pki_key_free). */
+int		 pki_keygen_run(struct pki_keygen *kg, struct pki_key **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Frees kg; accepts NULL. */
+void		 pki_keygen_free(struct pki_keygen *kg);
+
 /* Generates the key the CSR JSON asks for. */
 int		 pki_key_generate(const struct pki_csr *csr,
 		    struct pki_key **out, struct pki_error *err) PKI_MUST_CHECK;
