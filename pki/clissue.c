@@ -98,7 +98,7 @@ struct issue {
 	int				 ca_state;	/* CA_* */
 	struct pki_error		 ca_err;
 	int				 ca_r;
-	struct leafjob			*jobs;
+	struct leafjob			**jobs;		/* into run_jobs' */
 	size_t				 njobs;
 	size_t				 next;
 	size_t				 nparked;
@@ -513,7 +513,7 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 {
 	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
 	struct pki_leaf_request		 lr;
-	int				 r;
+	int				 i, r;
 
 	memset(&lr, 0, sizeof(lr));
 	lr.csr = lf->csr;
@@ -534,9 +534,16 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 		return r;
 	}
 	j->not_after = j->fl.not_after;
-	if (j->state == LEAF_NEW)
-		return build_tmpdir(is, j, err);
-	return PKI_OK;
+	if (j->state != LEAF_NEW)
+		return PKI_OK;	/* written at the commit */
+	r = build_tmpdir(is, j, err);
+	/* The new directory holds them now: a batch keeps none in memory. */
+	pki_issued_clear(&j->fl);
+	for (i = 0; i < F__COUNT; i++) {
+		free(j->text[i]);
+		j->text[i] = NULL;
+	}
+	return r;
 }
 
 /* Issues job j with its key (freed here); records the result. */
@@ -595,9 +602,10 @@ worker(void *arg)
 			break;
 		}
 		if (is->ca_state == CA_READY && is->nparked > 0) {
-			for (i = 0; i < is->njobs && !is->jobs[i].parked; i++)
+			for (i = 0; i < is->njobs && !is->jobs[i]->parked;
+			    i++)
 				;
-			j = &is->jobs[i];
+			j = is->jobs[i];
 			j->parked = 0;
 			is->nparked--;
 			pthread_mutex_unlock(&is->mu);
@@ -613,7 +621,7 @@ worker(void *arg)
 			pthread_mutex_unlock(&is->mu);
 			break;
 		}
-		j = &is->jobs[is->next++];
+		j = is->jobs[is->next++];
 		pthread_mutex_unlock(&is->mu);
 
 		csr = is->cl->leaves[j->leaf].csr;
@@ -966,8 +974,7 @@ thread_count(const struct issue *is, size_t nkeys)
 
 /*
  * Issues the leaves of jobs that are not kept on the workers (and the CA
- * when it is new).  The workers' queue (is->jobs) holds copies of them,
- * which are moved back into jobs at the end, whatever happened.  The
+ * when it is new).  The workers' queue (is->jobs) points at them.  The
  * first failure is returned.
  */
 static int
@@ -975,26 +982,18 @@ run_jobs(struct issue *is, struct leafjob *jobs, int *mutex_ok,
     struct pki_error *err)
 {
 	const struct pki_cluster	*cl = is->cl;
-	struct leafjob			**todo = NULL, *j;
-	size_t				  i, ntodo = 0;
-	int				  n, r = PKI_ERR_INTERNAL;
+	size_t				 i, ntodo = 0;
+	int				 n, r = PKI_ERR_INTERNAL;
 
 	for (i = 0; i < cl->nleaves; i++)
 		if (jobs[i].state != LEAF_KEPT)
 			ntodo++;
-	if ((todo = calloc(ntodo > 0 ? ntodo : 1, sizeof(*todo))) == NULL ||
-	    (is->jobs = calloc(ntodo > 0 ? ntodo : 1,
-	    sizeof(*is->jobs))) == NULL) {
-		free(todo);
+	if ((is->jobs = calloc(ntodo > 0 ? ntodo : 1,
+	    sizeof(*is->jobs))) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
-	}
 	for (i = 0, ntodo = 0; i < cl->nleaves; i++)
-		if (jobs[i].state != LEAF_KEPT) {
-			todo[ntodo] = &jobs[i];
-			is->jobs[ntodo++] = jobs[i];
-			memset(&jobs[i].fl, 0, sizeof(jobs[i].fl));
-			memset(jobs[i].text, 0, sizeof(jobs[i].text));
-		}
+		if (jobs[i].state != LEAF_KEPT)
+			is->jobs[ntodo++] = &jobs[i];
 	is->njobs = ntodo;
 	r = PKI_OK;
 	if (ntodo > 0 || is->ca_new) {
@@ -1015,24 +1014,17 @@ run_jobs(struct issue *is, struct leafjob *jobs, int *mutex_ok,
 			*err = is->ca_err;
 	}
 	for (i = 0; r == PKI_OK && i < ntodo; i++)
-		if (is->jobs[i].r != PKI_OK) {
-			r = is->jobs[i].r;
+		if (is->jobs[i]->r != PKI_OK) {
+			r = is->jobs[i]->r;
 			if (err != NULL)
-				*err = is->jobs[i].err;
+				*err = is->jobs[i]->err;
 		}
  back:
+	/* Keys left parked when a run stopped early. */
 	for (i = 0; i < ntodo; i++) {
-		j = todo[i];
-		/* Keys left parked when a run stopped early. */
-		pki_key_free(is->jobs[i].key);
-		is->jobs[i].key = NULL;
-
-		pki_issued_clear(&j->fl);
-		for (n = 0; n < F__COUNT; n++)
-			free(j->text[n]);
-		*j = is->jobs[i];
+		pki_key_free(is->jobs[i]->key);
+		is->jobs[i]->key = NULL;
 	}
-	free(todo);
 	return r;
 }
 
