@@ -1161,7 +1161,8 @@ void		 pki_runtime_version(char *buf, size_t len);
  * file is not read (Debian's configures nothing, and reading it costs
  * every start a parse); the caller sets it when the user named one with
  * OPENSSL_CONF, which is then read as OpenSSL always reads it, providers
- * and all.  Returns 0 or PKI_ERR_CRYPTO.
+ * and all.  libcrypto does not clean up at exit (OPENSSL_INIT_NO_ATEXIT).
+ * Returns 0 or PKI_ERR_CRYPTO.
  */
 int		 pki_crypto_init(int read_config,
 		    struct pki_error *err) PKI_MUST_CHECK;
