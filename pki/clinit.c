@@ -50,18 +50,13 @@ static struct pki_dl		yaml_lib = PKI_DL_INIT(PKI_SONAME_YAML,
     "reading etcd.conf.yml files", "libyaml-0-2", yaml_syms, &libyaml);
 
 /* Each entry of the table has the type yaml.h declares. */
-#define YAML_SAME(f)							\
-	_Static_assert(__builtin_types_compatible_p(			\
-	    __typeof__(&yaml_ ## f), __typeof__(libyaml.f)),		\
-	    "yaml_" #f ": not the type of yaml.h")
-YAML_SAME(parser_initialize);
-YAML_SAME(parser_set_input_string);
-YAML_SAME(parser_load);
-YAML_SAME(parser_delete);
-YAML_SAME(document_get_root_node);
-YAML_SAME(document_get_node);
-YAML_SAME(document_delete);
-#undef YAML_SAME
+PKI_DL_CHECK(libyaml, parser_initialize, yaml_parser_initialize);
+PKI_DL_CHECK(libyaml, parser_set_input_string, yaml_parser_set_input_string);
+PKI_DL_CHECK(libyaml, parser_load, yaml_parser_load);
+PKI_DL_CHECK(libyaml, parser_delete, yaml_parser_delete);
+PKI_DL_CHECK(libyaml, document_get_root_node, yaml_document_get_root_node);
+PKI_DL_CHECK(libyaml, document_get_node, yaml_document_get_node);
+PKI_DL_CHECK(libyaml, document_delete, yaml_document_delete);
 
 /* ---- cluster init ------------------------------------------------------ */
 

@@ -41,19 +41,15 @@ static struct pki_dl		curl_lib = PKI_DL_INIT(PKI_SONAME_CURL,
 static pthread_once_t		curl_once = PTHREAD_ONCE_INIT;
 
 /* Each entry of the table has the type curl/curl.h declares. */
-#define CURL_SAME(field, fn)						\
-	_Static_assert(__builtin_types_compatible_p(__typeof__(&fn),	\
-	    __typeof__(curl_fns.field)), #fn ": not the type of curl.h")
-CURL_SAME(global_init, curl_global_init);
-CURL_SAME(easy_init, curl_easy_init);
-CURL_SAME(easy_setopt, curl_easy_setopt);
-CURL_SAME(easy_perform, curl_easy_perform);
-CURL_SAME(easy_getinfo, curl_easy_getinfo);
-CURL_SAME(easy_cleanup, curl_easy_cleanup);
-CURL_SAME(easy_strerror, curl_easy_strerror);
-CURL_SAME(slist_append, curl_slist_append);
-CURL_SAME(slist_free_all, curl_slist_free_all);
-#undef CURL_SAME
+PKI_DL_CHECK(curl_fns, global_init, curl_global_init);
+PKI_DL_CHECK(curl_fns, easy_init, curl_easy_init);
+PKI_DL_CHECK(curl_fns, easy_setopt, curl_easy_setopt);
+PKI_DL_CHECK(curl_fns, easy_perform, curl_easy_perform);
+PKI_DL_CHECK(curl_fns, easy_getinfo, curl_easy_getinfo);
+PKI_DL_CHECK(curl_fns, easy_cleanup, curl_easy_cleanup);
+PKI_DL_CHECK(curl_fns, easy_strerror, curl_easy_strerror);
+PKI_DL_CHECK(curl_fns, slist_append, curl_slist_append);
+PKI_DL_CHECK(curl_fns, slist_free_all, curl_slist_free_all);
 static CURLcode			curl_init_rc = CURLE_FAILED_INIT;
 
 static void

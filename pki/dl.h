@@ -18,6 +18,7 @@
  *	};
  *	static struct pki_dl lib = PKI_DL_INIT(PKI_SONAME_CURL,
  *	    "remote signing and etcd access", "libcurl4", syms, &fns);
+ *	PKI_DL_CHECK(fns, easy_init, curl_easy_init);
  *	...
  *	if ((r = pki_dl_load(&lib, err)) != 0)
  *		return r;
@@ -60,6 +61,15 @@ struct pki_dl {
 	{ (soname), (needed_for), (package), (syms),			\
 	    sizeof(syms) / sizeof((syms)[0]), (table),			\
 	    PTHREAD_MUTEX_INITIALIZER, 0, "" }
+
+/*
+ * Does not compile unless member field of the table table has the type of
+ * a pointer to fn, as fn's header declares it: the entry points are
+ * called through the table, so their types are checked here.
+ */
+#define PKI_DL_CHECK(table, field, fn)					\
+	_Static_assert(__builtin_types_compatible_p(__typeof__(&fn),	\
+	    __typeof__((table).field)), #fn ": not the type of its header")
 
 /*
  * Loads dl's library and fills its table, once per process; thread-safe.

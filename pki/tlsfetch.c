@@ -80,28 +80,24 @@ static struct pki_dl		ssl_lib = PKI_DL_INIT(PKI_SONAME_SSL,
     "reading a TLS server's certificate", "libssl3", ssl_syms, &libssl);
 
 /* Each entry of the table has the type openssl/ssl.h declares. */
-#define SSL_SAME(f, name)						\
-	_Static_assert(__builtin_types_compatible_p(__typeof__(&name),	\
-	    __typeof__(libssl.f)), #name ": not the type of ssl.h")
-SSL_SAME(TLS_client_method, TLS_client_method);
-SSL_SAME(CTX_new, SSL_CTX_new);
-SSL_SAME(CTX_free, SSL_CTX_free);
-SSL_SAME(CTX_set_verify, SSL_CTX_set_verify);
-SSL_SAME(CTX_set_security_level, SSL_CTX_set_security_level);
-SSL_SAME(CTX_use_certificate, SSL_CTX_use_certificate);
-SSL_SAME(CTX_use_PrivateKey, SSL_CTX_use_PrivateKey);
-SSL_SAME(CTX_check_private_key, SSL_CTX_check_private_key);
-SSL_SAME(new, SSL_new);
-SSL_SAME(free, SSL_free);
-SSL_SAME(set_fd, SSL_set_fd);
-SSL_SAME(ctrl, SSL_ctrl);
-SSL_SAME(set_connect_state, SSL_set_connect_state);
-SSL_SAME(do_handshake, SSL_do_handshake);
-SSL_SAME(get_error, SSL_get_error);
-SSL_SAME(get1_peer_certificate, SSL_get1_peer_certificate);
-SSL_SAME(read, SSL_read);
-SSL_SAME(write, SSL_write);
-#undef SSL_SAME
+PKI_DL_CHECK(libssl, TLS_client_method, TLS_client_method);
+PKI_DL_CHECK(libssl, CTX_new, SSL_CTX_new);
+PKI_DL_CHECK(libssl, CTX_free, SSL_CTX_free);
+PKI_DL_CHECK(libssl, CTX_set_verify, SSL_CTX_set_verify);
+PKI_DL_CHECK(libssl, CTX_set_security_level, SSL_CTX_set_security_level);
+PKI_DL_CHECK(libssl, CTX_use_certificate, SSL_CTX_use_certificate);
+PKI_DL_CHECK(libssl, CTX_use_PrivateKey, SSL_CTX_use_PrivateKey);
+PKI_DL_CHECK(libssl, CTX_check_private_key, SSL_CTX_check_private_key);
+PKI_DL_CHECK(libssl, new, SSL_new);
+PKI_DL_CHECK(libssl, free, SSL_free);
+PKI_DL_CHECK(libssl, set_fd, SSL_set_fd);
+PKI_DL_CHECK(libssl, ctrl, SSL_ctrl);
+PKI_DL_CHECK(libssl, set_connect_state, SSL_set_connect_state);
+PKI_DL_CHECK(libssl, do_handshake, SSL_do_handshake);
+PKI_DL_CHECK(libssl, get_error, SSL_get_error);
+PKI_DL_CHECK(libssl, get1_peer_certificate, SSL_get1_peer_certificate);
+PKI_DL_CHECK(libssl, read, SSL_read);
+PKI_DL_CHECK(libssl, write, SSL_write);
 
 /* Milliseconds on the monotonic clock. */
 static int64_t

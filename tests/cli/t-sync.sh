@@ -9,12 +9,7 @@
 # (INJECT_LOG) on the output directory without failing any.
 . "$(dirname "$0")/setup.sh"
 
-INJECT=$TOP_BUILDDIR/tests/inject.so
-[ -f "$INJECT" ] || skip_all "tests/inject.so is not built (make check builds it)"
-PRELOAD=$INJECT
-ASANLIB=$(ldd "$ETCD_PKI" 2>/dev/null | awk '/libasan/ { print $3; exit }')
-[ -z "$ASANLIB" ] || PRELOAD="$ASANLIB:$INJECT"
-unset INJECT_CALL INJECT_ERRNO INJECT_NTH INJECT_PATH INJECT_LOG
+need_inject || skip_all "tests/inject.so is not built (make check builds it)"
 plan 8
 
 T=$(cd -P "$T" && pwd)
