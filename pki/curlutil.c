@@ -39,6 +39,7 @@ static const struct pki_dl_sym	curl_syms[] = {
 static struct pki_dl		curl_lib = PKI_DL_INIT(PKI_SONAME_CURL,
     "remote signing and etcd access", "libcurl4", curl_syms, &curl_fns);
 static pthread_once_t		curl_once = PTHREAD_ONCE_INIT;
+static CURLcode			curl_init_rc = CURLE_FAILED_INIT;
 
 /* Each entry of the table has the type curl/curl.h declares. */
 PKI_DL_CHECK(curl_fns, global_init, curl_global_init);
@@ -50,7 +51,6 @@ PKI_DL_CHECK(curl_fns, easy_cleanup, curl_easy_cleanup);
 PKI_DL_CHECK(curl_fns, easy_strerror, curl_easy_strerror);
 PKI_DL_CHECK(curl_fns, slist_append, curl_slist_append);
 PKI_DL_CHECK(curl_fns, slist_free_all, curl_slist_free_all);
-static CURLcode			curl_init_rc = CURLE_FAILED_INIT;
 
 static void
 curl_init_once(void)
