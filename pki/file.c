@@ -18,6 +18,7 @@
  * several files, instead of an fsync(2) per file: the same guarantee,
  * one flush; a single file is fsync'ed.
  */
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -112,6 +113,34 @@ file_tmpname(char *buf, size_t size, const char *base, const char *tag,
 	return PKI_OK;
 }
 
+/*
+ * n unpredictable bytes from the kernel (getrandom(2)), or from OpenSSL
+ * where the kernel has no getrandom.  A temporary name needs no more: the
+ * kernel's generator costs a system call, where OpenSSL's first
+ * RAND_bytes sets up its DRBG (70% of a cfssljson run's instructions).
+ */
+static int
+name_random(unsigned char *buf, size_t n, struct pki_error *err)
+{
+	size_t	off = 0;
+	ssize_t	r;
+
+	while (off < n) {
+		if ((r = getrandom(buf + off, n - off, 0)) > 0) {
+			off += (size_t)r;
+			continue;
+		}
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1 && errno == ENOSYS)
+			break;
+		return pki_err_sys(err, errno, "getrandom");
+	}
+	if (off < n && RAND_bytes(buf + off, (int)(n - off)) != 1)
+		return pki_err_ssl(err, PKI_ERR_CRYPTO, "RAND_bytes");
+	return PKI_OK;
+}
+
 int
 pki_file_random(char *buf, size_t n, struct pki_error *err)
 {
@@ -119,11 +148,12 @@ pki_file_random(char *buf, size_t n, struct pki_error *err)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	unsigned char		 rnd[64];
 	size_t			 i;
+	int			 r;
 
 	if (n > sizeof(rnd))
 		return pki_err(err, PKI_ERR_INTERNAL, "random name too long");
-	if (RAND_bytes(rnd, (int)n) != 1)
-		return pki_err_ssl(err, PKI_ERR_CRYPTO, "RAND_bytes");
+	if ((r = name_random(rnd, n, err)) != PKI_OK)
+		return r;
 	for (i = 0; i < n; i++)
 		buf[i] = chars[rnd[i] % (sizeof(chars) - 1)];
 	buf[n] = '\0';
