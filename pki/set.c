@@ -16,7 +16,8 @@
  * (unless the caller asks for no sync: one syncfs of its file system
  * covers every file's contents and the directory's entries, where an
  * fsync of each would cost a flush per file), and only then renamed to
- * its final name, so a generation with a final name is always complete.  "current" is switched by renaming a new link
+ * its final name, so a generation with a final name is always complete.
+ * "current" is switched by renaming a new link
  * (current.tmp-<pid>-<random>) over it: a reader opening D/NAME.pem and then D/NAME-key.pem resolves
  * "current" once per open, so it may see two generations across the
  * switch, but each file it opens is whole.
