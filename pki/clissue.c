@@ -33,6 +33,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "config.h"
 #include "internal.h"
 #include "cluster.h"
 #include "clpriv.h"
@@ -97,7 +98,7 @@ struct issue {
 	int				 ca_state;	/* CA_* */
 	struct pki_error		 ca_err;
 	int				 ca_r;
-	struct leafjob			*jobs;
+	struct leafjob			**jobs;		/* into run_jobs' */
 	size_t				 njobs;
 	size_t				 next;
 	size_t				 nparked;
@@ -472,7 +473,7 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 {
 	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
 	struct pki_leaf_request		 lr;
-	int				 r;
+	int				 i, r;
 
 	memset(&lr, 0, sizeof(lr));
 	lr.csr = lf->csr;
@@ -493,9 +494,16 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 		return r;
 	}
 	j->not_after = j->fl.not_after;
-	if (j->state == LEAF_NEW)
-		return build_tmpdir(is, j, err);
-	return PKI_OK;
+	if (j->state != LEAF_NEW)
+		return PKI_OK;	/* written at the commit */
+	r = build_tmpdir(is, j, err);
+	/* The new directory holds them now: a batch keeps none in memory. */
+	pki_issued_clear(&j->fl);
+	for (i = 0; i < F__COUNT; i++) {
+		free(j->text[i]);
+		j->text[i] = NULL;
+	}
+	return r;
 }
 
 /* Issues job j with its key (freed here); records the result. */
@@ -526,6 +534,8 @@ worker(void *arg)
 {
 	struct issue		*is = arg;
 	struct leafjob		*j;
+	struct pki_keygen	*kg = NULL;	/* this worker's, reused */
+	const struct pki_csr	*csr;
 	size_t			 i;
 	int			 r;
 
@@ -552,9 +562,10 @@ worker(void *arg)
 			break;
 		}
 		if (is->ca_state == CA_READY && is->nparked > 0) {
-			for (i = 0; i < is->njobs && !is->jobs[i].parked; i++)
+			for (i = 0; i < is->njobs && !is->jobs[i]->parked;
+			    i++)
 				;
-			j = &is->jobs[i];
+			j = is->jobs[i];
 			j->parked = 0;
 			is->nparked--;
 			pthread_mutex_unlock(&is->mu);
@@ -570,11 +581,17 @@ worker(void *arg)
 			pthread_mutex_unlock(&is->mu);
 			break;
 		}
-		j = &is->jobs[is->next++];
+		j = is->jobs[is->next++];
 		pthread_mutex_unlock(&is->mu);
 
-		r = pki_key_generate(is->cl->leaves[j->leaf].csr, &j->key,
-		    &j->err);
+		csr = is->cl->leaves[j->leaf].csr;
+		r = PKI_OK;
+		if (!pki_keygen_matches(kg, csr)) {
+			pki_keygen_free(kg);
+			r = pki_keygen_new(csr, &kg, &j->err);
+		}
+		if (r == PKI_OK)
+			r = pki_keygen_run(kg, &j->key, &j->err);
 		pthread_mutex_lock(&is->mu);
 		if (r == PKI_OK && is->ca_state == CA_MAKING) {
 			j->parked = 1;
@@ -587,6 +604,7 @@ worker(void *arg)
 		pthread_mutex_unlock(&is->mu);
 		finish_job(is, j, r);
 	}
+	pki_keygen_free(kg);
 	ERR_clear_error();
 	return NULL;
 }
@@ -916,8 +934,7 @@ thread_count(const struct issue *is, size_t nkeys)
 
 /*
  * Issues the leaves of jobs that are not kept on the workers (and the CA
- * when it is new).  The workers' queue (is->jobs) holds copies of them,
- * which are moved back into jobs at the end, whatever happened.  The
+ * when it is new).  The workers' queue (is->jobs) points at them.  The
  * first failure is returned.
  */
 static int
@@ -925,26 +942,18 @@ run_jobs(struct issue *is, struct leafjob *jobs, int *mutex_ok,
     struct pki_error *err)
 {
 	const struct pki_cluster	*cl = is->cl;
-	struct leafjob			**todo = NULL, *j;
-	size_t				  i, ntodo = 0;
-	int				  n, r = PKI_ERR_INTERNAL;
+	size_t				 i, ntodo = 0;
+	int				 n, r = PKI_ERR_INTERNAL;
 
 	for (i = 0; i < cl->nleaves; i++)
 		if (jobs[i].state != LEAF_KEPT)
 			ntodo++;
-	if ((todo = calloc(ntodo > 0 ? ntodo : 1, sizeof(*todo))) == NULL ||
-	    (is->jobs = calloc(ntodo > 0 ? ntodo : 1,
-	    sizeof(*is->jobs))) == NULL) {
-		free(todo);
+	if ((is->jobs = calloc(ntodo > 0 ? ntodo : 1,
+	    sizeof(*is->jobs))) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
-	}
 	for (i = 0, ntodo = 0; i < cl->nleaves; i++)
-		if (jobs[i].state != LEAF_KEPT) {
-			todo[ntodo] = &jobs[i];
-			is->jobs[ntodo++] = jobs[i];
-			memset(&jobs[i].fl, 0, sizeof(jobs[i].fl));
-			memset(jobs[i].text, 0, sizeof(jobs[i].text));
-		}
+		if (jobs[i].state != LEAF_KEPT)
+			is->jobs[ntodo++] = &jobs[i];
 	is->njobs = ntodo;
 	r = PKI_OK;
 	if (ntodo > 0 || is->ca_new) {
@@ -965,24 +974,17 @@ run_jobs(struct issue *is, struct leafjob *jobs, int *mutex_ok,
 			*err = is->ca_err;
 	}
 	for (i = 0; r == PKI_OK && i < ntodo; i++)
-		if (is->jobs[i].r != PKI_OK) {
-			r = is->jobs[i].r;
+		if (is->jobs[i]->r != PKI_OK) {
+			r = is->jobs[i]->r;
 			if (err != NULL)
-				*err = is->jobs[i].err;
+				*err = is->jobs[i]->err;
 		}
  back:
+	/* Keys left parked when a run stopped early. */
 	for (i = 0; i < ntodo; i++) {
-		j = todo[i];
-		/* Keys left parked when a run stopped early. */
-		pki_key_free(is->jobs[i].key);
-		is->jobs[i].key = NULL;
-
-		pki_issued_clear(&j->fl);
-		for (n = 0; n < F__COUNT; n++)
-			free(j->text[n]);
-		*j = is->jobs[i];
+		pki_key_free(is->jobs[i]->key);
+		is->jobs[i]->key = NULL;
 	}
-	free(todo);
 	return r;
 }
 

@@ -45,6 +45,7 @@
 #define PKI_ERR_UNSUPPORTED	-17	/* valid input we do not implement */
 #define PKI_ERR_SIGNATURE	-18	/* a signature does not verify */
 #define PKI_ERR_BUSY		-19	/* another run holds the lock */
+#define PKI_ERR_UNAVAILABLE	-20	/* a library the command needs cannot be loaded */
 
 /* Largest input file the library reads (bytes). */
 #define PKI_MAX_INPUT		(4 * 1024 * 1024)
@@ -228,6 +229,27 @@ struct pki_key;
 
 #define PKI_KEY_FMT_CFSSL	0	/* PKCS#1 / SEC1 / PKCS#8 for Ed25519 */
 #define PKI_KEY_FMT_PKCS8	1	/* PKCS#8 PRIVATE KEY for every type */
+
+/*
+ * A generator of keys of one type and size (the CSR JSON's key), for
+ * making many: OpenSSL sets up the curve or the parameters once instead
+ * of once per key.  One generator must not be used by two threads at
+ * once.  pki_keygen_new checks the key spec as pki_key_generate does
+ * (PKI_ERR_KEY, err naming csr's source and key.algo/key.size); the
+ * generator keeps no pointer to csr.
+ */
+struct pki_keygen;
+int		 pki_keygen_new(const struct pki_csr *csr,
+		    struct pki_keygen **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* 1 if kg makes the keys csr asks for, 0 if not (or kg is NULL). */
+int		 pki_keygen_matches(const struct pki_keygen *kg,
+		    const struct pki_csr *csr);
+/* Generates one key into *out (the caller's, pki_key_free). */
+int		 pki_keygen_run(struct pki_keygen *kg, struct pki_key **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Frees kg; accepts NULL. */
+void		 pki_keygen_free(struct pki_keygen *kg);
 
 /* Generates the key the CSR JSON asks for. */
 int		 pki_key_generate(const struct pki_csr *csr,
@@ -461,7 +483,8 @@ struct pki_file {
 /*
  * Writes every file atomically: each goes to a new temporary file in its
  * target directory (created O_EXCL|O_NOFOLLOW with its final mode),
- * written fully, fsync'ed and closed; only when all are complete are they
+ * written fully and closed; only when all are complete and durable (one
+ * syncfs per file system for several files, an fsync for one) are they
  * renamed over their targets, and the directories fsync'ed.  If a rename
  * fails, the targets already replaced are restored.  On any error no
  * temporary file is left and existing targets are untouched.
@@ -1119,6 +1142,18 @@ int		 pki_tls_probe(const char *host, const char *port,
 
 /* "OpenSSL 3.0.x ..., jansson 2.14": the libraries in use. */
 void		 pki_runtime_version(char *buf, size_t len);
+
+/*
+ * Sets up libcrypto for the process; call it first, before any other
+ * pki_ function.  Unless read_config is set, OpenSSL's configuration
+ * file is not read (Debian's configures nothing, and reading it costs
+ * every start a parse); the caller sets it when the user named one with
+ * OPENSSL_CONF, which is then read as OpenSSL always reads it, providers
+ * and all.  libcrypto does not clean up at exit (OPENSSL_INIT_NO_ATEXIT).
+ * Returns 0 or PKI_ERR_CRYPTO.
+ */
+int		 pki_crypto_init(int read_config,
+		    struct pki_error *err) PKI_MUST_CHECK;
 
 
 /* ==== the rollover engine ============================================ */
