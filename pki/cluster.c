@@ -1324,6 +1324,8 @@ struct cl_gent {
 	size_t		 owner;
 	int		 is_ip;
 	int		 dup;
+	unsigned char	 ip[16];	/* is_ip: the address */
+	size_t		 iplen;
 };
 
 static int
@@ -1338,23 +1340,55 @@ gent_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* IP entries: by address (however written), then in member order. */
+static int
+gent_ip_cmp(const void *a, const void *b)
+{
+	const struct cl_gent	*x = *(const struct cl_gent *const *)a;
+	const struct cl_gent	*y = *(const struct cl_gent *const *)b;
+	int			 c;
+
+	if (x->iplen != y->iplen)
+		return x->iplen < y->iplen ? -1 : 1;
+	if ((c = memcmp(x->ip, y->ip, x->iplen)) != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* Marks every entry of v (n, sorted by cmp) equal to the one before. */
+static void
+mark_dups(struct cl_gent **v, size_t n,
+    int (*cmp)(const void *, const void *))
+{
+	size_t	i;
+
+	qsort(v, n, sizeof(*v), cmp);
+	for (i = 1; i < n; i++)
+		if (v[i]->is_ip ? v[i]->iplen == v[i - 1]->iplen &&
+		    memcmp(v[i]->ip, v[i - 1]->ip, v[i]->iplen) == 0 :
+		    strcasecmp(v[i]->host, v[i - 1]->host) == 0)
+			v[i]->dup = 1;
+}
+
 /*
- * Every member's dns and ips in member order, DNS names repeated by a
- * later member marked (IP addresses are unique already).
+ * Every member's dns and ips in member order, DNS names and IP addresses
+ * repeated by a later member marked (members on one host share its IP).
  */
 static int
 build_global(const struct pki_cluster *cl, struct cl_gent **out, size_t *nout)
 {
-	struct cl_gent	 *g = NULL, **dns = NULL;
-	size_t		  n = 0, nd = 0, i, j, k;
+	struct cl_gent	 *g = NULL, **dns = NULL, **ips = NULL;
+	size_t		  n = 0, nd = 0, ni = 0, i, j, k;
 
 	*out = NULL;
 	*nout = 0;
 	for (i = 0; i < cl->nmembers; i++)
 		n += cl->members[i].dns.n + cl->members[i].ips.n;
 	if ((g = calloc(n + 1, sizeof(*g))) == NULL ||
-	    (dns = calloc(n + 1, sizeof(*dns))) == NULL) {
+	    (dns = calloc(n + 1, sizeof(*dns))) == NULL ||
+	    (ips = calloc(n + 1, sizeof(*ips))) == NULL) {
 		free(g);
+		free(dns);
 		return PKI_ERR_ALLOC;
 	}
 	for (i = 0, k = 0; i < cl->nmembers; i++) {
@@ -1367,13 +1401,16 @@ build_global(const struct pki_cluster *cl, struct cl_gent **out, size_t *nout)
 			g[k].host = cl->members[i].ips.v[j];
 			g[k].owner = i;
 			g[k].is_ip = 1;
+			/* Parsed once already: it is an address. */
+			if (pki_cl_ip_parse(g[k].host, g[k].ip,
+			    &g[k].iplen) == 1)
+				ips[ni++] = &g[k];
 		}
 	}
-	qsort(dns, nd, sizeof(*dns), gent_cmp);
-	for (i = 1; i < nd; i++)
-		if (strcasecmp(dns[i]->host, dns[i - 1]->host) == 0)
-			dns[i]->dup = 1;
+	mark_dups(dns, nd, gent_cmp);
+	mark_dups(ips, ni, gent_ip_cmp);
 	free(dns);
+	free(ips);
 	*out = g;
 	*nout = n;
 	return PKI_OK;
@@ -1410,6 +1447,9 @@ member_hosts(const struct pki_cluster *cl, size_t mi,
 			if (g[i].owner == mi || g[i].dup)
 				continue;
 			if (!g[i].is_ip && pki_cl_strv_has(&m->dns, g[i].host, 1))
+				continue;
+			if (g[i].is_ip && pki_cl_strv_has_ip(&m->ips,
+			    g[i].host))
 				continue;
 			if (pki_cl_arr_add_str(arr, g[i].host) != 0)
 				goto nomem;

@@ -343,6 +343,31 @@ test_hosts(void)
 		    "b.ex,127.0.0.1", "all, no local: c");
 	pki_cluster_free(cl);
 
+	/* Members on one host share its IP: each address once. */
+	cl = NULL;
+	is_int(parse("{\"members\": ["
+	    "{\"name\": \"a\", \"ips\": [\"127.0.0.1\"], \"peer_urls\": "
+	    "[\"https://127.0.0.1:2380\"], \"client_urls\": "
+	    "[\"https://127.0.0.1:2379\"]}, "
+	    "{\"name\": \"b\", \"ips\": [\"127.0.0.1\", \"::1\"], "
+	    "\"peer_urls\": [\"https://127.0.0.1:12380\"], \"client_urls\": "
+	    "[\"https://127.0.0.1:12379\"]}, "
+	    "{\"name\": \"c\", \"ips\": [\"::ffff:127.0.0.1\", "
+	    "\"0:0::1\", \"10.0.0.9\"], \"peer_urls\": "
+	    "[\"https://10.0.0.9:2380\"], \"client_urls\": "
+	    "[\"https://10.0.0.9:2379\"]}]}", 0, &cl, &err), 0,
+	    "shared IPs: parses (%s)", err.text);
+	if (cl != NULL) {
+		is_str(leaf_hosts(cl, 0), "127.0.0.1,::1,10.0.0.9,localhost",
+		    "shared IPs: a lists 127.0.0.1 and ::1 once");
+		is_str(leaf_hosts(cl, 1), "127.0.0.1,::1,10.0.0.9,localhost",
+		    "shared IPs: b, its own first");
+		is_str(leaf_hosts(cl, 2), "::ffff:127.0.0.1,0:0::1,10.0.0.9,"
+		    "localhost", "shared IPs: c (other spellings of one "
+		    "address are that address)");
+	}
+	pki_cluster_free(cl);
+
 	/* A client's own CN, names and hosts. */
 	cl = NULL;
 	is_int(parse("{\"names\": [{\"O\": \"top\"}], \"members\": [" MIN1 "],"
