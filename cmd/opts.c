@@ -82,8 +82,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_FORCE] =
 	{ "force", OPT_TYPE_BOOL, NULL, "renew: renew even when not due; rollback: switch even to a generation with another key" },
 	[OPT_HORIZON] =
-	{ "horizon", OPT_TYPE_DURATION, "DURATION", "cluster verify: a certificate valid for less than this long is a problem (default 720h)",
-	  .min = 0 },
+	{ "horizon", OPT_TYPE_SHARE, "PCT%|DURATION", "cluster verify: a certificate with less than this share of its lifetime, or this time, left is a problem (default: past its renewal point, as renew computes it)",
+	  .pct_max = 100, .min = 0 },
 	[OPT_HOSTNAME] =
 	{ "hostname", OPT_TYPE_STRING, "LIST", "comma-separated hosts, replacing the request's" },
 	[OPT_INITCA] =

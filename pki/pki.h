@@ -670,12 +670,15 @@ int		 pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 
 /*
  * Checks everything under dir against the description and the CA; calls
- * problem() once per defect found (text: "path: problem").  horizon (ns)
- * is the least validity left that is not a problem.  *nproblems receives
- * the count.  Returns 0 when the check ran (whatever it found).
+ * problem() once per defect found (text: "path: problem").  A certificate
+ * that horizon (pki_due_eval; NULL: renew's default rule, its renewal
+ * point) finds due at now is a defect: the CA is judged by the same rule
+ * without the stagger.  *nproblems receives the count.  Returns 0 when
+ * the check ran (whatever it found).
  */
+struct pki_due_rule;
 int		 pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
-		    int64_t horizon, time_t now,
+		    const struct pki_due_rule *horizon, time_t now,
 		    void (*problem)(void *arg, const char *text), void *arg,
 		    size_t *nproblems, struct pki_error *err) PKI_MUST_CHECK;
 
@@ -1300,6 +1303,13 @@ int		 pki_due_eval(const struct pki_due_rule *rule,
 		    int64_t not_before, int64_t not_after, const char *name,
 		    time_t now, struct pki_due *out, struct pki_error *err)
 		    PKI_MUST_CHECK;
+
+/*
+ * The rule "due when less than left is left": a share of the lifetime
+ * (renew's arithmetic, no stagger) or a time.
+ */
+void		 pki_due_rule_left(struct pki_due_rule *rule,
+		    const struct pki_share *left);
 
 /* ---- the status of certificates (pki/status.c) ------------------------ */
 

@@ -55,6 +55,20 @@ pki_due_eval(const struct pki_due_rule *rule, int64_t not_before,
 	return PKI_OK;
 }
 
+void
+pki_due_rule_left(struct pki_due_rule *rule, const struct pki_share *left)
+{
+	memset(rule, 0, sizeof(*rule));
+	if (left->is_pct) {
+		/* renew's arithmetic: due when this share is left. */
+		rule->kind = PKI_DUE_RENEW;
+		rule->policy.fraction = left->pct / 100;
+	} else {
+		rule->kind = PKI_DUE_LEFT;
+		rule->left = left->ns / PKI_NS_PER_SEC;
+	}
+}
+
 /* ---- rows ------------------------------------------------------------- */
 
 void
