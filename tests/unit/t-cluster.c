@@ -851,6 +851,37 @@ test_init_yaml(void)
 	pki_cluster_free(cl);
 	free(json);
 
+	/*
+	 * The guide's files: host names in every advertised URL, the IP
+	 * addresses in listen-peer-urls (not 0.0.0.0 or ::; loopback only
+	 * when there is no other).
+	 */
+	snprintf(f[0], sizeof(f[0]), "%s",
+	    tap_srcpath("tests/data/cluster/yaml/names-etcd1.yml"));
+	snprintf(f[1], sizeof(f[1]), "%s",
+	    tap_srcpath("tests/data/cluster/yaml/names-etcd2.yml"));
+	in.nyaml = 2;
+	cl = NULL;
+	if ((json = init(&in, &err)) == NULL)
+		ok(0, "yaml with host names: %s", err.text);
+	else if ((cl = reparse(json, "yaml names")) != NULL &&
+	    cl->nmembers == 2) {
+		is_str(joined(&cl->members[0].ips), "10.0.1.1",
+		    "yaml names: etcd1's IP from listen-peer-urls");
+		is_str(joined(&cl->members[1].ips), "10.0.1.2",
+		    "yaml names: etcd2's IP (0.0.0.0 and :: name none)");
+		is_str(joined(&cl->members[0].dns), "etcd1.example.internal",
+		    "yaml names: etcd1's DNS name");
+	} else
+		ok(0, "yaml names: two members");
+	pki_cluster_free(cl);
+	free(json);
+	for (i = 0; i < 3; i++)
+		snprintf(f[i], sizeof(f[i]), "%s", tap_srcpath(i == 0 ?
+		    "tests/data/cluster/yaml/etcd1.yml" : i == 1 ?
+		    "tests/data/cluster/yaml/etcd2.yml" :
+		    "tests/data/cluster/yaml/etcd3.yml"));
+
 	/* Without etcd3.yml, etcd3 (a name in initial-cluster) has no IP. */
 	in.nyaml = 2;
 	init_fails("yaml: member without IP", &in, PKI_ERR_INPUT,
