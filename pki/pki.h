@@ -1419,10 +1419,25 @@ void		 pki_status_free(struct pki_status *s);
 int		 pki_status_metrics(const struct pki_status *s,
 		    const char *command, int exit_code, char **text,
 		    struct pki_error *err) PKI_MUST_CHECK;
-/* The same written to path atomically (pki_file_write_set, mode 0644). */
+/*
+ * The same written to path atomically (pki_file_write_set, mode 0644),
+ * merged with what the file holds (pki_textfile_merge): status and renew
+ * can share one file.  Writers take turns on a lock of path's directory.
+ */
 int		 pki_status_metrics_write(const struct pki_status *s,
 		    const char *path, const char *command, int exit_code,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The textfile own (this run's, of command) merged into old (the file's
+ * contents, or NULL): own's families in its order, each followed by the
+ * samples of old to keep, then old's other families.  An old sample is
+ * kept when it is another command's (label command) or about a
+ * certificate own does not report and whose path label still names a
+ * file; every other old sample is replaced.  *out is malloc'ed.
+ */
+int		 pki_textfile_merge(const char *old, const char *own,
+		    const char *command, char **out, struct pki_error *err)
+		    PKI_MUST_CHECK;
 /* NAME of a certificate path ".../NAME.pem" (malloc'ed; NULL: no memory). */
 char		*pki_cert_path_name(const char *path);
 /*

@@ -687,23 +687,3 @@ pki_status_metrics(const struct pki_status *s, const char *command,
 	return *text != NULL ? PKI_OK : pki_err(err, PKI_ERR_ALLOC,
 	    "out of memory");
 }
-
-int
-pki_status_metrics_write(const struct pki_status *s, const char *path,
-    const char *command, int exit_code, struct pki_error *err)
-{
-	struct pki_file	 file;
-	char		*text = NULL;
-	int		 r;
-
-	if ((r = pki_status_metrics(s, command, exit_code, &text,
-	    err)) != PKI_OK)
-		return pki_err(err, r, "%s: out of memory", path);
-	file.path = path;
-	file.data = text;
-	file.len = strlen(text);
-	file.mode = 0644;
-	r = pki_file_write_set(&file, 1, err);
-	free(text);
-	return r;
-}
