@@ -25,12 +25,12 @@
 static const char *const cl_fields[] = {
 	"name", "token", "ca", "key", "names", "signing", "san_policy",
 	"local_sans", "fragments", "pki_dir", "data_dir", "members", "clients",
-	NULL
+	"key_format", NULL
 };
 enum {
 	F_NAME, F_TOKEN, F_CA, F_KEY, F_NAMES, F_SIGNING, F_SAN_POLICY,
 	F_LOCAL_SANS, F_FRAGMENTS, F_PKI_DIR, F_DATA_DIR, F_MEMBERS, F_CLIENTS,
-	F__N
+	F_KEY_FORMAT, F__N
 };
 
 /* Keys that belong one level down. */
@@ -60,11 +60,11 @@ enum { SG_EXPIRY, SG_CONFIG, SG_PEER, SG_CLIENT, SG__N };
 
 static const char *const member_fields[] = {
 	"name", "dns", "ips", "peer_urls", "client_urls", "listen_peer_urls",
-	"listen_client_urls", "data_dir", NULL
+	"listen_client_urls", "data_dir", "key_format", NULL
 };
 enum {
 	M_NAME, M_DNS, M_IPS, M_PEER_URLS, M_CLIENT_URLS, M_LISTEN_PEER,
-	M_LISTEN_CLIENT, M_DATA_DIR, M__N
+	M_LISTEN_CLIENT, M_DATA_DIR, M_KEY_FORMAT, M__N
 };
 static const struct pki_json_hint member_hints[] = {
 	{ "hosts", " (use \"dns\" for names and \"ips\" for addresses)" },
@@ -74,9 +74,12 @@ static const struct pki_json_hint member_hints[] = {
 };
 
 static const char *const client_fields[] = {
-	"name", "CN", "names", "hosts", NULL
+	"name", "CN", "names", "hosts", "key_format", NULL
 };
-enum { C_NAME, C_CN, C_NAMES, C_HOSTS, C__N };
+enum { C_NAME, C_CN, C_NAMES, C_HOSTS, C_KEY_FORMAT, C__N };
+
+/* The key formats, in PKI_KEY_FMT_* order. */
+static const char *const key_formats[] = { "cfssl", "pkcs8", NULL };
 
 /* The names the SAN policy takes. */
 static const char *const san_policies[] = { "all-members", "own", NULL };
@@ -323,6 +326,7 @@ pki_cluster_leaf(const struct pki_cluster *cl, size_t i,
 	out->member = lf->member >= 0;
 	out->csr = lf->csr;
 	out->profile = lf->profile;
+	out->key_format = lf->key_format;
 	out->client_urls = NULL;
 	out->nclient_urls = 0;
 	out->peer_urls = NULL;
@@ -538,6 +542,28 @@ pki_cl_dump_pretty(const json_t *v)
 }
 
 /* A required-looking free-text value: non-empty, no control characters. */
+/* A key_format value at path into *fmt; absent or null keeps *fmt. */
+static int
+parse_key_format(struct cl_parse *p, const char *path, const json_t *v,
+    int *fmt)
+{
+	char	*s = NULL;
+	int	 i, r;
+
+	if ((r = pki_json_string(&p->ctx, path, v, &s)) != 0 || s == NULL)
+		return r;
+	for (i = 0; key_formats[i] != NULL; i++)
+		if (strcmp(s, key_formats[i]) == 0)
+			break;
+	if (key_formats[i] == NULL)
+		r = pki_json_err(&p->ctx, PKI_ERR_INPUT, path, "unknown key "
+		    "format \"%s\" (cfssl, pkcs8)", s);
+	else
+		*fmt = i;
+	free(s);
+	return r;
+}
+
 static int
 check_text(struct cl_parse *p, const char *path, const char *s)
 {
@@ -1063,6 +1089,11 @@ parse_member(struct cl_parse *p, size_t idx, const json_t *obj,
 	pki_json_path_key(path, sizeof(path), mpath, "data_dir");
 	if ((r = get_text(p, path, vals[M_DATA_DIR], &m->data_dir)) != 0)
 		return r;
+	m->key_format = p->cl->key_format;
+	pki_json_path_key(path, sizeof(path), mpath, "key_format");
+	if ((r = parse_key_format(p, path, vals[M_KEY_FORMAT],
+	    &m->key_format)) != 0)
+		return r;
 	if (m->data_dir == NULL && p->cl->data_dir != NULL &&
 	    (m->data_dir = strdup(p->cl->data_dir)) == NULL)
 		goto nomem;
@@ -1498,6 +1529,7 @@ build_member_leaves(struct cl_parse *p)
 		leaf = &cl->leaves[cl->nleaves++];
 		leaf->member = (int)i;
 		leaf->profile = NULL;
+		leaf->key_format = cl->members[i].key_format;
 		if ((leaf->name = strdup(cl->members[i].name)) == NULL ||
 		    (leaf->dir = strdup(cl->members[i].name)) == NULL ||
 		    member_hosts(cl, i, g, ng, local_in_g, &hosts) != 0) {
@@ -1528,8 +1560,13 @@ parse_client(struct cl_parse *p, size_t idx, const json_t *obj,
 
 	pki_json_path_index(cpath, sizeof(cpath), "clients", idx);
 	leaf->member = -1;
+	leaf->key_format = p->cl->key_format;
 	if ((r = pki_json_fields(&p->ctx, cpath, obj, client_fields,
 	    vals)) != 0)
+		return r;
+	pki_json_path_key(path, sizeof(path), cpath, "key_format");
+	if ((r = parse_key_format(p, path, vals[C_KEY_FORMAT],
+	    &leaf->key_format)) != 0)
 		return r;
 	pki_json_path_key(path, sizeof(path), cpath, "name");
 	if (vals[C_NAME] == NULL)
@@ -1661,7 +1698,9 @@ parse_cluster(struct cl_parse *p, json_t *root)
 	    &cl->fragments)) != 0 ||
 	    (r = get_text(p, "pki_dir", vals[F_PKI_DIR], &cl->pki_dir)) != 0 ||
 	    (r = get_text(p, "data_dir", vals[F_DATA_DIR],
-	    &cl->data_dir)) != 0)
+	    &cl->data_dir)) != 0 ||
+	    (r = parse_key_format(p, "key_format", vals[F_KEY_FORMAT],
+	    &cl->key_format)) != 0)
 		goto out;
 	if ((r = parse_members(p, vals[F_MEMBERS])) != 0)
 		goto out;

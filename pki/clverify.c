@@ -332,6 +332,14 @@ pki_cl_check_leaf(struct pki_cl_check *ck, int ldfd)
 		if (strcmp(have, wantk) != 0)
 			pki_cl_problem(ck, "%s: key is %s, the description "
 			    "says %s", name[1], have, wantk);
+		/* Ed25519 keys are PKCS#8 in both formats. */
+		if (pki_key_format(key) != lf->key_format &&
+		    strcmp(have, "ed25519") != 0)
+			pki_cl_problem(ck, "%s: key is in %s format, the "
+			    "description says %s", name[1],
+			    pki_key_format(key) == PKI_KEY_FMT_PKCS8 ?
+			    "pkcs8" : "cfssl", lf->key_format ==
+			    PKI_KEY_FMT_PKCS8 ? "pkcs8" : "cfssl");
 	}
 	if (X509_check_issued(ck->ca->x509, cert->x509) != X509_V_OK ||
 	    X509_verify(cert->x509, X509_get0_pubkey(ck->ca->x509)) != 1)
@@ -610,8 +618,10 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 		if (pki_cl_slurpat(dfd, PKI_CLDIR_CA_KEY, &buf, &len) == -1)
 			vproblem(&v, "ca-key.pem: %s", errno == ENOENT ?
 			    "missing" : strerror(errno));
-		else if (pki_key_load(buf, len, PKI_CLDIR_CA_KEY, NULL, &cakey,
-		    NULL) != PKI_OK)
+		else if ((r = pki_key_load(buf, len, PKI_CLDIR_CA_KEY, NULL,
+		    &cakey, NULL)) == PKI_ERR_ENCRYPTED)
+			;	/* encrypted: it cannot be compared here */
+		else if (r != PKI_OK)
 			vproblem(&v, "ca-key.pem: not a readable private key");
 		else if (!pki_cert_matches_key(ca, cakey))
 			vproblem(&v, "ca-key.pem does not match ca.pem");

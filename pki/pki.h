@@ -94,6 +94,19 @@ struct pki_parse_opts {
 int		 pki_input_read(const char *spec, int allow_prefix, size_t max,
 		    char **buf, size_t *len, struct pki_error *err) PKI_MUST_CHECK;
 
+/*
+ * The password of an encrypted CA key, from the first source that has
+ * one: spec (the -ca-key-password flag: "env:VAR" or "file:PATH"; other
+ * forms are refused, PKI_ERR_ARG), $CFSSL_CA_PK_PASSWORD, or the systemd
+ * credential PKI_CA_PASSWORD_CRED in $CREDENTIALS_DIRECTORY (a unit's
+ * LoadCredential=).  A trailing newline of a file is not part of it.
+ * *pw is NULL when there is none; else free it with pki_secret_free(*pw,
+ * *len).  *from names the source for messages (static), or NULL.
+ */
+#define PKI_CA_PASSWORD_CRED	"ca-key-password"
+int		 pki_ca_password(const char *spec, char **pw, size_t *len,
+		    const char **from, struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- durations ------------------------------------------------------ */
 
 /*
@@ -265,6 +278,24 @@ int		 pki_key_load(const char *buf, size_t len, const char *source,
 /* PEM-encodes a private key; free *pem with pki_secret_free. */
 int		 pki_key_encode(const struct pki_key *key, int fmt, char **pem,
 		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The same encrypted with pw (pwlen bytes; NULL: not encrypted): PKCS#8
+ * PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) for PKI_KEY_FMT_PKCS8 and
+ * Ed25519; for RSA and ECDSA in PKI_KEY_FMT_CFSSL the legacy PEM
+ * encryption (AES-256-CBC, OpenSSL's one-round MD5 key derivation), the
+ * only one cfssl reads with CFSSL_CA_PK_PASSWORD.
+ */
+int		 pki_key_encode_encrypted(const struct pki_key *key, int fmt,
+		    const char *pw, size_t pwlen, char **pem, size_t *len,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The format a loaded key was in: PKI_KEY_FMT_PKCS8 for an RSA or ECDSA
+ * key in a "PRIVATE KEY" or "ENCRYPTED PRIVATE KEY" block, else
+ * PKI_KEY_FMT_CFSSL (also every generated key).
+ */
+int		 pki_key_format(const struct pki_key *key);
+/* 1 if the key was loaded from an encrypted PEM. */
+int		 pki_key_encrypted(const struct pki_key *key);
 /* "rsa-2048", "ecdsa-256", "ed25519". */
 void		 pki_key_desc(const struct pki_key *key, char *buf, size_t len);
 void		 pki_key_free(struct pki_key *key);
@@ -459,6 +490,11 @@ struct pki_ca_request {
 	const struct pki_csr	*subject;
 	int64_t			 expiry;
 	int			 key_format;	/* PKI_KEY_FMT_* */
+	const char		*key_password;	/* the key PEM encrypted
+						   with it (see
+						   pki_key_encode_encrypted),
+						   or NULL */
+	size_t			 key_passwordlen;
 	time_t			 now;		/* 0: the current time */
 	int			 objects;	/* also x509, newkey */
 };
@@ -571,6 +607,7 @@ struct pki_cluster_leaf_info {
 	int			  member;	/* 1 for a member, 0 for a client */
 	const struct pki_csr	 *csr;		/* what it is issued from */
 	const struct pki_profile *profile;	/* how it is signed */
+	int			  key_format;	/* PKI_KEY_FMT_* of its key */
 	/* A member's advertised URLs ("https://host:port"); clients: 0. */
 	const char *const	 *client_urls;
 	size_t			  nclient_urls;
@@ -653,6 +690,11 @@ struct pki_issue_opts {
 	int		 has_not_before;
 	time_t		 not_before;	/* leaf notBefore, replacing now */
 	time_t		 now;		/* 0: the current time */
+	const char	*ca_key_password;	/* of an encrypted CA key; a
+						   new CA key is written
+						   encrypted with it */
+	size_t		 ca_key_passwordlen;
+	int		 ca_key_format;	/* a new CA key's PKI_KEY_FMT_* */
 	void		(*event)(void *arg, const struct pki_issue_event *ev);
 	void		*event_arg;
 };
@@ -1252,6 +1294,7 @@ struct pki_cldir_leaf {
 	int			  member;	/* 1: a member, 0: a client */
 	const struct pki_csr	 *csr;
 	const struct pki_profile *profile;
+	int			  key_format;	/* PKI_KEY_FMT_* of its key */
 	const char		 *client_url;	/* a member's first, or NULL */
 	const char		 *peer_url;
 	const struct pki_url	 *client_url_parts;	/* the same parsed */
@@ -1682,6 +1725,12 @@ struct pki_targets;
 
 int		 pki_targets_new(struct pki_targets **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The password of an encrypted CA key (pw, len bytes; copied, wiped on
+ * free), for pki_targets_add_cluster's CA: call it first.
+ */
+int		 pki_targets_ca_password(struct pki_targets *ts, const char *pw,
+		    size_t len, struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_targets_free(struct pki_targets *ts);
 /*
  * Path mode: adds the set of certpath, D/NAME.pem or D/current/NAME.pem
@@ -1877,6 +1926,10 @@ struct pki_rot_opts {
 	time_t			 now;		/* 0: the current time */
 	const struct pki_etcd_ops *ops;		/* the probes; NULL: default */
 	void			*ops_arg;
+	const char		*ca_key_password;	/* an encrypted CA key's
+							   (the next CA's key is
+							   then encrypted too) */
+	size_t			 ca_key_passwordlen;
 	struct pki_notify	 nt;
 };
 
