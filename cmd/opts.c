@@ -41,7 +41,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_CA_KEY] =
 	{ "ca-key", OPT_TYPE_SPEC, "KEY", "CA private key (a path, env:VAR or file:PATH)" },
 	[OPT_CA_KEY_PASSWORD] =
-	{ "ca-key-password", OPT_TYPE_STRING, "env:VAR|file:PATH", "password of an encrypted CA key (default: $CFSSL_CA_PK_PASSWORD)" },
+	{ "ca-key-password", OPT_TYPE_SPEC, "env:VAR|file:PATH", "password of an encrypted CA key (default: $CFSSL_CA_PK_PASSWORD)" },
 	[OPT_CERT] =
 	{ "cert", OPT_TYPE_PATH, "FILE", "certificate file ('-' for stdin)" },
 	[OPT_CLUSTER] =

@@ -1508,6 +1508,10 @@ struct pki_schedule {
 	size_t			 ncond;
 	const char *const	*run;		/* renew's arguments */
 	size_t			 nrun;
+	const char *const	*rw;		/* what renew writes: its
+						   directories and output
+						   files (absolute) */
+	size_t			 nrw;
 };
 
 /* The files of a schedule: text[i] (malloc'ed) for NAME + suffix[i]. */
