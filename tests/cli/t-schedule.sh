@@ -9,7 +9,7 @@
 # where this etcd-pki has them).
 . "$(dirname "$0")/setup.sh"
 
-plan 40
+plan 42
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -100,7 +100,7 @@ ExecCondition=@BIN@ needs-renewal -renew-before 720h -stagger 10%% @T@/one.pem
 ExecStart=@BIN@ renew -quiet -csr-json @T@/conf/one-csr.json -force -keep 5 -renew-before 720h -restart-cmd "systemctl restart etcd" -stagger 10%% @T@/one.pem
 # renew: 10 renewed, 75 another run holds the lock.
 SuccessExitStatus=10 75
-PrivateTmp=yes
+ReadWritePaths=@T@
 # Sandbox (systemd.exec(5)); a drop-in (systemctl edit) relaxes it
 # for hooks that need more.
 ProtectSystem=strict
@@ -316,6 +316,10 @@ check "the service is sandboxed (ProtectSystem=strict, NoNewPrivileges, ...)" \
     sh -c "grep -qx 'ProtectSystem=strict' sb.txt && grep -qx 'NoNewPrivileges=yes' sb.txt &&
     grep -qx 'ProtectHome=read-only' sb.txt && grep -qx 'PrivateDevices=yes' sb.txt &&
     grep -qx 'SystemCallFilter=@system-service' sb.txt"
+check "ReadWritePaths: the cluster directory and the metrics file's, once each" \
+    grep -qx "ReadWritePaths=$T/m $T/fresh" sb.txt
+check "no PrivateTmp when renew writes under /tmp (it would hide it)" \
+    sh -c "! grep -q '^PrivateTmp=' sb.txt"
 check "-ca-key-password file: becomes LoadCredential=, not an argument" \
     sh -c "grep -qx 'LoadCredential=ca-key-password:$T/pw.txt' sb.txt &&
     ! grep '^ExecStart=' sb.txt | grep -q ca-key-password"
