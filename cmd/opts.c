@@ -506,15 +506,17 @@ opts_parse(struct opts *o, const int *allowed, int interspersed, int argc,
 		if ((nlen == 1 && name[0] == 'h') ||
 		    (nlen == 4 && strncmp(name, "help", 4) == 0))
 			return OPT_PARSE_HELP;
+		/* One line, pointing at the command's -h (not its usage). */
 		if ((id = opt_lookup(name, nlen, allowed)) < 0) {
-			fprintf(stderr, "flag provided but not defined: -%.*s\n",
-			    (int)nlen, name);
-			return OPT_PARSE_ERROR;
+			fprintf(stderr, "flag provided but not defined: -%.*s "
+			    "(see '%s %s -h')\n", (int)nlen, name, o->prog, o->cmd);
+			return OPT_PARSE_BAD;
 		}
 		if (!opt_allowed(allowed, id)) {
 			fprintf(stderr, "flag -%s is not used by %s (cfssl would "
-			    "silently ignore it)\n", opt_table[id].name, o->cmd);
-			return OPT_PARSE_ERROR;
+			    "silently ignore it; see '%s %s -h')\n",
+			    opt_table[id].name, o->cmd, o->prog, o->cmd);
+			return OPT_PARSE_BAD;
 		}
 		if (opt_table[id].type == OPT_TYPE_BOOL) {
 			if (eq == NULL)
