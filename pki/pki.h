@@ -1451,6 +1451,21 @@ void		 pki_status_link(struct pki_status *s);
 size_t		 pki_status_problems(const struct pki_status *s);
 void		 pki_status_free(struct pki_status *s);
 /*
+ * The warnings about s (linked with pki_status_link), one line each: a
+ * leaf's CA expiring before the leaf would next be renewed, or before a
+ * renewal at its renewal time would expire; a leaf with no renewal time.
+ * *v (possibly empty) is the caller's, freed with pki_strv_free.
+ */
+int		 pki_status_warnings(const struct pki_status *s, char ***v,
+		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
+struct json_t;
+/*
+ * s as status's -o json document (version 1: generated, certificates,
+ * cas, warnings); *out is a new reference.
+ */
+int		 pki_status_json(const struct pki_status *s, struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
  * s as a node_exporter textfile (Prometheus exposition format, every
  * metric with # HELP and # TYPE gauge): per leaf
  * etcd_pki_certificate_{expiration,renewal,not_before}_timestamp_seconds,

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "pki.h"
 #include "../tap.h"
 #include "fixture.h"
@@ -214,6 +216,64 @@ test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 	fx_leaf_free(&l2);
 }
 
+/* pki_status_warnings on the rows of test_ca_warnings. */
+static void
+test_warning_texts(const struct pki_status *s)
+{
+	struct pki_error	 err;
+	char			**w = NULL;
+	size_t			 n = 0;
+
+	memset(&err, 0, sizeof(err));
+	is_int(pki_status_warnings(s, &w, &n, &err), 0, "warning texts");
+	is_int((long long)n, 2, "... one per leaf with a CA warning");
+	ok(n == 2 && strncmp(w[0], "CA ", 3) == 0 && strstr(w[0], "ca.pem "
+	    "expires ") != NULL && strstr(w[0], ", before long would next be "
+	    "renewed (") != NULL, "... the CA expires before the renewal: %s",
+	    n > 0 ? w[0] : "");
+	ok(n == 2 && strstr(w[1], ", before a renewal of mid at ") != NULL &&
+	    strstr(w[1], " would expire (") != NULL, "... the renewal would "
+	    "outlive the CA: %s", n > 1 ? w[1] : "");
+	pki_strv_free(w, n);
+}
+
+/* pki_status_json on the same rows: the document status -o json prints. */
+static void
+test_json(const struct pki_status *s)
+{
+	struct pki_error	 err;
+	struct json_t		*top = NULL;
+	json_t			*certs, *c0, *cas;
+
+	memset(&err, 0, sizeof(err));
+	is_int(pki_status_json(s, &top, &err), 0, "the JSON document");
+	ok(top != NULL && json_integer_value(json_object_get(top,
+	    "version")) == 1 && json_is_string(json_object_get(top,
+	    "generated")), "... version 1, generated");
+	certs = json_object_get(top, "certificates");
+	cas = json_object_get(top, "cas");
+	is_int((long long)json_array_size(certs), 2, "... two certificates");
+	is_int((long long)json_array_size(cas), 1, "... one CA");
+	c0 = json_array_get(certs, 0);
+	ok(json_is_string(json_object_get(c0, "serial")) &&
+	    json_is_string(json_object_get(c0, "not_after")) &&
+	    json_is_integer(json_object_get(c0, "seconds_left")) &&
+	    json_is_real(json_object_get(c0, "percent_used")) &&
+	    json_is_false(json_object_get(c0, "due")) &&
+	    json_is_array(json_object_get(c0, "sans")) &&
+	    json_is_null(json_object_get(c0, "error")),
+	    "... a readable leaf's fields");
+	ok(strcmp(json_string_value(json_object_get(c0, "key")), "match") ==
+	    0 && json_is_null(json_object_get(c0, "drift")),
+	    "... its key matches; no CSR JSON, no drift object");
+	ok(json_object_size(json_array_get(cas, 0)) == 7 &&
+	    json_is_null(json_object_get(json_array_get(cas, 0), "error")),
+	    "... the CA's seven fields");
+	is_int((long long)json_array_size(json_object_get(top, "warnings")), 2,
+	    "... with the two warnings");
+	json_decref(top);
+}
+
 /* CAs that expire before a leaf's renewal, or before its renewal would. */
 static void
 test_ca_warnings(const struct fx_ca *ca)
@@ -243,6 +303,8 @@ test_ca_warnings(const struct fx_ca *ca)
 	ok(row(&s, "mid") != NULL && row(&s, "mid")->ca_warning ==
 	    PKI_CAWARN_RENEWED, "a 13.7-year leaf: its renewal would outlive "
 	    "the CA");
+	test_warning_texts(&s);
+	test_json(&s);
 	pki_status_free(&s);
 	pki_config_free(c20);
 	pki_config_free(c13);
@@ -463,7 +525,7 @@ main(void)
 	struct pki_config		*cfg;
 	struct fx_ca			 ca;
 
-	plan(82);
+	plan(94);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
 	cfg = fx_config("2160h", FX_USAGES, &prof);
