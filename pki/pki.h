@@ -1570,6 +1570,71 @@ void		 pki_schedule_files_clear(struct pki_schedule_files *f);
 int		 pki_path_absolute(const char *path, int flags, char **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
+/* ---- what a scheduled renewal runs (pki/schedplan.c) ------------------ */
+
+/* How a flag of renew is passed on by a scheduled job. */
+#define PKI_SCHED_ARG_WORD	0	/* its value as given */
+#define PKI_SCHED_ARG_BOOL	1	/* no value: the flag alone */
+#define PKI_SCHED_ARG_SPEC	2	/* an input spec (PKI_ABS_SPEC) */
+#define PKI_SCHED_ARG_PATH	3	/* an input file, which must exist */
+#define PKI_SCHED_ARG_OUTPUT	4	/* a file renew writes */
+
+/* One flag of renew, without its "-". */
+struct pki_schedule_flag {
+	const char	*name;
+	int		 kind;		/* PKI_SCHED_ARG_* */
+	const char	*value;		/* NULL for PKI_SCHED_ARG_BOOL */
+};
+
+/* The renew invocation a schedule runs ("-quiet" is always added). */
+struct pki_schedule_renew {
+	const struct pki_schedule_flag	*flags;	/* in the order to pass */
+	size_t				 nflags;
+	const char *const		*args;	/* CERT..., or DIR */
+	size_t				 nargs;
+	const char			*renew_before;	/* as given, or NULL */
+	const char			*stagger;	/* as given, or NULL */
+	const char			*cluster;	/* -cluster's DESC, or
+							   NULL */
+	const struct pki_cluster	*cl;		/* DESC parsed (for
+							   _plan_cond) */
+	const char			*member;	/* -member, or NULL */
+	struct pki_notify		 nt;	/* a certificate not issued
+						   yet (a warning) */
+};
+
+/* The argument vectors of a schedule (struct pki_schedule), all owned. */
+struct pki_schedule_plan {
+	char	**run;		/* renew's */
+	size_t	  nrun;
+	char	**cond;		/* needs-renewal's */
+	size_t	  ncond;
+	char	**rw;		/* what renew writes */
+	size_t	  nrw;
+};
+
+/*
+ * p->run: "renew -quiet", rq's flags and its arguments, every file made
+ * absolute (pki_path_absolute: inputs must exist); p->rw: the output
+ * flags' files and the arguments.  Errors read "-FLAG PATH: problem" (or
+ * "CERT ...", "DIR ...").  p starts zeroed; free it with
+ * pki_schedule_plan_clear.
+ */
+int		 pki_schedule_plan_run(const struct pki_schedule_renew *rq,
+		    struct pki_schedule_plan *p, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * Then p->cond: needs-renewal with renew's timing (-renew-before when
+ * given, -stagger with renew's default 5%) and the certificates renew
+ * looks at: p->run's, or with rq->cl every leaf certificate of DIR (only
+ * rq->member's; PKI_ERR_ARG when there is none), noting a warning for
+ * each not issued yet.
+ */
+int		 pki_schedule_plan_cond(const struct pki_schedule_renew *rq,
+		    struct pki_schedule_plan *p, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_schedule_plan_clear(struct pki_schedule_plan *p);
+
 /* ---- the etcd operations of a rolling restart (pki/etcdops.c) -------- */
 
 /*
