@@ -2084,6 +2084,12 @@ struct pki_rot_status {
 int		 pki_rot_status(struct pki_rotation *ro,
 		    struct pki_rot_status *st) PKI_MUST_CHECK;
 void		 pki_rot_status_clear(struct pki_rot_status *st);
+/*
+ * st as ca status's -o json document (version 1: generated, phase,
+ * verified, ca, next, prev, members, clients); *out is a new reference.
+ */
+int		 pki_rot_status_json(const struct pki_rot_status *st,
+		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
 
 
 /* ---- ca renew's copies of the CA (pki/carenew.c) ----------------------- */
