@@ -16,32 +16,6 @@ static const int json_opts[] = {
 	OPT_BARE, OPT_F, OPT_STDOUT, OPT_VERSION, OPT_LOGLEVEL, OPT_END
 };
 
-/* Prints len bytes as standard base64 and a newline (the OCSP item). */
-static void
-print_base64(const unsigned char *p, size_t len)
-{
-	static const char	b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t			i;
-	unsigned long		v;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 |
-		    p[i + 2];
-		printf("%c%c%c%c", b64[v >> 18], b64[(v >> 12) & 63],
-		    b64[(v >> 6) & 63], b64[v & 63]);
-	}
-	if (len - i == 1) {
-		v = (unsigned long)p[i] << 16;
-		printf("%c%c==", b64[v >> 18], b64[(v >> 12) & 63]);
-	} else if (len - i == 2) {
-		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8;
-		printf("%c%c%c=", b64[v >> 18], b64[(v >> 12) & 63],
-		    b64[(v >> 6) & 63]);
-	}
-	printf("\n");
-}
-
 static int
 cmd_json_exec(struct opts *o)
 {
@@ -50,7 +24,7 @@ cmd_json_exec(struct opts *o)
 	struct pki_file		 files[PKI_CJ__COUNT];
 	char			*names[PKI_CJ__COUNT];
 	const char		*in, *base, *item;
-	char			*buf = NULL;
+	char			*buf = NULL, *b64;
 	size_t			 len = 0, ilen, n = 0, i;
 	int			 r, ret = CMD_RETURN_ERROR;
 
@@ -99,9 +73,14 @@ cmd_json_exec(struct opts *o)
 		if ((item = pki_cfssljson_item(cj, (int)i, &ilen)) == NULL)
 			continue;
 		if (o->b[OPT_STDOUT]) {
-			if (i == PKI_CJ_OCSP)
-				print_base64((const unsigned char *)item, ilen);
-			else
+			if (i == PKI_CJ_OCSP) {
+				if ((b64 = pki_b64_encode(item, ilen)) == NULL) {
+					log_err("out of memory");
+					goto out;
+				}
+				printf("%s\n", b64);
+				free(b64);
+			} else
 				printf("%.*s\n", (int)ilen, item);
 			n++;
 			continue;

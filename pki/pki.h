@@ -1570,6 +1570,22 @@ void		 pki_schedule_files_clear(struct pki_schedule_files *f);
 int		 pki_path_absolute(const char *path, int flags, char **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
+/*
+ * A command given as one flag value (a hook, -restart-cmd) split into
+ * words, as no shell: blanks separate words; '...' quotes literally;
+ * "..." quotes with \" and \\ as escapes; outside quotes a backslash
+ * escapes the next character.  Nothing is expanded.  *argv is
+ * NULL-terminated, *argc words (free with pki_strv_free).  Errors:
+ * PKI_ERR_INPUT, the text alone for the caller to name the command
+ * ("unterminated ' quote", "a backslash ends the command"), and
+ * PKI_ERR_ARG "the command is empty".
+ */
+int		 pki_argv_split(const char *text, char ***argv, size_t *argc,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Base64 (standard alphabet, padded, one line) of len bytes; malloc'ed
+ * (NULL: no memory). */
+char		*pki_b64_encode(const void *data, size_t len);
+
 /* ---- what a scheduled renewal runs (pki/schedplan.c) ------------------ */
 
 /* How a flag of renew is passed on by a scheduled job. */
