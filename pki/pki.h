@@ -1465,6 +1465,46 @@ struct json_t;
  */
 int		 pki_status_json(const struct pki_status *s, struct json_t **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- check's verdict (pki/statuscheck.c) ------------------------------ */
+
+/* Nagios plugin states, which are check's exit statuses. */
+#define PKI_CHECK_OK		0
+#define PKI_CHECK_WARNING	1
+#define PKI_CHECK_CRITICAL	2
+#define PKI_CHECK_UNKNOWN	3
+
+/* A threshold: a share of the lifetime left, or a time left. */
+struct pki_check_threshold {
+	int	 is_share;
+	double	 share;		/* 0.2 for 20% */
+	int64_t	 seconds;
+};
+
+struct pki_check_result {
+	int	 state;		/* PKI_CHECK_*, the worst (CRITICAL over
+				   UNKNOWN over WARNING) */
+	char	*text;		/* the status text after "STATE - " */
+	char	*perf;		/* perfdata, or NULL when none */
+};
+
+/*
+ * Judges every row of s: expired, a key that does not match and a
+ * missing certificate are CRITICAL, as is less time left than crit;
+ * less than warn is WARNING; an unreadable certificate or key UNKNOWN;
+ * no row at all UNKNOWN "no certificates found".  The text lists the
+ * rows of the worst state, or when all are OK their number and the
+ * soonest to expire; perf holds 'NAME_seconds_left'=Ns;W;C;0;LIFETIME
+ * per readable row.  Free *out with pki_check_result_clear.
+ */
+int		 pki_status_check(const struct pki_status *s,
+		    const struct pki_check_threshold *warn,
+		    const struct pki_check_threshold *crit,
+		    struct pki_check_result *out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_check_result_clear(struct pki_check_result *r);
+/* "OK", "WARNING", "CRITICAL" or "UNKNOWN". */
+const char	*pki_check_state_name(int state);
 /*
  * s as a node_exporter textfile (Prometheus exposition format, every
  * metric with # HELP and # TYPE gauge): per leaf

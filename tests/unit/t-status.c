@@ -122,6 +122,64 @@ row(const struct pki_status *s, const char *name)
 	return NULL;
 }
 
+/* check's verdict (pki_status_check) on s, the rows of test_dir's d. */
+static void
+test_check(const struct pki_status *s, const char *d)
+{
+	struct pki_check_threshold	 warn, crit;
+	struct pki_check_result		 res;
+	struct pki_error		 err;
+	struct pki_status		 one;
+
+	memset(&err, 0, sizeof(err));
+	memset(&warn, 0, sizeof(warn));
+	memset(&crit, 0, sizeof(crit));
+	warn.is_share = crit.is_share = 1;
+	warn.share = 0.20;
+	crit.share = 0.10;
+	is_int(pki_status_check(s, &warn, &crit, &res, &err), 0, "check: "
+	    "judged");
+	is_int(res.state, PKI_CHECK_CRITICAL, "check: a key mismatch is "
+	    "CRITICAL, over etcd3's unreadable key");
+	is_str(res.text, "etcd2: key does not match the certificate",
+	    "check: the text lists the CRITICAL rows only");
+	ok(res.perf != NULL && strncmp(res.perf, "'etcd1_seconds_left'=", 21) ==
+	    0 && strstr(res.perf, " 'ca_seconds_left'=") != NULL,
+	    "check: perfdata per certificate (%s)", res.perf);
+	pki_check_result_clear(&res);
+	ok(res.text == NULL && res.perf == NULL, "check: cleared");
+
+	pki_status_init(&one, T0 + DAY, NULL, &nt);
+	if (pki_status_add_path(&one, fx_path(d, "etcd1.pem"), &err) != 0)
+		diag("add: %s", err.text);
+	is_int(pki_status_check(&one, &warn, &crit, &res, &err), 0,
+	    "check: one certificate");
+	ok(res.state == PKI_CHECK_OK && strncmp(res.text, "1 certificate, "
+	    "soonest etcd1 expires in ", 40) == 0, "check: OK names the "
+	    "soonest (%s)", res.text);
+	pki_check_result_clear(&res);
+	warn.is_share = 0;
+	warn.seconds = (int64_t)3650 * DAY;
+	is_int(pki_status_check(&one, &warn, &crit, &res, &err), 0,
+	    "check: a threshold in seconds");
+	ok(res.state == PKI_CHECK_WARNING && strncmp(res.text, "etcd1 "
+	    "expires in ", 17) == 0, "check: less time left than -warning: "
+	    "WARNING (%s)", res.text);
+	ok(res.perf != NULL && strstr(res.perf, ";315360000;") != NULL,
+	    "check: the threshold in seconds in the perfdata (%s)", res.perf);
+	pki_check_result_clear(&res);
+	pki_status_free(&one);
+
+	pki_status_init(&one, T0, NULL, &nt);
+	ok(pki_status_check(&one, &warn, &crit, &res, &err) == 0 &&
+	    res.state == PKI_CHECK_UNKNOWN && strcmp(res.text, "no "
+	    "certificates found") == 0 && res.perf == NULL, "check: nothing "
+	    "is UNKNOWN, without perfdata");
+	pki_check_result_clear(&res);
+	is_str(pki_check_state_name(PKI_CHECK_CRITICAL), "CRITICAL",
+	    "check: the state's name");
+}
+
 static void
 test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 {
@@ -189,6 +247,7 @@ test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 	    "unreadable key and a bad CSR JSON");
 
 	pki_status_link(&s);
+	test_check(&s, d);
 	r = row(&s, "etcd1");
 	c = row(&s, "ca");
 	ok(r != NULL && c != NULL && r->ca == (long)(c - s.rows) &&
@@ -525,7 +584,7 @@ main(void)
 	struct pki_config		*cfg;
 	struct fx_ca			 ca;
 
-	plan(94);
+	plan(106);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
 	cfg = fx_config("2160h", FX_USAGES, &prof);

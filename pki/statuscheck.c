@@ -1,0 +1,182 @@
+/*
+ * statuscheck.c: "etcd-pki check"'s verdict on the status model (see
+ * pki.h): each certificate against the warning and critical thresholds,
+ * the overall Nagios state, its status text and the perfdata.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const state_name[] = {
+	"OK", "WARNING", "CRITICAL", "UNKNOWN"
+};
+
+const char *
+pki_check_state_name(int state)
+{
+	if (state < PKI_CHECK_OK || state > PKI_CHECK_UNKNOWN)
+		return "UNKNOWN";
+	return state_name[state];
+}
+
+/* Severity order for the overall state: OK < WARNING < UNKNOWN < CRITICAL. */
+static int
+rank(int st)
+{
+	static const int	r[] = { 0, 1, 3, 2 };
+
+	return r[st];
+}
+
+static int64_t
+threshold_seconds(const struct pki_check_threshold *t, int64_t lifetime)
+{
+	return t->is_share ? (int64_t)(t->share * (double)lifetime) :
+	    t->seconds;
+}
+
+/* Appends ", "-separated text to the line of a state. */
+static void
+add(struct pki_buf *line, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+add(struct pki_buf *line, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*t = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&t, fmt, ap) == -1) {
+		t = NULL;
+		line->oom = 1;
+	}
+	va_end(ap);
+	if (t == NULL)
+		return;
+	if (line->len > 0)
+		pki_buf_add(line, ", ");
+	pki_buf_add(line, t);
+	free(t);
+}
+
+/*
+ * The state of a readable row against the thresholds: its text goes to
+ * lines[state] and its perfdata to perf.
+ */
+static int
+check_row(const struct pki_status_row *r, const struct pki_check_threshold
+    *warn, const struct pki_check_threshold *crit, struct pki_buf lines[4],
+    struct pki_buf *perf)
+{
+	char	 d[32], left[32];
+	int64_t	 life, w, c;
+	int	 st;
+
+	life = r->f.not_after - r->f.not_before;
+	w = threshold_seconds(warn, life);
+	c = threshold_seconds(crit, life);
+	pki_time_format(r->f.not_after, d, sizeof(d));
+	pki_time_left(r->seconds_left, left, sizeof(left));
+	if (r->seconds_left <= 0) {
+		add(&lines[PKI_CHECK_CRITICAL], "%s: expired %s", r->name, d);
+		st = PKI_CHECK_CRITICAL;
+	} else if (!r->is_ca && r->key == PKI_ROWKEY_MISMATCH) {
+		add(&lines[PKI_CHECK_CRITICAL], "%s: key does not match the "
+		    "certificate", r->name);
+		st = PKI_CHECK_CRITICAL;
+	} else if (r->seconds_left < c) {
+		add(&lines[PKI_CHECK_CRITICAL], "%s expires in %s (%s)",
+		    r->name, left, d);
+		st = PKI_CHECK_CRITICAL;
+	} else if (r->seconds_left < w) {
+		add(&lines[PKI_CHECK_WARNING], "%s expires in %s (%s)",
+		    r->name, left, d);
+		st = PKI_CHECK_WARNING;
+	} else if (!r->is_ca && r->key == PKI_ROWKEY_UNREADABLE) {
+		add(&lines[PKI_CHECK_UNKNOWN], "%s: key unreadable", r->name);
+		st = PKI_CHECK_UNKNOWN;
+	} else
+		st = PKI_CHECK_OK;
+	/* 'NAME_seconds_left'=Ns;W;C;0;LIFETIME */
+	pki_buf_printf(perf, "%s'%s_seconds_left'=%llds;%lld;%lld;0;%lld",
+	    perf->len > 0 ? " " : "", r->name, (long long)r->seconds_left,
+	    (long long)w, (long long)c, (long long)life);
+	return st;
+}
+
+int
+pki_status_check(const struct pki_status *s,
+    const struct pki_check_threshold *warn,
+    const struct pki_check_threshold *crit, struct pki_check_result *out,
+    struct pki_error *err)
+{
+	const struct pki_status_row	*r, *soon = NULL;
+	struct pki_buf			 lines[4], perf, text;
+	char				 d[32], left[32];
+	size_t				 i;
+	int				 st, oom = 0, j;
+
+	memset(out, 0, sizeof(*out));
+	memset(lines, 0, sizeof(lines));
+	memset(&perf, 0, sizeof(perf));
+	memset(&text, 0, sizeof(text));
+	out->state = PKI_CHECK_OK;
+	for (i = 0; i < s->n; i++) {
+		r = &s->rows[i];
+		if (r->state == PKI_ROW_MISSING) {
+			add(&lines[PKI_CHECK_CRITICAL], "%s: missing (%s)",
+			    r->name, r->path);
+			st = PKI_CHECK_CRITICAL;
+		} else if (r->state != PKI_ROW_OK) {
+			add(&lines[PKI_CHECK_UNKNOWN], "%s: %s", r->name,
+			    r->error != NULL ? r->error : "unreadable");
+			st = PKI_CHECK_UNKNOWN;
+		} else {
+			st = check_row(r, warn, crit, lines, &perf);
+			if (soon == NULL || r->f.not_after < soon->f.not_after)
+				soon = r;
+		}
+		if (rank(st) > rank(out->state))
+			out->state = st;
+	}
+	if (s->n == 0) {
+		out->state = PKI_CHECK_UNKNOWN;
+		pki_buf_add(&text, "no certificates found");
+	} else if (out->state == PKI_CHECK_OK) {
+		pki_time_format(soon->f.not_after, d, sizeof(d));
+		pki_time_left(soon->seconds_left, left, sizeof(left));
+		pki_buf_printf(&text, "%zu certificate%s, soonest %s expires "
+		    "in %s (%s)", s->n, s->n == 1 ? "" : "s", soon->name, left,
+		    d);
+	} else if (lines[out->state].len > 0)
+		pki_buf_add(&text, lines[out->state].b);
+	for (j = 0; j < 4; j++) {
+		oom |= lines[j].oom;
+		free(lines[j].b);
+	}
+	if (oom || text.oom || perf.oom) {
+		free(text.b);
+		free(perf.b);
+		memset(out, 0, sizeof(*out));
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	}
+	out->text = text.b != NULL ? text.b : strdup("");
+	out->perf = perf.b;	/* NULL: no readable certificate */
+	if (out->text == NULL) {
+		pki_check_result_clear(out);
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	}
+	return PKI_OK;
+}
+
+void
+pki_check_result_clear(struct pki_check_result *r)
+{
+	free(r->text);
+	free(r->perf);
+	memset(r, 0, sizeof(*r));
+}
