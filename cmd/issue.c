@@ -1,7 +1,7 @@
 /*
  * issue.c: what the commands that make keys, requests and certificates
- * share: cfssl's log lines around them, -hostname lists, remote signing,
- * and -initca/-renewca through pki_ca_issue().
+ * share: cfssl's log lines around them, remote signing, and
+ * -initca/-renewca through pki_ca_issue().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,40 +12,6 @@
 #include "load.h"
 #include "log.h"
 #include "out.h"
-
-int
-cmd_split_hosts(const char *list, char ***v, size_t *n)
-{
-	const char	*p, *comma;
-	size_t		 count = 1, i = 0;
-
-	*v = NULL;
-	*n = 0;
-	for (p = list; *p != '\0'; p++)
-		if (*p == ',')
-			count++;
-	if ((*v = calloc(count, sizeof(**v))) == NULL)
-		return -1;
-	for (p = list;; p = comma + 1) {
-		comma = strchr(p, ',');
-		(*v)[i] = comma ? strndup(p, (size_t)(comma - p)) : strdup(p);
-		if ((*v)[i++] == NULL) {
-			cmd_free_hosts(*v, i);
-			*v = NULL;
-			return -1;
-		}
-		if (comma == NULL)
-			break;
-	}
-	*n = count;
-	return 0;
-}
-
-void
-cmd_free_hosts(char **v, size_t n)
-{
-	pki_strv_free(v, n);
-}
 
 int
 cmd_remote_sign(const struct opts *o, const struct pki_remote *r,

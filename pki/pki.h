@@ -182,6 +182,13 @@ void		 pki_csr_free(struct pki_csr *csr);
 /* Replaces CN (gencert -cn). */
 int		 pki_csr_set_cn(struct pki_csr *csr, const char *cn,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * A comma-separated list (-hostname) as a vector: split on ',', no trim,
+ * "" is no hosts (cfssl's SplitHosts).  *v is the caller's, freed with
+ * pki_strv_free.
+ */
+int		 pki_hosts_split(const char *list, char ***v, size_t *n,
+		    struct pki_error *err) PKI_MUST_CHECK;
 /* Replaces hosts with a comma-separated list (split on ',', no trim). */
 int		 pki_csr_set_hosts(struct pki_csr *csr, const char *list,
 		    struct pki_error *err) PKI_MUST_CHECK;
