@@ -1989,6 +1989,37 @@ struct pki_renew_opts {
 int		 pki_renew_run(struct pki_targets *ts,
 		    const struct pki_renew_opts *o) PKI_MUST_CHECK;
 
+/* renew's -restart (pki_renew_flags). */
+#define PKI_RESTART_UNSET	-1
+#define PKI_RESTART_NONE	0	/* certificates swapped under a
+					   running member */
+#define PKI_RESTART_ROLLING	1	/* a rolling restart (pki/rolling.c) */
+
+/* What renew was given that decides how members are restarted (0 or 1). */
+struct pki_renew_flags {
+	int	restart;	/* PKI_RESTART_* */
+	int	cluster;	/* -cluster */
+	int	layout;		/* -1, or PKI_LAYOUT_* */
+	int	rekey;
+	int	restart_cmd;	/* -restart-cmd */
+	int	stop_cmd;	/* -stop-cmd */
+	int	start_cmd;	/* -start-cmd */
+	int	rolling_only;	/* -gate-timeout, -settle, -lock-ttl,
+				   -max-lag or -record */
+};
+
+/*
+ * Checks that f goes together and is safe: a rolling restart needs a
+ * cluster and generations; -restart none neither a restart command nor
+ * a new key; the rolling flags need a rolling restart; -stop-cmd and
+ * -start-cmd go together and only with -rekey; a new key needs a
+ * restart (with -layout fixed, a stop).  *rolling is 1 for a rolling
+ * restart (the commands are then its session's).  PKI_ERR_ARG says why
+ * not.
+ */
+int		 pki_renew_flags_check(const struct pki_renew_flags *f,
+		    int *rolling, struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- rollback (pki/rollback.c) ------------------------------------------ */
 
 struct pki_rollback_opts {
