@@ -2220,4 +2220,35 @@ struct pki_ca_renew {
 int		 pki_ca_renew_write(const struct pki_ca_renew *cr)
 		    PKI_MUST_CHECK;
 
+/* ---- a CA re-signed with its key (pki/renewca.c) ---------------------- */
+
+/*
+ * gencert -renewca and ca renew: ca re-signed with its own key (which the
+ * caller has checked matches), same subject and extensions, a new serial,
+ * valid for expiry ns or, when expiry <= 0, for ca's own validity length;
+ * out as pki_ca_issue fills it with objects (out->x509).  source names ca
+ * in messages.
+ */
+int		 pki_ca_resign(const struct pki_cert *ca,
+		    const struct pki_key *key, const char *source,
+		    int64_t expiry, struct pki_issued *out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The file ca renew replaces in place for -ca spec: a plain path
+ * (file:PATH taken as PATH unless a file of that very name exists) to a
+ * regular file, not a symbolic link, which would be replaced by a file;
+ * *path points into spec, *mode is its mode.  PKI_ERR_ARG for "-" and
+ * env:VAR (a usage error), PKI_ERR_IO, PKI_ERR_INPUT not a regular file.
+ */
+int		 pki_ca_renew_inplace(const char *spec, const char **path,
+		    mode_t *mode, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The line ca renew notes for the renewed CA (serials and ends, old ->
+ * new, and that members must restart), into line; PKI_ERR_ARG when
+ * renewed would already have expired at now.
+ */
+int		 pki_ca_renew_line(const struct pki_cert *old,
+		    const struct pki_cert *renewed, time_t now, char *line,
+		    size_t len, struct pki_error *err) PKI_MUST_CHECK;
+
 #endif /* PKI_H */
