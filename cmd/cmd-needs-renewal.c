@@ -39,18 +39,15 @@ static int
 check_target(const struct nr_args *a, const char *target)
 {
 	struct pki_error	 err;
-	struct pki_cert_facts	 f;
 	struct pki_cert		*cert = NULL;
 	struct pki_url		 u;
 	struct pki_due		 due;
-	char			*name = NULL, d1[32];
 	char			 why[160], *buf = NULL;
 	size_t			 len = 0;
-	int			 r, ret = NR_ERROR;
+	int			 r, https, ret = NR_ERROR;
 
 	memset(&err, 0, sizeof(err));
-	memset(&f, 0, sizeof(f));
-	if (strncmp(target, "https://", 8) == 0) {
+	if ((https = strncmp(target, "https://", 8) == 0)) {
 		if (pki_url_parse(target, PKI_URL_LAX, &u, &err) != 0) {
 			log_err("%s: expected https://HOST:PORT (%s)", target,
 			    err.text);
@@ -72,41 +69,15 @@ check_target(const struct nr_args *a, const char *target)
 			return NR_ERROR;
 		}
 	}
-	if ((r = pki_cert_facts(cert, &f, &err)) != 0) {
+	if ((r = pki_due_cert(&a->rule, cert, target, https ? u.host : NULL,
+	    a->now, &due, why, sizeof(why), &err)) != 0)
 		log_pki(&err, r);
-		goto out;
+	else {
+		ret = due.due ? NR_DUE : NR_NOT_DUE;
+		if (a->verbose)
+			printf("%s: %s: %s\n", target, due.due ? "due" :
+			    "not due", why);
 	}
-	/* renew's NAME: the file's; for a server, its certificate's CN. */
-	if (strncmp(target, "https://", 8) == 0)
-		name = strdup(*f.subject_cn != '\0' ? f.subject_cn : u.host);
-	else
-		name = pki_cert_path_name(target);
-	if (name == NULL) {
-		log_err("out of memory");
-		goto out;
-	}
-	if ((r = pki_due_eval(&a->rule, f.not_before, f.not_after, name,
-	    a->now, &due, &err)) != 0) {
-		log_err("%s: %s", target, err.text);
-		goto out;
-	}
-	ret = due.due ? NR_DUE : NR_NOT_DUE;
-	if (a->verbose) {
-		if (due.expired) {
-			pki_time_format(f.not_after, d1, sizeof(d1));
-			snprintf(why, sizeof(why), "expired %s", d1);
-		} else {
-			pki_time_format(due.at, d1, sizeof(d1));
-			snprintf(why, sizeof(why), "%d%% of the lifetime used "
-			    "(renew at %s)", due.used >= 0 ? (int)due.used : 0,
-			    d1);
-		}
-		printf("%s: %s: %s\n", target, due.due ? "due" : "not due",
-		    why);
-	}
- out:
-	free(name);
-	pki_cert_facts_clear(&f);
 	pki_cert_free(cert);
 	return ret;
 }

@@ -1512,6 +1512,19 @@ int		 pki_status_check(const struct pki_status *s,
 void		 pki_check_result_clear(struct pki_check_result *r);
 /* "OK", "WARNING", "CRITICAL" or "UNKNOWN". */
 const char	*pki_check_state_name(int state);
+
+/*
+ * needs-renewal's verdict on cert, read from target: due under rule at
+ * now (pki_due_eval, errors prefixed with target) for the name renew
+ * gives it (target's NAME of NAME.pem or, for a server's certificate
+ * read from host, its CN or else host), and why as text into why
+ * ("expired T", "N% of the lifetime used (renew at T)").
+ */
+int		 pki_due_cert(const struct pki_due_rule *rule,
+		    const struct pki_cert *cert, const char *target,
+		    const char *host, time_t now, struct pki_due *due,
+		    char *why, size_t whylen, struct pki_error *err)
+		    PKI_MUST_CHECK;
 /*
  * s as a node_exporter textfile (Prometheus exposition format, every
  * metric with # HELP and # TYPE gauge): per leaf

@@ -1,7 +1,8 @@
 /*
  * statuscheck.c: "etcd-pki check"'s verdict on the status model (see
  * pki.h): each certificate against the warning and critical thresholds,
- * the overall Nagios state, its status text and the perfdata.
+ * the overall Nagios state, its status text and the perfdata; and
+ * "etcd-pki needs-renewal"'s verdict on one certificate.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -179,4 +180,48 @@ pki_check_result_clear(struct pki_check_result *r)
 	free(r->text);
 	free(r->perf);
 	memset(r, 0, sizeof(*r));
+}
+
+/* ---- needs-renewal's verdict -------------------------------------------- */
+
+int
+pki_due_cert(const struct pki_due_rule *rule, const struct pki_cert *cert,
+    const char *target, const char *host, time_t now, struct pki_due *due,
+    char *why, size_t whylen, struct pki_error *err)
+{
+	struct pki_cert_facts	 f;
+	char			*name = NULL, d[32];
+	int			 r;
+
+	memset(&f, 0, sizeof(f));
+	memset(due, 0, sizeof(*due));
+	if ((r = pki_cert_facts(cert, &f, err)) != PKI_OK)
+		goto out;
+	/* renew's NAME: the file's; for a server, its certificate's CN. */
+	if (host != NULL)
+		name = strdup(*f.subject_cn != '\0' ? f.subject_cn : host);
+	else
+		name = pki_cert_path_name(target);
+	if (name == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	if ((r = pki_due_eval(rule, f.not_before, f.not_after, name, now, due,
+	    err)) != PKI_OK) {
+		if (err != NULL)
+			pki_err_prefix(err, target);
+		goto out;
+	}
+	if (due->expired) {
+		pki_time_format(f.not_after, d, sizeof(d));
+		snprintf(why, whylen, "expired %s", d);
+	} else {
+		pki_time_format(due->at, d, sizeof(d));
+		snprintf(why, whylen, "%d%% of the lifetime used (renew at %s)",
+		    due->used >= 0 ? (int)due->used : 0, d);
+	}
+ out:
+	free(name);
+	pki_cert_facts_clear(&f);
+	return r;
 }

@@ -180,6 +180,42 @@ test_check(const struct pki_status *s, const char *d)
 	    "check: the state's name");
 }
 
+/* needs-renewal's verdict (pki_due_cert) on row r's certificate. */
+static void
+test_due_cert(const struct pki_status_row *r)
+{
+	struct pki_due_rule	 rule;
+	struct pki_error	 err;
+	struct pki_due		 d;
+	char			 why[160];
+
+	memset(&err, 0, sizeof(err));
+	memset(&rule, 0, sizeof(rule));
+	rule.kind = PKI_DUE_USED;
+	rule.percent = 66;
+	if (r == NULL || r->cert == NULL) {
+		diag("no certificate");
+		return;
+	}
+	is_int(pki_due_cert(&rule, r->cert, r->path, NULL, T0 + DAY, &d, why,
+	    sizeof(why), &err), 0, "needs-renewal: judged");
+	ok(!d.due && strncmp(why, "1% of the lifetime used (renew at ", 34) ==
+	    0, "needs-renewal: not due, the share used and when (%s)", why);
+	is_int(pki_due_cert(&rule, r->cert, r->path, "10.0.0.1",
+	    (time_t)r->f.not_after, &d, why, sizeof(why), &err), 0,
+	    "needs-renewal: a server's certificate");
+	ok(d.due && d.expired && strncmp(why, "expired ", 8) == 0,
+	    "needs-renewal: expired is due (%s)", why);
+	rule.kind = PKI_DUE_RENEW;
+	pki_renew_policy_default(&rule.policy);
+	rule.policy.before = (int64_t)3650 * DAY;
+	is_int(pki_due_cert(&rule, r->cert, r->path, NULL, T0 + DAY, &d, why,
+	    sizeof(why), &err), PKI_ERR_ARG, "needs-renewal: a rule that does "
+	    "not fit the certificate");
+	ok(strncmp(err.text, r->path, strlen(r->path)) == 0, "... naming the "
+	    "file (%s)", err.text);
+}
+
 static void
 test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 {
@@ -248,6 +284,7 @@ test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 
 	pki_status_link(&s);
 	test_check(&s, d);
+	test_due_cert(row(&s, "etcd1"));
 	r = row(&s, "etcd1");
 	c = row(&s, "ca");
 	ok(r != NULL && c != NULL && r->ca == (long)(c - s.rows) &&
@@ -584,7 +621,7 @@ main(void)
 	struct pki_config		*cfg;
 	struct fx_ca			 ca;
 
-	plan(106);
+	plan(112);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
 	cfg = fx_config("2160h", FX_USAGES, &prof);
