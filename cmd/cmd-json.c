@@ -21,15 +21,16 @@ cmd_json_exec(struct opts *o)
 {
 	struct pki_error	 err;
 	struct pki_cfssljson	*cj = NULL;
-	struct pki_file		 files[PKI_CJ__COUNT];
-	char			*names[PKI_CJ__COUNT];
+	const char		*data[PKI_CJ__COUNT];
+	size_t			 dlen[PKI_CJ__COUNT];
 	const char		*in, *base, *item;
 	char			*buf = NULL, *b64;
 	size_t			 len = 0, ilen, n = 0, i;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
-	memset(names, 0, sizeof(names));
+	memset(data, 0, sizeof(data));
+	memset(dlen, 0, sizeof(dlen));
 	if (o->b[OPT_VERSION]) {
 		char	rt[256];
 
@@ -85,16 +86,8 @@ cmd_json_exec(struct opts *o)
 			n++;
 			continue;
 		}
-		if (asprintf(&names[n], "%s%s", base,
-		    pki_cfssljson_suffix((int)i)) < 0) {
-			names[n] = NULL;
-			log_err("out of memory");
-			goto out;
-		}
-		files[n].path = names[n];
-		files[n].data = item;
-		files[n].len = ilen;
-		files[n].mode = pki_cfssljson_mode((int)i);
+		data[i] = item;
+		dlen[i] = ilen;
 		n++;
 	}
 	if (n == 0) {
@@ -105,14 +98,12 @@ cmd_json_exec(struct opts *o)
 		goto out;
 	}
 	if (!o->b[OPT_STDOUT] &&
-	    (r = pki_file_write_set(files, n, &err)) != 0) {
+	    (r = pki_cfssljson_write(base, data, dlen, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
 	}
 	ret = CMD_RETURN_NORMAL;
  out:
-	for (i = 0; i < PKI_CJ__COUNT; i++)
-		free(names[i]);
 	pki_cfssljson_free(cj);
 	pki_secret_free(buf, len);
 	return ret;

@@ -562,6 +562,15 @@ const char	*pki_cfssljson_item(const struct pki_cfssljson *cj, int i,
 /* The file name suffix and mode of item i. */
 const char	*pki_cfssljson_suffix(int i);
 mode_t		 pki_cfssljson_mode(int i);
+/*
+ * Writes the items present (data[i] not NULL, len[i] > 0, i a PKI_CJ_*)
+ * as cfssljson names them, BASE + suffix with the item's mode (keys
+ * 0600), atomically as one set (pki_file_write_set).
+ */
+int		 pki_cfssljson_write(const char *base,
+		    const char *const data[PKI_CJ__COUNT],
+		    const size_t len[PKI_CJ__COUNT], struct pki_error *err)
+		    PKI_MUST_CHECK;
 /* Number of error messages of a failed envelope (0 if it succeeded). */
 int		 pki_cfssljson_failed(const struct pki_cfssljson *cj);
 const char	*pki_cfssljson_error(const struct pki_cfssljson *cj, int i);

@@ -258,6 +258,41 @@ test_modes(void)
 	}
 }
 
+/* pki_cfssljson_write: cfssljson's names and modes, the items present. */
+static void
+test_cfssljson(void)
+{
+	struct pki_error	 err;
+	const char		*data[PKI_CJ__COUNT];
+	size_t			 len[PKI_CJ__COUNT];
+	char			 base[PATH_MAX];
+
+	memset(&err, 0, sizeof(err));
+	memset(data, 0, sizeof(data));
+	memset(len, 0, sizeof(len));
+	(void)mkdir(P("cj"), 0755);
+	snprintf(base, sizeof(base), "%s", P("cj/etcd1"));
+	data[PKI_CJ_CERT] = "cert\n";
+	len[PKI_CJ_CERT] = 5;
+	data[PKI_CJ_KEY] = "key\n";
+	len[PKI_CJ_KEY] = 4;
+	data[PKI_CJ_CSR] = "csr\n";
+	len[PKI_CJ_CSR] = 0;		/* empty: absent */
+	data[PKI_CJ_OCSP] = "\x30\x03";
+	len[PKI_CJ_OCSP] = 2;
+	umask(022);
+	wr_ok(pki_cfssljson_write(base, data, len, &err), &err,
+	    "cfssljson: written");
+	is_str(content(P("cj/etcd1.pem")), "cert\n", "cfssljson: BASE.pem");
+	is_int(mode_of(P("cj/etcd1-key.pem")), 0600, "cfssljson: "
+	    "BASE-key.pem, 0600");
+	is_int(mode_of(P("cj/etcd1-response.der")), 0644, "cfssljson: "
+	    "BASE-response.der, 0644");
+	ok(access(P("cj/etcd1.csr"), F_OK) == -1, "cfssljson: an empty item "
+	    "is not written");
+	is_int(dotfiles(P("cj")), 0, "cfssljson: no leftover dot-files");
+}
+
 static void
 test_symlink(void)
 {
@@ -446,8 +481,9 @@ main(void)
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	plan(76);
+	plan(82);
 	test_modes();
+	test_cfssljson();
 	test_symlink();
 	test_failures();
 	rmtree(top);
