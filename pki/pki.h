@@ -1252,6 +1252,14 @@ struct pki_notify {
 };
 
 /*
+ * Appends n to file (created 0644, never through a link) as one JSON
+ * line {"time","pid","member","event","detail"} in a single write, so
+ * that the lines of concurrent runs stay whole (-record).
+ */
+int		 pki_note_record(const char *file, const struct pki_note *n,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/*
  * The outcome of an engine run, in increasing severity, so that the
  * outcome of several is the largest.
  */

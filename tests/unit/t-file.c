@@ -293,6 +293,46 @@ test_cfssljson(void)
 	is_int(dotfiles(P("cj")), 0, "cfssljson: no leftover dot-files");
 }
 
+/* pki_note_record: -record's JSON lines, appended; never through a link. */
+static void
+test_record(void)
+{
+	struct pki_note		 n;
+	struct pki_error	 err;
+	char			*t;
+
+	memset(&err, 0, sizeof(err));
+	memset(&n, 0, sizeof(n));
+	(void)mkdir(P("rec"), 0755);
+	n.kind = PKI_NOTE_STEP;
+	n.event = "locked";
+	n.name = "etcd1";
+	n.text = "lock \"x\" held";
+	umask(022);
+	wr_ok(pki_note_record(P("rec/r.jsonl"), &n, &err), &err,
+	    "record: a line");
+	n.event = NULL;
+	n.name = NULL;
+	n.text = "done";
+	wr_ok(pki_note_record(P("rec/r.jsonl"), &n, &err), &err,
+	    "record: another, appended");
+	if ((t = tap_slurp(P("rec/r.jsonl"), NULL)) == NULL)
+		t = strdup("(missing)");
+	ok(t != NULL && strncmp(t, "{\"time\":", 8) == 0, "record: starts "
+	    "with the time (%.40s)", t);
+	ok(strstr(t, "\"member\":\"etcd1\",\"event\":\"locked\",\"detail\":"
+	    "\"lock \\\"x\\\" held\"}\n{") != NULL, "record: member, event, "
+	    "detail escaped, one line each");
+	ok(strstr(t, "\"member\":\"\",\"event\":\"\",\"detail\":\"done\"}\n")
+	    != NULL, "record: absent member and event are \"\"");
+	free(t);
+	is_int(mode_of(P("rec/r.jsonl")), 0644, "record: mode 0644");
+	if (symlink("r.jsonl", P("rec/link")) != 0)
+		diag("symlink failed");
+	is_int(pki_note_record(P("rec/link"), &n, &err), PKI_ERR_IO,
+	    "record: not through a link");
+}
+
 static void
 test_symlink(void)
 {
@@ -481,9 +521,10 @@ main(void)
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	plan(82);
+	plan(89);
 	test_modes();
 	test_cfssljson();
+	test_record();
 	test_symlink();
 	test_failures();
 	rmtree(top);
