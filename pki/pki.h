@@ -1258,6 +1258,13 @@ struct pki_notify {
  */
 int		 pki_note_record(const char *file, const struct pki_note *n,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * When the private key file at path (a regular file) is readable by
+ * group or others, notes "warning: PATH: mode 0644: readable by group
+ * or others" as an error note (the key is still used, as cfssl does).
+ */
+void		 pki_key_mode_warn(const struct pki_notify *nt,
+		    const char *path);
 
 /*
  * The outcome of an engine run, in increasing severity, so that the
