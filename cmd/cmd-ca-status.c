@@ -27,21 +27,6 @@ yesno(int v)
 	return v < 0 ? "?" : v ? "yes" : "no";
 }
 
-static int
-status_json(const struct pki_rot_status *st)
-{
-	struct pki_error	 err;
-	json_t			*top = NULL;
-	int			 r;
-
-	memset(&err, 0, sizeof(err));
-	if ((r = pki_rot_status_json(st, &top, &err)) != 0) {
-		log_pki(&err, r);
-		return -1;
-	}
-	return out_json(top);
-}
-
 static void
 status_text(const struct pki_rot_status *st)
 {
@@ -86,14 +71,17 @@ status_text(const struct pki_rot_status *st)
 static int
 cmd_ca_status_exec(struct opts *o)
 {
+	struct pki_error	 err;
 	struct pki_rotation	*ro = NULL;
 	struct pki_cluster	*cl = NULL;
 	struct pki_rot_status	 st;
 	struct notes		 out;
 	struct pki_notify	 nt;
+	json_t			*doc = NULL;
 	size_t			 i;
-	int			 json, ret;
+	int			 json, r, ret;
 
+	memset(&err, 0, sizeof(err));
 	memset(&st, 0, sizeof(st));
 	memset(&out, 0, sizeof(out));
 	json = opts_enum(o, OPT_O_CA_STATUS, OPT_OUT_TEXT) == OPT_OUT_JSON;
@@ -111,7 +99,8 @@ cmd_ca_status_exec(struct opts *o)
 			log_err("%s: cannot probe: %s", st.leaves[i].label,
 			    st.leaves[i].error);
 	if (json) {
-		if (status_json(&st) != 0) {
+		r = pki_rot_status_json(&st, &doc, &err);
+		if (out_json_doc(r, doc, &err) != 0) {
 			ret = CMD_RETURN_ERROR;
 			goto out;
 		}

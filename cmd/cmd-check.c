@@ -45,11 +45,7 @@ cmd_check_exec(struct opts *o)
 
 	memset(&err, 0, sizeof(err));
 	memset(&res, 0, sizeof(res));
-	memset(&warn, 0, sizeof(warn));
-	memset(&crit, 0, sizeof(crit));
-	warn.is_share = crit.is_share = 1;
-	warn.share = 0.20;
-	crit.share = 0.10;
+	pki_check_thresholds_default(&warn, &crit);
 	pki_status_init(&s, time(NULL), NULL, NULL);
 	threshold(o, OPT_WARNING, &warn);
 	threshold(o, OPT_CRITICAL, &crit);

@@ -75,7 +75,8 @@ cmd_json_exec(struct opts *o)
 			continue;
 		if (o->b[OPT_STDOUT]) {
 			if (i == PKI_CJ_OCSP) {
-				if ((b64 = pki_b64_encode(item, ilen)) == NULL) {
+				b64 = pki_b64_encode(item, ilen);
+				if (b64 == NULL) {
 					log_err("out of memory");
 					goto out;
 				}

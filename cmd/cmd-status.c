@@ -163,21 +163,6 @@ print_text(const struct pki_status *s, char **w, size_t nw)
 }
 
 static int
-print_json(const struct pki_status *s)
-{
-	struct pki_error	 err;
-	json_t			*top = NULL;
-	int			 r;
-
-	memset(&err, 0, sizeof(err));
-	if ((r = pki_status_json(s, &top, &err)) != 0) {
-		log_pki(&err, r);
-		return -1;
-	}
-	return out_json(top);
-}
-
-static int
 cmd_status_exec(struct opts *o)
 {
 	struct pki_renew_policy	 pol;
@@ -185,6 +170,7 @@ cmd_status_exec(struct opts *o)
 	struct pki_cluster	*cl = NULL;
 	struct pki_status	 s;
 	const char		*mf;
+	json_t			*doc = NULL;
 	char			*text = NULL, **w = NULL;
 	size_t			 i, nw = 0;
 	int			 out, r, ret = CMD_RETURN_ERROR;
@@ -216,9 +202,11 @@ cmd_status_exec(struct opts *o)
 
 	ret = pki_status_problems(&s) > 0 ? CMD_RETURN_ERROR :
 	    CMD_RETURN_NORMAL;
-	if (out == OUT_JSON && print_json(&s) != 0)
-		ret = CMD_RETURN_ERROR;
-	else if (out == OUT_PROM) {
+	if (out == OUT_JSON) {
+		r = pki_status_json(&s, &doc, &err);
+		if (out_json_doc(r, doc, &err) != 0)
+			ret = CMD_RETURN_ERROR;
+	} else if (out == OUT_PROM) {
 		if ((r = pki_status_metrics(&s, NULL, 0, &text, &err)) != 0) {
 			log_pki(&err, r);
 			ret = CMD_RETURN_ERROR;

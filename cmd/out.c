@@ -108,3 +108,13 @@ out_json(json_t *top)
 	free(text);
 	return 0;
 }
+
+int
+out_json_doc(int r, json_t *top, const struct pki_error *err)
+{
+	if (r == PKI_OK)
+		return out_json(top);
+	json_decref(top);
+	log_pki(err, r);
+	return -1;
+}

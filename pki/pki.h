@@ -1494,8 +1494,8 @@ struct json_t;
  * s as status's -o json document (version 1: generated, certificates,
  * cas, warnings); *out is a new reference.
  */
-int		 pki_status_json(const struct pki_status *s, struct json_t **out,
-		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_status_json(const struct pki_status *s,
+		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- check's verdict (pki/statuscheck.c) ------------------------------ */
 
@@ -1513,8 +1513,8 @@ struct pki_check_threshold {
 };
 
 struct pki_check_result {
-	int	 state;		/* PKI_CHECK_*, the worst (CRITICAL over
-				   UNKNOWN over WARNING) */
+	int	 state;		/* PKI_CHECK_*, the worst (CRITICAL
+				   over UNKNOWN over WARNING) */
 	char	*text;		/* the status text after "STATE - " */
 	char	*perf;		/* perfdata, or NULL when none */
 };
@@ -1534,6 +1534,10 @@ int		 pki_status_check(const struct pki_status *s,
 		    struct pki_check_result *out, struct pki_error *err)
 		    PKI_MUST_CHECK;
 void		 pki_check_result_clear(struct pki_check_result *r);
+/* check's default thresholds: 20% of the lifetime left, and 10%. */
+void		 pki_check_thresholds_default(
+		    struct pki_check_threshold *warn,
+		    struct pki_check_threshold *crit);
 /* "OK", "WARNING", "CRITICAL" or "UNKNOWN". */
 const char	*pki_check_state_name(int state);
 
@@ -1683,22 +1687,22 @@ char		*pki_b64_encode(const void *data, size_t len);
 struct pki_schedule_flag {
 	const char	*name;
 	int		 kind;		/* PKI_SCHED_ARG_* */
-	const char	*value;		/* NULL for PKI_SCHED_ARG_BOOL */
+	const char	*value;		/* NULL for ..._ARG_BOOL */
 };
 
 /* The renew invocation a schedule runs ("-quiet" is always added). */
 struct pki_schedule_renew {
-	const struct pki_schedule_flag	*flags;	/* in the order to pass */
+	const struct pki_schedule_flag	*flags;	/* in order */
 	size_t				 nflags;
 	const char *const		*args;	/* CERT..., or DIR */
 	size_t				 nargs;
-	const char			*renew_before;	/* as given, or NULL */
-	const char			*stagger;	/* as given, or NULL */
-	const char			*cluster;	/* -cluster's DESC, or
-							   NULL */
+	const char			*renew_before;	/* or NULL */
+	const char			*stagger;	/* or NULL */
+	const char			*cluster;	/* -cluster's DESC,
+							   or NULL */
 	const struct pki_cluster	*cl;		/* DESC parsed (for
 							   _plan_cond) */
-	const char			*member;	/* -member, or NULL */
+	const char			*member;	/* or NULL */
 	struct pki_notify		 nt;	/* a certificate not issued
 						   yet (a warning) */
 };
@@ -2030,7 +2034,7 @@ int		 pki_renew_run(struct pki_targets *ts,
 #define PKI_RESTART_UNSET	-1
 #define PKI_RESTART_NONE	0	/* certificates swapped under a
 					   running member */
-#define PKI_RESTART_ROLLING	1	/* a rolling restart (pki/rolling.c) */
+#define PKI_RESTART_ROLLING	1	/* a rolling restart */
 
 /* What renew was given that decides how members are restarted (0 or 1). */
 struct pki_renew_flags {

@@ -49,9 +49,9 @@ pki_ca_renew_inplace(const char *spec, const char **path, mode_t *mode,
 	*path = NULL;
 	*mode = 0;
 	if (strcmp(spec, "-") == 0 || strncmp(spec, "env:", 4) == 0)
-		return pki_err(err, PKI_ERR_ARG, "-ca %s: cannot be replaced in "
-		    "place (write the renewed certificate elsewhere with -o "
-		    "NAME)", spec);
+		return pki_err(err, PKI_ERR_ARG, "-ca %s: cannot be replaced "
+		    "in place (write the renewed certificate elsewhere with "
+		    "-o NAME)", spec);
 	if (strncmp(spec, "file:", 5) == 0 && lstat(spec, &st) == -1)
 		spec += 5;
 	if (lstat(spec, &st) == -1)

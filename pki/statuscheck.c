@@ -23,6 +23,17 @@ pki_check_state_name(int state)
 	return state_name[state];
 }
 
+void
+pki_check_thresholds_default(struct pki_check_threshold *warn,
+    struct pki_check_threshold *crit)
+{
+	memset(warn, 0, sizeof(*warn));
+	memset(crit, 0, sizeof(*crit));
+	warn->is_share = crit->is_share = 1;
+	warn->share = 0.20;
+	crit->share = 0.10;
+}
+
 /* Severity order for the overall state: OK < WARNING < UNKNOWN < CRITICAL. */
 static int
 rank(int st)

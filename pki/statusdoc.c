@@ -108,10 +108,11 @@ json_strv(char **v, size_t n)
 	return a;
 }
 
+/* A new object with the members every row starts with; NULL: no memory. */
 static json_t *
-leaf_json(const struct pki_status_row *r)
+row_json(const struct pki_status_row *r)
 {
-	json_t	*o = json_object(), *d;
+	json_t	*o = json_object();
 	int	 ok = r->state == PKI_ROW_OK;
 
 	if (o == NULL)
@@ -120,6 +121,17 @@ leaf_json(const struct pki_status_row *r)
 	put(o, "path", json_string(r->path));
 	put(o, "serial", ok ? json_string(r->f.serial) : NULL);
 	put(o, "subject", ok ? json_string(r->f.subject) : NULL);
+	return o;
+}
+
+static json_t *
+leaf_json(const struct pki_status_row *r)
+{
+	json_t	*o = row_json(r), *d;
+	int	 ok = r->state == PKI_ROW_OK;
+
+	if (o == NULL)
+		return NULL;
 	put(o, "issuer", ok ? json_string(r->f.issuer) : NULL);
 	put(o, "not_before", ok ? json_date(r->f.not_before) : NULL);
 	put(o, "not_after", ok ? json_date(r->f.not_after) : NULL);
@@ -153,15 +165,11 @@ leaf_json(const struct pki_status_row *r)
 static json_t *
 ca_json(const struct pki_status_row *r)
 {
-	json_t	*o = json_object();
+	json_t	*o = row_json(r);
 	int	 ok = r->state == PKI_ROW_OK;
 
 	if (o == NULL)
 		return NULL;
-	put(o, "name", json_string(r->name));
-	put(o, "path", json_string(r->path));
-	put(o, "serial", ok ? json_string(r->f.serial) : NULL);
-	put(o, "subject", ok ? json_string(r->f.subject) : NULL);
 	put(o, "not_after", ok ? json_date(r->f.not_after) : NULL);
 	put(o, "seconds_left", ok ? json_integer(r->seconds_left) : NULL);
 	put(o, "error", r->state != PKI_ROW_OK && r->error != NULL ?

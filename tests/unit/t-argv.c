@@ -18,7 +18,7 @@ split(const char *text)
 	static char		 buf[1024];
 	struct pki_error	 err;
 	char			**v = NULL;
-	size_t			 n = 0, i;
+	size_t			 n = 0;
 	int			 r;
 
 	memset(&err, 0, sizeof(err));
@@ -26,10 +26,7 @@ split(const char *text)
 		snprintf(buf, sizeof(buf), "E:%d:%s", r, err.text);
 		return buf;
 	}
-	buf[0] = '\0';
-	for (i = 0; i < n; i++)
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
-		    i > 0 ? "|" : "", v[i]);
+	tap_join(v, n, "|", buf, sizeof(buf));
 	if (v[n] != NULL)
 		snprintf(buf, sizeof(buf), "not NULL-terminated");
 	pki_strv_free(v, n);
@@ -73,20 +70,26 @@ test_split(void)
 static void
 test_b64(void)
 {
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		const char	*out;
+		const char	*what;
+	} t[] = {
+		{ "", 0, "", "nothing" },
+		{ "\x00\xff", 2, "AP8=", "one pad" },
+		{ "f", 1, "Zg==", "two pads" },
+		{ "foobar\xfb\xff", 8, "Zm9vYmFy+/8=", "the standard alphabet "
+		    "(+ and /)" },
+	};
 	char	*s;
+	size_t	 i;
 
-	s = pki_b64_encode("", 0);
-	is_str(s, "", "base64 of nothing");
-	free(s);
-	s = pki_b64_encode("\x00\xff", 2);
-	is_str(s, "AP8=", "base64: one pad");
-	free(s);
-	s = pki_b64_encode("f", 1);
-	is_str(s, "Zg==", "base64: two pads");
-	free(s);
-	s = pki_b64_encode("foobar\xfb\xff", 8);
-	is_str(s, "Zm9vYmFy+/8=", "base64: the standard alphabet (+ and /)");
-	free(s);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		s = pki_b64_encode(t[i].in, t[i].len);
+		is_str(s, t[i].out, "base64: %s", t[i].what);
+		free(s);
+	}
 }
 
 int

@@ -296,19 +296,6 @@ count_note(void *arg, const struct pki_note *n)
 		(*(int *)arg)++;
 }
 
-/* Joins v into buf, one space between words. */
-static const char *
-words(char **v, size_t n, char *buf, size_t len)
-{
-	size_t	i;
-
-	*buf = '\0';
-	for (i = 0; i < n; i++)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
-		    i > 0 ? " " : "", v[i]);
-	return buf;
-}
-
 /* pki_schedule_plan_run and _cond: the command lines of the units. */
 static void
 test_plan(void)
@@ -322,7 +309,8 @@ test_plan(void)
 	struct pki_error		 err;
 	struct pki_cluster		*cl = NULL;
 	const char			*args[1] = { "a.pem" };
-	char				 tmpl[] = "/tmp/t-schedule.XXXXXX", *d;
+	char				 tmpl[] = "/tmp/t-schedule.XXXXXX";
+	char				*d;
 	char				 cwd[PATH_MAX], want[4 * PATH_MAX];
 	char				 got[4 * PATH_MAX], *real = NULL;
 	int				 warned = 0;
@@ -359,16 +347,18 @@ test_plan(void)
 	snprintf(want, sizeof(want), "renew -quiet -ca file:%s/a.pem "
 	    "-metrics-file %s/out.prom -rekey -keep 5 %s/a.pem", real, real,
 	    real);
-	is_str(words(p.run, p.nrun, got, sizeof(got)), want, "... its flags "
-	    "in order, files absolute");
+	is_str(tap_join(p.run, p.nrun, " ", got, sizeof(got)), want,
+	    "... its flags in order, files absolute");
 	snprintf(want, sizeof(want), "%s/out.prom %s/a.pem", real, real);
-	is_str(words(p.rw, p.nrw, got, sizeof(got)), want, "... what renew "
-	    "writes: the output flag's file and the certificate");
+	is_str(tap_join(p.rw, p.nrw, " ", got, sizeof(got)), want,
+	    "... what renew writes: the output flag's file and the "
+	    "certificate");
 	is_int(pki_schedule_plan_cond(&rq, &p, &err), 0, "plan: the condition");
 	snprintf(want, sizeof(want), "needs-renewal -renew-before 20%% "
 	    "-stagger 5%% %s/a.pem", real);
-	is_str(words(p.cond, p.ncond, got, sizeof(got)), want, "... renew's "
-	    "timing, renew's default stagger, the same certificate");
+	is_str(tap_join(p.cond, p.ncond, " ", got, sizeof(got)), want,
+	    "... renew's timing, renew's default stagger, the same "
+	    "certificate");
 	pki_schedule_plan_clear(&p);
 	ok(p.run == NULL && p.nrun == 0 && p.cond == NULL, "plan: cleared");
 
@@ -397,8 +387,8 @@ test_plan(void)
 	    pki_schedule_plan_cond(&rq, &p, &err) == 0, "plan: a cluster");
 	snprintf(want, sizeof(want), "needs-renewal -stagger 10%% "
 	    "%s/etcd1/etcd1.pem %s/clients/admin/admin.pem", real, real);
-	is_str(words(p.cond, p.ncond, got, sizeof(got)), want, "... every "
-	    "leaf certificate of DIR");
+	is_str(tap_join(p.cond, p.ncond, " ", got, sizeof(got)), want,
+	    "... every leaf certificate of DIR");
 	is_int(warned, 2, "... each not issued yet: a warning");
 	pki_schedule_plan_clear(&p);
 	rq.member = "nope";

@@ -132,11 +132,9 @@ test_check(const struct pki_status *s, const char *d)
 	struct pki_status		 one;
 
 	memset(&err, 0, sizeof(err));
-	memset(&warn, 0, sizeof(warn));
-	memset(&crit, 0, sizeof(crit));
-	warn.is_share = crit.is_share = 1;
-	warn.share = 0.20;
-	crit.share = 0.10;
+	pki_check_thresholds_default(&warn, &crit);
+	ok(warn.is_share && warn.share == 0.20 && crit.is_share &&
+	    crit.share == 0.10, "check: default thresholds 20%% and 10%% left");
 	is_int(pki_status_check(s, &warn, &crit, &res, &err), 0, "check: "
 	    "judged");
 	is_int(res.state, PKI_CHECK_CRITICAL, "check: a key mismatch is "
@@ -621,7 +619,7 @@ main(void)
 	struct pki_config		*cfg;
 	struct fx_ca			 ca;
 
-	plan(112);
+	plan(113);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
 	cfg = fx_config("2160h", FX_USAGES, &prof);
