@@ -1718,4 +1718,116 @@ struct pki_ca_renew {
 int		 pki_ca_renew_write(const struct pki_ca_renew *cr)
 		    PKI_MUST_CHECK;
 
+/* ---- certificate revocation lists (pki/crl.c) ------------------------- */
+
+/* Revocation reasons (RFC 5280 5.3.1 CRLReason; 7 is not assigned). */
+#define PKI_REASON_NONE			-1	/* no reasonCode extension */
+#define PKI_REASON_UNSPECIFIED		0
+#define PKI_REASON_KEY_COMPROMISE	1
+#define PKI_REASON_CA_COMPROMISE	2
+#define PKI_REASON_AFFILIATION_CHANGED	3
+#define PKI_REASON_SUPERSEDED		4
+#define PKI_REASON_CESSATION		5
+#define PKI_REASON_CERTIFICATE_HOLD	6
+#define PKI_REASON_REMOVE_FROM_CRL	8
+#define PKI_REASON_PRIVILEGE_WITHDRAWN	9
+#define PKI_REASON_AA_COMPROMISE	10
+
+/*
+ * Parses a revocation reason as cfssl revoke takes it: a name of RFC 5280
+ * in any case ("keyCompromise", "keycompromise") or its number 0..10.
+ * 7 (not assigned) and removeFromCRL (8, for delta CRLs only) are
+ * refused (PKI_ERR_INPUT): a full CRL that carries them is malformed.
+ * err->text is the problem alone; the caller names the flag.
+ */
+int		 pki_crl_reason_parse(const char *s, int *code,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* The RFC 5280 name of a reason ("keyCompromise"); "" for
+ * PKI_REASON_NONE, "unknown" for anything else.  Static. */
+const char	*pki_crl_reason_name(int code);
+
+struct pki_crl;
+
+/* One revoked certificate. */
+struct pki_crl_entry {
+	char		 serial[64];	/* decimal */
+	int64_t		 revoked_at;	/* Unix seconds */
+	int		 reason;	/* PKI_REASON_*: NONE or UNSPECIFIED
+					   give no reasonCode extension */
+};
+
+/*
+ * What a CRL holds.  It is a v2 CRL issued by ca (its subject, copied
+ * byte for byte), thisUpdate and nextUpdate as given, the entries in
+ * their order, an Authority Key Identifier (ca's SKI) when ca has one,
+ * and a CRL Number when number is not NULL (decimal); signed by cakey
+ * (SHA-256 for RSA, by curve for ECDSA, as Go's x509.CreateCRL does).
+ * Without a number it is the CRL "cfssl gencrl" writes.
+ */
+struct pki_crl_request {
+	const struct pki_cert		*ca;
+	const struct pki_key		*cakey;
+	const struct pki_crl_entry	*entries;
+	size_t				 nentries;
+	int64_t				 this_update;
+	int64_t				 next_update;
+	const char			*number;
+};
+
+/* Makes and signs the CRL q asks for (ca and cakey must match). */
+int		 pki_crl_new(const struct pki_crl_request *q,
+		    struct pki_crl **out, struct pki_error *err) PKI_MUST_CHECK;
+/* Loads a CRL from PEM ("X509 CRL") or DER; source names it. */
+int		 pki_crl_load(const char *buf, size_t len, const char *source,
+		    struct pki_crl **out, struct pki_error *err) PKI_MUST_CHECK;
+/* The CRL as DER (pem 0) or PEM (pem 1); *out is malloc'ed. */
+int		 pki_crl_encode(const struct pki_crl *crl, int pem, char **out,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_crl_free(struct pki_crl *crl);
+
+/* What a CRL says about itself. */
+struct pki_crl_info {
+	int64_t		 this_update;
+	int64_t		 next_update;	/* 0: none */
+	char		 number[64];	/* decimal, "" without a CRL Number */
+	char		 aki[129];	/* lower-case hex, "" without one */
+	char		*issuer;	/* one line: "CN=x,O=y" (malloc'ed) */
+	size_t		 nentries;
+};
+int		 pki_crl_info(const struct pki_crl *crl,
+		    struct pki_crl_info *info, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_crl_info_clear(struct pki_crl_info *info);
+/* Entry i (< info.nentries) into *e; PKI_ERR_ARG past the end. */
+int		 pki_crl_entry(const struct pki_crl *crl, size_t i,
+		    struct pki_crl_entry *e, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * Checks that ca issued the CRL: the issuer is ca's subject and the
+ * signature verifies with ca's key (PKI_ERR_SIGNATURE otherwise).
+ */
+int		 pki_crl_verify(const struct pki_crl *crl,
+		    const struct pki_cert *ca, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/*
+ * cfssl gencrl's SERIALS file: one decimal serial number per line,
+ * surrounding white space (a CR too) ignored, blank lines skipped.  What
+ * cfssl would misread silently (hex, a sign, other text) is refused with
+ * "source: line N: ...".  A serial given twice is kept once, with a
+ * warning through opts.  *serials: n malloc'ed strings (pki_strv_free).
+ */
+int		 pki_crl_serials_parse(const char *buf, size_t len,
+		    const char *source, const struct pki_parse_opts *opts,
+		    char ***serials, size_t *n, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * cfssl gencrl's TIME: seconds as Go's strconv.ParseInt(s, 0, 32) reads
+ * them (a sign, 0x/0o/0b prefixes or a leading 0 for octal, '_' between
+ * digits), surrounding white space ignored.  err->text is the problem
+ * alone.
+ */
+int		 pki_crl_expiry_parse(const char *s, int64_t *sec,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 #endif /* PKI_H */
