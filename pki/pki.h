@@ -1830,4 +1830,183 @@ int		 pki_crl_serials_parse(const char *buf, size_t len,
 int		 pki_crl_expiry_parse(const char *s, int64_t *sec,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
+/* ---- the inventory: every certificate of a cluster (pki/inventory.c) --- */
+
+/*
+ * An SQLite database (the only file that links SQLite) in the schema of
+ * cfssl's certdb, so that "cfssl serve -db-config", "cfssl revoke",
+ * "cfssl ocsprefresh" and "cfssl crl" use the same file: table
+ * certificates (serial_number decimal, authority_key_identifier lower-case
+ * hex, ca_label, status "good" or "revoked", reason, expiry, revoked_at,
+ * pem, and master's issued_at, not_before, metadata, sans, common_name),
+ * table ocsp_responses; and etcd-pki's own tables: etcd_pki_certificates
+ * (what each certificate is: kind, member or client name, directory,
+ * subject, SANs, dates, which command issued it), etcd_pki_crls (every
+ * CRL signed: number, dates, entries, DER) and etcd_pki_meta (the schema
+ * version).  A cluster's is DIR/inventory.db (etcd-pki-cluster(5)).
+ */
+struct pki_inventory;
+
+#define PKI_INV_CREATE		0x1	/* create the file and the tables */
+#define PKI_INV_NO_SYNC		0x2	/* PRAGMA synchronous=OFF (fixtures) */
+#define PKI_INV_CFSSL		0x4	/* any cfssl certdb: etcd-pki's tables
+					   not required (revoke -db-config) */
+
+/*
+ * Opens the database at path (a regular file, no symbolic link; made,
+ * with every table, under PKI_INV_CREATE).  A database of a newer
+ * etcd-pki schema, or without the tables (unless PKI_INV_CFSSL), is
+ * refused.  Waits up to 10 s for another writer.
+ */
+int		 pki_inventory_open(const char *path, int flags,
+		    struct pki_inventory **out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_inventory_close(struct pki_inventory *inv);
+/*
+ * With path NULL, pki_inventory_open() makes a new database in memory,
+ * whose file contents pki_inventory_bytes() gives (*buf malloc'ed): a new
+ * inventory is written with the files it records, all or nothing.
+ */
+int		 pki_inventory_bytes(struct pki_inventory *inv, char **buf,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * Transactions: begin takes the write lock at once (BEGIN IMMEDIATE), so
+ * that what is read inside stays true until commit; rollback accepts a
+ * database with no transaction open.
+ */
+int		 pki_inventory_begin(struct pki_inventory *inv,
+		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_inventory_commit(struct pki_inventory *inv,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_inventory_rollback(struct pki_inventory *inv);
+
+/* What a certificate is to the cluster. */
+#define PKI_INV_OTHER	0	/* a row etcd-pki did not write (cfssl's) */
+#define PKI_INV_MEMBER	1
+#define PKI_INV_CLIENT	2
+#define PKI_INV_CA	3
+
+/* "member", "client", "ca" or "other". */
+const char	*pki_inventory_kind_name(int kind);
+
+/* A certificate to record (everything borrowed). */
+struct pki_inv_add {
+	const char	*pem;		/* the certificate */
+	size_t		 len;
+	int		 kind;		/* PKI_INV_MEMBER, _CLIENT or _CA */
+	const char	*name;		/* NAME of the member or client; "ca" */
+	const char	*leaf;		/* its directory under DIR ("etcd1",
+					   "clients/admin"); "" for a CA */
+	const char	*origin;	/* "cluster issue", "renew", ... */
+};
+
+/*
+ * Records n certificates issued at now, in one transaction (the caller's
+ * when one is open); one already there (serial and AKI) is left as it
+ * is.  *added (may be NULL) counts
+ * those recorded now.
+ */
+int		 pki_inventory_add(struct pki_inventory *inv,
+		    const struct pki_inv_add *v, size_t n, int64_t now,
+		    size_t *added, struct pki_error *err) PKI_MUST_CHECK;
+
+/* A certificate as recorded. */
+struct pki_inv_cert {
+	char		 serial[64];	/* decimal */
+	char		 aki[129];	/* lower-case hex, "" when unknown */
+	int		 kind;		/* PKI_INV_* */
+	char		*name;		/* "" for PKI_INV_OTHER */
+	char		*leaf;
+	char		*subject;	/* "CN=etcd1,O=x" */
+	char		*sans;		/* "DNS:etcd1, IP:10.0.0.1" */
+	char		*origin;
+	char		*pem;
+	int64_t		 not_before;
+	int64_t		 not_after;
+	int64_t		 issued_at;	/* 0: unknown */
+	int		 revoked;
+	int64_t		 revoked_at;
+	int		 reason;	/* PKI_REASON_* as recorded */
+};
+
+/* Which certificates pki_inventory_list() returns (zeroed: all). */
+struct pki_inv_query {
+	const char	*name;		/* this NAME only (kind member, client
+					   or ca) */
+	const char	*serial;	/* this serial only (decimal) */
+	int		 revoked;	/* 1: revoked ones only; -1: not
+					   revoked ones only */
+	int64_t		 valid_at;	/* > 0: not expired at this time */
+};
+
+/*
+ * The certificates q asks for, oldest first; *v (n entries) is freed with
+ * pki_inventory_list_free().
+ */
+int		 pki_inventory_list(struct pki_inventory *inv,
+		    const struct pki_inv_query *q, struct pki_inv_cert **v,
+		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_inventory_list_free(struct pki_inv_cert *v, size_t n);
+
+#define PKI_INV_KEEP_DATE	0x1	/* an already revoked certificate
+					   keeps its date (its reason is
+					   updated) */
+/*
+ * Marks serial (with AKI aki; NULL: whatever its AKI) revoked at when for
+ * reason, as cfssl revoke does (status "revoked", revoked_at, reason).
+ * *n receives the number of rows changed (0: not found).
+ */
+int		 pki_inventory_revoke(struct pki_inventory *inv,
+		    const char *serial, const char *aki, int reason,
+		    int64_t when, int flags, size_t *n, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/*
+ * The entries of a CRL at now: every certificate recorded revoked and not
+ * expired, oldest revocation first (a reason cfssl recorded that a CRL
+ * cannot carry: 7 is written without a reason code, removeFromCRL leaves
+ * the certificate out).  *v is malloc'ed.
+ */
+int		 pki_inventory_revoked(struct pki_inventory *inv, int64_t now,
+		    struct pki_crl_entry **v, size_t *n, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/* The next CRL Number: one more than any recorded, at least 1. */
+int		 pki_inventory_crl_number(struct pki_inventory *inv,
+		    char *number, size_t size, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/* Records a CRL just signed (its DER). */
+int		 pki_inventory_crl_add(struct pki_inventory *inv,
+		    const struct pki_crl_info *info, const char *der,
+		    size_t len, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * The one place every path that issues in cluster mode records what it
+ * issued: opens DIR/inventory.db (creating it), adds v as issued now,
+ * closes it.  *added as pki_inventory_add's.
+ */
+int		 pki_inventory_record(const char *dir,
+		    const struct pki_inv_add *v, size_t n, int64_t now,
+		    int no_sync, size_t *added, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/* ---- a cluster's inventory, revocations and CRL (pki/clcrl.c) --------- */
+
+/*
+ * The files of a cluster directory DIR besides those of pki_cldir_*:
+ *   DIR/inventory.db     the inventory (pki_inventory_*) of every
+ *                        certificate issued in cluster mode
+ *   DIR/db-config.json   cfssl's -db-config naming it
+ *   DIR/crl.der, crl.pem the CRL, signed by the cluster CA; a copy of
+ *                        both beside each member's trust bundle
+ *                        (DIR/MEMBER/crl.der, crl.pem), which the
+ *                        member's etcd.env names (ETCD_CLIENT_CRL_FILE,
+ *                        ETCD_PEER_CRL_FILE)
+ */
+#define PKI_CLDIR_INVENTORY	"inventory.db"
+#define PKI_CLDIR_DBCONFIG	"db-config.json"
+#define PKI_CLDIR_CRL_DER	"crl.der"
+#define PKI_CLDIR_CRL_PEM	"crl.pem"
+
 #endif /* PKI_H */
