@@ -468,6 +468,16 @@ struct pki_file {
  */
 int		 pki_file_write_set(const struct pki_file *files, size_t n,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The same, with hook called as the last step, once every file is in
+ * place and its directory synced (with no files: at once): when it
+ * fails (returning an error code, err filled), the files are put back as
+ * they were and its error is returned.  It commits what must change
+ * together with the files (an inventory transaction).
+ */
+int		 pki_file_write_set_hook(const struct pki_file *files,
+		    size_t n, int (*hook)(void *arg, struct pki_error *err),
+		    void *arg, struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- cfssljson input ------------------------------------------------- */
 
