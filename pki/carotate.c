@@ -413,6 +413,7 @@ phase_add_trust(struct pki_rotation *ro)
 static int
 switch_ca(struct pki_rotation *ro)
 {
+	struct pki_crl_opts	 co;
 	struct pki_error	 err;
 	struct pki_file		 f[4];
 	struct pki_ca		*signer = NULL;
@@ -457,6 +458,13 @@ switch_ca(struct pki_rotation *ro)
 		return -1;
 	}
 	ro->ts->capemlen = ro->cur.ca->canonlen;
+	/* The CRL, signed by the old CA, is signed anew by the new one. */
+	memset(&co, 0, sizeof(co));
+	co.nt = ro->nt;
+	co.now = ro->now;
+	if (pki_cluster_crl_publish(ro->cl, ro->dir, ro->cur.ca->cert,
+	    ro->cur.ca->key, &co) == PKI_RUN_FAILED)
+		return -1;
 	return 0;
 }
 

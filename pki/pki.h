@@ -580,6 +580,8 @@ void		 pki_cluster_leaf(const struct pki_cluster *cl, size_t i,
  */
 const char	*pki_cluster_ca_key_file(const struct pki_cluster *cl);
 const char	*pki_cluster_ca_cert_file(const struct pki_cluster *cl);
+/* The lifetime of the cluster's CRL (signing.crl_expiry), in ns. */
+int64_t		 pki_cluster_crl_expiry(const struct pki_cluster *cl);
 
 /*
  * What "cluster init" starts from.  Every member may be NULL/0; with all
@@ -634,6 +636,11 @@ int		 pki_cluster_ca_new(const struct pki_cluster *cl,
 #define PKI_ISSUE_NEW		1	/* was missing: written */
 #define PKI_ISSUE_REISSUED	2	/* no longer matched: replaced */
 #define PKI_ISSUE_UPDATED	3	/* a non-certificate file rewritten */
+#define PKI_ISSUE_CRL		4	/* the CRL signed, or its copies
+					   rewritten (reason says which;
+					   not_after: its nextUpdate) */
+#define PKI_ISSUE_RECORDED	5	/* certificates recorded in the
+					   inventory (reason: how many) */
 
 struct pki_issue_event {
 	int		 what;		/* PKI_ISSUE_* */
@@ -2018,5 +2025,88 @@ int		 pki_inventory_record(const char *dir,
 #define PKI_CLDIR_DBCONFIG	"db-config.json"
 #define PKI_CLDIR_CRL_DER	"crl.der"
 #define PKI_CLDIR_CRL_PEM	"crl.pem"
+
+/* Opens DIR/inventory.db (flags: PKI_INV_CREATE, PKI_INV_NO_SYNC). */
+int		 pki_cluster_inventory(const char *dir, int flags,
+		    struct pki_inventory **out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/* The CRL a cluster directory holds, or is to hold. */
+struct pki_cluster_crl {
+	char			*der;		/* malloc'ed */
+	size_t			 derlen;
+	char			*pem;		/* malloc'ed */
+	size_t			 pemlen;
+	struct pki_crl_info	 info;
+	int			 changed;	/* signed now: DIR/crl.der is
+						   to be replaced */
+	char			 why[448];	/* why it was signed, or "" */
+};
+
+/*
+ * The CRL DIR needs at now: DIR/crl.der as it is, unless it is missing,
+ * unreadable, not signed by ca, does not list exactly the certificates
+ * inv records as revoked (and not expired), its nextUpdate has passed,
+ * policy (may be NULL) says it is due (its lifetime as a certificate's),
+ * or force; then a new one, numbered after every CRL inv recorded, valid
+ * for the description's signing.crl_expiry, is signed with cakey and
+ * recorded in inv (within the caller's transaction, if any).  Clear *out
+ * with pki_cluster_crl_clear().
+ */
+int		 pki_cluster_crl_make(struct pki_inventory *inv,
+		    const struct pki_cluster *cl, const char *dir,
+		    const struct pki_cert *ca, const struct pki_key *cakey,
+		    int64_t now, const struct pki_renew_policy *policy,
+		    int force, struct pki_cluster_crl *out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_cluster_crl_clear(struct pki_cluster_crl *c);
+
+/*
+ * Writes c into DIR/crl.der and crl.pem and, with fragments, into every
+ * member's directory: each file whose contents differ, atomically, as one
+ * pki_file_write_set() set.  *written (may be NULL) counts the files.
+ */
+int		 pki_cluster_crl_write(const struct pki_cluster *cl,
+		    const char *dir, const struct pki_cluster_crl *c,
+		    size_t *written, struct pki_error *err) PKI_MUST_CHECK;
+
+/* How pki_cluster_crl_publish() and pki_cluster_revoke() run. */
+struct pki_crl_opts {
+	time_t				 now;		/* 0: the current time */
+	int				 force;		/* re-sign even when
+							   nothing changed */
+	int				 dry_run;	/* say what would be
+							   done */
+	int				 create;	/* make DIR/crl.der when
+							   there is none */
+	int				 no_sync;
+	const struct pki_renew_policy	*policy;	/* when a CRL is due;
+							   NULL: the default */
+	struct pki_notify		 nt;
+};
+
+/*
+ * Brings DIR's CRL up to date (pki_cluster_crl_make, then
+ * pki_cluster_crl_write, in one inventory transaction), signed by ca and
+ * cakey (NULL: DIR's CA, loaded here).  Without DIR/crl.der and without
+ * o->create there is nothing to do (CRLs are not in use).  The caller
+ * holds DIR's lock, shared at least.  Returns PKI_RUN_OK (nothing to do),
+ * PKI_RUN_CHANGED (re-signed, or copies rewritten) or PKI_RUN_FAILED,
+ * noted through o->nt.
+ */
+int		 pki_cluster_crl_publish(const struct pki_cluster *cl,
+		    const char *dir, const struct pki_cert *ca,
+		    const struct pki_key *cakey, const struct pki_crl_opts *o)
+		    PKI_MUST_CHECK;
+
+/*
+ * Records as found by origin, in inv, the certificates of cl's leaves
+ * and of DIR's CA that inv does not hold yet (a directory issued before
+ * the inventory existed).  *added (may be NULL) counts them.
+ */
+int		 pki_cluster_record_found(struct pki_inventory *inv,
+		    const struct pki_cluster *cl, const char *dir, int64_t now,
+		    const char *origin, size_t *added, struct pki_error *err)
+		    PKI_MUST_CHECK;
 
 #endif /* PKI_H */
