@@ -286,6 +286,9 @@ new_next(struct pki_rotation *ro)
 	f[1] = (struct pki_file){ ro->next.keypath, keypem, keylen, 0600 };
 	if ((r = pki_file_write_set(f, 2, &err)) != 0)
 		goto fail;
+	if (pki_engine_record(ro->dir, PKI_INV_CA, "ca", "", certpem,
+	    certlen, "ca rotate", 0, &ro->nt) != 0)
+		goto out;
 	if (pki_rot_ca_load(ro, &ro->next, 1) != 0 ||
 	    pki_rot_mint_probe(ro, &ro->next) != 0)
 		goto out;
@@ -546,6 +549,12 @@ reissue_leaf(struct pki_rotation *ro, struct rleaf *l)
 	if ((ret = pki_reissue(ro->ts, t, &l->lf, key, ro->now, 0, 1, &ro->nt,
 	    &rs)) != PKI_RUN_OK)
 		goto out;
+	if (pki_engine_record(ro->dir, l->member ? PKI_INV_MEMBER :
+	    PKI_INV_CLIENT, t->name, t->label, rs.certpem, rs.certlen,
+	    "ca rotate", 0, &ro->nt) != 0) {
+		ret = PKI_RUN_FAILED;
+		goto out;
+	}
 	u.data[PKI_SET_CERT] = rs.certpem;
 	u.len[PKI_SET_CERT] = rs.certlen;
 	u.data[PKI_SET_CSR] = rs.csrpem;

@@ -559,6 +559,30 @@ pki_cl_record_clear(struct pki_cl_record *rec)
 	memset(rec, 0, sizeof(*rec));
 }
 
+/* ---- recording what the engine issues ------------------------------------------ */
+
+int
+pki_engine_record(const char *dir, int kind, const char *name,
+    const char *leaf, const char *pem, size_t len, const char *origin,
+    int no_sync, const struct pki_notify *nt)
+{
+	struct pki_inv_add	a;
+	struct pki_error	err;
+	int			r;
+
+	memset(&err, 0, sizeof(err));
+	a = (struct pki_inv_add){ pem, len, kind, name, leaf != NULL ? leaf :
+	    "", origin };
+	if ((r = pki_inventory_record(dir, &a, 1, time(NULL), no_sync, NULL,
+	    &err)) != PKI_OK) {
+		pki_note_err(nt, leaf, &err, r);
+		pki_note(nt, PKI_NOTE_ERROR, leaf, "not recorded in the "
+		    "inventory: not put in place");
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- what cluster issue and cluster verify check ------------------------------ */
 
 int

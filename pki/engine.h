@@ -213,4 +213,18 @@ int	pki_engine_sign_leaf(const struct pki_csr *csr,
 	    struct pki_req **req, struct pki_cert **cert,
 	    struct pki_error *err) PKI_MUST_CHECK;
 
+/* ---- the inventory (clcrl.c) ------------------------------------------ */
+
+/*
+ * Records a certificate the engine issued in cluster mode in DIR's
+ * inventory as issued now by origin: the one call renew, ca rotate and
+ * ca renew make (cluster issue records through pki_inventory_add too).
+ * kind is PKI_INV_*, leaf the directory under DIR ("" or NULL for a CA).
+ * Returns 0, or -1 after a note: the caller then puts nothing in place,
+ * so that no certificate is in use that the inventory does not hold.
+ */
+int	pki_engine_record(const char *dir, int kind, const char *name,
+	    const char *leaf, const char *pem, size_t len, const char *origin,
+	    int no_sync, const struct pki_notify *nt);
+
 #endif /* PKI_ENGINE_H */
