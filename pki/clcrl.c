@@ -118,9 +118,13 @@ examine_crl(const struct pki_cluster *cl, const char *dir,
 		    e.text);
 		stay = 0;
 	} else if (!lists_exactly(crl, c->info.nentries, v, n)) {
-		snprintf(c->why, sizeof(c->why), "the inventory records %zu "
-		    "revoked certificate%s, the CRL lists %zu", n, n == 1 ?
-		    "" : "s", c->info.nentries);
+		if (n == c->info.nentries)
+			snprintf(c->why, sizeof(c->why), "the revocations the "
+			    "inventory records changed");
+		else
+			snprintf(c->why, sizeof(c->why), "the inventory records "
+			    "%zu revoked certificate%s, the CRL lists %zu", n,
+			    n == 1 ? "" : "s", c->info.nentries);
 		stay = 0;
 	} else if (c->info.next_update <= now) {
 		snprintf(c->why, sizeof(c->why), "its next update has passed");
@@ -691,4 +695,202 @@ pki_cl_crl_verify(const struct pki_cluster *cl, const char *dir,
 	pki_cldir_leaves_free(lv, nl);
 	pki_cluster_crl_clear(&c);
 	return count;
+}
+
+/* ---- revoke -cluster ----------------------------------------------------------- */
+
+/*
+ * what as a decimal serial into dec: decimal digits, or hex as "0x..." or
+ * with colons ("4c:a9:f8").  0, or -1 when it is not a serial.
+ */
+static int
+serial_decimal(const char *what, char *dec, size_t size)
+{
+	BIGNUM	*bn = NULL;
+	char	 hex[160], *d = NULL;
+	size_t	 i, l = 0;
+	int	 ret = -1;
+
+	if (*what != '\0' && strspn(what, "0123456789") == strlen(what)) {
+		snprintf(dec, size, "%s", what);
+		return strlen(what) < size ? 0 : -1;
+	}
+	if (strncmp(what, "0x", 2) == 0 || strncmp(what, "0X", 2) == 0)
+		what += 2;
+	else if (strchr(what, ':') == NULL)
+		return -1;
+	for (i = 0; what[i] != '\0' && l + 1 < sizeof(hex); i++) {
+		if (what[i] == ':')
+			continue;
+		if (!isxdigit((unsigned char)what[i]))
+			return -1;
+		hex[l++] = what[i];
+	}
+	hex[l] = '\0';
+	if (l == 0 || what[i] != '\0' || BN_hex2bn(&bn, hex) == 0 ||
+	    (d = BN_bn2dec(bn)) == NULL || strlen(d) >= size)
+		goto out;
+	snprintf(dec, size, "%s", d);
+	ret = 0;
+ out:
+	OPENSSL_free(d);
+	BN_free(bn);
+	return ret;
+}
+
+/* Is NAME a member or client of cl? */
+static int
+in_description(const struct pki_cluster *cl, const char *name)
+{
+	struct pki_cluster_leaf_info	li;
+	size_t				i;
+
+	for (i = 0; i < pki_cluster_nleaves(cl); i++) {
+		pki_cluster_leaf(cl, i, &li);
+		if (strcmp(li.name, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Revokes the certificates v (what names them) in inv; *changed is set
+ * when any was not revoked before.  0, or -1 after a note.
+ */
+static int
+revoke_list(struct pki_inventory *inv, const struct pki_cluster *cl,
+    const char *dir, struct pki_inv_cert *v, size_t n, int reason,
+    int64_t now, const struct pki_crl_opts *o, int *changed)
+{
+	struct pki_error	 err;
+	char			 t[32];
+	size_t			 i, k;
+	int			 r;
+
+	memset(&err, 0, sizeof(err));
+	for (i = 0; i < n; i++) {
+		const char *label = v[i].leaf[0] != '\0' ? v[i].leaf :
+		    v[i].name[0] != '\0' ? v[i].name : NULL;
+
+		if (v[i].kind == PKI_INV_CA) {
+			pki_note(&o->nt, PKI_NOTE_ERROR, label, "serial %s is "
+			    "the CA's own certificate: replace the CA with "
+			    "etcd-pki ca rotate instead", v[i].serial);
+			return -1;
+		}
+		if (v[i].not_after <= now) {
+			pki_note(&o->nt, PKI_NOTE_OUT, label, "serial %s "
+			    "expired already: not listed", v[i].serial);
+			continue;
+		}
+		if (v[i].revoked && (reason == PKI_REASON_NONE ||
+		    v[i].reason == reason)) {
+			pki_time_format(v[i].revoked_at, t, sizeof(t));
+			pki_note(&o->nt, PKI_NOTE_OUT, label, "serial %s was "
+			    "revoked already (%s, %s)", v[i].serial, t,
+			    pki_crl_reason_name(v[i].reason));
+			continue;
+		}
+		if ((r = pki_inventory_revoke(inv, v[i].serial, v[i].aki,
+		    reason == PKI_REASON_NONE ? PKI_REASON_UNSPECIFIED :
+		    reason, now, PKI_INV_KEEP_DATE, &k, &err)) != PKI_OK) {
+			pki_note_err(&o->nt, NULL, &err, r);
+			return -1;
+		}
+		pki_note(&o->nt, PKI_NOTE_OUT, label, "serial %s %s (%s)",
+		    v[i].serial, v[i].revoked ? "reason changed" : "revoked",
+		    reason > 0 ? pki_crl_reason_name(reason) : "unspecified");
+		*changed = 1;
+		if (!v[i].revoked && v[i].name[0] != '\0' &&
+		    in_description(cl, v[i].name))
+			pki_note(&o->nt, PKI_NOTE_WARNING, label, "still in "
+			    "%s: etcd refuses this certificate from now on; "
+			    "\"etcd-pki cluster issue\" gives %s/%s a new key "
+			    "and certificate", cl->source, dir, v[i].leaf);
+	}
+	return 0;
+}
+
+/* The certificates what names: by serial, else by NAME. */
+static int
+find_targets(struct pki_inventory *inv, const char *what,
+    struct pki_inv_cert **v, size_t *n, struct pki_error *err)
+{
+	struct pki_inv_query	q;
+	char			dec[64];
+	int			r;
+
+	memset(&q, 0, sizeof(q));
+	if (serial_decimal(what, dec, sizeof(dec)) == 0) {
+		q.serial = dec;
+		if ((r = pki_inventory_list(inv, &q, v, n, err)) != PKI_OK ||
+		    *n > 0)
+			return r;
+		pki_inventory_list_free(*v, *n);
+		q.serial = NULL;
+	}
+	q.name = what;
+	return pki_inventory_list(inv, &q, v, n, err);
+}
+
+int
+pki_cluster_revoke(const struct pki_cluster *cl, const char *dir,
+    const char *what, int reason, const struct pki_crl_opts *o)
+{
+	struct pki_crl_opts	 po;
+	struct pki_inventory	*inv = NULL;
+	struct pki_inv_cert	*v = NULL;
+	struct pki_error	 err;
+	size_t			 n = 0;
+	int64_t			 now = o->now != 0 ? o->now : time(NULL);
+	int			 lockfd = -1, r, changed = 0, ret = PKI_RUN_FAILED;
+
+	memset(&err, 0, sizeof(err));
+	if ((r = pki_dir_lock(dir, &lockfd, &err)) != PKI_OK) {
+		pki_note_err(&o->nt, NULL, &err, r);
+		return r == PKI_ERR_BUSY ? PKI_RUN_BUSY : PKI_RUN_FAILED;
+	}
+	if ((r = pki_cluster_inventory(dir, PKI_INV_CREATE | (o->no_sync ?
+	    PKI_INV_NO_SYNC : 0), &inv, &err)) != PKI_OK ||
+	    (r = pki_cluster_record_found(inv, cl, dir, now, "found by revoke",
+	    NULL, &err)) != PKI_OK ||
+	    (r = pki_inventory_begin(inv, &err)) != PKI_OK ||
+	    (r = find_targets(inv, what, &v, &n, &err)) != PKI_OK) {
+		pki_note_err(&o->nt, NULL, &err, r);
+		goto out;
+	}
+	if (n == 0) {
+		pki_note(&o->nt, PKI_NOTE_ERROR, NULL, "%s: no certificate of "
+		    "that serial number or member or client name in %s/%s",
+		    what, dir, PKI_CLDIR_INVENTORY);
+		ret = PKI_RUN_REFUSED;
+		goto out;
+	}
+	if (revoke_list(inv, cl, dir, v, n, reason, now, o, &changed) != 0) {
+		ret = PKI_RUN_REFUSED;
+		goto out;
+	}
+	/* Recorded first: a CRL never lists what the inventory does not. */
+	if ((r = pki_inventory_commit(inv, &err)) != PKI_OK) {
+		pki_note_err(&o->nt, NULL, &err, r);
+		goto out;
+	}
+	pki_inventory_close(inv);
+	inv = NULL;
+	po = *o;
+	po.now = (time_t)now;
+	po.create = 1;
+	po.force = 0;
+	r = pki_cluster_crl_publish(cl, dir, NULL, NULL, &po);
+	if (r == PKI_RUN_FAILED)
+		pki_note(&o->nt, PKI_NOTE_ERROR, NULL, "the revocation is "
+		    "recorded in %s/%s but no CRL lists it yet: run the "
+		    "command again", dir, PKI_CLDIR_INVENTORY);
+	ret = r == PKI_RUN_FAILED ? r : changed ? PKI_RUN_CHANGED : r;
+ out:
+	pki_inventory_rollback(inv);
+	pki_inventory_close(inv);
+	pki_inventory_list_free(v, n);
+	(void)close(lockfd);
+	return ret;
 }

@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "internal.h"
+#include "json.h"
 
 #define INV_SCHEMA	1		/* etcd_pki_meta schema_version */
 #define INV_BUSY_MS	10000
@@ -529,6 +530,53 @@ pki_inventory_open(const char *path, int flags, struct pki_inventory **out,
 	r = PKI_OK;
  out:
 	pki_inventory_close(inv);
+	return r;
+}
+
+int
+pki_inventory_open_dbconfig(const char *buf, size_t len, const char *source,
+    const struct pki_parse_opts *opts, int flags, struct pki_inventory **out,
+    struct pki_error *err)
+{
+	static const char *const fields[] = { "driver", "data_source", NULL };
+	struct pki_json_ctx	 ctx;
+	json_t			*root = NULL, *vals[2] = { NULL, NULL };
+	char			*driver = NULL, *ds = NULL, *q;
+	const char		*path;
+	int			 r;
+
+	*out = NULL;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.source = source;
+	ctx.opts = opts;
+	ctx.err = err;
+	if ((r = pki_json_load(buf, len, source, &root, err)) != PKI_OK ||
+	    (r = pki_json_fields(&ctx, "", root, fields, vals)) != PKI_OK ||
+	    (r = pki_json_string(&ctx, "driver", vals[0], &driver)) !=
+	    PKI_OK ||
+	    (r = pki_json_string(&ctx, "data_source", vals[1], &ds)) != PKI_OK)
+		goto out;
+	if (driver == NULL || *driver == '\0' || ds == NULL || *ds == '\0') {
+		r = pki_json_err(&ctx, PKI_ERR_INPUT, driver == NULL ||
+		    *driver == '\0' ? "driver" : "data_source", "invalid db "
+		    "configuration: driver and data_source are required");
+		goto out;
+	}
+	if (strcmp(driver, "sqlite3") != 0) {
+		r = pki_json_err(&ctx, PKI_ERR_UNSUPPORTED, "driver", "\"%s\": "
+		    "only sqlite3 is supported (etcd-pki links SQLite alone; "
+		    "use cfssl for %s)", driver, driver);
+		goto out;
+	}
+	/* go-sqlite3's DSN: an optional "file:" and "?options". */
+	path = strncmp(ds, "file:", 5) == 0 ? ds + 5 : ds;
+	if ((q = strchr(path, '?')) != NULL)
+		*q = '\0';
+	r = pki_inventory_open(path, flags, out, err);
+ out:
+	json_decref(root);
+	free(driver);
+	free(ds);
 	return r;
 }
 

@@ -1880,6 +1880,18 @@ int		 pki_inventory_open(const char *path, int flags,
 		    PKI_MUST_CHECK;
 void		 pki_inventory_close(struct pki_inventory *inv);
 /*
+ * Opens the database a cfssl -db-config file names (buf, len bytes;
+ * source names it): {"driver": "sqlite3", "data_source": PATH}, PATH
+ * relative to the working directory, as cfssl takes it, without the
+ * "file:" prefix and "?options" of go-sqlite3's DSN.  Other drivers
+ * (postgres, mysql) are PKI_ERR_UNSUPPORTED.  Unknown keys warn through
+ * opts; flags as pki_inventory_open's.
+ */
+int		 pki_inventory_open_dbconfig(const char *buf, size_t len,
+		    const char *source, const struct pki_parse_opts *opts,
+		    int flags, struct pki_inventory **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
  * With path NULL, pki_inventory_open() makes a new database in memory,
  * whose file contents pki_inventory_bytes() gives (*buf malloc'ed): a new
  * inventory is written with the files it records, all or nothing.
@@ -2108,5 +2120,22 @@ int		 pki_cluster_record_found(struct pki_inventory *inv,
 		    const struct pki_cluster *cl, const char *dir, int64_t now,
 		    const char *origin, size_t *added, struct pki_error *err)
 		    PKI_MUST_CHECK;
+
+/*
+ * Revokes, for reason (PKI_REASON_NONE: none given, which is
+ * unspecified for a certificate not revoked yet), what names: a decimal serial number (or hex, as
+ * etcd logs it: 0x... or with colons), or a member's or client's NAME
+ * (every certificate the inventory records for it, current or not, that
+ * is neither revoked nor expired; NAME need not be in cl any more), then
+ * publishes the CRL (pki_cluster_crl_publish, created if missing), all
+ * with DIR's lock held.  A certificate already revoked keeps its date
+ * (and its reason, unless another is given).
+ * Returns PKI_RUN_CHANGED, PKI_RUN_OK (nothing left to revoke; the CRL
+ * is still brought up to date), PKI_RUN_REFUSED (nothing by that name or
+ * serial, or a CA), PKI_RUN_BUSY or PKI_RUN_FAILED, noted through o->nt.
+ */
+int		 pki_cluster_revoke(const struct pki_cluster *cl,
+		    const char *dir, const char *what, int reason,
+		    const struct pki_crl_opts *o) PKI_MUST_CHECK;
 
 #endif /* PKI_H */
