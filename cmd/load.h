@@ -31,6 +31,10 @@ int	load_config(const struct opts *o, struct pki_config **cfg,
 void	warn_key_mode(const char *spec);
 /* -ca-key (with its password); required. */
 int	load_ca_key(const struct opts *o, struct pki_key **out);
+/* The CA key spec (a path, "-", env:VAR or file:PATH), with its password
+ * (-ca-key-password or $CFSSL_CA_PK_PASSWORD). */
+int	load_ca_key_spec(const struct opts *o, const char *spec,
+	    struct pki_key **out);
 /* -ca; required. */
 int	load_ca_cert(const struct opts *o, struct pki_cert **out);
 /* -ca and -ca-key (both required), which must match each other. */

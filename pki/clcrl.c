@@ -147,7 +147,7 @@ examine_crl(const struct pki_cluster *cl, const char *dir,
 		c->der = buf;
 		c->derlen = len;
 		buf = NULL;
-		if (pki_crl_encode(crl, 1, &c->pem, &c->pemlen, &e) != PKI_OK) {
+		if (pki_crl_encode(crl, PKI_CRL_PEM, &c->pem, &c->pemlen, &e) != PKI_OK) {
 			snprintf(c->why, sizeof(c->why), "%.400s", e.text);
 			stay = 0;
 		}
@@ -199,9 +199,9 @@ pki_cluster_crl_make(struct pki_inventory *inv, const struct pki_cluster *cl,
 	q.next_update = now + pki_cluster_crl_expiry(cl) / PKI_NS_PER_SEC;
 	q.number = number;
 	if ((r = pki_crl_new(&q, &crl, err)) != PKI_OK ||
-	    (r = pki_crl_encode(crl, 0, &out->der, &out->derlen, err)) !=
+	    (r = pki_crl_encode(crl, PKI_CRL_DER, &out->der, &out->derlen, err)) !=
 	    PKI_OK ||
-	    (r = pki_crl_encode(crl, 1, &out->pem, &out->pemlen, err)) !=
+	    (r = pki_crl_encode(crl, PKI_CRL_PEM, &out->pem, &out->pemlen, err)) !=
 	    PKI_OK ||
 	    (r = pki_crl_info(crl, &out->info, err)) != PKI_OK ||
 	    (r = pki_inventory_crl_add(inv, &out->info, out->der, out->derlen,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -335,7 +336,7 @@ pki_crl_load(const char *buf, size_t len, const char *source,
 }
 
 int
-pki_crl_encode(const struct pki_crl *crl, int pem, char **out, size_t *len,
+pki_crl_encode(const struct pki_crl *crl, int fmt, char **out, size_t *len,
     struct pki_error *err)
 {
 	BIO		*bio = NULL;
@@ -346,18 +347,20 @@ pki_crl_encode(const struct pki_crl *crl, int pem, char **out, size_t *len,
 
 	*out = NULL;
 	*len = 0;
-	if (!pem) {
+	if (fmt != PKI_CRL_PEM) {
 		if ((dlen = i2d_X509_CRL(crl->crl, &der)) <= 0)
 			return pki_err_ssl(err, PKI_ERR_CRYPTO,
 			    "i2d_X509_CRL");
-		if ((*out = malloc((size_t)dlen + 1)) == NULL) {
-			OPENSSL_free(der);
-			return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		if (fmt == PKI_CRL_BASE64)
+			*out = pki_b64_encode(der, (size_t)dlen);
+		else if ((*out = malloc((size_t)dlen + 1)) != NULL) {
+			memcpy(*out, der, (size_t)dlen);
+			(*out)[dlen] = '\0';
 		}
-		memcpy(*out, der, (size_t)dlen);
-		(*out)[dlen] = '\0';
-		*len = (size_t)dlen;
 		OPENSSL_free(der);
+		if (*out == NULL)
+			return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		*len = fmt == PKI_CRL_BASE64 ? strlen(*out) : (size_t)dlen;
 		return PKI_OK;
 	}
 	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
@@ -510,6 +513,51 @@ pki_crl_verify(const struct pki_crl *crl, const struct pki_cert *ca,
 		return pki_err_ssl(err, PKI_ERR_SIGNATURE, "the signature "
 		    "does not verify with the CA's key");
 	return PKI_OK;
+}
+
+/* ---- cfssl gencrl --------------------------------------------------------- */
+
+int
+pki_crl_gencrl(const struct pki_gencrl *g, char **out, size_t *len,
+    struct pki_error *err)
+{
+	struct pki_crl_request	 q;
+	struct pki_crl_entry	*v = NULL;
+	struct pki_crl		*crl = NULL;
+	char			**serials = NULL;
+	size_t			 i, n = 0;
+	time_t			 now = g->now != 0 ? g->now : time(NULL);
+	int			 r;
+
+	*out = NULL;
+	*len = 0;
+	if ((r = pki_crl_serials_parse(g->serials, g->len, g->source, g->opts,
+	    &serials, &n, err)) != PKI_OK)
+		return r;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(v[i].serial, sizeof(v[i].serial), "%s", serials[i]);
+		v[i].revoked_at = now;
+		v[i].reason = PKI_REASON_NONE;
+	}
+	memset(&q, 0, sizeof(q));
+	q.ca = g->ca;
+	q.cakey = g->cakey;
+	q.entries = v;
+	q.nentries = n;
+	q.this_update = now;
+	/* cfssl: 0 (or no TIME) is a week. */
+	q.next_update = now + (g->expiry != 0 ? g->expiry : 7 * 86400);
+	if ((r = pki_crl_new(&q, &crl, err)) == PKI_OK)
+		r = pki_crl_encode(crl, g->fmt, out, len, err);
+ out:
+	pki_crl_free(crl);
+	pki_strv_free(serials, n);
+	free(v);
+	return r;
 }
 
 /* ---- gencrl's inputs ---------------------------------------------------- */

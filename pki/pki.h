@@ -1797,8 +1797,12 @@ int		 pki_crl_new(const struct pki_crl_request *q,
 /* Loads a CRL from PEM ("X509 CRL") or DER; source names it. */
 int		 pki_crl_load(const char *buf, size_t len, const char *source,
 		    struct pki_crl **out, struct pki_error *err) PKI_MUST_CHECK;
-/* The CRL as DER (pem 0) or PEM (pem 1); *out is malloc'ed. */
-int		 pki_crl_encode(const struct pki_crl *crl, int pem, char **out,
+#define PKI_CRL_DER	0
+#define PKI_CRL_PEM	1
+#define PKI_CRL_BASE64	2	/* the DER in base64, one line, as cfssl
+				   gencrl prints it (no newline) */
+/* The CRL in format fmt (PKI_CRL_*); *out is malloc'ed, NUL-terminated. */
+int		 pki_crl_encode(const struct pki_crl *crl, int fmt, char **out,
 		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_crl_free(struct pki_crl *crl);
 
@@ -1838,6 +1842,27 @@ int		 pki_crl_serials_parse(const char *buf, size_t len,
 		    const char *source, const struct pki_parse_opts *opts,
 		    char ***serials, size_t *n, struct pki_error *err)
 		    PKI_MUST_CHECK;
+/*
+ * cfssl gencrl: a CRL (no CRL Number, no reason codes) of ca revoking
+ * the serials in serials (the SERIALS file's contents, parsed with
+ * pki_crl_serials_parse, source naming it), each revoked at now, valid
+ * until now + expiry seconds (0: a week, cfssl's default; negative: in
+ * the past, as cfssl allows).  *out (malloc'ed) receives it in fmt.
+ */
+struct pki_gencrl {
+	const char			*serials;
+	size_t				 len;
+	const char			*source;
+	const struct pki_parse_opts	*opts;
+	const struct pki_cert		*ca;
+	const struct pki_key		*cakey;
+	int64_t				 expiry;
+	time_t				 now;		/* 0: the current time */
+	int				 fmt;		/* PKI_CRL_* */
+};
+int		 pki_crl_gencrl(const struct pki_gencrl *g, char **out,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+
 /*
  * cfssl gencrl's TIME: seconds as Go's strconv.ParseInt(s, 0, 32) reads
  * them (a sign, 0x/0o/0b prefixes or a leading 0 for octal, '_' between

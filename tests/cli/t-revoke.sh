@@ -1,7 +1,11 @@
 #!/bin/sh
-# t-revoke.sh: revoke.
+# t-revoke.sh: gencrl and revoke.
 #
-# revoke -db-config against cfssl revoke on copies of the
+# gencrl against the real cfssl gencrl for the same serials, CA and TIME,
+# field by field (tests/cli/crlcmp.py): RSA 2048 and 4096 and ECDSA
+# P-256 and P-384 CAs, empty and long lists, stdin, TIME as a number and
+# (cfssl 1.2.0's way) as a file; where cfssl silently misreads a serial
+# we refuse.  revoke -db-config against cfssl revoke on copies of the
 # same database.  revoke -cluster: by name (every certificate of it), by
 # serial (decimal, or hex as etcd logs it), reasons, a member no longer
 # in the description, the CA refused, the CRL and its copies, cluster
@@ -9,11 +13,12 @@
 . "$(dirname "$0")/setup.sh"
 
 need_cmd cfssl || skip_all "cfssl (golang-cfssl) is not installed"
-plan 32
+plan 46
 
 cd "$T" || exit 1
 E=$ETCD_PKI
 PY=/usr/bin/python3
+CMP=$TOP_SRCDIR/tests/cli/crlcmp.py
 
 q() {
 	"$PY" -c 'import sqlite3, sys
@@ -26,6 +31,109 @@ serial() {
 from cryptography import x509
 print(x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read()).serial_number)' "$1"
 }
+# b64der FILE OUT: base64 text (one line) to DER.
+b64der() {
+	"$PY" -c 'import base64, sys
+data = open(sys.argv[1]).read()
+assert data.endswith("\n") and data.count("\n") == 1, repr(data[-20:])
+open(sys.argv[2], "wb").write(base64.b64decode(data.strip(), validate=True))' \
+	    "$1" "$2"
+}
+
+# ---- gencrl against cfssl gencrl ----------------------------------------
+printf '%s\n' 123 456789 \
+    340282366920938463463374607431768211455 \
+    '' 1 >serials
+: >empty
+for k in rsa-2048 rsa-4096 ecdsa-256 ecdsa-384; do
+	echo "{\"CN\": \"CRL test CA $k\", \"names\": [{\"O\": \"etcd-pki\", \"OU\": \"t\"}],
+	  \"key\": {\"algo\": \"${k%-*}\", \"size\": ${k#*-}}}" >ca-$k.json
+	cfssl gencert -initca ca-$k.json 2>/dev/null | cfssljson -bare ca-$k
+done
+echo 3600 >t3600
+# gencrl_pair NAME SERIALS CA [TIME]: both tools, decoded to NAME.{ours,cfssl}.der
+gencrl_pair() {
+	_n=$1 _s=$2 _k=$3
+	shift 3
+	_rc=0
+	"$E" gencrl "$_s" ca-$_k.pem ca-$_k-key.pem ${1:+"$1"} \
+	    >"$_n.ours" 2>"$_n.err" || _rc=$?
+	cfssl gencrl "$_s" ca-$_k.pem ca-$_k-key.pem ${2:+"$2"} \
+	    >"$_n.cfssl" 2>/dev/null || _rc=$((_rc + 100))
+	[ "$_rc" = 0 ] && b64der "$_n.ours" "$_n.ours.der" &&
+	    b64der "$_n.cfssl" "$_n.cfssl.der"
+}
+for k in rsa-2048 rsa-4096 ecdsa-256 ecdsa-384; do
+	if gencrl_pair g-$k serials $k; then
+		check "gencrl $k, 4 serials: the same CRL as cfssl gencrl, field by field" \
+		    "$PY" "$CMP" g-$k.ours.der g-$k.cfssl.der ca-$k.pem 604800
+	else
+		fail "gencrl $k: both tools exit 0 and print one line of base64"
+	fi
+done
+gencrl_pair g-empty empty ecdsa-256 &&
+    check "an empty list: an empty CRL, as cfssl's" \
+    "$PY" "$CMP" g-empty.ours.der g-empty.cfssl.der ca-ecdsa-256.pem 604800 ||
+    fail "an empty list: both tools exit 0"
+gencrl_pair g-time serials ecdsa-256 3600 t3600 &&
+    check "TIME 3600 (cfssl 1.2.0 reads it from a file): valid for an hour" \
+    "$PY" "$CMP" g-time.ours.der g-time.cfssl.der ca-ecdsa-256.pem 3600 ||
+    fail "TIME 3600: both tools exit 0"
+rc=0
+"$E" gencrl serials ca-ecdsa-256.pem ca-ecdsa-256-key.pem t3600 \
+    >g-file.ours 2>g-file.err || rc=$?
+check "TIME as a file, as cfssl 1.2.0: read, with a warning" sh -c "
+    test $rc = 0 && grep -q 'warning: TIME: read from the file t3600' g-file.err &&
+    '$PY' -c 'import base64, sys
+from cryptography import x509
+c = x509.load_der_x509_crl(base64.b64decode(open(\"g-file.ours\").read()))
+assert (c.next_update - c.last_update).total_seconds() == 3600'"
+rc=0
+"$E" gencrl serials ca-ecdsa-256.pem ca-ecdsa-256-key.pem 0x3c \
+    >g-hex.ours 2>/dev/null || rc=$?
+check "TIME 0x3c (Go's ParseInt base prefixes): a minute" sh -c "
+    test $rc = 0 && '$PY' -c 'import base64
+from cryptography import x509
+c = x509.load_der_x509_crl(base64.b64decode(open(\"g-hex.ours\").read()))
+assert (c.next_update - c.last_update).total_seconds() == 60'"
+rc=0
+"$E" gencrl - ca-ecdsa-256.pem ca-ecdsa-256-key.pem <serials \
+    >g-stdin.ours 2>/dev/null || rc=$?
+check "SERIALS from standard input (-)" sh -c "
+    test $rc = 0 && '$PY' -c 'import base64
+from cryptography import x509
+c = x509.load_der_x509_crl(base64.b64decode(open(\"g-stdin.ours\").read()))
+assert len(list(c)) == 4'"
+check "openssl reads it and verifies its signature" sh -c '
+    base64 -d g-ecdsa-256.ours >o.der &&
+    openssl crl -inform DER -in o.der -CAfile ca-ecdsa-256.pem -noout 2>&1 |
+    grep -q "verify OK"'
+printf '12\n4CA9F8\n' >hexserials
+rc=0
+"$E" gencrl hexserials ca-ecdsa-256.pem ca-ecdsa-256-key.pem >hx.out \
+    2>hx.err || rc=$?
+cfssl gencrl hexserials ca-ecdsa-256.pem ca-ecdsa-256-key.pem 2>/dev/null |
+    base64 -d >hx.cfssl.der
+check "a hex serial: cfssl revokes another number; ours refuses, naming the line" sh -c "
+    test $rc = 1 && test ! -s hx.out &&
+    grep -q 'hexserials: line 2: \"4CA9F8\" is not a decimal serial number' hx.err &&
+    '$PY' -c 'from cryptography import x509
+c = x509.load_der_x509_crl(open(\"hx.cfssl.der\", \"rb\").read())
+assert 0x4CA9F8 not in [r.serial_number for r in c], \"cfssl got it right\"'"
+rc=0
+"$E" gencrl serials ca-ecdsa-256.pem >few.out 2>few.err || rc=$?
+check "two arguments: cfssl's message, exit 1" sh -c "
+    test $rc = 1 && grep -q 'not enough arguments are supplied --- please refer to the usage' few.err"
+rc=0
+"$E" gencrl serials ca-ecdsa-256.pem ca-rsa-2048-key.pem >mis.out 2>mis.err ||
+    rc=$?
+check "a key that is not the CA's: refused (cfssl signs a CRL nobody can verify)" \
+    sh -c "test $rc = 1 && grep -q 'does not match' mis.err && test ! -s mis.out"
+rc=0
+"$E" gencrl serials ca-ecdsa-256.pem ca-ecdsa-256-key.pem 3000000000 \
+    >big.out 2>big.err || rc=$?
+check "TIME out of 32 bits: refused, as cfssl" sh -c \
+    "test $rc = 1 && grep -q 'out of range' big.err"
 
 # ---- revoke -db-config against cfssl revoke --------------------------------
 cat >d.json <<'EOF'

@@ -173,9 +173,9 @@ test_crl(const char *algo, const char *json, int number)
 		diag("%s", err.text);
 		goto out;
 	}
-	ok(pki_crl_encode(crl, 0, &der, &derlen, &err) == 0 && derlen > 0 &&
+	ok(pki_crl_encode(crl, PKI_CRL_DER, &der, &derlen, &err) == 0 && derlen > 0 &&
 	    (unsigned char)der[0] == 0x30, "%s: DER", algo);
-	ok(pki_crl_encode(crl, 1, &pem, &pemlen, &err) == 0 &&
+	ok(pki_crl_encode(crl, PKI_CRL_PEM, &pem, &pemlen, &err) == 0 &&
 	    strncmp(pem, "-----BEGIN X509 CRL-----\n", 25) == 0, "%s: PEM",
 	    algo);
 	ok(pki_crl_load(der, derlen, "der", &back, &err) == 0,
@@ -255,10 +255,74 @@ test_refusals(void)
 	pki_key_free(otherkey);
 }
 
+/* cfssl gencrl: base64 of the DER, a week by default, no number. */
+static void
+test_gencrl(void)
+{
+	struct pki_gencrl	 g;
+	struct pki_crl_info	 info;
+	struct pki_crl_entry	 e;
+	struct pki_error	 err;
+	struct pki_cert		*ca;
+	struct pki_key		*cakey = NULL;
+	struct pki_crl		*crl = NULL;
+	char			*b64 = NULL;
+	size_t			 len = 0;
+	time_t			 now = 1767225600;
+	static const char	 serials[] = "123\n456\n";
+
+	memset(&err, 0, sizeof(err));
+	memset(&g, 0, sizeof(g));
+	ca = test_ca(CA_JSON("ecdsa", 256), now, &cakey);
+	g.serials = serials;
+	g.len = sizeof(serials) - 1;
+	g.source = "serials";
+	g.ca = ca;
+	g.cakey = cakey;
+	g.now = now;
+	g.fmt = PKI_CRL_BASE64;
+	ok(pki_crl_gencrl(&g, &b64, &len, &err) == 0 && len == strlen(b64) &&
+	    strchr(b64, '\n') == NULL, "gencrl: one line of base64");
+	ok(b64 != NULL && pki_crl_load(b64, len, "b64", &crl, &err) ==
+	    PKI_ERR_PEM, "(base64 is not a CRL by itself)");
+	free(b64);
+	b64 = NULL;
+	g.fmt = PKI_CRL_DER;
+	ok(pki_crl_gencrl(&g, &b64, &len, &err) == 0 &&
+	    pki_crl_load(b64, len, "der", &crl, &err) == 0 &&
+	    pki_crl_info(crl, &info, &err) == 0 && info.nentries == 2 &&
+	    info.number[0] == '\0' && info.this_update == now &&
+	    info.next_update == now + 7 * 86400, "gencrl: two entries, no "
+	    "number, a week by default");
+	pki_crl_info_clear(&info);
+	ok(crl != NULL && pki_crl_entry(crl, 1, &e, &err) == 0 &&
+	    strcmp(e.serial, "456") == 0 && e.revoked_at == now &&
+	    e.reason == PKI_REASON_NONE, "gencrl: revoked now, no reason");
+	pki_crl_free(crl);
+	crl = NULL;
+	free(b64);
+	b64 = NULL;
+	g.expiry = -60;
+	ok(pki_crl_gencrl(&g, &b64, &len, &err) == 0 &&
+	    pki_crl_load(b64, len, "der", &crl, &err) == 0 &&
+	    pki_crl_info(crl, &info, &err) == 0 &&
+	    info.next_update == now - 60, "gencrl: a negative TIME, as cfssl");
+	pki_crl_info_clear(&info);
+	pki_crl_free(crl);
+	free(b64);
+	g.serials = "12\nbad\n";
+	g.len = 7;
+	ok(pki_crl_gencrl(&g, &b64, &len, &err) == PKI_ERR_INPUT &&
+	    strstr(err.text, "serials: line 2") != NULL && b64 == NULL,
+	    "gencrl: a bad serial is refused");
+	pki_cert_free(ca);
+	pki_key_free(cakey);
+}
+
 int
 main(void)
 {
-	plan(11 + 11 + 21 + 3 * 11 + 4);
+	plan(11 + 11 + 21 + 3 * 11 + 4 + 6);
 	test_reasons();
 	test_serials();
 	test_expiry();
@@ -267,5 +331,6 @@ main(void)
 	test_crl("ed25519", "{\"CN\":\"t CA\",\"key\":{\"algo\":\"ed25519\"},"
 	    "\"ca\":{\"expiry\":\"8760h\"}}", 1);
 	test_refusals();
+	test_gencrl();
 	return done_testing();
 }
