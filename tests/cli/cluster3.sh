@@ -7,7 +7,11 @@
 #
 # Functions:
 #   c3_setup [EXPIRY] [NOT_BEFORE]   (C3_BACKDATE=DUR: leaves backdated by
-#                     DUR instead of cfssl's 5 min, for short lifetimes)
+#                     DUR instead of cfssl's 5 min, for short lifetimes;
+#                     C3_CLIENTS=JSON: the description's clients instead
+#                     of [{"name": "admin"}]; C3_START=env, exported:
+#                     members start from their etcd.env, see
+#                     member-ctl.sh)
 #                     write $C3_DESC (members m1..m3 on 127.0.0.1, free
 #                     ports, data dirs $T/data-mN, client "admin", ecdsa
 #                     256, fragments, signing.expiry EXPIRY, default
@@ -187,6 +191,8 @@ EOF
 	else
 		_sign="{\"expiry\": \"$_exp\"}"
 	fi
+	_clients=${C3_CLIENTS:-}
+	[ -n "$_clients" ] || _clients='[{"name": "admin"}]'
 	cat >"$C3_DESC" <<EOF
 {
     "name": "c3",
@@ -208,7 +214,7 @@ EOF
          "client_urls": ["https://127.0.0.1:$C3_CPORT3"],
          "data_dir": "$T/data-m3"}
     ],
-    "clients": [{"name": "admin"}]
+    "clients": $_clients
 }
 EOF
 	C3_ADMIN_ENV=$C3_PKI/clients/admin/etcdctl.env
