@@ -429,9 +429,10 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 		r = pki_err(err, PKI_ERR_INPUT, "%s/%s: %s; it uses the "
 		    "generations layout of renew, which cluster issue does "
 		    "not rewrite: run etcd-pki renew -cluster DESC -member "
-		    "%s -force -allow-san-change %s", is->dir, lf->dir,
+		    "%s -force %s %s", is->dir, lf->dir,
 		    j->state == LEAF_REISSUE ? j->reason : "ca.pem differs",
-		    lf->name, is->dir);
+		    lf->name, strstr(j->reason, ": revoked (") != NULL ?
+		    "-rekey" : "-allow-san-change", is->dir);
 	if (ldfd != -1)
 		(void)close(ldfd);
 	return r;
