@@ -1766,16 +1766,11 @@ yaml_tls(struct pki_buf *sb, const char *key, const char *pki_dir,
 	pki_buf_add(sb, "\n");
 }
 
-int
-pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
-    const char *pki_dir, char **out, struct pki_error *err)
+/* The checks of a member's fragment: member in range, pki_dir usable. */
+static int
+fragment_args(const struct pki_cluster *cl, size_t member,
+    const char *pki_dir, struct pki_error *err)
 {
-	const struct pki_cluster_member	*m;
-	struct pki_buf			 sb = { NULL, 0, 0, 0 };
-	struct pki_buf			 ic = { NULL, 0, 0, 0 };
-	size_t				 i, j;
-
-	*out = NULL;
 	if (member >= cl->nmembers)
 		return pki_err(err, PKI_ERR_ARG, "member %zu of %zu", member,
 		    cl->nmembers);
@@ -1783,6 +1778,35 @@ pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
 		return pki_err(err, PKI_ERR_ARG, "%s: the PKI directory must "
 		    "be a non-empty path without control characters",
 		    cl->source);
+	return PKI_OK;
+}
+
+/* etcd's initial-cluster: NAME=PEER_URL for every member's peer URL. */
+static void
+initial_cluster(const struct pki_cluster *cl, struct pki_buf *ic)
+{
+	size_t	i, j;
+
+	for (i = 0; i < cl->nmembers; i++)
+		for (j = 0; j < cl->members[i].peer_urls.n; j++)
+			sb_printf(ic, "%s%s=%s", ic->len > 0 ? "," : "",
+			    cl->members[i].name, cl->members[i].peer_urls.v[j]);
+	if (ic->b == NULL)
+		pki_buf_add(ic, "");
+}
+
+int
+pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
+    const char *pki_dir, char **out, struct pki_error *err)
+{
+	const struct pki_cluster_member	*m;
+	struct pki_buf			 sb = { NULL, 0, 0, 0 };
+	struct pki_buf			 ic = { NULL, 0, 0, 0 };
+	int				 r;
+
+	*out = NULL;
+	if ((r = fragment_args(cl, member, pki_dir, err)) != PKI_OK)
+		return r;
 	m = &cl->members[member];
 	sb_printf(&sb, "# etcd member \"%s\" of cluster \"%s\": written by "
 	    "etcd-pki cluster issue\n", m->name, cl->name);
@@ -1798,10 +1822,7 @@ pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
 	yaml_list(&sb, "listen-peer-urls", &m->listen_peer_urls);
 	yaml_list(&sb, "advertise-client-urls", &m->client_urls);
 	yaml_list(&sb, "listen-client-urls", &m->listen_client_urls);
-	for (i = 0; i < cl->nmembers; i++)
-		for (j = 0; j < cl->members[i].peer_urls.n; j++)
-			sb_printf(&ic, "%s%s=%s", ic.len > 0 ? "," : "",
-			    cl->members[i].name, cl->members[i].peer_urls.v[j]);
+	initial_cluster(cl, &ic);
 	pki_buf_add(&sb, "initial-cluster: ");
 	sb_yaml_quote(&sb, ic.b != NULL ? ic.b : "");
 	pki_buf_add(&sb, "\ninitial-cluster-token: ");
@@ -1858,16 +1879,11 @@ pki_cluster_etcd_env(const struct pki_cluster *cl, size_t member,
 	struct pki_buf			 sb = { NULL, 0, 0, 0 };
 	struct pki_buf			 ic = { NULL, 0, 0, 0 };
 	char				 cert[NAME_MAX + 1], key[NAME_MAX + 1];
-	size_t				 i, j;
+	int				 r;
 
 	*out = NULL;
-	if (member >= cl->nmembers)
-		return pki_err(err, PKI_ERR_ARG, "member %zu of %zu", member,
-		    cl->nmembers);
-	if (pki_dir == NULL || *pki_dir == '\0' || pki_cl_has_ctrl(pki_dir))
-		return pki_err(err, PKI_ERR_ARG, "%s: the PKI directory must "
-		    "be a non-empty path without control characters",
-		    cl->source);
+	if ((r = fragment_args(cl, member, pki_dir, err)) != PKI_OK)
+		return r;
 	m = &cl->members[member];
 	snprintf(cert, sizeof(cert), "%s.pem", m->name);
 	snprintf(key, sizeof(key), "%s-key.pem", m->name);
@@ -1883,10 +1899,7 @@ pki_cluster_etcd_env(const struct pki_cluster *cl, size_t member,
 	env_list(&sb, "ETCD_LISTEN_PEER_URLS", &m->listen_peer_urls);
 	env_list(&sb, "ETCD_ADVERTISE_CLIENT_URLS", &m->client_urls);
 	env_list(&sb, "ETCD_LISTEN_CLIENT_URLS", &m->listen_client_urls);
-	for (i = 0; i < cl->nmembers; i++)
-		for (j = 0; j < cl->members[i].peer_urls.n; j++)
-			sb_printf(&ic, "%s%s=%s", ic.len > 0 ? "," : "",
-			    cl->members[i].name, cl->members[i].peer_urls.v[j]);
+	initial_cluster(cl, &ic);
 	env_line(&sb, "ETCD_INITIAL_CLUSTER", ic.b != NULL ? ic.b : "", NULL);
 	env_line(&sb, "ETCD_INITIAL_CLUSTER_TOKEN", cl->token, NULL);
 	env_line(&sb, "ETCD_INITIAL_CLUSTER_STATE", "new", NULL);

@@ -215,6 +215,17 @@ add_extensions(X509_CRL *crl, X509 *ca, const char *number,
 	return r;
 }
 
+/* *out takes *crl over (*crl NULL after success). */
+static int
+crl_wrap(X509_CRL **crl, struct pki_crl **out, struct pki_error *err)
+{
+	if ((*out = calloc(1, sizeof(**out))) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	(*out)->crl = *crl;
+	*crl = NULL;
+	return PKI_OK;
+}
+
 int
 pki_crl_new(const struct pki_crl_request *q, struct pki_crl **out,
     struct pki_error *err)
@@ -256,13 +267,7 @@ pki_crl_new(const struct pki_crl_request *q, struct pki_crl **out,
 		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "X509_CRL_sign_ctx");
 		goto out;
 	}
-	if ((*out = calloc(1, sizeof(**out))) == NULL) {
-		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	(*out)->crl = crl;
-	crl = NULL;
-	r = PKI_OK;
+	r = crl_wrap(&crl, out, err);
  out:
 	EVP_MD_CTX_free(mctx);
 	ASN1_TIME_free(tu);
@@ -321,13 +326,7 @@ pki_crl_load(const char *buf, size_t len, const char *source,
 			goto out;
 		}
 	}
-	if ((*out = calloc(1, sizeof(**out))) == NULL) {
-		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	(*out)->crl = crl;
-	crl = NULL;
-	r = PKI_OK;
+	r = crl_wrap(&crl, out, err);
  out:
 	BIO_free(bio);
 	X509_CRL_free(crl);

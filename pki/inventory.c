@@ -841,6 +841,24 @@ pki_inventory_record(const char *dir, const struct pki_inv_add *v, size_t n,
 /* ---- reading -------------------------------------------------------------- */
 
 /*
+ * v (cap elements) with room for one more after cnt: v itself, or v
+ * moved; NULL when out of memory (v is then left as it was).
+ */
+static void *
+grow(void *v, size_t *cap, size_t cnt, size_t size)
+{
+	void	*nv;
+	size_t	 ncap;
+
+	if (cnt < *cap)
+		return v;
+	ncap = *cap > 0 ? 2 * *cap : 16;
+	if ((nv = reallocarray(v, ncap, size)) != NULL)
+		*cap = ncap;
+	return nv;
+}
+
+/*
  * The columns of a listed certificate: cfssl's, then etcd-pki's (NULL
  * for a row etcd-pki did not write).  SQLite's strftime reads every form
  * Go writes (fractional seconds, an offset) and CURRENT_TIMESTAMP's.
@@ -979,16 +997,11 @@ pki_inventory_list(struct pki_inventory *inv, const struct pki_inv_query *q,
 	if (q->valid_at > 0)
 		sqlite3_bind_int64(st, 3, q->valid_at);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap > 0 ? 2 * cap : 16;
-			if ((nv = reallocarray(out, cap, sizeof(*out))) ==
-			    NULL) {
-				r = pki_err(err, PKI_ERR_ALLOC,
-				    "out of memory");
-				goto out;
-			}
-			out = nv;
+		if ((nv = grow(out, &cap, cnt, sizeof(*out))) == NULL) {
+			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			goto out;
 		}
+		out = nv;
 		if (read_row(st, &out[cnt++]) != 0) {
 			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
 			goto out;
@@ -1092,16 +1105,11 @@ pki_inventory_revoked(struct pki_inventory *inv, int64_t now,
 		    strspn((const char *)s, "0123456789") !=
 		    strlen((const char *)s))
 			continue;	/* not a serial a CRL can carry */
-		if (cnt == cap) {
-			cap = cap > 0 ? 2 * cap : 16;
-			if ((nv = reallocarray(out, cap, sizeof(*out))) ==
-			    NULL) {
-				r = pki_err(err, PKI_ERR_ALLOC,
-				    "out of memory");
-				goto out;
-			}
-			out = nv;
+		if ((nv = grow(out, &cap, cnt, sizeof(*out))) == NULL) {
+			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			goto out;
 		}
+		out = nv;
 		memset(&out[cnt], 0, sizeof(out[cnt]));
 		snprintf(out[cnt].serial, sizeof(out[cnt].serial), "%s", s);
 		out[cnt].revoked_at = sqlite3_column_int64(st, 2);
