@@ -122,10 +122,10 @@ const struct cmd_entry cmd_gencrl_entry = {
 	"generate a CRL revoking a list of serial numbers",
 	"        PROG gencrl SERIALS CA-CERT CA-KEY [TIME]\n"
 	"\n"
-	"SERIALS lists one decimal serial number per line; the CRL of CA-CERT,\n"
-	"signed with CA-KEY and valid for TIME seconds (default a week), is\n"
-	"printed as one line of base64 DER, as cfssl gencrl prints it.  Any\n"
-	"of the files may be - (standard input).",
+	"SERIALS lists one decimal serial number per line; the CRL of\n"
+	"CA-CERT, signed with CA-KEY and valid for TIME seconds (default a\n"
+	"week), is printed as one line of base64 DER, as cfssl gencrl prints\n"
+	"it.  Any of the files may be - (standard input).",
 	gencrl_opts,
 	cmd_gencrl_exec,
 	1,

@@ -129,8 +129,8 @@ revoke_cluster(const struct opts *o, int reason)
 		return CMD_RETURN_USAGE;
 	}
 	if (o->nargs != 2) {
-		log_err("-cluster DESC: expected DIR and a member's or client's "
-		    "NAME or a SERIAL, got %d arguments", o->nargs);
+		log_err("-cluster DESC: expected DIR and a member's or "
+		    "client's NAME or a SERIAL, got %d arguments", o->nargs);
 		return CMD_RETURN_USAGE;
 	}
 	if (load_cluster(o, opts_str(o, OPT_CLUSTER), &cl) !=
@@ -169,9 +169,9 @@ cmd_revoke_exec(struct opts *o)
 	memset(&err, 0, sizeof(err));
 	for (i = 0; refused[i] != OPT_END; i++)
 		if (o->set[refused[i]]) {
-			log_err("-%s: not used by revoke, which only records a "
-			    "revocation (cfssl accepts the flag and ignores it)",
-			    opt_table[refused[i]].name);
+			log_err("-%s: not used by revoke, which only records "
+			    "a revocation (cfssl accepts the flag and ignores "
+			    "it)", opt_table[refused[i]].name);
 			return CMD_RETURN_USAGE;
 		}
 	if ((r = pki_crl_reason_parse(opts_str(o, OPT_REASON), &reason,

@@ -87,8 +87,7 @@ lists_exactly(const struct pki_crl *crl, size_t nentries,
  * else 1 with c->why set (c left empty).
  */
 static int
-examine_crl(const struct pki_cluster *cl, const char *dir,
-    const struct pki_cert *ca, int64_t now,
+examine_crl(const char *dir, const struct pki_cert *ca, int64_t now,
     const struct pki_renew_policy *policy, const struct pki_crl_entry *v,
     size_t n, struct pki_cluster_crl *c)
 {
@@ -100,12 +99,11 @@ examine_crl(const struct pki_cluster *cl, const char *dir,
 	int64_t			 at = 0;
 	int			 stay = 1;
 
-	(void)cl;
 	memset(&e, 0, sizeof(e));
 	if ((path = pki_path_join(dir, PKI_CLDIR_CRL_DER)) == NULL ||
 	    pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len, &e) != PKI_OK) {
-		snprintf(c->why, sizeof(c->why), "%.400s", e.sys_errno == ENOENT ?
-		    "missing" : e.text);
+		snprintf(c->why, sizeof(c->why), "%.400s",
+		    e.sys_errno == ENOENT ? "missing" : e.text);
 		stay = 0;
 		goto out;
 	}
@@ -114,17 +112,17 @@ examine_crl(const struct pki_cluster *cl, const char *dir,
 		snprintf(c->why, sizeof(c->why), "unreadable: %.400s", e.text);
 		stay = 0;
 	} else if (pki_crl_verify(crl, ca, &e) != PKI_OK) {
-		snprintf(c->why, sizeof(c->why), "not signed by the CA (%.400s)",
-		    e.text);
+		snprintf(c->why, sizeof(c->why), "not signed by the CA "
+		    "(%.400s)", e.text);
 		stay = 0;
 	} else if (!lists_exactly(crl, c->info.nentries, v, n)) {
 		if (n == c->info.nentries)
 			snprintf(c->why, sizeof(c->why), "the revocations the "
 			    "inventory records changed");
 		else
-			snprintf(c->why, sizeof(c->why), "the inventory records "
-			    "%zu revoked certificate%s, the CRL lists %zu", n,
-			    n == 1 ? "" : "s", c->info.nentries);
+			snprintf(c->why, sizeof(c->why), "the inventory "
+			    "records %zu revoked certificate%s, the CRL lists "
+			    "%zu", n, n == 1 ? "" : "s", c->info.nentries);
 		stay = 0;
 	} else if (c->info.next_update <= now) {
 		snprintf(c->why, sizeof(c->why), "its next update has passed");
@@ -147,7 +145,8 @@ examine_crl(const struct pki_cluster *cl, const char *dir,
 		c->der = buf;
 		c->derlen = len;
 		buf = NULL;
-		if (pki_crl_encode(crl, PKI_CRL_PEM, &c->pem, &c->pemlen, &e) != PKI_OK) {
+		if (pki_crl_encode(crl, PKI_CRL_PEM, &c->pem, &c->pemlen,
+		    &e) != PKI_OK) {
 			snprintf(c->why, sizeof(c->why), "%.400s", e.text);
 			stay = 0;
 		}
@@ -182,7 +181,7 @@ pki_cluster_crl_make(struct pki_inventory *inv, const struct pki_cluster *cl,
 	memset(&q, 0, sizeof(q));
 	if ((r = pki_inventory_revoked(inv, now, &v, &n, err)) != PKI_OK)
 		return r;
-	if (examine_crl(cl, dir, ca, now, policy, v, n, out) == 0) {
+	if (examine_crl(dir, ca, now, policy, v, n, out) == 0) {
 		if (!force)
 			goto done;
 		pki_cluster_crl_clear(out);
@@ -199,10 +198,10 @@ pki_cluster_crl_make(struct pki_inventory *inv, const struct pki_cluster *cl,
 	q.next_update = now + pki_cluster_crl_expiry(cl) / PKI_NS_PER_SEC;
 	q.number = number;
 	if ((r = pki_crl_new(&q, &crl, err)) != PKI_OK ||
-	    (r = pki_crl_encode(crl, PKI_CRL_DER, &out->der, &out->derlen, err)) !=
-	    PKI_OK ||
-	    (r = pki_crl_encode(crl, PKI_CRL_PEM, &out->pem, &out->pemlen, err)) !=
-	    PKI_OK ||
+	    (r = pki_crl_encode(crl, PKI_CRL_DER, &out->der, &out->derlen,
+	    err)) != PKI_OK ||
+	    (r = pki_crl_encode(crl, PKI_CRL_PEM, &out->pem, &out->pemlen,
+	    err)) != PKI_OK ||
 	    (r = pki_crl_info(crl, &out->info, err)) != PKI_OK ||
 	    (r = pki_inventory_crl_add(inv, &out->info, out->der, out->derlen,
 	    err)) != PKI_OK)
@@ -219,7 +218,7 @@ pki_cluster_crl_make(struct pki_inventory *inv, const struct pki_cluster *cl,
 	return r;
 }
 
-/* ---- its files ------------------------------------------------------------- */
+/* ---- its files ----------------------------------------------------------- */
 
 /* Adds dir/name with data to the set unless the file holds it already. */
 static int
@@ -311,25 +310,6 @@ pki_cl_crl_files(const struct pki_cluster *cl, const char *dir,
 	return r;
 }
 
-int
-pki_cluster_crl_write(const struct pki_cluster *cl, const char *dir,
-    const struct pki_cluster_crl *c, size_t *written, struct pki_error *err)
-{
-	struct pki_file	*f = NULL;
-	char		**paths = NULL;
-	size_t		 n = 0;
-	int		 r;
-
-	if (written != NULL)
-		*written = 0;
-	if ((r = pki_cl_crl_files(cl, dir, c, NULL, NULL, 0, &f, &paths, &n,
-	    err)) == PKI_OK && n > 0 && (r = pki_file_write_set(f, n, err)) ==
-	    PKI_OK && written != NULL)
-		*written = n;
-	pki_cl_files_free(f, paths, n);
-	return r;
-}
-
 /* "CRL 3, 2 revoked, next update 2027-01-06T00:00:00Z" into buf. */
 static void
 crl_line(const struct pki_crl_info *info, char *buf, size_t size)
@@ -407,9 +387,9 @@ pki_cluster_crl_publish(const struct pki_cluster *cl, const char *dir,
 	if (o->dry_run) {
 		pki_inventory_rollback(inv);
 		if (c.changed)
-			pki_note(&o->nt, PKI_NOTE_OUT, PKI_CLDIR_CRL_DER, "would "
-			    "be signed anew (%s) (dry run: nothing changed)",
-			    c.why);
+			pki_note(&o->nt, PKI_NOTE_OUT, PKI_CLDIR_CRL_DER,
+			    "would be signed anew (%s) (dry run: nothing "
+			    "changed)", c.why);
 		ret = c.changed ? PKI_RUN_CHANGED : PKI_RUN_OK;
 		goto out;
 	}
@@ -420,8 +400,8 @@ pki_cluster_crl_publish(const struct pki_cluster *cl, const char *dir,
 	    &err)) != PKI_OK)
 		goto fail;
 	if (c.changed)
-		pki_note(&o->nt, PKI_NOTE_OUT, PKI_CLDIR_CRL_DER, "signed (%s): "
-		    "%s", c.why, line);
+		pki_note(&o->nt, PKI_NOTE_OUT, PKI_CLDIR_CRL_DER, "signed "
+		    "(%s): %s", c.why, line);
 	else if (written > 0)
 		pki_note(&o->nt, PKI_NOTE_OUT, PKI_CLDIR_CRL_DER, "%zu cop%s "
 		    "brought up to date: %s", written, written == 1 ? "y" :
@@ -443,7 +423,7 @@ pki_cluster_crl_publish(const struct pki_cluster *cl, const char *dir,
 	return ret;
 }
 
-/* ---- recording what is on disk ------------------------------------------------ */
+/* ---- recording what is on disk ------------------------------------------- */
 
 int
 pki_cluster_record_found(struct pki_inventory *inv,
@@ -501,7 +481,7 @@ pki_cluster_record_found(struct pki_inventory *inv,
 	return r;
 }
 
-/* ---- cluster issue's part ---------------------------------------------------- */
+/* ---- cluster issue's part ------------------------------------------------ */
 
 int
 pki_cl_issue_record(const struct pki_cluster *cl, const char *dir,
@@ -563,7 +543,7 @@ pki_cl_record_clear(struct pki_cl_record *rec)
 	memset(rec, 0, sizeof(*rec));
 }
 
-/* ---- recording what the engine issues ------------------------------------------ */
+/* ---- recording what the engine issues ------------------------------------ */
 
 int
 pki_engine_record(const char *dir, int kind, const char *name,
@@ -587,7 +567,7 @@ pki_engine_record(const char *dir, int kind, const char *name,
 	return 0;
 }
 
-/* ---- what cluster issue and cluster verify check ------------------------------ */
+/* ---- what cluster issue and cluster verify check ------------------------- */
 
 int
 pki_cl_revoked(const char *dir, int64_t now, struct pki_crl_entry **v,
@@ -671,7 +651,7 @@ pki_cl_crl_verify(const struct pki_cluster *cl, const char *dir,
 	size_t			 i, nl = 0, count = 0;
 
 	memset(&c, 0, sizeof(c));
-	if (examine_crl(cl, dir, ca, now, NULL, v, n, &c) != 0) {
+	if (examine_crl(dir, ca, now, NULL, v, n, &c) != 0) {
 		crl_problem(problem, arg, &count, "%s: %s (run cluster issue "
 		    "or renew to sign it anew)", PKI_CLDIR_CRL_DER, c.why);
 		return count;
@@ -697,7 +677,7 @@ pki_cl_crl_verify(const struct pki_cluster *cl, const char *dir,
 	return count;
 }
 
-/* ---- revoke -cluster ----------------------------------------------------------- */
+/* ---- revoke -cluster ----------------------------------------------------- */
 
 /*
  * what as a decimal serial into dec: decimal digits, or hex as "0x..." or
@@ -843,7 +823,8 @@ pki_cluster_revoke(const struct pki_cluster *cl, const char *dir,
 	struct pki_error	 err;
 	size_t			 n = 0;
 	int64_t			 now = o->now != 0 ? o->now : time(NULL);
-	int			 lockfd = -1, r, changed = 0, ret = PKI_RUN_FAILED;
+	int			 lockfd = -1, r, changed = 0;
+	int			 ret = PKI_RUN_FAILED;
 
 	memset(&err, 0, sizeof(err));
 	if ((r = pki_dir_lock(dir, &lockfd, &err)) != PKI_OK) {

@@ -107,7 +107,7 @@ struct issue {
 	struct pki_crl_entry		*revoked;	/* recorded revoked */
 	size_t				 nrevoked;
 	struct pki_cl_record		 rec;
-	struct pki_file			*xf;		/* CRL files to replace */
+	struct pki_file			*xf;		/* CRL files to write */
 	char				**xpaths;
 	size_t				 nx;
 	int				 dbconf_written;
@@ -780,8 +780,9 @@ report_crl(struct issue *is)
 	if (is->rec.crl.changed || is->crl_copies > 0) {
 		snprintf(text, sizeof(text), "CRL %s %s%s%s, %zu revoked, next "
 		    "update %s", ci->number, is->rec.crl.changed ? "signed (" :
-		    "copied to the members", is->rec.crl.changed ? is->rec.crl.why : "",
-		    is->rec.crl.changed ? ")" : "", ci->nentries, t);
+		    "copied to the members", is->rec.crl.changed ?
+		    is->rec.crl.why : "", is->rec.crl.changed ? ")" : "",
+		    ci->nentries, t);
 		report(is, PKI_ISSUE_CRL, PKI_CLDIR_CRL_DER, text, NULL, NULL,
 		    (time_t)ci->next_update);
 	}

@@ -582,7 +582,8 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 	struct tm			 tm;
 	struct pki_crl_entry		*rv = NULL;
 	char				*buf = NULL, *absdir = NULL;
-	char				*capem = NULL, prefix[PATH_MAX], dur[64];
+	char				*capem = NULL, dur[64];
+	char				 prefix[PATH_MAX];
 	const char			*capath;
 	size_t				 len = 0, capemlen = 0, i, nrv = 0;
 	time_t				 tna;

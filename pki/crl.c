@@ -514,7 +514,7 @@ pki_crl_verify(const struct pki_crl *crl, const struct pki_cert *ca,
 	return PKI_OK;
 }
 
-/* ---- cfssl gencrl --------------------------------------------------------- */
+/* ---- cfssl gencrl -------------------------------------------------------- */
 
 int
 pki_crl_gencrl(const struct pki_gencrl *g, char **out, size_t *len,
@@ -600,9 +600,9 @@ pki_crl_serials_parse(const char *buf, size_t len, const char *source,
 		l = (size_t)(e - b);
 		if (l == 0 || l > CRL_SERIAL_MAX ||
 		    strspn(b, "0123456789") < l) {
-			r = pki_err(err, PKI_ERR_INPUT, "%s: line %zu: \"%.*s\" "
-			    "is not a decimal serial number (cfssl would "
-			    "revoke another serial)", source, line,
+			r = pki_err(err, PKI_ERR_INPUT, "%s: line %zu: "
+			    "\"%.*s\" is not a decimal serial number (cfssl "
+			    "would revoke another serial)", source, line,
 			    (int)((size_t)(e - b) > 64 ? 64 : e - b), b);
 			goto out;
 		}

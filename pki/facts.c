@@ -458,8 +458,8 @@ pki_cert_drift(const struct pki_cert *cert, const struct pki_csr *csr,
 	}
 	if (l1 != l2 || memcmp(d1, d2, l1) != 0) {
 		d->subject = 1;
-		if ((r = pki_name_oneline(wname, &d->want_subject, NULL, err)) !=
-		    PKI_OK)
+		if ((r = pki_name_oneline(wname, &d->want_subject, NULL,
+		    err)) != PKI_OK)
 			goto out;
 	}
 	d->add = add.v;

@@ -334,7 +334,7 @@ vfs_free(struct inv_vfs *v)
 	free(v);
 }
 
-/* ---- names ------------------------------------------------------------------ */
+/* ---- names --------------------------------------------------------------- */
 
 static const char *const kind_names[] = { "other", "member", "client", "ca" };
 
@@ -838,7 +838,7 @@ pki_inventory_record(const char *dir, const struct pki_inv_add *v, size_t n,
 	return r;
 }
 
-/* ---- reading -------------------------------------------------------------- */
+/* ---- reading ------------------------------------------------------------- */
 
 /*
  * v (cap elements) with room for one more after cnt: v itself, or v
@@ -1039,7 +1039,7 @@ pki_inventory_list_free(struct pki_inv_cert *v, size_t n)
 	free(v);
 }
 
-/* ---- revocation and CRLs ---------------------------------------------------- */
+/* ---- revocation and CRLs ------------------------------------------------- */
 
 int
 pki_inventory_revoke(struct pki_inventory *inv, const char *serial,

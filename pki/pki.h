@@ -1857,8 +1857,8 @@ struct pki_gencrl {
 	const struct pki_cert		*ca;
 	const struct pki_key		*cakey;
 	int64_t				 expiry;
-	time_t				 now;		/* 0: the current time */
-	int				 fmt;		/* PKI_CRL_* */
+	time_t				 now;	/* 0: the current time */
+	int				 fmt;	/* PKI_CRL_* */
 };
 int		 pki_crl_gencrl(const struct pki_gencrl *g, char **out,
 		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
@@ -2098,18 +2098,9 @@ int		 pki_cluster_crl_make(struct pki_inventory *inv,
 		    struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_cluster_crl_clear(struct pki_cluster_crl *c);
 
-/*
- * Writes c into DIR/crl.der and crl.pem and, with fragments, into every
- * member's directory: each file whose contents differ, atomically, as one
- * pki_file_write_set() set.  *written (may be NULL) counts the files.
- */
-int		 pki_cluster_crl_write(const struct pki_cluster *cl,
-		    const char *dir, const struct pki_cluster_crl *c,
-		    size_t *written, struct pki_error *err) PKI_MUST_CHECK;
-
 /* How pki_cluster_crl_publish() and pki_cluster_revoke() run. */
 struct pki_crl_opts {
-	time_t				 now;		/* 0: the current time */
+	time_t				 now;		/* 0: now */
 	int				 force;		/* re-sign even when
 							   nothing changed */
 	int				 dry_run;	/* say what would be
@@ -2123,8 +2114,11 @@ struct pki_crl_opts {
 };
 
 /*
- * Brings DIR's CRL up to date (pki_cluster_crl_make, then
- * pki_cluster_crl_write, in one inventory transaction), signed by ca and
+ * Brings DIR's CRL up to date (pki_cluster_crl_make, then its files
+ * written with pki_file_write_set_hook, the inventory's transaction
+ * committed as its last step: the CRL is recorded if and only if its
+ * files are written; DIR/crl.der, crl.pem and, with fragments, the copies
+ * in every member directory, each atomically), signed by ca and
  * cakey (NULL: DIR's CA, loaded here).  Without DIR/crl.der and without
  * o->create there is nothing to do (CRLs are not in use).  The caller
  * holds DIR's lock, shared at least.  Returns PKI_RUN_OK (nothing to do),
@@ -2148,8 +2142,9 @@ int		 pki_cluster_record_found(struct pki_inventory *inv,
 
 /*
  * Revokes, for reason (PKI_REASON_NONE: none given, which is
- * unspecified for a certificate not revoked yet), what names: a decimal serial number (or hex, as
- * etcd logs it: 0x... or with colons), or a member's or client's NAME
+ * unspecified for a certificate not revoked yet), what names: a decimal
+ * serial number (or hex, as etcd logs it: 0x... or with colons), or a
+ * member's or client's NAME
  * (every certificate the inventory records for it, current or not, that
  * is neither revoked nor expired; NAME need not be in cl any more), then
  * publishes the CRL (pki_cluster_crl_publish, created if missing), all

@@ -173,7 +173,8 @@ test_crl(const char *algo, const char *json, int number)
 		diag("%s", err.text);
 		goto out;
 	}
-	ok(pki_crl_encode(crl, PKI_CRL_DER, &der, &derlen, &err) == 0 && derlen > 0 &&
+	ok(pki_crl_encode(crl, PKI_CRL_DER, &der, &derlen, &err) == 0 &&
+	    derlen > 0 &&
 	    (unsigned char)der[0] == 0x30, "%s: DER", algo);
 	ok(pki_crl_encode(crl, PKI_CRL_PEM, &pem, &pemlen, &err) == 0 &&
 	    strncmp(pem, "-----BEGIN X509 CRL-----\n", 25) == 0, "%s: PEM",
