@@ -484,15 +484,11 @@ pki_cluster_record_found(struct pki_inventory *inv,
 /* ---- cluster issue's part ------------------------------------------------ */
 
 int
-pki_cl_issue_record(const struct pki_cluster *cl, const char *dir,
-    const struct pki_cert *ca, const struct pki_key *cakey,
-    const struct pki_inv_add *v, size_t n, int64_t now,
-    struct pki_cl_record *rec, struct pki_error *err)
+pki_cl_record_begin(const char *dir, struct pki_cl_record *rec,
+    struct pki_error *err)
 {
-	struct pki_inventory	*mem = NULL;
-	char			*path = NULL;
-	size_t			 found = 0;
-	int			 r;
+	char	*path = NULL;
+	int	 r;
 
 	memset(rec, 0, sizeof(*rec));
 	if ((path = pki_path_join(dir, PKI_CLDIR_INVENTORY)) == NULL)
@@ -501,25 +497,51 @@ pki_cl_issue_record(const struct pki_cluster *cl, const char *dir,
 		if ((r = pki_inventory_open(path, 0, &rec->inv, err)) ==
 		    PKI_OK)
 			r = pki_inventory_begin(rec->inv, err);
-	} else
-		r = pki_inventory_open(NULL, PKI_INV_CREATE, &mem, err);
+	} else {
+		r = pki_inventory_open(NULL, PKI_INV_CREATE, &rec->inv, err);
+		rec->in_memory = 1;
+	}
 	free(path);
 	if (r != PKI_OK)
-		goto out;
-	if ((r = pki_inventory_add(mem != NULL ? mem : rec->inv, v, n, now,
-	    &rec->recorded, err)) != PKI_OK ||
-	    (r = pki_cluster_record_found(mem != NULL ? mem : rec->inv, cl,
-	    dir, now, "found by cluster issue", &found, err)) != PKI_OK ||
-	    (r = pki_cluster_crl_make(mem != NULL ? mem : rec->inv, cl, dir,
-	    ca, cakey, now, NULL, 0, &rec->crl, err)) != PKI_OK)
-		goto out;
-	rec->recorded += found;
-	if (mem != NULL)
-		r = pki_inventory_bytes(mem, &rec->db, &rec->dblen, err);
- out:
-	pki_inventory_close(mem);
-	if (r != PKI_OK)
 		pki_cl_record_clear(rec);
+	return r;
+}
+
+int
+pki_cl_record_add(struct pki_cl_record *rec, const struct pki_inv_add *v,
+    size_t n, int64_t now, struct pki_error *err)
+{
+	size_t	added = 0;
+	int	r;
+
+	if ((r = pki_inventory_add(rec->inv, v, n, now, &added, err)) ==
+	    PKI_OK)
+		rec->recorded += added;
+	return r;
+}
+
+int
+pki_cl_record_end(struct pki_cl_record *rec, const struct pki_cluster *cl,
+    const char *dir, const struct pki_cert *ca, const struct pki_key *cakey,
+    int64_t now, struct pki_error *err)
+{
+	size_t	found = 0;
+	int	r;
+
+	if ((r = pki_cluster_record_found(rec->inv, cl, dir, now,
+	    "found by cluster issue", &found, err)) != PKI_OK ||
+	    (r = pki_cluster_crl_make(rec->inv, cl, dir, ca, cakey, now, NULL,
+	    0, &rec->crl, err)) != PKI_OK)
+		return r;
+	rec->recorded += found;
+	if (!rec->in_memory)
+		return PKI_OK;
+	/* A new inventory: written with the other files. */
+	if ((r = pki_inventory_bytes(rec->inv, &rec->db, &rec->dblen,
+	    err)) == PKI_OK) {
+		pki_inventory_close(rec->inv);
+		rec->inv = NULL;
+	}
 	return r;
 }
 
@@ -528,7 +550,7 @@ pki_cl_record_commit(void *arg, struct pki_error *err)
 {
 	struct pki_cl_record	*rec = arg;
 
-	if (rec->inv == NULL)
+	if (rec->inv == NULL || rec->in_memory)
 		return PKI_OK;
 	return pki_inventory_commit(rec->inv, err);
 }

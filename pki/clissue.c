@@ -33,6 +33,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "config.h"
 #include "internal.h"
 #include "cluster.h"
 #include "clpriv.h"
@@ -98,7 +99,7 @@ struct issue {
 	int				 ca_state;	/* CA_* */
 	struct pki_error		 ca_err;
 	int				 ca_r;
-	struct leafjob			*jobs;
+	struct leafjob			**jobs;		/* into run_jobs' */
 	size_t				 njobs;
 	size_t				 next;
 	size_t				 nparked;
@@ -233,34 +234,23 @@ find_ca(struct issue *is, struct pki_error *err)
 }
 
 /*
- * A new self-signed CA from the description's CA request (its key and
- * ca.expiry), at now; subject, when not NULL, replaces the subject (a
- * CA rotation keeps the current CA's).  With objects, out also holds the
- * certificate and key objects.
+ * Makes a new CA (a worker runs this first) from the description's CA
+ * request, its key and ca.expiry, at the run's time; written at the
+ * commit.
  */
-static int
-new_ca(const struct pki_cluster *cl, const struct pki_csr *subject,
-    time_t now, int objects, struct pki_issued *out, struct pki_error *err)
-{
-	struct pki_ca_request	cr;
-
-	memset(&cr, 0, sizeof(cr));
-	cr.csr = cl->ca_csr;
-	cr.subject = subject;
-	cr.key_format = PKI_KEY_FMT_CFSSL;
-	cr.now = now;
-	cr.objects = objects;
-	return pki_ca_issue(&cr, out, err);
-}
-
-/* Makes a new CA (a worker runs this first); written at the commit. */
 static int
 make_ca(struct issue *is, struct pki_error *err)
 {
+	struct pki_ca_request	cr;
 	struct pki_issued	ca;
 	int			r;
 
-	if ((r = new_ca(is->cl, NULL, is->now, 1, &ca, err)) != PKI_OK)
+	memset(&cr, 0, sizeof(cr));
+	cr.csr = is->cl->ca_csr;
+	cr.key_format = PKI_KEY_FMT_CFSSL;
+	cr.now = is->now;
+	cr.objects = 1;
+	if ((r = pki_ca_issue(&cr, &ca, err)) != PKI_OK)
 		return r;
 	is->ca = ca.x509;
 	is->cakey = ca.newkey;
@@ -271,35 +261,6 @@ make_ca(struct issue *is, struct pki_error *err)
 	is->cacsrpem = ca.req;
 	is->cacsrlen = ca.reqlen;
 	return PKI_OK;
-}
-
-int
-pki_cluster_ca_new(const struct pki_cluster *cl, const struct pki_cert *like,
-    time_t now, char **certpem, size_t *certlen, char **keypem,
-    size_t *keylen, struct pki_error *err)
-{
-	struct pki_csr		*subject = NULL;
-	struct pki_issued	 ca;
-	int64_t			 validity = 0;
-	int			 r = PKI_ERR_INTERNAL;
-
-	*certpem = *keypem = NULL;
-	*certlen = *keylen = 0;
-	if (like != NULL && (r = pki_cert_to_csr(like, 1, &subject, &validity,
-	    err)) != PKI_OK)
-		return r;
-	if ((r = new_ca(cl, subject, now != 0 ? now : time(NULL), 0, &ca,
-	    err)) == PKI_OK) {
-		*certpem = ca.cert;
-		*certlen = ca.certlen;
-		*keypem = ca.key;
-		*keylen = ca.keylen;
-		ca.cert = ca.key = NULL;
-		ca.keylen = 0;
-		pki_issued_clear(&ca);
-	}
-	pki_csr_free(subject);
-	return r;
 }
 
 /* ---- examining what is on disk -------------------------------------- */
@@ -530,7 +491,7 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 {
 	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
 	struct pki_leaf_request		 lr;
-	int				 r;
+	int				 i, r;
 
 	memset(&lr, 0, sizeof(lr));
 	lr.csr = lf->csr;
@@ -551,9 +512,16 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 		return r;
 	}
 	j->not_after = j->fl.not_after;
-	if (j->state == LEAF_NEW)
-		return build_tmpdir(is, j, err);
-	return PKI_OK;
+	if (j->state != LEAF_NEW)
+		return PKI_OK;	/* written at the commit */
+	r = build_tmpdir(is, j, err);
+	/* The new directory holds them now: a batch keeps none in memory. */
+	pki_issued_clear(&j->fl);
+	for (i = 0; i < F__COUNT; i++) {
+		free(j->text[i]);
+		j->text[i] = NULL;
+	}
+	return r;
 }
 
 /* Issues job j with its key (freed here); records the result. */
@@ -584,6 +552,8 @@ worker(void *arg)
 {
 	struct issue		*is = arg;
 	struct leafjob		*j;
+	struct pki_keygen	*kg = NULL;	/* this worker's, reused */
+	const struct pki_csr	*csr;
 	size_t			 i;
 	int			 r;
 
@@ -610,9 +580,10 @@ worker(void *arg)
 			break;
 		}
 		if (is->ca_state == CA_READY && is->nparked > 0) {
-			for (i = 0; i < is->njobs && !is->jobs[i].parked; i++)
+			for (i = 0; i < is->njobs && !is->jobs[i]->parked;
+			    i++)
 				;
-			j = &is->jobs[i];
+			j = is->jobs[i];
 			j->parked = 0;
 			is->nparked--;
 			pthread_mutex_unlock(&is->mu);
@@ -628,11 +599,17 @@ worker(void *arg)
 			pthread_mutex_unlock(&is->mu);
 			break;
 		}
-		j = &is->jobs[is->next++];
+		j = is->jobs[is->next++];
 		pthread_mutex_unlock(&is->mu);
 
-		r = pki_key_generate(is->cl->leaves[j->leaf].csr, &j->key,
-		    &j->err);
+		csr = is->cl->leaves[j->leaf].csr;
+		r = PKI_OK;
+		if (!pki_keygen_matches(kg, csr)) {
+			pki_keygen_free(kg);
+			r = pki_keygen_new(csr, &kg, &j->err);
+		}
+		if (r == PKI_OK)
+			r = pki_keygen_run(kg, &j->key, &j->err);
 		pthread_mutex_lock(&is->mu);
 		if (r == PKI_OK && is->ca_state == CA_MAKING) {
 			j->parked = 1;
@@ -645,6 +622,7 @@ worker(void *arg)
 		pthread_mutex_unlock(&is->mu);
 		finish_job(is, j, r);
 	}
+	pki_keygen_free(kg);
 	ERR_clear_error();
 	return NULL;
 }
@@ -715,6 +693,33 @@ dbconfig_text(const struct issue *is)
 }
 
 /*
+ * Records new leaf j (whose set is in its temporary directory only: the
+ * batch keeps none in memory) from its certificate file there.
+ */
+static int
+record_new(struct issue *is, struct leafjob *j, struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	struct pki_inv_add		 a;
+	const char			*base;
+	char				 path[PATH_MAX], *buf = NULL;
+	size_t				 len = 0;
+	int				 pfd, r;
+
+	pfd = leaf_parent(is, lf, &base);
+	snprintf(path, sizeof(path), "%s/%s.pem", j->tmpdir, lf->name);
+	if (pki_cl_slurpat(pfd, path, &buf, &len) == -1)
+		return pki_err_sys(err, errno, "%s/%s: cannot read", is->dir,
+		    path);
+	a = (struct pki_inv_add){ buf, len, lf->member >= 0 ?
+	    PKI_INV_MEMBER : PKI_INV_CLIENT, lf->name, lf->dir,
+	    "cluster issue" };
+	r = pki_cl_record_add(&is->rec, &a, 1, is->now, err);
+	free(buf);
+	return r;
+}
+
+/*
  * Records what this run issued (and what the inventory lacks yet), then
  * takes the CRL DIR needs: the files to replace join the commit
  * (is->xf), new member directories get their copies now.
@@ -725,31 +730,37 @@ record_and_crl(struct issue *is, struct leafjob *jobs, char **dbconf,
 {
 	const struct pki_cluster	*cl = is->cl;
 	const struct pki_cluster_leaf	*lf;
-	struct pki_inv_add		*v = NULL;
-	size_t				 i, n = 0;
-	int				 r = PKI_ERR_INTERNAL;
+	struct pki_inv_add		 a;
+	size_t				 i;
+	int				 r;
 
-	if ((v = calloc(cl->nleaves + 1, sizeof(*v))) == NULL ||
-	    (*dbconf = dbconfig_text(is)) == NULL) {
-		free(v);
+	if ((*dbconf = dbconfig_text(is)) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
-	}
-	if (is->ca_new)
-		v[n++] = (struct pki_inv_add){ is->capem, is->capemlen,
-		    PKI_INV_CA, "ca", "", "cluster issue" };
+	if ((r = pki_cl_record_begin(is->dir, &is->rec, err)) != PKI_OK)
+		return r;
+	a = (struct pki_inv_add){ is->capem, is->capemlen, PKI_INV_CA, "ca",
+	    "", "cluster issue" };
+	if (is->ca_new && (r = pki_cl_record_add(&is->rec, &a, 1, is->now,
+	    err)) != PKI_OK)
+		return r;
 	for (i = 0; i < cl->nleaves; i++) {
 		lf = &cl->leaves[jobs[i].leaf];
-		if (jobs[i].state != LEAF_KEPT)
-			v[n++] = (struct pki_inv_add){ jobs[i].fl.cert,
-			    jobs[i].fl.certlen, lf->member >= 0 ?
-			    PKI_INV_MEMBER : PKI_INV_CLIENT, lf->name, lf->dir,
-			    "cluster issue" };
+		a = (struct pki_inv_add){ jobs[i].fl.cert, jobs[i].fl.certlen,
+		    lf->member >= 0 ? PKI_INV_MEMBER : PKI_INV_CLIENT,
+		    lf->name, lf->dir, "cluster issue" };
+		if (jobs[i].state == LEAF_REISSUE &&
+		    (r = pki_cl_record_add(&is->rec, &a, 1, is->now, err)) !=
+		    PKI_OK)
+			return r;
+		if (jobs[i].state == LEAF_NEW &&
+		    (r = record_new(is, &jobs[i], err)) != PKI_OK)
+			return r;
 	}
-	if ((r = pki_cl_issue_record(cl, is->dir, is->ca, is->cakey, v, n,
-	    is->now, &is->rec, err)) != PKI_OK || (r = pki_cl_crl_files(cl,
-	    is->dir, &is->rec.crl, *dbconf, is->rec.db, is->rec.dblen, &is->xf,
+	if ((r = pki_cl_record_end(&is->rec, cl, is->dir, is->ca, is->cakey,
+	    is->now, err)) != PKI_OK || (r = pki_cl_crl_files(cl, is->dir,
+	    &is->rec.crl, *dbconf, is->rec.db, is->rec.dblen, &is->xf,
 	    &is->xpaths, &is->nx, err)) != PKI_OK)
-		goto out;
+		return r;
 	for (i = 0; i < is->nx; i++)
 		if (is->xf[i].data == *dbconf || is->xf[i].data == is->rec.db)
 			is->dbconf_written = 1;
@@ -757,16 +768,13 @@ record_and_crl(struct issue *is, struct leafjob *jobs, char **dbconf,
 			is->crl_copies++;
 	for (i = 0; cl->fragments && i < cl->nleaves; i++) {
 		lf = &cl->leaves[jobs[i].leaf];
-		if (jobs[i].state == LEAF_NEW && lf->member >= 0 &&
-		    (r = crl_into_tmpdir(is, &jobs[i], err)) != PKI_OK)
-			goto out;
-		if (jobs[i].state == LEAF_NEW && lf->member >= 0)
-			is->crl_copies += 2;
+		if (jobs[i].state != LEAF_NEW || lf->member < 0)
+			continue;
+		if ((r = crl_into_tmpdir(is, &jobs[i], err)) != PKI_OK)
+			return r;
+		is->crl_copies += 2;
 	}
-	r = PKI_OK;
- out:
-	free(v);
-	return r;
+	return PKI_OK;
 }
 
 /* Reports the CRL and the inventory after a successful run. */
@@ -1105,8 +1113,7 @@ thread_count(const struct issue *is, size_t nkeys)
 
 /*
  * Issues the leaves of jobs that are not kept on the workers (and the CA
- * when it is new).  The workers' queue (is->jobs) holds copies of them,
- * which are moved back into jobs at the end, whatever happened.  The
+ * when it is new).  The workers' queue (is->jobs) points at them.  The
  * first failure is returned.
  */
 static int
@@ -1114,26 +1121,18 @@ run_jobs(struct issue *is, struct leafjob *jobs, int *mutex_ok,
     struct pki_error *err)
 {
 	const struct pki_cluster	*cl = is->cl;
-	struct leafjob			**todo = NULL, *j;
-	size_t				  i, ntodo = 0;
-	int				  n, r = PKI_ERR_INTERNAL;
+	size_t				 i, ntodo = 0;
+	int				 n, r = PKI_ERR_INTERNAL;
 
 	for (i = 0; i < cl->nleaves; i++)
 		if (jobs[i].state != LEAF_KEPT)
 			ntodo++;
-	if ((todo = calloc(ntodo > 0 ? ntodo : 1, sizeof(*todo))) == NULL ||
-	    (is->jobs = calloc(ntodo > 0 ? ntodo : 1,
-	    sizeof(*is->jobs))) == NULL) {
-		free(todo);
+	if ((is->jobs = calloc(ntodo > 0 ? ntodo : 1,
+	    sizeof(*is->jobs))) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
-	}
 	for (i = 0, ntodo = 0; i < cl->nleaves; i++)
-		if (jobs[i].state != LEAF_KEPT) {
-			todo[ntodo] = &jobs[i];
-			is->jobs[ntodo++] = jobs[i];
-			memset(&jobs[i].fl, 0, sizeof(jobs[i].fl));
-			memset(jobs[i].text, 0, sizeof(jobs[i].text));
-		}
+		if (jobs[i].state != LEAF_KEPT)
+			is->jobs[ntodo++] = &jobs[i];
 	is->njobs = ntodo;
 	r = PKI_OK;
 	if (ntodo > 0 || is->ca_new) {
@@ -1154,24 +1153,17 @@ run_jobs(struct issue *is, struct leafjob *jobs, int *mutex_ok,
 			*err = is->ca_err;
 	}
 	for (i = 0; r == PKI_OK && i < ntodo; i++)
-		if (is->jobs[i].r != PKI_OK) {
-			r = is->jobs[i].r;
+		if (is->jobs[i]->r != PKI_OK) {
+			r = is->jobs[i]->r;
 			if (err != NULL)
-				*err = is->jobs[i].err;
+				*err = is->jobs[i]->err;
 		}
  back:
+	/* Keys left parked when a run stopped early. */
 	for (i = 0; i < ntodo; i++) {
-		j = todo[i];
-		/* Keys left parked when a run stopped early. */
-		pki_key_free(is->jobs[i].key);
-		is->jobs[i].key = NULL;
-
-		pki_issued_clear(&j->fl);
-		for (n = 0; n < F__COUNT; n++)
-			free(j->text[n]);
-		*j = is->jobs[i];
+		pki_key_free(is->jobs[i]->key);
+		is->jobs[i]->key = NULL;
 	}
-	free(todo);
 	return r;
 }
 

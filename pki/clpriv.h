@@ -83,27 +83,37 @@ int	pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len);
  * DIR/inventory.db is changed in a transaction (inv) committed as the
  * last step of the commit (pki_cl_record_commit, the hook of
  * pki_file_write_set_hook), so that it changes with the files or not at
- * all; a new one is built in memory and written with them (db).
+ * all; a new one is built in memory and its file contents (db) are
+ * written with them.
  */
 struct pki_cl_record {
-	struct pki_inventory	*inv;		/* an existing inventory */
-	char			*db;		/* a new one's file contents */
+	struct pki_inventory	*inv;
+	int			 in_memory;	/* a new inventory */
+	char			*db;		/* its file contents, at the
+						   end */
 	size_t			 dblen;
 	struct pki_cluster_crl	 crl;
 	size_t			 recorded;
 };
 
 /*
- * Records v (new certificates, and a new CA) as issued at now, and
- * whatever of the directory the inventory lacks as found, then takes the
- * CRL DIR needs (pki_cluster_crl_make without a policy: signed anew only
- * when missing or wrong).  Clear rec with pki_cl_record_clear(), which
- * rolls back what was not committed.
+ * The inventory cluster issue records into: begin opens it (or a new
+ * one in memory), add records certificates issued at now (any number of
+ * calls), end records as found whatever of the directory the inventory
+ * lacks, then takes the CRL DIR needs (pki_cluster_crl_make without a
+ * policy: signed anew only when missing or wrong) and, for a new
+ * inventory, its file contents.  Clear rec with pki_cl_record_clear(),
+ * which rolls back what was not committed.
  */
-int	pki_cl_issue_record(const struct pki_cluster *cl, const char *dir,
-	    const struct pki_cert *ca, const struct pki_key *cakey,
+int	pki_cl_record_begin(const char *dir, struct pki_cl_record *rec,
+	    struct pki_error *err) PKI_MUST_CHECK;
+int	pki_cl_record_add(struct pki_cl_record *rec,
 	    const struct pki_inv_add *v, size_t n, int64_t now,
-	    struct pki_cl_record *rec, struct pki_error *err) PKI_MUST_CHECK;
+	    struct pki_error *err) PKI_MUST_CHECK;
+int	pki_cl_record_end(struct pki_cl_record *rec,
+	    const struct pki_cluster *cl, const char *dir,
+	    const struct pki_cert *ca, const struct pki_key *cakey,
+	    int64_t now, struct pki_error *err) PKI_MUST_CHECK;
 /* Commits rec's transaction (arg: the struct pki_cl_record). */
 int	pki_cl_record_commit(void *arg, struct pki_error *err);
 void	pki_cl_record_clear(struct pki_cl_record *rec);

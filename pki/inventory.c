@@ -14,11 +14,13 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -207,6 +209,64 @@ static const sqlite3_io_methods inv_io = {
 	NULL, NULL, NULL, NULL, NULL, NULL
 };
 
+/*
+ * Creates the rollback journal name (for the database it is named after)
+ * and syncs its directory, failing when that sync fails: SQLite's own
+ * unix VFS syncs the directory of a journal it creates but ignores a
+ * failure (some file systems cannot), which would let a commit succeed
+ * whose journal might not survive a crash.  The journal gets the
+ * database's mode and, for root, its owner, as SQLite gives it.  Returns
+ * 1 when it was created here, 0 when it existed, -1 with errno set.
+ */
+static int
+journal_create(const char *name)
+{
+	struct stat	 st;
+	char		*db = NULL, *dir = NULL, *slash;
+	size_t		 len = strlen(name);
+	int		 fd, dfd, e, ret = -1;
+
+	if (len < 8 || strcmp(name + len - 8, "-journal") != 0 ||
+	    (db = strndup(name, len - 8)) == NULL ||
+	    (dir = strdup(name)) == NULL)
+		goto out;
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(dir, len + 1, ".");
+	if (stat(db, &st) == -1)
+		goto out;
+	if ((fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, st.st_mode & 0777)) == -1) {
+		if (errno == EEXIST)
+			ret = 0;
+		goto out;
+	}
+	if ((geteuid() == 0 && fchown(fd, st.st_uid, st.st_gid) == -1) ||
+	    fchmod(fd, st.st_mode & 0777) == -1 ||
+	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		e = errno;
+		(void)close(fd);
+		(void)unlink(name);
+		errno = e;
+		goto out;
+	}
+	(void)close(fd);
+	if (fsync(dfd) == -1 && errno != EINVAL && errno != EROFS) {
+		e = errno;
+		(void)close(dfd);
+		(void)unlink(name);
+		errno = e;
+		goto out;
+	}
+	(void)close(dfd);
+	ret = 1;
+ out:
+	free(db);
+	free(dir);
+	return ret;
+}
+
 static int
 vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
     int *oflags)
@@ -219,6 +279,15 @@ vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
 	ff->real = (sqlite3_file *)(ff + 1);
 	ff->base.pMethods = NULL;
 	errno = 0;
+	/* A journal: created (and its directory synced) here, see above. */
+	if (name != NULL && (flags & SQLITE_OPEN_MAIN_JOURNAL) &&
+	    (flags & SQLITE_OPEN_CREATE)) {
+		if (journal_create(name) < 0) {
+			v->last_errno = errno != 0 ? errno : EIO;
+			return SQLITE_CANTOPEN;
+		}
+		flags &= ~(SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE);
+	}
 	rc = v->real->xOpen(v->real, name, ff->real, flags, oflags);
 	if (rc != SQLITE_OK) {
 		if (errno != 0)

@@ -8,6 +8,9 @@
 # Functions:
 #   c3_setup [EXPIRY] [NOT_BEFORE]   (C3_BACKDATE=DUR: leaves backdated by
 #                     DUR instead of cfssl's 5 min, for short lifetimes;
+#                     with it, C3_CLIENT_EXPIRY=DUR gives the clients, the
+#                     admin whose certificate the harness and load.py use,
+#                     their own lifetime, default EXPIRY;
 #                     C3_CLIENTS=JSON: the description's clients instead
 #                     of [{"name": "admin"}]; C3_START=env, exported:
 #                     members start from their etcd.env, see
@@ -170,7 +173,7 @@ c3_setup() {
   "profiles": {
     "peer": {"expiry": "$_exp", "backdate": "$C3_BACKDATE",
       "usages": ["signing", "key encipherment", "server auth", "client auth"]},
-    "client": {"expiry": "$_exp", "backdate": "$C3_BACKDATE",
+    "client": {"expiry": "${C3_CLIENT_EXPIRY:-$_exp}", "backdate": "$C3_BACKDATE",
       "usages": ["signing", "key encipherment", "client auth"]}}}}
 EOF
 		_sign='{"config": "signing.json"}'
