@@ -423,6 +423,96 @@ pki_cluster_crl_publish(const struct pki_cluster *cl, const char *dir,
 	return ret;
 }
 
+/* ---- what status reads ------------------------------------------------ */
+
+void
+pki_cluster_crl_state_clear(struct pki_cluster_crl_state *st)
+{
+	free(st->path);
+	free(st->error);
+	pki_crl_info_clear(&st->info);
+	memset(st, 0, sizeof(*st));
+}
+
+/* Reads DIR/crl.der into st (state, info, verified, listed). */
+static int
+crl_state_read(const struct pki_cluster *cl, const char *dir,
+    const struct pki_crl_entry *v, size_t n,
+    struct pki_cluster_crl_state *st)
+{
+	struct pki_crl		*crl = NULL;
+	struct pki_cert		*ca = NULL;
+	struct pki_error	 e;
+	char			*buf = NULL, *capath = NULL;
+	size_t			 len = 0;
+	int			 r = PKI_OK;
+
+	memset(&e, 0, sizeof(e));
+	if (pki_input_read(st->path, 0, PKI_MAX_INPUT, &buf, &len, &e) !=
+	    PKI_OK) {
+		st->state = e.sys_errno == ENOENT ? PKI_ROW_MISSING :
+		    PKI_ROW_UNREADABLE;
+		if ((st->error = strdup(e.text)) == NULL)
+			r = PKI_ERR_ALLOC;
+		goto out;
+	}
+	if (pki_crl_load(buf, len, st->path, &crl, &e) != PKI_OK ||
+	    pki_crl_info(crl, &st->info, &e) != PKI_OK) {
+		st->state = PKI_ROW_UNREADABLE;
+		if ((st->error = strdup(e.text)) == NULL)
+			r = PKI_ERR_ALLOC;
+		goto out;
+	}
+	st->state = PKI_ROW_OK;
+	st->listed = lists_exactly(crl, st->info.nentries, v, n);
+	free(buf);
+	buf = NULL;
+	if (pki_cldir_ca_path(cl, dir, PKI_CA_CUR, 0, &capath, NULL) ==
+	    PKI_OK && pki_input_read(capath, 0, PKI_MAX_INPUT, &buf, &len,
+	    NULL) == PKI_OK && pki_cert_load(buf, len, capath, &ca, NULL) ==
+	    PKI_OK)
+		st->verified = pki_crl_verify(crl, ca, NULL) == PKI_OK;
+ out:
+	pki_cert_free(ca);
+	pki_crl_free(crl);
+	free(capath);
+	free(buf);
+	return r;
+}
+
+int
+pki_cluster_crl_state(const struct pki_cluster *cl, const char *dir,
+    int64_t now, struct pki_cluster_crl_state *st, struct pki_error *err)
+{
+	struct pki_crl_entry	*v = NULL;
+	char			*inv = NULL;
+	size_t			 n = 0;
+	int			 r;
+
+	memset(st, 0, sizeof(*st));
+	if ((st->path = pki_path_join(dir, PKI_CLDIR_CRL_DER)) == NULL ||
+	    (inv = pki_path_join(dir, PKI_CLDIR_INVENTORY)) == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	st->present = access(inv, F_OK) == 0 || access(st->path, F_OK) == 0;
+	if (!st->present) {
+		r = PKI_OK;
+		goto out;
+	}
+	if ((r = pki_cl_revoked(dir, now, &v, &n, err)) != PKI_OK)
+		goto out;
+	st->recorded = n;
+	if ((r = crl_state_read(cl, dir, v, n, st)) != PKI_OK)
+		r = pki_err(err, r, "out of memory");
+ out:
+	free(v);
+	free(inv);
+	if (r != PKI_OK)
+		pki_cluster_crl_state_clear(st);
+	return r;
+}
+
 /* ---- recording what is on disk ------------------------------------------- */
 
 int

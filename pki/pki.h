@@ -1284,6 +1284,143 @@ int		 pki_cldir_leaves(const struct pki_cluster *cl,
 		    struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_cldir_leaves_free(struct pki_cldir_leaf *v, size_t n);
 
+/* ---- certificate revocation lists (pki/crl.c) ------------------------- */
+
+/* Revocation reasons (RFC 5280 5.3.1 CRLReason; 7 is not assigned). */
+#define PKI_REASON_NONE			-1	/* no reasonCode extension */
+#define PKI_REASON_UNSPECIFIED		0
+#define PKI_REASON_KEY_COMPROMISE	1
+#define PKI_REASON_CA_COMPROMISE	2
+#define PKI_REASON_AFFILIATION_CHANGED	3
+#define PKI_REASON_SUPERSEDED		4
+#define PKI_REASON_CESSATION		5
+#define PKI_REASON_CERTIFICATE_HOLD	6
+#define PKI_REASON_REMOVE_FROM_CRL	8
+#define PKI_REASON_PRIVILEGE_WITHDRAWN	9
+#define PKI_REASON_AA_COMPROMISE	10
+
+/*
+ * Parses a revocation reason as cfssl revoke takes it: a name of RFC 5280
+ * in any case ("keyCompromise", "keycompromise") or its number 0..10.
+ * 7 (not assigned) and removeFromCRL (8, for delta CRLs only) are
+ * refused (PKI_ERR_INPUT): a full CRL that carries them is malformed.
+ * err->text is the problem alone; the caller names the flag.
+ */
+int		 pki_crl_reason_parse(const char *s, int *code,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* The RFC 5280 name of a reason ("keyCompromise"); "" for
+ * PKI_REASON_NONE, "unknown" for anything else.  Static. */
+const char	*pki_crl_reason_name(int code);
+
+struct pki_crl;
+
+/* One revoked certificate. */
+struct pki_crl_entry {
+	char		 serial[64];	/* decimal */
+	int64_t		 revoked_at;	/* Unix seconds */
+	int		 reason;	/* PKI_REASON_*: NONE or UNSPECIFIED
+					   give no reasonCode extension */
+};
+
+/*
+ * What a CRL holds.  It is a v2 CRL issued by ca (its subject, copied
+ * byte for byte), thisUpdate and nextUpdate as given, the entries in
+ * their order, an Authority Key Identifier (ca's SKI) when ca has one,
+ * and a CRL Number when number is not NULL (decimal); signed by cakey
+ * (SHA-256 for RSA, by curve for ECDSA, as Go's x509.CreateCRL does).
+ * Without a number it is the CRL "cfssl gencrl" writes.
+ */
+struct pki_crl_request {
+	const struct pki_cert		*ca;
+	const struct pki_key		*cakey;
+	const struct pki_crl_entry	*entries;
+	size_t				 nentries;
+	int64_t				 this_update;
+	int64_t				 next_update;
+	const char			*number;
+};
+
+/* Makes and signs the CRL q asks for (ca and cakey must match). */
+int		 pki_crl_new(const struct pki_crl_request *q,
+		    struct pki_crl **out, struct pki_error *err) PKI_MUST_CHECK;
+/* Loads a CRL from PEM ("X509 CRL") or DER; source names it. */
+int		 pki_crl_load(const char *buf, size_t len, const char *source,
+		    struct pki_crl **out, struct pki_error *err) PKI_MUST_CHECK;
+#define PKI_CRL_DER	0
+#define PKI_CRL_PEM	1
+#define PKI_CRL_BASE64	2	/* the DER in base64, one line, as cfssl
+				   gencrl prints it (no newline) */
+/* The CRL in format fmt (PKI_CRL_*); *out is malloc'ed, NUL-terminated. */
+int		 pki_crl_encode(const struct pki_crl *crl, int fmt, char **out,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_crl_free(struct pki_crl *crl);
+
+/* What a CRL says about itself. */
+struct pki_crl_info {
+	int64_t		 this_update;
+	int64_t		 next_update;	/* 0: none */
+	char		 number[64];	/* decimal, "" without a CRL Number */
+	char		 aki[129];	/* lower-case hex, "" without one */
+	char		*issuer;	/* one line: "CN=x,O=y" (malloc'ed) */
+	size_t		 nentries;
+};
+int		 pki_crl_info(const struct pki_crl *crl,
+		    struct pki_crl_info *info, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_crl_info_clear(struct pki_crl_info *info);
+/* Entry i (< info.nentries) into *e; PKI_ERR_ARG past the end. */
+int		 pki_crl_entry(const struct pki_crl *crl, size_t i,
+		    struct pki_crl_entry *e, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * Checks that ca issued the CRL: the issuer is ca's subject and the
+ * signature verifies with ca's key (PKI_ERR_SIGNATURE otherwise).
+ */
+int		 pki_crl_verify(const struct pki_crl *crl,
+		    const struct pki_cert *ca, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/*
+ * cfssl gencrl's SERIALS file: one decimal serial number per line,
+ * surrounding white space (a CR too) ignored, blank lines skipped.  What
+ * cfssl would misread silently (hex, a sign, other text) is refused with
+ * "source: line N: ...".  A serial given twice is kept once, with a
+ * warning through opts.  *serials: n malloc'ed strings (pki_strv_free).
+ */
+int		 pki_crl_serials_parse(const char *buf, size_t len,
+		    const char *source, const struct pki_parse_opts *opts,
+		    char ***serials, size_t *n, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * cfssl gencrl: a CRL (no CRL Number, no reason codes) of ca revoking
+ * the serials in serials (the SERIALS file's contents, parsed with
+ * pki_crl_serials_parse, source naming it), each revoked at now, valid
+ * until now + expiry seconds (0: a week, cfssl's default; negative: in
+ * the past, as cfssl allows).  *out (malloc'ed) receives it in fmt.
+ */
+struct pki_gencrl {
+	const char			*serials;
+	size_t				 len;
+	const char			*source;
+	const struct pki_parse_opts	*opts;
+	const struct pki_cert		*ca;
+	const struct pki_key		*cakey;
+	int64_t				 expiry;
+	time_t				 now;	/* 0: the current time */
+	int				 fmt;	/* PKI_CRL_* */
+};
+int		 pki_crl_gencrl(const struct pki_gencrl *g, char **out,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * cfssl gencrl's TIME: seconds as Go's strconv.ParseInt(s, 0, 32) reads
+ * them (a sign, 0x/0o/0b prefixes or a leading 0 for octal, '_' between
+ * digits), surrounding white space ignored.  err->text is the problem
+ * alone.
+ */
+int		 pki_crl_expiry_parse(const char *s, int64_t *sec,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- when a certificate is due (pki/status.c) ------------------------ */
 
 /* The rules of needs-renewal; status and renew use PKI_DUE_RENEW. */
@@ -1374,12 +1511,43 @@ struct pki_status_row {
 	int			 ca_warning;	/* PKI_CAWARN_* (link) */
 };
 
+/* What a cluster directory's CRL is (pki_cluster_crl_state, pki/clcrl.c). */
+struct pki_cluster_crl_state {
+	int			 present;	/* DIR has an inventory or a
+						   CRL: CRLs are in use */
+	int			 state;		/* PKI_ROW_* */
+	char			*path;		/* DIR/crl.der */
+	char			*error;		/* when state != PKI_ROW_OK */
+	struct pki_crl_info	 info;		/* when state == PKI_ROW_OK */
+	int			 verified;	/* signed by DIR's CA */
+	size_t			 recorded;	/* revoked, not expired, in the
+						   inventory */
+	int			 listed;	/* it lists exactly those */
+};
+
+/*
+ * The CRL in a status of a cluster, judged as a certificate is over its
+ * lifetime, thisUpdate to nextUpdate.
+ */
+struct pki_status_crl {
+	struct pki_cluster_crl_state	 st;
+	double				 percent_used;
+	int64_t				 seconds_left;	/* nextUpdate - now */
+	int64_t				 age;		/* now - thisUpdate */
+	int				 has_renew_at;
+	int64_t				 renew_at;	/* renew signs a new
+							   one from then */
+	int				 due;
+};
+
 struct pki_status {
 	struct pki_status_row	*rows;
 	size_t			 n;
 	time_t			 now;
 	struct pki_renew_policy	 policy;
 	struct pki_notify	 nt;
+	struct pki_status_crl	 crl;		/* cluster mode; crl.st.present
+						   when CRLs are in use */
 };
 
 /*
@@ -1401,7 +1569,8 @@ int		 pki_status_add_path(struct pki_status *s, const char *path,
 /*
  * Adds every leaf of cl under dir (compared with the description's CSR
  * JSON), only member's when member is not NULL (PKI_ERR_ARG when cl has
- * none of that name), then the CA (pki_cldir_ca_path).
+ * none of that name), then the CA (pki_cldir_ca_path), and fills s->crl
+ * (pki_cluster_crl_state, timed with s's policy).
  */
 int		 pki_status_add_cluster(struct pki_status *s,
 		    const struct pki_cluster *cl, const char *dir,
@@ -1411,7 +1580,10 @@ int		 pki_status_add_cluster(struct pki_status *s,
  * the leaf verifies against it) and sets its ca_warning.
  */
 void		 pki_status_link(struct pki_status *s);
-/* The number of rows missing or unreadable (their key or CSR JSON too). */
+/*
+ * The number of rows missing or unreadable (their key or CSR JSON too),
+ * and a CRL in use that is.
+ */
 size_t		 pki_status_problems(const struct pki_status *s);
 void		 pki_status_free(struct pki_status *s);
 /*
@@ -1419,6 +1591,9 @@ void		 pki_status_free(struct pki_status *s);
  * metric with # HELP and # TYPE gauge): per leaf
  * etcd_pki_certificate_{expiration,renewal,not_before}_timestamp_seconds,
  * per CA etcd_pki_ca_expiration_timestamp_seconds, labelled {name,path};
+ * for the cluster's CRL etcd_pki_crl_{next_update,this_update,renewal}_
+ * timestamp_seconds and etcd_pki_crl_revoked_certificates, labelled
+ * {path};
  * with command not NULL also etcd_pki_last_run_timestamp_seconds and
  * etcd_pki_last_run_exit_code labelled {command}.  Rows that could not
  * be read have no samples.  *text is malloc'ed.
@@ -1975,143 +2150,6 @@ struct pki_ca_renew {
 int		 pki_ca_renew_write(const struct pki_ca_renew *cr)
 		    PKI_MUST_CHECK;
 
-/* ---- certificate revocation lists (pki/crl.c) ------------------------- */
-
-/* Revocation reasons (RFC 5280 5.3.1 CRLReason; 7 is not assigned). */
-#define PKI_REASON_NONE			-1	/* no reasonCode extension */
-#define PKI_REASON_UNSPECIFIED		0
-#define PKI_REASON_KEY_COMPROMISE	1
-#define PKI_REASON_CA_COMPROMISE	2
-#define PKI_REASON_AFFILIATION_CHANGED	3
-#define PKI_REASON_SUPERSEDED		4
-#define PKI_REASON_CESSATION		5
-#define PKI_REASON_CERTIFICATE_HOLD	6
-#define PKI_REASON_REMOVE_FROM_CRL	8
-#define PKI_REASON_PRIVILEGE_WITHDRAWN	9
-#define PKI_REASON_AA_COMPROMISE	10
-
-/*
- * Parses a revocation reason as cfssl revoke takes it: a name of RFC 5280
- * in any case ("keyCompromise", "keycompromise") or its number 0..10.
- * 7 (not assigned) and removeFromCRL (8, for delta CRLs only) are
- * refused (PKI_ERR_INPUT): a full CRL that carries them is malformed.
- * err->text is the problem alone; the caller names the flag.
- */
-int		 pki_crl_reason_parse(const char *s, int *code,
-		    struct pki_error *err) PKI_MUST_CHECK;
-/* The RFC 5280 name of a reason ("keyCompromise"); "" for
- * PKI_REASON_NONE, "unknown" for anything else.  Static. */
-const char	*pki_crl_reason_name(int code);
-
-struct pki_crl;
-
-/* One revoked certificate. */
-struct pki_crl_entry {
-	char		 serial[64];	/* decimal */
-	int64_t		 revoked_at;	/* Unix seconds */
-	int		 reason;	/* PKI_REASON_*: NONE or UNSPECIFIED
-					   give no reasonCode extension */
-};
-
-/*
- * What a CRL holds.  It is a v2 CRL issued by ca (its subject, copied
- * byte for byte), thisUpdate and nextUpdate as given, the entries in
- * their order, an Authority Key Identifier (ca's SKI) when ca has one,
- * and a CRL Number when number is not NULL (decimal); signed by cakey
- * (SHA-256 for RSA, by curve for ECDSA, as Go's x509.CreateCRL does).
- * Without a number it is the CRL "cfssl gencrl" writes.
- */
-struct pki_crl_request {
-	const struct pki_cert		*ca;
-	const struct pki_key		*cakey;
-	const struct pki_crl_entry	*entries;
-	size_t				 nentries;
-	int64_t				 this_update;
-	int64_t				 next_update;
-	const char			*number;
-};
-
-/* Makes and signs the CRL q asks for (ca and cakey must match). */
-int		 pki_crl_new(const struct pki_crl_request *q,
-		    struct pki_crl **out, struct pki_error *err) PKI_MUST_CHECK;
-/* Loads a CRL from PEM ("X509 CRL") or DER; source names it. */
-int		 pki_crl_load(const char *buf, size_t len, const char *source,
-		    struct pki_crl **out, struct pki_error *err) PKI_MUST_CHECK;
-#define PKI_CRL_DER	0
-#define PKI_CRL_PEM	1
-#define PKI_CRL_BASE64	2	/* the DER in base64, one line, as cfssl
-				   gencrl prints it (no newline) */
-/* The CRL in format fmt (PKI_CRL_*); *out is malloc'ed, NUL-terminated. */
-int		 pki_crl_encode(const struct pki_crl *crl, int fmt, char **out,
-		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
-void		 pki_crl_free(struct pki_crl *crl);
-
-/* What a CRL says about itself. */
-struct pki_crl_info {
-	int64_t		 this_update;
-	int64_t		 next_update;	/* 0: none */
-	char		 number[64];	/* decimal, "" without a CRL Number */
-	char		 aki[129];	/* lower-case hex, "" without one */
-	char		*issuer;	/* one line: "CN=x,O=y" (malloc'ed) */
-	size_t		 nentries;
-};
-int		 pki_crl_info(const struct pki_crl *crl,
-		    struct pki_crl_info *info, struct pki_error *err)
-		    PKI_MUST_CHECK;
-void		 pki_crl_info_clear(struct pki_crl_info *info);
-/* Entry i (< info.nentries) into *e; PKI_ERR_ARG past the end. */
-int		 pki_crl_entry(const struct pki_crl *crl, size_t i,
-		    struct pki_crl_entry *e, struct pki_error *err)
-		    PKI_MUST_CHECK;
-/*
- * Checks that ca issued the CRL: the issuer is ca's subject and the
- * signature verifies with ca's key (PKI_ERR_SIGNATURE otherwise).
- */
-int		 pki_crl_verify(const struct pki_crl *crl,
-		    const struct pki_cert *ca, struct pki_error *err)
-		    PKI_MUST_CHECK;
-
-/*
- * cfssl gencrl's SERIALS file: one decimal serial number per line,
- * surrounding white space (a CR too) ignored, blank lines skipped.  What
- * cfssl would misread silently (hex, a sign, other text) is refused with
- * "source: line N: ...".  A serial given twice is kept once, with a
- * warning through opts.  *serials: n malloc'ed strings (pki_strv_free).
- */
-int		 pki_crl_serials_parse(const char *buf, size_t len,
-		    const char *source, const struct pki_parse_opts *opts,
-		    char ***serials, size_t *n, struct pki_error *err)
-		    PKI_MUST_CHECK;
-/*
- * cfssl gencrl: a CRL (no CRL Number, no reason codes) of ca revoking
- * the serials in serials (the SERIALS file's contents, parsed with
- * pki_crl_serials_parse, source naming it), each revoked at now, valid
- * until now + expiry seconds (0: a week, cfssl's default; negative: in
- * the past, as cfssl allows).  *out (malloc'ed) receives it in fmt.
- */
-struct pki_gencrl {
-	const char			*serials;
-	size_t				 len;
-	const char			*source;
-	const struct pki_parse_opts	*opts;
-	const struct pki_cert		*ca;
-	const struct pki_key		*cakey;
-	int64_t				 expiry;
-	time_t				 now;	/* 0: the current time */
-	int				 fmt;	/* PKI_CRL_* */
-};
-int		 pki_crl_gencrl(const struct pki_gencrl *g, char **out,
-		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
-
-/*
- * cfssl gencrl's TIME: seconds as Go's strconv.ParseInt(s, 0, 32) reads
- * them (a sign, 0x/0o/0b prefixes or a leading 0 for octal, '_' between
- * digits), surrounding white space ignored.  err->text is the problem
- * alone.
- */
-int		 pki_crl_expiry_parse(const char *s, int64_t *sec,
-		    struct pki_error *err) PKI_MUST_CHECK;
-
 /* ---- the inventory: every certificate of a cluster (pki/inventory.c) --- */
 
 /*
@@ -2369,6 +2407,19 @@ int		 pki_cluster_crl_publish(const struct pki_cluster *cl,
 		    const char *dir, const struct pki_cert *ca,
 		    const struct pki_key *cakey, const struct pki_crl_opts *o)
 		    PKI_MUST_CHECK;
+
+/*
+ * What DIR's CRL is at now into *st: present when DIR has an inventory
+ * or a CRL; then DIR/crl.der missing, unreadable or read (info), whether
+ * DIR's CA signed it, and whether it lists exactly the certificates the
+ * inventory records as revoked and not expired.  Clear *st with
+ * pki_cluster_crl_state_clear().
+ */
+int		 pki_cluster_crl_state(const struct pki_cluster *cl,
+		    const char *dir, int64_t now,
+		    struct pki_cluster_crl_state *st, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_cluster_crl_state_clear(struct pki_cluster_crl_state *st);
 
 /*
  * Records as found by origin, in inv, the certificates of cl's leaves
