@@ -34,6 +34,32 @@ struct nr_args {
 	time_t			 now;
 };
 
+/*
+ * A CRL file (a cluster's crl.der) in buf: its lifetime, thisUpdate to
+ * nextUpdate, as a certificate's, and renew's NAME for it, "crl".
+ * Returns 0, or -1 when buf is no CRL either.
+ */
+static int
+crl_dates(const char *buf, size_t len, const char *target,
+    struct pki_cert_facts *f, char **name)
+{
+	struct pki_crl		*crl = NULL;
+	struct pki_crl_info	 info;
+	int			 r = -1;
+
+	memset(&info, 0, sizeof(info));
+	if (pki_crl_load(buf, len, target, &crl, NULL) == 0 &&
+	    pki_crl_info(crl, &info, NULL) == 0 && info.next_update != 0 &&
+	    (*name = strdup("crl")) != NULL) {
+		f->not_before = info.this_update;
+		f->not_after = info.next_update;
+		r = 0;
+	}
+	pki_crl_info_clear(&info);
+	pki_crl_free(crl);
+	return r;
+}
+
 /* Checks one target; returns NR_*. */
 static int
 check_target(const struct nr_args *a, const char *target)
@@ -66,6 +92,11 @@ check_target(const struct nr_args *a, const char *target)
 		    CMD_RETURN_NORMAL)
 			return errno == ENOENT ? NR_MISSING : NR_ERROR;
 		r = pki_cert_load(buf, len, target, &cert, &err);
+		/* Not a certificate: a CRL renew renews? */
+		if (r != 0 && crl_dates(buf, len, target, &f, &name) == 0) {
+			free(buf);
+			goto judge;
+		}
 		free(buf);
 		if (r != 0) {
 			log_pki(&err, r);
@@ -85,6 +116,7 @@ check_target(const struct nr_args *a, const char *target)
 		log_err("out of memory");
 		goto out;
 	}
+ judge:
 	if ((r = pki_due_eval(&a->rule, f.not_before, f.not_after, name,
 	    a->now, &due, &err)) != 0) {
 		log_err("%s: %s", target, err.text);
@@ -177,7 +209,9 @@ const struct cmd_entry cmd_needs_renewal_entry = {
 	"yet, 2 when a file is missing, 255 on any other error.  By default\n"
 	"a certificate is due once 66% of its lifetime is used (-expires-in\n"
 	"N% is the share USED, as step's; -renew-before N% is the share LEFT,\n"
-	"as renew's, whose arithmetic it then applies).",
+	"as renew's, whose arithmetic it then applies).  A CRL file (a\n"
+	"cluster's crl.der) is judged the same way over thisUpdate to\n"
+	"nextUpdate.",
 	needs_renewal_opts,
 	cmd_needs_renewal_exec,
 	1,
