@@ -24,8 +24,8 @@ static const int refused[] = {
 };
 
 static const int revoke_opts[] = {
-	OPT_DB_CONFIG, OPT_SERIAL, OPT_AKI, OPT_REASON, OPT_CLUSTER, OPT_STRICT,
-	OPT_LOGLEVEL,
+	OPT_DB_CONFIG, OPT_SERIAL, OPT_AKI, OPT_REASON, OPT_CLUSTER,
+	OPT_CA_KEY_PASSWORD, OPT_STRICT, OPT_LOGLEVEL,
 	OPT_CA, OPT_CA_KEY, OPT_CONFIG, OPT_PROFILE, OPT_HOSTNAME, OPT_CN,
 	OPT_LABEL, OPT_REMOTE, OPT_CERT, OPT_CSR, OPT_KEY, OPT_CRL, OPT_END
 };
@@ -78,6 +78,11 @@ revoke_db(const struct opts *o, int reason)
 		log_err("authority key id is required but not provided");
 		return CMD_RETURN_ERROR;
 	}
+	if (o->set[OPT_CA_KEY_PASSWORD]) {
+		log_err("-ca-key-password: only with -cluster (cfssl's revoke "
+		    "signs nothing)");
+		return CMD_RETURN_USAGE;
+	}
 	if (dbconf == NULL) {
 		log_err("need DB config file (provide with -db-config)");
 		return CMD_RETURN_ERROR;
@@ -121,6 +126,8 @@ revoke_cluster(const struct opts *o, int reason)
 	struct pki_crl_opts	 co;
 	struct pki_cluster	*cl = NULL;
 	struct notes		 out;
+	char			*pw = NULL;
+	size_t			 pwlen = 0;
 	int			 ret;
 
 	if (o->set[OPT_DB_CONFIG] || o->set[OPT_SERIAL] || o->set[OPT_AKI]) {
@@ -136,11 +143,16 @@ revoke_cluster(const struct opts *o, int reason)
 	if (load_cluster(o, opts_str(o, OPT_CLUSTER), &cl) !=
 	    CMD_RETURN_NORMAL)
 		return CMD_RETURN_ERROR;
+	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL) {
+		pki_cluster_free(cl);
+		return CMD_RETURN_ERROR;
+	}
 	memset(&out, 0, sizeof(out));
 	memset(&co, 0, sizeof(co));
 	co.now = time(NULL);
 	co.nt.note = notes_print;
 	co.nt.arg = &out;
+	co.ca_key_password = pw;
 	/* Revoked, or revoked already: 0, as cfssl's revoke. */
 	switch ((ret = pki_cluster_revoke(cl, o->args[0], o->args[1], reason,
 	    &co))) {
@@ -155,6 +167,7 @@ revoke_cluster(const struct opts *o, int reason)
 		ret = CMD_RETURN_ERROR;
 		break;
 	}
+	pki_secret_free(pw, pwlen);
 	pki_cluster_free(cl);
 	return ret;
 }
@@ -191,7 +204,8 @@ const struct cmd_entry cmd_revoke_entry = {
 	"cluster's inventory and CRL",
 	"        PROG revoke -db-config FILE -serial SERIAL -aki HEX "
 	"[-reason REASON]\n"
-	"        PROG revoke -cluster DESC [-reason REASON] DIR NAME|SERIAL\n"
+	"        PROG revoke -cluster DESC [-reason REASON] "
+	"[-ca-key-password env:VAR|file:PATH] DIR NAME|SERIAL\n"
 	"\n"
 	"The first marks a certificate revoked in the database, as cfssl\n"
 	"revoke does.  The second revokes every certificate of a member or\n"

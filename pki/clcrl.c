@@ -332,7 +332,7 @@ inv_commit(void *arg, struct pki_error *err)
 /* DIR's signing CA with its key (*out: pki_ca_free). */
 static int
 load_ca(const struct pki_cluster *cl, const char *dir,
-    const struct pki_notify *nt, struct pki_ca **out, struct pki_error *err)
+    const struct pki_crl_opts *o, struct pki_ca **out, struct pki_error *err)
 {
 	char	*cert = NULL, *key = NULL;
 	int	 r;
@@ -340,7 +340,8 @@ load_ca(const struct pki_cluster *cl, const char *dir,
 	if ((r = pki_cldir_ca_path(cl, dir, PKI_CA_CUR, 0, &cert,
 	    err)) == PKI_OK && (r = pki_cldir_ca_path(cl, dir, PKI_CA_CUR, 1,
 	    &key, err)) == PKI_OK)
-		r = pki_ca_load(cert, key, PKI_CA_MUST_BE_CA, nt, out, err);
+		r = pki_ca_load(cert, key, PKI_CA_MUST_BE_CA,
+		    o->ca_key_password, &o->nt, out, err);
 	free(cert);
 	free(key);
 	return r;
@@ -372,7 +373,7 @@ pki_cluster_crl_publish(const struct pki_cluster *cl, const char *dir,
 		return PKI_RUN_OK;
 	}
 	if (ca == NULL) {
-		if ((r = load_ca(cl, dir, &o->nt, &own, &err)) != PKI_OK)
+		if ((r = load_ca(cl, dir, o, &own, &err)) != PKI_OK)
 			goto fail;
 		ca = own->cert;
 		cakey = own->key;
