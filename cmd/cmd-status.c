@@ -422,7 +422,8 @@ crl_json(const struct pki_status *s)
 	put(o, "due", ok && c->has_renew_at ? json_boolean(c->due) : NULL);
 	put(o, "revoked", ok ? json_integer((json_int_t)c->st.info.nentries) :
 	    NULL);
-	put(o, "recorded_revoked", json_integer((json_int_t)c->st.recorded));
+	put(o, "recorded_revoked", c->st.inventory_read ?
+	    json_integer((json_int_t)c->st.recorded) : NULL);
 	put(o, "verified", ok ? json_boolean(c->st.verified) : NULL);
 	put(o, "lists_every_revocation", ok ? json_boolean(c->st.listed) :
 	    NULL);

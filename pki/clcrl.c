@@ -486,6 +486,7 @@ pki_cluster_crl_state(const struct pki_cluster *cl, const char *dir,
     int64_t now, struct pki_cluster_crl_state *st, struct pki_error *err)
 {
 	struct pki_crl_entry	*v = NULL;
+	struct pki_error	 e;
 	char			*inv = NULL;
 	size_t			 n = 0;
 	int			 r;
@@ -501,10 +502,18 @@ pki_cluster_crl_state(const struct pki_cluster *cl, const char *dir,
 		r = PKI_OK;
 		goto out;
 	}
-	if ((r = pki_cl_revoked(dir, now, &v, &n, err)) != PKI_OK)
-		goto out;
-	st->recorded = n;
-	if ((r = crl_state_read(cl, dir, v, n, st)) != PKI_OK)
+	memset(&e, 0, sizeof(e));
+	if ((r = pki_cl_revoked(dir, now, &v, &n, &e)) == PKI_OK) {
+		st->inventory_read = 1;
+		st->recorded = n;
+		r = crl_state_read(cl, dir, v, n, st);
+	} else if (r != PKI_ERR_ALLOC) {
+		/* An inventory it cannot read (or no SQLite): unreadable. */
+		st->state = PKI_ROW_UNREADABLE;
+		r = (st->error = strdup(e.text)) == NULL ? PKI_ERR_ALLOC :
+		    PKI_OK;
+	}
+	if (r != PKI_OK)
 		r = pki_err(err, r, "out of memory");
  out:
 	free(v);

@@ -27,12 +27,39 @@
 
 #include <sqlite3.h>
 
+#include "config.h"
+#include "dl.h"
 #include "internal.h"
 #include "json.h"
 
 #define INV_SCHEMA	1		/* etcd_pki_meta schema_version */
 #define INV_BUSY_MS	10000
 #define GO_ZERO_TIME	"0001-01-01 00:00:00+00:00"
+
+/*
+ * SQLite is not linked but loaded on first use (dl.h): only the commands
+ * that read or write an inventory load it.  SQ_FNS lists the entry points
+ * this file calls; the table's entries get their types from sqlite3.h.
+ * Process-wide, written once by the loader.
+ */
+#define SQ_FNS(X)							\
+	X(bind_blob) X(bind_int) X(bind_int64) X(bind_null)		\
+	X(bind_text) X(busy_timeout) X(changes) X(close) X(column_int)	\
+	X(column_int64) X(column_text) X(column_type) X(errmsg) X(exec)	\
+	X(extended_errcode) X(extended_result_codes) X(finalize)	\
+	X(free) X(get_autocommit) X(open_v2) X(prepare_v2) X(reset)	\
+	X(serialize) X(step) X(vfs_find) X(vfs_register)		\
+	X(vfs_unregister)
+#define SQ_FIELD(f)	__typeof__(&sqlite3_##f) f;
+#define SQ_SYM(f)	PKI_DL_SYM(struct sqlite_fns, f, "sqlite3_" #f),
+
+struct sqlite_fns {
+	SQ_FNS(SQ_FIELD)
+};
+static struct sqlite_fns		sq;
+static const struct pki_dl_sym		sq_syms[] = { SQ_FNS(SQ_SYM) };
+static struct pki_dl			sq_lib = PKI_DL_INIT(PKI_SONAME_SQLITE,
+    "the certificate inventory", "libsqlite3-0", sq_syms, &sq);
 
 /*
  * The system's reason for a failed write, sync or open is lost by the
@@ -369,7 +396,7 @@ vfs_new(void)
 	struct inv_vfs	*v;
 	sqlite3_vfs	*real;
 
-	if ((real = sqlite3_vfs_find(NULL)) == NULL || real->iVersion < 2 ||
+	if ((real = sq.vfs_find(NULL)) == NULL || real->iVersion < 2 ||
 	    (v = calloc(1, sizeof(*v))) == NULL)
 		return NULL;
 	v->real = real;
@@ -387,7 +414,7 @@ vfs_new(void)
 	v->vfs.xCurrentTime = vfs_time;
 	v->vfs.xGetLastError = vfs_lasterr;
 	v->vfs.xCurrentTimeInt64 = vfs_time64;
-	if (sqlite3_vfs_register(&v->vfs, 0) != SQLITE_OK) {
+	if (sq.vfs_register(&v->vfs, 0) != SQLITE_OK) {
 		free(v);
 		return NULL;
 	}
@@ -399,7 +426,7 @@ vfs_free(struct inv_vfs *v)
 {
 	if (v == NULL)
 		return;
-	(void)sqlite3_vfs_unregister(&v->vfs);
+	(void)sq.vfs_unregister(&v->vfs);
 	free(v);
 }
 
@@ -439,21 +466,21 @@ db_err(struct pki_inventory *inv, struct pki_error *err, const char *what)
 	if (inv->vfs != NULL)
 		inv->vfs->last_errno = 0;
 	/* SQLite reports a full disk as SQLITE_FULL. */
-	if (e == 0 && (sqlite3_extended_errcode(inv->db) & 0xff) ==
+	if (e == 0 && (sq.extended_errcode(inv->db) & 0xff) ==
 	    SQLITE_FULL)
 		e = ENOSPC;
 	if (e != 0)
 		return pki_err_sys(err, e, "%s: %s: %s", inv->path, what,
-		    sqlite3_errmsg(inv->db));
+		    sq.errmsg(inv->db));
 	return pki_err(err, PKI_ERR_IO, "%s: %s: %s", inv->path, what,
-	    sqlite3_errmsg(inv->db));
+	    sq.errmsg(inv->db));
 }
 
 static int
 db_exec(struct pki_inventory *inv, const char *sql, const char *what,
     struct pki_error *err)
 {
-	if (sqlite3_exec(inv->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (sq.exec(inv->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return db_err(inv, err, what);
 	return PKI_OK;
 }
@@ -462,7 +489,7 @@ static int
 db_prepare(struct pki_inventory *inv, const char *sql, sqlite3_stmt **st,
     struct pki_error *err)
 {
-	if (sqlite3_prepare_v2(inv->db, sql, -1, st, NULL) != SQLITE_OK) {
+	if (sq.prepare_v2(inv->db, sql, -1, st, NULL) != SQLITE_OK) {
 		*st = NULL;
 		return db_err(inv, err, "prepare");
 	}
@@ -474,15 +501,15 @@ static int
 bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		return sq.bind_null(st, i);
+	return sq.bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 }
 
 /* A column's text, "" for NULL, as a new string (NULL: no memory). */
 static char *
 col_dup(sqlite3_stmt *st, int i)
 {
-	const unsigned char	*t = sqlite3_column_text(st, i);
+	const unsigned char	*t = sq.column_text(st, i);
 
 	return strdup(t != NULL ? (const char *)t : "");
 }
@@ -498,8 +525,8 @@ has_table(struct pki_inventory *inv, const char *name, struct pki_error *err)
 	    "AND name = ?", &st, err) != PKI_OK)
 		return -1;
 	bind_text(st, 1, name);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	rc = sq.step(st);
+	sq.finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		db_err(inv, err, "read the schema");
 		return -1;
@@ -535,9 +562,9 @@ check_schema(struct pki_inventory *inv, int flags, struct pki_error *err)
 	if (db_prepare(inv, "SELECT value FROM etcd_pki_meta WHERE key = "
 	    "'schema_version'", &st, err) != PKI_OK)
 		return PKI_ERR_IO;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if (sq.step(st) == SQLITE_ROW)
+		version = sq.column_int(st, 0);
+	sq.finalize(st);
 	if (version > INV_SCHEMA)
 		return pki_err(err, PKI_ERR_UNSUPPORTED, "%s: inventory schema "
 		    "%d is newer than this etcd-pki's (%d)", inv->path, version,
@@ -554,6 +581,8 @@ pki_inventory_open(const char *path, int flags, struct pki_inventory **out,
 	int			 oflags, r = PKI_ERR_INTERNAL;
 
 	*out = NULL;
+	if ((r = pki_dl_load(&sq_lib, err)) != 0)
+		return r;
 	if (path == NULL) {
 		/* In memory: built here, written with pki_inventory_bytes. */
 		path = ":memory:";
@@ -579,14 +608,14 @@ pki_inventory_open(const char *path, int flags, struct pki_inventory **out,
 		    path);
 		goto out;
 	}
-	if (sqlite3_open_v2(path, &inv->db, oflags, inv->vfs->name) !=
+	if (sq.open_v2(path, &inv->db, oflags, inv->vfs->name) !=
 	    SQLITE_OK) {
 		r = inv->db != NULL ? db_err(inv, err, "cannot open") :
 		    pki_err(err, PKI_ERR_ALLOC, "out of memory");
 		goto out;
 	}
-	sqlite3_extended_result_codes(inv->db, 1);
-	if (sqlite3_busy_timeout(inv->db, INV_BUSY_MS) != SQLITE_OK ||
+	sq.extended_result_codes(inv->db, 1);
+	if (sq.busy_timeout(inv->db, INV_BUSY_MS) != SQLITE_OK ||
 	    ((flags & PKI_INV_NO_SYNC) && (r = db_exec(inv,
 	    "PRAGMA synchronous = OFF", "no sync", err)) != PKI_OK) ||
 	    (r = check_schema(inv, flags, err)) != PKI_OK) {
@@ -654,7 +683,7 @@ pki_inventory_close(struct pki_inventory *inv)
 {
 	if (inv == NULL)
 		return;
-	sqlite3_close(inv->db);
+	sq.close(inv->db);
 	vfs_free(inv->vfs);
 	free(inv->path);
 	free(inv);
@@ -669,17 +698,17 @@ pki_inventory_bytes(struct pki_inventory *inv, char **buf, size_t *len,
 
 	*buf = NULL;
 	*len = 0;
-	if ((db = sqlite3_serialize(inv->db, "main", &size, 0)) == NULL)
+	if ((db = sq.serialize(inv->db, "main", &size, 0)) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "%s: cannot serialize",
 		    inv->path);
 	if ((*buf = malloc((size_t)size + 1)) == NULL) {
-		sqlite3_free(db);
+		sq.free(db);
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	}
 	memcpy(*buf, db, (size_t)size);
 	(*buf)[size] = '\0';
 	*len = (size_t)size;
-	sqlite3_free(db);
+	sq.free(db);
 	return PKI_OK;
 }
 
@@ -702,8 +731,8 @@ pki_inventory_commit(struct pki_inventory *inv, struct pki_error *err)
 void
 pki_inventory_rollback(struct pki_inventory *inv)
 {
-	if (inv != NULL && !sqlite3_get_autocommit(inv->db))
-		(void)sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+	if (inv != NULL && !sq.get_autocommit(inv->db))
+		(void)sq.exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* ---- recording ---------------------------------------------------------- */
@@ -809,7 +838,7 @@ add_one(struct pki_inventory *inv, sqlite3_stmt *cst, sqlite3_stmt *est,
 		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
 		goto out;
 	}
-	sqlite3_reset(cst);
+	sq.reset(cst);
 	bind_text(cst, 1, f.serial);
 	bind_text(cst, 2, aki);
 	bind_text(cst, 3, exp);
@@ -819,7 +848,7 @@ add_one(struct pki_inventory *inv, sqlite3_stmt *cst, sqlite3_stmt *est,
 	bind_text(cst, 7, meta);
 	bind_text(cst, 8, sansjson);
 	bind_text(cst, 9, f.subject_cn);
-	sqlite3_reset(est);
+	sq.reset(est);
 	bind_text(est, 1, f.serial);
 	bind_text(est, 2, aki);
 	bind_text(est, 3, pki_inventory_kind_name(a->kind));
@@ -827,16 +856,16 @@ add_one(struct pki_inventory *inv, sqlite3_stmt *cst, sqlite3_stmt *est,
 	bind_text(est, 5, a->leaf != NULL ? a->leaf : "");
 	bind_text(est, 6, f.subject);
 	bind_text(est, 7, sans);
-	sqlite3_bind_int64(est, 8, f.not_before);
-	sqlite3_bind_int64(est, 9, f.not_after);
-	sqlite3_bind_int64(est, 10, now);
+	sq.bind_int64(est, 8, f.not_before);
+	sq.bind_int64(est, 9, f.not_after);
+	sq.bind_int64(est, 10, now);
 	bind_text(est, 11, a->origin);
-	if (sqlite3_step(cst) != SQLITE_DONE || sqlite3_step(est) !=
+	if (sq.step(cst) != SQLITE_DONE || sq.step(est) !=
 	    SQLITE_DONE) {
 		r = db_err(inv, err, "record a certificate");
 		goto out;
 	}
-	if (added != NULL && sqlite3_changes(inv->db) > 0)
+	if (added != NULL && sq.changes(inv->db) > 0)
 		(*added)++;
 	r = PKI_OK;
  out:
@@ -859,7 +888,7 @@ pki_inventory_add(struct pki_inventory *inv, const struct pki_inv_add *v,
 	if (added != NULL)
 		*added = 0;
 	/* Within the caller's transaction, or in one of its own. */
-	own = sqlite3_get_autocommit(inv->db);
+	own = sq.get_autocommit(inv->db);
 	if (inv->cfssl_only)
 		return pki_err(err, PKI_ERR_ARG, "%s: not an etcd-pki "
 		    "inventory", inv->path);
@@ -882,8 +911,8 @@ pki_inventory_add(struct pki_inventory *inv, const struct pki_inv_add *v,
 	else if (own)
 		pki_inventory_rollback(inv);
  out:
-	sqlite3_finalize(cst);
-	sqlite3_finalize(est);
+	sq.finalize(cst);
+	sq.finalize(est);
 	return r;
 }
 
@@ -985,15 +1014,15 @@ read_row(sqlite3_stmt *st, struct pki_inv_cert *c)
 	const unsigned char	*s;
 
 	memset(c, 0, sizeof(*c));
-	if ((s = sqlite3_column_text(st, 0)) != NULL)
+	if ((s = sq.column_text(st, 0)) != NULL)
 		snprintf(c->serial, sizeof(c->serial), "%s", s);
-	if ((s = sqlite3_column_text(st, 1)) != NULL)
+	if ((s = sq.column_text(st, 1)) != NULL)
 		snprintf(c->aki, sizeof(c->aki), "%s", s);
-	s = sqlite3_column_text(st, 2);
+	s = sq.column_text(st, 2);
 	c->revoked = s != NULL && strcmp((const char *)s, "revoked") == 0;
-	c->reason = sqlite3_column_int(st, 3);
-	c->revoked_at = c->revoked ? sqlite3_column_int64(st, 4) : 0;
-	c->kind = kind_parse((const char *)sqlite3_column_text(st, 6));
+	c->reason = sq.column_int(st, 3);
+	c->revoked_at = c->revoked ? sq.column_int64(st, 4) : 0;
+	c->kind = kind_parse((const char *)sq.column_text(st, 6));
 	if ((c->pem = col_dup(st, 5)) == NULL ||
 	    (c->name = col_dup(st, 7)) == NULL ||
 	    (c->leaf = col_dup(st, 8)) == NULL ||
@@ -1001,11 +1030,11 @@ read_row(sqlite3_stmt *st, struct pki_inv_cert *c)
 	    (c->sans = col_dup(st, 10)) == NULL ||
 	    (c->origin = col_dup(st, 14)) == NULL)
 		return -1;
-	c->not_before = sqlite3_column_int64(st, 11);
-	c->not_after = sqlite3_column_int64(st, 12);
-	c->issued_at = sqlite3_column_int64(st, 13);
-	if (sqlite3_column_type(st, 6) == SQLITE_NULL) {
-		c->not_after = sqlite3_column_int64(st, 15);
+	c->not_before = sq.column_int64(st, 11);
+	c->not_after = sq.column_int64(st, 12);
+	c->issued_at = sq.column_int64(st, 13);
+	if (sq.column_type(st, 6) == SQLITE_NULL) {
+		c->not_after = sq.column_int64(st, 15);
 		free(c->origin);
 		if ((c->origin = strdup("cfssl")) == NULL)
 			return -1;
@@ -1064,8 +1093,8 @@ pki_inventory_list(struct pki_inventory *inv, const struct pki_inv_query *q,
 	if (q->serial != NULL)
 		bind_text(st, 2, q->serial);
 	if (q->valid_at > 0)
-		sqlite3_bind_int64(st, 3, q->valid_at);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sq.bind_int64(st, 3, q->valid_at);
+	while ((rc = sq.step(st)) == SQLITE_ROW) {
 		if ((nv = grow(out, &cap, cnt, sizeof(*out))) == NULL) {
 			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
 			goto out;
@@ -1087,7 +1116,7 @@ pki_inventory_list(struct pki_inventory *inv, const struct pki_inv_query *q,
 	r = PKI_OK;
  out:
 	pki_inventory_list_free(out, cnt);
-	sqlite3_finalize(st);
+	sq.finalize(st);
 	free(sql.b);
 	return r;
 }
@@ -1132,15 +1161,15 @@ pki_inventory_revoke(struct pki_inventory *inv, const char *serial,
 	    "reason = ?1 WHERE serial_number = ?3 AND (?4 IS NULL OR "
 	    "authority_key_identifier = ?4)", &st, err)) != PKI_OK)
 		return r;
-	sqlite3_bind_int(st, 1, reason);
+	sq.bind_int(st, 1, reason);
 	bind_text(st, 2, t);
 	bind_text(st, 3, serial);
 	bind_text(st, 4, aki);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (sq.step(st) != SQLITE_DONE)
 		r = db_err(inv, err, "revoke");
 	else
-		*n = (size_t)sqlite3_changes(inv->db);
-	sqlite3_finalize(st);
+		*n = (size_t)sq.changes(inv->db);
+	sq.finalize(st);
 	return r;
 }
 
@@ -1162,14 +1191,14 @@ pki_inventory_revoked(struct pki_inventory *inv, int64_t now,
 	    "CAST(strftime('%s', expiry) AS INTEGER) > ?1 "
 	    "ORDER BY 3, serial_number", &st, err)) != PKI_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, now);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		reason = sqlite3_column_int(st, 1);
+	sq.bind_int64(st, 1, now);
+	while ((rc = sq.step(st)) == SQLITE_ROW) {
+		reason = sq.column_int(st, 1);
 		if (reason == PKI_REASON_REMOVE_FROM_CRL)
 			continue;
 		if (reason == 7 || reason < 0 || reason > 10)
 			reason = PKI_REASON_UNSPECIFIED;
-		s = sqlite3_column_text(st, 0);
+		s = sq.column_text(st, 0);
 		if (s == NULL || *s == '\0' || strlen((const char *)s) >= 61 ||
 		    strspn((const char *)s, "0123456789") !=
 		    strlen((const char *)s))
@@ -1181,7 +1210,7 @@ pki_inventory_revoked(struct pki_inventory *inv, int64_t now,
 		out = nv;
 		memset(&out[cnt], 0, sizeof(out[cnt]));
 		snprintf(out[cnt].serial, sizeof(out[cnt].serial), "%s", s);
-		out[cnt].revoked_at = sqlite3_column_int64(st, 2);
+		out[cnt].revoked_at = sq.column_int64(st, 2);
 		out[cnt].reason = reason;
 		cnt++;
 	}
@@ -1195,7 +1224,7 @@ pki_inventory_revoked(struct pki_inventory *inv, int64_t now,
 	r = PKI_OK;
  out:
 	free(out);
-	sqlite3_finalize(st);
+	sq.finalize(st);
 	return r;
 }
 
@@ -1210,10 +1239,10 @@ pki_inventory_crl_number(struct pki_inventory *inv, char *number,
 	if ((r = db_prepare(inv, "SELECT MAX(number) FROM etcd_pki_crls", &st,
 	    err)) != PKI_OK)
 		return r;
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		next = sqlite3_column_int64(st, 0) + 1;
-	sqlite3_finalize(st);
+	if (sq.step(st) == SQLITE_ROW &&
+	    sq.column_type(st, 0) != SQLITE_NULL)
+		next = sq.column_int64(st, 0) + 1;
+	sq.finalize(st);
 	snprintf(number, size, "%lld", (long long)next);
 	return PKI_OK;
 }
@@ -1229,14 +1258,14 @@ pki_inventory_crl_add(struct pki_inventory *inv,
 	if ((r = db_prepare(inv, "INSERT INTO etcd_pki_crls VALUES (?1, ?2, "
 	    "?3, ?4, ?5, ?6)", &st, err)) != PKI_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, strtoll(info->number, NULL, 10));
+	sq.bind_int64(st, 1, strtoll(info->number, NULL, 10));
 	bind_text(st, 2, info->aki);
-	sqlite3_bind_int64(st, 3, info->this_update);
-	sqlite3_bind_int64(st, 4, info->next_update);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)info->nentries);
-	sqlite3_bind_blob(st, 6, der, (int)len, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	sq.bind_int64(st, 3, info->this_update);
+	sq.bind_int64(st, 4, info->next_update);
+	sq.bind_int64(st, 5, (sqlite3_int64)info->nentries);
+	sq.bind_blob(st, 6, der, (int)len, SQLITE_TRANSIENT);
+	if (sq.step(st) != SQLITE_DONE)
 		r = db_err(inv, err, "record the CRL");
-	sqlite3_finalize(st);
+	sq.finalize(st);
 	return r;
 }

@@ -1573,6 +1573,7 @@ struct pki_cluster_crl_state {
 	char			*error;		/* when state != PKI_ROW_OK */
 	struct pki_crl_info	 info;		/* when state == PKI_ROW_OK */
 	int			 verified;	/* signed by DIR's CA */
+	int			 inventory_read;	/* recorded known */
 	size_t			 recorded;	/* revoked, not expired, in the
 						   inventory */
 	int			 listed;	/* it lists exactly those */
@@ -2498,7 +2499,9 @@ int		 pki_cluster_crl_publish(const struct pki_cluster *cl,
  * What DIR's CRL is at now into *st: present when DIR has an inventory
  * or a CRL; then DIR/crl.der missing, unreadable or read (info), whether
  * DIR's CA signed it, and whether it lists exactly the certificates the
- * inventory records as revoked and not expired.  Clear *st with
+ * inventory records as revoked and not expired.  An inventory that
+ * cannot be read (or SQLite not loaded) makes the state unreadable, with
+ * its reason; the only error is running out of memory.  Clear *st with
  * pki_cluster_crl_state_clear().
  */
 int		 pki_cluster_crl_state(const struct pki_cluster *cl,
