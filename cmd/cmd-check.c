@@ -105,6 +105,24 @@ perf_add(char **perf, const char *name, int64_t left, int64_t w,
 	}
 }
 
+/* A validity from nb to na against the thresholds, and its texts. */
+struct span {
+	int64_t	 life, w, c;	/* lifetime, warning and critical, seconds */
+	char	 d[32];		/* na */
+	char	 left[32];	/* secleft */
+};
+
+static void
+span_of(struct span *sp, int64_t nb, int64_t na, int64_t secleft,
+    const struct threshold *warn, const struct threshold *crit)
+{
+	sp->life = na - nb;
+	sp->w = threshold_seconds(warn, sp->life);
+	sp->c = threshold_seconds(crit, sp->life);
+	pki_time_format(na, sp->d, sizeof(sp->d));
+	pki_time_left(secleft, sp->left, sizeof(sp->left));
+}
+
 /*
  * The state of a readable row against the thresholds: its line goes to
  * lines[state] and its perfdata to *perf.
@@ -113,36 +131,32 @@ static int
 check_row(const struct pki_status_row *r, const struct threshold *warn,
     const struct threshold *crit, char *lines[4], char **perf)
 {
-	char	 d[32], left[32];
-	int64_t	 life, w, c;
-	int	 st;
+	struct span	sp;
+	int		st;
 
-	life = r->f.not_after - r->f.not_before;
-	w = threshold_seconds(warn, life);
-	c = threshold_seconds(crit, life);
-	pki_time_format(r->f.not_after, d, sizeof(d));
-	pki_time_left(r->seconds_left, left, sizeof(left));
+	span_of(&sp, r->f.not_before, r->f.not_after, r->seconds_left, warn,
+	    crit);
 	if (r->seconds_left <= 0) {
-		add(&lines[ST_CRITICAL], "%s: expired %s", r->name, d);
+		add(&lines[ST_CRITICAL], "%s: expired %s", r->name, sp.d);
 		st = ST_CRITICAL;
 	} else if (!r->is_ca && r->key == PKI_ROWKEY_MISMATCH) {
 		add(&lines[ST_CRITICAL], "%s: key does not match the "
 		    "certificate", r->name);
 		st = ST_CRITICAL;
-	} else if (r->seconds_left < c) {
+	} else if (r->seconds_left < sp.c) {
 		add(&lines[ST_CRITICAL], "%s expires in %s (%s)", r->name,
-		    left, d);
+		    sp.left, sp.d);
 		st = ST_CRITICAL;
-	} else if (r->seconds_left < w) {
+	} else if (r->seconds_left < sp.w) {
 		add(&lines[ST_WARNING], "%s expires in %s (%s)", r->name,
-		    left, d);
+		    sp.left, sp.d);
 		st = ST_WARNING;
 	} else if (!r->is_ca && r->key == PKI_ROWKEY_UNREADABLE) {
 		add(&lines[ST_UNKNOWN], "%s: key unreadable", r->name);
 		st = ST_UNKNOWN;
 	} else
 		st = ST_OK;
-	perf_add(perf, r->name, r->seconds_left, w, c, life);
+	perf_add(perf, r->name, r->seconds_left, sp.w, sp.c, sp.life);
 	return st;
 }
 
@@ -156,8 +170,7 @@ check_crl(const struct pki_status_crl *c, const struct threshold *warn,
     const struct threshold *crit, char *lines[4], char **perf)
 {
 	const struct pki_cluster_crl_state	*st = &c->st;
-	char					 d[32], left[32];
-	int64_t					 life, w, cr;
+	struct span				 sp;
 	int					 ret;
 
 	if (st->state == PKI_ROW_MISSING) {
@@ -169,27 +182,26 @@ check_crl(const struct pki_status_crl *c, const struct threshold *warn,
 		    st->error : "unreadable");
 		return ST_UNKNOWN;
 	}
-	life = st->info.next_update - st->info.this_update;
-	w = threshold_seconds(warn, life);
-	cr = threshold_seconds(crit, life);
-	pki_time_format(st->info.next_update, d, sizeof(d));
-	pki_time_left(c->seconds_left, left, sizeof(left));
+	span_of(&sp, st->info.this_update, st->info.next_update,
+	    c->seconds_left, warn, crit);
 	ret = ST_CRITICAL;
 	if (c->seconds_left <= 0)
-		add(&lines[ST_CRITICAL], "crl: next update passed %s", d);
+		add(&lines[ST_CRITICAL], "crl: next update passed %s", sp.d);
 	else if (!st->verified)
 		add(&lines[ST_CRITICAL], "crl: not signed by the cluster CA");
 	else if (!st->listed)
 		add(&lines[ST_CRITICAL], "crl: lists %zu revoked, the "
 		    "inventory records %zu", st->info.nentries, st->recorded);
-	else if (c->seconds_left < cr)
-		add(&lines[ST_CRITICAL], "crl next update in %s (%s)", left, d);
-	else if (c->seconds_left < w) {
-		add(&lines[ST_WARNING], "crl next update in %s (%s)", left, d);
+	else if (c->seconds_left < sp.c)
+		add(&lines[ST_CRITICAL], "crl next update in %s (%s)",
+		    sp.left, sp.d);
+	else if (c->seconds_left < sp.w) {
+		add(&lines[ST_WARNING], "crl next update in %s (%s)",
+		    sp.left, sp.d);
 		ret = ST_WARNING;
 	} else
 		ret = ST_OK;
-	perf_add(perf, "crl", c->seconds_left, w, cr, life);
+	perf_add(perf, "crl", c->seconds_left, sp.w, sp.c, sp.life);
 	return ret;
 }
 

@@ -16,7 +16,7 @@
 
 need_inject || skip_all "tests/inject.so is not built (make check builds it)"
 need_cmd objdump || skip_all "objdump (binutils) not installed"
-plan 20
+plan 22
 
 E=$ETCD_PKI
 cd "$T"
@@ -75,6 +75,19 @@ else
 	fail "a remote gencert loads libcurl when it needs it (exit $rc)"
 	grep 'file=libcurl\|etcd-pki' ld.log | sed 's/^/#   /'
 fi
+
+# loads LIB NAME CMD...: CMD succeeds, and loads LIB (LD_DEBUG=files).
+loads() {
+	_lib=$1 _name=$2
+	shift 2
+	if LD_DEBUG=files "$@" >/dev/null 2>ld.log && loaded ld.log "$_lib"
+	then
+		pass "$_name"
+	else
+		fail "$_name"
+		grep "file=$_lib\\|etcd-pki" ld.log | sed 's/^/#   /'
+	fi
+}
 
 # without LIB RC MSG NAME CMD...: with LIB missing, CMD exits RC (255
 # may stand for any non-zero), prints nothing on stdout and one
@@ -167,13 +180,9 @@ fi
 
 # libyaml: cluster init from etcd.conf.yml files.
 Y=$TOP_SRCDIR/tests/data/cluster/yaml
-if LD_DEBUG=files "$E" cluster init -o desc.json "$Y/etcd1.yml" \
-    "$Y/etcd2.yml" "$Y/etcd3.yml" 2>ld.log && loaded ld.log libyaml; then
-	pass "cluster init from etcd.conf.yml files loads libyaml"
-else
-	fail "cluster init from etcd.conf.yml files loads libyaml"
-	grep 'file=libyaml\|etcd-pki' ld.log | sed 's/^/#   /'
-fi
+loads libyaml "cluster init from etcd.conf.yml files loads libyaml" \
+    "$E" cluster init -o desc.json "$Y/etcd1.yml" "$Y/etcd2.yml" \
+    "$Y/etcd3.yml"
 rc=0
 env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libyaml \
     "$E" cluster init -o desc2.json "$Y/etcd1.yml" >out 2>err || rc=$?
@@ -223,23 +232,13 @@ else
 	grep 'file=libsqlite\|etcd-pki' ld.log | sed 's/^/#   /'
 fi
 "$E" cluster init -members 1 >sq.json 2>/dev/null
-rc=0
-env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libsqlite3 \
-    "$E" cluster issue -no-sync sq.json -o sq >out 2>err || rc=$?
-if [ "$rc" = 1 ] && [ ! -e sq ] && [ "$(grep -c '^etcd-pki' err)" = 1 ] &&
-    grep -q '^etcd-pki: cluster issue: cannot load libsqlite3.so.[0-9]*, needed for the certificate inventory (Debian package libsqlite3-0): ' err; then
-	pass "without libsqlite3, cluster issue fails in one line, writing nothing"
-else
-	fail "without libsqlite3, cluster issue fails in one line (exit $rc)"
-	sed 's/^/#   /' err
-fi
-if LD_DEBUG=files "$E" cluster issue -no-sync sq.json -o sq >/dev/null \
-    2>ld.log && loaded ld.log libsqlite3 && [ -s sq/inventory.db ]; then
-	pass "cluster issue loads libsqlite3 and records the inventory"
-else
-	fail "cluster issue loads libsqlite3 and records the inventory"
-	grep 'file=libsqlite\|etcd-pki' ld.log | sed 's/^/#   /'
-fi
+without libsqlite3 1 "etcd-pki: cluster issue: cannot load libsqlite3.so.[0-9]*, needed for the certificate inventory (Debian package libsqlite3-0): " \
+    "without libsqlite3, cluster issue fails in one line" \
+    "$E" cluster issue -no-sync sq.json -o sq
+check "...and writes nothing" test ! -e sq
+loads libsqlite3 "cluster issue loads libsqlite3" \
+    "$E" cluster issue -no-sync sq.json -o sq
+check "...and records the inventory" test -s sq/inventory.db
 rc=0
 env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libsqlite3 \
     "$E" status -cluster sq.json sq >out 2>err || rc=$?
