@@ -4,8 +4,6 @@
  * SERIALS, valid for TIME seconds (default a week), printed as one line
  * of base64 DER (pki_crl_gencrl).
  */
-#include <sys/stat.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,40 +18,6 @@ static const int gencrl_opts[] = {
 	OPT_CA_KEY_PASSWORD, OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
 
-/*
- * TIME: seconds, or, as cfssl 1.2.0 read it, the name of a file holding
- * them (with a warning).  0, or -1 after an error line.
- */
-static int
-expiry_arg(const char *arg, int64_t *sec)
-{
-	struct pki_error	 err, ferr;
-	struct stat		 st;
-	char			*buf = NULL;
-	size_t			 len = 0;
-	int			 r;
-
-	memset(&err, 0, sizeof(err));
-	memset(&ferr, 0, sizeof(ferr));
-	if (pki_crl_expiry_parse(arg, sec, &err) == PKI_OK)
-		return 0;
-	if (stat(arg, &st) == -1 || !S_ISREG(st.st_mode)) {
-		log_err("TIME %s", err.text);
-		return -1;
-	}
-	if (input_read(arg, 0, &buf, &len, NULL) != CMD_RETURN_NORMAL)
-		return -1;
-	r = pki_crl_expiry_parse(buf, sec, &ferr);
-	free(buf);
-	if (r != PKI_OK) {
-		log_err("TIME: %s: %s", arg, ferr.text);
-		return -1;
-	}
-	log_err("warning: TIME: read from the file %s, as cfssl 1.2.0 does; "
-	    "give the number of seconds itself", arg);
-	return 0;
-}
-
 static int
 cmd_gencrl_exec(struct opts *o)
 {
@@ -64,7 +28,8 @@ cmd_gencrl_exec(struct opts *o)
 	struct pki_key		*cakey = NULL;
 	char			*serials = NULL, *out = NULL;
 	size_t			 len = 0, outlen = 0;
-	int			 i, nstdin = 0, r, ret = CMD_RETURN_ERROR;
+	int			 i, nstdin = 0, fromfile, r;
+	int			 ret = CMD_RETURN_ERROR;
 
 	memset(&g, 0, sizeof(g));
 	memset(&err, 0, sizeof(err));
@@ -85,8 +50,14 @@ cmd_gencrl_exec(struct opts *o)
 		    "(standard input)");
 		return CMD_RETURN_ERROR;
 	}
-	if (o->nargs == 4 && expiry_arg(o->args[3], &g.expiry) != 0)
+	if (o->nargs == 4 && (r = pki_crl_expiry_arg(o->args[3], &g.expiry,
+	    &fromfile, &err)) != PKI_OK) {
+		log_pki(&err, r);
 		return CMD_RETURN_ERROR;
+	}
+	if (fromfile)
+		log_err("warning: TIME: read from the file %s, as cfssl 1.2.0 "
+		    "does; give the number of seconds itself", o->args[3]);
 	if (input_read(o->args[0], 0, &serials, &len, NULL) !=
 	    CMD_RETURN_NORMAL || load_cert_file(o->args[1], &ca) !=
 	    CMD_RETURN_NORMAL || load_ca_key_spec(o, o->args[2], &cakey) !=

@@ -34,30 +34,19 @@ struct nr_args {
 	time_t			 now;
 };
 
-/*
- * A CRL file (a cluster's crl.der) in buf: its lifetime, thisUpdate to
- * nextUpdate, as a certificate's, and renew's NAME for it, "crl".
- * Returns 0, or -1 when buf is no CRL either.
- */
+/* A CRL file (a cluster's crl.der): renew's NAME for it is "crl". */
 static int
 crl_dates(const char *buf, size_t len, const char *target,
     struct pki_cert_facts *f, char **name)
 {
-	struct pki_crl		*crl = NULL;
-	struct pki_crl_info	 info;
-	int			 r = -1;
+	int64_t	nb, na;
 
-	memset(&info, 0, sizeof(info));
-	if (pki_crl_load(buf, len, target, &crl, NULL) == 0 &&
-	    pki_crl_info(crl, &info, NULL) == 0 && info.next_update != 0 &&
-	    (*name = strdup("crl")) != NULL) {
-		f->not_before = info.this_update;
-		f->not_after = info.next_update;
-		r = 0;
-	}
-	pki_crl_info_clear(&info);
-	pki_crl_free(crl);
-	return r;
+	if (pki_crl_validity(buf, len, target, &nb, &na, NULL) != PKI_OK ||
+	    (*name = strdup("crl")) == NULL)
+		return -1;
+	f->not_before = nb;
+	f->not_after = na;
+	return 0;
 }
 
 /* Checks one target; returns NR_*. */

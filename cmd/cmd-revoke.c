@@ -30,25 +30,6 @@ static const int revoke_opts[] = {
 	OPT_LABEL, OPT_REMOTE, OPT_CERT, OPT_CSR, OPT_KEY, OPT_CRL, OPT_END
 };
 
-/* -aki as stored: lower-case hex without colons (certinfo prints both). */
-static int
-normal_aki(const char *in, char *out, size_t size)
-{
-	size_t	n = 0;
-
-	for (; *in != '\0'; in++) {
-		if (*in == ':')
-			continue;
-		if (strchr("0123456789abcdefABCDEF", *in) == NULL ||
-		    n + 1 >= size)
-			return -1;
-		out[n++] = (char)(*in >= 'A' && *in <= 'F' ? *in - 'A' + 'a' :
-		    *in);
-	}
-	out[n] = '\0';
-	return n > 0 ? 0 : -1;
-}
-
 /* cfssl's revoke on a certificate database. */
 static int
 revoke_db(const struct opts *o, int reason)
@@ -92,7 +73,7 @@ revoke_db(const struct opts *o, int reason)
 		    "the database keeps it", serial);
 		return CMD_RETURN_ERROR;
 	}
-	if (normal_aki(aki, akihex, sizeof(akihex)) != 0) {
+	if (pki_aki_normalize(aki, akihex, sizeof(akihex)) != 0) {
 		log_err("-aki %s: expected the authority key identifier in hex",
 		    aki);
 		return CMD_RETURN_ERROR;

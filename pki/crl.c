@@ -6,6 +6,8 @@
  * two inputs (the serial list and TIME); revocation reasons as cfssl
  * names them.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
@@ -714,4 +716,69 @@ pki_crl_expiry_parse(const char *s, int64_t *sec, struct pki_error *err)
 	return pki_err(err, PKI_ERR_INPUT, "\"%.*s\": out of range (at most "
 	    "%d seconds, 32 bits, as cfssl)", (int)(e - b > 64 ? 64 : e - b),
 	    b, INT32_MAX);
+}
+
+int
+pki_crl_expiry_arg(const char *arg, int64_t *sec, int *from_file,
+    struct pki_error *err)
+{
+	struct pki_error	 e;
+	struct stat		 st;
+	char			*buf = NULL;
+	size_t			 len = 0;
+	int			 r;
+
+	*from_file = 0;
+	memset(&e, 0, sizeof(e));
+	if ((r = pki_crl_expiry_parse(arg, sec, &e)) == PKI_OK)
+		return PKI_OK;
+	if (stat(arg, &st) == -1 || !S_ISREG(st.st_mode))
+		return pki_err(err, r, "TIME %s", e.text);
+	if ((r = pki_input_read(arg, 0, PKI_MAX_INPUT, &buf, &len,
+	    err)) != PKI_OK)
+		return r;
+	if ((r = pki_crl_expiry_parse(buf, sec, &e)) != PKI_OK)
+		r = pki_err(err, r, "TIME: %s: %s", arg, e.text);
+	else
+		*from_file = 1;
+	free(buf);
+	return r;
+}
+
+int
+pki_crl_validity(const char *buf, size_t len, const char *source,
+    int64_t *this_update, int64_t *next_update, struct pki_error *err)
+{
+	struct pki_crl		*crl = NULL;
+	struct pki_crl_info	 info;
+	int			 r;
+
+	memset(&info, 0, sizeof(info));
+	if ((r = pki_crl_load(buf, len, source, &crl, err)) == PKI_OK &&
+	    (r = pki_crl_info(crl, &info, err)) == PKI_OK) {
+		*this_update = info.this_update;
+		*next_update = info.next_update;
+		if (info.next_update == 0)
+			r = pki_err(err, PKI_ERR_INPUT, "%s: a CRL without a "
+			    "next update", source);
+	}
+	pki_crl_info_clear(&info);
+	pki_crl_free(crl);
+	return r;
+}
+
+int
+pki_aki_normalize(const char *in, char *out, size_t size)
+{
+	size_t	n = 0;
+
+	for (; *in != '\0'; in++) {
+		if (*in == ':')
+			continue;
+		if (!isxdigit((unsigned char)*in) || n + 1 >= size)
+			return -1;
+		out[n++] = (char)tolower((unsigned char)*in);
+	}
+	out[n] = '\0';
+	return n > 0 ? 0 : -1;
 }

@@ -1466,6 +1466,29 @@ int		 pki_crl_gencrl(const struct pki_gencrl *g, char **out,
  */
 int		 pki_crl_expiry_parse(const char *s, int64_t *sec,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * gencrl's TIME argument: seconds (pki_crl_expiry_parse) or, as cfssl
+ * 1.2.0 read it, the name of a regular file holding them; *from_file
+ * then says so (the caller warns).  err->text: "TIME problem" or "TIME:
+ * FILE: problem".
+ */
+int		 pki_crl_expiry_arg(const char *arg, int64_t *sec,
+		    int *from_file, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * A CRL in buf (PEM or DER): its thisUpdate and nextUpdate, as a
+ * certificate's validity.  A CRL without nextUpdate is refused
+ * (PKI_ERR_INPUT): it is never due.
+ */
+int		 pki_crl_validity(const char *buf, size_t len,
+		    const char *source, int64_t *this_update,
+		    int64_t *next_update, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * An authority key identifier as the inventory keeps it, lower-case hex
+ * without colons, from hex in any case with or without colons (as
+ * certinfo prints it) into out.  Returns 0, or -1 when in is not hex or
+ * does not fit.
+ */
+int		 pki_aki_normalize(const char *in, char *out, size_t size);
 
 /* ---- when a certificate is due (pki/status.c) ------------------------ */
 

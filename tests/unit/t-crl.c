@@ -147,6 +147,7 @@ test_crl(const char *algo, const char *json, int number)
 	char			*der = NULL, *pem = NULL;
 	size_t			 derlen = 0, pemlen = 0;
 	time_t			 now = 1767225600;	/* 2026-01-01 */
+	int64_t			 nb = 0, na = 0;
 
 	memset(&err, 0, sizeof(err));
 	memset(&q, 0, sizeof(q));
@@ -201,6 +202,8 @@ test_crl(const char *algo, const char *json, int number)
 	    "for unspecified", algo);
 	ok(back != NULL && pki_crl_entry(back, 2, &got, &err) == PKI_ERR_ARG,
 	    "%s: no entry 2", algo);
+	ok(pki_crl_validity(der, derlen, "der", &nb, &na, &err) == 0 &&
+	    nb == now && na == now + 7 * 86400, "%s: validity", algo);
 	ok(back != NULL && pki_crl_verify(back, ca, &err) == 0,
 	    "%s: verifies with its CA", algo);
 	ok(back != NULL && pki_crl_verify(back, other, &err) ==
@@ -320,10 +323,30 @@ test_gencrl(void)
 	pki_key_free(cakey);
 }
 
+/* -aki as certinfo prints it, or as the inventory keeps it. */
+static void
+test_aki(void)
+{
+	char	out[8];
+
+	ok(pki_aki_normalize("AB:cd:0F", out, sizeof(out)) == 0 &&
+	    strcmp(out, "abcd0f") == 0, "AKI: colons and case dropped");
+	ok(pki_aki_normalize("abcd0f", out, sizeof(out)) == 0 &&
+	    strcmp(out, "abcd0f") == 0, "AKI: stored form kept");
+	ok(pki_aki_normalize("ab:zz", out, sizeof(out)) == -1,
+	    "AKI: not hex, refused");
+	ok(pki_aki_normalize("", out, sizeof(out)) == -1 &&
+	    pki_aki_normalize(":", out, sizeof(out)) == -1,
+	    "AKI: empty, refused");
+	ok(pki_aki_normalize("0123456789", out, sizeof(out)) == -1,
+	    "AKI: too long for out, refused");
+}
+
 int
 main(void)
 {
-	plan(11 + 11 + 21 + 3 * 11 + 4 + 6);
+	plan(11 + 11 + 21 + 3 * 12 + 4 + 6 + 5);
+	test_aki();
 	test_reasons();
 	test_serials();
 	test_expiry();
