@@ -86,7 +86,10 @@ const struct cmd_entry cmd_check_entry = {
 	"Prints one status line with perfdata and exits 0 OK, 1 WARNING,\n"
 	"2 CRITICAL (also expired, missing, or a key that does not match),\n"
 	"3 UNKNOWN (unreadable input, usage).  Thresholds are the share of\n"
-	"the lifetime, or the time, left: -warning 20%, -critical 10%.",
+	"the lifetime, or the time, left: -warning 20%, -critical 10%.  With\n"
+	"-cluster the CRL counts too, its lifetime from thisUpdate to\n"
+	"nextUpdate (CRITICAL also when it is not the CA's or lacks a\n"
+	"revocation the inventory records).",
 	check_opts,
 	cmd_check_exec,
 	1,

@@ -44,42 +44,36 @@ check_target(const struct nr_args *a, const char *target)
 	struct pki_due		 due;
 	char			 why[160], *buf = NULL;
 	size_t			 len = 0;
-	int			 r, https, ret = NR_ERROR;
+	int			 r;
 
 	memset(&err, 0, sizeof(err));
-	if ((https = strncmp(target, "https://", 8) == 0)) {
+	if (strncmp(target, "https://", 8) == 0) {
 		if (pki_url_parse(target, PKI_URL_LAX, &u, &err) != 0) {
 			log_err("%s: expected https://HOST:PORT (%s)", target,
 			    err.text);
 			return NR_ERROR;
 		}
 		if ((r = pki_tls_peer_cert(u.host, u.port, NULL,
-		    TLS_TIMEOUT_MS, &cert, &err)) != 0) {
-			log_pki(&err, r);
-			return NR_ERROR;
-		}
+		    TLS_TIMEOUT_MS, &cert, &err)) == 0)
+			r = pki_due_cert(&a->rule, cert, target, u.host,
+			    a->now, &due, why, sizeof(why), &err);
+		pki_cert_free(cert);
 	} else {
 		if (input_read(target, 0, &buf, &len, NULL) !=
 		    CMD_RETURN_NORMAL)
 			return errno == ENOENT ? NR_MISSING : NR_ERROR;
-		r = pki_cert_load(buf, len, target, &cert, &err);
+		r = pki_due_file(&a->rule, buf, len, target, a->now, &due,
+		    why, sizeof(why), &err);
 		free(buf);
-		if (r != 0) {
-			log_pki(&err, r);
-			return NR_ERROR;
-		}
 	}
-	if ((r = pki_due_cert(&a->rule, cert, target, https ? u.host : NULL,
-	    a->now, &due, why, sizeof(why), &err)) != 0)
+	if (r != 0) {
 		log_pki(&err, r);
-	else {
-		ret = due.due ? NR_DUE : NR_NOT_DUE;
-		if (a->verbose)
-			printf("%s: %s: %s\n", target, due.due ? "due" :
-			    "not due", why);
+		return NR_ERROR;
 	}
-	pki_cert_free(cert);
-	return ret;
+	if (a->verbose)
+		printf("%s: %s: %s\n", target, due.due ? "due" : "not due",
+		    why);
+	return due.due ? NR_DUE : NR_NOT_DUE;
 }
 
 static int
@@ -148,7 +142,9 @@ const struct cmd_entry cmd_needs_renewal_entry = {
 	"yet, 2 when a file is missing, 255 on any other error.  By default\n"
 	"a certificate is due once 66% of its lifetime is used (-expires-in\n"
 	"N% is the share USED, as step's; -renew-before N% is the share LEFT,\n"
-	"as renew's, whose arithmetic it then applies).",
+	"as renew's, whose arithmetic it then applies).  A CRL file (a\n"
+	"cluster's crl.der) is judged the same way over thisUpdate to\n"
+	"nextUpdate.",
 	needs_renewal_opts,
 	cmd_needs_renewal_exec,
 	1,

@@ -25,6 +25,57 @@ static const int status_opts[] = {
 #define OUT_JSON	OPT_OUT_JSON
 #define OUT_PROM	OPT_OUT_PROMETHEUS
 
+#define NCOLS	9
+
+static void	print_table(char *(*)[NCOLS], size_t, int);
+
+/* The CRL's table: it is renewed as a certificate is. */
+static void
+print_crl(const struct pki_status *s)
+{
+	static const char *const	 h[NCOLS] = { "NAME", "PATH",
+	    "THIS UPDATE", "NEXT UPDATE", "LEFT", "USED", "RENEW AT",
+	    "NUMBER", "REVOKED" };
+	const struct pki_status_crl	*c = &s->crl;
+	char				*cells[2][NCOLS], buf[64];
+	int				 j;
+
+	memset(cells, 0, sizeof(cells));
+	for (j = 0; j < NCOLS; j++)
+		cells[0][j] = strdup(h[j]);
+	if (c->st.state != PKI_ROW_OK) {
+		cells[1][0] = strdup(c->st.state == PKI_ROW_MISSING ?
+		    "!MISSING! crl" : "!UNREADABLE! crl");
+		cells[1][1] = strdup(c->st.path);
+	} else {
+		cells[1][0] = strdup("crl");
+		cells[1][1] = strdup(c->st.path);
+		pki_time_format(c->st.info.this_update, buf, sizeof(buf));
+		cells[1][2] = strdup(buf);
+		pki_time_format(c->st.info.next_update, buf, sizeof(buf));
+		cells[1][3] = strdup(buf);
+		pki_time_left(c->seconds_left, buf, sizeof(buf));
+		cells[1][4] = strdup(buf);
+		snprintf(buf, sizeof(buf), "%d%%", (int)c->percent_used);
+		cells[1][5] = strdup(buf);
+		if (c->has_renew_at)
+			pki_time_format(c->renew_at, buf, sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "-");
+		cells[1][6] = strdup(buf);
+		cells[1][7] = strdup(c->st.info.number[0] != '\0' ?
+		    c->st.info.number : "-");
+		snprintf(buf, sizeof(buf), "%zu", c->st.info.nentries);
+		cells[1][8] = strdup(buf);
+	}
+	printf("\n");
+	print_table(cells, 2, NCOLS);
+	for (j = 0; j < NCOLS; j++) {
+		free(cells[0][j]);
+		free(cells[1][j]);
+	}
+}
+
 static const char *
 key_text(int key)
 {
@@ -56,8 +107,6 @@ drift_text(const struct pki_status_row *r)
 	pki_drift_text(&r->drift, 0, buf, sizeof(buf));
 	return strdup(buf);
 }
-
-#define NCOLS	9
 
 static void
 print_table(char *(*cells)[NCOLS], size_t nrows, int ncols)
@@ -156,7 +205,9 @@ print_text(const struct pki_status *s, char **w, size_t nw)
 			}
 	}
 	free(cells);
-	if (nw > 0 && (nl > 1 || nc > 1))
+	if (s->crl.st.present)
+		print_crl(s);
+	if (nw > 0 && (nl > 1 || nc > 1 || s->crl.st.present))
 		printf("\n");
 	for (i = 0; i < nw; i++)
 		printf("warning: %s\n", w[i]);
@@ -199,6 +250,9 @@ cmd_status_exec(struct opts *o)
 	for (i = 0; i < s.n; i++)
 		if (s.rows[i].state != PKI_ROW_OK && s.rows[i].error != NULL)
 			log_err("%s", s.rows[i].error);
+	if (s.crl.st.present && s.crl.st.state != PKI_ROW_OK &&
+	    s.crl.st.error != NULL)
+		log_err("%s", s.crl.st.error);
 
 	ret = pki_status_problems(&s) > 0 ? CMD_RETURN_ERROR :
 	    CMD_RETURN_NORMAL;
@@ -240,9 +294,10 @@ const struct cmd_entry cmd_status_entry = {
 	"        PROG status [flags] -cluster DESC [-member NAME] DIR\n"
 	"\n"
 	"PATH is a certificate, or a directory whose NAME.pem files with a\n"
-	"NAME-key.pem beside them are leaves and whose ca.pem is a CA.\n"
+	"NAME-key.pem beside them are leaves and whose ca.pem is a CA.  With\n"
+	"-cluster, the cluster's CRL too (renewed as a certificate is).\n"
 	"Exits 0 when every input was read, whatever the dates; 1 when a\n"
-	"certificate is missing or unreadable.",
+	"certificate (or the CRL) is missing or unreadable.",
 	status_opts,
 	cmd_status_exec,
 	1,

@@ -159,6 +159,14 @@ pki_schedule_plan_cond(const struct pki_schedule_renew *rq,
 		if ((r = plan_own(&p->cond, &p->ncond, s, err)) != PKI_OK)
 			goto out;
 	}
+	/* The CRL renew renews: due at the same share of its lifetime. */
+	if (asprintf(&s, "%s/%s", p->run[p->nrun - 1], PKI_CLDIR_CRL_DER) ==
+	    -1)
+		s = NULL;
+	if (s != NULL && access(s, F_OK) == -1)
+		free(s);
+	else
+		r = plan_own(&p->cond, &p->ncond, s, err);
  out:
 	pki_cldir_leaves_free(v, n);
 	return r;

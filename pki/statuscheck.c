@@ -1,8 +1,9 @@
 /*
  * statuscheck.c: "etcd-pki check"'s verdict on the status model (see
- * pki.h): each certificate against the warning and critical thresholds,
- * the overall Nagios state, its status text and the perfdata; and
- * "etcd-pki needs-renewal"'s verdict on one certificate.
+ * pki.h): each certificate and the cluster's CRL against the warning and
+ * critical thresholds, the overall Nagios state, its status text and the
+ * perfdata; and "etcd-pki needs-renewal"'s verdict on one certificate or
+ * CRL.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,6 +76,35 @@ add(struct pki_buf *line, const char *fmt, ...)
 	free(t);
 }
 
+/* Appends "'NAME_seconds_left'=Ns;W;C;0;LIFETIME" to perf. */
+static void
+perf_add(struct pki_buf *perf, const char *name, int64_t left, int64_t w,
+    int64_t c, int64_t life)
+{
+	pki_buf_printf(perf, "%s'%s_seconds_left'=%llds;%lld;%lld;0;%lld",
+	    perf->len > 0 ? " " : "", name, (long long)left, (long long)w,
+	    (long long)c, (long long)life);
+}
+
+/* A validity from nb to na against the thresholds, and its texts. */
+struct span {
+	int64_t	 life, w, c;	/* lifetime, warning, critical (s) */
+	char	 d[32];		/* na */
+	char	 left[32];	/* secleft */
+};
+
+static void
+span_of(struct span *sp, int64_t nb, int64_t na, int64_t secleft,
+    const struct pki_check_threshold *warn,
+    const struct pki_check_threshold *crit)
+{
+	sp->life = na - nb;
+	sp->w = threshold_seconds(warn, sp->life);
+	sp->c = threshold_seconds(crit, sp->life);
+	pki_time_format(na, sp->d, sizeof(sp->d));
+	pki_time_left(secleft, sp->left, sizeof(sp->left));
+}
+
 /*
  * The state of a readable row against the thresholds: its text goes to
  * lines[state] and its perfdata to perf.
@@ -84,40 +114,83 @@ check_row(const struct pki_status_row *r, const struct pki_check_threshold
     *warn, const struct pki_check_threshold *crit, struct pki_buf lines[4],
     struct pki_buf *perf)
 {
-	char	 d[32], left[32];
-	int64_t	 life, w, c;
-	int	 st;
+	struct span	sp;
+	int		st;
 
-	life = r->f.not_after - r->f.not_before;
-	w = threshold_seconds(warn, life);
-	c = threshold_seconds(crit, life);
-	pki_time_format(r->f.not_after, d, sizeof(d));
-	pki_time_left(r->seconds_left, left, sizeof(left));
+	span_of(&sp, r->f.not_before, r->f.not_after, r->seconds_left, warn,
+	    crit);
 	if (r->seconds_left <= 0) {
-		add(&lines[PKI_CHECK_CRITICAL], "%s: expired %s", r->name, d);
+		add(&lines[PKI_CHECK_CRITICAL], "%s: expired %s", r->name,
+		    sp.d);
 		st = PKI_CHECK_CRITICAL;
 	} else if (!r->is_ca && r->key == PKI_ROWKEY_MISMATCH) {
 		add(&lines[PKI_CHECK_CRITICAL], "%s: key does not match the "
 		    "certificate", r->name);
 		st = PKI_CHECK_CRITICAL;
-	} else if (r->seconds_left < c) {
+	} else if (r->seconds_left < sp.c) {
 		add(&lines[PKI_CHECK_CRITICAL], "%s expires in %s (%s)",
-		    r->name, left, d);
+		    r->name, sp.left, sp.d);
 		st = PKI_CHECK_CRITICAL;
-	} else if (r->seconds_left < w) {
+	} else if (r->seconds_left < sp.w) {
 		add(&lines[PKI_CHECK_WARNING], "%s expires in %s (%s)",
-		    r->name, left, d);
+		    r->name, sp.left, sp.d);
 		st = PKI_CHECK_WARNING;
 	} else if (!r->is_ca && r->key == PKI_ROWKEY_UNREADABLE) {
 		add(&lines[PKI_CHECK_UNKNOWN], "%s: key unreadable", r->name);
 		st = PKI_CHECK_UNKNOWN;
 	} else
 		st = PKI_CHECK_OK;
-	/* 'NAME_seconds_left'=Ns;W;C;0;LIFETIME */
-	pki_buf_printf(perf, "%s'%s_seconds_left'=%llds;%lld;%lld;0;%lld",
-	    perf->len > 0 ? " " : "", r->name, (long long)r->seconds_left,
-	    (long long)w, (long long)c, (long long)life);
+	perf_add(perf, r->name, r->seconds_left, sp.w, sp.c, sp.life);
 	return st;
+}
+
+/*
+ * The cluster's CRL, judged as a certificate (its lifetime: thisUpdate
+ * to nextUpdate), and as a CRL: it must be the CA's and list every
+ * revocation the inventory records.
+ */
+static int
+check_crl(const struct pki_status_crl *c,
+    const struct pki_check_threshold *warn,
+    const struct pki_check_threshold *crit, struct pki_buf lines[4],
+    struct pki_buf *perf)
+{
+	const struct pki_cluster_crl_state	*st = &c->st;
+	struct span				 sp;
+	int					 ret;
+
+	if (st->state == PKI_ROW_MISSING) {
+		add(&lines[PKI_CHECK_CRITICAL], "crl: missing (%s)", st->path);
+		return PKI_CHECK_CRITICAL;
+	}
+	if (st->state != PKI_ROW_OK) {
+		add(&lines[PKI_CHECK_UNKNOWN], "crl: %s", st->error != NULL ?
+		    st->error : "unreadable");
+		return PKI_CHECK_UNKNOWN;
+	}
+	span_of(&sp, st->info.this_update, st->info.next_update,
+	    c->seconds_left, warn, crit);
+	ret = PKI_CHECK_CRITICAL;
+	if (c->seconds_left <= 0)
+		add(&lines[PKI_CHECK_CRITICAL], "crl: next update passed %s",
+		    sp.d);
+	else if (!st->verified)
+		add(&lines[PKI_CHECK_CRITICAL], "crl: not signed by the "
+		    "cluster CA");
+	else if (!st->listed)
+		add(&lines[PKI_CHECK_CRITICAL], "crl: lists %zu revoked, the "
+		    "inventory records %zu", st->info.nentries, st->recorded);
+	else if (c->seconds_left < sp.c)
+		add(&lines[PKI_CHECK_CRITICAL], "crl next update in %s (%s)",
+		    sp.left, sp.d);
+	else if (c->seconds_left < sp.w) {
+		add(&lines[PKI_CHECK_WARNING], "crl next update in %s (%s)",
+		    sp.left, sp.d);
+		ret = PKI_CHECK_WARNING;
+	} else
+		ret = PKI_CHECK_OK;
+	perf_add(perf, "crl", c->seconds_left, sp.w, sp.c, sp.life);
+	return ret;
 }
 
 int
@@ -155,9 +228,14 @@ pki_status_check(const struct pki_status *s,
 		if (rank(st) > rank(out->state))
 			out->state = st;
 	}
+	if (s->crl.st.present && rank(st = check_crl(&s->crl, warn, crit,
+	    lines, &perf)) > rank(out->state))
+		out->state = st;
 	if (s->n == 0) {
 		out->state = PKI_CHECK_UNKNOWN;
 		pki_buf_add(&text, "no certificates found");
+		free(perf.b);	/* the CRL's alone: no perfdata */
+		memset(&perf, 0, sizeof(perf));
 	} else if (out->state == PKI_CHECK_OK) {
 		pki_time_format(soon->f.not_after, d, sizeof(d));
 		pki_time_left(soon->seconds_left, left, sizeof(left));
@@ -195,13 +273,38 @@ pki_check_result_clear(struct pki_check_result *r)
 
 /* ---- needs-renewal's verdict -------------------------------------------- */
 
+/* Judges a validity from nb to na for name; why as pki_due_cert says. */
+static int
+judge(const struct pki_due_rule *rule, int64_t nb, int64_t na,
+    const char *name, const char *target, time_t now, struct pki_due *due,
+    char *why, size_t whylen, struct pki_error *err)
+{
+	char	d[32];
+	int	r;
+
+	if ((r = pki_due_eval(rule, nb, na, name, now, due, err)) != PKI_OK) {
+		if (err != NULL)
+			pki_err_prefix(err, target);
+		return r;
+	}
+	if (due->expired) {
+		pki_time_format(na, d, sizeof(d));
+		snprintf(why, whylen, "expired %s", d);
+	} else {
+		pki_time_format(due->at, d, sizeof(d));
+		snprintf(why, whylen, "%d%% of the lifetime used (renew at %s)",
+		    due->used >= 0 ? (int)due->used : 0, d);
+	}
+	return PKI_OK;
+}
+
 int
 pki_due_cert(const struct pki_due_rule *rule, const struct pki_cert *cert,
     const char *target, const char *host, time_t now, struct pki_due *due,
     char *why, size_t whylen, struct pki_error *err)
 {
 	struct pki_cert_facts	 f;
-	char			*name = NULL, d[32];
+	char			*name = NULL;
 	int			 r;
 
 	memset(&f, 0, sizeof(f));
@@ -213,26 +316,35 @@ pki_due_cert(const struct pki_due_rule *rule, const struct pki_cert *cert,
 		name = strdup(*f.subject_cn != '\0' ? f.subject_cn : host);
 	else
 		name = pki_cert_path_name(target);
-	if (name == NULL) {
+	if (name == NULL)
 		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	if ((r = pki_due_eval(rule, f.not_before, f.not_after, name, now, due,
-	    err)) != PKI_OK) {
-		if (err != NULL)
-			pki_err_prefix(err, target);
-		goto out;
-	}
-	if (due->expired) {
-		pki_time_format(f.not_after, d, sizeof(d));
-		snprintf(why, whylen, "expired %s", d);
-	} else {
-		pki_time_format(due->at, d, sizeof(d));
-		snprintf(why, whylen, "%d%% of the lifetime used (renew at %s)",
-		    due->used >= 0 ? (int)due->used : 0, d);
-	}
+	else
+		r = judge(rule, f.not_before, f.not_after, name, target, now,
+		    due, why, whylen, err);
  out:
 	free(name);
 	pki_cert_facts_clear(&f);
 	return r;
+}
+
+int
+pki_due_file(const struct pki_due_rule *rule, const char *buf, size_t len,
+    const char *target, time_t now, struct pki_due *due, char *why,
+    size_t whylen, struct pki_error *err)
+{
+	struct pki_cert	*cert = NULL;
+	int64_t		 nb, na;
+	int		 r;
+
+	memset(due, 0, sizeof(*due));
+	if ((r = pki_cert_load(buf, len, target, &cert, err)) == PKI_OK) {
+		r = pki_due_cert(rule, cert, target, NULL, now, due, why,
+		    whylen, err);
+		pki_cert_free(cert);
+		return r;
+	}
+	/* Not a certificate: a CRL renew renews (its NAME is "crl")? */
+	if (pki_crl_validity(buf, len, target, &nb, &na, NULL) != PKI_OK)
+		return r;
+	return judge(rule, nb, na, "crl", target, now, due, why, whylen, err);
 }

@@ -1,9 +1,10 @@
 /*
  * statusdoc.c: what "etcd-pki status" shows of the status model (see
  * pki.h), other than the table it prints: the warnings about CAs that
- * expire too early and leaves with no renewal time, and the JSON
- * document of -o json; and the JSON document of "ca status -o json"
- * (the rotation's status model, pki_rot_status).
+ * expire too early, leaves with no renewal time and a CRL that is not
+ * what it should be, and the JSON document of -o json; and the JSON
+ * document of "ca status -o json" (the rotation's status model,
+ * pki_rot_status).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,36 @@ row_warning(const struct pki_status *s, const struct pki_status_row *l,
 	return PKI_OK;
 }
 
+/* The CRL's warnings: not the CA's, or not listing every revocation. */
+static int
+crl_warnings(const struct pki_status *s, struct pki_strv *w)
+{
+	const struct pki_cluster_crl_state	*st = &s->crl.st;
+	char					*t = NULL;
+	int					 r = PKI_OK;
+
+	if (!st->present || st->state != PKI_ROW_OK)
+		return PKI_OK;
+	if (!st->verified) {
+		if (asprintf(&t, "%s: not signed by the cluster CA (renew or "
+		    "cluster issue signs it anew)", st->path) == -1)
+			return PKI_ERR_ALLOC;
+		r = pki_strv_push(w, t);
+		free(t);
+		t = NULL;
+	}
+	if (r == PKI_OK && !st->listed) {
+		if (asprintf(&t, "%s: lists %zu revoked certificate%s, the "
+		    "inventory records %zu (renew or revoke -cluster publishes "
+		    "them)", st->path, st->info.nentries, st->info.nentries ==
+		    1 ? "" : "s", st->recorded) == -1)
+			return PKI_ERR_ALLOC;
+		r = pki_strv_push(w, t);
+		free(t);
+	}
+	return r;
+}
+
 int
 pki_status_warnings(const struct pki_status *s, char ***v, size_t *n,
     struct pki_error *err)
@@ -70,6 +101,8 @@ pki_status_warnings(const struct pki_status *s, char ***v, size_t *n,
 		free(t);
 		t = NULL;
 	}
+	if (r == PKI_OK)
+		r = crl_warnings(s, &w);
 	if (r != PKI_OK) {
 		pki_strv_clear(&w);
 		return pki_err(err, r, "out of memory");
@@ -177,6 +210,41 @@ ca_json(const struct pki_status_row *r)
 	return o;
 }
 
+/* The CRL as JSON, or NULL (null) when CRLs are not in use. */
+static json_t *
+crl_json(const struct pki_status *s)
+{
+	const struct pki_status_crl	*c = &s->crl;
+	json_t				*o;
+	int				 ok = c->st.state == PKI_ROW_OK;
+
+	if (!c->st.present || (o = json_object()) == NULL)
+		return NULL;
+	put(o, "path", json_string(c->st.path));
+	put(o, "number", ok && c->st.info.number[0] != '\0' ?
+	    json_string(c->st.info.number) : NULL);
+	put(o, "issuer", ok ? json_string(c->st.info.issuer) : NULL);
+	put(o, "this_update", ok ? json_date(c->st.info.this_update) : NULL);
+	put(o, "next_update", ok ? json_date(c->st.info.next_update) : NULL);
+	put(o, "age_seconds", ok ? json_integer(c->age) : NULL);
+	put(o, "seconds_left", ok ? json_integer(c->seconds_left) : NULL);
+	put(o, "percent_used", ok ? json_real((double)(long long)(
+	    c->percent_used * 100) / 100) : NULL);
+	put(o, "renew_at", ok && c->has_renew_at ? json_date(c->renew_at) :
+	    NULL);
+	put(o, "due", ok && c->has_renew_at ? json_boolean(c->due) : NULL);
+	put(o, "revoked", ok ? json_integer((json_int_t)c->st.info.nentries) :
+	    NULL);
+	put(o, "recorded_revoked", c->st.inventory_read ?
+	    json_integer((json_int_t)c->st.recorded) : NULL);
+	put(o, "verified", ok ? json_boolean(c->st.verified) : NULL);
+	put(o, "lists_every_revocation", ok ? json_boolean(c->st.listed) :
+	    NULL);
+	put(o, "error", !ok && c->st.error != NULL ?
+	    json_string(c->st.error) : NULL);
+	return o;
+}
+
 int
 pki_status_json(const struct pki_status *s, struct json_t **out,
     struct pki_error *err)
@@ -208,6 +276,7 @@ pki_status_json(const struct pki_status *s, struct json_t **out,
 		    leaf_json(&s->rows[i]));
 	put(top, "certificates", certs);
 	put(top, "cas", cas);
+	put(top, "crl", crl_json(s));
 	put(top, "warnings", json_strv(w, nw));
 	pki_strv_free(w, nw);
 	*out = top;

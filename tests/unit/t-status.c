@@ -214,6 +214,45 @@ test_due_cert(const struct pki_status_row *r)
 	    "file (%s)", err.text);
 }
 
+/* needs-renewal's verdict on a file: a CRL judged as a certificate is. */
+static void
+test_due_file(const struct fx_ca *ca)
+{
+	struct pki_crl_request	 q;
+	struct pki_due_rule	 rule;
+	struct pki_error	 err;
+	struct pki_crl		*crl = NULL;
+	struct pki_due		 d;
+	char			 why[160], *der = NULL;
+	size_t			 len = 0;
+
+	memset(&q, 0, sizeof(q));
+	memset(&err, 0, sizeof(err));
+	memset(&rule, 0, sizeof(rule));
+	rule.kind = PKI_DUE_USED;
+	rule.percent = 66;
+	q.ca = ca->cert;
+	q.cakey = ca->key;
+	q.this_update = T0;
+	q.next_update = T0 + 10 * DAY;
+	if (pki_crl_new(&q, &crl, &err) != 0 ||
+	    pki_crl_encode(crl, PKI_CRL_DER, &der, &len, &err) != 0)
+		diag("crl: %s", err.text);
+	ok(der != NULL && pki_due_file(&rule, der, len, "crl.der", T0 + DAY,
+	    &d, why, sizeof(why), &err) == 0 && !d.due && strncmp(why,
+	    "10% of the lifetime used", 24) == 0, "needs-renewal: a CRL over "
+	    "thisUpdate to nextUpdate (%s)", why);
+	ok(der != NULL && pki_due_file(&rule, der, len, "crl.der", T0 + 7 *
+	    DAY, &d, why, sizeof(why), &err) == 0 && d.due, "needs-renewal: "
+	    "the CRL due at 70%%");
+	ok(pki_due_file(&rule, "junk", 4, "junk.pem", T0, &d, why,
+	    sizeof(why), &err) != 0 && strstr(err.text, "junk.pem") != NULL,
+	    "needs-renewal: neither a certificate nor a CRL: the certificate's "
+	    "error (%s)", err.text);
+	free(der);
+	pki_crl_free(crl);
+}
+
 static void
 test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 {
@@ -283,6 +322,7 @@ test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 	pki_status_link(&s);
 	test_check(&s, d);
 	test_due_cert(row(&s, "etcd1"));
+	test_due_file(ca);
 	r = row(&s, "etcd1");
 	c = row(&s, "ca");
 	ok(r != NULL && c != NULL && r->ca == (long)(c - s.rows) &&
@@ -404,6 +444,58 @@ test_ca_warnings(const struct fx_ca *ca)
 	pki_config_free(c13);
 }
 
+/* DIR/crl.der of 30 days signed at T0 - 10 days: timed as a certificate. */
+static void
+test_cluster_crl(const struct fx_ca *ca, const struct pki_cluster *cl,
+    const char *d)
+{
+	struct pki_crl_request	 q;
+	struct pki_error	 err;
+	struct pki_status	 s;
+	struct pki_crl		*crl = NULL;
+	char			*pem = NULL;
+	size_t			 len = 0;
+
+	memset(&q, 0, sizeof(q));
+	memset(&err, 0, sizeof(err));
+	q.ca = ca->cert;
+	q.cakey = ca->key;
+	q.this_update = T0 - 10 * DAY;
+	q.next_update = T0 + 20 * DAY;
+	q.number = "7";
+	if (pki_crl_new(&q, &crl, &err) != 0 ||
+	    pki_crl_encode(crl, PKI_CRL_PEM, &pem, &len, &err) != 0)
+		diag("crl: %s", err.text);
+	else
+		fx_put(fx_path(d, "crl.der"), pem, 0644);
+	pki_status_init(&s, T0, NULL, &nt);
+	is_int(pki_status_add_cluster(&s, cl, d, NULL, &err), 0,
+	    "a CRL: read");
+	ok(s.crl.st.present && s.crl.st.state == PKI_ROW_OK &&
+	    strcmp(s.crl.st.info.number, "7") == 0 && s.crl.st.verified &&
+	    s.crl.st.listed && s.crl.st.recorded == 0, "the CRL: number 7, "
+	    "signed by the CA, listing what (no inventory) records");
+	ok(s.crl.seconds_left == 20 * DAY && s.crl.age == 10 * DAY &&
+	    (int)s.crl.percent_used == 33, "the CRL: 20 days left, 10 old, "
+	    "33%% used");
+	ok(s.crl.has_renew_at && s.crl.renew_at <= T0 + 10 * DAY &&
+	    s.crl.renew_at >= T0 + 10 * DAY - 3 * DAY / 2 && !s.crl.due,
+	    "the CRL: renewed when a third is left (staggered), not due");
+	is_int((long long)pki_status_problems(&s), 1, "one problem: admin");
+	pki_status_free(&s);
+	fx_put(fx_path(d, "crl.der"), "garbage", 0644);
+	pki_status_init(&s, T0, NULL, &nt);
+	is_int(pki_status_add_cluster(&s, cl, d, NULL, &err), 0,
+	    "a broken CRL: read");
+	ok(s.crl.st.present && s.crl.st.state == PKI_ROW_UNREADABLE &&
+	    s.crl.st.error != NULL && pki_status_problems(&s) == 2,
+	    "a broken CRL: unreadable, a problem");
+	pki_status_free(&s);
+	(void)unlink(fx_path(d, "crl.der"));
+	pki_crl_free(crl);
+	free(pem);
+}
+
 static void
 test_cluster(const struct fx_ca *ca, const struct pki_profile *prof)
 {
@@ -426,6 +518,7 @@ test_cluster(const struct fx_ca *ca, const struct pki_profile *prof)
 	is_int(pki_status_add_cluster(&s, cl, d, NULL, &err), 0,
 	    "cluster: read");
 	is_int((long long)s.n, 3, "cluster: etcd1, admin, the CA");
+	ok(!s.crl.st.present, "no inventory, no CRL: CRLs not in use");
 	/* No etcd1-csr.json was written: only the description has one. */
 	ok(s.n == 3 && s.rows[0].state == PKI_ROW_OK &&
 	    s.rows[0].drift_state == PKI_DRIFT_NONE, "etcd1: compared with "
@@ -449,6 +542,7 @@ test_cluster(const struct fx_ca *ca, const struct pki_profile *prof)
 	    "description", "... naming it");
 	is_int((long long)s.n, 0, "... and no row");
 	pki_status_free(&s);
+	test_cluster_crl(ca, cl, d);
 	fx_leaf_free(&l);
 	pki_cluster_free(cl);
 }
@@ -619,7 +713,7 @@ main(void)
 	struct pki_config		*cfg;
 	struct fx_ca			 ca;
 
-	plan(113);
+	plan(82 + 8 + 34);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
 	cfg = fx_config("2160h", FX_USAGES, &prof);
