@@ -5,9 +5,6 @@
  * cluster, into DIR/ca.pem and every member's and client's copy (the
  * library's pki_ca_renew_write).
  */
-#include <sys/stat.h>
-
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,37 +21,6 @@ static const int ca_renew_opts[] = {
 	OPT_CA, OPT_CA_KEY, OPT_CA_KEY_PASSWORD, OPT_CLUSTER, OPT_EXPIRY,
 	OPT_O, OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
-
-/*
- * The file to replace in place: a plain path (file:PATH taken as PATH) to
- * a regular file, not a symbolic link, which would be replaced by a file.
- */
-static int
-inplace_path(const char *spec, const char **path, mode_t *mode)
-{
-	struct stat	st;
-
-	if (strcmp(spec, "-") == 0 || strncmp(spec, "env:", 4) == 0) {
-		log_err("-ca %s: cannot be replaced in place (write the renewed "
-		    "certificate elsewhere with -o NAME)", spec);
-		return CMD_RETURN_USAGE;
-	}
-	if (strncmp(spec, "file:", 5) == 0 && lstat(spec, &st) == -1)
-		spec += 5;
-	if (lstat(spec, &st) == -1) {
-		log_err("%s: %s", spec, strerror(errno));
-		return CMD_RETURN_ERROR;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		log_err("%s: not a regular file (a symbolic link would be "
-		    "replaced by a file): give the file itself, or use -o NAME",
-		    spec);
-		return CMD_RETURN_ERROR;
-	}
-	*path = spec;
-	*mode = st.st_mode & 07777;
-	return CMD_RETURN_NORMAL;
-}
 
 /* ca renew's own flags that go with the mode: usage errors. */
 static int
@@ -121,37 +87,18 @@ renew_ca(const struct pki_cert *ca, const struct pki_key *key,
 {
 	struct pki_error	 err;
 	struct pki_cert		*cert = NULL;
-	struct pki_cert_facts	 of, nf;
-	char			 oa[32], na[32];
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
-	memset(&of, 0, sizeof(of));
-	memset(&nf, 0, sizeof(nf));
 	if (cmd_renewca_sign(ca, key, capath, expiry, &cert) !=
 	    CMD_RETURN_NORMAL)
 		return CMD_RETURN_ERROR;
 	if ((r = pki_cert_encode(cert, pem, len, &err)) != 0 ||
-	    (r = pki_cert_facts(ca, &of, &err)) != 0 ||
-	    (r = pki_cert_facts(cert, &nf, &err)) != 0) {
+	    (r = pki_ca_renew_line(ca, cert, time(NULL), line, linelen,
+	    &err)) != 0)
 		log_pki(&err, r);
-		goto out;
-	}
-	pki_time_format(nf.not_after, na, sizeof(na));
-	if (nf.not_after <= (int64_t)time(NULL)) {
-		log_err("the renewed CA would expire at %s, already past (its "
-		    "validity starts before now): use a longer -expiry", na);
-		goto out;
-	}
-	pki_time_format(of.not_after, oa, sizeof(oa));
-	snprintf(line, linelen, "renewed: serial %s -> %s, not after %s -> %s "
-	    "(same key and subject); etcd loads trusted CAs only at start: "
-	    "restart every member, one at a time", of.serial, nf.serial, oa,
-	    na);
-	ret = CMD_RETURN_NORMAL;
- out:
-	pki_cert_facts_clear(&of);
-	pki_cert_facts_clear(&nf);
+	else
+		ret = CMD_RETURN_NORMAL;
 	pki_cert_free(cert);
 	return ret;
 }
@@ -199,9 +146,11 @@ cmd_ca_renew_exec(struct opts *o)
 		goto out;
 	}
 	if ((cr.out = opts_str(o, OPT_O)) == NULL) {
-		if ((r = inplace_path(cr.capath, &cr.capath, &cr.mode)) !=
-		    CMD_RETURN_NORMAL) {
-			ret = r;
+		if ((r = pki_ca_renew_inplace(cr.capath, &cr.capath, &cr.mode,
+		    &err)) != 0) {
+			log_pki(&err, r);
+			ret = r == PKI_ERR_ARG ? CMD_RETURN_USAGE :
+			    CMD_RETURN_ERROR;
 			goto out;
 		}
 		if (input_read(cr.capath, 0, &oldpem, &cr.oldlen, NULL) !=

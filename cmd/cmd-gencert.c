@@ -68,7 +68,7 @@ remote_hosts(const struct pki_csr *csr, char ***hosts, size_t *n)
 {
 	size_t	i;
 
-	cmd_free_hosts(*hosts, *n);
+	pki_strv_free(*hosts, *n);
 	*hosts = NULL;
 	*n = 0;
 	if (pki_csr_nhosts(csr) == 0)
@@ -228,8 +228,8 @@ cmd_gencert_exec(struct opts *o)
 			log_pki(&err, r);
 			goto out;
 		}
-		if (cmd_split_hosts(o->str[OPT_HOSTNAME], &hosts,
-		    &nhosts) != 0) {
+		if (pki_hosts_split(o->str[OPT_HOSTNAME], &hosts,
+		    &nhosts, NULL) != 0) {
 			log_err("out of memory");
 			goto out;
 		}
@@ -253,7 +253,7 @@ cmd_gencert_exec(struct opts *o)
 	pki_cert_free(ca);
 	pki_key_free(cakey);
 	pki_issued_clear(&res);
-	cmd_free_hosts(hosts, nhosts);
+	pki_strv_free(hosts, nhosts);
 	return ret;
 }
 

@@ -16,46 +16,21 @@ static const int json_opts[] = {
 	OPT_BARE, OPT_F, OPT_STDOUT, OPT_VERSION, OPT_LOGLEVEL, OPT_END
 };
 
-/* Prints len bytes as standard base64 and a newline (the OCSP item). */
-static void
-print_base64(const unsigned char *p, size_t len)
-{
-	static const char	b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t			i;
-	unsigned long		v;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 |
-		    p[i + 2];
-		printf("%c%c%c%c", b64[v >> 18], b64[(v >> 12) & 63],
-		    b64[(v >> 6) & 63], b64[v & 63]);
-	}
-	if (len - i == 1) {
-		v = (unsigned long)p[i] << 16;
-		printf("%c%c==", b64[v >> 18], b64[(v >> 12) & 63]);
-	} else if (len - i == 2) {
-		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8;
-		printf("%c%c%c=", b64[v >> 18], b64[(v >> 12) & 63],
-		    b64[(v >> 6) & 63]);
-	}
-	printf("\n");
-}
-
 static int
 cmd_json_exec(struct opts *o)
 {
 	struct pki_error	 err;
 	struct pki_cfssljson	*cj = NULL;
-	struct pki_file		 files[PKI_CJ__COUNT];
-	char			*names[PKI_CJ__COUNT];
+	const char		*data[PKI_CJ__COUNT];
+	size_t			 dlen[PKI_CJ__COUNT];
 	const char		*in, *base, *item;
-	char			*buf = NULL;
+	char			*buf = NULL, *b64;
 	size_t			 len = 0, ilen, n = 0, i;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
-	memset(names, 0, sizeof(names));
+	memset(data, 0, sizeof(data));
+	memset(dlen, 0, sizeof(dlen));
 	if (o->b[OPT_VERSION]) {
 		char	rt[256];
 
@@ -99,23 +74,21 @@ cmd_json_exec(struct opts *o)
 		if ((item = pki_cfssljson_item(cj, (int)i, &ilen)) == NULL)
 			continue;
 		if (o->b[OPT_STDOUT]) {
-			if (i == PKI_CJ_OCSP)
-				print_base64((const unsigned char *)item, ilen);
-			else
+			if (i == PKI_CJ_OCSP) {
+				b64 = pki_b64_encode(item, ilen);
+				if (b64 == NULL) {
+					log_err("out of memory");
+					goto out;
+				}
+				printf("%s\n", b64);
+				free(b64);
+			} else
 				printf("%.*s\n", (int)ilen, item);
 			n++;
 			continue;
 		}
-		if (asprintf(&names[n], "%s%s", base,
-		    pki_cfssljson_suffix((int)i)) < 0) {
-			names[n] = NULL;
-			log_err("out of memory");
-			goto out;
-		}
-		files[n].path = names[n];
-		files[n].data = item;
-		files[n].len = ilen;
-		files[n].mode = pki_cfssljson_mode((int)i);
+		data[i] = item;
+		dlen[i] = ilen;
 		n++;
 	}
 	if (n == 0) {
@@ -126,14 +99,12 @@ cmd_json_exec(struct opts *o)
 		goto out;
 	}
 	if (!o->b[OPT_STDOUT] &&
-	    (r = pki_file_write_set(files, n, &err)) != 0) {
+	    (r = pki_cfssljson_write(base, data, dlen, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
 	}
 	ret = CMD_RETURN_NORMAL;
  out:
-	for (i = 0; i < PKI_CJ__COUNT; i++)
-		free(names[i]);
 	pki_cfssljson_free(cj);
 	pki_secret_free(buf, len);
 	return ret;

@@ -34,37 +34,19 @@ struct nr_args {
 	time_t			 now;
 };
 
-/* A CRL file (a cluster's crl.der): renew's NAME for it is "crl". */
-static int
-crl_dates(const char *buf, size_t len, const char *target,
-    struct pki_cert_facts *f, char **name)
-{
-	int64_t	nb, na;
-
-	if (pki_crl_validity(buf, len, target, &nb, &na, NULL) != PKI_OK ||
-	    (*name = strdup("crl")) == NULL)
-		return -1;
-	f->not_before = nb;
-	f->not_after = na;
-	return 0;
-}
-
 /* Checks one target; returns NR_*. */
 static int
 check_target(const struct nr_args *a, const char *target)
 {
 	struct pki_error	 err;
-	struct pki_cert_facts	 f;
 	struct pki_cert		*cert = NULL;
 	struct pki_url		 u;
 	struct pki_due		 due;
-	char			*name = NULL, d1[32];
 	char			 why[160], *buf = NULL;
 	size_t			 len = 0;
-	int			 r, ret = NR_ERROR;
+	int			 r;
 
 	memset(&err, 0, sizeof(err));
-	memset(&f, 0, sizeof(f));
 	if (strncmp(target, "https://", 8) == 0) {
 		if (pki_url_parse(target, PKI_URL_LAX, &u, &err) != 0) {
 			log_err("%s: expected https://HOST:PORT (%s)", target,
@@ -72,64 +54,26 @@ check_target(const struct nr_args *a, const char *target)
 			return NR_ERROR;
 		}
 		if ((r = pki_tls_peer_cert(u.host, u.port, NULL,
-		    TLS_TIMEOUT_MS, &cert, &err)) != 0) {
-			log_pki(&err, r);
-			return NR_ERROR;
-		}
+		    TLS_TIMEOUT_MS, &cert, &err)) == 0)
+			r = pki_due_cert(&a->rule, cert, target, u.host,
+			    a->now, &due, why, sizeof(why), &err);
+		pki_cert_free(cert);
 	} else {
 		if (input_read(target, 0, &buf, &len, NULL) !=
 		    CMD_RETURN_NORMAL)
 			return errno == ENOENT ? NR_MISSING : NR_ERROR;
-		r = pki_cert_load(buf, len, target, &cert, &err);
-		/* Not a certificate: a CRL renew renews? */
-		if (r != 0 && crl_dates(buf, len, target, &f, &name) == 0) {
-			free(buf);
-			goto judge;
-		}
+		r = pki_due_file(&a->rule, buf, len, target, a->now, &due,
+		    why, sizeof(why), &err);
 		free(buf);
-		if (r != 0) {
-			log_pki(&err, r);
-			return NR_ERROR;
-		}
 	}
-	if ((r = pki_cert_facts(cert, &f, &err)) != 0) {
+	if (r != 0) {
 		log_pki(&err, r);
-		goto out;
+		return NR_ERROR;
 	}
-	/* renew's NAME: the file's; for a server, its certificate's CN. */
-	if (strncmp(target, "https://", 8) == 0)
-		name = strdup(*f.subject_cn != '\0' ? f.subject_cn : u.host);
-	else
-		name = pki_cert_path_name(target);
-	if (name == NULL) {
-		log_err("out of memory");
-		goto out;
-	}
- judge:
-	if ((r = pki_due_eval(&a->rule, f.not_before, f.not_after, name,
-	    a->now, &due, &err)) != 0) {
-		log_err("%s: %s", target, err.text);
-		goto out;
-	}
-	ret = due.due ? NR_DUE : NR_NOT_DUE;
-	if (a->verbose) {
-		if (due.expired) {
-			pki_time_format(f.not_after, d1, sizeof(d1));
-			snprintf(why, sizeof(why), "expired %s", d1);
-		} else {
-			pki_time_format(due.at, d1, sizeof(d1));
-			snprintf(why, sizeof(why), "%d%% of the lifetime used "
-			    "(renew at %s)", due.used >= 0 ? (int)due.used : 0,
-			    d1);
-		}
+	if (a->verbose)
 		printf("%s: %s: %s\n", target, due.due ? "due" : "not due",
 		    why);
-	}
- out:
-	free(name);
-	pki_cert_facts_clear(&f);
-	pki_cert_free(cert);
-	return ret;
+	return due.due ? NR_DUE : NR_NOT_DUE;
 }
 
 static int

@@ -188,104 +188,57 @@ parse_basic(struct renew *rn)
 	return 0;
 }
 
-/* -restart: 1 for rolling, 0 for none or unset, -1 after an error. */
-static int
-parse_restart(struct renew *rn)
-{
-	const struct opts	*o = rn->o;
-	int			 restart = opts_enum(o, OPT_RESTART, -1);
-
-	if (restart == OPT_RESTART_ROLLING) {
-		if (!o->set[OPT_CLUSTER]) {
-			log_err("-restart rolling needs -cluster DESC: the "
-			    "members' client URLs and the local member come "
-			    "from the cluster description");
-			return -1;
-		}
-		if (rn->ro.layout == PKI_LAYOUT_FIXED) {
-			log_err("-restart rolling keeps the previous "
-			    "generation to roll back to: it does not work "
-			    "with -layout fixed");
-			return -1;
-		}
-		return 1;
-	}
-	if (restart != OPT_RESTART_NONE)
-		return 0;
-	if (rn->restart.argv != NULL) {
-		log_err("-restart none and -restart-cmd contradict each other");
-		return -1;
-	}
-	if (rn->ro.rekey) {
-		log_err("-restart none needs the key to be kept: with -rekey a "
-		    "handshake could read the new certificate with the old "
-		    "key; restart the member instead");
-		return -1;
-	}
-	return 0;
-}
-
-/* The restart commands without -restart rolling. */
-static int
-check_commands(const struct renew *rn)
-{
-	if (rn->stop.argv != NULL && !rn->ro.rekey) {
-		log_err("-stop-cmd and -start-cmd are for -rekey (a kept key "
-		    "is swapped while the member runs)");
-		return -1;
-	}
-	if (rn->ro.rekey && rn->ro.layout == PKI_LAYOUT_FIXED &&
-	    rn->stop.argv == NULL) {
-		log_err("-rekey with -layout fixed replaces the certificate "
-		    "and the key one after the other: give -stop-cmd and "
-		    "-start-cmd so that happens while the member is stopped");
-		return -1;
-	}
-	if (rn->ro.rekey && rn->stop.argv == NULL &&
-	    rn->restart.argv == NULL) {
-		log_err("-rekey needs -restart-cmd (or -stop-cmd and "
-		    "-start-cmd): etcd reads the certificate and the key "
-		    "separately, so a new key is only safe with a restart");
-		return -1;
-	}
-	return 0;
-}
-
+/* The flags; which go together is the library's (pki_renew_flags_check). */
 static int
 parse_flags(struct renew *rn)
 {
 	const struct opts	*o = rn->o;
-	int			 rolling;
+	struct pki_renew_flags	 f;
+	struct pki_error	 err;
+	int			 r, rolling;
 
-	if (parse_basic(rn) != 0 || (rolling = parse_restart(rn)) < 0)
+	if (parse_basic(rn) != 0)
 		return -1;
-	if (!rolling && (o->set[OPT_GATE_TIMEOUT] || o->set[OPT_SETTLE] ||
-	    o->set[OPT_LOCK_TTL] || o->set[OPT_MAX_LAG] ||
-	    o->set[OPT_RECORD])) {
-		log_err("-gate-timeout, -settle, -lock-ttl, -max-lag and "
-		    "-record are for -restart rolling");
+	memset(&f, 0, sizeof(f));
+	memset(&err, 0, sizeof(err));
+	switch (opts_enum(o, OPT_RESTART, -1)) {
+	case OPT_RESTART_ROLLING:
+		f.restart = PKI_RESTART_ROLLING;
+		break;
+	case OPT_RESTART_NONE:
+		f.restart = PKI_RESTART_NONE;
+		break;
+	default:
+		f.restart = PKI_RESTART_UNSET;
+		break;
+	}
+	f.cluster = o->set[OPT_CLUSTER];
+	f.layout = rn->ro.layout;
+	f.rekey = rn->ro.rekey;
+	f.restart_cmd = rn->restart.argv != NULL;
+	f.stop_cmd = rn->stop.argv != NULL;
+	f.start_cmd = rn->start.argv != NULL;
+	f.rolling_only = o->set[OPT_GATE_TIMEOUT] || o->set[OPT_SETTLE] ||
+	    o->set[OPT_LOCK_TTL] || o->set[OPT_MAX_LAG] || o->set[OPT_RECORD];
+	if ((r = pki_renew_flags_check(&f, &rolling, &err)) != 0) {
+		log_pki(&err, r);
 		return -1;
 	}
-	if ((rn->stop.argv == NULL) != (rn->start.argv == NULL)) {
-		log_err("-stop-cmd and -start-cmd go together");
-		return -1;
-	}
-	if (rolling) {
-		/* The restart commands move into the rolling session. */
-		rn->rl.restart = rn->restart;
-		rn->rl.stop = rn->stop;
-		rn->rl.start = rn->start;
-		memset(&rn->restart, 0, sizeof(rn->restart));
-		memset(&rn->stop, 0, sizeof(rn->stop));
-		memset(&rn->start, 0, sizeof(rn->start));
-		rn->rl.quiet = o->b[OPT_QUIET];
-		if (rolling_flags(o, &rn->rl) != 0)
-			return -1;
-		rn->ro.rolling = &rn->rl.conf;
-		rn->out.record = rn->rl.record;
+	if (!rolling)
 		return 0;
-	}
-	return check_commands(rn);
+	/* The restart commands move into the rolling session. */
+	rn->rl.restart = rn->restart;
+	rn->rl.stop = rn->stop;
+	rn->rl.start = rn->start;
+	memset(&rn->restart, 0, sizeof(rn->restart));
+	memset(&rn->stop, 0, sizeof(rn->stop));
+	memset(&rn->start, 0, sizeof(rn->start));
+	rn->rl.quiet = o->b[OPT_QUIET];
+	if (rolling_flags(o, &rn->rl) != 0)
+		return -1;
+	rn->ro.rolling = &rn->rl.conf;
+	rn->out.record = rn->rl.record;
+	return 0;
 }
 
 /* ---- the command ------------------------------------------------------ */

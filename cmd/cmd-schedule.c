@@ -3,8 +3,8 @@
  * the cron.d file) that run "etcd-pki renew" twice a day, printed or
  * installed.  Everything after "--" is renew's argument list: it is
  * checked against renew's flags, and every file in it is made absolute,
- * since units and cron jobs run from /.  The files' texts are the
- * library's (pki_schedule_files).
+ * since units and cron jobs run from /.  The command lines and the files'
+ * texts are the library's (pki_schedule_plan_*, pki_schedule_files).
  */
 #include <sys/stat.h>
 
@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "load.h"
 #include "log.h"
+#include "notes.h"
 #include "run.h"
 
 #define SCHED_NAME		"etcd-pki-renew"
@@ -29,94 +30,6 @@ static const int schedule_opts[] = {
 	OPT_SYSTEMD, OPT_CRON, OPT_INSTALL, OPT_UNIT_DIR, OPT_CRON_DIR,
 	OPT_NAME, OPT_END
 };
-
-/* A growing argument vector; every string is owned. */
-struct args {
-	char	**v;
-	size_t	  n;
-};
-
-/* What the units run. */
-struct sched {
-	struct args	 cond;		/* needs-renewal's arguments */
-	struct args	 run;		/* renew's arguments */
-	struct args	 rw;		/* what renew writes (sandbox) */
-};
-
-/* Appends s, which is taken over (NULL: out of memory); 0 or -1. */
-static int
-args_own(struct args *a, char *s)
-{
-	char	**v;
-
-	if (s == NULL ||
-	    (v = reallocarray(a->v, a->n + 1, sizeof(*v))) == NULL) {
-		free(s);
-		log_err("out of memory");
-		return -1;
-	}
-	a->v = v;
-	a->v[a->n++] = s;
-	return 0;
-}
-
-static int
-args_add(struct args *a, const char *s)
-{
-	return args_own(a, strdup(s));
-}
-
-static void
-args_free(struct args *a)
-{
-	pki_strv_free(a->v, a->n);
-	a->v = NULL;
-	a->n = 0;
-}
-
-/*
- * path made absolute (pki_path_absolute with flags), or NULL after
- * reporting "WHAT PATH: problem".
- */
-static char *
-abs_path(const char *path, const char *what, int flags)
-{
-	struct pki_error	 err;
-	char			*out = NULL;
-	int			 r;
-
-	memset(&err, 0, sizeof(err));
-	if ((r = pki_path_absolute(path, flags, &out, &err)) != 0) {
-		log_err("%s %s", what, err.text[0] != '\0' ? err.text :
-		    pki_strerror(r));
-		return NULL;
-	}
-	return out;
-}
-
-/*
- * Renew's flags that name files (by their type in the flag table), made
- * absolute: inputs must exist, outputs need not.
- */
-static char *
-abs_flag(int id, const char *v)
-{
-	char	what[64], *p;
-
-	snprintf(what, sizeof(what), "-%s", opt_table[id].name);
-	switch (opt_table[id].type) {
-	case OPT_TYPE_SPEC:
-		return abs_path(v, what, PKI_ABS_EXISTS | PKI_ABS_SPEC);
-	case OPT_TYPE_PATH:
-		return abs_path(v, what, PKI_ABS_EXISTS);
-	case OPT_TYPE_OUTPUT:
-		return abs_path(v, what, 0);
-	default:
-		if ((p = strdup(v)) == NULL)
-			log_err("out of memory");
-		return p;
-	}
-}
 
 /* Parses and checks renew's argument list (after "--") into ro. */
 static int
@@ -162,109 +75,94 @@ renew_args(const struct opts *o, struct opts *ro)
 }
 
 /*
- * sc->run: renew -quiet FLAGS... ARGS..., files made absolute (opts_parse
- * accepted renew's flags only).  0, or -1 after an error.
+ * Renew's flags in ro as the job passes them on, in the flag table's
+ * order (a stable one): -quiet left out (the job adds it) and
+ * -flag=false too (the default).  *fv is the caller's.  0 or -1.
  */
 static int
-run_args(const struct opts *ro, struct sched *sc)
+renew_flags(const struct opts *ro, struct pki_schedule_flag **fv, size_t *n)
 {
-	char	*p;
-	int	 id, i;
+	struct pki_schedule_flag	*v;
+	int				 id;
 
-	if (args_add(&sc->run, "renew") != 0 ||
-	    args_add(&sc->run, "-quiet") != 0)
+	*n = 0;
+	if ((*fv = v = calloc(OPT__COUNT, sizeof(*v))) == NULL) {
+		log_err("out of memory");
 		return -1;
-	for (id = 0; id < OPT__COUNT; id++) {	/* a stable order */
-		if (!ro->set[id] || id == OPT_QUIET)
-			continue;
-		if (opt_table[id].type == OPT_TYPE_BOOL && !ro->b[id])
-			continue;	/* -flag=false: the default */
-		if (asprintf(&p, "-%s", opt_table[id].name) == -1)
-			p = NULL;
-		if (args_own(&sc->run, p) != 0)
-			return -1;
-		if (opt_table[id].type != OPT_TYPE_BOOL &&
-		    ((p = abs_flag(id, ro->str[id])) == NULL ||
-		    args_own(&sc->run, p) != 0 || (opt_table[id].type ==
-		    OPT_TYPE_OUTPUT && args_add(&sc->rw, p) != 0)))
-			return -1;
 	}
-	for (i = 0; i < ro->nargs; i++)
-		if ((p = abs_path(ro->args[i], opts_str(ro, OPT_CLUSTER) ?
-		    "DIR" : "CERT", PKI_ABS_EXISTS)) == NULL ||
-		    args_own(&sc->run, p) != 0 || args_add(&sc->rw, p) != 0)
-			return -1;
+	for (id = 0; id < OPT__COUNT; id++) {
+		if (!ro->set[id] || id == OPT_QUIET ||
+		    (opt_table[id].type == OPT_TYPE_BOOL && !ro->b[id]))
+			continue;
+		v[*n].name = opt_table[id].name;
+		v[*n].value = ro->str[id];
+		switch (opt_table[id].type) {
+		case OPT_TYPE_BOOL:
+			v[*n].kind = PKI_SCHED_ARG_BOOL;
+			v[*n].value = NULL;
+			break;
+		case OPT_TYPE_SPEC:
+			v[*n].kind = PKI_SCHED_ARG_SPEC;
+			break;
+		case OPT_TYPE_PATH:
+			v[*n].kind = PKI_SCHED_ARG_PATH;
+			break;
+		case OPT_TYPE_OUTPUT:
+			v[*n].kind = PKI_SCHED_ARG_OUTPUT;
+			break;
+		default:
+			v[*n].kind = PKI_SCHED_ARG_WORD;
+			break;
+		}
+		(*n)++;
+	}
 	return 0;
 }
 
 /*
- * sc->cond: needs-renewal with renew's timing (-stagger alone selects
- * it, with renew's default share of exactly 1/3) and every certificate
- * renew looks at (run_args made them absolute).  0, or -1 after an error.
+ * What the units run, from renew's arguments ro (the library's
+ * pki_schedule_plan_*).  0, or -1 after an error.
  */
 static int
-cond_args(const struct opts *ro, struct sched *sc)
+plan(const struct opts *ro, struct pki_schedule_plan *p)
 {
-	struct pki_error	 err;
-	struct pki_cluster	*cl = NULL;
-	struct pki_cldir_leaf	*v = NULL;
-	const char		*s, *member = opts_str(ro, OPT_MEMBER);
-	char			*p;
-	size_t			 i, n = 0;
-	int			 ret = -1;
+	struct pki_error		 err;
+	struct pki_schedule_renew	 rq;
+	struct pki_schedule_flag	*fv = NULL;
+	struct pki_cluster		*cl = NULL;
+	struct notes			 loud;
+	int				 r, ret = -1;
 
 	memset(&err, 0, sizeof(err));
-	if (args_add(&sc->cond, "needs-renewal") != 0 ||
-	    ((s = opts_str(ro, OPT_RENEW_BEFORE)) != NULL &&
-	    (args_add(&sc->cond, "-renew-before") != 0 ||
-	    args_add(&sc->cond, s) != 0)) ||
-	    args_add(&sc->cond, "-stagger") != 0 ||
-	    args_add(&sc->cond, (s = opts_str(ro, OPT_STAGGER)) != NULL ?
-	    s : "5%") != 0)
+	memset(&rq, 0, sizeof(rq));
+	memset(&loud, 0, sizeof(loud));
+	if (renew_flags(ro, &fv, &rq.nflags) != 0)
 		return -1;
-	if (opts_str(ro, OPT_CLUSTER) == NULL) {
-		for (i = 0; i < (size_t)ro->nargs; i++)
-			if (args_add(&sc->cond,
-			    sc->run.v[sc->run.n - (size_t)ro->nargs + i]) != 0)
-				return -1;
-		return 0;
+	rq.flags = fv;
+	rq.args = (const char *const *)ro->args;
+	rq.nargs = (size_t)ro->nargs;
+	rq.renew_before = opts_str(ro, OPT_RENEW_BEFORE);
+	rq.stagger = opts_str(ro, OPT_STAGGER);
+	rq.cluster = opts_str(ro, OPT_CLUSTER);
+	rq.member = opts_str(ro, OPT_MEMBER);
+	rq.nt.note = notes_print;
+	rq.nt.arg = &loud;
+	if ((r = pki_schedule_plan_run(&rq, p, &err)) != 0) {
+		log_pki(&err, r);
+		goto out;
 	}
-	if (load_cluster(ro, opts_str(ro, OPT_CLUSTER), &cl) !=
+	if (rq.cluster != NULL && load_cluster(ro, rq.cluster, &cl) !=
 	    CMD_RETURN_NORMAL)
-		return -1;
-	if (pki_cldir_leaves(cl, sc->run.v[sc->run.n - 1], member, &v, &n,
-	    &err) != 0) {
-		log_pki(&err, PKI_ERR_ALLOC);
+		goto out;
+	rq.cl = cl;
+	if ((r = pki_schedule_plan_cond(&rq, p, &err)) != 0) {
+		log_pki(&err, r);
 		goto out;
 	}
-	if (n == 0) {
-		log_err("renew -member %s: no member or client of that name "
-		    "in %s", member != NULL ? member : "",
-		    opts_str(ro, OPT_CLUSTER));
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (asprintf(&p, "%s/%s.pem", v[i].dir, v[i].name) == -1)
-			p = NULL;
-		if (p != NULL && access(p, F_OK) == -1)
-			log_msg(LOG_WARNING, "%s: %s (needs-renewal exits 2 "
-			    "for it until it is issued)", p, strerror(errno));
-		if (args_own(&sc->cond, p) != 0)
-			goto out;
-	}
-	/* The CRL renew renews: due at the same share of its lifetime. */
-	if (asprintf(&p, "%s/%s", sc->run.v[sc->run.n - 1],
-	    PKI_CLDIR_CRL_DER) == -1)
-		p = NULL;
-	if (p != NULL && access(p, F_OK) == -1) {
-		free(p);
-		p = NULL;
-	} else if (p == NULL || args_own(&sc->cond, p) != 0)
-		goto out;
 	ret = 0;
  out:
-	pki_cldir_leaves_free(v, n);
 	pki_cluster_free(cl);
+	free(fv);
 	return ret;
 }
 
@@ -400,7 +298,7 @@ cmd_schedule_exec(struct opts *o)
 	struct pki_error		 err;
 	struct pki_schedule		 ps;
 	struct pki_schedule_files	 sf;
-	struct sched			 sc;
+	struct pki_schedule_plan	 sc;
 	struct opts			 ro;
 	char				*self = NULL;
 	size_t				 i;
@@ -416,7 +314,7 @@ cmd_schedule_exec(struct opts *o)
 	    (ret = renew_args(o, &ro)) != CMD_RETURN_NORMAL)
 		goto out;
 	ret = CMD_RETURN_ERROR;
-	if (run_args(&ro, &sc) != 0 || cond_args(&ro, &sc) != 0)
+	if (plan(&ro, &sc) != 0)
 		goto out;
 	if ((self = realpath("/proc/self/exe", NULL)) == NULL) {
 		log_err("/proc/self/exe: %s: cannot find this program's "
@@ -424,12 +322,12 @@ cmd_schedule_exec(struct opts *o)
 		goto out;
 	}
 	ps.self = self;
-	ps.run = (const char *const *)sc.run.v;
-	ps.nrun = sc.run.n;
-	ps.cond = (const char *const *)sc.cond.v;
-	ps.ncond = sc.cond.n;
-	ps.rw = (const char *const *)sc.rw.v;
-	ps.nrw = sc.rw.n;
+	ps.run = (const char *const *)sc.run;
+	ps.nrun = sc.nrun;
+	ps.cond = (const char *const *)sc.cond;
+	ps.ncond = sc.ncond;
+	ps.rw = (const char *const *)sc.rw;
+	ps.nrw = sc.nrw;
 	if ((r = pki_schedule_files(&ps, o->b[OPT_CRON] ? PKI_SCHED_CRON :
 	    PKI_SCHED_SYSTEMD, &sf, &err)) != 0) {
 		log_pki(&err, r);
@@ -445,9 +343,7 @@ cmd_schedule_exec(struct opts *o)
  out:
 	pki_schedule_files_clear(&sf);
 	free(self);
-	args_free(&sc.run);
-	args_free(&sc.cond);
-	args_free(&sc.rw);
+	pki_schedule_plan_clear(&sc);
 	opts_free(&ro);
 	return ret;
 }

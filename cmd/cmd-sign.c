@@ -82,7 +82,8 @@ cmd_sign_exec(struct opts *o)
 		goto out;
 	}
 	if (o->set[OPT_HOSTNAME] && o->str[OPT_HOSTNAME][0] != '\0' &&
-	    cmd_split_hosts(o->str[OPT_HOSTNAME], &hosts, &nhosts) != 0) {
+	    pki_hosts_split(o->str[OPT_HOSTNAME], &hosts, &nhosts,
+	    NULL) != 0) {
 		log_err("out of memory");
 		goto out;
 	}
@@ -127,7 +128,7 @@ cmd_sign_exec(struct opts *o)
 	pki_req_free(req);
 	free(csrbuf);
 	free(certpem);
-	cmd_free_hosts(hosts, nhosts);
+	pki_strv_free(hosts, nhosts);
 	return ret;
 }
 

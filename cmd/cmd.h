@@ -132,9 +132,5 @@ void	cmd_log_serial(const struct pki_cert *cert);
 int	cmd_remote_sign(const struct opts *o, const struct pki_remote *r,
 	    const char *csrpem, const char *const *hosts, size_t nhosts,
 	    char **certpem, size_t *certlen);
-/* Splits -hostname into a vector (split on ',', no trimming). */
-int	cmd_split_hosts(const char *list, char ***v, size_t *n);
-/* Frees a vector of cmd_split_hosts(). */
-void	cmd_free_hosts(char **v, size_t n);
 
 #endif /* CMD_H */

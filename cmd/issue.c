@@ -1,7 +1,7 @@
 /*
  * issue.c: what the commands that make keys, requests and certificates
- * share: cfssl's log lines around them, -hostname lists, remote signing,
- * and -initca/-renewca through pki_ca_issue().
+ * share: cfssl's log lines around them, remote signing, and
+ * -initca and -renewca through pki_ca_issue() and pki_ca_resign().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,40 +12,6 @@
 #include "load.h"
 #include "log.h"
 #include "out.h"
-
-int
-cmd_split_hosts(const char *list, char ***v, size_t *n)
-{
-	const char	*p, *comma;
-	size_t		 count = 1, i = 0;
-
-	*v = NULL;
-	*n = 0;
-	for (p = list; *p != '\0'; p++)
-		if (*p == ',')
-			count++;
-	if ((*v = calloc(count, sizeof(**v))) == NULL)
-		return -1;
-	for (p = list;; p = comma + 1) {
-		comma = strchr(p, ',');
-		(*v)[i] = comma ? strndup(p, (size_t)(comma - p)) : strdup(p);
-		if ((*v)[i++] == NULL) {
-			cmd_free_hosts(*v, i);
-			*v = NULL;
-			return -1;
-		}
-		if (comma == NULL)
-			break;
-	}
-	*n = count;
-	return 0;
-}
-
-void
-cmd_free_hosts(char **v, size_t n)
-{
-	pki_strv_free(v, n);
-}
 
 int
 cmd_remote_sign(const struct opts *o, const struct pki_remote *r,
@@ -216,37 +182,21 @@ int
 cmd_renewca_sign(const struct pki_cert *ca, const struct pki_key *key,
     const char *source, int64_t expiry, struct pki_cert **out)
 {
-	struct pki_ca_request	 cr;
 	struct pki_issued	 is;
 	struct pki_error	 err;
-	struct pki_csr		*csr = NULL;
-	int64_t			 validity = 0;
-	int			 r, ret = CMD_RETURN_ERROR;
+	int			 r;
 
 	*out = NULL;
 	memset(&err, 0, sizeof(err));
-	memset(&is, 0, sizeof(is));
-	if ((r = pki_cert_to_csr(ca, 1, &csr, &validity, &err)) != 0) {
-		log_err("%s: %s", source, err.text);
-		goto out;
-	}
-	/* Without expiry, the CSR's ca.expiry: ca's own validity length. */
-	memset(&cr, 0, sizeof(cr));
-	cr.csr = csr;
-	cr.key = key;
-	cr.expiry = expiry;
-	cr.objects = 1;
-	if ((r = pki_ca_issue(&cr, &is, &err)) != 0) {
+	if ((r = pki_ca_resign(ca, key, source, expiry, &is, &err)) != 0) {
 		log_pki(&err, r);
-		goto out;
+		pki_issued_clear(&is);
+		return CMD_RETURN_ERROR;
 	}
 	log_msg(LOG_INFO, "signed certificate with serial number %s",
 	    is.serial);
 	*out = is.x509;
 	is.x509 = NULL;
-	ret = CMD_RETURN_NORMAL;
- out:
 	pki_issued_clear(&is);
-	pki_csr_free(csr);
-	return ret;
+	return CMD_RETURN_NORMAL;
 }

@@ -1,8 +1,6 @@
 /*
  * load.c: shared input handling for the commands.
  */
-#include <sys/stat.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,19 +190,14 @@ load_password(const struct opts *o, char **pw, size_t *pwlen)
 void
 warn_key_mode(const char *spec)
 {
-	struct stat	 st;
-	const char	*path = spec;
+	static struct notes	loud;
+	struct pki_notify	nt = { notes_print, &loud };
 
 	if (spec == NULL || strcmp(spec, "-") == 0 ||
 	    strncmp(spec, "env:", 4) == 0)
 		return;
-	if (strncmp(spec, "file:", 5) == 0)
-		path = spec + 5;
-	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
-		return;
-	if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)
-		log_err("warning: %s: mode %04o: readable by group or others",
-		    path, (unsigned int)(st.st_mode & 07777));
+	pki_key_mode_warn(&nt, strncmp(spec, "file:", 5) == 0 ? spec + 5 :
+	    spec);
 }
 
 int

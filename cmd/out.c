@@ -40,41 +40,25 @@ put_member(const char *name, const char *s, size_t len, int first)
 int
 out_write_bare(const char *base, const struct out_items *it)
 {
-	struct pki_file		 files[3];
 	struct pki_error	 err;
-	char			*pem = NULL, *key = NULL, *csr = NULL;
-	size_t			 n = 0;
-	int			 r, ret = CMD_RETURN_ERROR;
+	const char		*data[PKI_CJ__COUNT];
+	size_t			 len[PKI_CJ__COUNT];
+	int			 r;
 
 	memset(&err, 0, sizeof(err));
-	if (it->cert != NULL && it->cert_len > 0) {
-		if (asprintf(&pem, "%s.pem", base) < 0)
-			goto oom;
-		files[n++] = (struct pki_file){ pem, it->cert, it->cert_len, 0644 };
-	}
-	if (it->key != NULL && it->key_len > 0) {
-		if (asprintf(&key, "%s-key.pem", base) < 0)
-			goto oom;
-		files[n++] = (struct pki_file){ key, it->key, it->key_len, 0600 };
-	}
-	if (it->csr != NULL && it->csr_len > 0) {
-		if (asprintf(&csr, "%s.csr", base) < 0)
-			goto oom;
-		files[n++] = (struct pki_file){ csr, it->csr, it->csr_len, 0644 };
-	}
-	if ((r = pki_file_write_set(files, n, &err)) != PKI_OK) {
+	memset(data, 0, sizeof(data));
+	memset(len, 0, sizeof(len));
+	data[PKI_CJ_CERT] = it->cert;
+	len[PKI_CJ_CERT] = it->cert_len;
+	data[PKI_CJ_KEY] = it->key;
+	len[PKI_CJ_KEY] = it->key_len;
+	data[PKI_CJ_CSR] = it->csr;
+	len[PKI_CJ_CSR] = it->csr_len;
+	if ((r = pki_cfssljson_write(base, data, len, &err)) != PKI_OK) {
 		log_pki(&err, r);
-		goto out;
+		return CMD_RETURN_ERROR;
 	}
-	ret = CMD_RETURN_NORMAL;
-	goto out;
- oom:
-	log_err("out of memory");
- out:
-	free(pem);
-	free(key);
-	free(csr);
-	return ret;
+	return CMD_RETURN_NORMAL;
 }
 
 int
@@ -123,4 +107,14 @@ out_json(json_t *top)
 	printf("%s\n", text);
 	free(text);
 	return 0;
+}
+
+int
+out_json_doc(int r, json_t *top, const struct pki_error *err)
+{
+	if (r == PKI_OK)
+		return out_json(top);
+	json_decref(top);
+	log_pki(err, r);
+	return -1;
 }

@@ -32,5 +32,11 @@ int	out_write_bare(const char *base, const struct out_items *it);
  */
 struct json_t;
 int	out_json(struct json_t *top);
+/*
+ * A document the library built (r its result, err its error): printed
+ * as out_json does, or its error reported.  Returns 0 or -1.
+ */
+struct pki_error;
+int	out_json_doc(int r, struct json_t *top, const struct pki_error *err);
 
 #endif

@@ -13,93 +13,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pki.h"
 #include "log.h"
 #include "opts.h"
 #include "run.h"
 
-/* Appends one word (buf, n bytes) to *v (n words so far). */
-static int
-push_word(char ***v, size_t *n, const char *buf, size_t len)
-{
-	char	**nv;
-
-	if ((nv = realloc(*v, (*n + 2) * sizeof(**v))) == NULL)
-		return -1;
-	*v = nv;
-	if ((nv[*n] = strndup(buf, len)) == NULL)
-		return -1;
-	nv[++*n] = NULL;
-	return 0;
-}
-
 int
 run_parse(struct run_cmd *rc, const char *flag, const char *text)
 {
-	char		*word = NULL;
-	size_t		 n = 0, wl = 0;
-	const char	*p = text;
-	int		 inword = 0, ret = -1;
-	char		 q;
+	struct pki_error	err;
+	size_t			n;
+	int			r;
 
 	memset(rc, 0, sizeof(*rc));
+	memset(&err, 0, sizeof(err));
 	snprintf(rc->flag, sizeof(rc->flag), "%s", flag);
 	rc->text = text;
-	if ((word = malloc(strlen(text) + 1)) == NULL) {
-		log_err("out of memory");
-		return -1;
-	}
-	for (;;) {
-		if (*p == '\0' || *p == ' ' || *p == '\t' || *p == '\n') {
-			if (inword && push_word(&rc->argv, &n, word, wl) != 0) {
-				log_err("out of memory");
-				goto out;
-			}
-			inword = 0;
-			wl = 0;
-			if (*p == '\0')
-				break;
-			p++;
-			continue;
-		}
-		inword = 1;
-		if (*p == '\\') {
-			if (p[1] == '\0') {
-				log_err("%s: \"%s\": a backslash ends the command",
-				    flag, text);
-				goto out;
-			}
-			word[wl++] = p[1];
-			p += 2;
-			continue;
-		}
-		if (*p != '\'' && *p != '"') {
-			word[wl++] = *p++;
-			continue;
-		}
-		q = *p++;
-		while (*p != q) {
-			if (*p == '\0') {
-				log_err("%s: \"%s\": unterminated %c quote", flag,
-				    text, q);
-				goto out;
-			}
-			if (q == '"' && *p == '\\' && (p[1] == '"' ||
-			    p[1] == '\\'))
-				p++;
-			word[wl++] = *p++;
-		}
-		p++;
-	}
-	if (n == 0) {
-		log_err("%s: the command is empty", flag);
-		goto out;
-	}
-	ret = 0;
- out:
-	free(word);
-	if (ret != 0)
-		run_free(rc);
-	return ret;
+	if ((r = pki_argv_split(text, &rc->argv, &n, &err)) == PKI_OK)
+		return 0;
+	if (r == PKI_ERR_INPUT)
+		log_err("%s: \"%s\": %s", flag, text, err.text);
+	else
+		log_err("%s: %s", flag, err.text);
+	return -1;
 }
 
 int

@@ -14,11 +14,9 @@ struct run_cmd {
 };
 
 /*
- * Splits text into words: blanks separate words; '...' quotes literally;
- * "..." quotes with \" and \\ as escapes; outside quotes a backslash
- * escapes the next character.  Nothing is expanded: no variables, no
- * globbing, no shell.  Returns 0, or -1 after printing the problem
- * (empty command, unterminated quote).
+ * Splits text into words as pki_argv_split does (no shell, nothing
+ * expanded).  Returns 0, or -1 after printing the problem (empty
+ * command, unterminated quote).
  */
 int	run_parse(struct run_cmd *rc, const char *flag, const char *text);
 /*

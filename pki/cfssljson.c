@@ -292,3 +292,34 @@ pki_runtime_version(char *buf, size_t len)
 	snprintf(buf, len, "%s, jansson %s", OpenSSL_version(OPENSSL_VERSION),
 	    jansson_version_str());
 }
+
+int
+pki_cfssljson_write(const char *base, const char *const data[PKI_CJ__COUNT],
+    const size_t len[PKI_CJ__COUNT], struct pki_error *err)
+{
+	struct pki_file	 files[PKI_CJ__COUNT];
+	char		*names[PKI_CJ__COUNT];
+	size_t		 i, n = 0;
+	int		 r = PKI_OK;
+
+	memset(names, 0, sizeof(names));
+	for (i = 0; i < PKI_CJ__COUNT && r == PKI_OK; i++) {
+		if (data[i] == NULL || len[i] == 0)
+			continue;
+		if (asprintf(&names[n], "%s%s", base, cj_files[i].suffix) < 0) {
+			names[n] = NULL;
+			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			break;
+		}
+		files[n].path = names[n];
+		files[n].data = data[i];
+		files[n].len = len[i];
+		files[n].mode = cj_files[i].mode;
+		n++;
+	}
+	if (r == PKI_OK)
+		r = pki_file_write_set(files, n, err);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	return r;
+}

@@ -239,9 +239,8 @@ absent(const char *path)
 	return stat(path, &st) == -1 && errno == ENOENT;
 }
 
-/* The key file's mode lets group or others read it: a warning. */
-static void
-warn_key_mode(const struct pki_notify *nt, const char *path)
+void
+pki_key_mode_warn(const struct pki_notify *nt, const char *path)
 {
 	struct stat	st;
 
@@ -277,7 +276,7 @@ pki_ca_load(const char *certpath, const char *keypath, int flags,
 			goto out;
 		}
 	}
-	warn_key_mode(nt, keypath);
+	pki_key_mode_warn(nt, keypath);
 	if ((r = pki_input_read(keypath, 0, PKI_MAX_INPUT, &key, &keylen,
 	    err)) != PKI_OK)
 		goto out;

@@ -654,31 +654,45 @@ pki_csr_set_cn(struct pki_csr *csr, const char *cn, struct pki_error *err)
 }
 
 int
+pki_hosts_split(const char *list, char ***v, size_t *n, struct pki_error *err)
+{
+	struct pki_strv	 sv = { NULL, 0 };
+	const char	*p, *e;
+	char		*item = NULL;
+	size_t		 len;
+
+	*v = NULL;
+	*n = 0;
+	/* As cfssl's SplitHosts: "" is no hosts at all. */
+	for (p = list; *list != '\0'; p = e + 1) {
+		/* The loop ends at the last item, after its push. */
+		e = strchr(p, ',');
+		len = e == NULL ? strlen(p) : (size_t)(e - p);
+		if ((item = strndup(p, len)) == NULL ||
+		    pki_strv_push(&sv, item) != 0) {
+			free(item);
+			pki_strv_clear(&sv);
+			return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		}
+		free(item);
+		if (e == NULL)
+			break;
+	}
+	*v = sv.v;
+	*n = sv.n;
+	return PKI_OK;
+}
+
+int
 pki_csr_set_hosts(struct pki_csr *csr, const char *list,
     struct pki_error *err)
 {
 	struct pki_json_ctx	 ctx;
 	struct pki_strv	 sv = { NULL, 0 };
-	const char	*p, *e;
-	char		*item = NULL;
-	size_t		 n;
 	int		 r = PKI_ERR_INTERNAL;
 
-	/* As cfssl's SplitHosts: "" is no hosts at all. */
-	for (p = list; *list != '\0'; p = e + 1) {
-		/* The loop ends at the last item, after its push. */
-		e = strchr(p, ',');
-		n = e == NULL ? strlen(p) : (size_t)(e - p);
-		if ((item = strndup(p, n)) == NULL ||
-		    pki_strv_push(&sv, item) != 0) {
-			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-			goto out;
-		}
-		free(item);
-		item = NULL;
-		if (e == NULL)
-			break;
-	}
+	if ((r = pki_hosts_split(list, &sv.v, &sv.n, err)) != PKI_OK)
+		return r;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.source = "-hostname";
 	ctx.err = err;
@@ -690,7 +704,6 @@ pki_csr_set_hosts(struct pki_csr *csr, const char *list,
 	sv.n = 0;
 	r = PKI_OK;
  out:
-	free(item);
 	pki_strv_clear(&sv);
 	return r;
 }

@@ -70,8 +70,6 @@ void	pki_strv_clear(struct pki_strv *sv);
 char	*pki_strdup(const char *s);	/* NULL-safe strdup */
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t	pki_edit_distance(const char *a, const char *b);
-/* Base64 (standard alphabet, padded, one line) of len bytes; malloc'ed. */
-char	*pki_b64_encode(const void *data, size_t len);
 /*
  * Decodes standard padded base64 (Go's base64.StdEncoding, as encoding/json
  * uses for []byte) into a new buffer (*out is malloc'ed, one spare byte so

@@ -182,6 +182,13 @@ void		 pki_csr_free(struct pki_csr *csr);
 /* Replaces CN (gencert -cn). */
 int		 pki_csr_set_cn(struct pki_csr *csr, const char *cn,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * A comma-separated list (-hostname) as a vector: split on ',', no trim,
+ * "" is no hosts (cfssl's SplitHosts).  *v is the caller's, freed with
+ * pki_strv_free.
+ */
+int		 pki_hosts_split(const char *list, char ***v, size_t *n,
+		    struct pki_error *err) PKI_MUST_CHECK;
 /* Replaces hosts with a comma-separated list (split on ',', no trim). */
 int		 pki_csr_set_hosts(struct pki_csr *csr, const char *list,
 		    struct pki_error *err) PKI_MUST_CHECK;
@@ -565,6 +572,15 @@ const char	*pki_cfssljson_item(const struct pki_cfssljson *cj, int i,
 /* The file name suffix and mode of item i. */
 const char	*pki_cfssljson_suffix(int i);
 mode_t		 pki_cfssljson_mode(int i);
+/*
+ * Writes the items present (data[i] not NULL, len[i] > 0, i a PKI_CJ_*)
+ * as cfssljson names them, BASE + suffix with the item's mode (keys
+ * 0600), atomically as one set (pki_file_write_set).
+ */
+int		 pki_cfssljson_write(const char *base,
+		    const char *const data[PKI_CJ__COUNT],
+		    const size_t len[PKI_CJ__COUNT], struct pki_error *err)
+		    PKI_MUST_CHECK;
 /* Number of error messages of a failed envelope (0 if it succeeded). */
 int		 pki_cfssljson_failed(const struct pki_cfssljson *cj);
 const char	*pki_cfssljson_error(const struct pki_cfssljson *cj, int i);
@@ -1253,6 +1269,21 @@ struct pki_notify {
 };
 
 /*
+ * Appends n to file (created 0644, never through a link) as one JSON
+ * line {"time","pid","member","event","detail"} in a single write, so
+ * that the lines of concurrent runs stay whole (-record).
+ */
+int		 pki_note_record(const char *file, const struct pki_note *n,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * When the private key file at path (a regular file) is readable by
+ * group or others, notes "warning: PATH: mode 0644: readable by group
+ * or others" as an error note (the key is still used, as cfssl does).
+ */
+void		 pki_key_mode_warn(const struct pki_notify *nt,
+		    const char *path);
+
+/*
  * The outcome of an engine run, in increasing severity, so that the
  * outcome of several is the largest.
  */
@@ -1664,6 +1695,92 @@ void		 pki_status_link(struct pki_status *s);
 size_t		 pki_status_problems(const struct pki_status *s);
 void		 pki_status_free(struct pki_status *s);
 /*
+ * The warnings about s (linked with pki_status_link), one line each: a
+ * leaf's CA expiring before the leaf would next be renewed, or before a
+ * renewal at its renewal time would expire; a leaf with no renewal time;
+ * a CRL not signed by the cluster CA or not listing every revocation the
+ * inventory records.  *v (possibly empty) is the caller's, freed with
+ * pki_strv_free.
+ */
+int		 pki_status_warnings(const struct pki_status *s, char ***v,
+		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
+struct json_t;
+/*
+ * s as status's -o json document (version 1: generated, certificates,
+ * cas, crl, warnings); *out is a new reference.
+ */
+int		 pki_status_json(const struct pki_status *s,
+		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- check's verdict (pki/statuscheck.c) ------------------------------ */
+
+/* Nagios plugin states, which are check's exit statuses. */
+#define PKI_CHECK_OK		0
+#define PKI_CHECK_WARNING	1
+#define PKI_CHECK_CRITICAL	2
+#define PKI_CHECK_UNKNOWN	3
+
+/* A threshold: a share of the lifetime left, or a time left. */
+struct pki_check_threshold {
+	int	 is_share;
+	double	 share;		/* 0.2 for 20% */
+	int64_t	 seconds;
+};
+
+struct pki_check_result {
+	int	 state;		/* PKI_CHECK_*, the worst (CRITICAL
+				   over UNKNOWN over WARNING) */
+	char	*text;		/* the status text after "STATE - " */
+	char	*perf;		/* perfdata, or NULL when none */
+};
+
+/*
+ * Judges every row of s: expired, a key that does not match and a
+ * missing certificate are CRITICAL, as is less time left than crit;
+ * less than warn is WARNING; an unreadable certificate or key UNKNOWN;
+ * no row at all UNKNOWN "no certificates found".  The cluster's CRL,
+ * when CRLs are in use, likewise over thisUpdate to nextUpdate, and
+ * CRITICAL when it is not the CA's or does not list every revocation.
+ * The text lists the rows of the worst state, or when all are OK their
+ * number and the soonest to expire; perf holds
+ * 'NAME_seconds_left'=Ns;W;C;0;LIFETIME per readable row (and "crl").
+ * Free *out with pki_check_result_clear.
+ */
+int		 pki_status_check(const struct pki_status *s,
+		    const struct pki_check_threshold *warn,
+		    const struct pki_check_threshold *crit,
+		    struct pki_check_result *out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_check_result_clear(struct pki_check_result *r);
+/* check's default thresholds: 20% of the lifetime left, and 10%. */
+void		 pki_check_thresholds_default(
+		    struct pki_check_threshold *warn,
+		    struct pki_check_threshold *crit);
+/* "OK", "WARNING", "CRITICAL" or "UNKNOWN". */
+const char	*pki_check_state_name(int state);
+
+/*
+ * needs-renewal's verdict on cert, read from target: due under rule at
+ * now (pki_due_eval, errors prefixed with target) for the name renew
+ * gives it (target's NAME of NAME.pem or, for a server's certificate
+ * read from host, its CN or else host), and why as text into why
+ * ("expired T", "N% of the lifetime used (renew at T)").
+ */
+int		 pki_due_cert(const struct pki_due_rule *rule,
+		    const struct pki_cert *cert, const char *target,
+		    const char *host, time_t now, struct pki_due *due,
+		    char *why, size_t whylen, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * The same for the file target read into buf: a certificate or, when it
+ * is none, a CRL (a cluster's crl.der, NAME "crl", judged over
+ * thisUpdate to nextUpdate); when it is neither, the certificate's error.
+ */
+int		 pki_due_file(const struct pki_due_rule *rule,
+		    const char *buf, size_t len, const char *target,
+		    time_t now, struct pki_due *due, char *why,
+		    size_t whylen, struct pki_error *err) PKI_MUST_CHECK;
+/*
  * s as a node_exporter textfile (Prometheus exposition format, every
  * metric with # HELP and # TYPE gauge): per leaf
  * etcd_pki_certificate_{expiration,renewal,not_before}_timestamp_seconds,
@@ -1770,6 +1887,87 @@ void		 pki_schedule_files_clear(struct pki_schedule_files *f);
  */
 int		 pki_path_absolute(const char *path, int flags, char **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * A command given as one flag value (a hook, -restart-cmd) split into
+ * words, as no shell: blanks separate words; '...' quotes literally;
+ * "..." quotes with \" and \\ as escapes; outside quotes a backslash
+ * escapes the next character.  Nothing is expanded.  *argv is
+ * NULL-terminated, *argc words (free with pki_strv_free).  Errors:
+ * PKI_ERR_INPUT, the text alone for the caller to name the command
+ * ("unterminated ' quote", "a backslash ends the command"), and
+ * PKI_ERR_ARG "the command is empty".
+ */
+int		 pki_argv_split(const char *text, char ***argv, size_t *argc,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Base64 (standard alphabet, padded, one line) of len bytes; malloc'ed
+ * (NULL: no memory). */
+char		*pki_b64_encode(const void *data, size_t len);
+
+/* ---- what a scheduled renewal runs (pki/schedplan.c) ------------------ */
+
+/* How a flag of renew is passed on by a scheduled job. */
+#define PKI_SCHED_ARG_WORD	0	/* its value as given */
+#define PKI_SCHED_ARG_BOOL	1	/* no value: the flag alone */
+#define PKI_SCHED_ARG_SPEC	2	/* an input spec (PKI_ABS_SPEC) */
+#define PKI_SCHED_ARG_PATH	3	/* an input file, which must exist */
+#define PKI_SCHED_ARG_OUTPUT	4	/* a file renew writes */
+
+/* One flag of renew, without its "-". */
+struct pki_schedule_flag {
+	const char	*name;
+	int		 kind;		/* PKI_SCHED_ARG_* */
+	const char	*value;		/* NULL for ..._ARG_BOOL */
+};
+
+/* The renew invocation a schedule runs ("-quiet" is always added). */
+struct pki_schedule_renew {
+	const struct pki_schedule_flag	*flags;	/* in order */
+	size_t				 nflags;
+	const char *const		*args;	/* CERT..., or DIR */
+	size_t				 nargs;
+	const char			*renew_before;	/* or NULL */
+	const char			*stagger;	/* or NULL */
+	const char			*cluster;	/* -cluster's DESC,
+							   or NULL */
+	const struct pki_cluster	*cl;		/* DESC parsed (for
+							   _plan_cond) */
+	const char			*member;	/* or NULL */
+	struct pki_notify		 nt;	/* a certificate not issued
+						   yet (a warning) */
+};
+
+/* The argument vectors of a schedule (struct pki_schedule), all owned. */
+struct pki_schedule_plan {
+	char	**run;		/* renew's */
+	size_t	  nrun;
+	char	**cond;		/* needs-renewal's */
+	size_t	  ncond;
+	char	**rw;		/* what renew writes */
+	size_t	  nrw;
+};
+
+/*
+ * p->run: "renew -quiet", rq's flags and its arguments, every file made
+ * absolute (pki_path_absolute: inputs must exist); p->rw: the output
+ * flags' files and the arguments.  Errors read "-FLAG PATH: problem" (or
+ * "CERT ...", "DIR ...").  p starts zeroed; free it with
+ * pki_schedule_plan_clear.
+ */
+int		 pki_schedule_plan_run(const struct pki_schedule_renew *rq,
+		    struct pki_schedule_plan *p, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * Then p->cond: needs-renewal with renew's timing (-renew-before when
+ * given, -stagger with renew's default 5%) and the certificates renew
+ * looks at: p->run's, or with rq->cl every leaf certificate of DIR (only
+ * rq->member's; PKI_ERR_ARG when there is none), noting a warning for
+ * each not issued yet, and DIR's CRL when there is one.
+ */
+int		 pki_schedule_plan_cond(const struct pki_schedule_renew *rq,
+		    struct pki_schedule_plan *p, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_schedule_plan_clear(struct pki_schedule_plan *p);
 
 /* ---- the etcd operations of a rolling restart (pki/etcdops.c) -------- */
 
@@ -2062,6 +2260,37 @@ struct pki_renew_opts {
 int		 pki_renew_run(struct pki_targets *ts,
 		    const struct pki_renew_opts *o) PKI_MUST_CHECK;
 
+/* renew's -restart (pki_renew_flags). */
+#define PKI_RESTART_UNSET	-1
+#define PKI_RESTART_NONE	0	/* certificates swapped under a
+					   running member */
+#define PKI_RESTART_ROLLING	1	/* a rolling restart */
+
+/* What renew was given that decides how members are restarted (0 or 1). */
+struct pki_renew_flags {
+	int	restart;	/* PKI_RESTART_* */
+	int	cluster;	/* -cluster */
+	int	layout;		/* -1, or PKI_LAYOUT_* */
+	int	rekey;
+	int	restart_cmd;	/* -restart-cmd */
+	int	stop_cmd;	/* -stop-cmd */
+	int	start_cmd;	/* -start-cmd */
+	int	rolling_only;	/* -gate-timeout, -settle, -lock-ttl,
+				   -max-lag or -record */
+};
+
+/*
+ * Checks that f goes together and is safe: a rolling restart needs a
+ * cluster and generations; -restart none neither a restart command nor
+ * a new key; the rolling flags need a rolling restart; -stop-cmd and
+ * -start-cmd go together and only with -rekey; a new key needs a
+ * restart (with -layout fixed, a stop).  *rolling is 1 for a rolling
+ * restart (the commands are then its session's).  PKI_ERR_ARG says why
+ * not.
+ */
+int		 pki_renew_flags_check(const struct pki_renew_flags *f,
+		    int *rolling, struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- rollback (pki/rollback.c) ------------------------------------------ */
 
 struct pki_rollback_opts {
@@ -2220,6 +2449,12 @@ struct pki_rot_status {
 int		 pki_rot_status(struct pki_rotation *ro,
 		    struct pki_rot_status *st) PKI_MUST_CHECK;
 void		 pki_rot_status_clear(struct pki_rot_status *st);
+/*
+ * st as ca status's -o json document (version 1: generated, phase,
+ * verified, ca, next, prev, members, clients); *out is a new reference.
+ */
+int		 pki_rot_status_json(const struct pki_rot_status *st,
+		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
 
 
 /* ---- ca renew's copies of the CA (pki/carenew.c) ----------------------- */
@@ -2255,6 +2490,37 @@ struct pki_ca_renew {
  */
 int		 pki_ca_renew_write(const struct pki_ca_renew *cr)
 		    PKI_MUST_CHECK;
+
+/* ---- a CA re-signed with its key (pki/renewca.c) ---------------------- */
+
+/*
+ * gencert -renewca and ca renew: ca re-signed with its own key (which the
+ * caller has checked matches), same subject and extensions, a new serial,
+ * valid for expiry ns or, when expiry <= 0, for ca's own validity length;
+ * out as pki_ca_issue fills it with objects (out->x509).  source names ca
+ * in messages.
+ */
+int		 pki_ca_resign(const struct pki_cert *ca,
+		    const struct pki_key *key, const char *source,
+		    int64_t expiry, struct pki_issued *out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The file ca renew replaces in place for -ca spec: a plain path
+ * (file:PATH taken as PATH unless a file of that very name exists) to a
+ * regular file, not a symbolic link, which would be replaced by a file;
+ * *path points into spec, *mode is its mode.  PKI_ERR_ARG for "-" and
+ * env:VAR (a usage error), PKI_ERR_IO, PKI_ERR_INPUT not a regular file.
+ */
+int		 pki_ca_renew_inplace(const char *spec, const char **path,
+		    mode_t *mode, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The line ca renew notes for the renewed CA (serials and ends, old ->
+ * new, and that members must restart), into line; PKI_ERR_ARG when
+ * renewed would already have expired at now.
+ */
+int		 pki_ca_renew_line(const struct pki_cert *old,
+		    const struct pki_cert *renewed, time_t now, char *line,
+		    size_t len, struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- the inventory: every certificate of a cluster (pki/inventory.c) --- */
 

@@ -152,3 +152,15 @@ tap_srcpath(const char *rel)
 	snprintf(path, sizeof(path), "%s/%s", top ? top : ".", rel);
 	return path;
 }
+
+char *
+tap_join(char *const *v, size_t n, const char *sep, char *buf, size_t size)
+{
+	size_t	i;
+
+	*buf = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s",
+		    i > 0 ? sep : "", v[i]);
+	return buf;
+}

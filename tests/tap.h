@@ -26,5 +26,8 @@ int	done_testing(void);
 char	*tap_slurp(const char *path, size_t *len);
 /* "$TOP_SRCDIR/rel" (or "./rel"); returns a static buffer. */
 const char *tap_srcpath(const char *rel);
+/* The n strings of v joined by sep into buf (truncated to size); buf. */
+char	*tap_join(char *const *v, size_t n, const char *sep, char *buf,
+	    size_t size);
 
 #endif

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "rotation.h"
 #include "../tap.h"
 #include "fixture.h"
@@ -406,12 +408,55 @@ test_refusals(void)
 	pki_cluster_free(ext);
 }
 
+/* pki_rot_status_json: the document "ca status -o json" prints. */
+static void
+test_status_json(void)
+{
+	const char		*d = issue("json");
+	struct pki_rotation	*ro;
+	struct pki_rot_status	 st;
+	struct pki_error	 err;
+	struct json_t		*top = NULL;
+	json_t			*m, *c;
+
+	F.dir = d;
+	F.reachable = 1;
+	F.trusts_next = 0;
+	memset(&err, 0, sizeof(err));
+	memset(&st, 0, sizeof(st));
+	if ((ro = rot_open(d, NULL)) == NULL || pki_rot_status(ro, &st) != 0)
+		diag("status failed");
+	is_int(pki_rot_status_json(&st, &top, &err), 0, "status JSON: made");
+	ok(json_integer_value(json_object_get(top, "version")) == 1 &&
+	    strcmp(json_string_value(json_object_get(top, "phase")), "idle") ==
+	    0 && json_is_true(json_object_get(top, "verified")),
+	    "... version 1, idle, verified");
+	ok(json_is_object(json_object_get(top, "ca")) &&
+	    json_is_true(json_object_get(json_object_get(top, "ca"), "key")) &&
+	    json_is_null(json_object_get(top, "next")) &&
+	    json_is_null(json_object_get(top, "prev")), "... the CA with its "
+	    "key, no next, no previous");
+	m = json_array_get(json_object_get(top, "members"), 0);
+	c = json_array_get(json_object_get(top, "clients"), 0);
+	is_int((long long)json_array_size(json_object_get(top, "members")), 2,
+	    "... two members");
+	ok(m != NULL && strcmp(json_string_value(json_object_get(m, "name")),
+	    "m1") == 0 && json_object_size(m) == 8 &&
+	    json_is_null(json_object_get(m, "error")), "... a member's eight "
+	    "fields");
+	ok(c != NULL && json_object_size(c) == 3 && strcmp(json_string_value(
+	    json_object_get(c, "name")), "admin") == 0, "... a client's three");
+	json_decref(top);
+	pki_rot_status_clear(&st);
+	pki_rot_free(ro);
+}
+
 int
 main(void)
 {
 	struct pki_error	err;
 
-	plan(37);
+	plan(43);
 	memset(&err, 0, sizeof(err));
 	if (pki_cluster_parse(DESC, strlen(DESC), "desc.json", NULL, &cl,
 	    &err) != 0)
@@ -419,6 +464,7 @@ main(void)
 	test_phases_from_files();
 	test_rotation();
 	test_refusals();
+	test_status_json();
 	pki_cluster_free(cl);
 	return done_testing();
 }

@@ -180,6 +180,14 @@ test_loader(const struct fx_ca *a, const struct fx_ca *b)
 	    strcmp(ca->keypem, a->keypem) == 0 && ca->f.is_ca,
 	    "key bytes and facts");
 	pki_ca_free(ca);
+	notes[0] = '\0';
+	fx_put(kp, a->keypem, 0600);
+	pki_key_mode_warn(&nt, kp);
+	is_str(notes, "", "a key file only its owner reads: no warning");
+	fx_put(kp, a->keypem, 0604);
+	pki_key_mode_warn(&nt, kp);
+	ok(strstr(notes, "ca-key.pem: mode 0604: readable by group or "
+	    "others") != NULL, "readable by others: a warning (%s)", notes);
 }
 
 static void
@@ -213,7 +221,7 @@ main(void)
 {
 	struct fx_ca	a, b;
 
-	plan(49);
+	plan(51);
 	fx_ca_new(&a, "CA a", 0);
 	fx_ca_new(&b, "CA b", 0);
 	test_paths();

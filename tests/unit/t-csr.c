@@ -321,6 +321,27 @@ test_names(void)
 }
 
 static void
+test_hosts_split(void)
+{
+	struct pki_error	 err;
+	char			**v = NULL;
+	size_t			 n = 0;
+
+	memset(&err, 0, sizeof(err));
+	is_int(pki_hosts_split("a, b,,c", &v, &n, &err), 0, "hosts_split");
+	ok(n == 4 && strcmp(v[0], "a") == 0 && strcmp(v[1], " b") == 0 &&
+	    strcmp(v[2], "") == 0 && strcmp(v[3], "c") == 0,
+	    "hosts_split: 4 items, not trimmed, empty kept");
+	pki_strv_free(v, n);
+	is_int(pki_hosts_split("", &v, &n, &err), 0, "hosts_split \"\"");
+	ok(v == NULL && n == 0, "hosts_split: \"\" is no hosts");
+	is_int(pki_hosts_split(",", &v, &n, &err), 0, "hosts_split \",\"");
+	ok(n == 2 && *v[0] == '\0' && *v[1] == '\0', "hosts_split: \",\" is "
+	    "two empty hosts");
+	pki_strv_free(v, n);
+}
+
+static void
 test_hosts(void)
 {
 	struct pki_csr		*csr = NULL;
@@ -344,6 +365,7 @@ test_hosts(void)
 	is_int((long long)pki_csr_nhosts(csr), 0, "\"\" is no hosts");
 	is_int(pki_csr_set_hosts(csr, "only", &err), 0, "set_hosts one");
 	is_int((long long)pki_csr_nhosts(csr), 1, "one host");
+	test_hosts_split();
 
 	is_int(pki_csr_set_cn(csr, "new cn", &err), 0, "set_cn");
 	is_str(csr->cn, "new cn", "set_cn value");

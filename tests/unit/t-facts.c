@@ -123,18 +123,6 @@ hex(const unsigned char *md, size_t n, char *buf)
 	return buf;
 }
 
-static char *
-joined(char **v, size_t n, char *buf, size_t size)
-{
-	size_t	i;
-
-	*buf = '\0';
-	for (i = 0; i < n; i++)
-		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s",
-		    i > 0 ? "|" : "", v[i]);
-	return buf;
-}
-
 static void
 test_facts(const struct pki_cert *ca, const struct pki_cert *leaf)
 {
@@ -164,10 +152,10 @@ test_facts(const struct pki_cert *ca, const struct pki_cert *leaf)
 	is_str(f.subject_cn, "etcd1", "subject CN");
 	is_str(f.issuer, "O=Example,CN=Test CA", "issuer one line");
 	is_str(f.issuer_cn, "Test CA", "issuer CN");
-	is_str(joined(f.sans, f.nsans, buf, sizeof(buf)),
+	is_str(tap_join(f.sans, f.nsans, "|", buf, sizeof(buf)),
 	    "DNS:etcd1.example|email:a@b.example|IP:10.0.0.1|IP:::1|"
 	    "URI:spiffe://x/y", "SANs in certificate (Go) order");
-	is_str(joined(f.ekus, f.nekus, buf, sizeof(buf)),
+	is_str(tap_join(f.ekus, f.nekus, "|", buf, sizeof(buf)),
 	    "server auth|client auth", "EKUs as cfssl usage names");
 	is_int(f.is_ca, 0, "a leaf is not a CA");
 	ok(spki_is(leaf, f.spki_sha256), "SPKI SHA-256");
@@ -224,7 +212,7 @@ test_fixtures(void)
 	is_str(f.subject, "C=US,ST=California,L=San Francisco,O=acme.co",
 	    "fixture: subject");
 	is_str(f.subject_cn, "", "fixture: no CN");
-	is_str(joined(f.ekus, f.nekus, buf, sizeof(buf)),
+	is_str(tap_join(f.ekus, f.nekus, "|", buf, sizeof(buf)),
 	    "server auth|client auth", "fixture: EKUs");
 	is_str(hex(f.spki_sha256, 32, buf),
 	    "10129536f31c9718a385effea63b4740538adfffb009582489212b823f9167bd",
@@ -258,8 +246,9 @@ drift_case(const char *label, const struct pki_cert *leaf, const char *json,
 	char			 buf[512];
 
 	is_int(pki_cert_drift(leaf, csr, &d, &e), 0, "%s: drift runs", label);
-	is_str(joined(d.add, d.nadd, buf, sizeof(buf)), add, "%s: add", label);
-	is_str(joined(d.remove, d.nremove, buf, sizeof(buf)), rm,
+	is_str(tap_join(d.add, d.nadd, "|", buf, sizeof(buf)), add, "%s: add",
+	    label);
+	is_str(tap_join(d.remove, d.nremove, "|", buf, sizeof(buf)), rm,
 	    "%s: remove", label);
 	is_int(d.subject, subject, "%s: subject differs", label);
 	is_str(d.want_subject, want, "%s: wanted subject", label);

@@ -259,6 +259,81 @@ test_modes(void)
 	}
 }
 
+/* pki_cfssljson_write: cfssljson's names and modes, the items present. */
+static void
+test_cfssljson(void)
+{
+	struct pki_error	 err;
+	const char		*data[PKI_CJ__COUNT];
+	size_t			 len[PKI_CJ__COUNT];
+	char			 base[PATH_MAX];
+
+	memset(&err, 0, sizeof(err));
+	memset(data, 0, sizeof(data));
+	memset(len, 0, sizeof(len));
+	(void)mkdir(P("cj"), 0755);
+	snprintf(base, sizeof(base), "%s", P("cj/etcd1"));
+	data[PKI_CJ_CERT] = "cert\n";
+	len[PKI_CJ_CERT] = 5;
+	data[PKI_CJ_KEY] = "key\n";
+	len[PKI_CJ_KEY] = 4;
+	data[PKI_CJ_CSR] = "csr\n";
+	len[PKI_CJ_CSR] = 0;		/* empty: absent */
+	data[PKI_CJ_OCSP] = "\x30\x03";
+	len[PKI_CJ_OCSP] = 2;
+	umask(022);
+	wr_ok(pki_cfssljson_write(base, data, len, &err), &err,
+	    "cfssljson: written");
+	is_str(content(P("cj/etcd1.pem")), "cert\n", "cfssljson: BASE.pem");
+	is_int(mode_of(P("cj/etcd1-key.pem")), 0600, "cfssljson: "
+	    "BASE-key.pem, 0600");
+	is_int(mode_of(P("cj/etcd1-response.der")), 0644, "cfssljson: "
+	    "BASE-response.der, 0644");
+	ok(access(P("cj/etcd1.csr"), F_OK) == -1, "cfssljson: an empty item "
+	    "is not written");
+	is_int(dotfiles(P("cj")), 0, "cfssljson: no leftover dot-files");
+}
+
+/* pki_note_record: -record's JSON lines, appended; never through a link. */
+static void
+test_record(void)
+{
+	struct pki_note		 n;
+	struct pki_error	 err;
+	char			*t;
+
+	memset(&err, 0, sizeof(err));
+	memset(&n, 0, sizeof(n));
+	(void)mkdir(P("rec"), 0755);
+	n.kind = PKI_NOTE_STEP;
+	n.event = "locked";
+	n.name = "etcd1";
+	n.text = "lock \"x\" held";
+	umask(022);
+	wr_ok(pki_note_record(P("rec/r.jsonl"), &n, &err), &err,
+	    "record: a line");
+	n.event = NULL;
+	n.name = NULL;
+	n.text = "done";
+	wr_ok(pki_note_record(P("rec/r.jsonl"), &n, &err), &err,
+	    "record: another, appended");
+	if ((t = tap_slurp(P("rec/r.jsonl"), NULL)) == NULL)
+		t = strdup("(missing)");
+	ok(t != NULL && strncmp(t, "{\"time\":", 8) == 0, "record: starts "
+	    "with the time (%.40s)", t);
+	ok(strstr(t, "\"member\":\"etcd1\",\"event\":\"locked\",\"detail\":"
+	    "\"lock \\\"x\\\" held\"}\n{") != NULL, "record: member, event, "
+	    "detail escaped, one line each");
+	ok(strstr(t, "\"member\":\"\",\"event\":\"\",\"detail\":\"done\"}\n")
+	    != NULL, "record: absent member and event are \"\"");
+	free(t);
+	is_int(mode_of(P("rec/r.jsonl")), 0644, "record: mode 0644");
+	if (symlink("r.jsonl", P("rec/link")) != 0)
+		diag("symlink failed");
+	is_int(pki_note_record(P("rec/link"), &n, &err), PKI_ERR_IO,
+	    "record: not through a link");
+}
+
 static void
 test_symlink(void)
 {
@@ -491,8 +566,10 @@ main(void)
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	plan(76 + 13);
+	plan(76 + 13 + 13);
 	test_modes();
+	test_cfssljson();
+	test_record();
 	test_symlink();
 	test_failures();
 	test_hook();

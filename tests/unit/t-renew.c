@@ -771,10 +771,73 @@ test_rollback(void)
 	ok(whole(&s), "...the set is whole");
 }
 
+/* Checks f; the error's text, "rolling", or "ok". */
+static const char *
+flags(const struct pki_renew_flags *f)
+{
+	static struct pki_error	err;
+	int			rolling = -1;
+
+	memset(&err, 0, sizeof(err));
+	if (pki_renew_flags_check(f, &rolling, &err) != 0)
+		return err.text;
+	return rolling == 1 ? "rolling" : rolling == 0 ? "ok" : "?";
+}
+
+/* Which restart choices and commands go together (pki_renew_flags_check). */
+static void
+test_flags(void)
+{
+	struct pki_renew_flags	f;
+
+	memset(&f, 0, sizeof(f));
+	f.restart = PKI_RESTART_UNSET;
+	f.layout = -1;
+	is_str(flags(&f), "ok", "flags: nothing given");
+	f.restart = PKI_RESTART_ROLLING;
+	ok(strncmp(flags(&f), "-restart rolling needs -cluster DESC", 36) ==
+	    0, "flags: rolling without a cluster refused");
+	f.cluster = 1;
+	f.restart_cmd = f.rekey = f.rolling_only = 1;
+	is_str(flags(&f), "rolling", "flags: rolling, its commands and flags");
+	f.layout = PKI_LAYOUT_FIXED;
+	ok(strstr(flags(&f), "does not work with -layout fixed") != NULL,
+	    "flags: rolling needs generations");
+	f.layout = -1;
+	f.stop_cmd = 1;
+	is_str(flags(&f), "-stop-cmd and -start-cmd go together",
+	    "flags: -stop-cmd alone refused");
+	f.restart = PKI_RESTART_NONE;
+	f.stop_cmd = f.rolling_only = 0;
+	is_str(flags(&f), "-restart none and -restart-cmd contradict each "
+	    "other", "flags: none with a command refused");
+	f.restart_cmd = 0;
+	ok(strncmp(flags(&f), "-restart none needs the key to be kept", 38) ==
+	    0, "flags: none with -rekey refused");
+	f.restart = PKI_RESTART_UNSET;
+	f.rolling_only = 1;
+	ok(strncmp(flags(&f), "-gate-timeout, -settle", 22) == 0,
+	    "flags: the rolling flags without rolling refused");
+	f.rolling_only = 0;
+	ok(strncmp(flags(&f), "-rekey needs -restart-cmd", 25) == 0,
+	    "flags: a new key without a restart refused");
+	f.stop_cmd = f.start_cmd = 1;
+	is_str(flags(&f), "ok", "flags: -rekey with -stop-cmd and -start-cmd");
+	f.rekey = 0;
+	ok(strncmp(flags(&f), "-stop-cmd and -start-cmd are for -rekey", 39) ==
+	    0, "flags: stop and start without -rekey refused");
+	f.rekey = 1;
+	f.stop_cmd = f.start_cmd = 0;
+	f.restart_cmd = 1;
+	f.layout = PKI_LAYOUT_FIXED;
+	ok(strncmp(flags(&f), "-rekey with -layout fixed replaces", 34) == 0,
+	    "flags: -rekey in place needs a stop");
+}
+
 int
 main(void)
 {
-	plan(90);
+	plan(102);
 	fx_ca_new(&ca, "test CA", T0 - 86400);
 	fx_ca_new(&other, "other CA", T0 - 86400);
 	cfg = fx_config("1h", FX_USAGES, &prof);
@@ -790,6 +853,7 @@ main(void)
 	test_hooks();
 	test_failures();
 	test_rollback();
+	test_flags();
 	while (nmade > 0)
 		fx_leaf_free(&made[--nmade]);
 	pki_config_free(cfg);

@@ -287,13 +287,133 @@ test_paths(void)
 	free(real);
 }
 
+/* Counts the warnings the plan notes. */
+static void
+count_note(void *arg, const struct pki_note *n)
+{
+	if (n->kind == PKI_NOTE_WARNING && strstr(n->text, "needs-renewal "
+	    "exits 2 for it until it is issued") != NULL)
+		(*(int *)arg)++;
+}
+
+/* pki_schedule_plan_run and _cond: the command lines of the units. */
+static void
+test_plan(void)
+{
+	static const char		 desc[] = "{\"members\": [{\"name\": "
+	    "\"etcd1\", \"ips\": [\"10.0.0.1\"]}], \"clients\": [{\"name\": "
+	    "\"admin\"}]}";
+	struct pki_schedule_flag	 fl[4];
+	struct pki_schedule_renew	 rq;
+	struct pki_schedule_plan	 p;
+	struct pki_error		 err;
+	struct pki_cluster		*cl = NULL;
+	const char			*args[1] = { "a.pem" };
+	char				 tmpl[] = "/tmp/t-schedule.XXXXXX";
+	char				*d;
+	char				 cwd[PATH_MAX], want[4 * PATH_MAX];
+	char				 got[4 * PATH_MAX], *real = NULL;
+	int				 warned = 0;
+	FILE				*f;
+
+	if ((d = mkdtemp(tmpl)) == NULL || (real = realpath(d, NULL)) ==
+	    NULL || getcwd(cwd, sizeof(cwd)) == NULL || chdir(d) != 0 ||
+	    (f = fopen("a.pem", "w")) == NULL || fclose(f) != 0) {
+		diag("setup failed");
+		free(real);
+		return;
+	}
+	memset(fl, 0, sizeof(fl));
+	fl[0].name = "ca";
+	fl[0].kind = PKI_SCHED_ARG_SPEC;
+	fl[0].value = "file:a.pem";
+	fl[1].name = "metrics-file";
+	fl[1].kind = PKI_SCHED_ARG_OUTPUT;
+	fl[1].value = "out.prom";
+	fl[2].name = "rekey";
+	fl[2].kind = PKI_SCHED_ARG_BOOL;
+	fl[3].name = "keep";
+	fl[3].kind = PKI_SCHED_ARG_WORD;
+	fl[3].value = "5";
+	memset(&rq, 0, sizeof(rq));
+	memset(&p, 0, sizeof(p));
+	memset(&err, 0, sizeof(err));
+	rq.flags = fl;
+	rq.nflags = 4;
+	rq.args = args;
+	rq.nargs = 1;
+	rq.renew_before = "20%";
+	is_int(pki_schedule_plan_run(&rq, &p, &err), 0, "plan: renew's line");
+	snprintf(want, sizeof(want), "renew -quiet -ca file:%s/a.pem "
+	    "-metrics-file %s/out.prom -rekey -keep 5 %s/a.pem", real, real,
+	    real);
+	is_str(tap_join(p.run, p.nrun, " ", got, sizeof(got)), want,
+	    "... its flags in order, files absolute");
+	snprintf(want, sizeof(want), "%s/out.prom %s/a.pem", real, real);
+	is_str(tap_join(p.rw, p.nrw, " ", got, sizeof(got)), want,
+	    "... what renew writes: the output flag's file and the "
+	    "certificate");
+	is_int(pki_schedule_plan_cond(&rq, &p, &err), 0, "plan: the condition");
+	snprintf(want, sizeof(want), "needs-renewal -renew-before 20%% "
+	    "-stagger 5%% %s/a.pem", real);
+	is_str(tap_join(p.cond, p.ncond, " ", got, sizeof(got)), want,
+	    "... renew's timing, renew's default stagger, the same "
+	    "certificate");
+	pki_schedule_plan_clear(&p);
+	ok(p.run == NULL && p.nrun == 0 && p.cond == NULL, "plan: cleared");
+
+	fl[0].value = "nope.pem";
+	memset(&err, 0, sizeof(err));
+	is_int(pki_schedule_plan_run(&rq, &p, &err), PKI_ERR_IO, "plan: a "
+	    "missing input file: an error");
+	is_str(err.text, "-ca nope.pem: No such file or directory", "... "
+	    "naming the flag");
+	pki_schedule_plan_clear(&p);
+
+	/* A cluster directory: every leaf, or one member's. */
+	if (pki_cluster_parse(desc, strlen(desc), "desc.json", NULL, &cl,
+	    &err) != 0)
+		diag("cluster: %s", err.text);
+	args[0] = ".";
+	rq.nflags = 0;
+	rq.renew_before = NULL;
+	rq.stagger = "10%";
+	rq.cluster = "desc.json";
+	rq.cl = cl;
+	rq.nt.note = count_note;
+	rq.nt.arg = &warned;
+	memset(&err, 0, sizeof(err));
+	ok(pki_schedule_plan_run(&rq, &p, &err) == 0 &&
+	    pki_schedule_plan_cond(&rq, &p, &err) == 0, "plan: a cluster");
+	snprintf(want, sizeof(want), "needs-renewal -stagger 10%% "
+	    "%s/etcd1/etcd1.pem %s/clients/admin/admin.pem", real, real);
+	is_str(tap_join(p.cond, p.ncond, " ", got, sizeof(got)), want,
+	    "... every leaf certificate of DIR");
+	is_int(warned, 2, "... each not issued yet: a warning");
+	pki_schedule_plan_clear(&p);
+	rq.member = "nope";
+	memset(&err, 0, sizeof(err));
+	ok(pki_schedule_plan_run(&rq, &p, &err) == 0 &&
+	    pki_schedule_plan_cond(&rq, &p, &err) == PKI_ERR_ARG, "plan: an "
+	    "unknown -member: an error");
+	is_str(err.text, "renew -member nope: no member or client of that "
+	    "name in desc.json", "... saying so");
+	pki_schedule_plan_clear(&p);
+	pki_cluster_free(cl);
+	(void)unlink("a.pem");
+	if (chdir(cwd) != 0 || rmdir(d) != 0)
+		diag("cleanup failed");
+	free(real);
+}
+
 int
 main(void)
 {
-	plan(39);
+	plan(52);
 	test_names();
 	test_systemd();
 	test_cron();
 	test_paths();
+	test_plan();
 	return done_testing();
 }

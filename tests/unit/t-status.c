@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "pki.h"
 #include "../tap.h"
 #include "fixture.h"
@@ -120,6 +122,137 @@ row(const struct pki_status *s, const char *name)
 	return NULL;
 }
 
+/* check's verdict (pki_status_check) on s, the rows of test_dir's d. */
+static void
+test_check(const struct pki_status *s, const char *d)
+{
+	struct pki_check_threshold	 warn, crit;
+	struct pki_check_result		 res;
+	struct pki_error		 err;
+	struct pki_status		 one;
+
+	memset(&err, 0, sizeof(err));
+	pki_check_thresholds_default(&warn, &crit);
+	ok(warn.is_share && warn.share == 0.20 && crit.is_share &&
+	    crit.share == 0.10, "check: default thresholds 20%% and 10%% left");
+	is_int(pki_status_check(s, &warn, &crit, &res, &err), 0, "check: "
+	    "judged");
+	is_int(res.state, PKI_CHECK_CRITICAL, "check: a key mismatch is "
+	    "CRITICAL, over etcd3's unreadable key");
+	is_str(res.text, "etcd2: key does not match the certificate",
+	    "check: the text lists the CRITICAL rows only");
+	ok(res.perf != NULL && strncmp(res.perf, "'etcd1_seconds_left'=", 21) ==
+	    0 && strstr(res.perf, " 'ca_seconds_left'=") != NULL,
+	    "check: perfdata per certificate (%s)", res.perf);
+	pki_check_result_clear(&res);
+	ok(res.text == NULL && res.perf == NULL, "check: cleared");
+
+	pki_status_init(&one, T0 + DAY, NULL, &nt);
+	if (pki_status_add_path(&one, fx_path(d, "etcd1.pem"), &err) != 0)
+		diag("add: %s", err.text);
+	is_int(pki_status_check(&one, &warn, &crit, &res, &err), 0,
+	    "check: one certificate");
+	ok(res.state == PKI_CHECK_OK && strncmp(res.text, "1 certificate, "
+	    "soonest etcd1 expires in ", 40) == 0, "check: OK names the "
+	    "soonest (%s)", res.text);
+	pki_check_result_clear(&res);
+	warn.is_share = 0;
+	warn.seconds = (int64_t)3650 * DAY;
+	is_int(pki_status_check(&one, &warn, &crit, &res, &err), 0,
+	    "check: a threshold in seconds");
+	ok(res.state == PKI_CHECK_WARNING && strncmp(res.text, "etcd1 "
+	    "expires in ", 17) == 0, "check: less time left than -warning: "
+	    "WARNING (%s)", res.text);
+	ok(res.perf != NULL && strstr(res.perf, ";315360000;") != NULL,
+	    "check: the threshold in seconds in the perfdata (%s)", res.perf);
+	pki_check_result_clear(&res);
+	pki_status_free(&one);
+
+	pki_status_init(&one, T0, NULL, &nt);
+	ok(pki_status_check(&one, &warn, &crit, &res, &err) == 0 &&
+	    res.state == PKI_CHECK_UNKNOWN && strcmp(res.text, "no "
+	    "certificates found") == 0 && res.perf == NULL, "check: nothing "
+	    "is UNKNOWN, without perfdata");
+	pki_check_result_clear(&res);
+	is_str(pki_check_state_name(PKI_CHECK_CRITICAL), "CRITICAL",
+	    "check: the state's name");
+}
+
+/* needs-renewal's verdict (pki_due_cert) on row r's certificate. */
+static void
+test_due_cert(const struct pki_status_row *r)
+{
+	struct pki_due_rule	 rule;
+	struct pki_error	 err;
+	struct pki_due		 d;
+	char			 why[160];
+
+	memset(&err, 0, sizeof(err));
+	memset(&rule, 0, sizeof(rule));
+	rule.kind = PKI_DUE_USED;
+	rule.percent = 66;
+	if (r == NULL || r->cert == NULL) {
+		diag("no certificate");
+		return;
+	}
+	is_int(pki_due_cert(&rule, r->cert, r->path, NULL, T0 + DAY, &d, why,
+	    sizeof(why), &err), 0, "needs-renewal: judged");
+	ok(!d.due && strncmp(why, "1% of the lifetime used (renew at ", 34) ==
+	    0, "needs-renewal: not due, the share used and when (%s)", why);
+	is_int(pki_due_cert(&rule, r->cert, r->path, "10.0.0.1",
+	    (time_t)r->f.not_after, &d, why, sizeof(why), &err), 0,
+	    "needs-renewal: a server's certificate");
+	ok(d.due && d.expired && strncmp(why, "expired ", 8) == 0,
+	    "needs-renewal: expired is due (%s)", why);
+	rule.kind = PKI_DUE_RENEW;
+	pki_renew_policy_default(&rule.policy);
+	rule.policy.before = (int64_t)3650 * DAY;
+	is_int(pki_due_cert(&rule, r->cert, r->path, NULL, T0 + DAY, &d, why,
+	    sizeof(why), &err), PKI_ERR_ARG, "needs-renewal: a rule that does "
+	    "not fit the certificate");
+	ok(strncmp(err.text, r->path, strlen(r->path)) == 0, "... naming the "
+	    "file (%s)", err.text);
+}
+
+/* needs-renewal's verdict on a file: a CRL judged as a certificate is. */
+static void
+test_due_file(const struct fx_ca *ca)
+{
+	struct pki_crl_request	 q;
+	struct pki_due_rule	 rule;
+	struct pki_error	 err;
+	struct pki_crl		*crl = NULL;
+	struct pki_due		 d;
+	char			 why[160], *der = NULL;
+	size_t			 len = 0;
+
+	memset(&q, 0, sizeof(q));
+	memset(&err, 0, sizeof(err));
+	memset(&rule, 0, sizeof(rule));
+	rule.kind = PKI_DUE_USED;
+	rule.percent = 66;
+	q.ca = ca->cert;
+	q.cakey = ca->key;
+	q.this_update = T0;
+	q.next_update = T0 + 10 * DAY;
+	if (pki_crl_new(&q, &crl, &err) != 0 ||
+	    pki_crl_encode(crl, PKI_CRL_DER, &der, &len, &err) != 0)
+		diag("crl: %s", err.text);
+	ok(der != NULL && pki_due_file(&rule, der, len, "crl.der", T0 + DAY,
+	    &d, why, sizeof(why), &err) == 0 && !d.due && strncmp(why,
+	    "10% of the lifetime used", 24) == 0, "needs-renewal: a CRL over "
+	    "thisUpdate to nextUpdate (%s)", why);
+	ok(der != NULL && pki_due_file(&rule, der, len, "crl.der", T0 + 7 *
+	    DAY, &d, why, sizeof(why), &err) == 0 && d.due, "needs-renewal: "
+	    "the CRL due at 70%%");
+	ok(pki_due_file(&rule, "junk", 4, "junk.pem", T0, &d, why,
+	    sizeof(why), &err) != 0 && strstr(err.text, "junk.pem") != NULL,
+	    "needs-renewal: neither a certificate nor a CRL: the certificate's "
+	    "error (%s)", err.text);
+	free(der);
+	pki_crl_free(crl);
+}
+
 static void
 test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 {
@@ -187,6 +320,9 @@ test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 	    "unreadable key and a bad CSR JSON");
 
 	pki_status_link(&s);
+	test_check(&s, d);
+	test_due_cert(row(&s, "etcd1"));
+	test_due_file(ca);
 	r = row(&s, "etcd1");
 	c = row(&s, "ca");
 	ok(r != NULL && c != NULL && r->ca == (long)(c - s.rows) &&
@@ -212,6 +348,64 @@ test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 	ok(s.rows == NULL && s.n == 0, "free");
 	fx_leaf_free(&l1);
 	fx_leaf_free(&l2);
+}
+
+/* pki_status_warnings on the rows of test_ca_warnings. */
+static void
+test_warning_texts(const struct pki_status *s)
+{
+	struct pki_error	 err;
+	char			**w = NULL;
+	size_t			 n = 0;
+
+	memset(&err, 0, sizeof(err));
+	is_int(pki_status_warnings(s, &w, &n, &err), 0, "warning texts");
+	is_int((long long)n, 2, "... one per leaf with a CA warning");
+	ok(n == 2 && strncmp(w[0], "CA ", 3) == 0 && strstr(w[0], "ca.pem "
+	    "expires ") != NULL && strstr(w[0], ", before long would next be "
+	    "renewed (") != NULL, "... the CA expires before the renewal: %s",
+	    n > 0 ? w[0] : "");
+	ok(n == 2 && strstr(w[1], ", before a renewal of mid at ") != NULL &&
+	    strstr(w[1], " would expire (") != NULL, "... the renewal would "
+	    "outlive the CA: %s", n > 1 ? w[1] : "");
+	pki_strv_free(w, n);
+}
+
+/* pki_status_json on the same rows: the document status -o json prints. */
+static void
+test_json(const struct pki_status *s)
+{
+	struct pki_error	 err;
+	struct json_t		*top = NULL;
+	json_t			*certs, *c0, *cas;
+
+	memset(&err, 0, sizeof(err));
+	is_int(pki_status_json(s, &top, &err), 0, "the JSON document");
+	ok(top != NULL && json_integer_value(json_object_get(top,
+	    "version")) == 1 && json_is_string(json_object_get(top,
+	    "generated")), "... version 1, generated");
+	certs = json_object_get(top, "certificates");
+	cas = json_object_get(top, "cas");
+	is_int((long long)json_array_size(certs), 2, "... two certificates");
+	is_int((long long)json_array_size(cas), 1, "... one CA");
+	c0 = json_array_get(certs, 0);
+	ok(json_is_string(json_object_get(c0, "serial")) &&
+	    json_is_string(json_object_get(c0, "not_after")) &&
+	    json_is_integer(json_object_get(c0, "seconds_left")) &&
+	    json_is_real(json_object_get(c0, "percent_used")) &&
+	    json_is_false(json_object_get(c0, "due")) &&
+	    json_is_array(json_object_get(c0, "sans")) &&
+	    json_is_null(json_object_get(c0, "error")),
+	    "... a readable leaf's fields");
+	ok(strcmp(json_string_value(json_object_get(c0, "key")), "match") ==
+	    0 && json_is_null(json_object_get(c0, "drift")),
+	    "... its key matches; no CSR JSON, no drift object");
+	ok(json_object_size(json_array_get(cas, 0)) == 7 &&
+	    json_is_null(json_object_get(json_array_get(cas, 0), "error")),
+	    "... the CA's seven fields");
+	is_int((long long)json_array_size(json_object_get(top, "warnings")), 2,
+	    "... with the two warnings");
+	json_decref(top);
 }
 
 /* CAs that expire before a leaf's renewal, or before its renewal would. */
@@ -243,6 +437,8 @@ test_ca_warnings(const struct fx_ca *ca)
 	ok(row(&s, "mid") != NULL && row(&s, "mid")->ca_warning ==
 	    PKI_CAWARN_RENEWED, "a 13.7-year leaf: its renewal would outlive "
 	    "the CA");
+	test_warning_texts(&s);
+	test_json(&s);
 	pki_status_free(&s);
 	pki_config_free(c20);
 	pki_config_free(c13);
@@ -517,7 +713,7 @@ main(void)
 	struct pki_config		*cfg;
 	struct fx_ca			 ca;
 
-	plan(82 + 8);
+	plan(82 + 8 + 34);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
 	cfg = fx_config("2160h", FX_USAGES, &prof);
