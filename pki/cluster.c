@@ -1757,7 +1757,7 @@ pki_cluster_parse(const char *buf, size_t len, const char *source,
 	p.ctx.source = source;
 	p.ctx.opts = opts;
 	p.ctx.err = err;
-	if ((r = pki_json_load(buf, len, source, &root, err)) != 0)
+	if ((r = pki_json_load_go(&p.ctx, buf, len, &root)) != 0)
 		goto out;
 	if ((cl = calloc(1, sizeof(*cl))) == NULL ||
 	    (cl->source = strdup(source)) == NULL ||

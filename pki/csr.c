@@ -588,7 +588,7 @@ pki_csr_parse(const char *buf, size_t len, const char *source,
 	ctx.source = source;
 	ctx.opts = opts;
 	ctx.err = err;
-	if ((r = pki_json_load(buf, len, source, &root, err)) != 0)
+	if ((r = pki_json_load_go(&ctx, buf, len, &root)) != 0)
 		goto out;
 	if ((csr = calloc(1, sizeof(*csr))) == NULL ||
 	    (csr->source = strdup(source)) == NULL ||

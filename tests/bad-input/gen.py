@@ -107,7 +107,10 @@ for n, d in [("dup-cn", '{"CN":"a","CN":"b"}'),
              ("dup-names", '{"CN":"a","names":[{"O":"x","O":"y"}]}'),
              ("dup-hosts", '{"CN":"a","hosts":[],"hosts":["x"]}'),
              ("dup-ca", '{"CN":"a","ca":{"expiry":"1h","expiry":"2h"}}')]:
-    csr(n, d, csrf(n, "[0-9]+:[0-9]+: duplicate"))
+    # cfssl takes the last one; -strict refuses the repetition.
+    csr(n, d, csrf(n, r'[][a-z.A-Z0-9]+: key "[a-zA-Z]+" repeated in one '
+                   'object'),
+        cmd="gencert -strict -initca @")
 # Deep nesting.
 n = "deep-arrays"
 csr(n, '{"CN":"x","names":' + "[" * 5000 + "]" * 5000 + "}",
@@ -271,9 +274,10 @@ for n, d, p in [("empty", "", "empty input"),
                 ("utf8", b'{"signing":{"default":{"expiry":"\xff"}}}',
                  "[0-9]+:[0-9]+: "),
                 ("dup-signing", '{"signing":{},"signing":{}}',
-                 "[0-9]+:[0-9]+: duplicate"),
+                 'signing: key "signing" repeated in one object'),
                 ("dup-profile", '{"signing":{"profiles":{"a":{"expiry":"1h"},'
-                 '"a":{"expiry":"2h"}}}}', "[0-9]+:[0-9]+: duplicate"),
+                 '"a":{"expiry":"2h"}}}}',
+                 r'signing\.profiles\.a: key "a" repeated in one object'),
                 ("deep", '{"signing":' + "[" * 4000 + "]" * 4000 + "}",
                  "[0-9]+:[0-9]+: nested too deeply"),
                 ("signing-string", '{"signing":"x"}', "signing: "),
@@ -288,7 +292,7 @@ for n, d, p in [("empty", "", "empty input"),
                 ("usages-string", D % '{"usages":"signing"}',
                  r"signing\.default\.usages: "),
                 ("usages-unknown", D % '{"usages":["signing","teleport"]}',
-                 r"signing\.default\.usages\[1\]: "),
+                 r'signing\.default\.usages\[1\]: unknown usage "teleport"'),
                 ("usages-number", D % '{"usages":[1]}',
                  r"signing\.default\.usages\[0\]: "),
                 ("max-path-len-huge", D % '{"ca_constraint":{"is_ca":true,'
@@ -314,7 +318,10 @@ for n, d, p in [("empty", "", "empty input"),
                  '"name_whitelist":"("}', r"signing\.default\.name_whitelist: "),
                 ("ocsp-url-number", D % '{"expiry":"1h","ocsp_url":1}',
                  r"signing\.default\.ocsp_url: ")]:
-    cfg(n, d, p)
+    # cfssl takes the last of repeated keys and drops unknown usages;
+    # -strict refuses both.
+    cfg(n, d, p, cmd=GCFG.replace("gencert", "gencert -strict")
+        if n.startswith("dup") or n == "usages-unknown" else GCFG)
 case("config-huge.big", '{"signing":{}}', GCFG, 1,
      "etcd-pki: gencert: config-huge\\.big: larger than 4 MiB")
 case("config-unknown-profile.json", D % '{"expiry":"1h"}',
@@ -341,9 +348,9 @@ for n, d, p in [("empty", "", "empty input"),
                 ("utf8-name", (M % '{"name":"etcd\xff","ips":["10.0.0.1"]}'
                                ).encode("latin-1"), "[0-9]+:[0-9]+: "),
                 ("dup-members", '{"members":[],"members":[]}',
-                 "[0-9]+:[0-9]+: duplicate"),
+                 'members: key "members" repeated in one object'),
                 ("dup-name", M % '{"name":"a","name":"b","ips":["10.0.0.1"]}',
-                 "[0-9]+:[0-9]+: duplicate"),
+                 r'members\[0\]\.name: key "name" repeated in one object'),
                 ("deep", '{"members":' + "[" * 4000 + "]" * 4000 + "}",
                  "[0-9]+:[0-9]+: nested too deeply"),
                 ("members-string", '{"members":"etcd1"}', "members: "),
@@ -379,7 +386,8 @@ for n, d, p in [("empty", "", "empty input"),
                     '{"name":"m%d","ips":["10.%d.%d.1"]}' % (
                         i, i // 250, i % 250) for i in range(2000)),
                  "hosts: 20[0-9][0-9] entries, more than 1024")]:
-    clu(n, d, p)
+    clu(n, d, p, cmd="cluster issue -strict @ -o out"
+        if n.startswith("dup") else CI)
 case("cluster-huge.big", '{"members":[]}', CI, 1,
      "etcd-pki: cluster issue: cluster-huge\\.big: larger than 4 MiB")
 
@@ -463,7 +471,8 @@ for n, d, p in [("empty", "", "empty input"),
                 ("array", "[]", ".*object"),
                 ("nul", '{"CN":"\\u0000"}', "[0-9]+:[0-9]+: .*NUL"),
                 ("utf8", b'{"CN":"\x80"}', "[0-9]+:[0-9]+: "),
-                ("dup", '{"CN":"a","CN":"b"}', "[0-9]+:[0-9]+: duplicate"),
+                ("dup", '{"CN":"a","CN":"b"}',
+                 'CN: key "CN" repeated in one object'),
                 ("deep", '{"names":' + "[" * 4000 + "]" * 4000 + "}",
                  "[0-9]+:[0-9]+: nested too deeply"),
                 ("cn-number", '{"CN":1}', "CN: "),
@@ -474,7 +483,8 @@ for n, d, p in [("empty", "", "empty input"),
                  r"names\[0\]\.O: 65"),
                 ("serial-65", '{"CN":"x","SerialNumber":"%s"}' % L(65),
                  "SerialNumber: 65")]:
-    subj(n, d, p)
+    subj(n, d, p, cmd=SG.replace("sign", "sign -strict", 1)
+        if n.startswith("dup") else SG)
 
 # ---- cfssljson input (json -bare) ------------------------------------------
 JB = "json -bare -f @ out"

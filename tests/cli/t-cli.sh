@@ -109,7 +109,9 @@ run "$E" gencert -ca ca.pem -ca-key ca-key.pem -config cfg.json -profile peeer l
 expect "unknown profile is an error listing the known ones" 1 'cfg.json: -profile: unknown profile "peeer" \(known: default, peer, client\)'
 printf '%s' '{"signing":{"profiles":{"p":{"expiry":"1h","usages":["signing","server"]}}}}' >badusage.json
 run "$E" gencert -ca ca.pem -ca-key ca-key.pem -config badusage.json -profile p leaf.json
-expect "unknown usage is an error naming file and path" 1 'badusage.json: signing.profiles.p.usages\[1\]: unknown usage "server"'
+expect "unknown usage: left out as cfssl does, with a warning naming file and path" 0 '\[WARNING\] badusage.json: signing.profiles.p.usages\[1\]: unknown usage "server" \(did you mean "server auth"\?\) is left out, as cfssl does$'
+run "$E" gencert -strict -ca ca.pem -ca-key ca-key.pem -config badusage.json -profile p leaf.json
+expect "unknown usage with -strict: an error naming file and path" 1 '^etcd-pki: gencert: badusage.json: signing.profiles.p.usages\[1\]: unknown usage "server"'
 printf '%s' '{"signing":{"default":{"expiry":"1h","usages":["signing"],"not_before":"2030-01-01T00:00:00Z","not_after":"2029-01-01T00:00:00Z"}}}' >badtime.json
 run "$E" gencert -ca ca.pem -ca-key ca-key.pem -config badtime.json leaf.json
 expect "not_after before not_before is an error (cfssl panics)" 1 'badtime.json: .*not_after'

@@ -52,6 +52,31 @@ fails(const char *label, const char *json, int code, const char *msg)
 	ok(cfg == NULL, "%s: no object", label);
 }
 
+/*
+ * Expects json to be accepted with exactly the warning lines warn and, in
+ * strict mode, to fail with code and the first of them as the message.
+ */
+static void
+warns(const char *label, const char *json, const char *warn, int code)
+{
+	struct pki_config	*cfg = NULL;
+	struct pki_error	 err;
+	char			 first[512];
+	size_t			 n;
+
+	if (is_int(parse(json, 0, &cfg, &err), 0, "%s: accepted", label))
+		is_str(warnings, warn, "%s: warning", label);
+	else
+		skip("%s: %s", label, err.text);
+	pki_config_free(cfg);
+	n = strcspn(warn, "\n");
+	snprintf(first, sizeof(first), "%.*s", (int)n, warn);
+	cfg = (struct pki_config *)1;
+	is_int(parse(json, 1, &cfg, &err), code, "%s: -strict: code", label);
+	is_str(err.text, first, "%s: -strict: message", label);
+	ok(cfg == NULL, "%s: -strict: no object", label);
+}
+
 /* A profile by name, or NULL. */
 static const struct pki_profile *
 profile(const struct pki_config *cfg, const char *name)
@@ -243,39 +268,75 @@ test_keys_case(void)
 	is_int(p->csr_whitelist.ip, 0, "csrwhitelist IPAddresses absent");
 	pki_config_free(cfg);
 
-	fails("expiry twice", "{\"signing\":{\"default\":{\"expiry\":\"1h\","
-	    "\"Expiry\":\"2h\"}}}", PKI_ERR_INPUT,
-	    "c.json: signing.default.Expiry: duplicate of expiry");
+	warns("expiry twice", "{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"Expiry\":\"2h\"}}}", "c.json: signing.default.Expiry: \"expiry\" "
+	    "and \"Expiry\" are the same key to cfssl (case is ignored); the "
+	    "last one wins, as in cfssl\n", PKI_ERR_INPUT);
+	if (is_int(parse("{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"Expiry\":\"2h\"},\"profiles\":{\"p\":{\"expiry\":\"1h\",\"usages\":"
+	    "[\"signing\"]},\"p\":{\"expiry\":\"3h\",\"usages\":[\"signing\"]}}}}",
+	    0, &cfg, &err), 0, "repeated keys: accepted")) {
+		is_int(profile(cfg, NULL)->expiry / H, 2,
+		    "expiry then Expiry: Expiry's value");
+		is_int(profile(cfg, "p")->expiry / H, 3,
+		    "profile p twice: the last one");
+		is_str(warnings, "c.json: signing.profiles.p: key \"p\" repeated "
+		    "in one object; the last one wins, as in cfssl\n"
+		    "c.json: signing.default.Expiry: \"expiry\" and \"Expiry\" "
+		    "are the same key to cfssl (case is ignored); the last one "
+		    "wins, as in cfssl\n", "repeated keys: one warning each");
+	}
+	pki_config_free(cfg);
+	cfg = NULL;
 }
 
 static void
 test_errors(void)
 {
+	struct pki_config	*cfg = NULL;
+	struct pki_error	 err;
+
 	fails("no signing", "{}", PKI_ERR_CONFIG, "c.json: signing: missing");
 	fails("null signing", "{\"signing\":null}", PKI_ERR_CONFIG,
 	    "c.json: signing: missing");
 	fails("syntax", "{\"signing\":{\"default\":{\"usages\":[\"a\"],}}}",
 	    PKI_ERR_JSON, "c.json:1:39: string or '}' expected near '}'");
-	fails("unknown usage",
+	warns("unknown usage",
 	    "{\"signing\":{\"profiles\":{\"peer\":{\"expiry\":\"1h\","
-	    "\"usages\":[\"signing\",\"server\"]}}}}", PKI_ERR_CONFIG,
+	    "\"usages\":[\"signing\",\"server\"]}}}}",
 	    "c.json: signing.profiles.peer.usages[1]: unknown usage "
-	    "\"server\" (did you mean \"server auth\"?)");
-	fails("unknown usage case",
+	    "\"server\" (did you mean \"server auth\"?) is left out, as cfssl "
+	    "does\n", PKI_ERR_CONFIG);
+	warns("unknown usage case",
 	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
-	    "\"usages\":[\"Server Auth\"]}}}", PKI_ERR_CONFIG,
+	    "\"usages\":[\"Server Auth\"]}}}",
 	    "c.json: signing.default.usages[0]: unknown usage "
-	    "\"Server Auth\" (did you mean \"server auth\"?)");
-	fails("unknown usage no hint",
+	    "\"Server Auth\" (did you mean \"server auth\"?) is left out, as "
+	    "cfssl does\n", PKI_ERR_CONFIG);
+	warns("unknown usage no hint",
 	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
-	    "\"usages\":[\"BAD_USAGE\"]}}}", PKI_ERR_CONFIG,
+	    "\"usages\":[\"BAD_USAGE\"]}}}",
 	    "c.json: signing.default.usages[0]: unknown usage \"BAD_USAGE\" "
-	    "(known: signing, digital signature, content commitment, content "
-	    "committment, key encipherment, data encipherment, key agreement, "
-	    "cert sign, crl sign, encipher only, decipher only, any, server "
-	    "auth, client auth, code signing, email protection, s/mime, ipsec "
-	    "end system, ipsec tunnel, ipsec user, timestamping, ocsp signing, "
-	    "microsoft sgc, netscape sgc)");
+	    "is left out, as cfssl does (known: signing, digital signature, "
+	    "content commitment, content committment, key encipherment, data "
+	    "encipherment, key agreement, cert sign, crl sign, encipher only, "
+	    "decipher only, any, server auth, client auth, code signing, email "
+	    "protection, s/mime, ipsec end system, ipsec tunnel, ipsec user, "
+	    "timestamping, ocsp signing, microsoft sgc, netscape sgc)\n",
+	    PKI_ERR_CONFIG);
+	fails("only unknown usages",
+	    "{\"signing\":{\"profiles\":{\"peer\":{\"expiry\":\"1h\","
+	    "\"usages\":[\"sever auth\"]}}}}", PKI_ERR_CONFIG,
+	    "c.json: signing.profiles.peer.usages: no known usage (cfssl: "
+	    "\"invalid configuration\"; a profile needs at least one, e.g. "
+	    "[\"signing\", \"key encipherment\", \"server auth\"])");
+	if (is_int(parse("{\"signing\":{\"profiles\":{\"peer\":{\"expiry\":"
+	    "\"1h\",\"usages\":[\"signing\",\"server\",\"client auth\"]}}}}", 0,
+	    &cfg, &err), 0, "unknown usage: accepted"))
+		is_int((long long)profile(cfg, "peer")->usages.n, 2,
+		    "unknown usage: the known ones kept");
+	pki_config_free(cfg);
+	cfg = NULL;
 	fails("usage not a string",
 	    "{\"signing\":{\"default\":{\"expiry\":\"1h\",\"usages\":[1]}}}",
 	    PKI_ERR_INPUT,

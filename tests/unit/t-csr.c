@@ -55,6 +55,32 @@ fails(const char *json, int code, const char *msg)
 	is_str(err.source, "t.json", "%s: err->source", json);
 }
 
+/*
+ * Expects json to be accepted with exactly the warning lines warn (the
+ * strictness policy) and, in strict mode, to fail with code and the first
+ * of those lines as the message.
+ */
+static void
+warns(const char *json, const char *warn, int code)
+{
+	struct pki_csr		*csr = NULL;
+	struct pki_error	 err;
+	char			 first[512];
+	size_t			 n;
+
+	if (is_int(parse(json, 0, 0, &csr, &err), 0, "%s: accepted", json))
+		is_str(warnings, warn, "%s: warning", json);
+	else
+		skip("%s: %s", json, err.text);
+	pki_csr_free(csr);
+	n = strcspn(warn, "\n");
+	snprintf(first, sizeof(first), "%.*s", (int)n, warn);
+	csr = (struct pki_csr *)1;
+	is_int(parse(json, 0, 1, &csr, &err), code, "%s: -strict: code", json);
+	is_str(err.text, first, "%s: -strict: message", json);
+	ok(csr == NULL, "%s: -strict: no object", json);
+}
+
 /* Expects the key section of json to parse to algo-size. */
 static void
 key_is(const char *json, const char *algo, int size)
@@ -165,8 +191,28 @@ test_syntax(void)
 	    "t.json: empty input, expected a JSON object");
 	fails("[]", PKI_ERR_INPUT, "t.json: expected object, got array");
 	fails("null", PKI_ERR_INPUT, "t.json: expected object, got null");
-	fails("{\"CN\":\"a\",\"CN\":\"b\"}", PKI_ERR_JSON,
-	    "t.json:1:14: duplicate object key near '\"CN\"'");
+	/* A repeated key: the last one wins, as Go decodes it. */
+	warns("{\"CN\":\"a\",\"CN\":\"b\"}", "t.json: CN: key \"CN\" "
+	    "repeated in one object; the last one wins, as in cfssl\n",
+	    PKI_ERR_INPUT);
+	if (is_int(parse("{\"CN\":\"a\",\"names\":[{\"OU\":\"x\",\"O\":\"o\","
+	    "\"OU\":\"y\"}],\"CN\":\"b\",\"k\\u0065y\":{},\"key\":{\"size\":384,"
+	    "\"size\":521}}", 0, 0, &csr, &err), 0, "repeated keys: accepted")) {
+		is_str(csr->cn, "b", "repeated CN: the last one");
+		is_str(csr->names[0].ou, "y", "repeated names[0].OU: the last one");
+		is_int(csr->key_size, 521, "repeated key.size: the last one");
+		is_str(warnings, "t.json: names[0].OU: key \"OU\" repeated in one "
+		    "object; the last one wins, as in cfssl\n"
+		    "t.json: CN: key \"CN\" repeated in one object; the last one "
+		    "wins, as in cfssl\n"
+		    "t.json: key: key \"key\" repeated in one object; the last one "
+		    "wins, as in cfssl\n"
+		    "t.json: key.size: key \"size\" repeated in one object; the "
+		    "last one wins, as in cfssl\n",
+		    "repeated keys: one warning each, escapes decoded");
+	}
+	pki_csr_free(csr);
+	csr = NULL;
 	fails("{\"CN\":\"a\\u0000b\"}", PKI_ERR_JSON,
 	    "t.json:1:16: NUL character (\\u0000) in a string");
 	/* A NUL byte in the buffer itself. */
@@ -206,12 +252,23 @@ test_case_insensitive(void)
 	is_str(warnings, "", "no warnings for case variants");
 	pki_csr_free(csr);
 
-	fails("{\"CN\":\"a\",\"cn\":\"b\"}", PKI_ERR_INPUT,
-	    "t.json: cn: duplicate of CN");
-	fails("{\"key\":{\"algo\":\"rsa\",\"ALGO\":\"rsa\"}}", PKI_ERR_INPUT,
-	    "t.json: key.ALGO: duplicate of algo");
-	fails("{\"names\":[{\"O\":\"a\"},{\"o\":\"b\",\"O\":\"c\"}]}",
-	    PKI_ERR_INPUT, "t.json: names[1].O: duplicate of o");
+	/* Two spellings of one key: Go takes the later one. */
+	warns("{\"CN\":\"a\",\"cn\":\"b\"}", "t.json: cn: \"CN\" and \"cn\" "
+	    "are the same key to cfssl (case is ignored); the last one wins, as "
+	    "in cfssl\n", PKI_ERR_INPUT);
+	warns("{\"key\":{\"algo\":\"rsa\",\"ALGO\":\"ecdsa\"}}", "t.json: key.ALGO: "
+	    "\"algo\" and \"ALGO\" are the same key to cfssl (case is ignored); "
+	    "the last one wins, as in cfssl\n", PKI_ERR_INPUT);
+	warns("{\"names\":[{\"O\":\"a\"},{\"o\":\"b\",\"O\":\"c\"}]}",
+	    "t.json: names[1].O: \"o\" and \"O\" are the same key to cfssl "
+	    "(case is ignored); the last one wins, as in cfssl\n", PKI_ERR_INPUT);
+	if (is_int(parse("{\"CN\":\"a\",\"cn\":\"b\",\"names\":[{\"o\":\"b\","
+	    "\"O\":\"c\"}]}", 0, 0, &csr, &err), 0, "case repetitions: accepted")) {
+		is_str(csr->cn, "b", "CN then cn: cn's value");
+		is_str(csr->names[0].o, "c", "o then O: O's value");
+	}
+	pki_csr_free(csr);
+	csr = NULL;
 }
 
 static void
