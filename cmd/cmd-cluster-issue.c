@@ -81,6 +81,7 @@ cmd_cluster_issue_exec(struct opts *o)
 {
 	struct pki_cluster_init	 in;
 	struct pki_issue_opts	 io;
+	struct pki_parse_opts	 po;
 	struct pki_error	 err;
 	struct pki_cluster	*cl = NULL;
 	struct tally		 t;
@@ -154,6 +155,8 @@ cmd_cluster_issue_exec(struct opts *o)
 	}
 	io.event = issue_event;
 	io.event_arg = &t;
+	load_parse_opts(o, &po);
+	io.policy = &po;
 	if ((s = pki_cluster_ca_key_file(cl)) != NULL)
 		warn_key_mode(s);
 	else if (asprintf(&cakey, "%s/ca-key.pem", dir) != -1)

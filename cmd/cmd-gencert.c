@@ -135,10 +135,14 @@ cmd_genkey_req(const struct opts *o, const struct pki_csr *csr,
 	return CMD_RETURN_NORMAL;
 }
 
-/* Signs req with the CA policy built from csr; self-signed by key. */
+/*
+ * Signs req with the CA policy built from csr; self-signed by key, under
+ * the strictness policy po (may be NULL).
+ */
 static int
 initca_sign(const struct pki_csr *csr, const struct pki_req *req,
-    const struct pki_key *key, int64_t expiry, struct pki_cert **cert)
+    const struct pki_key *key, int64_t expiry,
+    const struct pki_parse_opts *po, struct pki_cert **cert)
 {
 	struct pki_error	 err;
 	struct pki_profile	*prof = NULL;
@@ -152,6 +156,7 @@ initca_sign(const struct pki_csr *csr, const struct pki_req *req,
 	memset(&sr, 0, sizeof(sr));
 	sr.req = req;
 	sr.profile = prof;
+	sr.opts = po;
 	if ((r = pki_cert_sign(&sr, NULL, key, cert, &err)) != 0)
 		goto fail;
 	pki_profile_free(prof);
@@ -167,6 +172,7 @@ int
 cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro)
 {
 	struct pki_error	 err;
+	struct pki_parse_opts	 po;
 	struct pki_key		*key = NULL;
 	struct pki_req		*req = NULL;
 	struct pki_cert		*cert = NULL;
@@ -205,7 +211,8 @@ cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro)
 		    &csrpem, &csrlen) != CMD_RETURN_NORMAL)
 			goto out;
 	}
-	if (initca_sign(csr, req, key, -1, &cert) != CMD_RETURN_NORMAL)
+	load_parse_opts(o, &po);
+	if (initca_sign(csr, req, key, -1, &po, &cert) != CMD_RETURN_NORMAL)
 		goto out;
 	if ((r = pki_cert_encode(cert, &certpem, &certlen, &err)) != 0) {
 		log_pki(&err, r);
@@ -246,7 +253,7 @@ cmd_renewca_sign(const struct pki_cert *ca, const struct pki_key *key,
 		goto out;
 	}
 	ret = initca_sign(csr, req, key, expiry >= 0 ? expiry : validity,
-	    out);
+	    NULL, out);
 out:
 	pki_csr_free(csr);
 	pki_req_free(req);
@@ -337,9 +344,11 @@ cmd_gencert_exec(struct opts *o)
 	char			**hosts = NULL, desc[64];
 	size_t			  keylen = 0, csrlen = 0, certlen = 0, nhosts = 0;
 	struct pki_remote	  remote;
+	struct pki_parse_opts	  po;
 	int			  r, rm = 0, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
+	load_parse_opts(o, &po);
 	memset(&it, 0, sizeof(it));
 	memset(&leaf, 0, sizeof(leaf));
 	memset(&remote, 0, sizeof(remote));
@@ -412,7 +421,7 @@ cmd_gencert_exec(struct opts *o)
 	 */
 	if (load_key_format(o) == PKI_KEY_FMT_CFSSL &&
 	    opts_str(o, OPT_CRL) == NULL &&
-	    (r = pki_leaf_issue(csr, prof, ca, cakey, &leaf, &err)) !=
+	    (r = pki_leaf_issue(csr, prof, ca, cakey, &po, &leaf, &err)) !=
 	    PKI_ERR_UNSUPPORTED) {
 		/* cfssl's log lines, in its order. */
 		log_msg(LOG_INFO, "generate received request");
@@ -444,6 +453,7 @@ cmd_gencert_exec(struct opts *o)
 	sr.nhosts = nhosts;
 	sr.hosts_set = hosts != NULL;
 	sr.crl_override = opts_str(o, OPT_CRL);
+	sr.opts = &po;
 	if ((r = pki_cert_sign(&sr, ca, cakey, &cert, &err)) != 0 ||
 	    (r = pki_cert_encode(cert, &certpem, &certlen, &err)) != 0) {
 		log_pki(&err, r);

@@ -24,6 +24,7 @@ static int
 cmd_sign_exec(struct opts *o)
 {
 	struct pki_error	  err;
+	struct pki_parse_opts	  po;
 	struct pki_csr		 *subject = NULL;
 	struct pki_config	 *cfg = NULL;
 	const struct pki_profile *prof = NULL;
@@ -103,6 +104,8 @@ cmd_sign_exec(struct opts *o)
 	sr.nhosts = nhosts;
 	sr.hosts_set = hosts != NULL;
 	sr.subject = subject;
+	load_parse_opts(o, &po);
+	sr.opts = &po;
 	if ((r = pki_cert_sign(&sr, ca, cakey, &cert, &err)) != 0 ||
 	    (r = pki_cert_encode(cert, &certpem, &certlen, &err)) != 0) {
 		log_pki(&err, r);

@@ -262,6 +262,9 @@ load_ca(struct issue *is, int dfd, const char *certpath, const char *keypath,
 	if (!pki_cert_matches_key(is->ca, is->cakey))
 		return pki_err(err, PKI_ERR_MISMATCH, "%s: CA key does not "
 		    "match the CA certificate %s", keypath, certpath);
+	if ((r = pki_policy_issue(is->opts->policy, NULL, is->ca, is->now, 0,
+	    0, err)) != PKI_OK)
+		return r;
 	return pki_cert_encode(is->ca, &is->capem, &is->capemlen, err);
 }
 
@@ -637,7 +640,7 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 		    lf->profile->name != NULL ? lf->profile->name : "default");
 	else
 		r = pki_cl_slow_leaf(lf->csr, key, lf->profile, is->ca,
-		    is->cakey, is->now, &j->fl, err);
+		    is->cakey, is->now, is->opts->policy, &j->fl, err);
 	if (r != PKI_OK)
 		return r;
 	if (j->state == LEAF_NEW)

@@ -47,11 +47,13 @@ void	pki_cl_problem(struct pki_cl_check *ck, const char *fmt, ...)
 
 /*
  * The general path for a leaf the fast path cannot make: pki_req_new +
- * pki_cert_sign at now, PEM-encoded into fl.
+ * pki_cert_sign at now under the policy po (may be NULL), PEM-encoded
+ * into fl.
  */
 int	pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
 	    const struct pki_profile *p, const struct pki_cert *ca,
-	    const struct pki_key *cakey, time_t now, struct pki_leaf_pem *fl,
+	    const struct pki_key *cakey, time_t now,
+	    const struct pki_parse_opts *po, struct pki_leaf_pem *fl,
 	    struct pki_error *err) PKI_MUST_CHECK;
 
 /* The CSR's hosts joined with ", " (malloc'ed, NULL on ENOMEM). */

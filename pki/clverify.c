@@ -97,8 +97,8 @@ pki_cl_write_if_changed(int dfd, const char *dir, const char *name,
 int
 pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
     const struct pki_profile *p, const struct pki_cert *ca,
-    const struct pki_key *cakey, time_t now, struct pki_leaf_pem *fl,
-    struct pki_error *err)
+    const struct pki_key *cakey, time_t now, const struct pki_parse_opts *po,
+    struct pki_leaf_pem *fl, struct pki_error *err)
 {
 	struct pki_sign_request	 sr;
 	struct pki_req		*req = NULL;
@@ -112,6 +112,7 @@ pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
 	sr.req = req;
 	sr.profile = p;
 	sr.now_sec = now;
+	sr.opts = po;
 	if ((r = pki_cert_sign(&sr, ca, cakey, &cert, err)) != PKI_OK ||
 	    (r = pki_cert_encode(cert, &fl->cert, &fl->certlen, err)) !=
 	    PKI_OK ||

@@ -128,6 +128,7 @@ pki_profile_free(struct pki_profile *p)
 	if (p == NULL)
 		return;
 	free(p->name);
+	free(p->where);
 	pki_strv_clear(&p->usages);
 	free(p->eku);
 	free(p->ocsp_url);
@@ -1074,7 +1075,10 @@ parse_profile(struct pki_json_ctx *ctx, const char *name, const json_t *obj,
 	    profile_hints, vals)) != 0)
 		goto out;
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (p->name = strdup(name)) == NULL) {
+	    (p->name = strdup(name)) == NULL ||
+	    asprintf(&p->where, "%s: %s", ctx->source, src->path) == -1) {
+		if (p != NULL)
+			p->where = NULL;
 		r = pki_json_err(ctx, PKI_ERR_ALLOC, src->path,
 		    "out of memory");
 		goto out;
@@ -1505,6 +1509,14 @@ pki_profile_new_ca(const struct pki_csr *csr, int64_t expiry_override,
 		goto out;
 	if (csr->has_ca_backdate)
 		p->backdate = csr->ca_backdate;
+	/* The policy's messages name the CSR's ca.expiry. */
+	if (expiry_override < 0 && csr->has_ca_expiry &&
+	    asprintf(&p->where, "%s: ca", csr->source != NULL ? csr->source :
+	    "<input>") == -1) {
+		p->where = NULL;
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
 	p->is_ca = 1;
 	p->max_path_len = csr->ca_pathlen;
 	/* cfssl: "ignore invalid 'pathlenzero' value" when pathlen != 0. */

@@ -565,7 +565,8 @@ pki_leaf_pem_clear(struct pki_leaf_pem *out)
 int
 pki_leaf_issue(const struct pki_csr *csr, const struct pki_profile *p,
     const struct pki_cert *ca, const struct pki_key *cakey,
-    struct pki_leaf_pem *out, struct pki_error *err)
+    const struct pki_parse_opts *opts, struct pki_leaf_pem *out,
+    struct pki_error *err)
 {
 	struct pki_fast_issuer	 is;
 	struct pki_key		*key = NULL;
@@ -578,6 +579,7 @@ pki_leaf_issue(const struct pki_csr *csr, const struct pki_profile *p,
 		return PKI_ERR_UNSUPPORTED;
 	if ((r = pki_fast_issuer_init(&is, ca, cakey, err)) == PKI_OK &&
 	    (r = pki_sign_validity(p, 0, 0, 0, &nb, &na, err)) == PKI_OK &&
+	    (r = pki_policy_issue(opts, p, ca, 0, nb, na, err)) == PKI_OK &&
 	    (r = pki_key_generate(csr, &key, err)) == PKI_OK)
 		r = pki_fast_leaf_issue(&is, csr, key, p, nb, na, out, err);
 	pki_key_free(key);

@@ -217,7 +217,24 @@ struct pki_req {
 
 struct pki_cert {
 	X509	*x509;
+	char	*source;	/* the file it was loaded from, or NULL */
 };
+
+/* ---- the strictness policy (policy.c) -------------------------------- */
+
+/*
+ * Sets *backdate (ns; <= 0: cfssl's default of 5 minutes) to what signing
+ * uses with expiry (ns): at most a tenth of it.  Returns 1 when it was cut
+ * (signing then does not round now to the minute, which could put
+ * notBefore in the future), else 0.
+ */
+int	pki_policy_backdate(int64_t expiry, int64_t *backdate);
+/*
+ * Returns 1 if host, which is no IP address to cfssl, looks like one
+ * (999.1.1.1, 1.2.3, an IP in brackets or spaces, with a port or a prefix
+ * length), else 0.
+ */
+int	pki_policy_host_looks_ip(const char *host);
 
 /* ---- signing profiles (config.c) ------------------------------------ */
 
@@ -243,6 +260,7 @@ struct pki_csr_whitelist {
 
 struct pki_profile {
 	char			*name;
+	char			*where;		/* "file: signing.profiles.NAME" */
 	struct pki_strv		 usages;	/* as written (known names) */
 	unsigned int		 ku;		/* KU_* bits */
 	int			*eku;		/* NIDs, in order, dups kept */

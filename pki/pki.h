@@ -71,14 +71,20 @@ const char	*pki_strerror(int code);
 void		 pki_secret_free(void *buf, size_t len);
 
 /*
- * Warning sink for parsers: unknown keys and ignored values are reported
- * here (text is a full "file: path: problem" line).  In strict mode the
- * same conditions are errors instead.
+ * The strictness policy of one run (etcd-pki(1) COMPATIBILITY).  What
+ * cfssl accepts but deserves a word (an unknown key, a repeated key, a
+ * 3-letter country, an unknown usage, a leaf that outlives its CA, ...)
+ * is reported through warn (text is a full "file: path: problem" line);
+ * with strict the same conditions are errors instead.  An issuer that
+ * cannot sign certificates that verify (expired, not yet valid, not a CA)
+ * is an error unless allow_invalid_issuer is set, which -strict does not
+ * undo.  A NULL pointer means: not strict, no warnings, no allowance.
  */
 struct pki_parse_opts {
 	int	 strict;
 	void	(*warn)(void *arg, const char *text);
 	void	*warn_arg;
+	int	 allow_invalid_issuer;
 };
 
 /*
@@ -307,6 +313,7 @@ struct pki_sign_request {
 	const char			*crl_override;
 	time_t				 now_sec;
 	long				 now_nsec;
+	const struct pki_parse_opts	*opts;	/* policy; NULL: see above */
 };
 
 /*
@@ -332,7 +339,8 @@ struct pki_leaf_pem {
 /*
  * gencert's whole job in one call: a new key as csr asks, its request,
  * and the certificate ca/cakey sign under profile p at the current
- * time, PEM-encoded (the key in cfssl's format).  The result is what
+ * time, PEM-encoded (the key in cfssl's format), under the policy opts
+ * (see pki_policy_issue()).  The result is what
  * pki_key_generate + pki_req_new + pki_cert_sign give, built without
  * their intermediate objects.  Returns PKI_ERR_UNSUPPORTED, having done
  * nothing, when csr or p need the general path (a "ca" section or
@@ -341,13 +349,37 @@ struct pki_leaf_pem {
  */
 int		 pki_leaf_issue(const struct pki_csr *csr,
 		    const struct pki_profile *p, const struct pki_cert *ca,
-		    const struct pki_key *cakey, struct pki_leaf_pem *out,
+		    const struct pki_key *cakey,
+		    const struct pki_parse_opts *opts, struct pki_leaf_pem *out,
 		    struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_leaf_pem_clear(struct pki_leaf_pem *out);
 
 /* cfssl selfsign: the construction of selfsign/selfsign.go. */
 int		 pki_cert_selfsign(const struct pki_sign_request *sr,
 		    const struct pki_key *key, struct pki_cert **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- the strictness policy of signing (policy.c) -------------------- */
+
+/*
+ * The policy on a certificate that profile p and issuer ca (NULL:
+ * self-signed) would make at now (0: the current time), valid from
+ * not_before to not_after:
+ *  - ca must be able to issue certificates that verify: valid at now and
+ *    a CA (basicConstraints CA:TRUE, or none on a self-signed root;
+ *    keyCertSign if it has a keyUsage).  Otherwise PKI_ERR_POLICY ("ca.pem:
+ *    the CA certificate expired on ...: what it signs does not verify
+ *    ..."), or, with po->allow_invalid_issuer, a warning.
+ *  - warnings (errors with po->strict), naming the file and JSON path of
+ *    the profile: an expiry under 10 times the backdate (which signing
+ *    cuts to a tenth of the expiry), a certificate expired or not yet
+ *    valid when issued (fixed dates), one that outlives ca.
+ * pki_cert_sign() and pki_leaf_issue() call it; a caller that signs by
+ * other means calls it first.
+ */
+int		 pki_policy_issue(const struct pki_parse_opts *po,
+		    const struct pki_profile *p, const struct pki_cert *ca,
+		    time_t now, time_t not_before, time_t not_after,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- files ---------------------------------------------------------- */
@@ -521,6 +553,8 @@ struct pki_issue_opts {
 	time_t		 now;		/* 0: the current time */
 	void		(*event)(void *arg, const struct pki_issue_event *ev);
 	void		*event_arg;
+	/* The policy on an existing CA and slow-path leaves; may be NULL. */
+	const struct pki_parse_opts *policy;
 };
 
 /*

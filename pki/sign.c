@@ -28,8 +28,6 @@
 
 /* selfsign's default lifetime when the profile has none (threeMonths). */
 #define SELFSIGN_EXPIRY		(2190 * PKI_NS_PER_HOUR)
-/* The default backdate of FillTemplate and selfsign's fixed one. */
-#define DEFAULT_BACKDATE	(5 * PKI_NS_PER_MIN)
 
 /* DelegationUsage, 1.3.6.1.4.1.44363.44: the content bytes of the OID. */
 static const unsigned char oid_delegation[] = {
@@ -931,7 +929,7 @@ pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
 	struct bcinfo			 rbc, ibc;
 	struct own_exts			 e;
 	struct ext_sink			 sink;
-	struct ts			 nb, na;
+	struct ts			 now, nb, na;
 	STACK_OF(X509_EXTENSION)	*rexts = NULL, *own = NULL;
 	STACK_OF(X509_EXTENSION)	*extras = NULL;
 	BASIC_CONSTRAINTS		*cabc = NULL;
@@ -947,6 +945,7 @@ pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
 	const char			*pname, *crl;
 	unsigned char			 ski[20];
 	size_t				 slen, ilen;
+	int64_t				 bd;
 	int				 i, crit, r = PKI_ERR_INTERNAL;
 
 	*out = NULL;
@@ -1091,16 +1090,18 @@ pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
 	if ((r = set_serial(x, 20, err)) != PKI_OK)
 		goto out;
 
-	/* 6: validity. */
+	/* 6: validity; the backdate is at most a tenth of it (policy.c). */
+	if ((r = ts_now(sr, &now, err)) != PKI_OK)
+		goto out;
 	if (p->has_not_before) {
 		nb.sec = (int64_t)p->not_before;
 		nb.nsec = 0;
 	} else {
-		if ((r = ts_now(sr, &nb, err)) != PKI_OK)
-			goto out;
-		ts_round_minute(&nb);
-		ts_sub(&nb, p->backdate != 0 ? p->backdate :
-		    DEFAULT_BACKDATE);
+		nb = now;
+		bd = p->backdate;
+		if (!pki_policy_backdate(p->expiry, &bd))
+			ts_round_minute(&nb);
+		ts_sub(&nb, bd);
 	}
 	if (p->has_not_after) {
 		na.sec = (int64_t)p->not_after;
@@ -1109,6 +1110,9 @@ pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
 		na = nb;
 		ts_add(&na, p->expiry);
 	}
+	if ((r = pki_policy_issue(sr->opts, p, ca, (time_t)now.sec,
+	    (time_t)nb.sec, (time_t)na.sec, err)) != PKI_OK)
+		goto out;
 	if ((r = set_time(x, 0, &nb, err)) != PKI_OK ||
 	    (r = set_time(x, 1, &na, err)) != PKI_OK)
 		goto out;
@@ -1236,6 +1240,7 @@ pki_cert_selfsign(const struct pki_sign_request *sr,
 	const EVP_MD			*md = NULL;
 	unsigned char			 ski[20];
 	size_t				 i;
+	int64_t				 bd;
 	int				 k, r = PKI_ERR_INTERNAL;
 
 	*out = NULL;
@@ -1288,11 +1293,14 @@ pki_cert_selfsign(const struct pki_sign_request *sr,
 	}
 	if ((r = set_serial(x, 8, err)) != PKI_OK)
 		goto out;
-	/* Not rounded: now - 5m and now + expiry. */
+	/* Not rounded: now - 5m (at most a tenth) and now + expiry. */
 	if ((r = ts_now(sr, &now, err)) != PKI_OK)
 		goto out;
+	bd = 0;
+	(void)pki_policy_backdate(p->expiry != 0 ? p->expiry :
+	    SELFSIGN_EXPIRY, &bd);
 	nb = now;
-	ts_sub(&nb, DEFAULT_BACKDATE);
+	ts_sub(&nb, bd);
 	na = now;
 	ts_add(&na, p->expiry != 0 ? p->expiry : SELFSIGN_EXPIRY);
 	if ((r = set_time(x, 0, &nb, err)) != PKI_OK ||
@@ -1368,6 +1376,7 @@ pki_sign_validity(const struct pki_profile *p, time_t now_sec, long now_nsec,
 {
 	struct pki_sign_request	sr;
 	struct ts		t = { 0, 0 };
+	int64_t			bd = p->backdate;
 	int			r;
 
 	memset(&sr, 0, sizeof(sr));
@@ -1375,10 +1384,13 @@ pki_sign_validity(const struct pki_profile *p, time_t now_sec, long now_nsec,
 	sr.now_nsec = now_nsec;
 	if ((r = ts_now(&sr, &t, err)) != PKI_OK)
 		return r;
-	ts_round_minute(&t);
-	ts_sub(&t, p->backdate != 0 ? p->backdate : DEFAULT_BACKDATE);
+	if (expiry <= 0)
+		expiry = p->expiry;
+	if (!pki_policy_backdate(expiry, &bd))
+		ts_round_minute(&t);
+	ts_sub(&t, bd);
 	*nb = (time_t)t.sec;
-	ts_add(&t, expiry > 0 ? expiry : p->expiry);
+	ts_add(&t, expiry);
 	*na = (time_t)t.sec;
 	return PKI_OK;
 }

@@ -190,9 +190,10 @@ main(void)
 		return 1;
 	}
 	ecca = test_ca("{\"CN\":\"EC CA\",\"key\":{\"algo\":\"ecdsa\","
-	    "\"size\":256},\"names\":[{\"O\":\"t\",\"OU\":\"CA\"}]}", 0, &eckey);
+	    "\"size\":256},\"names\":[{\"O\":\"t\",\"OU\":\"CA\"}]}",
+	    NOW_SEC - 3600, &eckey);
 	rsaca = test_ca("{\"CN\":\"RSA CA\",\"key\":{\"algo\":\"rsa\","
-	    "\"size\":2048}}", 0, &rsakey);
+	    "\"size\":2048}}", NOW_SEC - 3600, &rsakey);
 	if (ecca == NULL || rsaca == NULL)
 		return 1;
 
@@ -244,13 +245,13 @@ main(void)
 		struct pki_cert		*c = NULL;
 		char			*dec = NULL;
 
-		is_int(pki_leaf_issue(csr, peer, ecca, eckey, &lp, &e),
+		is_int(pki_leaf_issue(csr, peer, ecca, eckey, NULL, &lp, &e),
 		    PKI_ERR_UNSUPPORTED, "pki_leaf_issue declines a ca section");
 		ok(lp.cert == NULL && lp.key == NULL,
 		    "...and returns nothing");
-		is_int(pki_leaf_issue(leaf, policy, ecca, eckey, &lp, &e),
+		is_int(pki_leaf_issue(leaf, policy, ecca, eckey, NULL, &lp, &e),
 		    PKI_ERR_UNSUPPORTED, "pki_leaf_issue declines policies");
-		if (pki_leaf_issue(leaf, peer, ecca, eckey, &lp, &e) == 0 &&
+		if (pki_leaf_issue(leaf, peer, ecca, eckey, NULL, &lp, &e) == 0 &&
 		    pki_cert_load(lp.cert, lp.certlen, "lp", &c, &e) == 0 &&
 		    pki_cert_serial(c, &dec, &e) == 0) {
 			is_str(lp.serial, dec, "pki_leaf_issue: the serial it "

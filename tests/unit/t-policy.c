@@ -1,0 +1,375 @@
+/*
+ * t-policy.c: the strictness policy of signing (pki/policy.c) and its
+ * effect on pki_cert_sign(): issuers that cannot sign anything that
+ * verifies, the backdate cut, fixed dates, a leaf outliving its CA, and
+ * the hosts that look like IP addresses.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "pki.h"
+#include "internal.h"
+#include "tap.h"
+#include "certs.h"
+
+#define MIN	(60 * PKI_NS_PER_SEC)
+#define H	PKI_NS_PER_HOUR
+
+static char	warnings[4096];
+
+static void
+collect(void *arg, const char *text)
+{
+	size_t	n = strlen(warnings);
+
+	(void)arg;
+	snprintf(warnings + n, sizeof(warnings) - n, "%s\n", text);
+}
+
+static void
+policy(struct pki_parse_opts *po, int strict, int allow)
+{
+	memset(po, 0, sizeof(*po));
+	po->strict = strict;
+	po->allow_invalid_issuer = allow;
+	po->warn = collect;
+	warnings[0] = '\0';
+}
+
+static void
+test_backdate(void)
+{
+	static const struct {
+		int64_t	expiry, backdate, want;
+		int	cut;
+	} t[] = {
+		{ 8760 * H, 0, 5 * MIN, 0 },
+		{ 50 * MIN, 0, 5 * MIN, 0 },	/* exactly 10 times */
+		{ 49 * MIN, 0, 294 * PKI_NS_PER_SEC, 1 },
+		{ 10 * MIN, 0, 1 * MIN, 1 },
+		{ 90 * PKI_NS_PER_SEC, 0, 9 * PKI_NS_PER_SEC, 1 },
+		{ 1 * H, 2 * H, 6 * MIN, 1 },	/* a configured backdate */
+		{ 1 * H, 1 * MIN, 1 * MIN, 0 },
+		{ 0, 0, 5 * MIN, 0 },
+	};
+	size_t	i;
+	int64_t	bd;
+	int	cut;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		bd = t[i].backdate;
+		cut = pki_policy_backdate(t[i].expiry, &bd);
+		is_int(bd, t[i].want, "backdate for expiry %lld ns, %lld ns",
+		    (long long)t[i].expiry, (long long)t[i].backdate);
+		is_int(cut, t[i].cut, "cut for expiry %lld ns",
+		    (long long)t[i].expiry);
+	}
+}
+
+static void
+test_hosts(void)
+{
+	static const char *const yes[] = {
+		"999.1.1.1", "1.2.3", "010.0.0.1", "1.2.3.4.", " 1.2.3.4",
+		"1.2.3.4 ", "[::1]", "[::1]:2379", "1.2.3.4:2379", "10.0.0.0/8",
+		"1:2:3:4:5:6:7:8:9", "256.256.256.256", "fe80::1%eth0", NULL
+	};
+	static const char *const no[] = {
+		"1.2.3.4", "::1", "2001:db8::17", "::ffff:1.2.3.4", "etcd1",
+		"example.com", "12345", "a.1.2.3", "cafe", "", "*.example.net",
+		"ops@example.net", "https://1.2.3.4/", NULL
+	};
+	size_t	i;
+
+	for (i = 0; yes[i] != NULL; i++)
+		is_int(pki_policy_host_looks_ip(yes[i]), 1,
+		    "\"%s\" looks like an IP address", yes[i]);
+	for (i = 0; no[i] != NULL; i++)
+		is_int(pki_policy_host_looks_ip(no[i]), 0,
+		    "\"%s\" does not look like one (or is one)", no[i]);
+}
+
+/* A profile from config JSON (source "c.json"), borrowed from *cfg. */
+static const struct pki_profile *
+profile(const char *json, const char *name, struct pki_config **cfg)
+{
+	const struct pki_profile	*p = NULL;
+	struct pki_error		 e;
+
+	*cfg = NULL;
+	memset(&e, 0, sizeof(e));
+	if (pki_config_parse(json, strlen(json), "c.json", NULL, cfg, &e) !=
+	    0 || pki_config_profile(*cfg, name, &p, &e) != 0)
+		diag("config: %s", e.text);
+	return p;
+}
+
+/*
+ * Signs a leaf for json under p with ca; NULL and *r set on failure.  Its
+ * key goes to *keyp when keyp is not NULL.
+ */
+static struct pki_cert *
+leafk(const char *json, const struct pki_profile *p,
+    const struct pki_cert *ca, const struct pki_key *cakey, time_t now,
+    const struct pki_parse_opts *po, int *r, struct pki_error *e,
+    struct pki_key **keyp)
+{
+	struct pki_csr		*csr = test_csr(json);
+	struct pki_key		*key = NULL;
+	struct pki_req		*req = NULL;
+	struct pki_cert		*cert = NULL;
+	struct pki_sign_request	 sr;
+
+	memset(e, 0, sizeof(*e));
+	memset(&sr, 0, sizeof(sr));
+	*r = PKI_ERR_INTERNAL;
+	if (csr == NULL || pki_key_generate(csr, &key, e) != 0 ||
+	    pki_req_new(csr, key, &req, e) != 0)
+		goto out;
+	sr.req = req;
+	sr.profile = p;
+	sr.now_sec = now;
+	sr.opts = po;
+	*r = pki_cert_sign(&sr, ca, cakey, &cert, e);
+ out:
+	pki_req_free(req);
+	if (keyp != NULL)
+		*keyp = key;
+	else
+		pki_key_free(key);
+	pki_csr_free(csr);
+	return cert;
+}
+
+#define leaf(j, p, ca, k, now, po, r, e) \
+	leafk(j, p, ca, k, now, po, r, e, NULL)
+
+/* notBefore and notAfter of cert as seconds. */
+static void
+validity(const struct pki_cert *cert, time_t *nb, time_t *na)
+{
+	struct tm	tm;
+
+	memset(&tm, 0, sizeof(tm));
+	*nb = *na = 0;
+	if (ASN1_TIME_to_tm(X509_get0_notBefore(cert->x509), &tm) == 1)
+		*nb = timegm(&tm);
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(cert->x509), &tm) == 1)
+		*na = timegm(&tm);
+}
+
+static const char cfgjson[] =
+    "{\"signing\":{\"default\":{\"expiry\":\"8760h\",\"usages\":[\"signing\","
+    "\"key encipherment\",\"server auth\"]},\"profiles\":{"
+    "\"short\":{\"expiry\":\"10m\",\"usages\":[\"signing\"]},"
+    "\"tiny\":{\"expiry\":\"90s\",\"usages\":[\"signing\"]},"
+    "\"long\":{\"expiry\":\"876000h\",\"usages\":[\"signing\"]},"
+    "\"old\":{\"expiry\":\"1h\",\"not_after\":\"2020-01-01T00:00:00Z\","
+    "\"usages\":[\"signing\"]},"
+    "\"future\":{\"expiry\":\"1h\",\"not_before\":\"2099-01-01T00:00:00Z\","
+    "\"not_after\":\"2099-02-01T00:00:00Z\",\"usages\":[\"signing\"]}}}}";
+
+static void
+test_issuers(void)
+{
+	struct pki_parse_opts		 po;
+	struct pki_config		*cfg = NULL;
+	const struct pki_profile	*def;
+	struct pki_cert			*ca, *old = NULL, *young = NULL;
+	struct pki_cert			*lf = NULL, *c;
+	struct pki_key			*cakey = NULL, *oldkey = NULL;
+	struct pki_key			*youngkey = NULL, *lfkey = NULL;
+	struct pki_error		 e;
+	time_t				 now = time(NULL);
+	int				 r;
+
+	ca = test_ca("{\"CN\":\"Policy CA\"}", 0, &cakey);
+	/* Valid for an hour, two days ago; and from tomorrow on. */
+	old = test_ca("{\"CN\":\"Old CA\",\"ca\":{\"expiry\":\"1h\"}}",
+	    now - 48 * 3600, &oldkey);
+	young = test_ca("{\"CN\":\"Young CA\"}", now + 24 * 3600, &youngkey);
+	def = profile(cfgjson, NULL, &cfg);
+	if (ca == NULL || old == NULL || young == NULL || def == NULL) {
+		ok(0, "test CAs and profile");
+		goto out;
+	}
+	policy(&po, 0, 0);
+	c = leaf("{\"CN\":\"x\"}", def, old, oldkey, now, &po, &r, &e);
+	is_int(r, PKI_ERR_POLICY, "expired CA: refused");
+	ok(c == NULL, "expired CA: no certificate");
+	ok(strncmp(e.text, "issuer: the CA certificate expired on ", 38) == 0 && strstr(e.text, ": what it signs does not verify "
+	    "(-allow-invalid-issuer signs anyway)") != NULL,
+	    "expired CA: the message says when and what to do: %s", e.text);
+	policy(&po, 1, 1);
+	c = leaf("{\"CN\":\"x\"}", def, old, oldkey, now, &po, &r, &e);
+	is_int(r, 0, "expired CA, allowed (and -strict): signed");
+	if (!ok(strstr(warnings, ": signing anyway (-allow-invalid-issuer)\n") !=
+	    NULL && strchr(warnings, '\n') == strrchr(warnings, '\n'),
+	    "expired CA, allowed: one warning"))
+		diag("%s", warnings);
+	pki_cert_free(c);
+
+	policy(&po, 0, 0);
+	c = leaf("{\"CN\":\"x\"}", def, young, youngkey, now, &po, &r, &e);
+	is_int(r, PKI_ERR_POLICY, "CA not yet valid: refused");
+	ok(strstr(e.text, "the CA certificate is not valid before ") !=
+	    NULL, "CA not yet valid: %s", e.text);
+	pki_cert_free(c);
+
+	/* A leaf as issuer: CA:FALSE. */
+	lf = leafk("{\"CN\":\"leaf\"}", def, ca, cakey, now, NULL, &r, &e,
+	    &lfkey);
+	if (!ok(lf != NULL, "a leaf to sign with")) {
+		diag("%s", e.text);
+		goto out;
+	}
+	c = leaf("{\"CN\":\"x\"}", def, lf, lfkey, now, &po, &r, &e);
+	is_int(r, PKI_ERR_POLICY, "CA:FALSE issuer: refused");
+	ok(strstr(e.text, "not a CA certificate (basicConstraints "
+	    "CA:FALSE)") != NULL, "CA:FALSE issuer: %s", e.text);
+	pki_cert_free(c);
+	/* NULL policy: refused too (renewals, library callers). */
+	c = leaf("{\"CN\":\"x\"}", def, old, oldkey, now, NULL, &r, &e);
+	is_int(r, PKI_ERR_POLICY, "NULL policy: an expired CA is refused");
+	pki_cert_free(c);
+	is_int(pki_policy_issue(NULL, NULL, ca, now, 0, 0, &e), 0,
+	    "a good CA passes");
+ out:
+	pki_cert_free(lf);
+	pki_key_free(lfkey);
+	pki_cert_free(ca);
+	pki_cert_free(old);
+	pki_cert_free(young);
+	pki_key_free(cakey);
+	pki_key_free(oldkey);
+	pki_key_free(youngkey);
+	pki_config_free(cfg);
+}
+
+static void
+test_validity(void)
+{
+	struct pki_parse_opts		 po;
+	struct pki_config		*cfg = NULL;
+	const struct pki_profile	*p;
+	struct pki_cert			*ca, *c;
+	struct pki_key			*cakey = NULL;
+	struct pki_error		 e;
+	time_t				 now = time(NULL), nb, na;
+	int				 r;
+
+	ca = test_ca("{\"CN\":\"Validity CA\"}", 0, &cakey);
+	if (ca == NULL) {
+		ok(0, "test CA");
+		return;
+	}
+	/* 10m: the backdate is cut to 1m, now is not rounded. */
+	p = profile(cfgjson, "short", &cfg);
+	policy(&po, 0, 0);
+	if ((c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e)) !=
+	    NULL) {
+		validity(c, &nb, &na);
+		is_int(nb, now - 60, "expiry 10m: notBefore is now - 1m");
+		is_int(na, now + 540, "expiry 10m: notAfter is now + 9m");
+	} else
+		ok(0, "expiry 10m: %s", e.text);
+	pki_cert_free(c);
+	is_str(warnings, "c.json: signing.profiles.short.expiry: 10m0s is "
+	    "less than 10 times the backdate (5m0s): the backdate is cut to "
+	    "1m0s (cfssl's certificate would start 50% used)\n",
+	    "expiry 10m: the warning names file, path and numbers");
+	pki_config_free(cfg);
+
+	p = profile(cfgjson, "tiny", &cfg);
+	policy(&po, 0, 0);
+	if ((c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e)) !=
+	    NULL) {
+		validity(c, &nb, &na);
+		ok(nb <= now && na > now, "expiry 90s: valid now");
+		is_int(na - nb, 90, "expiry 90s: 90 s long");
+	} else
+		ok(0, "expiry 90s: %s", e.text);
+	pki_cert_free(c);
+	if (!ok(strstr(warnings, "(cfssl's certificate would be expired when "
+	    "issued)\n") != NULL, "expiry 90s: would be expired"))
+		diag("%s", warnings);
+	policy(&po, 1, 0);
+	c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e);
+	is_int(r, PKI_ERR_POLICY, "expiry 90s, -strict: refused");
+	ok(c == NULL, "expiry 90s, -strict: no certificate");
+	pki_config_free(cfg);
+
+	/* The 5-minute backdate and minute rounding are cfssl's otherwise. */
+	p = profile(cfgjson, NULL, &cfg);
+	policy(&po, 1, 0);
+	if ((c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e)) !=
+	    NULL) {
+		validity(c, &nb, &na);
+		is_int(nb % 60, 0, "8760h: notBefore on a minute");
+		ok(now - nb >= 270 && now - nb <= 330,
+		    "8760h: about 5 minutes back (%lld s)",
+		    (long long)(now - nb));
+	} else
+		ok(0, "8760h: %s", e.text);
+	pki_cert_free(c);
+	is_str(warnings, "", "8760h: no warning");
+	pki_config_free(cfg);
+
+	p = profile(cfgjson, "old", &cfg);
+	policy(&po, 0, 0);
+	c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e);
+	is_int(r, 0, "not_after in the past: signed, as cfssl does");
+	is_str(warnings, "c.json: signing.profiles.old: the certificate is "
+	    "expired when issued (notAfter 2020-01-01T00:00:00Z)\n",
+	    "not_after in the past: warning");
+	pki_cert_free(c);
+	policy(&po, 1, 0);
+	c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e);
+	is_int(r, PKI_ERR_POLICY, "not_after in the past, -strict: refused");
+	pki_config_free(cfg);
+
+	p = profile(cfgjson, "future", &cfg);
+	policy(&po, 0, 0);
+	c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e);
+	is_int(r, 0, "not_before in the future: signed");
+	if (!ok(strstr(warnings, "c.json: signing.profiles.future: the "
+	    "certificate is not valid yet when issued (notBefore "
+	    "2099-01-01T00:00:00Z)\n") != NULL, "not_before in the future"))
+		diag("%s", warnings);
+	ok(strstr(warnings, "outlives its CA") != NULL,
+	    "2099 outlives the CA too");
+	pki_cert_free(c);
+	pki_config_free(cfg);
+
+	p = profile(cfgjson, "long", &cfg);
+	policy(&po, 0, 0);
+	c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e);
+	is_int(r, 0, "a leaf outliving its CA: signed");
+	if (!ok(strncmp(warnings, "issuer: the new certificate (valid until ",
+	    41) == 0 && strstr(warnings, ") outlives its CA (valid until ") !=
+	    NULL, "a leaf outliving its CA: warning"))
+		diag("%s", warnings);
+	pki_cert_free(c);
+	policy(&po, 1, 0);
+	c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e);
+	is_int(r, PKI_ERR_POLICY, "outliving, -strict: refused");
+	pki_config_free(cfg);
+
+	pki_cert_free(ca);
+	pki_key_free(cakey);
+}
+
+int
+main(void)
+{
+	test_backdate();
+	test_hosts();
+	test_issuers();
+	test_validity();
+	return done_testing();
+}
