@@ -362,7 +362,7 @@ cmd_gencert_exec(struct opts *o)
 	}
 	if (load_csr_json(o, o->args[0], 0, &csr) != CMD_RETURN_NORMAL)
 		goto out;
-	if (o->set[OPT_CN] && (r = pki_csr_set_cn(csr, o->str[OPT_CN],
+	if (o->set[OPT_CN] && (r = pki_csr_set_cn(csr, o->str[OPT_CN], &po,
 	    &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
@@ -388,7 +388,7 @@ cmd_gencert_exec(struct opts *o)
 		goto out;
 	}
 	if (o->set[OPT_HOSTNAME] && o->str[OPT_HOSTNAME][0] != '\0') {
-		if ((r = pki_csr_set_hosts(csr, o->str[OPT_HOSTNAME],
+		if ((r = pki_csr_set_hosts(csr, o->str[OPT_HOSTNAME], &po,
 		    &err)) != 0) {
 			log_pki(&err, r);
 			goto out;

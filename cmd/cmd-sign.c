@@ -86,8 +86,9 @@ cmd_sign_exec(struct opts *o)
 		log_err("out of memory");
 		goto out;
 	}
-	if ((r = pki_hosts_check_caps(hosts, nhosts, "-hostname", &err)) !=
-	    0) {
+	load_parse_opts(o, &po);
+	if ((r = pki_hosts_check_caps(hosts, nhosts, "-hostname", &po,
+	    &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
 	}
@@ -104,7 +105,6 @@ cmd_sign_exec(struct opts *o)
 	sr.nhosts = nhosts;
 	sr.hosts_set = hosts != NULL;
 	sr.subject = subject;
-	load_parse_opts(o, &po);
 	sr.opts = &po;
 	if ((r = pki_cert_sign(&sr, ca, cakey, &cert, &err)) != 0 ||
 	    (r = pki_cert_encode(cert, &certpem, &certlen, &err)) != 0) {

@@ -12,11 +12,14 @@ struct pki_error;
 /*
  * Checks a host list (given as what, e.g. "-hostname") against the caps
  * on the number of hosts and the length of a DNS name, a DNS label, an
- * e-mail address and a URI.  Returns 0 or PKI_ERR_INPUT with err filled
- * as "what: problem".  hosts is borrowed.
+ * e-mail address and a URI, and for hosts that look like IP addresses
+ * but are not, or are empty: warnings through opts (may be NULL), or with
+ * opts->strict PKI_ERR_INPUT with err filled as "what: "host": problem".
+ * hosts is borrowed.
  */
 int	pki_hosts_check_caps(char *const *hosts, size_t n, const char *what,
-	    struct pki_error *err) __attribute__((warn_unused_result));
+	    const struct pki_parse_opts *opts, struct pki_error *err)
+	    __attribute__((warn_unused_result));
 
 /*
  * Returns a clearer text for some of jansson's parse errors (a NUL

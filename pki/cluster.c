@@ -1392,7 +1392,7 @@ leaf_csr(struct cl_parse *p, struct pki_cluster_leaf *leaf, const char *cn,
 		goto out;
 	}
 	r = pki_csr_parse(leaf->csr_json, strlen(leaf->csr_json),
-	    p->ctx.source, 0, NULL, &leaf->csr, p->ctx.err);
+	    p->ctx.source, 0, p->ctx.opts, &leaf->csr, p->ctx.err);
 out:
 	json_decref(o);
 	return r;
@@ -2874,8 +2874,8 @@ pki_cluster_init(const struct pki_cluster_init *in, char **json,
 	    (text = dump_pretty(root)) == NULL)
 		goto nomem;
 	/* What init writes must parse. */
-	if ((r = pki_cluster_parse(text, strlen(text), CL_INIT_SOURCE, NULL,
-	    &cl, err)) != 0)
+	if ((r = pki_cluster_parse(text, strlen(text), CL_INIT_SOURCE,
+	    in->opts, &cl, err)) != 0)
 		goto out;
 	if (json != NULL) {
 		*json = text;

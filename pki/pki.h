@@ -159,11 +159,16 @@ int		 pki_csr_parse(const char *buf, size_t len, const char *source,
 		    struct pki_csr **out, struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_csr_free(struct pki_csr *csr);
 
-/* Replaces CN (gencert -cn). */
+/* Replaces CN (gencert -cn); opts: the policy's warnings (may be NULL). */
 int		 pki_csr_set_cn(struct pki_csr *csr, const char *cn,
+		    const struct pki_parse_opts *opts,
 		    struct pki_error *err) PKI_MUST_CHECK;
-/* Replaces hosts with a comma-separated list (split on ',', no trim). */
+/*
+ * Replaces hosts with a comma-separated list (split on ',', no trim),
+ * reporting hosts as the CSR JSON's are (opts may be NULL).
+ */
 int		 pki_csr_set_hosts(struct pki_csr *csr, const char *list,
+		    const struct pki_parse_opts *opts,
 		    struct pki_error *err) PKI_MUST_CHECK;
 /* Returns 1 if the CSR JSON has a (non-null) "ca" section. */
 int		 pki_csr_has_ca(const struct pki_csr *csr);
@@ -499,6 +504,8 @@ struct pki_cluster_init {
 	size_t			 nyaml;
 	long			 members;
 	const char		*key_algo;
+	/* The policy checking the result (warnings, -strict); may be NULL. */
+	const struct pki_parse_opts *opts;
 };
 
 /*

@@ -389,20 +389,20 @@ test_hosts(void)
 	is_str(csr->hosts.v[1], "", "empty host kept");
 	is_str(csr->hosts.v[2], "10.0.0.1", "hosts order");
 
-	is_int(pki_csr_set_hosts(csr, "a, b,,c", &err), 0, "set_hosts");
+	is_int(pki_csr_set_hosts(csr, "a, b,,c", NULL, &err), 0, "set_hosts");
 	is_int((long long)pki_csr_nhosts(csr), 4, "set_hosts: 4 items");
 	is_str(csr->hosts.v[0], "a", "set_hosts[0]");
 	is_str(csr->hosts.v[1], " b", "set_hosts[1] not trimmed");
 	is_str(csr->hosts.v[2], "", "set_hosts[2] empty kept");
 	is_str(csr->hosts.v[3], "c", "set_hosts[3]");
-	is_int(pki_csr_set_hosts(csr, ",", &err), 0, "set_hosts \",\"");
+	is_int(pki_csr_set_hosts(csr, ",", NULL, &err), 0, "set_hosts \",\"");
 	is_int((long long)pki_csr_nhosts(csr), 2, "\",\" is two empty hosts");
-	is_int(pki_csr_set_hosts(csr, "", &err), 0, "set_hosts \"\"");
+	is_int(pki_csr_set_hosts(csr, "", NULL, &err), 0, "set_hosts \"\"");
 	is_int((long long)pki_csr_nhosts(csr), 0, "\"\" is no hosts");
-	is_int(pki_csr_set_hosts(csr, "only", &err), 0, "set_hosts one");
+	is_int(pki_csr_set_hosts(csr, "only", NULL, &err), 0, "set_hosts one");
 	is_int((long long)pki_csr_nhosts(csr), 1, "one host");
 
-	is_int(pki_csr_set_cn(csr, "new cn", &err), 0, "set_cn");
+	is_int(pki_csr_set_cn(csr, "new cn", NULL, &err), 0, "set_cn");
 	is_str(csr->cn, "new cn", "set_cn value");
 	pki_csr_free(csr);
 
@@ -739,6 +739,72 @@ test_input(void)
 	rmdir(dir);
 }
 
+/*
+ * The strictness policy on what cfssl accepts and verifiers accept too:
+ * RFC 5280 upper bounds, the caps on hosts, hosts that look like IP
+ * addresses and empty ones are warnings, errors with -strict.
+ */
+static void
+test_policy_caps(void)
+{
+	struct pki_parse_opts	 po;
+	struct pki_csr		*csr = NULL;
+	struct pki_error	 err;
+	char			 json[512];
+
+	warns("{\"names\":[{\"C\":\"USA\",\"O\":\"etcd\"}]}", "t.json: "
+	    "names[0].C: \"USA\" is not a 2-letter country code (RFC 5280); "
+	    "kept, as cfssl keeps it\n", PKI_ERR_INPUT);
+	warns("{\"names\":[{\"C\":\"U\"}]}", "t.json: names[0].C: \"U\" is not "
+	    "a 2-letter country code (RFC 5280); kept, as cfssl keeps it\n",
+	    PKI_ERR_INPUT);
+	if (is_int(parse("{\"names\":[{\"C\":\"USA\"},{\"C\":\"\"}]}", 0, 0,
+	    &csr, &err), 0, "C USA: accepted"))
+		is_str(csr->names[0].c, "USA", "C USA: kept as written");
+	pki_csr_free(csr);
+	csr = NULL;
+	snprintf(json, sizeof(json), "{\"CN\":\"%065d\"}", 0);
+	warns(json, "t.json: CN: 65 characters, more than the 64 RFC 5280 "
+	    "allows; kept, as cfssl keeps it\n", PKI_ERR_INPUT);
+	warns("{\"hosts\":[\"a.example\",\"999.1.1.1\",\"10.0.0.1\"]}", "t.json: "
+	    "hosts[1]: \"999.1.1.1\" looks like an IP address but is not one; it "
+	    "becomes a DNS name, as in cfssl\n", PKI_ERR_INPUT);
+	warns("{\"hosts\":[\"[::1]\"]}", "t.json: hosts[0]: \"[::1]\" looks like "
+	    "an IP address but is not one; it becomes a DNS name, as in cfssl\n",
+	    PKI_ERR_INPUT);
+	warns("{\"hosts\":[\"\"]}", "t.json: hosts[0]: an empty host becomes an "
+	    "empty DNS name, as in cfssl; GnuTLS cannot parse such a "
+	    "certificate\n", PKI_ERR_INPUT);
+	snprintf(json, sizeof(json), "{\"hosts\":[\"a.%064d.example\"]}", 0);
+	warns(json, "t.json: hosts[0]: DNS label of 64 bytes, longer than 63: "
+	    "no name in DNS can match it; kept, as cfssl keeps it\n",
+	    PKI_ERR_INPUT);
+
+	/* -hostname and -cn: the value names the host. */
+	if (parse("{}", 0, 0, &csr, &err) != 0)
+		return;
+	memset(&po, 0, sizeof(po));
+	po.warn = collect;
+	warnings[0] = '\0';
+	is_int(pki_csr_set_hosts(csr, "999.1.1.1,,ok.example", &po, &err), 0,
+	    "-hostname with a false IP and an empty host: accepted");
+	is_str(warnings, "-hostname: \"999.1.1.1\": looks like an IP address "
+	    "but is not one; it becomes a DNS name, as in cfssl\n"
+	    "-hostname: \"\": an empty host becomes an empty DNS name, as in "
+	    "cfssl; GnuTLS cannot parse such a certificate\n",
+	    "-hostname: one warning per host");
+	is_int((long long)pki_csr_nhosts(csr), 3, "-hostname: 3 hosts kept");
+	po.strict = 1;
+	is_int(pki_csr_set_hosts(csr, "a,999.1.1.1", &po, &err), PKI_ERR_INPUT,
+	    "-hostname, -strict: refused");
+	is_str(err.text, "-hostname: \"999.1.1.1\": looks like an IP address "
+	    "but is not one; it becomes a DNS name, as in cfssl",
+	    "-hostname, -strict: message");
+	is_int((long long)pki_csr_nhosts(csr), 3, "-hostname, -strict: the "
+	    "hosts are unchanged");
+	pki_csr_free(csr);
+}
+
 int
 main(void)
 {
@@ -749,6 +815,7 @@ main(void)
 	test_unknown_keys();
 	test_names();
 	test_hosts();
+	test_policy_caps();
 	test_ca();
 	test_extensions();
 	test_subject_only();
