@@ -364,6 +364,62 @@ int		 pki_cert_selfsign(const struct pki_sign_request *sr,
 		    const struct pki_key *key, struct pki_cert **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
+/* ---- bundles (cfssl bundle; bundle.c) ------------------------------- */
+
+#define PKI_BUNDLE_UBIQUITOUS	0	/* cfssl's default */
+#define PKI_BUNDLE_OPTIMAL	1
+#define PKI_BUNDLE_FORCE	2
+#define PKI_BUNDLE_OTHER	3	/* another name: ubiquitous (cfssl) */
+
+/* What pki_bundle_new() reads; buffers are borrowed. */
+struct pki_bundle_input {
+	const char	*certs;		/* PEM; else DER, PKCS #7, PKCS #12 */
+	size_t		 certs_len;
+	const char	*certs_source;
+	const char	*password;	/* of PKCS #12 input */
+	const char	*key;		/* PEM private key, or NULL */
+	size_t		 key_len;
+	const char	*key_source;
+	const char	*roots;		/* PEM roots (required) */
+	size_t		 roots_len;
+	const char	*roots_source;
+	const char	*ints;		/* PEM intermediates, or NULL */
+	size_t		 ints_len;
+	const char	*ints_source;
+	int		 flavor;	/* PKI_BUNDLE_* */
+	time_t		 now;		/* 0: the current time */
+};
+
+struct pki_bundle;
+
+/*
+ * Reads the certificate (leaf first, any intermediates after it), the
+ * key, the roots and the intermediates.  Errors name the file.
+ */
+int		 pki_bundle_new(const struct pki_bundle_input *in,
+		    struct pki_bundle **out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * The subject of the first certificate read, as Go's pkix.Name.String()
+ * writes it ("CN=x,O=y"), for cfssl's "bundling certificate for" line.
+ * Borrowed from b.
+ */
+const char	*pki_bundle_subject(const struct pki_bundle *b);
+/*
+ * Builds the bundle as cfssl's bundler does: the chains from the leaf to
+ * a root (valid now, server auth allowed), the flavor's pick, the status
+ * and cfssl's JSON.  PKI_ERR_SIGNATURE when no chain verifies (unknown
+ * authority, expired, extended key usage), PKI_ERR_INPUT for a
+ * self-signed leaf, PKI_ERR_MISMATCH for a key of another certificate.
+ */
+int		 pki_bundle_build(struct pki_bundle *b, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/* The JSON object (json.Marshal, no newline); borrowed from b. */
+const char	*pki_bundle_json(const struct pki_bundle *b, size_t *len);
+/* The anchoring root's subject as pkix.Name.String(), NULL with force. */
+const char	*pki_bundle_root(const struct pki_bundle *b);
+void		 pki_bundle_free(struct pki_bundle *b);
+
 /* ---- the strictness policy of signing (policy.c) -------------------- */
 
 /*

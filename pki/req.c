@@ -117,10 +117,17 @@ go_escape(const char *s, size_t n, char *out)
 char *
 pki_json_dump_go(const json_t *json)
 {
+	return pki_json_dump_go_flags(json, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER);
+}
+
+char *
+pki_json_dump_go_flags(const json_t *json, size_t flags)
+{
 	char	*s, *out;
 	size_t	 n, len;
 
-	s = json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	s = json_dumps(json, flags);
 	if (s == NULL)
 		return NULL;
 	n = strlen(s);

@@ -58,6 +58,11 @@ void		 pki_ip_format(const unsigned char *ip, size_t len, char *buf,
  * Returns a malloc'ed string, or NULL on allocation failure.
  */
 char		*pki_json_dump_go(const json_t *json);
+/*
+ * The same with jansson's dump flags, e.g. JSON_COMPACT |
+ * JSON_PRESERVE_ORDER for Go's json.Marshal.
+ */
+char		*pki_json_dump_go_flags(const json_t *json, size_t flags);
 
 /* pki_key_desc() for a bare EVP_PKEY ("rsa-2048", "ecdsa-256", ...). */
 void		 pki_pkey_desc(const EVP_PKEY *pkey, char *buf, size_t len);
