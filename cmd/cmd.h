@@ -27,6 +27,7 @@ extern const struct cmd_entry	cmd_gencsr_entry;
 extern const struct cmd_entry	cmd_sign_entry;
 extern const struct cmd_entry	cmd_selfsign_entry;
 extern const struct cmd_entry	cmd_certinfo_entry;
+extern const struct cmd_entry	cmd_bundle_entry;
 extern const struct cmd_entry	cmd_info_entry;
 extern const struct cmd_entry	cmd_print_defaults_entry;
 extern const struct cmd_entry	cmd_version_entry;

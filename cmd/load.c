@@ -29,6 +29,7 @@ load_parse_opts(const struct opts *o, struct pki_parse_opts *po)
 {
 	memset(po, 0, sizeof(*po));
 	po->strict = o->b[OPT_STRICT];
+	po->allow_invalid_issuer = o->b[OPT_ALLOW_INVALID_ISSUER];
 	po->warn = log_parse_warning;
 }
 

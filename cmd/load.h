@@ -59,7 +59,7 @@ int	load_remote(const struct opts *o, struct pki_config **cfg,
 int	load_cert_file(const char *path, struct pki_cert **out);
 /* Returns the -key-format as PKI_KEY_FMT_*, or -1 after an error. */
 int	load_key_format(const struct opts *o);
-/* Fills the parse options from -strict. */
+/* Fills the policy from -strict and -allow-invalid-issuer. */
 void	load_parse_opts(const struct opts *o, struct pki_parse_opts *po);
 
 #endif

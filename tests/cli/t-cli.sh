@@ -59,8 +59,17 @@ run "$E" frobnicate
 expect "unknown command: exit 1" 1 "Command frobnicate is not defined"
 run "$E" gencert -nosuchflag x.json
 expect "unknown flag: exit 2 as Go's flag package" 2 "flag provided but not defined: -nosuchflag"
+run "$E" genkey -rekey leaf.json
+expect "etcd-pki flag of another command: exit 2, named" 2 "flag -rekey is not used by genkey"
 run "$E" genkey -hostname a.example leaf.json
-expect "flag of another command: exit 2, named" 2 "flag -hostname is not used by genkey"
+expect "cfssl flag genkey does not use: ignored as cfssl does, one warning naming it" 0 '\[WARNING\] flag -hostname is not used by genkey; ignored, as cfssl ignores it$'
+expect_out "cfssl flag genkey does not use: genkey still prints its JSON" '"csr":'
+run "$E" genkey -ca=x -initca=true -strict leaf.json
+expect "cfssl flag genkey does not use, -strict (after it): exit 1" 1 '^etcd-pki: genkey: flag -ca is not used by genkey; cfssl ignores it$'
+run "$E" genkey -initca=maybe leaf.json
+expect "an unused boolean flag's value is still checked: exit 2" 2 'invalid boolean value "maybe" for -initca'
+run "$E" genkey -ca
+expect "a flag without its value: exit 2" 2 'flag needs an argument: -ca$'
 run "$E" gencert -h
 expect "gencert -h: usage on stderr, exit 0" 0 "Usage of gencert"
 missing=
@@ -283,8 +292,24 @@ run "$E" certinfo -csr req.csr
 expect_out "certinfo -csr" '"subject"'
 run "$E" certinfo
 expect "certinfo without a target" 2 'Must specify certinfo target'
-run "$E" certinfo -domain etcd1.example:2379
-expect "certinfo -domain is refused clearly (no network fetch)" 1 '-domain: .*not supported; save it and use -cert'
+# -domain: what a TLS server on loopback presents, as -cert describes it.
+port=$(free_port)
+openssl s_server -quiet -accept "127.0.0.1:$port" -cert etcd1.pem \
+    -key etcd1-key.pem >/dev/null 2>&1 </dev/null &
+bg_pid $!
+wait_for 10 sh -c 'ss -Hltn "sport = :$1" | grep -q .' sh "$port" || :
+run "$E" certinfo -cert etcd1.pem
+cp out domain-want.json
+run "$E" certinfo -domain "127.0.0.1:$port"
+if [ "$rc" = 0 ] && cmp -s out domain-want.json; then
+	pass "certinfo -domain 127.0.0.1:PORT: what -cert gives for the served certificate"
+else
+	fail "certinfo -domain 127.0.0.1:PORT (rc $rc)"
+	sed 's/^/#   /' err
+fi
+cport=$(free_port)
+run "$E" certinfo -domain "127.0.0.1:$cport"
+expect "certinfo -domain, nobody listening: exit 1, one line naming the address" 1 "^etcd-pki: certinfo: 127.0.0.1:$cport: connect: Connection refused"
 printf 'not a pem\n' >garbage.pem
 run "$E" certinfo -cert garbage.pem
 expect "certinfo of a non-PEM file" 1 'garbage.pem: '
