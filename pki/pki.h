@@ -427,7 +427,7 @@ void		 pki_bundle_free(struct pki_bundle *b);
  * self-signed) would make at now (0: the current time), valid from
  * not_before to not_after:
  *  - ca must be able to issue certificates that verify: valid at now and
- *    a CA (basicConstraints CA:TRUE, or none on a self-signed root;
+ *    a CA (basicConstraints CA:TRUE, or none on a self-signed v1 root;
  *    keyCertSign if it has a keyUsage).  Otherwise PKI_ERR_POLICY ("ca.pem:
  *    the CA certificate expired on ...: what it signs does not verify
  *    ..."), or, with po->allow_invalid_issuer, a warning.

@@ -157,12 +157,12 @@ issuer_problem(const struct pki_cert *ca, time_t now, char *buf, size_t len)
 		return buf;
 	}
 	/*
-	 * No basicConstraints: OpenSSL and Go accept a self-signed (v1) root
-	 * as a trust anchor, but nothing accepts it as an intermediate.
+	 * No basicConstraints: OpenSSL and Go accept a self-signed version 1
+	 * certificate as a root, nothing accepts another as an issuer.
 	 */
 	ss = (X509_get_extension_flags(x) & EXFLAG_SS) != 0;
 	BASIC_CONSTRAINTS_free(bc);
-	if (crit == -1 && !ss) {
+	if (crit == -1 && !(ss && X509_get_version(x) == X509_VERSION_1)) {
 		snprintf(buf, len, "not a CA certificate (no basicConstraints "
 		    "extension)");
 		return buf;
