@@ -422,8 +422,10 @@ check_subject_caps(struct pki_json_ctx *ctx, const struct pki_csr *csr,
 	size_t				 i, j;
 	int				 r;
 
-	if ((r = check_attr(ctx, "CN", csr->cn, UB_CN)) != 0 ||
-	    (r = check_attr(ctx, serialkey, csr->serialnumber,
+	if ((ctx->opts == NULL || !ctx->opts->cn_replaced) &&
+	    (r = check_attr(ctx, "CN", csr->cn, UB_CN)) != 0)
+		return r;
+	if ((r = check_attr(ctx, serialkey, csr->serialnumber,
 	    UB_SERIAL)) != 0)
 		return r;
 	for (i = 0; i < csr->nnames; i++) {
@@ -578,7 +580,9 @@ parse_csr(struct pki_json_ctx *ctx, const json_t *root, struct pki_csr *csr)
 	    (r = parse_names(ctx, vals[F_NAMES], csr)) != 0)
 		return r;
 	if ((r = pki_json_strv(ctx, "hosts", vals[F_HOSTS],
-	    &csr->hosts)) != 0 ||
+	    &csr->hosts)) != 0)
+		return r;
+	if ((ctx->opts == NULL || !ctx->opts->hosts_replaced) &&
 	    (r = check_hosts_caps(ctx, "hosts", csr->hosts.v,
 	    csr->hosts.n)) != 0)
 		return r;

@@ -375,6 +375,36 @@ json_fold(char *buf, size_t len, const char *s, int squash)
 	buf[n] = '\0';
 }
 
+/*
+ * Returns 1 if the folded a and b have the same number of space-separated
+ * words, at least two, and each word of a starts as the one of b does (its
+ * first four letters, or the whole shorter word): "digital signing" and
+ * "digital signature", "client authentication" and "client auth".
+ */
+static int
+json_words_alike(const char *a, const char *b)
+{
+	size_t	la, lb, n;
+	int	words = 0;
+
+	for (;;) {
+		la = strcspn(a, " ");
+		lb = strcspn(b, " ");
+		n = la < lb ? la : lb;
+		if (n > 4)
+			n = 4;
+		if (n == 0 || strncmp(a, b, n) != 0)
+			return 0;
+		words++;
+		a += la;
+		b += lb;
+		if (*a == '\0' || *b == '\0')
+			return *a == *b && words >= 2;
+		a++;
+		b++;
+	}
+}
+
 const char *
 pki_json_suggest(const char *word, const char *const *cands)
 {
@@ -392,7 +422,8 @@ pki_json_suggest(const char *word, const char *const *cands)
 		d = pki_edit_distance(fw, fc);
 		ok = d <= 2 || strcmp(sw, sc) == 0 ||
 		    (wl >= 3 && strncmp(fc, fw, wl) == 0) ||
-		    (strlen(fc) >= 3 && strncmp(fw, fc, strlen(fc)) == 0);
+		    (strlen(fc) >= 3 && strncmp(fw, fc, strlen(fc)) == 0) ||
+		    json_words_alike(fw, fc);
 		if (strcmp(sw, sc) == 0)
 			d = 0;
 		if (ok && (best == NULL || d < bestd)) {

@@ -81,7 +81,8 @@ const char *pki_json_type_name(const json_t *v);
  * meant by word, or NULL: the closest one by edit distance (ignoring case)
  * if that distance is at most 2, or one equal to word up to case, '_',
  * '-' and ' ', or one that starts with word or that word starts with (3
- * characters or more).
+ * characters or more), or one of as many words (two or more), each
+ * starting as word's does ("digital signing": "digital signature").
  */
 const char *pki_json_suggest(const char *word, const char *const *cands);
 

@@ -85,6 +85,13 @@ struct pki_parse_opts {
 	void	(*warn)(void *arg, const char *text);
 	void	*warn_arg;
 	int	 allow_invalid_issuer;
+	/*
+	 * The CSR JSON's CN or hosts are replaced before use (-cn,
+	 * -hostname): their caps are not checked, so that no warning
+	 * names a value the certificate does not get.
+	 */
+	int	 cn_replaced;
+	int	 hosts_replaced;
 };
 
 /*

@@ -286,6 +286,16 @@ printf '{"CN":"e","hosts":[""]}\n' >empty.json
 run gencert -ca ca.pem -ca-key ca-key.pem -config cfg.json empty.json
 warned 'an empty host: kept as cfssl keeps it, one warning' \
     'empty.json: hosts[0]: an empty host becomes an empty DNS name, as in cfssl; GnuTLS cannot parse such a certificate'
+run gencert -strict -ca ca.pem -ca-key ca-key.pem -config cfg.json \
+    -hostname node1.example empty.json
+warned 'hosts replaced by -hostname: not checked, no warning even -strict'
+printf '{"CN":"%s","hosts":[""]}\n' "$(printf '%070d' 0)" >longcn.json
+run gencert -strict -ca ca.pem -ca-key ca-key.pem -config cfg.json \
+    -cn short -hostname node1.example longcn.json
+warned 'a CN replaced by -cn: not checked, no warning even -strict'
+run gencert -strict -initca -hostname node1.example empty.json
+refused 'gencert -initca takes its hosts from the JSON (cfssl): checked' \
+    'empty.json: hosts\[0\]: an empty host'
 run genkey -ca ca.pem leaf.json
 warned "a cfssl flag genkey does not use: ignored, one warning" \
     'flag -ca is not used by genkey; ignored, as cfssl ignores it'

@@ -313,6 +313,15 @@ test_errors(void)
 	    "c.json: signing.default.usages[0]: unknown usage "
 	    "\"Server Auth\" (did you mean \"server auth\"?) is left out, as "
 	    "cfssl does\n", PKI_ERR_CONFIG);
+	warns("unknown usage, words alike",
+	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"usages\":[\"digital signing\",\"client authentication\"]}}}",
+	    "c.json: signing.default.usages[0]: unknown usage "
+	    "\"digital signing\" (did you mean \"digital signature\"?) is left "
+	    "out, as cfssl does\n"
+	    "c.json: signing.default.usages[1]: unknown usage "
+	    "\"client authentication\" (did you mean \"client auth\"?) is "
+	    "left out, as cfssl does\n", PKI_ERR_CONFIG);
 	warns("unknown usage no hint",
 	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
 	    "\"usages\":[\"BAD_USAGE\"]}}}",

@@ -803,6 +803,29 @@ test_policy_caps(void)
 	is_int((long long)pki_csr_nhosts(csr), 3, "-hostname, -strict: the "
 	    "hosts are unchanged");
 	pki_csr_free(csr);
+	csr = NULL;
+
+	/* What -cn and -hostname replace is not checked, even -strict. */
+	snprintf(json, sizeof(json), "{\"CN\":\"%070d\",\"hosts\":[\"\","
+	    "\"999.1.1.1\"]}", 0);
+	memset(&po, 0, sizeof(po));
+	po.warn = collect;
+	po.strict = 1;
+	po.cn_replaced = 1;
+	po.hosts_replaced = 1;
+	warnings[0] = '\0';
+	is_int(pki_csr_parse(json, strlen(json), "t.json", 0, &po, &csr, &err),
+	    0, "CN and hosts replaced: accepted, -strict");
+	is_str(warnings, "", "CN and hosts replaced: no warning");
+	pki_csr_free(csr);
+	csr = NULL;
+	po.hosts_replaced = 0;
+	is_int(pki_csr_parse(json, strlen(json), "t.json", 0, &po, &csr, &err),
+	    PKI_ERR_INPUT, "CN replaced, hosts kept: the hosts are checked");
+	is_str(err.text, "t.json: hosts[0]: an empty host becomes an empty DNS "
+	    "name, as in cfssl; GnuTLS cannot parse such a certificate",
+	    "CN replaced, hosts kept: message");
+	pki_csr_free(csr);
 }
 
 int
