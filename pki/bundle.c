@@ -471,14 +471,12 @@ names_string(const X509_NAME *name)
 static time_t
 cert_time(const X509 *x, int after)
 {
-	struct tm	 tm;
-	const ASN1_TIME	*t = after ? X509_get0_notAfter(x) :
-	    X509_get0_notBefore(x);
+	time_t	t;
 
-	memset(&tm, 0, sizeof(tm));
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+	if (pki_asn1_time(after ? X509_get0_notAfter(x) :
+	    X509_get0_notBefore(x), &t) != 0)
 		return -1;
-	return timegm(&tm);
+	return t;
 }
 
 /* Returns 1 if x's signature uses SHA-1 or MD5, which Go refuses. */
@@ -953,23 +951,12 @@ pems_json(X509 *const *certs, size_t n)
 	return v;
 }
 
-/* "2027-12-07T02:22:00Z" (Go's time.Time in UTC) into buf. */
-static void
-rfc3339(time_t t, char *buf, size_t len)
-{
-	struct tm	tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
 static json_t *
 time_json(time_t t)
 {
 	char	buf[32];
 
-	rfc3339(t, buf, sizeof(buf));
+	pki_time_rfc3339(t, buf, sizeof(buf));
 	return json_string(buf);
 }
 
@@ -1384,7 +1371,7 @@ pki_bundle_build(struct pki_bundle *b, struct pki_error *err)
 			r = when != -1 && b->now > when;
 			if (!r)
 				when = cert_time(b->why_cert, 0);
-			rfc3339(when, t, sizeof(t));
+			pki_time_rfc3339(when, t, sizeof(t));
 			name = name_string(X509_get_subject_name(b->why_cert));
 			r = pki_err(err, PKI_ERR_SIGNATURE, "%s: the chain does "
 			    "not verify: %s %s %s", b->source, name != NULL ?

@@ -77,6 +77,10 @@ char	*pki_b64_encode(const void *data, size_t len);
  */
 int	pki_b64_decode(const char *s, unsigned char **out, size_t *outlen)
 	    PKI_MUST_CHECK;
+/* "2026-12-07T02:22:00Z" (RFC 3339, UTC, as Go prints time.Time). */
+void	pki_time_rfc3339(time_t t, char *buf, size_t len);
+/* An ASN1_TIME as seconds since the epoch in *t; -1 if unreadable. */
+int	pki_asn1_time(const ASN1_TIME *a, time_t *t) PKI_MUST_CHECK;
 
 /* ---- files (file.c) -------------------------------------------------- */
 

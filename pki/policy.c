@@ -65,30 +65,6 @@ policy_report(const struct pki_parse_opts *po, int strict, int code,
 	return PKI_OK;
 }
 
-/* "2026-12-07T02:22:00Z" into buf. */
-static void
-rfc3339(time_t t, char *buf, size_t len)
-{
-	struct tm	tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
-/* An ASN1_TIME as seconds since the epoch; 0 if it cannot be read. */
-static int
-asn1_time(const ASN1_TIME *a, time_t *t)
-{
-	struct tm	tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
-		return -1;
-	*t = timegm(&tm);
-	return 0;
-}
-
 /*
  * Reports an expiry (ns) that the backdate (ns; 0: the default) would
  * mostly use, which signing cuts; where names the profile.
@@ -132,13 +108,13 @@ issuer_problem(const struct pki_cert *ca, time_t now, char *buf, size_t len)
 	char		 ts[32];
 	int		 crit = -1, ss;
 
-	if (asn1_time(X509_get0_notAfter(x), &t) == 0 && t < now) {
-		rfc3339(t, ts, sizeof(ts));
+	if (pki_asn1_time(X509_get0_notAfter(x), &t) == 0 && t < now) {
+		pki_time_rfc3339(t, ts, sizeof(ts));
 		snprintf(buf, len, "the CA certificate expired on %s", ts);
 		return buf;
 	}
-	if (asn1_time(X509_get0_notBefore(x), &t) == 0 && t > now) {
-		rfc3339(t, ts, sizeof(ts));
+	if (pki_asn1_time(X509_get0_notBefore(x), &t) == 0 && t > now) {
+		pki_time_rfc3339(t, ts, sizeof(ts));
 		snprintf(buf, len, "the CA certificate is not valid before %s",
 		    ts);
 		return buf;
@@ -216,14 +192,14 @@ pki_policy_issue(const struct pki_parse_opts *po,
 		    err)) != 0)
 			return r;
 		if (not_after < now) {
-			rfc3339(not_after, a, sizeof(a));
+			pki_time_rfc3339(not_after, a, sizeof(a));
 			if ((r = policy_report(po, strict, PKI_ERR_POLICY, err,
 			    "%s: the certificate is expired when issued "
 			    "(notAfter %s)", where, a)) != 0)
 				return r;
 		}
 		if (not_before > now) {
-			rfc3339(not_before, a, sizeof(a));
+			pki_time_rfc3339(not_before, a, sizeof(a));
 			if ((r = policy_report(po, strict, PKI_ERR_POLICY, err,
 			    "%s: the certificate is not valid yet when issued "
 			    "(notBefore %s)", where, a)) != 0)
@@ -232,10 +208,10 @@ pki_policy_issue(const struct pki_parse_opts *po,
 	}
 	/* An allowed invalid issuer is known to be outlived. */
 	if (ca != NULL && why == NULL &&
-	    asn1_time(X509_get0_notAfter(ca->x509), &cana) == 0 &&
+	    pki_asn1_time(X509_get0_notAfter(ca->x509), &cana) == 0 &&
 	    not_after > cana) {
-		rfc3339(not_after, a, sizeof(a));
-		rfc3339(cana, b, sizeof(b));
+		pki_time_rfc3339(not_after, a, sizeof(a));
+		pki_time_rfc3339(cana, b, sizeof(b));
 		pki_err_source(err, src);
 		return policy_report(po, strict, PKI_ERR_POLICY, err, "%s: the "
 		    "new certificate (valid until %s) outlives its CA (valid "

@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <openssl/asn1.h>
 #include <openssl/crypto.h>
 
 #include "internal.h"
@@ -174,4 +176,26 @@ pki_b64_decode(const char *s, unsigned char **out, size_t *outlen)
 	}
 	*out = buf;
 	return PKI_OK;
+}
+
+void
+pki_time_rfc3339(time_t t, char *buf, size_t len)
+{
+	struct tm	tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+int
+pki_asn1_time(const ASN1_TIME *a, time_t *t)
+{
+	struct tm	tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
+		return -1;
+	*t = timegm(&tm);
+	return 0;
 }

@@ -152,3 +152,14 @@ tap_srcpath(const char *rel)
 	snprintf(path, sizeof(path), "%s/%s", top ? top : ".", rel);
 	return path;
 }
+
+char	tap_warnings[4096];
+
+void
+tap_collect(void *arg, const char *text)
+{
+	size_t	n = strlen(tap_warnings);
+
+	(void)arg;
+	snprintf(tap_warnings + n, sizeof(tap_warnings) - n, "%s\n", text);
+}

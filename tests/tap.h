@@ -26,5 +26,11 @@ int	done_testing(void);
 char	*tap_slurp(const char *path, size_t *len);
 /* "$TOP_SRCDIR/rel" (or "./rel"); returns a static buffer. */
 const char *tap_srcpath(const char *rel);
+/*
+ * A warning sink for struct pki_parse_opts (.warn = tap_collect): appends
+ * each warning and a newline to tap_warnings, which the test clears.
+ */
+extern char	tap_warnings[4096];
+void	tap_collect(void *arg, const char *text);
 
 #endif

@@ -142,28 +142,9 @@ cat >"$T/scen/etcd-gencert.json" <<'J'
   }
 }
 J
-cat >"$T/scen/etcd-server-csr.json" <<'J'
-{
-  "key": {
-    "algo": "rsa",
-    "size": 2048
-  },
-  "names": [
-    {
-      "O": "etcd",
-      "OU": "etcd Security",
-      "L": "San Francisco",
-      "ST": "California",
-      "C": "USA"
-    }
-  ],
-  "CN": "example.com",
-  "hosts": [
-    "127.0.0.1",
-    "localhost"
-  ]
-}
-J
+# The server's: the CA's names, its own CN and hosts, no "ca".
+jq '.CN = "example.com" | .hosts = ["127.0.0.1", "localhost"] | del(.ca)' \
+    "$T/scen/etcd-ca-csr.json" >"$T/scen/etcd-server-csr.json"
 S=$T/scen
 export S
 

@@ -15,17 +15,6 @@
 
 #define H	PKI_NS_PER_HOUR
 
-static char	warnings[4096];
-
-static void
-collect(void *arg, const char *text)
-{
-	size_t	n = strlen(warnings);
-
-	(void)arg;
-	snprintf(warnings + n, sizeof(warnings) - n, "%s\n", text);
-}
-
 static int
 parse(const char *json, int strict, struct pki_config **cfg,
     struct pki_error *err)
@@ -34,9 +23,9 @@ parse(const char *json, int strict, struct pki_config **cfg,
 
 	memset(&po, 0, sizeof(po));
 	memset(err, 0, sizeof(*err));
-	warnings[0] = '\0';
+	tap_warnings[0] = '\0';
 	po.strict = strict;
-	po.warn = collect;
+	po.warn = tap_collect;
 	return pki_config_parse(json, strlen(json), "c.json", &po, cfg, err);
 }
 
@@ -65,7 +54,7 @@ warns(const char *label, const char *json, const char *warn, int code)
 	size_t			 n;
 
 	if (is_int(parse(json, 0, &cfg, &err), 0, "%s: accepted", label))
-		is_str(warnings, warn, "%s: warning", label);
+		is_str(tap_warnings, warn, "%s: warning", label);
 	else
 		skip("%s: %s", label, err.text);
 	pki_config_free(cfg);
@@ -178,7 +167,7 @@ test_profiles(void)
 		diag("%s", err.text);
 		return;
 	}
-	is_str(warnings, "", "no warnings");
+	is_str(tap_warnings, "", "no warnings");
 	is_int((long long)cfg->nprofiles, 3, "three profiles");
 	is_str(cfg->profiles[0]->name, "server", "file order (0)");
 	is_str(cfg->profiles[1]->name, "peer", "file order (1)");
@@ -280,8 +269,8 @@ test_keys_case(void)
 		    "expiry then Expiry: Expiry's value");
 		is_int(profile(cfg, "p")->expiry / H, 3,
 		    "profile p twice: the last one");
-		is_str(warnings, "c.json: signing.profiles.p: key \"p\" repeated "
-		    "in one object; the last one wins, as in cfssl\n"
+		is_str(tap_warnings, "c.json: signing.profiles.p: key \"p\" "
+		    "repeated in one object; the last one wins, as in cfssl\n"
 		    "c.json: signing.default.Expiry: \"expiry\" and \"Expiry\" "
 		    "are the same key to cfssl (case is ignored); the last one "
 		    "wins, as in cfssl\n", "repeated keys: one warning each");
@@ -556,7 +545,7 @@ test_strict_and_warnings(void)
 	    "\"ignored_lint_sources\":[\"RFC5280\"]}},\"ocsp\":{"
 	    "\"CACertFile\":\"ca.pem\",\"Interval\":3600}}", 1, &cfg, &err),
 	    0, "ignored keys are accepted in strict mode");
-	is_str(warnings,
+	is_str(tap_warnings,
 	    "c.json: ocsp: ignored: etcd-pki does not run an OCSP responder\n"
 	    "c.json: signing.default.ct_log_servers: ignored: etcd-pki does "
 	    "not submit certificates to certificate transparency logs\n"
@@ -574,7 +563,7 @@ test_strict_and_warnings(void)
 	is_int(parse("{\"signing\":{\"default\":{\"expiry\":\"1h\","
 	    "\"Expire\":\"2h\",\"usage\":[]}}}", 0, &cfg, &err), 0,
 	    "unknown profile keys warn");
-	is_str(warnings, "c.json: signing.default.Expire: unknown key "
+	is_str(tap_warnings, "c.json: signing.default.Expire: unknown key "
 	    "\"Expire\", did you mean \"expiry\"?\nc.json: "
 	    "signing.default.usage: unknown key \"usage\", did you mean "
 	    "\"usages\"?\n", "profile warnings");
@@ -588,7 +577,7 @@ test_strict_and_warnings(void)
 	    "\"is_ca\", did you mean \"ca_constraint.is_ca\"?", "is_ca hint");
 	is_int(parse("{\"profiles\":{},\"signing\":{}}", 0, &cfg, &err), 0,
 	    "top-level profiles warns");
-	is_str(warnings, "c.json: profiles: unknown key \"profiles\", did "
+	is_str(tap_warnings, "c.json: profiles: unknown key \"profiles\", did "
 	    "you mean \"signing.profiles\"?\n", "top-level profiles hint");
 	pki_config_free(cfg);
 }

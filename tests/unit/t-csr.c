@@ -12,18 +12,6 @@
 
 #define H	PKI_NS_PER_HOUR
 
-/* Warnings collected by the sink; one per line. */
-static char	warnings[4096];
-
-static void
-collect(void *arg, const char *text)
-{
-	size_t	n = strlen(warnings);
-
-	(void)arg;
-	snprintf(warnings + n, sizeof(warnings) - n, "%s\n", text);
-}
-
 /* Parses json with source "t.json"; err->text is "" on success. */
 static int
 parse(const char *json, int subject_only, int strict, struct pki_csr **csr,
@@ -33,9 +21,9 @@ parse(const char *json, int subject_only, int strict, struct pki_csr **csr,
 
 	memset(&po, 0, sizeof(po));
 	memset(err, 0, sizeof(*err));
-	warnings[0] = '\0';
+	tap_warnings[0] = '\0';
 	po.strict = strict;
-	po.warn = collect;
+	po.warn = tap_collect;
 	return pki_csr_parse(json, strlen(json), "t.json", subject_only, &po,
 	    csr, err);
 }
@@ -69,7 +57,7 @@ warns(const char *json, const char *warn, int code)
 	size_t			 n;
 
 	if (is_int(parse(json, 0, 0, &csr, &err), 0, "%s: accepted", json))
-		is_str(warnings, warn, "%s: warning", json);
+		is_str(tap_warnings, warn, "%s: warning", json);
 	else
 		skip("%s: %s", json, err.text);
 	pki_csr_free(csr);
@@ -121,7 +109,7 @@ test_defaults(void)
 	is_str(csr->source, "t.json", "{}: source kept");
 	pki_csr_key_desc(csr, desc, sizeof(desc));
 	is_str(desc, "ecdsa-256", "{}: key desc");
-	is_str(warnings, "", "{}: no warnings");
+	is_str(tap_warnings, "", "{}: no warnings");
 	pki_csr_free(csr);
 
 	key_is("{\"key\":null}", "ecdsa", 256);
@@ -201,8 +189,8 @@ test_syntax(void)
 		is_str(csr->cn, "b", "repeated CN: the last one");
 		is_str(csr->names[0].ou, "y", "repeated names[0].OU: the last one");
 		is_int(csr->key_size, 521, "repeated key.size: the last one");
-		is_str(warnings, "t.json: names[0].OU: key \"OU\" repeated in one "
-		    "object; the last one wins, as in cfssl\n"
+		is_str(tap_warnings, "t.json: names[0].OU: key \"OU\" repeated "
+		    "in one object; the last one wins, as in cfssl\n"
 		    "t.json: CN: key \"CN\" repeated in one object; the last one "
 		    "wins, as in cfssl\n"
 		    "t.json: key: key \"key\" repeated in one object; the last one "
@@ -249,7 +237,7 @@ test_case_insensitive(void)
 	is_int(csr->delegation_enabled, 1, "Delegation_Enabled");
 	is_str(csr->crl_url, "http://crl", "CRL_URL");
 	is_int(csr->ca_pathlen, 2, "Ca.PathLen");
-	is_str(warnings, "", "no warnings for case variants");
+	is_str(tap_warnings, "", "no warnings for case variants");
 	pki_csr_free(csr);
 
 	/* Two spellings of one key: Go takes the later one. */
@@ -280,7 +268,7 @@ test_unknown_keys(void)
 	is_int(parse("{\"ca\":{\"expire\":\"1h\"},\"expiry\":\"8760h\","
 	    "\"usages\":[],\"delegationEnabled\":true,\"zzz\":1}", 0, 0, &csr,
 	    &err), 0, "unknown keys are warnings");
-	is_str(warnings,
+	is_str(tap_warnings,
 	    "t.json: expiry: unknown key \"expiry\" (a CSR has no expiry: use "
 	    "\"ca\": {\"expiry\": ...} with -initca, or the profile's expiry "
 	    "in the signing config)\n"
@@ -536,7 +524,7 @@ test_subject_only(void)
 	is_str(csr->serialnumber, "7", "subject serialnumber (case-folded)");
 	is_int((long long)pki_csr_nhosts(csr), 0, "subject hosts ignored");
 	is_int(csr->subject_only, 1, "subject_only set");
-	is_str(warnings, "t.json: hosts: unknown key \"hosts\" (known: CN, "
+	is_str(tap_warnings, "t.json: hosts: unknown key \"hosts\" (known: CN, "
 	    "names, SerialNumber)\n", "subject: hosts is unknown");
 	pki_csr_free(csr);
 	is_int(parse("{\"key\":{\"algo\":\"rsa\"}}", 1, 1, &csr, &err),
@@ -784,12 +772,12 @@ test_policy_caps(void)
 	if (parse("{}", 0, 0, &csr, &err) != 0)
 		return;
 	memset(&po, 0, sizeof(po));
-	po.warn = collect;
-	warnings[0] = '\0';
+	po.warn = tap_collect;
+	tap_warnings[0] = '\0';
 	is_int(pki_csr_set_hosts(csr, "999.1.1.1,,ok.example", &po, &err), 0,
 	    "-hostname with a false IP and an empty host: accepted");
-	is_str(warnings, "-hostname: \"999.1.1.1\": looks like an IP address "
-	    "but is not one; it becomes a DNS name, as in cfssl\n"
+	is_str(tap_warnings, "-hostname: \"999.1.1.1\": looks like an IP "
+	    "address but is not one; it becomes a DNS name, as in cfssl\n"
 	    "-hostname: \"\": an empty host becomes an empty DNS name, as in "
 	    "cfssl; GnuTLS cannot parse such a certificate\n",
 	    "-hostname: one warning per host");
@@ -809,14 +797,14 @@ test_policy_caps(void)
 	snprintf(json, sizeof(json), "{\"CN\":\"%070d\",\"hosts\":[\"\","
 	    "\"999.1.1.1\"]}", 0);
 	memset(&po, 0, sizeof(po));
-	po.warn = collect;
+	po.warn = tap_collect;
 	po.strict = 1;
 	po.cn_replaced = 1;
 	po.hosts_replaced = 1;
-	warnings[0] = '\0';
+	tap_warnings[0] = '\0';
 	is_int(pki_csr_parse(json, strlen(json), "t.json", 0, &po, &csr, &err),
 	    0, "CN and hosts replaced: accepted, -strict");
-	is_str(warnings, "", "CN and hosts replaced: no warning");
+	is_str(tap_warnings, "", "CN and hosts replaced: no warning");
 	pki_csr_free(csr);
 	csr = NULL;
 	po.hosts_replaced = 0;

@@ -19,25 +19,14 @@
 #define MIN	(60 * PKI_NS_PER_SEC)
 #define H	PKI_NS_PER_HOUR
 
-static char	warnings[4096];
-
-static void
-collect(void *arg, const char *text)
-{
-	size_t	n = strlen(warnings);
-
-	(void)arg;
-	snprintf(warnings + n, sizeof(warnings) - n, "%s\n", text);
-}
-
 static void
 policy(struct pki_parse_opts *po, int strict, int allow)
 {
 	memset(po, 0, sizeof(*po));
 	po->strict = strict;
 	po->allow_invalid_issuer = allow;
-	po->warn = collect;
-	warnings[0] = '\0';
+	po->warn = tap_collect;
+	tap_warnings[0] = '\0';
 }
 
 static void
@@ -208,10 +197,11 @@ test_issuers(void)
 	policy(&po, 1, 1);
 	c = leaf("{\"CN\":\"x\"}", def, old, oldkey, now, &po, &r, &e);
 	is_int(r, 0, "expired CA, allowed (and -strict): signed");
-	if (!ok(strstr(warnings, ": signing anyway (-allow-invalid-issuer)\n") !=
-	    NULL && strchr(warnings, '\n') == strrchr(warnings, '\n'),
+	if (!ok(strstr(tap_warnings,
+	    ": signing anyway (-allow-invalid-issuer)\n") != NULL &&
+	    strchr(tap_warnings, '\n') == strrchr(tap_warnings, '\n'),
 	    "expired CA, allowed: one warning"))
-		diag("%s", warnings);
+		diag("%s", tap_warnings);
 	pki_cert_free(c);
 
 	policy(&po, 0, 0);
@@ -279,7 +269,7 @@ test_validity(void)
 	} else
 		ok(0, "expiry 10m: %s", e.text);
 	pki_cert_free(c);
-	is_str(warnings, "c.json: signing.profiles.short.expiry: 10m0s is "
+	is_str(tap_warnings, "c.json: signing.profiles.short.expiry: 10m0s is "
 	    "less than 10 times the backdate (5m0s): the backdate is cut to "
 	    "1m0s (cfssl's certificate would start 50% used)\n",
 	    "expiry 10m: the warning names file, path and numbers");
@@ -295,9 +285,9 @@ test_validity(void)
 	} else
 		ok(0, "expiry 90s: %s", e.text);
 	pki_cert_free(c);
-	if (!ok(strstr(warnings, "(cfssl's certificate would be expired when "
-	    "issued)\n") != NULL, "expiry 90s: would be expired"))
-		diag("%s", warnings);
+	if (!ok(strstr(tap_warnings, "(cfssl's certificate would be expired "
+	    "when issued)\n") != NULL, "expiry 90s: would be expired"))
+		diag("%s", tap_warnings);
 	policy(&po, 1, 0);
 	c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e);
 	is_int(r, PKI_ERR_POLICY, "expiry 90s, -strict: refused");
@@ -317,14 +307,14 @@ test_validity(void)
 	} else
 		ok(0, "8760h: %s", e.text);
 	pki_cert_free(c);
-	is_str(warnings, "", "8760h: no warning");
+	is_str(tap_warnings, "", "8760h: no warning");
 	pki_config_free(cfg);
 
 	p = profile(cfgjson, "old", &cfg);
 	policy(&po, 0, 0);
 	c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e);
 	is_int(r, 0, "not_after in the past: signed, as cfssl does");
-	is_str(warnings, "c.json: signing.profiles.old: the certificate is "
+	is_str(tap_warnings, "c.json: signing.profiles.old: the certificate is "
 	    "expired when issued (notAfter 2020-01-01T00:00:00Z)\n",
 	    "not_after in the past: warning");
 	pki_cert_free(c);
@@ -337,11 +327,11 @@ test_validity(void)
 	policy(&po, 0, 0);
 	c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e);
 	is_int(r, 0, "not_before in the future: signed");
-	if (!ok(strstr(warnings, "c.json: signing.profiles.future: the "
+	if (!ok(strstr(tap_warnings, "c.json: signing.profiles.future: the "
 	    "certificate is not valid yet when issued (notBefore "
 	    "2099-01-01T00:00:00Z)\n") != NULL, "not_before in the future"))
-		diag("%s", warnings);
-	ok(strstr(warnings, "outlives its CA") != NULL,
+		diag("%s", tap_warnings);
+	ok(strstr(tap_warnings, "outlives its CA") != NULL,
 	    "2099 outlives the CA too");
 	pki_cert_free(c);
 	pki_config_free(cfg);
@@ -350,10 +340,11 @@ test_validity(void)
 	policy(&po, 0, 0);
 	c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e);
 	is_int(r, 0, "a leaf outliving its CA: signed");
-	if (!ok(strncmp(warnings, "issuer: the new certificate (valid until ",
-	    41) == 0 && strstr(warnings, ") outlives its CA (valid until ") !=
-	    NULL, "a leaf outliving its CA: warning"))
-		diag("%s", warnings);
+	if (!ok(strncmp(tap_warnings,
+	    "issuer: the new certificate (valid until ", 41) == 0 &&
+	    strstr(tap_warnings, ") outlives its CA (valid until ") != NULL,
+	    "a leaf outliving its CA: warning"))
+		diag("%s", tap_warnings);
 	pki_cert_free(c);
 	policy(&po, 1, 0);
 	c = leaf("{\"CN\":\"x\"}", p, ca, cakey, now, &po, &r, &e);
