@@ -1,14 +1,11 @@
 /*
- * cmd-ca.c: "etcd-pki ca SUBCOMMAND": dispatch to ca renew (one file per
- * subcommand, as for cluster).
+ * cmd-ca.c: "etcd-pki ca SUBCOMMAND": ca renew, ca rotate and ca status
+ * (one file each, as for cluster), through cmd_dispatch().
  */
-#include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "pki.h"
 #include "cmd.h"
-#include "log.h"
 
 static const int ca_opts[] = { OPT_END };
 
@@ -19,44 +16,16 @@ static const struct cmd_entry *const ca_table[] = {
 	NULL
 };
 
-static void
-ca_list(FILE *f, const char *prog)
-{
-	size_t	i;
-
-	fprintf(f, "Usage: %s ca <subcommand> [flags] [arguments]\n"
-	    "Subcommands:\n", prog);
-	for (i = 0; ca_table[i] != NULL; i++)
-		fprintf(f, "\t%-15s %s\n", ca_table[i]->name + strlen("ca "),
-		    ca_table[i]->summary);
-	fprintf(f, "Run '%s ca <subcommand> -h' for its flags; see "
-	    "etcd-pki(1).\n", prog);
-}
+static const struct cmd_group ca_group = {
+	"ca",
+	ca_table,
+	"etcd-pki(1)"
+};
 
 static int
 cmd_ca_exec(struct opts *o)
 {
-	size_t	i;
-
-	if (o->nargs < 1) {
-		log_err("no subcommand given");
-		ca_list(stderr, o->prog);
-		return CMD_RETURN_USAGE;
-	}
-	if (strcmp(o->args[0], "help") == 0) {
-		ca_list(stdout, o->prog);
-		return CMD_RETURN_NORMAL;
-	}
-	for (i = 0; ca_table[i] != NULL; i++) {
-		if (strcmp(ca_table[i]->name + strlen("ca "), o->args[0]) != 0)
-			continue;
-		/* args[0] becomes argv[-1] of the subcommand: the program. */
-		o->args[0] = (char *)(uintptr_t)o->prog;
-		return cmd_run(ca_table[i], o->nargs - 1, o->args + 1);
-	}
-	log_err("unknown subcommand \"%s\" (known: renew, rotate, status)", o->args[0]);
-	ca_list(stderr, o->prog);
-	return CMD_RETURN_USAGE;
+	return cmd_dispatch(o, &ca_group);
 }
 
 const struct cmd_entry cmd_ca_entry = {

@@ -52,8 +52,7 @@ cmd_certinfo_exec(struct opts *o)
 	struct pki_cert		*cert = NULL;
 	struct pki_req		*req = NULL;
 	const char		*path;
-	char			*buf = NULL, *json = NULL;
-	size_t			 len = 0;
+	char			*json = NULL;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
@@ -73,11 +72,9 @@ cmd_certinfo_exec(struct opts *o)
 			goto out;
 		}
 	} else if ((path = opts_str(o, OPT_CSR)) != NULL) {
-		if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len,
-		    &err)) != 0 ||
-		    (r = pki_req_load(buf, len, strcmp(path, "-") == 0 ?
-		    "<stdin>" : path, &req, &err)) != 0 ||
-		    (r = pki_req_info_json(req, &json, &err)) != 0) {
+		if (load_req_file(path, &req) != CMD_RETURN_NORMAL)
+			goto out;
+		if ((r = pki_req_info_json(req, &json, &err)) != 0) {
 			log_pki(&err, r);
 			goto out;
 		}
@@ -89,10 +86,9 @@ cmd_certinfo_exec(struct opts *o)
 	}
 	printf("%s\n", json);
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	pki_cert_free(cert);
 	pki_req_free(req);
-	free(buf);
 	free(json);
 	return ret;
 }

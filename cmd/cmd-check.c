@@ -44,36 +44,17 @@ struct threshold {
 	int64_t	seconds;
 };
 
-static int
-parse_threshold(const char *s, const char *what, struct threshold *t)
+/* -warning or -critical (a checked SHARE), when given, into *t. */
+static void
+threshold(const struct opts *o, enum opt_id id, struct threshold *t)
 {
-	struct pki_error	 err;
-	char			*end;
-	int64_t			 ns;
-	double			 v;
-	size_t			 n = strlen(s);
+	double	pct;
+	int64_t	ns;
 
-	memset(&err, 0, sizeof(err));
-	if (n > 1 && s[n - 1] == '%') {
-		v = strtod(s, &end);
-		if (s[0] < '0' || s[0] > '9' || end != s + n - 1 || v < 0 ||
-		    v > 100) {
-			log_err("%s: %s: expected a percentage 0%%..100%% or a "
-			    "duration", what, s);
-			return -1;
-		}
-		t->is_share = 1;
-		t->share = v / 100;
-		return 0;
-	}
-	if (pki_duration_parse(s, &ns, &err) != 0 || ns < 0) {
-		log_err("%s: %s: expected a percentage (20%%) or a "
-		    "non-negative duration (720h)", what, s);
-		return -1;
-	}
-	t->is_share = 0;
+	if (!opts_share(o, id, &t->is_share, &pct, &ns))
+		return;
+	t->share = pct / 100;
 	t->seconds = ns / 1000000000;
-	return 0;
 }
 
 static int64_t
@@ -109,6 +90,54 @@ add(char **line, const char *fmt, ...)
 	}
 }
 
+/*
+ * The state of a readable row against the thresholds: its line goes to
+ * lines[state] and its perfdata to *perf.
+ */
+static int
+check_row(const struct status_row *r, const struct threshold *warn,
+    const struct threshold *crit, char *lines[4], char **perf)
+{
+	char	 d[32], left[32], *p = NULL;
+	int64_t	 life, w, c;
+	int	 st;
+
+	life = r->f.not_after - r->f.not_before;
+	w = threshold_seconds(warn, life);
+	c = threshold_seconds(crit, life);
+	status_date(r->f.not_after, d, sizeof(d));
+	status_left(r->seconds_left, left, sizeof(left));
+	if (r->seconds_left <= 0) {
+		add(&lines[ST_CRITICAL], "%s: expired %s", r->name, d);
+		st = ST_CRITICAL;
+	} else if (!r->is_ca && r->key == KEY_MISMATCH) {
+		add(&lines[ST_CRITICAL], "%s: key does not match the "
+		    "certificate", r->name);
+		st = ST_CRITICAL;
+	} else if (r->seconds_left < c) {
+		add(&lines[ST_CRITICAL], "%s expires in %s (%s)", r->name,
+		    left, d);
+		st = ST_CRITICAL;
+	} else if (r->seconds_left < w) {
+		add(&lines[ST_WARNING], "%s expires in %s (%s)", r->name,
+		    left, d);
+		st = ST_WARNING;
+	} else if (!r->is_ca && r->key == KEY_UNREADABLE) {
+		add(&lines[ST_UNKNOWN], "%s: key unreadable", r->name);
+		st = ST_UNKNOWN;
+	} else
+		st = ST_OK;
+	/* 'NAME_seconds_left'=Ns;W;C;0;LIFETIME */
+	if (asprintf(&p, "%s%s'%s_seconds_left'=%llds;%lld;%lld;0;%lld",
+	    *perf != NULL ? *perf : "", *perf != NULL ? " " : "", r->name,
+	    (long long)r->seconds_left, (long long)w, (long long)c,
+	    (long long)life) != -1) {
+		free(*perf);
+		*perf = p;
+	}
+	return st;
+}
+
 static int
 cmd_check_exec(struct opts *o)
 {
@@ -118,8 +147,6 @@ cmd_check_exec(struct opts *o)
 	struct threshold	 warn, crit;
 	char			*lines[4] = { NULL, NULL, NULL, NULL };
 	char			*perf = NULL, d[32], left[32];
-	const char		*v;
-	int64_t			 life, w, c;
 	size_t			 i, ncert = 0;
 	int			 st, overall = ST_OK, j;
 
@@ -129,11 +156,8 @@ cmd_check_exec(struct opts *o)
 	warn.share = 0.20;
 	crit.share = 0.10;
 	status_init(&s, time(NULL), NULL);
-	if (((v = opts_str(o, OPT_WARNING)) != NULL &&
-	    parse_threshold(v, "-warning", &warn) != 0) ||
-	    ((v = opts_str(o, OPT_CRITICAL)) != NULL &&
-	    parse_threshold(v, "-critical", &crit) != 0))
-		return ST_UNKNOWN;
+	threshold(o, OPT_WARNING, &warn);
+	threshold(o, OPT_CRITICAL, &crit);
 	if (opts_str(o, OPT_CLUSTER) != NULL ? o->nargs != 1 :
 	    o->nargs < 1 || opts_str(o, OPT_MEMBER) != NULL) {
 		log_err("expected PATH... or -cluster DESC [-member NAME] DIR");
@@ -169,49 +193,9 @@ cmd_check_exec(struct opts *o)
 			    r->error != NULL ? r->error : "unreadable");
 			st = ST_UNKNOWN;
 		} else {
-			life = r->f.not_after - r->f.not_before;
-			w = threshold_seconds(&warn, life);
-			c = threshold_seconds(&crit, life);
-			status_date(r->f.not_after, d, sizeof(d));
-			status_left(r->seconds_left, left, sizeof(left));
-			if (r->seconds_left <= 0) {
-				add(&lines[ST_CRITICAL], "%s: expired %s",
-				    r->name, d);
-				st = ST_CRITICAL;
-			} else if (!r->is_ca && r->key == KEY_MISMATCH) {
-				add(&lines[ST_CRITICAL], "%s: key does not "
-				    "match the certificate", r->name);
-				st = ST_CRITICAL;
-			} else if (r->seconds_left < c) {
-				add(&lines[ST_CRITICAL], "%s expires in %s "
-				    "(%s)", r->name, left, d);
-				st = ST_CRITICAL;
-			} else if (r->seconds_left < w) {
-				add(&lines[ST_WARNING], "%s expires in %s "
-				    "(%s)", r->name, left, d);
-				st = ST_WARNING;
-			} else if (!r->is_ca && r->key == KEY_UNREADABLE) {
-				add(&lines[ST_UNKNOWN], "%s: key unreadable",
-				    r->name);
-				st = ST_UNKNOWN;
-			} else
-				st = ST_OK;
+			st = check_row(r, &warn, &crit, lines, &perf);
 			if (soon == NULL || r->f.not_after < soon->f.not_after)
 				soon = r;
-			/* 'NAME_seconds_left'=Ns;W;C;0;LIFETIME */
-			{
-				char	*p = NULL;
-
-				if (asprintf(&p, "%s%s'%s_seconds_left'="
-				    "%llds;%lld;%lld;0;%lld", perf != NULL ?
-				    perf : "", perf != NULL ? " " : "",
-				    r->name, (long long)r->seconds_left,
-				    (long long)w, (long long)c,
-				    (long long)life) != -1) {
-					free(perf);
-					perf = p;
-				}
-			}
 		}
 		if (rank(st) > rank(overall))
 			overall = st;

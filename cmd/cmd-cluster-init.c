@@ -21,8 +21,6 @@ static const int cluster_init_opts[] = {
 	OPT_MEMBERS, OPT_KEY_ALGO, OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
 
-#define MEMBERS_MAX	10000
-
 static int
 cmd_cluster_init_exec(struct opts *o)
 {
@@ -47,15 +45,8 @@ cmd_cluster_init_exec(struct opts *o)
 	in.opts = &po;
 	in.yaml = (const char *const *)o->args;
 	in.nyaml = (size_t)o->nargs;
-	if (o->set[OPT_MEMBERS]) {
-		/* 0 would mean "not set" to the library. */
-		if (o->i[OPT_MEMBERS] < 1 || o->i[OPT_MEMBERS] > MEMBERS_MAX) {
-			log_err("-members: %ld is out of range (1..%d)",
-			    o->i[OPT_MEMBERS], MEMBERS_MAX);
-			return CMD_RETURN_ERROR;
-		}
-		in.members = o->i[OPT_MEMBERS];
-	}
+	/* 1..10000, checked when the flag was parsed; 0: not set. */
+	in.members = opts_int(o, OPT_MEMBERS, 0);
 	out = opts_str(o, OPT_O);
 	if (o->set[OPT_O] && out == NULL) {
 		log_err("-o: empty file name");
@@ -95,7 +86,7 @@ cmd_cluster_init_exec(struct opts *o)
 	}
 	log_msg(LOG_INFO, "wrote %s", out);
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	free(json);
 	return ret;
 }

@@ -52,30 +52,6 @@ issue_event(void *arg, const struct pki_issue_event *ev)
 	    ev->what == PKI_ISSUE_REISSUED ? ")" : "");
 }
 
-/* -not-before: RFC 3339 UTC ("2026-01-02T03:04:05Z") or now + duration. */
-static int
-parse_not_before(const char *s, time_t now, time_t *out)
-{
-	struct pki_error	 err;
-	struct tm		 tm;
-	const char		*end;
-	int64_t			 ns;
-
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end != NULL && *end == '\0') {
-		*out = timegm(&tm);
-		return 0;
-	}
-	if (pki_duration_parse(s, &ns, &err) != 0) {
-		log_err("-not-before: \"%s\" is neither an RFC 3339 UTC time "
-		    "(2026-01-02T03:04:05Z) nor a duration (-48h)", s);
-		return -1;
-	}
-	*out = now + (time_t)(ns / 1000000000);
-	return 0;
-}
-
 static int
 cmd_cluster_issue_exec(struct opts *o)
 {
@@ -102,12 +78,6 @@ cmd_cluster_issue_exec(struct opts *o)
 			    "both");
 			return CMD_RETURN_USAGE;
 		}
-		/* 0 would mean "not set" (the guide's example). */
-		if (o->i[OPT_MEMBERS] < 1) {
-			log_err("-members: %ld is out of range (1..10000)",
-			    o->i[OPT_MEMBERS]);
-			return CMD_RETURN_ERROR;
-		}
 		memset(&in, 0, sizeof(in));
 		in.members = o->i[OPT_MEMBERS];
 		in.key_algo = opts_str(o, OPT_KEY_ALGO);
@@ -129,30 +99,13 @@ cmd_cluster_issue_exec(struct opts *o)
 		if (load_cluster(o, o->args[0], &cl) != CMD_RETURN_NORMAL)
 			goto out;
 	}
-	io.jobs = o->set[OPT_J] ? (int)o->i[OPT_J] : 0;
-	if (o->set[OPT_J] && o->i[OPT_J] < 1) {
-		log_err("-j: %ld: need at least one thread", o->i[OPT_J]);
-		ret = CMD_RETURN_USAGE;
-		goto out;
-	}
+	/* The values were checked when the flags were parsed. */
+	io.jobs = (int)opts_int(o, OPT_J, 0);
 	io.no_sync = o->b[OPT_NO_SYNC];
 	io.now = time(NULL);
-	if ((s = opts_str(o, OPT_EXPIRY)) != NULL) {
-		if ((r = pki_duration_parse(s, &io.expiry, &err)) != 0 ||
-		    io.expiry < 1000000000) {
-			log_err("-expiry: \"%s\": need a duration of at least "
-			    "1s", s);
-			ret = CMD_RETURN_USAGE;
-			goto out;
-		}
-	}
-	if ((s = opts_str(o, OPT_NOT_BEFORE)) != NULL) {
-		if (parse_not_before(s, io.now, &io.not_before) != 0) {
-			ret = CMD_RETURN_USAGE;
-			goto out;
-		}
-		io.has_not_before = 1;
-	}
+	io.expiry = opts_ns(o, OPT_EXPIRY, 0);
+	io.has_not_before = opts_time(o, OPT_NOT_BEFORE, io.now,
+	    &io.not_before);
 	io.event = issue_event;
 	io.event_arg = &t;
 	load_parse_opts(o, &po);

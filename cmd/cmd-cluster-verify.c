@@ -32,8 +32,7 @@ cmd_cluster_verify_exec(struct opts *o)
 {
 	struct pki_error	 err;
 	struct pki_cluster	*cl = NULL;
-	const char		*s;
-	int64_t			 horizon = DEFAULT_HORIZON;
+	int64_t			 horizon;
 	size_t			 n = 0;
 	int			 r, ret = CMD_RETURN_ERROR;
 
@@ -43,11 +42,7 @@ cmd_cluster_verify_exec(struct opts *o)
 		    "%d arguments", o->nargs);
 		return CMD_RETURN_USAGE;
 	}
-	if ((s = opts_str(o, OPT_HORIZON)) != NULL &&
-	    (pki_duration_parse(s, &horizon, &err) != 0 || horizon < 0)) {
-		log_err("-horizon: \"%s\" is not a non-negative duration", s);
-		return CMD_RETURN_USAGE;
-	}
+	horizon = opts_ns(o, OPT_HORIZON, DEFAULT_HORIZON);
 	if (load_cluster(o, o->args[0], &cl) != CMD_RETURN_NORMAL)
 		goto out;
 	if ((r = pki_cluster_verify(cl, o->args[1], horizon, time(NULL),

@@ -21,246 +21,6 @@ static const int gencert_opts[] = {
 	OPT_END
 };
 
-int
-cmd_split_hosts(const char *list, char ***v, size_t *n)
-{
-	const char	*p, *comma;
-	size_t		 count = 1, i = 0;
-
-	*v = NULL;
-	*n = 0;
-	for (p = list; *p != '\0'; p++)
-		if (*p == ',')
-			count++;
-	if ((*v = calloc(count, sizeof(**v))) == NULL)
-		return -1;
-	for (p = list;; p = comma + 1) {
-		comma = strchr(p, ',');
-		(*v)[i] = comma ? strndup(p, (size_t)(comma - p)) : strdup(p);
-		if ((*v)[i++] == NULL) {
-			cmd_free_hosts(*v, i);
-			*v = NULL;
-			return -1;
-		}
-		if (comma == NULL)
-			break;
-	}
-	*n = count;
-	return 0;
-}
-
-void
-cmd_free_hosts(char **v, size_t n)
-{
-	pki_strv_free(v, n);
-}
-
-int
-cmd_remote_sign(const struct opts *o, const struct pki_remote *r,
-    const char *csrpem, const char *const *hosts, size_t nhosts,
-    char **certpem, size_t *certlen)
-{
-	struct pki_remote_sign_req	 q;
-	struct pki_error		 err;
-	struct pki_cert			*cert = NULL;
-	int				 rc;
-
-	memset(&err, 0, sizeof(err));
-	memset(&q, 0, sizeof(q));
-	q.csr_pem = csrpem;
-	q.hosts = hosts;
-	q.nhosts = nhosts;
-	q.profile = opts_str(o, OPT_PROFILE) != NULL ?
-	    opts_str(o, OPT_PROFILE) : "";
-	q.label = opts_str(o, OPT_LABEL) != NULL ? opts_str(o, OPT_LABEL) :
-	    "";
-	if ((rc = pki_remote_sign(r, &q, certpem, certlen, &err)) != 0 ||
-	    (rc = pki_cert_load(*certpem, *certlen, r->urls, &cert,
-	    &err)) != 0) {
-		log_pki(&err, rc);
-		free(*certpem);
-		*certpem = NULL;
-		return CMD_RETURN_ERROR;
-	}
-	cmd_log_serial(cert);
-	pki_cert_free(cert);
-	return CMD_RETURN_NORMAL;
-}
-
-void
-cmd_log_serial(const struct pki_cert *cert)
-{
-	char	*dec = NULL;
-
-	if (pki_cert_serial(cert, &dec, NULL) == PKI_OK)
-		log_msg(LOG_INFO, "signed certificate with serial number %s",
-		    dec);
-	free(dec);
-}
-
-int
-cmd_genkey_req(const struct opts *o, const struct pki_csr *csr,
-    struct pki_key **key, struct pki_req **req, char **keypem,
-    size_t *keylen, char **csrpem, size_t *csrlen)
-{
-	struct pki_error	err;
-	char			desc[64];
-	int			r, fmt;
-
-	*key = NULL;
-	*req = NULL;
-	*keypem = *csrpem = NULL;
-	*keylen = *csrlen = 0;
-	memset(&err, 0, sizeof(err));
-	if ((fmt = load_key_format(o)) < 0)
-		return CMD_RETURN_ERROR;
-	log_msg(LOG_INFO, "generate received request");
-	log_msg(LOG_INFO, "received CSR");
-	pki_csr_key_desc(csr, desc, sizeof(desc));
-	log_msg(LOG_INFO, "generating key: %s", desc);
-	if ((r = pki_key_generate(csr, key, &err)) != 0 ||
-	    (r = pki_req_new(csr, *key, req, &err)) != 0 ||
-	    (r = pki_key_encode(*key, fmt, keypem, keylen, &err)) != 0 ||
-	    (r = pki_req_encode(*req, csrpem, csrlen, &err)) != 0) {
-		log_pki(&err, r);
-		pki_key_free(*key);
-		pki_req_free(*req);
-		pki_secret_free(*keypem, *keylen);
-		free(*csrpem);
-		*key = NULL;
-		*req = NULL;
-		*keypem = *csrpem = NULL;
-		return CMD_RETURN_ERROR;
-	}
-	log_msg(LOG_INFO, "encoded CSR");
-	return CMD_RETURN_NORMAL;
-}
-
-/*
- * Signs req with the CA policy built from csr; self-signed by key, under
- * the strictness policy po (may be NULL).
- */
-static int
-initca_sign(const struct pki_csr *csr, const struct pki_req *req,
-    const struct pki_key *key, int64_t expiry,
-    const struct pki_parse_opts *po, struct pki_cert **cert)
-{
-	struct pki_error	 err;
-	struct pki_profile	*prof = NULL;
-	struct pki_sign_request	 sr;
-	int			 r;
-
-	*cert = NULL;
-	memset(&err, 0, sizeof(err));
-	if ((r = pki_profile_new_ca(csr, expiry, &prof, &err)) != 0)
-		goto fail;
-	memset(&sr, 0, sizeof(sr));
-	sr.req = req;
-	sr.profile = prof;
-	sr.opts = po;
-	if ((r = pki_cert_sign(&sr, NULL, key, cert, &err)) != 0)
-		goto fail;
-	pki_profile_free(prof);
-	cmd_log_serial(*cert);
-	return CMD_RETURN_NORMAL;
-fail:
-	log_pki(&err, r);
-	pki_profile_free(prof);
-	return CMD_RETURN_ERROR;
-}
-
-int
-cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro)
-{
-	struct pki_error	 err;
-	struct pki_parse_opts	 po;
-	struct pki_key		*key = NULL;
-	struct pki_req		*req = NULL;
-	struct pki_cert		*cert = NULL;
-	struct out_items	 it;
-	char			*keypem = NULL, *csrpem = NULL, *certpem = NULL;
-	size_t			 keylen = 0, csrlen = 0, certlen = 0;
-	int			 r, ret = CMD_RETURN_ERROR;
-
-	memset(&err, 0, sizeof(err));
-	memset(&it, 0, sizeof(it));
-	if (o->set[OPT_HOSTNAME] || opts_str(o, OPT_CONFIG) != NULL ||
-	    opts_str(o, OPT_PROFILE) != NULL)
-		log_msg(LOG_WARNING, "-initca ignores -config, -profile and "
-		    "-hostname (as cfssl does): the CA policy comes from the "
-		    "CSR JSON's \"ca\" section and its hosts");
-	if (opts_str(o, OPT_CA_KEY) != NULL) {
-		/* Re-issue a CA certificate for an existing key. */
-		log_msg(LOG_INFO, "re-generate a CA certificate from CSR and "
-		    "CA key");
-		if (load_ca_key(o, &key) != CMD_RETURN_NORMAL)
-			goto out;
-		if ((r = pki_req_new(csr, key, &req, &err)) != 0 ||
-		    (r = pki_req_encode(req, &csrpem, &csrlen, &err)) != 0) {
-			log_pki(&err, r);
-			goto out;
-		}
-	} else {
-		if (log_intro)
-			log_msg(LOG_INFO, "generating a new CA key and "
-			    "certificate from CSR");
-		if ((r = pki_csr_check_subject(csr, &err)) != 0) {
-			log_pki(&err, r);
-			goto out;
-		}
-		if (cmd_genkey_req(o, csr, &key, &req, &keypem, &keylen,
-		    &csrpem, &csrlen) != CMD_RETURN_NORMAL)
-			goto out;
-	}
-	load_parse_opts(o, &po);
-	if (initca_sign(csr, req, key, -1, &po, &cert) != CMD_RETURN_NORMAL)
-		goto out;
-	if ((r = pki_cert_encode(cert, &certpem, &certlen, &err)) != 0) {
-		log_pki(&err, r);
-		goto out;
-	}
-	it.cert = certpem;
-	it.cert_len = certlen;
-	it.csr = csrpem;
-	it.csr_len = csrlen;
-	it.key = keypem;
-	it.key_len = keylen;
-	ret = out_result(o, &it);
-out:
-	pki_key_free(key);
-	pki_req_free(req);
-	pki_cert_free(cert);
-	pki_secret_free(keypem, keylen);
-	free(csrpem);
-	free(certpem);
-	return ret;
-}
-
-int
-cmd_renewca_sign(const struct pki_cert *ca, const struct pki_key *key,
-    const char *source, int64_t expiry, struct pki_cert **out)
-{
-	struct pki_error	 err;
-	struct pki_csr		*csr = NULL;
-	struct pki_req		*req = NULL;
-	int64_t			 validity = 0;
-	int			 r, ret = CMD_RETURN_ERROR;
-
-	*out = NULL;
-	memset(&err, 0, sizeof(err));
-	if ((r = pki_cert_to_csr(ca, 1, &csr, &validity, &err)) != 0 ||
-	    (r = pki_req_new(csr, key, &req, &err)) != 0) {
-		log_err("%s: %s", source, err.text);
-		goto out;
-	}
-	ret = initca_sign(csr, req, key, expiry >= 0 ? expiry : validity,
-	    NULL, out);
-out:
-	pki_csr_free(csr);
-	pki_req_free(req);
-	return ret;
-}
-
 /* -renewca: the CA certificate re-signed with its key, same validity length. */
 static int
 renewca(const struct opts *o)
@@ -292,7 +52,7 @@ renewca(const struct opts *o)
 	it.cert = certpem;
 	it.cert_len = certlen;
 	ret = out_result(o, &it);
-out:
+ out:
 	pki_cert_free(ca);
 	pki_cert_free(cert);
 	pki_key_free(key);
@@ -328,6 +88,89 @@ remote_hosts(const struct pki_csr *csr, char ***hosts, size_t *n)
 	return -1;
 }
 
+/* The hosts warning cfssl prints for a certificate without SANs. */
+static void
+warn_no_hosts(void)
+{
+	log_msg(LOG_WARNING, "This certificate lacks a \"hosts\" field. "
+	    "This makes it unsuitable for\nwebsites. For more "
+	    "information see the Baseline Requirements for the "
+	    "Issuance and Management\nof Publicly-Trusted Certificates, "
+	    "v.1.1.6, from the CA/Browser Forum (https://cabforum.org);"
+	    "\nspecifically, section 10.2.3 (\"Information "
+	    "Requirements\").");
+}
+
+/*
+ * Remote: the key and request are made here; only the request goes.
+ * Fills it with the results (owned by the caller through the pointers).
+ */
+static int
+gencert_remote(const struct opts *o, const struct pki_remote *remote,
+    const struct pki_csr *csr, char ***hosts, size_t *nhosts,
+    struct pki_issued *res)
+{
+	struct pki_key	*key = NULL;
+	struct pki_req	*req = NULL;
+	int		 ret = CMD_RETURN_ERROR;
+
+	if (cmd_genkey_req(o, csr, &key, &req, &res->key, &res->keylen,
+	    &res->req, &res->reqlen) != CMD_RETURN_NORMAL ||
+	    remote_hosts(csr, hosts, nhosts) != 0 ||
+	    cmd_remote_sign(o, remote, res->req, (const char *const *)*hosts,
+	    *nhosts, &res->cert, &res->certlen) != CMD_RETURN_NORMAL)
+		goto out;
+	ret = CMD_RETURN_NORMAL;
+ out:
+	pki_key_free(key);
+	pki_req_free(req);
+	return ret;
+}
+
+/*
+ * Local: one call to the library, which takes the direct path when it
+ * can, under the strictness policy po; the key is made first so that
+ * cfssl's log lines keep their order.
+ */
+static int
+gencert_local(const struct opts *o, const struct pki_parse_opts *po,
+    const struct pki_csr *csr, const struct pki_profile *prof,
+    const struct pki_cert *ca, const struct pki_key *cakey, char **hosts,
+    size_t nhosts, struct pki_issued *res)
+{
+	struct pki_leaf_request	 lr;
+	struct pki_error	 err;
+	struct pki_key		*key = NULL;
+	int			 r, ret = CMD_RETURN_ERROR;
+
+	memset(&err, 0, sizeof(err));
+	memset(&lr, 0, sizeof(lr));
+	lr.csr = csr;
+	lr.profile = prof;
+	lr.ca = ca;
+	lr.cakey = cakey;
+	lr.hosts = (const char *const *)hosts;
+	lr.nhosts = nhosts;
+	lr.hosts_set = hosts != NULL;
+	lr.crl_override = opts_str(o, OPT_CRL);
+	lr.key_format = load_key_format(o);
+	lr.policy = po;
+	if (cmd_new_key(csr, &key) != CMD_RETURN_NORMAL)
+		goto out;
+	log_msg(LOG_INFO, "encoded CSR");
+	lr.key = key;
+	if ((r = pki_leaf_issue(&lr, res, &err)) != 0) {
+		log_pki(&err, r);
+		goto out;
+	}
+	log_msg(LOG_INFO, "signed certificate with serial number %s",
+	    res->serial);
+	ret = CMD_RETURN_NORMAL;
+ out:
+	pki_key_free(key);
+	return ret;
+}
+
 static int
 cmd_gencert_exec(struct opts *o)
 {
@@ -335,23 +178,20 @@ cmd_gencert_exec(struct opts *o)
 	struct pki_csr		 *csr = NULL;
 	struct pki_config	 *cfg = NULL;
 	const struct pki_profile *prof = NULL;
-	struct pki_cert		 *ca = NULL, *cert = NULL;
-	struct pki_key		 *cakey = NULL, *key = NULL;
-	struct pki_req		 *req = NULL;
-	struct pki_sign_request	  sr;
+	struct pki_cert		 *ca = NULL;
+	struct pki_key		 *cakey = NULL;
+	struct pki_issued	  res;
 	struct out_items	  it;
-	struct pki_leaf_pem	  leaf;
-	char			 *keypem = NULL, *csrpem = NULL, *certpem = NULL;
-	char			**hosts = NULL, desc[64];
-	size_t			  keylen = 0, csrlen = 0, certlen = 0, nhosts = 0;
 	struct pki_remote	  remote;
 	struct pki_parse_opts	  po;
+	char			**hosts = NULL;
+	size_t			  nhosts = 0;
 	int			  r, rm = 0, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
 	load_parse_opts(o, &po);
 	memset(&it, 0, sizeof(it));
-	memset(&leaf, 0, sizeof(leaf));
+	memset(&res, 0, sizeof(res));
 	memset(&remote, 0, sizeof(remote));
 	if (o->b[OPT_RENEWCA])
 		return renewca(o);
@@ -378,8 +218,7 @@ cmd_gencert_exec(struct opts *o)
 		goto out;
 	}
 	/* Check every input before generating anything. */
-	if (load_key_format(o) < 0 ||
-	    (rm = load_remote(o, &cfg, &prof, &remote)) < 0 ||
+	if ((rm = load_remote(o, &cfg, &prof, &remote)) < 0 ||
 	    (rm == 0 && load_ca_pair(o, &ca, &cakey) != CMD_RETURN_NORMAL))
 		goto out;
 	if (rm == 1 && opts_str(o, OPT_CRL) != NULL) {
@@ -400,95 +239,25 @@ cmd_gencert_exec(struct opts *o)
 			goto out;
 		}
 	}
-	/* Remote: the key and request are made here; only the request goes. */
-	if (rm == 1) {
-		if (cmd_genkey_req(o, csr, &key, &req, &keypem, &keylen,
-		    &csrpem, &csrlen) != CMD_RETURN_NORMAL ||
-		    (r = remote_hosts(csr, &hosts, &nhosts)) != 0 ||
-		    cmd_remote_sign(o, &remote, csrpem, (const char *const *)
-		    hosts, nhosts, &certpem, &certlen) != CMD_RETURN_NORMAL)
-			goto out;
-		it.cert = certpem;
-		it.cert_len = certlen;
-		it.csr = csrpem;
-		it.csr_len = csrlen;
-		it.key = keypem;
-		it.key_len = keylen;
-		goto done;
-	}
-	/*
-	 * The direct path makes the same files without OpenSSL's generic
-	 * objects; it declines what needs the general signer.
-	 */
-	if (load_key_format(o) == PKI_KEY_FMT_CFSSL &&
-	    opts_str(o, OPT_CRL) == NULL &&
-	    (r = pki_leaf_issue(csr, prof, ca, cakey, &po, &leaf, &err)) !=
-	    PKI_ERR_UNSUPPORTED) {
-		/* cfssl's log lines, in its order. */
-		log_msg(LOG_INFO, "generate received request");
-		log_msg(LOG_INFO, "received CSR");
-		pki_csr_key_desc(csr, desc, sizeof(desc));
-		log_msg(LOG_INFO, "generating key: %s", desc);
-		if (r != PKI_OK) {
-			log_pki(&err, r);
-			goto out;
-		}
-		log_msg(LOG_INFO, "encoded CSR");
-		log_msg(LOG_INFO, "signed certificate with serial number %s",
-		    leaf.serial);
-		it.cert = leaf.cert;
-		it.cert_len = leaf.certlen;
-		it.csr = leaf.req;
-		it.csr_len = leaf.reqlen;
-		it.key = leaf.key;
-		it.key_len = leaf.keylen;
-		goto done;
-	}
-	if (cmd_genkey_req(o, csr, &key, &req, &keypem, &keylen, &csrpem,
-	    &csrlen) != CMD_RETURN_NORMAL)
+	if ((rm == 1 ? gencert_remote(o, &remote, csr, &hosts, &nhosts,
+	    &res) : gencert_local(o, &po, csr, prof, ca, cakey, hosts,
+	    nhosts, &res)) != CMD_RETURN_NORMAL)
 		goto out;
-	memset(&sr, 0, sizeof(sr));
-	sr.req = req;
-	sr.profile = prof;
-	sr.hosts = (const char *const *)hosts;
-	sr.nhosts = nhosts;
-	sr.hosts_set = hosts != NULL;
-	sr.crl_override = opts_str(o, OPT_CRL);
-	sr.opts = &po;
-	if ((r = pki_cert_sign(&sr, ca, cakey, &cert, &err)) != 0 ||
-	    (r = pki_cert_encode(cert, &certpem, &certlen, &err)) != 0) {
-		log_pki(&err, r);
-		goto out;
-	}
-	cmd_log_serial(cert);
-	it.cert = certpem;
-	it.cert_len = certlen;
-	it.csr = csrpem;
-	it.csr_len = csrlen;
-	it.key = keypem;
-	it.key_len = keylen;
-done:
 	if (hosts == NULL && pki_csr_nhosts(csr) == 0)
-		log_msg(LOG_WARNING, "This certificate lacks a \"hosts\" field. "
-		    "This makes it unsuitable for\nwebsites. For more "
-		    "information see the Baseline Requirements for the "
-		    "Issuance and Management\nof Publicly-Trusted Certificates, "
-		    "v.1.1.6, from the CA/Browser Forum (https://cabforum.org);"
-		    "\nspecifically, section 10.2.3 (\"Information "
-		    "Requirements\").");
+		warn_no_hosts();
+	it.cert = res.cert;
+	it.cert_len = res.certlen;
+	it.csr = res.req;
+	it.csr_len = res.reqlen;
+	it.key = res.key;
+	it.key_len = res.keylen;
 	ret = out_result(o, &it);
-out:
+ out:
 	pki_csr_free(csr);
 	pki_config_free(cfg);
 	pki_cert_free(ca);
-	pki_cert_free(cert);
 	pki_key_free(cakey);
-	pki_key_free(key);
-	pki_req_free(req);
-	pki_secret_free(keypem, keylen);
-	free(csrpem);
-	free(certpem);
-	pki_leaf_pem_clear(&leaf);
+	pki_issued_clear(&res);
 	cmd_free_hosts(hosts, nhosts);
 	return ret;
 }

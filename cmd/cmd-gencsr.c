@@ -8,6 +8,7 @@
 
 #include "pki.h"
 #include "cmd.h"
+#include "input.h"
 #include "load.h"
 #include "log.h"
 #include "out.h"
@@ -48,9 +49,11 @@ cmd_gencsr_exec(struct opts *o)
 		    "exclusive");
 		return CMD_RETURN_USAGE;
 	}
-	if ((r = pki_input_read(keypath, 0, PKI_MAX_INPUT, &keybuf, &keylen,
-	    &err)) != 0 ||
-	    (r = pki_key_load(keybuf, keylen, keypath, NULL, &key, &err)) != 0) {
+	if (input_read(keypath, 0, &keybuf, &keylen, NULL) !=
+	    CMD_RETURN_NORMAL)
+		goto out;
+	if ((r = pki_key_load(keybuf, keylen, keypath, NULL, &key, &err)) !=
+	    0) {
 		log_pki(&err, r);
 		goto out;
 	}
@@ -81,7 +84,7 @@ cmd_gencsr_exec(struct opts *o)
 		it.key_len = keylen;
 	}
 	ret = out_result(o, &it);
-out:
+ out:
 	pki_csr_free(csr);
 	pki_cert_free(cert);
 	pki_key_free(key);

@@ -58,7 +58,7 @@ cmd_genkey_exec(struct opts *o)
 	it.key = keypem;
 	it.key_len = keylen;
 	ret = out_result(o, &it);
-out:
+ out:
 	pki_csr_free(csr);
 	pki_config_free(cfg);
 	pki_key_free(key);

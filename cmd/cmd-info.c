@@ -49,7 +49,7 @@ cmd_info_exec(struct opts *o)
 	/* cfssl prints the result object as compact JSON. */
 	printf("%s\n", result);
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	free(result);
 	pki_config_free(cfg);
 	return ret;

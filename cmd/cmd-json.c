@@ -9,6 +9,7 @@
 #include "config.h"
 #include "pki.h"
 #include "cmd.h"
+#include "input.h"
 #include "log.h"
 
 static const int json_opts[] = {
@@ -68,7 +69,7 @@ cmd_json_exec(struct opts *o)
 		log_err("BASENAME must not be empty");
 		return CMD_RETURN_USAGE;
 	}
-	if ((r = pki_input_read(in, 0, PKI_MAX_INPUT, &buf, &len, &err)) != 0) {
+	if (input_read(in, 0, &buf, &len, &err) != CMD_RETURN_NORMAL) {
 		fprintf(stderr, "Failed to read input: %s\n", err.text);
 		goto out;
 	}
@@ -130,7 +131,7 @@ cmd_json_exec(struct opts *o)
 		goto out;
 	}
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	for (i = 0; i < PKI_CJ__COUNT; i++)
 		free(names[i]);
 	pki_cfssljson_free(cj);

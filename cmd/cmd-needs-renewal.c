@@ -13,6 +13,7 @@
 
 #include "pki.h"
 #include "cmd.h"
+#include "input.h"
 #include "log.h"
 #include "status.h"
 
@@ -55,51 +56,6 @@ cert_name(const char *path, char *buf, size_t size)
 	snprintf(buf, size, "%.*s", (int)n, b);
 }
 
-/*
- * Splits "https://HOST[:PORT][/...]" or "https://[V6]:PORT" into host and
- * port (default 443).  Returns 0 or -1.
- */
-static int
-split_url(const char *url, char *host, size_t hsize, char *port,
-    size_t psize)
-{
-	const char	*p = url + strlen("https://"), *end, *colon;
-	size_t		 n;
-
-	end = p + strcspn(p, "/?#");
-	if (*p == '[') {
-		const char	*rb = memchr(p, ']', (size_t)(end - p));
-
-		if (rb == NULL)
-			return -1;
-		n = (size_t)(rb - p - 1);
-		if (n == 0 || n >= hsize)
-			return -1;
-		memcpy(host, p + 1, n);
-		host[n] = '\0';
-		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
-		if (colon == NULL && rb + 1 != end)
-			return -1;
-	} else {
-		colon = memchr(p, ':', (size_t)(end - p));
-		n = (size_t)((colon != NULL ? colon : end) - p);
-		if (n == 0 || n >= hsize)
-			return -1;
-		memcpy(host, p, n);
-		host[n] = '\0';
-	}
-	if (colon != NULL) {
-		n = (size_t)(end - colon - 1);
-		if (n == 0 || n >= psize || strspn(colon + 1, "0123456789") <
-		    n)
-			return -1;
-		memcpy(port, colon + 1, n);
-		port[n] = '\0';
-	} else
-		snprintf(port, psize, "443");
-	return 0;
-}
-
 /* Checks one target; returns NR_*. */
 static int
 check_target(const struct nr_args *a, const char *target)
@@ -107,7 +63,8 @@ check_target(const struct nr_args *a, const char *target)
 	struct pki_error	 err;
 	struct pki_cert_facts	 f;
 	struct pki_cert		*cert = NULL;
-	char			 name[256], host[256], port[16], d1[32];
+	struct pki_url		 u;
+	char			 name[256], d1[32];
 	char			 why[160], *buf = NULL;
 	size_t			 len = 0;
 	double			 used, life, x;
@@ -117,22 +74,20 @@ check_target(const struct nr_args *a, const char *target)
 	memset(&err, 0, sizeof(err));
 	memset(&f, 0, sizeof(f));
 	if (strncmp(target, "https://", 8) == 0) {
-		if (split_url(target, host, sizeof(host), port,
-		    sizeof(port)) != 0) {
-			log_err("%s: expected https://HOST:PORT", target);
+		if (pki_url_parse(target, PKI_URL_LAX, &u, &err) != 0) {
+			log_err("%s: expected https://HOST:PORT (%s)", target,
+			    err.text);
 			return NR_ERROR;
 		}
-		if ((r = pki_tls_peer_cert(host, port, NULL, TLS_TIMEOUT_MS,
-		    &cert, &err)) != 0) {
+		if ((r = pki_tls_peer_cert(u.host, u.port, NULL,
+		    TLS_TIMEOUT_MS, &cert, &err)) != 0) {
 			log_pki(&err, r);
 			return NR_ERROR;
 		}
 	} else {
-		if ((r = pki_input_read(target, 0, PKI_MAX_INPUT, &buf, &len,
-		    &err)) != 0) {
-			log_pki(&err, r);
-			return err.sys_errno == ENOENT ? NR_MISSING : NR_ERROR;
-		}
+		if (input_read(target, 0, &buf, &len, NULL) !=
+		    CMD_RETURN_NORMAL)
+			return errno == ENOENT ? NR_MISSING : NR_ERROR;
 		r = pki_cert_load(buf, len, target, &cert, &err);
 		free(buf);
 		if (r != 0) {
@@ -147,7 +102,7 @@ check_target(const struct nr_args *a, const char *target)
 	/* renew's NAME: the file's; for a server, its certificate's CN. */
 	if (strncmp(target, "https://", 8) == 0)
 		snprintf(name, sizeof(name), "%s", *f.subject_cn != '\0' ?
-		    f.subject_cn : host);
+		    f.subject_cn : u.host);
 	else
 		cert_name(target, name, sizeof(name));
 	life = (double)(f.not_after - f.not_before);
@@ -197,78 +152,38 @@ check_target(const struct nr_args *a, const char *target)
 	return ret;
 }
 
-/* "N%" with N an integer 0..100; returns 0 or -1. */
-static int
-parse_int_percent(const char *s, long *out)
-{
-	char	*end;
-	long	 v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || strcmp(end, "%") != 0 || v < 0 || v > 100)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int
 cmd_needs_renewal_exec(struct opts *o)
 {
-	struct pki_error	err;
 	struct nr_args		a;
-	const char		*v;
+	double			pct;
 	int64_t			ns;
-	int			i, r, any_err = 0, any_missing = 0, any_due = 0;
+	int			i, r, is_pct, any_err = 0, any_missing = 0;
+	int			any_due = 0;
 
-	memset(&err, 0, sizeof(err));
 	memset(&a, 0, sizeof(a));
 	a.now = time(NULL);
 	a.verbose = o->b[OPT_VERBOSE];
 	a.mode = MODE_PERCENT;
 	a.percent = 66;
-	pki_renew_policy_default(&a.policy);
-	if ((v = opts_str(o, OPT_EXPIRES_IN)) != NULL) {
+	opts_renew_policy(o, &a.policy);
+	if (opts_share(o, OPT_EXPIRES_IN, &is_pct, &pct, &ns)) {
 		if (opts_str(o, OPT_RENEW_BEFORE) != NULL ||
 		    opts_str(o, OPT_STAGGER) != NULL) {
 			log_err("-expires-in cannot be combined with "
 			    "-renew-before or -stagger");
 			return NR_ERROR;
 		}
-		if (v[strlen(v) - 1] == '%') {
-			if (parse_int_percent(v, &a.percent) != 0) {
-				log_err("-expires-in: %s: expected a whole "
-				    "percentage 0%%..100%%", v);
-				return NR_ERROR;
-			}
-		} else {
-			if (pki_duration_parse(v, &ns, &err) != 0 || ns < 0) {
-				log_err("-expires-in: %s: expected N%% or a "
-				    "non-negative duration (720h)", v);
-				return NR_ERROR;
-			}
+		if (is_pct)
+			a.percent = (long)pct;
+		else {
 			a.mode = MODE_DURATION;
 			a.duration = ns / 1000000000;
 		}
 	}
-	if ((v = opts_str(o, OPT_RENEW_BEFORE)) != NULL) {
+	if (opts_str(o, OPT_RENEW_BEFORE) != NULL ||
+	    opts_str(o, OPT_STAGGER) != NULL)
 		a.mode = MODE_RENEW;
-		if (pki_renew_before_parse(v, "-renew-before", &a.policy,
-		    &err) != 0) {
-			log_pki(&err, PKI_ERR_ARG);
-			return NR_ERROR;
-		}
-	}
-	if ((v = opts_str(o, OPT_STAGGER)) != NULL) {
-		a.mode = MODE_RENEW;
-		if (pki_renew_stagger_parse(v, "-stagger", &a.policy,
-		    &err) != 0) {
-			log_pki(&err, PKI_ERR_ARG);
-			return NR_ERROR;
-		}
-	}
 	if (o->nargs < 1) {
 		log_err("no certificate or https://HOST:PORT given");
 		return NR_ERROR;

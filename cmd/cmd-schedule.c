@@ -136,9 +136,9 @@ abs_path(const char *path, const char *what, int must_exist)
 		out = NULL;
 	}
 	goto out;
-oom:
+ oom:
 	log_err("out of memory");
-out:
+ out:
 	free(copy);
 	free(rdir);
 	return out;
@@ -162,22 +162,22 @@ abs_spec(const char *spec, const char *what)
 	return out;
 }
 
-/* Renew's flags that name files, and how to make them absolute. */
+/*
+ * Renew's flags that name files (by their type in the flag table), made
+ * absolute: inputs must exist, outputs need not.
+ */
 static char *
 abs_flag(int id, const char *v)
 {
 	char	what[64], *p;
 
 	snprintf(what, sizeof(what), "-%s", opt_table[id].name);
-	switch (id) {
-	case OPT_CA:
-	case OPT_CA_KEY:
+	switch (opt_table[id].type) {
+	case OPT_TYPE_SPEC:
 		return abs_spec(v, what);
-	case OPT_CLUSTER:
-	case OPT_CONFIG:
-	case OPT_CSR_JSON:
+	case OPT_TYPE_PATH:
 		return abs_path(v, what, 1);
-	case OPT_METRICS_FILE:
+	case OPT_TYPE_OUTPUT:
 		return abs_path(v, what, 0);
 	default:
 		if ((p = strdup(v)) == NULL)
@@ -372,7 +372,6 @@ plan_renew(const struct opts *o, struct sched *sc)
 {
 	const struct cmd_entry	*ce;
 	struct pki_renew_policy	 pol;
-	struct pki_error	 err;
 	struct pki_cluster	*cl = NULL;
 	struct opts		 ro;
 	const char		*v, *member;
@@ -380,7 +379,6 @@ plan_renew(const struct opts *o, struct sched *sc)
 	size_t			 i, nmatch = 0;
 	int			 id, ret = CMD_RETURN_ERROR;
 
-	memset(&err, 0, sizeof(err));
 	memset(&ro, 0, sizeof(ro));
 	if ((ce = cmd_find("renew")) == NULL) {
 		log_err("this etcd-pki has no renew command");
@@ -403,24 +401,9 @@ plan_renew(const struct opts *o, struct sched *sc)
 		ret = CMD_RETURN_USAGE;
 		goto out;
 	}
+	/* Renew's values were checked as its flags were parsed. */
 	ret = CMD_RETURN_USAGE;
-	if (ro.set[OPT_LOGLEVEL] && (ro.i[OPT_LOGLEVEL] < LOG_DEBUG ||
-	    ro.i[OPT_LOGLEVEL] > LOG_FATAL)) {
-		log_err("renew -loglevel: %ld is out of range (0..5)",
-		    ro.i[OPT_LOGLEVEL]);
-		goto out;
-	}
-	pki_renew_policy_default(&pol);
-	if ((v = opts_str(&ro, OPT_RENEW_BEFORE)) != NULL &&
-	    pki_renew_before_parse(v, "renew -renew-before", &pol, &err) != 0) {
-		log_pki(&err, PKI_ERR_ARG);
-		goto out;
-	}
-	if ((v = opts_str(&ro, OPT_STAGGER)) != NULL &&
-	    pki_renew_stagger_parse(v, "renew -stagger", &pol, &err) != 0) {
-		log_pki(&err, PKI_ERR_ARG);
-		goto out;
-	}
+	opts_renew_policy(&ro, &pol);
 	member = opts_str(&ro, OPT_MEMBER);
 	if (opts_str(&ro, OPT_CLUSTER) != NULL) {
 		if (ro.nargs != 1) {
@@ -518,7 +501,7 @@ plan_renew(const struct opts *o, struct sched *sc)
 		goto out;
 	}
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	pki_cluster_free(cl);
 	free(dir);
 	opts_free(&ro);
@@ -641,7 +624,7 @@ install(const struct opts *o, const struct sched *sc, const char *const *text,
 	if (run_cmd(reload) != 0 || run_cmd(enable) != 0)
 		goto out;
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	free(paths[0]);
 	free(paths[1]);
 	free(timer);
@@ -745,7 +728,7 @@ cmd_schedule_exec(struct opts *o)
 	for (i = 0; i < n; i++)
 		printf("%s%s", i > 0 ? "\n" : "", text[i]);
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	free(text[0]);
 	free(text[1]);
 	free(sc.self);

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "pki.h"
-#include "caps.h"
 #include "cmd.h"
+#include "input.h"
 #include "load.h"
 #include "log.h"
 #include "out.h"
@@ -74,10 +74,11 @@ cmd_sign_exec(struct opts *o)
 	if (subjpath != NULL &&
 	    load_csr_json(o, subjpath, 1, &subject) != CMD_RETURN_NORMAL)
 		goto out;
-	if ((r = pki_input_read(csrpath, 0, PKI_MAX_INPUT, &csrbuf, &csrlen,
-	    &err)) != 0 ||
-	    (r = pki_req_load(csrbuf, csrlen, strcmp(csrpath, "-") == 0 ?
-	    "<stdin>" : csrpath, &req, &err)) != 0) {
+	if (input_read(csrpath, 0, &csrbuf, &csrlen, NULL) !=
+	    CMD_RETURN_NORMAL)
+		goto out;
+	if ((r = pki_req_load(csrbuf, csrlen, input_name(csrpath), &req,
+	    &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
 	}
@@ -112,7 +113,7 @@ cmd_sign_exec(struct opts *o)
 		goto out;
 	}
 	cmd_log_serial(cert);
-done:
+ done:
 	it.cert = certpem;
 	it.cert_len = certlen;
 	it.csr = csrbuf;		/* cfssl echoes the input verbatim */
@@ -120,7 +121,7 @@ done:
 	if (opts_str(o, OPT_O) != NULL)
 		it.csr = NULL;		/* -o never rewrites the input CSR */
 	ret = out_result(o, &it);
-out:
+ out:
 	pki_csr_free(subject);
 	pki_config_free(cfg);
 	pki_cert_free(ca);

@@ -18,13 +18,13 @@
 #include "status.h"
 
 static const int status_opts[] = {
-	OPT_O, OPT_CLUSTER, OPT_MEMBER, OPT_RENEW_BEFORE, OPT_STAGGER,
+	OPT_O_STATUS, OPT_CLUSTER, OPT_MEMBER, OPT_RENEW_BEFORE, OPT_STAGGER,
 	OPT_METRICS_FILE, OPT_LOGLEVEL, OPT_END
 };
 
-#define OUT_TEXT	0
-#define OUT_JSON	1
-#define OUT_PROM	2
+#define OUT_TEXT	OPT_OUT_TEXT
+#define OUT_JSON	OPT_OUT_JSON
+#define OUT_PROM	OPT_OUT_PROMETHEUS
 
 struct strlist {
 	char	**v;
@@ -357,39 +357,18 @@ print_json(const struct status_set *s, const struct strlist *w)
 static int
 cmd_status_exec(struct opts *o)
 {
-	struct pki_error	 err;
 	struct pki_renew_policy	 pol;
 	struct pki_cluster	*cl = NULL;
 	struct status_set	 s;
 	struct strlist		 w;
-	const char		*v, *mf;
+	const char		*mf;
 	char			*text;
-	int			 i, out = OUT_TEXT, ret = CMD_RETURN_ERROR;
+	int			 i, out, ret = CMD_RETURN_ERROR;
 
-	memset(&err, 0, sizeof(err));
 	memset(&w, 0, sizeof(w));
-	pki_renew_policy_default(&pol);
+	out = opts_enum(o, OPT_O_STATUS, OUT_TEXT);
+	opts_renew_policy(o, &pol);
 	status_init(&s, time(NULL), &pol);
-	if ((v = opts_str(o, OPT_O)) != NULL) {
-		if (strcmp(v, "text") == 0)
-			out = OUT_TEXT;
-		else if (strcmp(v, "json") == 0)
-			out = OUT_JSON;
-		else if (strcmp(v, "prometheus") == 0)
-			out = OUT_PROM;
-		else {
-			log_err("-o: %s: expected text, json or prometheus", v);
-			return CMD_RETURN_USAGE;
-		}
-	}
-	if (((v = opts_str(o, OPT_RENEW_BEFORE)) != NULL &&
-	    pki_renew_before_parse(v, "-renew-before", &pol, &err) != 0) ||
-	    ((v = opts_str(o, OPT_STAGGER)) != NULL &&
-	    pki_renew_stagger_parse(v, "-stagger", &pol, &err) != 0)) {
-		log_pki(&err, PKI_ERR_ARG);
-		return CMD_RETURN_USAGE;
-	}
-	s.policy = pol;
 	if (opts_str(o, OPT_CLUSTER) != NULL) {
 		if (o->nargs != 1) {
 			log_err("-cluster DESC takes one directory, got %d "

@@ -1,6 +1,7 @@
 /*
  * cmd.c: the command table, lookup, usage and the common run sequence.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,15 +91,15 @@ cmd_run(const struct cmd_entry *ce, int argc, char **argv)
 		opts_free(&o);
 		return ce->usage_status != 0 ? ce->usage_status :
 		    CMD_RETURN_USAGE;
-	default:
-		break;
-	}
-	if (o.i[OPT_LOGLEVEL] < LOG_DEBUG || o.i[OPT_LOGLEVEL] > LOG_FATAL) {
-		log_err("-loglevel: %ld is out of range (0..5)",
-		    o.i[OPT_LOGLEVEL]);
+	case OPT_PARSE_BAD:
+		/* A bad value: reported already, in one line. */
 		opts_free(&o);
+		if (o.bad_status != 0)
+			return o.bad_status;
 		return ce->usage_status != 0 ? ce->usage_status :
 		    CMD_RETURN_USAGE;
+	default:
+		break;
 	}
 	log_init(o.prog, ce->name, (int)o.i[OPT_LOGLEVEL]);
 	/* cfssl flags this cfssl command does not use (see opts_parse). */
@@ -121,4 +122,50 @@ cmd_run(const struct cmd_entry *ce, int argc, char **argv)
 		r = CMD_RETURN_ERROR;
 	}
 	return r;
+}
+
+/* Prints the subcommands of g. */
+static void
+group_list(FILE *f, const struct cmd_group *g, const char *prog)
+{
+	size_t	i, skip = strlen(g->name) + 1;
+
+	fprintf(f, "Usage: %s %s <subcommand> [flags] [arguments]\n"
+	    "Subcommands:\n", prog, g->name);
+	for (i = 0; g->table[i] != NULL; i++)
+		fprintf(f, "\t%-15s %s\n", g->table[i]->name + skip,
+		    g->table[i]->summary);
+	fprintf(f, "Run '%s %s <subcommand> -h' for its flags; see %s.\n",
+	    prog, g->name, g->see);
+}
+
+int
+cmd_dispatch(struct opts *o, const struct cmd_group *g)
+{
+	char	known[256];
+	size_t	i, n = 0, skip = strlen(g->name) + 1;
+
+	if (o->nargs < 1) {
+		log_err("no subcommand given");
+		group_list(stderr, g, o->prog);
+		return CMD_RETURN_USAGE;
+	}
+	if (strcmp(o->args[0], "help") == 0) {
+		group_list(stdout, g, o->prog);
+		return CMD_RETURN_NORMAL;
+	}
+	known[0] = '\0';
+	for (i = 0; g->table[i] != NULL; i++) {
+		if (strcmp(g->table[i]->name + skip, o->args[0]) == 0) {
+			/* args[0] becomes argv[-1] of the subcommand. */
+			o->args[0] = (char *)(uintptr_t)o->prog;
+			return cmd_run(g->table[i], o->nargs - 1, o->args + 1);
+		}
+		n += (size_t)snprintf(known + n, n < sizeof(known) ?
+		    sizeof(known) - n : 0, "%s%s", i > 0 ? ", " : "",
+		    g->table[i]->name + skip);
+	}
+	log_err("unknown subcommand \"%s\" (known: %s)", o->args[0], known);
+	group_list(stderr, g, o->prog);
+	return CMD_RETURN_USAGE;
 }

@@ -4,6 +4,10 @@
 #ifndef CMD_H
 #define CMD_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
 #include "opts.h"
 
 #define CMD_RETURN_NORMAL	0
@@ -63,47 +67,72 @@ void			 cmd_usage(FILE *f, const struct cmd_entry *ce,
 int			 cmd_run(const struct cmd_entry *ce, int argc,
 			    char **argv);
 
-#endif
+/*
+ * A command made of subcommands ("cluster", "ca"): its name, its
+ * subcommands (entries named "NAME SUB", NULL-terminated) and what its
+ * list points to for more.
+ */
+struct cmd_group {
+	const char			*name;
+	const struct cmd_entry *const	*table;
+	const char			*see;
+};
+/*
+ * The one subcommand dispatcher: runs subcommand o->args[0] of g with the
+ * remaining arguments ("help" lists them).  Returns the exit status.
+ */
+int			 cmd_dispatch(struct opts *o, const struct cmd_group *g);
 
+
+/* ---- shared by the commands that issue (issue.c) -------------------- */
+
+struct pki_cert;
 struct pki_csr;
+struct pki_key;
+struct pki_remote;
+struct pki_req;
 
 /*
  * gencert/genkey -initca: a new CA (or, with -ca-key, a CA certificate for
- * an existing key) from csr.  Prints the results; returns CMD_RETURN_*.
+ * an existing key) from csr, through pki_ca_issue().  Prints the results;
+ * returns CMD_RETURN_*.
  */
 int	cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro);
 /*
  * gencert -renewca and ca renew: ca re-signed with its own key (which the
  * caller has checked matches), same subject and extensions, a new serial,
- * valid for expiry ns or, when expiry < 0, for ca's own validity length.
+ * valid for expiry ns or, when expiry <= 0, for ca's own validity length.
  * source names ca in messages.  On success *out is the caller's.
  * Returns CMD_RETURN_*.
  */
-struct pki_cert;
-struct pki_key;
 int	cmd_renewca_sign(const struct pki_cert *ca, const struct pki_key *key,
 	    const char *source, int64_t expiry, struct pki_cert **out);
 /*
- * Generates a key and a CSR for csr with cfssl's log lines; on success
- * fills *key, *req and the PEM buffers (key PEM freed by the caller with
- * pki_secret_free).  Returns CMD_RETURN_*.
+ * cfssl's "generate received request", "received CSR" and "generating
+ * key: ALGO-SIZE" lines, then a new key as csr asks into *key (the
+ * caller's).  Returns CMD_RETURN_*.
  */
-struct pki_key;
-struct pki_req;
+int	cmd_new_key(const struct pki_csr *csr, struct pki_key **key);
+/*
+ * Generates a key and a CSR for csr with cfssl's log lines; on success
+ * fills *key, *req and the PEM buffers (key PEM in -key-format, freed by
+ * the caller with pki_secret_free).  Returns CMD_RETURN_*.
+ */
 int	cmd_genkey_req(const struct opts *o, const struct pki_csr *csr,
 	    struct pki_key **key, struct pki_req **req, char **keypem,
 	    size_t *keylen, char **csrpem, size_t *csrlen);
 /* Logs "signed certificate with serial number N". */
-struct pki_cert;
 void	cmd_log_serial(const struct pki_cert *cert);
 /*
  * Signs csrpem at the remote CA r with -profile and -label and the given
  * hosts, logs the serial; *certpem is the caller's.  Returns CMD_RETURN_*.
  */
-struct pki_remote;
 int	cmd_remote_sign(const struct opts *o, const struct pki_remote *r,
 	    const char *csrpem, const char *const *hosts, size_t nhosts,
 	    char **certpem, size_t *certlen);
 /* Splits -hostname into a vector (split on ',', no trimming). */
 int	cmd_split_hosts(const char *list, char ***v, size_t *n);
+/* Frees a vector of cmd_split_hosts(). */
 void	cmd_free_hosts(char **v, size_t n);
+
+#endif /* CMD_H */

@@ -9,6 +9,7 @@
 
 #include "pki.h"
 #include "cmd.h"
+#include "input.h"
 #include "load.h"
 #include "log.h"
 
@@ -60,12 +61,12 @@ load_json(const struct opts *o, const char *path, int kind,
 
 	memset(&err, 0, sizeof(err));
 	load_parse_opts(o, &po);
-	source = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len,
-	    &err)) == 0)
-		r = kind == JSON_CLUSTER ? pki_cluster_parse(buf, len, source,
-		    &po, cl, &err) : pki_csr_parse(buf, len, source,
-		    kind == JSON_SUBJECT, &po, csr, &err);
+	source = input_name(path);
+	if (input_read(path, 0, &buf, &len, NULL) != CMD_RETURN_NORMAL)
+		return CMD_RETURN_ERROR;
+	r = kind == JSON_CLUSTER ? pki_cluster_parse(buf, len, source, &po, cl,
+	    &err) : pki_csr_parse(buf, len, source, kind == JSON_SUBJECT, &po,
+	    csr, &err);
 	free(buf);
 	if (r != 0) {
 		log_pki(&err, r);
@@ -107,9 +108,9 @@ load_config(const struct opts *o, struct pki_config **cfg,
 	memset(&err, 0, sizeof(err));
 	load_parse_opts(o, &po);
 	if ((path = opts_str(o, OPT_CONFIG)) != NULL) {
-		if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len,
-		    &err)) != 0 ||
-		    (r = pki_config_parse(buf, len, path, &po, cfg, &err)) != 0)
+		if (input_read(path, 0, &buf, &len, NULL) != CMD_RETURN_NORMAL)
+			return CMD_RETURN_ERROR;
+		if ((r = pki_config_parse(buf, len, path, &po, cfg, &err)) != 0)
 			goto fail;
 	} else if ((r = pki_config_new_default(cfg, &err)) != 0)
 		goto fail;
@@ -122,7 +123,7 @@ load_config(const struct opts *o, struct pki_config **cfg,
 	}
 	free(buf);
 	return CMD_RETURN_NORMAL;
-fail:
+ fail:
 	log_pki(&err, r);
 	free(buf);
 	pki_config_free(*cfg);
@@ -136,8 +137,7 @@ load_remote(const struct opts *o, struct pki_config **cfg,
 {
 	struct pki_error	 err;
 	const char		*name = opts_str(o, OPT_PROFILE);
-	const char		*override = opts_str(o, OPT_REMOTE), *v;
-	int64_t			 ns;
+	const char		*override = opts_str(o, OPT_REMOTE);
 	int			 rc;
 
 	memset(&err, 0, sizeof(err));
@@ -168,19 +168,11 @@ load_remote(const struct opts *o, struct pki_config **cfg,
 		    "together");
 		goto out;
 	}
-	if ((v = opts_str(o, OPT_REMOTE_TIMEOUT)) != NULL) {
-		if ((rc = pki_duration_parse(v, &ns, &err)) != 0)
-			goto fail;
-		if (ns < 1000000) {
-			log_err("-remote-timeout: %s: must be at least 1ms", v);
-			goto out;
-		}
-		r->timeout_ms = (long)(ns / 1000000);
-	}
+	r->timeout_ms = opts_ms(o, OPT_REMOTE_TIMEOUT, 0);
 	return 1;
-fail:
+ fail:
 	log_pki(&err, rc);
-out:
+ out:
 	pki_config_free(*cfg);
 	*cfg = NULL;
 	*prof = NULL;
@@ -193,7 +185,6 @@ load_password(const struct opts *o, char **pw, size_t *pwlen)
 {
 	struct pki_error	 err;
 	const char		*spec, *env;
-	int			 r;
 
 	*pw = NULL;
 	*pwlen = 0;
@@ -206,9 +197,10 @@ load_password(const struct opts *o, char **pw, size_t *pwlen)
 			    "to other users)");
 			return CMD_RETURN_ERROR;
 		}
-		if ((r = pki_input_read(spec, 1, 4096, pw, pwlen, &err)) != 0) {
+		if (input_read(spec, INPUT_PASSWORD, pw, pwlen, &err) !=
+		    CMD_RETURN_NORMAL) {
 			err_prefix(&err, "-ca-key-password");
-			log_pki(&err, r);
+			log_pki(&err, err.code);
 			return CMD_RETURN_ERROR;
 		}
 		/* A password file usually ends with a newline. */
@@ -264,37 +256,58 @@ load_ca_key(const struct opts *o, struct pki_key **out)
 	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL)
 		goto out;
 	warn_key_mode(spec);
-	if ((r = pki_input_read(spec, 1, PKI_MAX_INPUT, &buf, &len, &err)) != 0 ||
-	    (r = pki_key_load(buf, len, spec, pw, out, &err)) != 0) {
+	if (input_read(spec, INPUT_PREFIX, &buf, &len, NULL) !=
+	    CMD_RETURN_NORMAL)
+		goto out;
+	if ((r = pki_key_load(buf, len, spec, pw, out, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
 	}
 	ret = CMD_RETURN_NORMAL;
-out:
+ out:
 	pki_secret_free(buf, len);
 	pki_secret_free(pw, pwlen);
 	return ret;
 }
 
-int
-load_cert_file(const char *spec, struct pki_cert **out)
+/*
+ * Reads spec (flags as input_read's) and loads the first certificate
+ * (cert != NULL) or certificate request (req != NULL) in it.
+ */
+static int
+load_pem(const char *spec, int flags, struct pki_cert **cert,
+    struct pki_req **req)
 {
 	struct pki_error	 err;
 	char			*buf = NULL;
 	size_t			 len = 0;
 	int			 r;
 
-	*out = NULL;
 	memset(&err, 0, sizeof(err));
-	if ((r = pki_input_read(spec, 1, PKI_MAX_INPUT, &buf, &len, &err)) != 0 ||
-	    (r = pki_cert_load(buf, len, strcmp(spec, "-") == 0 ? "<stdin>" :
-	    spec, out, &err)) != 0) {
+	if (input_read(spec, flags, &buf, &len, NULL) != CMD_RETURN_NORMAL)
+		return CMD_RETURN_ERROR;
+	r = cert != NULL ? pki_cert_load(buf, len, input_name(spec), cert,
+	    &err) : pki_req_load(buf, len, input_name(spec), req, &err);
+	free(buf);
+	if (r != 0) {
 		log_pki(&err, r);
-		free(buf);
 		return CMD_RETURN_ERROR;
 	}
-	free(buf);
 	return CMD_RETURN_NORMAL;
+}
+
+int
+load_cert_file(const char *spec, struct pki_cert **out)
+{
+	*out = NULL;
+	return load_pem(spec, INPUT_PREFIX, out, NULL);
+}
+
+int
+load_req_file(const char *path, struct pki_req **out)
+{
+	*out = NULL;
+	return load_pem(path, 0, NULL, out);
 }
 
 int
@@ -313,14 +326,8 @@ load_ca_cert(const struct opts *o, struct pki_cert **out)
 int
 load_key_format(const struct opts *o)
 {
-	const char	*f = opts_str(o, OPT_KEY_FORMAT);
-
-	if (f == NULL || strcmp(f, "cfssl") == 0)
-		return PKI_KEY_FMT_CFSSL;
-	if (strcmp(f, "pkcs8") == 0)
-		return PKI_KEY_FMT_PKCS8;
-	log_err("-key-format: unknown format \"%s\" (cfssl, pkcs8)", f);
-	return -1;
+	/* The choices of -key-format are in PKI_KEY_FMT_* order. */
+	return opts_enum(o, OPT_KEY_FORMAT, PKI_KEY_FMT_CFSSL);
 }
 
 int
@@ -338,7 +345,7 @@ load_ca_pair(const struct opts *o, struct pki_cert **ca,
 		goto fail;
 	}
 	return CMD_RETURN_NORMAL;
-fail:
+ fail:
 	pki_cert_free(*ca);
 	pki_key_free(*cakey);
 	*ca = NULL;
@@ -367,7 +374,7 @@ load_signer(const struct opts *o, struct pki_config **cfg,
 	if (load_ca_pair(o, ca, cakey) != CMD_RETURN_NORMAL)
 		goto fail;
 	return CMD_RETURN_NORMAL;
-fail:
+ fail:
 	pki_config_free(*cfg);
 	*cfg = NULL;
 	*prof = NULL;

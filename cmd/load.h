@@ -55,9 +55,12 @@ int	load_signer(const struct opts *o, struct pki_config **cfg,
 struct pki_remote;
 int	load_remote(const struct opts *o, struct pki_config **cfg,
 	    const struct pki_profile **prof, struct pki_remote *r);
-/* A certificate file ("-" = stdin). */
+/* A certificate file ("-" = stdin; env:VAR and file:PATH as -ca). */
 int	load_cert_file(const char *path, struct pki_cert **out);
-/* Returns the -key-format as PKI_KEY_FMT_*, or -1 after an error. */
+/* A PEM certificate request file ("-" = stdin). */
+struct pki_req;
+int	load_req_file(const char *path, struct pki_req **out);
+/* Returns the -key-format as PKI_KEY_FMT_* (checked when parsed). */
 int	load_key_format(const struct opts *o);
 /* Fills the policy from -strict and -allow-invalid-issuer. */
 void	load_parse_opts(const struct opts *o, struct pki_parse_opts *po);

@@ -11,52 +11,28 @@
 #include "log.h"
 #include "out.h"
 
-void
-out_json_string(FILE *f, const char *s, size_t len)
+/*
+ * Writes ",\"name\":" (without the comma when first) and the value as
+ * Go's encoder quotes it.  Returns 0, or -1 after an error message.
+ */
+static int
+put_member(const char *name, const char *s, size_t len, int first)
 {
-	static const char	hex[] = "0123456789abcdef";
-	size_t			i;
-	unsigned char		c;
+	struct pki_error	 err;
+	char			*q = NULL;
+	size_t			 qlen = 0;
+	int			 r;
 
-	fputc('"', f);
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		switch (c) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		case '<':
-		case '>':
-		case '&':
-			fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-			break;
-		default:
-			if (c < 0x20)
-				fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-			else if (c == 0xe2 && i + 2 < len &&
-			    (unsigned char)s[i + 1] == 0x80 &&
-			    ((unsigned char)s[i + 2] == 0xa8 ||
-			    (unsigned char)s[i + 2] == 0xa9)) {
-				fprintf(f, "\\u202%c",
-				    (unsigned char)s[i + 2] == 0xa8 ? '8' : '9');
-				i += 2;
-			} else
-				fputc(c, f);
-		}
+	memset(&err, 0, sizeof(err));
+	if ((r = pki_json_quote(s, len, &q, &qlen, &err)) != PKI_OK) {
+		log_pki(&err, r);
+		return -1;
 	}
-	fputc('"', f);
+	fprintf(stdout, "%s\"%s\":", first ? "" : ",", name);
+	fwrite(q, 1, qlen, stdout);
+	/* The key's PEM is a secret. */
+	pki_secret_free(q, qlen);
+	return 0;
 }
 
 int
@@ -90,9 +66,9 @@ out_write_bare(const char *base, const struct out_items *it)
 	}
 	ret = CMD_RETURN_NORMAL;
 	goto out;
-oom:
+ oom:
 	log_err("out of memory");
-out:
+ out:
 	free(pem);
 	free(key);
 	free(csr);
@@ -110,19 +86,18 @@ out_result(const struct opts *o, const struct out_items *it)
 	/* json.Marshal of a map: keys sorted, compact. */
 	fputc('{', stdout);
 	if (it->cert != NULL) {
-		fputs("\"cert\":", stdout);
-		out_json_string(stdout, it->cert, it->cert_len);
+		if (put_member("cert", it->cert, it->cert_len, first) != 0)
+			return CMD_RETURN_ERROR;
 		first = 0;
 	}
 	if (it->csr != NULL) {
-		fputs(first ? "\"csr\":" : ",\"csr\":", stdout);
-		out_json_string(stdout, it->csr, it->csr_len);
+		if (put_member("csr", it->csr, it->csr_len, first) != 0)
+			return CMD_RETURN_ERROR;
 		first = 0;
 	}
-	if (it->key != NULL) {
-		fputs(first ? "\"key\":" : ",\"key\":", stdout);
-		out_json_string(stdout, it->key, it->key_len);
-	}
+	if (it->key != NULL &&
+	    put_member("key", it->key, it->key_len, first) != 0)
+		return CMD_RETURN_ERROR;
 	fputs("}\n", stdout);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		log_err("cannot write to standard output");

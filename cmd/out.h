@@ -24,11 +24,6 @@ struct out_items {
  * and a newline on stdout.  Returns a CMD_RETURN_* status.
  */
 int	out_result(const struct opts *o, const struct out_items *it);
-/*
- * Writes s as a JSON string (with quotes) the way Go's encoding/json does:
- * "<", ">", "&", U+2028 and U+2029 escaped as \u003c etc.
- */
-void	out_json_string(FILE *f, const char *s, size_t len);
 /* Writes the cfssljson file set for base; returns CMD_RETURN_*. */
 int	out_write_bare(const char *base, const struct out_items *it);
 

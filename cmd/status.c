@@ -17,6 +17,7 @@
 
 #include "pki.h"
 #include "cmd.h"
+#include "input.h"
 #include "log.h"
 #include "status.h"
 
@@ -58,18 +59,14 @@ status_free(struct status_set *s)
 	s->n = 0;
 }
 
-/* Reads a whole file; -1 with errno set. */
+/* Reads a whole file quietly; -1 with errno set. */
 static int
 slurp(const char *path, char **buf, size_t *len)
 {
 	struct pki_error	err;
 
-	memset(&err, 0, sizeof(err));
-	if (pki_input_read(path, 0, PKI_MAX_INPUT, buf, len, &err) != 0) {
-		errno = err.sys_errno != 0 ? err.sys_errno : EINVAL;
-		return -1;
-	}
-	return 0;
+	return input_read(path, 0, buf, len, &err) == CMD_RETURN_NORMAL ? 0 :
+	    -1;
 }
 
 /* "dir/NAME.pem" -> dir ("." when none), malloc'ed. */

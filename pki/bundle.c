@@ -956,7 +956,7 @@ time_json(time_t t)
 {
 	char	buf[32];
 
-	pki_time_rfc3339(t, buf, sizeof(buf));
+	pki_time_format((int64_t)t, buf, sizeof(buf));
 	return json_string(buf);
 }
 
@@ -1371,7 +1371,7 @@ pki_bundle_build(struct pki_bundle *b, struct pki_error *err)
 			r = when != -1 && b->now > when;
 			if (!r)
 				when = cert_time(b->why_cert, 0);
-			pki_time_rfc3339(when, t, sizeof(t));
+			pki_time_format((int64_t)when, t, sizeof(t));
 			name = name_string(X509_get_subject_name(b->why_cert));
 			r = pki_err(err, PKI_ERR_SIGNATURE, "%s: the chain does "
 			    "not verify: %s %s %s", b->source, name != NULL ?

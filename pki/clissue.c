@@ -36,6 +36,7 @@
 #include "internal.h"
 #include "cluster.h"
 #include "clpriv.h"
+#include "engine.h"
 #include "fastleaf.h"
 
 /* Files of one leaf, in the order they are written and reported. */
@@ -56,7 +57,7 @@ struct leafjob {
 	size_t			 leaf;
 	int			 state;		/* LEAF_* */
 	char			 reason[256];
-	struct pki_leaf_pem	 fl;		/* products */
+	struct pki_issued	 fl;		/* products */
 	char			*text[F__COUNT];	/* CSR JSON, conf, env */
 	size_t			 textlen[F__COUNT];
 	int			 changed[F__COUNT];	/* files to write */
@@ -90,6 +91,17 @@ struct issue {
 	size_t				 cacsrlen;
 	int				 clients_made;	/* DIR/clients is new */
 	struct pki_fast_issuer		 is;
+	/*
+	 * The strictness policy: opts->policy, or the same with each
+	 * warning text sent once (every leaf would repeat the CA's).
+	 */
+	const struct pki_parse_opts	*policy;
+	struct pki_parse_opts		 once;
+	pthread_mutex_t			 warn_mu;
+	int				 warn_mu_ok;
+	struct pki_strv			 warned;	/* texts sent */
+	int				 warn_all;	/* no memory for
+							   warned */
 	/* The workers' queue. */
 	pthread_mutex_t			 mu;
 	pthread_cond_t			 cv;
@@ -125,88 +137,12 @@ report(const struct issue *is, int what, const char *path, const char *reason,
 	is->opts->event(is->opts->event_arg, &ev);
 }
 
-/* ---- small file helpers --------------------------------------------- */
-
-int
-pki_cl_gen_link(int dfd, const char *name, char *via, size_t size)
-{
-	char	lnk[NAME_MAX + 16];
-	ssize_t	n;
-
-	if (strchr(name, '/') != NULL ||
-	    (n = readlinkat(dfd, name, lnk, sizeof(lnk) - 1)) <= 0)
-		return 0;
-	lnk[n] = '\0';
-	if (strncmp(lnk, "current/", 8) != 0 || strcmp(lnk + 8, name) != 0 ||
-	    (size_t)n >= size)
-		return 0;
-	memcpy(via, lnk, (size_t)n + 1);
-	return 1;
-}
-
-int
-pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len)
-{
-	struct stat	 st;
-	char		*b = NULL;
-	size_t		 n = 0;
-	ssize_t		 r;
-	int		 fd, e;
-
-	*buf = NULL;
-	*len = 0;
-	if ((fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		char	via[NAME_MAX + 16];
-
-		/* renew's generations: NAME is a link "current/NAME". */
-		if (errno != ELOOP || !pki_cl_gen_link(dfd, path, via,
-		    sizeof(via)))
-			return -1;
-		if ((fd = openat(dfd, via, O_RDONLY | O_CLOEXEC |
-		    O_NOFOLLOW)) == -1)
-			return -1;
-	}
-	if (fstat(fd, &st) == -1)
-		goto fail;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		goto fail;
-	}
-	if (st.st_size > PKI_MAX_INPUT) {
-		errno = EFBIG;
-		goto fail;
-	}
-	if ((b = malloc((size_t)st.st_size + 1)) == NULL)
-		goto fail;
-	while (n < (size_t)st.st_size) {
-		r = read(fd, b + n, (size_t)st.st_size - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			goto fail;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	(void)close(fd);
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
- fail:
-	e = errno;
-	(void)close(fd);
-	pki_secret_free(b, b != NULL ? (size_t)st.st_size + 1 : 0);
-	errno = e;
-	return -1;
-}
-
 /* Removes a temporary leaf directory and what is in it. */
 static void
 remove_tmpdir(int pfd, const char *tmp)
 {
 	static const char *const	 names[] = { "etcd.conf.yml",
-	    "etcdctl.env", "ca.pem" };
+	    "etcdctl.env", PKI_CLDIR_BUNDLE };
 	char				 buf[PATH_MAX];
 	const char			*base;
 	size_t				 i;
@@ -232,6 +168,52 @@ remove_tmpdir(int pfd, const char *tmp)
 	(void)unlinkat(pfd, tmp, AT_REMOVEDIR);
 }
 
+/* ---- the strictness policy ------------------------------------------ */
+
+/*
+ * The warning sink of is->once: each text goes to the caller's sink once,
+ * from whichever worker sends it first.
+ */
+static void
+warn_once(void *arg, const char *text)
+{
+	struct issue			*is = arg;
+	const struct pki_parse_opts	*po = is->opts->policy;
+	size_t				 i;
+
+	pthread_mutex_lock(&is->warn_mu);
+	for (i = 0; !is->warn_all && i < is->warned.n; i++)
+		if (strcmp(is->warned.v[i], text) == 0) {
+			pthread_mutex_unlock(&is->warn_mu);
+			return;
+		}
+	po->warn(po->warn_arg, text);
+	/* Out of memory, every text is sent: repeated rather than lost. */
+	if (!is->warn_all && pki_strv_push(&is->warned, text) != PKI_OK)
+		is->warn_all = 1;
+	pthread_mutex_unlock(&is->warn_mu);
+}
+
+/* Sets is->policy: the caller's, with warnings sent once. */
+static int
+policy_init(struct issue *is, struct pki_error *err)
+{
+	const struct pki_parse_opts	*po = is->opts->policy;
+
+	is->policy = po;
+	if (po == NULL || po->warn == NULL)
+		return PKI_OK;
+	if (pthread_mutex_init(&is->warn_mu, NULL) != 0)
+		return pki_err(err, PKI_ERR_INTERNAL,
+		    "cannot initialise threads");
+	is->warn_mu_ok = 1;
+	is->once = *po;
+	is->once.warn = warn_once;
+	is->once.warn_arg = is;
+	is->policy = &is->once;
+	return PKI_OK;
+}
+
 /* ---- the CA --------------------------------------------------------- */
 
 /* Loads the CA from cert/key paths (dfd-relative unless absolute). */
@@ -239,33 +221,32 @@ static int
 load_ca(struct issue *is, int dfd, const char *certpath, const char *keypath,
     struct pki_error *err)
 {
-	char	*buf = NULL;
-	size_t	 len = 0;
-	int	 r = PKI_ERR_INTERNAL;
+	struct pki_ca	*ca = NULL;
+	char		*buf = NULL, *kbuf = NULL;
+	size_t		 len = 0, klen = 0;
+	int		 r = PKI_ERR_INTERNAL;
 
 	if (pki_cl_slurpat(dfd, certpath, &buf, &len) == -1)
 		return pki_err_sys(err, errno, "%s: cannot read", certpath);
-	r = pki_cert_load(buf, len, certpath, &is->ca, err);
+	if (pki_cl_slurpat(dfd, keypath, &kbuf, &klen) == -1)
+		r = pki_err_sys(err, errno, "%s: cannot read", keypath);
+	else if ((r = pki_ca_parse(buf, len, certpath, kbuf, klen, keypath,
+	    PKI_CA_MUST_BE_CA, &ca, err)) == PKI_OK) {
+		is->ca = ca->cert;
+		is->cakey = ca->key;
+		is->capem = ca->canon;
+		is->capemlen = ca->canonlen;
+		ca->cert = NULL;
+		ca->key = NULL;
+		ca->canon = NULL;
+	}
 	free(buf);
-	buf = NULL;
+	pki_secret_free(kbuf, kbuf != NULL ? klen + 1 : 0);
+	pki_ca_free(ca);
 	if (r != PKI_OK)
 		return r;
-	if (pki_cl_slurpat(dfd, keypath, &buf, &len) == -1)
-		return pki_err_sys(err, errno, "%s: cannot read", keypath);
-	r = pki_key_load(buf, len, keypath, NULL, &is->cakey, err);
-	pki_secret_free(buf, len + 1);
-	if (r != PKI_OK)
-		return r;
-	if (!pki_cert_is_ca(is->ca))
-		return pki_err(err, PKI_ERR_INPUT, "%s: not a CA certificate "
-		    "(basicConstraints cA is not TRUE)", certpath);
-	if (!pki_cert_matches_key(is->ca, is->cakey))
-		return pki_err(err, PKI_ERR_MISMATCH, "%s: CA key does not "
-		    "match the CA certificate %s", keypath, certpath);
-	if ((r = pki_policy_issue(is->opts->policy, NULL, is->ca, is->now, 0,
-	    0, err)) != PKI_OK)
-		return r;
-	return pki_cert_encode(is->ca, &is->capem, &is->capemlen, err);
+	/* An issuer no leaf would verify under: refused once, up front. */
+	return pki_policy_issue(is->policy, NULL, is->ca, is->now, 0, 0, err);
 }
 
 /*
@@ -282,11 +263,13 @@ find_ca(struct issue *is, struct pki_error *err)
 	if (cl->ca_cert_file != NULL)
 		return load_ca(is, AT_FDCWD, cl->ca_cert_file, cl->ca_key_file,
 		    err);
-	have_cert = fstatat(is->dfd, "ca.pem", &st, AT_SYMLINK_NOFOLLOW) == 0;
-	have_key = fstatat(is->dfd, "ca-key.pem", &st,
+	have_cert = fstatat(is->dfd, PKI_CLDIR_CA, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0;
+	have_key = fstatat(is->dfd, PKI_CLDIR_CA_KEY, &st,
 	    AT_SYMLINK_NOFOLLOW) == 0;
 	if (have_cert && have_key)
-		return load_ca(is, is->dfd, "ca.pem", "ca-key.pem", err);
+		return load_ca(is, is->dfd, PKI_CLDIR_CA, PKI_CLDIR_CA_KEY,
+		    err);
 	if (have_key)
 		return pki_err(err, PKI_ERR_INPUT, "%s/ca-key.pem exists "
 		    "without ca.pem: refusing to replace a CA key", is->dir);
@@ -301,68 +284,46 @@ find_ca(struct issue *is, struct pki_error *err)
 /*
  * A new self-signed CA from the description's CA request (its key and
  * ca.expiry), at now; subject, when not NULL, replaces the subject (a
- * CA rotation keeps the current CA's).  The outputs are set on success.
+ * CA rotation keeps the current CA's).  With objects, out also holds the
+ * certificate and key objects.  policy (may be NULL) is the strictness
+ * policy's.
  */
 static int
 new_ca(const struct pki_cluster *cl, const struct pki_csr *subject,
-    time_t now, struct pki_cert **cap, struct pki_key **keyp,
-    char **keypemp, size_t *keylenp, char **csrpemp, size_t *csrlenp,
-    struct pki_error *err)
+    time_t now, int objects, const struct pki_parse_opts *policy,
+    struct pki_issued *out, struct pki_error *err)
 {
-	struct pki_sign_request		 sr;
-	struct pki_profile		*p = NULL;
-	struct pki_req			*req = NULL;
-	struct pki_key			*key = NULL;
-	struct pki_cert			*ca = NULL;
-	char				*keypem = NULL, *csrpem = NULL;
-	size_t				 keylen = 0, csrlen = 0;
-	int				 r = PKI_ERR_INTERNAL;
+	struct pki_ca_request	cr;
 
-	memset(&sr, 0, sizeof(sr));
-	if ((r = pki_key_generate(cl->ca_csr, &key, err)) != PKI_OK ||
-	    (r = pki_req_new(cl->ca_csr, key, &req, err)) != PKI_OK ||
-	    (r = pki_profile_new_ca(cl->ca_csr, -1, &p, err)) != PKI_OK)
-		goto out;
-	sr.req = req;
-	sr.profile = p;
-	sr.subject = subject;
-	sr.now_sec = now;
-	if ((r = pki_cert_sign(&sr, NULL, key, &ca, err)) != PKI_OK ||
-	    (r = pki_key_encode(key, PKI_KEY_FMT_CFSSL, &keypem, &keylen,
-	    err)) != PKI_OK ||
-	    (r = pki_req_encode(req, &csrpem, &csrlen, err)) != PKI_OK)
-		goto out;
-	*cap = ca;
-	*keyp = key;
-	*keypemp = keypem;
-	*keylenp = keylen;
-	*csrpemp = csrpem;
-	*csrlenp = csrlen;
-	ca = NULL;
-	key = NULL;
-	keypem = csrpem = NULL;
- out:
-	pki_secret_free(keypem, keylen);
-	free(csrpem);
-	pki_req_free(req);
-	pki_profile_free(p);
-	pki_cert_free(ca);
-	pki_key_free(key);
-	return r;
+	memset(&cr, 0, sizeof(cr));
+	cr.csr = cl->ca_csr;
+	cr.subject = subject;
+	cr.key_format = PKI_KEY_FMT_CFSSL;
+	cr.now = now;
+	cr.objects = objects;
+	cr.policy = policy;
+	return pki_ca_issue(&cr, out, err);
 }
 
-/* Makes and writes a new CA (a worker runs this first). */
+/* Makes a new CA (a worker runs this first); written at the commit. */
 static int
 make_ca(struct issue *is, struct pki_error *err)
 {
-	int	r;
+	struct pki_issued	ca;
+	int			r;
 
-	if ((r = new_ca(is->cl, NULL, is->now, &is->ca, &is->cakey,
-	    &is->cakeypem, &is->cakeylen, &is->cacsrpem, &is->cacsrlen,
-	    err)) != PKI_OK)
+	if ((r = new_ca(is->cl, NULL, is->now, 1, is->policy, &ca, err)) !=
+	    PKI_OK)
 		return r;
-	/* Written with the leaves, at the commit. */
-	return pki_cert_encode(is->ca, &is->capem, &is->capemlen, err);
+	is->ca = ca.x509;
+	is->cakey = ca.newkey;
+	is->capem = ca.cert;
+	is->capemlen = ca.certlen;
+	is->cakeypem = ca.key;
+	is->cakeylen = ca.keylen;
+	is->cacsrpem = ca.req;
+	is->cacsrlen = ca.reqlen;
+	return PKI_OK;
 }
 
 int
@@ -370,30 +331,27 @@ pki_cluster_ca_new(const struct pki_cluster *cl, const struct pki_cert *like,
     time_t now, char **certpem, size_t *certlen, char **keypem,
     size_t *keylen, struct pki_error *err)
 {
-	struct pki_csr	*subject = NULL;
-	struct pki_cert	*ca = NULL;
-	struct pki_key	*key = NULL;
-	char		*csrpem = NULL;
-	size_t		 csrlen = 0;
-	int64_t		 validity = 0;
-	int		 r = PKI_ERR_INTERNAL;
+	struct pki_csr		*subject = NULL;
+	struct pki_issued	 ca;
+	int64_t			 validity = 0;
+	int			 r = PKI_ERR_INTERNAL;
 
 	*certpem = *keypem = NULL;
 	*certlen = *keylen = 0;
 	if (like != NULL && (r = pki_cert_to_csr(like, 1, &subject, &validity,
 	    err)) != PKI_OK)
 		return r;
-	if ((r = new_ca(cl, subject, now != 0 ? now : time(NULL), &ca, &key,
-	    keypem, keylen, &csrpem, &csrlen, err)) != PKI_OK ||
-	    (r = pki_cert_encode(ca, certpem, certlen, err)) != PKI_OK) {
-		pki_secret_free(*keypem, *keylen);
-		*keypem = NULL;
-		*keylen = 0;
+	if ((r = new_ca(cl, subject, now != 0 ? now : time(NULL), 0, NULL,
+	    &ca, err)) == PKI_OK) {
+		*certpem = ca.cert;
+		*certlen = ca.certlen;
+		*keypem = ca.key;
+		*keylen = ca.keylen;
+		ca.cert = ca.key = NULL;
+		ca.keylen = 0;
+		pki_issued_clear(&ca);
 	}
-	free(csrpem);
 	pki_csr_free(subject);
-	pki_cert_free(ca);
-	pki_key_free(key);
 	return r;
 }
 
@@ -441,8 +399,8 @@ leaf_file(const struct pki_cluster_leaf *lf, int i, char *buf, size_t size)
 {
 	static const char *const	 sfx[] = { ".pem", "-key.pem", ".csr",
 	    "-csr.json" };
-	static const char *const	 fixed[] = { "ca.pem", "etcd.conf.yml",
-	    "etcdctl.env" };
+	static const char *const	 fixed[] = { PKI_CLDIR_BUNDLE,
+	    "etcd.conf.yml", "etcdctl.env" };
 	int				 n;
 
 	if (i < F_CA)
@@ -617,32 +575,29 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
     struct pki_error *err)
 {
 	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
-	time_t				 nb, na;
+	struct pki_leaf_request		 lr;
 	int				 r;
 
-	if ((r = pki_sign_validity(lf->profile, is->now, 0, is->opts->expiry,
-	    &nb, &na, err)) != PKI_OK)
+	memset(&lr, 0, sizeof(lr));
+	lr.csr = lf->csr;
+	lr.profile = lf->profile;
+	lr.ca = is->ca;
+	lr.cakey = is->cakey;
+	lr.key = key;
+	lr.key_format = PKI_KEY_FMT_CFSSL;
+	lr.now = is->now;
+	lr.expiry = is->opts->expiry;
+	lr.has_not_before = is->opts->has_not_before;
+	lr.not_before = is->opts->not_before;
+	lr.policy = is->policy;
+	if ((r = pki_leaf_issue_with(&is->is, &lr, &j->fl, err)) != PKI_OK) {
+		/* A profile of the general path with -expiry/-not-before. */
+		if (r == PKI_ERR_UNSUPPORTED &&
+		    (lr.expiry > 0 || lr.has_not_before))
+			pki_err_prefix(err, lf->name);
 		return r;
-	if (is->opts->has_not_before) {
-		int64_t	len = (int64_t)na - (int64_t)nb;
-
-		nb = is->opts->not_before;
-		na = (time_t)((int64_t)nb + len);
 	}
-	j->not_after = na;
-	if (pki_fast_csr_ok(lf->csr) && pki_sign_fast_ok(lf->profile))
-		r = pki_fast_leaf_issue(&is->is, lf->csr, key, lf->profile, nb,
-		    na, &j->fl, err);
-	else if (is->opts->expiry > 0 || is->opts->has_not_before)
-		r = pki_err(err, PKI_ERR_UNSUPPORTED, "%s: profile \"%s\" "
-		    "(policies, whitelists, fixed dates or CA constraints) "
-		    "cannot be combined with -expiry or -not-before", lf->name,
-		    lf->profile->name != NULL ? lf->profile->name : "default");
-	else
-		r = pki_cl_slow_leaf(lf->csr, key, lf->profile, is->ca,
-		    is->cakey, is->now, is->opts->policy, &j->fl, err);
-	if (r != PKI_OK)
-		return r;
+	j->not_after = j->fl.not_after;
 	if (j->state == LEAF_NEW)
 		return build_tmpdir(is, j, err);
 	return PKI_OK;
@@ -888,7 +843,8 @@ commit(struct issue *is, struct leafjob *jobs, struct pki_error *err)
 	const char			*base;
 	size_t				 i, n = 0, max;
 	int				 pfd, r = PKI_ERR_INTERNAL;
-	static const char *const	 canames[4] = { "ca.pem", "ca-key.pem",
+	static const char *const	 canames[4] = { PKI_CLDIR_CA,
+	    PKI_CLDIR_CA_KEY,
 	    "ca.csr", "ca-csr.json" };
 
 	max = cl->nleaves * F__COUNT + 4;
@@ -992,14 +948,175 @@ report_leaf(struct issue *is, struct leafjob *j)
 
 /* ---- the whole run -------------------------------------------------- */
 
+/*
+ * What each leaf needs (jobs[i].state); *need_clients is set when a
+ * client is among the leaves.
+ */
+static int
+plan_jobs(struct issue *is, struct leafjob *jobs, int *need_clients,
+    struct pki_error *err)
+{
+	const struct pki_cluster	*cl = is->cl;
+	size_t				 i;
+	int				 r;
+
+	for (i = 0; i < cl->nleaves; i++) {
+		jobs[i].leaf = i;
+		if (cl->leaves[i].member < 0)
+			*need_clients = 1;
+		if (!is->ca_new) {
+			if ((r = examine(is, &jobs[i], err)) != PKI_OK)
+				return r;
+			continue;
+		}
+		/* No CA yet: nothing on disk can be kept. */
+		if ((r = leaf_texts(is, &jobs[i], err)) != PKI_OK)
+			return r;
+		jobs[i].state = faccessat(is->dfd, cl->leaves[i].dir, F_OK,
+		    AT_SYMLINK_NOFOLLOW) == 0 ? LEAF_REISSUE : LEAF_NEW;
+		snprintf(jobs[i].reason, sizeof(jobs[i].reason), "%s",
+		    jobs[i].state == LEAF_NEW ? "missing" : "new CA");
+	}
+	return PKI_OK;
+}
+
+/* DIR/clients, made if missing, open as is->cfd. */
+static int
+open_clients(struct issue *is, struct pki_error *err)
+{
+	if (mkdirat(is->dfd, "clients", 0755) == 0)
+		is->clients_made = 1;
+	else if (errno != EEXIST)
+		return pki_err_sys(err, errno, "%s/clients: cannot create",
+		    is->dir);
+	if ((is->cfd = openat(is->dfd, "clients", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return pki_err_sys(err, errno, "%s/clients: cannot open",
+		    is->dir);
+	return PKI_OK;
+}
+
+/*
+ * The number of worker threads for nkeys keys: opts->jobs, or by default
+ * one per CPU; but a few certificates (at most four per CPU) get one
+ * thread each, so that slow keys (RSA) all progress together and no CPU
+ * idles while the last one is made.  Never more than nkeys.
+ */
+static int
+thread_count(const struct issue *is, size_t nkeys)
+{
+	long	ncpu;
+	int	n = is->opts->jobs;
+
+	if (n <= 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		n = ncpu > 0 && ncpu < 1024 ? (int)ncpu : 1;
+		if (nkeys <= 4 * (size_t)n)
+			n = (int)nkeys;
+	}
+	if ((size_t)n > nkeys)
+		n = (int)nkeys;
+	return n;
+}
+
+/*
+ * Issues the leaves of jobs that are not kept on the workers (and the CA
+ * when it is new).  The workers' queue (is->jobs) holds copies of them,
+ * which are moved back into jobs at the end, whatever happened.  The
+ * first failure is returned.
+ */
+static int
+run_jobs(struct issue *is, struct leafjob *jobs, int *mutex_ok,
+    struct pki_error *err)
+{
+	const struct pki_cluster	*cl = is->cl;
+	struct leafjob			**todo = NULL, *j;
+	size_t				  i, ntodo = 0;
+	int				  n, r = PKI_ERR_INTERNAL;
+
+	for (i = 0; i < cl->nleaves; i++)
+		if (jobs[i].state != LEAF_KEPT)
+			ntodo++;
+	if ((todo = calloc(ntodo > 0 ? ntodo : 1, sizeof(*todo))) == NULL ||
+	    (is->jobs = calloc(ntodo > 0 ? ntodo : 1,
+	    sizeof(*is->jobs))) == NULL) {
+		free(todo);
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	}
+	for (i = 0, ntodo = 0; i < cl->nleaves; i++)
+		if (jobs[i].state != LEAF_KEPT) {
+			todo[ntodo] = &jobs[i];
+			is->jobs[ntodo++] = jobs[i];
+			memset(&jobs[i].fl, 0, sizeof(jobs[i].fl));
+			memset(jobs[i].text, 0, sizeof(jobs[i].text));
+		}
+	is->njobs = ntodo;
+	r = PKI_OK;
+	if (ntodo > 0 || is->ca_new) {
+		if (pthread_mutex_init(&is->mu, NULL) != 0 ||
+		    pthread_cond_init(&is->cv, NULL) != 0) {
+			r = pki_err(err, PKI_ERR_INTERNAL,
+			    "cannot initialise threads");
+			goto back;
+		}
+		*mutex_ok = 1;
+		n = thread_count(is, ntodo + (is->ca_new ? 1 : 0));
+		if ((r = run_workers(is, n, err)) != PKI_OK)
+			goto back;
+	}
+	if (is->ca_new && is->ca_r != PKI_OK) {
+		r = is->ca_r;
+		if (err != NULL)
+			*err = is->ca_err;
+	}
+	for (i = 0; r == PKI_OK && i < ntodo; i++)
+		if (is->jobs[i].r != PKI_OK) {
+			r = is->jobs[i].r;
+			if (err != NULL)
+				*err = is->jobs[i].err;
+		}
+ back:
+	for (i = 0; i < ntodo; i++) {
+		j = todo[i];
+		/* Keys left parked when a run stopped early. */
+		pki_key_free(is->jobs[i].key);
+		is->jobs[i].key = NULL;
+
+		pki_issued_clear(&j->fl);
+		for (n = 0; n < F__COUNT; n++)
+			free(j->text[n]);
+		*j = is->jobs[i];
+	}
+	free(todo);
+	return r;
+}
+
+/* The CA, loaded or to be made; DIR/ca.pem of an external one written. */
+static int
+ready_ca(struct issue *is, struct pki_error *err)
+{
+	int	r;
+
+	if ((r = find_ca(is, err)) != PKI_OK || is->ca_new)
+		return r;
+	if ((r = pki_fast_issuer_init(&is->is, is->ca, is->cakey, err)) !=
+	    PKI_OK)
+		return r;
+	is->ca_state = CA_READY;
+	/* An external CA: DIR/ca.pem is its certificate. */
+	if (is->cl->ca_cert_file != NULL)
+		return pki_cl_write_if_changed(is->dfd, is->dir, PKI_CLDIR_CA,
+		    is->capem, is->capemlen, 0644, err);
+	return PKI_OK;
+}
+
 int
 pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
     const struct pki_issue_opts *opts, struct pki_error *err)
 {
 	struct issue	 is;
-	struct leafjob	*jobs = NULL, **todo = NULL;
-	size_t		 i, ntodo = 0, nkeys;
-	long		 ncpu;
+	struct leafjob	*jobs = NULL;
+	size_t		 i;
 	int		 lockfd = -1, n, r = PKI_ERR_INTERNAL, need_clients = 0;
 	int		 mutex_ok = 0, dir_made = 0;
 	const char	*base;
@@ -1026,141 +1143,28 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		r = pki_err_sys(err, errno, "%s: cannot resolve", dir);
 		goto out;
 	}
-	if ((r = pki_dir_lock(dir, &lockfd, err)) != PKI_OK)
+	if ((r = pki_dir_lock(dir, &lockfd, err)) != PKI_OK ||
+	    (r = policy_init(&is, err)) != PKI_OK ||
+	    (r = ready_ca(&is, err)) != PKI_OK)
 		goto out;
-	if ((r = find_ca(&is, err)) != PKI_OK)
-		goto out;
-	if (!is.ca_new) {
-		if ((r = pki_fast_issuer_init(&is.is, is.ca, is.cakey,
-		    err)) != PKI_OK)
-			goto out;
-		is.ca_state = CA_READY;
-		/* An external CA: DIR/ca.pem is its certificate. */
-		if (cl->ca_cert_file != NULL &&
-		    (r = pki_cl_write_if_changed(is.dfd, dir, "ca.pem",
-		    is.capem, is.capemlen, 0644, err)) != PKI_OK)
-			goto out;
-	}
 
-	/* What each leaf needs. */
-	if ((jobs = calloc(cl->nleaves, sizeof(*jobs))) == NULL ||
-	    (todo = calloc(cl->nleaves, sizeof(*todo))) == NULL) {
+	/* What each leaf needs; then the workers take those to issue. */
+	if ((jobs = calloc(cl->nleaves, sizeof(*jobs))) == NULL) {
 		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < cl->nleaves; i++) {
-		jobs[i].leaf = i;
-		if (cl->leaves[i].member < 0)
-			need_clients = 1;
-		if (is.ca_new) {
-			/* No CA yet: nothing on disk can be kept. */
-			if ((r = leaf_texts(&is, &jobs[i], err)) != PKI_OK)
-				goto out;
-			jobs[i].state = faccessat(is.dfd, cl->leaves[i].dir,
-			    F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? LEAF_REISSUE :
-			    LEAF_NEW;
-			snprintf(jobs[i].reason, sizeof(jobs[i].reason), "%s",
-			    jobs[i].state == LEAF_NEW ? "missing" :
-			    "new CA");
-		} else if ((r = examine(&is, &jobs[i], err)) != PKI_OK)
-			goto out;
-	}
-	if (need_clients) {
-		if (mkdirat(is.dfd, "clients", 0755) == 0)
-			is.clients_made = 1;
-		else if (errno != EEXIST) {
-			r = pki_err_sys(err, errno, "%s/clients: cannot create",
-			    dir);
-			goto out;
-		}
-		if ((is.cfd = openat(is.dfd, "clients", O_RDONLY |
-		    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-			r = pki_err_sys(err, errno, "%s/clients: cannot open",
-			    dir);
-			goto out;
-		}
-	}
-
-	/* The workers take the leaves to issue, in order. */
-	for (i = 0; i < cl->nleaves; i++)
-		if (jobs[i].state != LEAF_KEPT)
-			ntodo++;
-	if ((is.jobs = calloc(ntodo > 0 ? ntodo : 1,
-	    sizeof(*is.jobs))) == NULL) {
-		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	/* The queue holds copies; results are moved back below. */
-	for (i = 0, ntodo = 0; i < cl->nleaves; i++)
-		if (jobs[i].state != LEAF_KEPT) {
-			todo[ntodo] = &jobs[i];
-			is.jobs[ntodo++] = jobs[i];
-			memset(&jobs[i].fl, 0, sizeof(jobs[i].fl));
-			memset(jobs[i].text, 0, sizeof(jobs[i].text));
-		}
-	is.njobs = ntodo;
-	if (ntodo > 0 || is.ca_new) {
-		if (pthread_mutex_init(&is.mu, NULL) != 0 ||
-		    pthread_cond_init(&is.cv, NULL) != 0) {
-			r = pki_err(err, PKI_ERR_INTERNAL,
-			    "cannot initialise threads");
-			goto out;
-		}
-		mutex_ok = 1;
-		/*
-		 * By default one thread per CPU; but a few certificates
-		 * (at most four per CPU) get one thread each, so that slow
-		 * keys (RSA) all progress together and no CPU idles while
-		 * the last one is made.
-		 */
-		nkeys = ntodo + (is.ca_new ? 1 : 0);
-		n = opts->jobs;
-		if (n <= 0) {
-			ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-			n = ncpu > 0 && ncpu < 1024 ? (int)ncpu : 1;
-			if (nkeys <= 4 * (size_t)n)
-				n = (int)nkeys;
-		}
-		if ((size_t)n > nkeys)
-			n = (int)nkeys;
-		if ((r = run_workers(&is, n, err)) != PKI_OK)
-			goto back;
-	}
-	r = PKI_OK;
-	if (is.ca_new && is.ca_r != PKI_OK) {
-		r = is.ca_r;
-		if (err != NULL)
-			*err = is.ca_err;
-	}
-	for (i = 0; r == PKI_OK && i < ntodo; i++)
-		if (is.jobs[i].r != PKI_OK) {
-			r = is.jobs[i].r;
-			if (err != NULL)
-				*err = is.jobs[i].err;
-		}
- back:
-	for (i = 0; i < ntodo; i++) {
-		struct leafjob	*j = todo[i];
-
-		/* Keys left parked when a run stopped early. */
-		pki_key_free(is.jobs[i].key);
-		is.jobs[i].key = NULL;
-
-		pki_leaf_pem_clear(&j->fl);
-		for (n = 0; n < F__COUNT; n++)
-			free(j->text[n]);
-		*j = is.jobs[i];
-	}
-	if (r != PKI_OK)
+	if ((r = plan_jobs(&is, jobs, &need_clients, err)) != PKI_OK ||
+	    (need_clients && (r = open_clients(&is, err)) != PKI_OK) ||
+	    (r = run_jobs(&is, jobs, &mutex_ok, err)) != PKI_OK)
 		goto out;
 
 	if ((r = commit(&is, jobs, err)) != PKI_OK)
 		goto out;
 	if (is.ca_new) {
-		report(&is, PKI_ISSUE_NEW, "ca.pem", "missing",
+		report(&is, PKI_ISSUE_NEW, PKI_CLDIR_CA, "missing",
 		    NULL, NULL, 0);
-		report(&is, PKI_ISSUE_NEW, "ca-key.pem", "missing", NULL, NULL,
-		    0);
+		report(&is, PKI_ISSUE_NEW, PKI_CLDIR_CA_KEY, "missing", NULL,
+		    NULL, 0);
 	}
 	for (i = 0; i < cl->nleaves; i++)
 		report_leaf(&is, &jobs[i]);
@@ -1172,7 +1176,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 				remove_tmpdir(leaf_parent(&is, &cl->leaves[i],
 				    &base), jobs[i].tmpdir);
 			free(jobs[i].tmpdir);
-			pki_leaf_pem_clear(&jobs[i].fl);
+			pki_issued_clear(&jobs[i].fl);
 			for (n = 0; n < F__COUNT; n++)
 				free(jobs[i].text[n]);
 		}
@@ -1183,12 +1187,14 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	pki_secret_free(is.cakeypem, is.cakeylen);
 	free(is.cacsrpem);
 	free(jobs);
-	free(todo);
 	free(is.jobs);
 	if (mutex_ok) {
 		pthread_mutex_destroy(&is.mu);
 		pthread_cond_destroy(&is.cv);
 	}
+	if (is.warn_mu_ok)
+		pthread_mutex_destroy(&is.warn_mu);
+	pki_strv_clear(&is.warned);
 	pki_fast_issuer_clear(&is.is);
 	pki_cert_free(is.ca);
 	pki_key_free(is.cakey);

@@ -1,5 +1,8 @@
 /*
- * clpriv.h: helpers shared by clissue.c and clverify.c.  Private to pki/.
+ * clpriv.h: what the cluster sources share.  Private to pki/.  The
+ * objects depend on each other one way only (tests/cli/t-lib-deps.sh):
+ * clissue.c uses clverify.c (the leaf check, file writing) and clfile.c
+ * (reading); clverify.c uses clfile.c.
  */
 #ifndef PKI_CLPRIV_H
 #define PKI_CLPRIV_H
@@ -10,7 +13,8 @@
 
 #include "internal.h"
 #include "cluster.h"
-#include "fastleaf.h"
+
+/* ---- clverify.c ----------------------------------------------------- */
 
 /*
  * A check of one leaf's key material (certificate, key, request) in its
@@ -45,19 +49,15 @@ int	pki_cl_check_leaf(struct pki_cl_check *ck, int ldfd);
 void	pki_cl_problem(struct pki_cl_check *ck, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
-/*
- * The general path for a leaf the fast path cannot make: pki_req_new +
- * pki_cert_sign at now under the policy po (may be NULL), PEM-encoded
- * into fl.
- */
-int	pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
-	    const struct pki_profile *p, const struct pki_cert *ca,
-	    const struct pki_key *cakey, time_t now,
-	    const struct pki_parse_opts *po, struct pki_leaf_pem *fl,
-	    struct pki_error *err) PKI_MUST_CHECK;
-
 /* The CSR's hosts joined with ", " (malloc'ed, NULL on ENOMEM). */
 char	*pki_cl_join_hosts(const struct pki_csr *csr);
+
+/* Writes dir/name (dfd is dir) as a one-file set unless it holds data. */
+int	pki_cl_write_if_changed(int dfd, const char *dir, const char *name,
+	    const void *data, size_t len, mode_t mode, struct pki_error *err)
+	    PKI_MUST_CHECK;
+
+/* ---- clfile.c ------------------------------------------------------- */
 
 /*
  * Is name (in dfd) renew's link "current/NAME" of the generations layout?
@@ -71,10 +71,5 @@ int	pki_cl_gen_link(int dfd, const char *name, char *via, size_t size);
  * is read through.  Returns 0, or -1 with errno.
  */
 int	pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len);
-
-/* Writes dir/name (dfd is dir) as a one-file set unless it holds data. */
-int	pki_cl_write_if_changed(int dfd, const char *dir, const char *name,
-	    const void *data, size_t len, mode_t mode, struct pki_error *err)
-	    PKI_MUST_CHECK;
 
 #endif /* PKI_CLPRIV_H */

@@ -1,9 +1,8 @@
 /*
- * cluster.c: the cluster description (etcd-pki-cluster(5)).  Parsing with
- * every default applied and every leaf's CSR JSON derived, the starter
- * descriptions of "cluster init" (from nothing, etcd's initial-cluster
- * string, etcd.conf.yml files or N synthetic members), and the
+ * cluster.c: the cluster description (etcd-pki-cluster(5)): parsing with
+ * every default applied and every leaf's CSR JSON derived, and the
  * etcd.conf.yml fragment and etcdctl.env texts "cluster issue" writes.
+ * The starter descriptions of "cluster init" are clinit.c's.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -15,20 +14,13 @@
 #include <openssl/obj_mac.h>
 
 #include <jansson.h>
-#include <yaml.h>
 
 #include "internal.h"
 #include "json.h"
 #include "cluster.h"
 
-#define CL_DEFAULT_NAME		"etcd"
-#define CL_CA_EXPIRY		"87600h"
-#define CL_LEAF_EXPIRY		"43800h"
 #define CL_PEER_PORT		2380
 #define CL_CLIENT_PORT		2379
-#define CL_NAME_MAX		63
-#define CL_MEMBERS_MAX		10000
-#define CL_INIT_SOURCE		"<generated description>"
 
 static const char *const cl_fields[] = {
 	"name", "token", "ca", "key", "names", "signing", "san_policy",
@@ -158,8 +150,8 @@ sb_sh_quote(struct pki_buf *sb, const char *s)
 /* ---- small checks ---------------------------------------------------- */
 
 /* Returns 1 if s has a control character (it would break YAML or sh). */
-static int
-has_ctrl(const char *s)
+int
+pki_cl_has_ctrl(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -168,8 +160,8 @@ has_ctrl(const char *s)
 }
 
 /* Member and client names: [A-Za-z0-9][A-Za-z0-9._-]*, at most 63. */
-static int
-valid_name(const char *s)
+int
+pki_cl_valid_name(const char *s)
 {
 	size_t	n = strlen(s);
 
@@ -183,8 +175,8 @@ valid_name(const char *s)
 }
 
 /* DNS names in dns lists: letters, digits, '.', '-', '_', '*'. */
-static int
-valid_dns(const char *s)
+int
+pki_cl_valid_dns(const char *s)
 {
 	size_t	n = strlen(s);
 
@@ -199,8 +191,8 @@ valid_dns(const char *s)
  * Returns 1 and fills ip/len for an address, 0 for anything else, or a
  * negative error.
  */
-static int
-ip_parse(const char *s, unsigned char ip[16], size_t *len)
+int
+pki_cl_ip_parse(const char *s, unsigned char ip[16], size_t *len)
 {
 	unsigned char	*v = NULL;
 	size_t		 vlen = 0;
@@ -228,104 +220,9 @@ ip_equal(const char *a, const char *b)
 
 	if (strcmp(a, b) == 0)
 		return 1;
-	if (ip_parse(a, ia, &la) != 1 || ip_parse(b, ib, &lb) != 1)
+	if (pki_cl_ip_parse(a, ia, &la) != 1 || pki_cl_ip_parse(b, ib, &lb) != 1)
 		return 0;
 	return la == lb && memcmp(ia, ib, la) == 0;
-}
-
-/*
- * Splits an etcd URL "https://host:port" into its host (brackets removed)
- * and checks it.  Returns 0, or -1 with *why set
- * to a static explanation.
- */
-static int
-url_split(const char *url, char *host, size_t hostsz, const char **why)
-{
-	const char	*p, *end, *colon, *h;
-	size_t		 hlen, i;
-	long		 port;
-	char		*pe;
-
-	host[0] = '\0';
-	if (has_ctrl(url) || strchr(url, ' ') != NULL) {
-		*why = "URLs must not contain spaces or control characters";
-		return -1;
-	}
-	if (strncasecmp(url, "http://", 7) == 0) {
-		*why = "http:// is not allowed: etcd-pki sets up TLS, "
-		    "use https://";
-		return -1;
-	}
-	if (strncmp(url, "https://", 8) != 0) {
-		*why = "expected an https:// URL";
-		return -1;
-	}
-	p = url + 8;
-	end = p + strcspn(p, "/?#");
-	if (*end != '\0') {
-		*why = "must be https://HOST:PORT, without a path (etcd "
-		    "refuses one, even \"/\")";
-		return -1;
-	}
-	if (memchr(p, '@', (size_t)(end - p)) != NULL) {
-		*why = "must not have user information";
-		return -1;
-	}
-	if (*p == '[') {
-		h = p + 1;
-		if ((colon = memchr(p, ']', (size_t)(end - p))) == NULL) {
-			*why = "missing ']' after the IPv6 address";
-			return -1;
-		}
-		hlen = (size_t)(colon - h);
-		colon++;
-		if (colon == end || *colon != ':') {
-			*why = "needs a port (https://HOST:PORT)";
-			return -1;
-		}
-	} else {
-		h = p;
-		colon = NULL;
-		for (i = 0; p + i < end; i++)
-			if (p[i] == ':') {
-				if (colon != NULL) {
-					*why = "IPv6 addresses go in brackets "
-					    "(https://[ADDRESS]:PORT)";
-					return -1;
-				}
-				colon = p + i;
-			}
-		if (colon == NULL) {
-			*why = "needs a port (https://HOST:PORT)";
-			return -1;
-		}
-		hlen = (size_t)(colon - h);
-	}
-	if (hlen == 0) {
-		*why = "has no host";
-		return -1;
-	}
-	if (hlen >= hostsz) {
-		*why = "host name too long";
-		return -1;
-	}
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (colon + 1 == end || strspn(colon + 1, "0123456789") !=
-	    (size_t)(end - colon - 1)) {
-		*why = "the port must be a number";
-		return -1;
-	}
-	port = strtol(colon + 1, &pe, 10);
-	if (port < 1 || port > 65535 || end - colon - 1 > 5) {
-		*why = "the port must be 1..65535";
-		return -1;
-	}
-	if (*p == '[' && strchr(host, ':') == NULL) {
-		*why = "only IPv6 addresses go in brackets";
-		return -1;
-	}
-	return 0;
 }
 
 /* "https://HOST:PORT" for an IP address (IPv6 in brackets). */
@@ -339,8 +236,8 @@ url_for_ip(char *buf, size_t len, const char *ip, int port)
 }
 
 /* Returns 1 if sv holds s (exactly, or ignoring case with icase). */
-static int
-strv_has(const struct pki_strv *sv, const char *s, int icase)
+int
+pki_cl_strv_has(const struct pki_strv *sv, const char *s, int icase)
 {
 	size_t	i;
 
@@ -352,8 +249,8 @@ strv_has(const struct pki_strv *sv, const char *s, int icase)
 }
 
 /* Returns 1 if the IP sv holds s, written alike or not. */
-static int
-strv_has_ip(const struct pki_strv *sv, const char *s)
+int
+pki_cl_strv_has_ip(const struct pki_strv *sv, const char *s)
 {
 	size_t	i;
 
@@ -403,6 +300,8 @@ member_clear(struct pki_cluster_member *m)
 	pki_strv_clear(&m->client_urls);
 	pki_strv_clear(&m->listen_peer_urls);
 	pki_strv_clear(&m->listen_client_urls);
+	free(m->peer_url_parts);
+	free(m->client_url_parts);
 	free(m->data_dir);
 	memset(m, 0, sizeof(*m));
 }
@@ -428,6 +327,8 @@ pki_cluster_leaf(const struct pki_cluster *cl, size_t i,
 	out->nclient_urls = 0;
 	out->peer_urls = NULL;
 	out->npeer_urls = 0;
+	out->client_url_parts = NULL;
+	out->peer_url_parts = NULL;
 	if (lf->member >= 0) {
 		const struct pki_cluster_member	*m =
 		    &cl->members[lf->member];
@@ -436,6 +337,8 @@ pki_cluster_leaf(const struct pki_cluster *cl, size_t i,
 		out->nclient_urls = m->client_urls.n;
 		out->peer_urls = (const char *const *)m->peer_urls.v;
 		out->npeer_urls = m->peer_urls.n;
+		out->client_url_parts = m->client_url_parts;
+		out->peer_url_parts = m->peer_url_parts;
 	}
 }
 
@@ -578,7 +481,7 @@ check_part(struct cl_parse *p, const char *prefix, json_t *obj,
 		csr = NULL;
 	}
 	r = PKI_OK;
-out:
+ out:
 	free(text);
 	pki_csr_free(csr);
 	return r;
@@ -595,15 +498,15 @@ key_json(const struct pki_csr *csr)
 }
 
 /* Sets key (a new reference is taken) in obj; 0 or -1. */
-static int
-obj_set(json_t *obj, const char *key, json_t *v)
+int
+pki_cl_obj_set(json_t *obj, const char *key, json_t *v)
 {
 	return v == NULL ? -1 : json_object_set(obj, key, v);
 }
 
 /* Sets key in obj, stealing v; 0 or -1. */
-static int
-obj_set_new(json_t *obj, const char *key, json_t *v)
+int
+pki_cl_obj_set_new(json_t *obj, const char *key, json_t *v)
 {
 	return v == NULL ? -1 : json_object_set_new(obj, key, v);
 }
@@ -616,8 +519,8 @@ arr_add_new(json_t *arr, json_t *v)
 }
 
 /* A JSON text, 4-space indented, ending in a newline; NULL if no memory. */
-static char *
-dump_pretty(const json_t *v)
+char *
+pki_cl_dump_pretty(const json_t *v)
 {
 	char	*s, *t;
 	size_t	 n;
@@ -641,7 +544,7 @@ check_text(struct cl_parse *p, const char *path, const char *s)
 	if (*s == '\0')
 		return pki_json_err(&p->ctx, PKI_ERR_INPUT, path,
 		    "must not be empty");
-	if (has_ctrl(s))
+	if (pki_cl_has_ctrl(s))
 		return pki_json_err(&p->ctx, PKI_ERR_INPUT, path,
 		    "must not contain control characters");
 	return PKI_OK;
@@ -686,8 +589,8 @@ parse_key_names(struct cl_parse *p, json_t *key, json_t *names)
 	int		 r = PKI_ERR_INTERNAL;
 
 	if ((part = json_object()) == NULL ||
-	    (key != NULL && obj_set(part, "key", key) != 0) ||
-	    (names != NULL && obj_set(part, "names", names) != 0)) {
+	    (key != NULL && pki_cl_obj_set(part, "key", key) != 0) ||
+	    (names != NULL && pki_cl_obj_set(part, "names", names) != 0)) {
 		r = pki_json_err(&p->ctx, PKI_ERR_ALLOC, "", "out of memory");
 		goto out;
 	}
@@ -700,7 +603,7 @@ parse_key_names(struct cl_parse *p, json_t *key, json_t *names)
 	if (names != NULL && json_array_size(names) > 0)
 		p->names = names;
 	r = PKI_OK;
-out:
+ out:
 	json_decref(part);
 	pki_csr_free(csr);
 	return r;
@@ -777,23 +680,23 @@ parse_ca(struct cl_parse *p, json_t *obj)
 	/* Checked through the CSR parser, with the cluster's defaults. */
 	if ((cnv = json_string(cn)) == NULL ||
 	    (part = json_object()) == NULL ||
-	    obj_set(part, "CN", vals[CA_CN] != NULL ? vals[CA_CN] : cnv) != 0 ||
-	    obj_set(part, "key", vals[CA_KEY] != NULL ? vals[CA_KEY] :
+	    pki_cl_obj_set(part, "CN", vals[CA_CN] != NULL ? vals[CA_CN] : cnv) != 0 ||
+	    pki_cl_obj_set(part, "key", vals[CA_KEY] != NULL ? vals[CA_KEY] :
 	    p->key) != 0 ||
 	    ((v = vals[CA_NAMES] != NULL ? vals[CA_NAMES] : p->names) != NULL &&
-	    obj_set(part, "names", v) != 0)) {
+	    pki_cl_obj_set(part, "names", v) != 0)) {
 		r = pki_json_err(&p->ctx, PKI_ERR_ALLOC, "ca", "out of memory");
 		goto out;
 	}
 	if ((r = check_part(p, "ca", part, &csr)) != 0)
 		goto out;
 	/* The canonical CSR: CN, key, names (when any), ca.expiry. */
-	if (obj_set_new(part, "key", key_json(csr)) != 0 ||
+	if (pki_cl_obj_set_new(part, "key", key_json(csr)) != 0 ||
 	    (json_is_array(v) && json_array_size(v) == 0 &&
 	    json_object_del(part, "names") != 0) ||
-	    obj_set_new(part, "ca", json_pack("{s:s}", "expiry",
+	    pki_cl_obj_set_new(part, "ca", json_pack("{s:s}", "expiry",
 	    expiry)) != 0 ||
-	    (text = dump_pretty(part)) == NULL) {
+	    (text = pki_cl_dump_pretty(part)) == NULL) {
 		r = pki_json_err(&p->ctx, PKI_ERR_ALLOC, "ca", "out of memory");
 		goto out;
 	}
@@ -807,7 +710,7 @@ parse_ca(struct cl_parse *p, json_t *obj)
 	cl->ca_csr = csr;
 	csr = NULL;
 	r = PKI_OK;
-out:
+ out:
 	json_decref(part);
 	json_decref(cnv);
 	pki_csr_free(csr);
@@ -938,7 +841,7 @@ parse_signing(struct cl_parse *p, json_t *obj)
 		}
 	}
 	r = PKI_OK;
-out:
+ out:
 	json_decref(cfg);
 	free(config);
 	free(path);
@@ -951,16 +854,18 @@ static int
 check_url(struct cl_parse *p, const char *path, const char *url,
     const struct pki_cluster_member *m, int listen)
 {
-	const char	*why = NULL;
-	char		 host[256];
-	unsigned char	 ip[16];
-	size_t		 iplen;
-	int		 isip;
+	struct pki_error	 e;
+	struct pki_url		 u;
+	const char		*host = u.host;
+	unsigned char		 ip[16];
+	size_t			 iplen;
+	int			 isip;
 
-	if (url_split(url, host, sizeof(host), &why) != 0)
+	memset(&e, 0, sizeof(e));
+	if (pki_url_parse(url, 0, &u, &e) != PKI_OK)
 		return pki_json_err(&p->ctx, PKI_ERR_INPUT, path, "\"%s\": %s",
-		    url, why);
-	if ((isip = ip_parse(host, ip, &iplen)) < 0)
+		    url, e.text);
+	if ((isip = pki_cl_ip_parse(host, ip, &iplen)) < 0)
 		return pki_json_err(&p->ctx, isip, path, "out of memory");
 	if (listen) {
 		if (!isip && strcasecmp(host, "localhost") != 0)
@@ -969,7 +874,7 @@ check_url(struct cl_parse *p, const char *path, const char *url,
 			    "host names", url);
 		return PKI_OK;
 	}
-	if (isip ? strv_has_ip(&m->ips, host) : strv_has(&m->dns, host, 1))
+	if (isip ? pki_cl_strv_has_ip(&m->ips, host) : pki_cl_strv_has(&m->dns, host, 1))
 		return PKI_OK;
 	return pki_json_err(&p->ctx, PKI_ERR_INPUT, path, "host \"%s\" of "
 	    "\"%s\" is not one of member \"%s\"'s %s", host, url, m->name,
@@ -981,27 +886,39 @@ static int
 listen_default(const struct pki_cluster_member *m,
     const struct pki_strv *adv, struct pki_strv *out)
 {
-	const char	*why, *port;
-	char		 host[256], url[300];
+	struct pki_url	 u;
+	char		 url[300];
 	unsigned char	 ip[16];
 	size_t		 i, iplen;
 
 	for (i = 0; i < adv->n; i++) {
-		if (url_split(adv->v[i], host, sizeof(host), &why) != 0)
+		if (pki_url_parse(adv->v[i], 0, &u, NULL) != PKI_OK)
 			return PKI_ERR_INTERNAL;
-		if (ip_parse(host, ip, &iplen) == 1) {
-			if (strv_has(out, adv->v[i], 0))
+		if (pki_cl_ip_parse(u.host, ip, &iplen) == 1) {
+			if (pki_cl_strv_has(out, adv->v[i], 0))
 				continue;
 			if (pki_strv_push(out, adv->v[i]) != 0)
 				return PKI_ERR_ALLOC;
 			continue;
 		}
-		/* The port follows the last ':' of a checked URL. */
-		port = strrchr(adv->v[i] + 8, ':') + 1;
-		url_for_ip(url, sizeof(url), m->ips.v[0], atoi(port));
-		if (!strv_has(out, url, 0) && pki_strv_push(out, url) != 0)
+		url_for_ip(url, sizeof(url), m->ips.v[0], u.port_num);
+		if (!pki_cl_strv_has(out, url, 0) && pki_strv_push(out, url) != 0)
 			return PKI_ERR_ALLOC;
 	}
+	return PKI_OK;
+}
+
+/* The parts of checked URLs (*out is malloc'ed, sv->n of them). */
+static int
+urls_parts(const struct pki_strv *sv, struct pki_url **out)
+{
+	size_t	i;
+
+	if ((*out = calloc(sv->n > 0 ? sv->n : 1, sizeof(**out))) == NULL)
+		return PKI_ERR_ALLOC;
+	for (i = 0; i < sv->n; i++)
+		if (pki_url_parse(sv->v[i], 0, &(*out)[i], NULL) != PKI_OK)
+			return PKI_ERR_INTERNAL;
 	return PKI_OK;
 }
 
@@ -1051,7 +968,7 @@ parse_member(struct cl_parse *p, size_t idx, const json_t *obj,
 		    "missing: every member needs a name");
 	if ((r = pki_json_string(&p->ctx, path, vals[M_NAME], &m->name)) != 0)
 		return r;
-	if (!valid_name(m->name))
+	if (!pki_cl_valid_name(m->name))
 		return pki_json_err(&p->ctx, PKI_ERR_INPUT, path,
 		    "\"%s\" is not a valid member name ([A-Za-z0-9]"
 		    "[A-Za-z0-9._-]*, at most %d characters)", m->name,
@@ -1069,14 +986,14 @@ parse_member(struct cl_parse *p, size_t idx, const json_t *obj,
 		size_t		iplen;
 
 		pki_json_path_index(ipath, sizeof(ipath), path, i);
-		if ((r = ip_parse(m->dns.v[i], ip, &iplen)) < 0)
+		if ((r = pki_cl_ip_parse(m->dns.v[i], ip, &iplen)) < 0)
 			return pki_json_err(&p->ctx, r, ipath,
 			    "out of memory");
 		if (r == 1)
 			return pki_json_err(&p->ctx, PKI_ERR_INPUT, ipath,
 			    "\"%s\" is an IP address: list it under ips",
 			    m->dns.v[i]);
-		if (!valid_dns(m->dns.v[i]))
+		if (!pki_cl_valid_dns(m->dns.v[i]))
 			return pki_json_err(&p->ctx, PKI_ERR_INPUT, ipath,
 			    "\"%s\" is not a DNS name", m->dns.v[i]);
 		for (j = 0; j < i; j++)
@@ -1101,13 +1018,13 @@ parse_member(struct cl_parse *p, size_t idx, const json_t *obj,
 		struct cl_ip	*e = &p->ips[p->nips];
 
 		pki_json_path_index(ipath, sizeof(ipath), path, i);
-		if ((r = ip_parse(m->ips.v[i], e->ip, &e->len)) < 0)
+		if ((r = pki_cl_ip_parse(m->ips.v[i], e->ip, &e->len)) < 0)
 			return pki_json_err(&p->ctx, r, ipath,
 			    "out of memory");
 		if (r == 0)
 			return pki_json_err(&p->ctx, PKI_ERR_INPUT, ipath,
 			    "\"%s\" is not an IP address%s", m->ips.v[i],
-			    valid_dns(m->ips.v[i]) ? ": list names under dns" :
+			    pki_cl_valid_dns(m->ips.v[i]) ? ": list names under dns" :
 			    "");
 		e->member = idx;
 		e->index = i;
@@ -1139,6 +1056,9 @@ parse_member(struct cl_parse *p, size_t idx, const json_t *obj,
 	if (m->listen_client_urls.n == 0 && (r = listen_default(m,
 	    &m->client_urls, &m->listen_client_urls)) != 0)
 		goto nomem;
+	if ((r = urls_parts(&m->peer_urls, &m->peer_url_parts)) != 0 ||
+	    (r = urls_parts(&m->client_urls, &m->client_url_parts)) != 0)
+		return pki_json_err(&p->ctx, r, mpath, "out of memory");
 
 	pki_json_path_key(path, sizeof(path), mpath, "data_dir");
 	if ((r = get_text(p, path, vals[M_DATA_DIR], &m->data_dir)) != 0)
@@ -1147,7 +1067,7 @@ parse_member(struct cl_parse *p, size_t idx, const json_t *obj,
 	    (m->data_dir = strdup(p->cl->data_dir)) == NULL)
 		goto nomem;
 	return PKI_OK;
-nomem:
+ nomem:
 	return pki_json_err(&p->ctx, PKI_ERR_ALLOC, mpath, "out of memory");
 }
 
@@ -1336,7 +1256,7 @@ check_unique(struct cl_parse *p)
 		goto out;
 	}
 	r = PKI_OK;
-out:
+ out:
 	free(refs);
 	return r;
 }
@@ -1381,19 +1301,19 @@ leaf_csr(struct cl_parse *p, struct pki_cluster_leaf *leaf, const char *cn,
 	int	 r = PKI_ERR_INTERNAL;
 
 	if ((o = json_object()) == NULL ||
-	    obj_set_new(o, "CN", json_string(cn)) != 0 ||
+	    pki_cl_obj_set_new(o, "CN", json_string(cn)) != 0 ||
 	    (hosts != NULL && json_array_size(hosts) > 0 &&
-	    obj_set(o, "hosts", hosts) != 0) ||
-	    obj_set(o, "key", p->key) != 0 ||
+	    pki_cl_obj_set(o, "hosts", hosts) != 0) ||
+	    pki_cl_obj_set(o, "key", p->key) != 0 ||
 	    (names != NULL && json_array_size(names) > 0 &&
-	    obj_set(o, "names", names) != 0) ||
-	    (leaf->csr_json = dump_pretty(o)) == NULL) {
+	    pki_cl_obj_set(o, "names", names) != 0) ||
+	    (leaf->csr_json = pki_cl_dump_pretty(o)) == NULL) {
 		r = pki_json_err(&p->ctx, PKI_ERR_ALLOC, "", "out of memory");
 		goto out;
 	}
 	r = pki_csr_parse(leaf->csr_json, strlen(leaf->csr_json),
 	    p->ctx.source, 0, p->ctx.opts, &leaf->csr, p->ctx.err);
-out:
+ out:
 	json_decref(o);
 	return r;
 }
@@ -1460,8 +1380,8 @@ build_global(const struct pki_cluster *cl, struct cl_gent **out, size_t *nout)
 }
 
 /* Appends host (a copy) to arr; 0 or -1. */
-static int
-arr_add_str(json_t *arr, const char *host)
+int
+pki_cl_arr_add_str(json_t *arr, const char *host)
 {
 	return arr_add_new(arr, json_string(host));
 }
@@ -1480,36 +1400,36 @@ member_hosts(const struct pki_cluster *cl, size_t mi,
 	if ((arr = json_array()) == NULL)
 		return PKI_ERR_ALLOC;
 	for (i = 0; i < m->dns.n; i++)
-		if (arr_add_str(arr, m->dns.v[i]) != 0)
+		if (pki_cl_arr_add_str(arr, m->dns.v[i]) != 0)
 			goto nomem;
 	for (i = 0; i < m->ips.n; i++)
-		if (arr_add_str(arr, m->ips.v[i]) != 0)
+		if (pki_cl_arr_add_str(arr, m->ips.v[i]) != 0)
 			goto nomem;
 	if (!cl->san_own) {
 		for (i = 0; i < ng; i++) {
 			if (g[i].owner == mi || g[i].dup)
 				continue;
-			if (!g[i].is_ip && strv_has(&m->dns, g[i].host, 1))
+			if (!g[i].is_ip && pki_cl_strv_has(&m->dns, g[i].host, 1))
 				continue;
-			if (arr_add_str(arr, g[i].host) != 0)
+			if (pki_cl_arr_add_str(arr, g[i].host) != 0)
 				goto nomem;
 		}
 	}
 	if (cl->local_sans) {
 		for (i = 0; i < 3; i++) {
 			if (i == 0)
-				present = strv_has(&m->dns, local_sans[i], 1);
+				present = pki_cl_strv_has(&m->dns, local_sans[i], 1);
 			else
-				present = strv_has_ip(&m->ips, local_sans[i]);
+				present = pki_cl_strv_has_ip(&m->ips, local_sans[i]);
 			if (!cl->san_own && local_in_g[i])
 				present = 1;
-			if (!present && arr_add_str(arr, local_sans[i]) != 0)
+			if (!present && pki_cl_arr_add_str(arr, local_sans[i]) != 0)
 				goto nomem;
 		}
 	}
 	*out = arr;
 	return PKI_OK;
-nomem:
+ nomem:
 	json_decref(arr);
 	return PKI_ERR_ALLOC;
 }
@@ -1552,7 +1472,7 @@ build_member_leaves(struct cl_parse *p)
 			goto out;
 	}
 	r = PKI_OK;
-out:
+ out:
 	free(g);
 	return r;
 }
@@ -1578,7 +1498,7 @@ parse_client(struct cl_parse *p, size_t idx, const json_t *obj,
 	if ((r = pki_json_string(&p->ctx, path, vals[C_NAME],
 	    &leaf->name)) != 0)
 		return r;
-	if (!valid_name(leaf->name))
+	if (!pki_cl_valid_name(leaf->name))
 		return pki_json_err(&p->ctx, PKI_ERR_INPUT, path,
 		    "\"%s\" is not a valid client name ([A-Za-z0-9]"
 		    "[A-Za-z0-9._-]*, at most %d characters)", leaf->name,
@@ -1591,10 +1511,10 @@ parse_client(struct cl_parse *p, size_t idx, const json_t *obj,
 	/* CN, names and hosts get the CSR parser's checks. */
 	names = vals[C_NAMES] != NULL ? vals[C_NAMES] : p->names;
 	if ((part = json_object()) == NULL ||
-	    (vals[C_CN] != NULL && obj_set(part, "CN", vals[C_CN]) != 0) ||
-	    (vals[C_NAMES] != NULL && obj_set(part, "names",
+	    (vals[C_CN] != NULL && pki_cl_obj_set(part, "CN", vals[C_CN]) != 0) ||
+	    (vals[C_NAMES] != NULL && pki_cl_obj_set(part, "names",
 	    vals[C_NAMES]) != 0) ||
-	    (vals[C_HOSTS] != NULL && obj_set(part, "hosts",
+	    (vals[C_HOSTS] != NULL && pki_cl_obj_set(part, "hosts",
 	    vals[C_HOSTS]) != 0)) {
 		r = pki_json_err(&p->ctx, PKI_ERR_ALLOC, cpath,
 		    "out of memory");
@@ -1607,7 +1527,7 @@ parse_client(struct cl_parse *p, size_t idx, const json_t *obj,
 		goto out;
 	r = leaf_csr(p, leaf, cn != NULL ? cn : leaf->name, vals[C_HOSTS],
 	    names);
-out:
+ out:
 	json_decref(part);
 	free(cn);
 	return r;
@@ -1647,7 +1567,7 @@ parse_clients(struct cl_parse *p, json_t *arr)
 			}
 	}
 	r = PKI_OK;
-out:
+ out:
 	json_decref(def);
 	return r;
 }
@@ -1733,9 +1653,9 @@ parse_cluster(struct cl_parse *p, json_t *root)
 	}
 	r = PKI_OK;
 	goto out;
-nomem:
+ nomem:
 	r = pki_json_err(&p->ctx, PKI_ERR_ALLOC, "", "out of memory");
-out:
+ out:
 	free(policy);
 	return r;
 }
@@ -1771,7 +1691,7 @@ pki_cluster_parse(const char *buf, size_t len, const char *source,
 	*out = cl;
 	cl = NULL;
 	r = PKI_OK;
-out:
+ out:
 	json_decref(p.key);
 	free(p.ips);
 	json_decref(root);
@@ -1846,7 +1766,7 @@ pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
 	if (member >= cl->nmembers)
 		return pki_err(err, PKI_ERR_ARG, "member %zu of %zu", member,
 		    cl->nmembers);
-	if (pki_dir == NULL || *pki_dir == '\0' || has_ctrl(pki_dir))
+	if (pki_dir == NULL || *pki_dir == '\0' || pki_cl_has_ctrl(pki_dir))
 		return pki_err(err, PKI_ERR_ARG, "%s: the PKI directory must "
 		    "be a non-empty path without control characters",
 		    cl->source);
@@ -1900,7 +1820,7 @@ pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
 	if (leaf >= cl->nleaves)
 		return pki_err(err, PKI_ERR_ARG, "leaf %zu of %zu", leaf,
 		    cl->nleaves);
-	if (pki_dir == NULL || *pki_dir == '\0' || has_ctrl(pki_dir))
+	if (pki_dir == NULL || *pki_dir == '\0' || pki_cl_has_ctrl(pki_dir))
 		return pki_err(err, PKI_ERR_ARG, "%s: the PKI directory must "
 		    "be a non-empty path without control characters",
 		    cl->source);
@@ -1934,971 +1854,8 @@ pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
 	free(ep.b);
 	*out = sb.b;
 	return PKI_OK;
-nomem:
+ nomem:
 	free(sb.b);
 	free(ep.b);
 	return pki_err(err, PKI_ERR_ALLOC, "out of memory");
-}
-
-/* ---- cluster init ------------------------------------------------------ */
-
-/* A member being assembled by init. */
-struct init_member {
-	char		*name;
-	struct pki_strv	 dns, ips, peer_urls, client_urls;
-	struct pki_strv	 listen_peer_urls, listen_client_urls;
-	char		*data_dir;
-	const char	*file;		/* the etcd.conf.yml naming it */
-};
-
-struct init_state {
-	struct init_member	*m;
-	size_t			 n;
-	char			*token;		/* from the YAML files */
-	struct pki_error	*err;
-};
-
-static void
-init_clear(struct init_state *st)
-{
-	size_t	i;
-
-	for (i = 0; i < st->n; i++) {
-		free(st->m[i].name);
-		pki_strv_clear(&st->m[i].dns);
-		pki_strv_clear(&st->m[i].ips);
-		pki_strv_clear(&st->m[i].peer_urls);
-		pki_strv_clear(&st->m[i].client_urls);
-		pki_strv_clear(&st->m[i].listen_peer_urls);
-		pki_strv_clear(&st->m[i].listen_client_urls);
-		free(st->m[i].data_dir);
-	}
-	free(st->m);
-	free(st->token);
-	st->m = NULL;
-	st->n = 0;
-	st->token = NULL;
-}
-
-static struct init_member *
-init_find(struct init_state *st, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < st->n; i++)
-		if (strcmp(st->m[i].name, name) == 0)
-			return &st->m[i];
-	return NULL;
-}
-
-/* Adds a member (or returns the existing one); NULL if out of memory. */
-static struct init_member *
-init_add(struct init_state *st, const char *name)
-{
-	struct init_member	*nm;
-
-	if ((nm = init_find(st, name)) != NULL)
-		return nm;
-	if ((nm = reallocarray(st->m, st->n + 1, sizeof(*nm))) == NULL)
-		return NULL;
-	st->m = nm;
-	nm = &st->m[st->n];
-	memset(nm, 0, sizeof(*nm));
-	if ((nm->name = strdup(name)) == NULL)
-		return NULL;
-	st->n++;
-	return nm;
-}
-
-/* Adds a URL's host to the member's ips or dns (no duplicates). */
-static int
-init_add_host(struct init_member *m, const char *host)
-{
-	unsigned char	ip[16];
-	size_t		len;
-	int		r;
-
-	if ((r = ip_parse(host, ip, &len)) < 0)
-		return r;
-	if (r == 1)
-		return strv_has_ip(&m->ips, host) ? PKI_OK :
-		    pki_strv_push(&m->ips, host);
-	return strv_has(&m->dns, host, 1) ? PKI_OK :
-	    pki_strv_push(&m->dns, host);
-}
-
-/* The names of st's members, for messages. */
-static void
-init_names(const struct init_state *st, char *buf, size_t len)
-{
-	size_t	i, n = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < st->n && n < len; i++)
-		n += snprintf(buf + n, len - n, "%s%s", i == 0 ? "" : ", ",
-		    st->m[i].name);
-}
-
-/* Splits a comma-separated list; "" is no item. */
-static int
-split_commas(const char *s, struct pki_strv *out)
-{
-	const char	*e;
-	char		*item;
-	int		 r;
-
-	if (*s == '\0')
-		return PKI_OK;
-	for (;; s = e + 1) {
-		e = strchr(s, ',');
-		if ((item = strndup(s, e == NULL ? strlen(s) :
-		    (size_t)(e - s))) == NULL)
-			return PKI_ERR_ALLOC;
-		r = pki_strv_push(out, item);
-		free(item);
-		if (r != 0)
-			return r;
-		if (e == NULL)
-			return PKI_OK;
-	}
-}
-
-/*
- * etcd's initial-cluster "name=URL,..." (label names it in messages):
- * adds the members in order, their peer URLs, and the URLs' hosts.
- */
-static int
-init_initial_cluster(struct init_state *st, const char *label,
-    const char *s)
-{
-	struct pki_strv		 items = { NULL, 0 };
-	struct init_member	*m;
-	const char		*why, *eq;
-	char			 host[256], *name = NULL;
-	size_t			 i;
-	int			 r = PKI_ERR_INTERNAL;
-
-	if ((r = split_commas(s, &items)) != 0) {
-		r = pki_err(st->err, r, "out of memory");
-		goto out;
-	}
-	if (items.n == 0) {
-		r = pki_err(st->err, PKI_ERR_INPUT, "%s: empty", label);
-		goto out;
-	}
-	for (i = 0; i < items.n; i++) {
-		if ((eq = strchr(items.v[i], '=')) == NULL) {
-			r = pki_err(st->err, PKI_ERR_INPUT, "%s: \"%s\": "
-			    "expected NAME=URL", label, items.v[i]);
-			goto out;
-		}
-		free(name);
-		if ((name = strndup(items.v[i], (size_t)(eq - items.v[i]))) ==
-		    NULL) {
-			r = pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
-			goto out;
-		}
-		if (!valid_name(name) || strcmp(name, "clients") == 0) {
-			r = pki_err(st->err, PKI_ERR_INPUT, "%s: \"%s\" is not "
-			    "a valid member name ([A-Za-z0-9][A-Za-z0-9._-]*, "
-			    "at most %d characters, not \"clients\")", label,
-			    name, CL_NAME_MAX);
-			goto out;
-		}
-		if (url_split(eq + 1, host, sizeof(host), &why) != 0) {
-			r = pki_err(st->err, PKI_ERR_INPUT, "%s: \"%s\": %s",
-			    label, eq + 1, why);
-			goto out;
-		}
-		if ((m = init_add(st, name)) == NULL ||
-		    (!strv_has(&m->peer_urls, eq + 1, 0) &&
-		    pki_strv_push(&m->peer_urls, eq + 1) != 0) ||
-		    init_add_host(m, host) != 0) {
-			r = pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
-			goto out;
-		}
-	}
-	r = PKI_OK;
-out:
-	free(name);
-	pki_strv_clear(&items);
-	return r;
-}
-
-/*
- * -ips / -dns: "member=value,...".  create: unknown members are added
- * (the members come from -ips alone).
- */
-static int
-init_host_flag(struct init_state *st, const char *flag, const char *s,
-    int want_ip, int create)
-{
-	struct pki_strv		 items = { NULL, 0 };
-	struct init_member	*m;
-	const char		*eq, *v;
-	char			*name = NULL, list[256];
-	unsigned char		 ip[16];
-	size_t			 i, len;
-	int			 r = PKI_ERR_INTERNAL, isip;
-
-	if ((r = split_commas(s, &items)) != 0) {
-		r = pki_err(st->err, r, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < items.n; i++) {
-		if ((eq = strchr(items.v[i], '=')) == NULL || eq[1] == '\0') {
-			r = pki_err(st->err, PKI_ERR_INPUT, "%s: \"%s\": "
-			    "expected MEMBER=%s", flag, items.v[i],
-			    want_ip ? "IP" : "NAME");
-			goto out;
-		}
-		v = eq + 1;
-		free(name);
-		if ((name = strndup(items.v[i], (size_t)(eq - items.v[i]))) ==
-		    NULL) {
-			r = pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
-			goto out;
-		}
-		if ((m = init_find(st, name)) == NULL) {
-			if (!create) {
-				init_names(st, list, sizeof(list));
-				r = pki_err(st->err, PKI_ERR_INPUT, "%s: "
-				    "\"%s\": unknown member \"%s\" (members: "
-				    "%s)", flag, items.v[i], name, list);
-				goto out;
-			}
-			if (!valid_name(name) || strcmp(name, "clients") == 0) {
-				r = pki_err(st->err, PKI_ERR_INPUT,
-				    "%s: \"%s\" is not a valid member name "
-				    "([A-Za-z0-9][A-Za-z0-9._-]*, at most %d "
-				    "characters, not \"clients\")", flag, name,
-				    CL_NAME_MAX);
-				goto out;
-			}
-			if ((m = init_add(st, name)) == NULL) {
-				r = pki_err(st->err, PKI_ERR_ALLOC,
-				    "out of memory");
-				goto out;
-			}
-		}
-		if ((isip = ip_parse(v, ip, &len)) < 0) {
-			r = pki_err(st->err, isip, "out of memory");
-			goto out;
-		}
-		if (want_ip && !isip) {
-			r = pki_err(st->err, PKI_ERR_INPUT,
-			    "%s: \"%s\": \"%s\" is not an IP address%s", flag,
-			    items.v[i], v,
-			    valid_dns(v) ? ": use -dns for names" : "");
-			goto out;
-		}
-		if (!want_ip && isip) {
-			r = pki_err(st->err, PKI_ERR_INPUT,
-			    "%s: \"%s\": \"%s\" is an IP address: use -ips",
-			    flag, items.v[i], v);
-			goto out;
-		}
-		if (!want_ip && !valid_dns(v)) {
-			r = pki_err(st->err, PKI_ERR_INPUT,
-			    "%s: \"%s\": \"%s\" is not a DNS name", flag,
-			    items.v[i], v);
-			goto out;
-		}
-		if (init_add_host(m, v) != 0) {
-			r = pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
-			goto out;
-		}
-	}
-	r = PKI_OK;
-out:
-	free(name);
-	pki_strv_clear(&items);
-	return r;
-}
-
-/* What one etcd.conf.yml says. */
-enum {
-	Y_NAME, Y_IAPU, Y_ACU, Y_LPU, Y_LCU, Y_IC, Y_TOKEN, Y_DATA_DIR, Y__N
-};
-static const char *const yaml_keys[] = {
-	"name", "initial-advertise-peer-urls", "advertise-client-urls",
-	"listen-peer-urls", "listen-client-urls", "initial-cluster",
-	"initial-cluster-token", "data-dir", NULL
-};
-
-struct yaml_conf {
-	const char	*file;
-	char		*v[Y__N];
-};
-
-static void
-yaml_conf_clear(struct yaml_conf *yc)
-{
-	size_t	i;
-
-	for (i = 0; i < Y__N; i++)
-		free(yc->v[i]);
-	memset(yc, 0, sizeof(*yc));
-}
-
-/*
- * The deepest flow nesting ([ and { outside quotes and comments) in a
- * YAML text.  libyaml's time grows with the square of that depth (two
- * million levels take minutes), and no etcd.conf.yml nests more than a
- * few levels, so the caller caps it before parsing.
- */
-#define YAML_MAX_DEPTH	64
-
-static size_t
-yaml_flow_depth(const char *buf, size_t len)
-{
-	size_t	i, depth = 0, max = 0;
-	char	q = '\0';
-
-	for (i = 0; i < len; i++) {
-		if (q != '\0') {
-			if (buf[i] == q)
-				q = '\0';
-			else if (q == '"' && buf[i] == '\\' && i + 1 < len)
-				i++;
-			continue;
-		}
-		switch (buf[i]) {
-		case '"':
-		case '\'':
-			q = buf[i];
-			break;
-		case '#':
-			while (i < len && buf[i] != '\n')
-				i++;
-			break;
-		case '[':
-		case '{':
-			if (++depth > max)
-				max = depth;
-			break;
-		case ']':
-		case '}':
-			if (depth > 0)
-				depth--;
-			break;
-		case '\n':
-			q = '\0';
-			break;
-		}
-	}
-	return max;
-}
-
-/* Reads the keys we use from an etcd.conf.yml (libyaml's document API). */
-static int
-yaml_read(const char *file, struct yaml_conf *yc, struct pki_error *err)
-{
-	yaml_parser_t		 parser;
-	yaml_document_t		 doc;
-	yaml_node_t		*root, *k, *v;
-	yaml_node_pair_t	*pair;
-	const char		*val;
-	char			*buf = NULL;
-	size_t			 len = 0, i;
-	int			 r = PKI_ERR_INTERNAL, have_parser = 0;
-	int			 have_doc = 0;
-
-	yc->file = file;
-	if ((r = pki_input_read(file, 0, PKI_MAX_INPUT, &buf, &len,
-	    err)) != 0)
-		return r;
-	if (yaml_flow_depth(buf, len) > YAML_MAX_DEPTH) {
-		pki_err_source(err, file);
-		r = pki_err(err, PKI_ERR_INPUT, "%s: nested too deeply (more "
-		    "than %d levels of [ ] or { })", file, YAML_MAX_DEPTH);
-		goto out;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", file);
-		goto out;
-	}
-	have_parser = 1;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf,
-	    len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		pki_err_source(err, file);
-		if (parser.error == YAML_MEMORY_ERROR)
-			r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory",
-			    file);
-		else {
-			r = pki_err(err, PKI_ERR_INPUT, "%s:%zu:%zu: %s%s%s%s",
-			    file, parser.problem_mark.line + 1,
-			    parser.problem_mark.column + 1,
-			    parser.problem != NULL ? parser.problem :
-			    "invalid YAML", parser.context != NULL ? " (" : "",
-			    parser.context != NULL ? parser.context : "",
-			    parser.context != NULL ? ")" : "");
-			if (err != NULL) {
-				err->line = (int)parser.problem_mark.line + 1;
-				err->column =
-				    (int)parser.problem_mark.column + 1;
-			}
-		}
-		goto out;
-	}
-	have_doc = 1;
-	if ((root = yaml_document_get_root_node(&doc)) == NULL) {
-		r = pki_err(err, PKI_ERR_INPUT, "%s: empty: expected etcd's "
-		    "configuration file", file);
-		goto out;
-	}
-	if (root->type != YAML_MAPPING_NODE) {
-		r = pki_err(err, PKI_ERR_INPUT, "%s: expected a mapping of "
-		    "etcd settings (an etcd.conf.yml)", file);
-		goto out;
-	}
-	for (pair = root->data.mapping.pairs.start;
-	    pair < root->data.mapping.pairs.top; pair++) {
-		k = yaml_document_get_node(&doc, pair->key);
-		v = yaml_document_get_node(&doc, pair->value);
-		if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE)
-			continue;
-		for (i = 0; yaml_keys[i] != NULL; i++)
-			if (strcmp((const char *)k->data.scalar.value,
-			    yaml_keys[i]) == 0)
-				break;
-		if (yaml_keys[i] == NULL)
-			continue;
-		if (v->type != YAML_SCALAR_NODE) {
-			r = pki_err(err, PKI_ERR_INPUT, "%s:%zu: %s: expected "
-			    "a string", file, k->start_mark.line + 1,
-			    yaml_keys[i]);
-			goto out;
-		}
-		if (yc->v[i] != NULL) {
-			r = pki_err(err, PKI_ERR_INPUT, "%s:%zu: %s: duplicate "
-			    "key", file, k->start_mark.line + 1, yaml_keys[i]);
-			goto out;
-		}
-		val = (const char *)v->data.scalar.value;
-		/* YAML null: the key is absent. */
-		if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-		    (*val == '\0' || strcmp(val, "~") == 0 ||
-		    strcasecmp(val, "null") == 0))
-			continue;
-		if (strlen(val) != v->data.scalar.length || has_ctrl(val)) {
-			r = pki_err(err, PKI_ERR_INPUT, "%s:%zu: %s: must not "
-			    "contain control characters", file,
-			    k->start_mark.line + 1, yaml_keys[i]);
-			goto out;
-		}
-		if ((yc->v[i] = strdup(val)) == NULL) {
-			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-			goto out;
-		}
-	}
-	r = PKI_OK;
-out:
-	if (have_doc)
-		yaml_document_delete(&doc);
-	if (have_parser)
-		yaml_parser_delete(&parser);
-	free(buf);
-	return r;
-}
-
-/* A comma-separated URL list of a YAML file, checked, into out. */
-static int
-yaml_urls(struct init_state *st, const struct yaml_conf *yc, int key,
-    int listen, struct pki_strv *out, struct init_member *m)
-{
-	struct pki_strv	 items = { NULL, 0 };
-	const char	*why;
-	char		 host[256];
-	unsigned char	 ip[16];
-	size_t		 i, len;
-	int		 r = PKI_ERR_INTERNAL;
-
-	if ((r = split_commas(yc->v[key], &items)) != 0) {
-		r = pki_err(st->err, r, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < items.n; i++) {
-		if (url_split(items.v[i], host, sizeof(host), &why) != 0) {
-			r = pki_err(st->err, PKI_ERR_INPUT,
-			    "%s: %s: \"%s\": %s", yc->file, yaml_keys[key],
-			    items.v[i], why);
-			goto out;
-		}
-		if (listen && ip_parse(host, ip, &len) != 1 &&
-		    strcasecmp(host, "localhost") != 0) {
-			r = pki_err(st->err, PKI_ERR_INPUT, "%s: %s: \"%s\": "
-			    "etcd listens on IP addresses, not on host names",
-			    yc->file, yaml_keys[key], items.v[i]);
-			goto out;
-		}
-		if ((!strv_has(out, items.v[i], 0) &&
-		    pki_strv_push(out, items.v[i]) != 0) ||
-		    (m != NULL && init_add_host(m, host) != 0)) {
-			r = pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
-			goto out;
-		}
-	}
-	r = PKI_OK;
-out:
-	pki_strv_clear(&items);
-	return r;
-}
-
-/* Two optional strings are equal. */
-static int
-same(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-/* The members from etcd.conf.yml files (one per member). */
-static int
-init_yaml(struct init_state *st, const char *const *files, size_t n)
-{
-	struct yaml_conf	*yc = NULL;
-	struct init_member	*m;
-	struct pki_strv		 adv = { NULL, 0 };
-	char			 label[PKI_JSON_PATH_MAX + 32];
-	size_t			 i, j;
-	int			 r = PKI_ERR_INTERNAL;
-
-	if ((yc = calloc(n, sizeof(*yc))) == NULL)
-		return pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
-	for (i = 0; i < n; i++)
-		if ((r = yaml_read(files[i], &yc[i], st->err)) != 0)
-			goto out;
-	for (i = 0; i < n; i++) {
-		if (yc[i].v[Y_IC] == NULL) {
-			r = pki_err(st->err, PKI_ERR_INPUT, "%s: "
-			    "initial-cluster: missing (every file needs the "
-			    "same initial-cluster)", files[i]);
-			goto out;
-		}
-		if (i > 0 && !same(yc[i].v[Y_IC], yc[0].v[Y_IC])) {
-			r = pki_err(st->err, PKI_ERR_INPUT, "%s: "
-			    "initial-cluster: differs from %s's", files[i],
-			    files[0]);
-			goto out;
-		}
-		if (i > 0 && !same(yc[i].v[Y_TOKEN], yc[0].v[Y_TOKEN])) {
-			r = pki_err(st->err, PKI_ERR_INPUT, "%s: "
-			    "initial-cluster-token: differs from %s's",
-			    files[i], files[0]);
-			goto out;
-		}
-	}
-	snprintf(label, sizeof(label), "%s: initial-cluster", files[0]);
-	if ((r = init_initial_cluster(st, label, yc[0].v[Y_IC])) != 0)
-		goto out;
-	if (yc[0].v[Y_TOKEN] != NULL &&
-	    (st->token = strdup(yc[0].v[Y_TOKEN])) == NULL) {
-		r = pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (yc[i].v[Y_NAME] == NULL) {
-			r = pki_err(st->err, PKI_ERR_INPUT, "%s: name: missing",
-			    files[i]);
-			goto out;
-		}
-		if ((m = init_find(st, yc[i].v[Y_NAME])) == NULL) {
-			r = pki_err(st->err, PKI_ERR_INPUT, "%s: name: \"%s\" "
-			    "is not in initial-cluster", files[i],
-			    yc[i].v[Y_NAME]);
-			goto out;
-		}
-		if (m->file != NULL) {
-			r = pki_err(st->err, PKI_ERR_INPUT, "%s: name: \"%s\" "
-			    "is also the name in %s", files[i], m->name,
-			    m->file);
-			goto out;
-		}
-		m->file = files[i];
-		if (yc[i].v[Y_IAPU] != NULL) {
-			pki_strv_clear(&adv);
-			if ((r = yaml_urls(st, &yc[i], Y_IAPU, 0, &adv,
-			    m)) != 0)
-				goto out;
-			for (j = 0; j < adv.n; j++)
-				if (!strv_has(&m->peer_urls, adv.v[j], 0)) {
-					r = pki_err(st->err, PKI_ERR_INPUT,
-					    "%s: initial-advertise-peer-urls: "
-					    "\"%s\" is not among %s's URLs in "
-					    "initial-cluster", files[i],
-					    adv.v[j], m->name);
-					goto out;
-				}
-			for (j = 0; j < m->peer_urls.n; j++)
-				if (!strv_has(&adv, m->peer_urls.v[j], 0)) {
-					r = pki_err(st->err, PKI_ERR_INPUT,
-					    "%s: initial-advertise-peer-urls: "
-					    "\"%s\" (initial-cluster) is "
-					    "missing", files[i],
-					    m->peer_urls.v[j]);
-					goto out;
-				}
-		}
-		if ((yc[i].v[Y_ACU] != NULL && (r = yaml_urls(st, &yc[i],
-		    Y_ACU, 0, &m->client_urls, m)) != 0) ||
-		    (yc[i].v[Y_LPU] != NULL && (r = yaml_urls(st, &yc[i],
-		    Y_LPU, 1, &m->listen_peer_urls, NULL)) != 0) ||
-		    (yc[i].v[Y_LCU] != NULL && (r = yaml_urls(st, &yc[i],
-		    Y_LCU, 1, &m->listen_client_urls, NULL)) != 0))
-			goto out;
-		if (yc[i].v[Y_DATA_DIR] != NULL && (m->data_dir =
-		    strdup(yc[i].v[Y_DATA_DIR])) == NULL) {
-			r = pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
-			goto out;
-		}
-	}
-	r = PKI_OK;
-out:
-	pki_strv_clear(&adv);
-	for (i = 0; i < n; i++)
-		yaml_conf_clear(&yc[i]);
-	free(yc);
-	return r;
-}
-
-/* A JSON array of strings (new reference); NULL if out of memory. */
-static json_t *
-strv_json(const struct pki_strv *sv)
-{
-	json_t	*a;
-	size_t	 i;
-
-	if ((a = json_array()) == NULL)
-		return NULL;
-	for (i = 0; i < sv->n; i++)
-		if (arr_add_str(a, sv->v[i]) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
-/* Sets key to the strings of sv unless it is empty; 0 or -1. */
-static int
-obj_set_strv(json_t *o, const char *key, const struct pki_strv *sv)
-{
-	if (sv->n == 0)
-		return 0;
-	return obj_set_new(o, key, strv_json(sv));
-}
-
-/* The members of st as JSON (new reference); NULL if out of memory. */
-static json_t *
-init_members_json(const struct init_state *st)
-{
-	const struct init_member	*m;
-	json_t				*arr, *o;
-	size_t				 i;
-
-	if ((arr = json_array()) == NULL)
-		return NULL;
-	for (i = 0; i < st->n; i++) {
-		m = &st->m[i];
-		if ((o = json_object()) == NULL ||
-		    json_array_append_new(arr, o) != 0 ||
-		    obj_set_new(o, "name", json_string(m->name)) != 0 ||
-		    obj_set_strv(o, "dns", &m->dns) != 0 ||
-		    obj_set_new(o, "ips", strv_json(&m->ips)) != 0 ||
-		    obj_set_strv(o, "peer_urls", &m->peer_urls) != 0 ||
-		    obj_set_strv(o, "client_urls", &m->client_urls) != 0 ||
-		    obj_set_strv(o, "listen_peer_urls",
-		    &m->listen_peer_urls) != 0 ||
-		    obj_set_strv(o, "listen_client_urls",
-		    &m->listen_client_urls) != 0 ||
-		    (m->data_dir != NULL && obj_set_new(o, "data_dir",
-		    json_string(m->data_dir)) != 0)) {
-			json_decref(arr);
-			return NULL;
-		}
-	}
-	return arr;
-}
-
-/* -key-algo values. */
-static const struct {
-	const char	*name;
-	const char	*algo;
-	int		 size;
-} key_algos[] = {
-	{ "ecdsa-256", "ecdsa", 256 },
-	{ "ecdsa-384", "ecdsa", 384 },
-	{ "ecdsa-521", "ecdsa", 521 },
-	{ "rsa-2048", "rsa", 2048 },
-	{ "rsa-3072", "rsa", 3072 },
-	{ "rsa-4096", "rsa", 4096 },
-	{ "ed25519", "ed25519", 0 },
-};
-
-/* The "key" object for a -key-algo value (new reference). */
-static int
-init_key(const char *algo, const char *def, json_t **out,
-    struct pki_error *err)
-{
-	size_t	i, n = sizeof(key_algos) / sizeof(key_algos[0]);
-	char	list[200];
-	size_t	len = 0;
-
-	*out = NULL;
-	if (algo == NULL)
-		algo = def;
-	for (i = 0; i < n; i++)
-		if (strcmp(algo, key_algos[i].name) == 0)
-			break;
-	if (i == n) {
-		list[0] = '\0';
-		for (i = 0; i < n && len < sizeof(list); i++)
-			len += snprintf(list + len, sizeof(list) - len, "%s%s",
-			    i == 0 ? "" : ", ", key_algos[i].name);
-		return pki_err(err, PKI_ERR_KEY, "-key-algo: unknown key "
-		    "\"%s\" (%s)", algo, list);
-	}
-	*out = key_algos[i].size == 0 ?
-	    json_pack("{s:s}", "algo", key_algos[i].algo) :
-	    json_pack("{s:s,s:i}", "algo", key_algos[i].algo, "size",
-	    key_algos[i].size);
-	if (*out == NULL)
-		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
-	return PKI_OK;
-}
-
-/* The guide's example: three members on the documentation range. */
-static int
-init_example(struct init_state *st)
-{
-	struct init_member	*m;
-	char			 name[16], dns[64], ip[32];
-	int			 i;
-
-	for (i = 1; i <= 3; i++) {
-		snprintf(name, sizeof(name), "etcd%d", i);
-		snprintf(dns, sizeof(dns), "etcd%d.example.internal", i);
-		snprintf(ip, sizeof(ip), "192.0.2.%d", 10 + i);
-		if ((m = init_add(st, name)) == NULL ||
-		    pki_strv_push(&m->dns, name) != 0 ||
-		    pki_strv_push(&m->dns, dns) != 0 ||
-		    pki_strv_push(&m->ips, ip) != 0)
-			return pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
-	}
-	return PKI_OK;
-}
-
-/* Synthetic members m1..mN on 127.0.X.Y. */
-static int
-init_synthetic(struct init_state *st, long n)
-{
-	struct init_member	*nm;
-	char			 name[32], ip[64];
-	long			 i;
-
-	if ((st->m = calloc((size_t)n, sizeof(*st->m))) == NULL)
-		return pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
-	for (i = 1; i <= n; i++) {
-		snprintf(name, sizeof(name), "m%ld", i);
-		snprintf(ip, sizeof(ip), "127.0.%ld.%ld", (i - 1) / 254,
-		    (i - 1) % 254 + 1);
-		nm = &st->m[st->n];
-		if ((nm->name = strdup(name)) == NULL)
-			return pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
-		st->n++;
-		if (pki_strv_push(&nm->ips, ip) != 0)
-			return pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
-	}
-	return PKI_OK;
-}
-
-/* The example's subject names (examples/guide/ca-csr.json and others). */
-static json_t *
-example_names(const char *ou)
-{
-	return json_pack("[{s:s,s:s,s:s,s:s,s:s}]", "C", "US", "L",
-	    "San Francisco", "O", "etcd-pki example", "OU", ou, "ST",
-	    "California");
-}
-
-/* -name / -token: free text. */
-static int
-init_text(const char *flag, const char *s, struct pki_error *err)
-{
-	if (*s == '\0')
-		return pki_err(err, PKI_ERR_INPUT, "%s: must not be empty",
-		    flag);
-	if (has_ctrl(s))
-		return pki_err(err, PKI_ERR_INPUT, "%s: must not contain "
-		    "control characters", flag);
-	return PKI_OK;
-}
-
-int
-pki_cluster_init_json(const struct pki_cluster_init *in, char **json,
-    struct pki_error *err)
-{
-	return pki_cluster_init(in, json, NULL, err);
-}
-
-int
-pki_cluster_init(const struct pki_cluster_init *in, char **json,
-    struct pki_cluster **out, struct pki_error *err)
-{
-	struct init_state	 st;
-	struct pki_cluster	*cl = NULL;
-	json_t			*root = NULL, *key = NULL, *ca = NULL;
-	json_t			*names = NULL, *ca_names = NULL;
-	char			*text = NULL, *name = NULL, *token = NULL;
-	size_t			 i;
-	int			 r = PKI_ERR_INTERNAL, example, synthetic;
-
-	if (json != NULL)
-		*json = NULL;
-	if (out != NULL)
-		*out = NULL;
-	memset(&st, 0, sizeof(st));
-	st.err = err;
-	synthetic = in->members != 0;
-	example = !synthetic && in->initial_cluster == NULL &&
-	    in->nyaml == 0 && in->ips == NULL && in->dns == NULL;
-	if ((in->name != NULL && (r = init_text("-name", in->name,
-	    err)) != 0) ||
-	    (in->token != NULL && (r = init_text("-token", in->token,
-	    err)) != 0))
-		goto out;
-	if (synthetic) {
-		if (in->members < 1 || in->members > CL_MEMBERS_MAX) {
-			r = pki_err(err, PKI_ERR_ARG, "-members: %ld is out of "
-			    "range (1..%d)", in->members, CL_MEMBERS_MAX);
-			goto out;
-		}
-		if (in->initial_cluster != NULL || in->nyaml > 0 ||
-		    in->ips != NULL || in->dns != NULL) {
-			r = pki_err(err, PKI_ERR_ARG,
-			    "-members makes synthetic members: it does not go "
-			    "with -initial-cluster, -ips, -dns or "
-			    "etcd.conf.yml files");
-			goto out;
-		}
-		if ((r = init_synthetic(&st, in->members)) != 0)
-			goto out;
-	} else if (in->initial_cluster != NULL && in->nyaml > 0) {
-		r = pki_err(err, PKI_ERR_ARG, "give -initial-cluster or "
-		    "etcd.conf.yml files, not both (the files have "
-		    "initial-cluster)");
-		goto out;
-	} else if (in->initial_cluster != NULL) {
-		if ((r = init_initial_cluster(&st, "-initial-cluster",
-		    in->initial_cluster)) != 0)
-			goto out;
-	} else if (in->nyaml > 0) {
-		if ((r = init_yaml(&st, in->yaml, in->nyaml)) != 0)
-			goto out;
-	} else if (example && (r = init_example(&st)) != 0)
-		goto out;
-	if (in->ips != NULL && (r = init_host_flag(&st, "-ips", in->ips, 1,
-	    in->initial_cluster == NULL && in->nyaml == 0)) != 0)
-		goto out;
-	if (in->dns != NULL && (r = init_host_flag(&st, "-dns", in->dns, 0,
-	    in->initial_cluster == NULL && in->nyaml == 0)) != 0)
-		goto out;
-	if (st.n == 0) {
-		r = pki_err(err, PKI_ERR_INPUT, "-ips: no members: give "
-		    "MEMBER=IP pairs");
-		goto out;
-	}
-	for (i = 0; i < st.n; i++)
-		if (st.m[i].ips.n == 0) {
-			r = pki_err(err, PKI_ERR_INPUT, "member \"%s\" has no "
-			    "IP address: add one with -ips %s=ADDRESS",
-			    st.m[i].name, st.m[i].name);
-			goto out;
-		}
-
-	if ((name = strdup(in->name != NULL ? in->name : example ? "example" :
-	    synthetic ? "fixtures" : CL_DEFAULT_NAME)) == NULL)
-		goto nomem;
-	if (in->token != NULL)
-		token = strdup(in->token);
-	else if (st.token != NULL)
-		token = strdup(st.token);
-	else if (asprintf(&token, "%s-token", name) < 0)
-		token = NULL;
-	if (token == NULL)
-		goto nomem;
-	if ((r = init_key(in->key_algo, example ? "rsa-2048" : "ecdsa-256",
-	    &key, err)) != 0)
-		goto out;
-	if (example && ((names = example_names("etcd peers")) == NULL ||
-	    (ca_names = example_names("CA")) == NULL))
-		goto nomem;
-	if ((ca = json_object()) == NULL)
-		goto nomem;
-	if (example) {
-		if (obj_set_new(ca, "CN", json_string("etcd-pki example CA")) !=
-		    0 || obj_set(ca, "names", ca_names) != 0)
-			goto nomem;
-	} else {
-		free(text);
-		if (asprintf(&text, "%s CA", name) < 0) {
-			text = NULL;
-			goto nomem;
-		}
-		if (obj_set_new(ca, "CN", json_string(text)) != 0)
-			goto nomem;
-		free(text);
-		text = NULL;
-	}
-	if (obj_set_new(ca, "expiry", json_string(CL_CA_EXPIRY)) != 0)
-		goto nomem;
-	if ((root = json_object()) == NULL ||
-	    obj_set_new(root, "name", json_string(name)) != 0 ||
-	    obj_set_new(root, "token", json_string(token)) != 0 ||
-	    obj_set(root, "ca", ca) != 0 ||
-	    obj_set(root, "key", key) != 0 ||
-	    (names != NULL && obj_set(root, "names", names) != 0) ||
-	    obj_set_new(root, "signing", json_pack("{s:s}", "expiry",
-	    CL_LEAF_EXPIRY)) != 0 ||
-	    obj_set_new(root, "san_policy", json_string(synthetic ? "own" :
-	    "all-members")) != 0 ||
-	    obj_set_new(root, "local_sans", json_true()) != 0 ||
-	    obj_set_new(root, "fragments", json_boolean(!synthetic)) != 0 ||
-	    (example && obj_set_new(root, "data_dir",
-	    json_string("/var/lib/etcd")) != 0) ||
-	    obj_set_new(root, "members", init_members_json(&st)) != 0 ||
-	    obj_set_new(root, "clients", json_pack("[{s:s}]", "name",
-	    "admin")) != 0 ||
-	    (text = dump_pretty(root)) == NULL)
-		goto nomem;
-	/* What init writes must parse. */
-	if ((r = pki_cluster_parse(text, strlen(text), CL_INIT_SOURCE,
-	    in->opts, &cl, err)) != 0)
-		goto out;
-	if (json != NULL) {
-		*json = text;
-		text = NULL;
-	}
-	if (out != NULL) {
-		*out = cl;
-		cl = NULL;
-	}
-	r = PKI_OK;
-	goto out;
-nomem:
-	r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-out:
-	pki_cluster_free(cl);
-	init_clear(&st);
-	json_decref(root);
-	json_decref(key);
-	json_decref(ca);
-	json_decref(names);
-	json_decref(ca_names);
-	free(text);
-	free(name);
-	free(token);
-	return r;
 }

@@ -1,12 +1,21 @@
 /*
  * cluster.h: the parsed cluster description (etcd-pki-cluster(5)), shared
- * by cluster.c (parsing, defaults, derived texts), clissue.c (issuing)
- * and clverify.c (checking).  Private to pki/.
+ * by cluster.c (parsing, defaults, derived texts), clinit.c (cluster
+ * init), clissue.c (issuing) and clverify.c (checking).  Private to pki/.
  */
 #ifndef PKI_CLUSTER_H
 #define PKI_CLUSTER_H
 
+#include <jansson.h>
+
 #include "internal.h"
+
+#define CL_DEFAULT_NAME		"etcd"
+#define CL_CA_EXPIRY		"87600h"
+#define CL_LEAF_EXPIRY		"43800h"
+#define CL_NAME_MAX		63
+#define CL_MEMBERS_MAX		10000
+#define CL_INIT_SOURCE		"<generated description>"
 
 /* One etcd member, with every default applied. */
 struct pki_cluster_member {
@@ -17,6 +26,8 @@ struct pki_cluster_member {
 	struct pki_strv	 client_urls;	/* advertised (https) */
 	struct pki_strv	 listen_peer_urls;
 	struct pki_strv	 listen_client_urls;
+	struct pki_url	*peer_url_parts;	/* peer_urls parsed */
+	struct pki_url	*client_url_parts;	/* client_urls parsed */
 	char		*data_dir;	/* NULL: not in the fragment */
 };
 
@@ -76,5 +87,32 @@ int	pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
 int	pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
 	    const char *pki_dir, char **out, struct pki_error *err)
 	    PKI_MUST_CHECK;
+
+/* ---- checks and JSON helpers of cluster.c that clinit.c uses too --- */
+
+/* Returns 1 if s has a control character (it would break YAML or sh). */
+int	pki_cl_has_ctrl(const char *s);
+/* Member and client names: [A-Za-z0-9][A-Za-z0-9._-]*, at most 63. */
+int	pki_cl_valid_name(const char *s);
+/* DNS names in dns lists: letters, digits, '.', '-', '_', '*'. */
+int	pki_cl_valid_dns(const char *s);
+/*
+ * Parses s as an IP address the way the SAN code does (Go's net.ParseIP).
+ * Returns 1 and fills ip/len for an address, 0 for anything else, or a
+ * negative error.
+ */
+int	pki_cl_ip_parse(const char *s, unsigned char ip[16], size_t *len);
+/* Returns 1 if sv holds s (exactly, or ignoring case with icase). */
+int	pki_cl_strv_has(const struct pki_strv *sv, const char *s, int icase);
+/* Returns 1 if the IP sv holds s, written alike or not. */
+int	pki_cl_strv_has_ip(const struct pki_strv *sv, const char *s);
+/* Sets key (a new reference is taken) in obj; 0 or -1. */
+int	pki_cl_obj_set(json_t *obj, const char *key, json_t *v);
+/* Sets key in obj, stealing v; 0 or -1. */
+int	pki_cl_obj_set_new(json_t *obj, const char *key, json_t *v);
+/* Appends host (a copy) to arr; 0 or -1. */
+int	pki_cl_arr_add_str(json_t *arr, const char *host);
+/* A JSON text, 4-space indented, ending in a newline; NULL if no memory. */
+char	*pki_cl_dump_pretty(const json_t *v);
 
 #endif /* PKI_CLUSTER_H */

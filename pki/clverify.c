@@ -25,6 +25,7 @@
 #include "x509priv.h"
 #include "cluster.h"
 #include "clpriv.h"
+#include "engine.h"
 #include "facts.h"
 
 void
@@ -91,40 +92,6 @@ pki_cl_write_if_changed(int dfd, const char *dir, const char *name,
 	f.mode = mode;
 	r = pki_file_write_set(&f, 1, err);
 	free(path);
-	return r;
-}
-
-int
-pki_cl_slow_leaf(const struct pki_csr *csr, const struct pki_key *key,
-    const struct pki_profile *p, const struct pki_cert *ca,
-    const struct pki_key *cakey, time_t now, const struct pki_parse_opts *po,
-    struct pki_leaf_pem *fl, struct pki_error *err)
-{
-	struct pki_sign_request	 sr;
-	struct pki_req		*req = NULL;
-	struct pki_cert		*cert = NULL;
-	int			 r;
-
-	memset(fl, 0, sizeof(*fl));
-	memset(&sr, 0, sizeof(sr));
-	if ((r = pki_req_new(csr, key, &req, err)) != PKI_OK)
-		goto out;
-	sr.req = req;
-	sr.profile = p;
-	sr.now_sec = now;
-	sr.opts = po;
-	if ((r = pki_cert_sign(&sr, ca, cakey, &cert, err)) != PKI_OK ||
-	    (r = pki_cert_encode(cert, &fl->cert, &fl->certlen, err)) !=
-	    PKI_OK ||
-	    (r = pki_req_encode(req, &fl->req, &fl->reqlen, err)) != PKI_OK ||
-	    (r = pki_key_encode(key, PKI_KEY_FMT_CFSSL, &fl->key, &fl->keylen,
-	    err)) != PKI_OK)
-		goto out;
- out:
-	if (r != PKI_OK)
-		pki_leaf_pem_clear(fl);
-	pki_cert_free(cert);
-	pki_req_free(req);
 	return r;
 }
 
@@ -466,7 +433,8 @@ check_text(struct vctx *v, int ldfd, const char *dir, const char *name,
 static int
 rotation_bundle(int dfd, const char *buf, size_t len, const char *capem)
 {
-	static const char *const names[] = { "ca-next.pem", "ca-prev.pem" };
+	static const char *const names[] = { PKI_CLDIR_CA_NEXT,
+	    PKI_CLDIR_CA_PREV };
 	static const char	 begin[] = "-----BEGIN CERTIFICATE-----";
 	struct pki_cert		*c = NULL;
 	char			*other[2] = { NULL, NULL }, *f = NULL, *pem = NULL;
@@ -522,7 +490,7 @@ check_bundle(struct vctx *v, int dfd, int ldfd, const char *dir,
 	char	*buf = NULL;
 	size_t	 len = 0;
 
-	if (pki_cl_slurpat(ldfd, "ca.pem", &buf, &len) == -1)
+	if (pki_cl_slurpat(ldfd, PKI_CLDIR_BUNDLE, &buf, &len) == -1)
 		vproblem(v, "%s/ca.pem: %s", dir, errno == ENOENT ?
 		    "missing" : strerror(errno));
 	else if ((len != wlen || memcmp(buf, want, len) != 0) &&
@@ -566,12 +534,12 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 	}
 
 	/* The CA. */
-	capath = cl->ca_cert_file != NULL ? cl->ca_cert_file : "ca.pem";
+	capath = cl->ca_cert_file != NULL ? cl->ca_cert_file : PKI_CLDIR_CA;
 	if (pki_cl_slurpat(cl->ca_cert_file != NULL ? AT_FDCWD : dfd, capath,
 	    &buf, &len) == -1 ||
 	    pki_cert_load(buf, len, capath, &ca, NULL) != PKI_OK) {
 		vproblem(&v, "%s: %s", cl->ca_cert_file != NULL ? capath :
-		    "ca.pem", errno == ENOENT ? "missing" :
+		    PKI_CLDIR_CA, errno == ENOENT ? "missing" :
 		    "not a readable certificate");
 		free(buf);
 		r = PKI_OK;
@@ -602,18 +570,18 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 		    "horizon", capath, dur);
 	}
 	if (cl->ca_cert_file == NULL) {
-		if (pki_cl_slurpat(dfd, "ca-key.pem", &buf, &len) == -1)
+		if (pki_cl_slurpat(dfd, PKI_CLDIR_CA_KEY, &buf, &len) == -1)
 			vproblem(&v, "ca-key.pem: %s", errno == ENOENT ?
 			    "missing" : strerror(errno));
-		else if (pki_key_load(buf, len, "ca-key.pem", NULL, &cakey,
+		else if (pki_key_load(buf, len, PKI_CLDIR_CA_KEY, NULL, &cakey,
 		    NULL) != PKI_OK)
 			vproblem(&v, "ca-key.pem: not a readable private key");
 		else if (!pki_cert_matches_key(ca, cakey))
 			vproblem(&v, "ca-key.pem does not match ca.pem");
 		pki_secret_free(buf, buf != NULL ? len + 1 : 0);
 		buf = NULL;
-		if (fstatat(dfd, "ca-key.pem", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    (st.st_mode & 077) != 0)
+		if (fstatat(dfd, PKI_CLDIR_CA_KEY, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & 077) != 0)
 			vproblem(&v, "ca-key.pem: mode %04o: the CA key must "
 			    "not be accessible to group or others (0600)",
 			    (unsigned int)(st.st_mode & 07777));

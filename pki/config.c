@@ -129,6 +129,7 @@ pki_profile_free(struct pki_profile *p)
 		return;
 	free(p->name);
 	free(p->where);
+	free(p->expiry_where);
 	pki_strv_clear(&p->usages);
 	free(p->eku);
 	free(p->ocsp_url);

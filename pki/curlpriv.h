@@ -1,6 +1,7 @@
 /*
  * curlpriv.h: libcurl helpers shared by remote.c (cfssl's API) and etcd.c
- * (etcd's JSON gateway), defined in curlutil.c.  Private to pki/.
+ * (etcd's JSON gateway), defined in curlutil.c, among them the one retry
+ * loop over a list of endpoints.  Private to pki/.
  */
 #ifndef PKI_CURLPRIV_H
 #define PKI_CURLPRIV_H
@@ -46,5 +47,41 @@ void	pki_curl_snippet(const char *s, size_t len, size_t max, char *out,
  */
 int	pki_curl_no_connection(CURL *h, CURLcode rc, const char *errbuf,
 	    char *why, size_t whysize);
+
+/* What one try at an endpoint gives (the try callback's result). */
+#define PKI_CURL_ANSWER	1	/* an answer: the loop ends here */
+#define PKI_CURL_NEXT	2	/* none: why says why; try the next one */
+
+/*
+ * The endpoints to try and how.  The loop calls try(arg, i, sink, why,
+ * whysize, err) for each index i in [first, last) but skip, in order,
+ * with sink emptied for the answer.  try returns PKI_CURL_ANSWER,
+ * PKI_CURL_NEXT (with why filled) or a PKI_ERR_* code (with err filled)
+ * for a problem the next endpoint would not solve.
+ */
+struct pki_curl_tries {
+	const char *const	*names;		/* the endpoints, for messages */
+	size_t			 first;
+	size_t			 last;
+	long			 skip;		/* an index not to try, or -1 */
+	const char		*what;		/* "remote", "etcd" */
+	const char		*none;		/* "no remote answered" */
+	int			(*try)(void *arg, size_t i,
+				    struct pki_curl_sink *sink, char *why,
+				    size_t whysize, struct pki_error *err);
+	void			*arg;
+	struct pki_curl_sink	 sink;		/* the last try's answer; the
+						   caller frees sink.buf.b */
+};
+
+/*
+ * The one retry loop of remote.c and etcd.c.  Returns the index of the
+ * endpoint that answered, or the error of a try, or PKI_ERR_IO when none
+ * answered, err then saying why for each: "URL: why" when one was tried,
+ * "NONE: URL: why; URL: why" when several were, "WHAT: no endpoint to
+ * try (URL is avoided)" when the only one was skipped.
+ */
+int	pki_curl_try_each(struct pki_curl_tries *t,
+	    struct pki_error *err) PKI_MUST_CHECK;
 
 #endif /* PKI_CURLPRIV_H */

@@ -1,9 +1,11 @@
 /*
  * curlutil.c: what remote.c and etcd.c share of libcurl: the one-time
- * global initialisation, a capped answer buffer and message helpers.
+ * global initialisation, a capped answer buffer, message helpers and the
+ * retry loop over endpoints.
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -140,4 +142,50 @@ pki_curl_no_connection(CURL *h, CURLcode rc, const char *errbuf, char *why,
 	default:
 		return 0;
 	}
+}
+
+int
+pki_curl_try_each(struct pki_curl_tries *t, struct pki_error *err)
+{
+	struct pki_buf	 fails;
+	char		 why[CURL_ERROR_SIZE + 128];
+	size_t		 i, tried = 0;
+	int		 a, r;
+
+	memset(&fails, 0, sizeof(fails));
+	for (i = t->first; i < t->last; i++) {
+		if (t->skip >= 0 && (size_t)t->skip == i)
+			continue;
+		tried++;
+		why[0] = '\0';
+		free(t->sink.buf.b);
+		memset(&t->sink, 0, sizeof(t->sink));
+		if ((a = t->try(t->arg, i, &t->sink, why, sizeof(why),
+		    err)) < 0) {
+			r = a;
+			goto out;
+		}
+		if (a == PKI_CURL_ANSWER) {
+			r = (int)i;
+			goto out;
+		}
+		if (fails.len > 0)
+			pki_buf_add(&fails, "; ");
+		pki_buf_add(&fails, t->names[i]);
+		pki_buf_add(&fails, ": ");
+		pki_buf_add(&fails, why);
+	}
+	if (fails.oom)
+		r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", t->what);
+	else if (tried == 0)
+		r = pki_err(err, PKI_ERR_IO, "%s: no endpoint to try (%s is "
+		    "avoided)", t->what, t->skip >= 0 ? t->names[t->skip] :
+		    "every one");
+	else if (tried == 1)
+		r = pki_err(err, PKI_ERR_IO, "%s", fails.b);
+	else
+		r = pki_err(err, PKI_ERR_IO, "%s: %s", t->none, fails.b);
+ out:
+	free(fails.b);
+	return r;
 }

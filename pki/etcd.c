@@ -371,6 +371,34 @@ answer_error(const char *body, size_t len, char *buf, size_t size)
 #define CALL_ANY_STATUS	0x1	/* a JSON answer with any status is fine */
 #define CALL_TIMEOUT_OK	0x2	/* no answer in time: *timedout = 1 */
 
+/* One endpoint's try of etcd_call (pki_curl_try_each's callback). */
+struct etcd_try {
+	const struct pki_etcd	*c;
+	const char		*path;
+	const char		*body;
+	long			 timeout_ms;
+	int			 timeout_ok;	/* a timeout ends the loop */
+	int			 timedout;	/* out: it did */
+	long			 status;
+};
+
+static int
+etcd_try(void *arg, size_t i, struct pki_curl_sink *sink, char *why,
+    size_t whysize, struct pki_error *err)
+{
+	struct etcd_try	*t = arg;
+	int		 a;
+
+	if ((a = attempt(t->c, t->c->eps[i], t->path, t->body, t->timeout_ms,
+	    &t->status, sink, why, whysize, err)) < 0)
+		return a;
+	if (a == TRY_TIMEOUT && t->timeout_ok) {
+		t->timedout = 1;
+		return PKI_CURL_ANSWER;
+	}
+	return a == TRY_ANSWER ? PKI_CURL_ANSWER : PKI_CURL_NEXT;
+}
+
 /*
  * Sends body (a JSON text, or NULL for a GET) to path at endpoint ep, or,
  * with ep < 0, at each endpoint but the avoided one until one answers.
@@ -386,19 +414,16 @@ etcd_call(const struct pki_etcd *c, int ep, const char *path,
     const char *body, long timeout_ms, int flags, json_t **answer,
     int *used, long *status, int *timedout, struct pki_error *err)
 {
-	struct pki_curl_sink	 sink;
-	struct pki_buf		 fails;
+	struct pki_curl_tries	 tries;
+	struct etcd_try		 t;
 	json_t			*root = NULL;
 	json_error_t		 jerr;
-	char			 why[CURL_ERROR_SIZE + 128];
 	char			 msg[6 * ETCD_SNIPPET];
-	const char		*base;
-	size_t			 i, first, last, tried = 0;
-	long			 st = 0;
-	int			 a, r = PKI_ERR_INTERNAL;
+	const char		*base, *text;
+	int			 i, r = PKI_ERR_INTERNAL;
 
-	memset(&sink, 0, sizeof(sink));
-	memset(&fails, 0, sizeof(fails));
+	memset(&t, 0, sizeof(t));
+	memset(&tries, 0, sizeof(tries));
 	*answer = NULL;
 	if (used != NULL)
 		*used = -1;
@@ -414,79 +439,57 @@ etcd_call(const struct pki_etcd *c, int ep, const char *path,
 	if (pki_curl_init() != 0)
 		return pki_err(err, PKI_ERR_INTERNAL, "libcurl could not be "
 		    "initialised");
-	if (timeout_ms <= 0)
-		timeout_ms = c->timeout_ms;
-	first = ep >= 0 ? (size_t)ep : 0;
-	last = ep >= 0 ? (size_t)ep + 1 : c->neps;
-	for (i = first; i < last; i++) {
-		if (ep < 0 && c->avoid >= 0 && (size_t)c->avoid == i)
-			continue;
-		tried++;
-		base = c->eps[i];
-		free(sink.buf.b);
-		memset(&sink, 0, sizeof(sink));
-		a = attempt(c, base, path, body, timeout_ms, &st, &sink, why,
-		    sizeof(why), err);
-		if (a < 0) {
-			r = a;
-			goto out;
-		}
-		if (a == TRY_TIMEOUT && (flags & CALL_TIMEOUT_OK) &&
-		    timedout != NULL) {
-			*timedout = 1;
-			if (used != NULL)
-				*used = (int)i;
-			r = PKI_OK;
-			goto out;
-		}
-		if (a == TRY_NEXT || a == TRY_TIMEOUT) {
-			if (fails.len > 0)
-				pki_buf_add(&fails, "; ");
-			pki_buf_add(&fails, base);
-			pki_buf_add(&fails, ": ");
-			pki_buf_add(&fails, why);
-			continue;
-		}
-		/* An answer: it ends the attempts. */
-		if (status != NULL)
-			*status = st;
-		if (st != 200 && !(flags & CALL_ANY_STATUS)) {
-			answer_error(sink.buf.b != NULL ? sink.buf.b : "",
-			    sink.buf.len, msg, sizeof(msg));
-			r = pki_err(err, PKI_ERR_IO, "%s: %s: HTTP %ld: %s",
-			    base, path, st, msg);
-			goto out;
-		}
-		root = json_loadb(sink.buf.b != NULL ? sink.buf.b : "",
-		    sink.buf.len, 0, &jerr);
-		if (!json_is_object(root)) {
-			pki_curl_snippet(sink.buf.b != NULL ? sink.buf.b : "",
-			    sink.buf.len, 60, msg, sizeof(msg));
-			r = pki_err(err, PKI_ERR_JSON, "%s: %s: HTTP %ld but "
-			    "not a JSON object: \"%s\"", base, path, st, msg);
-			goto out;
-		}
-		*answer = root;
-		root = NULL;
+	t.c = c;
+	t.path = path;
+	t.body = body;
+	t.timeout_ms = timeout_ms > 0 ? timeout_ms : c->timeout_ms;
+	t.timeout_ok = (flags & CALL_TIMEOUT_OK) && timedout != NULL;
+	tries.names = (const char *const *)c->eps;
+	tries.first = ep >= 0 ? (size_t)ep : 0;
+	tries.last = ep >= 0 ? (size_t)ep + 1 : c->neps;
+	tries.skip = ep < 0 ? c->avoid : -1;
+	tries.what = "etcd";
+	tries.none = "no etcd endpoint answered";
+	tries.try = etcd_try;
+	tries.arg = &t;
+	if ((i = pki_curl_try_each(&tries, err)) < 0) {
+		r = i;
+		goto out;
+	}
+	if (t.timedout) {
+		*timedout = 1;
 		if (used != NULL)
-			*used = (int)i;
+			*used = i;
 		r = PKI_OK;
 		goto out;
 	}
-	if (fails.oom)
-		r = pki_err(err, PKI_ERR_ALLOC, "etcd: out of memory");
-	else if (tried == 0)
-		r = pki_err(err, PKI_ERR_IO, "etcd: no endpoint to try (%s "
-		    "is avoided)", c->eps[c->avoid >= 0 ? c->avoid : 0]);
-	else if (ep >= 0 || tried == 1)
-		r = pki_err(err, PKI_ERR_IO, "%s", fails.b);
-	else
-		r = pki_err(err, PKI_ERR_IO, "no etcd endpoint answered: %s",
-		    fails.b);
+	/* An answer: it ended the attempts. */
+	base = c->eps[i];
+	text = tries.sink.buf.b != NULL ? tries.sink.buf.b : "";
+	if (status != NULL)
+		*status = t.status;
+	if (t.status != 200 && !(flags & CALL_ANY_STATUS)) {
+		answer_error(text, tries.sink.buf.len, msg, sizeof(msg));
+		r = pki_err(err, PKI_ERR_IO, "%s: %s: HTTP %ld: %s", base, path,
+		    t.status, msg);
+		goto out;
+	}
+	root = json_loadb(text, tries.sink.buf.len, 0, &jerr);
+	if (!json_is_object(root)) {
+		pki_curl_snippet(text, tries.sink.buf.len, 60, msg,
+		    sizeof(msg));
+		r = pki_err(err, PKI_ERR_JSON, "%s: %s: HTTP %ld but not a JSON "
+		    "object: \"%s\"", base, path, t.status, msg);
+		goto out;
+	}
+	*answer = root;
+	root = NULL;
+	if (used != NULL)
+		*used = i;
+	r = PKI_OK;
  out:
 	json_decref(root);
-	free(sink.buf.b);
-	free(fails.b);
+	free(tries.sink.buf.b);
 	return r;
 }
 

@@ -62,6 +62,19 @@ pki_pem_encode(const char *label, const unsigned char *der, size_t len,
 	return PKI_OK;
 }
 
+/* ---- what a leaf gives (pki.h; filled here and by issue.c) ---------- */
+
+void
+pki_issued_clear(struct pki_issued *out)
+{
+	free(out->cert);
+	free(out->req);
+	pki_secret_free(out->key, out->keylen);
+	pki_cert_free(out->x509);
+	pki_key_free(out->newkey);
+	memset(out, 0, sizeof(*out));
+}
+
 /* ---- signing -------------------------------------------------------- */
 
 static const char *const md_names[4] = { "SHA1", "SHA256", "SHA384",
@@ -419,7 +432,7 @@ int
 pki_fast_leaf_issue(const struct pki_fast_issuer *is,
     const struct pki_csr *csr, const struct pki_key *key,
     const struct pki_profile *p, time_t nb, time_t na,
-    struct pki_leaf_pem *out, struct pki_error *err)
+    struct pki_issued *out, struct pki_error *err)
 {
 	static const unsigned char	 v3[] = { 0xa0, 0x03, 0x02, 0x01, 0x02 };
 	struct pki_subject		 subj;
@@ -535,7 +548,7 @@ pki_fast_leaf_issue(const struct pki_fast_issuer *is,
 	r = PKI_OK;
  out:
 	if (r != PKI_OK)
-		pki_leaf_pem_clear(out);
+		pki_issued_clear(out);
 	ERR_clear_error();
 	OPENSSL_free(sanbuf);
 	GENERAL_NAMES_free(gens);
@@ -548,41 +561,5 @@ pki_fast_leaf_issue(const struct pki_fast_issuer *is,
 	pki_der_reset(&tbs);
 	pki_der_reset(&reqalg);
 	pki_der_reset(&whole);
-	return r;
-}
-
-/* ---- gencert's one-call form (pki.h) -------------------------------- */
-
-void
-pki_leaf_pem_clear(struct pki_leaf_pem *out)
-{
-	free(out->cert);
-	free(out->req);
-	pki_secret_free(out->key, out->keylen);
-	memset(out, 0, sizeof(*out));
-}
-
-int
-pki_leaf_issue(const struct pki_csr *csr, const struct pki_profile *p,
-    const struct pki_cert *ca, const struct pki_key *cakey,
-    const struct pki_parse_opts *opts, struct pki_leaf_pem *out,
-    struct pki_error *err)
-{
-	struct pki_fast_issuer	 is;
-	struct pki_key		*key = NULL;
-	time_t			 nb, na;
-	int			 r;
-
-	memset(out, 0, sizeof(*out));
-	memset(&is, 0, sizeof(is));
-	if (!pki_fast_csr_ok(csr) || !pki_sign_fast_ok(p))
-		return PKI_ERR_UNSUPPORTED;
-	if ((r = pki_fast_issuer_init(&is, ca, cakey, err)) == PKI_OK &&
-	    (r = pki_sign_validity(p, 0, 0, 0, &nb, &na, err)) == PKI_OK &&
-	    (r = pki_policy_issue(opts, p, ca, 0, nb, na, err)) == PKI_OK &&
-	    (r = pki_key_generate(csr, &key, err)) == PKI_OK)
-		r = pki_fast_leaf_issue(&is, csr, key, p, nb, na, out, err);
-	pki_key_free(key);
-	pki_fast_issuer_clear(&is);
 	return r;
 }

@@ -1,12 +1,15 @@
 /*
- * fastleaf.h: issuing a leaf (key, PKCS#10 request, certificate) with the
- * DER built directly, for cluster issue.  The result is, byte for byte
- * apart from the random serial, signature and key, what pki_key_generate
- * + pki_req_new + pki_cert_sign + the PEM encoders produce for the same
- * CSR JSON and profile; tests/unit/t-fastleaf.c checks this.  It skips
- * OpenSSL's generic X509/X509_REQ objects and the provider encoder and
- * decoder round trips they imply, which cost several times the crypto.
- * Private to pki/.
+ * fastleaf.h: the direct path of pki_leaf_issue() (issue.c), which every
+ * leaf takes when pki_leaf_fast_ok() allows: the request and the
+ * certificate of a given key are built as DER here, without OpenSSL's
+ * generic X509/X509_REQ objects and the provider encoder and decoder
+ * round trips they imply, which cost several times the crypto.  For the
+ * same CSR JSON, key, profile and time, the CertificationRequestInfo,
+ * the TBSCertificate (serial aside) and the key PEM are byte for byte
+ * what pki_req_new + pki_cert_sign + pki_key_encode produce; the
+ * signatures differ only where the algorithm is randomised (ECDSA).
+ * tests/unit/t-fastleaf.c checks this.  Private to pki/ (and its unit
+ * tests).
  */
 #ifndef PKI_FASTLEAF_H
 #define PKI_FASTLEAF_H
@@ -23,8 +26,8 @@
 
 /*
  * Returns 1 if the fast path reproduces pki_cert_sign() for profile p
- * (no remote, CA, whitelists, policies, OCSP no-check, client serials or
- * fixed validity dates), else 0.
+ * (local, with usages; no CA, whitelists, policies, OCSP no-check,
+ * client serials or fixed validity dates), else 0.
  */
 int	pki_sign_fast_ok(const struct pki_profile *p);
 
@@ -72,18 +75,38 @@ int	pki_fast_issuer_init(struct pki_fast_issuer *is,
 	    struct pki_error *err) PKI_MUST_CHECK;
 void	pki_fast_issuer_clear(struct pki_fast_issuer *is);
 
-/* Returns 1 if csr can go through the fast path (no "ca", no extensions). */
+/*
+ * Returns 1 if csr can go through the fast path (no "ca" section, no
+ * extensions, no delegation).
+ */
 int	pki_fast_csr_ok(const struct pki_csr *csr);
 
 /*
  * Issues a leaf for csr with key (borrowed), signed by is under profile
- * p with validity [nb, na].  Fills out (cleared first; free it with
- * pki_leaf_pem_clear).
+ * p with validity [nb, na].  Fills the PEM texts and the serial of out
+ * (cleared first; free it with pki_issued_clear).
  */
 int	pki_fast_leaf_issue(const struct pki_fast_issuer *is,
 	    const struct pki_csr *csr, const struct pki_key *key,
 	    const struct pki_profile *p, time_t nb, time_t na,
-	    struct pki_leaf_pem *out, struct pki_error *err) PKI_MUST_CHECK;
+	    struct pki_issued *out, struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- issue.c -------------------------------------------------------- */
+
+/*
+ * Returns 1 when lr can take the direct path: a CSR JSON and profile it
+ * reproduces (pki_fast_csr_ok, pki_sign_fast_ok), the key in cfssl's
+ * format, no CRL override and no host override other than csr's hosts.
+ */
+int	pki_leaf_fast_ok(const struct pki_leaf_request *lr);
+
+/*
+ * pki_leaf_issue() with fi, when not NULL, already prepared for lr's CA
+ * (cluster issue prepares it once for all its leaves).
+ */
+int	pki_leaf_issue_with(const struct pki_fast_issuer *fi,
+	    const struct pki_leaf_request *lr, struct pki_issued *out,
+	    struct pki_error *err) PKI_MUST_CHECK;
 
 /*
  * PEM-encodes len bytes of DER under label ("CERTIFICATE"), 64 columns.

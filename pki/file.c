@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,5 +451,128 @@ pki_file_write_set(const struct pki_file *files, size_t n,
 		}
 		free(ws);
 	}
+	return r;
+}
+
+/* ---- removing and renaming (ca rotate) ------------------------------- */
+
+/* fsyncs the directory path is in; a failure is ignored (the names are
+ * then only as durable as the file system makes them). */
+static void
+sync_parent(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+	char		*dir;
+	int		 fd;
+
+	if ((dir = slash == NULL ? strdup(".") : slash == path ? strdup("/") :
+	    strndup(path, (size_t)(slash - path))) == NULL)
+		return;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(fd);
+		(void)close(fd);
+	}
+	free(dir);
+}
+
+int
+pki_file_remove(const char *const *paths, size_t n, struct pki_error *err)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (unlink(paths[i]) == -1 && errno != ENOENT)
+			return pki_err_sys(err, errno, "%s: cannot remove",
+			    paths[i]);
+	for (i = 0; i < n; i++)
+		sync_parent(paths[i]);
+	return PKI_OK;
+}
+
+int
+pki_file_rename(const char *from, const char *to, struct pki_error *err)
+{
+	if (rename(from, to) == -1)
+		return pki_err_sys(err, errno, "%s: cannot rename to %s", from,
+		    to);
+	sync_parent(to);
+	return PKI_OK;
+}
+
+/* ---- a trial write (renew -dry-run) -------------------------------------- */
+
+static int
+trial_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Writes files (by base name) into scratch and reads each back. */
+static int
+trial_files(const char *scratch, const struct pki_file *files, size_t n,
+    struct pki_error *err)
+{
+	struct pki_file	*f = NULL;
+	char		**paths = NULL, *buf;
+	const char	*base;
+	size_t		 i, len;
+	int		 r, same;
+
+	if ((f = calloc(n + 1, sizeof(*f))) == NULL ||
+	    (paths = calloc(n + 1, sizeof(*paths))) == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		f[i] = files[i];
+		base = strrchr(files[i].path, '/');
+		if (asprintf(&paths[i], "%s/%s", scratch, base != NULL ?
+		    base + 1 : files[i].path) == -1) {
+			paths[i] = NULL;
+			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			goto out;
+		}
+		f[i].path = paths[i];
+	}
+	if ((r = pki_file_write_set(f, n, err)) != PKI_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((r = pki_input_read(paths[i], 0, PKI_MAX_INPUT, &buf, &len,
+		    err)) != PKI_OK)
+			goto out;
+		same = len == f[i].len && memcmp(buf, f[i].data, len) == 0;
+		pki_secret_free(buf, len + 1);
+		if (!same) {
+			r = pki_err(err, PKI_ERR_MISMATCH, "%s: read back "
+			    "differs", paths[i]);
+			goto out;
+		}
+	}
+	r = PKI_OK;
+ out:
+	for (i = 0; paths != NULL && i < n; i++)
+		free(paths[i]);
+	free(paths);
+	free(f);
+	return r;
+}
+
+int
+pki_file_write_trial(const struct pki_file *files, size_t n,
+    struct pki_error *err)
+{
+	const char	*tmp = getenv("TMPDIR");
+	char		 scratch[4096];
+	int		 r;
+
+	snprintf(scratch, sizeof(scratch), "%s/etcd-pki-dry-run.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(scratch) == NULL)
+		return pki_err_sys(err, errno, "%s", scratch);
+	r = trial_files(scratch, files, n, err);
+	(void)nftw(scratch, trial_rm, 8, FTW_DEPTH | FTW_PHYS);
 	return r;
 }

@@ -77,10 +77,30 @@ char	*pki_b64_encode(const void *data, size_t len);
  */
 int	pki_b64_decode(const char *s, unsigned char **out, size_t *outlen)
 	    PKI_MUST_CHECK;
-/* "2026-12-07T02:22:00Z" (RFC 3339, UTC, as Go prints time.Time). */
-void	pki_time_rfc3339(time_t t, char *buf, size_t len);
 /* An ASN1_TIME as seconds since the epoch in *t; -1 if unreadable. */
 int	pki_asn1_time(const ASN1_TIME *a, time_t *t) PKI_MUST_CHECK;
+
+/* ---- Go's JSON text (gojson.c) --------------------------------------- */
+
+/*
+ * Appends s (n bytes, any bytes) as a JSON string with its quotes, as Go's
+ * encoding/json writes it (see gojson.c and pki_json_quote in pki.h).
+ */
+void	pki_buf_go_string(struct pki_buf *b, const char *s, size_t n);
+
+/*
+ * Serialises json (borrowed) as Go's json.MarshalIndent(v, "", "  ")
+ * does: two-space indentation, keys in insertion order, strings through
+ * pki_buf_go_string(), numbers as jansson writes them.  No trailing
+ * newline.  Returns a malloc'ed string, or NULL out of memory.
+ */
+struct json_t;
+char	*pki_json_dump_go(const struct json_t *json);
+/*
+ * The same, or with JSON_COMPACT in flags as Go's json.Marshal(v) writes
+ * it (no whitespace); no other jansson flag applies.
+ */
+char	*pki_json_dump_go_flags(const struct json_t *json, size_t flags);
 
 /* ---- files (file.c) -------------------------------------------------- */
 
@@ -234,6 +254,16 @@ struct pki_cert {
  */
 int	pki_policy_backdate(int64_t expiry, int64_t *backdate);
 /*
+ * Reports an expiry (ns) that the backdate (ns; <= 0: the default) would
+ * mostly use and that signing cuts (pki_policy_backdate()): a warning
+ * through po, an error with po->strict.  what names the expiry: a file
+ * and JSON path ("cfg.json: signing.default.expiry") or a flag
+ * ("-expiry").
+ */
+int	pki_policy_expiry(const struct pki_parse_opts *po, const char *what,
+	    int64_t expiry, int64_t backdate, struct pki_error *err)
+	    PKI_MUST_CHECK;
+/*
  * Returns 1 if host, which is no IP address to cfssl, looks like one
  * (999.1.1.1, 1.2.3, an IP in brackets or spaces, with a port or a prefix
  * length), else 0.
@@ -265,6 +295,8 @@ struct pki_csr_whitelist {
 struct pki_profile {
 	char			*name;
 	char			*where;		/* "file: signing.profiles.NAME" */
+	char			*expiry_where;	/* names expiry when it does not
+						   come from where ("-expiry") */
 	struct pki_strv		 usages;	/* as written (known names) */
 	unsigned int		 ku;		/* KU_* bits */
 	int			*eku;		/* NIDs, in order, dups kept */

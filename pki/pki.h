@@ -152,6 +152,21 @@ const char	*pki_usage_name(size_t i);
 int		 pki_host_classify(const char *host, unsigned char **value,
 		    size_t *vlen, struct pki_error *err) PKI_MUST_CHECK;
 
+/* ---- host list caps (pki/csr.c) -------------------------------------- */
+
+/*
+ * Checks a host list (given as what, e.g. "-hostname") against the caps a
+ * CSR JSON's "hosts" has (etcd-pki(1) DIAGNOSTICS): the number of hosts
+ * and the length of a DNS name, a DNS label, an e-mail address and a URI
+ * (PKI_ERR_INPUT with err filled as "what: problem"); hosts that look
+ * like IP addresses but are not, or are empty, are warnings through opts
+ * (may be NULL), errors ("what: "host": problem") with opts->strict.
+ * hosts is borrowed.
+ */
+int		 pki_hosts_check_caps(char *const *hosts, size_t n,
+		    const char *what, const struct pki_parse_opts *opts,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- CSR JSON (cfssl's CertificateRequest) -------------------------- */
 
 struct pki_csr;
@@ -337,35 +352,6 @@ int		 pki_cert_sign(const struct pki_sign_request *sr,
 		    const struct pki_cert *ca, const struct pki_key *cakey,
 		    struct pki_cert **out, struct pki_error *err) PKI_MUST_CHECK;
 
-/* The PEM texts of a new leaf, from pki_leaf_issue(). */
-struct pki_leaf_pem {
-	char	*cert;
-	size_t	 certlen;
-	char	*key;		/* secret: pki_leaf_pem_clear() wipes it */
-	size_t	 keylen;
-	char	*req;
-	size_t	 reqlen;
-	char	 serial[64];	/* decimal */
-};
-
-/*
- * gencert's whole job in one call: a new key as csr asks, its request,
- * and the certificate ca/cakey sign under profile p at the current
- * time, PEM-encoded (the key in cfssl's format), under the policy opts
- * (see pki_policy_issue()).  The result is what
- * pki_key_generate + pki_req_new + pki_cert_sign give, built without
- * their intermediate objects.  Returns PKI_ERR_UNSUPPORTED, having done
- * nothing, when csr or p need the general path (a "ca" section or
- * extensions in csr; policies, whitelists, fixed dates, a CA or remote
- * profile); the caller then takes it.
- */
-int		 pki_leaf_issue(const struct pki_csr *csr,
-		    const struct pki_profile *p, const struct pki_cert *ca,
-		    const struct pki_key *cakey,
-		    const struct pki_parse_opts *opts, struct pki_leaf_pem *out,
-		    struct pki_error *err) PKI_MUST_CHECK;
-void		 pki_leaf_pem_clear(struct pki_leaf_pem *out);
-
 /* cfssl selfsign: the construction of selfsign/selfsign.go. */
 int		 pki_cert_selfsign(const struct pki_sign_request *sr,
 		    const struct pki_key *key, struct pki_cert **out,
@@ -442,13 +428,129 @@ void		 pki_bundle_free(struct pki_bundle *b);
  *    the profile: an expiry under 10 times the backdate (which signing
  *    cuts to a tenth of the expiry), a certificate expired or not yet
  *    valid when issued (fixed dates), one that outlives ca.
- * pki_cert_sign() and pki_leaf_issue() call it; a caller that signs by
+ * pki_cert_sign() calls it with its sign request's opts (the general
+ * path of pki_leaf_issue() and pki_ca_issue() too), the direct path of
+ * pki_leaf_issue() with the request's policy; a caller that signs by
  * other means calls it first.
  */
 int		 pki_policy_issue(const struct pki_parse_opts *po,
 		    const struct pki_profile *p, const struct pki_cert *ca,
 		    time_t now, time_t not_before, time_t not_after,
 		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- JSON strings as Go writes them (pki/gojson.c) ------------------ */
+
+/*
+ * The one Go-JSON string escaper: s (len bytes, any bytes) as a JSON
+ * string with its quotes, byte for byte as Go's encoding/json writes it
+ * (\" \\ \n \r \t; other control characters, <, > and & as \u00xx;
+ * U+2028 and U+2029 escaped; each byte of invalid UTF-8 as \ufffd).
+ * *out is NUL-terminated (*outlen, may be NULL, excludes the NUL); free
+ * it with free(), or with pki_secret_free(*out, *outlen) when s is a
+ * secret (it is written in one allocation, never copied).
+ */
+int		 pki_json_quote(const char *s, size_t len, char **out,
+		    size_t *outlen, struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- issuing a leaf or a CA (pki/issue.c) --------------------------- */
+
+/*
+ * The one way to issue a certificate with its key and request: every
+ * command and pki_cluster_issue() go through pki_leaf_issue() or
+ * pki_ca_issue(), never through pki_req_new + pki_cert_sign by hand.
+ * A leaf takes the direct DER path (fastleaf.c) when its CSR JSON and
+ * profile allow it and the general path (pki_req_new, pki_cert_sign, the
+ * PEM encoders) otherwise; both give the same certificate.
+ *
+ * To adopt it where a leaf is made by hand today:
+ *	memset(&lr, 0, sizeof(lr));
+ *	lr.csr = csr; lr.profile = prof; lr.ca = ca; lr.cakey = cakey;
+ *	lr.key = key;			(NULL: a new key as csr asks)
+ *	lr.now = now;			(0: the current time)
+ *	lr.objects = 1;			(also want the pki_cert / pki_key)
+ *	r = pki_leaf_issue(&lr, &out, &err);
+ *	... out.cert, out.req, out.x509, out.serial ...
+ *	pki_issued_clear(&out);
+ */
+
+/* What pki_leaf_issue() and pki_ca_issue() give back. */
+struct pki_issued {
+	char		*cert;		/* certificate PEM */
+	size_t		 certlen;
+	char		*key;		/* the key's PEM (given or new) in the
+					   requested format; secret */
+	size_t		 keylen;
+	char		*req;		/* PKCS#10 request PEM */
+	size_t		 reqlen;
+	char		 serial[64];	/* decimal */
+	time_t		 not_after;	/* the certificate's notAfter */
+	struct pki_cert	*x509;		/* with objects: the certificate */
+	struct pki_key	*newkey;	/* with objects and no given key: the
+					   new key */
+};
+
+/* Frees everything in out (wiping the key PEM) and zeroes it. */
+void		 pki_issued_clear(struct pki_issued *out);
+
+/*
+ * A leaf: csr issued under profile by ca/cakey.  hosts/nhosts/hosts_set
+ * are the sign request's host override (cfssl -hostname; the caller has
+ * usually put the same list into csr with pki_csr_set_hosts), and
+ * crl_override replaces the profile's crl_url (-crl).  expiry (> 0, ns)
+ * and not_before (with has_not_before) replace the validity the profile
+ * gives (cluster issue -expiry/-not-before): only profiles of the direct
+ * path take them, others fail with PKI_ERR_UNSUPPORTED.
+ */
+struct pki_leaf_request {
+	const struct pki_csr		*csr;
+	const struct pki_profile	*profile;
+	const struct pki_cert		*ca;
+	const struct pki_key		*cakey;
+	const struct pki_key		*key;	/* the leaf's, or NULL: new */
+	const char *const		*hosts;
+	size_t				 nhosts;
+	int				 hosts_set;
+	const char			*crl_override;
+	int				 key_format;	/* PKI_KEY_FMT_* */
+	time_t				 now;		/* 0: the current time */
+	int64_t				 expiry;
+	int				 has_not_before;
+	time_t				 not_before;
+	int				 objects;	/* also x509, newkey */
+	/* The strictness policy (pki_policy_issue()); NULL: the defaults. */
+	const struct pki_parse_opts	*policy;
+};
+
+/*
+ * Issues the leaf lr asks for into out (cleared first; on failure it is
+ * left cleared).  Borrowed: everything in lr.
+ */
+int		 pki_leaf_issue(const struct pki_leaf_request *lr,
+		    struct pki_issued *out, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * A self-signed CA as cfssl gencert -initca makes it: csr's subject,
+ * hosts (IP addresses only) and "ca" section (expiry, pathlen, backdate,
+ * crl_url), signed by key (NULL: a new key as csr asks) at now.  subject,
+ * when not NULL, replaces subject fields as sign's SUBJECT file does (a
+ * CA rotation keeps the current CA's subject); expiry > 0 (ns) replaces
+ * ca.expiry (-renewca, ca renew -expiry).
+ */
+struct pki_ca_request {
+	const struct pki_csr	*csr;
+	const struct pki_key	*key;
+	const struct pki_csr	*subject;
+	int64_t			 expiry;
+	int			 key_format;	/* PKI_KEY_FMT_* */
+	time_t			 now;		/* 0: the current time */
+	int			 objects;	/* also x509, newkey */
+	/* The strictness policy (pki_policy_issue()); may be NULL. */
+	const struct pki_parse_opts *policy;
+};
+
+/* Issues the CA cr asks for into out, as pki_leaf_issue() does. */
+int		 pki_ca_issue(const struct pki_ca_request *cr,
+		    struct pki_issued *out, struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- files ---------------------------------------------------------- */
 
@@ -506,6 +608,31 @@ int		 pki_cfssljson_failed(const struct pki_cfssljson *cj);
 const char	*pki_cfssljson_error(const struct pki_cfssljson *cj, int i);
 void		 pki_cfssljson_free(struct pki_cfssljson *cj);
 
+/* ---- https URLs, parsed once (pki/url.c) ---------------------------- */
+
+/* An https URL's parts. */
+struct pki_url {
+	char	scheme[8];	/* "https" */
+	char	host[256];	/* a name or an address; IPv6 without [] */
+	char	port[8];	/* decimal; "443" when absent (PKI_URL_LAX) */
+	int	port_num;	/* 1..65535 */
+	int	ipv6;		/* the host was written in brackets */
+};
+
+#define PKI_URL_LAX	0x1	/* the port may be left out (443), and a
+				   path, query or fragment may follow */
+
+/*
+ * Parses url into *out.  Without PKI_URL_LAX it must be what etcd takes
+ * and the cluster description allows: exactly "https://HOST:PORT", no
+ * user information, an IPv6 address in brackets and only it, a port
+ * 1..65535, no spaces or control characters.  On failure err->text is
+ * the problem alone ("needs a port (https://HOST:PORT)"): the caller
+ * names the URL.
+ */
+int		 pki_url_parse(const char *url, int flags, struct pki_url *out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- clusters (etcd-pki-cluster(5)) ---------------------------------- */
 
 struct pki_cluster;
@@ -533,6 +660,9 @@ struct pki_cluster_leaf_info {
 	size_t			  nclient_urls;
 	const char *const	 *peer_urls;
 	size_t			  npeer_urls;
+	/* The same URLs parsed (pki_url_parse), nclient_urls/npeer_urls. */
+	const struct pki_url	 *client_url_parts;
+	const struct pki_url	 *peer_url_parts;
 };
 
 /* The number of leaves (members first, then clients). */
@@ -724,6 +854,23 @@ struct pki_renew_policy {
 /* Default policy: PKI_RENEW_FRACTION, PKI_RENEW_STAGGER. */
 void		 pki_renew_policy_default(struct pki_renew_policy *p);
 /*
+ * A share of a lifetime or a time: "N%" (N plain decimal digits with at
+ * most one '.') or a Go duration (pki_duration_parse).
+ */
+struct pki_share {
+	int	 is_pct;
+	double	 pct;		/* N of "N%" */
+	int64_t	 ns;		/* the duration */
+};
+/*
+ * Parses s into *out; with pct_only a duration is refused.  err->text is
+ * the problem alone ("not a percentage (N%) or a duration (720h)"); the
+ * caller adds the flag and the value.  Ranges are the caller's.
+ */
+int		 pki_share_parse(const char *s, int pct_only,
+		    struct pki_share *out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
  * Parses "N%" (0 < N < 100, decimals allowed: a share of the lifetime
  * left) or a Go duration (>= 1s) into p->fraction / p->before; what
  * names the flag in messages ("-renew-before").
@@ -817,9 +964,11 @@ int		 pki_set_layout(const struct pki_set *s);
 /* "gen/<name>" current generation (generations layout), else NULL. */
 const char	*pki_set_current(const struct pki_set *s);
 /*
- * The path of file which (PKI_SET_*) as configured (DIR/NAME.pem ...);
- * in the generations layout it resolves through DIR/current.  Static
- * storage of s, valid until the next call.
+ * The configured path of file which (PKI_SET_*): DIR/NAME.pem,
+ * DIR/NAME-key.pem, DIR/NAME.csr or DIR/ca.pem, the same in both layouts
+ * (in the generations layout it is the link to current/FILE, so opening
+ * it reaches the active generation).  Borrowed from s, valid until
+ * pki_set_free(); NULL for an invalid which.
  */
 const char	*pki_set_path(const struct pki_set *s, int which);
 /* Reads file which of the active set (through current/); *buf is
@@ -1093,5 +1242,591 @@ int		 pki_tls_probe(const char *host, const char *port,
 
 /* "OpenSSL 3.0.x ..., jansson 2.14": the libraries in use. */
 void		 pki_runtime_version(char *buf, size_t len);
+
+
+/* ==== the rollover engine ============================================ */
+
+/* ---- notes: how the engine reports (pki/note.c) ---------------------- */
+
+/*
+ * The rollover engine (renew, rollback, the rolling restart, ca rotate,
+ * ca renew's cluster walk) reports what it finds and does as notes, one
+ * line each, through a function the caller supplies; it never prints.
+ * A note about one set or member carries its label ("etcd1"), and text
+ * is the rest of the line, shown as "label: text".
+ */
+#define PKI_NOTE_OUT		0	/* a result: always shown */
+#define PKI_NOTE_INFO		1	/* a detail a quiet caller leaves out */
+#define PKI_NOTE_STEP		2	/* a step of a rolling restart: shown
+					   unless quiet, and recorded (event) */
+#define PKI_NOTE_WARNING	3	/* a warning, in the log format */
+#define PKI_NOTE_ERROR		4	/* an error line (or a warning in
+					   the error format, "warning: ...") */
+
+struct pki_note {
+	int		 kind;		/* PKI_NOTE_* */
+	const char	*event;		/* STEP: "locked", "switch", ...; else
+					   NULL */
+	const char	*name;		/* the set's NAME, or NULL */
+	const char	*label;		/* how the set is shown, or NULL */
+	const char	*text;		/* never NULL */
+};
+
+/* Where notes go; note may be NULL (notes are dropped). */
+struct pki_notify {
+	void	(*note)(void *arg, const struct pki_note *n);
+	void	*arg;
+};
+
+/*
+ * The outcome of an engine run, in increasing severity, so that the
+ * outcome of several is the largest.
+ */
+#define PKI_RUN_OK		0	/* done, or nothing was due */
+#define PKI_RUN_CHANGED		1	/* something was renewed or switched */
+#define PKI_RUN_BUSY		2	/* another run holds a lock: later */
+#define PKI_RUN_REFUSED		3	/* a check or gate failed: nothing
+					   changed */
+#define PKI_RUN_FAILED		4	/* an error (reported) */
+#define PKI_RUN_ROLLED_BACK	5	/* the gates after a restart failed:
+					   rolled back */
+#define PKI_RUN_ROLLBACK_FAILED	6	/* and the rollback failed too */
+
+/* RFC 3339 UTC ("2024-05-01T12:00:00Z") of t, or "@t" past the calendar. */
+void		 pki_time_format(int64_t t, char *buf, size_t len);
+/* How long sec is, as kubeadm shows time left: "12d", "5h", "30m" or
+ * "<expired>" (sec <= 0). */
+void		 pki_time_left(int64_t sec, char *buf, size_t len);
+
+/* ---- a cluster's directory (pki/cldir.c) ---------------------------- */
+
+/*
+ * The files of a cluster directory DIR, as cluster issue writes them and
+ * renew, ca renew and ca rotate keep them:
+ *   DIR/ca.pem, ca-key.pem          the CA (unless the description names
+ *                                   ca.cert_file and ca.key_file)
+ *   DIR/ca-next.pem, ca-next-key.pem  a CA rotation's new CA
+ *   DIR/ca-prev.pem, ca-prev-key.pem  its old CA, until drop-old
+ *   DIR/ca-retired-SERIAL.pem, ca-retired-SERIAL-key.pem  after it
+ *   DIR/LEAF/NAME.pem, NAME-key.pem, NAME.csr  a member's or client's set
+ *   DIR/LEAF/ca.pem                 the trust bundle it is configured with
+ * (LEAF and NAME come from the description: pki_cluster_leaf()).
+ */
+#define PKI_CA_CUR	0	/* the signing CA: DIR/ca.pem */
+#define PKI_CA_NEXT	1	/* DIR/ca-next.pem */
+#define PKI_CA_PREV	2	/* DIR/ca-prev.pem */
+
+/*
+ * The path of CA which's certificate (key 0) or key (key 1) under dir;
+ * for PKI_CA_CUR the description's ca.cert_file/ca.key_file when cl (may
+ * be NULL) names them.  *path is malloc'ed.
+ */
+int		 pki_cldir_ca_path(const struct pki_cluster *cl,
+		    const char *dir, int which, int key, char **path,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* DIR/ca-retired-SERIAL.pem (key 0) or -key.pem (key 1), malloc'ed. */
+int		 pki_cldir_retired_path(const char *dir, const char *serial_hex,
+		    int key, char **path, struct pki_error *err) PKI_MUST_CHECK;
+
+/* One leaf of a cluster directory. */
+struct pki_cldir_leaf {
+	size_t			  index;	/* for pki_cluster_leaf() */
+	const char		 *name;		/* NAME: LEAF/NAME.pem */
+	const char		 *label;	/* LEAF: "etcd1", "clients/x" */
+	char			 *dir;		/* DIR/LEAF */
+	int			  member;	/* 1: a member, 0: a client */
+	const struct pki_csr	 *csr;
+	const struct pki_profile *profile;
+	const char		 *client_url;	/* a member's first, or NULL */
+	const char		 *peer_url;
+};
+
+/*
+ * The leaves of cl under dir in the description's order (members first),
+ * only the one named member when member is not NULL (none: *n is 0).
+ * The pointers other than dir are borrowed from cl.  Free the vector
+ * with pki_cldir_leaves_free().
+ */
+int		 pki_cldir_leaves(const struct pki_cluster *cl,
+		    const char *dir, const char *member,
+		    struct pki_cldir_leaf **out, size_t *n,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_cldir_leaves_free(struct pki_cldir_leaf *v, size_t n);
+
+
+/* ---- the etcd operations of a rolling restart (pki/etcdops.c) -------- */
+
+/*
+ * Every etcd and TLS operation the rolling restart and ca rotate use, as
+ * an interface the library owns: pki_etcd_ops_default() implements it
+ * over pki_etcd_* (pki/etcd.c), pki_tls_peer_cert(), pki_tls_probe() and
+ * the system's monotonic clock; a test drives the engine through a fake.
+ * h is what open() returned; arg is the ops_arg given with the ops.
+ * Each function follows the pki_etcd_* function of its name (members are
+ * freed with pki_etcd_members_free()).
+ */
+struct pki_etcd_ops {
+	int	(*open)(void *arg, const struct pki_etcd_conf *conf, void **h,
+		    struct pki_error *err);
+	void	(*close)(void *h);
+	void	(*avoid)(void *h, int ep);
+	int	(*health)(void *h, int ep, int *healthy, struct pki_error *err);
+	int	(*status)(void *h, int ep, struct pki_etcd_status *st,
+		    struct pki_error *err);
+	int	(*members)(void *h, int ep, struct pki_etcd_member **m,
+		    size_t *n, struct pki_error *err);
+	int	(*alarms)(void *h, int ep, size_t *n, char *desc, size_t len,
+		    struct pki_error *err);
+	int	(*lease_grant)(void *h, int ep, long ttl_s, int64_t *id,
+		    struct pki_error *err);
+	int	(*lease_keepalive)(void *h, int ep, int64_t id, long *ttl_s,
+		    struct pki_error *err);
+	int	(*lease_revoke)(void *h, int ep, int64_t id,
+		    struct pki_error *err);
+	int	(*lock)(void *h, int ep, const char *name, int64_t lease,
+		    long wait_ms, char **key, size_t *keylen, int *busy,
+		    char *holder, size_t holderlen, struct pki_error *err);
+	int	(*unlock)(void *h, int ep, const char *key, size_t keylen,
+		    struct pki_error *err);
+	int	(*move_leader)(void *h, int ep, uint64_t target,
+		    struct pki_error *err);
+	/* pki_tls_peer_cert (SNI: the host) and pki_tls_probe. */
+	int	(*peer_cert)(void *arg, const char *host, const char *port,
+		    int timeout_ms, struct pki_cert **out,
+		    struct pki_error *err);
+	int	(*tls_probe)(void *arg, const char *host, const char *port,
+		    const struct pki_cert *cert, const struct pki_key *key,
+		    int timeout_ms, struct pki_cert **served, int *accepted,
+		    struct pki_error *err);
+	/* A monotonic clock in milliseconds, and a sleep. */
+	int64_t	(*now_ms)(void *arg);
+	void	(*sleep_ms)(void *arg, long ms);
+};
+
+/* The real operations (static storage; ops_arg unused). */
+const struct pki_etcd_ops *pki_etcd_ops_default(void);
+
+/* ---- the rolling restart (pki/rolling.c) ------------------------------ */
+
+/*
+ * One member at a time, coordinated through etcd itself: the cluster-wide
+ * lock (etcd's v3 lock PKI_ROLL_LOCK_NAME on a lease), the gates before
+ * the restart (every member healthy and started, no alarm, quorum kept
+ * with the member down, leadership moved away), the switch of the
+ * member's set inside the restart, the gates after it (healthy, caught
+ * up, the expected certificate served and trust loaded) and the rollback
+ * when they fail.  Used by renew and ca rotate (-restart rolling).
+ */
+#define PKI_ROLL_LOCK_NAME	"etcd-pki-rollover"
+#define PKI_ROLL_GATE_MS	(120 * 1000L)	/* defaults of the conf */
+#define PKI_ROLL_SETTLE_MS	(30 * 1000L)
+#define PKI_ROLL_LOCK_TTL_S	300L
+#define PKI_ROLL_MAX_LAG	100
+
+/* The commands of a restart, for pki_roll_conf.run. */
+#define PKI_ROLL_RESTART	0	/* -restart-cmd */
+#define PKI_ROLL_STOP		1	/* -stop-cmd */
+#define PKI_ROLL_START		2	/* -start-cmd */
+
+struct pki_roll_conf {
+	long		 gate_timeout_ms;	/* gates after the restart */
+	long		 settle_ms;		/* wait before unlocking */
+	long		 lock_ttl_s;		/* the lock's lease */
+	uint64_t	 max_lag;		/* raft entries behind the
+						   leader, at most */
+	/* The commands as given (messages); stop_text NULL: one restart. */
+	const char	*restart_text;
+	const char	*stop_text;
+	const char	*start_text;
+	/*
+	 * Runs command which (PKI_ROLL_*) for member, waiting at most
+	 * timeout_s: its exit status, or -1 when it did not run or finish
+	 * (the caller reported why).
+	 */
+	int		(*run)(void *arg, int which, const char *member,
+			    int timeout_s);
+	void		*run_arg;
+	const struct pki_etcd_ops *ops;		/* NULL: the default */
+	void		*ops_arg;
+};
+
+/*
+ * Checks that the lease outlives every wait of one step (a crashed holder
+ * frees the cluster after lock_ttl_s, a live one keeps it through each
+ * step): PKI_ERR_ARG "-lock-ttl (Ns) must be longer than ..." otherwise.
+ */
+int		 pki_roll_conf_check(const struct pki_roll_conf *rc,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* What the member must show after its restart. */
+struct pki_roll_expect {
+	const char		*serial_hex;	/* served on its client and peer
+						   ports; NULL: any */
+	const struct pki_cert	*trust_ca;	/* it accepts a client
+						   certificate of this CA */
+	const struct pki_key	*trust_key;
+	const struct pki_cert	*distrust_ca;	/* it refuses one of this CA */
+	const struct pki_key	*distrust_key;
+};
+
+struct pki_roll;
+
+/*
+ * For member (a NAME of cl, its set in dir/LEAF): connects with its own
+ * certificate, key and trust bundle (LEAF/ca.pem, else dir's) through the
+ * other members' client URLs, takes the cluster-wide lock on a lease of
+ * rc->lock_ttl_s (PKI_RUN_BUSY at once when another holder has it),
+ * checks the gates and moves leadership to the follower furthest ahead
+ * when member leads.  Returns PKI_RUN_OK with *out, PKI_RUN_BUSY,
+ * PKI_RUN_REFUSED (a gate failed: nothing changed, the lock released) or
+ * PKI_RUN_FAILED, having reported through nt (borrowed until
+ * pki_roll_end; rc and cl too).
+ */
+int		 pki_roll_begin(const struct pki_roll_conf *rc,
+		    const struct pki_cluster *cl, const char *dir,
+		    const char *member, const struct pki_notify *nt,
+		    struct pki_roll **out) PKI_MUST_CHECK;
+/*
+ * Inside the session: stops the member, switches set to gen
+ * (pki_set_activate; gen NULL: a restart only) and starts it, or switches
+ * and restarts it; then waits up to gate_timeout_ms for the gates after
+ * the restart (healthy, within max_lag of the leader, every member
+ * healthy, want).  When they fail and gen was switched, switches back to
+ * the generation current before, restarts again and checks old.  Returns
+ * PKI_RUN_OK, PKI_RUN_ROLLED_BACK, PKI_RUN_ROLLBACK_FAILED (the member may
+ * be down) or PKI_RUN_FAILED (nothing switched, nothing restarted).
+ */
+int		 pki_roll_switch(struct pki_roll *s, struct pki_set *set,
+		    const char *gen, const struct pki_roll_expect *want,
+		    const struct pki_roll_expect *old) PKI_MUST_CHECK;
+/*
+ * Waits settle_ms (keeping the lease alive), releases the lock, revokes
+ * the lease and frees s.  Returns 0, or -1 when the lock had been lost or
+ * could not be released (it expires with its lease).
+ */
+int		 pki_roll_end(struct pki_roll *s) PKI_MUST_CHECK;
+
+/*
+ * A client certificate of ca (fresh P-256 key, CN "etcd-pki probe",
+ * client auth, 15 minutes, backdated a minute), made for a trust probe
+ * and never written.
+ */
+int		 pki_probe_cert_new(const struct pki_cert *ca,
+		    const struct pki_key *cakey, struct pki_cert **cert,
+		    struct pki_key **key, struct pki_error *err) PKI_MUST_CHECK;
+
+
+/* ---- the sets a rollover acts on (pki/targets.c) ---------------------- */
+
+/*
+ * The certificate sets renew and rollback act on (and ca rotate, through
+ * the directory model): given as certificate paths (path mode) or as a
+ * cluster description and its directory (cluster mode), then locked and
+ * opened together.
+ */
+struct pki_targets;
+
+int		 pki_targets_new(struct pki_targets **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_targets_free(struct pki_targets *ts);
+/*
+ * Path mode: adds the set of certpath, D/NAME.pem or D/current/NAME.pem
+ * (the set of D), signed under profile p (borrowed; may be NULL when
+ * nothing is signed).  Its CSR JSON is csr_json or, when NULL, D/NAME-
+ * csr.json if it exists, parsed with po.  PKI_ERR_ARG: certpath is not a
+ * certificate path NAME.pem, or the set is given twice.  A CSR JSON that
+ * cannot be read or parsed is an error, but the set stays added.
+ */
+int		 pki_targets_add_path(struct pki_targets *ts,
+		    const char *certpath, const char *csr_json,
+		    const struct pki_parse_opts *po,
+		    const struct pki_profile *p, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * Path mode: the signing CA and its key (borrowed: they must outlive
+ * ts); capath, read here, is the trust bundle of a set whose directory
+ * has no ca.pem.
+ */
+int		 pki_targets_set_signer(struct pki_targets *ts,
+		    const struct pki_cert *ca, const struct pki_key *cakey,
+		    const char *capath, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Cluster mode: every leaf of cl (borrowed) under dir, or only member's
+ * (PKI_ERR_ARG "-member M: no such member or client in DESC", desc
+ * naming the description).  With signer, also loads the CA of the
+ * directory model, warning through nt about a readable key file.
+ */
+int		 pki_targets_add_cluster(struct pki_targets *ts,
+		    const struct pki_cluster *cl, const char *desc,
+		    const char *dir, const char *member, int signer,
+		    const struct pki_notify *nt, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * Locks every directory (pki_dir_lock; in cluster mode DIR first, shared
+ * when one member is asked for) and opens each set.  PKI_ERR_BUSY
+ * ("deferred: ...") when another run holds a lock.
+ */
+int		 pki_targets_lock(struct pki_targets *ts, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/* The number of sets added. */
+size_t		 pki_targets_count(const struct pki_targets *ts);
+
+/* ---- renew (pki/renew.c) ------------------------------------------------ */
+
+/* A set renewed and active, for the deploy hook. */
+struct pki_renewed {
+	const char	*name;		/* NAME */
+	const char	*label;
+	const char	*cert;		/* DIR/NAME.pem as configured */
+	const char	*dir;
+	const char	*generation;	/* "gen/...", or "" (fixed layout) */
+	const char	*old_serial;	/* decimal */
+	const char	*new_serial;
+	int		 rekeyed;
+};
+
+/*
+ * The caller's commands, run when the engine calls for them (each may be
+ * NULL).  pre: before any renewal, with the NAMEs about to be renewed
+ * ("a b"); non-zero stops the run (nothing renewed).  stop and start:
+ * around the switch of a new key (non-zero: failed).  deploy: after each
+ * renewal.  restart: once after the renewals (non-zero: failed).  post:
+ * at the end, with the NAMEs renewed and failed and the outcome.  Each
+ * reports its own failures.
+ */
+struct pki_renew_hooks {
+	void	*arg;
+	int	(*pre)(void *arg, const char *due);
+	int	(*stop)(void *arg);
+	int	(*start)(void *arg);
+	void	(*deploy)(void *arg, const struct pki_renewed *d);
+	int	(*restart)(void *arg);
+	void	(*post)(void *arg, const char *renewed, const char *failed,
+		    int outcome);
+};
+
+struct pki_renew_opts {
+	struct pki_renew_policy	 policy;
+	time_t			 now;
+	int			 force;		/* renew what is not due, and
+						   accept an earlier end */
+	int			 allow_san_change;
+	int			 rekey;
+	int			 dry_run;	/* write into a scratch
+						   directory only */
+	int			 no_sync;
+	int			 layout;	/* -1: as found, else
+						   PKI_LAYOUT_* */
+	long			 keep;		/* generations kept by prune */
+	const struct pki_roll_conf *rolling;	/* restart each member in a
+						   rolling session, or NULL */
+	struct pki_renew_hooks	 hooks;
+	struct pki_notify	 nt;
+};
+
+/*
+ * Renews every set of ts (locked) that is due: examines each (due at
+ * policy, now; key; drift from its CSR JSON), signs it anew, verifies the
+ * result before it is written (the pair matches, the chain verifies
+ * against the bundle the set trusts, SANs and subject are the CSR JSON's,
+ * no extended key usage lost, valid now, ending no earlier unless force),
+ * stages it as a new generation (converting a fixed set unless layout
+ * says fixed) with meta.json, activates it (in a rolling session for a
+ * member with rolling) or discards it, prunes old generations; the fixed
+ * layout replaces the files keeping *.bak.  Returns the worst PKI_RUN_*
+ * outcome of the sets (and PKI_RUN_FAILED when restart failed).
+ */
+int		 pki_renew_run(struct pki_targets *ts,
+		    const struct pki_renew_opts *o) PKI_MUST_CHECK;
+
+/* ---- rollback (pki/rollback.c) ------------------------------------------ */
+
+struct pki_rollback_opts {
+	const char		*to;	/* a generation ("gen/X" or "X"), or
+					   NULL: the one before current */
+	int			 force;	/* allow another key without restart */
+	int			 no_sync;
+	/* Run after anything was rolled back (non-zero: failed); with it,
+	 * a generation with another key is allowed. */
+	int			(*restart)(void *arg);
+	void			*arg;
+	struct pki_notify	 nt;
+};
+
+/*
+ * Refuses to (PKI_ERR_ARG) when to is set and a set of ts (locked) has
+ * the fixed layout.
+ */
+int		 pki_rollback_check(const struct pki_targets *ts,
+		    const char *to, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Switches every set of ts back: "current" to the generation before it
+ * (or to), after checking that its key matches its certificate and, when
+ * the key changes, that a restart follows (or force); in the fixed
+ * layout, puts the *.bak files back.  Returns PKI_RUN_OK, PKI_RUN_REFUSED
+ * (nothing to roll back to, a check failed) or PKI_RUN_FAILED.
+ */
+int		 pki_rollback_run(struct pki_targets *ts,
+		    const struct pki_rollback_opts *o) PKI_MUST_CHECK;
+
+
+/* ---- removing and renaming files (pki/file.c) ---------------------------- */
+
+/*
+ * Removes each of the n files (a missing one is no error), in order,
+ * then fsyncs their directories.  PKI_ERR_IO (sys_errno set) names the
+ * first that could not be removed; those before it are gone.
+ */
+int		 pki_file_remove(const char *const *paths, size_t n,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Renames from to to (rename(2): atomic in one file system), then fsyncs
+ * to's directory. */
+int		 pki_file_rename(const char *from, const char *to,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * A trial of pki_file_write_set(): writes the files, under their base
+ * names, into a new scratch directory in $TMPDIR (or /tmp), reads each
+ * back (PKI_ERR_MISMATCH "PATH: read back differs" when it differs), then
+ * removes the directory.
+ */
+int		 pki_file_write_trial(const struct pki_file *files, size_t n,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- CA rotation (pki/rotstate.c, pki/carotate.c) ---------------------- */
+
+/*
+ * A cluster's CA replaced by a new one in three phases (rollover.md 8.9):
+ * add-trust (every bundle holds the old and the new CA, members
+ * restarted), reissue (the new CA signs, every leaf re-signed) and
+ * drop-old (bundles hold the new CA only, the old one retired).  The
+ * phase is derived from the files of the cluster directory and TLS
+ * probes of the members, never from a progress file, so a rerun resumes
+ * where a run stopped.
+ */
+#define PKI_ROT_IDLE		0
+#define PKI_ROT_ADD_TRUST	1
+#define PKI_ROT_REISSUE		2
+#define PKI_ROT_DROP_OLD	3
+#define PKI_ROT_INVALID		4	/* ca-next and ca-prev both exist */
+
+/* "idle", "add-trust", "reissue", "drop-old" or "invalid". */
+const char	*pki_rot_phase_name(int phase);
+
+struct pki_rotation;
+
+struct pki_rot_opts {
+	const char		*member;	/* act on this NAME only (the
+						   phase depends on all) */
+	int			 lock;		/* lock DIR and every leaf
+						   directory (ca rotate) */
+	int			 probe_timeout_ms;	/* <= 0: 5 s */
+	time_t			 now;		/* 0: the current time */
+	const struct pki_etcd_ops *ops;		/* the probes; NULL: default */
+	void			*ops_arg;
+	struct pki_notify	 nt;
+};
+
+/*
+ * Reads the rotation state of cl's directory dir (desc names the
+ * description in messages): its CAs, every leaf's bundle and
+ * certificate.  Returns PKI_OK with *out, PKI_ERR_ARG (an external CA,
+ * an unknown member), PKI_ERR_BUSY (a lock is held) or another error,
+ * each noted through o->nt (copied).
+ */
+int		 pki_rot_open(const struct pki_cluster *cl, const char *desc,
+		    const char *dir, const struct pki_rot_opts *o,
+		    struct pki_rotation **out) PKI_MUST_CHECK;
+void		 pki_rot_free(struct pki_rotation *ro);
+/*
+ * Runs phase (PKI_ROT_ADD_TRUST, PKI_ROT_REISSUE or PKI_ROT_DROP_OLD),
+ * first finishing a switch to the new CA an earlier run left half done.
+ * Members are restarted one at a time in rolling sessions, or, with
+ * rolling NULL, only listed.  Returns PKI_RUN_OK (the phase was
+ * complete), PKI_RUN_CHANGED, PKI_RUN_REFUSED (not this phase yet),
+ * PKI_RUN_BUSY, PKI_RUN_ROLLED_BACK, PKI_RUN_ROLLBACK_FAILED or
+ * PKI_RUN_FAILED.
+ */
+int		 pki_rot_run(struct pki_rotation *ro, int phase,
+		    const struct pki_roll_conf *rolling) PKI_MUST_CHECK;
+
+/* The model "ca status" prints: one CA of the directory. */
+struct pki_rot_ca_status {
+	int		 present;
+	const char	*path;
+	const char	*serial;	/* decimal */
+	const char	*subject;
+	int64_t		 not_after;
+	int		 has_key;
+};
+
+/* One member or client; words are "ca", "old", "new" or "other", NULL
+ * when unknown (not probed, unreachable, missing). */
+struct pki_rot_leaf_status {
+	const char	*name;
+	const char	*label;
+	int		 member;
+	char		 bundle[64];	/* "old+new", "new (DIR/ca.pem)", ... */
+	const char	*leaf;		/* issuer of the leaf on disk */
+	const char	*served_client;	/* issuer of what it serves */
+	const char	*served_peer;
+	int		 trusts_new;	/* accepts clients of the new CA: 1, 0,
+					   or -1 unknown */
+	int		 trusts_old;
+	const char	*error;		/* why it could not be probed, or
+					   NULL */
+};
+
+struct pki_rot_status {
+	int				 phase;		/* PKI_ROT_* */
+	int				 verified;	/* all probed */
+	time_t				 now;
+	struct pki_rot_ca_status	 ca[3];		/* PKI_CA_CUR, NEXT,
+							   PREV */
+	struct pki_rot_leaf_status	*leaves;	/* members, clients */
+	size_t				 n;
+};
+
+/*
+ * Probes every member (what it serves, which CAs' client certificates
+ * it accepts) and fills st; the pointers in st are ro's.
+ */
+int		 pki_rot_status(struct pki_rotation *ro,
+		    struct pki_rot_status *st) PKI_MUST_CHECK;
+void		 pki_rot_status_clear(struct pki_rot_status *st);
+
+
+/* ---- ca renew's copies of the CA (pki/carenew.c) ----------------------- */
+
+/* A renewed CA certificate and where it goes. */
+struct pki_ca_renew {
+	const char		*capath;	/* the CA file, replaced in
+						   place (previous copy in
+						   FILE.bak) */
+	mode_t			 mode;		/* its mode */
+	const char		*oldpem;	/* its contents */
+	size_t			 oldlen;
+	const char		*out;		/* or: NAME, writes NAME.pem */
+	const char		*newpem;	/* the renewed certificate */
+	size_t			 newlen;
+	const struct pki_key	*key;		/* the CA's key: a copy of the
+						   CA is a CA certificate for
+						   it */
+	const struct pki_cluster *cl;		/* cluster mode, or NULL */
+	const char		*dir;		/* cluster mode: DIR */
+	const char		*line;		/* the text noted for every file
+						   written */
+	struct pki_notify	 nt;
+};
+
+/*
+ * Writes the renewed CA: NAME.pem, or in place with FILE.bak; in cluster
+ * mode (DIR locked) also DIR/ca.pem when the CA is external and every
+ * member's and client's copy of the CA (a bundle or another CA is left
+ * alone with a warning): plain copies in the same pki_file_write_set()
+ * set as FILE, a generations set as a new generation.  Returns PKI_OK or
+ * an error, noted.
+ */
+int		 pki_ca_renew_write(const struct pki_ca_renew *cr)
+		    PKI_MUST_CHECK;
 
 #endif /* PKI_H */

@@ -65,15 +65,11 @@ policy_report(const struct pki_parse_opts *po, int strict, int code,
 	return PKI_OK;
 }
 
-/*
- * Reports an expiry (ns) that the backdate (ns; 0: the default) would
- * mostly use, which signing cuts; where names the profile.
- */
-static int
-policy_expiry(const struct pki_parse_opts *po, const char *where,
+int
+pki_policy_expiry(const struct pki_parse_opts *po, const char *what,
     int64_t expiry, int64_t backdate, struct pki_error *err)
 {
-	char	e[32], b[32], c[32], what[64];
+	char	e[32], b[32], c[32], how[64];
 	int64_t	bd = backdate;
 
 	if (!pki_policy_backdate(expiry, &bd))
@@ -84,14 +80,17 @@ policy_expiry(const struct pki_parse_opts *po, const char *where,
 	pki_duration_format(backdate, b, sizeof(b));
 	pki_duration_format(bd, c, sizeof(c));
 	if (backdate >= expiry)
-		snprintf(what, sizeof(what), "be expired when issued");
+		snprintf(how, sizeof(how), "be expired when issued");
 	else
-		snprintf(what, sizeof(what), "start %d%% used",
+		snprintf(how, sizeof(how), "start %d%% used",
 		    (int)(backdate * 100 / expiry));
+	pki_err_source(err, what);
+	/* A flag is etcd-pki's own: no cfssl certificate to compare with. */
 	return policy_report(po, po != NULL && po->strict, PKI_ERR_POLICY,
-	    err, "%s.expiry: %s is less than %d times the backdate (%s): "
-	    "the backdate is cut to %s (cfssl's certificate would %s)",
-	    where, e, BACKDATE_SHARE, b, c, what);
+	    err, "%s: %s is less than %d times the backdate (%s): the "
+	    "backdate is cut to %s (%s would %s)", what, e, BACKDATE_SHARE, b,
+	    c, *what == '-' ? "with the full backdate the certificate" :
+	    "cfssl's certificate", how);
 }
 
 /*
@@ -109,12 +108,12 @@ issuer_problem(const struct pki_cert *ca, time_t now, char *buf, size_t len)
 	int		 crit = -1, ss;
 
 	if (pki_asn1_time(X509_get0_notAfter(x), &t) == 0 && t < now) {
-		pki_time_rfc3339(t, ts, sizeof(ts));
+		pki_time_format((int64_t)t, ts, sizeof(ts));
 		snprintf(buf, len, "the CA certificate expired on %s", ts);
 		return buf;
 	}
 	if (pki_asn1_time(X509_get0_notBefore(x), &t) == 0 && t > now) {
-		pki_time_rfc3339(t, ts, sizeof(ts));
+		pki_time_format((int64_t)t, ts, sizeof(ts));
 		snprintf(buf, len, "the CA certificate is not valid before %s",
 		    ts);
 		return buf;
@@ -160,7 +159,8 @@ pki_policy_issue(const struct pki_parse_opts *po,
     time_t not_before, time_t not_after, struct pki_error *err)
 {
 	const char	*src = "issuer", *why = NULL;
-	char		 buf[160], where[WHERE_MAX], a[32], b[32];
+	char		 buf[160], where[WHERE_MAX], label[WHERE_MAX + 8];
+	char		 a[32], b[32];
 	time_t		 cana;
 	int		 strict = po != NULL && po->strict, r;
 
@@ -186,20 +186,24 @@ pki_policy_issue(const struct pki_parse_opts *po,
 		else
 			snprintf(where, sizeof(where), "profile \"%s\"",
 			    p->name != NULL ? p->name : "default");
-		pki_err_source(err, where);
+		if (p->expiry_where != NULL)
+			snprintf(label, sizeof(label), "%s", p->expiry_where);
+		else
+			snprintf(label, sizeof(label), "%s.expiry", where);
 		if (!p->has_not_before && !p->has_not_after &&
-		    (r = policy_expiry(po, where, p->expiry, p->backdate,
+		    (r = pki_policy_expiry(po, label, p->expiry, p->backdate,
 		    err)) != 0)
 			return r;
+		pki_err_source(err, where);
 		if (not_after < now) {
-			pki_time_rfc3339(not_after, a, sizeof(a));
+			pki_time_format((int64_t)not_after, a, sizeof(a));
 			if ((r = policy_report(po, strict, PKI_ERR_POLICY, err,
 			    "%s: the certificate is expired when issued "
 			    "(notAfter %s)", where, a)) != 0)
 				return r;
 		}
 		if (not_before > now) {
-			pki_time_rfc3339(not_before, a, sizeof(a));
+			pki_time_format((int64_t)not_before, a, sizeof(a));
 			if ((r = policy_report(po, strict, PKI_ERR_POLICY, err,
 			    "%s: the certificate is not valid yet when issued "
 			    "(notBefore %s)", where, a)) != 0)
@@ -210,8 +214,8 @@ pki_policy_issue(const struct pki_parse_opts *po,
 	if (ca != NULL && why == NULL &&
 	    pki_asn1_time(X509_get0_notAfter(ca->x509), &cana) == 0 &&
 	    not_after > cana) {
-		pki_time_rfc3339(not_after, a, sizeof(a));
-		pki_time_rfc3339(cana, b, sizeof(b));
+		pki_time_format((int64_t)not_after, a, sizeof(a));
+		pki_time_format((int64_t)cana, b, sizeof(b));
 		pki_err_source(err, src);
 		return policy_report(po, strict, PKI_ERR_POLICY, err, "%s: the "
 		    "new certificate (valid until %s) outlives its CA (valid "

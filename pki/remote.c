@@ -32,109 +32,11 @@
 
 /* ---- JSON text, byte for byte as Go's encoding/json -------------------- */
 
-/*
- * Length of the UTF-8 sequence at p (at most n bytes) when it is one Go's
- * utf8.DecodeRune accepts (no overlong forms, no surrogates, <= U+10FFFF),
- * else 0.  *cp receives the code point.
- */
-static size_t
-utf8_seq(const unsigned char *p, size_t n, unsigned int *cp)
-{
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		len, i;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		*cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		*cp = p[0] & 0x0f;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		*cp = p[0] & 0x07;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if (i > 1 && (p[i] < 0x80 || p[i] > 0xbf))
-			return 0;
-		*cp = (*cp << 6) | (p[i] & 0x3f);
-	}
-	return len;
-}
-
-/*
- * Appends s as a JSON string the way Go's json.Marshal writes it: \" \\
- * \n \r \t, other control characters and <, >, & as \u00xx, U+2028 and
- * U+2029 escaped, invalid UTF-8 replaced by \ufffd.
- */
+/* Appends the C string s as Go's encoder writes it (gojson.c). */
 static void
-json_str(struct pki_buf *b, const char *s)
+go_str(struct pki_buf *b, const char *s)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n = strlen(s), i = 0, start = 0, w;
-	unsigned int		 cp;
-	char			 esc[8];
-
-	pki_buf_add(b, "\"");
-	while (i < n) {
-		if (p[i] < 0x80) {
-			if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\' &&
-			    p[i] != '<' && p[i] != '>' && p[i] != '&') {
-				i++;
-				continue;
-			}
-			pki_buf_addn(b, s + start, i - start);
-			switch (p[i]) {
-			case '"':
-				pki_buf_add(b, "\\\"");
-				break;
-			case '\\':
-				pki_buf_add(b, "\\\\");
-				break;
-			case '\n':
-				pki_buf_add(b, "\\n");
-				break;
-			case '\r':
-				pki_buf_add(b, "\\r");
-				break;
-			case '\t':
-				pki_buf_add(b, "\\t");
-				break;
-			default:
-				snprintf(esc, sizeof(esc), "\\u00%c%c",
-				    hex[p[i] >> 4], hex[p[i] & 0xf]);
-				pki_buf_add(b, esc);
-				break;
-			}
-			start = ++i;
-			continue;
-		}
-		if ((w = utf8_seq(p + i, n - i, &cp)) == 0) {
-			pki_buf_addn(b, s + start, i - start);
-			pki_buf_add(b, "\\ufffd");
-			start = ++i;
-			continue;
-		}
-		if (cp == 0x2028 || cp == 0x2029) {
-			pki_buf_addn(b, s + start, i - start);
-			pki_buf_add(b, cp == 0x2028 ? "\\u2028" : "\\u2029");
-			start = i + w;
-		}
-		i += w;
-	}
-	pki_buf_addn(b, s + start, n - start);
-	pki_buf_add(b, "\"");
+	pki_buf_go_string(b, s, strlen(s));
 }
 
 int
@@ -163,16 +65,16 @@ pki_remote_sign_body(const struct pki_remote_sign_req *q, char **json,
 		for (i = 0; i < q->nhosts; i++) {
 			if (i > 0)
 				pki_buf_add(&b, ",");
-			json_str(&b, q->hosts[i] != NULL ? q->hosts[i] : "");
+			go_str(&b, q->hosts[i] != NULL ? q->hosts[i] : "");
 		}
 		pki_buf_add(&b, "]");
 	}
 	pki_buf_add(&b, ",\"certificate_request\":");
-	json_str(&b, q->csr_pem);
+	go_str(&b, q->csr_pem);
 	pki_buf_add(&b, ",\"profile\":");
-	json_str(&b, q->profile != NULL ? q->profile : "");
+	go_str(&b, q->profile != NULL ? q->profile : "");
 	pki_buf_add(&b, ",\"crl_override\":\"\",\"label\":");
-	json_str(&b, q->label != NULL ? q->label : "");
+	go_str(&b, q->label != NULL ? q->label : "");
 	pki_buf_add(&b, ",\"NotBefore\":\"0001-01-01T00:00:00Z\""
 	    ",\"NotAfter\":\"0001-01-01T00:00:00Z\""
 	    ",\"ReturnPrecert\":false,\"metadata\":null}");
@@ -871,6 +773,29 @@ parse_answer(const char *url, long status, const char *body, size_t len,
 	return r;
 }
 
+/* One URL's try of remote_call (pki_curl_try_each's callback). */
+struct remote_try {
+	char *const		 *urls;
+	const char		 *endpoint;
+	const struct pki_remote	 *r;
+	const char		 *body;
+	size_t			  blen;
+	long			  status;
+};
+
+static int
+remote_try(void *arg, size_t i, struct pki_curl_sink *sink, char *why,
+    size_t whysize, struct pki_error *err)
+{
+	struct remote_try	*t = arg;
+	int			 a;
+
+	if ((a = attempt(t->urls[i], t->endpoint, t->r, t->body, t->blen,
+	    &t->status, sink, why, whysize, err)) < 0)
+		return a;
+	return a == ATTEMPT_ANSWER ? PKI_CURL_ANSWER : PKI_CURL_NEXT;
+}
+
 /*
  * POSTs body to endpoint at each URL of r in order until one answers,
  * and checks the envelope.  *result is a new reference to the "result"
@@ -881,15 +806,14 @@ remote_call(const struct pki_remote *r, const char *endpoint,
     const char *body, size_t blen, json_t **result, char **used,
     struct pki_error *err)
 {
-	char			**urls = NULL, why[CURL_ERROR_SIZE + 64];
-	size_t			  n = 0, i;
-	struct pki_buf		  fails;
-	struct pki_curl_sink	  sink;
-	long			  status;
-	int			  a, rv = PKI_ERR_INTERNAL;
+	struct pki_curl_tries	 tries;
+	struct remote_try	 t;
+	char			**urls = NULL;
+	size_t			  n = 0;
+	int			  i, rv = PKI_ERR_INTERNAL;
 
-	memset(&fails, 0, sizeof(fails));
-	memset(&sink, 0, sizeof(sink));
+	memset(&t, 0, sizeof(t));
+	memset(&tries, 0, sizeof(tries));
 	*result = NULL;
 	*used = NULL;
 	if (r->urls == NULL)
@@ -901,43 +825,32 @@ remote_call(const struct pki_remote *r, const char *endpoint,
 		    "initialised");
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		free(sink.buf.b);
-		memset(&sink, 0, sizeof(sink));
-		a = attempt(urls[i], endpoint, r, body, blen, &status, &sink,
-		    why, sizeof(why), err);
-		if (a < 0) {
-			rv = a;
-			goto out;
-		}
-		if (a == ATTEMPT_ANSWER) {
-			rv = parse_answer(urls[i], status,
-			    sink.buf.b != NULL ? sink.buf.b : "", sink.buf.len,
-			    result, err);
-			if (rv == 0 && (*used = strdup(urls[i])) == NULL) {
-				json_decref(*result);
-				*result = NULL;
-				rv = pki_err(err, PKI_ERR_ALLOC,
-				    "%s: out of memory", urls[i]);
-			}
-			goto out;
-		}
-		if (fails.len > 0)
-			pki_buf_add(&fails, "; ");
-		pki_buf_add(&fails, urls[i]);
-		pki_buf_add(&fails, ": ");
-		pki_buf_add(&fails, why);
+	t.urls = urls;
+	t.endpoint = endpoint;
+	t.r = r;
+	t.body = body;
+	t.blen = blen;
+	tries.names = (const char *const *)urls;
+	tries.first = 0;
+	tries.last = n;
+	tries.skip = -1;
+	tries.what = "remote";
+	tries.none = "no remote answered";
+	tries.try = remote_try;
+	tries.arg = &t;
+	if ((i = pki_curl_try_each(&tries, err)) < 0) {
+		rv = i;
+		goto out;
 	}
-	if (fails.oom)
-		rv = pki_err(err, PKI_ERR_ALLOC, "remote: out of memory");
-	else if (n == 1)
-		rv = pki_err(err, PKI_ERR_IO, "%s", fails.b);
-	else
-		rv = pki_err(err, PKI_ERR_IO, "no remote answered: %s",
-		    fails.b);
+	rv = parse_answer(urls[i], t.status, tries.sink.buf.b != NULL ?
+	    tries.sink.buf.b : "", tries.sink.buf.len, result, err);
+	if (rv == 0 && (*used = strdup(urls[i])) == NULL) {
+		json_decref(*result);
+		*result = NULL;
+		rv = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", urls[i]);
+	}
  out:
-	free(sink.buf.b);
-	free(fails.b);
+	free(tries.sink.buf.b);
 	pki_strv_free(urls, n);
 	return rv;
 }
@@ -1039,9 +952,9 @@ pki_remote_info(const struct pki_remote *r, const char *label,
 		return pki_err(err, PKI_ERR_ARG, "remote info: no request");
 	/* info.Req; /info is never authenticated (cfssl's client). */
 	pki_buf_add(&b, "{\"label\":");
-	json_str(&b, label != NULL ? label : "");
+	go_str(&b, label != NULL ? label : "");
 	pki_buf_add(&b, ",\"profile\":");
-	json_str(&b, profile != NULL ? profile : "");
+	go_str(&b, profile != NULL ? profile : "");
 	pki_buf_add(&b, "}");
 	if (b.oom) {
 		rv = pki_err(err, PKI_ERR_ALLOC, "remote info: out of memory");

@@ -1,18 +1,22 @@
 /*
  * set.c: certificate sets on disk (NAME.pem, NAME-key.pem, NAME.csr and
- * the directory's ca.pem), in the fixed layout or in generations, and the
- * directory lock that keeps two runs apart.
+ * the directory's ca.pem), in the fixed layout (each FILE replaced in
+ * place, the previous one kept as FILE.bak) or in generations, and the
+ * directory lock that keeps runs apart (exclusive, or shared by runs
+ * that each write one member's set of a shared directory).
  *
  * Generations layout of a directory D:
- *   D/gen/<YYYYMMDDTHHMMSSZ>-<serial hex>/   a complete set (+ meta.json)
+ *   D/gen/<YYYYMMDDTHHMMSS.uuuuuuZ>-<serial hex>/
+ *                                            a complete set (+ meta.json
+ *                                            when the caller gives one)
  *   D/current -> gen/<g>                     relative symbolic link
  *   D/NAME.pem -> current/NAME.pem           (likewise -key.pem, .csr,
  *                                             ca.pem)
- * A generation is built under gen/.tmp-<pid>-<random>, every file
- * fsync'ed, the directory fsync'ed, and only then renamed to its final
- * name, so a generation with a final name is always complete.  "current"
- * is switched by renaming a new link (current.tmp-<pid>-<random>) over
- * it: a reader opening D/NAME.pem and then D/NAME-key.pem resolves
+ * A generation is built under gen/.tmp-<pid>-<random>, every file and
+ * then the directory fsync'ed (unless the caller asks for no sync), and
+ * only then renamed to its final name, so a generation with a final name
+ * is always complete.  "current" is switched by renaming a new link
+ * (current.tmp-<pid>-<random>) over it: a reader opening D/NAME.pem and then D/NAME-key.pem resolves
  * "current" once per open, so it may see two generations across the
  * switch, but each file it opens is whole.
  *
@@ -21,7 +25,9 @@
  * or removes, and every file is created O_CREAT|O_EXCL|O_NOFOLLOW with its
  * final mode, so nothing planted at one of these names is followed.
  * Leftovers of an interrupted run carry a recognisable pattern and are
- * removed by pki_set_open(); the caller holds pki_dir_lock(D) throughout.
+ * removed by pki_set_open(); the caller holds D's lock throughout
+ * (pki_dir_lock, or pki_dir_lock_shared when other runs write other sets
+ * of D at the same time).
  */
 #include <sys/file.h>
 #include <sys/stat.h>

@@ -918,181 +918,177 @@ finish(X509 **xp, EVP_PKEY *signer, const EVP_MD *md, struct pki_cert **out,
 
 /* ---- the local signer ----------------------------------------------- */
 
-int
-pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
-    const struct pki_key *cakey, struct pki_cert **out,
-    struct pki_error *err)
-{
+/* What pki_cert_sign() works out step by step, and frees at the end. */
+struct sign_ctx {
+	const struct pki_sign_request	*sr;
 	const struct pki_profile	*p;
-	const struct pki_csr_whitelist	*wl;
-	struct pki_subject		 subj, ov;
-	struct bcinfo			 rbc, ibc;
-	struct own_exts			 e;
-	struct ext_sink			 sink;
-	struct ts			 now, nb, na;
-	STACK_OF(X509_EXTENSION)	*rexts = NULL, *own = NULL;
-	STACK_OF(X509_EXTENSION)	*extras = NULL;
+	const char			*pname;
+	const struct pki_cert		*ca;
+	const struct pki_key		*cakey;
+	EVP_PKEY			*pub;		/* the request's, borrowed */
+	STACK_OF(X509_EXTENSION)	*rexts;		/* the request's */
+	struct bcinfo			 rbc;		/* ... basicConstraints */
+	struct bcinfo			 ibc;		/* the issuer's */
+	struct pki_subject		 subj;
+	X509_NAME			*name;
+	GENERAL_NAMES			*sans;
+};
+
+/* Step 2, for CA certificates: what the profile and the issuer allow. */
+static int
+sign_ca_policy(const struct sign_ctx *c, struct pki_error *err)
+{
+	const struct pki_profile	*p = c->p;
+	const struct bcinfo		*rbc = &c->rbc, *ibc = &c->ibc;
+
+	if (rbc->is_ca) {
+		if (!p->is_ca)
+			return pki_err(err, PKI_ERR_POLICY, "CSR requests a CA "
+			    "certificate but profile \"%s\" has no "
+			    "ca_constraint.is_ca (cfssl: \"policy disallows "
+			    "issuing CA certificate\")", c->pname);
+		if (c->ca != NULL && ibc->maxpathlen > 0 &&
+		    rbc->maxpathlen >= ibc->maxpathlen)
+			return pki_err(err, PKI_ERR_POLICY, "CSR requests "
+			    "pathlen %d but the CA certificate has pathlen %d "
+			    "(cfssl: \"local signer certificate disallows CA "
+			    "MaxPathLen extending\")", rbc->maxpathlen,
+			    ibc->maxpathlen);
+		if (c->ca != NULL && ibc->maxpathlen == 0 && ibc->zero)
+			return pki_err(err, PKI_ERR_POLICY, "CSR requests a CA "
+			    "certificate but the CA certificate has pathlen 0 "
+			    "(cfssl: \"local signer certificate disallows "
+			    "issuing CA certificate\")");
+	}
+	/* Go: "only CAs are allowed to specify MaxPathLen". */
+	if (!p->is_ca && rbc->present && rbc->maxpathlen != -1 &&
+	    (rbc->maxpathlen != 0 || rbc->zero))
+		return pki_err(err, PKI_ERR_INPUT, "CSR basicConstraints has a "
+		    "pathLen but profile \"%s\" issues no CA certificate "
+		    "(cfssl: \"only CAs are allowed to specify MaxPathLen\")",
+		    c->pname);
+	if (c->ca == NULL && !p->is_ca)
+		return pki_err(err, PKI_ERR_POLICY, "profile \"%s\" has no "
+		    "ca_constraint.is_ca: a self-signed certificate must be a "
+		    "CA (cfssl: \"Policy violation request\")", c->pname);
+	return PKI_OK;
+}
+
+/* Steps 1 and 2: what this signer can do and what the policy allows. */
+static int
+sign_policy(struct sign_ctx *c, struct pki_error *err)
+{
+	const struct pki_profile	*p = c->p;
+	const struct pki_csr_whitelist	*wl = &p->csr_whitelist;
 	BASIC_CONSTRAINTS		*cabc = NULL;
-	GENERAL_NAMES			*sans = NULL;
-	X509_NAME			*name = NULL;
-	X509				*x = NULL;
-	EVP_PKEY			*pub;
-	X509_EXTENSION			*ext;
-	const ASN1_OBJECT		*obj;
-	const ASN1_OCTET_STRING		*caski;
-	const EVP_MD			*md = NULL;
-	const unsigned char		*sder, *ider;
-	const char			*pname, *crl;
-	unsigned char			 ski[20];
-	size_t				 slen, ilen;
-	int64_t				 bd;
-	int				 i, crit, r = PKI_ERR_INTERNAL;
+	int				 crit, r = PKI_ERR_INTERNAL;
 
-	*out = NULL;
-	memset(&subj, 0, sizeof(subj));
-	memset(&ov, 0, sizeof(ov));
-	memset(&e, 0, sizeof(e));
-	if (sr == NULL || sr->req == NULL || sr->req->req == NULL ||
-	    sr->profile == NULL || cakey == NULL || cakey->pkey == NULL ||
-	    (ca != NULL && ca->x509 == NULL))
-		return pki_err(err, PKI_ERR_ARG,
-		    "pki_cert_sign: missing request, profile or key");
-	p = sr->profile;
-	wl = &p->csr_whitelist;
-	pname = p->name != NULL ? p->name : "default";
-
-	/* 1, 2: what this signer can do and what the policy allows. */
 	if (pki_profile_is_remote(p))
 		return pki_err(err, PKI_ERR_UNSUPPORTED, "profile \"%s\" signs "
 		    "through a remote CA server (remote/auth_remote); remote "
-		    "signing is not implemented yet", pname);
+		    "signing is not implemented yet", c->pname);
 	if (p->ku == 0 && p->neku == 0)
 		return pki_err(err, PKI_ERR_POLICY, "profile \"%s\" has no "
-		    "usages (cfssl: \"no key usage available\")", pname);
-	if ((pub = X509_REQ_get0_pubkey(sr->req->req)) == NULL) {
-		r = pki_err_ssl(err, PKI_ERR_KEY,
+		    "usages (cfssl: \"no key usage available\")", c->pname);
+	if ((c->pub = X509_REQ_get0_pubkey(c->sr->req->req)) == NULL)
+		return pki_err_ssl(err, PKI_ERR_KEY,
 		    "request: cannot decode the public key");
-		goto out;
-	}
-	if ((r = check_pubkey(pub, err)) != PKI_OK)
-		goto out;
-	if (wl->present && !wl->pubkey) {
-		r = pki_err(err, PKI_ERR_CONFIG, "profile \"%s\": CSRWhitelist "
-		    "without PublicKey cannot sign", pname);
-		goto out;
-	}
-	if ((r = req_exts(sr->req->req, &rexts, err)) != PKI_OK ||
-	    (r = req_bc(rexts, &rbc, err)) != PKI_OK)
-		goto out;
+	if ((r = check_pubkey(c->pub, err)) != PKI_OK)
+		return r;
+	if (wl->present && !wl->pubkey)
+		return pki_err(err, PKI_ERR_CONFIG, "profile \"%s\": "
+		    "CSRWhitelist without PublicKey cannot sign", c->pname);
+	if ((r = req_exts(c->sr->req->req, &c->rexts, err)) != PKI_OK ||
+	    (r = req_bc(c->rexts, &c->rbc, err)) != PKI_OK)
+		return r;
 	/* A CSRWhitelist copies no basicConstraints from the request. */
 	if (wl->present)
-		memset(&rbc, 0, sizeof(rbc));
+		memset(&c->rbc, 0, sizeof(c->rbc));
 
 	/* The issuer's pathLen, as Go parses it. */
-	memset(&ibc, 0, sizeof(ibc));
-	if (ca != NULL) {
+	memset(&c->ibc, 0, sizeof(c->ibc));
+	if (c->ca != NULL) {
 		crit = -1;
-		cabc = X509_get_ext_d2i(ca->x509, NID_basic_constraints, &crit,
-		    NULL);
-		if ((cabc == NULL && crit != -1) || bc_info(cabc, &ibc) != 0) {
+		cabc = X509_get_ext_d2i(c->ca->x509, NID_basic_constraints,
+		    &crit, NULL);
+		if ((cabc == NULL && crit != -1) || bc_info(cabc, &c->ibc) !=
+		    0) {
 			r = pki_err(err, PKI_ERR_INPUT, "CA certificate: "
 			    "invalid basicConstraints extension");
 			goto out;
 		}
 	}
-	if (rbc.is_ca) {
-		if (!p->is_ca) {
-			r = pki_err(err, PKI_ERR_POLICY, "CSR requests a CA "
-			    "certificate but profile \"%s\" has no "
-			    "ca_constraint.is_ca (cfssl: \"policy disallows "
-			    "issuing CA certificate\")", pname);
-			goto out;
-		}
-		if (ca != NULL && ibc.maxpathlen > 0 &&
-		    rbc.maxpathlen >= ibc.maxpathlen) {
-			r = pki_err(err, PKI_ERR_POLICY, "CSR requests pathlen "
-			    "%d but the CA certificate has pathlen %d (cfssl: "
-			    "\"local signer certificate disallows CA "
-			    "MaxPathLen extending\")", rbc.maxpathlen,
-			    ibc.maxpathlen);
-			goto out;
-		}
-		if (ca != NULL && ibc.maxpathlen == 0 && ibc.zero) {
-			r = pki_err(err, PKI_ERR_POLICY, "CSR requests a CA "
-			    "certificate but the CA certificate has pathlen 0 "
-			    "(cfssl: \"local signer certificate disallows "
-			    "issuing CA certificate\")");
-			goto out;
-		}
-	}
-	/* Go: "only CAs are allowed to specify MaxPathLen". */
-	if (!p->is_ca && rbc.present && rbc.maxpathlen != -1 &&
-	    (rbc.maxpathlen != 0 || rbc.zero)) {
-		r = pki_err(err, PKI_ERR_INPUT, "CSR basicConstraints has a "
-		    "pathLen but profile \"%s\" issues no CA certificate "
-		    "(cfssl: \"only CAs are allowed to specify MaxPathLen\")",
-		    pname);
+	if ((r = sign_ca_policy(c, err)) != PKI_OK)
 		goto out;
-	}
-	if (ca == NULL && !p->is_ca) {
-		r = pki_err(err, PKI_ERR_POLICY, "profile \"%s\" has no "
-		    "ca_constraint.is_ca: a self-signed certificate must be a "
-		    "CA (cfssl: \"Policy violation request\")", pname);
-		goto out;
-	}
-	if (ca != NULL && !pki_cert_matches_key(ca, cakey)) {
+	if (c->ca != NULL && !pki_cert_matches_key(c->ca, c->cakey)) {
 		r = pki_err(err, PKI_ERR_MISMATCH,
 		    "CA key does not match CA certificate");
 		goto out;
 	}
-	if (ca == NULL && EVP_PKEY_eq(pub, cakey->pkey) != 1) {
+	if (c->ca == NULL && EVP_PKEY_eq(c->pub, c->cakey->pkey) != 1) {
 		r = pki_err(err, PKI_ERR_MISMATCH,
 		    "CA key does not match the certificate request");
 		goto out;
 	}
+	r = PKI_OK;
+ out:
+	BASIC_CONSTRAINTS_free(cabc);
+	return r;
+}
 
-	/* 3: subject. */
+/* Steps 3 and 4: the subject and the SANs. */
+static int
+sign_names(struct sign_ctx *c, struct pki_error *err)
+{
+	const struct pki_sign_request	*sr = c->sr;
+	const struct pki_profile	*p = c->p;
+	const struct pki_csr_whitelist	*wl = &p->csr_whitelist;
+	struct pki_subject		 ov;
+	int				 r = PKI_ERR_INTERNAL;
+
+	memset(&ov, 0, sizeof(ov));
 	if ((!wl->present || wl->subject) &&
 	    (r = pki_subject_from_name(X509_REQ_get_subject_name(
-	    sr->req->req), &subj, err)) != PKI_OK)
+	    sr->req->req), &c->subj, err)) != PKI_OK)
 		goto out;
 	if (sr->subject != NULL &&
 	    ((r = pki_subject_from_csr(sr->subject, &ov, err)) != PKI_OK ||
-	    (r = pki_subject_override(&subj, &ov, err)) != PKI_OK))
+	    (r = pki_subject_override(&c->subj, &ov, err)) != PKI_OK))
 		goto out;
-	if ((r = pki_subject_to_name(&subj, &name, err)) != PKI_OK)
+	if ((r = pki_subject_to_name(&c->subj, &c->name, err)) != PKI_OK)
 		goto out;
-
-	/* 4: hosts. */
 	if (sr->hosts_set) {
 		if (sr->nhosts > 0 && (r = pki_san_from_hosts(sr->hosts,
-		    sr->nhosts, 0, &sans, err)) != PKI_OK)
+		    sr->nhosts, 0, &c->sans, err)) != PKI_OK)
 			goto out;
-	} else if ((r = req_sans(rexts, wl, &sans, err)) != PKI_OK)
+	} else if ((r = req_sans(c->rexts, wl, &c->sans, err)) != PKI_OK)
 		goto out;
 	if (p->has_whitelist &&
-	    (r = whitelist_names(p, subj.cn, sans, err)) != PKI_OK)
+	    (r = whitelist_names(p, c->subj.cn, c->sans, err)) != PKI_OK)
 		goto out;
 	if (p->is_ca)
-		sans_keep_ips(&sans);
+		sans_keep_ips(&c->sans);
+	r = PKI_OK;
+ out:
+	pki_subject_clear(&ov);
+	return r;
+}
 
-	/* 5: serial. */
-	if (p->client_serials) {
-		r = pki_err(err, PKI_ERR_UNSUPPORTED, "profile \"%s\" has "
-		    "ClientProvidesSerialNumbers, but a serial number cannot "
-		    "be given here", pname);
-		goto out;
-	}
-	if ((x = X509_new()) == NULL) {
-		r = pki_err_ssl(err, PKI_ERR_ALLOC, "X509_new");
-		goto out;
-	}
-	if ((r = set_serial(x, 20, err)) != PKI_OK)
-		goto out;
+/*
+ * Step 6: notBefore and notAfter of x, and the strictness policy on them
+ * and on the issuer.
+ */
+static int
+sign_validity(const struct sign_ctx *c, X509 *x, struct pki_error *err)
+{
+	const struct pki_profile	*p = c->p;
+	struct ts			 now, nb, na;
+	int64_t				 bd;
+	int				 r;
 
-	/* 6: validity; the backdate is at most a tenth of it (policy.c). */
-	if ((r = ts_now(sr, &now, err)) != PKI_OK)
-		goto out;
+	/* The backdate is at most a tenth of the validity (policy.c). */
+	if ((r = ts_now(c->sr, &now, err)) != PKI_OK)
+		return r;
 	if (p->has_not_before) {
 		nb.sec = (int64_t)p->not_before;
 		nb.nsec = 0;
@@ -1110,31 +1106,32 @@ pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
 		na = nb;
 		ts_add(&na, p->expiry);
 	}
-	if ((r = pki_policy_issue(sr->opts, p, ca, (time_t)now.sec,
+	if ((r = pki_policy_issue(c->sr->opts, p, c->ca, (time_t)now.sec,
 	    (time_t)nb.sec, (time_t)na.sec, err)) != PKI_OK)
-		goto out;
+		return r;
 	if ((r = set_time(x, 0, &nb, err)) != PKI_OK ||
 	    (r = set_time(x, 1, &na, err)) != PKI_OK)
-		goto out;
+		return r;
+	return PKI_OK;
+}
 
-	/* 7: names and key. */
-	if (X509_set_version(x, X509_VERSION_3) != 1 ||
-	    X509_set_subject_name(x, name) != 1 ||
-	    X509_set_issuer_name(x, ca != NULL ?
-	    X509_get_subject_name(ca->x509) : name) != 1 ||
-	    X509_set_pubkey(x, pub) != 1) {
-		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "X509_set_subject_name");
-		goto out;
-	}
+/*
+ * The extensions the request brings and the profile adds ahead of Go's
+ * own (they suppress Go's): DelegationUsage, or everything with
+ * copy_extensions but what the CA manages; the policies; OCSP no-check.
+ */
+static int
+sign_extras(const struct sign_ctx *c, STACK_OF(X509_EXTENSION) *extras,
+    struct pki_error *err)
+{
+	const struct pki_profile	*p = c->p;
+	X509_EXTENSION			*ext;
+	const ASN1_OBJECT		*obj;
+	int				 i, r;
 
-	/* 8: extensions; the extras first, since they suppress Go's own. */
-	if ((own = sk_X509_EXTENSION_new_null()) == NULL ||
-	    (extras = sk_X509_EXTENSION_new_null()) == NULL) {
-		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	for (i = 0; !wl->present && i < sk_X509_EXTENSION_num(rexts); i++) {
-		ext = sk_X509_EXTENSION_value(rexts, i);
+	for (i = 0; !p->csr_whitelist.present &&
+	    i < sk_X509_EXTENSION_num(c->rexts); i++) {
+		ext = sk_X509_EXTENSION_value(c->rexts, i);
 		obj = X509_EXTENSION_get_object(ext);
 		if (!oid_is(obj, oid_delegation, sizeof(oid_delegation)) &&
 		    (!p->copy_extensions || ca_managed(obj)))
@@ -1147,16 +1144,40 @@ pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
 		if (sk_has_oid(extras, obj))
 			continue;
 		if ((r = ext_push_copy(extras, ext, err)) != PKI_OK)
-			goto out;
+			return r;
 	}
 	if (p->npolicies > 0 && (r = push_policies(extras, p, err)) != PKI_OK)
-		goto out;
+		return r;
 	if (p->ocsp_no_check && (r = pki_ext_push(extras,
 	    OBJ_nid2obj(NID_id_pkix_OCSP_noCheck), 0,
 	    (const unsigned char *)"\x05\x00", 2, err)) != PKI_OK)
-		goto out;
+		return r;
+	return PKI_OK;
+}
 
-	if ((r = pki_key_ski(pub, ski, err)) != PKI_OK)
+/* Step 8: every extension of x, the extras first. */
+static int
+sign_extensions(const struct sign_ctx *c, X509 *x, struct pki_error *err)
+{
+	const struct pki_profile	*p = c->p;
+	const struct pki_sign_request	*sr = c->sr;
+	STACK_OF(X509_EXTENSION)	*own = NULL, *extras = NULL;
+	const ASN1_OCTET_STRING		*caski;
+	const unsigned char		*sder, *ider;
+	unsigned char			 ski[20];
+	struct own_exts			 e;
+	struct ext_sink			 sink;
+	size_t				 slen, ilen;
+	int				 r = PKI_ERR_INTERNAL;
+
+	memset(&e, 0, sizeof(e));
+	if ((own = sk_X509_EXTENSION_new_null()) == NULL ||
+	    (extras = sk_X509_EXTENSION_new_null()) == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	if ((r = sign_extras(c, extras, err)) != PKI_OK ||
+	    (r = pki_key_ski(c->pub, ski, err)) != PKI_OK)
 		goto out;
 	e.ku = p->ku;
 	e.eku = p->eku;
@@ -1171,10 +1192,10 @@ pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
 	}
 	e.ski = ski;
 	/* AKI: the issuer's SKI, unless issuer and subject DNs are equal. */
-	if (ca != NULL &&
-	    (caski = X509_get0_subject_key_id(ca->x509)) != NULL &&
-	    X509_NAME_get0_der(X509_get_subject_name(ca->x509), &ider,
-	    &ilen) == 1 && X509_NAME_get0_der(name, &sder, &slen) == 1 &&
+	if (c->ca != NULL &&
+	    (caski = X509_get0_subject_key_id(c->ca->x509)) != NULL &&
+	    X509_NAME_get0_der(X509_get_subject_name(c->ca->x509), &ider,
+	    &ilen) == 1 && X509_NAME_get0_der(c->name, &sder, &slen) == 1 &&
 	    (ilen != slen || memcmp(ider, sder, slen) != 0)) {
 		e.aki = ASN1_STRING_get0_data(caski);
 		e.akilen = (size_t)ASN1_STRING_length(caski);
@@ -1182,40 +1203,101 @@ pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
 	e.ocsp = p->ocsp_url;
 	e.issuers = p->issuer_urls.v;
 	e.nissuers = p->issuer_urls.n;
-	e.sans = sans;
-	if (X509_NAME_get0_der(name, &sder, &slen) != 1) {
+	e.sans = c->sans;
+	if (X509_NAME_get0_der(c->name, &sder, &slen) != 1) {
 		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "X509_NAME_get0_der");
 		goto out;
 	}
 	e.san_critical = slen == 2;	/* the empty SEQUENCE 30 00 */
-	crl = sr->crl_override != NULL && *sr->crl_override != '\0' ?
+	e.crl = sr->crl_override != NULL && *sr->crl_override != '\0' ?
 	    sr->crl_override : p->crl_url;
-	e.crl = crl;
 	sink.sk = own;
 	sink.der = NULL;
 	if ((r = build_own(&sink, &e, extras, err)) != PKI_OK ||
 	    (r = add_exts(x, own, extras, err)) != PKI_OK)
+		goto out;
+	r = PKI_OK;
+ out:
+	sk_X509_EXTENSION_pop_free(own, X509_EXTENSION_free);
+	sk_X509_EXTENSION_pop_free(extras, X509_EXTENSION_free);
+	return r;
+}
+
+int
+pki_cert_sign(const struct pki_sign_request *sr, const struct pki_cert *ca,
+    const struct pki_key *cakey, struct pki_cert **out,
+    struct pki_error *err)
+{
+	struct sign_ctx		 c;
+	X509			*x = NULL;
+	const EVP_MD		*md = NULL;
+	int			 r = PKI_ERR_INTERNAL;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	if (sr == NULL || sr->req == NULL || sr->req->req == NULL ||
+	    sr->profile == NULL || cakey == NULL || cakey->pkey == NULL ||
+	    (ca != NULL && ca->x509 == NULL))
+		return pki_err(err, PKI_ERR_ARG,
+		    "pki_cert_sign: missing request, profile or key");
+	c.sr = sr;
+	c.p = sr->profile;
+	c.pname = c.p->name != NULL ? c.p->name : "default";
+	c.ca = ca;
+	c.cakey = cakey;
+
+	/* 1, 2: policy; 3, 4: subject and SANs. */
+	if ((r = sign_policy(&c, err)) != PKI_OK ||
+	    (r = sign_names(&c, err)) != PKI_OK)
+		goto out;
+
+	/* 5: serial. */
+	if (c.p->client_serials) {
+		r = pki_err(err, PKI_ERR_UNSUPPORTED, "profile \"%s\" has "
+		    "ClientProvidesSerialNumbers, but a serial number cannot "
+		    "be given here", c.pname);
+		goto out;
+	}
+	if ((x = X509_new()) == NULL) {
+		r = pki_err_ssl(err, PKI_ERR_ALLOC, "X509_new");
+		goto out;
+	}
+	if ((r = set_serial(x, 20, err)) != PKI_OK)
+		goto out;
+
+	/* 6: validity. */
+	if ((r = sign_validity(&c, x, err)) != PKI_OK)
+		goto out;
+
+	/* 7: names and key. */
+	if (X509_set_version(x, X509_VERSION_3) != 1 ||
+	    X509_set_subject_name(x, c.name) != 1 ||
+	    X509_set_issuer_name(x, ca != NULL ?
+	    X509_get_subject_name(ca->x509) : c.name) != 1 ||
+	    X509_set_pubkey(x, c.pub) != 1) {
+		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "X509_set_subject_name");
+		goto out;
+	}
+
+	/* 8: extensions. */
+	if ((r = sign_extensions(&c, x, err)) != PKI_OK)
 		goto out;
 
 	/* 9: signature. */
 	if ((r = pki_key_sig_md(cakey->pkey, &md, err)) != PKI_OK)
 		goto out;
 	/* A CSRWhitelist without SignatureAlgorithm leaves Go's default. */
-	if (wl->present && !wl->sigalg &&
+	if (c.p->csr_whitelist.present && !c.p->csr_whitelist.sigalg &&
 	    EVP_PKEY_get_base_id(cakey->pkey) == EVP_PKEY_RSA)
 		md = EVP_sha256();
 	r = finish(&x, cakey->pkey, md, out, err);
  out:
 	ERR_clear_error();
 	X509_free(x);
-	X509_NAME_free(name);
-	GENERAL_NAMES_free(sans);
-	BASIC_CONSTRAINTS_free(cabc);
-	sk_X509_EXTENSION_pop_free(rexts, X509_EXTENSION_free);
-	sk_X509_EXTENSION_pop_free(own, X509_EXTENSION_free);
-	sk_X509_EXTENSION_pop_free(extras, X509_EXTENSION_free);
-	pki_subject_clear(&subj);
-	pki_subject_clear(&ov);
+	X509_NAME_free(c.name);
+	GENERAL_NAMES_free(c.sans);
+	sk_X509_EXTENSION_pop_free(c.rexts, X509_EXTENSION_free);
+	pki_subject_clear(&c.subj);
 	return r;
 }
 

@@ -178,16 +178,6 @@ pki_b64_decode(const char *s, unsigned char **out, size_t *outlen)
 	return PKI_OK;
 }
 
-void
-pki_time_rfc3339(time_t t, char *buf, size_t len)
-{
-	struct tm	tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
 int
 pki_asn1_time(const ASN1_TIME *a, time_t *t)
 {

@@ -50,20 +50,6 @@ int		 pki_san_info_json(const GENERAL_NAMES *gens, int all,
 void		 pki_ip_format(const unsigned char *ip, size_t len, char *buf,
 		    size_t size);
 
-/*
- * Serialises json (borrowed) the way Go's json.MarshalIndent(v, "", "  ")
- * does: jansson's JSON_INDENT(2) | JSON_PRESERVE_ORDER output with '<',
- * '>', '&', U+2028 and U+2029 escaped as \u003c etc., \b and \f as
- * \u0008 and \u000c, lower-case hex digits.  No trailing newline.
- * Returns a malloc'ed string, or NULL on allocation failure.
- */
-char		*pki_json_dump_go(const json_t *json);
-/*
- * The same with jansson's dump flags, e.g. JSON_COMPACT |
- * JSON_PRESERVE_ORDER for Go's json.Marshal.
- */
-char		*pki_json_dump_go_flags(const json_t *json, size_t flags);
-
 /* pki_key_desc() for a bare EVP_PKEY ("rsa-2048", "ecdsa-256", ...). */
 void		 pki_pkey_desc(const EVP_PKEY *pkey, char *buf, size_t len);
 

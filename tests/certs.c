@@ -23,26 +23,26 @@ struct pki_cert *
 test_ca(const char *json, time_t now, struct pki_key **keyp)
 {
 	struct pki_error	 e;
+	struct pki_ca_request	 cr;
+	struct pki_issued	 out;
 	struct pki_csr		*csr = test_csr(json);
-	struct pki_req		*req = NULL;
-	struct pki_profile	*p = NULL;
 	struct pki_cert		*ca = NULL;
-	struct pki_sign_request	 sr;
 
 	memset(&e, 0, sizeof(e));
-	memset(&sr, 0, sizeof(sr));
+	memset(&cr, 0, sizeof(cr));
 	*keyp = NULL;
-	if (csr == NULL || pki_key_generate(csr, keyp, &e) != 0 ||
-	    pki_req_new(csr, *keyp, &req, &e) != 0 ||
-	    pki_profile_new_ca(csr, -1, &p, &e) != 0)
+	cr.csr = csr;
+	cr.now = now;
+	cr.objects = 1;
+	if (csr != NULL && pki_ca_issue(&cr, &out, &e) != 0)
 		diag("ca: %s", e.text);
-	sr.req = req;
-	sr.profile = p;
-	sr.now_sec = now;
-	if (req != NULL && pki_cert_sign(&sr, NULL, *keyp, &ca, &e) != 0)
-		diag("ca sign: %s", e.text);
-	pki_req_free(req);
-	pki_profile_free(p);
+	else if (csr != NULL) {
+		ca = out.x509;
+		*keyp = out.newkey;
+		out.x509 = NULL;
+		out.newkey = NULL;
+		pki_issued_clear(&out);
+	}
 	pki_csr_free(csr);
 	return ca;
 }

@@ -196,6 +196,22 @@ check "cluster issue: nothing issued" sh -c '[ ! -e cl/m1 ]'
 run cluster issue -allow-invalid-issuer -members 1 -o cl
 check "cluster issue -allow-invalid-issuer: issued, with one warning" sh -c \
     '[ "$1" = 0 ] && [ -s cl/m1/m1.pem ] && grep -q "signing anyway (-allow-invalid-issuer)" err' sh "$rc"
+check "...one for the whole run, not one per leaf (m1 and admin)" sh -c \
+    '[ "$(grep -c "signing anyway" err)" = 1 ]'
+# cluster issue -expiry: the same backdate cut, named by the flag.
+run cluster issue -members 3 -expiry 10m -o clshort
+warned "cluster issue -expiry 10m: the backdate is cut, one warning for all leaves" \
+    "-expiry: 10m0s is less than 10 times the backdate (5m0s): the backdate is cut to 1m0s (with the full backdate the certificate would start 50% used)"
+nb=$(date -d "$(openssl x509 -in clshort/m2/m2.pem -noout -startdate | cut -d= -f2)" +%s)
+na=$(date -d "$(openssl x509 -in clshort/m2/m2.pem -noout -enddate | cut -d= -f2)" +%s)
+check "cluster issue -expiry 10m: notAfter = notBefore + 10m, valid now" sh -c \
+    '[ $(($2 - $1)) = 600 ] && openssl verify -CAfile clshort/ca.pem clshort/m2/m2.pem >/dev/null' \
+    sh "$nb" "$na"
+run cluster issue -strict -members 3 -expiry 10m -o clstrict
+refused "cluster issue -expiry 10m, -strict: refused" '-expiry: 10m0s is less than' \
+    clstrict
+run cluster issue -members 1 -not-before -48h -expiry 24h -o clold
+warned "cluster issue -not-before -48h: expired as asked, no warning"
 
 # ---- validity --------------------------------------------------------------
 now=$(date +%s)

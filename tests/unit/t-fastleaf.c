@@ -66,7 +66,7 @@ check_case(const char *label, const struct pki_cert *ca,
     const struct pki_profile *p)
 {
 	struct pki_fast_issuer	 is;
-	struct pki_leaf_pem	 fl;
+	struct pki_issued	 fl;
 	struct pki_sign_request	 sr;
 	struct pki_csr		*csr = test_csr(leafjson);
 	struct pki_key		*key = NULL;
@@ -162,7 +162,7 @@ check_case(const char *label, const struct pki_cert *ca,
 	pki_req_free(req);
 	pki_key_free(key);
 	pki_csr_free(csr);
-	pki_leaf_pem_clear(&fl);
+	pki_issued_clear(&fl);
 	pki_fast_issuer_clear(&is);
 }
 
@@ -175,7 +175,7 @@ main(void)
 	struct pki_key			*eckey = NULL, *rsakey = NULL;
 	struct pki_cert			*ecca, *rsaca;
 	struct pki_fast_issuer		 is;
-	struct pki_leaf_pem		 fl;
+	struct pki_issued		 fl;
 	struct pki_csr			*csr;
 	char				*pem = NULL;
 	size_t				 plen;
@@ -237,40 +237,98 @@ main(void)
 	is_int(pki_fast_issuer_init(&is, ecca, rsakey, &e), PKI_ERR_MISMATCH,
 	    "an issuer whose key does not match its certificate is refused");
 
-	/* pki_leaf_issue: gencert's one call, or UNSUPPORTED untouched. */
+	/*
+	 * pki_leaf_issue: the one entry point.  It declines the direct path
+	 * for a "ca" section, policies, a PKCS#8 key, a CRL or host override
+	 * (pki_leaf_fast_ok) and takes the general one instead.
+	 */
 	{
-		struct pki_leaf_pem	 lp;
+		struct pki_leaf_request	 lr;
+		struct pki_cert_facts	 f;
+		struct pki_issued	 lp;
 		struct pki_csr		*leaf = test_csr("{\"CN\":\"g\",\"hosts\":"
 		    "[\"g.example\"],\"key\":{\"algo\":\"ecdsa\",\"size\":256}}");
 		struct pki_cert		*c = NULL;
+		struct pki_key		*k = NULL;
+		const char		*other[] = { "o.example" };
+		const char		*same[] = { "g.example" };
 		char			*dec = NULL;
 
-		is_int(pki_leaf_issue(csr, peer, ecca, eckey, NULL, &lp, &e),
-		    PKI_ERR_UNSUPPORTED, "pki_leaf_issue declines a ca section");
+		memset(&lr, 0, sizeof(lr));
+		lr.csr = csr;
+		lr.profile = peer;
+		lr.ca = ecca;
+		lr.cakey = eckey;
+		is_int(pki_leaf_fast_ok(&lr), 0,
+		    "pki_leaf_issue declines the direct path for a ca section");
+		is_int(pki_leaf_issue(&lr, &lp, &e), PKI_ERR_POLICY,
+		    "...and the general signer refuses a CA request under a "
+		    "leaf profile");
 		ok(lp.cert == NULL && lp.key == NULL,
 		    "...and returns nothing");
-		is_int(pki_leaf_issue(leaf, policy, ecca, eckey, NULL, &lp, &e),
-		    PKI_ERR_UNSUPPORTED, "pki_leaf_issue declines policies");
-		if (pki_leaf_issue(leaf, peer, ecca, eckey, NULL, &lp, &e) == 0 &&
+		lr.csr = leaf;
+		lr.profile = policy;
+		is_int(pki_leaf_fast_ok(&lr), 0,
+		    "pki_leaf_issue declines the direct path for policies");
+		if (pki_leaf_issue(&lr, &lp, &e) == 0 &&
+		    pki_cert_load(lp.cert, lp.certlen, "lp", &c, &e) == 0)
+			ok(X509_get_ext_by_NID(c->x509, NID_certificate_policies,
+			    -1) >= 0, "...and the general path issues it with "
+			    "the policies");
+		else
+			ok(0, "policies through the general path: %s", e.text);
+		pki_cert_free(c);
+		c = NULL;
+		pki_issued_clear(&lp);
+		lr.profile = peer;
+		lr.key_format = PKI_KEY_FMT_PKCS8;
+		is_int(pki_leaf_fast_ok(&lr), 0, "a PKCS#8 key: general path");
+		lr.key_format = PKI_KEY_FMT_CFSSL;
+		lr.crl_override = "http://crl.example/x.crl";
+		is_int(pki_leaf_fast_ok(&lr), 0, "-crl: general path");
+		lr.crl_override = NULL;
+		lr.hosts = other;
+		lr.nhosts = 1;
+		lr.hosts_set = 1;
+		is_int(pki_leaf_fast_ok(&lr), 0,
+		    "hosts other than the CSR's: general path");
+		lr.hosts = same;
+		ok(pki_leaf_fast_ok(&lr), "the CSR's own hosts: direct path");
+		lr.hosts = NULL;
+		lr.nhosts = 0;
+		lr.hosts_set = 0;
+		ok(pki_leaf_fast_ok(&lr), "a plain leaf: direct path");
+		lr.objects = 1;
+		if (pki_leaf_issue(&lr, &lp, &e) == 0 &&
 		    pki_cert_load(lp.cert, lp.certlen, "lp", &c, &e) == 0 &&
 		    pki_cert_serial(c, &dec, &e) == 0) {
 			is_str(lp.serial, dec, "pki_leaf_issue: the serial it "
 			    "reports is the certificate's");
-			struct pki_key	*k = NULL;
-
 			ok(pki_key_load(lp.key, lp.keylen, "k", NULL, &k,
 			    &e) == 0 && pki_cert_matches_key(c, k) &&
 			    strstr(lp.key, "EC PRIVATE KEY") != NULL &&
 			    strstr(lp.req, "CERTIFICATE REQUEST") != NULL,
 			    "pki_leaf_issue: the key matches; request PEM");
-			pki_key_free(k);
+			ok(lp.x509 != NULL && lp.newkey != NULL &&
+			    pki_cert_matches_key(lp.x509, lp.newkey) &&
+			    X509_cmp(lp.x509->x509, c->x509) == 0,
+			    "pki_leaf_issue: objects: the certificate and its "
+			    "new key");
+			memset(&f, 0, sizeof(f));
+			ok(pki_cert_facts(c, &f, &e) == 0 &&
+			    (int64_t)lp.not_after == f.not_after,
+			    "pki_leaf_issue: notAfter reported");
+			pki_cert_facts_clear(&f);
 		} else {
 			ok(0, "pki_leaf_issue: %s", e.text);
 			ok(0, "pki_leaf_issue: key and request PEM");
+			ok(0, "pki_leaf_issue: objects");
+			ok(0, "pki_leaf_issue: notAfter");
 		}
 		free(dec);
+		pki_key_free(k);
 		pki_cert_free(c);
-		pki_leaf_pem_clear(&lp);
+		pki_issued_clear(&lp);
 		pki_csr_free(leaf);
 	}
 	pki_csr_free(csr);

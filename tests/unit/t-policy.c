@@ -2,7 +2,8 @@
  * t-policy.c: the strictness policy of signing (pki/policy.c) and its
  * effect on pki_cert_sign(): issuers that cannot sign anything that
  * verifies, the backdate cut, fixed dates, a leaf outliving its CA, and
- * the hosts that look like IP addresses.
+ * the hosts that look like IP addresses; and the same policy through the
+ * two entry points of issue.c, on both paths of pki_leaf_issue().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "pki.h"
 #include "internal.h"
+#include "fastleaf.h"
 #include "tap.h"
 #include "certs.h"
 
@@ -355,6 +357,149 @@ test_validity(void)
 	pki_key_free(cakey);
 }
 
+/*
+ * Issues a leaf of {"CN":"x"} under p by ca through pki_leaf_issue(), on
+ * the direct path or, with general, the general one (a CRL override
+ * takes it there); *r is the result.  Returns 1 if the path was the one
+ * asked for.
+ */
+static int
+issue(const struct pki_profile *p, const struct pki_cert *ca,
+    const struct pki_key *cakey, int general, int64_t expiry,
+    time_t not_before, const struct pki_parse_opts *po, int *r,
+    struct pki_error *e)
+{
+	struct pki_leaf_request	 lr;
+	struct pki_issued	 out;
+	struct pki_csr		*csr = test_csr("{\"CN\":\"x\",\"key\":"
+				    "{\"algo\":\"ecdsa\",\"size\":256}}");
+	int			 path_ok;
+
+	memset(e, 0, sizeof(*e));
+	memset(&lr, 0, sizeof(lr));
+	memset(&out, 0, sizeof(out));
+	lr.csr = csr;
+	lr.profile = p;
+	lr.ca = ca;
+	lr.cakey = cakey;
+	lr.key_format = PKI_KEY_FMT_CFSSL;
+	lr.crl_override = general ? "http://crl.example/x.crl" : NULL;
+	lr.expiry = expiry;
+	lr.has_not_before = not_before != 0;
+	lr.not_before = not_before;
+	lr.policy = po;
+	path_ok = csr != NULL && pki_leaf_fast_ok(&lr) == !general;
+	*r = csr != NULL ? pki_leaf_issue(&lr, &out, e) : PKI_ERR_INTERNAL;
+	pki_issued_clear(&out);
+	pki_csr_free(csr);
+	return path_ok;
+}
+
+static void
+test_entry_points(void)
+{
+	static const char	*const path[] = { "direct", "general" };
+	struct pki_parse_opts	 po;
+	struct pki_config	*cfg = NULL, *cfgs = NULL;
+	const struct pki_profile *def, *shortp;
+	struct pki_ca_request	 cr;
+	struct pki_issued	 out;
+	struct pki_cert		*ca, *old;
+	struct pki_key		*cakey = NULL, *oldkey = NULL;
+	struct pki_csr		*csr;
+	struct pki_error	 e;
+	time_t			 now = time(NULL);
+	int			 g, r;
+
+	ca = test_ca("{\"CN\":\"Entry CA\"}", 0, &cakey);
+	old = test_ca("{\"CN\":\"Old CA\",\"ca\":{\"expiry\":\"1h\"}}",
+	    now - 48 * 3600, &oldkey);
+	def = profile(cfgjson, NULL, &cfg);
+	shortp = profile(cfgjson, "short", &cfgs);
+	if (ca == NULL || old == NULL || def == NULL || shortp == NULL) {
+		ok(0, "test CAs and profiles");
+		goto out;
+	}
+	for (g = 0; g < 2; g++) {
+		policy(&po, 0, 0);
+		ok(issue(def, old, oldkey, g, 0, 0, &po, &r, &e),
+		    "pki_leaf_issue, %s path: taken", path[g]);
+		is_int(r, PKI_ERR_POLICY, "pki_leaf_issue, %s path: an expired "
+		    "CA is refused", path[g]);
+		ok(strstr(e.text, "the CA certificate expired on ") != NULL,
+		    "...%s", e.text);
+		policy(&po, 0, 1);
+		(void)issue(def, old, oldkey, g, 0, 0, &po, &r, &e);
+		is_int(r, 0, "pki_leaf_issue, %s path: -allow-invalid-issuer "
+		    "signs", path[g]);
+		ok(strstr(tap_warnings, "signing anyway") != NULL &&
+		    strchr(tap_warnings, '\n') == strrchr(tap_warnings, '\n'),
+		    "...with one warning");
+		policy(&po, 0, 0);
+		(void)issue(shortp, ca, cakey, g, 0, 0, &po, &r, &e);
+		is_str(tap_warnings, "c.json: signing.profiles.short.expiry: "
+		    "10m0s is less than 10 times the backdate (5m0s): the "
+		    "backdate is cut to 1m0s (cfssl's certificate would start "
+		    "50% used)\n", "pki_leaf_issue, %s path: the profile's "
+		    "short expiry is warned", path[g]);
+		policy(&po, 1, 0);
+		(void)issue(shortp, ca, cakey, g, 0, 0, &po, &r, &e);
+		is_int(r, PKI_ERR_POLICY, "...and refused with -strict");
+	}
+	/* A validity the request replaces (cluster issue's flags). */
+	policy(&po, 0, 0);
+	(void)issue(def, ca, cakey, 0, 10 * MIN, 0, &po, &r, &e);
+	is_int(r, 0, "-expiry 10m: signed");
+	is_str(tap_warnings, "-expiry: 10m0s is less than 10 times the "
+	    "backdate (5m0s): the backdate is cut to 1m0s (with the full "
+	    "backdate the certificate would start 50% used)\n",
+	    "-expiry 10m: the flag is named, not the profile");
+	policy(&po, 1, 0);
+	(void)issue(def, ca, cakey, 0, 24 * H, now - 48 * 3600, &po, &r, &e);
+	is_int(r, 0, "-not-before -48h -expiry 24h, -strict: signed, "
+	    "expired as asked");
+	is_str(tap_warnings, "", "...without a warning");
+	(void)issue(def, ca, cakey, 1, 10 * MIN, 0, &po, &r, &e);
+	is_int(r, PKI_ERR_UNSUPPORTED, "-expiry on the general path: "
+	    "unsupported, as before");
+
+	/* pki_ca_issue: ca.expiry, and the -expiry that replaces it. */
+	csr = test_csr("{\"CN\":\"Short CA\",\"ca\":{\"expiry\":\"5m\"}}");
+	memset(&cr, 0, sizeof(cr));
+	memset(&out, 0, sizeof(out));
+	cr.csr = csr;
+	cr.policy = &po;
+	policy(&po, 0, 0);
+	is_int(csr != NULL ? pki_ca_issue(&cr, &out, &e) : -1, 0,
+	    "pki_ca_issue, ca.expiry 5m: signed");
+	pki_issued_clear(&out);
+	is_str(tap_warnings, "t: ca.expiry: 5m0s is less than 10 times the "
+	    "backdate (5m0s): the backdate is cut to 30s (cfssl's "
+	    "certificate would be expired when issued)\n",
+	    "pki_ca_issue: the CSR JSON's ca.expiry is named");
+	cr.expiry = 20 * MIN;
+	policy(&po, 0, 0);
+	is_int(csr != NULL ? pki_ca_issue(&cr, &out, &e) : -1, 0,
+	    "pki_ca_issue, -expiry 20m: signed");
+	pki_issued_clear(&out);
+	is_str(tap_warnings, "-expiry: 20m0s is less than 10 times the "
+	    "backdate (5m0s): the backdate is cut to 2m0s (with the full "
+	    "backdate the certificate would start 25% used)\n",
+	    "pki_ca_issue: an -expiry that replaces ca.expiry is named");
+	policy(&po, 1, 0);
+	is_int(csr != NULL ? pki_ca_issue(&cr, &out, &e) : -1, PKI_ERR_POLICY,
+	    "pki_ca_issue, -expiry 20m, -strict: refused");
+	pki_issued_clear(&out);
+	pki_csr_free(csr);
+ out:
+	pki_cert_free(ca);
+	pki_cert_free(old);
+	pki_key_free(cakey);
+	pki_key_free(oldkey);
+	pki_config_free(cfg);
+	pki_config_free(cfgs);
+}
+
 int
 main(void)
 {
@@ -362,5 +507,6 @@ main(void)
 	test_hosts();
 	test_issuers();
 	test_validity();
+	test_entry_points();
 	return done_testing();
 }

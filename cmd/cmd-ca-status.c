@@ -1,0 +1,217 @@
+/*
+ * cmd-ca-status.c: "etcd-pki ca status": the phase of a CA rotation, per
+ * member and client, as text or JSON; the state is the library's
+ * (pki_rot_status).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "pki.h"
+#include "cmd.h"
+#include "log.h"
+#include "notes.h"
+#include "rotate.h"
+
+static const int ca_status_opts[] = {
+	OPT_CLUSTER, OPT_O, OPT_TIMEOUT, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+};
+
+static const char *
+yesno(int v)
+{
+	return v < 0 ? "?" : v ? "yes" : "no";
+}
+
+static json_t *
+ca_json(const struct pki_rot_ca_status *c)
+{
+	char	na[32];
+
+	if (!c->present)
+		return json_null();
+	pki_time_format(c->not_after, na, sizeof(na));
+	return json_pack("{s:s, s:s, s:s, s:s, s:b}", "path", c->path,
+	    "serial", c->serial, "subject", c->subject, "not_after", na,
+	    "key", c->has_key);
+}
+
+static json_t *
+jword(const char *w)
+{
+	return w != NULL ? json_string(w) : json_null();
+}
+
+static json_t *
+jbool(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
+}
+
+static json_t *
+leaf_json(const struct pki_rot_leaf_status *l)
+{
+	if (!l->member)
+		return json_pack("{s:s, s:s, s:o}", "name", l->name, "bundle",
+		    l->bundle, "leaf", jword(l->leaf));
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "name",
+	    l->name, "bundle", l->bundle, "leaf", jword(l->leaf),
+	    "served_client", jword(l->served_client), "served_peer",
+	    jword(l->served_peer), "trusts_new", jbool(l->trusts_new),
+	    "trusts_old", jbool(l->trusts_old), "error", l->error != NULL ?
+	    json_string(l->error) : json_null());
+}
+
+static int
+status_json(const struct pki_rot_status *st)
+{
+	json_t	*top = NULL, *mem = NULL, *cli = NULL, *e;
+	char	 now[32], *text;
+	size_t	 i;
+
+	pki_time_format((int64_t)st->now, now, sizeof(now));
+	if ((top = json_object()) == NULL || (mem = json_array()) == NULL ||
+	    (cli = json_array()) == NULL)
+		goto oom;
+	json_object_set_new(top, "version", json_integer(1));
+	json_object_set_new(top, "generated", json_string(now));
+	json_object_set_new(top, "phase",
+	    json_string(pki_rot_phase_name(st->phase)));
+	json_object_set_new(top, "verified", json_boolean(st->verified));
+	json_object_set_new(top, "ca", ca_json(&st->ca[PKI_CA_CUR]));
+	json_object_set_new(top, "next", ca_json(&st->ca[PKI_CA_NEXT]));
+	json_object_set_new(top, "prev", ca_json(&st->ca[PKI_CA_PREV]));
+	for (i = 0; i < st->n; i++)
+		if ((e = leaf_json(&st->leaves[i])) == NULL ||
+		    json_array_append_new(st->leaves[i].member ? mem : cli,
+		    e) != 0)
+			goto oom;
+	json_object_set_new(top, "members", mem);
+	json_object_set_new(top, "clients", cli);
+	mem = cli = NULL;
+	if ((text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
+	    NULL)
+		goto oom;
+	printf("%s\n", text);
+	free(text);
+	json_decref(top);
+	return 0;
+ oom:
+	log_err("out of memory");
+	json_decref(top);
+	json_decref(mem);
+	json_decref(cli);
+	return -1;
+}
+
+static void
+status_text(const struct pki_rot_status *st)
+{
+	static const char *const names[3] = { "ca", "ca-next", "ca-prev" };
+	const struct pki_rot_leaf_status	*l;
+	char					 na[32];
+	size_t					 i;
+	int					 k;
+
+	printf("phase: %s%s\n", pki_rot_phase_name(st->phase), !st->verified ?
+	    " (unverified: computed from the files only for unreachable "
+	    "members)" : "");
+	for (k = 0; k < 3; k++) {
+		if (!st->ca[k].present)
+			continue;
+		pki_time_format(st->ca[k].not_after, na, sizeof(na));
+		printf("%-8s %s: serial %s, not after %s\n", names[k],
+		    st->ca[k].path, st->ca[k].serial, na);
+	}
+	printf("\n%-16s %-14s %-6s %-13s %-11s %-10s %s\n", "MEMBER",
+	    "BUNDLE", "LEAF", "SERVED-CLIENT", "SERVED-PEER", "TRUSTS-NEW",
+	    "TRUSTS-OLD");
+	for (i = 0; i < st->n; i++) {
+		l = &st->leaves[i];
+		if (!l->member)
+			continue;
+		printf("%-16s %-14s %-6s %-13s %-11s %-10s %s\n", l->name,
+		    l->bundle, l->leaf != NULL ? l->leaf : "missing",
+		    l->served_client != NULL ? l->served_client : "?",
+		    l->served_peer != NULL ? l->served_peer : "?",
+		    yesno(l->trusts_new), yesno(l->trusts_old));
+	}
+	printf("\n%-16s %-14s %s\n", "CLIENT", "BUNDLE", "LEAF");
+	for (i = 0; i < st->n; i++) {
+		l = &st->leaves[i];
+		if (!l->member)
+			printf("%-16s %-14s %s\n", l->name, l->bundle,
+			    l->leaf != NULL ? l->leaf : "missing");
+	}
+}
+
+static int
+cmd_ca_status_exec(struct opts *o)
+{
+	struct pki_rotation	*ro = NULL;
+	struct pki_cluster	*cl = NULL;
+	struct pki_rot_status	 st;
+	struct notes		 out;
+	struct pki_notify	 nt;
+	const char		*v = opts_str(o, OPT_O);
+	size_t			 i;
+	int			 json = 0, ret;
+
+	memset(&st, 0, sizeof(st));
+	memset(&out, 0, sizeof(out));
+	if (v != NULL) {
+		if (strcmp(v, "json") == 0)
+			json = 1;
+		else if (strcmp(v, "text") != 0) {
+			log_err("-o: %s: expected text or json", v);
+			return CMD_RETURN_USAGE;
+		}
+	}
+	nt.note = notes_print;
+	nt.arg = &out;
+	if ((ret = rotate_open(o, 0, &nt, &cl, &ro)) != CMD_RETURN_NORMAL)
+		goto out;
+	if (pki_rot_status(ro, &st) != 0) {
+		log_err("out of memory");
+		ret = CMD_RETURN_ERROR;
+		goto out;
+	}
+	for (i = 0; i < st.n; i++)
+		if (st.leaves[i].error != NULL)
+			log_err("%s: cannot probe: %s", st.leaves[i].label,
+			    st.leaves[i].error);
+	if (json) {
+		if (status_json(&st) != 0) {
+			ret = CMD_RETURN_ERROR;
+			goto out;
+		}
+	} else
+		status_text(&st);
+	ret = st.verified ? CMD_RETURN_NORMAL : CMD_RETURN_ERROR;
+ out:
+	pki_rot_status_clear(&st);
+	pki_rot_free(ro);
+	pki_cluster_free(cl);
+	return ret;
+}
+
+const struct cmd_entry cmd_ca_status_entry = {
+	"ca status",
+	"show the phase of a CA rotation, per member and client",
+	"        PROG ca status -cluster DESC [-o text|json] [-timeout DURATION]"
+	" DIR\n"
+	"\n"
+	"Prints the rotation's phase (idle, add-trust, reissue, drop-old)\n"
+	"and, per member, its bundle (old, old+new, new), the issuer of its\n"
+	"leaf on disk and as served on its client and peer ports, and\n"
+	"whether it accepts client certificates of the new and the old CA\n"
+	"(TLS probes with certificates minted in memory); per client, its\n"
+	"bundle and leaf.  Exit status 0, or 1 when a member could not be\n"
+	"probed (the phase is then computed from the files for it).",
+	ca_status_opts,
+	cmd_ca_status_exec,
+	1,
+	0
+};

@@ -1,0 +1,216 @@
+/*
+ * engine.h: what the rollover engine's sources share (note.c, cldir.c,
+ * targets.c, reissue.c, renew.c, rollback.c, rolling.c, rotstate.c,
+ * carotate.c, carenew.c).  Private to pki/ (and tests/unit).
+ */
+#ifndef PKI_ENGINE_H
+#define PKI_ENGINE_H
+
+#include "internal.h"
+
+/* ---- notes (note.c) ------------------------------------------------- */
+
+/* Sends one note of kind about label (may be NULL) to nt (may be NULL). */
+void	pki_note(const struct pki_notify *nt, int kind, const char *label,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same for a rolling restart's step: event, the member's name. */
+void	pki_note_step(const struct pki_notify *nt, const char *event,
+	    const char *name, const char *label, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+/*
+ * An error note from err: its text, or when it is empty the description
+ * of code.
+ */
+void	pki_note_err(const struct pki_notify *nt, const char *label,
+	    const struct pki_error *err, int code);
+
+/* ---- paths and URLs (cldir.c) --------------------------------------- */
+
+/* File names in DIR and in each leaf directory. */
+#define PKI_CLDIR_CA		"ca.pem"
+#define PKI_CLDIR_CA_KEY	"ca-key.pem"
+#define PKI_CLDIR_CA_NEXT	"ca-next.pem"
+#define PKI_CLDIR_CA_PREV	"ca-prev.pem"
+#define PKI_CLDIR_RETIRED	"ca-retired-"
+#define PKI_CLDIR_BUNDLE	"ca.pem"
+
+/* "a/b" (malloc'ed), or NULL when out of memory. */
+char	*pki_path_join(const char *a, const char *b);
+
+/*
+ * "scheme://host:port[/...]" into host and port (both malloc'ed; an IPv6
+ * address in brackets comes without them).  Returns 0, or -1 when url is
+ * not of that form (or memory ran out).
+ *
+ * XXX merge: 13B parses the description's URLs once into a struct; this
+ * is the one place to replace by it.
+ */
+int	pki_url_split(const char *url, char **host, char **port);
+
+/*
+ * Splits a PEM bundle into the canonical PEM of each certificate in it
+ * (*certs: n malloc'ed strings, free with pki_strv_free).
+ */
+int	pki_bundle_split(const char *buf, size_t len, const char *source,
+	    char ***certs, size_t *n, struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- CA pairs (cldir.c) ----------------------------------------------- */
+
+/* A CA certificate and its key as read from their files. */
+struct pki_ca {
+	char			*path;		/* the certificate's file */
+	char			*keypath;
+	struct pki_cert		*cert;
+	struct pki_key		*key;		/* NULL: no key file */
+	char			*pem;		/* the file's bytes */
+	size_t			 len;
+	char			*keypem;	/* secret: the key's bytes */
+	size_t			 keylen;
+	char			*canon;		/* canonical PEM (compared) */
+	size_t			 canonlen;
+	struct pki_cert_facts	 f;
+};
+
+#define PKI_CA_ABSENT_OK	0x1	/* no certificate file: *out NULL */
+#define PKI_CA_KEY_OPTIONAL	0x2	/* no key file: key NULL */
+#define PKI_CA_MUST_BE_CA	0x4	/* refuse a certificate that is not
+					   a CA */
+
+/*
+ * The one CA loader: reads certpath and keypath (pki_input_read: regular
+ * files, size-capped), parses them with pki_ca_parse() and warns through
+ * nt about a key file group or others can read.  *out is freed with
+ * pki_ca_free().
+ */
+int	pki_ca_load(const char *certpath, const char *keypath, int flags,
+	    const struct pki_notify *nt, struct pki_ca **out,
+	    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The same from buffers (key may be NULL with PKI_CA_KEY_OPTIONAL):
+ * certificate and key parsed, checked against each other ("KEY: CA key
+ * does not match the CA certificate CERT"), the canonical PEM and the
+ * facts computed.  The buffers are copied.
+ */
+int	pki_ca_parse(const char *cert, size_t certlen, const char *certsrc,
+	    const char *key, size_t keylen, const char *keysrc, int flags,
+	    struct pki_ca **out, struct pki_error *err) PKI_MUST_CHECK;
+void	pki_ca_free(struct pki_ca *ca);
+
+/* ---- targets (targets.c) ------------------------------------------------ */
+
+/* One certificate set to act on. */
+struct pki_target {
+	char			*dir;		/* D */
+	char			*name;		/* NAME: D/NAME.pem */
+	char			*label;		/* as shown: the leaf's
+						   directory under DIR, or
+						   the path given */
+	struct pki_csr		*csr_own;
+	const struct pki_csr	*csr;		/* NULL: no CSR JSON found */
+	char			*csr_path;
+	const struct pki_profile *profile;
+	struct pki_set		*set;
+	int			 member;	/* cluster mode: a member's */
+};
+
+struct pki_targets {
+	struct pki_target	*t;
+	size_t			 n;
+	const struct pki_cluster *cl;		/* cluster mode */
+	char			*topdir;	/* cluster mode: DIR */
+	int			 shared_top;	/* one member: DIR shared */
+	const struct pki_cert	*ca;		/* the signer */
+	const struct pki_key	*cakey;
+	struct pki_ca		*own_ca;	/* cluster mode: loaded here */
+	char			*capem;		/* the signing CA's PEM */
+	size_t			 capemlen;
+	int			*locks;
+	size_t			 nlocks;
+};
+
+/*
+ * Reads file which of t's set: 0, 1 when it is missing, -1 after an error
+ * note.
+ */
+int	pki_target_read(const struct pki_target *t, int which, char **buf,
+	    size_t *len, const struct pki_notify *nt);
+/* The signer becomes ca (taken over); ts->capem is cleared. */
+void	pki_targets_own_ca(struct pki_targets *ts, struct pki_ca *ca);
+
+/* ---- reissue (reissue.c) ------------------------------------------------ */
+
+/* A leaf signed anew: renew, ca rotate -phase reissue. */
+struct pki_reissued {
+	struct pki_cert		*cert;
+	struct pki_cert_facts	 f;
+	char			*certpem;
+	size_t			 certlen;
+	char			*csrpem;
+	size_t			 csrlen;
+	char			*meta;		/* its generation's
+						   meta.json */
+};
+
+/*
+ * Signs t's leaf anew with ts's CA at now (t's CSR JSON and profile, key:
+ * the current key or a new one with rekey) and verifies it before it is
+ * written (see pki_renew_run; cur: the current certificate's facts).
+ * Returns PKI_RUN_OK with *out (cleared with pki_reissued_clear),
+ * PKI_RUN_REFUSED when the verification failed, or PKI_RUN_FAILED, having
+ * noted why.
+ */
+int	pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
+	    const struct pki_cert_facts *cur, const struct pki_key *key,
+	    time_t now, int rekey, int force, const struct pki_notify *nt,
+	    struct pki_reissued *out);
+void	pki_reissued_clear(struct pki_reissued *rs);
+/*
+ * The checks before activation (the verify-new policy): rs->cert matches
+ * key, its chain verifies against the trust bundle t's member loads (its
+ * directory's ca.pem, else the signing CA), its SANs and subject are the
+ * CSR JSON's, it keeps every extended key usage of cur, it is valid at
+ * now and, unless force, ends no earlier than cur.  Returns 0, or -1
+ * after noting which check failed.
+ */
+int	pki_reissue_verify(const struct pki_targets *ts,
+	    const struct pki_target *t, const struct pki_cert_facts *cur,
+	    time_t now, int force, const struct pki_reissued *rs,
+	    const struct pki_key *key, const struct pki_notify *nt);
+/*
+ * The staged generation gen of t holds cert (certlen bytes) and a key that
+ * matches it and key.  Returns 0, or -1 after noting why.
+ */
+int	pki_reissue_check_staged(const struct pki_target *t, const char *gen,
+	    const char *cert, size_t certlen, const struct pki_key *key,
+	    const struct pki_notify *nt);
+/*
+ * Stages u as a new generation of t, checks it (the certificate written,
+ * a matching key) and discards it when the check fails: PKI_RUN_OK with
+ * *gen, PKI_RUN_REFUSED or PKI_RUN_FAILED.
+ */
+int	pki_reissue_stage(const struct pki_target *t,
+	    const struct pki_set_update *u, const struct pki_key *key,
+	    char **gen, const struct pki_notify *nt);
+/* Discards t's staged generation gen unless it became current. */
+void	pki_reissue_discard(const struct pki_target *t, const char *gen,
+	    const struct pki_notify *nt);
+/* "+DNS:x -IP:y subject CN=..." for a drift, into buf. */
+void	pki_drift_text(const struct pki_drift *d, char *buf, size_t len);
+
+/* ---- issuing (reissue.c) -------------------------------------------- */
+
+/*
+ * The one place the engine signs a leaf: a request for csr made with key,
+ * signed by ca/cakey under profile p at now.  *req and *cert are the
+ * caller's.
+ *
+ * XXX merge: 13B's single leaf-issue entry point replaces the recipe
+ * inside (pki_req_new + pki_cert_sign).
+ */
+int	pki_engine_sign_leaf(const struct pki_csr *csr,
+	    const struct pki_key *key, const struct pki_profile *p,
+	    const struct pki_cert *ca, const struct pki_key *cakey, time_t now,
+	    struct pki_req **req, struct pki_cert **cert,
+	    struct pki_error *err) PKI_MUST_CHECK;
+
+#endif /* PKI_ENGINE_H */
