@@ -201,8 +201,8 @@ void	pki_drift_text(const struct pki_drift *d, char *buf, size_t len);
 
 /*
  * The one place the engine signs a leaf: a request for csr made with key,
- * signed by ca/cakey under profile p at now.  *req and *cert are the
- * caller's.
+ * signed by ca/cakey under profile p at now and the strictness policy po
+ * (may be NULL).  *req and *cert are the caller's.
  *
  * XXX merge: 13B's single leaf-issue entry point replaces the recipe
  * inside (pki_req_new + pki_cert_sign).
@@ -210,7 +210,7 @@ void	pki_drift_text(const struct pki_drift *d, char *buf, size_t len);
 int	pki_engine_sign_leaf(const struct pki_csr *csr,
 	    const struct pki_key *key, const struct pki_profile *p,
 	    const struct pki_cert *ca, const struct pki_key *cakey, time_t now,
-	    struct pki_req **req, struct pki_cert **cert,
-	    struct pki_error *err) PKI_MUST_CHECK;
+	    const struct pki_parse_opts *po, struct pki_req **req,
+	    struct pki_cert **cert, struct pki_error *err) PKI_MUST_CHECK;
 
 #endif /* PKI_ENGINE_H */

@@ -17,8 +17,8 @@
 int
 pki_engine_sign_leaf(const struct pki_csr *csr, const struct pki_key *key,
     const struct pki_profile *p, const struct pki_cert *ca,
-    const struct pki_key *cakey, time_t now, struct pki_req **req,
-    struct pki_cert **cert, struct pki_error *err)
+    const struct pki_key *cakey, time_t now, const struct pki_parse_opts *po,
+    struct pki_req **req, struct pki_cert **cert, struct pki_error *err)
 {
 	struct pki_sign_request	sr;
 	int			r;
@@ -30,6 +30,7 @@ pki_engine_sign_leaf(const struct pki_csr *csr, const struct pki_key *key,
 	sr.req = *req;
 	sr.profile = p;
 	sr.now_sec = now;
+	sr.opts = po;
 	if ((r = pki_cert_sign(&sr, ca, cakey, cert, err)) != PKI_OK) {
 		pki_req_free(*req);
 		*req = NULL;
@@ -46,6 +47,13 @@ pki_probe_cert_new(const struct pki_cert *ca, const struct pki_key *cakey,
 	static const char cfgjson[] = "{\"signing\":{\"default\":"
 	    "{\"usages\":[\"digital signature\",\"client auth\"],"
 	    "\"expiry\":\"15m\"}}}";
+	/*
+	 * A probe is never written and need not verify: one of an expired
+	 * CA is what finds out whether a member still accepts that CA.
+	 */
+	static const struct pki_parse_opts probe_policy = {
+		.allow_invalid_issuer = 1
+	};
 	struct pki_csr			*csr = NULL;
 	struct pki_config		*cfg = NULL;
 	const struct pki_profile	*prof = NULL;
@@ -62,7 +70,7 @@ pki_probe_cert_new(const struct pki_cert *ca, const struct pki_key *cakey,
 	    (r = pki_key_generate(csr, key, err)) != PKI_OK)
 		goto out;
 	r = pki_engine_sign_leaf(csr, *key, prof, ca, cakey, time(NULL) - 60,
-	    &req, cert, err);
+	    &probe_policy, &req, cert, err);
  out:
 	if (r != PKI_OK) {
 		pki_key_free(*key);
@@ -359,7 +367,7 @@ pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
 	memset(&err, 0, sizeof(err));
 	memset(out, 0, sizeof(*out));
 	if ((r = pki_engine_sign_leaf(t->csr, key, t->profile, ts->ca,
-	    ts->cakey, now, &req, &out->cert, &err)) != 0 ||
+	    ts->cakey, now, NULL, &req, &out->cert, &err)) != 0 ||
 	    (r = pki_cert_encode(out->cert, &out->certpem, &out->certlen,
 	    &err)) != 0 ||
 	    (r = pki_req_encode(req, &out->csrpem, &out->csrlen, &err)) != 0 ||
