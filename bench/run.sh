@@ -37,16 +37,18 @@ done
 EP=${1:-$here/../etcd-pki}
 case $EP in /*) ;; *) EP=$(pwd)/$EP ;; esac
 
+# RH: runs of the single RSA leaf (h), at least 61 (its time is random).
 if [ "$quick" = 1 ]; then
-	RA=3; R=3; RC=1; RS=1; RF=20; RD=1
+	RA=3; R=3; RC=1; RS=1; RF=20; RD=1; RH=61
 else
-	RA=20; R=10; RC=5; RS=3; RF=100; RD=3
+	RA=20; R=10; RC=5; RS=3; RF=100; RD=3; RH=101
 fi
 if [ -n "$reps" ]; then
 	case $reps in ''|*[!0-9]*|0) usage ;; esac
 	RA=$reps; R=$reps; RC=$reps; RF=$((reps * 10))
 	RS=$reps; [ "$RS" -le 3 ] || RS=3
 	RD=$reps; [ "$RD" -le 3 ] || RD=3
+	RH=$((reps * 10)); [ "$RH" -ge 61 ] || RH=61
 fi
 
 PY=/usr/bin/python3
@@ -69,6 +71,7 @@ trap 'exit 130' INT TERM
 RES=$W/results.tsv
 LOG=$W/log
 : > "$RES"
+: > "$W/dists"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 t_start=$(date +%s)
 
@@ -89,6 +92,9 @@ hf() {
 		med=$($B median "$json")
 		record "$wl" "$tool" "$med" s "$runs" "$role"
 		say "($wl) $tool: median $med s"
+		# Kept for the latency distributions of the report.
+		printf '%s\t%s\n' "$wl" "$tool" >> "$W/dists"
+		cp "$json" "$W/hf-$(wc -l < "$W/dists").json"
 	else
 		record "$wl" "$tool" - s "$runs" "$role"
 		say "($wl) $tool: FAILED (see below)"
@@ -175,6 +181,9 @@ say "work directory $W on $(fs_desc "$W")"
 # shellcheck disable=SC2046 # the flags are words
 cc -O2 -o "$W/floor" "$here/floor.c" \
     $(pkg-config --cflags --libs libcrypto) -pthread
+# shellcheck disable=SC2046 # the flags are words
+cc -O2 -o "$W/rsagen" "$here/rsagen.c" \
+    $(pkg-config --cflags --libs libcrypto) -lm
 
 # A copy, so that a rebuild during the run changes nothing.
 have_ep=0
@@ -284,6 +293,7 @@ floor c floor floor "$C/floor.out" -a rsa-2048 -n "$NC" -R der -r "$RC"
 # ---- (d) peak memory of (b) -------------------------------------------------
 D=$W/d
 mkdir -p "$D"
+RSS_MK=		# "-m": rss makes D/out anew before each run
 # rss WL TOOL ROLE COMMAND...: median of RD runs of /usr/bin/time -f %M.
 rss() {
 	wl=$1 tool=$2 role=$3
@@ -291,7 +301,7 @@ rss() {
 	: > "$D/rss"
 	i=0
 	while [ "$i" -lt "$RD" ]; do
-		$TRASH "$D/out"
+		$TRASH $RSS_MK "$D/out"
 		if ! /usr/bin/time -f %M -o "$D/rss1" "$@" >> "$LOG" 2>&1; then
 			record "$wl" "$tool" - MiB "$RD" "$role"
 			say "($wl) $tool: FAILED"
@@ -375,6 +385,91 @@ else
 	record f "mkcert (TRUST_STORES=none)" - s - other
 	mkcert_version="not installed"
 fi
+# ---- (e) start-up alone: version ---------------------------------------------
+printf 'int main(void) { return 0; }\n' > "$W/empty.c"
+cc -O2 -o "$W/empty" "$W/empty.c"
+if [ "$have_ep" = 1 ]; then
+	hf e "etcd-pki version" ep "$RF" 10 -N true "$EP version"
+else
+	record e etcd-pki - s - ep
+fi
+[ "$have_cfssl" = 0 ] ||
+    hf e "cfssl version" other "$RF" 10 -N true "cfssl version"
+! have mkcert ||
+    hf e "mkcert -version" other "$RF" 10 -N true "mkcert -version"
+hf e "floor: an empty C program" floor "$RF" 10 -N true "$W/empty"
+
+# ---- (g) the guide's pipeline through the links -------------------------------
+# Two etcd-pki processes as the guide runs them, through cfssl and
+# cfssljson links (what ./configure --enable-cfssl-links installs).
+mkdir -p "$W/links"
+if [ "$have_ep" = 1 ]; then
+	ln -s "$EP" "$W/links/cfssl"
+	ln -s "$EP" "$W/links/cfssljson"
+	hf g "etcd-pki through the links (2 processes)" ep "$RF" 10 "" \
+	    "$rmx" "$W/links/cfssl gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer $F/leaf.json 2>/dev/null | $W/links/cfssljson -bare $x"
+	verify_one "etcd-pki (links)"
+else
+	record g etcd-pki - s - ep
+fi
+if [ "$have_cfssl" = 1 ]; then
+	hf g "cfssl+cfssljson" other "$RF" 10 "" "$rmx" \
+	    "cfssl gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer $F/leaf.json 2>/dev/null | cfssljson -bare $x"
+fi
+
+# ---- (h) one RSA-2048 leaf ---------------------------------------------------
+# The same leaf with an RSA-2048 key (mkcert's default key), RH runs:
+# key generation takes a random time, so the distribution is reported too.
+$PY -c 'import json, sys
+d = json.load(open(sys.argv[1])); d["key"] = {"algo": "rsa", "size": 2048}
+json.dump(d, open(sys.argv[2], "w"))' "$F/leaf.json" "$F/leaf-rsa.json"
+if [ "$have_ep" = 1 ]; then
+	hf h "etcd-pki gencert -o" ep "$RH" 3 -N "$rmx" \
+	    "$EP gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer -o $x $F/leaf-rsa.json"
+	verify_one "etcd-pki (RSA)"
+else
+	record h etcd-pki - s - ep
+fi
+if [ "$have_cfssl" = 1 ]; then
+	hf h "cfssl+cfssljson pipeline" other "$RH" 3 "" "$rmx" \
+	    "cfssl gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer $F/leaf-rsa.json 2>/dev/null | cfssljson -bare $x"
+fi
+if have mkcert; then
+	CAROOT=$F/mkroot TRUST_STORES=none
+	export CAROOT TRUST_STORES
+	hf h "mkcert (TRUST_STORES=none)" other "$RH" 3 -N "$rmx" \
+	    "mkcert -cert-file $x.pem -key-file $x-key.pem $hosts"
+	unset CAROOT TRUST_STORES
+fi
+
+# ---- (i) peak memory of one ECDSA leaf ------------------------------------------
+if [ -x /usr/bin/time ]; then
+	RSS_MK=-m
+	if [ "$have_ep" = 1 ]; then
+		rss i "etcd-pki gencert -o" ep "$EP" gencert -ca "$F/ca.pem" \
+		    -ca-key "$F/ca-key.pem" -config "$F/request-config.json" \
+		    -profile peer -o "$D/out/x" "$F/leaf.json"
+	else
+		record i etcd-pki - MiB - ep
+	fi
+	[ "$have_cfssl" = 0 ] ||
+	    rss i "cfssl gencert (the pipeline's first process)" other \
+	    cfssl gencert -ca "$F/ca.pem" -ca-key "$F/ca-key.pem" \
+	    -config "$F/request-config.json" -profile peer "$F/leaf.json"
+	if have mkcert; then
+		CAROOT=$F/mkroot TRUST_STORES=none
+		export CAROOT TRUST_STORES
+		rss i "mkcert (TRUST_STORES=none)" other mkcert -ecdsa \
+		    -cert-file "$D/out/x.pem" -key-file "$D/out/x-key.pem" \
+		    $hosts
+		unset CAROOT TRUST_STORES
+	fi
+fi
+
+# RSA-2048 key generation alone, CPU time per key (bench/README.md).
+say "(h) rsagen: $RH RSA-2048 keys ..."
+"$W/rsagen" -n "$RH" > "$W/rsagen.out" 2>> "$LOG" || : > "$W/rsagen.out"
+
 # ---- the report -------------------------------------------------------------
 t_end=$(date +%s)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -394,6 +489,19 @@ echo
 echo "Medians of hyperfine's \`times\` (wall clock, one fresh output" \
     "directory per run; (n=N) is the number of runs); the floor's" \
     "medians are in-process (bench/floor.c).  Ratios are median / median."
+echo
+echo "Latency distributions (wall clock, ms; nearest-rank percentiles):"
+echo
+echo "| workload | tool | runs | median | p90 | p99 | max |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+k=0
+while IFS="$(printf '\t')" read -r wl tool; do
+	k=$((k + 1))
+	case $wl in f|h) ;; *) continue ;; esac
+	# shellcheck disable=SC2046 # five numbers
+	set -- $($B dist "$W/hf-$k.json")
+	echo "| ($wl) | $tool | $1 | $2 | $3 | $4 | $5 |"
+done < "$W/dists"
 if [ -s "$W/warnings" ]; then
 	echo
 	echo "Warnings:"
@@ -410,3 +518,13 @@ for f in "$A/floor.out" "$Bd/floor.out" "$Bd/floor-j1.out" "$C/floor.out"; do
 	echo
 done
 echo '```'
+if [ -s "$W/rsagen.out" ]; then
+	echo
+	echo "RSA-2048 key generation alone (bench/rsagen.c: CPU time of the" \
+	    "generating thread, so it holds on a loaded machine; the" \
+	    "correlation says how much of it is the prime search):"
+	echo
+	echo '```'
+	sed -n '1p; /^cpu ms/,$p' "$W/rsagen.out"
+	echo '```'
+fi

@@ -15,6 +15,7 @@
 
 #include "pki.h"
 #include "cmd.h"
+#include "input.h"
 #include "load.h"
 #include "log.h"
 #include "notes.h"
@@ -164,10 +165,9 @@ cmd_ca_renew_exec(struct opts *o)
 	struct pki_cert		*ca = NULL;
 	struct pki_key		*key = NULL;
 	struct notes		 out;
-	const char		*s;
 	char			*capath = NULL, *oldpem = NULL, *newpem = NULL;
 	char			 line[512];
-	int64_t			 expiry = -1;
+	int64_t			 expiry;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
@@ -175,14 +175,8 @@ cmd_ca_renew_exec(struct opts *o)
 	memset(&out, 0, sizeof(out));
 	if (check_usage(o) != 0)
 		return CMD_RETURN_USAGE;
-	if ((s = opts_str(o, OPT_EXPIRY)) != NULL) {
-		if (pki_duration_parse(s, &expiry, &err) != 0 ||
-		    expiry < 1000000000) {
-			log_err("-expiry: \"%s\": need a duration of at least "
-			    "1s (e.g. 87600h)", s);
-			return CMD_RETURN_USAGE;
-		}
-	}
+	/* Checked as the flag was parsed (opts.c): at least 1s. */
+	expiry = opts_ns(o, OPT_EXPIRY, -1);
 
 	/* The CA, its key, and the file to replace. */
 	if (opts_str(o, OPT_CLUSTER) != NULL) {
@@ -210,11 +204,9 @@ cmd_ca_renew_exec(struct opts *o)
 			ret = r;
 			goto out;
 		}
-		if ((r = pki_input_read(cr.capath, 0, PKI_MAX_INPUT, &oldpem,
-		    &cr.oldlen, &err)) != 0) {
-			log_pki(&err, r);
+		if (input_read(cr.capath, 0, &oldpem, &cr.oldlen, NULL) !=
+		    CMD_RETURN_NORMAL)
 			goto out;
-		}
 		cr.oldpem = oldpem;
 	}
 	if (renew_ca(ca, key, cr.capath, expiry, &newpem, &cr.newlen, line,

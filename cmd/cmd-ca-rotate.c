@@ -39,24 +39,13 @@ rotate_open(const struct opts *o, int lock, const struct pki_notify *nt,
     struct pki_cluster **cl, struct pki_rotation **ro)
 {
 	struct pki_rot_opts	 ro_;
-	struct pki_error	 err;
-	const char		*v;
-	int64_t			 ns;
 	int			 r;
 
 	*cl = NULL;
 	*ro = NULL;
-	memset(&err, 0, sizeof(err));
 	memset(&ro_, 0, sizeof(ro_));
-	if ((v = opts_str(o, OPT_TIMEOUT)) != NULL) {
-		if (pki_duration_parse(v, &ns, &err) != 0 || ns < 1000000 ||
-		    ns / 1000000 > 3600000) {
-			log_err("-timeout: \"%s\": need a duration from 1ms to "
-			    "1h (e.g. 5s)", v);
-			return CMD_RETURN_USAGE;
-		}
-		ro_.probe_timeout_ms = (int)(ns / 1000000);
-	}
+	/* Checked as the flags were parsed (opts.c); 0: the default. */
+	ro_.probe_timeout_ms = (int)opts_ms(o, OPT_TIMEOUT, 0);
 	if (opts_str(o, OPT_CLUSTER) == NULL) {
 		log_err("need -cluster DESC DIR (ca rotate and ca status work "
 		    "on a cluster's directory)");
@@ -79,30 +68,17 @@ rotate_open(const struct opts *o, int lock, const struct pki_notify *nt,
 	return CMD_RETURN_NORMAL;
 }
 
+/* -phase (its choices in the order of PKI_ROT_*), or -1 after an error. */
 static int
-parse_cmd(const struct opts *o, enum opt_id id, const char *flag,
-    struct run_cmd *rc)
+parse_phase(const struct opts *o)
 {
-	const char	*v = opts_str(o, id);
+	static const int	phases[] = { PKI_ROT_ADD_TRUST, PKI_ROT_REISSUE,
+	    PKI_ROT_DROP_OLD };
+	int			i = opts_enum(o, OPT_PHASE, -1);
 
-	if (v == NULL)
-		return 0;
-	return run_parse(rc, flag, v);
-}
-
-/* -phase as PKI_ROT_*, or -1 after a usage error. */
-static int
-parse_phase(const char *phase)
-{
-	if (phase != NULL && strcmp(phase, "add-trust") == 0)
-		return PKI_ROT_ADD_TRUST;
-	if (phase != NULL && strcmp(phase, "reissue") == 0)
-		return PKI_ROT_REISSUE;
-	if (phase != NULL && strcmp(phase, "drop-old") == 0)
-		return PKI_ROT_DROP_OLD;
-	log_err("-phase: %s%s%s: must be add-trust, reissue or drop-old",
-	    phase != NULL ? "\"" : "", phase != NULL ? phase : "missing",
-	    phase != NULL ? "\"" : "");
+	if (i >= 0)
+		return phases[i];
+	log_err("-phase: missing: must be add-trust, reissue or drop-old");
 	return -1;
 }
 
@@ -113,14 +89,8 @@ parse_phase(const char *phase)
 static int
 parse_restart(const struct opts *o, struct rolling *rl)
 {
-	const char	*restart = opts_str(o, OPT_RESTART);
-
-	if (restart != NULL && strcmp(restart, "none") != 0 &&
-	    strcmp(restart, "rolling") != 0) {
-		log_err("-restart: \"%s\": must be rolling or none", restart);
-		return -1;
-	}
-	if (restart != NULL && strcmp(restart, "none") == 0) {
+	if (opts_enum(o, OPT_RESTART, OPT_RESTART_ROLLING) ==
+	    OPT_RESTART_NONE) {
 		if (o->set[OPT_RESTART_CMD] || o->set[OPT_STOP_CMD] ||
 		    o->set[OPT_START_CMD] || o->set[OPT_GATE_TIMEOUT] ||
 		    o->set[OPT_SETTLE] || o->set[OPT_LOCK_TTL] ||
@@ -132,9 +102,9 @@ parse_restart(const struct opts *o, struct rolling *rl)
 		return 0;
 	}
 	rl->quiet = o->b[OPT_QUIET];
-	if (parse_cmd(o, OPT_RESTART_CMD, "-restart-cmd", &rl->restart) != 0 ||
-	    parse_cmd(o, OPT_STOP_CMD, "-stop-cmd", &rl->stop) != 0 ||
-	    parse_cmd(o, OPT_START_CMD, "-start-cmd", &rl->start) != 0 ||
+	if (run_parse_opt(&rl->restart, o, OPT_RESTART_CMD) != 0 ||
+	    run_parse_opt(&rl->stop, o, OPT_STOP_CMD) != 0 ||
+	    run_parse_opt(&rl->start, o, OPT_START_CMD) != 0 ||
 	    rolling_flags(o, rl) != 0)
 		return -1;
 	return 1;
@@ -152,7 +122,7 @@ cmd_ca_rotate_exec(struct opts *o)
 
 	memset(&rl, 0, sizeof(rl));
 	memset(&out, 0, sizeof(out));
-	if ((phase = parse_phase(opts_str(o, OPT_PHASE))) < 0)
+	if ((phase = parse_phase(o)) < 0)
 		return CMD_RETURN_USAGE;
 	if ((rolling = parse_restart(o, &rl)) < 0) {
 		rolling_free(&rl);

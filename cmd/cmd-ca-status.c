@@ -13,10 +13,12 @@
 #include "cmd.h"
 #include "log.h"
 #include "notes.h"
+#include "out.h"
 #include "rotate.h"
 
 static const int ca_status_opts[] = {
-	OPT_CLUSTER, OPT_O, OPT_TIMEOUT, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_CLUSTER, OPT_O_CA_STATUS, OPT_TIMEOUT, OPT_STRICT, OPT_LOGLEVEL,
+	OPT_END
 };
 
 static const char *
@@ -68,7 +70,7 @@ static int
 status_json(const struct pki_rot_status *st)
 {
 	json_t	*top = NULL, *mem = NULL, *cli = NULL, *e;
-	char	 now[32], *text;
+	char	 now[32];
 	size_t	 i;
 
 	pki_time_format((int64_t)st->now, now, sizeof(now));
@@ -90,20 +92,12 @@ status_json(const struct pki_rot_status *st)
 			goto oom;
 	json_object_set_new(top, "members", mem);
 	json_object_set_new(top, "clients", cli);
-	mem = cli = NULL;
-	if ((text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
-	    NULL)
-		goto oom;
-	printf("%s\n", text);
-	free(text);
-	json_decref(top);
-	return 0;
+	return out_json(top);
  oom:
-	log_err("out of memory");
 	json_decref(top);
 	json_decref(mem);
 	json_decref(cli);
-	return -1;
+	return out_json(NULL);
 }
 
 static void
@@ -155,20 +149,12 @@ cmd_ca_status_exec(struct opts *o)
 	struct pki_rot_status	 st;
 	struct notes		 out;
 	struct pki_notify	 nt;
-	const char		*v = opts_str(o, OPT_O);
 	size_t			 i;
-	int			 json = 0, ret;
+	int			 json, ret;
 
 	memset(&st, 0, sizeof(st));
 	memset(&out, 0, sizeof(out));
-	if (v != NULL) {
-		if (strcmp(v, "json") == 0)
-			json = 1;
-		else if (strcmp(v, "text") != 0) {
-			log_err("-o: %s: expected text or json", v);
-			return CMD_RETURN_USAGE;
-		}
-	}
+	json = opts_enum(o, OPT_O_CA_STATUS, OPT_OUT_TEXT) == OPT_OUT_JSON;
 	nt.note = notes_print;
 	nt.arg = &out;
 	if ((ret = rotate_open(o, 0, &nt, &cl, &ro)) != CMD_RETURN_NORMAL)

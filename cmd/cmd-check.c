@@ -12,7 +12,6 @@
 #include "cmd.h"
 #include "load.h"
 #include "log.h"
-#include "status.h"
 
 static const int check_opts[] = {
 	OPT_WARNING, OPT_CRITICAL, OPT_CLUSTER, OPT_MEMBER, OPT_LOGLEVEL,
@@ -95,7 +94,7 @@ add(char **line, const char *fmt, ...)
  * lines[state] and its perfdata to *perf.
  */
 static int
-check_row(const struct status_row *r, const struct threshold *warn,
+check_row(const struct pki_status_row *r, const struct threshold *warn,
     const struct threshold *crit, char *lines[4], char **perf)
 {
 	char	 d[32], left[32], *p = NULL;
@@ -105,12 +104,12 @@ check_row(const struct status_row *r, const struct threshold *warn,
 	life = r->f.not_after - r->f.not_before;
 	w = threshold_seconds(warn, life);
 	c = threshold_seconds(crit, life);
-	status_date(r->f.not_after, d, sizeof(d));
-	status_left(r->seconds_left, left, sizeof(left));
+	pki_time_format(r->f.not_after, d, sizeof(d));
+	pki_time_left(r->seconds_left, left, sizeof(left));
 	if (r->seconds_left <= 0) {
 		add(&lines[ST_CRITICAL], "%s: expired %s", r->name, d);
 		st = ST_CRITICAL;
-	} else if (!r->is_ca && r->key == KEY_MISMATCH) {
+	} else if (!r->is_ca && r->key == PKI_ROWKEY_MISMATCH) {
 		add(&lines[ST_CRITICAL], "%s: key does not match the "
 		    "certificate", r->name);
 		st = ST_CRITICAL;
@@ -122,7 +121,7 @@ check_row(const struct status_row *r, const struct threshold *warn,
 		add(&lines[ST_WARNING], "%s expires in %s (%s)", r->name,
 		    left, d);
 		st = ST_WARNING;
-	} else if (!r->is_ca && r->key == KEY_UNREADABLE) {
+	} else if (!r->is_ca && r->key == PKI_ROWKEY_UNREADABLE) {
 		add(&lines[ST_UNKNOWN], "%s: key unreadable", r->name);
 		st = ST_UNKNOWN;
 	} else
@@ -142,9 +141,10 @@ static int
 cmd_check_exec(struct opts *o)
 {
 	struct pki_cluster	*cl = NULL;
-	struct status_set	 s;
-	struct status_row	*r, *soon = NULL;
+	struct pki_status	 s;
+	struct pki_status_row	*r, *soon = NULL;
 	struct threshold	 warn, crit;
+	const char		*what = NULL;
 	char			*lines[4] = { NULL, NULL, NULL, NULL };
 	char			*perf = NULL, d[32], left[32];
 	size_t			 i, ncert = 0;
@@ -155,7 +155,7 @@ cmd_check_exec(struct opts *o)
 	warn.is_share = crit.is_share = 1;
 	warn.share = 0.20;
 	crit.share = 0.10;
-	status_init(&s, time(NULL), NULL);
+	pki_status_init(&s, time(NULL), NULL, NULL);
 	threshold(o, OPT_WARNING, &warn);
 	threshold(o, OPT_CRITICAL, &crit);
 	if (opts_str(o, OPT_CLUSTER) != NULL ? o->nargs != 1 :
@@ -163,32 +163,23 @@ cmd_check_exec(struct opts *o)
 		log_err("expected PATH... or -cluster DESC [-member NAME] DIR");
 		return ST_UNKNOWN;
 	}
-	if (opts_str(o, OPT_CLUSTER) != NULL) {
-		if (load_cluster(o, opts_str(o, OPT_CLUSTER), &cl) !=
-		    CMD_RETURN_NORMAL ||
-		    status_add_cluster(&s, cl, o->args[0],
-		    opts_str(o, OPT_MEMBER)) != 0) {
-			printf("ETCD-PKI UNKNOWN - cannot read the cluster\n");
-			overall = ST_UNKNOWN;
-			goto out;
-		}
-	} else
-		for (j = 0; j < o->nargs; j++)
-			if (status_add_path(&s, o->args[j]) != 0) {
-				printf("ETCD-PKI UNKNOWN - cannot read %s\n",
-				    o->args[j]);
-				overall = ST_UNKNOWN;
-				goto out;
-			}
+	if ((opts_str(o, OPT_CLUSTER) != NULL && load_cluster(o,
+	    opts_str(o, OPT_CLUSTER), &cl) != CMD_RETURN_NORMAL) ||
+	    load_status(o, cl, o->nargs, &s, &what) != CMD_RETURN_NORMAL) {
+		printf("ETCD-PKI UNKNOWN - cannot read %s\n", what != NULL ?
+		    what : "the cluster");
+		overall = ST_UNKNOWN;
+		goto out;
+	}
 
 	for (i = 0; i < s.n; i++) {
 		r = &s.rows[i];
 		ncert++;
-		if (r->state == ROW_MISSING) {
+		if (r->state == PKI_ROW_MISSING) {
 			add(&lines[ST_CRITICAL], "%s: missing (%s)", r->name,
 			    r->path);
 			st = ST_CRITICAL;
-		} else if (r->state != ROW_OK) {
+		} else if (r->state != PKI_ROW_OK) {
 			add(&lines[ST_UNKNOWN], "%s: %s", r->name,
 			    r->error != NULL ? r->error : "unreadable");
 			st = ST_UNKNOWN;
@@ -207,8 +198,8 @@ cmd_check_exec(struct opts *o)
 	}
 	printf("ETCD-PKI %s - ", st_name[overall]);
 	if (overall == ST_OK) {
-		status_date(soon->f.not_after, d, sizeof(d));
-		status_left(soon->seconds_left, left, sizeof(left));
+		pki_time_format(soon->f.not_after, d, sizeof(d));
+		pki_time_left(soon->seconds_left, left, sizeof(left));
 		printf("%zu certificate%s, soonest %s expires in %s (%s)",
 		    ncert, ncert == 1 ? "" : "s", soon->name, left, d);
 	} else
@@ -218,7 +209,7 @@ cmd_check_exec(struct opts *o)
 	for (j = 0; j < 4; j++)
 		free(lines[j]);
 	free(perf);
-	status_free(&s);
+	pki_status_free(&s);
 	pki_cluster_free(cl);
 	return overall;
 }

@@ -15,7 +15,6 @@
 #include "cmd.h"
 #include "input.h"
 #include "log.h"
-#include "status.h"
 
 static const int needs_renewal_opts[] = {
 	OPT_EXPIRES_IN, OPT_RENEW_BEFORE, OPT_STAGGER, OPT_VERBOSE,
@@ -27,34 +26,13 @@ static const int needs_renewal_opts[] = {
 #define NR_MISSING	2
 #define NR_ERROR	255
 
-#define MODE_PERCENT	0	/* -expires-in N%: share used */
-#define MODE_DURATION	1	/* -expires-in DURATION: time left */
-#define MODE_RENEW	2	/* -renew-before / -stagger: renew's rule */
-
 #define TLS_TIMEOUT_MS	10000
 
 struct nr_args {
-	int			 mode;
-	long			 percent;
-	int64_t			 duration;	/* seconds */
-	struct pki_renew_policy	 policy;
+	struct pki_due_rule	 rule;
 	int			 verbose;
 	time_t			 now;
 };
-
-/* NAME of ".../NAME.pem". */
-static void
-cert_name(const char *path, char *buf, size_t size)
-{
-	const char	*b = strrchr(path, '/');
-	size_t		 n;
-
-	b = b != NULL ? b + 1 : path;
-	n = strlen(b);
-	if (n > 4 && strcmp(b + n - 4, ".pem") == 0)
-		n -= 4;
-	snprintf(buf, size, "%.*s", (int)n, b);
-}
 
 /* Checks one target; returns NR_*. */
 static int
@@ -64,12 +42,11 @@ check_target(const struct nr_args *a, const char *target)
 	struct pki_cert_facts	 f;
 	struct pki_cert		*cert = NULL;
 	struct pki_url		 u;
-	char			 name[256], d1[32];
+	struct pki_due		 due;
+	char			*name = NULL, d1[32];
 	char			 why[160], *buf = NULL;
 	size_t			 len = 0;
-	double			 used, life, x;
-	int64_t			 at = 0;
-	int			 r, due, ret = NR_ERROR;
+	int			 r, ret = NR_ERROR;
 
 	memset(&err, 0, sizeof(err));
 	memset(&f, 0, sizeof(f));
@@ -101,52 +78,34 @@ check_target(const struct nr_args *a, const char *target)
 	}
 	/* renew's NAME: the file's; for a server, its certificate's CN. */
 	if (strncmp(target, "https://", 8) == 0)
-		snprintf(name, sizeof(name), "%s", *f.subject_cn != '\0' ?
-		    f.subject_cn : u.host);
+		name = strdup(*f.subject_cn != '\0' ? f.subject_cn : u.host);
 	else
-		cert_name(target, name, sizeof(name));
-	life = (double)(f.not_after - f.not_before);
-	if (life <= 0) {
-		log_err("%s: the certificate's lifetime is not positive",
-		    target);
+		name = pki_cert_path_name(target);
+	if (name == NULL) {
+		log_err("out of memory");
 		goto out;
 	}
-	used = ((double)((int64_t)a->now - f.not_before)) / life * 100;
-	switch (a->mode) {
-	case MODE_PERCENT:
-		/* step: int(percentUsed) >= threshold. */
-		due = used >= 0 && (long)used >= a->percent;
-		x = (double)a->percent / 100 * life;
-		at = f.not_before + (int64_t)x + ((double)(int64_t)x < x);
-		break;
-	case MODE_DURATION:
-		at = f.not_after - a->duration;
-		due = (int64_t)a->now >= at;
-		break;
-	default:
-		if ((r = pki_renew_at(f.not_before, f.not_after, name,
-		    &a->policy, &at, &err)) != 0) {
-			log_err("%s: %s", target, err.text);
-			goto out;
-		}
-		due = (int64_t)a->now >= at;
-		break;
+	if ((r = pki_due_eval(&a->rule, f.not_before, f.not_after, name,
+	    a->now, &due, &err)) != 0) {
+		log_err("%s: %s", target, err.text);
+		goto out;
 	}
-	if ((int64_t)a->now >= f.not_after)
-		due = 1;
-	ret = due ? NR_DUE : NR_NOT_DUE;
+	ret = due.due ? NR_DUE : NR_NOT_DUE;
 	if (a->verbose) {
-		if ((int64_t)a->now >= f.not_after) {
-			status_date(f.not_after, d1, sizeof(d1));
+		if (due.expired) {
+			pki_time_format(f.not_after, d1, sizeof(d1));
 			snprintf(why, sizeof(why), "expired %s", d1);
 		} else {
-			status_date(at, d1, sizeof(d1));
+			pki_time_format(due.at, d1, sizeof(d1));
 			snprintf(why, sizeof(why), "%d%% of the lifetime used "
-			    "(renew at %s)", used >= 0 ? (int)used : 0, d1);
+			    "(renew at %s)", due.used >= 0 ? (int)due.used : 0,
+			    d1);
 		}
-		printf("%s: %s: %s\n", target, due ? "due" : "not due", why);
+		printf("%s: %s: %s\n", target, due.due ? "due" : "not due",
+		    why);
 	}
  out:
+	free(name);
 	pki_cert_facts_clear(&f);
 	pki_cert_free(cert);
 	return ret;
@@ -164,9 +123,9 @@ cmd_needs_renewal_exec(struct opts *o)
 	memset(&a, 0, sizeof(a));
 	a.now = time(NULL);
 	a.verbose = o->b[OPT_VERBOSE];
-	a.mode = MODE_PERCENT;
-	a.percent = 66;
-	opts_renew_policy(o, &a.policy);
+	a.rule.kind = PKI_DUE_USED;
+	a.rule.percent = 66;
+	opts_renew_policy(o, &a.rule.policy);
 	if (opts_share(o, OPT_EXPIRES_IN, &is_pct, &pct, &ns)) {
 		if (opts_str(o, OPT_RENEW_BEFORE) != NULL ||
 		    opts_str(o, OPT_STAGGER) != NULL) {
@@ -175,15 +134,15 @@ cmd_needs_renewal_exec(struct opts *o)
 			return NR_ERROR;
 		}
 		if (is_pct)
-			a.percent = (long)pct;
+			a.rule.percent = (long)pct;
 		else {
-			a.mode = MODE_DURATION;
-			a.duration = ns / 1000000000;
+			a.rule.kind = PKI_DUE_LEFT;
+			a.rule.left = ns / 1000000000;
 		}
 	}
 	if (opts_str(o, OPT_RENEW_BEFORE) != NULL ||
 	    opts_str(o, OPT_STAGGER) != NULL)
-		a.mode = MODE_RENEW;
+		a.rule.kind = PKI_DUE_RENEW;
 	if (o->nargs < 1) {
 		log_err("no certificate or https://HOST:PORT given");
 		return NR_ERROR;

@@ -9,13 +9,12 @@
 
 #include "pki.h"
 #include "cmd.h"
+#include "load.h"
 #include "log.h"
-#include "metrics.h"
 #include "notes.h"
 #include "rolling.h"
 #include "run.h"
 #include "sets.h"
-#include "status.h"
 
 #define HOOK_TIMEOUT	300
 
@@ -161,71 +160,29 @@ set_hooks(struct renew *rn)
 
 /* ---- flags ----------------------------------------------------------- */
 
-static int
-parse_cmd(const struct opts *o, enum opt_id id, struct run_cmd *rc)
-{
-	const char	*v = opts_str(o, id);
-
-	if (v == NULL)
-		return 0;
-	return run_parse(rc, id == OPT_PRE_HOOK ? "-pre-hook" :
-	    id == OPT_DEPLOY_HOOK ? "-deploy-hook" : id == OPT_POST_HOOK ?
-	    "-post-hook" : id == OPT_RESTART_CMD ? "-restart-cmd" :
-	    id == OPT_STOP_CMD ? "-stop-cmd" : "-start-cmd", v);
-}
-
 /* The flags that set the policy, the layout and the commands. */
 static int
 parse_basic(struct renew *rn)
 {
 	const struct opts	*o = rn->o;
 	struct pki_renew_opts	*ro = &rn->ro;
-	struct pki_error	 err;
-	const char		*v;
-	int			 r;
 
-	memset(&err, 0, sizeof(err));
-	pki_renew_policy_default(&ro->policy);
+	/* The values were checked as the flags were parsed (opts.c). */
+	opts_renew_policy(o, &ro->policy);
 	ro->force = o->b[OPT_FORCE];
 	ro->allow_san_change = o->b[OPT_ALLOW_SAN_CHANGE];
 	ro->rekey = o->b[OPT_REKEY];
 	ro->dry_run = o->b[OPT_DRY_RUN];
 	ro->no_sync = o->b[OPT_NO_SYNC];
-	ro->keep = o->set[OPT_KEEP] ? o->i[OPT_KEEP] : 3;
-	ro->layout = -1;
-	if (ro->keep < 0) {
-		log_err("-keep: %ld: must be 0 or more", ro->keep);
-		return -1;
-	}
-	if ((v = opts_str(o, OPT_RENEW_BEFORE)) != NULL &&
-	    (r = pki_renew_before_parse(v, "-renew-before", &ro->policy,
-	    &err)) != 0) {
-		log_pki(&err, r);
-		return -1;
-	}
-	if ((v = opts_str(o, OPT_STAGGER)) != NULL &&
-	    (r = pki_renew_stagger_parse(v, "-stagger", &ro->policy,
-	    &err)) != 0) {
-		log_pki(&err, r);
-		return -1;
-	}
-	if ((v = opts_str(o, OPT_LAYOUT)) != NULL) {
-		if (strcmp(v, "generations") == 0)
-			ro->layout = PKI_LAYOUT_GENERATIONS;
-		else if (strcmp(v, "fixed") == 0)
-			ro->layout = PKI_LAYOUT_FIXED;
-		else {
-			log_err("-layout: \"%s\": must be generations or fixed",
-			    v);
-			return -1;
-		}
-	}
-	if (parse_cmd(o, OPT_PRE_HOOK, &rn->pre) != 0 ||
-	    parse_cmd(o, OPT_DEPLOY_HOOK, &rn->deploy) != 0 ||
-	    parse_cmd(o, OPT_POST_HOOK, &rn->post) != 0 ||
-	    parse_cmd(o, OPT_RESTART_CMD, &rn->restart) != 0 ||
-	    parse_cmd(o, OPT_STOP_CMD, &rn->stop) != 0 ||
-	    parse_cmd(o, OPT_START_CMD, &rn->start) != 0)
+	ro->keep = opts_int(o, OPT_KEEP, 3);
+	/* -layout's choices are in PKI_LAYOUT_* order. */
+	ro->layout = opts_enum(o, OPT_LAYOUT, -1);
+	if (run_parse_opt(&rn->pre, o, OPT_PRE_HOOK) != 0 ||
+	    run_parse_opt(&rn->deploy, o, OPT_DEPLOY_HOOK) != 0 ||
+	    run_parse_opt(&rn->post, o, OPT_POST_HOOK) != 0 ||
+	    run_parse_opt(&rn->restart, o, OPT_RESTART_CMD) != 0 ||
+	    run_parse_opt(&rn->stop, o, OPT_STOP_CMD) != 0 ||
+	    run_parse_opt(&rn->start, o, OPT_START_CMD) != 0)
 		return -1;
 	return 0;
 }
@@ -235,9 +192,9 @@ static int
 parse_restart(struct renew *rn)
 {
 	const struct opts	*o = rn->o;
-	const char		*v = opts_str(o, OPT_RESTART);
+	int			 restart = opts_enum(o, OPT_RESTART, -1);
 
-	if (v != NULL && strcmp(v, "rolling") == 0) {
+	if (restart == OPT_RESTART_ROLLING) {
 		if (!o->set[OPT_CLUSTER]) {
 			log_err("-restart rolling needs -cluster DESC: the "
 			    "members' client URLs and the local member come "
@@ -252,12 +209,8 @@ parse_restart(struct renew *rn)
 		}
 		return 1;
 	}
-	if (v == NULL)
+	if (restart != OPT_RESTART_NONE)
 		return 0;
-	if (strcmp(v, "none") != 0) {
-		log_err("-restart: \"%s\": must be none or rolling", v);
-		return -1;
-	}
 	if (rn->restart.argv != NULL) {
 		log_err("-restart none and -restart-cmd contradict each other");
 		return -1;
@@ -343,23 +296,21 @@ parse_flags(struct renew *rn)
 static int
 write_metrics(struct renew *rn, int exit_code)
 {
-	struct status_set	 ss;
-	size_t			 i, n = sets_count(&rn->s);
+	struct pki_error	 err;
+	struct pki_status	 ss;
 	int			 r = 0;
 
-	status_init(&ss, time(NULL), &rn->ro.policy);
-	if (rn->s.cl != NULL)
-		r = status_add_cluster(&ss, rn->s.cl, rn->s.dir,
-		    opts_str(rn->o, OPT_MEMBER));
-	else
-		for (i = 0; i < n && r == 0; i++)
-			r = status_add_path(&ss, rn->o->args[i]);
-	if (r == 0) {
-		status_link(&ss);
-		r = metrics_write(opts_str(rn->o, OPT_METRICS_FILE), "renew",
-		    ss.rows, ss.n, exit_code, ss.now);
+	memset(&err, 0, sizeof(err));
+	pki_status_init(&ss, time(NULL), &rn->ro.policy, NULL);
+	if (load_status(rn->o, rn->s.cl, (int)sets_count(&rn->s), &ss,
+	    NULL) != CMD_RETURN_NORMAL)
+		r = -1;
+	else if ((r = pki_status_metrics_write(&ss, opts_str(rn->o,
+	    OPT_METRICS_FILE), "renew", exit_code, &err)) != 0) {
+		log_pki(&err, r);
+		r = -1;
 	}
-	status_free(&ss);
+	pki_status_free(&ss);
 	return r;
 }
 

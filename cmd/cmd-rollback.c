@@ -42,8 +42,7 @@ cmd_rollback_exec(struct opts *o)
 	memset(&out, 0, sizeof(out));
 	memset(&s, 0, sizeof(s));
 	memset(&restart, 0, sizeof(restart));
-	if (opts_str(o, OPT_RESTART_CMD) != NULL && run_parse(&restart,
-	    "-restart-cmd", opts_str(o, OPT_RESTART_CMD)) != 0)
+	if (run_parse_opt(&restart, o, OPT_RESTART_CMD) != 0)
 		return CMD_RETURN_USAGE;
 	ro.to = opts_str(o, OPT_TO);
 	ro.force = o->b[OPT_FORCE];

@@ -14,8 +14,7 @@
 #include "cmd.h"
 #include "load.h"
 #include "log.h"
-#include "metrics.h"
-#include "status.h"
+#include "out.h"
 
 static const int status_opts[] = {
 	OPT_O_STATUS, OPT_CLUSTER, OPT_MEMBER, OPT_RENEW_BEFORE, OPT_STAGGER,
@@ -63,16 +62,16 @@ strlist_free(struct strlist *l)
  * renewal time.
  */
 static void
-warnings(const struct status_set *s, struct strlist *w)
+warnings(const struct pki_status *s, struct strlist *w)
 {
-	const struct status_row	*l, *c;
-	char			 d1[32], d2[32], d3[32], *t;
-	size_t			 i;
-	int64_t			 life;
+	const struct pki_status_row	*l, *c;
+	char				 d1[32], d2[32], d3[32], *t;
+	size_t				 i;
 
 	for (i = 0; i < s->n; i++) {
 		l = &s->rows[i];
-		if (l->is_ca || l->state != ROW_OK)
+		t = NULL;
+		if (l->is_ca || l->state != PKI_ROW_OK)
 			continue;
 		if (!l->has_renew_at) {
 			if (asprintf(&t, "%s: no renewal time: %s", l->path,
@@ -82,25 +81,22 @@ warnings(const struct status_set *s, struct strlist *w)
 			strlist_add(w, t);
 			continue;
 		}
-		if (l->ca < 0)
+		if (l->ca_warning == PKI_CAWARN_NONE)
 			continue;
 		c = &s->rows[l->ca];
-		life = l->f.not_after - l->f.not_before;
-		status_date(c->f.not_after, d1, sizeof(d1));
-		status_date(l->renew_at, d2, sizeof(d2));
-		status_date(l->renew_at + life, d3, sizeof(d3));
-		t = NULL;
-		if (c->f.not_after < l->renew_at) {
+		pki_time_format(c->f.not_after, d1, sizeof(d1));
+		pki_time_format(l->renew_at, d2, sizeof(d2));
+		pki_time_format(l->renew_at + l->f.not_after - l->f.not_before,
+		    d3, sizeof(d3));
+		if (l->ca_warning == PKI_CAWARN_RENEWAL) {
 			if (asprintf(&t, "CA %s expires %s, before %s would "
 			    "next be renewed (%s)", c->path, d1, l->name,
 			    d2) == -1)
 				t = NULL;
-		} else if (c->f.not_after < l->renew_at + life) {
-			if (asprintf(&t, "CA %s expires %s, before a renewal "
-			    "of %s at %s would expire (%s)", c->path, d1,
-			    l->name, d2, d3) == -1)
-				t = NULL;
-		}
+		} else if (asprintf(&t, "CA %s expires %s, before a renewal "
+		    "of %s at %s would expire (%s)", c->path, d1, l->name, d2,
+		    d3) == -1)
+			t = NULL;
 		strlist_add(w, t);
 	}
 }
@@ -109,15 +105,32 @@ static const char *
 key_text(int key)
 {
 	switch (key) {
-	case KEY_MATCH:
+	case PKI_ROWKEY_MATCH:
 		return "match";
-	case KEY_MISMATCH:
+	case PKI_ROWKEY_MISMATCH:
 		return "MISMATCH";
-	case KEY_MISSING:
+	case PKI_ROWKEY_MISSING:
 		return "missing";
 	default:
 		return "unreadable";
 	}
+}
+
+/* The drift column: "none", "+DNS:x -IP:y subject", "no csr json" or
+ * "bad csr json". */
+static char *
+drift_text(const struct pki_status_row *r)
+{
+	char	buf[8192];
+
+	if (r->drift_state == PKI_DRIFT_NO_CSR)
+		return strdup("no csr json");
+	if (r->drift_state == PKI_DRIFT_BAD_CSR)
+		return strdup("bad csr json");
+	if (!pki_drift_any(&r->drift))
+		return strdup("none");
+	pki_drift_text(&r->drift, 0, buf, sizeof(buf));
+	return strdup(buf);
 }
 
 #define NCOLS	9
@@ -146,19 +159,13 @@ print_table(char *(*cells)[NCOLS], size_t nrows, int ncols)
 	}
 }
 
-static char *
-xstrdup(const char *s)
-{
-	return strdup(s);
-}
-
 static void
-print_text(const struct status_set *s, const struct strlist *w)
+print_text(const struct pki_status *s, const struct strlist *w)
 {
 	static const char *const	 lh[NCOLS] = { "NAME", "PATH",
 	    "NOT AFTER", "LEFT", "USED", "RENEW AT", "ISSUER", "KEY",
 	    "DRIFT" };
-	const struct status_row		*r;
+	const struct pki_status_row	*r;
 	char				*(*cells)[NCOLS];
 	char				 buf[64];
 	size_t				 i, nl = 1, nc = 1;
@@ -172,40 +179,40 @@ print_text(const struct status_set *s, const struct strlist *w)
 		size_t	n = 1;
 
 		for (j = 0; j < NCOLS; j++)
-			cells[0][j] = xstrdup(lh[j]);
+			cells[0][j] = strdup(lh[j]);
 		for (i = 0; i < s->n; i++) {
 			r = &s->rows[i];
 			if (r->is_ca != pass)
 				continue;
-			if (r->state != ROW_OK) {
+			if (r->state != PKI_ROW_OK) {
 				if (asprintf(&cells[n][0], "%s %s",
-				    r->state == ROW_MISSING ? "!MISSING!" :
+				    r->state == PKI_ROW_MISSING ? "!MISSING!" :
 				    "!UNREADABLE!", r->name) == -1)
 					cells[n][0] = NULL;
-				cells[n][1] = xstrdup(r->path);
+				cells[n][1] = strdup(r->path);
 				n++;
 				continue;
 			}
-			cells[n][0] = xstrdup(r->name);
-			cells[n][1] = xstrdup(r->path);
-			status_date(r->f.not_after, buf, sizeof(buf));
-			cells[n][2] = xstrdup(buf);
-			status_left(r->seconds_left, buf, sizeof(buf));
-			cells[n][3] = xstrdup(buf);
+			cells[n][0] = strdup(r->name);
+			cells[n][1] = strdup(r->path);
+			pki_time_format(r->f.not_after, buf, sizeof(buf));
+			cells[n][2] = strdup(buf);
+			pki_time_left(r->seconds_left, buf, sizeof(buf));
+			cells[n][3] = strdup(buf);
 			if (!pass) {
 				snprintf(buf, sizeof(buf), "%d%%",
 				    (int)r->percent_used);
-				cells[n][4] = xstrdup(buf);
+				cells[n][4] = strdup(buf);
 				if (r->has_renew_at)
-					status_date(r->renew_at, buf,
+					pki_time_format(r->renew_at, buf,
 					    sizeof(buf));
 				else
 					snprintf(buf, sizeof(buf), "-");
-				cells[n][5] = xstrdup(buf);
-				cells[n][6] = xstrdup(*r->f.issuer_cn != '\0' ?
+				cells[n][5] = strdup(buf);
+				cells[n][6] = strdup(*r->f.issuer_cn != '\0' ?
 				    r->f.issuer_cn : r->f.issuer);
-				cells[n][7] = xstrdup(key_text(r->key));
-				cells[n][8] = status_drift_text(r);
+				cells[n][7] = strdup(key_text(r->key));
+				cells[n][8] = drift_text(r);
 			}
 			n++;
 		}
@@ -243,7 +250,7 @@ json_date(int64_t t)
 {
 	char	buf[32];
 
-	status_date(t, buf, sizeof(buf));
+	pki_time_format(t, buf, sizeof(buf));
 	return json_string(buf);
 }
 
@@ -259,10 +266,10 @@ json_strv(char **v, size_t n)
 }
 
 static json_t *
-leaf_json(const struct status_row *r)
+leaf_json(const struct pki_status_row *r)
 {
 	json_t	*o = json_object(), *d;
-	int	 ok = r->state == ROW_OK;
+	int	 ok = r->state == PKI_ROW_OK;
 
 	if (o == NULL)
 		return NULL;
@@ -280,12 +287,12 @@ leaf_json(const struct status_row *r)
 	    NULL);
 	put(o, "due", ok && r->has_renew_at ? json_boolean(r->due) :
 	    NULL);
-	put(o, "key", ok ? json_string(r->key == KEY_MATCH ? "match" :
-	    r->key == KEY_MISMATCH ? "mismatch" : r->key == KEY_MISSING ?
-	    "missing" : "unreadable") : NULL);
+	put(o, "key", ok ? json_string(r->key == PKI_ROWKEY_MATCH ? "match" :
+	    r->key == PKI_ROWKEY_MISMATCH ? "mismatch" : r->key ==
+	    PKI_ROWKEY_MISSING ? "missing" : "unreadable") : NULL);
 	put(o, "sans", ok ? json_strv(r->f.sans, r->f.nsans) : NULL);
 	d = NULL;
-	if (ok && r->drift_state == DRIFT_NONE && (d = json_object()) !=
+	if (ok && r->drift_state == PKI_DRIFT_NONE && (d = json_object()) !=
 	    NULL) {
 		put(d, "add", json_strv(r->drift.add, r->drift.nadd));
 		put(d, "remove", json_strv(r->drift.remove,
@@ -295,16 +302,16 @@ leaf_json(const struct status_row *r)
 	put(o, "drift", d);
 	put(o, "generation", r->generation != NULL ?
 	    json_string(r->generation) : NULL);
-	put(o, "error", r->state != ROW_OK && r->error != NULL ?
+	put(o, "error", r->state != PKI_ROW_OK && r->error != NULL ?
 	    json_string(r->error) : NULL);
 	return o;
 }
 
 static json_t *
-ca_json(const struct status_row *r)
+ca_json(const struct pki_status_row *r)
 {
 	json_t	*o = json_object();
-	int	 ok = r->state == ROW_OK;
+	int	 ok = r->state == PKI_ROW_OK;
 
 	if (o == NULL)
 		return NULL;
@@ -314,61 +321,54 @@ ca_json(const struct status_row *r)
 	put(o, "subject", ok ? json_string(r->f.subject) : NULL);
 	put(o, "not_after", ok ? json_date(r->f.not_after) : NULL);
 	put(o, "seconds_left", ok ? json_integer(r->seconds_left) : NULL);
-	put(o, "error", r->state != ROW_OK && r->error != NULL ?
+	put(o, "error", r->state != PKI_ROW_OK && r->error != NULL ?
 	    json_string(r->error) : NULL);
 	return o;
 }
 
 static int
-print_json(const struct status_set *s, const struct strlist *w)
+print_json(const struct pki_status *s, const struct strlist *w)
 {
 	json_t	*top = json_object(), *certs = json_array(),
 		*cas = json_array();
-	char	*text;
 	size_t	 i;
 
-	if (top == NULL || certs == NULL || cas == NULL)
-		goto oom;
+	if (top == NULL || certs == NULL || cas == NULL) {
+		json_decref(certs);
+		json_decref(cas);
+		json_decref(top);
+		return out_json(NULL);
+	}
 	put(top, "version", json_integer(1));
 	put(top, "generated", json_date(s->now));
 	for (i = 0; i < s->n; i++)
 		json_array_append_new(s->rows[i].is_ca ? cas : certs,
 		    s->rows[i].is_ca ? ca_json(&s->rows[i]) :
 		    leaf_json(&s->rows[i]));
-	json_object_set_new(top, "certificates", certs);
-	json_object_set_new(top, "cas", cas);
-	certs = cas = NULL;
+	put(top, "certificates", certs);
+	put(top, "cas", cas);
 	put(top, "warnings", json_strv(w->v, w->n));
-	if ((text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
-	    NULL)
-		goto oom;
-	printf("%s\n", text);
-	free(text);
-	json_decref(top);
-	return 0;
- oom:
-	log_err("out of memory");
-	json_decref(top);
-	json_decref(certs);
-	json_decref(cas);
-	return -1;
+	return out_json(top);
 }
 
 static int
 cmd_status_exec(struct opts *o)
 {
 	struct pki_renew_policy	 pol;
+	struct pki_error	 err;
 	struct pki_cluster	*cl = NULL;
-	struct status_set	 s;
+	struct pki_status	 s;
 	struct strlist		 w;
 	const char		*mf;
-	char			*text;
-	int			 i, out, ret = CMD_RETURN_ERROR;
+	char			*text = NULL;
+	size_t			 i;
+	int			 out, r, ret = CMD_RETURN_ERROR;
 
 	memset(&w, 0, sizeof(w));
+	memset(&err, 0, sizeof(err));
 	out = opts_enum(o, OPT_O_STATUS, OUT_TEXT);
 	opts_renew_policy(o, &pol);
-	status_init(&s, time(NULL), &pol);
+	pki_status_init(&s, time(NULL), &pol, NULL);
 	if (opts_str(o, OPT_CLUSTER) != NULL) {
 		if (o->nargs != 1) {
 			log_err("-cluster DESC takes one directory, got %d "
@@ -382,50 +382,36 @@ cmd_status_exec(struct opts *o)
 		log_err("-member goes with -cluster");
 		return CMD_RETURN_USAGE;
 	}
-
-	if (opts_str(o, OPT_CLUSTER) != NULL) {
-		if (load_cluster(o, opts_str(o, OPT_CLUSTER), &cl) !=
-		    CMD_RETURN_NORMAL)
-			goto out;
-		if (status_add_cluster(&s, cl, o->args[0],
-		    opts_str(o, OPT_MEMBER)) != 0)
-			goto out;
-	} else
-		for (i = 0; i < o->nargs; i++)
-			if (status_add_path(&s, o->args[i]) != 0)
-				goto out;
-	status_link(&s);
+	if ((opts_str(o, OPT_CLUSTER) != NULL && load_cluster(o,
+	    opts_str(o, OPT_CLUSTER), &cl) != CMD_RETURN_NORMAL) ||
+	    load_status(o, cl, o->nargs, &s, NULL) != CMD_RETURN_NORMAL)
+		goto out;
 	warnings(&s, &w);
-	for (i = 0; i < (int)s.n; i++)
-		if (s.rows[i].state != ROW_OK && s.rows[i].error != NULL)
+	for (i = 0; i < s.n; i++)
+		if (s.rows[i].state != PKI_ROW_OK && s.rows[i].error != NULL)
 			log_err("%s", s.rows[i].error);
 
-	ret = status_problems(&s) > 0 ? CMD_RETURN_ERROR : CMD_RETURN_NORMAL;
-	switch (out) {
-	case OUT_JSON:
-		if (print_json(&s, &w) != 0)
-			ret = CMD_RETURN_ERROR;
-		break;
-	case OUT_PROM:
-		if ((text = metrics_text(NULL, s.rows, s.n, 0, s.now)) ==
-		    NULL) {
-			log_err("out of memory");
-			ret = CMD_RETURN_ERROR;
-			break;
-		}
-		fputs(text, stdout);
-		free(text);
-		break;
-	default:
-		print_text(&s, &w);
-		break;
-	}
-	if ((mf = opts_str(o, OPT_METRICS_FILE)) != NULL &&
-	    metrics_write(mf, "status", s.rows, s.n, ret, s.now) != 0)
+	ret = pki_status_problems(&s) > 0 ? CMD_RETURN_ERROR :
+	    CMD_RETURN_NORMAL;
+	if (out == OUT_JSON && print_json(&s, &w) != 0)
 		ret = CMD_RETURN_ERROR;
+	else if (out == OUT_PROM) {
+		if ((r = pki_status_metrics(&s, NULL, 0, &text, &err)) != 0) {
+			log_pki(&err, r);
+			ret = CMD_RETURN_ERROR;
+		} else
+			fputs(text, stdout);
+	} else if (out == OUT_TEXT)
+		print_text(&s, &w);
+	if ((mf = opts_str(o, OPT_METRICS_FILE)) != NULL &&
+	    (r = pki_status_metrics_write(&s, mf, "status", ret, &err)) != 0) {
+		log_pki(&err, r);
+		ret = CMD_RETURN_ERROR;
+	}
  out:
+	free(text);
 	strlist_free(&w);
-	status_free(&s);
+	pki_status_free(&s);
 	pki_cluster_free(cl);
 	return ret;
 }

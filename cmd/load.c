@@ -12,6 +12,7 @@
 #include "input.h"
 #include "load.h"
 #include "log.h"
+#include "notes.h"
 
 /* Prefixes err->text with "prefix: ". */
 static void
@@ -379,4 +380,30 @@ load_signer(const struct opts *o, struct pki_config **cfg,
 	*cfg = NULL;
 	*prof = NULL;
 	return CMD_RETURN_ERROR;
+}
+
+int
+load_status(const struct opts *o, const struct pki_cluster *cl, int nargs,
+    struct pki_status *s, const char **what)
+{
+	static struct notes		 loud;	/* every note shown */
+	struct pki_error		 err;
+	int				 i, r = PKI_OK;
+
+	memset(&err, 0, sizeof(err));
+	s->nt.note = notes_print;
+	s->nt.arg = &loud;
+	if (cl != NULL)
+		r = pki_status_add_cluster(s, cl, o->args[0],
+		    opts_str(o, OPT_MEMBER), &err);
+	for (i = 0; cl == NULL && i < nargs && r == PKI_OK; i++)
+		if ((r = pki_status_add_path(s, o->args[i], &err)) != PKI_OK &&
+		    what != NULL)
+			*what = o->args[i];
+	if (r != PKI_OK) {
+		log_pki(&err, r);
+		return CMD_RETURN_ERROR;
+	}
+	pki_status_link(s);
+	return CMD_RETURN_NORMAL;
 }

@@ -64,5 +64,15 @@ int	load_req_file(const char *path, struct pki_req **out);
 int	load_key_format(const struct opts *o);
 /* Fills the policy from -strict and -allow-invalid-issuer. */
 void	load_parse_opts(const struct opts *o, struct pki_parse_opts *po);
+/*
+ * The status rows (s, started by the caller) of cl's directory o->args[0]
+ * (-member) when cl is not NULL, else of the first nargs arguments,
+ * linked to their CAs.  Keys and CSR JSON that cannot be read are
+ * reported as they are found; an error (a directory that cannot be
+ * read) is printed, and *what (may be NULL) names the argument.
+ */
+struct pki_status;
+int	load_status(const struct opts *o, const struct pki_cluster *cl,
+	    int nargs, struct pki_status *s, const char **what);
 
 #endif

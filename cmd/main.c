@@ -5,6 +5,7 @@
  * the first argument.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pki.h"
@@ -14,6 +15,7 @@ int
 main(int argc, char **argv)
 {
 	const struct cmd_entry	*ce;
+	struct pki_error	 err;
 	char			*prog;
 
 	if (argc < 1 || argv[0] == NULL)
@@ -22,6 +24,13 @@ main(int argc, char **argv)
 	if (strrchr(prog, '/') != NULL)
 		prog = strrchr(prog, '/') + 1;
 	argv[0] = prog;
+
+	/* OpenSSL's configuration file only when the user names one. */
+	memset(&err, 0, sizeof(err));
+	if (pki_crypto_init(getenv("OPENSSL_CONF") != NULL, &err) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.text);
+		return CMD_RETURN_ERROR;
+	}
 
 	if (strcmp(prog, "cfssljson") == 0)
 		return cmd_run(&cmd_json_entry, argc - 1, argv + 1);

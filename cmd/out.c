@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "pki.h"
 #include "cmd.h"
 #include "log.h"
@@ -104,4 +106,21 @@ out_result(const struct opts *o, const struct out_items *it)
 		return CMD_RETURN_ERROR;
 	}
 	return CMD_RETURN_NORMAL;
+}
+
+int
+out_json(json_t *top)
+{
+	char	*text = NULL;
+
+	if (top != NULL)
+		text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(top);
+	if (text == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
+	printf("%s\n", text);
+	free(text);
+	return 0;
 }

@@ -13,8 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "run.h"
 #include "log.h"
+#include "opts.h"
+#include "run.h"
 
 /* Appends one word (buf, n bytes) to *v (n words so far). */
 static int
@@ -41,7 +42,7 @@ run_parse(struct run_cmd *rc, const char *flag, const char *text)
 	char		 q;
 
 	memset(rc, 0, sizeof(*rc));
-	rc->flag = flag;
+	snprintf(rc->flag, sizeof(rc->flag), "%s", flag);
 	rc->text = text;
 	if ((word = malloc(strlen(text) + 1)) == NULL) {
 		log_err("out of memory");
@@ -99,6 +100,18 @@ run_parse(struct run_cmd *rc, const char *flag, const char *text)
 	if (ret != 0)
 		run_free(rc);
 	return ret;
+}
+
+int
+run_parse_opt(struct run_cmd *rc, const struct opts *o, int id)
+{
+	char	flag[40];
+
+	memset(rc, 0, sizeof(*rc));
+	if (opts_str(o, (enum opt_id)id) == NULL)
+		return 0;
+	snprintf(flag, sizeof(flag), "-%s", opt_table[id].name);
+	return run_parse(rc, flag, opts_str(o, (enum opt_id)id));
 }
 
 void

@@ -1,13 +1,14 @@
 /*
- * run.h: the commands renew and rollback run (hooks, restart, stop and
- * start): split into an argv without a shell, executed with a time limit.
+ * run.h: the commands renew, rollback, ca rotate and schedule -install
+ * run (hooks, restart, stop and start, systemctl): split into an argv
+ * without a shell, executed with a time limit.
  */
 #ifndef RUN_H
 #define RUN_H
 
 /* A command given as one flag value, split into words. */
 struct run_cmd {
-	const char	*flag;		/* "-deploy-hook", for messages */
+	char		 flag[40];	/* "-deploy-hook", for messages */
 	const char	*text;		/* as given */
 	char		**argv;		/* NULL-terminated */
 };
@@ -20,6 +21,12 @@ struct run_cmd {
  * (empty command, unterminated quote).
  */
 int	run_parse(struct run_cmd *rc, const char *flag, const char *text);
+/*
+ * The same for flag id of o ("-NAME" in messages) when it was given a
+ * value; 0 and rc cleared when not.
+ */
+struct opts;
+int	run_parse_opt(struct run_cmd *rc, const struct opts *o, int id);
 void	run_free(struct run_cmd *rc);
 
 /*

@@ -60,7 +60,7 @@ FUZZ_ENTRY(cert)
 	if (pki_cert_verify_bundle(cert, buf, size, "fuzz-ca.pem", 0,
 	    &err) != 0)
 		(void)strlen(err.text);
-out:
+ out:
 	pki_csr_free(csr);
 	pki_cert_facts_clear(&f);
 	free(pem);

@@ -33,7 +33,7 @@ one(const char *buf, size_t len, int bare)
 			(void)fuzz_touch(item, ilen);
 		(void)strlen(pki_cfssljson_suffix(i));
 	}
-out:
+ out:
 	pki_cfssljson_free(cj);
 }
 

@@ -52,7 +52,7 @@ parse(const char *buf, size_t len, int strict)
 		(void)strlen(pki_cluster_ca_key_file(cl));
 	if (pki_cluster_ca_cert_file(cl) != NULL)
 		(void)strlen(pki_cluster_ca_cert_file(cl));
-out:
+ out:
 	pki_cluster_free(cl);
 }
 
@@ -89,7 +89,7 @@ init_yaml(const uint8_t *data, size_t size)
 		(void)strlen(err.text);
 	else
 		(void)strlen(json);
-out:
+ out:
 	free(json);
 	pki_cluster_free(cl);
 	if (fd != -1) {

@@ -50,7 +50,7 @@ one(const char *buf, size_t len, int strict)
 			(void)strlen(err.text);
 		(void)pki_profile_is_remote(p);
 	}
-out:
+ out:
 	pki_config_free(cfg);
 }
 

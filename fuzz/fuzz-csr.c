@@ -39,7 +39,7 @@ one(const char *buf, size_t len, int strict, int subject_only)
 	if (pki_csr_has_ca(csr) &&
 	    pki_profile_new_ca(csr, -1, &prof, &err) != 0)
 		(void)strlen(err.text);
-out:
+ out:
 	pki_profile_free(prof);
 	pki_csr_free(csr);
 }

@@ -27,7 +27,7 @@ FUZZ_ENTRY(duration)
 	pki_duration_format(ns, out, sizeof(out));
 	if (pki_duration_parse(out, &back, &err) != 0 || back != ns)
 		abort();	/* the round trip is broken: a finding */
-out:
+ out:
 	free(s);
 	return 0;
 }

@@ -32,7 +32,7 @@ one(const char *buf, size_t len, const char *password)
 	pemlen = 0;
 	if (pki_key_encode(key, PKI_KEY_FMT_PKCS8, &pem, &pemlen, &err) != 0)
 		(void)strlen(err.text);
-out:
+ out:
 	pki_secret_free(pem, pemlen);
 	pki_key_free(key);
 }

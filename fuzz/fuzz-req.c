@@ -29,7 +29,7 @@ FUZZ_ENTRY(req)
 		(void)strlen(err.text);
 	if (pki_req_encode(req, &pem, &pemlen, &err) != 0)
 		(void)strlen(err.text);
-out:
+ out:
 	free(pem);
 	free(json);
 	pki_req_free(req);

@@ -57,7 +57,7 @@ slurp(const char *path, size_t *len)
 	fclose(f);
 	*len = n;
 	return buf;
-fail:
+ fail:
 	fclose(f);
 	free(buf);
 	return NULL;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cluster.h"
 #include "rotation.h"
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -266,24 +267,35 @@ phase_end(struct pki_rotation *ro, int changed, const char *what,
 
 /* ---- add-trust ----------------------------------------------------------- */
 
-/* Makes DIR/ca-next.pem and its key, a new CA with the current one's
- * subject. */
+/*
+ * Makes DIR/ca-next.pem and its key: a new CA as the description's "key"
+ * and ca.expiry ask (pki_ca_issue), with the current one's subject.
+ */
 static int
 new_next(struct pki_rotation *ro)
 {
 	struct pki_error	 err;
+	struct pki_ca_request	 cr;
+	struct pki_issued	 ca;
+	struct pki_csr		*subject = NULL;
 	struct pki_file		 f[2];
-	char			*certpem = NULL, *keypem = NULL;
-	size_t			 certlen = 0, keylen = 0, i;
+	int64_t			 validity = 0;
+	size_t			 i;
 	int			 r, ret = -1;
 
 	memset(&err, 0, sizeof(err));
-	/* XXX merge: 13B's single CA-issue entry point replaces this. */
-	if ((r = pki_cluster_ca_new(ro->cl, ro->cur.ca->cert, 0, &certpem,
-	    &certlen, &keypem, &keylen, &err)) != 0)
+	memset(&cr, 0, sizeof(cr));
+	memset(&ca, 0, sizeof(ca));
+	if ((r = pki_cert_to_csr(ro->cur.ca->cert, 1, &subject, &validity,
+	    &err)) != 0)
 		goto fail;
-	f[0] = (struct pki_file){ ro->next.path, certpem, certlen, 0644 };
-	f[1] = (struct pki_file){ ro->next.keypath, keypem, keylen, 0600 };
+	cr.csr = ro->cl->ca_csr;
+	cr.subject = subject;
+	cr.key_format = PKI_KEY_FMT_CFSSL;
+	if ((r = pki_ca_issue(&cr, &ca, &err)) != 0)
+		goto fail;
+	f[0] = (struct pki_file){ ro->next.path, ca.cert, ca.certlen, 0644 };
+	f[1] = (struct pki_file){ ro->next.keypath, ca.key, ca.keylen, 0600 };
 	if ((r = pki_file_write_set(f, 2, &err)) != 0)
 		goto fail;
 	if (pki_rot_ca_load(ro, &ro->next, 1) != 0 ||
@@ -300,9 +312,8 @@ new_next(struct pki_rotation *ro)
  fail:
 	pki_note_err(&ro->nt, NULL, &err, r);
  out:
-	free(certpem);
-	if (keypem != NULL)
-		pki_secret_free(keypem, keylen);
+	pki_issued_clear(&ca);
+	pki_csr_free(subject);
 	return ret;
 }
 

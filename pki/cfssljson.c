@@ -285,7 +285,7 @@ pki_cfssljson_parse(const char *buf, size_t len, int bare,
 	*out = cj;
 	cj = NULL;
 	r = PKI_OK;
-out:
+ out:
 	json_decref(root);
 	pki_cfssljson_free(cj);
 	return r;

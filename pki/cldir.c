@@ -1,7 +1,8 @@
 /*
  * cldir.c: the model of a cluster directory (see pki.h): where the CA,
  * a rotation's CAs and each leaf's files live, the one enumeration of a
- * cluster's leaves, the one CA loader, trust bundles and URLs.
+ * cluster's leaves (with their URLs, parsed once by the description),
+ * the one CA loader and trust bundles.
  */
 #include <sys/stat.h>
 
@@ -99,49 +100,14 @@ pki_cldir_leaves(const struct pki_cluster *cl, const char *dir,
 		l->profile = li.profile;
 		l->client_url = li.nclient_urls > 0 ? li.client_urls[0] : NULL;
 		l->peer_url = li.npeer_urls > 0 ? li.peer_urls[0] : NULL;
+		l->client_url_parts = li.nclient_urls > 0 ?
+		    &li.client_url_parts[0] : NULL;
+		l->peer_url_parts = li.npeer_urls > 0 ?
+		    &li.peer_url_parts[0] : NULL;
 	}
 	*out = v;
 	*n = k;
 	return PKI_OK;
-}
-
-int
-pki_url_split(const char *url, char **host, char **port)
-{
-	const char	*p, *h, *e, *colon;
-	size_t		 hl;
-
-	*host = *port = NULL;
-	if ((p = strstr(url, "://")) == NULL)
-		return -1;
-	h = p + 3;
-	e = h + strcspn(h, "/");
-	if (*h == '[') {
-		const char *rb = memchr(h, ']', (size_t)(e - h));
-
-		if (rb == NULL || rb + 1 >= e || rb[1] != ':')
-			return -1;
-		hl = (size_t)(rb - h - 1);
-		h++;
-		colon = rb + 1;
-	} else {
-		colon = NULL;
-		for (p = h; p < e; p++)
-			if (*p == ':')
-				colon = p;
-		if (colon == NULL)
-			return -1;
-		hl = (size_t)(colon - h);
-	}
-	if (hl == 0 || colon + 1 >= e)
-		return -1;
-	if ((*host = strndup(h, hl)) == NULL ||
-	    (*port = strndup(colon + 1, (size_t)(e - colon - 1))) == NULL) {
-		free(*host);
-		*host = NULL;
-		return -1;
-	}
-	return 0;
 }
 
 int

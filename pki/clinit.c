@@ -14,9 +14,49 @@
 #include <jansson.h>
 #include <yaml.h>
 
+#include "config.h"
 #include "internal.h"
 #include "json.h"
 #include "cluster.h"
+#include "dl.h"
+
+/*
+ * libyaml's entry points: libyaml is loaded on first use (dl.h), as only
+ * cluster init from etcd.conf.yml files needs it.
+ */
+struct yaml_fns {
+	int		 (*parser_initialize)(yaml_parser_t *);
+	void		 (*parser_set_input_string)(yaml_parser_t *,
+			    const unsigned char *, size_t);
+	int		 (*parser_load)(yaml_parser_t *, yaml_document_t *);
+	void		 (*parser_delete)(yaml_parser_t *);
+	yaml_node_t	*(*document_get_root_node)(yaml_document_t *);
+	yaml_node_t	*(*document_get_node)(yaml_document_t *, int);
+	void		 (*document_delete)(yaml_document_t *);
+};
+static struct yaml_fns		libyaml;
+#define YAML_FN(f)	PKI_DL_SYM(struct yaml_fns, f, "yaml_" #f)
+static const struct pki_dl_sym	yaml_syms[] = {
+	YAML_FN(parser_initialize),
+	YAML_FN(parser_set_input_string),
+	YAML_FN(parser_load),
+	YAML_FN(parser_delete),
+	YAML_FN(document_get_root_node),
+	YAML_FN(document_get_node),
+	YAML_FN(document_delete),
+};
+#undef YAML_FN
+static struct pki_dl		yaml_lib = PKI_DL_INIT(PKI_SONAME_YAML,
+    "reading etcd.conf.yml files", "libyaml-0-2", yaml_syms, &libyaml);
+
+/* Each entry of the table has the type yaml.h declares. */
+PKI_DL_CHECK(libyaml, parser_initialize, yaml_parser_initialize);
+PKI_DL_CHECK(libyaml, parser_set_input_string, yaml_parser_set_input_string);
+PKI_DL_CHECK(libyaml, parser_load, yaml_parser_load);
+PKI_DL_CHECK(libyaml, parser_delete, yaml_parser_delete);
+PKI_DL_CHECK(libyaml, document_get_root_node, yaml_document_get_root_node);
+PKI_DL_CHECK(libyaml, document_get_node, yaml_document_get_node);
+PKI_DL_CHECK(libyaml, document_delete, yaml_document_delete);
 
 /* ---- cluster init ------------------------------------------------------ */
 
@@ -395,14 +435,14 @@ yaml_read(const char *file, struct yaml_conf *yc, struct pki_error *err)
 		    "than %d levels of [ ] or { })", file, YAML_MAX_DEPTH);
 		goto out;
 	}
-	if (!yaml_parser_initialize(&parser)) {
+	if (!libyaml.parser_initialize(&parser)) {
 		r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", file);
 		goto out;
 	}
 	have_parser = 1;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf,
+	libyaml.parser_set_input_string(&parser, (const unsigned char *)buf,
 	    len);
-	if (!yaml_parser_load(&parser, &doc)) {
+	if (!libyaml.parser_load(&parser, &doc)) {
 		pki_err_source(err, file);
 		if (parser.error == YAML_MEMORY_ERROR)
 			r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory",
@@ -424,7 +464,7 @@ yaml_read(const char *file, struct yaml_conf *yc, struct pki_error *err)
 		goto out;
 	}
 	have_doc = 1;
-	if ((root = yaml_document_get_root_node(&doc)) == NULL) {
+	if ((root = libyaml.document_get_root_node(&doc)) == NULL) {
 		r = pki_err(err, PKI_ERR_INPUT, "%s: empty: expected etcd's "
 		    "configuration file", file);
 		goto out;
@@ -436,8 +476,8 @@ yaml_read(const char *file, struct yaml_conf *yc, struct pki_error *err)
 	}
 	for (pair = root->data.mapping.pairs.start;
 	    pair < root->data.mapping.pairs.top; pair++) {
-		k = yaml_document_get_node(&doc, pair->key);
-		v = yaml_document_get_node(&doc, pair->value);
+		k = libyaml.document_get_node(&doc, pair->key);
+		v = libyaml.document_get_node(&doc, pair->value);
 		if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE)
 			continue;
 		for (i = 0; yaml_keys[i] != NULL; i++)
@@ -477,9 +517,9 @@ yaml_read(const char *file, struct yaml_conf *yc, struct pki_error *err)
 	r = PKI_OK;
  out:
 	if (have_doc)
-		yaml_document_delete(&doc);
+		libyaml.document_delete(&doc);
 	if (have_parser)
-		yaml_parser_delete(&parser);
+		libyaml.parser_delete(&parser);
 	free(buf);
 	return r;
 }
@@ -549,6 +589,8 @@ init_yaml(struct init_state *st, const char *const *files, size_t n)
 	size_t			 i, j;
 	int			 r = PKI_ERR_INTERNAL;
 
+	if ((r = pki_dl_load(&yaml_lib, st->err)) != 0)
+		return r;
 	if ((yc = calloc(n, sizeof(*yc))) == NULL)
 		return pki_err(st->err, PKI_ERR_ALLOC, "out of memory");
 	for (i = 0; i < n; i++)

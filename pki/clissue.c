@@ -33,6 +33,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "config.h"
 #include "internal.h"
 #include "cluster.h"
 #include "clpriv.h"
@@ -108,7 +109,7 @@ struct issue {
 	int				 ca_state;	/* CA_* */
 	struct pki_error		 ca_err;
 	int				 ca_r;
-	struct leafjob			*jobs;
+	struct leafjob			**jobs;		/* into run_jobs' */
 	size_t				 njobs;
 	size_t				 next;
 	size_t				 nparked;
@@ -282,38 +283,24 @@ find_ca(struct issue *is, struct pki_error *err)
 }
 
 /*
- * A new self-signed CA from the description's CA request (its key and
- * ca.expiry), at now; subject, when not NULL, replaces the subject (a
- * CA rotation keeps the current CA's).  With objects, out also holds the
- * certificate and key objects.  policy (may be NULL) is the strictness
- * policy's.
+ * Makes a new CA (a worker runs this first) from the description's CA
+ * request, its key and ca.expiry, at the run's time; written at the
+ * commit.
  */
-static int
-new_ca(const struct pki_cluster *cl, const struct pki_csr *subject,
-    time_t now, int objects, const struct pki_parse_opts *policy,
-    struct pki_issued *out, struct pki_error *err)
-{
-	struct pki_ca_request	cr;
-
-	memset(&cr, 0, sizeof(cr));
-	cr.csr = cl->ca_csr;
-	cr.subject = subject;
-	cr.key_format = PKI_KEY_FMT_CFSSL;
-	cr.now = now;
-	cr.objects = objects;
-	cr.policy = policy;
-	return pki_ca_issue(&cr, out, err);
-}
-
-/* Makes a new CA (a worker runs this first); written at the commit. */
 static int
 make_ca(struct issue *is, struct pki_error *err)
 {
+	struct pki_ca_request	cr;
 	struct pki_issued	ca;
 	int			r;
 
-	if ((r = new_ca(is->cl, NULL, is->now, 1, is->policy, &ca, err)) !=
-	    PKI_OK)
+	memset(&cr, 0, sizeof(cr));
+	cr.csr = is->cl->ca_csr;
+	cr.key_format = PKI_KEY_FMT_CFSSL;
+	cr.now = is->now;
+	cr.objects = 1;
+	cr.policy = is->policy;
+	if ((r = pki_ca_issue(&cr, &ca, err)) != PKI_OK)
 		return r;
 	is->ca = ca.x509;
 	is->cakey = ca.newkey;
@@ -324,35 +311,6 @@ make_ca(struct issue *is, struct pki_error *err)
 	is->cacsrpem = ca.req;
 	is->cacsrlen = ca.reqlen;
 	return PKI_OK;
-}
-
-int
-pki_cluster_ca_new(const struct pki_cluster *cl, const struct pki_cert *like,
-    time_t now, char **certpem, size_t *certlen, char **keypem,
-    size_t *keylen, struct pki_error *err)
-{
-	struct pki_csr		*subject = NULL;
-	struct pki_issued	 ca;
-	int64_t			 validity = 0;
-	int			 r = PKI_ERR_INTERNAL;
-
-	*certpem = *keypem = NULL;
-	*certlen = *keylen = 0;
-	if (like != NULL && (r = pki_cert_to_csr(like, 1, &subject, &validity,
-	    err)) != PKI_OK)
-		return r;
-	if ((r = new_ca(cl, subject, now != 0 ? now : time(NULL), 0, NULL,
-	    &ca, err)) == PKI_OK) {
-		*certpem = ca.cert;
-		*certlen = ca.certlen;
-		*keypem = ca.key;
-		*keylen = ca.keylen;
-		ca.cert = ca.key = NULL;
-		ca.keylen = 0;
-		pki_issued_clear(&ca);
-	}
-	pki_csr_free(subject);
-	return r;
 }
 
 /* ---- examining what is on disk -------------------------------------- */
@@ -576,7 +534,7 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 {
 	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
 	struct pki_leaf_request		 lr;
-	int				 r;
+	int				 i, r;
 
 	memset(&lr, 0, sizeof(lr));
 	lr.csr = lf->csr;
@@ -598,9 +556,16 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 		return r;
 	}
 	j->not_after = j->fl.not_after;
-	if (j->state == LEAF_NEW)
-		return build_tmpdir(is, j, err);
-	return PKI_OK;
+	if (j->state != LEAF_NEW)
+		return PKI_OK;	/* written at the commit */
+	r = build_tmpdir(is, j, err);
+	/* The new directory holds them now: a batch keeps none in memory. */
+	pki_issued_clear(&j->fl);
+	for (i = 0; i < F__COUNT; i++) {
+		free(j->text[i]);
+		j->text[i] = NULL;
+	}
+	return r;
 }
 
 /* Issues job j with its key (freed here); records the result. */
@@ -631,6 +596,8 @@ worker(void *arg)
 {
 	struct issue		*is = arg;
 	struct leafjob		*j;
+	struct pki_keygen	*kg = NULL;	/* this worker's, reused */
+	const struct pki_csr	*csr;
 	size_t			 i;
 	int			 r;
 
@@ -657,9 +624,10 @@ worker(void *arg)
 			break;
 		}
 		if (is->ca_state == CA_READY && is->nparked > 0) {
-			for (i = 0; i < is->njobs && !is->jobs[i].parked; i++)
+			for (i = 0; i < is->njobs && !is->jobs[i]->parked;
+			    i++)
 				;
-			j = &is->jobs[i];
+			j = is->jobs[i];
 			j->parked = 0;
 			is->nparked--;
 			pthread_mutex_unlock(&is->mu);
@@ -675,11 +643,17 @@ worker(void *arg)
 			pthread_mutex_unlock(&is->mu);
 			break;
 		}
-		j = &is->jobs[is->next++];
+		j = is->jobs[is->next++];
 		pthread_mutex_unlock(&is->mu);
 
-		r = pki_key_generate(is->cl->leaves[j->leaf].csr, &j->key,
-		    &j->err);
+		csr = is->cl->leaves[j->leaf].csr;
+		r = PKI_OK;
+		if (!pki_keygen_matches(kg, csr)) {
+			pki_keygen_free(kg);
+			r = pki_keygen_new(csr, &kg, &j->err);
+		}
+		if (r == PKI_OK)
+			r = pki_keygen_run(kg, &j->key, &j->err);
 		pthread_mutex_lock(&is->mu);
 		if (r == PKI_OK && is->ca_state == CA_MAKING) {
 			j->parked = 1;
@@ -692,6 +666,7 @@ worker(void *arg)
 		pthread_mutex_unlock(&is->mu);
 		finish_job(is, j, r);
 	}
+	pki_keygen_free(kg);
 	ERR_clear_error();
 	return NULL;
 }
@@ -1021,8 +996,7 @@ thread_count(const struct issue *is, size_t nkeys)
 
 /*
  * Issues the leaves of jobs that are not kept on the workers (and the CA
- * when it is new).  The workers' queue (is->jobs) holds copies of them,
- * which are moved back into jobs at the end, whatever happened.  The
+ * when it is new).  The workers' queue (is->jobs) points at them.  The
  * first failure is returned.
  */
 static int
@@ -1030,26 +1004,18 @@ run_jobs(struct issue *is, struct leafjob *jobs, int *mutex_ok,
     struct pki_error *err)
 {
 	const struct pki_cluster	*cl = is->cl;
-	struct leafjob			**todo = NULL, *j;
-	size_t				  i, ntodo = 0;
-	int				  n, r = PKI_ERR_INTERNAL;
+	size_t				 i, ntodo = 0;
+	int				 n, r = PKI_ERR_INTERNAL;
 
 	for (i = 0; i < cl->nleaves; i++)
 		if (jobs[i].state != LEAF_KEPT)
 			ntodo++;
-	if ((todo = calloc(ntodo > 0 ? ntodo : 1, sizeof(*todo))) == NULL ||
-	    (is->jobs = calloc(ntodo > 0 ? ntodo : 1,
-	    sizeof(*is->jobs))) == NULL) {
-		free(todo);
+	if ((is->jobs = calloc(ntodo > 0 ? ntodo : 1,
+	    sizeof(*is->jobs))) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
-	}
 	for (i = 0, ntodo = 0; i < cl->nleaves; i++)
-		if (jobs[i].state != LEAF_KEPT) {
-			todo[ntodo] = &jobs[i];
-			is->jobs[ntodo++] = jobs[i];
-			memset(&jobs[i].fl, 0, sizeof(jobs[i].fl));
-			memset(jobs[i].text, 0, sizeof(jobs[i].text));
-		}
+		if (jobs[i].state != LEAF_KEPT)
+			is->jobs[ntodo++] = &jobs[i];
 	is->njobs = ntodo;
 	r = PKI_OK;
 	if (ntodo > 0 || is->ca_new) {
@@ -1070,24 +1036,17 @@ run_jobs(struct issue *is, struct leafjob *jobs, int *mutex_ok,
 			*err = is->ca_err;
 	}
 	for (i = 0; r == PKI_OK && i < ntodo; i++)
-		if (is->jobs[i].r != PKI_OK) {
-			r = is->jobs[i].r;
+		if (is->jobs[i]->r != PKI_OK) {
+			r = is->jobs[i]->r;
 			if (err != NULL)
-				*err = is->jobs[i].err;
+				*err = is->jobs[i]->err;
 		}
  back:
+	/* Keys left parked when a run stopped early. */
 	for (i = 0; i < ntodo; i++) {
-		j = todo[i];
-		/* Keys left parked when a run stopped early. */
-		pki_key_free(is->jobs[i].key);
-		is->jobs[i].key = NULL;
-
-		pki_issued_clear(&j->fl);
-		for (n = 0; n < F__COUNT; n++)
-			free(j->text[n]);
-		*j = is->jobs[i];
+		pki_key_free(is->jobs[i]->key);
+		is->jobs[i]->key = NULL;
 	}
-	free(todo);
 	return r;
 }
 

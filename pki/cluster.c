@@ -1311,8 +1311,9 @@ leaf_csr(struct cl_parse *p, struct pki_cluster_leaf *leaf, const char *cn,
 		r = pki_json_err(&p->ctx, PKI_ERR_ALLOC, "", "out of memory");
 		goto out;
 	}
-	r = pki_csr_parse(leaf->csr_json, strlen(leaf->csr_json),
-	    p->ctx.source, 0, p->ctx.opts, &leaf->csr, p->ctx.err);
+	/* The object its text was dumped from: the same CSR, parsed once. */
+	r = pki_csr_from_json(o, p->ctx.source, p->ctx.opts, &leaf->csr,
+	    p->ctx.err);
  out:
 	json_decref(o);
 	return r;

@@ -232,7 +232,7 @@ profile_new(const char *name, const char *const *usages, int64_t expiry,
 	*out = p;
 	p = NULL;
 	r = PKI_OK;
-out:
+ out:
 	pki_profile_free(p);
 	return r;
 }
@@ -564,7 +564,7 @@ re2_to_posix(const char *in, char **out, const char **why)
 	*o = '\0';
 	*out = b;
 	return 0;
-fail:
+ fail:
 	free(b);
 	return -1;
 }
@@ -1212,7 +1212,7 @@ parse_profile(struct pki_json_ctx *ctx, const char *name, const json_t *obj,
 	*out = p;
 	p = NULL;
 	r = PKI_OK;
-out:
+ out:
 	pki_profile_free(p);
 	return r;
 }
@@ -1392,7 +1392,7 @@ parse_config(struct pki_json_ctx *ctx, const json_t *root,
 			goto out;
 		}
 	r = PKI_OK;
-out:
+ out:
 	pki_profile_free(p);
 	free(srcs);
 	free(ppaths);
@@ -1427,7 +1427,7 @@ pki_config_parse(const char *buf, size_t len, const char *source,
 	*out = cfg;
 	cfg = NULL;
 	r = PKI_OK;
-out:
+ out:
 	json_decref(root);
 	pki_config_free(cfg);
 	return r;
@@ -1451,7 +1451,7 @@ pki_config_new_default(struct pki_config **out, struct pki_error *err)
 	*out = cfg;
 	cfg = NULL;
 	r = PKI_OK;
-out:
+ out:
 	pki_config_free(cfg);
 	return r;
 }
@@ -1530,7 +1530,7 @@ pki_profile_new_ca(const struct pki_csr *csr, int64_t expiry_override,
 	*out = p;
 	p = NULL;
 	r = PKI_OK;
-out:
+ out:
 	pki_profile_free(p);
 	return r;
 }

@@ -624,24 +624,20 @@ parse_subject(struct pki_json_ctx *ctx, const json_t *root,
 	return check_subject_caps(ctx, csr, "SerialNumber");
 }
 
-int
-pki_csr_parse(const char *buf, size_t len, const char *source,
-    int subject_only, const struct pki_parse_opts *opts,
-    struct pki_csr **out, struct pki_error *err)
+/* The CSR (or subject) in the parsed JSON root (borrowed) into *out. */
+static int
+csr_from_root(const json_t *root, const char *source, int subject_only,
+    const struct pki_parse_opts *opts, struct pki_csr **out,
+    struct pki_error *err)
 {
 	struct pki_json_ctx	 ctx;
 	struct pki_csr		*csr = NULL;
-	json_t			*root = NULL;
 	int			 r = PKI_ERR_INTERNAL;
 
 	*out = NULL;
-	if (source == NULL)
-		source = "<input>";
 	ctx.source = source;
 	ctx.opts = opts;
 	ctx.err = err;
-	if ((r = pki_json_load_go(&ctx, buf, len, &root)) != 0)
-		goto out;
 	if ((csr = calloc(1, sizeof(*csr))) == NULL ||
 	    (csr->source = strdup(source)) == NULL ||
 	    (csr->key_algo = strdup("ecdsa")) == NULL) {
@@ -659,10 +655,41 @@ pki_csr_parse(const char *buf, size_t len, const char *source,
 	*out = csr;
 	csr = NULL;
 	r = PKI_OK;
-out:
-	json_decref(root);
+ out:
 	pki_csr_free(csr);
 	return r;
+}
+
+int
+pki_csr_parse(const char *buf, size_t len, const char *source,
+    int subject_only, const struct pki_parse_opts *opts,
+    struct pki_csr **out, struct pki_error *err)
+{
+	struct pki_json_ctx	 ctx;
+	json_t			*root = NULL;
+	int			 r;
+
+	*out = NULL;
+	if (source == NULL)
+		source = "<input>";
+	ctx.source = source;
+	ctx.opts = opts;
+	ctx.err = err;
+	/* Repeated keys: the last wins, with a word (pki_json_load_go). */
+	if ((r = pki_json_load_go(&ctx, buf, len, &root)) != 0)
+		return r;
+	r = csr_from_root(root, source, subject_only, opts, out, err);
+	json_decref(root);
+	return r;
+}
+
+int
+pki_csr_from_json(const json_t *root, const char *source,
+    const struct pki_parse_opts *opts, struct pki_csr **out,
+    struct pki_error *err)
+{
+	pki_err_source(err, source);
+	return csr_from_root(root, source, 0, opts, out, err);
 }
 
 int
@@ -723,7 +750,7 @@ pki_csr_set_hosts(struct pki_csr *csr, const char *list,
 	sv.v = NULL;
 	sv.n = 0;
 	r = PKI_OK;
-out:
+ out:
 	free(item);
 	pki_strv_clear(&sv);
 	return r;

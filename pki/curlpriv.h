@@ -13,10 +13,33 @@
 #include "internal.h"
 
 /*
- * Runs curl_global_init once per process (it is not thread-safe before
- * curl 7.84).  Returns 0, or -1 when libcurl could not be initialised.
+ * libcurl's entry points, called through pki_curl: libcurl is not linked
+ * but loaded on first use (dl.h), so that the commands that make no
+ * HTTP request do not load it and the thirty libraries it depends on.
  */
-int	pki_curl_init(void) PKI_MUST_CHECK;
+struct pki_curl_fns {
+	CURLcode		 (*global_init)(long);
+	CURL			*(*easy_init)(void);
+	CURLcode		 (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode		 (*easy_perform)(CURL *);
+	CURLcode		 (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void			 (*easy_cleanup)(CURL *);
+	const char		*(*easy_strerror)(CURLcode);
+	struct curl_slist	*(*slist_append)(struct curl_slist *,
+				    const char *);
+	void			 (*slist_free_all)(struct curl_slist *);
+};
+
+/* The table; its entries are valid once pki_curl_init() returned 0. */
+extern const struct pki_curl_fns *const pki_curl;
+
+/*
+ * Loads libcurl (once per process) and runs curl_global_init once (it is
+ * not thread-safe before curl 7.84).  Returns 0, PKI_ERR_UNAVAILABLE when
+ * libcurl cannot be loaded or PKI_ERR_INTERNAL when it cannot be
+ * initialised, with err filled.
+ */
+int	pki_curl_init(struct pki_error *err) PKI_MUST_CHECK;
 
 /* Collects an answer body, at most PKI_MAX_INPUT bytes. */
 struct pki_curl_sink {

@@ -10,29 +10,65 @@
 
 #include <curl/curl.h>
 
+#include "config.h"
 #include "internal.h"
 #include "curlpriv.h"
+#include "dl.h"
 
 /*
- * curl_global_init is not thread-safe before curl 7.84, so it runs once.
- * These two are the only writable statics of the library: process-wide
- * initialisation state, written once under pthread_once.
+ * libcurl, loaded on first use, and curl_global_init, which is not
+ * thread-safe before curl 7.84 and so runs once.  These are writable
+ * statics of the library: process-wide initialisation state, written
+ * once (under the loader's mutex and pthread_once).
  */
-static pthread_once_t	curl_once = PTHREAD_ONCE_INIT;
-static CURLcode		curl_init_rc = CURLE_FAILED_INIT;
+static struct pki_curl_fns	curl_fns;
+const struct pki_curl_fns *const pki_curl = &curl_fns;
+
+static const struct pki_dl_sym	curl_syms[] = {
+	PKI_DL_SYM(struct pki_curl_fns, global_init, "curl_global_init"),
+	PKI_DL_SYM(struct pki_curl_fns, easy_init, "curl_easy_init"),
+	PKI_DL_SYM(struct pki_curl_fns, easy_setopt, "curl_easy_setopt"),
+	PKI_DL_SYM(struct pki_curl_fns, easy_perform, "curl_easy_perform"),
+	PKI_DL_SYM(struct pki_curl_fns, easy_getinfo, "curl_easy_getinfo"),
+	PKI_DL_SYM(struct pki_curl_fns, easy_cleanup, "curl_easy_cleanup"),
+	PKI_DL_SYM(struct pki_curl_fns, easy_strerror, "curl_easy_strerror"),
+	PKI_DL_SYM(struct pki_curl_fns, slist_append, "curl_slist_append"),
+	PKI_DL_SYM(struct pki_curl_fns, slist_free_all,
+	    "curl_slist_free_all"),
+};
+static struct pki_dl		curl_lib = PKI_DL_INIT(PKI_SONAME_CURL,
+    "remote signing and etcd access", "libcurl4", curl_syms, &curl_fns);
+static pthread_once_t		curl_once = PTHREAD_ONCE_INIT;
+static CURLcode			curl_init_rc = CURLE_FAILED_INIT;
+
+/* Each entry of the table has the type curl/curl.h declares. */
+PKI_DL_CHECK(curl_fns, global_init, curl_global_init);
+PKI_DL_CHECK(curl_fns, easy_init, curl_easy_init);
+PKI_DL_CHECK(curl_fns, easy_setopt, curl_easy_setopt);
+PKI_DL_CHECK(curl_fns, easy_perform, curl_easy_perform);
+PKI_DL_CHECK(curl_fns, easy_getinfo, curl_easy_getinfo);
+PKI_DL_CHECK(curl_fns, easy_cleanup, curl_easy_cleanup);
+PKI_DL_CHECK(curl_fns, easy_strerror, curl_easy_strerror);
+PKI_DL_CHECK(curl_fns, slist_append, curl_slist_append);
+PKI_DL_CHECK(curl_fns, slist_free_all, curl_slist_free_all);
 
 static void
 curl_init_once(void)
 {
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	curl_init_rc = curl_fns.global_init(CURL_GLOBAL_DEFAULT);
 }
 
 int
-pki_curl_init(void)
+pki_curl_init(struct pki_error *err)
 {
+	int	r;
+
+	if ((r = pki_dl_load(&curl_lib, err)) != 0)
+		return r;
 	if (pthread_once(&curl_once, curl_init_once) != 0 ||
 	    curl_init_rc != CURLE_OK)
-		return -1;
+		return pki_err(err, PKI_ERR_INTERNAL, "libcurl could not be "
+		    "initialised");
 	return 0;
 }
 
@@ -123,7 +159,7 @@ pki_curl_no_connection(CURL *h, CURLcode rc, const char *errbuf, char *why,
 		    errbuf);
 		return 1;
 	case CURLE_COULDNT_CONNECT:
-		if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr) !=
+		if (pki_curl->easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr) !=
 		    CURLE_OK)
 			oserr = 0;
 		if (oserr != 0)

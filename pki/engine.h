@@ -1,7 +1,8 @@
 /*
  * engine.h: what the rollover engine's sources share (note.c, cldir.c,
  * targets.c, reissue.c, renew.c, rollback.c, rolling.c, rotstate.c,
- * carotate.c, carenew.c).  Private to pki/ (and tests/unit).
+ * carotate.c, carenew.c, and status.c).  Private to pki/ (and
+ * tests/unit).
  */
 #ifndef PKI_ENGINE_H
 #define PKI_ENGINE_H
@@ -24,7 +25,7 @@ void	pki_note_step(const struct pki_notify *nt, const char *event,
 void	pki_note_err(const struct pki_notify *nt, const char *label,
 	    const struct pki_error *err, int code);
 
-/* ---- paths and URLs (cldir.c) --------------------------------------- */
+/* ---- paths (cldir.c) ------------------------------------------------ */
 
 /* File names in DIR and in each leaf directory. */
 #define PKI_CLDIR_CA		"ca.pem"
@@ -36,16 +37,6 @@ void	pki_note_err(const struct pki_notify *nt, const char *label,
 
 /* "a/b" (malloc'ed), or NULL when out of memory. */
 char	*pki_path_join(const char *a, const char *b);
-
-/*
- * "scheme://host:port[/...]" into host and port (both malloc'ed; an IPv6
- * address in brackets comes without them).  Returns 0, or -1 when url is
- * not of that form (or memory ran out).
- *
- * XXX merge: 13B parses the description's URLs once into a struct; this
- * is the one place to replace by it.
- */
-int	pki_url_split(const char *url, char **host, char **port);
 
 /*
  * Splits a PEM bundle into the canonical PEM of each certificate in it
@@ -194,23 +185,5 @@ int	pki_reissue_stage(const struct pki_target *t,
 /* Discards t's staged generation gen unless it became current. */
 void	pki_reissue_discard(const struct pki_target *t, const char *gen,
 	    const struct pki_notify *nt);
-/* "+DNS:x -IP:y subject CN=..." for a drift, into buf. */
-void	pki_drift_text(const struct pki_drift *d, char *buf, size_t len);
-
-/* ---- issuing (reissue.c) -------------------------------------------- */
-
-/*
- * The one place the engine signs a leaf: a request for csr made with key,
- * signed by ca/cakey under profile p at now and the strictness policy po
- * (may be NULL).  *req and *cert are the caller's.
- *
- * XXX merge: 13B's single leaf-issue entry point replaces the recipe
- * inside (pki_req_new + pki_cert_sign).
- */
-int	pki_engine_sign_leaf(const struct pki_csr *csr,
-	    const struct pki_key *key, const struct pki_profile *p,
-	    const struct pki_cert *ca, const struct pki_key *cakey, time_t now,
-	    const struct pki_parse_opts *po, struct pki_req **req,
-	    struct pki_cert **cert, struct pki_error *err) PKI_MUST_CHECK;
 
 #endif /* PKI_ENGINE_H */

@@ -34,6 +34,7 @@ static const struct {
 	{ PKI_ERR_UNSUPPORTED,	"not supported" },
 	{ PKI_ERR_SIGNATURE,	"signature does not verify" },
 	{ PKI_ERR_BUSY,		"locked by another run" },
+	{ PKI_ERR_UNAVAILABLE,	"a library the command needs cannot be loaded" },
 };
 
 const char *

@@ -168,7 +168,7 @@ setup(CURL *h, const struct pki_etcd *c, const char *url, const char *body,
 	CURLcode	rc;
 
 #define SET(opt, val) \
-	do { if ((rc = curl_easy_setopt(h, opt, val)) != CURLE_OK) \
+	do { if ((rc = pki_curl->easy_setopt(h, opt, val)) != CURLE_OK) \
 		return rc; } while (0)
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_URL, url);
@@ -232,27 +232,27 @@ attempt(const struct pki_etcd *c, const char *base, const char *path,
 	    sizeof(url))
 		return pki_err(err, PKI_ERR_ARG, "%s: %s: URL too long", base,
 		    path);
-	if ((h = curl_easy_init()) == NULL)
+	if ((h = pki_curl->easy_init()) == NULL)
 		return pki_err(err, PKI_ERR_INTERNAL, "%s: curl_easy_init "
 		    "failed", base);
 	/* "Expect:" keeps curl from waiting for 100-continue. */
-	if ((t = curl_slist_append(hdrs, "Content-Type: application/json"))
+	if ((t = pki_curl->slist_append(hdrs, "Content-Type: application/json"))
 	    == NULL)
 		goto oom;
 	hdrs = t;
-	if ((t = curl_slist_append(hdrs, "Expect:")) == NULL)
+	if ((t = pki_curl->slist_append(hdrs, "Expect:")) == NULL)
 		goto oom;
 	hdrs = t;
 	if ((rc = setup(h, c, url, body, hdrs, sink, errbuf, timeout_ms)) !=
 	    CURLE_OK) {
 		a = pki_err(err, PKI_ERR_INTERNAL, "%s: curl_easy_setopt: %s",
-		    base, curl_easy_strerror(rc));
+		    base, pki_curl->easy_strerror(rc));
 		goto out;
 	}
 
-	rc = curl_easy_perform(h);
+	rc = pki_curl->easy_perform(h);
 	if (rc == CURLE_OK) {
-		if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) !=
+		if (pki_curl->easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) !=
 		    CURLE_OK) {
 			a = pki_err(err, PKI_ERR_INTERNAL, "%s: %s: no HTTP "
 			    "status", base, path);
@@ -263,8 +263,8 @@ attempt(const struct pki_etcd *c, const char *base, const char *path,
 	}
 	if (errbuf[0] == '\0')
 		snprintf(errbuf, sizeof(errbuf), "%s",
-		    curl_easy_strerror(rc));
-	if (curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &app_us) !=
+		    pki_curl->easy_strerror(rc));
+	if (pki_curl->easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &app_us) !=
 	    CURLE_OK)
 		app_us = 0;
 	pki_curl_fmt_ms(timeout_ms, tm, sizeof(tm));
@@ -334,8 +334,8 @@ attempt(const struct pki_etcd *c, const char *base, const char *path,
  oom:
 	a = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", base);
  out:
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(h);
+	pki_curl->slist_free_all(hdrs);
+	pki_curl->easy_cleanup(h);
 	return a;
 }
 
@@ -378,15 +378,28 @@ struct etcd_try {
 	const char		*body;
 	long			 timeout_ms;
 	int			 timeout_ok;	/* a timeout ends the loop */
+	int			 any_status;	/* CALL_ANY_STATUS */
 	int			 timedout;	/* out: it did */
 	long			 status;
 };
 
+/*
+ * A member's gateway answers 5xx when that member cannot serve the
+ * request: 503 (gRPC Unavailable) while it starts or stops, has no
+ * leader or timed out, 500 when its own gRPC stream broke as it went
+ * down ("server closed the stream without sending trailers").  That is
+ * not the cluster's answer, so the next endpoint is asked; the answers
+ * 4xx (the cluster's refusals) end the loop.  Every request the engine
+ * sends to "any member" can be repeated: a lease granted twice leaves a
+ * lease that expires with its TTL, the lock's key is per lease, unlock
+ * and keepalive repeat harmlessly.
+ */
 static int
 etcd_try(void *arg, size_t i, struct pki_curl_sink *sink, char *why,
     size_t whysize, struct pki_error *err)
 {
 	struct etcd_try	*t = arg;
+	char		 msg[6 * ETCD_SNIPPET];
 	int		 a;
 
 	if ((a = attempt(t->c, t->c->eps[i], t->path, t->body, t->timeout_ms,
@@ -395,6 +408,13 @@ etcd_try(void *arg, size_t i, struct pki_curl_sink *sink, char *why,
 	if (a == TRY_TIMEOUT && t->timeout_ok) {
 		t->timedout = 1;
 		return PKI_CURL_ANSWER;
+	}
+	if (a == TRY_ANSWER && t->status >= 500 && !t->any_status) {
+		answer_error(sink->buf.b != NULL ? sink->buf.b : "",
+		    sink->buf.len, msg, sizeof(msg));
+		snprintf(why, whysize, "%s: HTTP %ld: %s", t->path, t->status,
+		    msg);
+		return PKI_CURL_NEXT;
 	}
 	return a == TRY_ANSWER ? PKI_CURL_ANSWER : PKI_CURL_NEXT;
 }
@@ -436,14 +456,14 @@ etcd_call(const struct pki_etcd *c, int ep, const char *path,
 	if (ep >= 0 && (size_t)ep >= c->neps)
 		return pki_err(err, PKI_ERR_ARG, "etcd: no endpoint %d (there "
 		    "are %zu)", ep, c->neps);
-	if (pki_curl_init() != 0)
-		return pki_err(err, PKI_ERR_INTERNAL, "libcurl could not be "
-		    "initialised");
+	if ((r = pki_curl_init(err)) != 0)
+		return r;
 	t.c = c;
 	t.path = path;
 	t.body = body;
 	t.timeout_ms = timeout_ms > 0 ? timeout_ms : c->timeout_ms;
 	t.timeout_ok = (flags & CALL_TIMEOUT_OK) && timedout != NULL;
+	t.any_status = (flags & CALL_ANY_STATUS) != 0;
 	tries.names = (const char *const *)c->eps;
 	tries.first = ep >= 0 ? (size_t)ep : 0;
 	tries.last = ep >= 0 ? (size_t)ep + 1 : c->neps;

@@ -235,6 +235,19 @@ pki_fast_issuer_clear(struct pki_fast_issuer *is)
 
 /* ---- keys ----------------------------------------------------------- */
 
+/*
+ * What both encodings of an EC key need, read from it once: the curve,
+ * the private key length and the public point (a BIT STRING's contents:
+ * pt[0] is the unused-bits octet).  Reading the point costs a field
+ * inversion, so it is done once per key, not per encoding.
+ */
+struct ecpub {
+	const ASN1_OBJECT	*curve;
+	size_t			 privlen;
+	unsigned char		 pt[1 + 2 * 66 + 1];
+	size_t			 ptlen;		/* after pt[0] */
+};
+
 /* The curve of an EC key: its OID and private key length. */
 static int
 ec_curve(const EVP_PKEY *pkey, const ASN1_OBJECT **oid, size_t *privlen)
@@ -255,23 +268,38 @@ ec_curve(const EVP_PKEY *pkey, const ASN1_OBJECT **oid, size_t *privlen)
 	return 0;
 }
 
+/* Reads the curve and public point of the EC key pkey into ep. */
+static int
+ec_pub(const EVP_PKEY *pkey, struct ecpub *ep, struct pki_error *err)
+{
+	ep->pt[0] = 0;
+	if (ec_curve(pkey, &ep->curve, &ep->privlen) != 0 ||
+	    EVP_PKEY_get_octet_string_param(pkey,
+	    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, ep->pt + 1,
+	    sizeof(ep->pt) - 1, &ep->ptlen) != 1) {
+		pki_err_ssl(err, PKI_ERR_KEY, "EC public key");
+		ERR_clear_error();
+		return PKI_ERR_KEY;
+	}
+	return PKI_OK;
+}
+
 /*
  * The SubjectPublicKeyInfo of key into spki, and the bytes of its
  * subjectPublicKey BIT STRING (after the unused-bits octet) hashed into
- * the SKI.  EC keys are encoded here; others by i2d_PUBKEY.
+ * the SKI.  EC keys (ep: from ec_pub) are encoded here; others (ep NULL)
+ * by i2d_PUBKEY.
  */
 static int
-key_spki(const EVP_PKEY *pkey, const EVP_MD *sha1, struct pki_der *spki,
-    unsigned char ski[20], struct pki_error *err)
+key_spki(const EVP_PKEY *pkey, const struct ecpub *ep, const EVP_MD *sha1,
+    struct pki_der *spki, unsigned char ski[20], struct pki_error *err)
 {
 	struct pki_der		 alg = { 0 }, in = { 0 };
-	unsigned char		 pt[1 + 2 * 66 + 1], *der = NULL;
-	const ASN1_OBJECT	*curve;
-	size_t			 ptlen, privlen;
+	unsigned char		*der = NULL;
 	unsigned int		 mdlen;
 	int			 len, r = PKI_ERR_INTERNAL;
 
-	if (!EVP_PKEY_is_a(pkey, "EC")) {
+	if (ep == NULL) {
 		if ((len = i2d_PUBKEY(pkey, &der)) <= 0) {
 			r = pki_err_ssl(err, PKI_ERR_KEY, "i2d_PUBKEY");
 			goto out;
@@ -280,20 +308,12 @@ key_spki(const EVP_PKEY *pkey, const EVP_MD *sha1, struct pki_der *spki,
 		r = pki_key_ski(pkey, ski, err);
 		goto out;
 	}
-	pt[0] = 0;
-	if (ec_curve(pkey, &curve, &privlen) != 0 ||
-	    EVP_PKEY_get_octet_string_param(pkey,
-	    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt + 1, sizeof(pt) - 1,
-	    &ptlen) != 1) {
-		r = pki_err_ssl(err, PKI_ERR_KEY, "EC public key");
-		goto out;
-	}
 	pki_der_oid(&alg, OBJ_nid2obj(NID_X9_62_id_ecPublicKey));
-	pki_der_oid(&alg, curve);
+	pki_der_oid(&alg, ep->curve);
 	pki_der_wrap(&in, SEQ, &alg);
-	pki_der_tlv(&in, V_ASN1_BIT_STRING, pt, ptlen + 1);
+	pki_der_tlv(&in, V_ASN1_BIT_STRING, ep->pt, ep->ptlen + 1);
 	pki_der_wrap(spki, SEQ, &in);
-	if (EVP_Digest(pt + 1, ptlen, ski, &mdlen, sha1, NULL) != 1) {
+	if (EVP_Digest(ep->pt + 1, ep->ptlen, ski, &mdlen, sha1, NULL) != 1) {
 		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "EVP_Digest");
 		goto out;
 	}
@@ -309,40 +329,34 @@ key_spki(const EVP_PKEY *pkey, const EVP_MD *sha1, struct pki_der *spki,
 /*
  * The private key PEM cfssl writes: SEC1 "EC PRIVATE KEY" built here
  * (version 1, the private scalar padded to the curve size, the curve,
- * the public point), PKCS#1 or PKCS#8 through pki_key_encode otherwise.
+ * the public point from ep), PKCS#1 or PKCS#8 through pki_key_encode
+ * otherwise (ep NULL).
  */
 static int
-key_pem(const struct pki_key *key, char **pem, size_t *len,
-    struct pki_error *err)
+key_pem(const struct pki_key *key, const struct ecpub *ep, char **pem,
+    size_t *len, struct pki_error *err)
 {
 	struct pki_der		 in = { 0 }, tag = { 0 }, sec1 = { 0 };
-	unsigned char		 priv[66], pt[1 + 2 * 66 + 1];
-	const ASN1_OBJECT	*curve;
+	unsigned char		 priv[66];
 	BIGNUM			*bn = NULL;
-	size_t			 privlen, ptlen;
 	int			 r = PKI_ERR_INTERNAL;
 
 	*pem = NULL;
 	*len = 0;
-	if (!EVP_PKEY_is_a(key->pkey, "EC"))
+	if (ep == NULL)
 		return pki_key_encode(key, PKI_KEY_FMT_CFSSL, pem, len, err);
-	pt[0] = 0;
-	if (ec_curve(key->pkey, &curve, &privlen) != 0 ||
-	    privlen > sizeof(priv) ||
+	if (ep->privlen > sizeof(priv) ||
 	    EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_PRIV_KEY,
-	    &bn) != 1 || BN_bn2binpad(bn, priv, (int)privlen) < 0 ||
-	    EVP_PKEY_get_octet_string_param(key->pkey,
-	    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt + 1, sizeof(pt) - 1,
-	    &ptlen) != 1) {
+	    &bn) != 1 || BN_bn2binpad(bn, priv, (int)ep->privlen) < 0) {
 		r = pki_err_ssl(err, PKI_ERR_KEY, "EC private key");
 		goto out;
 	}
 	pki_der_uint(&in, 1);
-	pki_der_tlv(&in, V_ASN1_OCTET_STRING, priv, privlen);
-	pki_der_oid(&tag, curve);
+	pki_der_tlv(&in, V_ASN1_OCTET_STRING, priv, ep->privlen);
+	pki_der_oid(&tag, ep->curve);
 	pki_der_wrap(&in, 0xa0, &tag);
 	pki_der_reset(&tag);
-	pki_der_tlv(&tag, V_ASN1_BIT_STRING, pt, ptlen + 1);
+	pki_der_tlv(&tag, V_ASN1_BIT_STRING, ep->pt, ep->ptlen + 1);
 	pki_der_wrap(&in, 0xa1, &tag);
 	pki_der_wrap(&sec1, SEQ, &in);
 	if (sec1.oom) {
@@ -444,6 +458,7 @@ pki_fast_leaf_issue(const struct pki_fast_issuer *is,
 	const EVP_MD			*md = NULL;
 	const unsigned char		*sder;
 	unsigned char			 ski[20], *sanbuf = NULL;
+	struct ecpub			 ecpub, *ep = NULL;
 	size_t				 slen;
 	int				 n, r = PKI_ERR_INTERNAL;
 
@@ -461,7 +476,13 @@ pki_fast_leaf_issue(const struct pki_fast_issuer *is,
 		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "X509_NAME_get0_der");
 		goto out;
 	}
-	if ((r = key_spki(key->pkey, is->mds[0], &spki, ski, err)) != PKI_OK)
+	if (EVP_PKEY_is_a(key->pkey, "EC")) {
+		if ((r = ec_pub(key->pkey, &ecpub, err)) != PKI_OK)
+			goto out;
+		ep = &ecpub;
+	}
+	if ((r = key_spki(key->pkey, ep, is->mds[0], &spki, ski, err)) !=
+	    PKI_OK)
 		goto out;
 	if ((r = pki_san_from_hosts((const char *const *)csr->hosts.v,
 	    csr->hosts.n, 0, &gens, err)) != PKI_OK)
@@ -543,7 +564,7 @@ pki_fast_leaf_issue(const struct pki_fast_issuer *is,
 	    err)) != PKI_OK ||
 	    (r = pki_pem_encode("CERTIFICATE", whole.p, whole.len, &out->cert,
 	    &out->certlen, err)) != PKI_OK ||
-	    (r = key_pem(key, &out->key, &out->keylen, err)) != PKI_OK)
+	    (r = key_pem(key, ep, &out->key, &out->keylen, err)) != PKI_OK)
 		goto out;
 	r = PKI_OK;
  out:

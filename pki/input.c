@@ -96,7 +96,7 @@ read_fd(int fd, const char *name, size_t max, char **out, size_t *outlen,
 	buf = NULL;
 	len = 0;
 	r = PKI_OK;
-out:
+ out:
 	pki_secret_free(buf, cap);
 	return r;
 }

@@ -63,6 +63,9 @@ struct pki_buf {
 
 void	pki_buf_addn(struct pki_buf *sb, const char *s, size_t n);
 void	pki_buf_add(struct pki_buf *sb, const char *s);
+/* Appends printf-style text. */
+void	pki_buf_printf(struct pki_buf *sb, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 void	pki_strv_clear(struct pki_strv *sv);
 char	*pki_strdup(const char *s);	/* NULL-safe strdup */
 /* Levenshtein distance, for "did you mean" suggestions. */

@@ -542,7 +542,7 @@ pki_json_fields_hint(struct pki_json_ctx *ctx, const char *path,
 		vals[i] = json_is_null(v) ? NULL : v;
 	}
 	r = PKI_OK;
-out:
+ out:
 	free(seen);
 	return r;
 }
@@ -630,7 +630,7 @@ pki_json_strv(struct pki_json_ctx *ctx, const char *path, const json_t *v,
 	sv.v = NULL;
 	sv.n = 0;
 	r = PKI_OK;
-out:
+ out:
 	pki_strv_clear(&sv);
 	return r;
 }

@@ -158,4 +158,14 @@ int	pki_json_expect(struct pki_json_ctx *ctx, const char *path,
 int	pki_json_check_oid(struct pki_json_ctx *ctx, const char *path,
 	    const char *oid) PKI_MUST_CHECK;
 
+/*
+ * pki_csr_parse() for a CSR JSON object already parsed (root is
+ * borrowed): the same checks and result as parsing its text, under the
+ * policy opts (may be NULL), without the text (its repeated keys are the
+ * parser's of the text it came from).  source names it in messages.
+ */
+int	pki_csr_from_json(const json_t *root, const char *source,
+	    const struct pki_parse_opts *opts, struct pki_csr **out,
+	    struct pki_error *err) PKI_MUST_CHECK;
+
 #endif /* PKI_JSON_H */

@@ -95,16 +95,29 @@ key_wrap(EVP_PKEY **pkey, struct pki_key **out, struct pki_error *err)
 	return PKI_OK;
 }
 
+/* A key generator: one OpenSSL context, set up once (see pki.h). */
+struct pki_keygen {
+	EVP_PKEY_CTX	*ctx;
+	char		 algo[16];
+	int		 size;
+	char		 src[256];	/* the CSR JSON's name, for messages */
+};
+
+/* The key algorithm csr asks for (ecdsa when it names none). */
+static const char *
+csr_algo(const struct pki_csr *csr)
+{
+	return csr->key_algo != NULL ? csr->key_algo : "ecdsa";
+}
+
 int
-pki_key_generate(const struct pki_csr *csr, struct pki_key **out,
+pki_keygen_new(const struct pki_csr *csr, struct pki_keygen **out,
     struct pki_error *err)
 {
 	const struct keyalg	*ka = NULL;
 	const char		*src = src_name(csr->source);
-	const char		*algo = csr->key_algo != NULL ? csr->key_algo :
-				    "ecdsa";
-	EVP_PKEY_CTX		*ctx = NULL;
-	EVP_PKEY		*pkey = NULL;
+	const char		*algo = csr_algo(csr);
+	struct pki_keygen	*kg = NULL;
 	size_t			 i;
 	int			 r = PKI_ERR_INTERNAL, size = csr->key_size;
 
@@ -132,18 +145,24 @@ pki_key_generate(const struct pki_csr *csr, struct pki_key **out,
 			    src, size);
 	}
 
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, ka->ossl, NULL)) == NULL) {
+	if ((kg = calloc(1, sizeof(*kg))) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	snprintf(kg->algo, sizeof(kg->algo), "%s", ka->algo);
+	kg->size = size;
+	snprintf(kg->src, sizeof(kg->src), "%s", src);
+	if ((kg->ctx = EVP_PKEY_CTX_new_from_name(NULL, ka->ossl,
+	    NULL)) == NULL) {
 		r = pki_err_ssl(err, PKI_ERR_CRYPTO,
 		    "%s: EVP_PKEY_CTX_new_from_name", src);
 		goto out;
 	}
-	if (EVP_PKEY_keygen_init(ctx) <= 0) {
+	if (EVP_PKEY_keygen_init(kg->ctx) <= 0) {
 		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: EVP_PKEY_keygen_init",
 		    src);
 		goto out;
 	}
 	if (strcmp(ka->algo, "rsa") == 0 &&
-	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, size) <= 0) {
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(kg->ctx, size) <= 0) {
 		r = pki_err_ssl(err, PKI_ERR_CRYPTO,
 		    "%s: EVP_PKEY_CTX_set_rsa_keygen_bits", src);
 		goto out;
@@ -151,22 +170,64 @@ pki_key_generate(const struct pki_csr *csr, struct pki_key **out,
 	if (strcmp(ka->algo, "ecdsa") == 0) {
 		for (i = 0; i < NCURVES && curves[i].size != size; i++)
 			;
-		if (i == NCURVES || EVP_PKEY_CTX_set_group_name(ctx,
+		if (i == NCURVES || EVP_PKEY_CTX_set_group_name(kg->ctx,
 		    curves[i].group) <= 0) {
 			r = pki_err_ssl(err, PKI_ERR_CRYPTO,
 			    "%s: EVP_PKEY_CTX_set_group_name", src);
 			goto out;
 		}
 	}
-	if (EVP_PKEY_generate(ctx, &pkey) <= 0) {
-		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: EVP_PKEY_generate",
-		    src);
-		goto out;
-	}
-	r = key_wrap(&pkey, out, err);
+	*out = kg;
+	kg = NULL;
+	r = PKI_OK;
  out:
+	pki_keygen_free(kg);
+	return r;
+}
+
+int
+pki_keygen_matches(const struct pki_keygen *kg, const struct pki_csr *csr)
+{
+	return kg != NULL && strcmp(kg->algo, csr_algo(csr)) == 0 &&
+	    kg->size == csr->key_size;
+}
+
+int
+pki_keygen_run(struct pki_keygen *kg, struct pki_key **out,
+    struct pki_error *err)
+{
+	EVP_PKEY	*pkey = NULL;
+	int		 r;
+
+	*out = NULL;
+	if (EVP_PKEY_generate(kg->ctx, &pkey) <= 0)
+		return pki_err_ssl(err, PKI_ERR_CRYPTO,
+		    "%s: EVP_PKEY_generate", kg->src);
+	r = key_wrap(&pkey, out, err);
 	EVP_PKEY_free(pkey);
-	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
+void
+pki_keygen_free(struct pki_keygen *kg)
+{
+	if (kg == NULL)
+		return;
+	EVP_PKEY_CTX_free(kg->ctx);
+	free(kg);
+}
+
+int
+pki_key_generate(const struct pki_csr *csr, struct pki_key **out,
+    struct pki_error *err)
+{
+	struct pki_keygen	*kg = NULL;
+	int			 r;
+
+	*out = NULL;
+	if ((r = pki_keygen_new(csr, &kg, err)) == PKI_OK)
+		r = pki_keygen_run(kg, out, err);
+	pki_keygen_free(kg);
 	return r;
 }
 
@@ -221,16 +282,35 @@ der_decode(const unsigned char *der, size_t len, const char *structure,
 /*
  * derhelpers.ParsePrivateKeyDER: PKCS#8, then PKCS#1 RSA, then SEC1 EC
  * (PKCS#8 also covers cfssl's Ed25519 keys).  Returns NULL if none fits.
+ * The structure the PEM label names is tried first: each try sets up
+ * OpenSSL's decoders anew, and the label is nearly always right.  A DER
+ * text is at most one of the three (they differ in their second
+ * element), so the order does not change the result.
  */
 static EVP_PKEY *
-parse_key_der(const unsigned char *der, size_t len)
+parse_key_der(const unsigned char *der, size_t len, const char *label)
 {
-	EVP_PKEY	*pkey;
+	static const struct {
+		const char	*label;
+		const char	*structure;
+		const char	*type;
+	} forms[] = {
+		{ "PRIVATE KEY",	"PrivateKeyInfo",	NULL },
+		{ "RSA PRIVATE KEY",	"type-specific",	"RSA" },
+		{ "EC PRIVATE KEY",	"type-specific",	"EC" },
+	};
+	EVP_PKEY	*pkey = NULL;
+	size_t		 i, first = 0;
 
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (label != NULL && strcmp(label, forms[i].label) == 0)
+			first = i;
 	ERR_set_mark();
-	if ((pkey = der_decode(der, len, "PrivateKeyInfo", NULL)) == NULL &&
-	    (pkey = der_decode(der, len, "type-specific", "RSA")) == NULL)
-		pkey = der_decode(der, len, "type-specific", "EC");
+	pkey = der_decode(der, len, forms[first].structure, forms[first].type);
+	for (i = 0; pkey == NULL && i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (i != first)
+			pkey = der_decode(der, len, forms[i].structure,
+			    forms[i].type);
 	ERR_pop_to_mark();
 	return pkey;
 }
@@ -366,7 +446,7 @@ pki_key_load(const char *buf, size_t len, const char *source,
 		decrypted = 1;
 	}
 
-	if ((pkey = parse_key_der(data, (size_t)dlen)) == NULL) {
+	if ((pkey = parse_key_der(data, (size_t)dlen, name)) == NULL) {
 		r = parse_encrypted_pkcs8(data, (size_t)dlen, password, src,
 		    &pkey, err);
 		if (r == PKI_ERR_PEM) {

@@ -45,6 +45,7 @@
 #define PKI_ERR_UNSUPPORTED	-17	/* valid input we do not implement */
 #define PKI_ERR_SIGNATURE	-18	/* a signature does not verify */
 #define PKI_ERR_BUSY		-19	/* another run holds the lock */
+#define PKI_ERR_UNAVAILABLE	-20	/* a library the command needs cannot be loaded */
 
 /* Largest input file the library reads (bytes). */
 #define PKI_MAX_INPUT		(4 * 1024 * 1024)
@@ -249,6 +250,27 @@ struct pki_key;
 
 #define PKI_KEY_FMT_CFSSL	0	/* PKCS#1 / SEC1 / PKCS#8 for Ed25519 */
 #define PKI_KEY_FMT_PKCS8	1	/* PKCS#8 PRIVATE KEY for every type */
+
+/*
+ * A generator of keys of one type and size (the CSR JSON's key), for
+ * making many: OpenSSL sets up the curve or the parameters once instead
+ * of once per key.  One generator must not be used by two threads at
+ * once.  pki_keygen_new checks the key spec as pki_key_generate does
+ * (PKI_ERR_KEY, err naming csr's source and key.algo/key.size); the
+ * generator keeps no pointer to csr.
+ */
+struct pki_keygen;
+int		 pki_keygen_new(const struct pki_csr *csr,
+		    struct pki_keygen **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* 1 if kg makes the keys csr asks for, 0 if not (or kg is NULL). */
+int		 pki_keygen_matches(const struct pki_keygen *kg,
+		    const struct pki_csr *csr);
+/* Generates one key into *out (the caller's, pki_key_free). */
+int		 pki_keygen_run(struct pki_keygen *kg, struct pki_key **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Frees kg; accepts NULL. */
+void		 pki_keygen_free(struct pki_keygen *kg);
 
 /* Generates the key the CSR JSON asks for. */
 int		 pki_key_generate(const struct pki_csr *csr,
@@ -568,7 +590,8 @@ struct pki_file {
 /*
  * Writes every file atomically: each goes to a new temporary file in its
  * target directory (created O_EXCL|O_NOFOLLOW with its final mode),
- * written fully, fsync'ed and closed; only when all are complete are they
+ * written fully and closed; only when all are complete and durable (one
+ * syncfs per file system for several files, an fsync for one) are they
  * renamed over their targets, and the directories fsync'ed.  If a rename
  * fails, the targets already replaced are restored.  On any error no
  * temporary file is left and existing targets are untouched.
@@ -714,18 +737,6 @@ int		 pki_cluster_init_json(const struct pki_cluster_init *in,
  */
 int		 pki_cluster_init(const struct pki_cluster_init *in,
 		    char **json, struct pki_cluster **out,
-		    struct pki_error *err) PKI_MUST_CHECK;
-
-/*
- * A new CA as cluster issue makes one: a new key as the description's
- * "key" asks, self-signed for its ca.expiry at now (0: the current
- * time).  like, when not NULL, gives the subject (a CA rotation's next CA
- * keeps the current one's).  *certpem (free) and *keypem (cfssl's
- * format, pki_secret_free(*keypem, *keylen)) receive the PEM texts.
- */
-int		 pki_cluster_ca_new(const struct pki_cluster *cl,
-		    const struct pki_cert *like, time_t now, char **certpem,
-		    size_t *certlen, char **keypem, size_t *keylen,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* What "cluster issue" did to one leaf or file, for the caller's report. */
@@ -1243,6 +1254,18 @@ int		 pki_tls_probe(const char *host, const char *port,
 /* "OpenSSL 3.0.x ..., jansson 2.14": the libraries in use. */
 void		 pki_runtime_version(char *buf, size_t len);
 
+/*
+ * Sets up libcrypto for the process; call it first, before any other
+ * pki_ function.  Unless read_config is set, OpenSSL's configuration
+ * file is not read (Debian's configures nothing, and reading it costs
+ * every start a parse); the caller sets it when the user named one with
+ * OPENSSL_CONF, which is then read as OpenSSL always reads it, providers
+ * and all.  libcrypto does not clean up at exit (OPENSSL_INIT_NO_ATEXIT).
+ * Returns 0 or PKI_ERR_CRYPTO.
+ */
+int		 pki_crypto_init(int read_config,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 
 /* ==== the rollover engine ============================================ */
 
@@ -1339,6 +1362,8 @@ struct pki_cldir_leaf {
 	const struct pki_profile *profile;
 	const char		 *client_url;	/* a member's first, or NULL */
 	const char		 *peer_url;
+	const struct pki_url	 *client_url_parts;	/* the same parsed */
+	const struct pki_url	 *peer_url_parts;
 };
 
 /*
@@ -1353,6 +1378,221 @@ int		 pki_cldir_leaves(const struct pki_cluster *cl,
 		    struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_cldir_leaves_free(struct pki_cldir_leaf *v, size_t n);
 
+/* ---- when a certificate is due (pki/status.c) ------------------------ */
+
+/* The rules of needs-renewal; status and renew use PKI_DUE_RENEW. */
+#define PKI_DUE_RENEW	0	/* renew's: pki_renew_at() with policy */
+#define PKI_DUE_USED	1	/* percent of the lifetime used (step's
+				   -expires-in N%) */
+#define PKI_DUE_LEFT	2	/* less than left seconds left */
+
+struct pki_due_rule {
+	int			 kind;		/* PKI_DUE_* */
+	struct pki_renew_policy	 policy;	/* PKI_DUE_RENEW */
+	long			 percent;	/* PKI_DUE_USED */
+	int64_t			 left;		/* PKI_DUE_LEFT */
+};
+
+struct pki_due {
+	double		 used;		/* percent of the lifetime used at
+					   now (100 when it is not positive) */
+	int64_t		 at;		/* when it is due */
+	int		 due;		/* now >= at, or expired */
+	int		 expired;	/* now >= notAfter */
+};
+
+/*
+ * Judges a certificate valid from not_before to not_after (name: the set's
+ * NAME, for the stagger) at now by rule into *out.  PKI_ERR_ARG when the
+ * lifetime is not positive or renew's policy does not fit it (*out then
+ * holds used and expired only).
+ */
+int		 pki_due_eval(const struct pki_due_rule *rule,
+		    int64_t not_before, int64_t not_after, const char *name,
+		    time_t now, struct pki_due *out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/* ---- the status of certificates (pki/status.c) ------------------------ */
+
+/*
+ * The model status, check and renew's -metrics-file print from: each
+ * certificate found at a path or in a cluster directory, with its facts,
+ * the share of its life used, its renewal time (renew's rule), whether
+ * its key matches, how it drifted from its CSR JSON, and the CA row that
+ * issued it.  A key or CSR JSON that cannot be read is noted through nt
+ * (PKI_NOTE_ERROR) as it is found.
+ */
+#define PKI_ROW_OK		0	/* read, facts valid */
+#define PKI_ROW_MISSING		1	/* the certificate file does not
+					   exist */
+#define PKI_ROW_UNREADABLE	2	/* exists but cannot be read or
+					   parsed */
+
+#define PKI_ROWKEY_MATCH	0
+#define PKI_ROWKEY_MISMATCH	1
+#define PKI_ROWKEY_MISSING	2
+#define PKI_ROWKEY_UNREADABLE	3
+
+#define PKI_DRIFT_NONE		0	/* compared: see drift (may be
+					   empty) */
+#define PKI_DRIFT_NO_CSR	1	/* no CSR JSON to compare with */
+#define PKI_DRIFT_BAD_CSR	2	/* the CSR JSON cannot be read */
+
+#define PKI_CAWARN_NONE		0
+#define PKI_CAWARN_RENEWAL	1	/* the CA expires before the leaf
+					   is next renewed */
+#define PKI_CAWARN_RENEWED	2	/* the CA expires before a renewal
+					   at renew_at would expire */
+
+/* One certificate: a leaf (is_ca 0) or a CA (is_ca 1). */
+struct pki_status_row {
+	char			*name;		/* NAME of NAME.pem, or "ca" */
+	char			*path;		/* as given or built */
+	int			 is_ca;
+	int			 state;		/* PKI_ROW_* */
+	char			*error;		/* when state != PKI_ROW_OK */
+	struct pki_cert		*cert;
+	struct pki_cert_facts	 f;		/* when state == PKI_ROW_OK */
+	double			 percent_used;	/* of the lifetime, at now */
+	int64_t			 seconds_left;	/* not_after - now */
+	int			 has_renew_at;	/* leaves */
+	int64_t			 renew_at;
+	int			 due;		/* now >= renew_at */
+	char			*renew_error;	/* why there is no renew_at */
+	int			 key;		/* PKI_ROWKEY_*, leaves only */
+	int			 drift_state;	/* PKI_DRIFT_*, leaves only */
+	struct pki_drift	 drift;
+	char			*generation;	/* "gen/..." or NULL */
+	long			 ca;		/* leaves: issuing CA row, or
+						   -1 (pki_status_link) */
+	int			 ca_warning;	/* PKI_CAWARN_* (link) */
+};
+
+struct pki_status {
+	struct pki_status_row	*rows;
+	size_t			 n;
+	time_t			 now;
+	struct pki_renew_policy	 policy;
+	struct pki_notify	 nt;
+};
+
+/*
+ * Starts an empty status evaluated at now with policy (NULL: the
+ * default) noting through nt (may be NULL); both are copied.
+ */
+void		 pki_status_init(struct pki_status *s, time_t now,
+		    const struct pki_renew_policy *policy,
+		    const struct pki_notify *nt);
+/*
+ * Adds the rows of one PATH: a certificate file (a leaf row, or a CA row
+ * when it is a CA certificate), or a directory (every NAME.pem with a
+ * NAME-key.pem beside it, then its ca.pem).  A missing or unreadable
+ * certificate is a row; errors are a directory that cannot be read and
+ * running out of memory.
+ */
+int		 pki_status_add_path(struct pki_status *s, const char *path,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Adds every leaf of cl under dir (compared with the description's CSR
+ * JSON), only member's when member is not NULL (PKI_ERR_ARG when cl has
+ * none of that name), then the CA (pki_cldir_ca_path).
+ */
+int		 pki_status_add_cluster(struct pki_status *s,
+		    const struct pki_cluster *cl, const char *dir,
+		    const char *member, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Finds each leaf's issuing CA among the CA rows (the issuer's name, and
+ * the leaf verifies against it) and sets its ca_warning.
+ */
+void		 pki_status_link(struct pki_status *s);
+/* The number of rows missing or unreadable (their key or CSR JSON too). */
+size_t		 pki_status_problems(const struct pki_status *s);
+void		 pki_status_free(struct pki_status *s);
+/*
+ * s as a node_exporter textfile (Prometheus exposition format, every
+ * metric with # HELP and # TYPE gauge): per leaf
+ * etcd_pki_certificate_{expiration,renewal,not_before}_timestamp_seconds,
+ * per CA etcd_pki_ca_expiration_timestamp_seconds, labelled {name,path};
+ * with command not NULL also etcd_pki_last_run_timestamp_seconds and
+ * etcd_pki_last_run_exit_code labelled {command}.  Rows that could not
+ * be read have no samples.  *text is malloc'ed.
+ */
+int		 pki_status_metrics(const struct pki_status *s,
+		    const char *command, int exit_code, char **text,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* The same written to path atomically (pki_file_write_set, mode 0644). */
+int		 pki_status_metrics_write(const struct pki_status *s,
+		    const char *path, const char *command, int exit_code,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* NAME of a certificate path ".../NAME.pem" (malloc'ed; NULL: no memory). */
+char		*pki_cert_path_name(const char *path);
+/*
+ * A drift as text into buf: "+DNS:x -IP:y subject", and with subject_dn
+ * the wanted subject after "subject".
+ */
+void		 pki_drift_text(const struct pki_drift *d, int subject_dn,
+		    char *buf, size_t len);
+
+
+/* ---- scheduled renewals (pki/schedule.c) ------------------------------ */
+
+/*
+ * What "etcd-pki schedule" writes: a systemd service and timer, or a
+ * cron.d file, running renew twice a day, the service only when
+ * needs-renewal finds a certificate due.
+ */
+#define PKI_SCHED_SYSTEMD	0	/* NAME.service and NAME.timer */
+#define PKI_SCHED_CRON		1	/* the cron.d file NAME */
+
+struct pki_schedule {
+	const char		*name;		/* unit or cron.d file name */
+	const char		*self;		/* etcd-pki's absolute path */
+	const char *const	*cond;		/* needs-renewal's arguments */
+	size_t			 ncond;
+	const char *const	*run;		/* renew's arguments */
+	size_t			 nrun;
+};
+
+/* The files of a schedule: text[i] (malloc'ed) for NAME + suffix[i]. */
+struct pki_schedule_files {
+	char		*text[2];
+	const char	*suffix[2];	/* "", ".service", ".timer" */
+	size_t		 n;
+};
+
+/*
+ * The name of a unit or cron.d file: letters, digits, "_" and "-", not
+ * starting with "-", at most 200 bytes.  PKI_ERR_ARG otherwise, the text
+ * starting with the name in quotes.
+ */
+int		 pki_schedule_name_check(const char *name,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The files of sc as kind (PKI_SCHED_*) says: the service with its
+ * ExecCondition and ExecStart lines (every word quoted for systemd: "%"
+ * and "$" doubled, C escapes in double quotes) and the timer; or the
+ * cron.d line (words quoted for sh(1), "%" escaped for cron) at a random
+ * minute of a random hour and 12 hours later.  PKI_ERR_ARG: a bad name,
+ * or a newline in a cron line.  Free *out with pki_schedule_files_clear.
+ */
+int		 pki_schedule_files(const struct pki_schedule *sc, int kind,
+		    struct pki_schedule_files *out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_schedule_files_clear(struct pki_schedule_files *f);
+
+#define PKI_ABS_EXISTS	0x1	/* the file must exist (an input) */
+#define PKI_ABS_SPEC	0x2	/* a -ca spec: env:VAR stays as it is,
+				   file:PATH's PATH is made absolute */
+/*
+ * path made absolute for a job that runs from "/": its directory
+ * resolved with realpath(3), its last component kept as it is
+ * (DIR/NAME.pem may be a link into current/ and must stay one).  "-" and
+ * "" are refused (a scheduled job needs a file).  Errors name
+ * path first ("PATH: problem"), for the caller to prefix with the
+ * argument.  *out is malloc'ed.
+ */
+int		 pki_path_absolute(const char *path, int flags, char **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- the etcd operations of a rolling restart (pki/etcdops.c) -------- */
 

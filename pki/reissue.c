@@ -1,5 +1,5 @@
 /*
- * reissue.c: leaves signed anew by the engine: the one signing recipe,
+ * reissue.c: leaves signed anew by the engine (through pki_leaf_issue):
  * a leaf re-signed from its CSR JSON and key and verified before it is
  * written (renew, ca rotate -phase reissue), its meta.json, the check
  * of a staged generation, and the rolling restart's probe certificate.
@@ -13,30 +13,6 @@
 
 #include "config.h"
 #include "engine.h"
-
-int
-pki_engine_sign_leaf(const struct pki_csr *csr, const struct pki_key *key,
-    const struct pki_profile *p, const struct pki_cert *ca,
-    const struct pki_key *cakey, time_t now, const struct pki_parse_opts *po,
-    struct pki_req **req, struct pki_cert **cert, struct pki_error *err)
-{
-	struct pki_sign_request	sr;
-	int			r;
-
-	*cert = NULL;
-	memset(&sr, 0, sizeof(sr));
-	if ((r = pki_req_new(csr, key, req, err)) != PKI_OK)
-		return r;
-	sr.req = *req;
-	sr.profile = p;
-	sr.now_sec = now;
-	sr.opts = po;
-	if ((r = pki_cert_sign(&sr, ca, cakey, cert, err)) != PKI_OK) {
-		pki_req_free(*req);
-		*req = NULL;
-	}
-	return r;
-}
 
 int
 pki_probe_cert_new(const struct pki_cert *ca, const struct pki_key *cakey,
@@ -56,47 +32,37 @@ pki_probe_cert_new(const struct pki_cert *ca, const struct pki_key *cakey,
 	};
 	struct pki_csr			*csr = NULL;
 	struct pki_config		*cfg = NULL;
-	const struct pki_profile	*prof = NULL;
-	struct pki_req			*req = NULL;
+	struct pki_leaf_request		 lr;
+	struct pki_issued		 is;
 	int				 r;
 
 	*cert = NULL;
 	*key = NULL;
+	memset(&lr, 0, sizeof(lr));
+	memset(&is, 0, sizeof(is));
 	if ((r = pki_csr_parse(csrjson, sizeof(csrjson) - 1, "probe", 0,
 	    NULL, &csr, err)) != PKI_OK ||
 	    (r = pki_config_parse(cfgjson, sizeof(cfgjson) - 1, "probe", NULL,
 	    &cfg, err)) != PKI_OK ||
-	    (r = pki_config_profile(cfg, NULL, &prof, err)) != PKI_OK ||
-	    (r = pki_key_generate(csr, key, err)) != PKI_OK)
+	    (r = pki_config_profile(cfg, NULL, &lr.profile, err)) != PKI_OK)
 		goto out;
-	r = pki_engine_sign_leaf(csr, *key, prof, ca, cakey, time(NULL) - 60,
-	    &probe_policy, &req, cert, err);
+	lr.csr = csr;
+	lr.ca = ca;
+	lr.cakey = cakey;
+	lr.now = time(NULL) - 60;
+	lr.objects = 1;
+	lr.policy = &probe_policy;
+	if ((r = pki_leaf_issue(&lr, &is, err)) != PKI_OK)
+		goto out;
+	*cert = is.x509;
+	*key = is.newkey;
+	is.x509 = NULL;
+	is.newkey = NULL;
  out:
-	if (r != PKI_OK) {
-		pki_key_free(*key);
-		*key = NULL;
-	}
-	pki_req_free(req);
+	pki_issued_clear(&is);
 	pki_config_free(cfg);
 	pki_csr_free(csr);
 	return r;
-}
-
-void
-pki_drift_text(const struct pki_drift *d, char *buf, size_t len)
-{
-	size_t	i, l = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < d->nadd && l < len; i++)
-		l += (size_t)snprintf(buf + l, len - l, "%s+%s", l ? " " : "",
-		    d->add[i]);
-	for (i = 0; i < d->nremove && l < len; i++)
-		l += (size_t)snprintf(buf + l, len - l, "%s-%s", l ? " " : "",
-		    d->remove[i]);
-	if (d->subject && l < len)
-		snprintf(buf + l, len - l, "%ssubject %s", l ? " " : "",
-		    d->want_subject != NULL ? d->want_subject : "");
 }
 
 /* An extended key usage of the current certificate the new one lacks. */
@@ -200,7 +166,7 @@ pki_reissue_verify(const struct pki_targets *ts, const struct pki_target *t,
 		goto out;
 	}
 	if (pki_drift_any(&d)) {
-		pki_drift_text(&d, dt, sizeof(dt));
+		pki_drift_text(&d, 1, dt, sizeof(dt));
 		pki_note(nt, PKI_NOTE_ERROR, t->label, "verification: the new "
 		    "certificate differs from the CSR JSON: %s", dt);
 		goto out;
@@ -361,17 +327,33 @@ pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
     struct pki_reissued *out)
 {
 	struct pki_error	 err;
-	struct pki_req		*req = NULL;
+	struct pki_leaf_request	 lr;
+	struct pki_issued	 is;
 	int			 r, ret = PKI_RUN_FAILED;
 
 	memset(&err, 0, sizeof(err));
+	memset(&lr, 0, sizeof(lr));
+	memset(&is, 0, sizeof(is));
 	memset(out, 0, sizeof(*out));
-	if ((r = pki_engine_sign_leaf(t->csr, key, t->profile, ts->ca,
-	    ts->cakey, now, NULL, &req, &out->cert, &err)) != 0 ||
-	    (r = pki_cert_encode(out->cert, &out->certpem, &out->certlen,
-	    &err)) != 0 ||
-	    (r = pki_req_encode(req, &out->csrpem, &out->csrlen, &err)) != 0 ||
-	    (r = pki_cert_facts(out->cert, &out->f, &err)) != 0) {
+	lr.csr = t->csr;
+	lr.profile = t->profile;
+	lr.ca = ts->ca;
+	lr.cakey = ts->cakey;
+	lr.key = key;
+	lr.now = now;
+	lr.objects = 1;
+	if ((r = pki_leaf_issue(&lr, &is, &err)) == 0) {
+		out->cert = is.x509;
+		out->certpem = is.cert;
+		out->certlen = is.certlen;
+		out->csrpem = is.req;
+		out->csrlen = is.reqlen;
+		is.x509 = NULL;
+		is.cert = is.req = NULL;
+		r = pki_cert_facts(out->cert, &out->f, &err);
+	}
+	pki_issued_clear(&is);
+	if (r != 0) {
 		pki_note_err(nt, NULL, &err, r);
 		goto out;
 	}
@@ -385,7 +367,6 @@ pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
 	}
 	ret = PKI_RUN_OK;
  out:
-	pki_req_free(req);
 	if (ret != PKI_RUN_OK)
 		pki_reissued_clear(out);
 	return ret;

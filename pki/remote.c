@@ -523,7 +523,7 @@ setup(CURL *h, const char *url, const struct pki_remote *r,
 	CURLcode	rc;
 
 #define SET(opt, val) \
-	do { if ((rc = curl_easy_setopt(h, opt, val)) != CURLE_OK) \
+	do { if ((rc = pki_curl->easy_setopt(h, opt, val)) != CURLE_OK) \
 		return rc; } while (0)
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_URL, url);
@@ -583,32 +583,32 @@ attempt(const char *base, const char *endpoint, const struct pki_remote *r,
 		a = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", base);
 		goto out;
 	}
-	if ((h = curl_easy_init()) == NULL) {
+	if ((h = pki_curl->easy_init()) == NULL) {
 		a = pki_err(err, PKI_ERR_INTERNAL, "%s: curl_easy_init failed",
 		    base);
 		goto out;
 	}
 	/* "Expect:" keeps curl from waiting for 100-continue. */
-	if ((t = curl_slist_append(hdrs, "Content-Type: application/json"))
+	if ((t = pki_curl->slist_append(hdrs, "Content-Type: application/json"))
 	    == NULL)
 		goto oom;
 	hdrs = t;
-	if ((t = curl_slist_append(hdrs, "Connection: close")) == NULL)
+	if ((t = pki_curl->slist_append(hdrs, "Connection: close")) == NULL)
 		goto oom;
 	hdrs = t;
-	if ((t = curl_slist_append(hdrs, "Expect:")) == NULL)
+	if ((t = pki_curl->slist_append(hdrs, "Expect:")) == NULL)
 		goto oom;
 	hdrs = t;
 	if ((rc = setup(h, url, r, body, blen, hdrs, sink, errbuf,
 	    timeout_ms)) != CURLE_OK) {
 		a = pki_err(err, PKI_ERR_INTERNAL, "%s: curl_easy_setopt: %s",
-		    base, curl_easy_strerror(rc));
+		    base, pki_curl->easy_strerror(rc));
 		goto out;
 	}
 
-	rc = curl_easy_perform(h);
+	rc = pki_curl->easy_perform(h);
 	if (rc == CURLE_OK) {
-		if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) !=
+		if (pki_curl->easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) !=
 		    CURLE_OK) {
 			a = pki_err(err, PKI_ERR_INTERNAL, "%s: no HTTP status",
 			    base);
@@ -619,11 +619,11 @@ attempt(const char *base, const char *endpoint, const struct pki_remote *r,
 	}
 	if (errbuf[0] == '\0')
 		snprintf(errbuf, sizeof(errbuf), "%s",
-		    curl_easy_strerror(rc));
-	if (curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &conn_us) !=
+		    pki_curl->easy_strerror(rc));
+	if (pki_curl->easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &conn_us) !=
 	    CURLE_OK)
 		conn_us = 0;
-	if (curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &app_us) !=
+	if (pki_curl->easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &app_us) !=
 	    CURLE_OK)
 		app_us = 0;
 	connected = conn_us > 0 && (!https || app_us > 0);
@@ -673,9 +673,9 @@ attempt(const char *base, const char *endpoint, const struct pki_remote *r,
  oom:
 	a = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", base);
  out:
-	curl_slist_free_all(hdrs);
+	pki_curl->slist_free_all(hdrs);
 	if (h != NULL)
-		curl_easy_cleanup(h);
+		pki_curl->easy_cleanup(h);
 	free(url);
 	return a;
 }
@@ -820,11 +820,8 @@ remote_call(const struct pki_remote *r, const char *endpoint,
 		return pki_err(err, PKI_ERR_ARG, "remote: no URL");
 	if ((rv = pki_remote_normalize(r->urls, &urls, &n, err)) != 0)
 		return rv;
-	if (pki_curl_init() != 0) {
-		rv = pki_err(err, PKI_ERR_INTERNAL, "libcurl could not be "
-		    "initialised");
+	if ((rv = pki_curl_init(err)) != 0)
 		goto out;
-	}
 	t.urls = urls;
 	t.endpoint = endpoint;
 	t.r = r;

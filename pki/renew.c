@@ -130,7 +130,7 @@ check_drift(struct renew *rn, struct pki_target *t, struct job *j)
 	}
 	r = 0;
 	if (pki_drift_any(&d) && !rn->o->allow_san_change) {
-		pki_drift_text(&d, dt, sizeof(dt));
+		pki_drift_text(&d, 1, dt, sizeof(dt));
 		pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "the CSR JSON "
 		    "differs from the certificate: %s; renew with "
 		    "-allow-san-change to reissue from the CSR JSON", dt);

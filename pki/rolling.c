@@ -43,11 +43,13 @@ struct pki_roll {
 							   known */
 	size_t				 neps;
 	int				 self;		/* index in eps */
-	char				*chost, *cport;	/* its client URL */
-	char				*phost, *pport;	/* its peer URL */
+	struct pki_url			 cu;		/* its client URL */
+	struct pki_url			 pu;		/* its peer URL */
 	int64_t				 lease;
 	char				*lockkey;
 	size_t				 lockkeylen;
+	int				 held;		/* "locked" was
+							   recorded */
 	char				 why[1024];	/* the gate that failed
 							   last */
 };
@@ -137,10 +139,6 @@ session_free(struct pki_roll *s)
 	free(s->name);
 	free(s->label);
 	free(s->setdir);
-	free(s->chost);
-	free(s->cport);
-	free(s->phost);
-	free(s->pport);
 	free(s->lockkey);
 	free(s);
 }
@@ -159,7 +157,8 @@ session_urls(struct pki_roll *s, const struct pki_cldir_leaf *v, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!v[i].member)
 			continue;
-		if (v[i].client_url == NULL || v[i].peer_url == NULL) {
+		if (v[i].client_url_parts == NULL ||
+		    v[i].peer_url_parts == NULL) {
 			pki_note(s->nt, PKI_NOTE_ERROR, s->label, "member %s "
 			    "has no client or peer URL", v[i].name);
 			return -1;
@@ -169,14 +168,8 @@ session_urls(struct pki_roll *s, const struct pki_cldir_leaf *v, size_t n)
 			goto oom;
 		if (strcmp(v[i].name, s->name) == 0) {
 			self = (int)s->neps;
-			if (pki_url_split(v[i].client_url, &s->chost,
-			    &s->cport) != 0 || pki_url_split(v[i].peer_url,
-			    &s->phost, &s->pport) != 0) {
-				pki_note(s->nt, PKI_NOTE_ERROR, v[i].name,
-				    "%s, %s: not host:port URLs",
-				    v[i].client_url, v[i].peer_url);
-				return -1;
-			}
+			s->cu = *v[i].client_url_parts;
+			s->pu = *v[i].peer_url_parts;
 		}
 		s->neps++;
 	}
@@ -451,11 +444,20 @@ move_leader(struct pki_roll *s)
 	return -1;
 }
 
+/*
+ * Releases the lock and revokes the lease.  The step "unlocked" is
+ * recorded before the release, as "locked" is after the grant, so that
+ * the hold -record shows lies inside the real one: two recorded holds
+ * that overlap prove that two real ones did.
+ */
 static void
 unlock(struct pki_roll *s)
 {
 	struct pki_error	err;
 
+	if (s->held)
+		say(s, "unlocked", "releasing the cluster lock");
+	s->held = 0;
 	memset(&err, 0, sizeof(err));
 	if (s->lockkey != NULL && s->ops->unlock(s->c, -1, s->lockkey,
 	    s->lockkeylen, &err) != 0)
@@ -552,6 +554,7 @@ take_lock(struct pki_roll *s)
 	}
 	say(s, "locked", "cluster lock %s taken (lease %" PRIx64 ", TTL %lds)",
 	    PKI_ROLL_LOCK_NAME, (uint64_t)s->lease, s->rc->lock_ttl_s);
+	s->held = 1;
 	return PKI_RUN_OK;
 }
 
@@ -669,8 +672,8 @@ trusts(struct pki_roll *s, const struct pki_cert *ca,
 	struct pki_error	 err;
 	struct pki_cert		*pc = NULL, *served = NULL;
 	struct pki_key		*pk = NULL;
-	const char		*host[2] = { s->chost, s->phost };
-	const char		*port[2] = { s->cport, s->pport };
+	const char		*host[2] = { s->cu.host, s->pu.host };
+	const char		*port[2] = { s->cu.port, s->pu.port };
 	const char		*what[2] = { "client", "peer" };
 	int			 i, acc, ret = -1;
 
@@ -752,9 +755,9 @@ after_gates(struct pki_roll *s, const struct pki_roll_expect *want)
 {
 	if (caught_up(s) != 0 || cluster_gates(s, -1) != 0)
 		return -1;
-	if (want->serial_hex != NULL && (serves(s, "client", s->chost,
-	    s->cport, want->serial_hex) != 0 || serves(s, "peer", s->phost,
-	    s->pport, want->serial_hex) != 0))
+	if (want->serial_hex != NULL && (serves(s, "client", s->cu.host,
+	    s->cu.port, want->serial_hex) != 0 || serves(s, "peer",
+	    s->pu.host, s->pu.port, want->serial_hex) != 0))
 		return -1;
 	if (want->trust_ca != NULL && trusts(s, want->trust_ca,
 	    want->trust_key, 1) != 0)
@@ -916,7 +919,6 @@ pki_roll_end(struct pki_roll *s)
 	if (s->lockkey == NULL)
 		ret = -1;
 	unlock(s);
-	say(s, "unlocked", "cluster lock released");
 	session_free(s);
 	return ret;
 }

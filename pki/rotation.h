@@ -29,7 +29,8 @@ struct rleaf {
 	struct pki_target	*t;
 	int			 member;
 	int			 selected;
-	const char		*client_url, *peer_url;
+	const char		*client_url, *peer_url;	/* for messages */
+	const struct pki_url	*cu, *pu;	/* the same parsed */
 	/* Its bundle DIR/<leaf>/ca.pem (canonical PEMs of each cert). */
 	int			 nobundle;
 	char			**certs;

@@ -229,27 +229,22 @@ pki_rot_leaf_load(struct pki_rotation *ro, struct rleaf *l)
 
 /* ---- probes ----------------------------------------------------------- */
 
-/* One probe of url with ca's client certificate: *accepted, *served. */
+/* One probe of u with ca's client certificate: *accepted, *served. */
 static int
-probe_with(struct pki_rotation *ro, struct rleaf *l, const char *url,
+probe_with(struct pki_rotation *ro, struct rleaf *l, const struct pki_url *u,
     const struct rca *ca, int *accepted, int *served)
 {
 	struct pki_error	 err;
 	struct pki_cert		*sc = NULL;
-	char			*host = NULL, *port = NULL;
 	int			 r, acc = 0, ret = -1;
 
 	memset(&err, 0, sizeof(err));
-	if (pki_url_split(url, &host, &port) != 0) {
-		snprintf(l->error, sizeof(l->error), "%s: not a URL", url);
-		return -1;
-	}
 	if (ca == NULL)
-		r = ro->ops->peer_cert(ro->ops_arg, host, port, ro->timeout_ms,
-		    &sc, &err);
+		r = ro->ops->peer_cert(ro->ops_arg, u->host, u->port,
+		    ro->timeout_ms, &sc, &err);
 	else
-		r = ro->ops->tls_probe(ro->ops_arg, host, port, ca->probe,
-		    ca->probekey, ro->timeout_ms, &sc, &acc, &err);
+		r = ro->ops->tls_probe(ro->ops_arg, u->host, u->port,
+		    ca->probe, ca->probekey, ro->timeout_ms, &sc, &acc, &err);
 	if (r != 0)
 		snprintf(l->error, sizeof(l->error), "%s", err.text);
 	else {
@@ -260,8 +255,6 @@ probe_with(struct pki_rotation *ro, struct rleaf *l, const char *url,
 		ret = 0;
 	}
 	pki_cert_free(sc);
-	free(host);
-	free(port);
 	return ret;
 }
 
@@ -273,19 +266,19 @@ leaf_probe(struct pki_rotation *ro, struct rleaf *l)
 	l->served_client = l->served_peer = ISS_UNKNOWN;
 	l->trusts_cur = l->trusts_next = l->trusts_prev = -1;
 	l->error[0] = '\0';
-	if (!l->member || l->client_url == NULL)
+	if (!l->member || l->cu == NULL)
 		return;
 	l->connected = 0;
-	if (probe_with(ro, l, l->client_url, &ro->cur, &l->trusts_cur,
+	if (probe_with(ro, l, l->cu, &ro->cur, &l->trusts_cur,
 	    &l->served_client) != 0)
 		goto unreachable;
 	if (RCA_HAS(&ro->next) && ro->next.probe != NULL && probe_with(ro, l,
-	    l->client_url, &ro->next, &l->trusts_next, NULL) != 0)
+	    l->cu, &ro->next, &l->trusts_next, NULL) != 0)
 		goto unreachable;
 	if (RCA_HAS(&ro->prev) && ro->prev.probe != NULL && probe_with(ro, l,
-	    l->client_url, &ro->prev, &l->trusts_prev, NULL) != 0)
+	    l->cu, &ro->prev, &l->trusts_prev, NULL) != 0)
 		goto unreachable;
-	if (l->peer_url != NULL && probe_with(ro, l, l->peer_url, NULL, NULL,
+	if (l->pu != NULL && probe_with(ro, l, l->pu, NULL, NULL,
 	    &l->served_peer) != 0)
 		goto unreachable;
 	l->connected = 1;
@@ -428,6 +421,8 @@ leaves_init(struct pki_rotation *ro, const char *member, const char *desc)
 		l->member = v[i].member;
 		l->client_url = v[i].client_url;
 		l->peer_url = v[i].peer_url;
+		l->cu = v[i].client_url_parts;
+		l->pu = v[i].peer_url_parts;
 		l->selected = member == NULL || strcmp(member,
 		    l->t->name) == 0;
 		found += l->selected;

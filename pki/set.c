@@ -12,10 +12,12 @@
  *   D/current -> gen/<g>                     relative symbolic link
  *   D/NAME.pem -> current/NAME.pem           (likewise -key.pem, .csr,
  *                                             ca.pem)
- * A generation is built under gen/.tmp-<pid>-<random>, every file and
- * then the directory fsync'ed (unless the caller asks for no sync), and
- * only then renamed to its final name, so a generation with a final name
- * is always complete.  "current" is switched by renaming a new link
+ * A generation is built under gen/.tmp-<pid>-<random>, made durable
+ * (unless the caller asks for no sync: one syncfs of its file system
+ * covers every file's contents and the directory's entries, where an
+ * fsync of each would cost a flush per file), and only then renamed to
+ * its final name, so a generation with a final name is always complete.
+ * "current" is switched by renaming a new link
  * (current.tmp-<pid>-<random>) over it: a reader opening D/NAME.pem and then D/NAME-key.pem resolves
  * "current" once per open, so it may see two generations across the
  * switch, but each file it opens is whole.
@@ -46,6 +48,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "config.h"
 #include "internal.h"
 
 #define LOCK_NAME	".etcd-pki.lock"
@@ -133,6 +136,33 @@ sync_fd(int fd)
 	if (fsync(fd) == -1 && errno != EINVAL && errno != EROFS)
 		return -1;
 	return 0;
+}
+
+/*
+ * A staged generation's files are synced all at once by sync_stage(), or
+ * each as it is written where there is no syncfs.
+ */
+#ifdef HAVE_SYNCFS
+#define SYNC_EACH	0
+#else
+#define SYNC_EACH	1
+#endif
+
+/*
+ * Makes the generation being built in tfd durable, its files and its
+ * entries: one syncfs, or (without it) an fsync of the directory, its
+ * files having been fsync'ed as written.  Returns 0 or -1 (errno set).
+ */
+static int
+sync_stage(int tfd)
+{
+#ifdef HAVE_SYNCFS
+	if (syncfs(tfd) == -1 && errno != EINVAL && errno != EROFS)
+		return -1;
+	return 0;
+#else
+	return sync_fd(tfd);
+#endif
 }
 
 /*
@@ -982,7 +1012,7 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 			snprintf(path, sizeof(path), "%s/%s/%s", s->dir,
 			    s->current, de->d_name);
 			if ((r = copy_at(base, de->d_name, tfd, de->d_name,
-			    sync, path, err)) != PKI_OK)
+			    sync && SYNC_EACH, path, err)) != PKI_OK)
 				goto out;
 		}
 		if (errno != 0) {
@@ -1012,13 +1042,13 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 			like = &st;
 		if (pki_file_write_new(tfd, name, data, len,
 		    file_mode(i < PKI_SET__COUNT ? (int)i : PKI_SET_CERT, like),
-		    like, sync) == -1) {
+		    like, sync && SYNC_EACH) == -1) {
 			r = pki_err_sys(err, errno, "%s/%s/%s/%s: cannot write",
 			    s->dir, GEN_DIR, tmp, name);
 			goto out;
 		}
 	}
-	if (sync && sync_fd(tfd) == -1) {
+	if (sync && sync_stage(tfd) == -1) {
 		r = pki_err_sys(err, errno, "%s/%s/%s: cannot sync", s->dir,
 		    GEN_DIR, tmp);
 		goto out;

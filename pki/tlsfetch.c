@@ -24,7 +24,80 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "config.h"
 #include "internal.h"
+#include "dl.h"
+
+/*
+ * libssl's entry points: libssl is loaded on first use (dl.h), as only
+ * the commands that look at a server's certificate need it.
+ */
+struct ssl_fns {
+	const SSL_METHOD	*(*TLS_client_method)(void);
+	SSL_CTX			*(*CTX_new)(const SSL_METHOD *);
+	void			 (*CTX_free)(SSL_CTX *);
+	void			 (*CTX_set_verify)(SSL_CTX *, int,
+				    SSL_verify_cb);
+	void			 (*CTX_set_security_level)(SSL_CTX *, int);
+	int			 (*CTX_use_certificate)(SSL_CTX *, X509 *);
+	int			 (*CTX_use_PrivateKey)(SSL_CTX *, EVP_PKEY *);
+	int			 (*CTX_check_private_key)(const SSL_CTX *);
+	SSL			*(*new)(SSL_CTX *);
+	void			 (*free)(SSL *);
+	int			 (*set_fd)(SSL *, int);
+	long			 (*ctrl)(SSL *, int, long, void *);
+	void			 (*set_connect_state)(SSL *);
+	int			 (*do_handshake)(SSL *);
+	int			 (*get_error)(const SSL *, int);
+	X509			*(*get1_peer_certificate)(const SSL *);
+	int			 (*read)(SSL *, void *, int);
+	int			 (*write)(SSL *, const void *, int);
+};
+static struct ssl_fns		libssl;
+#define SSL_FN(f, name)	PKI_DL_SYM(struct ssl_fns, f, #name)
+static const struct pki_dl_sym	ssl_syms[] = {
+	SSL_FN(TLS_client_method, TLS_client_method),
+	SSL_FN(CTX_new, SSL_CTX_new),
+	SSL_FN(CTX_free, SSL_CTX_free),
+	SSL_FN(CTX_set_verify, SSL_CTX_set_verify),
+	SSL_FN(CTX_set_security_level, SSL_CTX_set_security_level),
+	SSL_FN(CTX_use_certificate, SSL_CTX_use_certificate),
+	SSL_FN(CTX_use_PrivateKey, SSL_CTX_use_PrivateKey),
+	SSL_FN(CTX_check_private_key, SSL_CTX_check_private_key),
+	SSL_FN(new, SSL_new),
+	SSL_FN(free, SSL_free),
+	SSL_FN(set_fd, SSL_set_fd),
+	SSL_FN(ctrl, SSL_ctrl),
+	SSL_FN(set_connect_state, SSL_set_connect_state),
+	SSL_FN(do_handshake, SSL_do_handshake),
+	SSL_FN(get_error, SSL_get_error),
+	SSL_FN(get1_peer_certificate, SSL_get1_peer_certificate),
+	SSL_FN(read, SSL_read),
+	SSL_FN(write, SSL_write),
+};
+#undef SSL_FN
+static struct pki_dl		ssl_lib = PKI_DL_INIT(PKI_SONAME_SSL,
+    "reading a TLS server's certificate", "libssl3", ssl_syms, &libssl);
+
+/* Each entry of the table has the type openssl/ssl.h declares. */
+PKI_DL_CHECK(libssl, TLS_client_method, TLS_client_method);
+PKI_DL_CHECK(libssl, CTX_new, SSL_CTX_new);
+PKI_DL_CHECK(libssl, CTX_free, SSL_CTX_free);
+PKI_DL_CHECK(libssl, CTX_set_verify, SSL_CTX_set_verify);
+PKI_DL_CHECK(libssl, CTX_set_security_level, SSL_CTX_set_security_level);
+PKI_DL_CHECK(libssl, CTX_use_certificate, SSL_CTX_use_certificate);
+PKI_DL_CHECK(libssl, CTX_use_PrivateKey, SSL_CTX_use_PrivateKey);
+PKI_DL_CHECK(libssl, CTX_check_private_key, SSL_CTX_check_private_key);
+PKI_DL_CHECK(libssl, new, SSL_new);
+PKI_DL_CHECK(libssl, free, SSL_free);
+PKI_DL_CHECK(libssl, set_fd, SSL_set_fd);
+PKI_DL_CHECK(libssl, ctrl, SSL_ctrl);
+PKI_DL_CHECK(libssl, set_connect_state, SSL_set_connect_state);
+PKI_DL_CHECK(libssl, do_handshake, SSL_do_handshake);
+PKI_DL_CHECK(libssl, get_error, SSL_get_error);
+PKI_DL_CHECK(libssl, get1_peer_certificate, SSL_get1_peer_certificate);
+PKI_DL_CHECK(libssl, read, SSL_read);
+PKI_DL_CHECK(libssl, write, SSL_write);
 
 /* Milliseconds on the monotonic clock. */
 static int64_t
@@ -231,37 +304,38 @@ tls_new(SSL_CTX **ctxp, SSL **sslp, int fd, const char *host,
 
 	*ctxp = NULL;
 	*sslp = NULL;
-	if ((*ctxp = SSL_CTX_new(TLS_client_method())) == NULL)
+	if ((*ctxp = libssl.CTX_new(libssl.TLS_client_method())) == NULL)
 		return pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: SSL_CTX_new",
 		    label);
-	SSL_CTX_set_verify(*ctxp, SSL_VERIFY_NONE, NULL);
+	libssl.CTX_set_verify(*ctxp, SSL_VERIFY_NONE, NULL);
 	/* We only look at the certificate: accept whatever the server has. */
-	SSL_CTX_set_security_level(*ctxp, 0);
+	libssl.CTX_set_security_level(*ctxp, 0);
 	if (cert != NULL && key != NULL) {
-		if (SSL_CTX_use_certificate(*ctxp, cert) != 1)
+		if (libssl.CTX_use_certificate(*ctxp, cert) != 1)
 			return pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: "
 			    "SSL_CTX_use_certificate", label);
-		if (SSL_CTX_use_PrivateKey(*ctxp, key) != 1)
+		if (libssl.CTX_use_PrivateKey(*ctxp, key) != 1)
 			return pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: "
 			    "SSL_CTX_use_PrivateKey", label);
-		if (SSL_CTX_check_private_key(*ctxp) != 1)
+		if (libssl.CTX_check_private_key(*ctxp) != 1)
 			return pki_err_ssl(err, PKI_ERR_MISMATCH, "%s: client "
 			    "certificate and key", label);
 	}
-	if ((*sslp = SSL_new(*ctxp)) == NULL)
+	if ((*sslp = libssl.new(*ctxp)) == NULL)
 		return pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: SSL_new", label);
-	if (SSL_set_fd(*sslp, fd) != 1)
+	if (libssl.set_fd(*sslp, fd) != 1)
 		return pki_err_ssl(err, PKI_ERR_CRYPTO, "%s: SSL_set_fd",
 		    label);
 	if (servername == NULL && !is_ip_literal(host))
 		servername = host;
-	/* The macro casts its argument to void *: pass a copy. */
+	/* SSL_set_tlsext_host_name(): SSL_ctrl takes a void *: pass a copy. */
 	if (servername != NULL && *servername != '\0' &&
 	    ((size_t)snprintf(sni, sizeof(sni), "%s", servername) >=
-	    sizeof(sni) || SSL_set_tlsext_host_name(*sslp, sni) != 1))
+	    sizeof(sni) || libssl.ctrl(*sslp, SSL_CTRL_SET_TLSEXT_HOSTNAME,
+	    TLSEXT_NAMETYPE_host_name, sni) != 1))
 		return pki_err_ssl(err, PKI_ERR_ARG, "%s: server name \"%s\"",
 		    label, servername);
-	SSL_set_connect_state(*sslp);
+	libssl.set_connect_state(*sslp);
 	return PKI_OK;
 }
 
@@ -287,14 +361,14 @@ tls_handshake(SSL *ssl, int fd, int64_t deadline, const char *label,
 	why[0] = '\0';
 	for (;;) {
 		ERR_clear_error();
-		if ((n = SSL_do_handshake(ssl)) == 1)
+		if ((n = libssl.do_handshake(ssl)) == 1)
 			break;
-		e = SSL_get_error(ssl, n);
+		e = libssl.get_error(ssl, n);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
 			n = wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN :
 			    POLLOUT, deadline);
 			if (n == 0) {
-				if ((*peer = SSL_get1_peer_certificate(ssl)) !=
+				if ((*peer = libssl.get1_peer_certificate(ssl)) !=
 				    NULL) {
 					snprintf(why, whylen, "TLS handshake "
 					    "timed out after %s", tmo);
@@ -308,7 +382,7 @@ tls_handshake(SSL *ssl, int fd, int64_t deadline, const char *label,
 				    label);
 			continue;
 		}
-		if ((*peer = SSL_get1_peer_certificate(ssl)) != NULL) {
+		if ((*peer = libssl.get1_peer_certificate(ssl)) != NULL) {
 			e0 = ERR_peek_error();
 			snprintf(why, whylen, "%s", e0 != 0 ?
 			    ERR_reason_error_string(e0) != NULL ?
@@ -324,7 +398,7 @@ tls_handshake(SSL *ssl, int fd, int64_t deadline, const char *label,
 		return pki_err_ssl(err, PKI_ERR_IO, "%s: TLS handshake",
 		    label);
 	}
-	if ((*peer = SSL_get1_peer_certificate(ssl)) == NULL)
+	if ((*peer = libssl.get1_peer_certificate(ssl)) == NULL)
 		return pki_err(err, PKI_ERR_PEM, "%s: no certificate from the "
 		    "server", label);
 	return HS_DONE;
@@ -371,6 +445,8 @@ pki_tls_peer_cert(const char *host, const char *port, const char *servername,
 	if (host == NULL || *host == '\0' || port == NULL || *port == '\0' ||
 	    out == NULL)
 		return pki_err(err, PKI_ERR_ARG, "no host or port to connect to");
+	if ((r = pki_dl_load(&ssl_lib, err)) != 0)
+		return r;
 	if (timeout_ms <= 0)
 		timeout_ms = 10000;
 	labels(host, port, timeout_ms, label, sizeof(label), tmo, sizeof(tmo));
@@ -399,8 +475,8 @@ pki_tls_peer_cert(const char *host, const char *port, const char *servername,
  out:
 	ERR_clear_error();
 	X509_free(peer);
-	SSL_free(ssl);
-	SSL_CTX_free(ctx);
+	libssl.free(ssl);
+	libssl.CTX_free(ctx);
 	if (fd != -1)
 		(void)close(fd);
 	return r;
@@ -430,9 +506,9 @@ probe_exchange(SSL *ssl, int fd, const char *host, int64_t deadline,
 	for (;;) {
 		ERR_clear_error();
 		if (writing)
-			n = SSL_write(ssl, req + off, (int)(len - off));
+			n = libssl.write(ssl, req + off, (int)(len - off));
 		else
-			n = SSL_read(ssl, buf, sizeof(buf));
+			n = libssl.read(ssl, buf, sizeof(buf));
 		if (n > 0) {
 			if (!writing)
 				return 1;
@@ -441,7 +517,7 @@ probe_exchange(SSL *ssl, int fd, const char *host, int64_t deadline,
 				writing = 0;
 			continue;
 		}
-		e = SSL_get_error(ssl, n);
+		e = libssl.get_error(ssl, n);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
 			n = wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN :
 			    POLLOUT, deadline);
@@ -500,6 +576,8 @@ pki_tls_probe(const char *host, const char *port, const struct pki_cert *cert,
 	if ((cert == NULL) != (key == NULL))
 		return pki_err(err, PKI_ERR_ARG, "a client certificate needs "
 		    "its key");
+	if ((r = pki_dl_load(&ssl_lib, err)) != 0)
+		return r;
 	if (timeout_ms <= 0)
 		timeout_ms = 10000;
 	labels(host, port, timeout_ms, label, sizeof(label), tmo, sizeof(tmo));
@@ -535,8 +613,8 @@ pki_tls_probe(const char *host, const char *port, const struct pki_cert *cert,
  out:
 	ERR_clear_error();
 	X509_free(peer);
-	SSL_free(ssl);
-	SSL_CTX_free(ctx);
+	libssl.free(ssl);
+	libssl.CTX_free(ctx);
 	if (fd != -1)
 		(void)close(fd);
 	return r;

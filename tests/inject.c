@@ -7,7 +7,10 @@
  *                      writev), fsync (fsync, fdatasync, syncfs), rename
  *                      (rename, renameat, renameat2), open (open, openat,
  *                      creat with O_CREAT), link (link, linkat, symlink,
- *                      symlinkat) or mkdir (mkdir, mkdirat); unset: none
+ *                      symlinkat), mkdir (mkdir, mkdirat) or dlopen (a
+ *                      library fails to load, as if it were not
+ *                      installed; INJECT_ERRNO does not apply); unset:
+ *                      none
  *   INJECT_ERRNO=NAME  the error to fail it with (ENOSPC, EIO, EACCES,
  *                      EDQUOT, EROFS, EPERM, ENOMEM; default EIO)
  *   INJECT_NTH=N       fail only the Nth matching call of that kind;
@@ -36,9 +39,11 @@
 #include <string.h>
 #include <unistd.h>
 
-enum kind { K_WRITE, K_FSYNC, K_RENAME, K_OPEN, K_LINK, K_MKDIR, K__N };
+enum kind {
+	K_WRITE, K_FSYNC, K_RENAME, K_OPEN, K_LINK, K_MKDIR, K_DLOPEN, K__N
+};
 static const char *const kind_name[K__N] = {
-	"write", "fsync", "rename", "open", "link", "mkdir"
+	"write", "fsync", "rename", "open", "link", "mkdir", "dlopen"
 };
 
 #define MAXFD	4096
@@ -71,6 +76,7 @@ static int	(*real_symlink)(const char *, const char *);
 static int	(*real_symlinkat)(const char *, int, const char *);
 static int	(*real_mkdir)(const char *, mode_t);
 static int	(*real_mkdirat)(int, const char *, mode_t);
+static void	*(*real_dlopen)(const char *, int);
 
 static void *
 sym(const char *name)
@@ -119,6 +125,7 @@ init(void)
 	    sym("symlinkat");
 	real_mkdir = (int (*)(const char *, mode_t))sym("mkdir");
 	real_mkdirat = (int (*)(int, const char *, mode_t))sym("mkdirat");
+	real_dlopen = (void *(*)(const char *, int))sym("dlopen");
 
 	if ((s = getenv("INJECT_CALL")) != NULL)
 		for (i = 0; i < K__N; i++)
@@ -508,4 +515,23 @@ mkdirat(int dfd, const char *name, mode_t mode)
 	if (decide(K_MKDIR, "mkdirat", atname(dfd, name, p, sizeof(p)), NULL))
 		return -1;
 	return real_mkdirat(dfd, name, mode);
+}
+
+/*
+ * A library that "is not installed": the real dlopen of a path that does
+ * not exist, so that dlerror() says what it says for a missing library.
+ */
+void *
+dlopen(const char *name, int flags)
+{
+	char	gone[PATH_MAX];
+
+	init();
+	if (name != NULL && decide(K_DLOPEN, "dlopen", name, NULL)) {
+		snprintf(gone, sizeof(gone), "/nonexistent-inject/%s",
+		    strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 :
+		    name);
+		return real_dlopen(gone, flags);
+	}
+	return real_dlopen(name, flags);
 }

@@ -2,7 +2,7 @@
 """certcmp.py: compare two X.509 certificates (or two PKCS#10 CSRs) field by field.
 
 Usage:
-  certcmp.py [--same-key] [--allow FIELD ...] A.pem B.pem
+  certcmp.py [--same-key] [--allow FIELD ...] [--ran A0 A1 B0 B1] A.pem B.pem
   certcmp.py --csr [--same-key] [--allow FIELD ...] A.csr B.csr
   certcmp.py [--csr] --show FILE
 
@@ -24,7 +24,11 @@ Rules (certificates):
   * issuer and subject DER bytes equal (readable forms with string types are
     printed on a difference);
   * notBefore equal within 60 s, notAfter - notBefore exactly equal, and the
-    same time encodings (UTCTime / GeneralizedTime);
+    same time encodings (UTCTime / GeneralizedTime).  With --ran (the
+    seconds since the epoch when the commands that made A and B started
+    and ended), notBefore is compared against the time each command ran
+    instead: the offsets notBefore - run time must agree within 60 s (a
+    minute's rounding), however far apart A and B were made;
   * SubjectPublicKeyInfo algorithm + parameters equal (key bits with
     --same-key only);
   * the ordered list of (extension OID, critical) equal; every value
@@ -461,7 +465,12 @@ def compare_exts(rep, a, b, same_key, ski_check):
                                           want.hex()))
 
 
-def compare_certs(rep, a, b, same_key):
+def nb_offsets(c, ran):
+    """The offsets notBefore - run time c can have: (low, high)."""
+    return (c.nb - ran[1], c.nb - ran[0])
+
+
+def compare_certs(rep, a, b, same_key, ran=None):
     if a.version != b.version:
         rep.diff(["version"], "version: A v%d != B v%d" %
                  (a.version + 1, b.version + 1))
@@ -477,7 +486,15 @@ def compare_certs(rep, a, b, same_key):
                                      alg_text(c.sigalg)))
     compare_subjectish(rep, "issuer", a, b, a.issuer_t, b.issuer_t)
     compare_subjectish(rep, "subject", a, b, a.subject_t, b.subject_t)
-    if abs(a.nb - b.nb) > 60:
+    if ran is not None:
+        oa, ob = nb_offsets(a, ran[0:2]), nb_offsets(b, ran[2:4])
+        gap = max(oa[0], ob[0]) - min(oa[1], ob[1])
+        if gap > 60:
+            rep.diff(["validity", "notBefore"],
+                     "validity: notBefore - run time differs by %d s "
+                     "(A %d..%d s, B %d..%d s)" %
+                     (gap, oa[0], oa[1], ob[0], ob[1]))
+    elif abs(a.nb - b.nb) > 60:
         rep.diff(["validity", "notBefore"],
                  "validity: notBefore differs by %d s (A %d, B %d)" %
                  (a.nb - b.nb, a.nb, b.nb))
@@ -551,7 +568,8 @@ def show(c, csr):
 
 def usage():
     sys.stderr.write("usage: certcmp.py [--csr] [--same-key] "
-                     "[--allow FIELD ...] A.pem B.pem\n"
+                     "[--allow FIELD ...] [--ran A0 A1 B0 B1] A.pem "
+                     "B.pem\n"
                      "       certcmp.py [--csr] --show FILE\n")
     sys.exit(2)
 
@@ -559,6 +577,7 @@ def usage():
 def main(argv):
     allow = set()
     same_key = csr = do_show = False
+    ran = None
     files = []
     i = 0
     while i < len(argv):
@@ -569,6 +588,16 @@ def main(argv):
             csr = True
         elif a == "--show":
             do_show = True
+        elif a == "--ran":
+            if i + 4 >= len(argv):
+                usage()
+            try:
+                ran = [int(x) for x in argv[i + 1:i + 5]]
+            except ValueError:
+                usage()
+            if ran[0] > ran[1] or ran[2] > ran[3]:
+                usage()
+            i += 4
         elif a == "--allow":
             i += 1
             if i >= len(argv):
@@ -605,7 +634,7 @@ def main(argv):
     if csr:
         compare_csrs(rep, a, b, same_key)
     else:
-        compare_certs(rep, a, b, same_key)
+        compare_certs(rep, a, b, same_key, ran)
     return 1 if rep.failed else 0
 
 

@@ -7,7 +7,10 @@
 #
 # Functions:
 #   c3_setup [EXPIRY] [NOT_BEFORE]   (C3_BACKDATE=DUR: leaves backdated by
-#                     DUR instead of cfssl's 5 min, for short lifetimes)
+#                     DUR instead of cfssl's 5 min, for short lifetimes;
+#                     with it, C3_CLIENT_EXPIRY=DUR gives the clients, the
+#                     admin whose certificate the harness and load.py use,
+#                     their own lifetime, default EXPIRY)
 #                     write $C3_DESC (members m1..m3 on 127.0.0.1, free
 #                     ports, data dirs $T/data-mN, client "admin", ecdsa
 #                     256, fragments, signing.expiry EXPIRY, default
@@ -166,7 +169,7 @@ c3_setup() {
   "profiles": {
     "peer": {"expiry": "$_exp", "backdate": "$C3_BACKDATE",
       "usages": ["signing", "key encipherment", "server auth", "client auth"]},
-    "client": {"expiry": "$_exp", "backdate": "$C3_BACKDATE",
+    "client": {"expiry": "${C3_CLIENT_EXPIRY:-$_exp}", "backdate": "$C3_BACKDATE",
       "usages": ["signing", "key encipherment", "client auth"]}}}}
 EOF
 		_sign='{"config": "signing.json"}'

@@ -18,6 +18,8 @@
 #                     exit 1 if any test failed, 0 otherwise
 #   need_shared       set $FIXTURES to cfssl's test data, or return 1
 #   need_cmd NAME     return 1 if command NAME is not installed
+#   need_inject       set INJECT and PRELOAD for tests/inject.so, or
+#                     return 1 if it is not built
 #   bg_pid PID        kill PID on exit: TERM, then KILL what is left after
 #                     $BG_GRACE seconds (default 5)
 #   free_port         print a free TCP port on 127.0.0.1 (not one given out
@@ -159,6 +161,19 @@ need_shared() {
 
 need_cmd() {
 	command -v "$1" >/dev/null 2>&1
+}
+
+# need_inject: sets INJECT to tests/inject.so and PRELOAD to what
+# LD_PRELOAD gets (an ASan binary's runtime first) and clears the shim's
+# variables; returns 1 when the shim is not built.
+need_inject() {
+	INJECT=$TOP_BUILDDIR/tests/inject.so
+	[ -f "$INJECT" ] || return 1
+	PRELOAD=$INJECT
+	_asanlib=$(ldd "$ETCD_PKI" 2>/dev/null |
+	    awk '/libasan/ { print $3; exit }')
+	[ -z "$_asanlib" ] || PRELOAD="$_asanlib:$INJECT"
+	unset INJECT_CALL INJECT_ERRNO INJECT_NTH INJECT_PATH INJECT_LOG
 }
 
 # Asks the kernel for a free port (bind to port 0); without python3, tries

@@ -75,7 +75,9 @@ run_pair() {
 	run_side ours "$@"
 }
 
-# run_side ref|ours DIR NAME ARGS...: one half of run_pair.
+# run_side ref|ours DIR NAME ARGS...: one half of run_pair.  NAME.ran
+# holds when the command started and ended (seconds since the epoch), for
+# compare.
 run_side() {
 	_s=$1 _d=$2 _b=$3
 	shift 3
@@ -85,9 +87,28 @@ run_side() {
 		_c=$OBIN/cfssl _j=$OBIN/cfssljson
 	fi
 	mkdir -p "$_d/$_s"
+	_t0=$(date +%s)
 	(cd "$_d/$_s" &&
 	    { "$_c" "$@" 2>"$_b.err"; echo $? >"$_b.rc"; } |
 	    "$_j" -bare "$_b" >"$_b.out" 2>&1) || :
+	echo "$_t0 $(date +%s)" >"$_d/$_s/$_b.ran"
+}
+
+# ran_of [certcmp options] A.pem B.pem: "--ran A0 A1 B0 B1" when both
+# certificates were made by run_side (A.ran and B.ran), so that their
+# notBefore is compared against the time each command ran, not against
+# each other: the matrix's reference certificates are made long before
+# some of the certificates compared with them.
+ran_of() {
+	while [ $# -gt 2 ]; do
+		shift
+	done
+	case $1$2 in
+	*.pem*.pem) ;;
+	*) return 0 ;;
+	esac
+	[ -f "${1%.pem}.ran" ] && [ -f "${2%.pem}.ran" ] || return 0
+	echo "--ran $(cat "${1%.pem}.ran") $(cat "${2%.pem}.ran")"
 }
 
 # compare NAME [certcmp options] A B: one TAP line from certcmp.py.  When a
@@ -97,7 +118,7 @@ compare() {
 	shift
 	ncmp=$((ncmp + 1))
 	_rc=0
-	_out=$("$PY" "$CERTCMP" "$@" 2>&1) || _rc=$?
+	_out=$("$PY" "$CERTCMP" $(ran_of "$@") "$@" 2>&1) || _rc=$?
 	if [ "$_rc" -eq 0 ]; then
 		pass "$_name"
 	else

@@ -5,7 +5,9 @@
 # alarms, leases, the lock (against our own second lease and against
 # "etcdctl lock"), leader transfer, avoid() with a stopped member, and the
 # errors a stopped member, a wrong client certificate or an untrusted
-# server give; the TLS probe on the client and the peer port.
+# server give; a member's gateway answering 503 or 500 (tests/cli/
+# gateway-fake.py): the next endpoint is asked, a 404 is the answer; the
+# TLS probe on the client and the peer port.
 . "$(dirname "$0")/setup.sh"
 
 for c in etcd etcdctl openssl curl; do
@@ -13,7 +15,7 @@ for c in etcd etcdctl openssl curl; do
 done
 : "${ETCDC:=$TOP_BUILDDIR/tests/etcdc}"
 [ -x "$ETCDC" ] || skip_all "tests/etcdc not built (make check builds it)"
-plan 29
+plan 33
 
 LIMIT=${T_ETCD_LIMIT:-90}
 : "${BG_GRACE:=3}"
@@ -255,6 +257,67 @@ race() {
 	    --keys-only race/)" ]
 }
 check "lock: two lockers at once, exactly one wins; no key left after" race
+
+# ---- a member's gateway that cannot serve ------------------------------------
+# A restarting member's gateway answers 503 (or 500 when its gRPC stream
+# broke): not the cluster's answer, so a call to any member asks the
+# next one; a 4xx is the cluster's answer and ends the calls.
+GWFAKE=$TOP_SRCDIR/tests/cli/gateway-fake.py
+gwfake() {
+	/usr/bin/python3 "$GWFAKE" "$M/etcd1.pem" "$M/etcd1-key.pem" "$2" \
+	    "$3" "$4" "$T/gw-$1.log" >"$T/gw-$1.port" 2>"$T/gw-$1.err" &
+	bg_pid $!
+}
+gwfake 503 503 14 "etcdserver: not capable"
+gwfake 500 500 13 "server closed the stream without sending trailers"
+gwfake 404 404 5 "etcdserver: requested lease not found"
+gw_up() {
+	for g in 503 500 404; do
+		grep -q '^[0-9][0-9]*$' "$T/gw-$g.port" || return 1
+	done
+}
+wait_for 15 gw_up || diag "gateway-fake.py did not start: $(cat "$T"/gw-*.err)"
+G503=https://127.0.0.1:$(cat "$T/gw-503.port")
+G500=https://127.0.0.1:$(cat "$T/gw-500.port")
+G404=https://127.0.0.1:$(cat "$T/gw-404.port")
+# Y EPS ARGS...: etcdc as etcd1 with the endpoints EPS.
+Y() {
+	_eps=$1
+	shift
+	timeout 20 "$ETCDC" -c "$M/ca.pem" -C "$M/etcd1.pem" \
+	    -k "$M/etcd1-key.pem" -t 3000 -e "$_eps" "$@"
+}
+next_after_5xx() {
+	g=$(Y "$G503,$G500,$U2" grant -1 10) && echo "$g" &&
+	    [ -n "$(field lease "$g")" ] &&
+	    [ "$(cat "$T/gw-503.log")" = /v3/lease/grant ] &&
+	    [ "$(cat "$T/gw-500.log")" = /v3/lease/grant ] &&
+	    Y "$U2" revoke 0 "$(field lease "$g")"
+}
+check "a lease grant answered 503, then 500 (a restarting member's gateway): the next endpoint grants it" \
+    next_after_5xx
+only_5xx() {
+	! Y "$G503" grant -1 10 2>g1.err && cat g1.err &&
+	    grep -q "^etcdc: $G503: /v3/lease/grant: HTTP 503: etcdserver: not capable (gRPC code 14)\$" g1.err &&
+	    ! Y "$G503,$G500" grant -1 10 2>g2.err && cat g2.err &&
+	    grep -q "^etcdc: no etcd endpoint answered: $G503: /v3/lease/grant: HTTP 503: .*; $G500: /v3/lease/grant: HTTP 500: server closed the stream without sending trailers (gRPC code 13)\$" \
+	    g2.err
+}
+check "only gateways that cannot serve: the error names each endpoint and its answer" \
+    only_5xx
+fourxx_ends() {
+	: >"$T/gw-404.log"
+	! Y "$G404,$U2" revoke -1 12345 2>g3.err && cat g3.err &&
+	    grep -q "^etcdc: $G404: /v3/lease/revoke: HTTP 404: etcdserver: requested lease not found (gRPC code 5)\$" g3.err &&
+	    [ "$(wc -l <"$T/gw-404.log")" -eq 1 ]
+}
+check "a 404 is the cluster's answer: reported, the next endpoint not asked" \
+    fourxx_ends
+ep_5xx() {
+	! Y "$G503,$U2" status 0 2>g4.err && cat g4.err &&
+	    grep -q "^etcdc: $G503: /v3/maintenance/status: HTTP 503: etcdserver: not capable (gRPC code 14)\$" g4.err
+}
+check "a call to one given endpoint reports its 503 (no other is asked)" ep_5xx
 
 # ---- leader transfer ----------------------------------------------------------
 s=$(X status 0)

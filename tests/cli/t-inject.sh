@@ -16,12 +16,8 @@
 # file into a new generation): the run must then succeed completely.
 . "$(dirname "$0")/setup.sh"
 
-INJECT=$TOP_BUILDDIR/tests/inject.so
-[ -f "$INJECT" ] || skip_all "tests/inject.so is not built (make check builds it)"
-# An ASan binary wants its runtime first in the preload list.
-PRELOAD=$INJECT
-ASANLIB=$(ldd "$ETCD_PKI" 2>/dev/null | awk '/libasan/ { print $3; exit }')
-[ -z "$ASANLIB" ] || PRELOAD="$ASANLIB:$INJECT"
+# PRELOAD: an ASan binary wants its runtime first in the preload list.
+need_inject || skip_all "tests/inject.so is not built (make check builds it)"
 time_limit "${T_INJECT_LIMIT:-900}"
 
 T=$(cd -P "$T" && pwd)

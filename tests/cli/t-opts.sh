@@ -93,6 +93,18 @@ bad "-key-format der: exit 1 (kept)" 1 \
 bad "status -o yaml" 2 \
     '^etcd-pki: status: -o: unknown format "yaml": expected text, json or prometheus$' \
     status -o yaml x.pem
+bad "ca status -o yaml: its own variant of -o" 2 \
+    '^etcd-pki: ca status: -o: unknown format "yaml": expected text or json$' \
+    ca status -o yaml -cluster d.json p
+bad "ca status -o prometheus: not one of ca status's formats" 2 \
+    '^etcd-pki: ca status: -o: unknown format "prometheus": expected text or json$' \
+    ca status -o prometheus -cluster d.json p
+bad "ca renew -expiry 500ms: at least 1s" 2 \
+    '^etcd-pki: ca renew: -expiry: 500ms: must be' \
+    ca renew -expiry 500ms -cluster d.json p
+bad "ca status -timeout 2h: the older wording kept" 2 \
+    '^etcd-pki: ca status: -timeout: 2h: need a duration from 1ms to 1h' \
+    ca status -timeout 2h -cluster d.json p
 bad "-layout sideways" 2 \
     '^etcd-pki: renew: -layout: unknown layout "sideways": expected fixed or generations$' \
     renew -layout sideways x.pem

@@ -111,6 +111,19 @@ fx_csr(const char *json)
 	return csr;
 }
 
+struct pki_cluster *
+fx_cluster(const char *json)
+{
+	struct pki_error	 err;
+	struct pki_cluster	*cl = NULL;
+
+	memset(&err, 0, sizeof(err));
+	if (pki_cluster_parse(json, strlen(json), "desc.json", NULL, &cl,
+	    &err) != 0)
+		fail("cluster", &err);
+	return cl;
+}
+
 void
 fx_ca_new(struct fx_ca *ca, const char *cn, time_t now)
 {

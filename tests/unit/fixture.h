@@ -18,6 +18,15 @@ struct pki_csr;
 struct pki_profile;
 struct pki_config;
 
+/* CSR JSON of a member etcd1, the same with one more name, and usages. */
+#define FX_CSR1		"{\"CN\":\"etcd1\",\"hosts\":[\"etcd1\"," \
+	"\"10.0.0.1\"],\"key\":{\"algo\":\"ecdsa\",\"size\":256}}"
+#define FX_CSR1X	"{\"CN\":\"etcd1\",\"hosts\":[\"etcd1\"," \
+	"\"10.0.0.1\",\"etcd1.example\"],\"key\":{\"algo\":\"ecdsa\"," \
+	"\"size\":256}}"
+#define FX_USAGES	"[\"signing\",\"key encipherment\"," \
+	"\"server auth\",\"client auth\"]"
+
 /* A CA made in memory: its certificate, key and their PEM texts. */
 struct fx_ca {
 	struct pki_cert	*cert;
@@ -50,6 +59,9 @@ void		 fx_ca_new(struct fx_ca *ca, const char *cn, time_t now);
 void		 fx_ca_free(struct fx_ca *ca);
 /* Parses CSR JSON text. */
 struct pki_csr	*fx_csr(const char *json);
+/* Parses a cluster description named "desc.json". */
+struct pki_cluster;
+struct pki_cluster *fx_cluster(const char *json);
 /*
  * A signing configuration whose default profile has expiry and usages
  * (a JSON array text such as "[\"server auth\"]"); *prof is borrowed

@@ -194,22 +194,30 @@ static void
 make_next(const char *dir, const char *as)
 {
 	struct pki_error	 err;
+	struct pki_ca_request	 cr;
+	struct pki_issued	 ca;
 	struct pki_cert		*cur = NULL;
+	struct pki_csr		*like = NULL;
 	char			*pem = fx_read(fx_path(dir, "ca.pem"));
-	char			*c = NULL, *k = NULL, cname[64], kname[64];
-	size_t			 cl_ = 0, kl = 0;
+	char			 cname[64], kname[64];
+	int64_t			 validity = 0;
 
 	memset(&err, 0, sizeof(err));
+	memset(&cr, 0, sizeof(cr));
+	memset(&ca, 0, sizeof(ca));
 	if (pki_cert_load(pem, strlen(pem), "ca", &cur, &err) != 0 ||
-	    pki_cluster_ca_new(cl, cur, 0, &c, &cl_, &k, &kl, &err) != 0)
+	    pki_cert_to_csr(cur, 1, &like, &validity, &err) != 0)
+		diag("next: %s", err.text);
+	cr.csr = like;
+	if (like == NULL || pki_ca_issue(&cr, &ca, &err) != 0)
 		diag("next: %s", err.text);
 	snprintf(cname, sizeof(cname), "%s.pem", as);
 	snprintf(kname, sizeof(kname), "%s-key.pem", as);
-	fx_put(fx_path(dir, cname), c, 0644);
-	fx_put(fx_path(dir, kname), k, 0600);
+	fx_put(fx_path(dir, cname), ca.cert, 0644);
+	fx_put(fx_path(dir, kname), ca.key, 0600);
 	free(pem);
-	free(c);
-	pki_secret_free(k, kl);
+	pki_issued_clear(&ca);
+	pki_csr_free(like);
 	pki_cert_free(cur);
 }
 

@@ -1,8 +1,8 @@
 /*
  * t-cldir.c: the model of a cluster directory (pki/cldir.c): the CA's
- * and a rotation's paths, the enumeration of leaves, URLs, trust
- * bundles, the one CA loader (its checks and messages) and the notes
- * and date texts of pki/note.c.
+ * and a rotation's paths, the enumeration of leaves and their parsed
+ * URLs, trust bundles, the one CA loader (its checks and messages) and
+ * the notes and date texts of pki/note.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,19 +35,6 @@ collect(void *arg, const struct pki_note *n)
 
 static const struct pki_notify	nt = { collect, NULL };
 
-static struct pki_cluster *
-parse(const char *json)
-{
-	struct pki_error	 err;
-	struct pki_cluster	*cl = NULL;
-
-	memset(&err, 0, sizeof(err));
-	if (pki_cluster_parse(json, strlen(json), "desc.json", NULL, &cl,
-	    &err) != 0)
-		diag("parse: %s", err.text);
-	return cl;
-}
-
 /* pki_cldir_ca_path as a string (static). */
 static const char *
 capath(const struct pki_cluster *cl, int which, int key)
@@ -66,7 +53,8 @@ capath(const struct pki_cluster *cl, int which, int key)
 static void
 test_paths(void)
 {
-	struct pki_cluster	*cl = parse(DESC), *ext = parse(DESC_EXT);
+	struct pki_cluster	*cl = fx_cluster(DESC);
+	struct pki_cluster	*ext = fx_cluster(DESC_EXT);
 	struct pki_error	 err;
 	char			*p = NULL;
 
@@ -93,7 +81,7 @@ test_paths(void)
 static void
 test_leaves(void)
 {
-	struct pki_cluster	*cl = parse(DESC);
+	struct pki_cluster	*cl = fx_cluster(DESC);
 	struct pki_cldir_leaf	*v = NULL;
 	struct pki_error	 err;
 	size_t			 n = 0;
@@ -109,6 +97,16 @@ test_leaves(void)
 	    "a client has no URLs");
 	ok(v[1].client_url != NULL && strstr(v[1].client_url, "[fd00::2]") !=
 	    NULL, "a member's client URL (%s)", v[1].client_url);
+	ok(v[0].client_url_parts != NULL &&
+	    strcmp(v[0].client_url_parts->host, "10.0.0.1") == 0 &&
+	    strcmp(v[0].client_url_parts->port, "2379") == 0,
+	    "the client URL parsed: host and port");
+	ok(v[1].peer_url_parts != NULL && v[1].peer_url_parts->ipv6 &&
+	    strcmp(v[1].peer_url_parts->host, "fd00::2") == 0 &&
+	    v[1].peer_url_parts->port_num == 2380,
+	    "the peer URL parsed: an IPv6 address without brackets");
+	ok(v[2].client_url_parts == NULL && v[2].peer_url_parts == NULL,
+	    "a client has no parsed URLs");
 	ok(v[0].csr != NULL && v[0].profile != NULL, "CSR JSON and profile");
 	is_int((long long)v[2].index, 2, "index into the description");
 	pki_cldir_leaves_free(v, n);
@@ -119,35 +117,6 @@ test_leaves(void)
 	is_int((long long)n, 0, "an unknown name: no leaf");
 	pki_cldir_leaves_free(v, n);
 	pki_cluster_free(cl);
-}
-
-static void
-url(const char *u, const char *host, const char *port)
-{
-	char	*h = NULL, *p = NULL;
-	int	 r = pki_url_split(u, &h, &p);
-
-	if (host == NULL)
-		ok(r == -1 && h == NULL && p == NULL, "url %s: refused", u);
-	else
-		ok(r == 0 && strcmp(h, host) == 0 && strcmp(p, port) == 0,
-		    "url %s: %s %s", u, h != NULL ? h : "-", p != NULL ? p :
-		    "-");
-	free(h);
-	free(p);
-}
-
-static void
-test_urls(void)
-{
-	url("https://10.0.0.1:2379", "10.0.0.1", "2379");
-	url("https://[fd00::1]:2380", "fd00::1", "2380");
-	url("https://h.example:2379/path", "h.example", "2379");
-	url("https://h.example", NULL, NULL);
-	url("h.example:2379", NULL, NULL);
-	url("https://[fd00::1]", NULL, NULL);
-	url("https://:2379", NULL, NULL);
-	url("https://h:", NULL, NULL);
 }
 
 static void
@@ -244,12 +213,11 @@ main(void)
 {
 	struct fx_ca	a, b;
 
-	plan(54);
+	plan(49);
 	fx_ca_new(&a, "CA a", 0);
 	fx_ca_new(&b, "CA b", 0);
 	test_paths();
 	test_leaves();
-	test_urls();
 	test_bundle(&a, &b);
 	test_loader(&a, &b);
 	test_notes();

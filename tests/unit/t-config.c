@@ -397,6 +397,12 @@ test_errors(void)
 	    "\"not_after\":\"2030-01-01\"}}}", PKI_ERR_CONFIG,
 	    "c.json: signing.default.not_after: invalid RFC 3339 time "
 	    "\"2030-01-01\" (e.g. \"2030-01-01T00:00:00Z\")");
+}
+
+/* The same for whitelists, remotes and what follows them. */
+static void
+test_errors_more(void)
+{
 	fails("RE2 word boundary",
 	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
 	    "\"name_whitelist\":\"\\\\bx\"}}}", PKI_ERR_CONFIG,
@@ -785,6 +791,7 @@ main(void)
 	test_profiles();
 	test_keys_case();
 	test_errors();
+	test_errors_more();
 	test_strict_and_warnings();
 	test_remote();
 	test_whitelist();

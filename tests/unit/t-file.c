@@ -2,7 +2,7 @@
  * t-file.c: pki_file_write_set(): contents, modes, symlinks, rollback and
  * no leftover temporary files.
  *
- * renameat(), fsync() and fchmod() are interposed below (this program's definitions
+ * renameat(), fsync(), syncfs() and fchmod() are interposed below (this program's definitions
  * win over libc's for the library code linked into it) so that a failure
  * can be injected at an exact point; when no failure is armed they call
  * the real functions.
@@ -26,6 +26,7 @@
 /* Fault injection: fail the Nth call (1-based) with errno; 0 = never. */
 static int	rename_fail_at, rename_errno, rename_calls;
 static int	fsync_fail_at, fsync_errno, fsync_calls;
+static int	syncfs_fail_at, syncfs_errno, syncfs_calls;
 /* Modes the temporaries had when created (seen by fchmod). */
 static mode_t	created_modes[8];
 static int	ncreated;
@@ -57,11 +58,21 @@ fchmod(int fd, mode_t mode)
 int
 fsync(int fd)
 {
-	if (fsync_fail_at > 0 && ++fsync_calls == fsync_fail_at) {
+	if (++fsync_calls == fsync_fail_at) {
 		errno = fsync_errno;
 		return -1;
 	}
 	return (int)syscall(SYS_fsync, fd);
+}
+
+int
+syncfs(int fd)
+{
+	if (++syncfs_calls == syncfs_fail_at) {
+		errno = syncfs_errno;
+		return -1;
+	}
+	return (int)syscall(SYS_syncfs, fd);
 }
 
 static char	top[1024];
@@ -316,22 +327,54 @@ test_failures(void)
 	is_str(content(P("f/x-key.pem")), "old key\n", "second unchanged");
 	is_int(dotfiles(P("f")), 0, "missing dir: no leftover dot-files");
 
-	/* fsync of the second temporary fails (a full disk, say). */
+	/*
+	 * Syncs: a set of several files costs one syncfs (the contents,
+	 * before the renames) and one fsync per directory (the names); a
+	 * single file its own fsync and its directory's.
+	 */
+	(void)mkdir(P("g"), 0755);
+	set3(fs, "g", "count");
+	fsync_calls = syncfs_calls = 0;
+	r = pki_file_write_set(fs, 3, &err);
+	is_int(r, PKI_OK, "three files: written");
+	is_int(syncfs_calls, 1, "three files: one syncfs");
+	is_int(fsync_calls, 1, "three files: one fsync (the directory)");
+	fsync_calls = syncfs_calls = 0;
+	r = pki_file_write_set(fs, 1, &err);
+	is_int(r, PKI_OK, "one file: written");
+	is_int(syncfs_calls, 0, "one file: no syncfs");
+	is_int(fsync_calls, 2, "one file: two fsyncs (file, directory)");
+
+	/* fsync of a single file's temporary fails (a full disk, say). */
 	set3(fs, "f", "sync");
 	fsync_calls = 0;
-	fsync_fail_at = 2;
+	fsync_fail_at = 1;
 	fsync_errno = ENOSPC;
-	r = pki_file_write_set(fs, 3, &err);
+	r = pki_file_write_set(fs, 1, &err);
 	fsync_fail_at = 0;
 	is_int(r, PKI_ERR_IO, "fsync failure: PKI_ERR_IO");
-	snprintf(want, sizeof(want), "%s: cannot write: %s", fs[1].path,
+	snprintf(want, sizeof(want), "%s: cannot write: %s", fs[0].path,
 	    strerror(ENOSPC));
 	is_str(err.text, want, "message: cannot write: No space left");
-	is_str(err.source, fs[1].path, "source is the target");
+	is_str(err.source, fs[0].path, "source is the target");
+	is_str(content(P("f/x.pem")), "old cert\n", "the target unchanged");
+	is_int(dotfiles(P("f")), 0, "fsync failure: no leftover dot-files");
+
+	/* The syncfs of a set of three fails: nothing is renamed. */
+	syncfs_calls = 0;
+	syncfs_fail_at = 1;
+	syncfs_errno = ENOSPC;
+	r = pki_file_write_set(fs, 3, &err);
+	syncfs_fail_at = 0;
+	is_int(r, PKI_ERR_IO, "syncfs failure: PKI_ERR_IO");
+	snprintf(want, sizeof(want), "%s: cannot sync: %s", P("f"),
+	    strerror(ENOSPC));
+	is_str(err.text, want, "message: cannot sync: No space left");
+	is_str(err.source, P("f"), "source is the directory");
 	is_str(content(P("f/x.pem")), "old cert\n", "first target unchanged");
 	is_str(content(P("f/x-key.pem")), "old key\n", "second unchanged");
 	is_int(mode_of(P("f/x.csr")), -1, "third not created");
-	is_int(dotfiles(P("f")), 0, "fsync failure: no leftover dot-files");
+	is_int(dotfiles(P("f")), 0, "syncfs failure: no leftover dot-files");
 
 	/*
 	 * The third rename fails: the first (existed) is restored from its
@@ -403,7 +446,7 @@ main(void)
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	plan(65);
+	plan(76);
 	test_modes();
 	test_symlink();
 	test_failures();

@@ -486,31 +486,12 @@ request(size_t k, const char **body)
 	return s;
 }
 
-static void
-test_transport(void)
+/* The test server's answers, in the order test_transport asks. */
+static size_t
+canned_answers(struct canned *c, char **ans)
 {
-	struct pki_remote_sign_req q;
-	struct pki_remote	 r;
-	struct pki_error	 err;
-	struct canned		 c[12];
-	char			*ans[12], urls[256], base[64], want[512];
-	char			*cert = NULL, *info = NULL, *inner = NULL;
-	char			*tok = NULL, *rq;
-	const char		*body;
-	const char *const	 hosts[] = { "etcd1" };
-	size_t			 len = 0, innerlen = 0, k = 0, i;
-	unsigned char		 dec[4096];
-	int			 lfd, port, dead, status, dlen;
-	pid_t			 pid;
-	json_t			*root;
-	json_error_t		 jerr;
+	size_t	i;
 
-	if ((lfd = listener(&port)) == -1) {
-		skip("cannot listen on 127.0.0.1: %s", strerror(errno));
-		return;
-	}
-	dead = closed_port();
-	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
 	i = 0;
 	ans[i] = http(200, "application/json", ok_env("{\"certificate\":"
 	    "\"-----BEGIN CERTIFICATE-----\\nAA\\n-----END CERTIFICATE-----"
@@ -554,6 +535,89 @@ test_transport(void)
 	    "\"late\"}"));
 	c[i].answer = ans[i];
 	c[i++].delay_ms = 1500;
+	return i;
+}
+
+/* Answers 2 to 8: refusals, and answers that are not cfssl's. */
+static void
+transport_errors(const struct pki_remote *r,
+    const struct pki_remote_sign_req *q, const char *base)
+{
+	struct pki_error	 err;
+	char			*cert = NULL, want[512];
+	size_t			 len = 0;
+
+	/* 2: success:false. */
+	memset(&err, 0, sizeof(err));
+	is_int(pki_remote_sign(r, q, &cert, &len, &err), PKI_ERR_POLICY,
+	    "success:false");
+	snprintf(want, sizeof(want), "%s: the server refused the request: "
+	    "code 5300: Policy violation request", base);
+	is_str(err.text, want, "success:false message");
+	ok(cert == NULL && len == 0, "no certificate on error");
+
+	/* 3: HTTP 400 envelope. */
+	is_int(pki_remote_sign(r, q, &cert, &len, &err), PKI_ERR_POLICY,
+	    "HTTP 400 envelope");
+	snprintf(want, sizeof(want), "%s: the server refused the request: "
+	    "HTTP 400, code 400: invalid token", base);
+	is_str(err.text, want, "HTTP 400 message");
+
+	/* 4: HTTP 502, not an envelope. */
+	is_int(pki_remote_sign(r, q, &cert, &len, &err), PKI_ERR_IO,
+	    "HTTP 502");
+	snprintf(want, sizeof(want), "%s: HTTP 502: bad gateway\\n\\x01x",
+	    base);
+	is_str(err.text, want, "HTTP 502 message, one line");
+
+	/* 5: 200, not JSON. */
+	ok(pki_remote_sign(r, q, &cert, &len, &err) == PKI_ERR_JSON &&
+	    contains(err.text, base) &&
+	    contains(err.text, "not a cfssl API response") &&
+	    strchr(err.text, '\n') == NULL, "200 not JSON: %s", err.text);
+
+	/* 6: 200 JSON, no envelope. */
+	ok(pki_remote_sign(r, q, &cert, &len, &err) == PKI_ERR_JSON &&
+	    contains(err.text, "not a cfssl API response"),
+	    "200 JSON without envelope: %s", err.text);
+
+	/* 7: success, no certificate. */
+	ok(pki_remote_sign(r, q, &cert, &len, &err) == PKI_ERR_JSON &&
+	    contains(err.text, "no certificate"),
+	    "success without certificate: %s", err.text);
+
+	/* 8: not HTTP at all. */
+	ok(pki_remote_sign(r, q, &cert, &len, &err) < 0 &&
+	    contains(err.text, base) && cert == NULL,
+	    "garbage answer: %s", err.text);
+}
+
+static void
+test_transport(void)
+{
+	struct pki_remote_sign_req q;
+	struct pki_remote	 r;
+	struct pki_error	 err;
+	struct canned		 c[12];
+	char			*ans[12], urls[256], base[64], want[512];
+	char			*cert = NULL, *info = NULL, *inner = NULL;
+	char			*tok = NULL, *rq;
+	const char		*body;
+	const char *const	 hosts[] = { "etcd1" };
+	size_t			 len = 0, innerlen = 0, k = 0, i;
+	unsigned char		 dec[4096];
+	int			 lfd, port, dead, status, dlen;
+	pid_t			 pid;
+	json_t			*root;
+	json_error_t		 jerr;
+
+	if ((lfd = listener(&port)) == -1) {
+		skip("cannot listen on 127.0.0.1: %s", strerror(errno));
+		return;
+	}
+	dead = closed_port();
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+	i = canned_answers(c, ans);
 	pid = serve(lfd, c, i);
 	close(lfd);
 	if (pid == -1) {
@@ -632,56 +696,8 @@ test_transport(void)
 	free(rq);
 	r.auth_key = NULL;
 
-	/* 2: success:false. */
-	memset(&err, 0, sizeof(err));
-	is_int(pki_remote_sign(&r, &q, &cert, &len, &err), PKI_ERR_POLICY,
-	    "success:false");
-	snprintf(want, sizeof(want), "%s: the server refused the request: "
-	    "code 5300: Policy violation request", base);
-	is_str(err.text, want, "success:false message");
-	ok(cert == NULL && len == 0, "no certificate on error");
-	k++;
-
-	/* 3: HTTP 400 envelope. */
-	is_int(pki_remote_sign(&r, &q, &cert, &len, &err), PKI_ERR_POLICY,
-	    "HTTP 400 envelope");
-	snprintf(want, sizeof(want), "%s: the server refused the request: "
-	    "HTTP 400, code 400: invalid token", base);
-	is_str(err.text, want, "HTTP 400 message");
-	k++;
-
-	/* 4: HTTP 502, not an envelope. */
-	is_int(pki_remote_sign(&r, &q, &cert, &len, &err), PKI_ERR_IO,
-	    "HTTP 502");
-	snprintf(want, sizeof(want), "%s: HTTP 502: bad gateway\\n\\x01x",
-	    base);
-	is_str(err.text, want, "HTTP 502 message, one line");
-	k++;
-
-	/* 5: 200, not JSON. */
-	ok(pki_remote_sign(&r, &q, &cert, &len, &err) == PKI_ERR_JSON &&
-	    contains(err.text, base) &&
-	    contains(err.text, "not a cfssl API response") &&
-	    strchr(err.text, '\n') == NULL, "200 not JSON: %s", err.text);
-	k++;
-
-	/* 6: 200 JSON, no envelope. */
-	ok(pki_remote_sign(&r, &q, &cert, &len, &err) == PKI_ERR_JSON &&
-	    contains(err.text, "not a cfssl API response"),
-	    "200 JSON without envelope: %s", err.text);
-	k++;
-
-	/* 7: success, no certificate. */
-	ok(pki_remote_sign(&r, &q, &cert, &len, &err) == PKI_ERR_JSON &&
-	    contains(err.text, "no certificate"),
-	    "success without certificate: %s", err.text);
-	k++;
-
-	/* 8: not HTTP at all. */
-	ok(pki_remote_sign(&r, &q, &cert, &len, &err) < 0 &&
-	    contains(err.text, base) && cert == NULL,
-	    "garbage answer: %s", err.text);
-	k++;
+	transport_errors(&r, &q, base);
+	k += 7;
 
 	/* 9: info. */
 	memset(&err, 0, sizeof(err));

@@ -24,12 +24,6 @@
 
 #define T0	((time_t)1700000000)
 #define MIN	60
-#define CSR1	"{\"CN\":\"etcd1\",\"hosts\":[\"etcd1\",\"10.0.0.1\"]," \
-	"\"key\":{\"algo\":\"ecdsa\",\"size\":256}}"
-#define CSR1X	"{\"CN\":\"etcd1\",\"hosts\":[\"etcd1\",\"10.0.0.1\"," \
-	"\"etcd1.example\"],\"key\":{\"algo\":\"ecdsa\",\"size\":256}}"
-#define USAGES	"[\"signing\",\"key encipherment\",\"server auth\"," \
-	"\"client auth\"]"
 
 /* ---- failure injection -------------------------------------------------- */
 
@@ -154,10 +148,10 @@ mkset(struct set *s, const char *csrjson, const struct pki_profile *p)
 	snprintf(name, sizeof(name), "case%d", ++ncase);
 	s->dir = fx_dir(name);
 	snprintf(s->cert, sizeof(s->cert), "%s/etcd1.pem", s->dir);
-	fx_leaf_new(&s->l, &ca, CSR1, p != NULL ? p : prof, T0, NULL);
+	fx_leaf_new(&s->l, &ca, FX_CSR1, p != NULL ? p : prof, T0, NULL);
 	fx_set_write(s->dir, "etcd1", &s->l, NULL);
 	fx_put(fx_path(s->dir, "etcd1-csr.json"), csrjson != NULL ? csrjson :
-	    CSR1, 0644);
+	    FX_CSR1, 0644);
 }
 
 /* The contents of dir/rel, or "" (static; one of four). */
@@ -359,7 +353,7 @@ test_blocks(void)
 	char		old[64];
 
 	/* The CSR JSON asks for another SAN. */
-	mkset(&s, CSR1X, NULL);
+	mkset(&s, FX_CSR1X, NULL);
 	snprintf(old, sizeof(old), "%s", serial_of(&s));
 	opts_reset(T0 + 50 * MIN);
 	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "drift: refused");
@@ -375,7 +369,7 @@ test_blocks(void)
 
 	/* The key on disk belongs to another certificate. */
 	mkset(&s, NULL, NULL);
-	fx_leaf_new(&k2, &ca, CSR1, prof, T0, NULL);
+	fx_leaf_new(&k2, &ca, FX_CSR1, prof, T0, NULL);
 	fx_put(fx_path(s.dir, "etcd1-key.pem"), k2.key, 0600);
 	snprintf(old, sizeof(old), "%s", serial_of(&s));
 	opts_reset(T0 + 50 * MIN);
@@ -466,21 +460,21 @@ test_verify(void)
 
 	mkset(&s, NULL, NULL);
 	opts_reset(now);
-	is_int(verify(&s, CSR1, now, now, &ca, 0), 0, "verify: a sound "
+	is_int(verify(&s, FX_CSR1, now, now, &ca, 0), 0, "verify: a sound "
 	    "leaf passes");
-	is_int(verify(&s, CSR1, now, now, &ca, 1), -1, "verify: a pair that "
+	is_int(verify(&s, FX_CSR1, now, now, &ca, 1), -1, "verify: a pair that "
 	    "does not match");
 	ok(fx_has("verification: the new certificate does not match its key"),
 	    "verify: ...says so");
-	is_int(verify(&s, CSR1, now, now, &other, 0), -1, "verify: another "
+	is_int(verify(&s, FX_CSR1, now, now, &other, 0), -1, "verify: another "
 	    "CA");
 	ok(fx_has("does not verify against the signing CA, which the member "
 	    "trusts"), "verify: ...names the bundle");
-	is_int(verify(&s, CSR1X, now, now, &ca, 0), -1, "verify: SANs not "
+	is_int(verify(&s, FX_CSR1X, now, now, &ca, 0), -1, "verify: SANs not "
 	    "the CSR JSON's");
 	ok(fx_has("verification: the new certificate differs from the CSR "
 	    "JSON: -DNS:etcd1.example"), "verify: ...names the SAN");
-	is_int(verify(&s, CSR1, now + 60 * MIN, now, &ca, 0), -1, "verify: "
+	is_int(verify(&s, FX_CSR1, now + 60 * MIN, now, &ca, 0), -1, "verify: "
 	    "not valid yet");
 	ok(fx_has("does not verify against the signing CA, which the member "
 	    "trusts: the signing CA: does not verify: certificate is not yet "
@@ -777,8 +771,8 @@ main(void)
 	plan(90);
 	fx_ca_new(&ca, "test CA", T0 - 86400);
 	fx_ca_new(&other, "other CA", T0 - 86400);
-	cfg = fx_config("1h", USAGES, &prof);
-	cfg_short = fx_config("10m", USAGES, &prof_short);
+	cfg = fx_config("1h", FX_USAGES, &prof);
+	cfg_short = fx_config("10m", FX_USAGES, &prof_short);
 	cfg_server = fx_config("1h", "[\"signing\",\"key encipherment\","
 	    "\"server auth\"]", &prof_server);
 	snprintf(capath, sizeof(capath), "%s", fx_path(fx_dir("ca"),

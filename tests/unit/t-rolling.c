@@ -44,6 +44,8 @@ struct fake {
 	int		 run_status;	/* exit status of every command */
 	char		 log[4096];
 	int		 unlocked, revoked, moved, opened;
+	int		 unlocked_step;	/* 1 + unlock calls made when the
+					   step "unlocked" came; 0: never */
 	char		 cert_file[256];
 };
 
@@ -309,6 +311,8 @@ collect(void *arg, const struct pki_note *n)
 	size_t	len = strlen(notes);
 
 	(void)arg;
+	if (n->event != NULL && strcmp(n->event, "unlocked") == 0)
+		F.unlocked_step = 1 + F.unlocked;
 	snprintf(notes + len, sizeof(notes) - len, "%s|%s\n", n->event !=
 	    NULL ? n->event : n->kind == PKI_NOTE_ERROR ? "ERROR" : "-",
 	    n->text);
@@ -430,6 +434,8 @@ gate_fails(const struct pki_cluster *cl, const char *label, const char *text)
 	    "%s: nothing restarted, the lock released", label);
 	ok(has(text) && has("ERROR|not restarted, nothing changed: "),
 	    "%s: says why", label);
+	is_int(F.unlocked_step, 1, "%s: the step \"unlocked\" is recorded "
+	    "before the lock is released", label);
 	if (!has(text))
 		diag("%s", notes);
 }
@@ -476,6 +482,9 @@ test_gates_before(void)
 	is_int(pki_roll_end(s), 0, "end");
 	ok(F.unlocked == 1 && F.revoked == 1 && has("unlocked|"),
 	    "end: unlocked and revoked");
+	is_int(F.unlocked_step, 1, "end: the step \"unlocked\" is recorded "
+	    "before the lock is released (a recorded hold lies inside the "
+	    "real one)");
 
 	reset();
 	F.leader = 1;
@@ -728,7 +737,7 @@ main(void)
 	struct pki_error	 err;
 	struct fx_ca		 srv;
 
-	plan(70);
+	plan(78);
 	fx_ca_new(&srv, "served", 0);
 	memset(&f, 0, sizeof(f));
 	if (pki_cert_facts(srv.cert, &f, &err) != 0)

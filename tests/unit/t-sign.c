@@ -513,36 +513,15 @@ t_selfsign(const struct pki_key *k, const struct pki_req *req)
 	pki_key_free(other);
 }
 
-int
-main(void)
+/* A self-signed root: CA profile, only IP SANs, no AKI. */
+static struct pki_cert *
+t_ca(struct pki_key *cakey)
 {
-	struct pki_key		*cakey, *k, *k2;
-	struct pki_req		*req, *r;
-	struct pki_cert		*ca, *c, *c2;
-	struct pki_csr		*sub, *back = NULL;
-	struct pki_sign_request	 sr;
-	struct pki_profile	 hp;
-	X509_NAME		*xn;
-	const ASN1_OCTET_STRING	*ski, *aki;
-	const char		*hosts[] = { "override.example.com",
-				    "10.1.2.3" };
-	char			 rem[] = "remote", pn[] = "hand";
-	const char		*badpem = "-----BEGIN CERTIFICATE-----\n"
-				    "MAMCAQE=\n-----END CERTIFICATE-----\n";
-	const char		*end = "-----END CERTIFICATE-----\\n\"\n}";
-	char			*s, *s2, *path;
-	size_t			 len, max;
-	int64_t			 v;
-	int			 i, top, rc;
+	struct pki_req	*r;
+	struct pki_cert	*ca;
+	struct pki_csr	*back = NULL;
+	int64_t		 v;
 
-	if (pki_config_parse(config_json, strlen(config_json), "cfg.json",
-	    NULL, &cfg, &e) != 0) {
-		diag("config: %s", e.text);
-		return 1;
-	}
-
-	/* A self-signed root: CA profile, only IP SANs, no AKI. */
-	cakey = key_new("ecdsa", 256);
 	r = req_json("{\"CN\":\"Test CA\",\"names\":[{\"C\":\"US\","
 	    "\"ST\":\"CA\",\"O\":\"Org\",\"OU\":\"Unit\"},{\"O\":\"Org2\"}],"
 	    "\"hosts\":[\"ca.example.com\",\"192.0.2.1\"],"
@@ -592,10 +571,24 @@ main(void)
 		pki_csr_free(back);
 	}
 	pki_req_free(r);
+	return ca;
+}
 
-	/* The leaf. */
-	k = key_new("ecdsa", 256);
-	req = req_json(leaf_json, k);
+/* The leaf: extensions, identifiers, serials, certinfo, load errors. */
+static void
+t_leaf(struct pki_req *req, struct pki_key *k, struct pki_cert *ca,
+    struct pki_key *cakey)
+{
+	struct pki_cert		*c, *c2;
+	struct pki_csr		*back = NULL;
+	const ASN1_OCTET_STRING	*ski, *aki;
+	const char		*badpem = "-----BEGIN CERTIFICATE-----\n"
+				    "MAMCAQE=\n-----END CERTIFICATE-----\n";
+	char			*s, *s2;
+	size_t			 len, max;
+	int64_t			 v;
+	int			 i, top, rc;
+
 	c = sign(req, "server", ca, cakey);
 	ok(c != NULL, "leaf signed");
 	is_str(ext_list(c), "2.5.29.15!,2.5.29.37,2.5.29.19!,2.5.29.14,"
@@ -706,6 +699,15 @@ main(void)
 	ok(rc == PKI_ERR_PEM && contains(e.text, "bad.pem: cannot parse "
 	    "certificate") && c2 == NULL, "bad DER: %s", e.text);
 	pki_cert_free(c);
+}
+
+/* The optional extensions, crl_override, EKU order. */
+static void
+t_extensions(struct pki_req *req, struct pki_cert *ca, struct pki_key *cakey)
+{
+	struct pki_sign_request	 sr;
+	struct pki_cert		*c;
+	int			 rc;
 
 	/* All the optional extensions, in order. */
 	c = sign(req, "full", ca, cakey);
@@ -753,6 +755,22 @@ main(void)
 	    "2.5.29.17,1.3.6.1.4.1.44363.44", "no keyUsage when the profile "
 	    "has none");
 	pki_cert_free(c);
+	(void)rc;
+}
+
+/* -hostname, the SUBJECT override, Go's subject order, no subject. */
+static void
+t_names(struct pki_req *req, struct pki_key *k, struct pki_cert *ca,
+    struct pki_key *cakey)
+{
+	struct pki_sign_request	 sr;
+	struct pki_req		*r;
+	struct pki_cert		*c;
+	struct pki_csr		*sub;
+	X509_NAME		*xn;
+	const char		*hosts[] = { "override.example.com",
+				    "10.1.2.3" };
+	int			 rc;
 
 	/* -hostname: replaces the CSR's SANs, or removes them. */
 	memset(&sr, 0, sizeof(sr));
@@ -808,6 +826,19 @@ main(void)
 	    "2.5.29.35,2.5.29.17!", "empty subject: critical SAN");
 	pki_cert_free(c);
 	pki_req_free(r);
+	(void)rc;
+}
+
+/* name_whitelist, CSRWhitelist, pathLen and the other refusals. */
+static void
+t_refusals(struct pki_req *req, struct pki_key *k, struct pki_cert *ca,
+    struct pki_key *cakey)
+{
+	struct pki_req		*r;
+	struct pki_cert		*c;
+	struct pki_key		*k2;
+	struct pki_profile	 hp;
+	char			 rem[] = "remote", pn[] = "hand";
 
 	/* name_whitelist. */
 	r = req_json("{\"CN\":\"ok.example.com\",\"hosts\":[\"a.example.com\","
@@ -879,13 +910,17 @@ main(void)
 	ok(c == NULL && last_rc == PKI_ERR_UNSUPPORTED && contains(e.text,
 	    "remote signing is not implemented"), "a remote profile");
 	pki_cert_free(c);
+}
 
-	t_validity(req, ca, cakey);
-	t_pathlen(k, ca, cakey);
-	t_sigalg(req);
-	t_selfsign(k, req);
+/* certinfo of a known certificate (cfssl's initca test data). */
+static void
+t_certinfo_fixture(void)
+{
+	struct pki_cert	*c;
+	const char	*end = "-----END CERTIFICATE-----\\n\"\n}";
+	char		*s, *s2, *path;
+	size_t		 len;
 
-	/* certinfo of a known certificate (cfssl's initca test data). */
 	path = strdup(tap_srcpath(
 	    "../shared/fixtures/cfssl/initca/testdata/5min-ecdsa.pem"));
 	s = tap_slurp(path, &len);
@@ -939,6 +974,33 @@ main(void)
 		free(s);
 	}
 	free(path);
+}
+
+int
+main(void)
+{
+	struct pki_key		*cakey, *k;
+	struct pki_req		*req;
+	struct pki_cert		*ca;
+
+	if (pki_config_parse(config_json, strlen(config_json), "cfg.json",
+	    NULL, &cfg, &e) != 0) {
+		diag("config: %s", e.text);
+		return 1;
+	}
+	cakey = key_new("ecdsa", 256);
+	ca = t_ca(cakey);
+	k = key_new("ecdsa", 256);
+	req = req_json(leaf_json, k);
+	t_leaf(req, k, ca, cakey);
+	t_extensions(req, ca, cakey);
+	t_names(req, k, ca, cakey);
+	t_refusals(req, k, ca, cakey);
+	t_validity(req, ca, cakey);
+	t_pathlen(k, ca, cakey);
+	t_sigalg(req);
+	t_selfsign(k, req);
+	t_certinfo_fixture();
 
 	pki_req_free(req);
 	pki_key_free(k);

@@ -24,6 +24,8 @@ static const struct ucase cases[] = {
 	{ "https://etcd1.example:65535", 0, "etcd1.example", "65535", 0, NULL },
 	{ "https://h:1", 0, "h", "1", 0, NULL },
 	{ "https://h", 0, NULL, NULL, 0, "needs a port (https://HOST:PORT)" },
+	{ "https://[fd00::1]", 0, NULL, NULL, 0,
+	  "needs a port (https://HOST:PORT)" },
 	{ "https://h:2379/", 0, NULL, NULL, 0, "must be https://HOST:PORT, "
 	  "without a path (etcd refuses one, even \"/\")" },
 	{ "http://h:2379", 0, NULL, NULL, 0, "http:// is not allowed: "
@@ -47,6 +49,8 @@ static const struct ucase cases[] = {
 	{ "https://h", PKI_URL_LAX, "h", "443", 0, NULL },
 	{ "https://[::1]", PKI_URL_LAX, "::1", "443", 1, NULL },
 	{ "https://h:8443/health?x#y", PKI_URL_LAX, "h", "8443", 0, NULL },
+	{ "https://h.example:2379/path", PKI_URL_LAX, "h.example", "2379", 0,
+	  NULL },
 	{ "https://[::1]x", PKI_URL_LAX, NULL, NULL, 0,
 	  "needs a port (https://HOST:PORT)" },
 	{ "https://u@h/", PKI_URL_LAX, NULL, NULL, 0,

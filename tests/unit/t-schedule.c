@@ -1,0 +1,266 @@
+/*
+ * t-schedule.c: the files of "etcd-pki schedule" (pki/schedule.c): the
+ * name check, the exact service and timer texts, systemd's and cron's
+ * quoting of every kind of word, the cron line's times and the newlines
+ * it refuses; and pki_path_absolute() on relative paths, links, specs
+ * and missing files.
+ */
+#include <sys/stat.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pki.h"
+#include "../tap.h"
+
+static const char	*cond[] = { "needs-renewal", "-stagger", "5%",
+    "/etc/etcd/pki/etcd1.pem" };
+static const char	*run[] = { "renew", "-quiet",
+    "/etc/etcd/pki/etcd1.pem" };
+
+static const char	service[] =
+    "# etcd-pki-renew.service\n"
+    "# Written by etcd-pki schedule; see etcd-pki(1).\n"
+    "[Unit]\n"
+    "Description=etcd-pki: renew etcd certificates before they expire\n"
+    "Documentation=man:etcd-pki(1)\n"
+    "Wants=network-online.target\n"
+    "After=network-online.target\n"
+    "\n"
+    "[Service]\n"
+    "Type=oneshot\n"
+    "# needs-renewal exits 0 when a certificate is due (run renew), 1 when "
+    "none\n"
+    "# is (skip, not a failure), 255 on an error (fail); systemd >= 243.\n"
+    "ExecCondition=/usr/bin/etcd-pki needs-renewal -stagger 5%% "
+    "/etc/etcd/pki/etcd1.pem\n"
+    "ExecStart=/usr/bin/etcd-pki renew -quiet /etc/etcd/pki/etcd1.pem\n"
+    "# renew: 10 renewed, 75 another run holds the lock.\n"
+    "SuccessExitStatus=10 75\n";
+
+static const char	timer[] =
+    "# etcd-pki-renew.timer\n"
+    "# Written by etcd-pki schedule; see etcd-pki(1).\n"
+    "[Unit]\n"
+    "Description=etcd-pki: twice-daily certificate renewal check\n"
+    "Documentation=man:etcd-pki(1)\n"
+    "\n"
+    "[Timer]\n"
+    "OnCalendar=*-*-* 00,12:00:00\n"
+    "RandomizedDelaySec=1h\n"
+    "AccuracySec=1m\n"
+    "Persistent=true\n"
+    "\n"
+    "[Install]\n"
+    "WantedBy=timers.target\n";
+
+static void
+sched(struct pki_schedule *sc, const char *name, const char *self,
+    const char **r, size_t nr)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->name = name;
+	sc->self = self;
+	sc->cond = cond;
+	sc->ncond = sizeof(cond) / sizeof(cond[0]);
+	sc->run = r;
+	sc->nrun = nr;
+}
+
+static void
+test_names(void)
+{
+	struct pki_error	err;
+	char			longname[202];
+
+	memset(&err, 0, sizeof(err));
+	is_int(pki_schedule_name_check("etcd_renew-2", &err), 0,
+	    "name: letters, digits, _ and -");
+	is_int(pki_schedule_name_check("-x", &err), PKI_ERR_ARG,
+	    "name: not starting with -");
+	ok(strncmp(err.text, "\"-x\": use letters, digits", 25) == 0,
+	    "name: the message starts with it (%s)", err.text);
+	is_int(pki_schedule_name_check("", &err), PKI_ERR_ARG,
+	    "name: not empty");
+	is_int(pki_schedule_name_check("a.timer", &err), PKI_ERR_ARG,
+	    "name: no dot (cron ignores such files)");
+	is_int(pki_schedule_name_check("a@b", &err), PKI_ERR_ARG,
+	    "name: no @ (a systemd template)");
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	is_int(pki_schedule_name_check(longname, &err), PKI_ERR_ARG,
+	    "name: at most 200 bytes");
+	longname[200] = '\0';
+	is_int(pki_schedule_name_check(longname, &err), 0,
+	    "name: 200 bytes");
+}
+
+static void
+test_systemd(void)
+{
+	struct pki_schedule		 sc;
+	struct pki_schedule_files	 f;
+	struct pki_error		 err;
+	const char			*odd[] = { "renew", "a b", "100%",
+	    "$HOME", "q\"uote", "back\\slash", "semi;colon", "", "tab\there",
+	    "it's" };
+	const char			*line;
+	char				 buf[512];
+
+	memset(&err, 0, sizeof(err));
+	sched(&sc, "etcd-pki-renew", "/usr/bin/etcd-pki", run,
+	    sizeof(run) / sizeof(run[0]));
+	is_int(pki_schedule_files(&sc, PKI_SCHED_SYSTEMD, &f, &err), 0,
+	    "systemd: the files");
+	ok(f.n == 2 && strcmp(f.suffix[0], ".service") == 0 &&
+	    strcmp(f.suffix[1], ".timer") == 0, "systemd: a service and a "
+	    "timer");
+	is_str(f.text[0], service, "systemd: the service, exactly");
+	is_str(f.text[1], timer, "systemd: the timer, exactly");
+	pki_schedule_files_clear(&f);
+	ok(f.n == 0 && f.text[0] == NULL, "cleared");
+
+	sched(&sc, "x", "/opt/my $dir/etcd-pki", odd,
+	    sizeof(odd) / sizeof(odd[0]));
+	is_int(pki_schedule_files(&sc, PKI_SCHED_SYSTEMD, &f, &err), 0,
+	    "systemd: odd words");
+	line = f.text[0] != NULL ? strstr(f.text[0], "ExecStart=") : NULL;
+	snprintf(buf, sizeof(buf), "%.*s", line != NULL ? (int)strcspn(line,
+	    "\n") : 0, line != NULL ? line : "");
+	is_str(buf,
+	    "ExecStart=\"/opt/my $dir/etcd-pki\" renew \"a b\" 100%% $$HOME "
+	    "\"q\\\"uote\" \"back\\\\slash\" \"semi;colon\" \"\" "
+	    "\"tab\\x09here\" \"it's\"",
+	    "systemd: %% and $ doubled ($ not in the program's path), "
+	    "quotes, escapes");
+	pki_schedule_files_clear(&f);
+	sched(&sc, "a b", "/usr/bin/etcd-pki", run, 3);
+	is_int(pki_schedule_files(&sc, PKI_SCHED_SYSTEMD, &f, &err),
+	    PKI_ERR_ARG, "systemd: a bad name refused");
+}
+
+static void
+test_cron(void)
+{
+	struct pki_schedule		 sc;
+	struct pki_schedule_files	 f;
+	struct pki_error		 err;
+	const char			*odd[] = { "renew", "50%", "a b%c",
+	    "it's" };
+	const char			*nl[] = { "renew", "a\nb" };
+	const char			*line;
+	unsigned			 m = 99, h = 99, h2 = 99;
+
+	memset(&err, 0, sizeof(err));
+	sched(&sc, "etcd-pki-renew", "/usr/bin/etcd-pki", odd,
+	    sizeof(odd) / sizeof(odd[0]));
+	is_int(pki_schedule_files(&sc, PKI_SCHED_CRON, &f, &err), 0,
+	    "cron: the file");
+	ok(f.n == 1 && strcmp(f.suffix[0], "") == 0, "cron: one file, NAME");
+	ok(f.text[0] != NULL && strncmp(f.text[0], "# /etc/cron.d/etcd-pki-"
+	    "renew: renew etcd", 40) == 0, "cron: its header");
+	line = f.text[0] != NULL ? strstr(f.text[0], ":/sbin:/bin\n") : NULL;
+	line = line != NULL ? line + 12 : "";
+	ok(sscanf(line, "%u %u,%u * * * root ", &m, &h, &h2) == 3 && m < 60 &&
+	    h < 12 && h2 == h + 12, "cron: a random minute, an hour and 12 "
+	    "hours later (%u %u,%u)", m, h, h2);
+	ok(strstr(line, "root test -d /run/systemd/system || { sleep $(shuf "
+	    "-i 0-3599 -n 1); /usr/bin/etcd-pki renew 50\\% 'a b'\\%'c' "
+	    "'it'\\''s'; }\n") != NULL, "cron: words quoted for sh, %% "
+	    "escaped outside the quotes (%s)", line);
+	pki_schedule_files_clear(&f);
+
+	sched(&sc, "etcd-pki-renew", "/usr/bin/etcd-pki", nl, 2);
+	is_int(pki_schedule_files(&sc, PKI_SCHED_CRON, &f, &err), PKI_ERR_ARG,
+	    "cron: a newline in renew's words refused");
+	is_str(err.text, "renew argument \"a\nb\": a cron line cannot hold "
+	    "a newline", "... saying which");
+	is_int(pki_schedule_files(&sc, PKI_SCHED_SYSTEMD, &f, &err), 0,
+	    "systemd: the same word is fine (C escape)");
+	ok(f.text[0] != NULL && strstr(f.text[0], " \"a\\x0ab\"\n") != NULL,
+	    "... as \\x0a");
+	pki_schedule_files_clear(&f);
+	sched(&sc, "etcd-pki-renew", "/usr/bin/etc\nd-pki", run, 3);
+	is_int(pki_schedule_files(&sc, PKI_SCHED_CRON, &f, &err), PKI_ERR_ARG,
+	    "cron: a newline in the program's path refused");
+}
+
+/* pki_path_absolute(path, flags) as a string (static), or "E:text". */
+static const char *
+absolute(const char *path, int flags)
+{
+	static char		 buf[PATH_MAX + 300];
+	struct pki_error	 err;
+	char			*out = NULL;
+
+	memset(&err, 0, sizeof(err));
+	if (pki_path_absolute(path, flags, &out, &err) != 0)
+		snprintf(buf, sizeof(buf), "E:%s", err.text);
+	else
+		snprintf(buf, sizeof(buf), "%s", out);
+	free(out);
+	return buf;
+}
+
+static void
+test_paths(void)
+{
+	char	tmpl[] = "/tmp/t-schedule.XXXXXX", *d, cwd[PATH_MAX];
+	char	want[PATH_MAX + 64], *real;
+	FILE	*f;
+
+	if ((d = mkdtemp(tmpl)) == NULL || (real = realpath(d, NULL)) ==
+	    NULL || getcwd(cwd, sizeof(cwd)) == NULL || chdir(d) != 0 ||
+	    mkdir("sub", 0700) != 0 || (f = fopen("sub/a.pem", "w")) == NULL ||
+	    fclose(f) != 0 || symlink("sub/a.pem", "link.pem") != 0) {
+		diag("setup failed");
+		return;
+	}
+	snprintf(want, sizeof(want), "%s/sub/a.pem", real);
+	is_str(absolute("sub/a.pem", PKI_ABS_EXISTS), want, "a relative file");
+	is_str(absolute("sub/../sub/./a.pem", PKI_ABS_EXISTS), want,
+	    "its directory resolved");
+	snprintf(want, sizeof(want), "%s/link.pem", real);
+	is_str(absolute("link.pem", PKI_ABS_EXISTS), want,
+	    "a link stays a link (its last component kept)");
+	snprintf(want, sizeof(want), "%s/sub", real);
+	is_str(absolute("sub/", PKI_ABS_EXISTS), want, "a directory with /");
+	is_str(absolute(".", PKI_ABS_EXISTS), real, "\".\"");
+	snprintf(want, sizeof(want), "%s/out.prom", real);
+	is_str(absolute("out.prom", 0), want, "an output need not exist");
+	is_str(absolute("nope.pem", PKI_ABS_EXISTS),
+	    "E:nope.pem: No such file or directory", "an input must exist");
+	is_str(absolute("no/x.pem", 0), "E:no/x.pem: no: No such file or "
+	    "directory", "its directory must exist");
+	is_str(absolute("-", 0), "E:\"-\": a scheduled job needs a file",
+	    "stdin refused");
+	is_str(absolute("", 0), "E:\"\": a scheduled job needs a file",
+	    "nothing refused");
+	is_str(absolute("env:CA_PEM", PKI_ABS_EXISTS | PKI_ABS_SPEC),
+	    "env:CA_PEM", "a spec: env:VAR kept");
+	snprintf(want, sizeof(want), "file:%s/sub/a.pem", real);
+	is_str(absolute("file:sub/a.pem", PKI_ABS_EXISTS | PKI_ABS_SPEC), want,
+	    "a spec: file:PATH made absolute");
+	ok(strncmp(absolute("file:sub/a.pem", PKI_ABS_EXISTS), "E:", 2) == 0,
+	    "not a spec: file:... is a path");
+	(void)unlink("link.pem");
+	(void)unlink("sub/a.pem");
+	(void)rmdir("sub");
+	if (chdir(cwd) != 0 || rmdir(d) != 0)
+		diag("cleanup failed");
+	free(real);
+}
+
+int
+main(void)
+{
+	plan(39);
+	test_names();
+	test_systemd();
+	test_cron();
+	test_paths();
+	return done_testing();
+}

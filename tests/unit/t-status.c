@@ -1,0 +1,411 @@
+/*
+ * t-status.c: the status model (pki/status.c) on crafted certificates and
+ * clocks: when a certificate is due under each rule of needs-renewal
+ * (pki_due_eval); the rows of a directory, of single paths and of a
+ * cluster directory (facts, renewal time, key, drift, generation, the CA
+ * row, duplicates), the notes about keys and CSR JSON that cannot be
+ * read, the link to the issuing CA and its warnings; the drift text; and
+ * the node_exporter textfile.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pki.h"
+#include "../tap.h"
+#include "fixture.h"
+
+#define T0	((time_t)1700000000)
+#define DAY	86400
+#define DESC	"{\"members\": [{\"name\": \"etcd1\", \"ips\": " \
+	"[\"10.0.0.1\"]}], \"clients\": [{\"name\": \"admin\"}]}"
+
+static const struct pki_notify	nt = { fx_note, NULL };
+
+/* ---- pki_due_eval ---------------------------------------------------- */
+
+static int
+due(int kind, long percent, int64_t left, int64_t nb, int64_t na,
+    time_t now, struct pki_due *d, struct pki_error *err)
+{
+	struct pki_due_rule	rule;
+
+	memset(&rule, 0, sizeof(rule));
+	memset(err, 0, sizeof(*err));
+	rule.kind = kind;
+	rule.percent = percent;
+	rule.left = left;
+	pki_renew_policy_default(&rule.policy);
+	rule.policy.stagger = 0;
+	return pki_due_eval(&rule, nb, na, "etcd1", now, d, err);
+}
+
+static void
+test_due(void)
+{
+	struct pki_error	err;
+	struct pki_due		d;
+	int64_t			na = T0 + 90 * DAY;
+
+	is_int(due(PKI_DUE_RENEW, 0, 0, T0, na, T0 + 59 * DAY, &d, &err), 0,
+	    "renew's rule: evaluated");
+	ok(d.at == T0 + 60 * DAY && !d.due && !d.expired,
+	    "renew's rule: due when a third is left (%lld), not yet",
+	    (long long)(d.at - T0));
+	ok(d.used > 65.5 && d.used < 65.6, "used: %.2f%% at 59 of 90 days",
+	    d.used);
+	is_int(due(PKI_DUE_RENEW, 0, 0, T0, na, T0 + 60 * DAY, &d, &err), 0,
+	    "renew's rule at its time");
+	ok(d.due, "renew's rule: due at renew_at");
+
+	is_int(due(PKI_DUE_USED, 66, 0, T0, T0 + 100 * DAY, T0 + 65 * DAY,
+	    &d, &err), 0, "66%% used: evaluated");
+	ok(!d.due && d.at == T0 + 66 * DAY, "66%% used: not at 65%%, due at "
+	    "66 days (%lld)", (long long)(d.at - T0));
+	is_int(due(PKI_DUE_USED, 66, 0, T0, T0 + 100 * DAY, T0 + 66 * DAY,
+	    &d, &err), 0, "66%% used at 66%%");
+	ok(d.due, "66%% used: due at 66%% (step: int(used) >= N)");
+	is_int(due(PKI_DUE_USED, 50, 0, T0, T0 + 7, T0, &d, &err), 0,
+	    "50%% of 7 s");
+	is_int((long long)(d.at - T0), 4, "the time a share is reached is "
+	    "rounded up to the second");
+
+	is_int(due(PKI_DUE_LEFT, 0, 10 * DAY, T0, na, T0 + 79 * DAY, &d,
+	    &err), 0, "10 days left: evaluated");
+	ok(!d.due && d.at == na - 10 * DAY, "10 days left: at notAfter - 10d, "
+	    "not with 11 left");
+	is_int(due(PKI_DUE_LEFT, 0, 10 * DAY, T0, na, T0 + 80 * DAY, &d,
+	    &err), 0, "10 days left, at it");
+	ok(d.due, "10 days left: due with 10 left");
+
+	is_int(due(PKI_DUE_USED, 1000, 0, T0, na, na + 1, &d, &err), 0,
+	    "an expired certificate");
+	ok(d.due && d.expired, "expired: due whatever the rule");
+
+	is_int(due(PKI_DUE_USED, 66, 0, T0, T0, T0, &d, &err), PKI_ERR_ARG,
+	    "a lifetime that is not positive: an error");
+	is_str(err.text, "the certificate's lifetime is not positive",
+	    "... saying so");
+	ok(d.used == 100 && d.expired, "... with used 100%% and expired");
+	is_int(due(PKI_DUE_RENEW, 0, 0, T0, T0 + 60, T0, &d, &err), 0,
+	    "a minute's lifetime under renew's rule");
+	{
+		struct pki_due_rule	rule;
+
+		memset(&rule, 0, sizeof(rule));
+		rule.kind = PKI_DUE_RENEW;
+		pki_renew_policy_default(&rule.policy);
+		rule.policy.before = 3600;
+		is_int(pki_due_eval(&rule, T0, T0 + 60, "etcd1", T0, &d,
+		    &err), PKI_ERR_ARG, "renew before 1h of a minute: an "
+		    "error");
+		ok(strstr(err.text, "is not shorter than the certificate's "
+		    "lifetime") != NULL, "... saying so (%s)", err.text);
+	}
+}
+
+/* ---- rows ------------------------------------------------------------- */
+
+static const struct pki_status_row *
+row(const struct pki_status *s, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->rows[i].name, name) == 0)
+			return &s->rows[i];
+	return NULL;
+}
+
+static void
+test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
+{
+	const char			*d = fx_dir("set");
+	const struct pki_status_row	*r, *c;
+	struct pki_error		 err;
+	struct pki_status		 s;
+	struct fx_leaf			 l1, l2;
+	int64_t				 at;
+
+	fx_leaf_new(&l1, ca, FX_CSR1, prof, T0, NULL);
+	fx_leaf_new(&l2, ca, FX_CSR1, prof, T0, NULL);
+	fx_set_write(d, "etcd1", &l1, ca->pem);
+	fx_put(fx_path(d, "etcd1-csr.json"), FX_CSR1X, 0644);
+	/* etcd2: another key; etcd3: a key that is not one; etcd4: a CSR
+	 * JSON that is not one. */
+	fx_put(fx_path(d, "etcd2.pem"), l1.cert, 0644);
+	fx_put(fx_path(d, "etcd2-key.pem"), l2.key, 0600);
+	fx_put(fx_path(d, "etcd3.pem"), l1.cert, 0644);
+	fx_put(fx_path(d, "etcd3-key.pem"), "not a key\n", 0600);
+	fx_put(fx_path(d, "etcd4.pem"), l1.cert, 0644);
+	fx_put(fx_path(d, "etcd4-key.pem"), l1.key, 0600);
+	fx_put(fx_path(d, "etcd4-csr.json"), "{", 0644);
+	/* Not a leaf: no key beside it. */
+	fx_put(fx_path(d, "other.pem"), l1.cert, 0644);
+	if (symlink("gen/20240101T000000.000000Z-1", fx_path(d, "current")) !=
+	    0)
+		diag("symlink failed");
+
+	fx_notes_clear();
+	memset(&err, 0, sizeof(err));
+	pki_status_init(&s, T0 + DAY, NULL, &nt);
+	is_int(pki_status_add_path(&s, d, &err), 0, "a directory: read");
+	is_int((long long)s.n, 5, "four leaves with keys, then its ca.pem");
+	ok(strcmp(s.rows[0].name, "etcd1") == 0 && strcmp(s.rows[3].name,
+	    "etcd4") == 0 && s.rows[4].is_ca && strcmp(s.rows[4].name, "ca") ==
+	    0, "leaves sorted by name, the CA last");
+	r = row(&s, "etcd1");
+	ok(r != NULL && r->state == PKI_ROW_OK && r->key == PKI_ROWKEY_MATCH,
+	    "etcd1: read, its key matches");
+	ok(r != NULL && r->seconds_left == r->f.not_after - (T0 + DAY),
+	    "etcd1: seconds left at now");
+	memset(&err, 0, sizeof(err));
+	ok(r != NULL && pki_renew_at(r->f.not_before, r->f.not_after, "etcd1",
+	    &s.policy, &at, &err) == 0 && r->has_renew_at &&
+	    r->renew_at == at && !r->due, "etcd1: renew's time, not due");
+	ok(r != NULL && r->drift_state == PKI_DRIFT_NONE &&
+	    r->drift.nadd == 1 && strcmp(r->drift.add[0],
+	    "DNS:etcd1.example") == 0, "etcd1: drift from its CSR JSON");
+	ok(r != NULL && r->generation != NULL && strcmp(r->generation,
+	    "gen/20240101T000000.000000Z-1") == 0, "etcd1: its generation");
+	r = row(&s, "etcd2");
+	ok(r != NULL && r->key == PKI_ROWKEY_MISMATCH &&
+	    r->drift_state == PKI_DRIFT_NO_CSR, "etcd2: key mismatch, no CSR "
+	    "JSON");
+	r = row(&s, "etcd3");
+	ok(r != NULL && r->key == PKI_ROWKEY_UNREADABLE, "etcd3: key "
+	    "unreadable");
+	ok(fx_has("etcd3-key.pem"), "... noted");
+	r = row(&s, "etcd4");
+	ok(r != NULL && r->drift_state == PKI_DRIFT_BAD_CSR, "etcd4: bad CSR "
+	    "JSON");
+	ok(fx_has("etcd4-csr.json"), "... noted");
+	is_int((long long)pki_status_problems(&s), 2, "problems: an "
+	    "unreadable key and a bad CSR JSON");
+
+	pki_status_link(&s);
+	r = row(&s, "etcd1");
+	c = row(&s, "ca");
+	ok(r != NULL && c != NULL && r->ca == (long)(c - s.rows) &&
+	    r->ca_warning == PKI_CAWARN_NONE, "link: etcd1's CA row, no "
+	    "warning");
+
+	/* The same CA again, by its path: no second row; a missing file. */
+	memset(&err, 0, sizeof(err));
+	is_int(pki_status_add_path(&s, fx_path(d, "ca.pem"), &err), 0,
+	    "the CA by its path");
+	is_int((long long)s.n, 5, "... is the same CA: no new row");
+	is_int(pki_status_add_path(&s, fx_path(d, "gone.pem"), &err), 0,
+	    "a missing file: a row");
+	r = &s.rows[s.n - 1];
+	ok(r->state == PKI_ROW_MISSING && strstr(r->error, "gone.pem: "
+	    "missing") != NULL, "... missing (%s)", r->error);
+	is_int((long long)pki_status_problems(&s), 3, "... a problem");
+	memset(&err, 0, sizeof(err));
+	ok(pki_status_add_path(&s, fx_path(d, "etcd1-csr.json/x"), &err) ==
+	    0 && s.rows[s.n - 1].state == PKI_ROW_UNREADABLE,
+	    "a path under a file: unreadable");
+	pki_status_free(&s);
+	ok(s.rows == NULL && s.n == 0, "free");
+	fx_leaf_free(&l1);
+	fx_leaf_free(&l2);
+}
+
+/* CAs that expire before a leaf's renewal, or before its renewal would. */
+static void
+test_ca_warnings(const struct fx_ca *ca)
+{
+	const struct pki_profile	*p20 = NULL, *p13 = NULL;
+	struct pki_config		*c20, *c13;
+	const char			*d = fx_dir("warn");
+	struct pki_error		 err;
+	struct pki_status		 s;
+	struct fx_leaf			 l;
+
+	c20 = fx_config("175200h", FX_USAGES, &p20);
+	c13 = fx_config("120000h", FX_USAGES, &p13);
+	fx_leaf_new(&l, ca, FX_CSR1, p20, T0, NULL);
+	fx_set_write(d, "long", &l, ca->pem);
+	fx_leaf_free(&l);
+	fx_leaf_new(&l, ca, FX_CSR1, p13, T0, NULL);
+	fx_set_write(d, "mid", &l, NULL);
+	fx_leaf_free(&l);
+	memset(&err, 0, sizeof(err));
+	pki_status_init(&s, T0, NULL, &nt);
+	is_int(pki_status_add_path(&s, d, &err), 0, "warnings: read");
+	pki_status_link(&s);
+	ok(row(&s, "long") != NULL && row(&s, "long")->ca_warning ==
+	    PKI_CAWARN_RENEWAL, "a 20-year leaf of a 10-year CA: the CA "
+	    "expires before its renewal");
+	ok(row(&s, "mid") != NULL && row(&s, "mid")->ca_warning ==
+	    PKI_CAWARN_RENEWED, "a 13.7-year leaf: its renewal would outlive "
+	    "the CA");
+	pki_status_free(&s);
+	pki_config_free(c20);
+	pki_config_free(c13);
+}
+
+static void
+test_cluster(const struct fx_ca *ca, const struct pki_profile *prof)
+{
+	struct pki_cluster	*cl = fx_cluster(DESC);
+	const char		*d = fx_dir("cl"), *ld;
+	struct pki_error	 err;
+	struct pki_status	 s;
+	struct fx_leaf		 l;
+	char			 sub[512];
+
+	snprintf(sub, sizeof(sub), "%s/etcd1", d);
+	if (mkdir(sub, 0700) != 0)
+		diag("mkdir failed");
+	ld = sub;
+	fx_leaf_new(&l, ca, FX_CSR1X, prof, T0, NULL);
+	fx_set_write(ld, "etcd1", &l, NULL);
+	fx_put(fx_path(d, "ca.pem"), ca->pem, 0644);
+	memset(&err, 0, sizeof(err));
+	pki_status_init(&s, T0, NULL, &nt);
+	is_int(pki_status_add_cluster(&s, cl, d, NULL, &err), 0,
+	    "cluster: read");
+	is_int((long long)s.n, 3, "cluster: etcd1, admin, the CA");
+	/* No etcd1-csr.json was written: only the description has one. */
+	ok(s.n == 3 && s.rows[0].state == PKI_ROW_OK &&
+	    s.rows[0].drift_state == PKI_DRIFT_NONE, "etcd1: compared with "
+	    "the description's CSR JSON");
+	ok(s.n == 3 && s.rows[1].state == PKI_ROW_MISSING &&
+	    strstr(s.rows[1].path, "/clients/admin/admin.pem") != NULL,
+	    "admin: missing at its place (%s)", s.n == 3 ? s.rows[1].path :
+	    "");
+	ok(s.n == 3 && s.rows[2].is_ca && strcmp(s.rows[2].path,
+	    fx_path(d, "ca.pem")) == 0, "the CA at DIR/ca.pem");
+	pki_status_free(&s);
+	pki_status_init(&s, T0, NULL, &nt);
+	is_int(pki_status_add_cluster(&s, cl, d, "etcd1", &err), 0,
+	    "cluster -member etcd1");
+	is_int((long long)s.n, 2, "... its leaf and the CA");
+	pki_status_free(&s);
+	pki_status_init(&s, T0, NULL, &nt);
+	is_int(pki_status_add_cluster(&s, cl, d, "nope", &err), PKI_ERR_ARG,
+	    "an unknown member: an error");
+	is_str(err.text, "-member: nope: no such member or client in the "
+	    "description", "... naming it");
+	is_int((long long)s.n, 0, "... and no row");
+	pki_status_free(&s);
+	fx_leaf_free(&l);
+	pki_cluster_free(cl);
+}
+
+static void
+test_drift_text(void)
+{
+	struct pki_drift	d;
+	char			 a1[] = "DNS:a", a2[] = "IP:10.0.0.9";
+	char			 r1[] = "DNS:b", subj[] = "CN=x";
+	char			*add[] = { a1, a2 }, *rm[] = { r1 };
+	char			 buf[128];
+
+	memset(&d, 0, sizeof(d));
+	d.add = add;
+	d.nadd = 2;
+	d.remove = rm;
+	d.nremove = 1;
+	d.subject = 1;
+	d.want_subject = subj;
+	pki_drift_text(&d, 0, buf, sizeof(buf));
+	is_str(buf, "+DNS:a +IP:10.0.0.9 -DNS:b subject", "drift text");
+	pki_drift_text(&d, 1, buf, sizeof(buf));
+	is_str(buf, "+DNS:a +IP:10.0.0.9 -DNS:b subject CN=x",
+	    "drift text with the wanted subject");
+	pki_drift_text(&d, 0, buf, 8);
+	ok(strlen(buf) < 8, "drift text: truncated to the buffer");
+}
+
+static void
+test_metrics(const struct fx_ca *ca, const struct pki_profile *prof)
+{
+	const char		*d = fx_dir("m\"x\\y");
+	struct pki_error	 err;
+	struct pki_status	 s;
+	struct fx_leaf		 l;
+	struct stat		 st;
+	char			*text = NULL, *file;
+	mode_t			 mask;
+
+	fx_leaf_new(&l, ca, FX_CSR1, prof, T0, NULL);
+	fx_set_write(d, "etcd1", &l, ca->pem);
+	fx_leaf_free(&l);
+	memset(&err, 0, sizeof(err));
+	pki_status_init(&s, T0 + 5, NULL, &nt);
+	if (pki_status_add_path(&s, d, &err) != 0 ||
+	    pki_status_add_path(&s, fx_path(d, "gone.pem"), &err) != 0)
+		diag("metrics: %s", err.text);
+	is_int(pki_status_metrics(&s, "renew", 10, &text, &err), 0,
+	    "metrics: made");
+	ok(text != NULL && strncmp(text, "# HELP etcd_pki_certificate_"
+	    "expiration_timestamp_seconds The date after which the "
+	    "certificate expires (notAfter).\n# TYPE etcd_pki_certificate_"
+	    "expiration_timestamp_seconds gauge\n", 150) == 0,
+	    "metrics: HELP and TYPE first");
+	ok(text != NULL && strstr(text, "path=\"") != NULL &&
+	    strstr(text, "m\\\"x\\\\y/etcd1.pem\"} ") != NULL,
+	    "metrics: a label's quote and backslash escaped");
+	ok(text != NULL && strstr(text, "etcd_pki_ca_expiration_timestamp_"
+	    "seconds{name=\"ca\"") != NULL &&
+	    strstr(text, "etcd_pki_certificate_renewal_timestamp_seconds"
+	    "{name=\"etcd1\"") != NULL && strstr(text, "etcd_pki_"
+	    "certificate_not_before_timestamp_seconds{name=\"etcd1\"") !=
+	    NULL, "metrics: renewal, notBefore and the CA's expiry");
+	ok(text != NULL && strstr(text, "gone") == NULL,
+	    "metrics: a missing certificate has no sample");
+	ok(text != NULL && strstr(text, "etcd_pki_last_run_timestamp_seconds"
+	    "{command=\"renew\"} 1700000005\n") != NULL && strstr(text,
+	    "etcd_pki_last_run_exit_code{command=\"renew\"} 10\n") != NULL,
+	    "metrics: the run's time and exit status");
+	free(text);
+	text = NULL;
+	is_int(pki_status_metrics(&s, NULL, 0, &text, &err), 0,
+	    "metrics without a command");
+	ok(text != NULL && strstr(text, "last_run") == NULL,
+	    "... have no run metrics");
+	file = strdup(fx_path(fx_dir("mfile"), "m.prom"));
+	is_int(pki_status_metrics_write(&s, file, NULL, 0, &err), 0,
+	    "metrics written to a file");
+	mask = umask(022);
+	umask(mask);
+	ok(stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 0777) == (0644 & ~mask), "... a regular file, mode "
+	    "0644 less the umask (%o)", (unsigned)(st.st_mode & 0777));
+	{
+		char	*back = fx_read(file);
+
+		ok(back != NULL && text != NULL && strcmp(back, text) == 0,
+		    "... holding the same text");
+		free(back);
+	}
+	free(file);
+	free(text);
+	pki_status_free(&s);
+}
+
+int
+main(void)
+{
+	const struct pki_profile	*prof = NULL;
+	struct pki_config		*cfg;
+	struct fx_ca			 ca;
+
+	plan(72);
+	test_due();
+	fx_ca_new(&ca, "Test CA", T0);
+	cfg = fx_config("2160h", FX_USAGES, &prof);
+	test_dir(&ca, prof);
+	test_ca_warnings(&ca);
+	test_cluster(&ca, prof);
+	test_drift_text();
+	test_metrics(&ca, prof);
+	pki_config_free(cfg);
+	fx_ca_free(&ca);
+	return done_testing();
+}
