@@ -292,6 +292,7 @@ new_next(struct pki_rotation *ro)
 	cr.csr = ro->cl->ca_csr;
 	cr.subject = subject;
 	cr.key_format = PKI_KEY_FMT_CFSSL;
+	cr.policy = ro->sign_policy;
 	if ((r = pki_ca_issue(&cr, &ca, &err)) != 0)
 		goto fail;
 	f[0] = (struct pki_file){ ro->next.path, ca.cert, ca.certlen, 0644 };
@@ -546,8 +547,8 @@ reissue_leaf(struct pki_rotation *ro, struct rleaf *l)
 	}
 	if (leaf_convert(ro, l) != 0 || (key = leaf_key(ro, l)) == NULL)
 		return PKI_RUN_FAILED;
-	if ((ret = pki_reissue(ro->ts, t, &l->lf, key, ro->now, 0, 1, &ro->nt,
-	    &rs)) != PKI_RUN_OK)
+	if ((ret = pki_reissue(ro->ts, t, &l->lf, key, ro->now, 0, 1,
+	    ro->sign_policy, &ro->nt, &rs)) != PKI_RUN_OK)
 		goto out;
 	u.data[PKI_SET_CERT] = rs.certpem;
 	u.len[PKI_SET_CERT] = rs.certlen;

@@ -310,6 +310,10 @@ make_ca(struct issue *is, struct pki_error *err)
 	is->cakeylen = ca.keylen;
 	is->cacsrpem = ca.req;
 	is->cacsrlen = ca.reqlen;
+	/* The policy's messages name it as the file it becomes. */
+	free(is->ca->source);
+	if ((is->ca->source = strdup(PKI_CLDIR_CA)) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	return PKI_OK;
 }
 

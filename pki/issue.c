@@ -250,8 +250,9 @@ pki_ca_issue(const struct pki_ca_request *cr, struct pki_issued *out,
 	    (r = pki_profile_new_ca(cr->csr, cr->expiry > 0 ? cr->expiry : -1,
 	    &p, err)) != PKI_OK)
 		goto out;
-	/* The policy's messages name the flag that replaced ca.expiry. */
-	if (cr->expiry > 0 && (p->expiry_where = strdup("-expiry")) == NULL) {
+	/* The policy's messages name what replaced ca.expiry. */
+	if (cr->expiry > 0 && (p->expiry_where = strdup(cr->expiry_what !=
+	    NULL ? cr->expiry_what : "-expiry")) == NULL) {
 		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
 		goto out;
 	}

@@ -87,6 +87,12 @@ struct pki_parse_opts {
 	void	*warn_arg;
 	int	 allow_invalid_issuer;
 	/*
+	 * The command has no -allow-invalid-issuer (renew, ca rotate: each
+	 * certificate they issue must verify before it is installed): the
+	 * refusal of an invalid issuer does not offer it.
+	 */
+	int	 no_allowance_flag;
+	/*
 	 * The CSR JSON's CN or hosts are replaced before use (-cn,
 	 * -hostname): their caps are not checked, so that no warning
 	 * names a value the certificate does not get.
@@ -568,6 +574,11 @@ struct pki_ca_request {
 	int			 objects;	/* also x509, newkey */
 	/* The strictness policy (pki_policy_issue()); may be NULL. */
 	const struct pki_parse_opts *policy;
+	/*
+	 * What the policy's messages call expiry when it is set: a flag or
+	 * a file ("ca.pem: validity"); NULL: "-expiry".
+	 */
+	const char		*expiry_what;
 };
 
 /* Issues the CA cr asks for into out, as pki_leaf_issue() does. */
@@ -1860,6 +1871,11 @@ struct pki_renew_opts {
 	long			 keep;		/* generations kept by prune */
 	const struct pki_roll_conf *rolling;	/* restart each member in a
 						   rolling session, or NULL */
+	/*
+	 * The strictness policy of what is signed (pki_policy_issue(); its
+	 * warnings name the set); NULL: the defaults.
+	 */
+	const struct pki_parse_opts *sign_policy;
 	struct pki_renew_hooks	 hooks;
 	struct pki_notify	 nt;
 };
@@ -1963,6 +1979,11 @@ struct pki_rot_opts {
 	time_t			 now;		/* 0: the current time */
 	const struct pki_etcd_ops *ops;		/* the probes; NULL: default */
 	void			*ops_arg;
+	/*
+	 * The strictness policy of the new CA and the leaves -phase reissue
+	 * signs (see pki_renew_opts); NULL: the defaults.
+	 */
+	const struct pki_parse_opts *sign_policy;
 	struct pki_notify	 nt;
 };
 

@@ -174,8 +174,9 @@ pki_policy_issue(const struct pki_parse_opts *po,
 		/* An explicit allowance is not undone by -strict. */
 		if (po == NULL || !po->allow_invalid_issuer)
 			return pki_err(err, PKI_ERR_POLICY, "%s: %s: what it "
-			    "signs does not verify (-allow-invalid-issuer "
-			    "signs anyway)", src, why);
+			    "signs does not verify%s", src, why,
+			    po != NULL && po->no_allowance_flag ? "" :
+			    " (-allow-invalid-issuer signs anyway)");
 		if ((r = policy_report(po, 0, PKI_ERR_POLICY, err, "%s: %s: "
 		    "signing anyway (-allow-invalid-issuer)", src, why)) != 0)
 			return r;

@@ -4,6 +4,7 @@
  * written (renew, ca rotate -phase reissue), its meta.json, the check
  * of a staged generation, and the rolling restart's probe certificate.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,14 +321,34 @@ pki_reissue_stage(const struct pki_target *t, const struct pki_set_update *u,
 	return PKI_RUN_OK;
 }
 
+/* The caller's policy and the set its warnings name. */
+struct labelled {
+	const struct pki_parse_opts	*po;
+	const char			*label;
+};
+
+/* A warning of the policy, prefixed with the set's label. */
+static void
+labelled_warn(void *arg, const char *text)
+{
+	const struct labelled	*lb = arg;
+	char			 buf[sizeof(((struct pki_error *)0)->text) +
+				    PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s: %s", lb->label, text);
+	lb->po->warn(lb->po->warn_arg, buf);
+}
+
 int
 pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
     const struct pki_cert_facts *cur, const struct pki_key *key, time_t now,
-    int rekey, int force, const struct pki_notify *nt,
-    struct pki_reissued *out)
+    int rekey, int force, const struct pki_parse_opts *po,
+    const struct pki_notify *nt, struct pki_reissued *out)
 {
 	struct pki_error	 err;
 	struct pki_leaf_request	 lr;
+	struct pki_parse_opts	 own;
+	struct labelled		 lb;
 	struct pki_issued	 is;
 	int			 r, ret = PKI_RUN_FAILED;
 
@@ -342,6 +363,15 @@ pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
 	lr.key = key;
 	lr.now = now;
 	lr.objects = 1;
+	lr.policy = po;
+	if (po != NULL && po->warn != NULL) {
+		lb.po = po;
+		lb.label = t->label;
+		own = *po;
+		own.warn = labelled_warn;
+		own.warn_arg = &lb;
+		lr.policy = &own;
+	}
 	if ((r = pki_leaf_issue(&lr, &is, &err)) == 0) {
 		out->cert = is.x509;
 		out->certpem = is.cert;
@@ -354,7 +384,11 @@ pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
 	}
 	pki_issued_clear(&is);
 	if (r != 0) {
-		pki_note_err(nt, NULL, &err, r);
+		/* The policy refused to sign (named set): nothing changed. */
+		pki_note_err(nt, r == PKI_ERR_POLICY ? t->label : NULL, &err,
+		    r);
+		if (r == PKI_ERR_POLICY)
+			ret = PKI_RUN_REFUSED;
 		goto out;
 	}
 	if (pki_reissue_verify(ts, t, cur, now, force, out, key, nt) != 0) {

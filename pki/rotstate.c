@@ -474,6 +474,7 @@ pki_rot_open(const struct pki_cluster *cl, const char *desc, const char *dir,
 	}
 	ro->cl = cl;
 	ro->nt = o->nt;
+	ro->sign_policy = o->sign_policy;
 	ro->now = o->now != 0 ? o->now : time(NULL);
 	ro->timeout_ms = o->probe_timeout_ms > 0 ? o->probe_timeout_ms :
 	    PROBE_TIMEOUT_MS;

@@ -511,6 +511,46 @@ test_verify(void)
 	    "-force: renewed");
 }
 
+/* ---- the strictness policy of what renew signs ------------------- */
+
+static void
+test_policy(void)
+{
+	struct pki_parse_opts	po;
+	struct set		s;
+	char			old[64];
+
+	/* 10m: the backdate is cut; the warning names the set. */
+	mkset(&s, NULL, NULL);
+	opts_reset(T0 + 45 * MIN);
+	memset(&po, 0, sizeof(po));
+	po.warn = tap_collect;
+	tap_warnings[0] = '\0';
+	ro.force = 1;
+	ro.sign_policy = &po;
+	is_int(renew(&s, prof_short), PKI_RUN_CHANGED, "policy: a 10m profile "
+	    "renews");
+	if (!ok(strstr(tap_warnings, "/etcd1.pem: config: signing.default."
+	    "expiry: 10m0s is less than 10 times the backdate (5m0s): the "
+	    "backdate is cut to 1m0s") != NULL,
+	    "policy: ...with the backdate warning, naming the set"))
+		diag("%s", tap_warnings);
+	/* -strict: refused, nothing changed. */
+	mkset(&s, NULL, NULL);
+	snprintf(old, sizeof(old), "%s", serial_of(&s));
+	opts_reset(T0 + 45 * MIN);
+	po.strict = 1;
+	ro.force = 1;
+	ro.sign_policy = &po;
+	is_int(renew(&s, prof_short), PKI_RUN_REFUSED, "policy: -strict "
+	    "refuses it");
+	ok(fx_has("/etcd1.pem: config: signing.default.expiry: 10m0s is less "
+	    "than 10 times the backdate"), "policy: ...naming the set and the "
+	    "profile");
+	ok(*old != '\0' && strcmp(serial_of(&s), old) == 0 && ngens(&s) == 0 &&
+	    whole(&s), "policy: ...and nothing changed");
+}
+
 /* ---- hooks, dry runs, the fixed layout ---------------------------- */
 
 static char	hooklog[4096];
@@ -768,7 +808,7 @@ test_rollback(void)
 int
 main(void)
 {
-	plan(90);
+	plan(95);
 	fx_ca_new(&ca, "test CA", T0 - 86400);
 	fx_ca_new(&other, "other CA", T0 - 86400);
 	cfg = fx_config("1h", FX_USAGES, &prof);
@@ -781,6 +821,7 @@ main(void)
 	test_due();
 	test_blocks();
 	test_verify();
+	test_policy();
 	test_hooks();
 	test_failures();
 	test_rollback();
