@@ -26,6 +26,7 @@ static int
 renewca(const struct opts *o)
 {
 	struct pki_error	 err;
+	struct pki_parse_opts	 po;
 	struct pki_cert		*ca = NULL, *cert = NULL;
 	struct pki_key		*key = NULL;
 	struct out_items	 it;
@@ -35,6 +36,7 @@ renewca(const struct opts *o)
 
 	memset(&err, 0, sizeof(err));
 	memset(&it, 0, sizeof(it));
+	load_parse_opts(o, &po);
 	if (o->nargs > 0) {
 		log_err("-renewca takes no CSR JSON (the request is rebuilt "
 		    "from -ca)");
@@ -42,7 +44,7 @@ renewca(const struct opts *o)
 	}
 	log_msg(LOG_INFO, "re-generate a CA certificate from CA cert and key");
 	if (load_ca_pair(o, &ca, &key) != CMD_RETURN_NORMAL ||
-	    cmd_renewca_sign(ca, key, opts_str(o, OPT_CA), -1, &cert) !=
+	    cmd_renewca_sign(ca, key, opts_str(o, OPT_CA), -1, &po, &cert) !=
 	    CMD_RETURN_NORMAL)
 		goto out;
 	if ((r = pki_cert_encode(cert, &certpem, &certlen, &err)) != 0) {

@@ -209,12 +209,14 @@ cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro)
 
 int
 cmd_renewca_sign(const struct pki_cert *ca, const struct pki_key *key,
-    const char *source, int64_t expiry, struct pki_cert **out)
+    const char *source, int64_t expiry, const struct pki_parse_opts *po,
+    struct pki_cert **out)
 {
 	struct pki_ca_request	 cr;
 	struct pki_issued	 is;
 	struct pki_error	 err;
 	struct pki_csr		*csr = NULL;
+	char			*what = NULL;
 	int64_t			 validity = 0;
 	int			 r, ret = CMD_RETURN_ERROR;
 
@@ -225,12 +227,25 @@ cmd_renewca_sign(const struct pki_cert *ca, const struct pki_key *key,
 		log_err("%s: %s", source, err.text);
 		goto out;
 	}
-	/* Without expiry, the CSR's ca.expiry: ca's own validity length. */
+	/*
+	 * Without expiry, ca's own validity length (the CSR's ca.expiry),
+	 * which the policy's messages call "SOURCE: validity".
+	 */
 	memset(&cr, 0, sizeof(cr));
 	cr.csr = csr;
 	cr.key = key;
 	cr.expiry = expiry;
 	cr.objects = 1;
+	cr.policy = po;
+	if (expiry <= 0 && validity > 0) {
+		if (asprintf(&what, "%s: validity", source) == -1) {
+			what = NULL;
+			log_err("out of memory");
+			goto out;
+		}
+		cr.expiry = validity;
+		cr.expiry_what = what;
+	}
 	if ((r = pki_ca_issue(&cr, &is, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
@@ -243,5 +258,6 @@ cmd_renewca_sign(const struct pki_cert *ca, const struct pki_key *key,
  out:
 	pki_issued_clear(&is);
 	pki_csr_free(csr);
+	free(what);
 	return ret;
 }

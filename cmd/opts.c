@@ -182,7 +182,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_STOP_CMD] =
 	{ "stop-cmd", OPT_TYPE_STRING, "CMD", "renew -layout fixed -rekey: command that stops the member before the swap" },
 	[OPT_STRICT] =
-	{ "strict", OPT_TYPE_BOOL, NULL, "make every warning of the strictness policy an error (exit 1): unknown or repeated JSON keys, values RFC 5280 does not allow, unknown usages, hosts that look like IP addresses, flags the command does not use, a leaf outliving its CA, ..." },
+	{ "strict", OPT_TYPE_BOOL, NULL, "make every warning of the strictness policy an error (exit 1, nothing written; renew and ca rotate -phase reissue: the set is left as it was, exit 3): unknown or repeated JSON keys, values RFC 5280 does not allow, unknown usages, hosts that look like IP addresses, flags the command does not use, a leaf outliving its CA, ..." },
 	[OPT_SYSTEMD] =
 	{ "systemd", OPT_TYPE_BOOL, NULL, "schedule: a systemd service and timer (the default)" },
 	[OPT_TIMEOUT] =

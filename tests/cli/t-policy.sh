@@ -1,8 +1,9 @@
 #!/bin/sh
 # t-policy.sh: the strictness policy of etcd-pki(1) COMPATIBILITY, one
-# item at a time, through the cfssl command lines.  For what cfssl accepts
-# and the policy reports: the exact warning line, the certificate cfssl
-# would make, and -strict turning the warning into an error (exit 1,
+# item at a time, through the cfssl command lines, then through what
+# cluster issue, renew, ca renew and ca rotate sign.  For what cfssl
+# accepts and the policy reports: the exact warning line, the certificate
+# cfssl would make, and -strict turning the warning into an error (exit 1,
 # nothing written).  For what the policy refuses (a broken issuer): the
 # error, nothing written, and -allow-invalid-issuer.  The issuers that
 # etcd-pki will not make are made with python3-cryptography.
@@ -326,4 +327,71 @@ run genkey -strict -ca ca.pem leaf.json
 refused "a cfssl flag genkey does not use, -strict: refused" 'flag -ca is not used by genkey'
 run gencert -ca ca.pem -ca-key ca-key.pem -config cfg.json leaf.json
 warned "an ordinary gencert: no warning at all"
+
+# ---- what the engine signs: renew, ca renew, ca rotate ---------------------
+mkdir -p rn
+run gencert -ca ca.pem -ca-key ca-key.pem -config cfg.json -profile short -o rn/leaf leaf.json
+cp leaf.json rn/leaf-csr.json
+serial() { openssl x509 -in "$1" -noout -serial; }
+s0=$(serial rn/leaf.pem)
+run renew -force -ca ca.pem -ca-key ca-key.pem -config cfg.json -profile short rn/leaf.pem
+check "renew under a 10m profile: renewed (exit 10)" sh -c '[ "$1" = 10 ]' sh "$rc"
+rc=0	# exit 10 checked; warned wants the status of a success
+warned "renew under a 10m profile: the backdate warning names the set" \
+    "rn/leaf.pem: cfg.json: signing.profiles.short.expiry: 10m0s is less than 10 times the backdate (5m0s): the backdate is cut to 1m0s (cfssl's certificate would start 50% used)"
+s1=$(serial rn/leaf.pem)
+run renew -force -strict -ca ca.pem -ca-key ca-key.pem -config cfg.json -profile short rn/leaf.pem
+check "renew -strict under a 10m profile: refused (exit 3), naming the set, nothing changed" sh -c \
+    '[ "$1" = 3 ] && grep -q "^etcd-pki: renew: rn/leaf.pem: cfg.json: signing.profiles.short.expiry: 10m0s is less than" err &&
+    [ "$(openssl x509 -in rn/leaf.pem -noout -serial)" = "$2" ]' sh "$rc" "$s1"
+run renew -force -ca expired.pem -ca-key expired-key.pem -config cfg.json rn/leaf.pem
+check "renew under an expired CA: refused (exit 3), with no flag to offer, nothing changed" sh -c \
+    '[ "$1" = 3 ] && grep -Eq "^etcd-pki: renew: rn/leaf.pem: expired.pem: the CA certificate expired on [0-9T:-]+Z: what it signs does not verify$" err &&
+    [ "$(openssl x509 -in rn/leaf.pem -noout -serial)" = "$2" ]' sh "$rc" "$s1"
+for c in renew "ca rotate"; do
+	# shellcheck disable=SC2086
+	run $c -allow-invalid-issuer rn/leaf.pem
+	check "$c -allow-invalid-issuer: a usage error (what it signs must verify)" sh -c \
+	    '[ "$1" = 2 ] && grep -q "flag -allow-invalid-issuer is not used by" err' sh "$rc"
+done
+check "...the renewals above signed anew" sh -c '[ "$1" != "$2" ]' sh "$s0" "$s1"
+# ca renew -expiry, and gencert -renewca of a short-lived CA.
+cp ca.pem rca.pem
+cp ca-key.pem rca-key.pem
+run ca renew -ca rca.pem -ca-key rca-key.pem -expiry 20m
+warned "ca renew -expiry 20m: the backdate is cut, one warning naming the flag" \
+    "-expiry: 20m0s is less than 10 times the backdate (5m0s): the backdate is cut to 2m0s (with the full backdate the certificate would start 25% used)"
+nb=$(date -d "$(openssl x509 -in rca.pem -noout -startdate | cut -d= -f2)" +%s)
+na=$(date -d "$(openssl x509 -in rca.pem -noout -enddate | cut -d= -f2)" +%s)
+check "ca renew -expiry 20m: 20 minutes, valid now" sh -c \
+    '[ $(($2 - $1)) = 1200 ] && openssl verify -CAfile rca.pem rca.pem >/dev/null' sh "$nb" "$na"
+cp rca.pem rca-before.pem
+run ca renew -strict -ca rca.pem -ca-key rca-key.pem -expiry 20m
+refused "ca renew -strict -expiry 20m: refused, the CA file unchanged" '-expiry: 20m0s is less than'
+check "...rca.pem is as it was" cmp rca.pem rca-before.pem
+printf '{"CN":"Tiny CA","ca":{"expiry":"30m"}}\n' >tiny.json
+"$E" gencert -initca -o tiny tiny.json 2>/dev/null
+run gencert -renewca -ca tiny.pem -ca-key tiny-key.pem
+warned "gencert -renewca of a 30m CA: its validity is named" \
+    "tiny.pem: validity: 30m0s is less than 10 times the backdate (5m0s): the backdate is cut to 3m0s (cfssl's certificate would start 16% used)"
+# ca rotate: the new CA of a 40m ca.expiry, and leaves outliving it.
+"$E" cluster init -members 1 >rot.json 2>/dev/null
+"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1])); d["ca"]["expiry"] = "40m"
+json.dump(d, open(sys.argv[1], "w"), indent=1)' rot.json
+"$E" cluster issue -o rot rot.json >/dev/null 2>&1
+run ca rotate -strict -phase add-trust -restart none -cluster rot.json rot
+refused "ca rotate -strict add-trust: a 40m ca.expiry is an error, no new CA written" \
+    'rot.json: ca.expiry: 40m0s is less than 10 times the backdate' rot/ca-next.pem rot/ca-next-key.pem
+run ca rotate -phase add-trust -restart none -cluster rot.json rot
+check "ca rotate add-trust: the new CA's short ca.expiry is warned, naming the description" sh -c \
+    '[ "$1" = 10 ] && grep -q "\[WARNING\] rot.json: ca.expiry: 40m0s is less than 10 times the backdate" err' sh "$rc"
+m1s=$(serial rot/m1/m1.pem)
+run ca rotate -strict -phase reissue -restart none -cluster rot.json rot
+check "ca rotate -strict reissue: a leaf outliving the new CA is refused (exit 3), the leaf unchanged" sh -c \
+    '[ "$1" = 3 ] && grep -q "^etcd-pki: ca rotate: m1: rot/ca.pem: the new certificate (valid until .*) outlives its CA" err &&
+    [ "$(openssl x509 -in "$3" -noout -serial)" = "$2" ]' sh "$rc" "$m1s" rot/m1/m1.pem
+run ca rotate -phase reissue -restart none -cluster rot.json rot
+check "ca rotate reissue: a leaf outliving the new CA is warned, naming the leaf" sh -c \
+    '[ "$1" = 10 ] && grep -Eq "\[WARNING\] m1: rot/ca.pem: the new certificate \(valid until [0-9T:-]+Z\) outlives its CA" err' sh "$rc"
 finish
