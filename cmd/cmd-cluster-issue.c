@@ -15,7 +15,8 @@
 
 static const int cluster_issue_opts[] = {
 	OPT_O, OPT_J, OPT_MEMBERS, OPT_KEY_ALGO, OPT_EXPIRY, OPT_NOT_BEFORE,
-	OPT_NO_SYNC, OPT_ALLOW_INVALID_ISSUER, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_CA_KEY_PASSWORD, OPT_NO_SYNC, OPT_ALLOW_INVALID_ISSUER, OPT_STRICT,
+	OPT_LOGLEVEL, OPT_END
 };
 
 struct tally {
@@ -62,7 +63,8 @@ cmd_cluster_issue_exec(struct opts *o)
 	struct pki_cluster	*cl = NULL;
 	struct tally		 t;
 	const char		*dir, *s;
-	char			*cakey = NULL;
+	char			*cakey = NULL, *pw = NULL;
+	size_t			 pwlen = 0;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&io, 0, sizeof(io));
@@ -110,6 +112,10 @@ cmd_cluster_issue_exec(struct opts *o)
 	io.event_arg = &t;
 	load_parse_opts(o, &po);
 	io.policy = &po;
+	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL)
+		goto out;
+	io.ca_key_password = pw;
+	io.ca_key_passwordlen = pwlen;
 	if ((s = pki_cluster_ca_key_file(cl)) != NULL)
 		warn_key_mode(s);
 	else if (asprintf(&cakey, "%s/ca-key.pem", dir) != -1)
@@ -126,6 +132,7 @@ cmd_cluster_issue_exec(struct opts *o)
 	    t.n[PKI_ISSUE_KEPT]);
 	ret = CMD_RETURN_NORMAL;
  out:
+	pki_secret_free(pw, pwlen);
 	free(cakey);
 	pki_cluster_free(cl);
 	return ret;

@@ -66,6 +66,9 @@ struct pki_rotation {
 	const struct pki_parse_opts	*sign_policy;	/* may be NULL */
 	struct pki_notify		 nt;
 	size_t				 unreachable;
+	const char			*pw;		/* the CA key's, until
+							   the targets copy it */
+	size_t				 pwlen;
 };
 
 /* present */

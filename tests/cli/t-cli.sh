@@ -61,6 +61,8 @@ run "$E" gencert -nosuchflag x.json
 expect "unknown flag: exit 2 as Go's flag package" 2 "flag provided but not defined: -nosuchflag"
 run "$E" genkey -rekey leaf.json
 expect "etcd-pki flag of another command: exit 2, named" 2 "flag -rekey is not used by genkey"
+expect "... in one line pointing at the command's -h" 2 "see 'etcd-pki genkey -h'\)$"
+check "... and nothing else on stderr (no 50-line usage)" test "$(wc -l <err)" = 1
 run "$E" genkey -hostname a.example leaf.json
 expect "cfssl flag genkey does not use: ignored as cfssl does, one warning naming it" 0 '\[WARNING\] flag -hostname is not used by genkey; ignored, as cfssl ignores it$'
 expect_out "cfssl flag genkey does not use: genkey still prints its JSON" '"csr":'
@@ -70,6 +72,9 @@ run "$E" genkey -initca=maybe leaf.json
 expect "an unused boolean flag's value is still checked: exit 2" 2 'invalid boolean value "maybe" for -initca'
 run "$E" genkey -ca
 expect "a flag without its value: exit 2" 2 'flag needs an argument: -ca$'
+run "$E" gencert -nosuchflag x.json
+expect "unknown flag: one line pointing at gencert -h" 2 "^flag provided but not defined: -nosuchflag \(see 'etcd-pki gencert -h'\)$"
+check "... and nothing else on stderr" test "$(wc -l <err)" = 1
 run "$E" gencert -h
 expect "gencert -h: usage on stderr, exit 0" 0 "Usage of gencert"
 missing=
