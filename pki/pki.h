@@ -2136,6 +2136,11 @@ struct pki_rot_status {
 int		 pki_rot_status(struct pki_rotation *ro,
 		    struct pki_rot_status *st) PKI_MUST_CHECK;
 void		 pki_rot_status_clear(struct pki_rot_status *st);
+/*
+ * st as the JSON document of "ca status -o json" (version 1; indented by
+ * 2, no final newline), which the caller frees; NULL when out of memory.
+ */
+char		*pki_rot_status_json(const struct pki_rot_status *st);
 
 
 /* ---- ca renew's copies of the CA (pki/carenew.c) ----------------------- */

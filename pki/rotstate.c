@@ -3,7 +3,7 @@
  * the files in DIR (ca.pem, ca-next.pem, ca-prev.pem and each leaf's
  * ca.pem bundle) and TLS probes of the members, never from a progress
  * file, so a rerun resumes where a run stopped; and the model "ca
- * status" prints.
+ * status" prints, with its JSON document.
  */
 #include <sys/stat.h>
 
@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "rotation.h"
 
@@ -606,4 +608,80 @@ pki_rot_status_clear(struct pki_rot_status *st)
 {
 	free(st->leaves);
 	memset(st, 0, sizeof(*st));
+}
+
+/* ---- the JSON document of ca status -o json ------------------------ */
+
+static json_t *
+ca_json(const struct pki_rot_ca_status *c)
+{
+	char	na[32];
+
+	if (!c->present)
+		return json_null();
+	pki_time_format(c->not_after, na, sizeof(na));
+	return json_pack("{s:s, s:s, s:s, s:s, s:b}", "path", c->path,
+	    "serial", c->serial, "subject", c->subject, "not_after", na,
+	    "key", c->has_key);
+}
+
+static json_t *
+jword(const char *w)
+{
+	return w != NULL ? json_string(w) : json_null();
+}
+
+static json_t *
+jbool(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
+}
+
+static json_t *
+leaf_json(const struct pki_rot_leaf_status *l)
+{
+	if (!l->member)
+		return json_pack("{s:s, s:s, s:o}", "name", l->name, "bundle",
+		    l->bundle, "leaf", jword(l->leaf));
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "name",
+	    l->name, "bundle", l->bundle, "leaf", jword(l->leaf),
+	    "served_client", jword(l->served_client), "served_peer",
+	    jword(l->served_peer), "trusts_new", jbool(l->trusts_new),
+	    "trusts_old", jbool(l->trusts_old), "error", l->error != NULL ?
+	    json_string(l->error) : json_null());
+}
+
+char *
+pki_rot_status_json(const struct pki_rot_status *st)
+{
+	json_t	*top = NULL, *mem = NULL, *cli = NULL, *e;
+	char	 now[32], *text = NULL;
+	size_t	 i;
+
+	pki_time_format((int64_t)st->now, now, sizeof(now));
+	if ((top = json_object()) == NULL || (mem = json_array()) == NULL ||
+	    (cli = json_array()) == NULL)
+		goto out;
+	json_object_set_new(top, "version", json_integer(1));
+	json_object_set_new(top, "generated", json_string(now));
+	json_object_set_new(top, "phase",
+	    json_string(pki_rot_phase_name(st->phase)));
+	json_object_set_new(top, "verified", json_boolean(st->verified));
+	json_object_set_new(top, "ca", ca_json(&st->ca[PKI_CA_CUR]));
+	json_object_set_new(top, "next", ca_json(&st->ca[PKI_CA_NEXT]));
+	json_object_set_new(top, "prev", ca_json(&st->ca[PKI_CA_PREV]));
+	for (i = 0; i < st->n; i++)
+		if ((e = leaf_json(&st->leaves[i])) == NULL ||
+		    json_array_append_new(st->leaves[i].member ? mem : cli,
+		    e) != 0)
+			goto out;
+	json_object_set_new(top, "members", mem);
+	json_object_set_new(top, "clients", cli);
+	mem = cli = NULL;
+	text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+ out:
+	json_decref(top);
+	json_decref(mem);
+	json_decref(cli);
+	return text;
 }
