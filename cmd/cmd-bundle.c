@@ -3,10 +3,7 @@
  * to a trusted root, as cfssl's JSON object, offline.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-#include <openssl/x509.h>
 
 #include "pki.h"
 #include "cmd.h"
@@ -18,49 +15,17 @@ static const int bundle_opts[] = {
 	OPT_PASSWORD, OPT_DOMAIN, OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
 
-/* The flavor named by -flavor (cfssl: unknown names bundle as ubiquitous). */
-static int
-flavor(const char *s)
-{
-	if (s == NULL || strcmp(s, "ubiquitous") == 0)
-		return PKI_BUNDLE_UBIQUITOUS;
-	if (strcmp(s, "optimal") == 0)
-		return PKI_BUNDLE_OPTIMAL;
-	if (strcmp(s, "force") == 0)
-		return PKI_BUNDLE_FORCE;
-	return PKI_BUNDLE_OTHER;
-}
-
-/* Reads path (or spec) into *buf; reports errors. */
-static int
-slurp(const char *spec, int allow_prefix, char **buf, size_t *len)
-{
-	struct pki_error	err;
-	int			r;
-
-	memset(&err, 0, sizeof(err));
-	if ((r = pki_input_read(spec, allow_prefix, PKI_MAX_INPUT, buf, len,
-	    &err)) != 0) {
-		log_pki(&err, r);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 cmd_bundle_exec(struct opts *o)
 {
-	struct pki_bundle_input	 in;
+	struct pki_bundle_files	 f;
 	struct pki_bundle	*b = NULL;
 	struct pki_error	 err;
-	const char		*fl, *json;
-	char			*cert = NULL, *key = NULL, *roots = NULL;
-	char			*ints = NULL;
-	size_t			 certlen = 0, keylen = 0, rootslen = 0;
-	size_t			 intslen = 0, len;
+	const char		*json;
+	size_t			 len;
 	int			 r, ret = CMD_RETURN_ERROR;
 
-	memset(&in, 0, sizeof(in));
+	memset(&f, 0, sizeof(f));
 	memset(&err, 0, sizeof(err));
 	if (o->nargs > 0) {
 		log_err("argument is provided but not defined; please refer to "
@@ -72,49 +37,22 @@ cmd_bundle_exec(struct opts *o)
 		    "supported; save its chain and use -cert");
 		return CMD_RETURN_ERROR;
 	}
-	if ((in.certs_source = opts_str(o, OPT_CERT)) == NULL) {
+	if ((f.cert = opts_str(o, OPT_CERT)) == NULL) {
 		log_err("need a certificate to bundle (provide one with -cert)");
 		return CMD_RETURN_USAGE;
 	}
-	fl = opts_str(o, OPT_FLAVOR);
-	in.flavor = flavor(fl);
-	in.password = o->set[OPT_PASSWORD] ? o->str[OPT_PASSWORD] : "0";
-	if (slurp(in.certs_source, 0, &cert, &certlen) != 0)
-		goto out;
-	in.certs = cert;
-	in.certs_len = certlen;
-	if (strcmp(in.certs_source, "-") == 0)
-		in.certs_source = "<stdin>";
-	if ((in.key_source = opts_str(o, OPT_KEY)) != NULL) {
-		warn_key_mode(in.key_source);
-		if (slurp(in.key_source, 0, &key, &keylen) != 0)
-			goto out;
-		in.key = key;
-		in.key_len = keylen;
-	}
-	/* Without -ca-bundle, the system's roots, as cfssl (Go) uses them. */
-	if ((in.roots_source = opts_str(o, OPT_CA_BUNDLE)) == NULL) {
-		const char	*env = getenv(X509_get_default_cert_file_env());
-
-		in.roots_source = env != NULL && *env != '\0' ? env :
-		    X509_get_default_cert_file();
-	}
-	if (slurp(in.roots_source, 0, &roots, &rootslen) != 0)
-		goto out;
-	in.roots = roots;
-	in.roots_len = rootslen;
-	if ((in.ints_source = opts_str(o, OPT_INT_BUNDLE)) != NULL) {
-		if (slurp(in.ints_source, 0, &ints, &intslen) != 0)
-			goto out;
-		in.ints = ints;
-		in.ints_len = intslen;
-	}
-	if ((r = pki_bundle_new(&in, &b, &err)) != 0) {
+	if ((f.key = opts_str(o, OPT_KEY)) != NULL)
+		warn_key_mode(f.key);
+	f.roots = opts_str(o, OPT_CA_BUNDLE);
+	f.ints = opts_str(o, OPT_INT_BUNDLE);
+	f.flavor = opts_str(o, OPT_FLAVOR);
+	f.password = o->set[OPT_PASSWORD] ? o->str[OPT_PASSWORD] : NULL;
+	if ((r = pki_bundle_open(&f, &b, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
 	}
 	log_msg(LOG_INFO, "bundling certificate for %s", pki_bundle_subject(b));
-	if (in.flavor == PKI_BUNDLE_UBIQUITOUS)
+	if (pki_bundle_flavor(f.flavor) == PKI_BUNDLE_UBIQUITOUS)
 		log_msg(LOG_WARNING, "No metadata, Ubiquitous falls back to "
 		    "Optimal.");
 	if ((r = pki_bundle_build(b, &err)) != 0) {
@@ -130,10 +68,6 @@ cmd_bundle_exec(struct opts *o)
 	ret = CMD_RETURN_NORMAL;
  out:
 	pki_bundle_free(b);
-	free(cert);
-	pki_secret_free(key, keylen);
-	free(roots);
-	free(ints);
 	return ret;
 }
 

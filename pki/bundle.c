@@ -1274,6 +1274,70 @@ pki_bundle_new(const struct pki_bundle_input *in, struct pki_bundle **out,
 	return r;
 }
 
+int
+pki_bundle_flavor(const char *name)
+{
+	if (name == NULL || strcmp(name, "ubiquitous") == 0)
+		return PKI_BUNDLE_UBIQUITOUS;
+	if (strcmp(name, "optimal") == 0)
+		return PKI_BUNDLE_OPTIMAL;
+	if (strcmp(name, "force") == 0)
+		return PKI_BUNDLE_FORCE;
+	return PKI_BUNDLE_OTHER;
+}
+
+int
+pki_bundle_open(const struct pki_bundle_files *f, struct pki_bundle **out,
+    struct pki_error *err)
+{
+	struct pki_bundle_input	 in;
+	const char		*env, *src[4];
+	char			*buf[4] = { NULL, NULL, NULL, NULL };
+	size_t			 len[4] = { 0, 0, 0, 0 };
+	int			 i, r = PKI_OK;
+
+	*out = NULL;
+	memset(&in, 0, sizeof(in));
+	in.certs_source = f->cert;
+	in.key_source = f->key;
+	in.ints_source = f->ints;
+	/* Without -ca-bundle, the system's roots, as cfssl (Go) uses them. */
+	if ((in.roots_source = f->roots) == NULL) {
+		env = getenv(X509_get_default_cert_file_env());
+		in.roots_source = env != NULL && *env != '\0' ? env :
+		    X509_get_default_cert_file();
+	}
+	src[0] = in.certs_source;
+	src[1] = in.key_source;
+	src[2] = in.roots_source;
+	src[3] = in.ints_source;
+	for (i = 0; i < 4 && r == PKI_OK; i++)
+		if (src[i] != NULL)
+			r = pki_input_read(src[i], 0, PKI_MAX_INPUT, &buf[i],
+			    &len[i], err);
+	if (r == PKI_OK) {
+		in.certs = buf[0];
+		in.certs_len = len[0];
+		if (in.certs_source != NULL && strcmp(in.certs_source, "-") ==
+		    0)
+			in.certs_source = "<stdin>";
+		in.key = buf[1];
+		in.key_len = len[1];
+		in.roots = buf[2];
+		in.roots_len = len[2];
+		in.ints = buf[3];
+		in.ints_len = len[3];
+		in.flavor = pki_bundle_flavor(f->flavor);
+		in.password = f->password != NULL ? f->password : "0";
+		r = pki_bundle_new(&in, out, err);
+	}
+	pki_secret_free(buf[1], len[1]);
+	for (i = 0; i < 4; i++)
+		if (i != 1)
+			free(buf[i]);
+	return r;
+}
+
 /* Returns 1 if each certificate of sk verifies the one before it. */
 static int
 partial_verify(STACK_OF(X509) *sk)

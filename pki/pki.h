@@ -451,6 +451,29 @@ struct pki_bundle;
 int		 pki_bundle_new(const struct pki_bundle_input *in,
 		    struct pki_bundle **out, struct pki_error *err)
 		    PKI_MUST_CHECK;
+/* The files of cfssl bundle's flags (paths, env:VAR, file:PATH, "-"). */
+struct pki_bundle_files {
+	const char	*cert;		/* -cert ("-": standard input) */
+	const char	*key;		/* -key, or NULL */
+	const char	*roots;		/* -ca-bundle; NULL: the system's */
+	const char	*ints;		/* -int-bundle, or NULL */
+	const char	*flavor;	/* -flavor; NULL: ubiquitous */
+	const char	*password;	/* -password; NULL: cfssl's "0" */
+};
+
+/*
+ * The flavor cfssl's -flavor name picks (NULL: ubiquitous; an unknown
+ * name: PKI_BUNDLE_OTHER, which cfssl bundles as ubiquitous).
+ */
+int		 pki_bundle_flavor(const char *name);
+/*
+ * Reads f's files (each size-capped; the roots, without f->roots, from
+ * OpenSSL's default certificate file or $SSL_CERT_FILE, as Go finds the
+ * system's) and makes the bundle of them as pki_bundle_new() does.
+ */
+int		 pki_bundle_open(const struct pki_bundle_files *f,
+		    struct pki_bundle **out, struct pki_error *err)
+		    PKI_MUST_CHECK;
 /*
  * The subject of the first certificate read, as Go's pkix.Name.String()
  * writes it ("CN=x,O=y"), for cfssl's "bundling certificate for" line.

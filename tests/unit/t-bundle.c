@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -128,6 +129,79 @@ static const char *
 str(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
+}
+
+/* Writes text to DIR/name; returns the path (static, one at a time). */
+static const char *
+put(const char *dir, const char *name, const char *text)
+{
+	static char	 path[4][256];
+	static int	 n;
+	FILE		*f;
+	char		*p = path[n++ % 4];
+
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	if ((f = fopen(p, "w")) != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+	return p;
+}
+
+/* pki_bundle_open: the files of bundle's flags, read by the library. */
+static void
+test_open(const char *leaf, const char *inter, const char *root)
+{
+	struct pki_bundle_files	 f;
+	struct pki_bundle	*b = NULL;
+	struct pki_error	 e;
+	char			 dir[] = "/tmp/t-bundle.XXXXXX";
+	const char		*old;
+
+	is_int(pki_bundle_flavor(NULL), PKI_BUNDLE_UBIQUITOUS,
+	    "flavor: none is ubiquitous");
+	is_int(pki_bundle_flavor("optimal"), PKI_BUNDLE_OPTIMAL,
+	    "flavor: optimal");
+	is_int(pki_bundle_flavor("force"), PKI_BUNDLE_FORCE, "flavor: force");
+	is_int(pki_bundle_flavor("fastest"), PKI_BUNDLE_OTHER,
+	    "flavor: another name");
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	memset(&e, 0, sizeof(e));
+	f.cert = put(dir, "leaf.pem", leaf);
+	f.ints = put(dir, "int.pem", inter);
+	f.roots = put(dir, "root.pem", root);
+	is_int(pki_bundle_open(&f, &b, &e), 0, "open: read from the files");
+	ok(b != NULL && pki_bundle_build(b, &e) == 0 &&
+	    strcmp(pki_bundle_root(b), "CN=Bundle Root,O=Acme,C=US") == 0,
+	    "open: ...and bundled up to the root");
+	pki_bundle_free(b);
+	b = NULL;
+	/* No -ca-bundle: the system's, which $SSL_CERT_FILE can name. */
+	old = getenv("SSL_CERT_FILE");
+	setenv("SSL_CERT_FILE", f.roots, 1);
+	f.roots = NULL;
+	ok(pki_bundle_open(&f, &b, &e) == 0 && pki_bundle_build(b, &e) == 0,
+	    "open: without roots, those of $SSL_CERT_FILE");
+	pki_bundle_free(b);
+	b = NULL;
+	if (old != NULL)
+		setenv("SSL_CERT_FILE", old, 1);
+	else
+		unsetenv("SSL_CERT_FILE");
+	f.ints = put(dir, "missing.pem", "");
+	unlink(f.ints);
+	is_int(pki_bundle_open(&f, &b, &e), PKI_ERR_IO, "open: a missing "
+	    "-int-bundle file: refused");
+	ok(b == NULL && strstr(e.text, "missing.pem") != NULL, "open: ...naming "
+	    "it (%s)", e.text);
+	unlink(put(dir, "leaf.pem", ""));
+	unlink(put(dir, "int.pem", ""));
+	unlink(put(dir, "root.pem", ""));
+	rmdir(dir);
 }
 
 int
@@ -280,6 +354,7 @@ main(void)
 	is_int(bundle(rchain, NULL, root.pem, NULL, PKI_BUNDLE_FORCE, &j, &e),
 	    0, "force turns a reversed chain around too");
 	json_decref(j);
+	test_open(leaf.pem, inter.pem, root.pem);
 
 	free(chain);
 	free(rchain);
