@@ -10,6 +10,7 @@
 #include "pki.h"
 #include "cmd.h"
 #include "log.h"
+#include "out.h"
 #include "notes.h"
 #include "rotate.h"
 
@@ -22,21 +23,6 @@ static const char *
 yesno(int v)
 {
 	return v < 0 ? "?" : v ? "yes" : "no";
-}
-
-/* The library's JSON document of st, on standard output. */
-static int
-status_json(const struct pki_rot_status *st)
-{
-	char	*text;
-
-	if ((text = pki_rot_status_json(st)) == NULL) {
-		log_err("out of memory");
-		return -1;
-	}
-	printf("%s\n", text);
-	free(text);
-	return 0;
 }
 
 static void
@@ -108,7 +94,7 @@ cmd_ca_status_exec(struct opts *o)
 			log_err("%s: cannot probe: %s", st.leaves[i].label,
 			    st.leaves[i].error);
 	if (json) {
-		if (status_json(&st) != 0) {
+		if (out_doc(pki_rot_status_json(&st)) != 0) {
 			ret = CMD_RETURN_ERROR;
 			goto out;
 		}

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "pki.h"
 #include "cmd.h"
 #include "load.h"
@@ -24,82 +22,6 @@ static const int status_opts[] = {
 #define OUT_TEXT	OPT_OUT_TEXT
 #define OUT_JSON	OPT_OUT_JSON
 #define OUT_PROM	OPT_OUT_PROMETHEUS
-
-struct strlist {
-	char	**v;
-	size_t	  n;
-};
-
-static void
-strlist_add(struct strlist *l, char *s)
-{
-	char	**nv;
-
-	if (s == NULL)
-		return;
-	if ((nv = reallocarray(l->v, l->n + 1, sizeof(*nv))) == NULL) {
-		free(s);
-		return;
-	}
-	l->v = nv;
-	l->v[l->n++] = s;
-}
-
-static void
-strlist_free(struct strlist *l)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-/*
- * The warnings: a leaf's CA expiring before the leaf would next be
- * renewed, or before a renewal at renew_at would expire; a leaf with no
- * renewal time.
- */
-static void
-warnings(const struct pki_status *s, struct strlist *w)
-{
-	const struct pki_status_row	*l, *c;
-	char				 d1[32], d2[32], d3[32], *t;
-	size_t				 i;
-
-	for (i = 0; i < s->n; i++) {
-		l = &s->rows[i];
-		t = NULL;
-		if (l->is_ca || l->state != PKI_ROW_OK)
-			continue;
-		if (!l->has_renew_at) {
-			if (asprintf(&t, "%s: no renewal time: %s", l->path,
-			    l->renew_error != NULL ? l->renew_error : "?") ==
-			    -1)
-				t = NULL;
-			strlist_add(w, t);
-			continue;
-		}
-		if (l->ca_warning == PKI_CAWARN_NONE)
-			continue;
-		c = &s->rows[l->ca];
-		pki_time_format(c->f.not_after, d1, sizeof(d1));
-		pki_time_format(l->renew_at, d2, sizeof(d2));
-		pki_time_format(l->renew_at + l->f.not_after - l->f.not_before,
-		    d3, sizeof(d3));
-		if (l->ca_warning == PKI_CAWARN_RENEWAL) {
-			if (asprintf(&t, "CA %s expires %s, before %s would "
-			    "next be renewed (%s)", c->path, d1, l->name,
-			    d2) == -1)
-				t = NULL;
-		} else if (asprintf(&t, "CA %s expires %s, before a renewal "
-		    "of %s at %s would expire (%s)", c->path, d1, l->name, d2,
-		    d3) == -1)
-			t = NULL;
-		strlist_add(w, t);
-	}
-}
 
 static const char *
 key_text(int key)
@@ -160,7 +82,7 @@ print_table(char *(*cells)[NCOLS], size_t nrows, int ncols)
 }
 
 static void
-print_text(const struct pki_status *s, const struct strlist *w)
+print_text(const struct pki_status *s, char **w, size_t nw)
 {
 	static const char *const	 lh[NCOLS] = { "NAME", "PATH",
 	    "NOT AFTER", "LEFT", "USED", "RENEW AT", "ISSUER", "KEY",
@@ -232,123 +154,10 @@ print_text(const struct pki_status *s, const struct strlist *w)
 			}
 	}
 	free(cells);
-	if (w->n > 0 && (nl > 1 || nc > 1))
+	if (nw > 0 && (nl > 1 || nc > 1))
 		printf("\n");
-	for (i = 0; i < w->n; i++)
-		printf("warning: %s\n", w->v[i]);
-}
-
-/* Sets obj[key] to a new value, stolen; a NULL value becomes null. */
-static void
-put(json_t *obj, const char *key, json_t *v)
-{
-	json_object_set_new(obj, key, v != NULL ? v : json_null());
-}
-
-static json_t *
-json_date(int64_t t)
-{
-	char	buf[32];
-
-	pki_time_format(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
-json_strv(char **v, size_t n)
-{
-	json_t	*a = json_array();
-	size_t	 i;
-
-	for (i = 0; a != NULL && i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
-static json_t *
-leaf_json(const struct pki_status_row *r)
-{
-	json_t	*o = json_object(), *d;
-	int	 ok = r->state == PKI_ROW_OK;
-
-	if (o == NULL)
-		return NULL;
-	put(o, "name", json_string(r->name));
-	put(o, "path", json_string(r->path));
-	put(o, "serial", ok ? json_string(r->f.serial) : NULL);
-	put(o, "subject", ok ? json_string(r->f.subject) : NULL);
-	put(o, "issuer", ok ? json_string(r->f.issuer) : NULL);
-	put(o, "not_before", ok ? json_date(r->f.not_before) : NULL);
-	put(o, "not_after", ok ? json_date(r->f.not_after) : NULL);
-	put(o, "seconds_left", ok ? json_integer(r->seconds_left) : NULL);
-	put(o, "percent_used", ok ? json_real((double)(long long)(
-	    r->percent_used * 100) / 100) : NULL);
-	put(o, "renew_at", ok && r->has_renew_at ? json_date(r->renew_at) :
-	    NULL);
-	put(o, "due", ok && r->has_renew_at ? json_boolean(r->due) :
-	    NULL);
-	put(o, "key", ok ? json_string(r->key == PKI_ROWKEY_MATCH ? "match" :
-	    r->key == PKI_ROWKEY_MISMATCH ? "mismatch" : r->key ==
-	    PKI_ROWKEY_MISSING ? "missing" : "unreadable") : NULL);
-	put(o, "sans", ok ? json_strv(r->f.sans, r->f.nsans) : NULL);
-	d = NULL;
-	if (ok && r->drift_state == PKI_DRIFT_NONE && (d = json_object()) !=
-	    NULL) {
-		put(d, "add", json_strv(r->drift.add, r->drift.nadd));
-		put(d, "remove", json_strv(r->drift.remove,
-		    r->drift.nremove));
-		put(d, "subject", json_boolean(r->drift.subject));
-	}
-	put(o, "drift", d);
-	put(o, "generation", r->generation != NULL ?
-	    json_string(r->generation) : NULL);
-	put(o, "error", r->state != PKI_ROW_OK && r->error != NULL ?
-	    json_string(r->error) : NULL);
-	return o;
-}
-
-static json_t *
-ca_json(const struct pki_status_row *r)
-{
-	json_t	*o = json_object();
-	int	 ok = r->state == PKI_ROW_OK;
-
-	if (o == NULL)
-		return NULL;
-	put(o, "name", json_string(r->name));
-	put(o, "path", json_string(r->path));
-	put(o, "serial", ok ? json_string(r->f.serial) : NULL);
-	put(o, "subject", ok ? json_string(r->f.subject) : NULL);
-	put(o, "not_after", ok ? json_date(r->f.not_after) : NULL);
-	put(o, "seconds_left", ok ? json_integer(r->seconds_left) : NULL);
-	put(o, "error", r->state != PKI_ROW_OK && r->error != NULL ?
-	    json_string(r->error) : NULL);
-	return o;
-}
-
-static int
-print_json(const struct pki_status *s, const struct strlist *w)
-{
-	json_t	*top = json_object(), *certs = json_array(),
-		*cas = json_array();
-	size_t	 i;
-
-	if (top == NULL || certs == NULL || cas == NULL) {
-		json_decref(certs);
-		json_decref(cas);
-		json_decref(top);
-		return out_json(NULL);
-	}
-	put(top, "version", json_integer(1));
-	put(top, "generated", json_date(s->now));
-	for (i = 0; i < s->n; i++)
-		json_array_append_new(s->rows[i].is_ca ? cas : certs,
-		    s->rows[i].is_ca ? ca_json(&s->rows[i]) :
-		    leaf_json(&s->rows[i]));
-	put(top, "certificates", certs);
-	put(top, "cas", cas);
-	put(top, "warnings", json_strv(w->v, w->n));
-	return out_json(top);
+	for (i = 0; i < nw; i++)
+		printf("warning: %s\n", w[i]);
 }
 
 static int
@@ -358,13 +167,11 @@ cmd_status_exec(struct opts *o)
 	struct pki_error	 err;
 	struct pki_cluster	*cl = NULL;
 	struct pki_status	 s;
-	struct strlist		 w;
 	const char		*mf;
-	char			*text = NULL;
-	size_t			 i;
+	char			*text = NULL, **w = NULL;
+	size_t			 i, nw = 0;
 	int			 out, r, ret = CMD_RETURN_ERROR;
 
-	memset(&w, 0, sizeof(w));
 	memset(&err, 0, sizeof(err));
 	out = opts_enum(o, OPT_O_STATUS, OUT_TEXT);
 	opts_renew_policy(o, &pol);
@@ -386,14 +193,17 @@ cmd_status_exec(struct opts *o)
 	    opts_str(o, OPT_CLUSTER), &cl) != CMD_RETURN_NORMAL) ||
 	    load_status(o, cl, o->nargs, &s, NULL) != CMD_RETURN_NORMAL)
 		goto out;
-	warnings(&s, &w);
+	if (pki_status_warnings(&s, &w, &nw) != 0) {
+		log_err("out of memory");
+		goto out;
+	}
 	for (i = 0; i < s.n; i++)
 		if (s.rows[i].state != PKI_ROW_OK && s.rows[i].error != NULL)
 			log_err("%s", s.rows[i].error);
 
 	ret = pki_status_problems(&s) > 0 ? CMD_RETURN_ERROR :
 	    CMD_RETURN_NORMAL;
-	if (out == OUT_JSON && print_json(&s, &w) != 0)
+	if (out == OUT_JSON && out_doc(pki_status_json(&s, w, nw)) != 0)
 		ret = CMD_RETURN_ERROR;
 	else if (out == OUT_PROM) {
 		if ((r = pki_status_metrics(&s, NULL, 0, &text, &err)) != 0) {
@@ -402,7 +212,7 @@ cmd_status_exec(struct opts *o)
 		} else
 			fputs(text, stdout);
 	} else if (out == OUT_TEXT)
-		print_text(&s, &w);
+		print_text(&s, w, nw);
 	if ((mf = opts_str(o, OPT_METRICS_FILE)) != NULL &&
 	    (r = pki_status_metrics_write(&s, mf, "status", ret, &err)) != 0) {
 		log_pki(&err, r);
@@ -410,7 +220,7 @@ cmd_status_exec(struct opts *o)
 	}
  out:
 	free(text);
-	strlist_free(&w);
+	pki_strv_free(w, nw);
 	pki_status_free(&s);
 	pki_cluster_free(cl);
 	return ret;

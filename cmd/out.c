@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "pki.h"
 #include "cmd.h"
 #include "log.h"
@@ -109,13 +107,8 @@ out_result(const struct opts *o, const struct out_items *it)
 }
 
 int
-out_json(json_t *top)
+out_doc(char *text)
 {
-	char	*text = NULL;
-
-	if (top != NULL)
-		text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(top);
 	if (text == NULL) {
 		log_err("out of memory");
 		return -1;

@@ -27,10 +27,9 @@ int	out_result(const struct opts *o, const struct out_items *it);
 /* Writes the cfssljson file set for base; returns CMD_RETURN_*. */
 int	out_write_bare(const char *base, const struct out_items *it);
 /*
- * Prints top (stolen; NULL: out of memory) indented by two spaces, keys
- * in their order, and a newline.  Returns 0, or -1 after "out of memory".
+ * Prints a document the library made (text, freed; NULL: out of memory)
+ * and a newline.  Returns 0, or -1 after "out of memory".
  */
-struct json_t;
-int	out_json(struct json_t *top);
+int	out_doc(char *text);
 
 #endif

@@ -1596,6 +1596,22 @@ void		 pki_status_link(struct pki_status *s);
 size_t		 pki_status_problems(const struct pki_status *s);
 void		 pki_status_free(struct pki_status *s);
 /*
+ * The warnings of s (pki/statdoc.c), one line each, into *v (free with
+ * pki_strv_free): a leaf's CA expiring before the leaf would next be
+ * renewed, or before a renewal at renew_at would expire (after
+ * pki_status_link); a leaf with no renewal time.  PKI_OK or
+ * PKI_ERR_ALLOC.
+ */
+int		 pki_status_warnings(const struct pki_status *s, char ***v,
+		    size_t *n) PKI_MUST_CHECK;
+/*
+ * s and its warnings as the JSON document of "status -o json" (version
+ * 1; indented by 2, no final newline), which the caller frees; NULL when
+ * out of memory.
+ */
+char		*pki_status_json(const struct pki_status *s,
+		    char *const *warnings, size_t nwarnings);
+/*
  * s as a node_exporter textfile (Prometheus exposition format, every
  * metric with # HELP and # TYPE gauge): per leaf
  * etcd_pki_certificate_{expiration,renewal,not_before}_timestamp_seconds,

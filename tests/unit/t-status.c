@@ -224,6 +224,8 @@ test_ca_warnings(const struct fx_ca *ca)
 	struct pki_error		 err;
 	struct pki_status		 s;
 	struct fx_leaf			 l;
+	char				**w, *doc;
+	size_t				 nw;
 
 	c20 = fx_config("175200h", FX_USAGES, &p20);
 	c13 = fx_config("120000h", FX_USAGES, &p13);
@@ -243,6 +245,21 @@ test_ca_warnings(const struct fx_ca *ca)
 	ok(row(&s, "mid") != NULL && row(&s, "mid")->ca_warning ==
 	    PKI_CAWARN_RENEWED, "a 13.7-year leaf: its renewal would outlive "
 	    "the CA");
+	/* The lines status prints, and its JSON document. */
+	w = NULL;
+	nw = 0;
+	is_int(pki_status_warnings(&s, &w, &nw), 0, "warnings: made");
+	ok(nw == 2 && strstr(w[0], "before long would next be renewed") !=
+	    NULL && strstr(w[1], "before a renewal of mid at ") != NULL,
+	    "warnings: one line per leaf (%zu: %s)", nw, nw > 0 ? w[0] : "");
+	doc = pki_status_json(&s, w, nw);
+	ok(doc != NULL && strstr(doc, "\"version\": 1,\n  \"generated\": "
+	    "\"") != NULL && strstr(doc, "\"warnings\": [\n    \"CA ") !=
+	    NULL && strstr(doc, "\"key\": \"match\"") != NULL &&
+	    strstr(doc, "\"cas\": [") != NULL, "the JSON document: version, "
+	    "rows, CAs and the warnings");
+	free(doc);
+	pki_strv_free(w, nw);
 	pki_status_free(&s);
 	pki_config_free(c20);
 	pki_config_free(c13);
@@ -463,7 +480,7 @@ main(void)
 	struct pki_config		*cfg;
 	struct fx_ca			 ca;
 
-	plan(82);
+	plan(85);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
 	cfg = fx_config("2160h", FX_USAGES, &prof);
