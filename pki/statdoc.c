@@ -107,10 +107,11 @@ json_strv(char *const *v, size_t n)
 	return a;
 }
 
+/* The first members of a leaf's and a CA's object; NULL: no memory. */
 static json_t *
-leaf_json(const struct pki_status_row *r)
+row_json(const struct pki_status_row *r)
 {
-	json_t	*o = json_object(), *d;
+	json_t	*o = json_object();
 	int	 ok = r->state == PKI_ROW_OK;
 
 	if (o == NULL)
@@ -119,6 +120,26 @@ leaf_json(const struct pki_status_row *r)
 	put(o, "path", json_string(r->path));
 	put(o, "serial", ok ? json_string(r->f.serial) : NULL);
 	put(o, "subject", ok ? json_string(r->f.subject) : NULL);
+	return o;
+}
+
+/* The last member of both, into o; returns o. */
+static json_t *
+row_error(json_t *o, const struct pki_status_row *r)
+{
+	put(o, "error", r->state != PKI_ROW_OK && r->error != NULL ?
+	    json_string(r->error) : NULL);
+	return o;
+}
+
+static json_t *
+leaf_json(const struct pki_status_row *r)
+{
+	json_t	*o = row_json(r), *d;
+	int	 ok = r->state == PKI_ROW_OK;
+
+	if (o == NULL)
+		return NULL;
 	put(o, "issuer", ok ? json_string(r->f.issuer) : NULL);
 	put(o, "not_before", ok ? json_date(r->f.not_before) : NULL);
 	put(o, "not_after", ok ? json_date(r->f.not_after) : NULL);
@@ -144,28 +165,20 @@ leaf_json(const struct pki_status_row *r)
 	put(o, "drift", d);
 	put(o, "generation", r->generation != NULL ?
 	    json_string(r->generation) : NULL);
-	put(o, "error", r->state != PKI_ROW_OK && r->error != NULL ?
-	    json_string(r->error) : NULL);
-	return o;
+	return row_error(o, r);
 }
 
 static json_t *
 ca_json(const struct pki_status_row *r)
 {
-	json_t	*o = json_object();
+	json_t	*o = row_json(r);
 	int	 ok = r->state == PKI_ROW_OK;
 
 	if (o == NULL)
 		return NULL;
-	put(o, "name", json_string(r->name));
-	put(o, "path", json_string(r->path));
-	put(o, "serial", ok ? json_string(r->f.serial) : NULL);
-	put(o, "subject", ok ? json_string(r->f.subject) : NULL);
 	put(o, "not_after", ok ? json_date(r->f.not_after) : NULL);
 	put(o, "seconds_left", ok ? json_integer(r->seconds_left) : NULL);
-	put(o, "error", r->state != PKI_ROW_OK && r->error != NULL ?
-	    json_string(r->error) : NULL);
-	return o;
+	return row_error(o, r);
 }
 
 char *
