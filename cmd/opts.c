@@ -249,7 +249,7 @@ static const int cfssl_flags[] = {
 };
 static const char *const cfssl_cmds[] = {
 	"gencert", "genkey", "gencsr", "sign", "selfsign", "certinfo", "info",
-	"print-defaults", "version", "bundle", NULL
+	"print-defaults", "version", "bundle", "gencrl", NULL
 };
 
 /* Returns 1 if cmd is one of cfssl's commands. */

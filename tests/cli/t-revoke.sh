@@ -13,7 +13,7 @@
 . "$(dirname "$0")/setup.sh"
 
 need_cmd cfssl || skip_all "cfssl (golang-cfssl) is not installed"
-plan 46
+plan 48
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -88,6 +88,18 @@ check "TIME as a file, as cfssl 1.2.0: read, with a warning" sh -c "
 from cryptography import x509
 c = x509.load_der_x509_crl(base64.b64decode(open(\"g-file.ours\").read()))
 assert (c.next_update - c.last_update).total_seconds() == 3600'"
+# A cfssl flag gencrl does not use: ignored as cfssl ignores it, with a
+# warning; -strict makes it an error (etcd-pki(1) COMPATIBILITY).
+rc=0
+"$E" gencrl -ca ca-ecdsa-256.pem serials ca-ecdsa-256.pem \
+    ca-ecdsa-256-key.pem >g-flag.ours 2>g-flag.err || rc=$?
+check "gencrl -ca (cfssl's flag, unused): a CRL, one warning naming it" sh -c "
+    test $rc = 0 && test -s g-flag.ours && grep -q '\[WARNING\] flag -ca is not used by gencrl; ignored, as cfssl ignores it' g-flag.err"
+rc=0
+"$E" gencrl -strict -ca ca-ecdsa-256.pem serials ca-ecdsa-256.pem \
+    ca-ecdsa-256-key.pem >g-flag2.ours 2>g-flag2.err || rc=$?
+check "gencrl -strict -ca: refused, nothing printed" sh -c "
+    test $rc = 1 && test ! -s g-flag2.ours && grep -q 'etcd-pki: gencrl: flag -ca is not used by gencrl; cfssl ignores it' g-flag2.err"
 rc=0
 "$E" gencrl serials ca-ecdsa-256.pem ca-ecdsa-256-key.pem 0x3c \
     >g-hex.ours 2>/dev/null || rc=$?
