@@ -317,10 +317,13 @@ test_record(void)
 	n.text = "done";
 	wr_ok(pki_note_record(P("rec/r.jsonl"), &n, &err), &err,
 	    "record: another, appended");
-	if ((t = tap_slurp(P("rec/r.jsonl"), NULL)) == NULL)
-		t = strdup("(missing)");
-	ok(t != NULL && strncmp(t, "{\"time\":", 8) == 0, "record: starts "
-	    "with the time (%.40s)", t);
+	if ((t = tap_slurp(P("rec/r.jsonl"), NULL)) == NULL &&
+	    (t = strdup("(missing)")) == NULL) {
+		diag("out of memory");
+		exit(1);
+	}
+	ok(strncmp(t, "{\"time\":", 8) == 0, "record: starts with the time "
+	    "(%.40s)", t);
 	ok(strstr(t, "\"member\":\"etcd1\",\"event\":\"locked\",\"detail\":"
 	    "\"lock \\\"x\\\" held\"}\n{") != NULL, "record: member, event, "
 	    "detail escaped, one line each");
