@@ -17,6 +17,12 @@
 #include "internal.h"
 #include "clpriv.h"
 
+/*
+ * The errno of pki_cl_slurpat() for anything but a regular file (Linux
+ * has no EFTYPE; nothing else in it fails with EINVAL).
+ */
+#define PKI_CL_ENOTREG	EINVAL
+
 int
 pki_cl_gen_link(int dfd, const char *name, char *via, size_t size)
 {
@@ -45,7 +51,9 @@ pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len)
 
 	*buf = NULL;
 	*len = 0;
-	if ((fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	/* O_NONBLOCK: a FIFO is refused below, not waited on. */
+	if ((fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NOCTTY | O_NONBLOCK)) == -1) {
 		char	via[NAME_MAX + 16];
 
 		/* renew's generations: NAME is a link "current/NAME". */
@@ -53,13 +61,13 @@ pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len)
 		    sizeof(via)))
 			return -1;
 		if ((fd = openat(dfd, via, O_RDONLY | O_CLOEXEC |
-		    O_NOFOLLOW)) == -1)
+		    O_NOFOLLOW | O_NOCTTY | O_NONBLOCK)) == -1)
 			return -1;
 	}
 	if (fstat(fd, &st) == -1)
 		goto fail;
 	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
+		errno = PKI_CL_ENOTREG;
 		goto fail;
 	}
 	if (st.st_size > PKI_MAX_INPUT) {
@@ -89,4 +97,19 @@ pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len)
 	pki_secret_free(b, b != NULL ? (size_t)st.st_size + 1 : 0);
 	errno = e;
 	return -1;
+}
+
+const char *
+pki_cl_strerror(int e)
+{
+	return e == PKI_CL_ENOTREG ? "not a regular file" : strerror(e);
+}
+
+int
+pki_cl_read_err(struct pki_error *err, int e, const char *path)
+{
+	if (e == PKI_CL_ENOTREG)
+		return pki_err(err, PKI_ERR_INPUT, "%s: cannot read: not a "
+		    "regular file", path);
+	return pki_err_sys(err, e, "%s: cannot read", path);
 }

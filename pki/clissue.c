@@ -171,9 +171,9 @@ load_ca(struct issue *is, int dfd, const char *certpath, const char *keypath,
 	int		 r = PKI_ERR_INTERNAL;
 
 	if (pki_cl_slurpat(dfd, certpath, &buf, &len) == -1)
-		return pki_err_sys(err, errno, "%s: cannot read", certpath);
+		return pki_cl_read_err(err, errno, certpath);
 	if (pki_cl_slurpat(dfd, keypath, &kbuf, &klen) == -1)
-		r = pki_err_sys(err, errno, "%s: cannot read", keypath);
+		r = pki_cl_read_err(err, errno, keypath);
 	else if ((r = pki_ca_parse(buf, len, certpath, kbuf, klen, keypath,
 	    PKI_CA_MUST_BE_CA, &ca, err)) == PKI_OK) {
 		is->ca = ca->cert;

@@ -71,5 +71,12 @@ int	pki_cl_gen_link(int dfd, const char *name, char *via, size_t size);
  * is read through.  Returns 0, or -1 with errno.
  */
 int	pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len);
+/*
+ * Why pki_cl_slurpat() failed with errno e, as a message: "not a regular
+ * file" for anything but a regular file, else strerror(e).
+ */
+const char	*pki_cl_strerror(int e);
+/* Fills err for pki_cl_slurpat()'s failure on path; returns its code. */
+int	pki_cl_read_err(struct pki_error *err, int e, const char *path);
 
 #endif /* PKI_CLPRIV_H */

@@ -244,7 +244,7 @@ load_at(struct pki_cl_check *ck, int ldfd, const char *name, int kind,
 			pki_cl_problem(ck, "%s: missing", name);
 		else
 			pki_cl_problem(ck, "%s: cannot read: %s", name,
-			    strerror(errno));
+			    pki_cl_strerror(errno));
 		return -1;
 	}
 	memset(&e, 0, sizeof(e));
@@ -418,7 +418,7 @@ check_text(struct vctx *v, int ldfd, const char *dir, const char *name,
 
 	if (pki_cl_slurpat(ldfd, name, &buf, &len) == -1)
 		vproblem(v, "%s/%s: %s", dir, name, errno == ENOENT ?
-		    "missing" : strerror(errno));
+		    "missing" : pki_cl_strerror(errno));
 	else if (len != wlen || memcmp(buf, want, len) != 0)
 		vproblem(v, "%s/%s: differs from the description (run cluster "
 		    "issue to rewrite it)", dir, name);
@@ -492,7 +492,7 @@ check_bundle(struct vctx *v, int dfd, int ldfd, const char *dir,
 
 	if (pki_cl_slurpat(ldfd, PKI_CLDIR_BUNDLE, &buf, &len) == -1)
 		vproblem(v, "%s/ca.pem: %s", dir, errno == ENOENT ?
-		    "missing" : strerror(errno));
+		    "missing" : pki_cl_strerror(errno));
 	else if ((len != wlen || memcmp(buf, want, len) != 0) &&
 	    !rotation_bundle(dfd, buf, len, want))
 		vproblem(v, "%s/ca.pem: differs from the description (run "
@@ -518,7 +518,7 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 	const char			*capath;
 	size_t				 len = 0, capemlen = 0, i;
 	time_t				 tna;
-	int				 dfd = -1, ldfd = -1, r = PKI_ERR_INTERNAL;
+	int				 dfd = -1, ldfd = -1, r = PKI_ERR_INTERNAL, rd;
 
 	*nproblems = 0;
 	memset(&v, 0, sizeof(v));
@@ -535,12 +535,12 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 
 	/* The CA. */
 	capath = cl->ca_cert_file != NULL ? cl->ca_cert_file : PKI_CLDIR_CA;
-	if (pki_cl_slurpat(cl->ca_cert_file != NULL ? AT_FDCWD : dfd, capath,
-	    &buf, &len) == -1 ||
+	if ((rd = pki_cl_slurpat(cl->ca_cert_file != NULL ? AT_FDCWD : dfd,
+	    capath, &buf, &len)) == -1 ||
 	    pki_cert_load(buf, len, capath, &ca, NULL) != PKI_OK) {
 		vproblem(&v, "%s: %s", cl->ca_cert_file != NULL ? capath :
-		    PKI_CLDIR_CA, errno == ENOENT ? "missing" :
-		    "not a readable certificate");
+		    PKI_CLDIR_CA, rd == 0 ? "not a readable certificate" :
+		    errno == ENOENT ? "missing" : pki_cl_strerror(errno));
 		free(buf);
 		r = PKI_OK;
 		goto done;
@@ -572,7 +572,7 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 	if (cl->ca_cert_file == NULL) {
 		if (pki_cl_slurpat(dfd, PKI_CLDIR_CA_KEY, &buf, &len) == -1)
 			vproblem(&v, "ca-key.pem: %s", errno == ENOENT ?
-			    "missing" : strerror(errno));
+			    "missing" : pki_cl_strerror(errno));
 		else if (pki_key_load(buf, len, PKI_CLDIR_CA_KEY, NULL, &cakey,
 		    NULL) != PKI_OK)
 			vproblem(&v, "ca-key.pem: not a readable private key");

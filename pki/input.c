@@ -101,16 +101,28 @@ read_fd(int fd, const char *name, size_t max, char **out, size_t *outlen,
 	return r;
 }
 
+/*
+ * Reads the regular file path.  It is opened without blocking (a FIFO
+ * with no writer would otherwise hang the run, and the lock it holds, for
+ * ever) and anything but a regular file is refused before it is read.
+ */
 static int
 read_file(const char *path, size_t max, char **out, size_t *outlen,
     struct pki_error *err)
 {
-	int	fd, r;
+	struct stat	st;
+	int		fd, r;
 
 	pki_err_source(err, path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1)
 		return pki_err_sys(err, errno, "%s", path);
-	r = read_fd(fd, path, max, out, outlen, err);
+	if (fstat(fd, &st) == -1)
+		r = pki_err_sys(err, errno, "%s", path);
+	else if (!S_ISREG(st.st_mode))
+		r = pki_err_not_regular(err, path, st.st_mode);
+	else
+		r = read_fd(fd, path, max, out, outlen, err);
 	close(fd);
 	return r;
 }

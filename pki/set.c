@@ -183,8 +183,9 @@ read_at(int dfd, const char *name, int nofollow, const char *path,
 
 	*bufp = NULL;
 	*lenp = 0;
+	/* Never blocks: a FIFO planted here is refused, not waited on. */
 	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    (nofollow ? O_NOFOLLOW : 0))) == -1) {
+	    O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0))) == -1) {
 		r = pki_err_sys(err, errno, "%s: cannot read", path);
 		goto out;
 	}
@@ -193,7 +194,7 @@ read_at(int dfd, const char *name, int nofollow, const char *path,
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		r = pki_err(err, PKI_ERR_INPUT, "%s: not a regular file", path);
+		r = pki_err_not_regular(err, path, st.st_mode);
 		goto out;
 	}
 	if (st.st_size > PKI_MAX_INPUT) {
@@ -544,15 +545,27 @@ cleanup(const struct pki_set *s, struct pki_error *err)
 static int
 dir_lock(const char *dir, int op, int *fd, struct pki_error *err)
 {
-	int	dfd = -1, lfd = -1, r = PKI_ERR_INTERNAL;
+	struct stat	st;
+	char		path[PATH_MAX];
+	int		dfd = -1, lfd = -1, r = PKI_ERR_INTERNAL;
 
 	*fd = -1;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return pki_err_sys(err, errno, "%s: cannot open", dir);
 	if ((lfd = openat(dfd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1) {
+	    O_NONBLOCK | O_CLOEXEC, 0600)) == -1) {
 		r = pki_err_sys(err, errno, "%s/%s: cannot open", dir,
 		    LOCK_NAME);
+		goto out;
+	}
+	if (fstat(lfd, &st) == -1) {
+		r = pki_err_sys(err, errno, "%s/%s: cannot open", dir,
+		    LOCK_NAME);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(path, sizeof(path), "%s/%s", dir, LOCK_NAME);
+		r = pki_err_not_regular(err, path, st.st_mode);
 		goto out;
 	}
 	while (flock(lfd, op | LOCK_NB) == -1) {

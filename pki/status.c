@@ -97,17 +97,19 @@ pki_status_free(struct pki_status *s)
 	s->n = 0;
 }
 
-/* Reads a whole file; -1 with errno set (ENOENT: missing). */
+/*
+ * Reads a whole file: 0, 1 when it is missing, -1 with err filled (a
+ * file that is not regular, too big or unreadable).
+ */
 static int
-slurp(const char *path, char **buf, size_t *len)
+slurp(const char *path, char **buf, size_t *len, struct pki_error *err)
 {
-	struct pki_error	err;
+	int	r;
 
-	memset(&err, 0, sizeof(err));
-	if (pki_input_read(path, 0, PKI_MAX_INPUT, buf, len, &err) == PKI_OK)
+	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, buf, len, err)) ==
+	    PKI_OK)
 		return 0;
-	errno = err.sys_errno != 0 ? err.sys_errno : EINVAL;
-	return -1;
+	return r == PKI_ERR_IO && err->sys_errno == ENOENT ? 1 : -1;
 }
 
 /* The same for a key or CSR JSON: 0, 1 when missing, -1 after a note. */
@@ -115,13 +117,13 @@ static int
 slurp_noted(const struct pki_status *s, const char *path, char **buf,
     size_t *len)
 {
-	if (slurp(path, buf, len) == 0)
-		return 0;
-	if (errno == ENOENT)
-		return 1;
-	pki_note(&s->nt, PKI_NOTE_ERROR, NULL, "%s: %s", path,
-	    strerror(errno));
-	return -1;
+	struct pki_error	err;
+	int			r;
+
+	memset(&err, 0, sizeof(err));
+	if ((r = slurp(path, buf, len, &err)) == -1)
+		pki_note(&s->nt, PKI_NOTE_ERROR, NULL, "%s", err.text);
+	return r;
 }
 
 char *
@@ -162,12 +164,12 @@ load_cert(struct pki_status *s, struct pki_status_row *r)
 	int			 rc;
 
 	memset(&err, 0, sizeof(err));
-	if (slurp(r->path, &buf, &len) == -1) {
-		r->state = errno == ENOENT ? PKI_ROW_MISSING :
-		    PKI_ROW_UNREADABLE;
-		if (asprintf(&r->error, "%s: %s", r->path, errno == ENOENT ?
-		    "missing" : strerror(errno)) == -1)
+	if ((rc = slurp(r->path, &buf, &len, &err)) != 0) {
+		r->state = rc > 0 ? PKI_ROW_MISSING : PKI_ROW_UNREADABLE;
+		if (rc > 0 && asprintf(&r->error, "%s: missing", r->path) == -1)
 			r->error = NULL;
+		else if (rc < 0)
+			r->error = strdup(err.text);
 		return;
 	}
 	rc = pki_cert_load(buf, len, r->path, &r->cert, &err);
@@ -416,6 +418,9 @@ add_dir(struct pki_status *s, const char *dir, struct pki_error *err)
 		return pki_err_sys(err, errno, "%s", dir);
 	if (dir_leaves(d, dir, &names, &haveca) != 0)
 		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	else if (names.n == 0 && !haveca)
+		r = pki_err(err, PKI_ERR_INPUT, "%s: no certificate in this "
+		    "directory (NAME.pem next to NAME-key.pem, or ca.pem)", dir);
 	for (i = 0; i < names.n && r == PKI_OK; i++) {
 		if ((p = pki_path_join(dir, names.v[i])) == NULL)
 			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");

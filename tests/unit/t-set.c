@@ -258,6 +258,51 @@ test_lock(void)
 	is_int(fd, -1, "lock: *fd = -1 on failure");
 }
 
+/*
+ * A FIFO (no writer) at a set's file or at the lock: refused at once as
+ * not a regular file, never waited on.
+ */
+static void
+test_special(void)
+{
+	struct pki_error	 err;
+	struct pki_set		*s = NULL;
+	const char		*d = mkdir_sub("special");
+	char			 path[PATH_MAX], *buf = NULL;
+	size_t			 len = 0;
+	int			 r, fd = -1;
+
+	mkset(d, NAME, 1, 1);
+	snprintf(path, sizeof(path), "%s/%s-key.pem", d, NAME);
+	(void)unlink(path);
+	if (mkfifo(path, 0600) == -1) {
+		diag("mkfifo %s: %s", path, strerror(errno));
+		exit(1);
+	}
+	alarm(20);	/* a hang fails the test instead of stopping it */
+	memset(&err, 0, sizeof(err));
+	r = pki_set_open(d, NAME, &s, &err);
+	is_int(r, PKI_OK, "special: the set opens");
+	if (r == PKI_OK) {
+		r = pki_set_read(s, PKI_SET_KEY, &buf, &len, &err);
+		is_int(r, PKI_ERR_INPUT, "special: a FIFO key is refused");
+		snprintf(path, sizeof(path), "%s/%s-key.pem: not a regular "
+		    "file (a FIFO)", d, NAME);
+		is_str(err.text, path, "special: the message says what it is");
+		ok(buf == NULL, "special: nothing read");
+	}
+	pki_set_free(s);
+	snprintf(path, sizeof(path), "%s/.etcd-pki.lock", d);
+	if (mkfifo(path, 0600) == -1) {
+		diag("mkfifo %s: %s", path, strerror(errno));
+		exit(1);
+	}
+	r = pki_dir_lock(d, &fd, &err);
+	is_int(r, PKI_ERR_INPUT, "special: a FIFO at the lock is refused");
+	is_int(fd, -1, "special: no lock descriptor");
+	alarm(0);
+}
+
 /* ---- generations ---------------------------------------------------- */
 
 static void
@@ -897,6 +942,7 @@ main(void)
 	}
 	snprintf(top, sizeof(top), "%s", tmpl);
 	test_lock();
+	test_special();
 	test_generations();
 	test_shared();
 	test_convert_edges();

@@ -208,6 +208,20 @@ test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 	ok(pki_status_add_path(&s, fx_path(d, "etcd1-csr.json/x"), &err) ==
 	    0 && s.rows[s.n - 1].state == PKI_ROW_UNREADABLE,
 	    "a path under a file: unreadable");
+	r = &s.rows[s.n - 1];
+	ok(r->error != NULL && strstr(r->error, "etcd1-csr.json/x: Not a "
+	    "directory") != NULL, "... says why (%s)", r->error);
+	memset(&err, 0, sizeof(err));
+	ok(pki_status_add_path(&s, "/dev/null", &err) == 0 &&
+	    s.rows[s.n - 1].state == PKI_ROW_UNREADABLE &&
+	    strcmp(s.rows[s.n - 1].error, "/dev/null: not a regular file (a "
+	    "character device)") == 0, "a device: unreadable, says so");
+	/* A directory without any certificate is an error, not nothing. */
+	memset(&err, 0, sizeof(err));
+	is_int(pki_status_add_path(&s, fx_dir("empty"), &err), PKI_ERR_INPUT,
+	    "an empty directory: an error");
+	ok(strstr(err.text, "empty: no certificate in this directory") !=
+	    NULL, "... says so (%s)", err.text);
 	pki_status_free(&s);
 	ok(s.rows == NULL && s.n == 0, "free");
 	fx_leaf_free(&l1);
@@ -396,7 +410,7 @@ main(void)
 	struct pki_config		*cfg;
 	struct fx_ca			 ca;
 
-	plan(72);
+	plan(76);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
 	cfg = fx_config("2160h", FX_USAGES, &prof);
