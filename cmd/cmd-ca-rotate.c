@@ -21,7 +21,7 @@ static const int ca_rotate_opts[] = {
 	OPT_PHASE, OPT_CLUSTER, OPT_MEMBER, OPT_RESTART, OPT_RESTART_CMD,
 	OPT_STOP_CMD, OPT_START_CMD, OPT_GATE_TIMEOUT, OPT_SETTLE,
 	OPT_LOCK_TTL, OPT_MAX_LAG, OPT_RECORD, OPT_TIMEOUT, OPT_QUIET,
-	OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_CA_KEY_PASSWORD, OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
 
 /* PKI_ERR_ARG is a usage error, PKI_ERR_BUSY "later". */
@@ -39,6 +39,8 @@ rotate_open(const struct opts *o, int lock, const struct pki_notify *nt,
     struct pki_cluster **cl, struct pki_rotation **ro)
 {
 	struct pki_rot_opts	 ro_;
+	char			*pw = NULL;
+	size_t			 pwlen = 0;
 	int			 r;
 
 	*cl = NULL;
@@ -62,8 +64,13 @@ rotate_open(const struct opts *o, int lock, const struct pki_notify *nt,
 	ro_.member = opts_str(o, OPT_MEMBER);
 	ro_.lock = lock;
 	ro_.nt = *nt;
-	if ((r = pki_rot_open(*cl, opts_str(o, OPT_CLUSTER), o->args[0], &ro_,
-	    ro)) != 0)
+	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL)
+		return CMD_RETURN_ERROR;
+	ro_.ca_key_password = pw;
+	ro_.ca_key_passwordlen = pwlen;
+	r = pki_rot_open(*cl, opts_str(o, OPT_CLUSTER), o->args[0], &ro_, ro);
+	pki_secret_free(pw, pwlen);
+	if (r != 0)
 		return open_status(r);
 	return CMD_RETURN_NORMAL;
 }

@@ -17,8 +17,8 @@
 #include "rotate.h"
 
 static const int ca_status_opts[] = {
-	OPT_CLUSTER, OPT_O_CA_STATUS, OPT_TIMEOUT, OPT_STRICT, OPT_LOGLEVEL,
-	OPT_END
+	OPT_CLUSTER, OPT_O_CA_STATUS, OPT_TIMEOUT, OPT_CA_KEY_PASSWORD,
+	OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
 
 static const char *

@@ -15,7 +15,7 @@
 
 static const int cluster_issue_opts[] = {
 	OPT_O, OPT_J, OPT_MEMBERS, OPT_KEY_ALGO, OPT_EXPIRY, OPT_NOT_BEFORE,
-	OPT_NO_SYNC, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_CA_KEY_PASSWORD, OPT_NO_SYNC, OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
 
 struct tally {
@@ -61,7 +61,8 @@ cmd_cluster_issue_exec(struct opts *o)
 	struct pki_cluster	*cl = NULL;
 	struct tally		 t;
 	const char		*dir, *s;
-	char			*cakey = NULL;
+	char			*cakey = NULL, *pw = NULL;
+	size_t			 pwlen = 0;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&io, 0, sizeof(io));
@@ -107,6 +108,10 @@ cmd_cluster_issue_exec(struct opts *o)
 	    &io.not_before);
 	io.event = issue_event;
 	io.event_arg = &t;
+	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL)
+		goto out;
+	io.ca_key_password = pw;
+	io.ca_key_passwordlen = pwlen;
 	if ((s = pki_cluster_ca_key_file(cl)) != NULL)
 		warn_key_mode(s);
 	else if (asprintf(&cakey, "%s/ca-key.pem", dir) != -1)
@@ -123,6 +128,7 @@ cmd_cluster_issue_exec(struct opts *o)
 	    t.n[PKI_ISSUE_KEPT]);
 	ret = CMD_RETURN_NORMAL;
  out:
+	pki_secret_free(pw, pwlen);
 	free(cakey);
 	pki_cluster_free(cl);
 	return ret;

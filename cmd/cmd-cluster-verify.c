@@ -16,9 +16,6 @@ static const int cluster_verify_opts[] = {
 	OPT_HORIZON, OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
 
-/* 30 days: what a monthly check must not find expiring. */
-#define DEFAULT_HORIZON	(720LL * 3600 * 1000000000)
-
 static void
 verify_problem(void *arg, const char *text)
 {
@@ -32,7 +29,8 @@ cmd_cluster_verify_exec(struct opts *o)
 {
 	struct pki_error	 err;
 	struct pki_cluster	*cl = NULL;
-	int64_t			 horizon;
+	struct pki_due_rule	 rule;
+	struct pki_share	 sh;
 	size_t			 n = 0;
 	int			 r, ret = CMD_RETURN_ERROR;
 
@@ -42,10 +40,12 @@ cmd_cluster_verify_exec(struct opts *o)
 		    "%d arguments", o->nargs);
 		return CMD_RETURN_USAGE;
 	}
-	horizon = opts_ns(o, OPT_HORIZON, DEFAULT_HORIZON);
+	if (opts_share(o, OPT_HORIZON, &sh.is_pct, &sh.pct, &sh.ns))
+		pki_due_rule_left(&rule, &sh);
 	if (load_cluster(o, o->args[0], &cl) != CMD_RETURN_NORMAL)
 		goto out;
-	if ((r = pki_cluster_verify(cl, o->args[1], horizon, time(NULL),
+	if ((r = pki_cluster_verify(cl, o->args[1], o->set[OPT_HORIZON] ?
+	    &rule : NULL, time(NULL),
 	    verify_problem, o->args[1], &n, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
@@ -65,12 +65,13 @@ cmd_cluster_verify_exec(struct opts *o)
 const struct cmd_entry cmd_cluster_verify_entry = {
 	"cluster verify",
 	"check an issued cluster against its description",
-	"        PROG cluster verify [-horizon DURATION] DESC DIR\n"
+	"        PROG cluster verify [-horizon PCT%|DURATION] DESC DIR\n"
 	"\n"
 	"Prints one line per problem (DIR/path: problem) and exits 1 when\n"
 	"there is any: chain, subject, SANs, usages, key type, key and\n"
-	"request matching the certificate, file modes, expiry within the\n"
-	"horizon (default 720h), and the other files' contents.",
+	"request matching the certificate, file modes, a certificate past\n"
+	"its renewal point (or -horizon: less than this share of its\n"
+	"lifetime, or this time, left), and the other files' contents.",
 	cluster_verify_opts,
 	cmd_cluster_verify_exec,
 	1,

@@ -40,6 +40,7 @@ struct args {
 struct sched {
 	struct args	 cond;		/* needs-renewal's arguments */
 	struct args	 run;		/* renew's arguments */
+	struct args	 rw;		/* what renew writes (sandbox) */
 };
 
 /* Appends s, which is taken over (NULL: out of memory); 0 or -1. */
@@ -184,13 +185,14 @@ run_args(const struct opts *ro, struct sched *sc)
 			return -1;
 		if (opt_table[id].type != OPT_TYPE_BOOL &&
 		    ((p = abs_flag(id, ro->str[id])) == NULL ||
-		    args_own(&sc->run, p) != 0))
+		    args_own(&sc->run, p) != 0 || (opt_table[id].type ==
+		    OPT_TYPE_OUTPUT && args_add(&sc->rw, p) != 0)))
 			return -1;
 	}
 	for (i = 0; i < ro->nargs; i++)
 		if ((p = abs_path(ro->args[i], opts_str(ro, OPT_CLUSTER) ?
 		    "DIR" : "CERT", PKI_ABS_EXISTS)) == NULL ||
-		    args_own(&sc->run, p) != 0)
+		    args_own(&sc->run, p) != 0 || args_add(&sc->rw, p) != 0)
 			return -1;
 	return 0;
 }
@@ -417,6 +419,8 @@ cmd_schedule_exec(struct opts *o)
 	ps.nrun = sc.run.n;
 	ps.cond = (const char *const *)sc.cond.v;
 	ps.ncond = sc.cond.n;
+	ps.rw = (const char *const *)sc.rw.v;
+	ps.nrw = sc.rw.n;
 	if ((r = pki_schedule_files(&ps, o->b[OPT_CRON] ? PKI_SCHED_CRON :
 	    PKI_SCHED_SYSTEMD, &sf, &err)) != 0) {
 		log_pki(&err, r);
@@ -434,6 +438,7 @@ cmd_schedule_exec(struct opts *o)
 	free(self);
 	args_free(&sc.run);
 	args_free(&sc.cond);
+	args_free(&sc.rw);
 	opts_free(&ro);
 	return ret;
 }

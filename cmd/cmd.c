@@ -86,7 +86,8 @@ cmd_run(const struct cmd_entry *ce, int argc, char **argv)
 		opts_free(&o);
 		return CMD_RETURN_NORMAL;
 	case OPT_PARSE_ERROR:
-		cmd_usage(stderr, ce, o.prog);
+		fprintf(stderr, "Run '%s %s -h' for its flags.\n", o.prog,
+		    ce->name);
 		opts_free(&o);
 		return ce->usage_status != 0 ? ce->usage_status :
 		    CMD_RETURN_USAGE;

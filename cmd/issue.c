@@ -150,6 +150,8 @@ cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro)
 	struct pki_error	 err;
 	struct pki_key		*key = NULL;
 	struct out_items	 it;
+	char			*pw = NULL;
+	size_t			 pwlen = 0;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
@@ -177,8 +179,13 @@ cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro)
 			goto out;
 		}
 		cr.key_format = load_key_format(o);
-		if (cmd_new_key(csr, &key) != CMD_RETURN_NORMAL)
+		/* Encrypted when asked for (cfssl never encrypts). */
+		if ((opts_str(o, OPT_CA_KEY_PASSWORD) != NULL && load_password(o,
+		    &pw, &pwlen) != CMD_RETURN_NORMAL) ||
+		    cmd_new_key(csr, &key) != CMD_RETURN_NORMAL)
 			goto out;
+		cr.key_password = pw;
+		cr.key_passwordlen = pwlen;
 		log_msg(LOG_INFO, "encoded CSR");
 	}
 	cr.key = key;
@@ -199,6 +206,7 @@ cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro)
 	}
 	ret = out_result(o, &it);
  out:
+	pki_secret_free(pw, pwlen);
 	pki_key_free(key);
 	pki_issued_clear(&ca);
 	return ret;

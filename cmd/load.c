@@ -174,44 +174,19 @@ load_remote(const struct opts *o, struct pki_config **cfg,
 	return -1;
 }
 
-/* Reads the CA key password from -ca-key-password or $CFSSL_CA_PK_PASSWORD. */
-static int
+int
 load_password(const struct opts *o, char **pw, size_t *pwlen)
 {
 	struct pki_error	 err;
-	const char		*spec, *env;
+	const char		*from;
+	int			 r;
 
-	*pw = NULL;
-	*pwlen = 0;
 	memset(&err, 0, sizeof(err));
-	if ((spec = opts_str(o, OPT_CA_KEY_PASSWORD)) != NULL) {
-		if (strncmp(spec, "env:", 4) != 0 &&
-		    strncmp(spec, "file:", 5) != 0) {
-			log_err("-ca-key-password: expected env:VAR or file:PATH "
-			    "(a password on the command line would be visible "
-			    "to other users)");
-			return CMD_RETURN_ERROR;
-		}
-		if (input_read(spec, INPUT_PASSWORD, pw, pwlen, &err) !=
-		    CMD_RETURN_NORMAL) {
-			err_prefix(&err, "-ca-key-password");
-			log_pki(&err, err.code);
-			return CMD_RETURN_ERROR;
-		}
-		/* A password file usually ends with a newline. */
-		while (*pwlen > 0 && ((*pw)[*pwlen - 1] == '\n' ||
-		    (*pw)[*pwlen - 1] == '\r'))
-			(*pw)[--*pwlen] = '\0';
+	if ((r = pki_ca_password(opts_str(o, OPT_CA_KEY_PASSWORD), pw, pwlen,
+	    &from, &err)) == PKI_OK)
 		return CMD_RETURN_NORMAL;
-	}
-	if ((env = getenv("CFSSL_CA_PK_PASSWORD")) != NULL) {
-		*pwlen = strlen(env);
-		if ((*pw = strdup(env)) == NULL) {
-			log_err("out of memory");
-			return CMD_RETURN_ERROR;
-		}
-	}
-	return CMD_RETURN_NORMAL;
+	log_pki(&err, r);
+	return CMD_RETURN_ERROR;
 }
 
 void

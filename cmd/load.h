@@ -29,6 +29,12 @@ int	load_config(const struct opts *o, struct pki_config **cfg,
  * silently skipped: the read that follows reports it.
  */
 void	warn_key_mode(const char *spec);
+/*
+ * The CA key's password (pki_ca_password: -ca-key-password,
+ * $CFSSL_CA_PK_PASSWORD, the systemd credential); *pw NULL if none, else
+ * freed with pki_secret_free(*pw, *pwlen).
+ */
+int	load_password(const struct opts *o, char **pw, size_t *pwlen);
 /* -ca-key (with its password); required. */
 int	load_ca_key(const struct opts *o, struct pki_key **out);
 /* -ca; required. */

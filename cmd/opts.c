@@ -41,7 +41,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_CA_KEY] =
 	{ "ca-key", OPT_TYPE_SPEC, "KEY", "CA private key (a path, env:VAR or file:PATH)" },
 	[OPT_CA_KEY_PASSWORD] =
-	{ "ca-key-password", OPT_TYPE_STRING, "env:VAR|file:PATH", "password of an encrypted CA key (default: $CFSSL_CA_PK_PASSWORD)" },
+	{ "ca-key-password", OPT_TYPE_SPEC, "env:VAR|file:PATH", "password of an encrypted CA key (default: $CFSSL_CA_PK_PASSWORD)" },
 	[OPT_CERT] =
 	{ "cert", OPT_TYPE_PATH, "FILE", "certificate file ('-' for stdin)" },
 	[OPT_CLUSTER] =
@@ -82,8 +82,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_FORCE] =
 	{ "force", OPT_TYPE_BOOL, NULL, "renew: renew even when not due; rollback: switch even to a generation with another key" },
 	[OPT_HORIZON] =
-	{ "horizon", OPT_TYPE_DURATION, "DURATION", "cluster verify: a certificate valid for less than this long is a problem (default 720h)",
-	  .min = 0 },
+	{ "horizon", OPT_TYPE_SHARE, "PCT%|DURATION", "cluster verify: a certificate with less than this share of its lifetime, or this time, left is a problem (default: past its renewal point, as renew computes it)",
+	  .pct_max = 100, .min = 0 },
 	[OPT_HOSTNAME] =
 	{ "hostname", OPT_TYPE_STRING, "LIST", "comma-separated hosts, replacing the request's" },
 	[OPT_INITCA] =
@@ -506,15 +506,17 @@ opts_parse(struct opts *o, const int *allowed, int interspersed, int argc,
 		if ((nlen == 1 && name[0] == 'h') ||
 		    (nlen == 4 && strncmp(name, "help", 4) == 0))
 			return OPT_PARSE_HELP;
+		/* One line, pointing at the command's -h (not its usage). */
 		if ((id = opt_lookup(name, nlen, allowed)) < 0) {
-			fprintf(stderr, "flag provided but not defined: -%.*s\n",
-			    (int)nlen, name);
-			return OPT_PARSE_ERROR;
+			fprintf(stderr, "flag provided but not defined: -%.*s "
+			    "(see '%s %s -h')\n", (int)nlen, name, o->prog, o->cmd);
+			return OPT_PARSE_BAD;
 		}
 		if (!opt_allowed(allowed, id)) {
 			fprintf(stderr, "flag -%s is not used by %s (cfssl would "
-			    "silently ignore it)\n", opt_table[id].name, o->cmd);
-			return OPT_PARSE_ERROR;
+			    "silently ignore it; see '%s %s -h')\n",
+			    opt_table[id].name, o->cmd, o->prog, o->cmd);
+			return OPT_PARSE_BAD;
 		}
 		if (opt_table[id].type == OPT_TYPE_BOOL) {
 			if (eq == NULL)

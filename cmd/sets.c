@@ -26,6 +26,8 @@ load_cluster_sets(const struct opts *o, int signer,
     const struct pki_notify *nt, struct sets *s)
 {
 	struct pki_error	err;
+	char			*pw = NULL;
+	size_t			pwlen = 0;
 	int			r;
 
 	memset(&err, 0, sizeof(err));
@@ -38,6 +40,13 @@ load_cluster_sets(const struct opts *o, int signer,
 	if ((r = load_cluster(o, opts_str(o, OPT_CLUSTER), &s->cl)) !=
 	    CMD_RETURN_NORMAL)
 		return r;
+	if (signer && (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL ||
+	    (pw != NULL && (r = pki_targets_ca_password(s->ts, pw, pwlen,
+	    &err)) != 0))) {
+		pki_secret_free(pw, pwlen);
+		return pw != NULL ? fail(&err, r) : CMD_RETURN_ERROR;
+	}
+	pki_secret_free(pw, pwlen);
 	if ((r = pki_targets_add_cluster(s->ts, s->cl, opts_str(o,
 	    OPT_CLUSTER), s->dir, opts_str(o, OPT_MEMBER), signer, nt,
 	    &err)) != 0)

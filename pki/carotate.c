@@ -291,7 +291,12 @@ new_next(struct pki_rotation *ro)
 		goto fail;
 	cr.csr = ro->cl->ca_csr;
 	cr.subject = subject;
-	cr.key_format = PKI_KEY_FMT_CFSSL;
+	/* The new CA's key as the current one: its format, its password. */
+	cr.key_format = pki_key_format(ro->cur.ca->key);
+	if (pki_key_encrypted(ro->cur.ca->key)) {
+		cr.key_password = ro->ts->password;
+		cr.key_passwordlen = ro->ts->passwordlen;
+	}
 	if ((r = pki_ca_issue(&cr, &ca, &err)) != 0)
 		goto fail;
 	f[0] = (struct pki_file){ ro->next.path, ca.cert, ca.certlen, 0644 };
@@ -458,7 +463,7 @@ switch_ca(struct pki_rotation *ro)
 		return -1;
 	if ((r = pki_ca_parse(ro->cur.ca->pem, ro->cur.ca->len, ro->cur.path,
 	    ro->cur.ca->keypem, ro->cur.ca->keylen, ro->cur.keypath, 0,
-	    &signer, &err)) != 0) {
+	    ro->ts->password, &signer, &err)) != 0) {
 		pki_note_err(&ro->nt, NULL, &err, r);
 		return -1;
 	}

@@ -98,6 +98,7 @@ pki_cldir_leaves(const struct pki_cluster *cl, const char *dir,
 		l->member = li.member;
 		l->csr = li.csr;
 		l->profile = li.profile;
+		l->key_format = li.key_format;
 		l->client_url = li.nclient_urls > 0 ? li.client_urls[0] : NULL;
 		l->peer_url = li.npeer_urls > 0 ? li.peer_urls[0] : NULL;
 		l->client_url_parts = li.nclient_urls > 0 ?
@@ -183,7 +184,7 @@ copy_buf(const char *buf, size_t len)
 int
 pki_ca_parse(const char *cert, size_t certlen, const char *certsrc,
     const char *key, size_t keylen, const char *keysrc, int flags,
-    struct pki_ca **out, struct pki_error *err)
+    const char *password, struct pki_ca **out, struct pki_error *err)
 {
 	struct pki_ca	*ca;
 	int		 r = PKI_ERR_INTERNAL;
@@ -208,7 +209,7 @@ pki_ca_parse(const char *cert, size_t certlen, const char *certsrc,
 		r = pki_err(err, PKI_ERR_ARG, "%s: no key", keysrc);
 		goto out;
 	}
-	if (key != NULL && (r = pki_key_load(key, keylen, keysrc, NULL,
+	if (key != NULL && (r = pki_key_load(key, keylen, keysrc, password,
 	    &ca->key, err)) != PKI_OK)
 		goto out;
 	if ((flags & PKI_CA_MUST_BE_CA) && !pki_cert_is_ca(ca->cert)) {
@@ -254,7 +255,8 @@ warn_key_mode(const struct pki_notify *nt, const char *path)
 
 int
 pki_ca_load(const char *certpath, const char *keypath, int flags,
-    const struct pki_notify *nt, struct pki_ca **out, struct pki_error *err)
+    const char *password, const struct pki_notify *nt, struct pki_ca **out,
+    struct pki_error *err)
 {
 	char	*cert = NULL, *key = NULL;
 	size_t	 certlen = 0, keylen = 0;
@@ -281,7 +283,7 @@ pki_ca_load(const char *certpath, const char *keypath, int flags,
 		goto out;
  parse:
 	r = pki_ca_parse(cert, certlen, certpath, key, keylen, keypath, flags,
-	    out, err);
+	    password, out, err);
  out:
 	free(cert);
 	if (key != NULL)

@@ -569,6 +569,60 @@ yaml_urls(struct init_state *st, const struct yaml_conf *yc, int key,
 	return r;
 }
 
+/* 1 for 0.0.0.0 and :: (etcd listens on every address). */
+static int
+ip_unspecified(const unsigned char *ip, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (ip[i] != 0)
+			return 0;
+	return 1;
+}
+
+/* 1 for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+static int
+ip_loopback(const unsigned char *ip, size_t len)
+{
+	static const unsigned char	mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0xff, 0xff };
+
+	if (len == 4)
+		return ip[0] == 127;
+	if (len == 16 && memcmp(ip, mapped, 12) == 0)
+		return ip[12] == 127;
+	return len == 16 && ip_unspecified(ip, 15) && ip[15] == 1;
+}
+
+/*
+ * The addresses m listens on for peers (listen-peer-urls) are its own: a
+ * peer connects from one and needs it among its SANs; with advertised
+ * URLs that name hosts, they are the only IP addresses an etcd.conf.yml
+ * has.  0.0.0.0 and :: name no address; a loopback address is taken only
+ * when m has no other.
+ */
+static int
+init_listen_ips(struct init_member *m)
+{
+	struct pki_url	u;
+	unsigned char	ip[16];
+	size_t		i, len;
+	int		loop, r;
+
+	for (loop = 0; loop < 2 && (loop == 0 || m->ips.n == 0); loop++)
+		for (i = 0; i < m->listen_peer_urls.n; i++) {
+			if (pki_url_parse(m->listen_peer_urls.v[i], 0, &u,
+			    NULL) != PKI_OK || pki_cl_ip_parse(u.host, ip,
+			    &len) != 1 || ip_unspecified(ip, len) ||
+			    ip_loopback(ip, len) != loop)
+				continue;
+			if ((r = init_add_host(m, u.host)) != PKI_OK)
+				return r;
+		}
+	return PKI_OK;
+}
+
 /* Two optional strings are equal. */
 static int
 same(const char *a, const char *b)
@@ -674,6 +728,10 @@ init_yaml(struct init_state *st, const char *const *files, size_t n)
 		    (yc[i].v[Y_LCU] != NULL && (r = yaml_urls(st, &yc[i],
 		    Y_LCU, 1, &m->listen_client_urls, NULL)) != 0))
 			goto out;
+		if ((r = init_listen_ips(m)) != PKI_OK) {
+			r = pki_err(st->err, r, "out of memory");
+			goto out;
+		}
 		if (yc[i].v[Y_DATA_DIR] != NULL && (m->data_dir =
 		    strdup(yc[i].v[Y_DATA_DIR])) == NULL) {
 			r = pki_err(st->err, PKI_ERR_ALLOC, "out of memory");

@@ -175,7 +175,7 @@ load_ca(struct issue *is, int dfd, const char *certpath, const char *keypath,
 	if (pki_cl_slurpat(dfd, keypath, &kbuf, &klen) == -1)
 		r = pki_cl_read_err(err, errno, keypath);
 	else if ((r = pki_ca_parse(buf, len, certpath, kbuf, klen, keypath,
-	    PKI_CA_MUST_BE_CA, &ca, err)) == PKI_OK) {
+	    PKI_CA_MUST_BE_CA, is->opts->ca_key_password, &ca, err)) == PKI_OK) {
 		is->ca = ca->cert;
 		is->cakey = ca->key;
 		is->capem = ca->canon;
@@ -236,7 +236,9 @@ make_ca(struct issue *is, struct pki_error *err)
 
 	memset(&cr, 0, sizeof(cr));
 	cr.csr = is->cl->ca_csr;
-	cr.key_format = PKI_KEY_FMT_CFSSL;
+	cr.key_format = is->opts->ca_key_format;
+	cr.key_password = is->opts->ca_key_password;
+	cr.key_passwordlen = is->opts->ca_key_passwordlen;
 	cr.now = is->now;
 	cr.objects = 1;
 	if ((r = pki_ca_issue(&cr, &ca, err)) != PKI_OK)
@@ -481,7 +483,7 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 	lr.ca = is->ca;
 	lr.cakey = is->cakey;
 	lr.key = key;
-	lr.key_format = PKI_KEY_FMT_CFSSL;
+	lr.key_format = lf->key_format;
 	lr.now = is->now;
 	lr.expiry = is->opts->expiry;
 	lr.has_not_before = is->opts->has_not_before;

@@ -19,8 +19,8 @@
 /*
  * A check of one leaf's key material (certificate, key, request) in its
  * directory.  Every defect goes to problem(), or, when that is NULL, the
- * first one is copied into reason.  horizon > 0 also makes a certificate
- * valid for less than horizon (ns) a defect; modes checks file modes;
+ * first one is copied into reason.  horizon (may be NULL) also makes a
+ * certificate it finds due a defect (pki_due_eval); modes checks file modes;
  * expiry > 0 is the validity length expected instead of the profile's
  * (0 and horizon mode: not checked).
  */
@@ -31,7 +31,9 @@ struct pki_cl_check {
 	time_t				 now;
 	int64_t				 expiry;
 	int				 check_length;
-	int64_t				 horizon;
+	const struct pki_due_rule	*horizon;
+	int				 at_renewal;	/* horizon is renew's
+							   rule: say so */
 	int				 modes;
 	const char			*prefix;	/* "etcd1/" */
 	void				(*problem)(void *arg, const char *text);

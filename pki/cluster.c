@@ -25,12 +25,12 @@
 static const char *const cl_fields[] = {
 	"name", "token", "ca", "key", "names", "signing", "san_policy",
 	"local_sans", "fragments", "pki_dir", "data_dir", "members", "clients",
-	NULL
+	"key_format", NULL
 };
 enum {
 	F_NAME, F_TOKEN, F_CA, F_KEY, F_NAMES, F_SIGNING, F_SAN_POLICY,
 	F_LOCAL_SANS, F_FRAGMENTS, F_PKI_DIR, F_DATA_DIR, F_MEMBERS, F_CLIENTS,
-	F__N
+	F_KEY_FORMAT, F__N
 };
 
 /* Keys that belong one level down. */
@@ -60,11 +60,11 @@ enum { SG_EXPIRY, SG_CONFIG, SG_PEER, SG_CLIENT, SG__N };
 
 static const char *const member_fields[] = {
 	"name", "dns", "ips", "peer_urls", "client_urls", "listen_peer_urls",
-	"listen_client_urls", "data_dir", NULL
+	"listen_client_urls", "data_dir", "key_format", NULL
 };
 enum {
 	M_NAME, M_DNS, M_IPS, M_PEER_URLS, M_CLIENT_URLS, M_LISTEN_PEER,
-	M_LISTEN_CLIENT, M_DATA_DIR, M__N
+	M_LISTEN_CLIENT, M_DATA_DIR, M_KEY_FORMAT, M__N
 };
 static const struct pki_json_hint member_hints[] = {
 	{ "hosts", " (use \"dns\" for names and \"ips\" for addresses)" },
@@ -74,9 +74,12 @@ static const struct pki_json_hint member_hints[] = {
 };
 
 static const char *const client_fields[] = {
-	"name", "CN", "names", "hosts", NULL
+	"name", "CN", "names", "hosts", "key_format", NULL
 };
-enum { C_NAME, C_CN, C_NAMES, C_HOSTS, C__N };
+enum { C_NAME, C_CN, C_NAMES, C_HOSTS, C_KEY_FORMAT, C__N };
+
+/* The key formats, in PKI_KEY_FMT_* order. */
+static const char *const key_formats[] = { "cfssl", "pkcs8", NULL };
 
 /* The names the SAN policy takes. */
 static const char *const san_policies[] = { "all-members", "own", NULL };
@@ -323,6 +326,7 @@ pki_cluster_leaf(const struct pki_cluster *cl, size_t i,
 	out->member = lf->member >= 0;
 	out->csr = lf->csr;
 	out->profile = lf->profile;
+	out->key_format = lf->key_format;
 	out->client_urls = NULL;
 	out->nclient_urls = 0;
 	out->peer_urls = NULL;
@@ -538,6 +542,28 @@ pki_cl_dump_pretty(const json_t *v)
 }
 
 /* A required-looking free-text value: non-empty, no control characters. */
+/* A key_format value at path into *fmt; absent or null keeps *fmt. */
+static int
+parse_key_format(struct cl_parse *p, const char *path, const json_t *v,
+    int *fmt)
+{
+	char	*s = NULL;
+	int	 i, r;
+
+	if ((r = pki_json_string(&p->ctx, path, v, &s)) != 0 || s == NULL)
+		return r;
+	for (i = 0; key_formats[i] != NULL; i++)
+		if (strcmp(s, key_formats[i]) == 0)
+			break;
+	if (key_formats[i] == NULL)
+		r = pki_json_err(&p->ctx, PKI_ERR_INPUT, path, "unknown key "
+		    "format \"%s\" (cfssl, pkcs8)", s);
+	else
+		*fmt = i;
+	free(s);
+	return r;
+}
+
 static int
 check_text(struct cl_parse *p, const char *path, const char *s)
 {
@@ -1063,6 +1089,11 @@ parse_member(struct cl_parse *p, size_t idx, const json_t *obj,
 	pki_json_path_key(path, sizeof(path), mpath, "data_dir");
 	if ((r = get_text(p, path, vals[M_DATA_DIR], &m->data_dir)) != 0)
 		return r;
+	m->key_format = p->cl->key_format;
+	pki_json_path_key(path, sizeof(path), mpath, "key_format");
+	if ((r = parse_key_format(p, path, vals[M_KEY_FORMAT],
+	    &m->key_format)) != 0)
+		return r;
 	if (m->data_dir == NULL && p->cl->data_dir != NULL &&
 	    (m->data_dir = strdup(p->cl->data_dir)) == NULL)
 		goto nomem;
@@ -1324,6 +1355,8 @@ struct cl_gent {
 	size_t		 owner;
 	int		 is_ip;
 	int		 dup;
+	unsigned char	 ip[16];	/* is_ip: the address */
+	size_t		 iplen;
 };
 
 static int
@@ -1338,23 +1371,55 @@ gent_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* IP entries: by address (however written), then in member order. */
+static int
+gent_ip_cmp(const void *a, const void *b)
+{
+	const struct cl_gent	*x = *(const struct cl_gent *const *)a;
+	const struct cl_gent	*y = *(const struct cl_gent *const *)b;
+	int			 c;
+
+	if (x->iplen != y->iplen)
+		return x->iplen < y->iplen ? -1 : 1;
+	if ((c = memcmp(x->ip, y->ip, x->iplen)) != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* Marks every entry of v (n, sorted by cmp) equal to the one before. */
+static void
+mark_dups(struct cl_gent **v, size_t n,
+    int (*cmp)(const void *, const void *))
+{
+	size_t	i;
+
+	qsort(v, n, sizeof(*v), cmp);
+	for (i = 1; i < n; i++)
+		if (v[i]->is_ip ? v[i]->iplen == v[i - 1]->iplen &&
+		    memcmp(v[i]->ip, v[i - 1]->ip, v[i]->iplen) == 0 :
+		    strcasecmp(v[i]->host, v[i - 1]->host) == 0)
+			v[i]->dup = 1;
+}
+
 /*
- * Every member's dns and ips in member order, DNS names repeated by a
- * later member marked (IP addresses are unique already).
+ * Every member's dns and ips in member order, DNS names and IP addresses
+ * repeated by a later member marked (members on one host share its IP).
  */
 static int
 build_global(const struct pki_cluster *cl, struct cl_gent **out, size_t *nout)
 {
-	struct cl_gent	 *g = NULL, **dns = NULL;
-	size_t		  n = 0, nd = 0, i, j, k;
+	struct cl_gent	 *g = NULL, **dns = NULL, **ips = NULL;
+	size_t		  n = 0, nd = 0, ni = 0, i, j, k;
 
 	*out = NULL;
 	*nout = 0;
 	for (i = 0; i < cl->nmembers; i++)
 		n += cl->members[i].dns.n + cl->members[i].ips.n;
 	if ((g = calloc(n + 1, sizeof(*g))) == NULL ||
-	    (dns = calloc(n + 1, sizeof(*dns))) == NULL) {
+	    (dns = calloc(n + 1, sizeof(*dns))) == NULL ||
+	    (ips = calloc(n + 1, sizeof(*ips))) == NULL) {
 		free(g);
+		free(dns);
 		return PKI_ERR_ALLOC;
 	}
 	for (i = 0, k = 0; i < cl->nmembers; i++) {
@@ -1367,13 +1432,16 @@ build_global(const struct pki_cluster *cl, struct cl_gent **out, size_t *nout)
 			g[k].host = cl->members[i].ips.v[j];
 			g[k].owner = i;
 			g[k].is_ip = 1;
+			/* Parsed once already: it is an address. */
+			if (pki_cl_ip_parse(g[k].host, g[k].ip,
+			    &g[k].iplen) == 1)
+				ips[ni++] = &g[k];
 		}
 	}
-	qsort(dns, nd, sizeof(*dns), gent_cmp);
-	for (i = 1; i < nd; i++)
-		if (strcasecmp(dns[i]->host, dns[i - 1]->host) == 0)
-			dns[i]->dup = 1;
+	mark_dups(dns, nd, gent_cmp);
+	mark_dups(ips, ni, gent_ip_cmp);
 	free(dns);
+	free(ips);
 	*out = g;
 	*nout = n;
 	return PKI_OK;
@@ -1410,6 +1478,9 @@ member_hosts(const struct pki_cluster *cl, size_t mi,
 			if (g[i].owner == mi || g[i].dup)
 				continue;
 			if (!g[i].is_ip && pki_cl_strv_has(&m->dns, g[i].host, 1))
+				continue;
+			if (g[i].is_ip && pki_cl_strv_has_ip(&m->ips,
+			    g[i].host))
 				continue;
 			if (pki_cl_arr_add_str(arr, g[i].host) != 0)
 				goto nomem;
@@ -1458,6 +1529,7 @@ build_member_leaves(struct cl_parse *p)
 		leaf = &cl->leaves[cl->nleaves++];
 		leaf->member = (int)i;
 		leaf->profile = NULL;
+		leaf->key_format = cl->members[i].key_format;
 		if ((leaf->name = strdup(cl->members[i].name)) == NULL ||
 		    (leaf->dir = strdup(cl->members[i].name)) == NULL ||
 		    member_hosts(cl, i, g, ng, local_in_g, &hosts) != 0) {
@@ -1488,8 +1560,13 @@ parse_client(struct cl_parse *p, size_t idx, const json_t *obj,
 
 	pki_json_path_index(cpath, sizeof(cpath), "clients", idx);
 	leaf->member = -1;
+	leaf->key_format = p->cl->key_format;
 	if ((r = pki_json_fields(&p->ctx, cpath, obj, client_fields,
 	    vals)) != 0)
+		return r;
+	pki_json_path_key(path, sizeof(path), cpath, "key_format");
+	if ((r = parse_key_format(p, path, vals[C_KEY_FORMAT],
+	    &leaf->key_format)) != 0)
 		return r;
 	pki_json_path_key(path, sizeof(path), cpath, "name");
 	if (vals[C_NAME] == NULL)
@@ -1621,7 +1698,9 @@ parse_cluster(struct cl_parse *p, json_t *root)
 	    &cl->fragments)) != 0 ||
 	    (r = get_text(p, "pki_dir", vals[F_PKI_DIR], &cl->pki_dir)) != 0 ||
 	    (r = get_text(p, "data_dir", vals[F_DATA_DIR],
-	    &cl->data_dir)) != 0)
+	    &cl->data_dir)) != 0 ||
+	    (r = parse_key_format(p, "key_format", vals[F_KEY_FORMAT],
+	    &cl->key_format)) != 0)
 		goto out;
 	if ((r = parse_members(p, vals[F_MEMBERS])) != 0)
 		goto out;

@@ -29,6 +29,7 @@ struct pki_cluster_member {
 	struct pki_url	*peer_url_parts;	/* peer_urls parsed */
 	struct pki_url	*client_url_parts;	/* client_urls parsed */
 	char		*data_dir;	/* NULL: not in the fragment */
+	int		 key_format;	/* PKI_KEY_FMT_* of its key */
 };
 
 /*
@@ -42,6 +43,7 @@ struct pki_cluster_leaf {
 	char			 *csr_json;	/* guide-shaped CSR JSON text */
 	struct pki_csr		 *csr;		/* parsed from csr_json */
 	const struct pki_profile *profile;	/* borrowed from config */
+	int			  key_format;	/* PKI_KEY_FMT_* of its key */
 };
 
 struct pki_cluster {
@@ -63,6 +65,7 @@ struct pki_cluster {
 	int			  fragments;	/* write etcd.conf.yml, etcdctl.env */
 	char			 *pki_dir;	/* install path, or NULL */
 	char			 *data_dir;	/* cluster default, or NULL */
+	int			  key_format;	/* default PKI_KEY_FMT_* */
 	struct pki_cluster_member *members;
 	size_t			  nmembers;
 	struct pki_cluster_leaf	 *leaves;	/* members, then clients */

@@ -263,6 +263,32 @@ load_at(struct pki_cl_check *ck, int ldfd, const char *name, int kind,
 	return 0;
 }
 
+/*
+ * A certificate of name valid from nb to na, not expired, against the
+ * horizon: due by its rule (the renewal point, a share of its lifetime
+ * left or a time left) is a problem.
+ */
+static void
+check_horizon(struct pki_cl_check *ck, const char *path, const char *name,
+    time_t nb, time_t na)
+{
+	struct pki_due	due;
+	char		left[64], at[32];
+
+	if (pki_due_eval(ck->horizon, nb, na, name, ck->now, &due,
+	    NULL) != PKI_OK || !due.due)
+		return;
+	pki_duration_format((int64_t)(na - ck->now) * PKI_NS_PER_SEC, left,
+	    sizeof(left));
+	pki_time_format(due.at, at, sizeof(at));
+	if (ck->at_renewal)
+		pki_cl_problem(ck, "%s: due for renewal since %s (expires in "
+		    "%s)", path, at, left);
+	else
+		pki_cl_problem(ck, "%s: expires in %s, within the horizon",
+		    path, left);
+}
+
 int
 pki_cl_check_leaf(struct pki_cl_check *ck, int ldfd)
 {
@@ -306,6 +332,14 @@ pki_cl_check_leaf(struct pki_cl_check *ck, int ldfd)
 		if (strcmp(have, wantk) != 0)
 			pki_cl_problem(ck, "%s: key is %s, the description "
 			    "says %s", name[1], have, wantk);
+		/* Ed25519 keys are PKCS#8 in both formats. */
+		if (pki_key_format(key) != lf->key_format &&
+		    strcmp(have, "ed25519") != 0)
+			pki_cl_problem(ck, "%s: key is in %s format, the "
+			    "description says %s", name[1],
+			    pki_key_format(key) == PKI_KEY_FMT_PKCS8 ?
+			    "pkcs8" : "cfssl", lf->key_format ==
+			    PKI_KEY_FMT_PKCS8 ? "pkcs8" : "cfssl");
 	}
 	if (X509_check_issued(ck->ca->x509, cert->x509) != X509_V_OK ||
 	    X509_verify(cert->x509, X509_get0_pubkey(ck->ca->x509)) != 1)
@@ -332,13 +366,8 @@ pki_cl_check_leaf(struct pki_cl_check *ck, int ldfd)
 	ck->not_after = tna;
 	if (tna <= ck->now)
 		pki_cl_problem(ck, "%s: expired", name[0]);
-	else if (ck->horizon > 0 && (int64_t)(tna - ck->now) <
-	    ck->horizon / PKI_NS_PER_SEC) {
-		pki_duration_format((int64_t)(tna - ck->now) * PKI_NS_PER_SEC,
-		    buf, sizeof(buf));
-		pki_cl_problem(ck, "%s: expires in %s, within the horizon",
-		    name[0], buf);
-	}
+	else if (ck->horizon != NULL)
+		check_horizon(ck, name[0], lf->name, tnb, tna);
 	if (ck->check_length) {
 		len = (int64_t)(tna - tnb);
 		wantlen = (ck->expiry > 0 ? ck->expiry : p->expiry) /
@@ -502,11 +531,13 @@ check_bundle(struct vctx *v, int dfd, int ldfd, const char *dir,
 
 int
 pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
-    int64_t horizon, time_t now, void (*problem)(void *, const char *),
-    void *arg, size_t *nproblems, struct pki_error *err)
+    const struct pki_due_rule *horizon, time_t now,
+    void (*problem)(void *, const char *), void *arg, size_t *nproblems,
+    struct pki_error *err)
 {
 	struct vctx			 v;
 	struct pki_cl_check		 ck;
+	struct pki_due_rule		 renewal, carule;
 	struct pki_cert			*ca = NULL;
 	struct pki_key			*cakey = NULL;
 	const struct pki_cluster_leaf	*lf;
@@ -517,7 +548,8 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 	char				 name[NAME_MAX + 1], dur[64];
 	const char			*capath;
 	size_t				 len = 0, capemlen = 0, i;
-	time_t				 tna;
+	struct pki_due			 due;
+	time_t				 tna, tnb;
 	int				 dfd = -1, ldfd = -1, r = PKI_ERR_INTERNAL, rd;
 
 	*nproblems = 0;
@@ -526,6 +558,15 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 	v.arg = arg;
 	if (now == 0)
 		now = time(NULL);
+	if (horizon == NULL) {
+		memset(&renewal, 0, sizeof(renewal));
+		renewal.kind = PKI_DUE_RENEW;
+		pki_renew_policy_default(&renewal.policy);
+		horizon = &renewal;
+	}
+	/* The CA is not staggered: it is renewed by hand (ca renew). */
+	carule = *horizon;
+	carule.policy.stagger = 0;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return pki_err_sys(err, errno, "%s: cannot open", dir);
 	if ((absdir = realpath(dir, NULL)) == NULL) {
@@ -560,21 +601,27 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 	memset(&tm, 0, sizeof(tm));
 	tna = ASN1_TIME_to_tm(X509_get0_notAfter(ca->x509), &tm) == 1 ?
 	    timegm(&tm) : 0;
+	memset(&tm, 0, sizeof(tm));
+	tnb = ASN1_TIME_to_tm(X509_get0_notBefore(ca->x509), &tm) == 1 ?
+	    timegm(&tm) : 0;
 	if (tna <= now)
 		vproblem(&v, "%s: the CA certificate has expired", capath);
-	else if (horizon > 0 && (int64_t)(tna - now) <
-	    horizon / PKI_NS_PER_SEC) {
+	else if (pki_due_eval(&carule, tnb, tna, "ca", now, &due, NULL) ==
+	    PKI_OK && due.due) {
 		pki_duration_format((int64_t)(tna - now) * PKI_NS_PER_SEC, dur,
 		    sizeof(dur));
 		vproblem(&v, "%s: the CA certificate expires in %s, within the "
-		    "horizon", capath, dur);
+		    "horizon%s", capath, dur, horizon == &renewal ?
+		    " (past its renewal point: etcd-pki ca renew)" : "");
 	}
 	if (cl->ca_cert_file == NULL) {
 		if (pki_cl_slurpat(dfd, PKI_CLDIR_CA_KEY, &buf, &len) == -1)
 			vproblem(&v, "ca-key.pem: %s", errno == ENOENT ?
 			    "missing" : pki_cl_strerror(errno));
-		else if (pki_key_load(buf, len, PKI_CLDIR_CA_KEY, NULL, &cakey,
-		    NULL) != PKI_OK)
+		else if ((r = pki_key_load(buf, len, PKI_CLDIR_CA_KEY, NULL,
+		    &cakey, NULL)) == PKI_ERR_ENCRYPTED)
+			;	/* encrypted: it cannot be compared here */
+		else if (r != PKI_OK)
 			vproblem(&v, "ca-key.pem: not a readable private key");
 		else if (!pki_cert_matches_key(ca, cakey))
 			vproblem(&v, "ca-key.pem does not match ca.pem");
@@ -603,6 +650,7 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 		ck.ca = ca;
 		ck.now = now;
 		ck.horizon = horizon;
+		ck.at_renewal = horizon == &renewal;
 		ck.modes = 1;
 		ck.prefix = prefix;
 		ck.problem = v.problem;

@@ -74,17 +74,19 @@ struct pki_ca {
  * pki_ca_free().
  */
 int	pki_ca_load(const char *certpath, const char *keypath, int flags,
-	    const struct pki_notify *nt, struct pki_ca **out,
-	    struct pki_error *err) PKI_MUST_CHECK;
+	    const char *password, const struct pki_notify *nt,
+	    struct pki_ca **out, struct pki_error *err) PKI_MUST_CHECK;
 /*
  * The same from buffers (key may be NULL with PKI_CA_KEY_OPTIONAL):
  * certificate and key parsed, checked against each other ("KEY: CA key
  * does not match the CA certificate CERT"), the canonical PEM and the
- * facts computed.  The buffers are copied.
+ * facts computed.  The buffers are copied.  password (may be NULL)
+ * decrypts an encrypted key.
  */
 int	pki_ca_parse(const char *cert, size_t certlen, const char *certsrc,
 	    const char *key, size_t keylen, const char *keysrc, int flags,
-	    struct pki_ca **out, struct pki_error *err) PKI_MUST_CHECK;
+	    const char *password, struct pki_ca **out,
+	    struct pki_error *err) PKI_MUST_CHECK;
 void	pki_ca_free(struct pki_ca *ca);
 
 /* ---- targets (targets.c) ------------------------------------------------ */
@@ -102,6 +104,8 @@ struct pki_target {
 	const struct pki_profile *profile;
 	struct pki_set		*set;
 	int			 member;	/* cluster mode: a member's */
+	int			 key_format;	/* a new key's PKI_KEY_FMT_*, or
+						   -1: the current key's */
 };
 
 struct pki_targets {
@@ -117,6 +121,8 @@ struct pki_targets {
 	size_t			 capemlen;
 	int			*locks;
 	size_t			 nlocks;
+	char			*password;	/* the CA key's, or NULL */
+	size_t			 passwordlen;
 };
 
 /*

@@ -172,3 +172,56 @@ pki_input_read(const char *spec, int allow_prefix, size_t max, char **buf,
 	return pki_err(err, PKI_ERR_INPUT, "unknown prefix: %.*s",
 	    (int)(colon - spec), spec);
 }
+
+/* The cap of a password, as cfssl's env:/file: values go. */
+#define PASSWORD_MAX	4096
+
+int
+pki_ca_password(const char *spec, char **pw, size_t *len, const char **from,
+    struct pki_error *err)
+{
+	struct pki_error	 e;
+	const char		*env, *dir;
+	char			*cred = NULL;
+	int			 r;
+
+	*pw = NULL;
+	*len = 0;
+	*from = NULL;
+	memset(&e, 0, sizeof(e));
+	if (spec != NULL) {
+		if (strncmp(spec, "env:", 4) != 0 &&
+		    strncmp(spec, "file:", 5) != 0)
+			return pki_err(err, PKI_ERR_ARG, "-ca-key-password: "
+			    "expected env:VAR or file:PATH (a password on the "
+			    "command line would be visible to other users)");
+		*from = "-ca-key-password";
+		if ((r = pki_input_read(spec, 1, PASSWORD_MAX, pw, len,
+		    &e)) != PKI_OK)
+			return pki_err(err, r, "-ca-key-password: %s", e.text);
+	} else if ((env = getenv("CFSSL_CA_PK_PASSWORD")) != NULL) {
+		*from = "CFSSL_CA_PK_PASSWORD";
+		if ((*len = strlen(env)) > PASSWORD_MAX)
+			return pki_err(err, PKI_ERR_TOO_BIG, "%s: longer than "
+			    "%d bytes", *from, PASSWORD_MAX);
+		if ((*pw = strdup(env)) == NULL)
+			return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		return PKI_OK;
+	} else if ((dir = getenv("CREDENTIALS_DIRECTORY")) != NULL &&
+	    *dir == '/') {
+		if (asprintf(&cred, "%s/%s", dir, PKI_CA_PASSWORD_CRED) == -1)
+			return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		r = pki_input_read(cred, 0, PASSWORD_MAX, pw, len, &e);
+		free(cred);
+		if (r == PKI_ERR_IO && e.sys_errno == ENOENT)
+			return PKI_OK;
+		*from = "systemd credential " PKI_CA_PASSWORD_CRED;
+		if (r != PKI_OK)
+			return pki_err(err, r, "%s", e.text);
+	} else
+		return PKI_OK;
+	/* A password file usually ends with a newline. */
+	while (*len > 0 && ((*pw)[*len - 1] == '\n' || (*pw)[*len - 1] == '\r'))
+		(*pw)[--*len] = '\0';
+	return PKI_OK;
+}

@@ -222,6 +222,8 @@ int	pki_san_from_hosts(const char *const *hosts, size_t n, int ip_only,
 
 struct pki_key {
 	EVP_PKEY	*pkey;
+	int		 fmt;		/* PKI_KEY_FMT_* it was loaded in */
+	int		 encrypted;	/* it was loaded encrypted */
 };
 
 /*

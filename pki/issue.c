@@ -67,8 +67,8 @@ cert_facts(const struct pki_cert *cert, struct pki_issued *out,
 static int
 sign_req(struct pki_sign_request *sr, const struct pki_req *req,
     const struct pki_cert *ca, const struct pki_key *signer,
-    const struct pki_key *key, int key_format, int objects,
-    struct pki_issued *out, struct pki_error *err)
+    const struct pki_key *key, int key_format, const char *pw, size_t pwlen,
+    int objects, struct pki_issued *out, struct pki_error *err)
 {
 	struct pki_cert	*cert = NULL;
 	int		 r;
@@ -79,8 +79,8 @@ sign_req(struct pki_sign_request *sr, const struct pki_req *req,
 	    err)) != PKI_OK ||
 	    (r = pki_req_encode(req, &out->req, &out->reqlen, err)) !=
 	    PKI_OK ||
-	    (r = pki_key_encode(key, key_format, &out->key, &out->keylen,
-	    err)) != PKI_OK ||
+	    (r = pki_key_encode_encrypted(key, key_format, pw, pwlen,
+	    &out->key, &out->keylen, err)) != PKI_OK ||
 	    (r = cert_facts(cert, out, err)) != PKI_OK)
 		goto out;
 	if (objects) {
@@ -118,7 +118,7 @@ leaf_general(const struct pki_leaf_request *lr, const struct pki_key *key,
 	sr.now_sec = lr->now;
 	if ((r = pki_req_new(lr->csr, key, &req, err)) == PKI_OK)
 		r = sign_req(&sr, req, lr->ca, lr->cakey, key, lr->key_format,
-		    lr->objects, out, err);
+		    NULL, 0, lr->objects, out, err);
 	pki_req_free(req);
 	return r;
 }
@@ -225,7 +225,8 @@ pki_ca_issue(const struct pki_ca_request *cr, struct pki_issued *out,
 	sr.subject = cr->subject;
 	sr.now_sec = cr->now;
 	if ((r = sign_req(&sr, req, NULL, signer, signer, cr->key_format,
-	    cr->objects, out, err)) != PKI_OK)
+	    cr->key_password, cr->key_passwordlen, cr->objects, out,
+	    err)) != PKI_OK)
 		goto out;
 	if (cr->objects) {
 		out->newkey = key;

@@ -464,7 +464,16 @@ pki_key_load(const char *buf, size_t len, const char *source,
 	}
 	if ((r = key_check(pkey, src, err)) != 0)
 		goto out;
-	r = key_wrap(&pkey, out, err);
+	if ((r = key_wrap(&pkey, out, err)) != PKI_OK)
+		goto out;
+	/* PKCS#8 where cfssl would write PKCS#1 or SEC1: -key-format pkcs8. */
+	(*out)->encrypted = decrypted || strcmp(name, "ENCRYPTED PRIVATE "
+	    "KEY") == 0;
+	if ((EVP_PKEY_is_a((*out)->pkey, "RSA") ||
+	    EVP_PKEY_is_a((*out)->pkey, "EC")) &&
+	    (strcmp(name, "PRIVATE KEY") == 0 ||
+	    strcmp(name, "ENCRYPTED PRIVATE KEY") == 0))
+		(*out)->fmt = PKI_KEY_FMT_PKCS8;
  out:
 	EVP_PKEY_free(pkey);
 	OPENSSL_free(name);
@@ -478,8 +487,27 @@ pki_key_load(const char *buf, size_t len, const char *source,
 }
 
 int
+pki_key_format(const struct pki_key *key)
+{
+	return key->fmt;
+}
+
+int
+pki_key_encrypted(const struct pki_key *key)
+{
+	return key->encrypted;
+}
+
+int
 pki_key_encode(const struct pki_key *key, int fmt, char **pem, size_t *len,
     struct pki_error *err)
+{
+	return pki_key_encode_encrypted(key, fmt, NULL, 0, pem, len, err);
+}
+
+int
+pki_key_encode_encrypted(const struct pki_key *key, int fmt, const char *pw,
+    size_t pwlen, char **pem, size_t *len, struct pki_error *err)
 {
 	OSSL_ENCODER_CTX	*ectx = NULL;
 	BIO			*bio = NULL;
@@ -507,6 +535,18 @@ pki_key_encode(const struct pki_key *key, int fmt, char **pem, size_t *len,
 	    OSSL_ENCODER_CTX_get_num_encoders(ectx) == 0) {
 		r = pki_err_ssl(err, PKI_ERR_KEY, "key: no PEM encoder for %s",
 		    EVP_PKEY_get0_type_name(key->pkey));
+		goto out;
+	}
+	/*
+	 * Encrypted: PKCS#8 with PBES2 (PBKDF2, AES-256-CBC), or for RSA and
+	 * ECDSA in cfssl's format the legacy "Proc-Type: 4,ENCRYPTED" PEM
+	 * (AES-256-CBC), the only encryption cfssl itself can read.
+	 */
+	if (pw != NULL && (OSSL_ENCODER_CTX_set_cipher(ectx, "AES-256-CBC",
+	    NULL) != 1 || OSSL_ENCODER_CTX_set_passphrase(ectx,
+	    (const unsigned char *)pw, pwlen) != 1)) {
+		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "key: cannot set up "
+		    "encryption");
 		goto out;
 	}
 	if ((bio = BIO_new(BIO_s_secmem())) == NULL) {

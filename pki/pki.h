@@ -94,6 +94,19 @@ struct pki_parse_opts {
 int		 pki_input_read(const char *spec, int allow_prefix, size_t max,
 		    char **buf, size_t *len, struct pki_error *err) PKI_MUST_CHECK;
 
+/*
+ * The password of an encrypted CA key, from the first source that has
+ * one: spec (the -ca-key-password flag: "env:VAR" or "file:PATH"; other
+ * forms are refused, PKI_ERR_ARG), $CFSSL_CA_PK_PASSWORD, or the systemd
+ * credential PKI_CA_PASSWORD_CRED in $CREDENTIALS_DIRECTORY (a unit's
+ * LoadCredential=).  A trailing newline of a file is not part of it.
+ * *pw is NULL when there is none; else free it with pki_secret_free(*pw,
+ * *len).  *from names the source for messages (static), or NULL.
+ */
+#define PKI_CA_PASSWORD_CRED	"ca-key-password"
+int		 pki_ca_password(const char *spec, char **pw, size_t *len,
+		    const char **from, struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- durations ------------------------------------------------------ */
 
 /*
@@ -265,6 +278,24 @@ int		 pki_key_load(const char *buf, size_t len, const char *source,
 /* PEM-encodes a private key; free *pem with pki_secret_free. */
 int		 pki_key_encode(const struct pki_key *key, int fmt, char **pem,
 		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The same encrypted with pw (pwlen bytes; NULL: not encrypted): PKCS#8
+ * PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) for PKI_KEY_FMT_PKCS8 and
+ * Ed25519; for RSA and ECDSA in PKI_KEY_FMT_CFSSL the legacy PEM
+ * encryption (AES-256-CBC, OpenSSL's one-round MD5 key derivation), the
+ * only one cfssl reads with CFSSL_CA_PK_PASSWORD.
+ */
+int		 pki_key_encode_encrypted(const struct pki_key *key, int fmt,
+		    const char *pw, size_t pwlen, char **pem, size_t *len,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The format a loaded key was in: PKI_KEY_FMT_PKCS8 for an RSA or ECDSA
+ * key in a "PRIVATE KEY" or "ENCRYPTED PRIVATE KEY" block, else
+ * PKI_KEY_FMT_CFSSL (also every generated key).
+ */
+int		 pki_key_format(const struct pki_key *key);
+/* 1 if the key was loaded from an encrypted PEM. */
+int		 pki_key_encrypted(const struct pki_key *key);
 /* "rsa-2048", "ecdsa-256", "ed25519". */
 void		 pki_key_desc(const struct pki_key *key, char *buf, size_t len);
 void		 pki_key_free(struct pki_key *key);
@@ -459,6 +490,11 @@ struct pki_ca_request {
 	const struct pki_csr	*subject;
 	int64_t			 expiry;
 	int			 key_format;	/* PKI_KEY_FMT_* */
+	const char		*key_password;	/* the key PEM encrypted
+						   with it (see
+						   pki_key_encode_encrypted),
+						   or NULL */
+	size_t			 key_passwordlen;
 	time_t			 now;		/* 0: the current time */
 	int			 objects;	/* also x509, newkey */
 };
@@ -571,6 +607,7 @@ struct pki_cluster_leaf_info {
 	int			  member;	/* 1 for a member, 0 for a client */
 	const struct pki_csr	 *csr;		/* what it is issued from */
 	const struct pki_profile *profile;	/* how it is signed */
+	int			  key_format;	/* PKI_KEY_FMT_* of its key */
 	/* A member's advertised URLs ("https://host:port"); clients: 0. */
 	const char *const	 *client_urls;
 	size_t			  nclient_urls;
@@ -653,6 +690,11 @@ struct pki_issue_opts {
 	int		 has_not_before;
 	time_t		 not_before;	/* leaf notBefore, replacing now */
 	time_t		 now;		/* 0: the current time */
+	const char	*ca_key_password;	/* of an encrypted CA key; a
+						   new CA key is written
+						   encrypted with it */
+	size_t		 ca_key_passwordlen;
+	int		 ca_key_format;	/* a new CA key's PKI_KEY_FMT_* */
 	void		(*event)(void *arg, const struct pki_issue_event *ev);
 	void		*event_arg;
 };
@@ -670,12 +712,15 @@ int		 pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 
 /*
  * Checks everything under dir against the description and the CA; calls
- * problem() once per defect found (text: "path: problem").  horizon (ns)
- * is the least validity left that is not a problem.  *nproblems receives
- * the count.  Returns 0 when the check ran (whatever it found).
+ * problem() once per defect found (text: "path: problem").  A certificate
+ * that horizon (pki_due_eval; NULL: renew's default rule, its renewal
+ * point) finds due at now is a defect: the CA is judged by the same rule
+ * without the stagger.  *nproblems receives the count.  Returns 0 when
+ * the check ran (whatever it found).
  */
+struct pki_due_rule;
 int		 pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
-		    int64_t horizon, time_t now,
+		    const struct pki_due_rule *horizon, time_t now,
 		    void (*problem)(void *arg, const char *text), void *arg,
 		    size_t *nproblems, struct pki_error *err) PKI_MUST_CHECK;
 
@@ -1249,6 +1294,7 @@ struct pki_cldir_leaf {
 	int			  member;	/* 1: a member, 0: a client */
 	const struct pki_csr	 *csr;
 	const struct pki_profile *profile;
+	int			  key_format;	/* PKI_KEY_FMT_* of its key */
 	const char		 *client_url;	/* a member's first, or NULL */
 	const char		 *peer_url;
 	const struct pki_url	 *client_url_parts;	/* the same parsed */
@@ -1300,6 +1346,13 @@ int		 pki_due_eval(const struct pki_due_rule *rule,
 		    int64_t not_before, int64_t not_after, const char *name,
 		    time_t now, struct pki_due *out, struct pki_error *err)
 		    PKI_MUST_CHECK;
+
+/*
+ * The rule "due when less than left is left": a share of the lifetime
+ * (renew's arithmetic, no stagger) or a time.
+ */
+void		 pki_due_rule_left(struct pki_due_rule *rule,
+		    const struct pki_share *left);
 
 /* ---- the status of certificates (pki/status.c) ------------------------ */
 
@@ -1409,10 +1462,25 @@ void		 pki_status_free(struct pki_status *s);
 int		 pki_status_metrics(const struct pki_status *s,
 		    const char *command, int exit_code, char **text,
 		    struct pki_error *err) PKI_MUST_CHECK;
-/* The same written to path atomically (pki_file_write_set, mode 0644). */
+/*
+ * The same written to path atomically (pki_file_write_set, mode 0644),
+ * merged with what the file holds (pki_textfile_merge): status and renew
+ * can share one file.  Writers take turns on a lock of path's directory.
+ */
 int		 pki_status_metrics_write(const struct pki_status *s,
 		    const char *path, const char *command, int exit_code,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The textfile own (this run's, of command) merged into old (the file's
+ * contents, or NULL): own's families in its order, each followed by the
+ * samples of old to keep, then old's other families.  An old sample is
+ * kept when it is another command's (label command) or about a
+ * certificate own does not report and whose path label still names a
+ * file; every other old sample is replaced.  *out is malloc'ed.
+ */
+int		 pki_textfile_merge(const char *old, const char *own,
+		    const char *command, char **out, struct pki_error *err)
+		    PKI_MUST_CHECK;
 /* NAME of a certificate path ".../NAME.pem" (malloc'ed; NULL: no memory). */
 char		*pki_cert_path_name(const char *path);
 /*
@@ -1440,6 +1508,10 @@ struct pki_schedule {
 	size_t			 ncond;
 	const char *const	*run;		/* renew's arguments */
 	size_t			 nrun;
+	const char *const	*rw;		/* what renew writes: its
+						   directories and output
+						   files (absolute) */
+	size_t			 nrw;
 };
 
 /* The files of a schedule: text[i] (malloc'ed) for NAME + suffix[i]. */
@@ -1657,6 +1729,12 @@ struct pki_targets;
 
 int		 pki_targets_new(struct pki_targets **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The password of an encrypted CA key (pw, len bytes; copied, wiped on
+ * free), for pki_targets_add_cluster's CA: call it first.
+ */
+int		 pki_targets_ca_password(struct pki_targets *ts, const char *pw,
+		    size_t len, struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_targets_free(struct pki_targets *ts);
 /*
  * Path mode: adds the set of certpath, D/NAME.pem or D/current/NAME.pem
@@ -1852,6 +1930,10 @@ struct pki_rot_opts {
 	time_t			 now;		/* 0: the current time */
 	const struct pki_etcd_ops *ops;		/* the probes; NULL: default */
 	void			*ops_arg;
+	const char		*ca_key_password;	/* an encrypted CA key's
+							   (the next CA's key is
+							   then encrypted too) */
+	size_t			 ca_key_passwordlen;
 	struct pki_notify	 nt;
 };
 

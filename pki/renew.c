@@ -264,8 +264,10 @@ prepare(struct renew *rn, struct pki_target *t, struct job *j,
 	memset(&err, 0, sizeof(err));
 	c->key = j->key;
 	if (o->rekey) {
+		/* The description's format, else the current key's. */
 		if ((r = pki_key_generate(t->csr, newkey, &err)) != 0 ||
-		    (r = pki_key_encode(*newkey, PKI_KEY_FMT_CFSSL, &c->keypem,
+		    (r = pki_key_encode(*newkey, t->key_format >= 0 ?
+		    t->key_format : pki_key_format(j->key), &c->keypem,
 		    &c->keylen, &err)) != 0) {
 			pki_note_err(rn->nt, NULL, &err, r);
 			return PKI_RUN_FAILED;

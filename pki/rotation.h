@@ -65,6 +65,9 @@ struct pki_rotation {
 	const struct pki_roll_conf	*rolling;	/* NULL: no restarts */
 	struct pki_notify		 nt;
 	size_t				 unreachable;
+	const char			*pw;		/* the CA key's, until
+							   the targets copy it */
+	size_t				 pwlen;
 };
 
 /* present */

@@ -59,7 +59,8 @@ pki_rot_ca_load(struct pki_rotation *ro, struct rca *c, int need_key)
 		return -1;
 	}
 	if ((r = pki_ca_load(c->path, c->keypath, PKI_CA_ABSENT_OK |
-	    (need_key ? 0 : PKI_CA_KEY_OPTIONAL), &ro->nt, &c->ca,
+	    (need_key ? 0 : PKI_CA_KEY_OPTIONAL), ro->ts->password, &ro->nt,
+	    &c->ca,
 	    &err)) != PKI_OK) {
 		pki_note_err(&ro->nt, NULL, &err, r);
 		return -1;
@@ -444,6 +445,8 @@ rot_targets(struct pki_rotation *ro, const char *desc, struct pki_error *err)
 	int	r;
 
 	if ((r = pki_targets_new(&ro->ts, err)) != PKI_OK ||
+	    (ro->pw != NULL && (r = pki_targets_ca_password(ro->ts, ro->pw,
+	    ro->pwlen, err)) != PKI_OK) ||
 	    (r = pki_targets_add_cluster(ro->ts, ro->cl, desc, ro->dir, NULL,
 	    1, &ro->nt, err)) != PKI_OK)
 		return r;
@@ -474,6 +477,8 @@ pki_rot_open(const struct pki_cluster *cl, const char *desc, const char *dir,
 	}
 	ro->cl = cl;
 	ro->nt = o->nt;
+	ro->pw = o->ca_key_password;
+	ro->pwlen = o->ca_key_passwordlen;
 	ro->now = o->now != 0 ? o->now : time(NULL);
 	ro->timeout_ms = o->probe_timeout_ms > 0 ? o->probe_timeout_ms :
 	    PROBE_TIMEOUT_MS;

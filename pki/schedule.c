@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,9 +196,116 @@ sd_cmdline(struct pki_buf *b, const char *key, const char *self,
 	pki_buf_add(b, "\n");
 }
 
+/*
+ * The password file of renew's "-ca-key-password file:PATH", or NULL:
+ * the service hands it over as a credential instead (LoadCredential=).
+ */
+static const char *
+cred_file(const struct pki_schedule *sc, size_t *at)
+{
+	size_t	i;
+
+	for (i = 0; i + 1 < sc->nrun; i++)
+		if (strcmp(sc->run[i], "-ca-key-password") == 0 &&
+		    strncmp(sc->run[i + 1], "file:", 5) == 0) {
+			*at = i;
+			return sc->run[i + 1] + 5;
+		}
+	return NULL;
+}
+
+/*
+ * ReadWritePaths=: every directory renew writes in (a path that is not a
+ * directory stands for its own), each once, as systemd words.  Returns 1
+ * when one is under /tmp or /var/tmp.
+ */
+static int
+rw_paths(struct pki_buf *b, const struct pki_schedule *sc)
+{
+	int		 tmp = 0;
+	struct stat	 st;
+	char		*dirs[64], *c;
+	size_t		 i, j, n = 0;
+
+	for (i = 0; i < sc->nrw && n < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if ((c = strdup(sc->rw[i])) == NULL) {
+			b->oom = 1;
+			break;
+		}
+		if (stat(c, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			char	*d = strdup(dirname(c));
+
+			free(c);
+			if ((c = d) == NULL) {
+				b->oom = 1;
+				break;
+			}
+		}
+		for (j = 0; j < n && strcmp(dirs[j], c) != 0; j++)
+			;
+		if (j < n)
+			free(c);
+		else
+			dirs[n++] = c;
+	}
+	if (n > 0)
+		pki_buf_add(b, "ReadWritePaths=");
+	for (i = 0; i < n; i++) {
+		pki_buf_add(b, i > 0 ? " " : "");
+		sd_word(b, dirs[i], 1);
+		tmp |= strncmp(dirs[i], "/tmp/", 5) == 0 ||
+		    strcmp(dirs[i], "/tmp") == 0 ||
+		    strncmp(dirs[i], "/var/tmp/", 9) == 0;
+		free(dirs[i]);
+	}
+	if (n > 0)
+		pki_buf_add(b, "\n");
+	return tmp;
+}
+
+/*
+ * The sandbox: the file system read-only but for renew's directories,
+ * no new privileges, a private /tmp and devices, the kernel out of
+ * reach, root's file capabilities only (keys owned by another user),
+ * the address families of etcd and systemctl.  Hooks and restart
+ * commands run inside it too: a drop-in relaxes it (etcd-pki(1)).
+ */
+static const char sandbox[] =
+    "# Sandbox (systemd.exec(5)); a drop-in (systemctl edit) relaxes it\n"
+    "# for hooks that need more.\n"
+    "ProtectSystem=strict\n"
+    "ProtectHome=read-only\n"
+    "PrivateDevices=yes\n"
+    "NoNewPrivileges=yes\n"
+    "CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE "
+    "CAP_DAC_READ_SEARCH\n"
+    "ProtectKernelTunables=yes\n"
+    "ProtectKernelModules=yes\n"
+    "ProtectKernelLogs=yes\n"
+    "ProtectControlGroups=yes\n"
+    "ProtectClock=yes\n"
+    "ProtectHostname=yes\n"
+    "ProtectProc=invisible\n"
+    "ProcSubset=pid\n"
+    "PrivateMounts=yes\n"
+    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n"
+    "RestrictNamespaces=yes\n"
+    "RestrictRealtime=yes\n"
+    "RestrictSUIDSGID=yes\n"
+    "LockPersonality=yes\n"
+    "MemoryDenyWriteExecute=yes\n"
+    "SystemCallArchitectures=native\n"
+    "SystemCallFilter=@system-service\n"
+    "SystemCallErrorNumber=EPERM\n";
+
 static void
 service_text(struct pki_buf *b, const struct pki_schedule *sc)
 {
+	struct pki_schedule	 run = *sc;
+	const char		*cred;
+	const char		**v = NULL;
+	size_t			 at = 0, i, n = 0;
+
 	pki_buf_printf(b, "# %s.service\n"
 	    "# Written by etcd-pki schedule; see etcd-pki(1).\n"
 	    "[Unit]\n"
@@ -214,11 +322,33 @@ service_text(struct pki_buf *b, const struct pki_schedule *sc)
 	    "# is (skip, not a failure), 255 on an error (fail); systemd >= "
 	    "243.\n", sc->name);
 	sd_cmdline(b, "ExecCondition", sc->self, sc->cond, sc->ncond);
-	sd_cmdline(b, "ExecStart", sc->self, sc->run, sc->nrun);
+	/* The CA key's password file becomes a credential. */
+	if ((cred = cred_file(sc, &at)) != NULL) {
+		if ((v = calloc(sc->nrun, sizeof(*v))) == NULL) {
+			b->oom = 1;
+			return;
+		}
+		for (i = 0; i < sc->nrun; i++)
+			if (i != at && i != at + 1)
+				v[n++] = sc->run[i];
+		run.run = v;
+		run.nrun = n;
+		pki_buf_add(b, "# The CA key's password, read by renew from "
+		    "$CREDENTIALS_DIRECTORY.\nLoadCredential="
+		    PKI_CA_PASSWORD_CRED ":");
+		sd_word(b, cred, 1);
+		pki_buf_add(b, "\n");
+	}
+	sd_cmdline(b, "ExecStart", sc->self, run.run, run.nrun);
+	free(v);
 	pki_buf_add(b, "# renew: 10 renewed, 75 another run holds the lock.\n"
 	    "SuccessExitStatus=10 75\n"
 	    "# A run that hangs is stopped, fails and frees the lock.\n"
 	    "TimeoutStartSec=" SCHED_TIMEOUT "\n");
+	/* A private /tmp would hide what renew writes there. */
+	if (!rw_paths(b, sc))
+		pki_buf_add(b, "PrivateTmp=yes\n");
+	pki_buf_add(b, sandbox);
 }
 
 static void

@@ -55,6 +55,20 @@ pki_due_eval(const struct pki_due_rule *rule, int64_t not_before,
 	return PKI_OK;
 }
 
+void
+pki_due_rule_left(struct pki_due_rule *rule, const struct pki_share *left)
+{
+	memset(rule, 0, sizeof(*rule));
+	if (left->is_pct) {
+		/* renew's arithmetic: due when this share is left. */
+		rule->kind = PKI_DUE_RENEW;
+		rule->policy.fraction = left->pct / 100;
+	} else {
+		rule->kind = PKI_DUE_LEFT;
+		rule->left = left->ns / PKI_NS_PER_SEC;
+	}
+}
+
 /* ---- rows ------------------------------------------------------------- */
 
 void
@@ -677,24 +691,4 @@ pki_status_metrics(const struct pki_status *s, const char *command,
 	*text = b.b != NULL ? b.b : strdup("");
 	return *text != NULL ? PKI_OK : pki_err(err, PKI_ERR_ALLOC,
 	    "out of memory");
-}
-
-int
-pki_status_metrics_write(const struct pki_status *s, const char *path,
-    const char *command, int exit_code, struct pki_error *err)
-{
-	struct pki_file	 file;
-	char		*text = NULL;
-	int		 r;
-
-	if ((r = pki_status_metrics(s, command, exit_code, &text,
-	    err)) != PKI_OK)
-		return pki_err(err, r, "%s: out of memory", path);
-	file.path = path;
-	file.data = text;
-	file.len = strlen(text);
-	file.mode = 0644;
-	r = pki_file_write_set(&file, 1, err);
-	free(text);
-	return r;
 }

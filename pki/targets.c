@@ -43,7 +43,22 @@ pki_targets_free(struct pki_targets *ts)
 	free(ts->topdir);
 	pki_ca_free(ts->own_ca);
 	free(ts->capem);
+	pki_secret_free(ts->password, ts->passwordlen);
 	free(ts);
+}
+
+int
+pki_targets_ca_password(struct pki_targets *ts, const char *pw, size_t len,
+    struct pki_error *err)
+{
+	pki_secret_free(ts->password, ts->passwordlen);
+	ts->passwordlen = 0;
+	if ((ts->password = malloc(len + 1)) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	memcpy(ts->password, pw, len);
+	ts->password[len] = '\0';
+	ts->passwordlen = len;
+	return PKI_OK;
 }
 
 size_t
@@ -100,6 +115,7 @@ add_target(struct pki_targets *ts, const char *dir, const char *name,
 	ts->t = nt;
 	t = &ts->t[ts->n];
 	memset(t, 0, sizeof(*t));
+	t->key_format = -1;
 	ts->n++;
 	if ((t->dir = strdup(dir)) == NULL || (t->name = strdup(name)) ==
 	    NULL || (t->label = strdup(label)) == NULL)
@@ -237,7 +253,8 @@ load_cluster_ca(struct pki_targets *ts, const struct pki_notify *nt,
 	if ((r = pki_cldir_ca_path(ts->cl, ts->topdir, PKI_CA_CUR, 0, &cert,
 	    err)) == PKI_OK && (r = pki_cldir_ca_path(ts->cl, ts->topdir,
 	    PKI_CA_CUR, 1, &key, err)) == PKI_OK &&
-	    (r = pki_ca_load(cert, key, 0, nt, &ca, err)) == PKI_OK) {
+	    (r = pki_ca_load(cert, key, 0, ts->password, nt, &ca,
+	    err)) == PKI_OK) {
 		pki_targets_own_ca(ts, ca);
 		if ((ts->capem = strdup(ca->pem)) == NULL)
 			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
@@ -270,6 +287,7 @@ pki_targets_add_cluster(struct pki_targets *ts, const struct pki_cluster *cl,
 		ts->t[ts->n - 1].csr = v[i].csr;
 		ts->t[ts->n - 1].profile = v[i].profile;
 		ts->t[ts->n - 1].member = v[i].member;
+		ts->t[ts->n - 1].key_format = v[i].key_format;
 	}
 	if (n == 0) {
 		r = pki_err(err, PKI_ERR_ARG, "-member %s: no such member or "

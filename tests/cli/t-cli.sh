@@ -61,6 +61,11 @@ run "$E" gencert -nosuchflag x.json
 expect "unknown flag: exit 2 as Go's flag package" 2 "flag provided but not defined: -nosuchflag"
 run "$E" genkey -hostname a.example leaf.json
 expect "flag of another command: exit 2, named" 2 "flag -hostname is not used by genkey"
+expect "... in one line pointing at the command's -h" 2 "see 'etcd-pki genkey -h'\)$"
+check "... and nothing else on stderr (no 50-line usage)" test "$(wc -l <err)" = 1
+run "$E" gencert -nosuchflag x.json
+expect "unknown flag: one line pointing at gencert -h" 2 "^flag provided but not defined: -nosuchflag \(see 'etcd-pki gencert -h'\)$"
+check "... and nothing else on stderr" test "$(wc -l <err)" = 1
 run "$E" gencert -h
 expect "gencert -h: usage on stderr, exit 0" 0 "Usage of gencert"
 missing=

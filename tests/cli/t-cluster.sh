@@ -8,7 +8,7 @@
 # issued as CI fixtures (-members, short and expired validity).
 . "$(dirname "$0")/setup.sh"
 
-plan 61
+plan 65
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -217,6 +217,25 @@ check "verify -horizon: certificates expiring within it are problems" \
     sh -c "test $rc = 1 && grep -q 'etcd1.pem: expires in .*, within the horizon' h.out"
 check "verify is clean again after undoing every defect" \
     "$E" cluster verify desc.json out
+rc=0
+"$E" cluster verify -horizon 100% desc.json out >h.out 2>&1 || rc=$?
+check "verify -horizon 100%: every certificate is within it" \
+    sh -c "test $rc = 1 && grep -q 'etcd1.pem: expires in .*, within the horizon' h.out &&
+    grep -q 'ca.pem: the CA certificate expires in' h.out"
+
+# The horizon is each certificate's renewal point: a day-long cluster
+# passes its own verify at once, and fails it past two thirds of its day.
+"$E" cluster issue -no-sync -expiry 24h desc.json -o short >/dev/null 2>&1
+check "verify right after issuing certificates of a day: no problems" \
+    "$E" cluster verify desc.json short
+"$E" cluster issue -no-sync -expiry 24h -not-before -20h desc.json \
+    -o aged >/dev/null 2>&1
+rc=0
+"$E" cluster verify desc.json aged >h.out 2>&1 || rc=$?
+check "verify 20h into a day: past the renewal point is a problem" \
+    sh -c "test $rc = 1 && grep -q 'aged/etcd1/etcd1.pem: due for renewal since 20[0-9-]*T.* (expires in ' h.out"
+check "verify -horizon 0%: only expired certificates are problems" \
+    "$E" cluster verify -horizon 0% desc.json aged
 
 # ---- the lock --------------------------------------------------------
 if need_cmd flock; then

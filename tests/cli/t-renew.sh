@@ -6,7 +6,7 @@
 # cluster mode.  Lifetimes are short and backdated: nothing sleeps.
 . "$(dirname "$0")/setup.sh"
 
-plan 131
+plan 136
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -77,6 +77,21 @@ check "-quiet prints nothing when nothing is due" test "$rc" = 0 -a ! -s q.out
 run mt renew -metrics-file "$T/renew.prom" $SIGN m/etcd1.pem
 check "-metrics-file: the run's exit status" has renew.prom '^etcd_pki_last_run_exit_code{command="renew"} 0$'
 check "-metrics-file: the certificate's expiry" has renew.prom '^etcd_pki_certificate_expiration_timestamp_seconds{name="etcd1",path="m/etcd1.pem"} [0-9]'
+# status and renew share one textfile: each replaces only its own series.
+cp m/etcd1.pem other.pem
+"$E" status -metrics-file "$T/renew.prom" other.pem >/dev/null
+check "-metrics-file shared with status: renew's run metrics kept" \
+    has renew.prom '^etcd_pki_last_run_exit_code{command="renew"} 0$'
+check "... status's added" \
+    has renew.prom '^etcd_pki_last_run_exit_code{command="status"} 0$'
+check "... renew's certificate kept beside status's" sh -c \
+    "grep -q 'path=\"m/etcd1.pem\"' renew.prom && grep -q 'path=\"other.pem\"' renew.prom"
+check "... one TYPE line per family" sh -c \
+    "test \$(grep -c '^# TYPE etcd_pki_last_run_exit_code ' renew.prom) = 1"
+rm other.pem
+run mt2 renew -metrics-file "$T/renew.prom" $SIGN m/etcd1.pem
+check "... a certificate file that is gone leaves the textfile" sh -c \
+    "! grep -q 'other.pem' renew.prom && grep -q 'command=\"status\"' renew.prom"
 
 # ---- -force: 10, converted to generations, key kept
 run f1 renew -force $SIGN m/etcd1.pem
@@ -353,7 +368,7 @@ check "cluster mode: the renewal has the description's profile lifetime (not -ex
     sh -c 'test "$(openssl x509 -noout -checkend 86400 -in c/etcd1/etcd1.pem >/dev/null; echo $?)" = 0'
 run c3 cluster verify desc.json c
 check "cluster verify reads etcd1 through its links: no problem with it" \
-    sh -c '! grep -q "c/etcd1/" c3.out && grep -q "c/etcd2/etcd2.pem: expires in" c3.out'
+    sh -c '! grep -q "c/etcd1/" c3.out && grep -q "c/etcd2/etcd2.pem: due for renewal since .* (expires in " c3.out'
 run c4 renew -cluster desc.json c
 check "cluster mode, all: the others renewed (exit 10)" test "$rc" = 10
 check "... etcd1 (just renewed) not due" has c4.out "etcd1: not due"

@@ -9,7 +9,7 @@
 # where this etcd-pki has them).
 . "$(dirname "$0")/setup.sh"
 
-plan 37
+plan 42
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -102,6 +102,32 @@ ExecStart=@BIN@ renew -quiet -csr-json @T@/conf/one-csr.json -force -keep 5 -ren
 SuccessExitStatus=10 75
 # A run that hangs is stopped, fails and frees the lock.
 TimeoutStartSec=30min
+ReadWritePaths=@T@
+# Sandbox (systemd.exec(5)); a drop-in (systemctl edit) relaxes it
+# for hooks that need more.
+ProtectSystem=strict
+ProtectHome=read-only
+PrivateDevices=yes
+NoNewPrivileges=yes
+CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectProc=invisible
+ProcSubset=pid
+PrivateMounts=yes
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
 
 # etcd-pki-renew.timer
 # Written by etcd-pki schedule; see etcd-pki(1).
@@ -281,6 +307,39 @@ if need_cmd systemd-analyze &&
 else
 	skip "systemd-analyze missing or not working here"
 	skip "systemd-analyze missing or not working here"
+fi
+
+# ---- the sandbox -----------------------------------------------------------
+printf 'pw\n' >pw.txt
+mkdir m
+"$E" schedule -- -ca-key-password file:pw.txt -metrics-file m/x.prom \
+    -cluster fresh.json fresh >sb.txt 2>/dev/null
+check "the service is sandboxed (ProtectSystem=strict, NoNewPrivileges, ...)" \
+    sh -c "grep -qx 'ProtectSystem=strict' sb.txt && grep -qx 'NoNewPrivileges=yes' sb.txt &&
+    grep -qx 'ProtectHome=read-only' sb.txt && grep -qx 'PrivateDevices=yes' sb.txt &&
+    grep -qx 'SystemCallFilter=@system-service' sb.txt"
+check "ReadWritePaths: the cluster directory and the metrics file's, once each" \
+    grep -qx "ReadWritePaths=$T/m $T/fresh" sb.txt
+check "no PrivateTmp when renew writes under /tmp (it would hide it)" \
+    sh -c "! grep -q '^PrivateTmp=' sb.txt"
+check "-ca-key-password file: becomes LoadCredential=, not an argument" \
+    sh -c "grep -qx 'LoadCredential=ca-key-password:$T/pw.txt' sb.txt &&
+    ! grep '^ExecStart=' sb.txt | grep -q ca-key-password"
+mkdir sbx
+printf '[Unit]\nDescription=probe\n[Service]\nExecStart=/bin/true\n' >sbx/p.service
+if need_cmd systemd-analyze &&
+    timeout 30 systemd-analyze security --offline=yes "$T/sbx/p.service" \
+    >/dev/null 2>&1; then
+	"$E" schedule -install -unit-dir sbx -- -cluster fresh.json fresh \
+	    >/dev/null 2>&1
+	timeout 30 systemd-analyze security --offline=yes \
+	    "$T/sbx/etcd-pki-renew.service" >sec.txt 2>&1 || :
+	exposure=$(sed -n 's/.*Overall exposure level for etcd-pki-renew.service: \([0-9.]*\).*/\1/p' sec.txt)
+	diag "systemd-analyze security: exposure ${exposure:-?} (main before the sandbox: 9.6 UNSAFE)"
+	check "systemd-analyze security: exposure at most 3.0 (sandboxed)" \
+	    awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 3.0) }'
+else
+	skip "systemd-analyze security --offline missing or not working here"
 fi
 
 # ---- the generated command lines, run ------------------------------------

@@ -148,30 +148,30 @@ test_loader(const struct fx_ca *a, const struct fx_ca *b)
 	const char		*kp = fx_path(d, "ca-key.pem");
 
 	memset(&err, 0, sizeof(err));
-	is_int(pki_ca_load(cp, kp, PKI_CA_ABSENT_OK, &nt, &ca, &err), 0,
+	is_int(pki_ca_load(cp, kp, PKI_CA_ABSENT_OK, NULL, &nt, &ca, &err), 0,
 	    "absent CA: ok with PKI_CA_ABSENT_OK");
 	ok(ca == NULL, "absent CA: none");
-	ok(pki_ca_load(cp, kp, 0, &nt, &ca, &err) == PKI_ERR_IO &&
+	ok(pki_ca_load(cp, kp, 0, NULL, &nt, &ca, &err) == PKI_ERR_IO &&
 	    strstr(err.text, "ca.pem") != NULL, "absent CA: an error otherwise "
 	    "(%s)", err.text);
 	fx_put(cp, a->pem, 0644);
-	ok(pki_ca_load(cp, kp, PKI_CA_ABSENT_OK, &nt, &ca, &err) != 0 &&
+	ok(pki_ca_load(cp, kp, PKI_CA_ABSENT_OK, NULL, &nt, &ca, &err) != 0 &&
 	    strstr(err.text, "ca-key.pem: missing (") != NULL,
 	    "key missing: says so (%s)", err.text);
-	is_int(pki_ca_load(cp, kp, PKI_CA_KEY_OPTIONAL, &nt, &ca, &err), 0,
+	is_int(pki_ca_load(cp, kp, PKI_CA_KEY_OPTIONAL, NULL, &nt, &ca, &err), 0,
 	    "key optional");
 	ok(ca != NULL && ca->key == NULL && ca->cert != NULL &&
 	    strcmp(ca->canon, a->pem) == 0, "certificate only, canonical PEM");
 	pki_ca_free(ca);
 	ca = NULL;
 	fx_put(kp, b->keypem, 0600);
-	ok(pki_ca_load(cp, kp, 0, &nt, &ca, &err) == PKI_ERR_MISMATCH &&
+	ok(pki_ca_load(cp, kp, 0, NULL, &nt, &ca, &err) == PKI_ERR_MISMATCH &&
 	    strstr(err.text, "ca-key.pem: CA key does not match the CA "
 	    "certificate") != NULL, "a key of another CA: refused (%s)",
 	    err.text);
 	notes[0] = '\0';
 	fx_put(kp, a->keypem, 0644);
-	is_int(pki_ca_load(cp, kp, PKI_CA_MUST_BE_CA, &nt, &ca, &err), 0,
+	is_int(pki_ca_load(cp, kp, PKI_CA_MUST_BE_CA, NULL, &nt, &ca, &err), 0,
 	    "a CA and its key");
 	ok(strstr(notes, "4|||warning: ") != NULL && strstr(notes,
 	    "ca-key.pem: mode 0644: readable by group or others") != NULL,

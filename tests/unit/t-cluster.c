@@ -343,6 +343,31 @@ test_hosts(void)
 		    "b.ex,127.0.0.1", "all, no local: c");
 	pki_cluster_free(cl);
 
+	/* Members on one host share its IP: each address once. */
+	cl = NULL;
+	is_int(parse("{\"members\": ["
+	    "{\"name\": \"a\", \"ips\": [\"127.0.0.1\"], \"peer_urls\": "
+	    "[\"https://127.0.0.1:2380\"], \"client_urls\": "
+	    "[\"https://127.0.0.1:2379\"]}, "
+	    "{\"name\": \"b\", \"ips\": [\"127.0.0.1\", \"::1\"], "
+	    "\"peer_urls\": [\"https://127.0.0.1:12380\"], \"client_urls\": "
+	    "[\"https://127.0.0.1:12379\"]}, "
+	    "{\"name\": \"c\", \"ips\": [\"::ffff:127.0.0.1\", "
+	    "\"0:0::1\", \"10.0.0.9\"], \"peer_urls\": "
+	    "[\"https://10.0.0.9:2380\"], \"client_urls\": "
+	    "[\"https://10.0.0.9:2379\"]}]}", 0, &cl, &err), 0,
+	    "shared IPs: parses (%s)", err.text);
+	if (cl != NULL) {
+		is_str(leaf_hosts(cl, 0), "127.0.0.1,::1,10.0.0.9,localhost",
+		    "shared IPs: a lists 127.0.0.1 and ::1 once");
+		is_str(leaf_hosts(cl, 1), "127.0.0.1,::1,10.0.0.9,localhost",
+		    "shared IPs: b, its own first");
+		is_str(leaf_hosts(cl, 2), "::ffff:127.0.0.1,0:0::1,10.0.0.9,"
+		    "localhost", "shared IPs: c (other spellings of one "
+		    "address are that address)");
+	}
+	pki_cluster_free(cl);
+
 	/* A client's own CN, names and hosts. */
 	cl = NULL;
 	is_int(parse("{\"names\": [{\"O\": \"top\"}], \"members\": [" MIN1 "],"
@@ -825,6 +850,37 @@ test_init_yaml(void)
 		ok(0, "yaml: three members");
 	pki_cluster_free(cl);
 	free(json);
+
+	/*
+	 * The guide's files: host names in every advertised URL, the IP
+	 * addresses in listen-peer-urls (not 0.0.0.0 or ::; loopback only
+	 * when there is no other).
+	 */
+	snprintf(f[0], sizeof(f[0]), "%s",
+	    tap_srcpath("tests/data/cluster/yaml/names-etcd1.yml"));
+	snprintf(f[1], sizeof(f[1]), "%s",
+	    tap_srcpath("tests/data/cluster/yaml/names-etcd2.yml"));
+	in.nyaml = 2;
+	cl = NULL;
+	if ((json = init(&in, &err)) == NULL)
+		ok(0, "yaml with host names: %s", err.text);
+	else if ((cl = reparse(json, "yaml names")) != NULL &&
+	    cl->nmembers == 2) {
+		is_str(joined(&cl->members[0].ips), "10.0.1.1",
+		    "yaml names: etcd1's IP from listen-peer-urls");
+		is_str(joined(&cl->members[1].ips), "10.0.1.2",
+		    "yaml names: etcd2's IP (0.0.0.0 and :: name none)");
+		is_str(joined(&cl->members[0].dns), "etcd1.example.internal",
+		    "yaml names: etcd1's DNS name");
+	} else
+		ok(0, "yaml names: two members");
+	pki_cluster_free(cl);
+	free(json);
+	for (i = 0; i < 3; i++)
+		snprintf(f[i], sizeof(f[i]), "%s", tap_srcpath(i == 0 ?
+		    "tests/data/cluster/yaml/etcd1.yml" : i == 1 ?
+		    "tests/data/cluster/yaml/etcd2.yml" :
+		    "tests/data/cluster/yaml/etcd3.yml"));
 
 	/* Without etcd3.yml, etcd3 (a name in initial-cluster) has no IP. */
 	in.nyaml = 2;

@@ -8,9 +8,12 @@
  * external tool.  cfssl's own fixtures are read too when the shared
  * folder is present (a TAP skip otherwise).
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/encoder.h>
@@ -794,10 +797,119 @@ test_req(void)
 	pki_key_free(ed);
 }
 
+/* Keys written encrypted and their format kept (issue 19). */
+static void
+test_encrypted(void)
+{
+	static const struct {
+		const char	*algo;
+		int		 size, fmt;
+		const char	*begin, *header;
+	} c[] = {
+		{ "ecdsa", 256, PKI_KEY_FMT_CFSSL, "-----BEGIN EC PRIVATE KEY",
+		  "DEK-Info: AES-256-CBC," },
+		{ "rsa", 2048, PKI_KEY_FMT_CFSSL, "-----BEGIN RSA PRIVATE KEY",
+		  "Proc-Type: 4,ENCRYPTED" },
+		{ "ecdsa", 384, PKI_KEY_FMT_PKCS8,
+		  "-----BEGIN ENCRYPTED PRIVATE KEY", NULL },
+		{ "ed25519", 0, PKI_KEY_FMT_CFSSL,
+		  "-----BEGIN ENCRYPTED PRIVATE KEY", NULL },
+	};
+	struct pki_error	 err;
+	struct pki_key		*key, *back;
+	const char		*from;
+	char			*pem, *pw, path[] = "/tmp/t-key-pw.XXXXXX";
+	size_t			 len, pwlen, i;
+	int			 r, fd;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		pem = NULL;
+		back = NULL;
+		key = gen(c[i].algo, c[i].size, &r, &err);
+		r = key == NULL ? r : pki_key_encode_encrypted(key, c[i].fmt,
+		    "s3cret", 6, &pem, &len, &err);
+		ok(r == 0 && starts(pem, c[i].begin) && (c[i].header == NULL ||
+		    strstr(pem, c[i].header) != NULL), "encrypted %s-%d: %s",
+		    c[i].algo, c[i].size, c[i].begin + 16);
+		ok(pem != NULL && pki_key_load(pem, len, "k.pem", NULL, &back,
+		    &err) == PKI_ERR_ENCRYPTED, "... needs its password");
+		ok(pem != NULL && pki_key_load(pem, len, "k.pem", "wrong",
+		    &back, &err) == PKI_ERR_ENCRYPTED, "... refuses another");
+		ok(pem != NULL && pki_key_load(pem, len, "k.pem", "s3cret",
+		    &back, &err) == 0 && back != NULL &&
+		    pki_key_encrypted(back) &&
+		    pki_key_format(back) == (strcmp(c[i].algo, "ed25519") ==
+		    0 ? PKI_KEY_FMT_CFSSL : c[i].fmt),
+		    "... loads with it, encrypted, in its format (%s)",
+		    err.text);
+		pki_key_free(back);
+		pki_secret_free(pem, len);
+		pki_key_free(key);
+	}
+	/* Unencrypted PKCS#8 is recognised too. */
+	key = gen("ecdsa", 256, &r, &err);
+	pem = NULL;
+	back = NULL;
+	ok(key != NULL && pki_key_encode(key, PKI_KEY_FMT_PKCS8, &pem, &len,
+	    &err) == 0 && pki_key_load(pem, len, "k.pem", NULL, &back,
+	    &err) == 0 && pki_key_format(back) == PKI_KEY_FMT_PKCS8 &&
+	    !pki_key_encrypted(back), "PKCS#8 key: format pkcs8, not encrypted");
+	pki_key_free(back);
+	pki_secret_free(pem, len);
+	pki_key_free(key);
+
+	/* The password's sources, in order. */
+	unsetenv("CFSSL_CA_PK_PASSWORD");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	ok(pki_ca_password(NULL, &pw, &pwlen, &from, &err) == 0 && pw == NULL,
+	    "password: none");
+	ok(pki_ca_password("plain", &pw, &pwlen, &from, &err) == PKI_ERR_ARG,
+	    "password: a bare value is refused");
+	setenv("T_PW", "from-flag", 1);
+	setenv("CFSSL_CA_PK_PASSWORD", "from-env", 1);
+	r = pki_ca_password("env:T_PW", &pw, &pwlen, &from, &err);
+	ok(r == 0 && pw != NULL && strcmp(pw, "from-flag") == 0 &&
+	    strcmp(from, "-ca-key-password") == 0, "password: the flag first");
+	pki_secret_free(pw, pwlen);
+	r = pki_ca_password(NULL, &pw, &pwlen, &from, &err);
+	ok(r == 0 && pw != NULL && strcmp(pw, "from-env") == 0,
+	    "password: then CFSSL_CA_PK_PASSWORD");
+	pki_secret_free(pw, pwlen);
+	unsetenv("CFSSL_CA_PK_PASSWORD");
+	if ((fd = mkstemp(path)) != -1) {
+		(void)unlink(path);
+		(void)close(fd);
+	}
+	if (mkdir(path, 0700) == 0) {
+		char	cred[sizeof(path) + 32];
+		FILE	*f;
+
+		snprintf(cred, sizeof(cred), "%s/" PKI_CA_PASSWORD_CRED, path);
+		if ((f = fopen(cred, "w")) != NULL) {
+			fputs("from-cred\n", f);
+			fclose(f);
+		}
+		setenv("CREDENTIALS_DIRECTORY", path, 1);
+		r = pki_ca_password(NULL, &pw, &pwlen, &from, &err);
+		ok(r == 0 && pw != NULL && strcmp(pw, "from-cred") == 0 &&
+		    pwlen == 9, "password: then the systemd credential, "
+		    "without its newline");
+		pki_secret_free(pw, pwlen);
+		(void)unlink(cred);
+		r = pki_ca_password(NULL, &pw, &pwlen, &from, &err);
+		ok(r == 0 && pw == NULL, "password: a unit without the "
+		    "credential has none");
+		(void)rmdir(path);
+		unsetenv("CREDENTIALS_DIRECTORY");
+	} else
+		ok(0, "password: a credentials directory (%s)", path);
+}
+
 int
 main(void)
 {
-	plan(5 * 6 + 8 + 30 + 8 + 9 + 3 + 35);
+	plan(5 * 6 + 8 + 30 + 8 + 9 + 3 + 35 + 4 * 4 + 1 + 6);
 	test_generate();
 	test_generate_errors();
 	test_load();
@@ -805,6 +917,7 @@ main(void)
 	test_sig_md();
 	test_ski();
 	test_req();
+	test_encrypted();
 	pool_free();
 	return done_testing();
 }

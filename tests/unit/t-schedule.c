@@ -21,6 +21,10 @@ static const char	*cond[] = { "needs-renewal", "-stagger", "5%",
 static const char	*run[] = { "renew", "-quiet",
     "/etc/etcd/pki/etcd1.pem" };
 
+/* What renew writes: a certificate stands for its directory. */
+static const char	*rw[] = { "/etc/etcd/pki/etcd1.pem",
+    "/etc/etcd/pki/etcd1-key.pem" };
+
 static const char	service[] =
     "# etcd-pki-renew.service\n"
     "# Written by etcd-pki schedule; see etcd-pki(1).\n"
@@ -41,7 +45,34 @@ static const char	service[] =
     "# renew: 10 renewed, 75 another run holds the lock.\n"
     "SuccessExitStatus=10 75\n"
     "# A run that hangs is stopped, fails and frees the lock.\n"
-    "TimeoutStartSec=30min\n";
+    "TimeoutStartSec=30min\n"
+    "ReadWritePaths=/etc/etcd/pki\n"
+    "PrivateTmp=yes\n"
+    "# Sandbox (systemd.exec(5)); a drop-in (systemctl edit) relaxes it\n"
+    "# for hooks that need more.\n"
+    "ProtectSystem=strict\n"
+    "ProtectHome=read-only\n"
+    "PrivateDevices=yes\n"
+    "NoNewPrivileges=yes\n"
+    "CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH\n"
+    "ProtectKernelTunables=yes\n"
+    "ProtectKernelModules=yes\n"
+    "ProtectKernelLogs=yes\n"
+    "ProtectControlGroups=yes\n"
+    "ProtectClock=yes\n"
+    "ProtectHostname=yes\n"
+    "ProtectProc=invisible\n"
+    "ProcSubset=pid\n"
+    "PrivateMounts=yes\n"
+    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n"
+    "RestrictNamespaces=yes\n"
+    "RestrictRealtime=yes\n"
+    "RestrictSUIDSGID=yes\n"
+    "LockPersonality=yes\n"
+    "MemoryDenyWriteExecute=yes\n"
+    "SystemCallArchitectures=native\n"
+    "SystemCallFilter=@system-service\n"
+    "SystemCallErrorNumber=EPERM\n";
 
 static const char	timer[] =
     "# etcd-pki-renew.timer\n"
@@ -70,6 +101,8 @@ sched(struct pki_schedule *sc, const char *name, const char *self,
 	sc->ncond = sizeof(cond) / sizeof(cond[0]);
 	sc->run = r;
 	sc->nrun = nr;
+	sc->rw = rw;
+	sc->nrw = sizeof(rw) / sizeof(rw[0]);
 }
 
 static void

@@ -403,6 +403,73 @@ test_metrics(const struct fx_ca *ca, const struct pki_profile *prof)
 	pki_status_free(&s);
 }
 
+/* Two commands' runs in one textfile (pki_textfile_merge). */
+static void
+test_merge(void)
+{
+	const char		*d = fx_dir("merge");
+	struct pki_error	 err;
+	char			*out = NULL, *p1, old[2048], own[2048];
+	FILE			*f;
+
+	/* p1 exists; the old file also reports a path that is gone. */
+	p1 = strdup(fx_path(d, "a.pem"));
+	if ((f = fopen(p1, "w")) != NULL)
+		fclose(f);
+#define FAM "etcd_pki_certificate_expiration_timestamp_seconds"
+#define HEAD(n) "# HELP " n " h\n# TYPE " n " gauge\n"
+	snprintf(old, sizeof(old), HEAD(FAM)
+	    FAM "{name=\"a\",path=\"%s\"} 1\n"
+	    FAM "{name=\"gone\",path=\"%s/gone.pem\"} 2\n"
+	    FAM "{name=\"b\",path=\"%s\"} 3\n"
+	    HEAD("etcd_pki_last_run_exit_code")
+	    "etcd_pki_last_run_exit_code{command=\"renew\"} 10\n"
+	    "# a comment\n\n", p1, d, d);
+	snprintf(own, sizeof(own), HEAD(FAM)
+	    FAM "{name=\"b\",path=\"%s\"} 30\n"
+	    HEAD("etcd_pki_last_run_exit_code")
+	    "etcd_pki_last_run_exit_code{command=\"status\"} 0\n", d);
+	memset(&err, 0, sizeof(err));
+	is_int(pki_textfile_merge(old, own, "status", &out, &err), 0,
+	    "merge: made (%s)", err.text);
+	ok(out != NULL && strstr(out, FAM "{name=\"b\"") != NULL &&
+	    strstr(out, "} 30\n") != NULL && strstr(out, "} 3\n") == NULL,
+	    "merge: this run's sample replaces the old one of its path");
+	ok(out != NULL && strstr(out, "{name=\"a\"") != NULL &&
+	    strstr(out, "} 1\n") != NULL,
+	    "merge: another run's certificate that still exists is kept");
+	ok(out != NULL && strstr(out, "gone") == NULL,
+	    "merge: a certificate whose file is gone is dropped");
+	ok(out != NULL && strstr(out, "{command=\"renew\"} 10\n") != NULL &&
+	    strstr(out, "{command=\"status\"} 0\n") != NULL,
+	    "merge: each command's run metrics");
+	{
+		const char	*h = out != NULL ? strstr(out, "# TYPE " FAM) :
+				    NULL;
+
+		ok(h != NULL && strstr(h + 1, "# TYPE " FAM) == NULL &&
+		    strstr(out, "# a comment") == NULL,
+		    "merge: one HELP/TYPE per family, comments dropped");
+	}
+	free(out);
+	out = NULL;
+	is_int(pki_textfile_merge(NULL, own, "status", &out, &err), 0,
+	    "merge with no old file");
+	ok(out != NULL && strcmp(out, own) == 0, "... is this run's text");
+	free(out);
+	out = NULL;
+	/* A label with an escaped quote and backslash still matches. */
+	is_int(pki_textfile_merge(FAM "{path=\"x\\\"y\"} 1\n",
+	    HEAD(FAM) FAM "{path=\"x\\\"y\"} 2\n", "status", &out, &err),
+	    0, "merge: escaped labels");
+	ok(out != NULL && strstr(out, "} 1\n") == NULL,
+	    "... are one path");
+	free(out);
+	free(p1);
+#undef FAM
+#undef HEAD
+}
+
 int
 main(void)
 {
@@ -410,7 +477,7 @@ main(void)
 	struct pki_config		*cfg;
 	struct fx_ca			 ca;
 
-	plan(76);
+	plan(86);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
 	cfg = fx_config("2160h", FX_USAGES, &prof);
@@ -419,6 +486,7 @@ main(void)
 	test_cluster(&ca, prof);
 	test_drift_text();
 	test_metrics(&ca, prof);
+	test_merge();
 	pki_config_free(cfg);
 	fx_ca_free(&ca);
 	return done_testing();
