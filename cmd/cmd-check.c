@@ -191,6 +191,14 @@ cmd_check_exec(struct opts *o)
 		if (rank(st) > rank(overall))
 			overall = st;
 	}
+	for (i = 0; i < s.nlocks; i++)
+		if (s.locks[i].busy_runs >= PKI_LOCK_BUSY_RUNS) {
+			pki_time_format(s.locks[i].busy_since, d, sizeof(d));
+			add(&lines[ST_CRITICAL], "%s: %u runs found the lock "
+			    "held since %s", s.locks[i].dir,
+			    s.locks[i].busy_runs, d);
+			overall = ST_CRITICAL;
+		}
 	if (ncert == 0) {
 		printf("ETCD-PKI UNKNOWN - no certificates found\n");
 		overall = ST_UNKNOWN;

@@ -25,82 +25,6 @@ static const int status_opts[] = {
 #define OUT_JSON	OPT_OUT_JSON
 #define OUT_PROM	OPT_OUT_PROMETHEUS
 
-struct strlist {
-	char	**v;
-	size_t	  n;
-};
-
-static void
-strlist_add(struct strlist *l, char *s)
-{
-	char	**nv;
-
-	if (s == NULL)
-		return;
-	if ((nv = reallocarray(l->v, l->n + 1, sizeof(*nv))) == NULL) {
-		free(s);
-		return;
-	}
-	l->v = nv;
-	l->v[l->n++] = s;
-}
-
-static void
-strlist_free(struct strlist *l)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-/*
- * The warnings: a leaf's CA expiring before the leaf would next be
- * renewed, or before a renewal at renew_at would expire; a leaf with no
- * renewal time.
- */
-static void
-warnings(const struct pki_status *s, struct strlist *w)
-{
-	const struct pki_status_row	*l, *c;
-	char				 d1[32], d2[32], d3[32], *t;
-	size_t				 i;
-
-	for (i = 0; i < s->n; i++) {
-		l = &s->rows[i];
-		t = NULL;
-		if (l->is_ca || l->state != PKI_ROW_OK)
-			continue;
-		if (!l->has_renew_at) {
-			if (asprintf(&t, "%s: no renewal time: %s", l->path,
-			    l->renew_error != NULL ? l->renew_error : "?") ==
-			    -1)
-				t = NULL;
-			strlist_add(w, t);
-			continue;
-		}
-		if (l->ca_warning == PKI_CAWARN_NONE)
-			continue;
-		c = &s->rows[l->ca];
-		pki_time_format(c->f.not_after, d1, sizeof(d1));
-		pki_time_format(l->renew_at, d2, sizeof(d2));
-		pki_time_format(l->renew_at + l->f.not_after - l->f.not_before,
-		    d3, sizeof(d3));
-		if (l->ca_warning == PKI_CAWARN_RENEWAL) {
-			if (asprintf(&t, "CA %s expires %s, before %s would "
-			    "next be renewed (%s)", c->path, d1, l->name,
-			    d2) == -1)
-				t = NULL;
-		} else if (asprintf(&t, "CA %s expires %s, before a renewal "
-		    "of %s at %s would expire (%s)", c->path, d1, l->name, d2,
-		    d3) == -1)
-			t = NULL;
-		strlist_add(w, t);
-	}
-}
-
 static const char *
 key_text(int key)
 {
@@ -160,7 +84,7 @@ print_table(char *(*cells)[NCOLS], size_t nrows, int ncols)
 }
 
 static void
-print_text(const struct pki_status *s, const struct strlist *w)
+print_text(const struct pki_status *s, char *const *wv, size_t wn)
 {
 	static const char *const	 lh[NCOLS] = { "NAME", "PATH",
 	    "NOT AFTER", "LEFT", "USED", "RENEW AT", "ISSUER", "KEY",
@@ -232,10 +156,10 @@ print_text(const struct pki_status *s, const struct strlist *w)
 			}
 	}
 	free(cells);
-	if (w->n > 0 && (nl > 1 || nc > 1))
+	if (wn > 0 && (nl > 1 || nc > 1))
 		printf("\n");
-	for (i = 0; i < w->n; i++)
-		printf("warning: %s\n", w->v[i]);
+	for (i = 0; i < wn; i++)
+		printf("warning: %s\n", wv[i]);
 }
 
 /* Sets obj[key] to a new value, stolen; a NULL value becomes null. */
@@ -327,17 +251,25 @@ ca_json(const struct pki_status_row *r)
 }
 
 static int
-print_json(const struct pki_status *s, const struct strlist *w)
+print_json(const struct pki_status *s, char **wv, size_t wn)
 {
 	json_t	*top = json_object(), *certs = json_array(),
-		*cas = json_array();
+		*cas = json_array(), *locks = json_array(), *l;
 	size_t	 i;
 
-	if (top == NULL || certs == NULL || cas == NULL) {
+	if (top == NULL || certs == NULL || cas == NULL || locks == NULL) {
 		json_decref(certs);
 		json_decref(cas);
+		json_decref(locks);
 		json_decref(top);
 		return out_json(NULL);
+	}
+	for (i = 0; i < s->nlocks; i++) {
+		put(l = json_object(), "dir", json_string(s->locks[i].dir));
+		put(l, "busy_runs", json_integer(s->locks[i].busy_runs));
+		put(l, "busy_since", s->locks[i].busy_runs > 0 ?
+		    json_date(s->locks[i].busy_since) : NULL);
+		json_array_append_new(locks, l);
 	}
 	put(top, "version", json_integer(1));
 	put(top, "generated", json_date(s->now));
@@ -347,7 +279,8 @@ print_json(const struct pki_status *s, const struct strlist *w)
 		    leaf_json(&s->rows[i]));
 	put(top, "certificates", certs);
 	put(top, "cas", cas);
-	put(top, "warnings", json_strv(w->v, w->n));
+	put(top, "locks", locks);
+	put(top, "warnings", json_strv(wv, wn));
 	return out_json(top);
 }
 
@@ -358,13 +291,11 @@ cmd_status_exec(struct opts *o)
 	struct pki_error	 err;
 	struct pki_cluster	*cl = NULL;
 	struct pki_status	 s;
-	struct strlist		 w;
 	const char		*mf;
-	char			*text = NULL;
-	size_t			 i;
+	char			*text = NULL, **wv = NULL;
+	size_t			 i, wn = 0;
 	int			 out, r, ret = CMD_RETURN_ERROR;
 
-	memset(&w, 0, sizeof(w));
 	memset(&err, 0, sizeof(err));
 	out = opts_enum(o, OPT_O_STATUS, OUT_TEXT);
 	opts_renew_policy(o, &pol);
@@ -386,14 +317,17 @@ cmd_status_exec(struct opts *o)
 	    opts_str(o, OPT_CLUSTER), &cl) != CMD_RETURN_NORMAL) ||
 	    load_status(o, cl, o->nargs, &s, NULL) != CMD_RETURN_NORMAL)
 		goto out;
-	warnings(&s, &w);
+	if ((r = pki_status_warnings(&s, &wv, &wn, &err)) != 0) {
+		log_pki(&err, r);
+		goto out;
+	}
 	for (i = 0; i < s.n; i++)
 		if (s.rows[i].state != PKI_ROW_OK && s.rows[i].error != NULL)
 			log_err("%s", s.rows[i].error);
 
 	ret = pki_status_problems(&s) > 0 ? CMD_RETURN_ERROR :
 	    CMD_RETURN_NORMAL;
-	if (out == OUT_JSON && print_json(&s, &w) != 0)
+	if (out == OUT_JSON && print_json(&s, wv, wn) != 0)
 		ret = CMD_RETURN_ERROR;
 	else if (out == OUT_PROM) {
 		if ((r = pki_status_metrics(&s, NULL, 0, &text, &err)) != 0) {
@@ -402,7 +336,7 @@ cmd_status_exec(struct opts *o)
 		} else
 			fputs(text, stdout);
 	} else if (out == OUT_TEXT)
-		print_text(&s, &w);
+		print_text(&s, wv, wn);
 	if ((mf = opts_str(o, OPT_METRICS_FILE)) != NULL &&
 	    (r = pki_status_metrics_write(&s, mf, "status", ret, &err)) != 0) {
 		log_pki(&err, r);
@@ -410,7 +344,7 @@ cmd_status_exec(struct opts *o)
 	}
  out:
 	free(text);
-	strlist_free(&w);
+	pki_strv_free(wv, wn);
 	pki_status_free(&s);
 	pki_cluster_free(cl);
 	return ret;

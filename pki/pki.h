@@ -888,6 +888,15 @@ struct pki_set;
 int		 pki_dir_lock(const char *dir, int *fd, struct pki_error *err)
 		    PKI_MUST_CHECK;
 /*
+ * How many runs in a row found DIR's lock held (PKI_ERR_BUSY), since when
+ * (*since, seconds since the epoch): *runs is 0 when the last attempt
+ * took the lock.  Returns 0, or -1 when the count cannot be read.  A count
+ * of PKI_LOCK_BUSY_RUNS or more suggests a run that hangs holding it.
+ */
+#define PKI_LOCK_BUSY_RUNS	2
+int		 pki_dir_lock_busy(const char *dir, unsigned *runs,
+		    int64_t *since);
+/*
  * The same lock shared: any number of shared holders (renew -member M of
  * one cluster, each writing only its member's directory), none while an
  * exclusive holder (cluster issue) has it.
@@ -1410,9 +1419,20 @@ struct pki_status_row {
 	int			 ca_warning;	/* PKI_CAWARN_* (link) */
 };
 
+/* A directory of the rows and its lock's busy count (pki_dir_lock_busy). */
+struct pki_status_lock {
+	char			*dir;
+	unsigned		 busy_runs;	/* runs in a row that found it
+						   held; 0: none */
+	int64_t			 busy_since;	/* the first of them */
+};
+
 struct pki_status {
 	struct pki_status_row	*rows;
 	size_t			 n;
+	struct pki_status_lock	*locks;		/* each set's directory and,
+						   in cluster mode, DIR */
+	size_t			 nlocks;
 	time_t			 now;
 	struct pki_renew_policy	 policy;
 	struct pki_notify	 nt;
@@ -1447,14 +1467,27 @@ int		 pki_status_add_cluster(struct pki_status *s,
  * the leaf verifies against it) and sets its ca_warning.
  */
 void		 pki_status_link(struct pki_status *s);
-/* The number of rows missing or unreadable (their key or CSR JSON too). */
+/*
+ * The number of problems: rows missing or unreadable (their key or CSR
+ * JSON too), and locks PKI_LOCK_BUSY_RUNS runs in a row found held.
+ */
 size_t		 pki_status_problems(const struct pki_status *s);
+/*
+ * The warnings of s, one line each (malloc'ed, *v freed with
+ * pki_strv_free(*v, *n)): a leaf's CA expiring before the leaf is next
+ * renewed, or before a renewal then would expire (after
+ * pki_status_link); a leaf with no renewal time; a lock that runs found
+ * held.
+ */
+int		 pki_status_warnings(const struct pki_status *s, char ***v,
+		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_status_free(struct pki_status *s);
 /*
  * s as a node_exporter textfile (Prometheus exposition format, every
  * metric with # HELP and # TYPE gauge): per leaf
  * etcd_pki_certificate_{expiration,renewal,not_before}_timestamp_seconds,
  * per CA etcd_pki_ca_expiration_timestamp_seconds, labelled {name,path};
+ * per directory etcd_pki_lock_busy_runs labelled {dir};
  * with command not NULL also etcd_pki_last_run_timestamp_seconds and
  * etcd_pki_last_run_exit_code labelled {command}.  Rows that could not
  * be read have no samples.  *text is malloc'ed.

@@ -52,6 +52,8 @@
 #include "internal.h"
 
 #define LOCK_NAME	".etcd-pki.lock"
+/* Runs in a row that found the lock held: "RUNS SINCE\n" (see dir_lock). */
+#define BUSY_NAME	".etcd-pki.busy"
 #define GEN_DIR		"gen"
 #define GEN_PREFIX	"gen/"
 #define CURRENT		"current"
@@ -542,6 +544,84 @@ cleanup(const struct pki_set *s, struct pki_error *err)
 
 /* ---- lock ----------------------------------------------------------- */
 
+/*
+ * Reads DIR's busy count (the descriptor of DIR is dfd): 0 with *runs = 0
+ * when there is none, -1 when it cannot be read or parsed.
+ */
+static int
+busy_read(int dfd, unsigned *runs, int64_t *since)
+{
+	char		 buf[64], *end;
+	unsigned long	 n;
+	long long	 t;
+	ssize_t		 len;
+	int		 fd;
+
+	*runs = 0;
+	*since = 0;
+	if ((fd = openat(dfd, BUSY_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	errno = 0;
+	n = strtoul(buf, &end, 10);
+	if (errno != 0 || end == buf || *end != ' ' || n > UINT_MAX)
+		return -1;
+	t = strtoll(end + 1, &end, 10);
+	if (errno != 0 || *end != '\n')
+		return -1;
+	*runs = (unsigned)n;
+	*since = t;
+	return 0;
+}
+
+/*
+ * Counts one more run that found DIR's lock held, so that a run that
+ * hangs while it holds the lock shows (pki_dir_lock_busy).  Best effort:
+ * the count is written atomically, and a failure only loses it.
+ */
+static void
+busy_note(int dfd, const char *dir)
+{
+	struct pki_file	 f;
+	unsigned	 runs;
+	int64_t		 since;
+	char		 text[64], path[PATH_MAX];
+
+	if (busy_read(dfd, &runs, &since) == -1 || runs == 0) {
+		runs = 0;
+		since = (int64_t)time(NULL);
+	}
+	snprintf(text, sizeof(text), "%u %lld\n", runs + 1, (long long)since);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, BUSY_NAME) >=
+	    sizeof(path))
+		return;
+	f.path = path;
+	f.data = text;
+	f.len = strlen(text);
+	f.mode = 0644;
+	if (pki_file_write_set(&f, 1, NULL) != PKI_OK)
+		return;		/* the count is lost, nothing else */
+}
+
+int
+pki_dir_lock_busy(const char *dir, unsigned *runs, int64_t *since)
+{
+	int	dfd, r;
+
+	*runs = 0;
+	*since = 0;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = busy_read(dfd, runs, since);
+	(void)close(dfd);
+	return r;
+}
+
 static int
 dir_lock(const char *dir, int op, int *fd, struct pki_error *err)
 {
@@ -571,14 +651,18 @@ dir_lock(const char *dir, int op, int *fd, struct pki_error *err)
 	while (flock(lfd, op | LOCK_NB) == -1) {
 		if (errno == EINTR)
 			continue;
-		if (errno == EWOULDBLOCK)
+		if (errno == EWOULDBLOCK) {
 			r = pki_err(err, PKI_ERR_BUSY, "%s: another etcd-pki "
 			    "run holds %s/%s", dir, dir, LOCK_NAME);
-		else
+			busy_note(dfd, dir);
+		} else
 			r = pki_err_sys(err, errno, "%s/%s: cannot lock", dir,
 			    LOCK_NAME);
 		goto out;
 	}
+	/* Taken: the runs that found it held are over. */
+	if (unlinkat(dfd, BUSY_NAME, 0) == 0 && op == LOCK_EX)
+		(void)sync_fd(dfd);
 	*fd = lfd;
 	lfd = -1;
 	r = PKI_OK;

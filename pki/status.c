@@ -109,6 +109,33 @@ pki_status_free(struct pki_status *s)
 	free(s->rows);
 	s->rows = NULL;
 	s->n = 0;
+	for (i = 0; i < s->nlocks; i++)
+		free(s->locks[i].dir);
+	free(s->locks);
+	s->locks = NULL;
+	s->nlocks = 0;
+}
+
+/* Adds dir's lock (once): its busy count, 0 when it cannot be read. */
+static int
+add_lock(struct pki_status *s, const char *dir)
+{
+	struct pki_status_lock	*nl;
+	size_t			 i;
+
+	for (i = 0; i < s->nlocks; i++)
+		if (strcmp(s->locks[i].dir, dir) == 0)
+			return 0;
+	if ((nl = reallocarray(s->locks, s->nlocks + 1, sizeof(*nl))) == NULL)
+		return -1;
+	s->locks = nl;
+	nl = &s->locks[s->nlocks];
+	memset(nl, 0, sizeof(*nl));
+	if ((nl->dir = strdup(dir)) == NULL)
+		return -1;
+	s->nlocks++;
+	(void)pki_dir_lock_busy(dir, &nl->busy_runs, &nl->busy_since);
+	return 0;
 }
 
 /*
@@ -332,6 +359,8 @@ add_leaf(struct pki_status *s, const char *path, const char *name,
 		goto out;
 	}
 	r->generation = generation_of(setdir);
+	if (add_lock(s, setdir) != 0)
+		goto out;
 	load_cert(s, r);
 	if (r->state == PKI_ROW_OK) {
 		check_key(s, r, keypath);
@@ -500,7 +529,9 @@ pki_status_add_cluster(struct pki_status *s, const struct pki_cluster *cl,
 
 	if ((r = pki_cldir_leaves(cl, dir, member, &v, &n, err)) != PKI_OK)
 		return r;
-	if (member != NULL && n == 0)
+	if (add_lock(s, dir) != 0)
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	else if (member != NULL && n == 0)
 		r = pki_err(err, PKI_ERR_ARG, "-member: %s: no such member or "
 		    "client in the description", member);
 	for (i = 0; i < n && r == PKI_OK; i++) {
@@ -575,7 +606,86 @@ pki_status_problems(const struct pki_status *s)
 		    s->rows[i].key == PKI_ROWKEY_UNREADABLE ||
 		    s->rows[i].drift_state == PKI_DRIFT_BAD_CSR)
 			n++;
+	for (i = 0; i < s->nlocks; i++)
+		if (s->locks[i].busy_runs >= PKI_LOCK_BUSY_RUNS)
+			n++;
 	return n;
+}
+
+/* A leaf's warnings (see pki_status_warnings) onto w; *oom on failure. */
+static void
+leaf_warnings(const struct pki_status *s, const struct pki_status_row *l,
+    struct pki_strv *w, int *oom)
+{
+	const struct pki_status_row	*c;
+	char				 d1[32], d2[32], d3[32], *t = NULL;
+	int				 n;
+
+	if (l->is_ca || l->state != PKI_ROW_OK)
+		return;
+	if (!l->has_renew_at)
+		n = asprintf(&t, "%s: no renewal time: %s", l->path,
+		    l->renew_error != NULL ? l->renew_error : "?");
+	else if (l->ca_warning == PKI_CAWARN_NONE || l->ca < 0)
+		return;
+	else {
+		c = &s->rows[l->ca];
+		pki_time_format(c->f.not_after, d1, sizeof(d1));
+		pki_time_format(l->renew_at, d2, sizeof(d2));
+		pki_time_format(l->renew_at + l->f.not_after -
+		    l->f.not_before, d3, sizeof(d3));
+		if (l->ca_warning == PKI_CAWARN_RENEWAL)
+			n = asprintf(&t, "CA %s expires %s, before %s would "
+			    "next be renewed (%s)", c->path, d1, l->name, d2);
+		else
+			n = asprintf(&t, "CA %s expires %s, before a renewal "
+			    "of %s at %s would expire (%s)", c->path, d1,
+			    l->name, d2, d3);
+	}
+	if (n == -1 || pki_strv_push(w, t) != PKI_OK)
+		*oom = 1;
+	free(n == -1 ? NULL : t);
+}
+
+int
+pki_status_warnings(const struct pki_status *s, char ***v, size_t *n,
+    struct pki_error *err)
+{
+	struct pki_strv			 w;
+	const struct pki_status_lock	*k;
+	char				 d[32], *t = NULL;
+	size_t				 i;
+	int				 oom = 0;
+
+	*v = NULL;
+	*n = 0;
+	memset(&w, 0, sizeof(w));
+	for (i = 0; i < s->n; i++)
+		leaf_warnings(s, &s->rows[i], &w, &oom);
+	for (i = 0; i < s->nlocks; i++) {
+		k = &s->locks[i];
+		if (k->busy_runs == 0)
+			continue;
+		pki_time_format(k->busy_since, d, sizeof(d));
+		if (asprintf(&t, "%s: %u run%s in a row found the lock "
+		    "%s/.etcd-pki.lock held, since %s%s", k->dir, k->busy_runs,
+		    k->busy_runs == 1 ? "" : "s", k->dir, d, k->busy_runs >=
+		    PKI_LOCK_BUSY_RUNS ? ": a run may hang holding it (see "
+		    "ps -C etcd-pki)" : "") == -1) {
+			oom = 1;
+			continue;
+		}
+		if (pki_strv_push(&w, t) != PKI_OK)
+			oom = 1;
+		free(t);
+	}
+	if (oom) {
+		pki_strv_clear(&w);
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	}
+	*v = w.v;
+	*n = w.n;
+	return PKI_OK;
 }
 
 void
@@ -656,6 +766,7 @@ pki_status_metrics(const struct pki_status *s, const char *command,
     int exit_code, char **text, struct pki_error *err)
 {
 	struct pki_buf	b;
+	size_t		i;
 
 	memset(&b, 0, sizeof(b));
 	*text = NULL;
@@ -671,6 +782,15 @@ pki_status_metrics(const struct pki_status *s, const char *command,
 	family(&b, s, "etcd_pki_ca_expiration_timestamp_seconds",
 	    "The date after which the CA certificate expires (notAfter).",
 	    WHICH_CA);
+	for (i = 0; i < s->nlocks; i++) {
+		if (i == 0)
+			header(&b, "etcd_pki_lock_busy_runs", "Runs in a row "
+			    "that found the directory's lock held (0: the "
+			    "last one took it).");
+		pki_buf_add(&b, "etcd_pki_lock_busy_runs{dir=\"");
+		label_value(&b, s->locks[i].dir);
+		pki_buf_printf(&b, "\"} %u\n", s->locks[i].busy_runs);
+	}
 	if (command != NULL) {
 		header(&b, "etcd_pki_last_run_timestamp_seconds",
 		    "When etcd-pki last ran this command.");

@@ -118,6 +118,32 @@ refused "renew -cluster: a FIFO at ca.pem: refused, no hang" "ca.pem: not a regu
 rm cl/ca.pem
 mv cl/ca.pem.real cl/ca.pem
 
+# ---- finding 2: runs that keep finding the lock held are visible
+mkset busy
+sh -c 'exec 9>>"$1"; flock -x 9; exec sleep 120' sh busy/.etcd-pki.lock &
+holder=$!
+bg_pid $holder
+wait_for 10 sh -c '! flock -n busy/.etcd-pki.lock true' || :
+run b1 renew $SIGN busy/etcd1.pem
+expect "lock held: renew exits 75" 75 "another etcd-pki run holds"
+run b2 renew $SIGN busy/etcd1.pem
+expect "lock held again: 75" 75
+run bs status busy
+expect "status: two runs found the lock held: exit 1, a warning" 1 \
+    "warning: busy: 2 runs in a row found the lock busy/.etcd-pki.lock held, since 20[0-9-]+T[0-9:]+Z: a run may hang"
+run bp status -o prometheus busy
+expect "status -o prometheus: etcd_pki_lock_busy_runs" 1 '^etcd_pki_lock_busy_runs\{dir="busy"\} 2$'
+run bj status -o json busy
+expect "status -o json: the lock's busy count" 1 '"busy_runs": 2'
+run bc check busy/etcd1.pem
+expect "check: CRITICAL" 2 "^ETCD-PKI CRITICAL - busy: 2 runs found the lock held since"
+kill "$holder"
+wait "$holder" 2>/dev/null || :
+run b3 renew $SIGN busy/etcd1.pem
+expect "the lock free again: renew runs" 0 "not due"
+run bs status -o prometheus busy
+expect "... and the count is back to 0" 0 '^etcd_pki_lock_busy_runs\{dir="busy"\} 0$'
+
 # ---- finding 6: status on nothing, or on a device
 mkdir empty
 run st status empty

@@ -151,7 +151,7 @@ def ts(s):
     return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(
         tzinfo=datetime.timezone.utc).timestamp()
 h = json.load(open(sys.argv[1]))
-assert list(h) == ["version", "generated", "certificates", "cas", "warnings"], list(h)
+assert list(h) == ["version", "generated", "certificates", "cas", "locks", "warnings"], list(h)
 assert h["version"] == 1
 now = ts(h["generated"])
 names = [c["name"] for c in h["certificates"]]
@@ -177,6 +177,8 @@ assert h["certificates"][0]["issuer"] == "CN=fixtures CA"
 assert len(h["cas"]) == 1 and h["cas"][0]["name"] == "ca"
 assert list(h["cas"][0]) == ["name", "path", "serial", "subject", "not_after", "seconds_left", "error"]
 assert h["warnings"] == []
+assert h["locks"] and all(list(k) == ["dir", "busy_runs", "busy_since"] and
+    k["busy_runs"] == 0 and k["busy_since"] is None for k in h["locks"]), h["locks"]
 m = json.load(open(sys.argv[2]))
 by = {(c["path"]): c for c in m["certificates"]}
 d = by["drift/m1.pem"]["drift"]
