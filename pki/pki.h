@@ -931,6 +931,24 @@ const char	*pki_set_path(const struct pki_set *s, int which);
 int		 pki_set_read(const struct pki_set *s, int which, char **buf,
 		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
 
+/*
+ * Whether a new key may take the owner, group and group-read bit of the
+ * key file it replaces: never unless the caller vouches for the old key
+ * (and then only when no other user could write that file or a directory
+ * from it up to DIR); otherwise it is the caller's, 0600.
+ */
+/*
+ * A generation named from more than this many seconds ahead of the
+ * clock is refused as the active one (pki_set_open).
+ */
+#define PKI_GEN_SKEW		3600
+#define PKI_GEN_SKEW_TEXT	"1 hour"
+
+#define PKI_KEYOWN_NO	0	/* not vouched for */
+#define PKI_KEYOWN_PAIR	1	/* the old key matched its certificate */
+#define PKI_KEYOWN_SAME	2	/* the new data is the old file's own
+				   (a conversion): owner kept as it is */
+
 /* New contents of a set; NULL data keeps that file as it is. */
 struct pki_set_update {
 	const char	*data[PKI_SET__COUNT];
@@ -940,6 +958,12 @@ struct pki_set_update {
 	const char	*serial_hex;	/* of the new certificate */
 	time_t		 now;		/* names the generation */
 	int		 no_sync;	/* skip fsync: still atomic, not durable */
+	int		 key_owner_ok;	/* PKI_KEYOWN_*: whether a new key may
+					   take the old key file's owner */
+	char		*note;		/* when not NULL, notelen bytes: why a
+					   new key did not take the old one's
+					   owner and mode ("" when it did) */
+	size_t		 notelen;
 };
 
 /*
@@ -1852,6 +1876,9 @@ struct pki_renew_opts {
 						   accept an earlier end */
 	int			 allow_san_change;
 	int			 rekey;
+	int			 replace_key;	/* with rekey: renew a set whose
+						   key does not match its
+						   certificate */
 	int			 dry_run;	/* write into a scratch
 						   directory only */
 	int			 no_sync;

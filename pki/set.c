@@ -349,6 +349,75 @@ open_dir_at(int dfd, const char *name)
 }
 
 /*
+ * 1 if a user other than root, the caller and uid could write what st
+ * describes (a file, or a directory whose entries are the key's name):
+ * owned by another user, or writable by group or others.
+ */
+static int
+others_write(const struct stat *st, uid_t uid)
+{
+	return (st->st_uid != 0 && st->st_uid != geteuid() &&
+	    st->st_uid != uid) || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0;
+}
+
+/*
+ * Who owns a new private key and its mode: the one place that decides
+ * (an explicit owner setting plugs in here).  The old key file *like,
+ * found in the directory gdfd (a generation, or -1 for D itself), lends
+ * its owner, group and group-read bit only when the caller vouches for
+ * the old pair (u->key_owner_ok: the old key matched its certificate)
+ * and no user other than root, the caller and the old key's owner can
+ * write that file or any directory from it up to D (gen/<g>, gen/, D):
+ * someone who could have planted it never receives the new key.
+ * Otherwise the key is the caller's, 0600, and u->note (when given)
+ * says why.  Returns the status to copy the owner from, or NULL.
+ */
+static const struct stat *
+key_owner(const struct pki_set *s, int gdfd, const struct pki_set_update *u,
+    const struct stat *like, mode_t *mode)
+{
+	struct stat	 st;
+	const char	*why = NULL;
+	int		 gfd;
+
+	*mode = file_mode(PKI_SET_KEY, like);
+	if (like == NULL || u->key_owner_ok == PKI_KEYOWN_SAME ||
+	    (like->st_uid == geteuid() && like->st_gid == getegid() &&
+	    *mode == 0600))
+		return like;	/* nothing to give away */
+	if (u->key_owner_ok != PKI_KEYOWN_PAIR)
+		why = "its key did not match its certificate";
+	else if (others_write(like, like->st_uid))
+		why = "another user could write the key file";
+	else if (fstat(s->dfd, &st) == -1 ||
+	    others_write(&st, like->st_uid))
+		why = "another user could write the directory";
+	else if (gdfd != -1) {
+		if (fstat(gdfd, &st) == -1 || others_write(&st, like->st_uid))
+			why = "another user could write the generation";
+		else if ((gfd = open_dir_at(s->dfd, GEN_DIR)) == -1)
+			why = "gen/ cannot be examined";
+		else {
+			if (fstat(gfd, &st) == -1 ||
+			    others_write(&st, like->st_uid))
+				why = "another user could write gen/";
+			(void)close(gfd);
+		}
+	}
+	if (why == NULL)
+		return like;
+	*mode = 0600;
+	if (u->note != NULL && u->notelen > 0)
+		snprintf(u->note, u->notelen, "%s: the new key is not given "
+		    "to the old key's owner and mode (uid %lu, gid %lu, %04o): "
+		    "%s; it is owned by uid %lu, mode 0600", s->path[PKI_SET_KEY],
+		    (unsigned long)like->st_uid, (unsigned long)like->st_gid,
+		    (unsigned)(like->st_mode & 07777), why,
+		    (unsigned long)geteuid());
+	return NULL;
+}
+
+/*
  * Reads D/current into buf; returns 0 if it is a link "gen/<g>" with a
  * valid g, -1 with errno set otherwise (EINVAL: a link of another form).
  */
@@ -718,12 +787,40 @@ pki_set_free(struct pki_set *s)
 	free(s);
 }
 
+/*
+ * Why the generation gen ("gen/<g>", st its status) cannot be the active
+ * one, or NULL: made by another user than the caller or root, writable
+ * by group or others, or named from a time more than PKI_GEN_SKEW
+ * seconds ahead of the clock (it would sort after every generation made
+ * from now on).
+ */
+static const char *
+gen_untrusted(const char *gen, const struct stat *st)
+{
+	struct tm	tm;
+	const char	*end;
+
+	if ((st->st_uid != 0 && st->st_uid != geteuid()) ||
+	    (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return "not made by this user (owned by another one, or "
+		    "writable by group or others)";
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(gen + strlen(GEN_PREFIX), "%Y%m%dT%H%M%S",
+	    &tm)) == NULL || *end != '.')
+		return "not a generation name (YYYYMMDDTHHMMSS.uuuuuuZ-SERIAL)";
+	if (timegm(&tm) > time(NULL) + PKI_GEN_SKEW)
+		return "named from the future (more than " PKI_GEN_SKEW_TEXT
+		    " ahead of the clock)";
+	return NULL;
+}
+
 /* Detects the layout of s (see pki_set_open). */
 static int
 detect_layout(struct pki_set *s, struct pki_error *err)
 {
 	struct stat	st;
 	char		buf[PATH_MAX];
+	const char	*why;
 
 	free(s->current);
 	s->current = NULL;
@@ -743,6 +840,9 @@ detect_layout(struct pki_set *s, struct pki_error *err)
 	    fstatat(s->dfd, buf, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    !S_ISDIR(st.st_mode))
 		goto bad;
+	if ((why = gen_untrusted(buf, &st)) != NULL)
+		return pki_err(err, PKI_ERR_INPUT, "%s/%s -> %s: refused: %s",
+		    s->dir, CURRENT, buf, why);
 	if ((s->current = strdup(buf)) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	s->layout = PKI_LAYOUT_GENERATIONS;
@@ -1041,14 +1141,16 @@ static int
 stage(struct pki_set *s, int base, const struct pki_set_update *u,
     char **genp, struct pki_error *err)
 {
-	struct stat	 st, *like;
+	struct stat	 st;
+	const struct stat *like;
 	struct dirent	*de;
 	DIR		*d = NULL;
+	mode_t		 mode;
 	char		 tmp[NAME_MAX + 1], final[NAME_MAX + 1];
 	char		 stamp[32], path[PATH_MAX];
 	time_t		 now;
 	size_t		 i;
-	int		 gfd = -1, tfd = -1, bfd = -1, created = 0;
+	int		 gfd = -1, tfd = -1, bfd = -1, lfd, created = 0;
 	int		 r = PKI_ERR_INTERNAL, k, replaced, sync = !u->no_sync;
 	int		 staged = 0;
 
@@ -1131,15 +1233,21 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 		if (data == NULL)
 			continue;
 		like = NULL;
+		lfd = -1;
 		if (base != -1 && fstatat(base, name, &st,
-		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
 			like = &st;
-		else if (fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) ==
+			lfd = base;
+		} else if (fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) ==
 		    0 && S_ISREG(st.st_mode))
 			like = &st;
-		if (pki_file_write_new(tfd, name, data, len,
-		    file_mode(i < PKI_SET__COUNT ? (int)i : PKI_SET_CERT, like),
-		    like, sync && SYNC_EACH) == -1) {
+		if (i == PKI_SET_KEY)
+			like = key_owner(s, lfd, u, like, &mode);
+		else
+			mode = file_mode(i < PKI_SET__COUNT ? (int)i :
+			    PKI_SET_CERT, like);
+		if (pki_file_write_new(tfd, name, data, len, mode, like,
+		    sync && SYNC_EACH) == -1) {
 			r = pki_err_sys(err, errno, "%s/%s/%s/%s: cannot write",
 			    s->dir, GEN_DIR, tmp, name);
 			goto out;
@@ -1558,8 +1666,10 @@ pki_set_convert(struct pki_set *s, time_t not_before, const char *serial_hex,
 			u.len[i] = len[i];
 		}
 		u.serial_hex = serial_hex;
-		u.now = not_before;
+		/* Never a name from the future (gen_untrusted). */
+		u.now = not_before < time(NULL) ? not_before : time(NULL);
 		u.no_sync = no_sync;
+		u.key_owner_ok = PKI_KEYOWN_SAME;
 		if ((r = stage(s, gfd, &u, &gen, err)) != PKI_OK ||
 		    (r = switch_current(s, gen, no_sync, err)) != PKI_OK)
 			goto out;
@@ -1655,8 +1765,12 @@ pki_set_replace_fixed(struct pki_set *s, const struct pki_set_update *u,
 		files[n].path = s->path[which];
 		files[n].data = u->data[which];
 		files[n].len = u->len[which];
-		files[n].mode = file_mode(which, state == F_REGULAR ? &st :
-		    NULL);
+		if (which == PKI_SET_KEY)
+			(void)key_owner(s, -1, u, state == F_REGULAR ? &st :
+			    NULL, &files[n].mode);
+		else
+			files[n].mode = file_mode(which, state == F_REGULAR ?
+			    &st : NULL);
 		n++;
 		if (state != F_REGULAR)
 			continue;

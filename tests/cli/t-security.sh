@@ -144,6 +144,110 @@ expect "the lock free again: renew runs" 0 "not due"
 run bs status -o prometheus busy
 expect "... and the count is back to 0" 0 '^etcd_pki_lock_busy_runs\{dir="busy"\} 0$'
 
+# ---- finding 1: the new key never goes to whoever could plant a file
+REKEY="-rekey -restart-cmd true -force $SIGN"
+# Her own key (the other user of the review).
+mkdir -p mallory
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out mallory/key.pem 2>/dev/null
+chmod 755 mallory
+chmod 644 mallory/key.pem
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	# as_nobody CMD...: CMD as user nobody.
+	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	chmod 755 "$T"
+
+	# A root set in a directory she can write: she swaps the key.
+	mkset plant
+	chmod 777 plant
+	as_nobody sh -c 'rm -f plant/etcd1-key.pem && cp mallory/key.pem plant/etcd1-key.pem'
+	run p1 renew $REKEY plant/etcd1.pem
+	refused "planted key: renew -rekey refuses the mismatched pair" \
+	    "etcd1-key.pem does not match .*-rekey -replace-key"
+	check "planted key: nothing renewed" test ! -e plant/current
+	run p2 renew $REKEY -replace-key plant/etcd1.pem
+	expect "planted key: -rekey -replace-key renews" 10 \
+	    "WARNING.* plant/etcd1-key.pem: the new key is not given to the old key.s owner"
+	check "planted key: the new key is root's, 0600" \
+	    test "$(owner plant/current/etcd1-key.pem) $(mode plant/current/etcd1-key.pem)" = "root:root 600"
+	check "planted key: the new key matches the new certificate" \
+	    test "$(keyspki plant/current/etcd1-key.pem)" = "$(spki plant/current/etcd1.pem)"
+	run p3 renew -replace-key -force $SIGN plant/etcd1.pem
+	expect "-replace-key without -rekey: a usage error" 2 "-replace-key needs -rekey"
+
+	# A matching pair that is hers, in a directory she can write: no
+	# ownership either (she could have planted both).
+	mkset open
+	chown nobody:nogroup open/etcd1-key.pem
+	chmod 777 open
+	run o1 renew $REKEY open/etcd1.pem
+	expect "writable directory: renewed, with a warning" 10 \
+	    "another user could write the directory"
+	check "writable directory: the new key is root's, 0600" \
+	    test "$(owner open/current/etcd1-key.pem) $(mode open/current/etcd1-key.pem)" = "root:root 600"
+
+	# The trustworthy case: root's directory, the key given to a user.
+	mkset given
+	chown nobody:nogroup given/etcd1-key.pem
+	chmod 640 given/etcd1-key.pem
+	run g1 renew $REKEY given/etcd1.pem
+	expect "key given to a user in root's directory: renewed" 10
+	check "... no ownership warning" \
+	    sh -c '! grep -q "not given to the old key" g1.out g1.err'
+	check "... the new key stays the user's, 0640" \
+	    test "$(owner given/current/etcd1-key.pem) $(mode given/current/etcd1-key.pem)" = "nobody:nogroup 640"
+
+	# Generations: she repoints current at a generation she built.
+	mkset gens
+	run gn renew -force $SIGN gens/etcd1.pem
+	chmod 777 gens gens/gen
+	as_nobody sh -c 'g=gens/gen/20200101T000000.000000Z-01 && mkdir $g &&
+	    cp gens/current/etcd1.pem gens/current/etcd1.csr gens/current/ca.pem $g/ &&
+	    cp mallory/key.pem $g/etcd1-key.pem &&
+	    ln -s gen/20200101T000000.000000Z-01 gens/cur.new &&
+	    mv -T gens/cur.new gens/current'
+	run gm renew $REKEY -replace-key gens/etcd1.pem
+	refused "current -> a generation of another user: refused" \
+	    "gens/current -> gen/20200101T000000.000000Z-01: refused: not made by this user"
+	check "... and nothing renewed from it" \
+	    test "$(ls gens/gen | wc -l)" = 3
+else
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+		skip "finding 1: needs root and user nobody"
+	done
+fi
+
+# A generation named from the future (the caller's own) is refused too.
+mkset fut
+run fn renew -force $SIGN fut/etcd1.pem
+g=$(readlink fut/current)
+mv "fut/$g" fut/gen/29991231T000000.000000Z-01
+ln -sfn gen/29991231T000000.000000Z-01 fut/current
+run fu renew $REKEY fut/etcd1.pem
+refused "current -> a generation from the future: refused" \
+    "fut/current -> gen/29991231T000000.000000Z-01: refused: named from the future"
+# current outside gen/
+mkset out
+run on renew -force $SIGN out/etcd1.pem
+ln -sfn ../fut/gen/29991231T000000.000000Z-01 out/current
+run ou renew $REKEY out/etcd1.pem
+refused "current outside gen/: refused" "out/current: not a link into gen/"
+
+# CN=admin: a copy of the admin's public certificate and a matching CSR
+# JSON, with her key: refused, no certificate for her key.
+cat >adm-csr.json <<'EOF'
+{"CN": "admin", "hosts": [""], "key": {"algo": "ecdsa", "size": 256}}
+EOF
+mkdir adm admp
+"$E" gencert $SIGN -o adm/admin adm-csr.json 2>/dev/null
+cp adm/admin.pem admp/etcd1.pem
+cp adm-csr.json admp/etcd1-csr.json
+cp ca.pem mallory/key.pem admp/
+mv admp/key.pem admp/etcd1-key.pem
+run ad renew $REKEY admp/etcd1.pem
+refused "CN=admin certificate with a planted key: refused" "does not match"
+check "... no CN=admin certificate for her key" test ! -e admp/current
+
 # ---- finding 6: status on nothing, or on a device
 mkdir empty
 run st status empty

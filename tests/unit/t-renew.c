@@ -378,9 +378,16 @@ test_blocks(void)
 	    fx_has("renew with -rekey"), "key mismatch: says how to fix it");
 	opts_reset(T0 + 50 * MIN);
 	ro.rekey = 1;
-	is_int(renew(&s, NULL), PKI_RUN_CHANGED, "-rekey: renewed");
+	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "key mismatch: refused also "
+	    "with -rekey");
+	ok(fx_has("renew with -rekey -replace-key"), "key mismatch with "
+	    "-rekey: names -replace-key");
+	opts_reset(T0 + 50 * MIN);
+	ro.rekey = 1;
+	ro.replace_key = 1;
+	is_int(renew(&s, NULL), PKI_RUN_CHANGED, "-replace-key: renewed");
 	ok(whole(&s) && strcmp(cat(s.dir, "etcd1-key.pem"), k2.key) != 0 &&
-	    fx_has(", new key,"), "-rekey: a new key, matching the new "
+	    fx_has(", new key,"), "-replace-key: a new key, matching the new "
 	    "certificate");
 	fx_leaf_free(&k2);
 
@@ -764,7 +771,7 @@ test_rollback(void)
 int
 main(void)
 {
-	plan(90);
+	plan(92);
 	fx_ca_new(&ca, "test CA", T0 - 86400);
 	fx_ca_new(&other, "other CA", T0 - 86400);
 	cfg = fx_config("1h", FX_USAGES, &prof);
