@@ -1086,6 +1086,18 @@ int		 pki_remote_sign(const struct pki_remote *r,
 		    const struct pki_remote_sign_req *q, char **cert,
 		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
 /*
+ * Checks the certificate PEM a remote signer answered (url names it)
+ * before anything is written: exactly one CERTIFICATE block with only
+ * whitespace around it, not a CA, whose public key and subject are those
+ * of the request csr_pem, and whose SANs are hosts (or, with nhosts 0,
+ * the request's own).  *out receives the certificate re-encoded
+ * (malloc'ed).  PKI_ERR_POLICY says what was wrong with it.
+ */
+int		 pki_remote_check_answer(const char *url, const char *pem,
+		    size_t len, const char *csr_pem, const char *const *hosts,
+		    size_t nhosts, char **out, size_t *outlen,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
  * POST {url}/api/v1/cfssl/info {"label","profile"}: *result receives the
  * result object as JSON text ({"certificate","usages","expiry"}).
  */
