@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -112,4 +114,63 @@ pki_cl_read_err(struct pki_error *err, int e, const char *path)
 		return pki_err(err, PKI_ERR_INPUT, "%s: cannot read: not a "
 		    "regular file", path);
 	return pki_err_sys(err, e, "%s: cannot read", path);
+}
+
+/* 1 if name is ".BASE.xxxxxx" (x a lower-case hex digit, BASE not empty). */
+static int
+is_leaf_tmp(const char *name)
+{
+	size_t	len = strlen(name), i;
+
+	if (name[0] != '.' || len < 9 || name[len - 7] != '.')
+		return 0;
+	for (i = len - 6; i < len; i++)
+		if (!isxdigit((unsigned char)name[i]) ||
+		    isupper((unsigned char)name[i]))
+			return 0;
+	return 1;
+}
+
+/* pki_cl_leftovers() in one directory; in is "" or "clients/". */
+static int
+leftovers_in(int pfd, const char *in,
+    void (*fn)(void *, int, const char *, const char *), void *arg)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	int		 fd, e;
+
+	if ((fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		e = errno;
+		(void)close(fd);
+		errno = e;
+		return -1;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL)
+		if (is_leaf_tmp(de->d_name) && fstatat(pfd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+			fn(arg, pfd, in, de->d_name);
+	e = errno;
+	(void)closedir(d);
+	errno = e;
+	return e != 0 ? -1 : 0;
+}
+
+int
+pki_cl_leftovers(int dfd, void (*fn)(void *, int, const char *,
+    const char *), void *arg)
+{
+	int	cfd, r;
+
+	if ((r = leftovers_in(dfd, "", fn, arg)) == -1)
+		return -1;
+	if ((cfd = openat(dfd, "clients", O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	r = leftovers_in(cfd, "clients/", fn, arg);
+	(void)close(cfd);
+	return r;
 }

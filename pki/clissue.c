@@ -158,6 +158,15 @@ remove_tmpdir(int pfd, const char *tmp)
 	(void)unlinkat(pfd, tmp, AT_REMOVEDIR);
 }
 
+/* pki_cl_leftovers() callback: removes what a killed run left. */
+static void
+sweep_leftover(void *arg, int pfd, const char *in, const char *name)
+{
+	(void)arg;
+	(void)in;
+	remove_tmpdir(pfd, name);
+}
+
 /* ---- the CA --------------------------------------------------------- */
 
 /* Loads the CA from cert/key paths (dfd-relative unless absolute). */
@@ -1042,8 +1051,11 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		r = pki_err_sys(err, errno, "%s: cannot resolve", dir);
 		goto out;
 	}
-	if ((r = pki_dir_lock(dir, &lockfd, err)) != PKI_OK ||
-	    (r = ready_ca(&is, err)) != PKI_OK)
+	if ((r = pki_dir_lock(dir, &lockfd, err)) != PKI_OK)
+		goto out;
+	/* What a killed run left, each with a private key. */
+	(void)pki_cl_leftovers(is.dfd, sweep_leftover, NULL);
+	if ((r = ready_ca(&is, err)) != PKI_OK)
 		goto out;
 
 	/* What each leaf needs; then the workers take those to issue. */

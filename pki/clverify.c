@@ -511,6 +511,16 @@ rotation_bundle(int dfd, const char *buf, size_t len, const char *capem)
 	return ok && has_ca;
 }
 
+/* pki_cl_leftovers() callback: reports what a killed run left. */
+static void
+report_leftover(void *arg, int pfd, const char *in, const char *name)
+{
+	(void)pfd;
+	vproblem(arg, "%s%s/: left by an interrupted cluster issue (it may "
+	    "hold a private key): the next cluster issue removes it", in,
+	    name);
+}
+
 /* A leaf's ca.pem: DIR/ca.pem, or a bundle of a CA rotation. */
 static void
 check_bundle(struct vctx *v, int dfd, int ldfd, const char *dir,
@@ -696,6 +706,7 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 		(void)close(ldfd);
 		ldfd = -1;
 	}
+	(void)pki_cl_leftovers(dfd, report_leftover, &v);
  done:
 	*nproblems = v.n;
 	r = PKI_OK;

@@ -118,6 +118,25 @@ refused "renew -cluster: a FIFO at ca.pem: refused, no hang" "ca.pem: not a regu
 rm cl/ca.pem
 mv cl/ca.pem.real cl/ca.pem
 
+# ---- finding 5: what a killed first cluster issue left is found and removed
+# A kill -9 leaves a member's directory under its temporary name, with
+# its private key in it: as the review found it.
+run ci cluster issue -no-sync c.json -o cl
+mkdir -m 700 cl/.etcd2.0a1b2c cl/clients/.admin.fe01a9
+cp cl/etcd2/etcd2-key.pem cl/etcd2/etcd2.pem cl/.etcd2.0a1b2c/
+cp cl/ca-key.pem cl/clients/.admin.fe01a9/admin-key.pem
+run cv cluster verify c.json cl
+refused "cluster verify: a killed run's leftovers are reported" \
+    "^.*\.etcd2\.0a1b2c/: left by an interrupted cluster issue"
+check "cluster verify: ... also under clients/" \
+    grep -q "clients/\.admin\.fe01a9/: left by an interrupted" cv.out cv.err
+run ci cluster issue -no-sync c.json -o cl
+expect "cluster issue after a killed run: succeeds" 0
+check "cluster issue: the leftovers and their keys are gone" \
+    test ! -e cl/.etcd2.0a1b2c -a ! -e cl/clients/.admin.fe01a9
+run cv cluster verify c.json cl
+expect "cluster verify: clean again" 0
+
 # ---- finding 2: runs that keep finding the lock held are visible
 mkset busy
 sh -c 'exec 9>>"$1"; flock -x 9; exec sleep 120' sh busy/.etcd-pki.lock &
