@@ -267,6 +267,17 @@ run ad renew $REKEY admp/etcd1.pem
 refused "CN=admin certificate with a planted key: refused" "does not match"
 check "... no CN=admin certificate for her key" test ! -e admp/current
 
+# ---- finding 4: a name_whitelist glibc would take gigabytes over
+printf '{"signing":{"default":{"expiry":"1h","usages":["server auth"],"name_whitelist":"^\\\\S++++++++++++++++++++++++++++++++++++++++"}}}\n' >re.json
+# Bounded (2 GB, 20 s) so that an unfixed binary fails instead of
+# taking the machine's memory.
+rc=0
+(ulimit -v 2000000; timeout -k 5 20 "$E" gencert -ca ca.pem -ca-key ca-key.pem \
+    -config re.json etcd1-csr.json) >re.out 2>re.err </dev/null || rc=$?
+_n=re
+refused "name_whitelist \\S+++...: refused at once, as RE2 refuses it" \
+    "name_whitelist: invalid regular expression: bad repetition operator"
+
 # ---- finding 6: status on nothing, or on a device
 mkdir empty
 run st status empty
