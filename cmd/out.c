@@ -47,6 +47,10 @@ out_write_bare(const char *base, const struct out_items *it)
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
+	if (base[strlen(base) - 1] == '/') {
+		log_err("-o %s: no base name for %s.pem, ...", base, base);
+		return CMD_RETURN_USAGE;
+	}
 	if (it->cert != NULL && it->cert_len > 0) {
 		if (asprintf(&pem, "%s.pem", base) < 0)
 			goto oom;

@@ -278,6 +278,33 @@ _n=re
 refused "name_whitelist \\S+++...: refused at once, as RE2 refuses it" \
     "name_whitelist: invalid regular expression: bad repetition operator"
 
+# ---- finding 6: the low ones
+mkdir o6
+run o6 gencert -initca -o o6/ ca-csr.json
+expect "gencert -o DIR/: no base name: a usage error" 2 "-o o6/: no base name"
+check "... and no o6/.pem written" test ! -e o6/.pem -a ! -e o6/-key.pem
+run ic cluster init -initial-cluster ""
+expect "cluster init -initial-cluster \"\": a usage error" 2 "-initial-cluster: empty"
+run rc renew -cluster c.json -csr-json etcd1-csr.json cl
+expect "renew -cluster -csr-json: a usage error" 2 "-csr-json goes without -cluster"
+# The hooks see neither the CA key's variable nor its password, and no
+# core file of etcd-pki (which holds keys) can be written.
+mkset hook
+ulimit -c unlimited 2>/dev/null || :
+CAKEY=$(cat ca-key.pem) CFSSL_CA_PK_PASSWORD=not-for-hooks run hk renew \
+    -force -ca ca.pem -ca-key env:CAKEY -config config.json -profile peer \
+    -deploy-hook "sh -c 'env >hook.env; cat /proc/self/limits >hook.limits'" \
+    hook/etcd1.pem
+expect "renew -ca-key env:CAKEY with a deploy hook: renewed" 10
+check "the hook's environment has no CAKEY, no CFSSL_CA_PK_PASSWORD" \
+    sh -c 'test -s hook.env && ! grep -q "^CAKEY=\|^CFSSL_CA_PK_PASSWORD=\|PRIVATE KEY" hook.env'
+if [ "$(ulimit -c)" = unlimited ]; then
+	check "no core files: the core size limit is 0 (inherited by the hook)" \
+	    grep -Eq '^Max core file size +0 +0 ' hook.limits
+else
+	skip "no core files: the hard core size limit here is already $(ulimit -H -c)"
+fi
+
 # ---- finding 6: status on nothing, or on a device
 mkdir empty
 run st status empty
