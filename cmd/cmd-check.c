@@ -89,6 +89,40 @@ add(char **line, const char *fmt, ...)
 	}
 }
 
+/* Appends "'NAME_seconds_left'=Ns;W;C;0;LIFETIME" to *perf. */
+static void
+perf_add(char **perf, const char *name, int64_t left, int64_t w,
+    int64_t c, int64_t life)
+{
+	char	*p = NULL;
+
+	if (asprintf(&p, "%s%s'%s_seconds_left'=%llds;%lld;%lld;0;%lld",
+	    *perf != NULL ? *perf : "", *perf != NULL ? " " : "", name,
+	    (long long)left, (long long)w, (long long)c,
+	    (long long)life) != -1) {
+		free(*perf);
+		*perf = p;
+	}
+}
+
+/* A validity from nb to na against the thresholds, and its texts. */
+struct span {
+	int64_t	 life, w, c;	/* lifetime, warning and critical, seconds */
+	char	 d[32];		/* na */
+	char	 left[32];	/* secleft */
+};
+
+static void
+span_of(struct span *sp, int64_t nb, int64_t na, int64_t secleft,
+    const struct threshold *warn, const struct threshold *crit)
+{
+	sp->life = na - nb;
+	sp->w = threshold_seconds(warn, sp->life);
+	sp->c = threshold_seconds(crit, sp->life);
+	pki_time_format(na, sp->d, sizeof(sp->d));
+	pki_time_left(secleft, sp->left, sizeof(sp->left));
+}
+
 /*
  * The state of a readable row against the thresholds: its line goes to
  * lines[state] and its perfdata to *perf.
@@ -97,44 +131,78 @@ static int
 check_row(const struct pki_status_row *r, const struct threshold *warn,
     const struct threshold *crit, char *lines[4], char **perf)
 {
-	char	 d[32], left[32], *p = NULL;
-	int64_t	 life, w, c;
-	int	 st;
+	struct span	sp;
+	int		st;
 
-	life = r->f.not_after - r->f.not_before;
-	w = threshold_seconds(warn, life);
-	c = threshold_seconds(crit, life);
-	pki_time_format(r->f.not_after, d, sizeof(d));
-	pki_time_left(r->seconds_left, left, sizeof(left));
+	span_of(&sp, r->f.not_before, r->f.not_after, r->seconds_left, warn,
+	    crit);
 	if (r->seconds_left <= 0) {
-		add(&lines[ST_CRITICAL], "%s: expired %s", r->name, d);
+		add(&lines[ST_CRITICAL], "%s: expired %s", r->name, sp.d);
 		st = ST_CRITICAL;
 	} else if (!r->is_ca && r->key == PKI_ROWKEY_MISMATCH) {
 		add(&lines[ST_CRITICAL], "%s: key does not match the "
 		    "certificate", r->name);
 		st = ST_CRITICAL;
-	} else if (r->seconds_left < c) {
+	} else if (r->seconds_left < sp.c) {
 		add(&lines[ST_CRITICAL], "%s expires in %s (%s)", r->name,
-		    left, d);
+		    sp.left, sp.d);
 		st = ST_CRITICAL;
-	} else if (r->seconds_left < w) {
+	} else if (r->seconds_left < sp.w) {
 		add(&lines[ST_WARNING], "%s expires in %s (%s)", r->name,
-		    left, d);
+		    sp.left, sp.d);
 		st = ST_WARNING;
 	} else if (!r->is_ca && r->key == PKI_ROWKEY_UNREADABLE) {
 		add(&lines[ST_UNKNOWN], "%s: key unreadable", r->name);
 		st = ST_UNKNOWN;
 	} else
 		st = ST_OK;
-	/* 'NAME_seconds_left'=Ns;W;C;0;LIFETIME */
-	if (asprintf(&p, "%s%s'%s_seconds_left'=%llds;%lld;%lld;0;%lld",
-	    *perf != NULL ? *perf : "", *perf != NULL ? " " : "", r->name,
-	    (long long)r->seconds_left, (long long)w, (long long)c,
-	    (long long)life) != -1) {
-		free(*perf);
-		*perf = p;
-	}
+	perf_add(perf, r->name, r->seconds_left, sp.w, sp.c, sp.life);
 	return st;
+}
+
+/*
+ * The cluster's CRL, judged as a certificate (its lifetime: thisUpdate
+ * to nextUpdate), and as a CRL: it must be the CA's and list every
+ * revocation the inventory records.
+ */
+static int
+check_crl(const struct pki_status_crl *c, const struct threshold *warn,
+    const struct threshold *crit, char *lines[4], char **perf)
+{
+	const struct pki_cluster_crl_state	*st = &c->st;
+	struct span				 sp;
+	int					 ret;
+
+	if (st->state == PKI_ROW_MISSING) {
+		add(&lines[ST_CRITICAL], "crl: missing (%s)", st->path);
+		return ST_CRITICAL;
+	}
+	if (st->state != PKI_ROW_OK) {
+		add(&lines[ST_UNKNOWN], "crl: %s", st->error != NULL ?
+		    st->error : "unreadable");
+		return ST_UNKNOWN;
+	}
+	span_of(&sp, st->info.this_update, st->info.next_update,
+	    c->seconds_left, warn, crit);
+	ret = ST_CRITICAL;
+	if (c->seconds_left <= 0)
+		add(&lines[ST_CRITICAL], "crl: next update passed %s", sp.d);
+	else if (!st->verified)
+		add(&lines[ST_CRITICAL], "crl: not signed by the cluster CA");
+	else if (!st->listed)
+		add(&lines[ST_CRITICAL], "crl: lists %zu revoked, the "
+		    "inventory records %zu", st->info.nentries, st->recorded);
+	else if (c->seconds_left < sp.c)
+		add(&lines[ST_CRITICAL], "crl next update in %s (%s)",
+		    sp.left, sp.d);
+	else if (c->seconds_left < sp.w) {
+		add(&lines[ST_WARNING], "crl next update in %s (%s)",
+		    sp.left, sp.d);
+		ret = ST_WARNING;
+	} else
+		ret = ST_OK;
+	perf_add(perf, "crl", c->seconds_left, sp.w, sp.c, sp.life);
+	return ret;
 }
 
 static int
@@ -199,6 +267,9 @@ cmd_check_exec(struct opts *o)
 			    s.locks[i].busy_runs, d);
 			overall = ST_CRITICAL;
 		}
+	if (s.crl.st.present && rank(st = check_crl(&s.crl, &warn, &crit,
+	    lines, &perf)) > rank(overall))
+		overall = st;
 	if (ncert == 0) {
 		printf("ETCD-PKI UNKNOWN - no certificates found\n");
 		overall = ST_UNKNOWN;
@@ -232,7 +303,10 @@ const struct cmd_entry cmd_check_entry = {
 	"Prints one status line with perfdata and exits 0 OK, 1 WARNING,\n"
 	"2 CRITICAL (also expired, missing, or a key that does not match),\n"
 	"3 UNKNOWN (unreadable input, usage).  Thresholds are the share of\n"
-	"the lifetime, or the time, left: -warning 20%, -critical 10%.",
+	"the lifetime, or the time, left: -warning 20%, -critical 10%.  With\n"
+	"-cluster the CRL counts too, its lifetime from thisUpdate to\n"
+	"nextUpdate (CRITICAL also when it is not the CA's or lacks a\n"
+	"revocation the inventory records).",
 	check_opts,
 	cmd_check_exec,
 	1,

@@ -23,7 +23,7 @@ struct tally {
 };
 
 static const char *const what_name[] = {
-	"kept", "new", "reissued", "updated"
+	"kept", "new", "reissued", "updated", "crl", "recorded"
 };
 
 static void
@@ -33,8 +33,15 @@ issue_event(void *arg, const struct pki_issue_event *ev)
 	char		 when[32];
 	struct tm	 tm;
 
-	if (ev->what >= 0 && ev->what < 4)
+	if (ev->what < 0 || ev->what > PKI_ISSUE_RECORDED)
+		return;
+	if (ev->what < 4)
 		t->n[ev->what]++;
+	if (ev->what == PKI_ISSUE_CRL || ev->what == PKI_ISSUE_RECORDED) {
+		printf("%-9s %s  %s\n", what_name[ev->what], ev->path,
+		    ev->reason);
+		return;
+	}
 	if (ev->subject == NULL) {
 		printf("%-9s %s%s%s%s\n", what_name[ev->what], ev->path,
 		    *ev->reason != '\0' ? " (" : "", ev->reason,

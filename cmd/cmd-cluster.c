@@ -1,6 +1,7 @@
 /*
  * cmd-cluster.c: "etcd-pki cluster SUBCOMMAND": cluster init, cluster
- * issue and cluster verify (one file each), through cmd_dispatch().
+ * issue, cluster verify and cluster inventory (one file each), through
+ * cmd_dispatch().
  */
 #include <stdio.h>
 
@@ -13,6 +14,7 @@ static const struct cmd_entry *const cluster_table[] = {
 	&cmd_cluster_init_entry,
 	&cmd_cluster_issue_entry,
 	&cmd_cluster_verify_entry,
+	&cmd_cluster_inventory_entry,
 	NULL
 };
 
@@ -33,7 +35,8 @@ const struct cmd_entry cmd_cluster_entry = {
 	"issue and check a whole etcd cluster's PKI (etcd-pki only)",
 	"        PROG cluster init [flags] [ETCD_CONF_YML...]\n"
 	"        PROG cluster issue [flags] [DESC] -o DIR\n"
-	"        PROG cluster verify [flags] DESC DIR",
+	"        PROG cluster verify [flags] DESC DIR\n"
+	"        PROG cluster inventory [flags] DIR",
 	cluster_opts,
 	cmd_cluster_exec,
 	0,

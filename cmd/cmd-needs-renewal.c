@@ -34,6 +34,21 @@ struct nr_args {
 	time_t			 now;
 };
 
+/* A CRL file (a cluster's crl.der): renew's NAME for it is "crl". */
+static int
+crl_dates(const char *buf, size_t len, const char *target,
+    struct pki_cert_facts *f, char **name)
+{
+	int64_t	nb, na;
+
+	if (pki_crl_validity(buf, len, target, &nb, &na, NULL) != PKI_OK ||
+	    (*name = strdup("crl")) == NULL)
+		return -1;
+	f->not_before = nb;
+	f->not_after = na;
+	return 0;
+}
+
 /* Checks one target; returns NR_*. */
 static int
 check_target(const struct nr_args *a, const char *target)
@@ -66,6 +81,11 @@ check_target(const struct nr_args *a, const char *target)
 		    CMD_RETURN_NORMAL)
 			return errno == ENOENT ? NR_MISSING : NR_ERROR;
 		r = pki_cert_load(buf, len, target, &cert, &err);
+		/* Not a certificate: a CRL renew renews? */
+		if (r != 0 && crl_dates(buf, len, target, &f, &name) == 0) {
+			free(buf);
+			goto judge;
+		}
 		free(buf);
 		if (r != 0) {
 			log_pki(&err, r);
@@ -85,6 +105,7 @@ check_target(const struct nr_args *a, const char *target)
 		log_err("out of memory");
 		goto out;
 	}
+ judge:
 	if ((r = pki_due_eval(&a->rule, f.not_before, f.not_after, name,
 	    a->now, &due, &err)) != 0) {
 		log_err("%s: %s", target, err.text);
@@ -177,7 +198,9 @@ const struct cmd_entry cmd_needs_renewal_entry = {
 	"yet, 2 when a file is missing, 255 on any other error.  By default\n"
 	"a certificate is due once 66% of its lifetime is used (-expires-in\n"
 	"N% is the share USED, as step's; -renew-before N% is the share LEFT,\n"
-	"as renew's, whose arithmetic it then applies).",
+	"as renew's, whose arithmetic it then applies).  A CRL file (a\n"
+	"cluster's crl.der) is judged the same way over thisUpdate to\n"
+	"nextUpdate.",
 	needs_renewal_opts,
 	cmd_needs_renewal_exec,
 	1,

@@ -252,6 +252,15 @@ cond_args(const struct opts *ro, struct sched *sc)
 		if (args_own(&sc->cond, p) != 0)
 			goto out;
 	}
+	/* The CRL renew renews: due at the same share of its lifetime. */
+	if (asprintf(&p, "%s/%s", sc->run.v[sc->run.n - 1],
+	    PKI_CLDIR_CRL_DER) == -1)
+		p = NULL;
+	if (p != NULL && access(p, F_OK) == -1) {
+		free(p);
+		p = NULL;
+	} else if (p == NULL || args_own(&sc->cond, p) != 0)
+		goto out;
 	ret = 0;
  out:
 	pki_cldir_leaves_free(v, n);

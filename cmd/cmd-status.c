@@ -25,6 +25,57 @@ static const int status_opts[] = {
 #define OUT_JSON	OPT_OUT_JSON
 #define OUT_PROM	OPT_OUT_PROMETHEUS
 
+#define NCOLS	9
+
+static void	print_table(char *(*)[NCOLS], size_t, int);
+
+/* The CRL's table: it is renewed as a certificate is. */
+static void
+print_crl(const struct pki_status *s)
+{
+	static const char *const	 h[NCOLS] = { "NAME", "PATH",
+	    "THIS UPDATE", "NEXT UPDATE", "LEFT", "USED", "RENEW AT",
+	    "NUMBER", "REVOKED" };
+	const struct pki_status_crl	*c = &s->crl;
+	char				*cells[2][NCOLS], buf[64];
+	int				 j;
+
+	memset(cells, 0, sizeof(cells));
+	for (j = 0; j < NCOLS; j++)
+		cells[0][j] = strdup(h[j]);
+	if (c->st.state != PKI_ROW_OK) {
+		cells[1][0] = strdup(c->st.state == PKI_ROW_MISSING ?
+		    "!MISSING! crl" : "!UNREADABLE! crl");
+		cells[1][1] = strdup(c->st.path);
+	} else {
+		cells[1][0] = strdup("crl");
+		cells[1][1] = strdup(c->st.path);
+		pki_time_format(c->st.info.this_update, buf, sizeof(buf));
+		cells[1][2] = strdup(buf);
+		pki_time_format(c->st.info.next_update, buf, sizeof(buf));
+		cells[1][3] = strdup(buf);
+		pki_time_left(c->seconds_left, buf, sizeof(buf));
+		cells[1][4] = strdup(buf);
+		snprintf(buf, sizeof(buf), "%d%%", (int)c->percent_used);
+		cells[1][5] = strdup(buf);
+		if (c->has_renew_at)
+			pki_time_format(c->renew_at, buf, sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "-");
+		cells[1][6] = strdup(buf);
+		cells[1][7] = strdup(c->st.info.number[0] != '\0' ?
+		    c->st.info.number : "-");
+		snprintf(buf, sizeof(buf), "%zu", c->st.info.nentries);
+		cells[1][8] = strdup(buf);
+	}
+	printf("\n");
+	print_table(cells, 2, NCOLS);
+	for (j = 0; j < NCOLS; j++) {
+		free(cells[0][j]);
+		free(cells[1][j]);
+	}
+}
+
 static const char *
 key_text(int key)
 {
@@ -56,8 +107,6 @@ drift_text(const struct pki_status_row *r)
 	pki_drift_text(&r->drift, 0, buf, sizeof(buf));
 	return strdup(buf);
 }
-
-#define NCOLS	9
 
 static void
 print_table(char *(*cells)[NCOLS], size_t nrows, int ncols)
@@ -156,7 +205,9 @@ print_text(const struct pki_status *s, char *const *wv, size_t wn)
 			}
 	}
 	free(cells);
-	if (wn > 0 && (nl > 1 || nc > 1))
+	if (s->crl.st.present)
+		print_crl(s);
+	if (wn > 0 && (nl > 1 || nc > 1 || s->crl.st.present))
 		printf("\n");
 	for (i = 0; i < wn; i++)
 		printf("warning: %s\n", wv[i]);
@@ -250,6 +301,41 @@ ca_json(const struct pki_status_row *r)
 	return o;
 }
 
+/* The CRL as JSON, or NULL (null) when CRLs are not in use. */
+static json_t *
+crl_json(const struct pki_status *s)
+{
+	const struct pki_status_crl	*c = &s->crl;
+	json_t				*o;
+	int				 ok = c->st.state == PKI_ROW_OK;
+
+	if (!c->st.present || (o = json_object()) == NULL)
+		return NULL;
+	put(o, "path", json_string(c->st.path));
+	put(o, "number", ok && c->st.info.number[0] != '\0' ?
+	    json_string(c->st.info.number) : NULL);
+	put(o, "issuer", ok ? json_string(c->st.info.issuer) : NULL);
+	put(o, "this_update", ok ? json_date(c->st.info.this_update) : NULL);
+	put(o, "next_update", ok ? json_date(c->st.info.next_update) : NULL);
+	put(o, "age_seconds", ok ? json_integer(c->age) : NULL);
+	put(o, "seconds_left", ok ? json_integer(c->seconds_left) : NULL);
+	put(o, "percent_used", ok ? json_real((double)(long long)(
+	    c->percent_used * 100) / 100) : NULL);
+	put(o, "renew_at", ok && c->has_renew_at ? json_date(c->renew_at) :
+	    NULL);
+	put(o, "due", ok && c->has_renew_at ? json_boolean(c->due) : NULL);
+	put(o, "revoked", ok ? json_integer((json_int_t)c->st.info.nentries) :
+	    NULL);
+	put(o, "recorded_revoked", c->st.inventory_read ?
+	    json_integer((json_int_t)c->st.recorded) : NULL);
+	put(o, "verified", ok ? json_boolean(c->st.verified) : NULL);
+	put(o, "lists_every_revocation", ok ? json_boolean(c->st.listed) :
+	    NULL);
+	put(o, "error", !ok && c->st.error != NULL ?
+	    json_string(c->st.error) : NULL);
+	return o;
+}
+
 static int
 print_json(const struct pki_status *s, char **wv, size_t wn)
 {
@@ -280,6 +366,7 @@ print_json(const struct pki_status *s, char **wv, size_t wn)
 	put(top, "certificates", certs);
 	put(top, "cas", cas);
 	put(top, "locks", locks);
+	put(top, "crl", crl_json(s));
 	put(top, "warnings", json_strv(wv, wn));
 	return out_json(top);
 }
@@ -324,6 +411,9 @@ cmd_status_exec(struct opts *o)
 	for (i = 0; i < s.n; i++)
 		if (s.rows[i].state != PKI_ROW_OK && s.rows[i].error != NULL)
 			log_err("%s", s.rows[i].error);
+	if (s.crl.st.present && s.crl.st.state != PKI_ROW_OK &&
+	    s.crl.st.error != NULL)
+		log_err("%s", s.crl.st.error);
 
 	ret = pki_status_problems(&s) > 0 ? CMD_RETURN_ERROR :
 	    CMD_RETURN_NORMAL;
@@ -358,9 +448,10 @@ const struct cmd_entry cmd_status_entry = {
 	"        PROG status [flags] -cluster DESC [-member NAME] DIR\n"
 	"\n"
 	"PATH is a certificate, or a directory whose NAME.pem files with a\n"
-	"NAME-key.pem beside them are leaves and whose ca.pem is a CA.\n"
+	"NAME-key.pem beside them are leaves and whose ca.pem is a CA.  With\n"
+	"-cluster, the cluster's CRL too (renewed as a certificate is).\n"
 	"Exits 0 when every input was read, whatever the dates; 1 when a\n"
-	"certificate is missing or unreadable.",
+	"certificate (or the CRL) is missing or unreadable.",
 	status_opts,
 	cmd_status_exec,
 	1,

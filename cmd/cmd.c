@@ -17,6 +17,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_selfsign_entry,
 	&cmd_certinfo_entry,
 	&cmd_info_entry,
+	&cmd_gencrl_entry,
+	&cmd_revoke_entry,
 	&cmd_print_defaults_entry,
 	&cmd_version_entry,
 	&cmd_json_entry,

@@ -210,19 +210,27 @@ warn_key_mode(const char *spec)
 int
 load_ca_key(const struct opts *o, struct pki_key **out)
 {
+	const char	*spec;
+
+	*out = NULL;
+	/* cfssl logs this and exits 0 with no output; we fail. */
+	if ((spec = opts_str(o, OPT_CA_KEY)) == NULL) {
+		log_err("need a CA key (provide one with -ca-key)");
+		return CMD_RETURN_ERROR;
+	}
+	return load_ca_key_spec(o, spec, out);
+}
+
+int
+load_ca_key_spec(const struct opts *o, const char *spec, struct pki_key **out)
+{
 	struct pki_error	 err;
-	const char		*spec;
 	char			*buf = NULL, *pw = NULL;
 	size_t			 len = 0, pwlen = 0;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	*out = NULL;
 	memset(&err, 0, sizeof(err));
-	/* cfssl logs this and exits 0 with no output; we fail. */
-	if ((spec = opts_str(o, OPT_CA_KEY)) == NULL) {
-		log_err("need a CA key (provide one with -ca-key)");
-		return CMD_RETURN_ERROR;
-	}
 	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL)
 		goto out;
 	warn_key_mode(spec);

@@ -37,6 +37,10 @@ void	warn_key_mode(const char *spec);
 int	load_password(const struct opts *o, char **pw, size_t *pwlen);
 /* -ca-key (with its password); required. */
 int	load_ca_key(const struct opts *o, struct pki_key **out);
+/* The CA key spec (a path, "-", env:VAR or file:PATH), with its password
+ * (-ca-key-password or $CFSSL_CA_PK_PASSWORD). */
+int	load_ca_key_spec(const struct opts *o, const char *spec,
+	    struct pki_key **out);
 /* -ca; required. */
 int	load_ca_cert(const struct opts *o, struct pki_cert **out);
 /* -ca and -ca-key (both required), which must match each other. */

@@ -32,6 +32,8 @@ static const char *const out_formats[] = { "text", "json", "prometheus",
 static const char *const out_formats_ca[] = { "text", "json", NULL };
 
 const struct opt_def opt_table[OPT__COUNT] = {
+	[OPT_AKI] =
+	{ "aki", OPT_TYPE_STRING, "HEX", "revoke -db-config: authority key identifier of the certificate, in hex (as cfssl stores it)" },
 	[OPT_ALLOW_SAN_CHANGE] =
 	{ "allow-san-change", OPT_TYPE_BOOL, NULL, "renew: reissue even when the CSR JSON's SANs or subject differ from the certificate's" },
 	[OPT_BARE] =
@@ -63,6 +65,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "csr", OPT_TYPE_PATH, "FILE", "PEM certificate request file ('-' for stdin)" },
 	[OPT_CSR_JSON] =
 	{ "csr-json", OPT_TYPE_PATH, "FILE", "renew: the CSR JSON to reissue from (default: DIR/NAME-csr.json next to the certificate)" },
+	[OPT_DB_CONFIG] =
+	{ "db-config", OPT_TYPE_PATH, "FILE", "revoke: certificate database configuration, cfssl's JSON {\"driver\":\"sqlite3\",\"data_source\":PATH}" },
 	[OPT_DEPLOY_HOOK] =
 	{ "deploy-hook", OPT_TYPE_STRING, "CMD", "renew: command run once per activated renewal (argv, no shell)" },
 	[OPT_DNS] =
@@ -145,6 +149,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "profile", OPT_TYPE_STRING, "NAME", "signing profile of the configuration (default: the default profile)" },
 	[OPT_QUIET] =
 	{ "quiet", OPT_TYPE_BOOL, NULL, "renew: print nothing when nothing is due" },
+	[OPT_REASON] =
+	{ "reason", OPT_TYPE_STRING, "REASON", "revoke: why, an RFC 5280 reason name (keyCompromise, superseded, cessationOfOperation, ...) or its number (default unspecified)" },
 	[OPT_REKEY] =
 	{ "rekey", OPT_TYPE_BOOL, NULL, "renew: make a new private key instead of keeping the current one" },
 	[OPT_REMOTE] =
@@ -164,6 +170,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  .choices = restarts, .noun = "mode" },
 	[OPT_RESTART_CMD] =
 	{ "restart-cmd", OPT_TYPE_STRING, "CMD", "renew, rollback, ca rotate: command that restarts the member after activation (argv, no shell; $ETCD_PKI_MEMBER names it; -restart rolling: default systemctl restart etcd)" },
+	[OPT_SERIAL] =
+	{ "serial", OPT_TYPE_STRING, "SERIAL", "revoke -db-config: serial number of the certificate, in decimal (as cfssl stores it)" },
 	[OPT_STAGGER] =
 	{ "stagger", OPT_TYPE_PERCENT, "PCT%", "per-member renewal offset, at most this share of the lifetime (default 5%; 0% turns it off)",
 	  .pct_max = 100, .pct_flags = OPT_PCT_MAX_EXCL },

@@ -372,6 +372,10 @@ pki_ca_renew_write(const struct pki_ca_renew *cr)
 			goto done;
 	} else if (plan_inplace(&p, &dirfd) != 0)
 		goto done;
+	if (cr->out == NULL && cr->cl != NULL && pki_engine_record(cr->dir,
+	    PKI_INV_CA, "ca", "", cr->newpem, cr->newlen, "ca renew", 0,
+	    &cr->nt) != 0)
+		goto done;
 	ret = write_plan(&p);
  done:
 	for (i = 0; i < p.ngens; i++)

@@ -299,6 +299,9 @@ new_next(struct pki_rotation *ro)
 	}
 	if ((r = pki_ca_issue(&cr, &ca, &err)) != 0)
 		goto fail;
+	if (pki_engine_record(ro->dir, PKI_INV_CA, "ca", "", ca.cert,
+	    ca.certlen, "ca rotate", 0, &ro->nt) != 0)
+		goto out;
 	f[0] = (struct pki_file){ ro->next.path, ca.cert, ca.certlen, 0644 };
 	f[1] = (struct pki_file){ ro->next.keypath, ca.key, ca.keylen, 0600 };
 	if ((r = pki_file_write_set(f, 2, &err)) != 0)
@@ -429,6 +432,7 @@ phase_add_trust(struct pki_rotation *ro)
 static int
 switch_ca(struct pki_rotation *ro)
 {
+	struct pki_crl_opts	 co;
 	struct pki_error	 err;
 	struct pki_file		 f[4];
 	struct pki_ca		*signer = NULL;
@@ -473,6 +477,13 @@ switch_ca(struct pki_rotation *ro)
 		return -1;
 	}
 	ro->ts->capemlen = ro->cur.ca->canonlen;
+	/* The CRL, signed by the old CA, is signed anew by the new one. */
+	memset(&co, 0, sizeof(co));
+	co.nt = ro->nt;
+	co.now = ro->now;
+	if (pki_cluster_crl_publish(ro->cl, ro->dir, ro->cur.ca->cert,
+	    ro->cur.ca->key, &co) == PKI_RUN_FAILED)
+		return -1;
 	return 0;
 }
 
@@ -554,6 +565,12 @@ reissue_leaf(struct pki_rotation *ro, struct rleaf *l)
 	if ((ret = pki_reissue(ro->ts, t, &l->lf, key, ro->now, 0, 1, &ro->nt,
 	    &rs)) != PKI_RUN_OK)
 		goto out;
+	if (pki_engine_record(ro->dir, l->member ? PKI_INV_MEMBER :
+	    PKI_INV_CLIENT, t->name, t->label, rs.certpem, rs.certlen,
+	    "ca rotate", 0, &ro->nt) != 0) {
+		ret = PKI_RUN_FAILED;
+		goto out;
+	}
 	u.data[PKI_SET_CERT] = rs.certpem;
 	u.len[PKI_SET_CERT] = rs.certlen;
 	u.data[PKI_SET_CSR] = rs.csrpem;

@@ -48,7 +48,8 @@
 #define F_CA		4
 #define F_CONF		5
 #define F_ENV		6
-#define F__COUNT	7
+#define F_ETCDENV	7
+#define F__COUNT	8
 
 #define LEAF_KEPT	0
 #define LEAF_NEW	1
@@ -103,6 +104,15 @@ struct issue {
 	size_t				 next;
 	size_t				 nparked;
 	int				 stop;
+	/* The inventory and the CRL. */
+	struct pki_crl_entry		*revoked;	/* recorded revoked */
+	size_t				 nrevoked;
+	struct pki_cl_record		 rec;
+	struct pki_file			*xf;		/* CRL files to write */
+	char				**xpaths;
+	size_t				 nx;
+	int				 dbconf_written;
+	int				 crl_copies;
 };
 
 #define CA_PENDING	0	/* to be created by the first worker */
@@ -132,7 +142,8 @@ static void
 remove_tmpdir(int pfd, const char *tmp)
 {
 	static const char *const	 names[] = { "etcd.conf.yml",
-	    "etcdctl.env", PKI_CLDIR_BUNDLE };
+	    "etcdctl.env", "etcd.env", PKI_CLDIR_BUNDLE, PKI_CLDIR_CRL_DER,
+	    PKI_CLDIR_CRL_PEM };
 	char				 buf[PATH_MAX];
 	const char			*base;
 	size_t				 i;
@@ -286,14 +297,18 @@ leaf_texts(struct issue *is, struct leafjob *j, struct pki_error *err)
 	if (r == -1)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	if (lf->member >= 0 &&
-	    (r = pki_cluster_etcd_conf(is->cl, (size_t)lf->member, pkidir,
-	    &j->text[F_CONF], err)) != PKI_OK)
+	    ((r = pki_cluster_etcd_conf(is->cl, (size_t)lf->member, pkidir,
+	    &j->text[F_CONF], err)) != PKI_OK ||
+	    (r = pki_cluster_etcd_env(is->cl, (size_t)lf->member, pkidir, 1,
+	    &j->text[F_ETCDENV], err)) != PKI_OK))
 		goto out;
 	if ((r = pki_cluster_etcdctl_env(is->cl, j->leaf, pkidir,
 	    &j->text[F_ENV], err)) != PKI_OK)
 		goto out;
 	if (j->text[F_CONF] != NULL)
 		j->textlen[F_CONF] = strlen(j->text[F_CONF]);
+	if (j->text[F_ETCDENV] != NULL)
+		j->textlen[F_ETCDENV] = strlen(j->text[F_ETCDENV]);
 	j->textlen[F_ENV] = strlen(j->text[F_ENV]);
 	r = PKI_OK;
  out:
@@ -308,7 +323,7 @@ leaf_file(const struct pki_cluster_leaf *lf, int i, char *buf, size_t size)
 	static const char *const	 sfx[] = { ".pem", "-key.pem", ".csr",
 	    "-csr.json" };
 	static const char *const	 fixed[] = { PKI_CLDIR_BUNDLE,
-	    "etcd.conf.yml", "etcdctl.env" };
+	    "etcd.conf.yml", "etcdctl.env", "etcd.env" };
 	int				 n;
 
 	if (i < F_CA)
@@ -352,6 +367,8 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 	ck.check_length = 1;
 	ck.reason = j->reason;
 	ck.reasonlen = sizeof(j->reason);
+	ck.revoked = is->revoked;
+	ck.nrevoked = is->nrevoked;
 	if (pki_cl_check_leaf(&ck, ldfd) != 0) {
 		j->state = LEAF_REISSUE;
 		r = PKI_OK;
@@ -384,9 +401,10 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 		r = pki_err(err, PKI_ERR_INPUT, "%s/%s: %s; it uses the "
 		    "generations layout of renew, which cluster issue does "
 		    "not rewrite: run etcd-pki renew -cluster DESC -member "
-		    "%s -force -allow-san-change %s", is->dir, lf->dir,
+		    "%s -force %s %s", is->dir, lf->dir,
 		    j->state == LEAF_REISSUE ? j->reason : "ca.pem differs",
-		    lf->name, is->dir);
+		    lf->name, strstr(j->reason, ": revoked (") != NULL ?
+		    "-rekey" : "-allow-san-change", is->dir);
 	if (ldfd != -1)
 		(void)close(ldfd);
 	return r;
@@ -641,6 +659,161 @@ run_workers(struct issue *is, int n, struct pki_error *err)
 	return PKI_OK;
 }
 
+/* ---- the inventory and the CRL -------------------------------------- */
+
+/* Writes the CRL into the new directory of member job j. */
+static int
+crl_into_tmpdir(struct issue *is, struct leafjob *j, struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	const char			*base;
+	int				 pfd, tfd, e = 0;
+
+	pfd = leaf_parent(is, lf, &base);
+	if ((tfd = openat(pfd, j->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return pki_err_sys(err, errno, "%s/%s: cannot open", is->dir,
+		    j->tmpdir);
+	if (pki_file_write_new(tfd, PKI_CLDIR_CRL_DER, is->rec.crl.der,
+	    is->rec.crl.derlen, 0644 & ~is->umask, NULL, 0) == -1 ||
+	    pki_file_write_new(tfd, PKI_CLDIR_CRL_PEM, is->rec.crl.pem,
+	    is->rec.crl.pemlen, 0644 & ~is->umask, NULL, 0) == -1)
+		e = errno;
+	(void)close(tfd);
+	if (e != 0)
+		return pki_err_sys(err, e, "%s/%s: cannot write the CRL",
+		    is->dir, lf->dir);
+	return PKI_OK;
+}
+
+/* cfssl's -db-config for DIR/inventory.db (malloc'ed), or NULL. */
+static char *
+dbconfig_text(const struct issue *is)
+{
+	char	*path = NULL, *q = NULL, *text = NULL;
+
+	if (asprintf(&path, "%s/%s", is->absdir, PKI_CLDIR_INVENTORY) == -1)
+		return NULL;
+	if (pki_json_quote(path, strlen(path), &q, NULL, NULL) == PKI_OK &&
+	    asprintf(&text, "{\"driver\": \"sqlite3\", \"data_source\": "
+	    "%s}\n", q) == -1)
+		text = NULL;
+	free(path);
+	free(q);
+	return text;
+}
+
+/*
+ * Records new leaf j (whose set is in its temporary directory only: the
+ * batch keeps none in memory) from its certificate file there.
+ */
+static int
+record_new(struct issue *is, struct leafjob *j, struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	struct pki_inv_add		 a;
+	const char			*base;
+	char				 path[PATH_MAX], *buf = NULL;
+	size_t				 len = 0;
+	int				 pfd, r;
+
+	pfd = leaf_parent(is, lf, &base);
+	snprintf(path, sizeof(path), "%s/%s.pem", j->tmpdir, lf->name);
+	if (pki_cl_slurpat(pfd, path, &buf, &len) == -1)
+		return pki_err_sys(err, errno, "%s/%s: cannot read", is->dir,
+		    path);
+	a = (struct pki_inv_add){ buf, len, lf->member >= 0 ?
+	    PKI_INV_MEMBER : PKI_INV_CLIENT, lf->name, lf->dir,
+	    "cluster issue" };
+	r = pki_cl_record_add(&is->rec, &a, 1, is->now, err);
+	free(buf);
+	return r;
+}
+
+/*
+ * Records what this run issued (and what the inventory lacks yet), then
+ * takes the CRL DIR needs: the files to replace join the commit
+ * (is->xf), new member directories get their copies now.
+ */
+static int
+record_and_crl(struct issue *is, struct leafjob *jobs, char **dbconf,
+    struct pki_error *err)
+{
+	const struct pki_cluster	*cl = is->cl;
+	const struct pki_cluster_leaf	*lf;
+	struct pki_inv_add		 a;
+	size_t				 i;
+	int				 r;
+
+	if ((*dbconf = dbconfig_text(is)) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	if ((r = pki_cl_record_begin(is->dir, &is->rec, err)) != PKI_OK)
+		return r;
+	a = (struct pki_inv_add){ is->capem, is->capemlen, PKI_INV_CA, "ca",
+	    "", "cluster issue" };
+	if (is->ca_new && (r = pki_cl_record_add(&is->rec, &a, 1, is->now,
+	    err)) != PKI_OK)
+		return r;
+	for (i = 0; i < cl->nleaves; i++) {
+		lf = &cl->leaves[jobs[i].leaf];
+		a = (struct pki_inv_add){ jobs[i].fl.cert, jobs[i].fl.certlen,
+		    lf->member >= 0 ? PKI_INV_MEMBER : PKI_INV_CLIENT,
+		    lf->name, lf->dir, "cluster issue" };
+		if (jobs[i].state == LEAF_REISSUE &&
+		    (r = pki_cl_record_add(&is->rec, &a, 1, is->now, err)) !=
+		    PKI_OK)
+			return r;
+		if (jobs[i].state == LEAF_NEW &&
+		    (r = record_new(is, &jobs[i], err)) != PKI_OK)
+			return r;
+	}
+	if ((r = pki_cl_record_end(&is->rec, cl, is->dir, is->ca, is->cakey,
+	    is->now, err)) != PKI_OK || (r = pki_cl_crl_files(cl, is->dir,
+	    &is->rec.crl, *dbconf, is->rec.db, is->rec.dblen, &is->xf,
+	    &is->xpaths, &is->nx, err)) != PKI_OK)
+		return r;
+	for (i = 0; i < is->nx; i++)
+		if (is->xf[i].data == *dbconf || is->xf[i].data == is->rec.db)
+			is->dbconf_written = 1;
+		else
+			is->crl_copies++;
+	for (i = 0; cl->fragments && i < cl->nleaves; i++) {
+		lf = &cl->leaves[jobs[i].leaf];
+		if (jobs[i].state != LEAF_NEW || lf->member < 0)
+			continue;
+		if ((r = crl_into_tmpdir(is, &jobs[i], err)) != PKI_OK)
+			return r;
+		is->crl_copies += 2;
+	}
+	return PKI_OK;
+}
+
+/* Reports the CRL and the inventory after a successful run. */
+static void
+report_crl(struct issue *is)
+{
+	const struct pki_crl_info	*ci = &is->rec.crl.info;
+	char				 text[640], t[32];
+
+	pki_time_format(ci->next_update, t, sizeof(t));
+	if (is->rec.crl.changed || is->crl_copies > 0) {
+		snprintf(text, sizeof(text), "CRL %s %s%s%s, %zu revoked, next "
+		    "update %s", ci->number, is->rec.crl.changed ? "signed (" :
+		    "copied to the members", is->rec.crl.changed ?
+		    is->rec.crl.why : "", is->rec.crl.changed ? ")" : "",
+		    ci->nentries, t);
+		report(is, PKI_ISSUE_CRL, PKI_CLDIR_CRL_DER, text, NULL, NULL,
+		    (time_t)ci->next_update);
+	}
+	if (is->rec.recorded > 0 || is->dbconf_written) {
+		snprintf(text, sizeof(text), "%zu certificate%s recorded%s",
+		    is->rec.recorded, is->rec.recorded == 1 ? "" : "s",
+		    is->dbconf_written ? "; db-config.json names it" : "");
+		report(is, PKI_ISSUE_RECORDED, PKI_CLDIR_INVENTORY, text, NULL,
+		    NULL, 0);
+	}
+}
+
 /* ---- committing ----------------------------------------------------- */
 
 /* Makes what is written so far durable: 0, or -1 with errno set. */
@@ -771,7 +944,7 @@ commit(struct issue *is, struct leafjob *jobs, struct pki_error *err)
 	    PKI_CLDIR_CA_KEY,
 	    "ca.csr", "ca-csr.json" };
 
-	max = cl->nleaves * F__COUNT + 4;
+	max = cl->nleaves * F__COUNT + 4 + is->nx;
 	if ((f = calloc(max, sizeof(*f))) == NULL ||
 	    (paths = calloc(max, sizeof(*paths))) == NULL) {
 		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
@@ -799,6 +972,11 @@ commit(struct issue *is, struct leafjob *jobs, struct pki_error *err)
 		    (r = add_existing(is, &jobs[i], f, paths, &n,
 		    err)) != PKI_OK)
 			goto out;
+	/* The CRL's files (their paths stay is->xpaths'). */
+	for (i = 0; i < is->nx; i++) {
+		paths[n] = NULL;
+		f[n++] = is->xf[i];
+	}
 
 	if (sync_fs(is) == -1) {
 		r = pki_err_sys(err, errno, "%s: cannot sync", is->dir);
@@ -820,7 +998,8 @@ commit(struct issue *is, struct leafjob *jobs, struct pki_error *err)
 		r = pki_err_sys(err, errno, "%s: cannot sync", is->dir);
 		goto out;
 	}
-	r = pki_file_write_set(f, n, err);
+	/* The inventory's transaction commits with the files. */
+	r = pki_file_write_set_hook(f, n, pki_cl_record_commit, &is->rec, err);
  out:
 	if (r != PKI_OK)
 		unplace(is, jobs);
@@ -1028,6 +1207,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	int		 lockfd = -1, n, r = PKI_ERR_INTERNAL, need_clients = 0;
 	int		 mutex_ok = 0, dir_made = 0;
 	const char	*base;
+	char		*dbconf = NULL;
 
 	memset(&is, 0, sizeof(is));
 	is.cl = cl;
@@ -1055,7 +1235,9 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		goto out;
 	/* What a killed run left, each with a private key. */
 	(void)pki_cl_leftovers(is.dfd, sweep_leftover, NULL);
-	if ((r = ready_ca(&is, err)) != PKI_OK)
+	if ((r = ready_ca(&is, err)) != PKI_OK ||
+	    (r = pki_cl_revoked(dir, is.now, &is.revoked, &is.nrevoked,
+	    err)) != PKI_OK)
 		goto out;
 
 	/* What each leaf needs; then the workers take those to issue. */
@@ -1065,7 +1247,8 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	}
 	if ((r = plan_jobs(&is, jobs, &need_clients, err)) != PKI_OK ||
 	    (need_clients && (r = open_clients(&is, err)) != PKI_OK) ||
-	    (r = run_jobs(&is, jobs, &mutex_ok, err)) != PKI_OK)
+	    (r = run_jobs(&is, jobs, &mutex_ok, err)) != PKI_OK ||
+	    (r = record_and_crl(&is, jobs, &dbconf, err)) != PKI_OK)
 		goto out;
 
 	if ((r = commit(&is, jobs, err)) != PKI_OK)
@@ -1078,8 +1261,13 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	}
 	for (i = 0; i < cl->nleaves; i++)
 		report_leaf(&is, &jobs[i]);
+	report_crl(&is);
 	r = PKI_OK;
  out:
+	pki_cl_files_free(is.xf, is.xpaths, is.nx);
+	free(is.revoked);
+	pki_cl_record_clear(&is.rec);
+	free(dbconf);
 	if (jobs != NULL) {
 		for (i = 0; i < cl->nleaves; i++) {
 			if (jobs[i].tmpdir != NULL)

@@ -1,8 +1,9 @@
 /*
  * clpriv.h: what the cluster sources share.  Private to pki/.  The
  * objects depend on each other one way only (tests/cli/t-lib-deps.sh):
- * clissue.c uses clverify.c (the leaf check, file writing) and clfile.c
- * (reading); clverify.c uses clfile.c.
+ * clissue.c uses clverify.c (the leaf check, file writing), clfile.c
+ * (reading) and clcrl.c (the inventory and the CRL); clverify.c uses
+ * clfile.c and clcrl.c.
  */
 #ifndef PKI_CLPRIV_H
 #define PKI_CLPRIV_H
@@ -42,6 +43,9 @@ struct pki_cl_check {
 	size_t				 reasonlen;
 	size_t				 nproblems;
 	time_t				 not_after;	/* out */
+	/* The inventory's revoked certificates: the leaf must not be one. */
+	const struct pki_crl_entry	*revoked;
+	size_t				 nrevoked;
 };
 
 /* Returns 0 when the leaf is sound, -1 after reporting its defects. */
@@ -89,5 +93,80 @@ int	pki_cl_leftovers(int dfd, void (*fn)(void *, int, const char *,
 	    const char *), void *arg);
 /* Fills err for pki_cl_slurpat()'s failure on path; returns its code. */
 int	pki_cl_read_err(struct pki_error *err, int e, const char *path);
+
+/* ---- clcrl.c -------------------------------------------------------- */
+
+/*
+ * What cluster issue records and the CRL it puts in place.  An existing
+ * DIR/inventory.db is changed in a transaction (inv) committed as the
+ * last step of the commit (pki_cl_record_commit, the hook of
+ * pki_file_write_set_hook), so that it changes with the files or not at
+ * all; a new one is built in memory and its file contents (db) are
+ * written with them.
+ */
+struct pki_cl_record {
+	struct pki_inventory	*inv;
+	int			 in_memory;	/* a new inventory */
+	char			*db;		/* its file contents, at the
+						   end */
+	size_t			 dblen;
+	struct pki_cluster_crl	 crl;
+	size_t			 recorded;
+};
+
+/*
+ * The inventory cluster issue records into: begin opens it (or a new
+ * one in memory), add records certificates issued at now (any number of
+ * calls), end records as found whatever of the directory the inventory
+ * lacks, then takes the CRL DIR needs (pki_cluster_crl_make without a
+ * policy: signed anew only when missing or wrong) and, for a new
+ * inventory, its file contents.  Clear rec with pki_cl_record_clear(),
+ * which rolls back what was not committed.
+ */
+int	pki_cl_record_begin(const char *dir, struct pki_cl_record *rec,
+	    struct pki_error *err) PKI_MUST_CHECK;
+int	pki_cl_record_add(struct pki_cl_record *rec,
+	    const struct pki_inv_add *v, size_t n, int64_t now,
+	    struct pki_error *err) PKI_MUST_CHECK;
+int	pki_cl_record_end(struct pki_cl_record *rec,
+	    const struct pki_cluster *cl, const char *dir,
+	    const struct pki_cert *ca, const struct pki_key *cakey,
+	    int64_t now, struct pki_error *err) PKI_MUST_CHECK;
+/* Commits rec's transaction (arg: the struct pki_cl_record). */
+int	pki_cl_record_commit(void *arg, struct pki_error *err);
+void	pki_cl_record_clear(struct pki_cl_record *rec);
+
+/*
+ * The files that put crl in place and that differ from it: DIR/crl.der,
+ * DIR/crl.pem, DIR/db-config.json (when dbconf is not NULL), a new
+ * DIR/inventory.db (db, when not NULL) and, with fragments, the copies in
+ * every member directory that exists.  *f and *paths (n entries) are
+ * freed with pki_cl_files_free().
+ */
+int	pki_cl_crl_files(const struct pki_cluster *cl, const char *dir,
+	    const struct pki_cluster_crl *crl, const char *dbconf,
+	    const char *db, size_t dblen, struct pki_file **f, char ***paths,
+	    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
+void	pki_cl_files_free(struct pki_file *f, char **paths, size_t n);
+
+/*
+ * The certificates DIR's inventory records as revoked and not expired at
+ * now (none when there is no inventory).  *v is malloc'ed.
+ */
+int	pki_cl_revoked(const char *dir, int64_t now, struct pki_crl_entry **v,
+	    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
+/* The entry of serial in v, or NULL. */
+const struct pki_crl_entry *pki_cl_revoked_find(const struct pki_crl_entry *v,
+	    size_t n, const char *serial);
+/*
+ * cluster verify's checks of the CRL: DIR/crl.der readable, signed by
+ * ca, its nextUpdate ahead, listing exactly v (the revoked certificates);
+ * crl.pem the same CRL; each member's copies (fragments) the same.  Calls
+ * problem() once per defect; returns their number.
+ */
+size_t	pki_cl_crl_verify(const struct pki_cluster *cl, const char *dir,
+	    const struct pki_cert *ca, int64_t now,
+	    const struct pki_crl_entry *v, size_t n,
+	    void (*problem)(void *, const char *), void *arg);
 
 #endif /* PKI_CLPRIV_H */

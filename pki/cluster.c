@@ -54,9 +54,10 @@ static const char *const ca_fields[] = {
 enum { CA_CN, CA_NAMES, CA_KEY, CA_EXPIRY, CA_CERT_FILE, CA_KEY_FILE, CA__N };
 
 static const char *const signing_fields[] = {
-	"expiry", "config", "peer_profile", "client_profile", NULL
+	"expiry", "config", "peer_profile", "client_profile", "crl_expiry",
+	NULL
 };
-enum { SG_EXPIRY, SG_CONFIG, SG_PEER, SG_CLIENT, SG__N };
+enum { SG_EXPIRY, SG_CONFIG, SG_PEER, SG_CLIENT, SG_CRL_EXPIRY, SG__N };
 
 static const char *const member_fields[] = {
 	"name", "dns", "ips", "peer_urls", "client_urls", "listen_peer_urls",
@@ -356,6 +357,12 @@ const char *
 pki_cluster_ca_cert_file(const struct pki_cluster *cl)
 {
 	return cl->ca_cert_file;
+}
+
+int64_t
+pki_cluster_crl_expiry(const struct pki_cluster *cl)
+{
+	return cl->crl_expiry;
 }
 
 void
@@ -806,7 +813,13 @@ parse_signing(struct cl_parse *p, json_t *obj)
 		    "out of memory");
 		goto out;
 	}
+	cl->crl_expiry = CL_CRL_EXPIRY;
 	if ((r = check_expiry(p, "signing.expiry", vals[SG_EXPIRY])) != 0 ||
+	    (r = check_expiry(p, "signing.crl_expiry",
+	    vals[SG_CRL_EXPIRY])) != 0 ||
+	    (vals[SG_CRL_EXPIRY] != NULL && (r = pki_json_duration(&p->ctx,
+	    "signing.crl_expiry", vals[SG_CRL_EXPIRY], &cl->crl_expiry,
+	    NULL)) != 0) ||
 	    (r = get_text(p, "signing.config", vals[SG_CONFIG],
 	    &config)) != 0 ||
 	    (r = pki_json_string(&p->ctx, "signing.peer_profile",
@@ -1778,7 +1791,7 @@ pki_cluster_parse(const char *buf, size_t len, const char *source,
 	return r;
 }
 
-/* ---- etcd.conf.yml fragment and etcdctl.env ------------------------- */
+/* ---- etcd.conf.yml and etcd.env fragments, etcdctl.env ------------------- */
 
 /* Appends "key: 'a,b,c'". */
 static void
@@ -1832,16 +1845,11 @@ yaml_tls(struct pki_buf *sb, const char *key, const char *pki_dir,
 	pki_buf_add(sb, "\n");
 }
 
-int
-pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
-    const char *pki_dir, char **out, struct pki_error *err)
+/* The checks of a member's fragment: member in range, pki_dir usable. */
+static int
+fragment_args(const struct pki_cluster *cl, size_t member,
+    const char *pki_dir, struct pki_error *err)
 {
-	const struct pki_cluster_member	*m;
-	struct pki_buf			 sb = { NULL, 0, 0, 0 };
-	struct pki_buf			 ic = { NULL, 0, 0, 0 };
-	size_t				 i, j;
-
-	*out = NULL;
 	if (member >= cl->nmembers)
 		return pki_err(err, PKI_ERR_ARG, "member %zu of %zu", member,
 		    cl->nmembers);
@@ -1849,6 +1857,35 @@ pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
 		return pki_err(err, PKI_ERR_ARG, "%s: the PKI directory must "
 		    "be a non-empty path without control characters",
 		    cl->source);
+	return PKI_OK;
+}
+
+/* etcd's initial-cluster: NAME=PEER_URL for every member's peer URL. */
+static void
+initial_cluster(const struct pki_cluster *cl, struct pki_buf *ic)
+{
+	size_t	i, j;
+
+	for (i = 0; i < cl->nmembers; i++)
+		for (j = 0; j < cl->members[i].peer_urls.n; j++)
+			sb_printf(ic, "%s%s=%s", ic->len > 0 ? "," : "",
+			    cl->members[i].name, cl->members[i].peer_urls.v[j]);
+	if (ic->b == NULL)
+		pki_buf_add(ic, "");
+}
+
+int
+pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
+    const char *pki_dir, char **out, struct pki_error *err)
+{
+	const struct pki_cluster_member	*m;
+	struct pki_buf			 sb = { NULL, 0, 0, 0 };
+	struct pki_buf			 ic = { NULL, 0, 0, 0 };
+	int				 r;
+
+	*out = NULL;
+	if ((r = fragment_args(cl, member, pki_dir, err)) != PKI_OK)
+		return r;
 	m = &cl->members[member];
 	sb_printf(&sb, "# etcd member \"%s\" of cluster \"%s\": written by "
 	    "etcd-pki cluster issue\n", m->name, cl->name);
@@ -1864,10 +1901,7 @@ pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
 	yaml_list(&sb, "listen-peer-urls", &m->listen_peer_urls);
 	yaml_list(&sb, "advertise-client-urls", &m->client_urls);
 	yaml_list(&sb, "listen-client-urls", &m->listen_client_urls);
-	for (i = 0; i < cl->nmembers; i++)
-		for (j = 0; j < cl->members[i].peer_urls.n; j++)
-			sb_printf(&ic, "%s%s=%s", ic.len > 0 ? "," : "",
-			    cl->members[i].name, cl->members[i].peer_urls.v[j]);
+	initial_cluster(cl, &ic);
 	pki_buf_add(&sb, "initial-cluster: ");
 	sb_yaml_quote(&sb, ic.b != NULL ? ic.b : "");
 	pki_buf_add(&sb, "\ninitial-cluster-token: ");
@@ -1876,6 +1910,92 @@ pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
 	    "enable-grpc-gateway: true\n");
 	yaml_tls(&sb, "client-transport-security", pki_dir, m->name);
 	yaml_tls(&sb, "peer-transport-security", pki_dir, m->name);
+	free(ic.b);
+	if (sb.oom || ic.oom) {
+		free(sb.b);
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	}
+	*out = sb.b;
+	return PKI_OK;
+}
+
+/* Appends "VAR='value'" and a newline (value: a, or a/b when b). */
+static void
+env_line(struct pki_buf *sb, const char *var, const char *a, const char *b)
+{
+	char	*path = NULL;
+
+	if (b != NULL && asprintf(&path, "%s/%s", a, b) < 0) {
+		sb->oom = 1;
+		return;
+	}
+	sb_printf(sb, "%s=", var);
+	sb_sh_quote(sb, path != NULL ? path : a);
+	pki_buf_add(sb, "\n");
+	free(path);
+}
+
+/* Appends "VAR='a,b,c'". */
+static void
+env_list(struct pki_buf *sb, const char *var, const struct pki_strv *sv)
+{
+	struct pki_buf	v = { NULL, 0, 0, 0 };
+	size_t		i;
+
+	for (i = 0; i < sv->n; i++)
+		sb_printf(&v, "%s%s", i > 0 ? "," : "", sv->v[i]);
+	env_line(sb, var, v.b != NULL ? v.b : "", NULL);
+	if (v.oom)
+		sb->oom = 1;
+	free(v.b);
+}
+
+int
+pki_cluster_etcd_env(const struct pki_cluster *cl, size_t member,
+    const char *pki_dir, int crl, char **out, struct pki_error *err)
+{
+	const struct pki_cluster_member	*m;
+	struct pki_buf			 sb = { NULL, 0, 0, 0 };
+	struct pki_buf			 ic = { NULL, 0, 0, 0 };
+	char				 cert[NAME_MAX + 1], key[NAME_MAX + 1];
+	int				 r;
+
+	*out = NULL;
+	if ((r = fragment_args(cl, member, pki_dir, err)) != PKI_OK)
+		return r;
+	m = &cl->members[member];
+	snprintf(cert, sizeof(cert), "%s.pem", m->name);
+	snprintf(key, sizeof(key), "%s-key.pem", m->name);
+	sb_printf(&sb, "# etcd member \"%s\" of cluster \"%s\": written by "
+	    "etcd-pki cluster issue\n# The settings of etcd.conf.yml as etcd's "
+	    "environment (systemd EnvironmentFile=),\n# for etcd started "
+	    "without --config-file: only then does it read the CRL.\n",
+	    m->name, cl->name);
+	env_line(&sb, "ETCD_NAME", m->name, NULL);
+	if (m->data_dir != NULL)
+		env_line(&sb, "ETCD_DATA_DIR", m->data_dir, NULL);
+	env_list(&sb, "ETCD_INITIAL_ADVERTISE_PEER_URLS", &m->peer_urls);
+	env_list(&sb, "ETCD_LISTEN_PEER_URLS", &m->listen_peer_urls);
+	env_list(&sb, "ETCD_ADVERTISE_CLIENT_URLS", &m->client_urls);
+	env_list(&sb, "ETCD_LISTEN_CLIENT_URLS", &m->listen_client_urls);
+	initial_cluster(cl, &ic);
+	env_line(&sb, "ETCD_INITIAL_CLUSTER", ic.b != NULL ? ic.b : "", NULL);
+	env_line(&sb, "ETCD_INITIAL_CLUSTER_TOKEN", cl->token, NULL);
+	env_line(&sb, "ETCD_INITIAL_CLUSTER_STATE", "new", NULL);
+	env_line(&sb, "ETCD_ENABLE_GRPC_GATEWAY", "true", NULL);
+	env_line(&sb, "ETCD_CERT_FILE", pki_dir, cert);
+	env_line(&sb, "ETCD_KEY_FILE", pki_dir, key);
+	env_line(&sb, "ETCD_CLIENT_CERT_AUTH", "true", NULL);
+	env_line(&sb, "ETCD_TRUSTED_CA_FILE", pki_dir, "ca.pem");
+	if (crl)
+		env_line(&sb, "ETCD_CLIENT_CRL_FILE", pki_dir,
+		    PKI_CLDIR_CRL_DER);
+	env_line(&sb, "ETCD_PEER_CERT_FILE", pki_dir, cert);
+	env_line(&sb, "ETCD_PEER_KEY_FILE", pki_dir, key);
+	env_line(&sb, "ETCD_PEER_CLIENT_CERT_AUTH", "true", NULL);
+	env_line(&sb, "ETCD_PEER_TRUSTED_CA_FILE", pki_dir, "ca.pem");
+	if (crl)
+		env_line(&sb, "ETCD_PEER_CRL_FILE", pki_dir, PKI_CLDIR_CRL_DER);
 	free(ic.b);
 	if (sb.oom || ic.oom) {
 		free(sb.b);

@@ -13,6 +13,7 @@
 #define CL_DEFAULT_NAME		"etcd"
 #define CL_CA_EXPIRY		"87600h"
 #define CL_LEAF_EXPIRY		"43800h"
+#define CL_CRL_EXPIRY		(720 * PKI_NS_PER_HOUR)	/* 30 days */
 #define CL_NAME_MAX		63
 #define CL_MEMBERS_MAX		10000
 #define CL_INIT_SOURCE		"<generated description>"
@@ -60,6 +61,7 @@ struct pki_cluster {
 	struct pki_config	 *config;
 	char			 *peer_profile;
 	char			 *client_profile;
+	int64_t			  crl_expiry;	/* ns: the CRL's lifetime */
 	int			  san_own;	/* san_policy "own" */
 	int			  local_sans;	/* add localhost, 127.0.0.1, ::1 */
 	int			  fragments;	/* write etcd.conf.yml, etcdctl.env */
@@ -80,6 +82,16 @@ struct pki_cluster {
  */
 int	pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
 	    const char *pki_dir, char **out, struct pki_error *err)
+	    PKI_MUST_CHECK;
+
+/*
+ * The etcd.env fragment of member i: the settings of its etcd.conf.yml as
+ * ETCD_* variables, one "VAR='value'" line each (systemd's EnvironmentFile
+ * and sh both read it), and, with crl, ETCD_CLIENT_CRL_FILE and
+ * ETCD_PEER_CRL_FILE naming pki_dir/crl.der.  *out is malloc'ed text.
+ */
+int	pki_cluster_etcd_env(const struct pki_cluster *cl, size_t member,
+	    const char *pki_dir, int crl, char **out, struct pki_error *err)
 	    PKI_MUST_CHECK;
 
 /*

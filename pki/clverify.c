@@ -263,6 +263,26 @@ load_at(struct pki_cl_check *ck, int ldfd, const char *name, int kind,
 	return 0;
 }
 
+/* A certificate the inventory records as revoked is a defect. */
+static void
+check_revoked(struct pki_cl_check *ck, const struct pki_cert *cert,
+    const char *name)
+{
+	const struct pki_crl_entry	*e;
+	char				*serial = NULL, t[32];
+
+	if (ck->nrevoked == 0 || pki_cert_serial(cert, &serial, NULL) != PKI_OK)
+		return;
+	if ((e = pki_cl_revoked_find(ck->revoked, ck->nrevoked,
+	    serial)) != NULL) {
+		pki_time_format(e->revoked_at, t, sizeof(t));
+		pki_cl_problem(ck, "%s: revoked (%s, %s)", name,
+		    e->reason > 0 ? pki_crl_reason_name(e->reason) :
+		    "unspecified", t);
+	}
+	free(serial);
+}
+
 /*
  * A certificate of name valid from nb to na, not expired, against the
  * horizon: due by its rule (the renewal point, a share of its lifetime
@@ -354,6 +374,7 @@ pki_cl_check_leaf(struct pki_cl_check *ck, int ldfd)
 		    name[0]);
 	check_sans(ck, cert->x509, lf->csr);
 	check_usages(ck, cert->x509, p);
+	check_revoked(ck, cert, name[0]);
 
 	nb = X509_get0_notBefore(cert->x509);
 	na = X509_get0_notAfter(cert->x509);
@@ -539,6 +560,53 @@ check_bundle(struct vctx *v, int dfd, int ldfd, const char *dir,
 	free(buf);
 }
 
+/*
+ * The fragments of leaf i (in ldfd): its CSR JSON, trust bundle,
+ * etcd.conf.yml and etcd.env (members), etcdctl.env.
+ */
+static int
+check_fragments(struct vctx *v, const struct pki_cluster *cl, size_t i,
+    int dfd, int ldfd, const char *absdir, const char *capem,
+    size_t capemlen, struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &cl->leaves[i];
+	char				 name[NAME_MAX + 1];
+	char				*pkidir = NULL, *text = NULL;
+	int				 r;
+
+	snprintf(name, sizeof(name), "%s-csr.json", lf->name);
+	check_text(v, ldfd, lf->dir, name, lf->csr_json, strlen(lf->csr_json));
+	check_bundle(v, dfd, ldfd, lf->dir, capem, capemlen);
+	if (cl->pki_dir != NULL)
+		r = asprintf(&pkidir, "%s", cl->pki_dir);
+	else
+		r = asprintf(&pkidir, "%s/%s", absdir, lf->dir);
+	if (r == -1)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	if (lf->member >= 0) {
+		if ((r = pki_cluster_etcd_conf(cl, (size_t)lf->member, pkidir,
+		    &text, err)) != PKI_OK)
+			goto out;
+		check_text(v, ldfd, lf->dir, "etcd.conf.yml", text,
+		    strlen(text));
+		free(text);
+		if ((r = pki_cluster_etcd_env(cl, (size_t)lf->member, pkidir, 1,
+		    &text, err)) != PKI_OK)
+			goto out;
+		check_text(v, ldfd, lf->dir, "etcd.env", text, strlen(text));
+		free(text);
+	}
+	if ((r = pki_cluster_etcdctl_env(cl, i, pkidir, &text, err)) !=
+	    PKI_OK)
+		goto out;
+	check_text(v, ldfd, lf->dir, "etcdctl.env", text, strlen(text));
+	free(text);
+	r = PKI_OK;
+ out:
+	free(pkidir);
+	return r;
+}
+
 int
 pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
     const struct pki_due_rule *horizon, time_t now,
@@ -553,11 +621,12 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 	const struct pki_cluster_leaf	*lf;
 	struct stat			 st;
 	struct tm			 tm;
-	char				*buf = NULL, *absdir = NULL, *pkidir = NULL;
-	char				*text = NULL, *capem = NULL, prefix[PATH_MAX];
-	char				 name[NAME_MAX + 1], dur[64];
+	struct pki_crl_entry		*rv = NULL;
+	char				*buf = NULL, *absdir = NULL;
+	char				*capem = NULL, dur[64];
+	char				 prefix[PATH_MAX];
 	const char			*capath;
-	size_t				 len = 0, capemlen = 0, i;
+	size_t				 len = 0, capemlen = 0, i, nrv = 0;
 	struct pki_due			 due;
 	time_t				 tna, tnb;
 	int				 dfd = -1, ldfd = -1, r = PKI_ERR_INTERNAL, rd;
@@ -644,7 +713,9 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 			    (unsigned int)(st.st_mode & 07777));
 	}
 
-	/* Every leaf. */
+	/* Every leaf, none of them revoked. */
+	if ((r = pki_cl_revoked(dir, now, &rv, &nrv, err)) != PKI_OK)
+		goto out;
 	for (i = 0; i < cl->nleaves; i++) {
 		lf = &cl->leaves[i];
 		if ((ldfd = openat(dfd, lf->dir, O_RDONLY | O_DIRECTORY |
@@ -665,48 +736,20 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 		ck.prefix = prefix;
 		ck.problem = v.problem;
 		ck.arg = v.arg;
+		ck.revoked = rv;
+		ck.nrevoked = nrv;
 		(void)pki_cl_check_leaf(&ck, ldfd);
 		v.n += ck.nproblems;
 
-		if (cl->fragments) {
-			snprintf(name, sizeof(name), "%s-csr.json", lf->name);
-			check_text(&v, ldfd, lf->dir, name, lf->csr_json,
-			    strlen(lf->csr_json));
-			check_bundle(&v, dfd, ldfd, lf->dir, capem,
-			    capemlen);
-			if (cl->pki_dir != NULL)
-				r = asprintf(&pkidir, "%s", cl->pki_dir);
-			else
-				r = asprintf(&pkidir, "%s/%s", absdir, lf->dir);
-			if (r == -1) {
-				pkidir = NULL;
-				r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-				goto out;
-			}
-			if (lf->member >= 0) {
-				if ((r = pki_cluster_etcd_conf(cl,
-				    (size_t)lf->member, pkidir, &text, err)) !=
-				    PKI_OK)
-					goto out;
-				check_text(&v, ldfd, lf->dir, "etcd.conf.yml",
-				    text, strlen(text));
-				free(text);
-				text = NULL;
-			}
-			if ((r = pki_cluster_etcdctl_env(cl, i, pkidir, &text,
-			    err)) != PKI_OK)
-				goto out;
-			check_text(&v, ldfd, lf->dir, "etcdctl.env", text,
-			    strlen(text));
-			free(text);
-			text = NULL;
-			free(pkidir);
-			pkidir = NULL;
-		}
+		if (cl->fragments && (r = check_fragments(&v, cl, i, dfd,
+		    ldfd, absdir, capem, capemlen, err)) != PKI_OK)
+			goto out;
 		(void)close(ldfd);
 		ldfd = -1;
 	}
 	(void)pki_cl_leftovers(dfd, report_leftover, &v);
+	/* The CRL and its copies. */
+	v.n += pki_cl_crl_verify(cl, dir, ca, now, rv, nrv, v.problem, v.arg);
  done:
 	*nproblems = v.n;
 	r = PKI_OK;
@@ -716,8 +759,7 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 		(void)close(ldfd);
 	if (dfd != -1)
 		(void)close(dfd);
-	free(text);
-	free(pkidir);
+	free(rv);
 	free(capem);
 	free(absdir);
 	pki_cert_free(ca);

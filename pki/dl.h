@@ -3,7 +3,8 @@
  *
  * A library only some commands need (libcurl for remote signing and
  * etcd, libssl for reading a server's certificate, libyaml for etcd
- * configuration files) is not linked: the program would load it, and
+ * configuration files, libsqlite3 for a cluster's inventory) is not
+ * linked: the program would load it, and
  * everything it depends on, at every start.  Its user describes it in
  * a struct pki_dl (a static of the user's .c file) with a table of the
  * entry points it calls, and calls pki_dl_load() before the first call

@@ -192,4 +192,18 @@ int	pki_reissue_stage(const struct pki_target *t,
 void	pki_reissue_discard(const struct pki_target *t, const char *gen,
 	    const struct pki_notify *nt);
 
+/* ---- the inventory (clcrl.c) ------------------------------------------ */
+
+/*
+ * Records a certificate the engine issued in cluster mode in DIR's
+ * inventory as issued now by origin: the one call renew, ca rotate and
+ * ca renew make (cluster issue records through pki_inventory_add too).
+ * kind is PKI_INV_*, leaf the directory under DIR ("" or NULL for a CA).
+ * Returns 0, or -1 after a note: the caller then puts nothing in place,
+ * so that no certificate is in use that the inventory does not hold.
+ */
+int	pki_engine_record(const char *dir, int kind, const char *name,
+	    const char *leaf, const char *pem, size_t len, const char *origin,
+	    int no_sync, const struct pki_notify *nt);
+
 #endif /* PKI_ENGINE_H */

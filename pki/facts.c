@@ -137,13 +137,8 @@ add_escaped(struct pki_buf *sb, const char *v)
 	}
 }
 
-/*
- * One-line form of a name in certificate order: "CN=etcd1,O=Example",
- * attributes of one multi-valued RDN joined with '+'.  *cn receives the
- * last CN ("" when there is none) when cn is not NULL.
- */
-static int
-name_oneline(const X509_NAME *name, char **out, char **cn,
+int
+pki_name_oneline(const X509_NAME *name, char **out, char **cn,
     struct pki_error *err)
 {
 	struct pki_buf		 sb;
@@ -209,9 +204,8 @@ name_oneline(const X509_NAME *name, char **out, char **cn,
 
 /* ---- facts ---------------------------------------------------------- */
 
-/* ASN1_TIME to Unix seconds. */
-static int
-asn1_time_unix(const ASN1_TIME *t, int64_t *out, const char *what,
+int
+pki_asn1_time_unix(const ASN1_TIME *t, int64_t *out, const char *what,
     struct pki_error *err)
 {
 	struct tm	tm;
@@ -346,13 +340,13 @@ pki_cert_facts(const struct pki_cert *cert, struct pki_cert_facts *f,
 		return pki_err(err, PKI_ERR_ARG, "no certificate");
 	x = cert->x509;
 	if ((r = facts_serial(x, f, err)) != PKI_OK ||
-	    (r = asn1_time_unix(X509_get0_notBefore(x), &f->not_before,
+	    (r = pki_asn1_time_unix(X509_get0_notBefore(x), &f->not_before,
 	    "notBefore", err)) != PKI_OK ||
-	    (r = asn1_time_unix(X509_get0_notAfter(x), &f->not_after,
+	    (r = pki_asn1_time_unix(X509_get0_notAfter(x), &f->not_after,
 	    "notAfter", err)) != PKI_OK ||
-	    (r = name_oneline(X509_get_subject_name(x), &f->subject,
+	    (r = pki_name_oneline(X509_get_subject_name(x), &f->subject,
 	    &f->subject_cn, err)) != PKI_OK ||
-	    (r = name_oneline(X509_get_issuer_name(x), &f->issuer,
+	    (r = pki_name_oneline(X509_get_issuer_name(x), &f->issuer,
 	    &f->issuer_cn, err)) != PKI_OK ||
 	    (r = cert_sans(x, &gens, err)) != PKI_OK)
 		goto out;
@@ -464,8 +458,8 @@ pki_cert_drift(const struct pki_cert *cert, const struct pki_csr *csr,
 	}
 	if (l1 != l2 || memcmp(d1, d2, l1) != 0) {
 		d->subject = 1;
-		if ((r = name_oneline(wname, &d->want_subject, NULL, err)) !=
-		    PKI_OK)
+		if ((r = pki_name_oneline(wname, &d->want_subject, NULL,
+		    err)) != PKI_OK)
 			goto out;
 	}
 	d->add = add.v;

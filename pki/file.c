@@ -454,13 +454,21 @@ int
 pki_file_write_set(const struct pki_file *files, size_t n,
     struct pki_error *err)
 {
+	return pki_file_write_set_hook(files, n, NULL, NULL, err);
+}
+
+int
+pki_file_write_set_hook(const struct pki_file *files, size_t n,
+    int (*hook)(void *arg, struct pki_error *err), void *arg,
+    struct pki_error *err)
+{
 	struct wfile	*ws = NULL;
 	mode_t		 mask, mode;
 	size_t		 i, j;
 	int		 r = PKI_ERR_INTERNAL, together;
 
 	if (n == 0)
-		return PKI_OK;
+		return hook != NULL ? hook(arg, err) : PKI_OK;
 	if (files == NULL)
 		return pki_err(err, PKI_ERR_ARG, "no files to write");
 	for (i = 0; i < n; i++) {
@@ -542,6 +550,9 @@ pki_file_write_set(const struct pki_file *files, size_t n,
 			break;
 		}
 	}
+	/* The last step that may fail: undone with the set. */
+	if (r == PKI_OK && hook != NULL && (r = hook(arg, err)) != PKI_OK)
+		file_undo(ws, n, err);
 
  out:
 	if (ws != NULL) {

@@ -527,6 +527,16 @@ struct pki_file {
  */
 int		 pki_file_write_set(const struct pki_file *files, size_t n,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The same, with hook called as the last step, once every file is in
+ * place and its directory synced (with no files: at once): when it
+ * fails (returning an error code, err filled), the files are put back as
+ * they were and its error is returned.  It commits what must change
+ * together with the files (an inventory transaction).
+ */
+int		 pki_file_write_set_hook(const struct pki_file *files,
+		    size_t n, int (*hook)(void *arg, struct pki_error *err),
+		    void *arg, struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- cfssljson input ------------------------------------------------- */
 
@@ -630,6 +640,8 @@ void		 pki_cluster_leaf(const struct pki_cluster *cl, size_t i,
  */
 const char	*pki_cluster_ca_key_file(const struct pki_cluster *cl);
 const char	*pki_cluster_ca_cert_file(const struct pki_cluster *cl);
+/* The lifetime of the cluster's CRL (signing.crl_expiry), in ns. */
+int64_t		 pki_cluster_crl_expiry(const struct pki_cluster *cl);
 
 /*
  * What "cluster init" starts from.  Every member may be NULL/0; with all
@@ -672,6 +684,11 @@ int		 pki_cluster_init(const struct pki_cluster_init *in,
 #define PKI_ISSUE_NEW		1	/* was missing: written */
 #define PKI_ISSUE_REISSUED	2	/* no longer matched: replaced */
 #define PKI_ISSUE_UPDATED	3	/* a non-certificate file rewritten */
+#define PKI_ISSUE_CRL		4	/* the CRL signed, or its copies
+					   rewritten (reason says which;
+					   not_after: its nextUpdate) */
+#define PKI_ISSUE_RECORDED	5	/* certificates recorded in the
+					   inventory (reason: how many) */
 
 struct pki_issue_event {
 	int		 what;		/* PKI_ISSUE_* */
@@ -1358,6 +1375,166 @@ int		 pki_cldir_leaves(const struct pki_cluster *cl,
 		    struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_cldir_leaves_free(struct pki_cldir_leaf *v, size_t n);
 
+/* ---- certificate revocation lists (pki/crl.c) ------------------------- */
+
+/* Revocation reasons (RFC 5280 5.3.1 CRLReason; 7 is not assigned). */
+#define PKI_REASON_NONE			-1	/* no reasonCode extension */
+#define PKI_REASON_UNSPECIFIED		0
+#define PKI_REASON_KEY_COMPROMISE	1
+#define PKI_REASON_CA_COMPROMISE	2
+#define PKI_REASON_AFFILIATION_CHANGED	3
+#define PKI_REASON_SUPERSEDED		4
+#define PKI_REASON_CESSATION		5
+#define PKI_REASON_CERTIFICATE_HOLD	6
+#define PKI_REASON_REMOVE_FROM_CRL	8
+#define PKI_REASON_PRIVILEGE_WITHDRAWN	9
+#define PKI_REASON_AA_COMPROMISE	10
+
+/*
+ * Parses a revocation reason as cfssl revoke takes it: a name of RFC 5280
+ * in any case ("keyCompromise", "keycompromise") or its number 0..10.
+ * 7 (not assigned) and removeFromCRL (8, for delta CRLs only) are
+ * refused (PKI_ERR_INPUT): a full CRL that carries them is malformed.
+ * err->text is the problem alone; the caller names the flag.
+ */
+int		 pki_crl_reason_parse(const char *s, int *code,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* The RFC 5280 name of a reason ("keyCompromise"); "" for
+ * PKI_REASON_NONE, "unknown" for anything else.  Static. */
+const char	*pki_crl_reason_name(int code);
+
+struct pki_crl;
+
+/* One revoked certificate. */
+struct pki_crl_entry {
+	char		 serial[64];	/* decimal */
+	int64_t		 revoked_at;	/* Unix seconds */
+	int		 reason;	/* PKI_REASON_*: NONE or UNSPECIFIED
+					   give no reasonCode extension */
+};
+
+/*
+ * What a CRL holds.  It is a v2 CRL issued by ca (its subject, copied
+ * byte for byte), thisUpdate and nextUpdate as given, the entries in
+ * their order, an Authority Key Identifier (ca's SKI) when ca has one,
+ * and a CRL Number when number is not NULL (decimal); signed by cakey
+ * (SHA-256 for RSA, by curve for ECDSA, as Go's x509.CreateCRL does).
+ * Without a number it is the CRL "cfssl gencrl" writes.
+ */
+struct pki_crl_request {
+	const struct pki_cert		*ca;
+	const struct pki_key		*cakey;
+	const struct pki_crl_entry	*entries;
+	size_t				 nentries;
+	int64_t				 this_update;
+	int64_t				 next_update;
+	const char			*number;
+};
+
+/* Makes and signs the CRL q asks for (ca and cakey must match). */
+int		 pki_crl_new(const struct pki_crl_request *q,
+		    struct pki_crl **out, struct pki_error *err) PKI_MUST_CHECK;
+/* Loads a CRL from PEM ("X509 CRL") or DER; source names it. */
+int		 pki_crl_load(const char *buf, size_t len, const char *source,
+		    struct pki_crl **out, struct pki_error *err) PKI_MUST_CHECK;
+#define PKI_CRL_DER	0
+#define PKI_CRL_PEM	1
+#define PKI_CRL_BASE64	2	/* the DER in base64, one line, as cfssl
+				   gencrl prints it (no newline) */
+/* The CRL in format fmt (PKI_CRL_*); *out is malloc'ed, NUL-terminated. */
+int		 pki_crl_encode(const struct pki_crl *crl, int fmt, char **out,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_crl_free(struct pki_crl *crl);
+
+/* What a CRL says about itself. */
+struct pki_crl_info {
+	int64_t		 this_update;
+	int64_t		 next_update;	/* 0: none */
+	char		 number[64];	/* decimal, "" without a CRL Number */
+	char		 aki[129];	/* lower-case hex, "" without one */
+	char		*issuer;	/* one line: "CN=x,O=y" (malloc'ed) */
+	size_t		 nentries;
+};
+int		 pki_crl_info(const struct pki_crl *crl,
+		    struct pki_crl_info *info, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_crl_info_clear(struct pki_crl_info *info);
+/* Entry i (< info.nentries) into *e; PKI_ERR_ARG past the end. */
+int		 pki_crl_entry(const struct pki_crl *crl, size_t i,
+		    struct pki_crl_entry *e, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * Checks that ca issued the CRL: the issuer is ca's subject and the
+ * signature verifies with ca's key (PKI_ERR_SIGNATURE otherwise).
+ */
+int		 pki_crl_verify(const struct pki_crl *crl,
+		    const struct pki_cert *ca, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/*
+ * cfssl gencrl's SERIALS file: one decimal serial number per line,
+ * surrounding white space (a CR too) ignored, blank lines skipped.  What
+ * cfssl would misread silently (hex, a sign, other text) is refused with
+ * "source: line N: ...".  A serial given twice is kept once, with a
+ * warning through opts.  *serials: n malloc'ed strings (pki_strv_free).
+ */
+int		 pki_crl_serials_parse(const char *buf, size_t len,
+		    const char *source, const struct pki_parse_opts *opts,
+		    char ***serials, size_t *n, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * cfssl gencrl: a CRL (no CRL Number, no reason codes) of ca revoking
+ * the serials in serials (the SERIALS file's contents, parsed with
+ * pki_crl_serials_parse, source naming it), each revoked at now, valid
+ * until now + expiry seconds (0: a week, cfssl's default; negative: in
+ * the past, as cfssl allows).  *out (malloc'ed) receives it in fmt.
+ */
+struct pki_gencrl {
+	const char			*serials;
+	size_t				 len;
+	const char			*source;
+	const struct pki_parse_opts	*opts;
+	const struct pki_cert		*ca;
+	const struct pki_key		*cakey;
+	int64_t				 expiry;
+	time_t				 now;	/* 0: the current time */
+	int				 fmt;	/* PKI_CRL_* */
+};
+int		 pki_crl_gencrl(const struct pki_gencrl *g, char **out,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * cfssl gencrl's TIME: seconds as Go's strconv.ParseInt(s, 0, 32) reads
+ * them (a sign, 0x/0o/0b prefixes or a leading 0 for octal, '_' between
+ * digits), surrounding white space ignored.  err->text is the problem
+ * alone.
+ */
+int		 pki_crl_expiry_parse(const char *s, int64_t *sec,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * gencrl's TIME argument: seconds (pki_crl_expiry_parse) or, as cfssl
+ * 1.2.0 read it, the name of a regular file holding them; *from_file
+ * then says so (the caller warns).  err->text: "TIME problem" or "TIME:
+ * FILE: problem".
+ */
+int		 pki_crl_expiry_arg(const char *arg, int64_t *sec,
+		    int *from_file, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * A CRL in buf (PEM or DER): its thisUpdate and nextUpdate, as a
+ * certificate's validity.  A CRL without nextUpdate is refused
+ * (PKI_ERR_INPUT): it is never due.
+ */
+int		 pki_crl_validity(const char *buf, size_t len,
+		    const char *source, int64_t *this_update,
+		    int64_t *next_update, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * An authority key identifier as the inventory keeps it, lower-case hex
+ * without colons, from hex in any case with or without colons (as
+ * certinfo prints it) into out.  Returns 0, or -1 when in is not hex or
+ * does not fit.
+ */
+int		 pki_aki_normalize(const char *in, char *out, size_t size);
+
 /* ---- when a certificate is due (pki/status.c) ------------------------ */
 
 /* The rules of needs-renewal; status and renew use PKI_DUE_RENEW. */
@@ -1463,6 +1640,36 @@ struct pki_status_lock {
 	int64_t			 busy_since;	/* the first of them */
 };
 
+/* What a cluster directory's CRL is (pki_cluster_crl_state, pki/clcrl.c). */
+struct pki_cluster_crl_state {
+	int			 present;	/* DIR has an inventory or a
+						   CRL: CRLs are in use */
+	int			 state;		/* PKI_ROW_* */
+	char			*path;		/* DIR/crl.der */
+	char			*error;		/* when state != PKI_ROW_OK */
+	struct pki_crl_info	 info;		/* when state == PKI_ROW_OK */
+	int			 verified;	/* signed by DIR's CA */
+	int			 inventory_read;	/* recorded known */
+	size_t			 recorded;	/* revoked, not expired, in the
+						   inventory */
+	int			 listed;	/* it lists exactly those */
+};
+
+/*
+ * The CRL in a status of a cluster, judged as a certificate is over its
+ * lifetime, thisUpdate to nextUpdate.
+ */
+struct pki_status_crl {
+	struct pki_cluster_crl_state	 st;
+	double				 percent_used;
+	int64_t				 seconds_left;	/* nextUpdate - now */
+	int64_t				 age;		/* now - thisUpdate */
+	int				 has_renew_at;
+	int64_t				 renew_at;	/* renew signs a new
+							   one from then */
+	int				 due;
+};
+
 struct pki_status {
 	struct pki_status_row	*rows;
 	size_t			 n;
@@ -1472,6 +1679,8 @@ struct pki_status {
 	time_t			 now;
 	struct pki_renew_policy	 policy;
 	struct pki_notify	 nt;
+	struct pki_status_crl	 crl;		/* cluster mode; crl.st.present
+						   when CRLs are in use */
 };
 
 /*
@@ -1493,7 +1702,8 @@ int		 pki_status_add_path(struct pki_status *s, const char *path,
 /*
  * Adds every leaf of cl under dir (compared with the description's CSR
  * JSON), only member's when member is not NULL (PKI_ERR_ARG when cl has
- * none of that name), then the CA (pki_cldir_ca_path).
+ * none of that name), then the CA (pki_cldir_ca_path), and fills s->crl
+ * (pki_cluster_crl_state, timed with s's policy).
  */
 int		 pki_status_add_cluster(struct pki_status *s,
 		    const struct pki_cluster *cl, const char *dir,
@@ -1505,15 +1715,16 @@ int		 pki_status_add_cluster(struct pki_status *s,
 void		 pki_status_link(struct pki_status *s);
 /*
  * The number of problems: rows missing or unreadable (their key or CSR
- * JSON too), and locks PKI_LOCK_BUSY_RUNS runs in a row found held.
+ * JSON too), a CRL in use that is, and locks PKI_LOCK_BUSY_RUNS runs in
+ * a row found held.
  */
 size_t		 pki_status_problems(const struct pki_status *s);
 /*
  * The warnings of s, one line each (malloc'ed, *v freed with
  * pki_strv_free(*v, *n)): a leaf's CA expiring before the leaf is next
  * renewed, or before a renewal then would expire (after
- * pki_status_link); a leaf with no renewal time; a lock that runs found
- * held.
+ * pki_status_link); a leaf with no renewal time; a CRL in use not signed
+ * by the CA or not listing every revocation; a lock that runs found held.
  */
 int		 pki_status_warnings(const struct pki_status *s, char ***v,
 		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
@@ -1524,6 +1735,9 @@ void		 pki_status_free(struct pki_status *s);
  * etcd_pki_certificate_{expiration,renewal,not_before}_timestamp_seconds,
  * per CA etcd_pki_ca_expiration_timestamp_seconds, labelled {name,path};
  * per directory etcd_pki_lock_busy_runs labelled {dir};
+ * for the cluster's CRL etcd_pki_crl_{next_update,this_update,renewal}_
+ * timestamp_seconds and etcd_pki_crl_revoked_certificates, labelled
+ * {path};
  * with command not NULL also etcd_pki_last_run_timestamp_seconds and
  * etcd_pki_last_run_exit_code labelled {command}.  Rows that could not
  * be read have no samples.  *text is malloc'ed.
@@ -2111,5 +2325,310 @@ struct pki_ca_renew {
  */
 int		 pki_ca_renew_write(const struct pki_ca_renew *cr)
 		    PKI_MUST_CHECK;
+
+/* ---- the inventory: every certificate of a cluster (pki/inventory.c) --- */
+
+/*
+ * An SQLite database (the only file that links SQLite) in the schema of
+ * cfssl's certdb, so that "cfssl serve -db-config", "cfssl revoke",
+ * "cfssl ocsprefresh" and "cfssl crl" use the same file: table
+ * certificates (serial_number decimal, authority_key_identifier lower-case
+ * hex, ca_label, status "good" or "revoked", reason, expiry, revoked_at,
+ * pem, and master's issued_at, not_before, metadata, sans, common_name),
+ * table ocsp_responses; and etcd-pki's own tables: etcd_pki_certificates
+ * (what each certificate is: kind, member or client name, directory,
+ * subject, SANs, dates, which command issued it), etcd_pki_crls (every
+ * CRL signed: number, dates, entries, DER) and etcd_pki_meta (the schema
+ * version).  A cluster's is DIR/inventory.db (etcd-pki-cluster(5)).
+ */
+struct pki_inventory;
+
+#define PKI_INV_CREATE		0x1	/* create the file and the tables */
+#define PKI_INV_NO_SYNC		0x2	/* PRAGMA synchronous=OFF (fixtures) */
+#define PKI_INV_CFSSL		0x4	/* any cfssl certdb: etcd-pki's tables
+					   not required (revoke -db-config) */
+
+/*
+ * Opens the database at path (a regular file, no symbolic link; made,
+ * with every table, under PKI_INV_CREATE).  A database of a newer
+ * etcd-pki schema, or without the tables (unless PKI_INV_CFSSL), is
+ * refused.  Waits up to 10 s for another writer.
+ */
+int		 pki_inventory_open(const char *path, int flags,
+		    struct pki_inventory **out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_inventory_close(struct pki_inventory *inv);
+/*
+ * Opens the database a cfssl -db-config file names (buf, len bytes;
+ * source names it): {"driver": "sqlite3", "data_source": PATH}, PATH
+ * relative to the working directory, as cfssl takes it, without the
+ * "file:" prefix and "?options" of go-sqlite3's DSN.  Other drivers
+ * (postgres, mysql) are PKI_ERR_UNSUPPORTED.  Unknown keys warn through
+ * opts; flags as pki_inventory_open's.
+ */
+int		 pki_inventory_open_dbconfig(const char *buf, size_t len,
+		    const char *source, const struct pki_parse_opts *opts,
+		    int flags, struct pki_inventory **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * With path NULL, pki_inventory_open() makes a new database in memory,
+ * whose file contents pki_inventory_bytes() gives (*buf malloc'ed): a new
+ * inventory is written with the files it records, all or nothing.
+ */
+int		 pki_inventory_bytes(struct pki_inventory *inv, char **buf,
+		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * Transactions: begin takes the write lock at once (BEGIN IMMEDIATE), so
+ * that what is read inside stays true until commit; rollback accepts a
+ * database with no transaction open.
+ */
+int		 pki_inventory_begin(struct pki_inventory *inv,
+		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_inventory_commit(struct pki_inventory *inv,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_inventory_rollback(struct pki_inventory *inv);
+
+/* What a certificate is to the cluster. */
+#define PKI_INV_OTHER	0	/* a row etcd-pki did not write (cfssl's) */
+#define PKI_INV_MEMBER	1
+#define PKI_INV_CLIENT	2
+#define PKI_INV_CA	3
+
+/* "member", "client", "ca" or "other". */
+const char	*pki_inventory_kind_name(int kind);
+
+/* A certificate to record (everything borrowed). */
+struct pki_inv_add {
+	const char	*pem;		/* the certificate */
+	size_t		 len;
+	int		 kind;		/* PKI_INV_MEMBER, _CLIENT or _CA */
+	const char	*name;		/* NAME of the member or client; "ca" */
+	const char	*leaf;		/* its directory under DIR ("etcd1",
+					   "clients/admin"); "" for a CA */
+	const char	*origin;	/* "cluster issue", "renew", ... */
+};
+
+/*
+ * Records n certificates issued at now, in one transaction (the caller's
+ * when one is open); one already there (serial and AKI) is left as it
+ * is.  *added (may be NULL) counts
+ * those recorded now.
+ */
+int		 pki_inventory_add(struct pki_inventory *inv,
+		    const struct pki_inv_add *v, size_t n, int64_t now,
+		    size_t *added, struct pki_error *err) PKI_MUST_CHECK;
+
+/* A certificate as recorded. */
+struct pki_inv_cert {
+	char		 serial[64];	/* decimal */
+	char		 aki[129];	/* lower-case hex, "" when unknown */
+	int		 kind;		/* PKI_INV_* */
+	char		*name;		/* "" for PKI_INV_OTHER */
+	char		*leaf;
+	char		*subject;	/* "CN=etcd1,O=x" */
+	char		*sans;		/* "DNS:etcd1, IP:10.0.0.1" */
+	char		*origin;
+	char		*pem;
+	int64_t		 not_before;
+	int64_t		 not_after;
+	int64_t		 issued_at;	/* 0: unknown */
+	int		 revoked;
+	int64_t		 revoked_at;
+	int		 reason;	/* PKI_REASON_* as recorded */
+};
+
+/* Which certificates pki_inventory_list() returns (zeroed: all). */
+struct pki_inv_query {
+	const char	*name;		/* this NAME only (kind member, client
+					   or ca) */
+	const char	*serial;	/* this serial only (decimal) */
+	int		 revoked;	/* 1: revoked ones only; -1: not
+					   revoked ones only */
+	int64_t		 valid_at;	/* > 0: not expired at this time */
+};
+
+/*
+ * The certificates q asks for, oldest first; *v (n entries) is freed with
+ * pki_inventory_list_free().
+ */
+int		 pki_inventory_list(struct pki_inventory *inv,
+		    const struct pki_inv_query *q, struct pki_inv_cert **v,
+		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_inventory_list_free(struct pki_inv_cert *v, size_t n);
+
+#define PKI_INV_KEEP_DATE	0x1	/* an already revoked certificate
+					   keeps its date (its reason is
+					   updated) */
+/*
+ * Marks serial (with AKI aki; NULL: whatever its AKI) revoked at when for
+ * reason, as cfssl revoke does (status "revoked", revoked_at, reason).
+ * *n receives the number of rows changed (0: not found).
+ */
+int		 pki_inventory_revoke(struct pki_inventory *inv,
+		    const char *serial, const char *aki, int reason,
+		    int64_t when, int flags, size_t *n, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/*
+ * The entries of a CRL at now: every certificate recorded revoked and not
+ * expired, oldest revocation first (a reason cfssl recorded that a CRL
+ * cannot carry: 7 is written without a reason code, removeFromCRL leaves
+ * the certificate out).  *v is malloc'ed.
+ */
+int		 pki_inventory_revoked(struct pki_inventory *inv, int64_t now,
+		    struct pki_crl_entry **v, size_t *n, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/* The next CRL Number: one more than any recorded, at least 1. */
+int		 pki_inventory_crl_number(struct pki_inventory *inv,
+		    char *number, size_t size, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/* Records a CRL just signed (its DER). */
+int		 pki_inventory_crl_add(struct pki_inventory *inv,
+		    const struct pki_crl_info *info, const char *der,
+		    size_t len, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * The one place every path that issues in cluster mode records what it
+ * issued: opens DIR/inventory.db (creating it), adds v as issued now,
+ * closes it.  *added as pki_inventory_add's.
+ */
+int		 pki_inventory_record(const char *dir,
+		    const struct pki_inv_add *v, size_t n, int64_t now,
+		    int no_sync, size_t *added, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/* ---- a cluster's inventory, revocations and CRL (pki/clcrl.c) --------- */
+
+/*
+ * The files of a cluster directory DIR besides those of pki_cldir_*:
+ *   DIR/inventory.db     the inventory (pki_inventory_*) of every
+ *                        certificate issued in cluster mode
+ *   DIR/db-config.json   cfssl's -db-config naming it
+ *   DIR/crl.der, crl.pem the CRL, signed by the cluster CA; a copy of
+ *                        both beside each member's trust bundle
+ *                        (DIR/MEMBER/crl.der, crl.pem), which the
+ *                        member's etcd.env names (ETCD_CLIENT_CRL_FILE,
+ *                        ETCD_PEER_CRL_FILE)
+ */
+#define PKI_CLDIR_INVENTORY	"inventory.db"
+#define PKI_CLDIR_DBCONFIG	"db-config.json"
+#define PKI_CLDIR_CRL_DER	"crl.der"
+#define PKI_CLDIR_CRL_PEM	"crl.pem"
+
+/* Opens DIR/inventory.db (flags: PKI_INV_CREATE, PKI_INV_NO_SYNC). */
+int		 pki_cluster_inventory(const char *dir, int flags,
+		    struct pki_inventory **out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/* The CRL a cluster directory holds, or is to hold. */
+struct pki_cluster_crl {
+	char			*der;		/* malloc'ed */
+	size_t			 derlen;
+	char			*pem;		/* malloc'ed */
+	size_t			 pemlen;
+	struct pki_crl_info	 info;
+	int			 changed;	/* signed now: DIR/crl.der is
+						   to be replaced */
+	char			 why[448];	/* why it was signed, or "" */
+};
+
+/*
+ * The CRL DIR needs at now: DIR/crl.der as it is, unless it is missing,
+ * unreadable, not signed by ca, does not list exactly the certificates
+ * inv records as revoked (and not expired), its nextUpdate has passed,
+ * policy (may be NULL) says it is due (its lifetime as a certificate's),
+ * or force; then a new one, numbered after every CRL inv recorded, valid
+ * for the description's signing.crl_expiry, is signed with cakey and
+ * recorded in inv (within the caller's transaction, if any).  Clear *out
+ * with pki_cluster_crl_clear().
+ */
+int		 pki_cluster_crl_make(struct pki_inventory *inv,
+		    const struct pki_cluster *cl, const char *dir,
+		    const struct pki_cert *ca, const struct pki_key *cakey,
+		    int64_t now, const struct pki_renew_policy *policy,
+		    int force, struct pki_cluster_crl *out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_cluster_crl_clear(struct pki_cluster_crl *c);
+
+/* How pki_cluster_crl_publish() and pki_cluster_revoke() run. */
+struct pki_crl_opts {
+	time_t				 now;		/* 0: now */
+	int				 force;		/* re-sign even when
+							   nothing changed */
+	int				 dry_run;	/* say what would be
+							   done */
+	int				 create;	/* make DIR/crl.der when
+							   there is none */
+	int				 no_sync;
+	const struct pki_renew_policy	*policy;	/* when a CRL is due;
+							   NULL: the default */
+	const char			*ca_key_password;	/* of an
+							   encrypted CA key
+							   loaded here, or
+							   NULL */
+	struct pki_notify		 nt;
+};
+
+/*
+ * Brings DIR's CRL up to date (pki_cluster_crl_make, then its files
+ * written with pki_file_write_set_hook, the inventory's transaction
+ * committed as its last step: the CRL is recorded if and only if its
+ * files are written; DIR/crl.der, crl.pem and, with fragments, the copies
+ * in every member directory, each atomically), signed by ca and
+ * cakey (NULL: DIR's CA, loaded here).  Without DIR/crl.der and without
+ * o->create there is nothing to do (CRLs are not in use).  The caller
+ * holds DIR's lock, shared at least.  Returns PKI_RUN_OK (nothing to do),
+ * PKI_RUN_CHANGED (re-signed, or copies rewritten) or PKI_RUN_FAILED,
+ * noted through o->nt.
+ */
+int		 pki_cluster_crl_publish(const struct pki_cluster *cl,
+		    const char *dir, const struct pki_cert *ca,
+		    const struct pki_key *cakey, const struct pki_crl_opts *o)
+		    PKI_MUST_CHECK;
+
+/*
+ * What DIR's CRL is at now into *st: present when DIR has an inventory
+ * or a CRL; then DIR/crl.der missing, unreadable or read (info), whether
+ * DIR's CA signed it, and whether it lists exactly the certificates the
+ * inventory records as revoked and not expired.  An inventory that
+ * cannot be read (or SQLite not loaded) makes the state unreadable, with
+ * its reason; the only error is running out of memory.  Clear *st with
+ * pki_cluster_crl_state_clear().
+ */
+int		 pki_cluster_crl_state(const struct pki_cluster *cl,
+		    const char *dir, int64_t now,
+		    struct pki_cluster_crl_state *st, struct pki_error *err)
+		    PKI_MUST_CHECK;
+void		 pki_cluster_crl_state_clear(struct pki_cluster_crl_state *st);
+
+/*
+ * Records as found by origin, in inv, the certificates of cl's leaves
+ * and of DIR's CA that inv does not hold yet (a directory issued before
+ * the inventory existed).  *added (may be NULL) counts them.
+ */
+int		 pki_cluster_record_found(struct pki_inventory *inv,
+		    const struct pki_cluster *cl, const char *dir, int64_t now,
+		    const char *origin, size_t *added, struct pki_error *err)
+		    PKI_MUST_CHECK;
+
+/*
+ * Revokes, for reason (PKI_REASON_NONE: none given, which is
+ * unspecified for a certificate not revoked yet), what names: a decimal
+ * serial number (or hex, as etcd logs it: 0x... or with colons), or a
+ * member's or client's NAME
+ * (every certificate the inventory records for it, current or not, that
+ * is neither revoked nor expired; NAME need not be in cl any more), then
+ * publishes the CRL (pki_cluster_crl_publish, created if missing), all
+ * with DIR's lock held.  A certificate already revoked keeps its date
+ * (and its reason, unless another is given).
+ * Returns PKI_RUN_CHANGED, PKI_RUN_OK (nothing left to revoke; the CRL
+ * is still brought up to date), PKI_RUN_REFUSED (nothing by that name or
+ * serial, or a CA), PKI_RUN_BUSY or PKI_RUN_FAILED, noted through o->nt.
+ */
+int		 pki_cluster_revoke(const struct pki_cluster *cl,
+		    const char *dir, const char *what, int reason,
+		    const struct pki_crl_opts *o) PKI_MUST_CHECK;
 
 #endif /* PKI_H */

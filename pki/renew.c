@@ -466,6 +466,10 @@ renew_one(struct renew *rn, struct pki_target *t, struct job *j)
 		goto out;
 	}
 	j->status = PKI_RUN_FAILED;
+	if (rn->ts->cl != NULL && pki_engine_record(rn->ts->topdir, t->member ?
+	    PKI_INV_MEMBER : PKI_INV_CLIENT, t->name, t->label, c.rs.certpem,
+	    c.rs.certlen, "renew", rn->o->no_sync, rn->nt) != 0)
+		goto out;
 	if ((layout = renew_layout(rn, t, j)) < 0)
 		goto out;
 	j->status = layout == PKI_LAYOUT_GENERATIONS ? switch_gen(rn, t, j,
@@ -573,12 +577,35 @@ examine_all(struct renew *rn, size_t *ndue, size_t *nready)
 	}
 }
 
+/*
+ * Cluster mode: the cluster's CRL is renewed like a certificate (when a
+ * third of its lifetime is left, by the run's policy), and signed anew
+ * whenever it no longer lists exactly what the inventory records as
+ * revoked (cfssl revoke -db-config, say).  PKI_RUN_*.
+ */
+static int
+crl_refresh(struct renew *rn)
+{
+	struct pki_crl_opts	co;
+
+	if (rn->ts->cl == NULL || rn->ts->ca == NULL)
+		return PKI_RUN_OK;
+	memset(&co, 0, sizeof(co));
+	co.now = rn->o->now;
+	co.dry_run = rn->o->dry_run;
+	co.no_sync = rn->o->no_sync;
+	co.policy = &rn->o->policy;
+	co.nt = *rn->nt;
+	return pki_cluster_crl_publish(rn->ts->cl, rn->ts->topdir, rn->ts->ca,
+	    rn->ts->cakey, &co);
+}
+
 int
 pki_renew_run(struct pki_targets *ts, const struct pki_renew_opts *o)
 {
 	struct renew	 rn;
 	size_t		 i, ndue, nready, nrenewed = 0;
-	int		 worst = PKI_RUN_OK;
+	int		 worst = PKI_RUN_OK, crl;
 
 	memset(&rn, 0, sizeof(rn));
 	rn.o = o;
@@ -601,6 +628,8 @@ pki_renew_run(struct pki_targets *ts, const struct pki_renew_opts *o)
 	for (i = 0; i < ts->n; i++)
 		if (rn.jobs[i].status > worst)
 			worst = rn.jobs[i].status;
+	if ((crl = crl_refresh(&rn)) > worst)
+		worst = crl;
 	if (nrenewed > 0 && !o->dry_run && o->hooks.restart != NULL &&
 	    o->hooks.restart(o->hooks.arg) != 0)
 		worst = PKI_RUN_FAILED;

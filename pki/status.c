@@ -114,6 +114,7 @@ pki_status_free(struct pki_status *s)
 	free(s->locks);
 	s->locks = NULL;
 	s->nlocks = 0;
+	pki_cluster_crl_state_clear(&s->crl.st);
 }
 
 /* Adds dir's lock (once): its busy count, 0 when it cannot be read. */
@@ -518,6 +519,45 @@ pki_status_add_path(struct pki_status *s, const char *path,
 	return ret;
 }
 
+/*
+ * The cluster's CRL, timed as a certificate is: used share and renewal
+ * time (renew's rule, "crl" staggered) over thisUpdate..nextUpdate.
+ */
+static int
+add_crl(struct pki_status *s, const struct pki_cluster *cl, const char *dir,
+    struct pki_error *err)
+{
+	struct pki_status_crl	*c = &s->crl;
+	struct pki_renew_policy	 def;
+	int64_t			 life;
+	int			 r;
+
+	pki_cluster_crl_state_clear(&c->st);
+	if ((r = pki_cluster_crl_state(cl, dir, s->now, &c->st, err)) !=
+	    PKI_OK || !c->st.present || c->st.state != PKI_ROW_OK)
+		return r;
+	life = c->st.info.next_update - c->st.info.this_update;
+	c->seconds_left = c->st.info.next_update - (int64_t)s->now;
+	c->age = (int64_t)s->now - c->st.info.this_update;
+	c->percent_used = life > 0 ? (double)c->age / (double)life * 100 :
+	    100;
+	if (c->percent_used > 100)
+		c->percent_used = 100;
+	if (c->st.info.next_update == 0)
+		return PKI_OK;
+	c->has_renew_at = 1;
+	if (pki_renew_at(c->st.info.this_update, c->st.info.next_update,
+	    "crl", &s->policy, &c->renew_at, NULL) != PKI_OK) {
+		pki_renew_policy_default(&def);
+		if (pki_renew_at(c->st.info.this_update,
+		    c->st.info.next_update, "crl", &def, &c->renew_at,
+		    NULL) != PKI_OK)
+			c->renew_at = c->st.info.next_update;
+	}
+	c->due = (int64_t)s->now >= c->renew_at || c->seconds_left <= 0;
+	return PKI_OK;
+}
+
 int
 pki_status_add_cluster(struct pki_status *s, const struct pki_cluster *cl,
     const char *dir, const char *member, struct pki_error *err)
@@ -547,6 +587,8 @@ pki_status_add_cluster(struct pki_status *s, const struct pki_cluster *cl,
 	    err)) == PKI_OK)
 		r = add_ca(s, p, "ca", err);
 	free(p);
+	if (r == PKI_OK)
+		r = add_crl(s, cl, dir, err);
 	return r;
 }
 
@@ -609,6 +651,8 @@ pki_status_problems(const struct pki_status *s)
 	for (i = 0; i < s->nlocks; i++)
 		if (s->locks[i].busy_runs >= PKI_LOCK_BUSY_RUNS)
 			n++;
+	if (s->crl.st.present && s->crl.st.state != PKI_ROW_OK)
+		n++;
 	return n;
 }
 
@@ -647,6 +691,34 @@ leaf_warnings(const struct pki_status *s, const struct pki_status_row *l,
 	free(n == -1 ? NULL : t);
 }
 
+/* The CRL's warnings: not the CA's, or not listing every revocation. */
+static void
+crl_warnings(const struct pki_status *s, struct pki_strv *w, int *oom)
+{
+	const struct pki_cluster_crl_state	*st = &s->crl.st;
+	char					*t = NULL;
+
+	if (!st->present || st->state != PKI_ROW_OK)
+		return;
+	if (!st->verified) {
+		if (asprintf(&t, "%s: not signed by the cluster CA (renew or "
+		    "cluster issue signs it anew)", st->path) == -1 ||
+		    pki_strv_push(w, t) != PKI_OK)
+			*oom = 1;
+		free(t);
+		t = NULL;
+	}
+	if (!st->listed) {
+		if (asprintf(&t, "%s: lists %zu revoked certificate%s, the "
+		    "inventory records %zu (renew or revoke -cluster publishes "
+		    "them)", st->path, st->info.nentries, st->info.nentries ==
+		    1 ? "" : "s", st->recorded) == -1 ||
+		    pki_strv_push(w, t) != PKI_OK)
+			*oom = 1;
+		free(t);
+	}
+}
+
 int
 pki_status_warnings(const struct pki_status *s, char ***v, size_t *n,
     struct pki_error *err)
@@ -662,6 +734,7 @@ pki_status_warnings(const struct pki_status *s, char ***v, size_t *n,
 	memset(&w, 0, sizeof(w));
 	for (i = 0; i < s->n; i++)
 		leaf_warnings(s, &s->rows[i], &w, &oom);
+	crl_warnings(s, &w, &oom);
 	for (i = 0; i < s->nlocks; i++) {
 		k = &s->locks[i];
 		if (k->busy_runs == 0)
@@ -761,6 +834,43 @@ family(struct pki_buf *b, const struct pki_status *s, const char *name,
 	}
 }
 
+/* The CRL's metrics, labelled {path}: one family per value. */
+static void
+crl_metrics(struct pki_buf *b, const struct pki_status *s)
+{
+	static const struct {
+		const char	*name;
+		const char	*help;
+	} m[] = {
+		{ "etcd_pki_crl_next_update_timestamp_seconds",
+		  "The date of the cluster CRL's nextUpdate." },
+		{ "etcd_pki_crl_this_update_timestamp_seconds",
+		  "The date the cluster CRL was signed (thisUpdate)." },
+		{ "etcd_pki_crl_renewal_timestamp_seconds",
+		  "The date from which renew signs the cluster CRL anew." },
+		{ "etcd_pki_crl_revoked_certificates",
+		  "The number of certificates the cluster CRL lists." },
+	};
+	const struct pki_status_crl	*c = &s->crl;
+	long long			 v[4];
+	size_t				 i;
+
+	if (!c->st.present || c->st.state != PKI_ROW_OK)
+		return;
+	v[0] = c->st.info.next_update;
+	v[1] = c->st.info.this_update;
+	v[2] = c->renew_at;
+	v[3] = (long long)c->st.info.nentries;
+	for (i = 0; i < 4; i++) {
+		if (i == 2 && !c->has_renew_at)
+			continue;
+		header(b, m[i].name, m[i].help);
+		pki_buf_printf(b, "%s{path=\"", m[i].name);
+		label_value(b, c->st.path);
+		pki_buf_printf(b, "\"} %lld\n", v[i]);
+	}
+}
+
 int
 pki_status_metrics(const struct pki_status *s, const char *command,
     int exit_code, char **text, struct pki_error *err)
@@ -791,6 +901,7 @@ pki_status_metrics(const struct pki_status *s, const char *command,
 		label_value(&b, s->locks[i].dir);
 		pki_buf_printf(&b, "\"} %u\n", s->locks[i].busy_runs);
 	}
+	crl_metrics(&b, s);
 	if (command != NULL) {
 		header(&b, "etcd_pki_last_run_timestamp_seconds",
 		    "When etcd-pki last ran this command.");

@@ -29,8 +29,11 @@ $3 ~ /^CN=/ {
 	printf "%-13s %-9s %-24s %-21s %s\n", who, $1, $2, $5, sans
 }' "$D/.issue.log"
 echo
-echo "Each member directory also holds etcd.conf.yml (for etcd --config-file)"
-echo "and etcdctl.env (. ./etcdctl.env; etcdctl endpoint health)."
+echo "Each member directory also holds etcd.conf.yml (for etcd --config-file),"
+echo "etcd.env (the same as etcd's environment, with the CRL crl.der beside it,"
+echo "which etcd enforces only without --config-file) and etcdctl.env"
+echo "(. ./etcdctl.env; etcdctl endpoint health).  $D/inventory.db records every"
+echo "certificate: etcd-pki cluster inventory $D"
 
 # Renewal: what is due when (status), then a renewal of one member, forced
 # here because a new certificate is not due for months: a new generation

@@ -10,7 +10,11 @@
 #                     DUR instead of cfssl's 5 min, for short lifetimes;
 #                     with it, C3_CLIENT_EXPIRY=DUR gives the clients, the
 #                     admin whose certificate the harness and load.py use,
-#                     their own lifetime, default EXPIRY)
+#                     their own lifetime, default EXPIRY;
+#                     C3_CLIENTS=JSON: the description's clients instead
+#                     of [{"name": "admin"}]; C3_START=env, exported:
+#                     members start from their etcd.env, see
+#                     member-ctl.sh)
 #                     write $C3_DESC (members m1..m3 on 127.0.0.1, free
 #                     ports, data dirs $T/data-mN, client "admin", ecdsa
 #                     256, fragments, signing.expiry EXPIRY, default
@@ -190,6 +194,8 @@ EOF
 	else
 		_sign="{\"expiry\": \"$_exp\"}"
 	fi
+	_clients=${C3_CLIENTS:-}
+	[ -n "$_clients" ] || _clients='[{"name": "admin"}]'
 	cat >"$C3_DESC" <<EOF
 {
     "name": "c3",
@@ -211,7 +217,7 @@ EOF
          "client_urls": ["https://127.0.0.1:$C3_CPORT3"],
          "data_dir": "$T/data-m3"}
     ],
-    "clients": [{"name": "admin"}]
+    "clients": $_clients
 }
 EOF
 	C3_ADMIN_ENV=$C3_PKI/clients/admin/etcdctl.env

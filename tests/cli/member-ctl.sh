@@ -16,7 +16,10 @@
 # recorded is the time of the signal, the line is written once the
 # process is gone.  A member already gone is recorded as stopped too.
 # start: etcd --config-file ... in a new session, detached from the
-# caller (stdin /dev/null, other descriptors closed), its pid written.
+# caller (stdin /dev/null, other descriptors closed), its pid written;
+# with C3_START=env, etcd without --config-file, its settings (and CRL
+# files) from $C3_DIR/pki/MEMBER/etcd.env as its environment, the way
+# systemd's EnvironmentFile= gives them.
 # When $C3_DIR/run/MEMBER.poison exists, start removes it and starts the
 # member with a client TLS key that does not match its certificate, so it
 # never becomes healthy (etcd refuses to serve), recording "poisoned".
@@ -135,15 +138,32 @@ do_start() {
 		use=$run/$m.poison.yml
 		how=" poisoned"
 	fi
+	envfile=
+	if [ "${C3_START:-}" = env ]; then
+		envfile=$C3_DIR/pki/$m/etcd.env
+		[ -r "$envfile" ] ||
+		    { echo "member-ctl.sh: no $envfile" >&2; exit 1; }
+		[ -z "$how" ] || { echo "member-ctl.sh: cannot poison $m" \
+		    "started from etcd.env" >&2; exit 1; }
+		how=" from etcd.env"
+	fi
 	t=$(now)
 	# Python starts it: a new session, no descriptor of the caller kept
-	# (etcd-pki must see its command end), the pid known.
-	pid=$("$PY" - "$use" "$run/$m.log" <<'EOF'
-import os, subprocess, sys
+	# (etcd-pki must see its command end), the pid known.  From etcd.env:
+	# its VAR='value' lines (sh quoting) are the environment, as systemd
+	# reads them, and etcd gets no --config-file.
+	pid=$("$PY" - "$use" "$run/$m.log" "$envfile" <<'EOF'
+import os, shlex, subprocess, sys
 log = open(sys.argv[2], "ab")
-p = subprocess.Popen(["etcd", "--config-file", sys.argv[1]],
-    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-    close_fds=True, start_new_session=True)
+args, env = ["etcd", "--config-file", sys.argv[1]], None
+if sys.argv[3]:
+    args, env = ["etcd"], {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    for line in open(sys.argv[3]):
+        for word in shlex.split(line, comments=True):
+            k, v = word.split("=", 1)
+            env[k] = v
+p = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=log,
+    stderr=subprocess.STDOUT, close_fds=True, start_new_session=True)
 print(p.pid)
 EOF
 	) || { echo "member-ctl.sh: cannot start etcd for $m" >&2; exit 1; }

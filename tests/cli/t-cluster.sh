@@ -5,10 +5,11 @@
 # openssl and GnuTLS, compared with what the real cfssl signs from the
 # same CSRs and profile, re-issued (idempotent), changed (drift: only what
 # changed is re-issued), damaged in every way verify must catch, and
-# issued as CI fixtures (-members, short and expired validity).
+# issued as CI fixtures (-members, short and expired validity).  The
+# files of revocation: the CRL with its copies, etcd.env, the inventory.
 . "$(dirname "$0")/setup.sh"
 
-plan 65
+plan 70
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -53,6 +54,30 @@ check "keys are 0600, certificates 0644 (umask 022)" sh -c '
 644"'
 check "no temporary directory is left" sh -c \
     '! find out -name ".*" ! -name .etcd-pki.lock | grep .'
+check "an empty CRL, signed by the CA, beside every member's ca.pem" sh -c '
+    openssl crl -inform DER -in out/crl.der -CAfile out/ca.pem -noout \
+        2>&1 | grep -q "verify OK" &&
+    openssl crl -in out/crl.pem -noout -text | grep -q "No Revoked" &&
+    for m in etcd1 etcd2 etcd3; do
+        cmp -s out/crl.der out/$m/crl.der && cmp -s out/crl.pem out/$m/crl.pem ||
+            exit 1
+    done
+    test ! -e out/clients/admin/crl.der'
+check "etcd.env: the member's settings, the CRL for both ports" sh -c "
+    grep -qx \"ETCD_CLIENT_CRL_FILE='\$(cd out && pwd)/etcd2/crl.der'\" \
+        out/etcd2/etcd.env &&
+    grep -qx \"ETCD_PEER_CRL_FILE='\$(cd out && pwd)/etcd2/crl.der'\" \
+        out/etcd2/etcd.env &&
+    grep -qx \"ETCD_INITIAL_CLUSTER_STATE='new'\" out/etcd2/etcd.env &&
+    ! grep -q crl out/etcd2/etcd.conf.yml"
+check "the inventory records the CA and the four leaves" sh -c "
+    test \"\$(/usr/bin/python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute(\"SELECT group_concat(kind || \x27:\x27 || name, \x27 \x27) FROM \"
+    \"(SELECT kind, name FROM etcd_pki_certificates ORDER BY kind, name)\").fetchone()[0])
+' out/inventory.db)\" = 'ca:ca client:admin member:etcd1 member:etcd2 member:etcd3'"
+check "db-config.json names it for cfssl" sh -c \
+    "grep -q '\"data_source\": \"'\"\$(cd out && pwd)\"'/inventory.db\"' out/db-config.json"
 check "openssl verify: every certificate chains to ca.pem" \
     openssl verify -CAfile out/ca.pem out/etcd1/etcd1.pem \
     out/etcd2/etcd2.pem out/etcd3/etcd3.pem out/clients/admin/admin.pem
@@ -130,7 +155,8 @@ check "the report says why" grep -q \
 sum_all out >drift.sum
 check "no key, certificate or request of etcd1, etcd3 or the client changed" sh -c '
     diff own.sum drift.sum | grep "^[<>]" | grep -v "\./etcd2/" |
-    grep -v -e "/etcd.conf.yml\$" -e "/etcdctl.env\$" | grep . && exit 1
+    grep -v -e "/etcd.conf.yml\$" -e "/etcd.env\$" -e "/etcdctl.env\$" \
+        -e "/inventory.db\$" | grep . && exit 1
     diff own.sum drift.sum | grep -q "\./etcd2/etcd2.pem"'
 # the others' etcd.conf.yml and etcdctl.env name etcd2's new URLs
 check "...only the fragments that name etcd2's URLs are updated" sh -c \
@@ -236,6 +262,15 @@ check "verify 20h into a day: past the renewal point is a problem" \
     sh -c "test $rc = 1 && grep -q 'aged/etcd1/etcd1.pem: due for renewal since 20[0-9-]*T.* (expires in ' h.out"
 check "verify -horizon 0%: only expired certificates are problems" \
     "$E" cluster verify -horizon 0% desc.json aged
+
+# ---- signing.crl_expiry -------------------------------------------------
+cp desc.json crl.json
+edit_json crl.json 'd["signing"]["crl_expiry"] = "48h"'
+"$E" cluster issue crl.json -o crlx >/dev/null 2>&1
+check "signing.crl_expiry 48h: the CRL is valid for 48 hours" sh -c '
+    l=$(openssl crl -in crlx/crl.pem -noout -lastupdate | cut -d= -f2)
+    n=$(openssl crl -in crlx/crl.pem -noout -nextupdate | cut -d= -f2)
+    test $(( $(date -d "$n" +%s) - $(date -d "$l" +%s) )) = 172800'
 
 # ---- the lock --------------------------------------------------------
 if need_cmd flock; then

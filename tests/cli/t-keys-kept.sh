@@ -81,6 +81,25 @@ check "... every new key in its described format" sh -c \
     test \"\$(first c/clients/java/java-key.pem)\" = '-----BEGIN PRIVATE KEY-----'"
 check "... cluster verify: no problems" "$E" cluster verify desc.json c
 
+# revoke -cluster signs the CRL with the encrypted CA key (a copy of c).
+cp -a c rv
+rc=0
+"$E" revoke -cluster desc.json rv java >out 2>err || rc=$?
+check "revoke -cluster without the password: exit 1, the CRL not signed" \
+    sh -c "test $rc = 1 && grep -q 'private key is encrypted' err &&
+    cmp -s c/crl.der rv/crl.der"
+s=$(openssl x509 -in rv/clients/java/java.pem -noout -serial | cut -d= -f2)
+check "revoke -cluster -ca-key-password: the new CRL lists java's certificate" \
+    sh -c "'$E' revoke -cluster desc.json -ca-key-password file:pw.txt rv \
+    java >out 2>&1 && openssl crl -in rv/crl.pem -noout -text |
+    grep -q 'Serial Number: $s' && openssl crl -in rv/crl.pem -noout \
+    -CAfile rv/ca.pem"
+rc=0
+"$E" revoke -db-config x.json -serial 1 -aki ab -ca-key-password \
+    file:pw.txt >out 2>err || rc=$?
+check "revoke -ca-key-password without -cluster: usage error" sh -c \
+    "test $rc = 2 && grep -q 'only with -cluster' err"
+
 # A format changed in the description: re-issued, and verify said so.
 sed 's/"key_format": "cfssl"}],/"key_format": "pkcs8"}],/' desc.json >desc2.json
 rc=0

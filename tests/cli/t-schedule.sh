@@ -9,7 +9,7 @@
 # where this etcd-pki has them).
 . "$(dirname "$0")/setup.sh"
 
-plan 42
+plan 45
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -176,16 +176,27 @@ check "quotes, backslashes, \$ and ; in an argument survive systemd's unquoting"
 
 # ---- cluster mode -------------------------------------------------------
 "$E" schedule -- -cluster fresh.json fresh >cl.txt 2>cl.err
-check "cluster mode: ExecCondition lists every member's and client's path" \
-    grep -qx "ExecCondition=$BIN needs-renewal -stagger 5%% $TR/fresh/m1/m1.pem $TR/fresh/m2/m2.pem $TR/fresh/clients/admin/admin.pem" \
+check "cluster mode: ExecCondition lists every leaf's path and the CRL" \
+    grep -qx "ExecCondition=$BIN needs-renewal -stagger 5%% $TR/fresh/m1/m1.pem $TR/fresh/m2/m2.pem $TR/fresh/clients/admin/admin.pem $TR/fresh/crl.der" \
     cl.txt
 check "cluster mode: -cluster and DIR are absolute in ExecStart" \
     grep -qx "ExecStart=$BIN renew -quiet -cluster $TR/fresh.json $TR/fresh" \
     cl.txt
 "$E" schedule -- -cluster fresh.json -member m2 fresh >m2.txt 2>m2.err
-check "-member restricts ExecCondition to that leaf" \
-    grep -qx "ExecCondition=$BIN needs-renewal -stagger 5%% $TR/fresh/m2/m2.pem" \
+check "-member restricts ExecCondition to that leaf (and the CRL)" \
+    grep -qx "ExecCondition=$BIN needs-renewal -stagger 5%% $TR/fresh/m2/m2.pem $TR/fresh/crl.der" \
     m2.txt
+rc=0
+"$E" needs-renewal -verbose fresh/crl.der >crl1.txt 2>&1 || rc=$?
+check "needs-renewal judges a fresh CRL not due (1), calling it crl" \
+    sh -c "test $rc = 1 && grep -q crl crl1.txt"
+rc=0
+"$E" needs-renewal -renew-before 700h fresh/crl.der >/dev/null 2>&1 || rc=$?
+check "needs-renewal: a CRL of 30 days with 700h asked for is due (0)" \
+    test "$rc" = 0
+rc=0
+"$E" needs-renewal fresh.json >/dev/null 2>&1 || rc=$?
+check "needs-renewal on neither certificate nor CRL: 255" test "$rc" = 255
 rc=0
 "$E" schedule -- -cluster fresh.json -member nope fresh >/dev/null \
     2>nope.err || rc=$?

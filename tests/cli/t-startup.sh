@@ -1,7 +1,8 @@
 #!/bin/sh
 # t-startup.sh: start-up does only what the command needs (issue 18).
 # The libraries only some commands need (libcurl: remote signing and
-# etcd; libssl: a TLS server's certificate; libyaml: etcd.conf.yml) are
+# etcd; libssl: a TLS server's certificate; libyaml: etcd.conf.yml;
+# libsqlite3: a cluster's inventory, issue 15) are
 # not linked but loaded on first use (pki/dl.c): the program's DT_NEEDED
 # list lacks them, `version` and a local gencert do not load them
 # (LD_DEBUG=files), the commands that need them do; when one cannot be
@@ -15,7 +16,7 @@
 
 need_inject || skip_all "tests/inject.so is not built (make check builds it)"
 need_cmd objdump || skip_all "objdump (binutils) not installed"
-plan 16
+plan 22
 
 E=$ETCD_PKI
 cd "$T"
@@ -36,26 +37,28 @@ loaded() {
 }
 
 objdump -p "$E" | awk '$1 == "NEEDED" { print $2 }' >needed
-if [ -s needed ] && ! grep -q '^libcurl\|^libssl\|^libyaml' needed; then
-	pass "etcd-pki is not linked with libcurl, libssl or libyaml (needs: $(tr '\n' ' ' <needed))"
+if [ -s needed ] &&
+    ! grep -q '^libcurl\|^libssl\|^libyaml\|^libsqlite' needed; then
+	pass "etcd-pki is not linked with libcurl, libssl, libyaml or libsqlite3 (needs: $(tr '\n' ' ' <needed))"
 else
-	fail "etcd-pki is not linked with libcurl, libssl or libyaml"
+	fail "etcd-pki is not linked with libcurl, libssl, libyaml or libsqlite3"
 	sed 's/^/#   /' needed
 fi
 
 LD_DEBUG=files "$E" version >out 2>ld.log
 if grep -q '^Version: ' out && ! loaded ld.log libcurl &&
-    ! loaded ld.log libssl && ! loaded ld.log libyaml; then
-	pass "version loads no libcurl, libssl or libyaml ($(grep -c 'file=.*needed by' ld.log) libraries loaded)"
+    ! loaded ld.log libssl && ! loaded ld.log libyaml &&
+    ! loaded ld.log libsqlite3; then
+	pass "version loads no libcurl, libssl, libyaml or libsqlite3 ($(grep -c 'file=.*needed by' ld.log) libraries loaded)"
 else
-	fail "version loads no libcurl, libssl or libyaml"
+	fail "version loads no libcurl, libssl, libyaml or libsqlite3"
 	grep 'file=' ld.log | sed 's/^/#   /'
 fi
 
 LD_DEBUG=files "$E" gencert -ca ca.pem -ca-key ca-key.pem -o leaf \
     leaf-csr.json 2>ld.log || :
 if [ -s leaf.pem ] && ! loaded ld.log libcurl && ! loaded ld.log libssl &&
-    ! loaded ld.log libyaml; then
+    ! loaded ld.log libyaml && ! loaded ld.log libsqlite3; then
 	pass "a local gencert loads none of them"
 else
 	fail "a local gencert loads none of them"
@@ -72,6 +75,19 @@ else
 	fail "a remote gencert loads libcurl when it needs it (exit $rc)"
 	grep 'file=libcurl\|etcd-pki' ld.log | sed 's/^/#   /'
 fi
+
+# loads LIB NAME CMD...: CMD succeeds, and loads LIB (LD_DEBUG=files).
+loads() {
+	_lib=$1 _name=$2
+	shift 2
+	if LD_DEBUG=files "$@" >/dev/null 2>ld.log && loaded ld.log "$_lib"
+	then
+		pass "$_name"
+	else
+		fail "$_name"
+		grep "file=$_lib\\|etcd-pki" ld.log | sed 's/^/#   /'
+	fi
+}
 
 # without LIB RC MSG NAME CMD...: with LIB missing, CMD exits RC (255
 # may stand for any non-zero), prints nothing on stdout and one
@@ -164,13 +180,9 @@ fi
 
 # libyaml: cluster init from etcd.conf.yml files.
 Y=$TOP_SRCDIR/tests/data/cluster/yaml
-if LD_DEBUG=files "$E" cluster init -o desc.json "$Y/etcd1.yml" \
-    "$Y/etcd2.yml" "$Y/etcd3.yml" 2>ld.log && loaded ld.log libyaml; then
-	pass "cluster init from etcd.conf.yml files loads libyaml"
-else
-	fail "cluster init from etcd.conf.yml files loads libyaml"
-	grep 'file=libyaml\|etcd-pki' ld.log | sed 's/^/#   /'
-fi
+loads libyaml "cluster init from etcd.conf.yml files loads libyaml" \
+    "$E" cluster init -o desc.json "$Y/etcd1.yml" "$Y/etcd2.yml" \
+    "$Y/etcd3.yml"
 rc=0
 env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libyaml \
     "$E" cluster init -o desc2.json "$Y/etcd1.yml" >out 2>err || rc=$?
@@ -205,5 +217,37 @@ if [ "$rc" = 1 ] && ! grep -q '^etcd-pki' err; then
 else
 	fail "without libssl, needs-renewal of a file still works (exit $rc)"
 	sed 's/^/#   /' err out
+fi
+# libsqlite3: a cluster's inventory (cluster issue, revoke, renew, status).
+# cfssl's gencrl reads a list of serials, and status of plain files reads
+# no inventory: neither loads it.
+echo 12345 >serials
+LD_DEBUG=files "$E" gencrl serials ca.pem ca-key.pem >crl.b64 2>ld.log || :
+LD_DEBUG=files "$E" status ca.pem >/dev/null 2>>ld.log || :
+if [ -s crl.b64 ] && grep -q 'file=.*needed by' ld.log &&
+    ! loaded ld.log libsqlite3; then
+	pass "gencrl and status of files load no libsqlite3"
+else
+	fail "gencrl and status of files load no libsqlite3"
+	grep 'file=libsqlite\|etcd-pki' ld.log | sed 's/^/#   /'
+fi
+"$E" cluster init -members 1 >sq.json 2>/dev/null
+without libsqlite3 1 "etcd-pki: cluster issue: cannot load libsqlite3.so.[0-9]*, needed for the certificate inventory (Debian package libsqlite3-0): " \
+    "without libsqlite3, cluster issue fails in one line" \
+    "$E" cluster issue -no-sync sq.json -o sq
+check "...and writes nothing" test ! -e sq
+loads libsqlite3 "cluster issue loads libsqlite3" \
+    "$E" cluster issue -no-sync sq.json -o sq
+check "...and records the inventory" test -s sq/inventory.db
+rc=0
+env LD_PRELOAD="$PRELOAD" INJECT_CALL=dlopen INJECT_PATH=libsqlite3 \
+    "$E" status -cluster sq.json sq >out 2>err || rc=$?
+if [ "$rc" = 1 ] && grep -q '^m1 ' out &&
+    grep -q '^!UNREADABLE! crl ' out &&
+    grep -q '^etcd-pki: status: cannot load libsqlite3' err; then
+	pass "without libsqlite3, status still lists the certificates, the CRL unreadable"
+else
+	fail "without libsqlite3, status still lists the certificates (exit $rc)"
+	sed 's/^/#   /' out err
 fi
 finish

@@ -3,7 +3,7 @@
 # needs-renewal (every exit code, https:// against openssl s_server) and
 # check (every Nagios state and the perfdata), on certificates made with
 # short, backdated lifetimes so that every state is reached without
-# waiting.
+# waiting; the cluster's CRL in each of them.
 . "$(dirname "$0")/setup.sh"
 
 E=$ETCD_PKI
@@ -97,6 +97,10 @@ has "status: leaf row with every column" \
     '^m1 +half/m1/m1\.pem +20[0-9-]+T[0-9:]+Z +(1d|2d) +(49|50)% +20[0-9-]+T[0-9:]+Z +fixtures CA +match +none$'
 has "status: client row" '^admin +half/clients/admin/admin\.pem '
 has "status: CA table" '^ca +half/ca\.pem +20[0-9-]+T[0-9:]+Z +36[0-9]{2}d$'
+has "status: CRL table" \
+    '^NAME +PATH +THIS UPDATE +NEXT UPDATE +LEFT +USED +RENEW AT +NUMBER +REVOKED$'
+has "status: CRL row: its age and expiry as a certificate's" \
+    '^crl +half/crl\.der +20[0-9-]+T[0-9:]+Z +20[0-9-]+T[0-9:]+Z +(29d|30d) +0% +20[0-9-]+T[0-9:]+Z +1 +0$'
 run "$E" status -cluster desc.json -member m2 half
 expect "status -member: one leaf" 0
 [ "$(grep -c '^m[0-9] ' "$T/out")" -eq 1 ] && grep -q '^m2 ' "$T/out" &&
@@ -151,7 +155,8 @@ def ts(s):
     return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(
         tzinfo=datetime.timezone.utc).timestamp()
 h = json.load(open(sys.argv[1]))
-assert list(h) == ["version", "generated", "certificates", "cas", "locks", "warnings"], list(h)
+assert list(h) == ["version", "generated", "certificates", "cas", "locks",
+    "crl", "warnings"], list(h)
 assert h["version"] == 1
 now = ts(h["generated"])
 names = [c["name"] for c in h["certificates"]]
@@ -179,7 +184,20 @@ assert list(h["cas"][0]) == ["name", "path", "serial", "subject", "not_after", "
 assert h["warnings"] == []
 assert h["locks"] and all(list(k) == ["dir", "busy_runs", "busy_since"] and
     k["busy_runs"] == 0 and k["busy_since"] is None for k in h["locks"]), h["locks"]
+c = h["crl"]
+assert list(c) == ["path", "number", "issuer", "this_update", "next_update",
+    "age_seconds", "seconds_left", "percent_used", "renew_at", "due",
+    "revoked", "recorded_revoked", "verified", "lists_every_revocation",
+    "error"], list(c)
+tu, nu = ts(c["this_update"]), ts(c["next_update"])
+assert c["path"] == "half/crl.der" and c["number"] == "1"
+assert c["issuer"] == "CN=fixtures CA" and nu - tu == 720 * 3600
+assert abs(c["seconds_left"] - (nu - now)) <= 1 and c["age_seconds"] >= 0
+assert c["revoked"] == 0 and c["recorded_revoked"] == 0 and c["due"] is False
+assert c["verified"] is True and c["lists_every_revocation"] is True
+assert nu - (1/3 + 0.05) * (nu - tu) - 1 <= ts(c["renew_at"]) <= nu - (nu - tu) / 3
 m = json.load(open(sys.argv[2]))
+assert m["crl"] is None, m["crl"]
 by = {(c["path"]): c for c in m["certificates"]}
 d = by["drift/m1.pem"]["drift"]
 assert d == {"add": ["DNS:m1.example"], "remove": ["IP:::1"], "subject": True}, d
@@ -216,6 +234,13 @@ has "prometheus: m1 expiration value" \
     "^etcd_pki_certificate_expiration_timestamp_seconds\\{name=\"m1\",path=\"half/m1/m1\\.pem\"\\} $na\$"
 has "prometheus: CA sample" \
     '^etcd_pki_ca_expiration_timestamp_seconds\{name="ca",path="half/ca\.pem"\} [0-9]+$'
+nu=$("$PY" -c 'import json,sys,datetime
+c=json.load(open(sys.argv[1]))["crl"]
+print(int(datetime.datetime.strptime(c["next_update"],"%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp()))' half.json)
+has "prometheus: the CRL's next update" \
+    "^etcd_pki_crl_next_update_timestamp_seconds\\{path=\"half/crl\\.der\"\\} $nu\$"
+has "prometheus: the CRL's renewal time and revoked count" \
+    '^etcd_pki_crl_renewal_timestamp_seconds\{path="half/crl\.der"\} [0-9]+$'
 if grep -q last_run "$T/out"; then
 	fail "prometheus on stdout has no last-run gauges"
 else
@@ -346,7 +371,9 @@ run "$E" check -cluster desc.json half
 expect "check: OK exit 0" 0 \
     '^ETCD-PKI OK - 5 certificates, soonest (m1|m2|m3|admin) expires in [12]d \(20[0-9-]+T[0-9:]+Z\) \| '
 has "check: perfdata per certificate" \
-    "'m1_seconds_left'=[0-9]+s;72000;36000;0;360000 'm2_seconds_left'=[0-9]+s;72000;36000;0;360000 .*'ca_seconds_left'=[0-9]+s;[0-9]+;[0-9]+;0;[0-9]+\$"
+    "'m1_seconds_left'=[0-9]+s;72000;36000;0;360000 'm2_seconds_left'=[0-9]+s;72000;36000;0;360000 .*'ca_seconds_left'=[0-9]+s;[0-9]+;[0-9]+;0;[0-9]+( |\$)"
+has "check: the CRL's perfdata, last" \
+    "'crl_seconds_left'=[0-9]+s;518400;259200;0;2592000\$"
 run "$E" check -warning 60% -cluster desc.json half
 expect "check -warning 60%: WARNING exit 1" 1 \
     '^ETCD-PKI WARNING - m1 expires in [12]d \(20[0-9T:Z-]+\), m2 expires in'
@@ -362,6 +389,25 @@ run "$E" check mism
 expect "check: key mismatch: CRITICAL" 2 'm1: key does not match'
 run "$E" check half/m1/m1.pem junk.pem
 expect "check: unreadable: UNKNOWN exit 3" 3 '^ETCD-PKI UNKNOWN - junk: '
+# The CRL: a revocation the inventory records but no CRL lists yet
+# (cfssl revoke -db-config, say); no CRL at all.
+cp -a half crlx
+"$PY" -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE certificates SET status = \x27revoked\x27, reason = 1, "
+    "revoked_at = CURRENT_TIMESTAMP WHERE common_name = \x27admin\x27")
+db.commit()' crlx/inventory.db
+run "$E" check -cluster desc.json crlx
+expect "check: a revocation no CRL lists: CRITICAL" 2 \
+    'crl: lists 0 revoked, the inventory records 1'
+run "$E" status -cluster desc.json crlx
+has "status: warns that the CRL lacks a revocation" \
+    '^warning: crlx/crl\.der: lists 0 revoked certificates, the inventory records 1 '
+rm -f crlx/crl.der
+run "$E" status -cluster desc.json crlx
+expect "status: the CRL missing: exit 1, row" 1 '^!MISSING! crl +crlx/crl\.der'
+run "$E" check -cluster desc.json crlx
+expect "check: the CRL missing: CRITICAL" 2 'crl: missing \(crlx/crl\.der\)'
 run "$E" check -nosuchflag half
 expect "check: usage error: 3" 3
 run "$E" check -warning abc half

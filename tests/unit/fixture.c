@@ -17,6 +17,8 @@
 #include "fixture.h"
 
 static char	root[PATH_MAX / 2];
+static char	*dirs[256];	/* what fx_dir made, freed at exit */
+static size_t	 ndirs;
 
 static void
 fail(const char *what, const struct pki_error *err)
@@ -36,6 +38,8 @@ cleanup(void)
 		if (system(cmd) != 0)
 			diag("could not remove %s", root);
 	}
+	while (ndirs > 0)
+		free(dirs[--ndirs]);
 }
 
 const char *
@@ -64,10 +68,14 @@ fx_dir(const char *name)
 			fail("mkdtemp", NULL);
 		atexit(cleanup);
 	}
-	p = fx_path(root, name);
-	if (mkdir(p, 0755) == -1 || (p = strdup(p)) == NULL)
+	if (ndirs == sizeof(dirs) / sizeof(dirs[0])) {
+		errno = EMFILE;	/* more than dirs holds */
 		fail(name, NULL);
-	return p;	/* kept until exit */
+	}
+	p = fx_path(root, name);
+	if (mkdir(p, 0755) == -1 || (dirs[ndirs] = strdup(p)) == NULL)
+		fail(name, NULL);
+	return dirs[ndirs++];	/* kept until exit */
 }
 
 void

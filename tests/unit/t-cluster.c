@@ -1058,6 +1058,34 @@ static const char etcdctl_env[] =
 "export ETCDCTL_CERT='/p/it'\\''s/ops.pem'\n"
 "export ETCDCTL_KEY='/p/it'\\''s/ops-key.pem'\n";
 
+static const char etcd_env[] =
+"# etcd member \"b\" of cluster \"t\": written by etcd-pki cluster issue\n"
+"# The settings of etcd.conf.yml as etcd's environment (systemd "
+"EnvironmentFile=),\n"
+"# for etcd started without --config-file: only then does it read the "
+"CRL.\n"
+"ETCD_NAME='b'\n"
+"ETCD_DATA_DIR='/var/lib/it'\\''s'\n"
+"ETCD_INITIAL_ADVERTISE_PEER_URLS='https://10.0.0.2:2380'\n"
+"ETCD_LISTEN_PEER_URLS='https://10.0.0.2:2380'\n"
+"ETCD_ADVERTISE_CLIENT_URLS='https://b.ex:2379,https://10.0.0.2:2379'\n"
+"ETCD_LISTEN_CLIENT_URLS='https://10.0.0.2:2379'\n"
+"ETCD_INITIAL_CLUSTER='a=https://10.0.0.1:2380,a=https://[fd00::1]:2380,"
+"b=https://10.0.0.2:2380'\n"
+"ETCD_INITIAL_CLUSTER_TOKEN='tok'\n"
+"ETCD_INITIAL_CLUSTER_STATE='new'\n"
+"ETCD_ENABLE_GRPC_GATEWAY='true'\n"
+"ETCD_CERT_FILE='/etc/it'\\''s/b.pem'\n"
+"ETCD_KEY_FILE='/etc/it'\\''s/b-key.pem'\n"
+"ETCD_CLIENT_CERT_AUTH='true'\n"
+"ETCD_TRUSTED_CA_FILE='/etc/it'\\''s/ca.pem'\n"
+"ETCD_CLIENT_CRL_FILE='/etc/it'\\''s/crl.der'\n"
+"ETCD_PEER_CERT_FILE='/etc/it'\\''s/b.pem'\n"
+"ETCD_PEER_KEY_FILE='/etc/it'\\''s/b-key.pem'\n"
+"ETCD_PEER_CLIENT_CERT_AUTH='true'\n"
+"ETCD_PEER_TRUSTED_CA_FILE='/etc/it'\\''s/ca.pem'\n"
+"ETCD_PEER_CRL_FILE='/etc/it'\\''s/crl.der'\n";
+
 static void
 test_texts(void)
 {
@@ -1079,6 +1107,22 @@ test_texts(void)
 	    "etcd.conf.yml: ok");
 	is_str(text, etcd_conf, "etcd.conf.yml: text");
 	free(text);
+	text = NULL;
+	is_int(pki_cluster_etcd_env(cl, 1, "/etc/it's", 1, &text, &err), 0,
+	    "etcd.env: ok");
+	is_str(text, etcd_env, "etcd.env: the same settings, the CRL files");
+	free(text);
+	text = NULL;
+	is_int(pki_cluster_etcd_env(cl, 1, "/etc/it's", 0, &text, &err), 0,
+	    "etcd.env without a CRL: ok");
+	ok(text != NULL && strstr(text, "CRL_FILE") == NULL &&
+	    strstr(text, "ETCD_PEER_TRUSTED_CA_FILE=") != NULL,
+	    "etcd.env without a CRL: no CRL file");
+	free(text);
+	text = (char *)1;
+	is_int(pki_cluster_etcd_env(cl, 2, "/p", 1, &text, &err), PKI_ERR_ARG,
+	    "etcd.env: a client is no member");
+	ok(text == NULL, "etcd.env: *out NULL on error");
 	text = NULL;
 	is_int(pki_cluster_etcdctl_env(cl, 2, "/p/it's", &text, &err), 0,
 	    "etcdctl.env: ok");

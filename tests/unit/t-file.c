@@ -1,6 +1,7 @@
 /*
  * t-file.c: pki_file_write_set(): contents, modes, symlinks, rollback and
- * no leftover temporary files.
+ * no leftover temporary files; pki_file_write_set_hook(): the hook as the
+ * last step, its failure undoing the set.
  *
  * renameat(), fsync(), syncfs() and fchmod() are interposed below (this program's definitions
  * win over libc's for the library code linked into it) so that a failure
@@ -412,6 +413,50 @@ test_failures(void)
 	is_int(dotfiles(top), 0, "nothing left anywhere under the test dir");
 }
 
+static int	hook_calls, hook_result;
+
+static int
+hook(void *arg, struct pki_error *err)
+{
+	hook_calls++;
+	is_str(content(arg), "hook 0\n", "the hook runs with the new file "
+	    "in place");
+	if (hook_result != 0)
+		snprintf(err->text, sizeof(err->text), "hook failed");
+	return hook_result;
+}
+
+static void
+test_hook(void)
+{
+	static char		xpem[PATH_MAX];
+	struct pki_file		fs[3];
+	struct pki_error	err;
+
+	memset(&err, 0, sizeof(err));
+	snprintf(xpem, sizeof(xpem), "%s", P("h/x.pem"));
+	(void)mkdir(P("h"), 0755);
+	put(P("h/x.pem"), "old cert\n", 0644);
+	set3(fs, "h", "hook");
+	hook_calls = 0;
+	hook_result = PKI_ERR_IO;
+	is_int(pki_file_write_set_hook(fs, 3, hook, xpem,
+	    &err), PKI_ERR_IO, "a failing hook fails the set");
+	is_str(err.text, "hook failed", "with the hook's error");
+	is_str(content(P("h/x.pem")), "old cert\n", "the first file restored");
+	is_int(mode_of(P("h/x.csr")), -1, "a new file removed again");
+	is_int(dotfiles(P("h")), 0, "failing hook: no leftover dot-files");
+	hook_result = 0;
+	is_int(pki_file_write_set_hook(fs, 3, hook, xpem,
+	    &err), PKI_OK, "a hook that succeeds");
+	is_str(content(P("h/x.pem")), "hook 0\n", "the set is in place");
+	is_int(hook_calls, 2, "the hook ran once per call");
+	hook_calls = 0;
+	is_int(pki_file_write_set_hook(fs, 0, hook, xpem,
+	    &err), PKI_OK, "no files: the hook still runs");
+	is_int(hook_calls, 1, "...once");
+}
+
 static void
 rmtree(const char *dir)
 {
@@ -446,10 +491,11 @@ main(void)
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	plan(76);
+	plan(76 + 13);
 	test_modes();
 	test_symlink();
 	test_failures();
+	test_hook();
 	rmtree(top);
 	return done_testing();
 }

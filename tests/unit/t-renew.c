@@ -140,15 +140,25 @@ struct set {
 	struct fx_leaf	 l;
 };
 
+/* Every set's leaf, freed at the end. */
+static struct fx_leaf	made[64];
+static size_t		nmade;
+
 static void
 mkset(struct set *s, const char *csrjson, const struct pki_profile *p)
 {
 	char	name[32];
 
+	if (nmade == sizeof(made) / sizeof(made[0])) {
+		diag("mkset: more than %zu sets", nmade);
+		exit(1);
+	}
 	snprintf(name, sizeof(name), "case%d", ++ncase);
 	s->dir = fx_dir(name);
 	snprintf(s->cert, sizeof(s->cert), "%s/etcd1.pem", s->dir);
-	fx_leaf_new(&s->l, &ca, FX_CSR1, p != NULL ? p : prof, T0, NULL);
+	fx_leaf_new(&made[nmade], &ca, FX_CSR1, p != NULL ? p : prof, T0,
+	    NULL);
+	s->l = made[nmade++];
 	fx_set_write(s->dir, "etcd1", &s->l, NULL);
 	fx_put(fx_path(s->dir, "etcd1-csr.json"), csrjson != NULL ? csrjson :
 	    FX_CSR1, 0644);
@@ -787,6 +797,8 @@ main(void)
 	test_hooks();
 	test_failures();
 	test_rollback();
+	while (nmade > 0)
+		fx_leaf_free(&made[--nmade]);
 	pki_config_free(cfg);
 	pki_config_free(cfg_short);
 	pki_config_free(cfg_server);

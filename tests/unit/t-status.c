@@ -262,6 +262,58 @@ test_ca_warnings(const struct fx_ca *ca)
 	pki_config_free(c13);
 }
 
+/* DIR/crl.der of 30 days signed at T0 - 10 days: timed as a certificate. */
+static void
+test_cluster_crl(const struct fx_ca *ca, const struct pki_cluster *cl,
+    const char *d)
+{
+	struct pki_crl_request	 q;
+	struct pki_error	 err;
+	struct pki_status	 s;
+	struct pki_crl		*crl = NULL;
+	char			*pem = NULL;
+	size_t			 len = 0;
+
+	memset(&q, 0, sizeof(q));
+	memset(&err, 0, sizeof(err));
+	q.ca = ca->cert;
+	q.cakey = ca->key;
+	q.this_update = T0 - 10 * DAY;
+	q.next_update = T0 + 20 * DAY;
+	q.number = "7";
+	if (pki_crl_new(&q, &crl, &err) != 0 ||
+	    pki_crl_encode(crl, PKI_CRL_PEM, &pem, &len, &err) != 0)
+		diag("crl: %s", err.text);
+	else
+		fx_put(fx_path(d, "crl.der"), pem, 0644);
+	pki_status_init(&s, T0, NULL, &nt);
+	is_int(pki_status_add_cluster(&s, cl, d, NULL, &err), 0,
+	    "a CRL: read");
+	ok(s.crl.st.present && s.crl.st.state == PKI_ROW_OK &&
+	    strcmp(s.crl.st.info.number, "7") == 0 && s.crl.st.verified &&
+	    s.crl.st.listed && s.crl.st.recorded == 0, "the CRL: number 7, "
+	    "signed by the CA, listing what (no inventory) records");
+	ok(s.crl.seconds_left == 20 * DAY && s.crl.age == 10 * DAY &&
+	    (int)s.crl.percent_used == 33, "the CRL: 20 days left, 10 old, "
+	    "33%% used");
+	ok(s.crl.has_renew_at && s.crl.renew_at <= T0 + 10 * DAY &&
+	    s.crl.renew_at >= T0 + 10 * DAY - 3 * DAY / 2 && !s.crl.due,
+	    "the CRL: renewed when a third is left (staggered), not due");
+	is_int((long long)pki_status_problems(&s), 1, "one problem: admin");
+	pki_status_free(&s);
+	fx_put(fx_path(d, "crl.der"), "garbage", 0644);
+	pki_status_init(&s, T0, NULL, &nt);
+	is_int(pki_status_add_cluster(&s, cl, d, NULL, &err), 0,
+	    "a broken CRL: read");
+	ok(s.crl.st.present && s.crl.st.state == PKI_ROW_UNREADABLE &&
+	    s.crl.st.error != NULL && pki_status_problems(&s) == 2,
+	    "a broken CRL: unreadable, a problem");
+	pki_status_free(&s);
+	(void)unlink(fx_path(d, "crl.der"));
+	pki_crl_free(crl);
+	free(pem);
+}
+
 static void
 test_cluster(const struct fx_ca *ca, const struct pki_profile *prof)
 {
@@ -284,6 +336,7 @@ test_cluster(const struct fx_ca *ca, const struct pki_profile *prof)
 	is_int(pki_status_add_cluster(&s, cl, d, NULL, &err), 0,
 	    "cluster: read");
 	is_int((long long)s.n, 3, "cluster: etcd1, admin, the CA");
+	ok(!s.crl.st.present, "no inventory, no CRL: CRLs not in use");
 	/* No etcd1-csr.json was written: only the description has one. */
 	ok(s.n == 3 && s.rows[0].state == PKI_ROW_OK &&
 	    s.rows[0].drift_state == PKI_DRIFT_NONE, "etcd1: compared with "
@@ -307,6 +360,7 @@ test_cluster(const struct fx_ca *ca, const struct pki_profile *prof)
 	    "description", "... naming it");
 	is_int((long long)s.n, 0, "... and no row");
 	pki_status_free(&s);
+	test_cluster_crl(ca, cl, d);
 	fx_leaf_free(&l);
 	pki_cluster_free(cl);
 }
@@ -477,7 +531,7 @@ main(void)
 	struct pki_config		*cfg;
 	struct fx_ca			 ca;
 
-	plan(86);
+	plan(86 + 8);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
 	cfg = fx_config("2160h", FX_USAGES, &prof);
