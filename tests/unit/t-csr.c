@@ -669,8 +669,11 @@ test_input(void)
 	    "an existing file with a colon");
 	is_str(buf, "colon", "colon file contents");
 	free(buf);
-	is_int(pki_input_read(dir, 0, 100, &buf, &len, &err), PKI_ERR_IO,
+	/* Not a regular file: refused before it is read (issue 17). */
+	is_int(pki_input_read(dir, 0, 100, &buf, &len, &err), PKI_ERR_INPUT,
 	    "a directory");
+	ok(strstr(err.text, "not a regular file (a directory)") != NULL,
+	    "a directory: says so: %s", err.text);
 	is_int(pki_input_read("", 0, 100, &buf, &len, &err), PKI_ERR_ARG,
 	    "empty name");
 	is_int(pki_input_read("file:", 1, 100, &buf, &len, &err), PKI_ERR_ARG,
