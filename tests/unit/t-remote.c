@@ -513,7 +513,7 @@ canned_answers(struct canned *c, char **ans, const char *certjson)
 	    "\"invalid token\"}],\"messages\":[]}\n");
 	c[i].answer = ans[i];
 	c[i++].delay_ms = 0;
-	ans[i] = http(502, "text/html", "bad gateway\n\001x\n");
+	ans[i] = http(502, "text/html", "bad gateway\n\001x\xff\x9b\n");
 	c[i].answer = ans[i];
 	c[i++].delay_ms = 0;
 	ans[i] = http(200, "text/plain", "hello\n");
@@ -567,7 +567,8 @@ transport_errors(const struct pki_remote *r,
 	/* 4: HTTP 502, not an envelope. */
 	is_int(pki_remote_sign(r, q, &cert, &len, &err), PKI_ERR_IO,
 	    "HTTP 502");
-	snprintf(want, sizeof(want), "%s: HTTP 502: bad gateway\\n\\x01x",
+	snprintf(want, sizeof(want), "%s: HTTP 502: bad gateway\\n\\x01x"
+	    "\\xff\\x9b",
 	    base);
 	is_str(err.text, want, "HTTP 502 message, one line");
 
