@@ -82,15 +82,15 @@ load_cluster_ca(const struct opts *o, const struct pki_cluster *cl,
 /* The renewed certificate of ca and the line that reports it. */
 static int
 renew_ca(const struct pki_cert *ca, const struct pki_key *key,
-    const char *capath, int64_t expiry, char **pem, size_t *len,
-    char *line, size_t linelen)
+    const char *capath, int64_t expiry, const struct pki_parse_opts *po,
+    char **pem, size_t *len, char *line, size_t linelen)
 {
 	struct pki_error	 err;
 	struct pki_cert		*cert = NULL;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
-	if (cmd_renewca_sign(ca, key, capath, expiry, &cert) !=
+	if (cmd_renewca_sign(ca, key, capath, expiry, po, &cert) !=
 	    CMD_RETURN_NORMAL)
 		return CMD_RETURN_ERROR;
 	if ((r = pki_cert_encode(cert, pem, len, &err)) != 0 ||
@@ -107,6 +107,7 @@ static int
 cmd_ca_renew_exec(struct opts *o)
 {
 	struct pki_error	 err;
+	struct pki_parse_opts	 po;
 	struct pki_ca_renew	 cr;
 	struct pki_cluster	*cl = NULL;
 	struct pki_cert		*ca = NULL;
@@ -158,8 +159,9 @@ cmd_ca_renew_exec(struct opts *o)
 			goto out;
 		cr.oldpem = oldpem;
 	}
-	if (renew_ca(ca, key, cr.capath, expiry, &newpem, &cr.newlen, line,
-	    sizeof(line)) != CMD_RETURN_NORMAL)
+	load_parse_opts(o, &po);
+	if (renew_ca(ca, key, cr.capath, expiry, &po, &newpem, &cr.newlen,
+	    line, sizeof(line)) != CMD_RETURN_NORMAL)
 		goto out;
 	cr.newpem = newpem;
 	cr.line = line;

@@ -36,7 +36,8 @@ open_status(int r)
 
 int
 rotate_open(const struct opts *o, int lock, const struct pki_notify *nt,
-    struct pki_cluster **cl, struct pki_rotation **ro)
+    const struct pki_parse_opts *po, struct pki_cluster **cl,
+    struct pki_rotation **ro)
 {
 	struct pki_rot_opts	 ro_;
 	char			*pw = NULL;
@@ -63,6 +64,7 @@ rotate_open(const struct opts *o, int lock, const struct pki_notify *nt,
 		return r;
 	ro_.member = opts_str(o, OPT_MEMBER);
 	ro_.lock = lock;
+	ro_.sign_policy = po;
 	ro_.nt = *nt;
 	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL)
 		return CMD_RETURN_ERROR;
@@ -125,10 +127,14 @@ cmd_ca_rotate_exec(struct opts *o)
 	struct rolling		 rl;
 	struct notes		 out;
 	struct pki_notify	 nt;
+	struct pki_parse_opts	 po;
 	int			 phase, rolling, ret;
 
 	memset(&rl, 0, sizeof(rl));
 	memset(&out, 0, sizeof(out));
+	/* What it signs must verify: no -allow-invalid-issuer here. */
+	load_parse_opts(o, &po);
+	po.no_allowance_flag = 1;
 	if ((phase = parse_phase(o)) < 0)
 		return CMD_RETURN_USAGE;
 	if ((rolling = parse_restart(o, &rl)) < 0) {
@@ -139,7 +145,8 @@ cmd_ca_rotate_exec(struct opts *o)
 	out.record = rl.record;
 	nt.note = notes_print;
 	nt.arg = &out;
-	if ((ret = rotate_open(o, 1, &nt, &cl, &ro)) == CMD_RETURN_NORMAL)
+	if ((ret = rotate_open(o, 1, &nt, &po, &cl, &ro)) ==
+	    CMD_RETURN_NORMAL)
 		ret = notes_exit(pki_rot_run(ro, phase, rolling ? &rl.conf :
 		    NULL));
 	pki_rot_free(ro);

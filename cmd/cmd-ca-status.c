@@ -87,7 +87,7 @@ cmd_ca_status_exec(struct opts *o)
 	json = opts_enum(o, OPT_O_CA_STATUS, OPT_OUT_TEXT) == OPT_OUT_JSON;
 	nt.note = notes_print;
 	nt.arg = &out;
-	if ((ret = rotate_open(o, 0, &nt, &cl, &ro)) != CMD_RETURN_NORMAL)
+	if ((ret = rotate_open(o, 0, &nt, NULL, &cl, &ro)) != CMD_RETURN_NORMAL)
 		goto out;
 	if (pki_rot_status(ro, &st) != 0) {
 		log_err("out of memory");

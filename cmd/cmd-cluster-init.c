@@ -13,6 +13,7 @@
 
 #include "pki.h"
 #include "cmd.h"
+#include "load.h"
 #include "log.h"
 
 static const int cluster_init_opts[] = {
@@ -24,6 +25,7 @@ static int
 cmd_cluster_init_exec(struct opts *o)
 {
 	struct pki_cluster_init	 in;
+	struct pki_parse_opts	 po;
 	struct pki_error	 err;
 	struct pki_file		 file;
 	struct stat		 st;
@@ -39,6 +41,8 @@ cmd_cluster_init_exec(struct opts *o)
 	in.ips = opts_str(o, OPT_IPS);
 	in.dns = opts_str(o, OPT_DNS);
 	in.key_algo = opts_str(o, OPT_KEY_ALGO);
+	load_parse_opts(o, &po);
+	in.opts = &po;
 	in.yaml = (const char *const *)o->args;
 	in.nyaml = (size_t)o->nargs;
 	/* 1..10000, checked when the flag was parsed; 0: not set. */

@@ -15,7 +15,8 @@
 
 static const int cluster_issue_opts[] = {
 	OPT_O, OPT_J, OPT_MEMBERS, OPT_KEY_ALGO, OPT_EXPIRY, OPT_NOT_BEFORE,
-	OPT_CA_KEY_PASSWORD, OPT_NO_SYNC, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_CA_KEY_PASSWORD, OPT_NO_SYNC, OPT_ALLOW_INVALID_ISSUER, OPT_STRICT,
+	OPT_LOGLEVEL, OPT_END
 };
 
 struct tally {
@@ -64,6 +65,7 @@ cmd_cluster_issue_exec(struct opts *o)
 {
 	struct pki_cluster_init	 in;
 	struct pki_issue_opts	 io;
+	struct pki_parse_opts	 po;
 	struct pki_error	 err;
 	struct pki_cluster	*cl = NULL;
 	struct tally		 t;
@@ -115,6 +117,8 @@ cmd_cluster_issue_exec(struct opts *o)
 	    &io.not_before);
 	io.event = issue_event;
 	io.event_arg = &t;
+	load_parse_opts(o, &po);
+	io.policy = &po;
 	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL)
 		goto out;
 	io.ca_key_password = pw;

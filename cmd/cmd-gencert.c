@@ -17,7 +17,8 @@ static const int gencert_opts[] = {
 	OPT_CA_KEY_PASSWORD, OPT_CONFIG, OPT_CN, OPT_HOSTNAME, OPT_PROFILE,
 	OPT_LABEL, OPT_CRL, OPT_KEY_FORMAT, OPT_O, OPT_TLS_REMOTE_CA,
 	OPT_MUTUAL_TLS_CLIENT_CERT, OPT_MUTUAL_TLS_CLIENT_KEY,
-	OPT_REMOTE_TIMEOUT, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_REMOTE_TIMEOUT, OPT_ALLOW_INVALID_ISSUER, OPT_STRICT, OPT_LOGLEVEL,
+	OPT_END
 };
 
 /* -renewca: the CA certificate re-signed with its key, same validity length. */
@@ -25,6 +26,7 @@ static int
 renewca(const struct opts *o)
 {
 	struct pki_error	 err;
+	struct pki_parse_opts	 po;
 	struct pki_cert		*ca = NULL, *cert = NULL;
 	struct pki_key		*key = NULL;
 	struct out_items	 it;
@@ -34,6 +36,7 @@ renewca(const struct opts *o)
 
 	memset(&err, 0, sizeof(err));
 	memset(&it, 0, sizeof(it));
+	load_parse_opts(o, &po);
 	if (o->nargs > 0) {
 		log_err("-renewca takes no CSR JSON (the request is rebuilt "
 		    "from -ca)");
@@ -41,7 +44,7 @@ renewca(const struct opts *o)
 	}
 	log_msg(LOG_INFO, "re-generate a CA certificate from CA cert and key");
 	if (load_ca_pair(o, &ca, &key) != CMD_RETURN_NORMAL ||
-	    cmd_renewca_sign(ca, key, opts_str(o, OPT_CA), -1, &cert) !=
+	    cmd_renewca_sign(ca, key, opts_str(o, OPT_CA), -1, &po, &cert) !=
 	    CMD_RETURN_NORMAL)
 		goto out;
 	if ((r = pki_cert_encode(cert, &certpem, &certlen, &err)) != 0) {
@@ -128,13 +131,14 @@ gencert_remote(const struct opts *o, const struct pki_remote *remote,
 
 /*
  * Local: one call to the library, which takes the direct path when it
- * can; the key is made first so that cfssl's log lines keep their order.
+ * can, under the strictness policy po; the key is made first so that
+ * cfssl's log lines keep their order.
  */
 static int
-gencert_local(const struct opts *o, const struct pki_csr *csr,
-    const struct pki_profile *prof, const struct pki_cert *ca,
-    const struct pki_key *cakey, char **hosts, size_t nhosts,
-    struct pki_issued *res)
+gencert_local(const struct opts *o, const struct pki_parse_opts *po,
+    const struct pki_csr *csr, const struct pki_profile *prof,
+    const struct pki_cert *ca, const struct pki_key *cakey, char **hosts,
+    size_t nhosts, struct pki_issued *res)
 {
 	struct pki_leaf_request	 lr;
 	struct pki_error	 err;
@@ -152,6 +156,7 @@ gencert_local(const struct opts *o, const struct pki_csr *csr,
 	lr.hosts_set = hosts != NULL;
 	lr.crl_override = opts_str(o, OPT_CRL);
 	lr.key_format = load_key_format(o);
+	lr.policy = po;
 	if (cmd_new_key(csr, &key) != CMD_RETURN_NORMAL)
 		goto out;
 	log_msg(LOG_INFO, "encoded CSR");
@@ -180,11 +185,13 @@ cmd_gencert_exec(struct opts *o)
 	struct pki_issued	  res;
 	struct out_items	  it;
 	struct pki_remote	  remote;
+	struct pki_parse_opts	  po;
 	char			**hosts = NULL;
 	size_t			  nhosts = 0;
 	int			  r, rm = 0, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
+	load_parse_opts(o, &po);
 	memset(&it, 0, sizeof(it));
 	memset(&res, 0, sizeof(res));
 	memset(&remote, 0, sizeof(remote));
@@ -198,7 +205,7 @@ cmd_gencert_exec(struct opts *o)
 	}
 	if (load_csr_json(o, o->args[0], 0, &csr) != CMD_RETURN_NORMAL)
 		goto out;
-	if (o->set[OPT_CN] && (r = pki_csr_set_cn(csr, o->str[OPT_CN],
+	if (o->set[OPT_CN] && (r = pki_csr_set_cn(csr, o->str[OPT_CN], &po,
 	    &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
@@ -223,7 +230,7 @@ cmd_gencert_exec(struct opts *o)
 		goto out;
 	}
 	if (o->set[OPT_HOSTNAME] && o->str[OPT_HOSTNAME][0] != '\0') {
-		if ((r = pki_csr_set_hosts(csr, o->str[OPT_HOSTNAME],
+		if ((r = pki_csr_set_hosts(csr, o->str[OPT_HOSTNAME], &po,
 		    &err)) != 0) {
 			log_pki(&err, r);
 			goto out;
@@ -235,8 +242,8 @@ cmd_gencert_exec(struct opts *o)
 		}
 	}
 	if ((rm == 1 ? gencert_remote(o, &remote, csr, &hosts, &nhosts,
-	    &res) : gencert_local(o, csr, prof, ca, cakey, hosts, nhosts,
-	    &res)) != CMD_RETURN_NORMAL)
+	    &res) : gencert_local(o, &po, csr, prof, ca, cakey, hosts,
+	    nhosts, &res)) != CMD_RETURN_NORMAL)
 		goto out;
 	if (hosts == NULL && pki_csr_nhosts(csr) == 0)
 		warn_no_hosts();

@@ -18,6 +18,21 @@ static const int gencrl_opts[] = {
 	OPT_CA_KEY_PASSWORD, OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
 
+/*
+ * A warning of the strictness policy about TIME: one [WARNING] line, or
+ * with -strict an error.  Returns 0, or -1 after the error.
+ */
+static int
+time_warning(const struct pki_parse_opts *po, const char *text)
+{
+	if (po->strict) {
+		log_err("%s", text);
+		return -1;
+	}
+	po->warn(po->warn_arg, text);
+	return 0;
+}
+
 static int
 cmd_gencrl_exec(struct opts *o)
 {
@@ -26,7 +41,7 @@ cmd_gencrl_exec(struct opts *o)
 	struct pki_error	 err;
 	struct pki_cert		*ca = NULL;
 	struct pki_key		*cakey = NULL;
-	char			*serials = NULL, *out = NULL;
+	char			*serials = NULL, *out = NULL, text[512];
 	size_t			 len = 0, outlen = 0;
 	int			 i, nstdin = 0, fromfile, r;
 	int			 ret = CMD_RETURN_ERROR;
@@ -55,18 +70,21 @@ cmd_gencrl_exec(struct opts *o)
 		log_pki(&err, r);
 		return CMD_RETURN_ERROR;
 	}
-	if (fromfile)
-		log_err("warning: TIME: read from the file %s, as cfssl 1.2.0 "
-		    "does; give the number of seconds itself", o->args[3]);
+	load_parse_opts(o, &po);
+	snprintf(text, sizeof(text), "TIME: read from the file %s, as cfssl "
+	    "1.2.0 does; give the number of seconds itself", o->nargs == 4 ?
+	    o->args[3] : "");
+	if (fromfile && time_warning(&po, text) != 0)
+		return CMD_RETURN_ERROR;
 	if (input_read(o->args[0], 0, &serials, &len, NULL) !=
 	    CMD_RETURN_NORMAL || load_cert_file(o->args[1], &ca) !=
 	    CMD_RETURN_NORMAL || load_ca_key_spec(o, o->args[2], &cakey) !=
 	    CMD_RETURN_NORMAL)
 		goto out;
-	if (g.expiry < 0)
-		log_err("warning: TIME %lld: the CRL's next update is in the "
-		    "past", (long long)g.expiry);
-	load_parse_opts(o, &po);
+	snprintf(text, sizeof(text), "TIME %lld: the CRL's next update is in "
+	    "the past", (long long)g.expiry);
+	if (g.expiry < 0 && time_warning(&po, text) != 0)
+		goto out;
 	g.serials = serials;
 	g.len = len;
 	g.source = input_name(o->args[0]);

@@ -22,6 +22,7 @@ static int
 cmd_gencsr_exec(struct opts *o)
 {
 	struct pki_error	 err;
+	struct pki_parse_opts	 po;
 	struct pki_csr		*csr = NULL;
 	struct pki_cert		*cert = NULL;
 	struct pki_key		*key = NULL;
@@ -35,6 +36,7 @@ cmd_gencsr_exec(struct opts *o)
 
 	memset(&err, 0, sizeof(err));
 	memset(&it, 0, sizeof(it));
+	load_parse_opts(o, &po);
 	if ((keypath = opts_str(o, OPT_KEY)) == NULL) {
 		log_err("need a private key (provide one with -key)");
 		return CMD_RETURN_USAGE;
@@ -65,7 +67,7 @@ cmd_gencsr_exec(struct opts *o)
 	} else if (load_csr_json(o, o->args[0], 0, &csr) != CMD_RETURN_NORMAL)
 		goto out;
 	if (o->set[OPT_HOSTNAME] && o->str[OPT_HOSTNAME][0] != '\0' &&
-	    (r = pki_csr_set_hosts(csr, o->str[OPT_HOSTNAME], &err)) != 0) {
+	    (r = pki_csr_set_hosts(csr, o->str[OPT_HOSTNAME], &po, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
 	}

@@ -9,7 +9,9 @@
 #include "cmd.h"
 #include "log.h"
 
-static const int print_defaults_opts[] = { OPT_LOGLEVEL, OPT_END };
+static const int print_defaults_opts[] = {
+	OPT_STRICT, OPT_LOGLEVEL, OPT_END
+};
 
 static const char default_csr[] =
 "{\n"

@@ -34,6 +34,7 @@ struct renew {
 	const struct opts	*o;
 	struct sets		 s;
 	struct pki_renew_opts	 ro;
+	struct pki_parse_opts	 po;		/* ro.sign_policy */
 	struct notes		 out;
 	struct run_cmd		 pre, deploy, post, restart, stop, start;
 	struct rolling		 rl;
@@ -178,6 +179,10 @@ parse_basic(struct renew *rn)
 	ro->keep = opts_int(o, OPT_KEEP, 3);
 	/* -layout's choices are in PKI_LAYOUT_* order. */
 	ro->layout = opts_enum(o, OPT_LAYOUT, -1);
+	/* What it signs must verify: no -allow-invalid-issuer here. */
+	load_parse_opts(o, &rn->po);
+	rn->po.no_allowance_flag = 1;
+	ro->sign_policy = &rn->po;
 	if (run_parse_opt(&rn->pre, o, OPT_PRE_HOOK) != 0 ||
 	    run_parse_opt(&rn->deploy, o, OPT_DEPLOY_HOOK) != 0 ||
 	    run_parse_opt(&rn->post, o, OPT_POST_HOOK) != 0 ||

@@ -25,6 +25,7 @@ static int
 cmd_selfsign_exec(struct opts *o)
 {
 	struct pki_error	  err;
+	struct pki_parse_opts	  po;
 	struct pki_csr		 *csr = NULL;
 	struct pki_config	 *cfg = NULL;
 	const struct pki_profile *prof = NULL;
@@ -40,6 +41,7 @@ cmd_selfsign_exec(struct opts *o)
 
 	memset(&err, 0, sizeof(err));
 	memset(&it, 0, sizeof(it));
+	load_parse_opts(o, &po);
 	/* cfssl pops HOSTNAME unless -hostname is set, and never uses it. */
 	if (o->set[OPT_HOSTNAME] ? o->nargs != 1 : o->nargs != 2) {
 		log_err(o->set[OPT_HOSTNAME] ? "need exactly one argument: "
@@ -50,7 +52,7 @@ cmd_selfsign_exec(struct opts *o)
 	if (load_csr_json(o, csrpath, 0, &csr) != CMD_RETURN_NORMAL)
 		goto out;
 	if (o->set[OPT_HOSTNAME] && o->str[OPT_HOSTNAME][0] != '\0' &&
-	    (r = pki_csr_set_hosts(csr, o->str[OPT_HOSTNAME], &err)) != 0) {
+	    (r = pki_csr_set_hosts(csr, o->str[OPT_HOSTNAME], &po, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
 	}

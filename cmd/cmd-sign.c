@@ -16,14 +16,15 @@ static const int sign_opts[] = {
 	OPT_CA, OPT_CA_KEY, OPT_CA_KEY_PASSWORD, OPT_REMOTE, OPT_CONFIG,
 	OPT_PROFILE, OPT_LABEL, OPT_HOSTNAME, OPT_CSR, OPT_O,
 	OPT_TLS_REMOTE_CA, OPT_MUTUAL_TLS_CLIENT_CERT,
-	OPT_MUTUAL_TLS_CLIENT_KEY, OPT_REMOTE_TIMEOUT, OPT_STRICT,
-	OPT_LOGLEVEL, OPT_END
+	OPT_MUTUAL_TLS_CLIENT_KEY, OPT_REMOTE_TIMEOUT, OPT_ALLOW_INVALID_ISSUER,
+	OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
 
 static int
 cmd_sign_exec(struct opts *o)
 {
 	struct pki_error	  err;
+	struct pki_parse_opts	  po;
 	struct pki_csr		 *subject = NULL;
 	struct pki_config	 *cfg = NULL;
 	const struct pki_profile *prof = NULL;
@@ -87,8 +88,9 @@ cmd_sign_exec(struct opts *o)
 		log_err("out of memory");
 		goto out;
 	}
-	if ((r = pki_hosts_check_caps(hosts, nhosts, "-hostname", &err)) !=
-	    0) {
+	load_parse_opts(o, &po);
+	if ((r = pki_hosts_check_caps(hosts, nhosts, "-hostname", &po,
+	    &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
 	}
@@ -105,6 +107,7 @@ cmd_sign_exec(struct opts *o)
 	sr.nhosts = nhosts;
 	sr.hosts_set = hosts != NULL;
 	sr.subject = subject;
+	sr.opts = &po;
 	if ((r = pki_cert_sign(&sr, ca, cakey, &cert, &err)) != 0 ||
 	    (r = pki_cert_encode(cert, &certpem, &certlen, &err)) != 0) {
 		log_pki(&err, r);

@@ -7,7 +7,7 @@
 #include "pki.h"
 #include "cmd.h"
 
-static const int version_opts[] = { OPT_LOGLEVEL, OPT_END };
+static const int version_opts[] = { OPT_STRICT, OPT_LOGLEVEL, OPT_END };
 
 static int
 cmd_version_exec(struct opts *o)

@@ -16,6 +16,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_sign_entry,
 	&cmd_selfsign_entry,
 	&cmd_certinfo_entry,
+	&cmd_bundle_entry,
 	&cmd_info_entry,
 	&cmd_gencrl_entry,
 	&cmd_revoke_entry,
@@ -76,7 +77,7 @@ int
 cmd_run(const struct cmd_entry *ce, int argc, char **argv)
 {
 	struct opts	o;
-	int		r;
+	int		r, id;
 
 	memset(&o, 0, sizeof(o));
 	o.cmd = ce->name;
@@ -104,6 +105,19 @@ cmd_run(const struct cmd_entry *ce, int argc, char **argv)
 		break;
 	}
 	log_init(o.prog, ce->name, (int)o.i[OPT_LOGLEVEL]);
+	/* cfssl flags this cfssl command does not use (see opts_parse). */
+	for (id = 0; id < OPT__COUNT; id++) {
+		if (!o.ignored[id])
+			continue;
+		if (o.b[OPT_STRICT]) {
+			log_err("flag -%s is not used by %s; cfssl ignores it",
+			    opt_table[id].name, ce->name);
+			opts_free(&o);
+			return CMD_RETURN_ERROR;
+		}
+		log_msg(LOG_WARNING, "flag -%s is not used by %s; ignored, as "
+		    "cfssl ignores it", opt_table[id].name, ce->name);
+	}
 	r = ce->exec(&o);
 	opts_free(&o);
 	if (fflush(stdout) != 0 && r == CMD_RETURN_NORMAL) {

@@ -31,6 +31,7 @@ extern const struct cmd_entry	cmd_gencsr_entry;
 extern const struct cmd_entry	cmd_sign_entry;
 extern const struct cmd_entry	cmd_selfsign_entry;
 extern const struct cmd_entry	cmd_certinfo_entry;
+extern const struct cmd_entry	cmd_bundle_entry;
 extern const struct cmd_entry	cmd_info_entry;
 extern const struct cmd_entry	cmd_print_defaults_entry;
 extern const struct cmd_entry	cmd_version_entry;
@@ -103,12 +104,15 @@ int	cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro);
 /*
  * gencert -renewca and ca renew: ca re-signed with its own key (which the
  * caller has checked matches), same subject and extensions, a new serial,
- * valid for expiry ns or, when expiry <= 0, for ca's own validity length.
- * source names ca in messages.  On success *out is the caller's.
- * Returns CMD_RETURN_*.
+ * valid for expiry ns (-expiry) or, when expiry <= 0, for ca's own
+ * validity length, under the strictness policy po (may be NULL: a
+ * validity under 10 times the backdate cuts it, with po's warning naming
+ * -expiry or "SOURCE: validity").  source names ca in messages.  On
+ * success *out is the caller's.  Returns CMD_RETURN_*.
  */
 int	cmd_renewca_sign(const struct pki_cert *ca, const struct pki_key *key,
-	    const char *source, int64_t expiry, struct pki_cert **out);
+	    const char *source, int64_t expiry,
+	    const struct pki_parse_opts *po, struct pki_cert **out);
 /*
  * cfssl's "generate received request", "received CSR" and "generating
  * key: ALGO-SIZE" lines, then a new key as csr asks into *key (the

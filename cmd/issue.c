@@ -114,6 +114,7 @@ cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro)
 	struct pki_ca_request	 cr;
 	struct pki_issued	 ca;
 	struct pki_error	 err;
+	struct pki_parse_opts	 po;
 	struct pki_key		*key = NULL;
 	struct out_items	 it;
 	char			*pw = NULL;
@@ -124,6 +125,7 @@ cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro)
 	memset(&it, 0, sizeof(it));
 	memset(&cr, 0, sizeof(cr));
 	memset(&ca, 0, sizeof(ca));
+	load_parse_opts(o, &po);
 	if (o->set[OPT_HOSTNAME] || opts_str(o, OPT_CONFIG) != NULL ||
 	    opts_str(o, OPT_PROFILE) != NULL)
 		log_msg(LOG_WARNING, "-initca ignores -config, -profile and "
@@ -155,6 +157,7 @@ cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro)
 		log_msg(LOG_INFO, "encoded CSR");
 	}
 	cr.key = key;
+	cr.policy = &po;
 	if ((r = pki_ca_issue(&cr, &ca, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
@@ -180,7 +183,8 @@ cmd_initca(const struct opts *o, struct pki_csr *csr, int log_intro)
 
 int
 cmd_renewca_sign(const struct pki_cert *ca, const struct pki_key *key,
-    const char *source, int64_t expiry, struct pki_cert **out)
+    const char *source, int64_t expiry, const struct pki_parse_opts *po,
+    struct pki_cert **out)
 {
 	struct pki_issued	 is;
 	struct pki_error	 err;
@@ -188,7 +192,8 @@ cmd_renewca_sign(const struct pki_cert *ca, const struct pki_key *key,
 
 	*out = NULL;
 	memset(&err, 0, sizeof(err));
-	if ((r = pki_ca_resign(ca, key, source, expiry, &is, &err)) != 0) {
+	if ((r = pki_ca_resign(ca, key, source, expiry, po, &is,
+	    &err)) != 0) {
 		log_pki(&err, r);
 		pki_issued_clear(&is);
 		return CMD_RETURN_ERROR;

@@ -29,7 +29,13 @@ load_parse_opts(const struct opts *o, struct pki_parse_opts *po)
 {
 	memset(po, 0, sizeof(*po));
 	po->strict = o->b[OPT_STRICT];
+	po->allow_invalid_issuer = o->b[OPT_ALLOW_INVALID_ISSUER];
 	po->warn = log_parse_warning;
+	/* What gencert, gencsr and selfsign replace, as cfssl does. */
+	po->cn_replaced = o->set[OPT_CN];
+	po->hosts_replaced = o->set[OPT_HOSTNAME] &&
+	    o->str[OPT_HOSTNAME][0] != '\0' && !o->b[OPT_INITCA] &&
+	    !o->b[OPT_RENEWCA];
 }
 
 /* The kinds of JSON input load_json() parses. */

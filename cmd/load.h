@@ -72,7 +72,7 @@ struct pki_req;
 int	load_req_file(const char *path, struct pki_req **out);
 /* Returns the -key-format as PKI_KEY_FMT_* (checked when parsed). */
 int	load_key_format(const struct opts *o);
-/* Fills the parse options from -strict. */
+/* Fills the policy from -strict and -allow-invalid-issuer. */
 void	load_parse_opts(const struct opts *o, struct pki_parse_opts *po);
 /*
  * The status rows (s, started by the caller) of cl's directory o->args[0]

@@ -1,6 +1,8 @@
 /*
  * main.c: etcd-pki's entry point.  Invoked as "cfssljson" it is the json
- * command; as "cfssl" or "etcd-pki" it dispatches on the first argument.
+ * command, as "cfssl-certinfo" or "cfssl-bundle" (cfssl's stand-alone
+ * programs) certinfo or bundle; as "cfssl" or "etcd-pki" it dispatches on
+ * the first argument.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,10 @@ main(int argc, char **argv)
 
 	if (strcmp(prog, "cfssljson") == 0)
 		return cmd_run(&cmd_json_entry, argc - 1, argv + 1);
+	if (strcmp(prog, "cfssl-certinfo") == 0)
+		return cmd_run(&cmd_certinfo_entry, argc - 1, argv + 1);
+	if (strcmp(prog, "cfssl-bundle") == 0)
+		return cmd_run(&cmd_bundle_entry, argc - 1, argv + 1);
 
 	if (argc < 2) {
 		fprintf(stderr, "No command is given.\n");

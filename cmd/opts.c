@@ -34,12 +34,16 @@ static const char *const out_formats_ca[] = { "text", "json", NULL };
 const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_AKI] =
 	{ "aki", OPT_TYPE_STRING, "HEX", "revoke -db-config: authority key identifier of the certificate, in hex (as cfssl stores it)" },
+	[OPT_ALLOW_INVALID_ISSUER] =
+	{ "allow-invalid-issuer", OPT_TYPE_BOOL, NULL, "gencert, sign, cluster issue: sign even with a CA certificate that is expired, not yet valid or not a CA (test fixtures of broken chains); what it signs does not verify" },
 	[OPT_ALLOW_SAN_CHANGE] =
 	{ "allow-san-change", OPT_TYPE_BOOL, NULL, "renew: reissue even when the CSR JSON's SANs or subject differ from the certificate's" },
 	[OPT_BARE] =
 	{ "bare", OPT_TYPE_BOOL, NULL, "the response from CFSSL is not wrapped in the API standard response" },
 	[OPT_CA] =
 	{ "ca", OPT_TYPE_SPEC, "CERT", "CA certificate (a path, env:VAR or file:PATH)" },
+	[OPT_CA_BUNDLE] =
+	{ "ca-bundle", OPT_TYPE_PATH, "FILE", "bundle: the trusted root certificates (PEM; default: the system's)" },
 	[OPT_CA_KEY] =
 	{ "ca-key", OPT_TYPE_SPEC, "KEY", "CA private key (a path, env:VAR or file:PATH)" },
 	[OPT_CA_KEY_PASSWORD] =
@@ -72,7 +76,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_DNS] =
 	{ "dns", OPT_TYPE_STRING, "LIST", "cluster init: DNS names to add to members, as MEMBER=NAME,..." },
 	[OPT_DOMAIN] =
-	{ "domain", OPT_TYPE_STRING, "HOST", "remote server (not supported: use -cert)" },
+	{ "domain", OPT_TYPE_STRING, "HOST[:PORT]", "certinfo: the TLS server whose certificate to describe (port 443 by default); bundle: not supported" },
 	[OPT_DRY_RUN] =
 	{ "dry-run", OPT_TYPE_BOOL, NULL, "renew: do every step and check in a scratch directory; change nothing" },
 	[OPT_EXPIRES_IN] =
@@ -83,6 +87,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  .min = NS_SEC },
 	[OPT_F] =
 	{ "f", OPT_TYPE_PATH, "FILE", "JSON input ('-' for stdin, the default)" },
+	[OPT_FLAVOR] =
+	{ "flavor", OPT_TYPE_STRING, "ubiquitous|optimal|force", "bundle: how the chain is chosen (default ubiquitous, which falls back to optimal without platform metadata; force: the input as it is)" },
 	[OPT_FORCE] =
 	{ "force", OPT_TYPE_BOOL, NULL, "renew: renew even when not due; rollback: switch even to a generation with another key" },
 	[OPT_HORIZON] =
@@ -96,6 +102,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "initial-cluster", OPT_TYPE_STRING, "STRING", "cluster init: etcd's initial-cluster string, NAME=PEER_URL,..." },
 	[OPT_INSTALL] =
 	{ "install", OPT_TYPE_BOOL, NULL, "schedule: write the units (or cron file) and enable them instead of printing" },
+	[OPT_INT_BUNDLE] =
+	{ "int-bundle", OPT_TYPE_PATH, "FILE", "bundle: intermediate certificates to build the chain from (PEM)" },
 	[OPT_IPS] =
 	{ "ips", OPT_TYPE_STRING, "LIST", "cluster init: member IP addresses, as MEMBER=IP,..." },
 	[OPT_J] =
@@ -138,6 +146,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "no-sync", OPT_TYPE_BOOL, NULL, "cluster issue: do not fsync (files are still replaced atomically; for throw-away fixtures)" },
 	[OPT_O] =
 	{ "o", OPT_TYPE_OUTPUT, "NAME", "output: gencert/sign write NAME.pem, NAME-key.pem and NAME.csr instead of JSON; cluster init writes the file NAME; cluster issue writes into the directory NAME; ca renew writes NAME.pem instead of replacing -ca; status prints text, json or prometheus; ca status prints text or json" },
+	[OPT_PASSWORD] =
+	{ "password", OPT_TYPE_STRING, "PASSWORD", "bundle: password of a PKCS #12 -cert (default \"0\", as cfssl)" },
 	[OPT_PHASE] =
 	{ "phase", OPT_TYPE_ENUM, "add-trust|reissue|drop-old", "ca rotate: the phase of the CA rotation to run",
 	  .choices = phases, .noun = "phase" },
@@ -180,7 +190,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_STOP_CMD] =
 	{ "stop-cmd", OPT_TYPE_STRING, "CMD", "renew -layout fixed -rekey: command that stops the member before the swap" },
 	[OPT_STRICT] =
-	{ "strict", OPT_TYPE_BOOL, NULL, "treat unknown JSON keys as errors instead of warnings" },
+	{ "strict", OPT_TYPE_BOOL, NULL, "make every warning of the strictness policy an error (exit 1, nothing written; renew and ca rotate -phase reissue: the set is left as it was, exit 3): unknown or repeated JSON keys, values RFC 5280 does not allow, unknown usages, hosts that look like IP addresses, flags the command does not use, a leaf outliving its CA, ..." },
 	[OPT_SYSTEMD] =
 	{ "systemd", OPT_TYPE_BOOL, NULL, "schedule: a systemd service and timer (the default)" },
 	[OPT_TIMEOUT] =
@@ -223,6 +233,36 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "o", OPT_TYPE_ENUM, "text|json", "ca status: print text or json",
 	  .choices = out_formats_ca, .noun = "format" },
 };
+
+/*
+ * The flags of cfssl's shared flag set (cli/config.go) that etcd-pki
+ * defines too.  cfssl accepts each of them on every command; the commands
+ * below do too, and report the ones they do not use.
+ */
+static const int cfssl_flags[] = {
+	OPT_HOSTNAME, OPT_CERT, OPT_CSR, OPT_CA, OPT_CA_KEY, OPT_KEY,
+	OPT_CONFIG, OPT_PROFILE, OPT_LABEL, OPT_REMOTE, OPT_INITCA,
+	OPT_RENEWCA, OPT_CN, OPT_CRL, OPT_TLS_REMOTE_CA,
+	OPT_MUTUAL_TLS_CLIENT_CERT, OPT_MUTUAL_TLS_CLIENT_KEY, OPT_CA_BUNDLE,
+	OPT_INT_BUNDLE, OPT_FLAVOR, OPT_DOMAIN, OPT_PASSWORD, OPT_LOGLEVEL,
+	OPT_END
+};
+static const char *const cfssl_cmds[] = {
+	"gencert", "genkey", "gencsr", "sign", "selfsign", "certinfo", "info",
+	"print-defaults", "version", "bundle", "gencrl", NULL
+};
+
+/* Returns 1 if cmd is one of cfssl's commands. */
+static int
+cfssl_cmd(const char *cmd)
+{
+	size_t	i;
+
+	for (i = 0; cmd != NULL && cfssl_cmds[i] != NULL; i++)
+		if (strcmp(cmd, cfssl_cmds[i]) == 0)
+			return 1;
+	return 0;
+}
 
 static int
 opt_allowed(const int *allowed, int id)
@@ -477,7 +517,7 @@ int
 opts_parse(struct opts *o, const int *allowed, int interspersed, int argc,
     char **argv)
 {
-	int		 i = 0, id, npos = 0;
+	int		 i = 0, id, npos = 0, bv;
 	const char	*a, *name, *eq, *val;
 	size_t		 nlen;
 
@@ -521,10 +561,30 @@ opts_parse(struct opts *o, const int *allowed, int interspersed, int argc,
 			return OPT_PARSE_BAD;
 		}
 		if (!opt_allowed(allowed, id)) {
-			fprintf(stderr, "flag -%s is not used by %s (cfssl would "
-			    "silently ignore it; see '%s %s -h')\n",
-			    opt_table[id].name, o->cmd, o->prog, o->cmd);
-			return OPT_PARSE_BAD;
+			if (!cfssl_cmd(o->cmd) || !opt_allowed(cfssl_flags, id)) {
+				fprintf(stderr, "flag -%s is not used by %s (see "
+				    "'%s %s -h')\n", opt_table[id].name, o->cmd,
+				    o->prog, o->cmd);
+				return OPT_PARSE_BAD;
+			}
+			/* cfssl ignores it; the value is checked, then skipped. */
+			o->ignored[id] = 1;
+			if (opt_table[id].type == OPT_TYPE_BOOL) {
+				if (eq != NULL && parse_bool(eq + 1, &bv) != 0) {
+					fprintf(stderr, "invalid boolean value "
+					    "\"%s\" for -%s: parse error\n", eq + 1,
+					    opt_table[id].name);
+					return OPT_PARSE_ERROR;
+				}
+			} else if (eq == NULL) {
+				if (i >= argc) {
+					fprintf(stderr, "flag needs an argument: "
+					    "-%s\n", opt_table[id].name);
+					return OPT_PARSE_ERROR;
+				}
+				i++;
+			}
+			continue;
 		}
 		if (opt_table[id].type == OPT_TYPE_BOOL) {
 			if (eq == NULL)

@@ -27,9 +27,11 @@
 
 enum opt_id {
 	OPT_AKI,
+	OPT_ALLOW_INVALID_ISSUER,
 	OPT_ALLOW_SAN_CHANGE,
 	OPT_BARE,
 	OPT_CA,
+	OPT_CA_BUNDLE,
 	OPT_CA_KEY,
 	OPT_CA_KEY_PASSWORD,
 	OPT_CERT,
@@ -50,6 +52,7 @@ enum opt_id {
 	OPT_EXPIRES_IN,
 	OPT_EXPIRY,
 	OPT_F,
+	OPT_FLAVOR,
 	OPT_FORCE,
 	OPT_GATE_TIMEOUT,
 	OPT_HORIZON,
@@ -57,6 +60,7 @@ enum opt_id {
 	OPT_INITCA,
 	OPT_INITIAL_CLUSTER,
 	OPT_INSTALL,
+	OPT_INT_BUNDLE,
 	OPT_IPS,
 	OPT_J,
 	OPT_KEEP,
@@ -77,6 +81,7 @@ enum opt_id {
 	OPT_NOT_BEFORE,
 	OPT_NO_SYNC,
 	OPT_O,
+	OPT_PASSWORD,
 	OPT_POST_HOOK,
 	OPT_PHASE,
 	OPT_PRE_HOOK,
@@ -173,6 +178,8 @@ struct opts {
 	char		**args;		/* positional arguments */
 	int		  nargs;
 	char		**argv_own;	/* args array when interspersed */
+	/* cfssl flags a cfssl command does not use: ignored, with a word. */
+	int		 ignored[OPT__COUNT];
 };
 
 #define OPT_PARSE_OK	0
@@ -186,11 +193,13 @@ struct opts {
  * or after "--".  With interspersed (etcd-pki's own commands), flags may
  * also follow positional arguments, which are then collected into
  * o->argv_own (freed by opts_free).  Only ids in allowed are accepted; a
- * name is looked up among them first (per-command variants).  Every
- * value is checked against its type; a bad one is reported on stderr
- * ("prog: cmd: -NAME: ...", see above) and gives OPT_PARSE_BAD (with
- * o->bad_status set when the flag has its own status).  Syntax errors
- * are printed as Go does.  Returns OPT_PARSE_*.
+ * name is looked up among them first (per-command variants), except that
+ * a cfssl command (gencert, sign, ...) also takes the other flags of
+ * cfssl's shared flag set, as cfssl does, and marks them in o->ignored
+ * for the caller to report.  Every value is checked against its type; a
+ * bad one is reported on stderr ("prog: cmd: -NAME: ...", see above) and
+ * gives OPT_PARSE_BAD (with o->bad_status set when the flag has its own
+ * status).  Syntax errors are printed as Go does.  Returns OPT_PARSE_*.
  */
 int	opts_parse(struct opts *o, const int *allowed, int interspersed,
 	    int argc, char **argv);

@@ -34,7 +34,7 @@ FUZZ_ENTRY(hosts)
 	if (pki_csr_parse(base, sizeof(base) - 1, "fuzz", 0, NULL, &csr,
 	    &err) != 0)
 		abort();
-	if (pki_csr_set_hosts(csr, s, &err) == 0) {
+	if (pki_csr_set_hosts(csr, s, NULL, &err) == 0) {
 		for (i = 0; i < pki_csr_nhosts(csr); i++)
 			(void)strlen(pki_csr_host(csr, i));
 	} else

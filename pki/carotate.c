@@ -297,6 +297,7 @@ new_next(struct pki_rotation *ro)
 		cr.key_password = ro->ts->password;
 		cr.key_passwordlen = ro->ts->passwordlen;
 	}
+	cr.policy = ro->sign_policy;
 	if ((r = pki_ca_issue(&cr, &ca, &err)) != 0)
 		goto fail;
 	if (pki_engine_record(ro->dir, PKI_INV_CA, "ca", "", ca.cert,
@@ -562,8 +563,8 @@ reissue_leaf(struct pki_rotation *ro, struct rleaf *l)
 	}
 	if (leaf_convert(ro, l) != 0 || (key = leaf_key(ro, l)) == NULL)
 		return PKI_RUN_FAILED;
-	if ((ret = pki_reissue(ro->ts, t, &l->lf, key, ro->now, 0, 1, &ro->nt,
-	    &rs)) != PKI_RUN_OK)
+	if ((ret = pki_reissue(ro->ts, t, &l->lf, key, ro->now, 0, 1,
+	    ro->sign_policy, &ro->nt, &rs)) != PKI_RUN_OK)
 		goto out;
 	if (pki_engine_record(ro->dir, l->member ? PKI_INV_MEMBER :
 	    PKI_INV_CLIENT, t->name, t->label, rs.certpem, rs.certlen,

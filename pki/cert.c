@@ -78,7 +78,8 @@ pki_cert_load(const char *buf, size_t len, const char *source,
 		    "%s: trailing data after the certificate", source);
 		goto out;
 	}
-	if ((cert = calloc(1, sizeof(*cert))) == NULL) {
+	if ((cert = calloc(1, sizeof(*cert))) == NULL ||
+	    (*source != '\0' && (cert->source = strdup(source)) == NULL)) {
 		r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", source);
 		goto out;
 	}
@@ -94,7 +95,7 @@ pki_cert_load(const char *buf, size_t len, const char *source,
 	OPENSSL_free(header);
 	OPENSSL_free(data);
 	BIO_free(bio);
-	free(cert);
+	pki_cert_free(cert);
 	return r;
 }
 
@@ -233,6 +234,7 @@ pki_cert_free(struct pki_cert *cert)
 	if (cert == NULL)
 		return;
 	X509_free(cert->x509);
+	free(cert->source);
 	free(cert);
 }
 

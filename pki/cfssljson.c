@@ -275,6 +275,11 @@ pki_cfssljson_parse(const char *buf, size_t len, int bare,
 		if (r != 0)
 			goto out;
 	}
+	/* cfssljson master: result.bundle, a cfssl bundle object wrapped. */
+	if ((b = json_object_get(res, "result")) != NULL &&
+	    json_is_object(b) && (b = json_object_get(b, "bundle")) != NULL &&
+	    json_is_object(b) && (r = cj_bundle(cj, b, err)) != 0)
+		goto out;
 	if ((r = cj_ocsp(cj, res, err)) != 0)
 		goto out;
 	*out = cj;

@@ -1057,8 +1057,8 @@ pki_cluster_init(const struct pki_cluster_init *in, char **json,
 	    (text = pki_cl_dump_pretty(root)) == NULL)
 		goto nomem;
 	/* What init writes must parse. */
-	if ((r = pki_cluster_parse(text, strlen(text), CL_INIT_SOURCE, NULL,
-	    &cl, err)) != 0)
+	if ((r = pki_cluster_parse(text, strlen(text), CL_INIT_SOURCE,
+	    in->opts, &cl, err)) != 0)
 		goto out;
 	if (json != NULL) {
 		*json = text;

@@ -93,6 +93,17 @@ struct issue {
 	size_t				 cacsrlen;
 	int				 clients_made;	/* DIR/clients is new */
 	struct pki_fast_issuer		 is;
+	/*
+	 * The strictness policy: opts->policy, or the same with each
+	 * warning text sent once (every leaf would repeat the CA's).
+	 */
+	const struct pki_parse_opts	*policy;
+	struct pki_parse_opts		 once;
+	pthread_mutex_t			 warn_mu;
+	int				 warn_mu_ok;
+	struct pki_strv			 warned;	/* texts sent */
+	int				 warn_all;	/* no memory for
+							   warned */
 	/* The workers' queue. */
 	pthread_mutex_t			 mu;
 	pthread_cond_t			 cv;
@@ -169,6 +180,52 @@ remove_tmpdir(int pfd, const char *tmp)
 	(void)unlinkat(pfd, tmp, AT_REMOVEDIR);
 }
 
+/* ---- the strictness policy ------------------------------------------ */
+
+/*
+ * The warning sink of is->once: each text goes to the caller's sink once,
+ * from whichever worker sends it first.
+ */
+static void
+warn_once(void *arg, const char *text)
+{
+	struct issue			*is = arg;
+	const struct pki_parse_opts	*po = is->opts->policy;
+	size_t				 i;
+
+	pthread_mutex_lock(&is->warn_mu);
+	for (i = 0; !is->warn_all && i < is->warned.n; i++)
+		if (strcmp(is->warned.v[i], text) == 0) {
+			pthread_mutex_unlock(&is->warn_mu);
+			return;
+		}
+	po->warn(po->warn_arg, text);
+	/* Out of memory, every text is sent: repeated rather than lost. */
+	if (!is->warn_all && pki_strv_push(&is->warned, text) != PKI_OK)
+		is->warn_all = 1;
+	pthread_mutex_unlock(&is->warn_mu);
+}
+
+/* Sets is->policy: the caller's, with warnings sent once. */
+static int
+policy_init(struct issue *is, struct pki_error *err)
+{
+	const struct pki_parse_opts	*po = is->opts->policy;
+
+	is->policy = po;
+	if (po == NULL || po->warn == NULL)
+		return PKI_OK;
+	if (pthread_mutex_init(&is->warn_mu, NULL) != 0)
+		return pki_err(err, PKI_ERR_INTERNAL,
+		    "cannot initialise threads");
+	is->warn_mu_ok = 1;
+	is->once = *po;
+	is->once.warn = warn_once;
+	is->once.warn_arg = is;
+	is->policy = &is->once;
+	return PKI_OK;
+}
+
 /* ---- the CA --------------------------------------------------------- */
 
 /* Loads the CA from cert/key paths (dfd-relative unless absolute). */
@@ -198,7 +255,10 @@ load_ca(struct issue *is, int dfd, const char *certpath, const char *keypath,
 	free(buf);
 	pki_secret_free(kbuf, kbuf != NULL ? klen + 1 : 0);
 	pki_ca_free(ca);
-	return r;
+	if (r != PKI_OK)
+		return r;
+	/* An issuer no leaf would verify under: refused once, up front. */
+	return pki_policy_issue(is->policy, NULL, is->ca, is->now, 0, 0, err);
 }
 
 /*
@@ -252,6 +312,7 @@ make_ca(struct issue *is, struct pki_error *err)
 	cr.key_passwordlen = is->opts->ca_key_passwordlen;
 	cr.now = is->now;
 	cr.objects = 1;
+	cr.policy = is->policy;
 	if ((r = pki_ca_issue(&cr, &ca, err)) != PKI_OK)
 		return r;
 	is->ca = ca.x509;
@@ -262,6 +323,10 @@ make_ca(struct issue *is, struct pki_error *err)
 	is->cakeylen = ca.keylen;
 	is->cacsrpem = ca.req;
 	is->cacsrlen = ca.reqlen;
+	/* The policy's messages name it as the file it becomes. */
+	free(is->ca->source);
+	if ((is->ca->source = strdup(PKI_CLDIR_CA)) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	return PKI_OK;
 }
 
@@ -506,6 +571,7 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 	lr.expiry = is->opts->expiry;
 	lr.has_not_before = is->opts->has_not_before;
 	lr.not_before = is->opts->not_before;
+	lr.policy = is->policy;
 	if ((r = pki_leaf_issue_with(&is->is, &lr, &j->fl, err)) != PKI_OK) {
 		/* A profile of the general path with -expiry/-not-before. */
 		if (r == PKI_ERR_UNSUPPORTED &&
@@ -1223,6 +1289,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		goto out;
 	}
 	if ((r = pki_dir_lock(dir, &lockfd, err)) != PKI_OK ||
+	    (r = policy_init(&is, err)) != PKI_OK ||
 	    (r = ready_ca(&is, err)) != PKI_OK ||
 	    (r = pki_cl_revoked(dir, is.now, &is.revoked, &is.nrevoked,
 	    err)) != PKI_OK)
@@ -1278,6 +1345,9 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		pthread_mutex_destroy(&is.mu);
 		pthread_cond_destroy(&is.cv);
 	}
+	if (is.warn_mu_ok)
+		pthread_mutex_destroy(&is.warn_mu);
+	pki_strv_clear(&is.warned);
 	pki_fast_issuer_clear(&is.is);
 	pki_cert_free(is.ca);
 	pki_key_free(is.cakey);

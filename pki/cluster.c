@@ -1356,7 +1356,8 @@ leaf_csr(struct cl_parse *p, struct pki_cluster_leaf *leaf, const char *cn,
 		goto out;
 	}
 	/* The object its text was dumped from: the same CSR, parsed once. */
-	r = pki_csr_from_json(o, p->ctx.source, &leaf->csr, p->ctx.err);
+	r = pki_csr_from_json(o, p->ctx.source, p->ctx.opts, &leaf->csr,
+	    p->ctx.err);
  out:
 	json_decref(o);
 	return r;
@@ -1769,7 +1770,7 @@ pki_cluster_parse(const char *buf, size_t len, const char *source,
 	p.ctx.source = source;
 	p.ctx.opts = opts;
 	p.ctx.err = err;
-	if ((r = pki_json_load(buf, len, source, &root, err)) != 0)
+	if ((r = pki_json_load_go(&p.ctx, buf, len, &root)) != 0)
 		goto out;
 	if ((cl = calloc(1, sizeof(*cl))) == NULL ||
 	    (cl->source = strdup(source)) == NULL ||

@@ -128,6 +128,8 @@ pki_profile_free(struct pki_profile *p)
 	if (p == NULL)
 		return;
 	free(p->name);
+	free(p->where);
+	free(p->expiry_where);
 	pki_strv_clear(&p->usages);
 	free(p->eku);
 	free(p->ocsp_url);
@@ -784,17 +786,23 @@ parse_usages(struct pki_json_ctx *ctx, const char *path, const json_t *v,
 			return pki_json_err(ctx, r, ipath, "out of memory");
 		if (r == 0)
 			continue;
+		/* cfssl drops it; the certificate lacks what was meant. */
 		usage_names(names, sizeof(names) / sizeof(names[0]));
-		if ((hint = pki_json_suggest(u, names)) != NULL)
-			return pki_json_err(ctx, PKI_ERR_CONFIG, ipath,
-			    "unknown usage \"%s\" (did you mean \"%s\"?)", u,
-			    hint);
+		if ((hint = pki_json_suggest(u, names)) != NULL) {
+			if ((r = pki_json_policy(ctx, PKI_ERR_CONFIG, ipath,
+			    "unknown usage \"%s\" (did you mean \"%s\"?) is "
+			    "left out, as cfssl does", u, hint)) != 0)
+				return r;
+			continue;
+		}
 		list[0] = '\0';
-		for (j = 0; names[j] != NULL && n < sizeof(list); j++)
+		for (j = 0, n = 0; names[j] != NULL && n < sizeof(list); j++)
 			n += snprintf(list + n, sizeof(list) - n, "%s%s",
 			    j == 0 ? "" : ", ", names[j]);
-		return pki_json_err(ctx, PKI_ERR_CONFIG, ipath,
-		    "unknown usage \"%s\" (known: %s)", u, list);
+		if ((r = pki_json_policy(ctx, PKI_ERR_CONFIG, ipath,
+		    "unknown usage \"%s\" is left out, as cfssl does (known: "
+		    "%s)", u, list)) != 0)
+			return r;
 	}
 	return PKI_OK;
 }
@@ -1068,7 +1076,10 @@ parse_profile(struct pki_json_ctx *ctx, const char *name, const json_t *obj,
 	    profile_hints, vals)) != 0)
 		goto out;
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (p->name = strdup(name)) == NULL) {
+	    (p->name = strdup(name)) == NULL ||
+	    asprintf(&p->where, "%s: %s", ctx->source, src->path) == -1) {
+		if (p != NULL)
+			p->where = NULL;
 		r = pki_json_err(ctx, PKI_ERR_ALLOC, src->path,
 		    "out of memory");
 		goto out;
@@ -1258,6 +1269,11 @@ check_profile(struct pki_json_ctx *ctx, const struct pki_config *cfg,
 		return pki_json_err(ctx, PKI_ERR_CONFIG, path, "missing "
 		    "(a profile needs at least one usage, e.g. [\"signing\", "
 		    "\"key encipherment\", \"server auth\"])");
+	if (p->usages.n == 0 && json_array_size(src->vals[P_USAGES]) > 0)
+		return pki_json_err(ctx, PKI_ERR_CONFIG, path, "no known "
+		    "usage (cfssl: \"invalid configuration\"; a profile needs "
+		    "at least one, e.g. [\"signing\", \"key encipherment\", "
+		    "\"server auth\"])");
 	if (p->usages.n == 0)
 		return pki_json_err(ctx, PKI_ERR_CONFIG, path, "empty "
 		    "(a profile needs at least one usage, e.g. [\"signing\", "
@@ -1399,7 +1415,7 @@ pki_config_parse(const char *buf, size_t len, const char *source,
 	ctx.source = source;
 	ctx.opts = opts;
 	ctx.err = err;
-	if ((r = pki_json_load(buf, len, source, &root, err)) != 0)
+	if ((r = pki_json_load_go(&ctx, buf, len, &root)) != 0)
 		goto out;
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL ||
 	    (cfg->source = strdup(source)) == NULL) {
@@ -1494,6 +1510,14 @@ pki_profile_new_ca(const struct pki_csr *csr, int64_t expiry_override,
 		goto out;
 	if (csr->has_ca_backdate)
 		p->backdate = csr->ca_backdate;
+	/* The policy's messages name the CSR's ca.expiry. */
+	if (expiry_override < 0 && csr->has_ca_expiry &&
+	    asprintf(&p->where, "%s: ca", csr->source != NULL ? csr->source :
+	    "<input>") == -1) {
+		p->where = NULL;
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
 	p->is_ca = 1;
 	p->max_path_len = csr->ca_pathlen;
 	/* cfssl: "ignore invalid 'pathlenzero' value" when pathlen != 0. */

@@ -69,8 +69,8 @@ enum { E_ID, E_CRITICAL, E_VALUE, E__N };
 /*
  * Upper bounds, in characters, of the subject attributes (RFC 5280
  * Appendix A.1 ub-*; emailAddress from PKCS #9).  Go and cfssl do not
- * enforce them; OpenSSL and other verifiers may reject a certificate
- * that exceeds them, so we refuse it up front.
+ * enforce them, and OpenSSL, GnuTLS and Go verify certificates that
+ * exceed them: the strictness policy warns (-strict refuses).
  */
 #define UB_CN		64
 #define UB_C		2
@@ -82,7 +82,10 @@ enum { E_ID, E_CRITICAL, E_VALUE, E__N };
 #define UB_EMAIL	255
 #define UB_OID_VALUE	1024
 
-/* Limits on hosts: entries, DNS names (RFC 1035 2.3.4), e-mail, URI. */
+/*
+ * Limits on hosts: entries, DNS names (RFC 1035 2.3.4), e-mail, URI.  A
+ * longer one is kept, as cfssl keeps it, with a warning.
+ */
 #define MAX_HOSTS	1024
 #define MAX_DNS		253
 #define MAX_LABEL	63
@@ -383,8 +386,9 @@ utf8_chars(const char *s)
 }
 
 /*
- * Checks one subject attribute value against its upper bound; what names
- * it in the message (a JSON path or a flag).
+ * Checks one subject attribute value against its upper bound (a country
+ * has exactly UB_C characters); what names it in the message (a JSON path
+ * or a flag).  A warning, or an error with -strict.
  */
 static int
 check_attr(struct pki_json_ctx *ctx, const char *what, const char *v,
@@ -392,10 +396,18 @@ check_attr(struct pki_json_ctx *ctx, const char *what, const char *v,
 {
 	size_t	n;
 
-	if (v == NULL || (n = utf8_chars(v)) <= ub)
+	if (v == NULL)
 		return PKI_OK;
-	return pki_json_err(ctx, PKI_ERR_INPUT, what,
-	    "%zu characters, more than the %zu RFC 5280 allows", n, ub);
+	n = utf8_chars(v);
+	if (ub == UB_C && n != UB_C && n > 0 && n <= 64)
+		return pki_json_policy(ctx, PKI_ERR_INPUT, what, "\"%s\" is "
+		    "not a 2-letter country code (RFC 5280); kept, as cfssl "
+		    "keeps it", v);
+	if (n <= ub)
+		return PKI_OK;
+	return pki_json_policy(ctx, PKI_ERR_INPUT, what, "%zu characters, "
+	    "more than the %zu RFC 5280 allows; kept, as cfssl keeps it", n,
+	    ub);
 }
 
 /* Checks the subject of csr against the RFC 5280 upper bounds. */
@@ -410,8 +422,10 @@ check_subject_caps(struct pki_json_ctx *ctx, const struct pki_csr *csr,
 	size_t				 i, j;
 	int				 r;
 
-	if ((r = check_attr(ctx, "CN", csr->cn, UB_CN)) != 0 ||
-	    (r = check_attr(ctx, serialkey, csr->serialnumber,
+	if ((ctx->opts == NULL || !ctx->opts->cn_replaced) &&
+	    (r = check_attr(ctx, "CN", csr->cn, UB_CN)) != 0)
+		return r;
+	if ((r = check_attr(ctx, serialkey, csr->serialnumber,
 	    UB_SERIAL)) != 0)
 		return r;
 	for (i = 0; i < csr->nnames; i++) {
@@ -440,63 +454,98 @@ check_subject_caps(struct pki_json_ctx *ctx, const struct pki_csr *csr,
 }
 
 /*
- * Checks the hosts against the caps: their number, the length of a DNS
- * name and of its labels, of an e-mail address and of a URI.  path names
- * the list in messages ("hosts" or "-hostname").
+ * Checks the hosts against the caps (their number, the length of a DNS
+ * name and of its labels, of an e-mail address and of a URI) and reports
+ * the hosts that will not be what they seem: an IP address that is not
+ * one (999.1.1.1 becomes a DNS name, as in cfssl) and an empty host.
+ * Each is a warning, an error with -strict.  path names the list in
+ * messages ("hosts"); "" names each host by its value (-hostname).
  */
 static int
 check_hosts_caps(struct pki_json_ctx *ctx, const char *path,
     char *const *hv, size_t hn)
 {
 	char		 hp[PKI_JSON_PATH_MAX];
-	const char	*h, *p, *dot;
-	size_t		 i, len;
+	unsigned char	*v = NULL;
+	const char	*h, *p, *dot, *kind;
+	size_t		 i, len, vlen;
+	int		 k, r;
 
-	if (hn > MAX_HOSTS)
-		return pki_json_err(ctx, PKI_ERR_INPUT, path,
-		    "%zu entries, more than %d", hn, MAX_HOSTS);
+	if (hn > MAX_HOSTS && (r = pki_json_policy(ctx, PKI_ERR_INPUT, path,
+	    "%zu entries, more than %d; kept, as cfssl keeps them", hn,
+	    MAX_HOSTS)) != 0)
+		return r;
 	for (i = 0; i < hn; i++) {
 		h = hv[i];
 		len = strlen(h);
 		if (*path == '\0')
-			hp[0] = '\0';
+			snprintf(hp, sizeof(hp), "\"%.60s%s\"", h,
+			    len > 60 ? "..." : "");
 		else
 			pki_json_path_index(hp, sizeof(hp), path, i);
+		if (len == 0) {
+			if ((r = pki_json_policy(ctx, PKI_ERR_INPUT, hp, "an "
+			    "empty host becomes an empty DNS name, as in cfssl; "
+			    "GnuTLS cannot parse such a certificate")) != 0)
+				return r;
+			continue;
+		}
+		if (pki_policy_host_looks_ip(h)) {
+			if ((k = pki_host_classify(h, &v, &vlen, ctx->err)) < 0)
+				return k;
+			free(v);
+			v = NULL;
+			kind = k == PKI_HOST_URI ? "a URI" : k == PKI_HOST_EMAIL ?
+			    "an e-mail address" : "a DNS name";
+			if ((r = pki_json_policy(ctx, PKI_ERR_INPUT, hp, "%s%s%s"
+			    "looks like an IP address but is not one; it becomes "
+			    "%s, as in cfssl", *path != '\0' ? "\"" : "",
+			    *path != '\0' ? h : "", *path != '\0' ? "\" " : "",
+			    kind)) != 0)
+				return r;
+			continue;
+		}
 		if (strstr(h, "://") != NULL) {
-			if (len > MAX_URI)
-				return pki_json_err(ctx, PKI_ERR_INPUT, hp,
-				    "URI of %zu bytes, longer than %d", len,
-				    MAX_URI);
+			if (len > MAX_URI && (r = pki_json_policy(ctx,
+			    PKI_ERR_INPUT, hp, "URI of %zu bytes, longer than "
+			    "%d; kept, as cfssl keeps it", len, MAX_URI)) != 0)
+				return r;
 			continue;
 		}
 		if (strchr(h, '@') != NULL) {
-			if (len > MAX_MAILBOX)
-				return pki_json_err(ctx, PKI_ERR_INPUT, hp,
-				    "e-mail address of %zu bytes, longer "
-				    "than %d", len, MAX_MAILBOX);
+			if (len > MAX_MAILBOX && (r = pki_json_policy(ctx,
+			    PKI_ERR_INPUT, hp, "e-mail address of %zu bytes, "
+			    "longer than %d; kept, as cfssl keeps it", len,
+			    MAX_MAILBOX)) != 0)
+				return r;
 			continue;
 		}
 		/* IPv6 addresses hold colons; DNS names do not. */
-		if (strchr(h, ':') != NULL) {
-			if (len > MAX_DNS)
-				return pki_json_err(ctx, PKI_ERR_INPUT, hp,
-				    "%zu bytes, longer than %d", len, MAX_DNS);
+		if (strchr(h, ':') != NULL)
 			continue;
-		}
 		if (len > 0 && h[len - 1] == '.')
 			len--;
-		if (len > MAX_DNS)
-			return pki_json_err(ctx, PKI_ERR_INPUT, hp,
-			    "DNS name of %zu bytes, longer than %d", len,
-			    MAX_DNS);
+		if (len > MAX_DNS) {
+			if ((r = pki_json_policy(ctx, PKI_ERR_INPUT, hp, "DNS "
+			    "name of %zu bytes, longer than %d: no name in DNS "
+			    "can match it; kept, as cfssl keeps it", len,
+			    MAX_DNS)) != 0)
+				return r;
+			continue;
+		}
 		for (p = h; p < h + len; p = dot + 1) {
 			if ((dot = memchr(p, '.', (size_t)(h + len - p))) ==
 			    NULL)
 				dot = h + len;
-			if (dot - p > MAX_LABEL)
-				return pki_json_err(ctx, PKI_ERR_INPUT, hp,
-				    "DNS label of %zu bytes, longer than %d",
-				    (size_t)(dot - p), MAX_LABEL);
+			if (dot - p > MAX_LABEL) {
+				if ((r = pki_json_policy(ctx, PKI_ERR_INPUT, hp,
+				    "DNS label of %zu bytes, longer than %d: no "
+				    "name in DNS can match it; kept, as cfssl "
+				    "keeps it", (size_t)(dot - p),
+				    MAX_LABEL)) != 0)
+					return r;
+				break;
+			}
 		}
 	}
 	return PKI_OK;
@@ -504,12 +553,13 @@ check_hosts_caps(struct pki_json_ctx *ctx, const char *path,
 
 int
 pki_hosts_check_caps(char *const *hosts, size_t n, const char *what,
-    struct pki_error *err)
+    const struct pki_parse_opts *opts, struct pki_error *err)
 {
 	struct pki_json_ctx	ctx;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.source = what;
+	ctx.opts = opts;
 	ctx.err = err;
 	pki_err_source(err, what);
 	return check_hosts_caps(&ctx, "", hosts, n);
@@ -530,7 +580,9 @@ parse_csr(struct pki_json_ctx *ctx, const json_t *root, struct pki_csr *csr)
 	    (r = parse_names(ctx, vals[F_NAMES], csr)) != 0)
 		return r;
 	if ((r = pki_json_strv(ctx, "hosts", vals[F_HOSTS],
-	    &csr->hosts)) != 0 ||
+	    &csr->hosts)) != 0)
+		return r;
+	if ((ctx->opts == NULL || !ctx->opts->hosts_replaced) &&
 	    (r = check_hosts_caps(ctx, "hosts", csr->hosts.v,
 	    csr->hosts.n)) != 0)
 		return r;
@@ -613,13 +665,18 @@ pki_csr_parse(const char *buf, size_t len, const char *source,
     int subject_only, const struct pki_parse_opts *opts,
     struct pki_csr **out, struct pki_error *err)
 {
-	json_t	*root = NULL;
-	int	 r;
+	struct pki_json_ctx	 ctx;
+	json_t			*root = NULL;
+	int			 r;
 
 	*out = NULL;
 	if (source == NULL)
 		source = "<input>";
-	if ((r = pki_json_load(buf, len, source, &root, err)) != 0)
+	ctx.source = source;
+	ctx.opts = opts;
+	ctx.err = err;
+	/* Repeated keys: the last wins, with a word (pki_json_load_go). */
+	if ((r = pki_json_load_go(&ctx, buf, len, &root)) != 0)
 		return r;
 	r = csr_from_root(root, source, subject_only, opts, out, err);
 	json_decref(root);
@@ -628,14 +685,16 @@ pki_csr_parse(const char *buf, size_t len, const char *source,
 
 int
 pki_csr_from_json(const json_t *root, const char *source,
-    struct pki_csr **out, struct pki_error *err)
+    const struct pki_parse_opts *opts, struct pki_csr **out,
+    struct pki_error *err)
 {
 	pki_err_source(err, source);
-	return csr_from_root(root, source, 0, NULL, out, err);
+	return csr_from_root(root, source, 0, opts, out, err);
 }
 
 int
-pki_csr_set_cn(struct pki_csr *csr, const char *cn, struct pki_error *err)
+pki_csr_set_cn(struct pki_csr *csr, const char *cn,
+    const struct pki_parse_opts *opts, struct pki_error *err)
 {
 	struct pki_json_ctx	 ctx;
 	char			*s;
@@ -643,6 +702,7 @@ pki_csr_set_cn(struct pki_csr *csr, const char *cn, struct pki_error *err)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.source = "-cn";
+	ctx.opts = opts;
 	ctx.err = err;
 	if ((r = check_attr(&ctx, "", cn, UB_CN)) != 0)
 		return r;
@@ -685,7 +745,7 @@ pki_hosts_split(const char *list, char ***v, size_t *n, struct pki_error *err)
 
 int
 pki_csr_set_hosts(struct pki_csr *csr, const char *list,
-    struct pki_error *err)
+    const struct pki_parse_opts *opts, struct pki_error *err)
 {
 	struct pki_json_ctx	 ctx;
 	struct pki_strv	 sv = { NULL, 0 };
@@ -695,6 +755,7 @@ pki_csr_set_hosts(struct pki_csr *csr, const char *list,
 		return r;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.source = "-hostname";
+	ctx.opts = opts;
 	ctx.err = err;
 	if ((r = check_hosts_caps(&ctx, "", sv.v, sv.n)) != 0)
 		goto out;

@@ -150,16 +150,17 @@ struct pki_reissued {
 
 /*
  * Signs t's leaf anew with ts's CA at now (t's CSR JSON and profile, key:
- * the current key or a new one with rekey) and verifies it before it is
- * written (see pki_renew_run; cur: the current certificate's facts).
- * Returns PKI_RUN_OK with *out (cleared with pki_reissued_clear),
- * PKI_RUN_REFUSED when the verification failed, or PKI_RUN_FAILED, having
- * noted why.
+ * the current key or a new one with rekey) under the strictness policy po
+ * (may be NULL; its warnings are prefixed with t's label) and verifies
+ * it before it is written (see pki_renew_run; cur: the current
+ * certificate's facts).  Returns PKI_RUN_OK with *out (cleared with
+ * pki_reissued_clear), PKI_RUN_REFUSED when the policy or the
+ * verification refused it, or PKI_RUN_FAILED, having noted why.
  */
 int	pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
 	    const struct pki_cert_facts *cur, const struct pki_key *key,
-	    time_t now, int rekey, int force, const struct pki_notify *nt,
-	    struct pki_reissued *out);
+	    time_t now, int rekey, int force, const struct pki_parse_opts *po,
+	    const struct pki_notify *nt, struct pki_reissued *out);
 void	pki_reissued_clear(struct pki_reissued *rs);
 /*
  * The checks before activation (the verify-new policy): rs->cert matches

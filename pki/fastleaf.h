@@ -33,8 +33,9 @@ int	pki_sign_fast_ok(const struct pki_profile *p);
 
 /*
  * pki_cert_sign()'s validity: now rounded to the minute minus the
- * backdate, plus expiry (> 0) or the profile's.  now_sec = now_nsec = 0
- * means the current time.
+ * backdate, plus expiry (> 0) or the profile's; a backdate over a tenth of
+ * that expiry is cut to the tenth and now is then not rounded
+ * (pki_policy_backdate()).  now_sec = now_nsec = 0 means the current time.
  */
 int	pki_sign_validity(const struct pki_profile *p, time_t now_sec,
 	    long now_nsec, int64_t expiry, time_t *nb, time_t *na,

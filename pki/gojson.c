@@ -153,18 +153,23 @@ pki_json_quote(const char *s, size_t len, char **out, size_t *outlen,
 	return PKI_OK;
 }
 
-/* Appends "\n" and two spaces per level. */
+/* Appends "\n" and two spaces per level, unless compact. */
 static void
-newline(struct pki_buf *b, int depth)
+newline(struct pki_buf *b, int depth, int compact)
 {
+	if (compact)
+		return;
 	pki_buf_add(b, "\n");
 	while (depth-- > 0)
 		pki_buf_add(b, "  ");
 }
 
-/* json.MarshalIndent(v, "", "  ") of one value at depth. */
+/*
+ * json.MarshalIndent(v, "", "  ") of one value at depth, or with compact
+ * json.Marshal(v).
+ */
 static void
-dump(struct pki_buf *b, const json_t *v, int depth)
+dump(struct pki_buf *b, const json_t *v, int depth, int compact)
 {
 	json_t		*obj, *val;
 	const char	*key;
@@ -180,24 +185,24 @@ dump(struct pki_buf *b, const json_t *v, int depth)
 		json_object_foreach(obj, key, val) {
 			pki_buf_add(b, first ? "" : ",");
 			first = 0;
-			newline(b, depth + 1);
+			newline(b, depth + 1, compact);
 			pki_buf_go_string(b, key, strlen(key));
-			pki_buf_add(b, ": ");
-			dump(b, val, depth + 1);
+			pki_buf_add(b, compact ? ":" : ": ");
+			dump(b, val, depth + 1, compact);
 		}
 		if (!first)
-			newline(b, depth);
+			newline(b, depth, compact);
 		pki_buf_add(b, "}");
 		break;
 	case JSON_ARRAY:
 		pki_buf_add(b, "[");
 		for (i = 0; i < json_array_size(v); i++) {
 			pki_buf_add(b, i > 0 ? "," : "");
-			newline(b, depth + 1);
-			dump(b, json_array_get(v, i), depth + 1);
+			newline(b, depth + 1, compact);
+			dump(b, json_array_get(v, i), depth + 1, compact);
 		}
 		if (i > 0)
-			newline(b, depth);
+			newline(b, depth, compact);
 		pki_buf_add(b, "]");
 		break;
 	case JSON_STRING:
@@ -217,15 +222,21 @@ dump(struct pki_buf *b, const json_t *v, int depth)
 }
 
 char *
-pki_json_dump_go(const json_t *json)
+pki_json_dump_go_flags(const json_t *json, size_t flags)
 {
 	struct pki_buf	b;
 
 	memset(&b, 0, sizeof(b));
-	dump(&b, json, 0);
+	dump(&b, json, 0, (flags & JSON_COMPACT) != 0);
 	if (b.oom) {
 		free(b.b);
 		return NULL;
 	}
 	return b.b;
+}
+
+char *
+pki_json_dump_go(const json_t *json)
+{
+	return pki_json_dump_go_flags(json, 0);
 }

@@ -78,6 +78,8 @@ size_t	pki_edit_distance(const char *a, const char *b);
  */
 int	pki_b64_decode(const char *s, unsigned char **out, size_t *outlen)
 	    PKI_MUST_CHECK;
+/* An ASN1_TIME as seconds since the epoch in *t; -1 if unreadable. */
+int	pki_asn1_time(const ASN1_TIME *a, time_t *t) PKI_MUST_CHECK;
 
 /* ---- Go's JSON text (gojson.c) --------------------------------------- */
 
@@ -95,6 +97,11 @@ void	pki_buf_go_string(struct pki_buf *b, const char *s, size_t n);
  */
 struct json_t;
 char	*pki_json_dump_go(const struct json_t *json);
+/*
+ * The same, or with JSON_COMPACT in flags as Go's json.Marshal(v) writes
+ * it (no whitespace); no other jansson flag applies.
+ */
+char	*pki_json_dump_go_flags(const struct json_t *json, size_t flags);
 
 /* ---- files (file.c) -------------------------------------------------- */
 
@@ -237,7 +244,34 @@ struct pki_req {
 
 struct pki_cert {
 	X509	*x509;
+	char	*source;	/* the file it was loaded from, or NULL */
 };
+
+/* ---- the strictness policy (policy.c) -------------------------------- */
+
+/*
+ * Sets *backdate (ns; <= 0: cfssl's default of 5 minutes) to what signing
+ * uses with expiry (ns): at most a tenth of it.  Returns 1 when it was cut
+ * (signing then does not round now to the minute, which could put
+ * notBefore in the future), else 0.
+ */
+int	pki_policy_backdate(int64_t expiry, int64_t *backdate);
+/*
+ * Reports an expiry (ns) that the backdate (ns; <= 0: the default) would
+ * mostly use and that signing cuts (pki_policy_backdate()): a warning
+ * through po, an error with po->strict.  what names the expiry: a file
+ * and JSON path ("cfg.json: signing.default.expiry") or a flag
+ * ("-expiry").
+ */
+int	pki_policy_expiry(const struct pki_parse_opts *po, const char *what,
+	    int64_t expiry, int64_t backdate, struct pki_error *err)
+	    PKI_MUST_CHECK;
+/*
+ * Returns 1 if host, which is no IP address to cfssl, looks like one
+ * (999.1.1.1, 1.2.3, an IP in brackets or spaces, with a port or a prefix
+ * length), else 0.
+ */
+int	pki_policy_host_looks_ip(const char *host);
 
 /* ---- signing profiles (config.c) ------------------------------------ */
 
@@ -263,6 +297,9 @@ struct pki_csr_whitelist {
 
 struct pki_profile {
 	char			*name;
+	char			*where;		/* "file: signing.profiles.NAME" */
+	char			*expiry_where;	/* names expiry when it does not
+						   come from where ("-expiry") */
 	struct pki_strv		 usages;	/* as written (known names) */
 	unsigned int		 ku;		/* KU_* bits */
 	int			*eku;		/* NIDs, in order, dups kept */

@@ -648,7 +648,7 @@ pki_inventory_open_dbconfig(const char *buf, size_t len, const char *source,
 	ctx.source = source;
 	ctx.opts = opts;
 	ctx.err = err;
-	if ((r = pki_json_load(buf, len, source, &root, err)) != PKI_OK ||
+	if ((r = pki_json_load_go(&ctx, buf, len, &root)) != PKI_OK ||
 	    (r = pki_json_fields(&ctx, "", root, fields, vals)) != PKI_OK ||
 	    (r = pki_json_string(&ctx, "driver", vals[0], &driver)) !=
 	    PKI_OK ||

@@ -3,7 +3,9 @@
  * (pki_ca_issue) with its key and request.  A leaf takes the direct DER
  * path of fastleaf.c when pki_leaf_fast_ok() says it gives the same
  * certificate, else the general path: pki_req_new, pki_cert_sign and the
- * PEM encoders.  tests/unit/t-fastleaf.c checks that both agree.
+ * PEM encoders.  tests/unit/t-fastleaf.c checks that both agree.  Both
+ * apply the strictness policy of the request (policy.c): the general path
+ * through pki_cert_sign(), the direct one in leaf_policy().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -116,11 +118,38 @@ leaf_general(const struct pki_leaf_request *lr, const struct pki_key *key,
 	sr.hosts_set = lr->hosts_set;
 	sr.crl_override = lr->crl_override;
 	sr.now_sec = lr->now;
+	sr.opts = lr->policy;
 	if ((r = pki_req_new(lr->csr, key, &req, err)) == PKI_OK)
 		r = sign_req(&sr, req, lr->ca, lr->cakey, key, lr->key_format,
 		    NULL, 0, lr->objects, out, err);
 	pki_req_free(req);
 	return r;
+}
+
+/*
+ * The strictness policy on the direct path's leaf, valid [nb, na], as
+ * pki_cert_sign() applies it on the general path.  A validity the request
+ * replaces (cluster issue -expiry, -not-before) is the caller's own: only
+ * a backdate that -expiry cuts is reported, not the profile's expiry nor
+ * dates asked for.
+ */
+static int
+leaf_policy(const struct pki_leaf_request *lr, time_t nb, time_t na,
+    struct pki_error *err)
+{
+	time_t	now = lr->now != 0 ? lr->now : time(NULL);
+	int	r;
+
+	if (lr->expiry <= 0 && !lr->has_not_before)
+		return pki_policy_issue(lr->policy, lr->profile, lr->ca, now,
+		    nb, na, err);
+	if ((r = pki_policy_issue(lr->policy, NULL, lr->ca, now, nb, na,
+	    err)) != PKI_OK)
+		return r;
+	if (lr->expiry > 0 && !lr->has_not_before)
+		return pki_policy_expiry(lr->policy, "-expiry", lr->expiry,
+		    lr->profile->backdate, err);
+	return PKI_OK;
 }
 
 /* The direct path, with fi prepared for lr's CA (NULL: prepared here). */
@@ -148,7 +177,8 @@ leaf_fast(const struct pki_fast_issuer *fi, const struct pki_leaf_request *lr,
 		nb = lr->not_before;
 		na = (time_t)((int64_t)nb + len);
 	}
-	if ((r = pki_fast_leaf_issue(fi, lr->csr, key, lr->profile, nb, na,
+	if ((r = leaf_policy(lr, nb, na, err)) != PKI_OK ||
+	    (r = pki_fast_leaf_issue(fi, lr->csr, key, lr->profile, nb, na,
 	    out, err)) != PKI_OK)
 		goto out;
 	out->not_after = na;
@@ -220,10 +250,17 @@ pki_ca_issue(const struct pki_ca_request *cr, struct pki_issued *out,
 	    (r = pki_profile_new_ca(cr->csr, cr->expiry > 0 ? cr->expiry : -1,
 	    &p, err)) != PKI_OK)
 		goto out;
+	/* The policy's messages name what replaced ca.expiry. */
+	if (cr->expiry > 0 && (p->expiry_where = strdup(cr->expiry_what !=
+	    NULL ? cr->expiry_what : "-expiry")) == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
 	memset(&sr, 0, sizeof(sr));
 	sr.profile = p;
 	sr.subject = cr->subject;
 	sr.now_sec = cr->now;
+	sr.opts = cr->policy;
 	if ((r = sign_req(&sr, req, NULL, signer, signer, cr->key_format,
 	    cr->key_password, cr->key_passwordlen, cr->objects, out,
 	    err)) != PKI_OK)

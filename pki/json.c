@@ -25,9 +25,10 @@ pki_json_errtext(const char *text)
 	return text;
 }
 
-int
-pki_json_load(const char *buf, size_t len, const char *source, json_t **out,
-    struct pki_error *err)
+/* Parses buf with jansson flags; the syntax errors of pki_json_load_go(). */
+static int
+json_parse(const char *buf, size_t len, const char *source, size_t flags,
+    json_t **out, struct pki_error *err)
 {
 	json_error_t	 jerr;
 	json_t		*root;
@@ -42,8 +43,7 @@ pki_json_load(const char *buf, size_t len, const char *source, json_t **out,
 	if (i == len)
 		return pki_err(err, PKI_ERR_JSON, "%s: empty input, expected "
 		    "a JSON object", source);
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	    &jerr);
+	root = json_loadb(buf, len, flags | JSON_DECODE_ANY, &jerr);
 	if (root == NULL) {
 		pki_err(err, PKI_ERR_JSON, "%s:%d:%d: %s", source, jerr.line,
 		    jerr.column, pki_json_errtext(jerr.text));
@@ -52,6 +52,166 @@ pki_json_load(const char *buf, size_t len, const char *source, json_t **out,
 			err->column = jerr.column;
 		}
 		return PKI_ERR_JSON;
+	}
+	*out = root;
+	return PKI_OK;
+}
+
+/*
+ * The repeated-key scan of pki_json_load_go(), one pass over the text.
+ * jansson has parsed it already, so it is well-formed JSON and the scanner
+ * only needs to find its way.  Repetitions inside a value that lost to a
+ * later one are reported too: they are in the file all the same.
+ */
+struct dup_scan {
+	struct pki_json_ctx	*ctx;
+	const char		*p, *end;
+};
+
+static void
+dup_ws(struct dup_scan *ds)
+{
+	while (ds->p < ds->end && (*ds->p == ' ' || *ds->p == '\t' ||
+	    *ds->p == '\n' || *ds->p == '\r'))
+		ds->p++;
+}
+
+/* Skips a string token; *esc is set when it holds a backslash. */
+static void
+dup_string(struct dup_scan *ds, int *esc)
+{
+	*esc = 0;
+	for (ds->p++; ds->p < ds->end && *ds->p != '"'; ds->p++)
+		if (*ds->p == '\\') {
+			*esc = 1;
+			ds->p++;
+		}
+	ds->p++;
+}
+
+/* The key of the object member at ds->p, decoded; malloc'ed. */
+static char *
+dup_key(struct dup_scan *ds)
+{
+	const char	*start = ds->p;
+	json_t		*k;
+	char		*s;
+	int		 esc;
+
+	dup_string(ds, &esc);
+	if (!esc)
+		return strndup(start + 1, (size_t)(ds->p - start - 2));
+	if ((k = json_loadb(start, (size_t)(ds->p - start), JSON_DECODE_ANY,
+	    NULL)) == NULL)
+		return NULL;
+	s = json_is_string(k) ? strdup(json_string_value(k)) : NULL;
+	json_decref(k);
+	return s;
+}
+
+static int dup_value(struct dup_scan *, const char *);
+
+/* The object at ds->p; reports each key written again later in it. */
+static int
+dup_object(struct dup_scan *ds, const char *path)
+{
+	json_t		*seen = NULL, *first;
+	char		 kpath[PKI_JSON_PATH_MAX], *key = NULL;
+	int		 r = PKI_ERR_ALLOC;
+
+	if ((seen = json_object()) == NULL)
+		goto out;
+	for (ds->p++, dup_ws(ds); ds->p < ds->end && *ds->p != '}';) {
+		if ((key = dup_key(ds)) == NULL) {
+			r = PKI_ERR_ALLOC;
+			goto out;
+		}
+		pki_json_path_key(kpath, sizeof(kpath), path, key);
+		if ((first = json_object_get(seen, key)) != NULL) {
+			if ((r = pki_json_policy(ds->ctx, PKI_ERR_INPUT, kpath,
+			    "key \"%s\" repeated in one object; the last one "
+			    "wins, as in cfssl", key)) != PKI_OK)
+				goto out;
+		} else if (json_object_set_new(seen, key, json_true()) != 0) {
+			r = PKI_ERR_ALLOC;
+			goto out;
+		}
+		free(key);
+		key = NULL;
+		dup_ws(ds);
+		ds->p++;			/* ':' */
+		if ((r = dup_value(ds, kpath)) != PKI_OK)
+			goto out;
+		dup_ws(ds);
+		if (ds->p < ds->end && *ds->p == ',') {
+			ds->p++;
+			dup_ws(ds);
+		}
+	}
+	ds->p++;
+	r = PKI_OK;
+ out:
+	free(key);
+	json_decref(seen);
+	if (r == PKI_ERR_ALLOC)
+		r = pki_json_err(ds->ctx, r, path, "out of memory");
+	return r;
+}
+
+/* Scans the value at ds->p (at path) and leaves ds->p after it. */
+static int
+dup_value(struct dup_scan *ds, const char *path)
+{
+	char	ipath[PKI_JSON_PATH_MAX];
+	size_t	i;
+	int	esc, r;
+
+	dup_ws(ds);
+	if (ds->p >= ds->end)
+		return PKI_OK;
+	if (*ds->p == '{')
+		return dup_object(ds, path);
+	if (*ds->p == '"') {
+		dup_string(ds, &esc);
+		return PKI_OK;
+	}
+	if (*ds->p != '[') {
+		while (ds->p < ds->end && strchr(",]} \t\r\n", *ds->p) == NULL)
+			ds->p++;
+		return PKI_OK;
+	}
+	for (i = 0, ds->p++, dup_ws(ds); ds->p < ds->end && *ds->p != ']';
+	    i++) {
+		pki_json_path_index(ipath, sizeof(ipath), path, i);
+		if ((r = dup_value(ds, ipath)) != PKI_OK)
+			return r;
+		dup_ws(ds);
+		if (ds->p < ds->end && *ds->p == ',') {
+			ds->p++;
+			dup_ws(ds);
+		}
+	}
+	ds->p++;
+	return PKI_OK;
+}
+
+int
+pki_json_load_go(struct pki_json_ctx *ctx, const char *buf, size_t len,
+    json_t **out)
+{
+	struct dup_scan	 ds;
+	json_t		*root = NULL;
+	int		 r;
+
+	*out = NULL;
+	if ((r = json_parse(buf, len, ctx->source, 0, &root, ctx->err)) != 0)
+		return r;
+	ds.ctx = ctx;
+	ds.p = buf;
+	ds.end = buf + len;
+	if ((r = dup_value(&ds, "")) != PKI_OK) {
+		json_decref(root);
+		return r;
 	}
 	*out = root;
 	return PKI_OK;
@@ -118,6 +278,25 @@ pki_json_warn(struct pki_json_ctx *ctx, const char *path, const char *fmt,
 	json_vformat(text, sizeof(text), ctx, path, fmt, ap);
 	va_end(ap);
 	ctx->opts->warn(ctx->opts->warn_arg, text);
+}
+
+int
+pki_json_policy(struct pki_json_ctx *ctx, int code, const char *path,
+    const char *fmt, ...)
+{
+	char	text[sizeof(((struct pki_error *)0)->text)];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	json_vformat(text, sizeof(text), ctx, path, fmt, ap);
+	va_end(ap);
+	if (ctx->opts != NULL && ctx->opts->strict) {
+		pki_err_source(ctx->err, ctx->source);
+		return pki_err(ctx->err, code, "%s", text);
+	}
+	if (ctx->opts != NULL && ctx->opts->warn != NULL)
+		ctx->opts->warn(ctx->opts->warn_arg, text);
+	return PKI_OK;
 }
 
 const char *
@@ -196,6 +375,36 @@ json_fold(char *buf, size_t len, const char *s, int squash)
 	buf[n] = '\0';
 }
 
+/*
+ * Returns 1 if the folded a and b have the same number of space-separated
+ * words, at least two, and each word of a starts as the one of b does (its
+ * first four letters, or the whole shorter word): "digital signing" and
+ * "digital signature", "client authentication" and "client auth".
+ */
+static int
+json_words_alike(const char *a, const char *b)
+{
+	size_t	la, lb, n;
+	int	words = 0;
+
+	for (;;) {
+		la = strcspn(a, " ");
+		lb = strcspn(b, " ");
+		n = la < lb ? la : lb;
+		if (n > 4)
+			n = 4;
+		if (n == 0 || strncmp(a, b, n) != 0)
+			return 0;
+		words++;
+		a += la;
+		b += lb;
+		if (*a == '\0' || *b == '\0')
+			return *a == *b && words >= 2;
+		a++;
+		b++;
+	}
+}
+
 const char *
 pki_json_suggest(const char *word, const char *const *cands)
 {
@@ -213,7 +422,8 @@ pki_json_suggest(const char *word, const char *const *cands)
 		d = pki_edit_distance(fw, fc);
 		ok = d <= 2 || strcmp(sw, sc) == 0 ||
 		    (wl >= 3 && strncmp(fc, fw, wl) == 0) ||
-		    (strlen(fc) >= 3 && strncmp(fw, fc, strlen(fc)) == 0);
+		    (strlen(fc) >= 3 && strncmp(fw, fc, strlen(fc)) == 0) ||
+		    json_words_alike(fw, fc);
 		if (strcmp(sw, sc) == 0)
 			d = 0;
 		if (ok && (best == NULL || d < bestd)) {
@@ -319,11 +529,14 @@ pki_json_fields_hint(struct pki_json_ctx *ctx, const char *path,
 				goto out;
 			continue;
 		}
+		/* Go decodes both into the field: the later one wins. */
 		if (seen[i] != NULL) {
 			pki_json_path_key(kpath, sizeof(kpath), path, key);
-			r = pki_json_err(ctx, PKI_ERR_INPUT, kpath,
-			    "duplicate of %s", seen[i]);
-			goto out;
+			if ((r = pki_json_policy(ctx, PKI_ERR_INPUT, kpath,
+			    "\"%s\" and \"%s\" are the same key to cfssl (case "
+			    "is ignored); the last one wins, as in cfssl",
+			    seen[i], key)) != 0)
+				goto out;
 		}
 		seen[i] = key;
 		vals[i] = json_is_null(v) ? NULL : v;

@@ -12,7 +12,7 @@
  * is the empty path "".  Field names in paths are the canonical spellings.
  *
  * json_t references: every json_t pointer these functions hand out or take
- * is borrowed from the document returned by pki_json_load(), which the
+ * is borrowed from the document returned by pki_json_load_go(), which the
  * caller owns and releases with json_decref().
  */
 #ifndef PKI_JSON_H
@@ -37,12 +37,16 @@ struct pki_json_ctx {
 
 /*
  * Parses buf (len bytes) as exactly one JSON value (trailing data is an
- * error) with duplicate keys and NUL characters rejected.  On a syntax
- * error returns PKI_ERR_JSON with err->text "source:LINE:COL: problem"
- * and err->line/column set.  On success *out is a new reference.
+ * error, and so is a NUL character).  On a syntax error returns
+ * PKI_ERR_JSON with ctx->err->text "source:LINE:COL: problem" and
+ * err->line/column set.  A key repeated in one object is accepted as Go
+ * decodes it, the last one winning, and each repetition is reported
+ * through ctx's warning sink ("names[0].OU: key "OU" repeated in one
+ * object; ...") or, with ctx->opts->strict, is a PKI_ERR_INPUT error.
+ * On success *out is a new reference.
  */
-int	pki_json_load(const char *buf, size_t len, const char *source,
-	    json_t **out, struct pki_error *err) PKI_MUST_CHECK;
+int	pki_json_load_go(struct pki_json_ctx *ctx, const char *buf,
+	    size_t len, json_t **out) PKI_MUST_CHECK;
 
 /* Writes "parent.key" (or "key" at the top) into buf. */
 void	pki_json_path_key(char *buf, size_t len, const char *parent,
@@ -57,6 +61,14 @@ void	pki_json_path_index(char *buf, size_t len, const char *parent,
  */
 int	pki_json_err(struct pki_json_ctx *ctx, int code, const char *path,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/*
+ * What the strictness policy does with something cfssl accepts but that
+ * deserves a word: with ctx->opts->strict, pki_json_err() with code;
+ * otherwise "source: path: <fmt>" goes to the warning sink and 0 is
+ * returned.
+ */
+int	pki_json_policy(struct pki_json_ctx *ctx, int code, const char *path,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Sends "source: path: <fmt>" to the warning sink of ctx->opts, if any. */
 void	pki_json_warn(struct pki_json_ctx *ctx, const char *path,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -69,7 +81,8 @@ const char *pki_json_type_name(const json_t *v);
  * meant by word, or NULL: the closest one by edit distance (ignoring case)
  * if that distance is at most 2, or one equal to word up to case, '_',
  * '-' and ' ', or one that starts with word or that word starts with (3
- * characters or more).
+ * characters or more), or one of as many words (two or more), each
+ * starting as word's does ("digital signing": "digital signature").
  */
 const char *pki_json_suggest(const char *word, const char *const *cands);
 
@@ -77,8 +90,9 @@ const char *pki_json_suggest(const char *word, const char *const *cands);
  * Matches the members of object obj (at path) against the known field
  * names (a NULL-terminated list of canonical spellings): vals[i] receives
  * the value of names[i], or NULL when absent or JSON null.  A key matches
- * a name exactly or, failing that, case-insensitively (Go's rule); two
- * keys for one field are an error ("path.cn: duplicate of CN").  Unknown
+ * a name exactly or, failing that, case-insensitively (Go's rule); of two
+ * keys for one field ("CN", "cn") the later wins, reported as by
+ * pki_json_policy().  Unknown
  * keys are reported through the warning sink ("path.x: unknown key "x",
  * did you mean "y"?"), or are PKI_ERR_UNKNOWN_KEY errors in strict mode.
  * obj must be an object ("expected object, got array" otherwise).
@@ -146,10 +160,12 @@ int	pki_json_check_oid(struct pki_json_ctx *ctx, const char *path,
 
 /*
  * pki_csr_parse() for a CSR JSON object already parsed (root is
- * borrowed): the same checks and result as parsing its text, without
- * the text.  source names it in messages.
+ * borrowed): the same checks and result as parsing its text, under the
+ * policy opts (may be NULL), without the text (its repeated keys are the
+ * parser's of the text it came from).  source names it in messages.
  */
 int	pki_csr_from_json(const json_t *root, const char *source,
-	    struct pki_csr **out, struct pki_error *err) PKI_MUST_CHECK;
+	    const struct pki_parse_opts *opts, struct pki_csr **out,
+	    struct pki_error *err) PKI_MUST_CHECK;
 
 #endif /* PKI_JSON_H */

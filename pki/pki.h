@@ -72,14 +72,33 @@ const char	*pki_strerror(int code);
 void		 pki_secret_free(void *buf, size_t len);
 
 /*
- * Warning sink for parsers: unknown keys and ignored values are reported
- * here (text is a full "file: path: problem" line).  In strict mode the
- * same conditions are errors instead.
+ * The strictness policy of one run (etcd-pki(1) COMPATIBILITY).  What
+ * cfssl accepts but deserves a word (an unknown key, a repeated key, a
+ * 3-letter country, an unknown usage, a leaf that outlives its CA, ...)
+ * is reported through warn (text is a full "file: path: problem" line);
+ * with strict the same conditions are errors instead.  An issuer that
+ * cannot sign certificates that verify (expired, not yet valid, not a CA)
+ * is an error unless allow_invalid_issuer is set, which -strict does not
+ * undo.  A NULL pointer means: not strict, no warnings, no allowance.
  */
 struct pki_parse_opts {
 	int	 strict;
 	void	(*warn)(void *arg, const char *text);
 	void	*warn_arg;
+	int	 allow_invalid_issuer;
+	/*
+	 * The command has no -allow-invalid-issuer (renew, ca rotate: each
+	 * certificate they issue must verify before it is installed): the
+	 * refusal of an invalid issuer does not offer it.
+	 */
+	int	 no_allowance_flag;
+	/*
+	 * The CSR JSON's CN or hosts are replaced before use (-cn,
+	 * -hostname): their caps are not checked, so that no warning
+	 * names a value the certificate does not get.
+	 */
+	int	 cn_replaced;
+	int	 hosts_replaced;
 };
 
 /*
@@ -158,12 +177,15 @@ int		 pki_host_classify(const char *host, unsigned char **value,
 /*
  * Checks a host list (given as what, e.g. "-hostname") against the caps a
  * CSR JSON's "hosts" has (etcd-pki(1) DIAGNOSTICS): the number of hosts
- * and the length of a DNS name, a DNS label, an e-mail address and a URI.
- * Returns 0 or PKI_ERR_INPUT with err filled as "what: problem".  hosts
- * is borrowed.
+ * and the length of a DNS name, a DNS label, an e-mail address and a URI
+ * (PKI_ERR_INPUT with err filled as "what: problem"); hosts that look
+ * like IP addresses but are not, or are empty, are warnings through opts
+ * (may be NULL), errors ("what: "host": problem") with opts->strict.
+ * hosts is borrowed.
  */
 int		 pki_hosts_check_caps(char *const *hosts, size_t n,
-		    const char *what, struct pki_error *err) PKI_MUST_CHECK;
+		    const char *what, const struct pki_parse_opts *opts,
+		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- CSR JSON (cfssl's CertificateRequest) -------------------------- */
 
@@ -179,8 +201,9 @@ int		 pki_csr_parse(const char *buf, size_t len, const char *source,
 		    struct pki_csr **out, struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_csr_free(struct pki_csr *csr);
 
-/* Replaces CN (gencert -cn). */
+/* Replaces CN (gencert -cn); opts: the policy's warnings (may be NULL). */
 int		 pki_csr_set_cn(struct pki_csr *csr, const char *cn,
+		    const struct pki_parse_opts *opts,
 		    struct pki_error *err) PKI_MUST_CHECK;
 /*
  * A comma-separated list (-hostname) as a vector: split on ',', no trim,
@@ -189,8 +212,12 @@ int		 pki_csr_set_cn(struct pki_csr *csr, const char *cn,
  */
 int		 pki_hosts_split(const char *list, char ***v, size_t *n,
 		    struct pki_error *err) PKI_MUST_CHECK;
-/* Replaces hosts with a comma-separated list (split on ',', no trim). */
+/*
+ * Replaces hosts with a comma-separated list (split on ',', no trim),
+ * reporting hosts as the CSR JSON's are (opts may be NULL).
+ */
 int		 pki_csr_set_hosts(struct pki_csr *csr, const char *list,
+		    const struct pki_parse_opts *opts,
 		    struct pki_error *err) PKI_MUST_CHECK;
 /* Returns 1 if the CSR JSON has a (non-null) "ca" section. */
 int		 pki_csr_has_ca(const struct pki_csr *csr);
@@ -379,6 +406,7 @@ struct pki_sign_request {
 	const char			*crl_override;
 	time_t				 now_sec;
 	long				 now_nsec;
+	const struct pki_parse_opts	*opts;	/* policy; NULL: see above */
 };
 
 /*
@@ -393,6 +421,110 @@ int		 pki_cert_sign(const struct pki_sign_request *sr,
 /* cfssl selfsign: the construction of selfsign/selfsign.go. */
 int		 pki_cert_selfsign(const struct pki_sign_request *sr,
 		    const struct pki_key *key, struct pki_cert **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- bundles (cfssl bundle; bundle.c) ------------------------------- */
+
+#define PKI_BUNDLE_UBIQUITOUS	0	/* cfssl's default */
+#define PKI_BUNDLE_OPTIMAL	1
+#define PKI_BUNDLE_FORCE	2
+#define PKI_BUNDLE_OTHER	3	/* another name: ubiquitous (cfssl) */
+
+/* What pki_bundle_new() reads; buffers are borrowed. */
+struct pki_bundle_input {
+	const char	*certs;		/* PEM; else DER, PKCS #7, PKCS #12 */
+	size_t		 certs_len;
+	const char	*certs_source;
+	const char	*password;	/* of PKCS #12 input */
+	const char	*key;		/* PEM private key, or NULL */
+	size_t		 key_len;
+	const char	*key_source;
+	const char	*roots;		/* PEM roots (required) */
+	size_t		 roots_len;
+	const char	*roots_source;
+	const char	*ints;		/* PEM intermediates, or NULL */
+	size_t		 ints_len;
+	const char	*ints_source;
+	int		 flavor;	/* PKI_BUNDLE_* */
+	time_t		 now;		/* 0: the current time */
+};
+
+struct pki_bundle;
+
+/*
+ * Reads the certificate (leaf first, any intermediates after it), the
+ * key, the roots and the intermediates.  Errors name the file.
+ */
+int		 pki_bundle_new(const struct pki_bundle_input *in,
+		    struct pki_bundle **out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/* The files of cfssl bundle's flags (paths, env:VAR, file:PATH, "-"). */
+struct pki_bundle_files {
+	const char	*cert;		/* -cert ("-": standard input) */
+	const char	*key;		/* -key, or NULL */
+	const char	*roots;		/* -ca-bundle; NULL: the system's */
+	const char	*ints;		/* -int-bundle, or NULL */
+	const char	*flavor;	/* -flavor; NULL: ubiquitous */
+	const char	*password;	/* -password; NULL: cfssl's "0" */
+};
+
+/*
+ * The flavor cfssl's -flavor name picks (NULL: ubiquitous; an unknown
+ * name: PKI_BUNDLE_OTHER, which cfssl bundles as ubiquitous).
+ */
+int		 pki_bundle_flavor(const char *name);
+/*
+ * Reads f's files (each size-capped; the roots, without f->roots, from
+ * OpenSSL's default certificate file or $SSL_CERT_FILE, as Go finds the
+ * system's) and makes the bundle of them as pki_bundle_new() does.
+ */
+int		 pki_bundle_open(const struct pki_bundle_files *f,
+		    struct pki_bundle **out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
+ * The subject of the first certificate read, as Go's pkix.Name.String()
+ * writes it ("CN=x,O=y"), for cfssl's "bundling certificate for" line.
+ * Borrowed from b.
+ */
+const char	*pki_bundle_subject(const struct pki_bundle *b);
+/*
+ * Builds the bundle as cfssl's bundler does: the chains from the leaf to
+ * a root (valid now, server auth allowed), the flavor's pick, the status
+ * and cfssl's JSON.  PKI_ERR_SIGNATURE when no chain verifies (unknown
+ * authority, expired, extended key usage), PKI_ERR_INPUT for a
+ * self-signed leaf, PKI_ERR_MISMATCH for a key of another certificate.
+ */
+int		 pki_bundle_build(struct pki_bundle *b, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/* The JSON object (json.Marshal, no newline); borrowed from b. */
+const char	*pki_bundle_json(const struct pki_bundle *b, size_t *len);
+/* The anchoring root's subject as pkix.Name.String(), NULL with force. */
+const char	*pki_bundle_root(const struct pki_bundle *b);
+void		 pki_bundle_free(struct pki_bundle *b);
+
+/* ---- the strictness policy of signing (policy.c) -------------------- */
+
+/*
+ * The policy on a certificate that profile p and issuer ca (NULL:
+ * self-signed) would make at now (0: the current time), valid from
+ * not_before to not_after:
+ *  - ca must be able to issue certificates that verify: valid at now and
+ *    a CA (basicConstraints CA:TRUE, or none on a self-signed v1 root;
+ *    keyCertSign if it has a keyUsage).  Otherwise PKI_ERR_POLICY ("ca.pem:
+ *    the CA certificate expired on ...: what it signs does not verify
+ *    ..."), or, with po->allow_invalid_issuer, a warning.
+ *  - warnings (errors with po->strict), naming the file and JSON path of
+ *    the profile: an expiry under 10 times the backdate (which signing
+ *    cuts to a tenth of the expiry), a certificate expired or not yet
+ *    valid when issued (fixed dates), one that outlives ca.
+ * pki_cert_sign() calls it with its sign request's opts (the general
+ * path of pki_leaf_issue() and pki_ca_issue() too), the direct path of
+ * pki_leaf_issue() with the request's policy; a caller that signs by
+ * other means calls it first.
+ */
+int		 pki_policy_issue(const struct pki_parse_opts *po,
+		    const struct pki_profile *p, const struct pki_cert *ca,
+		    time_t now, time_t not_before, time_t not_after,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- JSON strings as Go writes them (pki/gojson.c) ------------------ */
@@ -474,6 +606,8 @@ struct pki_leaf_request {
 	int				 has_not_before;
 	time_t				 not_before;
 	int				 objects;	/* also x509, newkey */
+	/* The strictness policy (pki_policy_issue()); NULL: the defaults. */
+	const struct pki_parse_opts	*policy;
 };
 
 /*
@@ -504,6 +638,13 @@ struct pki_ca_request {
 	size_t			 key_passwordlen;
 	time_t			 now;		/* 0: the current time */
 	int			 objects;	/* also x509, newkey */
+	/* The strictness policy (pki_policy_issue()); may be NULL. */
+	const struct pki_parse_opts *policy;
+	/*
+	 * What the policy's messages call expiry when it is set: a flag or
+	 * a file ("ca.pem: validity"); NULL: "-expiry".
+	 */
+	const char		*expiry_what;
 };
 
 /* Issues the CA cr asks for into out, as pki_leaf_issue() does. */
@@ -678,6 +819,8 @@ struct pki_cluster_init {
 	size_t			 nyaml;
 	long			 members;
 	const char		*key_algo;
+	/* The policy checking the result (warnings, -strict); may be NULL. */
+	const struct pki_parse_opts *opts;
 };
 
 /*
@@ -730,6 +873,8 @@ struct pki_issue_opts {
 	int		 ca_key_format;	/* a new CA key's PKI_KEY_FMT_* */
 	void		(*event)(void *arg, const struct pki_issue_event *ev);
 	void		*event_arg;
+	/* The policy on an existing CA and slow-path leaves; may be NULL. */
+	const struct pki_parse_opts *policy;
 };
 
 /*
@@ -2241,6 +2386,11 @@ struct pki_renew_opts {
 	long			 keep;		/* generations kept by prune */
 	const struct pki_roll_conf *rolling;	/* restart each member in a
 						   rolling session, or NULL */
+	/*
+	 * The strictness policy of what is signed (pki_policy_issue(); its
+	 * warnings name the set); NULL: the defaults.
+	 */
+	const struct pki_parse_opts *sign_policy;
 	struct pki_renew_hooks	 hooks;
 	struct pki_notify	 nt;
 };
@@ -2379,6 +2529,11 @@ struct pki_rot_opts {
 							   (the next CA's key is
 							   then encrypted too) */
 	size_t			 ca_key_passwordlen;
+	/*
+	 * The strictness policy of the new CA and the leaves -phase reissue
+	 * signs (see pki_renew_opts); NULL: the defaults.
+	 */
+	const struct pki_parse_opts *sign_policy;
 	struct pki_notify	 nt;
 };
 
@@ -2498,12 +2653,16 @@ int		 pki_ca_renew_write(const struct pki_ca_renew *cr)
  * caller has checked matches), same subject and extensions, a new serial,
  * valid for expiry ns or, when expiry <= 0, for ca's own validity length;
  * out as pki_ca_issue fills it with objects (out->x509).  source names ca
- * in messages.
+ * in messages.  po (may be NULL) is the strictness policy the result is
+ * checked against (pki_policy_issue: its warnings, -strict, the backdate
+ * cut of a short validity), which calls ca's own validity "SOURCE:
+ * validity".
  */
 int		 pki_ca_resign(const struct pki_cert *ca,
 		    const struct pki_key *key, const char *source,
-		    int64_t expiry, struct pki_issued *out,
-		    struct pki_error *err) PKI_MUST_CHECK;
+		    int64_t expiry, const struct pki_parse_opts *po,
+		    struct pki_issued *out, struct pki_error *err)
+		    PKI_MUST_CHECK;
 /*
  * The file ca renew replaces in place for -ca spec: a plain path
  * (file:PATH taken as PATH unless a file of that very name exists) to a

@@ -4,6 +4,7 @@
  * written (renew, ca rotate -phase reissue), its meta.json, the check
  * of a staged generation, and the rolling restart's probe certificate.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,13 @@ pki_probe_cert_new(const struct pki_cert *ca, const struct pki_key *cakey,
 	static const char cfgjson[] = "{\"signing\":{\"default\":"
 	    "{\"usages\":[\"digital signature\",\"client auth\"],"
 	    "\"expiry\":\"15m\"}}}";
+	/*
+	 * A probe is never written and need not verify: one of an expired
+	 * CA is what finds out whether a member still accepts that CA.
+	 */
+	static const struct pki_parse_opts probe_policy = {
+		.allow_invalid_issuer = 1
+	};
 	struct pki_csr			*csr = NULL;
 	struct pki_config		*cfg = NULL;
 	struct pki_leaf_request		 lr;
@@ -44,6 +52,7 @@ pki_probe_cert_new(const struct pki_cert *ca, const struct pki_key *cakey,
 	lr.cakey = cakey;
 	lr.now = time(NULL) - 60;
 	lr.objects = 1;
+	lr.policy = &probe_policy;
 	if ((r = pki_leaf_issue(&lr, &is, err)) != PKI_OK)
 		goto out;
 	*cert = is.x509;
@@ -312,14 +321,34 @@ pki_reissue_stage(const struct pki_target *t, const struct pki_set_update *u,
 	return PKI_RUN_OK;
 }
 
+/* The caller's policy and the set its warnings name. */
+struct labelled {
+	const struct pki_parse_opts	*po;
+	const char			*label;
+};
+
+/* A warning of the policy, prefixed with the set's label. */
+static void
+labelled_warn(void *arg, const char *text)
+{
+	const struct labelled	*lb = arg;
+	char			 buf[sizeof(((struct pki_error *)0)->text) +
+				    PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s: %s", lb->label, text);
+	lb->po->warn(lb->po->warn_arg, buf);
+}
+
 int
 pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
     const struct pki_cert_facts *cur, const struct pki_key *key, time_t now,
-    int rekey, int force, const struct pki_notify *nt,
-    struct pki_reissued *out)
+    int rekey, int force, const struct pki_parse_opts *po,
+    const struct pki_notify *nt, struct pki_reissued *out)
 {
 	struct pki_error	 err;
 	struct pki_leaf_request	 lr;
+	struct pki_parse_opts	 own;
+	struct labelled		 lb;
 	struct pki_issued	 is;
 	int			 r, ret = PKI_RUN_FAILED;
 
@@ -334,6 +363,15 @@ pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
 	lr.key = key;
 	lr.now = now;
 	lr.objects = 1;
+	lr.policy = po;
+	if (po != NULL && po->warn != NULL) {
+		lb.po = po;
+		lb.label = t->label;
+		own = *po;
+		own.warn = labelled_warn;
+		own.warn_arg = &lb;
+		lr.policy = &own;
+	}
 	if ((r = pki_leaf_issue(&lr, &is, &err)) == 0) {
 		out->cert = is.x509;
 		out->certpem = is.cert;
@@ -346,7 +384,11 @@ pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
 	}
 	pki_issued_clear(&is);
 	if (r != 0) {
-		pki_note_err(nt, NULL, &err, r);
+		/* The policy refused to sign (named set): nothing changed. */
+		pki_note_err(nt, r == PKI_ERR_POLICY ? t->label : NULL, &err,
+		    r);
+		if (r == PKI_ERR_POLICY)
+			ret = PKI_RUN_REFUSED;
 		goto out;
 	}
 	if (pki_reissue_verify(ts, t, cur, now, force, out, key, nt) != 0) {

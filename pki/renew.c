@@ -275,7 +275,7 @@ prepare(struct renew *rn, struct pki_target *t, struct job *j,
 		c->key = *newkey;
 	}
 	if ((r = pki_reissue(rn->ts, t, &j->f, c->key, o->now, o->rekey,
-	    o->force, rn->nt, &c->rs)) != PKI_RUN_OK)
+	    o->force, o->sign_policy, rn->nt, &c->rs)) != PKI_RUN_OK)
 		return r;
 	snprintf(j->new_serial, sizeof(j->new_serial), "%s", c->rs.f.serial);
 	snprintf(j->new_serial_hex, sizeof(j->new_serial_hex), "%s",

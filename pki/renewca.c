@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,11 +16,12 @@
 
 int
 pki_ca_resign(const struct pki_cert *ca, const struct pki_key *key,
-    const char *source, int64_t expiry, struct pki_issued *out,
-    struct pki_error *err)
+    const char *source, int64_t expiry, const struct pki_parse_opts *po,
+    struct pki_issued *out, struct pki_error *err)
 {
 	struct pki_ca_request	 cr;
 	struct pki_csr		*csr = NULL;
+	char			*what = NULL;
 	int64_t			 validity = 0;
 	int			 r;
 
@@ -29,14 +31,27 @@ pki_ca_resign(const struct pki_cert *ca, const struct pki_key *key,
 			pki_err_prefix(err, source);
 		return r;
 	}
-	/* Without expiry, the CSR's ca.expiry: ca's own validity length. */
+	/*
+	 * Without expiry, ca's own validity length (the CSR's ca.expiry),
+	 * which the policy's messages call "SOURCE: validity".
+	 */
 	memset(&cr, 0, sizeof(cr));
 	cr.csr = csr;
 	cr.key = key;
 	cr.expiry = expiry;
 	cr.objects = 1;
+	cr.policy = po;
+	if (expiry <= 0 && validity > 0) {
+		if (asprintf(&what, "%s: validity", source) == -1) {
+			pki_csr_free(csr);
+			return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		}
+		cr.expiry = validity;
+		cr.expiry_what = what;
+	}
 	r = pki_ca_issue(&cr, out, err);
 	pki_csr_free(csr);
+	free(what);
 	return r;
 }
 

@@ -63,6 +63,7 @@ struct pki_rotation {
 	const struct pki_etcd_ops	*ops;
 	void				*ops_arg;
 	const struct pki_roll_conf	*rolling;	/* NULL: no restarts */
+	const struct pki_parse_opts	*sign_policy;	/* may be NULL */
 	struct pki_notify		 nt;
 	size_t				 unreachable;
 	const char			*pw;		/* the CA key's, until

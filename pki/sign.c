@@ -28,8 +28,6 @@
 
 /* selfsign's default lifetime when the profile has none (threeMonths). */
 #define SELFSIGN_EXPIRY		(2190 * PKI_NS_PER_HOUR)
-/* The default backdate of FillTemplate and selfsign's fixed one. */
-#define DEFAULT_BACKDATE	(5 * PKI_NS_PER_MIN)
 
 /* DelegationUsage, 1.3.6.1.4.1.44363.44: the content bytes of the OID. */
 static const unsigned char oid_delegation[] = {
@@ -1076,23 +1074,30 @@ sign_names(struct sign_ctx *c, struct pki_error *err)
 	return r;
 }
 
-/* Step 6: notBefore and notAfter of x. */
+/*
+ * Step 6: notBefore and notAfter of x, and the strictness policy on them
+ * and on the issuer.
+ */
 static int
 sign_validity(const struct sign_ctx *c, X509 *x, struct pki_error *err)
 {
 	const struct pki_profile	*p = c->p;
-	struct ts			 nb, na;
+	struct ts			 now, nb, na;
+	int64_t				 bd;
 	int				 r;
 
+	/* The backdate is at most a tenth of the validity (policy.c). */
+	if ((r = ts_now(c->sr, &now, err)) != PKI_OK)
+		return r;
 	if (p->has_not_before) {
 		nb.sec = (int64_t)p->not_before;
 		nb.nsec = 0;
 	} else {
-		if ((r = ts_now(c->sr, &nb, err)) != PKI_OK)
-			return r;
-		ts_round_minute(&nb);
-		ts_sub(&nb, p->backdate != 0 ? p->backdate :
-		    DEFAULT_BACKDATE);
+		nb = now;
+		bd = p->backdate;
+		if (!pki_policy_backdate(p->expiry, &bd))
+			ts_round_minute(&nb);
+		ts_sub(&nb, bd);
 	}
 	if (p->has_not_after) {
 		na.sec = (int64_t)p->not_after;
@@ -1101,6 +1106,9 @@ sign_validity(const struct sign_ctx *c, X509 *x, struct pki_error *err)
 		na = nb;
 		ts_add(&na, p->expiry);
 	}
+	if ((r = pki_policy_issue(c->sr->opts, p, c->ca, (time_t)now.sec,
+	    (time_t)nb.sec, (time_t)na.sec, err)) != PKI_OK)
+		return r;
 	if ((r = set_time(x, 0, &nb, err)) != PKI_OK ||
 	    (r = set_time(x, 1, &na, err)) != PKI_OK)
 		return r;
@@ -1314,6 +1322,7 @@ pki_cert_selfsign(const struct pki_sign_request *sr,
 	const EVP_MD			*md = NULL;
 	unsigned char			 ski[20];
 	size_t				 i;
+	int64_t				 bd;
 	int				 k, r = PKI_ERR_INTERNAL;
 
 	*out = NULL;
@@ -1366,11 +1375,14 @@ pki_cert_selfsign(const struct pki_sign_request *sr,
 	}
 	if ((r = set_serial(x, 8, err)) != PKI_OK)
 		goto out;
-	/* Not rounded: now - 5m and now + expiry. */
+	/* Not rounded: now - 5m (at most a tenth) and now + expiry. */
 	if ((r = ts_now(sr, &now, err)) != PKI_OK)
 		goto out;
+	bd = 0;
+	(void)pki_policy_backdate(p->expiry != 0 ? p->expiry :
+	    SELFSIGN_EXPIRY, &bd);
 	nb = now;
-	ts_sub(&nb, DEFAULT_BACKDATE);
+	ts_sub(&nb, bd);
 	na = now;
 	ts_add(&na, p->expiry != 0 ? p->expiry : SELFSIGN_EXPIRY);
 	if ((r = set_time(x, 0, &nb, err)) != PKI_OK ||
@@ -1446,6 +1458,7 @@ pki_sign_validity(const struct pki_profile *p, time_t now_sec, long now_nsec,
 {
 	struct pki_sign_request	sr;
 	struct ts		t = { 0, 0 };
+	int64_t			bd = p->backdate;
 	int			r;
 
 	memset(&sr, 0, sizeof(sr));
@@ -1453,10 +1466,13 @@ pki_sign_validity(const struct pki_profile *p, time_t now_sec, long now_nsec,
 	sr.now_nsec = now_nsec;
 	if ((r = ts_now(&sr, &t, err)) != PKI_OK)
 		return r;
-	ts_round_minute(&t);
-	ts_sub(&t, p->backdate != 0 ? p->backdate : DEFAULT_BACKDATE);
+	if (expiry <= 0)
+		expiry = p->expiry;
+	if (!pki_policy_backdate(expiry, &bd))
+		ts_round_minute(&t);
+	ts_sub(&t, bd);
 	*nb = (time_t)t.sec;
-	ts_add(&t, expiry > 0 ? expiry : p->expiry);
+	ts_add(&t, expiry);
 	*na = (time_t)t.sec;
 	return PKI_OK;
 }

@@ -141,7 +141,10 @@ json_strv(char **v, size_t n)
 	return a;
 }
 
-/* A new object with the members every row starts with; NULL: no memory. */
+/*
+ * A new object with the first members of a leaf's and a CA's object;
+ * NULL: no memory.
+ */
 static json_t *
 row_json(const struct pki_status_row *r)
 {
@@ -154,6 +157,15 @@ row_json(const struct pki_status_row *r)
 	put(o, "path", json_string(r->path));
 	put(o, "serial", ok ? json_string(r->f.serial) : NULL);
 	put(o, "subject", ok ? json_string(r->f.subject) : NULL);
+	return o;
+}
+
+/* The last member of both, into o; returns o. */
+static json_t *
+row_error(json_t *o, const struct pki_status_row *r)
+{
+	put(o, "error", r->state != PKI_ROW_OK && r->error != NULL ?
+	    json_string(r->error) : NULL);
 	return o;
 }
 
@@ -190,9 +202,7 @@ leaf_json(const struct pki_status_row *r)
 	put(o, "drift", d);
 	put(o, "generation", r->generation != NULL ?
 	    json_string(r->generation) : NULL);
-	put(o, "error", r->state != PKI_ROW_OK && r->error != NULL ?
-	    json_string(r->error) : NULL);
-	return o;
+	return row_error(o, r);
 }
 
 static json_t *
@@ -205,9 +215,7 @@ ca_json(const struct pki_status_row *r)
 		return NULL;
 	put(o, "not_after", ok ? json_date(r->f.not_after) : NULL);
 	put(o, "seconds_left", ok ? json_integer(r->seconds_left) : NULL);
-	put(o, "error", r->state != PKI_ROW_OK && r->error != NULL ?
-	    json_string(r->error) : NULL);
-	return o;
+	return row_error(o, r);
 }
 
 /* The CRL as JSON, or NULL (null) when CRLs are not in use. */

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <openssl/asn1.h>
 #include <openssl/crypto.h>
 
 #include "internal.h"
@@ -211,4 +213,16 @@ pki_crypto_init(int read_config, struct pki_error *err)
 		return pki_err_ssl(err, PKI_ERR_CRYPTO,
 		    "OPENSSL_init_crypto");
 	return PKI_OK;
+}
+
+int
+pki_asn1_time(const ASN1_TIME *a, time_t *t)
+{
+	struct tm	tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
+		return -1;
+	*t = timegm(&tm);
+	return 0;
 }

@@ -164,3 +164,14 @@ tap_join(char *const *v, size_t n, const char *sep, char *buf, size_t size)
 		    i > 0 ? sep : "", v[i]);
 	return buf;
 }
+
+char	tap_warnings[4096];
+
+void
+tap_collect(void *arg, const char *text)
+{
+	size_t	n = strlen(tap_warnings);
+
+	(void)arg;
+	snprintf(tap_warnings + n, sizeof(tap_warnings) - n, "%s\n", text);
+}

@@ -29,5 +29,11 @@ const char *tap_srcpath(const char *rel);
 /* The n strings of v joined by sep into buf (truncated to size); buf. */
 char	*tap_join(char *const *v, size_t n, const char *sep, char *buf,
 	    size_t size);
+/*
+ * A warning sink for struct pki_parse_opts (.warn = tap_collect): appends
+ * each warning and a newline to tap_warnings, which the test clears.
+ */
+extern char	tap_warnings[4096];
+void	tap_collect(void *arg, const char *text);
 
 #endif

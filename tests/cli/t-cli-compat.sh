@@ -411,7 +411,14 @@ both badusage cfssl - gencert -ca "$CA" -ca-key "$CAKEY" \
 check "unknown usage name: cfssl silently drops it (exit 0)" \
     ref_quirk badusage 0 '"cert"' 'signed certificate'
 if ours_only "unknown usage"; then
-	check "unknown usage name: ours exits 1 naming the file and \"bogus usage\" (cfssl: drops it)" \
-	    ours_fails badusage unknown-usage.json "bogus usage"
+	check "unknown usage name: ours drops it too (exit 0, a certificate)" \
+	    rcs_are badusage 0 0
+	check "unknown usage name: ours warns once, naming the file, the JSON path and the name" \
+	    grep -q '\[WARNING\] [^ ]*unknown-usage.json: signing.profiles.peer.usages\[3\]: unknown usage "bogus usage"' \
+	    "$T/o/badusage.err"
+	both badusage-strict cfssl - gencert -strict -ca "$CA" -ca-key "$CAKEY" \
+	    -config "$DATA/known/unknown-usage.json" -profile peer "$HOSTS"
+	check "unknown usage name with -strict: ours exits 1 naming the file and \"bogus usage\"" \
+	    ours_fails badusage-strict unknown-usage.json "bogus usage"
 fi
 finish

@@ -59,10 +59,19 @@ run "$E" frobnicate
 expect "unknown command: exit 1" 1 "Command frobnicate is not defined"
 run "$E" gencert -nosuchflag x.json
 expect "unknown flag: exit 2 as Go's flag package" 2 "flag provided but not defined: -nosuchflag"
-run "$E" genkey -hostname a.example leaf.json
-expect "flag of another command: exit 2, named" 2 "flag -hostname is not used by genkey"
+run "$E" genkey -rekey leaf.json
+expect "etcd-pki flag of another command: exit 2, named" 2 "flag -rekey is not used by genkey"
 expect "... in one line pointing at the command's -h" 2 "see 'etcd-pki genkey -h'\)$"
 check "... and nothing else on stderr (no 50-line usage)" test "$(wc -l <err)" = 1
+run "$E" genkey -hostname a.example leaf.json
+expect "cfssl flag genkey does not use: ignored as cfssl does, one warning naming it" 0 '\[WARNING\] flag -hostname is not used by genkey; ignored, as cfssl ignores it$'
+expect_out "cfssl flag genkey does not use: genkey still prints its JSON" '"csr":'
+run "$E" genkey -ca=x -initca=true -strict leaf.json
+expect "cfssl flag genkey does not use, -strict (after it): exit 1" 1 '^etcd-pki: genkey: flag -ca is not used by genkey; cfssl ignores it$'
+run "$E" genkey -initca=maybe leaf.json
+expect "an unused boolean flag's value is still checked: exit 2" 2 'invalid boolean value "maybe" for -initca'
+run "$E" genkey -ca
+expect "a flag without its value: exit 2" 2 'flag needs an argument: -ca$'
 run "$E" gencert -nosuchflag x.json
 expect "unknown flag: one line pointing at gencert -h" 2 "^flag provided but not defined: -nosuchflag \(see 'etcd-pki gencert -h'\)$"
 check "... and nothing else on stderr" test "$(wc -l <err)" = 1
@@ -114,7 +123,9 @@ run "$E" gencert -ca ca.pem -ca-key ca-key.pem -config cfg.json -profile peeer l
 expect "unknown profile is an error listing the known ones" 1 'cfg.json: -profile: unknown profile "peeer" \(known: default, peer, client\)'
 printf '%s' '{"signing":{"profiles":{"p":{"expiry":"1h","usages":["signing","server"]}}}}' >badusage.json
 run "$E" gencert -ca ca.pem -ca-key ca-key.pem -config badusage.json -profile p leaf.json
-expect "unknown usage is an error naming file and path" 1 'badusage.json: signing.profiles.p.usages\[1\]: unknown usage "server"'
+expect "unknown usage: left out as cfssl does, with a warning naming file and path" 0 '\[WARNING\] badusage.json: signing.profiles.p.usages\[1\]: unknown usage "server" \(did you mean "server auth"\?\) is left out, as cfssl does$'
+run "$E" gencert -strict -ca ca.pem -ca-key ca-key.pem -config badusage.json -profile p leaf.json
+expect "unknown usage with -strict: an error naming file and path" 1 '^etcd-pki: gencert: badusage.json: signing.profiles.p.usages\[1\]: unknown usage "server"'
 printf '%s' '{"signing":{"default":{"expiry":"1h","usages":["signing"],"not_before":"2030-01-01T00:00:00Z","not_after":"2029-01-01T00:00:00Z"}}}' >badtime.json
 run "$E" gencert -ca ca.pem -ca-key ca-key.pem -config badtime.json leaf.json
 expect "not_after before not_before is an error (cfssl panics)" 1 'badtime.json: .*not_after'
@@ -286,8 +297,24 @@ run "$E" certinfo -csr req.csr
 expect_out "certinfo -csr" '"subject"'
 run "$E" certinfo
 expect "certinfo without a target" 2 'Must specify certinfo target'
-run "$E" certinfo -domain etcd1.example:2379
-expect "certinfo -domain is refused clearly (no network fetch)" 1 '-domain: .*not supported; save it and use -cert'
+# -domain: what a TLS server on loopback presents, as -cert describes it.
+port=$(free_port)
+openssl s_server -quiet -accept "127.0.0.1:$port" -cert etcd1.pem \
+    -key etcd1-key.pem >/dev/null 2>&1 </dev/null &
+bg_pid $!
+wait_for 10 sh -c 'ss -Hltn "sport = :$1" | grep -q .' sh "$port" || :
+run "$E" certinfo -cert etcd1.pem
+cp out domain-want.json
+run "$E" certinfo -domain "127.0.0.1:$port"
+if [ "$rc" = 0 ] && cmp -s out domain-want.json; then
+	pass "certinfo -domain 127.0.0.1:PORT: what -cert gives for the served certificate"
+else
+	fail "certinfo -domain 127.0.0.1:PORT (rc $rc)"
+	sed 's/^/#   /' err
+fi
+cport=$(free_port)
+run "$E" certinfo -domain "127.0.0.1:$cport"
+expect "certinfo -domain, nobody listening: exit 1, one line naming the address" 1 "^etcd-pki: certinfo: 127.0.0.1:$cport: connect: Connection refused"
 printf 'not a pem\n' >garbage.pem
 run "$E" certinfo -cert garbage.pem
 expect "certinfo of a non-PEM file" 1 'garbage.pem: '

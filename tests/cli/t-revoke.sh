@@ -13,7 +13,7 @@
 . "$(dirname "$0")/setup.sh"
 
 need_cmd cfssl || skip_all "cfssl (golang-cfssl) is not installed"
-plan 46
+plan 51
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -83,11 +83,39 @@ rc=0
 "$E" gencrl serials ca-ecdsa-256.pem ca-ecdsa-256-key.pem t3600 \
     >g-file.ours 2>g-file.err || rc=$?
 check "TIME as a file, as cfssl 1.2.0: read, with a warning" sh -c "
-    test $rc = 0 && grep -q 'warning: TIME: read from the file t3600' g-file.err &&
+    test $rc = 0 && grep -q '\[WARNING\] TIME: read from the file t3600, as cfssl 1.2.0 does' g-file.err &&
     '$PY' -c 'import base64, sys
 from cryptography import x509
 c = x509.load_der_x509_crl(base64.b64decode(open(\"g-file.ours\").read()))
 assert (c.next_update - c.last_update).total_seconds() == 3600'"
+rc=0
+"$E" gencrl -strict serials ca-ecdsa-256.pem ca-ecdsa-256-key.pem t3600 \
+    >g-file2.ours 2>g-file2.err || rc=$?
+check "TIME as a file, -strict: refused, nothing printed" sh -c "
+    test $rc = 1 && test ! -s g-file2.ours && grep -q '^etcd-pki: gencrl: TIME: read from the file t3600' g-file2.err"
+echo -60 >tneg
+rc=0
+"$E" gencrl serials ca-ecdsa-256.pem ca-ecdsa-256-key.pem tneg \
+    >g-neg.ours 2>g-neg.err || rc=$?
+check "a negative TIME: a CRL whose next update is past, with a warning" sh -c "
+    test $rc = 0 && test -s g-neg.ours && grep -q '\[WARNING\] TIME -60: the CRL.s next update is in the past' g-neg.err"
+rc=0
+"$E" gencrl -strict -- serials ca-ecdsa-256.pem ca-ecdsa-256-key.pem -60 \
+    >g-neg2.ours 2>g-neg2.err || rc=$?
+check "a negative TIME, -strict: refused, nothing printed" sh -c "
+    test $rc = 1 && test ! -s g-neg2.ours && grep -q '^etcd-pki: gencrl: TIME -60: the CRL.s next update is in the past' g-neg2.err"
+# A cfssl flag gencrl does not use: ignored as cfssl ignores it, with a
+# warning; -strict makes it an error (etcd-pki(1) COMPATIBILITY).
+rc=0
+"$E" gencrl -ca ca-ecdsa-256.pem serials ca-ecdsa-256.pem \
+    ca-ecdsa-256-key.pem >g-flag.ours 2>g-flag.err || rc=$?
+check "gencrl -ca (cfssl's flag, unused): a CRL, one warning naming it" sh -c "
+    test $rc = 0 && test -s g-flag.ours && grep -q '\[WARNING\] flag -ca is not used by gencrl; ignored, as cfssl ignores it' g-flag.err"
+rc=0
+"$E" gencrl -strict -ca ca-ecdsa-256.pem serials ca-ecdsa-256.pem \
+    ca-ecdsa-256-key.pem >g-flag2.ours 2>g-flag2.err || rc=$?
+check "gencrl -strict -ca: refused, nothing printed" sh -c "
+    test $rc = 1 && test ! -s g-flag2.ours && grep -q 'etcd-pki: gencrl: flag -ca is not used by gencrl; cfssl ignores it' g-flag2.err"
 rc=0
 "$E" gencrl serials ca-ecdsa-256.pem ca-ecdsa-256-key.pem 0x3c \
     >g-hex.ours 2>/dev/null || rc=$?

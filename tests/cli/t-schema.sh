@@ -3,21 +3,26 @@
 # t-schema.sh: the JSON schemas (schemas/*.schema.json) and the C parsers
 # (tests/validate, which links only pki/) must agree on every input.
 #
-# For each file of tests/data/{csr,config,subject,cluster}/{valid,invalid} and for
-# the CSR and config JSON files of cfssl's own test data (../shared), one
-# TAP line checks that:
+# For each file of tests/data/{csr,config,subject,cluster}/{valid,warn,invalid}
+# and for the CSR and config JSON files of cfssl's own test data
+# (../shared), one TAP line checks that:
 #   - $VALIDATE accepts the valid files and rejects the invalid ones, with
 #     the message (after the file name) starting with NAME.expect;
+#   - it accepts the warn files (what cfssl accepts and the strictness
+#     policy reports) with a first warning starting with NAME.warn, and
+#     rejects them in strict mode with that message;
 #   - the schema, checked with jsonschema's Draft7Validator after a JSON
-#     load that rejects duplicate keys as jansson does, gives the same
+#     load that keeps the last of repeated keys as Go does, gives the same
 #     verdict;
 #   - both also agree in strict mode: "validate --strict" against a copy of
 #     the schema in which every object with known properties has
 #     "additionalProperties": false (case variants of known keys stay
-#     allowed through patternProperties).
+#     allowed through patternProperties) and every "x-strict" subschema
+#     applies, loaded by a JSON load that rejects repeated keys.
 # Inputs that only the C code can reject are listed in INEXPRESSIBLE with
-# the reason; for them the test checks that validate rejects them and that
-# the schema (knowingly) accepts them, so the list stays honest.
+# the reason; for them the test checks that validate rejects them (in
+# strict mode for warn files) and that the schema (knowingly) accepts
+# them, so the list stays honest.
 #
 # Environment: VALIDATE (tests/validate), TOP_SRCDIR (the source tree).
 
@@ -37,13 +42,16 @@ trap 'rm -rf "$work"' EXIT INT TERM
 # Rules JSON Schema cannot state: "path|reason".  validate must reject
 # these files while the schema accepts them.
 INEXPRESSIBLE='
-csr/invalid/duplicate-key-case.json|two spellings of one key (Go matches keys ignoring case)
+csr/warn/duplicate-key-case.json|two spellings of one key (Go matches keys ignoring case)
+csr/warn/host-looks-ip.json|whether a host is an IP address is decided by the Go parser, not by a pattern
 csr/invalid/nul-in-string.json|JSON strings with NUL characters (jansson refuses them)
 csr/invalid/size-real.json|256.0 is an integer to JSON Schema but not to Go
 csr/invalid/ca-expiry-rounds-to-zero.json|a fraction of a nanosecond rounds down to 0
 csr/invalid/ca-expiry-overflow.json|durations over 2562047h overflow int64 nanoseconds
-subject/invalid/duplicate-key-case.json|two spellings of one key
-config/invalid/duplicate-key-case.json|two spellings of one key
+subject/warn/duplicate-key-case.json|two spellings of one key
+config/warn/duplicate-key-case.json|two spellings of one key
+config/invalid/only-bad-usage.json|unknown usage names are dropped: a profile needs one that is known
+fixture:config/testdata/invalid_usage.json|unknown usage names are dropped: a profile needs one that is known
 config/invalid/expiry-overflow.json|durations over 2562047h overflow int64 nanoseconds
 config/invalid/not-after-before-not-before.json|compares two fields
 config/invalid/feb-29-not-leap.json|February 29 depends on the year
@@ -54,7 +62,7 @@ config/invalid/unknown-auth-key.json|auth_key names must exist in "auth_keys"
 fixture:config/testdata/invalid_no_auth_keys.json|auth_key names must exist in "auth_keys"
 fixture:config/testdata/invalid_no_remotes.json|remote names must exist in "remotes"
 fixture:config/testdata/invalid_remotes.json|remote names must exist in "remotes"
-cluster/invalid/duplicate-key-case.json|two spellings of one key
+cluster/warn/duplicate-key-case.json|two spellings of one key
 cluster/invalid/duplicate-member-name.json|member names are unique (array items are whole objects to JSON Schema)
 cluster/invalid/duplicate-member-name-case.json|member names are unique ignoring case
 cluster/invalid/duplicate-ip.json|no two members share an IP address
@@ -84,7 +92,7 @@ config|config/testdata/invalid_profile.json|invalid|bad expiry in both
 config|config/testdata/invalid_no_auth_keys.json|invalid|cfssl 5200 too
 config|config/testdata/invalid_no_remotes.json|invalid|cfssl 5200 too
 config|config/testdata/invalid_remotes.json|invalid|cfssl 5200 too
-config|config/testdata/invalid_usage.json|invalid|BAD_USAGE: cfssl rejects it only because no usage is left; we reject any unknown usage
+config|config/testdata/invalid_usage.json|invalid|BAD_USAGE is dropped (with a warning) and no usage is left: cfssl rejects it too
 config|testdata/good_config.json|invalid|despite its name cfssl fails too ("empty expiry string")
 config|signer/remote/testdata/config.json|valid|loads in cfssl (signing with it fails later)
 csr|testdata/csr.json|valid|
@@ -111,7 +119,9 @@ def strict(node):
     if isinstance(node, dict):
         if "properties" in node and node.get("additionalProperties") is True:
             node["additionalProperties"] = False
-        for v in node.values():
+        if "x-strict" in node:
+            node.setdefault("allOf", []).append(node.pop("x-strict"))
+        for v in list(node.values()):
             strict(v)
     elif isinstance(node, list):
         for v in node:
@@ -148,22 +158,24 @@ for kind in ("csr", "config", "subject", "cluster"):
 with open(listfile) as f:
     for line in f:
         kind, path = line.rstrip("\n").split(" ", 1)
-        try:
-            with open(path, "rb") as g:
-                doc = json.loads(g.read().decode("utf-8"),
-                                 object_pairs_hook=no_dups,
-                                 parse_constant=no_constants)
-        except (ValueError, UnicodeDecodeError):
-            print("invalid invalid")
-            continue
         normal, strict_v = validators[kind]
-        print("%s %s" % ("valid" if normal.is_valid(doc) else "invalid",
-                         "valid" if strict_v.is_valid(doc) else "invalid"))
+        verdicts = []
+        for hook, v in ((None, normal), (no_dups, strict_v)):
+            try:
+                with open(path, "rb") as g:
+                    doc = json.loads(g.read().decode("utf-8"),
+                                     object_pairs_hook=hook,
+                                     parse_constant=no_constants)
+            except (ValueError, UnicodeDecodeError):
+                verdicts.append("invalid")
+                continue
+            verdicts.append("valid" if v.is_valid(doc) else "invalid")
+        print(" ".join(verdicts))
 EOF
 
 : > "$work/files"
 for kind in csr config subject cluster; do
-	for verdict in valid invalid; do
+	for verdict in valid warn invalid; do
 		for f in "$DATA/$kind/$verdict"/*.json; do
 			[ -f "$f" ] || continue
 			echo "$kind $f" >> "$work/files"
@@ -224,8 +236,13 @@ check()
 	n=$((n + 1))
 	problems=
 	got=$(verdict "$kind" "$f")
-	msg=$(head -n 1 "$work/msg")
+	msg=$(grep -v '^warning: ' "$work/msg" | head -n 1) || :
+	warned=$(sed -n 's/^warning: //p' "$work/msg" | head -n 1)
 	[ -s "$work/out" ] && problems="$problems; validate wrote to stdout"
+	if [ "$want" = warn ]; then
+		want=valid
+		[ -n "$warned" ] || problems="$problems; no warning"
+	fi
 	if [ -n "$want" ] && [ "$got" != "$want" ]; then
 		problems="$problems; validate says $got, want $want ($msg)"
 	fi
@@ -243,12 +260,33 @@ check()
 	if [ "$got" = invalid ] && [ "$got_strict" = valid ]; then
 		problems="$problems; valid only in strict mode"
 	fi
+	if [ -f "${f%.json}.warn" ]; then
+		expect=$(cat "${f%.json}.warn")
+		smsg=$(head -n 1 "$work/msg")
+		for m in "$warned" "$smsg"; do
+			rest=${m#"$f"}
+			rest=${rest#:}
+			rest=${rest# }
+			case $rest in
+			"$expect"*) ;;
+			*) problems="$problems; warning or strict message \"$rest\" does not start with \"$expect\"" ;;
+			esac
+		done
+		[ "$got_strict" = invalid ] ||
+		    problems="$problems; accepted in strict mode"
+	fi
 	note=
 	[ -z "$comment" ] || note=" ($comment)"
 	if [ "$schema" -eq 1 ]; then
 		s_normal=${line%% *}
 		s_strict=${line#* }
-		if [ -n "$reason" ]; then
+		if [ -n "$reason" ] && [ -f "${f%.json}.warn" ]; then
+			note="$note (strict schema cannot check: $reason)"
+			[ "$s_normal" = "$got" ] ||
+			    problems="$problems; schema says $s_normal, validate says $got"
+			[ "$s_strict" = valid ] ||
+			    problems="$problems; the strict schema now rejects it: remove it from INEXPRESSIBLE"
+		elif [ -n "$reason" ]; then
 			note="$note (schema cannot check: $reason)"
 			[ "$got" = invalid ] ||
 			    problems="$problems; validate accepts a known-invalid input"
@@ -283,6 +321,7 @@ while read -r kind f <&3; do
 		rel=${f#"$DATA"/}
 		case $rel in
 		*/valid/*) want=valid ;;
+		*/warn/*) want=warn ;;
 		*) want=invalid ;;
 		esac
 		reason=$(inexpressible "$rel")

@@ -174,6 +174,47 @@ model(const char *dir)
 	return buf;
 }
 
+/* ca status -o json of dir: "phase verified|ca next prev|m1 trusts_new
+ * error|... clients: admin keys" from the library's document. */
+static const char *
+json_model(const char *dir)
+{
+	static char		 buf[512];
+	struct pki_rotation	*ro = rot_open(dir, NULL);
+	struct pki_rot_status	 st;
+	struct pki_error	 err;
+	json_t			*top = NULL, *m, *c;
+	size_t			 n;
+
+	snprintf(buf, sizeof(buf), "error");
+	memset(&err, 0, sizeof(err));
+	if (ro == NULL || pki_rot_status(ro, &st) != 0)
+		return buf;
+	if (pki_rot_status_json(&st, &top, &err) == 0) {
+		m = json_array_get(json_object_get(top, "members"), 0);
+		c = json_array_get(json_object_get(top, "clients"), 0);
+		n = (size_t)snprintf(buf, sizeof(buf), "%s %s|%s %s %s|",
+		    json_string_value(json_object_get(top, "phase")),
+		    json_is_true(json_object_get(top, "verified")) ? "yes" :
+		    "no", json_string_value(json_object_get(json_object_get(
+		    top, "ca"), "path")) != NULL ? "ca" : "-",
+		    json_is_object(json_object_get(top, "next")) ? "next" : "-",
+		    json_is_null(json_object_get(top, "prev")) ? "-" : "prev");
+		snprintf(buf + n, sizeof(buf) - n, "%s %s %s %s|%s %zu",
+		    json_string_value(json_object_get(m, "name")),
+		    json_string_value(json_object_get(m, "bundle")),
+		    json_is_false(json_object_get(m, "trusts_new")) ? "no" :
+		    "?",
+		    json_is_null(json_object_get(m, "error")) ? "ok" : "error",
+		    json_string_value(json_object_get(c, "name")),
+		    json_object_size(c));
+	}
+	json_decref(top);
+	pki_rot_status_clear(&st);
+	pki_rot_free(ro);
+	return buf;
+}
+
 /* A new cluster directory issued from DESC. */
 static const char *
 issue(const char *name)
@@ -280,6 +321,8 @@ test_phases_from_files(void)
 	    "the new CA: add-trust");
 	is_str(model(d), "add-trust|m1 old+new old no|m2 old+new old no|admin "
 	    "old+new old ?", "add-trust: what the probes say");
+	is_str(json_model(d), "add-trust yes|ca next -|m1 old+new no ok|"
+	    "admin 3", "add-trust: the JSON document of ca status");
 	F.trusts_next = 1;
 	is_int(phase_of(d), PKI_ROT_REISSUE, "members trust it: reissue");
 	make_next(d, "ca-prev");
@@ -456,7 +499,7 @@ main(void)
 {
 	struct pki_error	err;
 
-	plan(43);
+	plan(43 + 1);
 	memset(&err, 0, sizeof(err));
 	if (pki_cluster_parse(DESC, strlen(DESC), "desc.json", NULL, &cl,
 	    &err) != 0)

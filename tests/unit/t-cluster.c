@@ -15,17 +15,6 @@
 
 #define H	PKI_NS_PER_HOUR
 
-static char	warnings[4096];
-
-static void
-collect(void *arg, const char *text)
-{
-	size_t	n = strlen(warnings);
-
-	(void)arg;
-	snprintf(warnings + n, sizeof(warnings) - n, "%s\n", text);
-}
-
 static int
 parse_src(const char *json, const char *source, int strict,
     struct pki_cluster **cl, struct pki_error *err)
@@ -34,9 +23,9 @@ parse_src(const char *json, const char *source, int strict,
 
 	memset(&po, 0, sizeof(po));
 	memset(err, 0, sizeof(*err));
-	warnings[0] = '\0';
+	tap_warnings[0] = '\0';
 	po.strict = strict;
-	po.warn = collect;
+	po.warn = tap_collect;
 	return pki_cluster_parse(json, strlen(json), source, &po, cl, err);
 }
 
@@ -135,7 +124,7 @@ test_defaults(void)
 	    "minimal: parses (%s)", err.text);
 	if (cl == NULL)
 		return;
-	is_str(warnings, "", "minimal: no warnings");
+	is_str(tap_warnings, "", "minimal: no warnings");
 	is_str(cl->source, "desc.json", "minimal: source");
 	is_str(cl->basedir, ".", "minimal: basedir");
 	is_str(cl->name, "etcd", "default name");
@@ -255,7 +244,7 @@ test_paths(void)
 	is_int(parse("{\"ca\": {\"CN\": \"x\", \"cert_file\": \"c\", "
 	    "\"key_file\": \"k\"}, \"members\": [" MIN1 "]}", 0, &cl, &err), 0,
 	    "ca.CN with files: parses");
-	is_str(warnings, "desc.json: ca.CN: ignored: the CA comes from "
+	is_str(tap_warnings, "desc.json: ca.CN: ignored: the CA comes from "
 	    "cert_file and key_file\n", "ca.CN with files: warning");
 	pki_cluster_free(cl);
 	cl = NULL;
@@ -542,8 +531,8 @@ test_unknown_keys(void)
 	    "\"ca\": {\"names\": [{\"X\": \"y\"}]}}";
 
 	is_int(parse(json, 0, &cl, &err), 0, "unknown keys: warnings only");
-	is_str(warnings, "desc.json: nmae: unknown key \"nmae\", did you mean "
-	    "\"name\"?\n"
+	is_str(tap_warnings, "desc.json: nmae: unknown key \"nmae\", did you "
+	    "mean \"name\"?\n"
 	    "desc.json: ca.names[0].X: unknown key \"X\", did you mean "
 	    "\"C\"?\n"
 	    "desc.json: members[0].hosts: unknown key \"hosts\" (use \"dns\" for "

@@ -15,17 +15,6 @@
 
 #define H	PKI_NS_PER_HOUR
 
-static char	warnings[4096];
-
-static void
-collect(void *arg, const char *text)
-{
-	size_t	n = strlen(warnings);
-
-	(void)arg;
-	snprintf(warnings + n, sizeof(warnings) - n, "%s\n", text);
-}
-
 static int
 parse(const char *json, int strict, struct pki_config **cfg,
     struct pki_error *err)
@@ -34,9 +23,9 @@ parse(const char *json, int strict, struct pki_config **cfg,
 
 	memset(&po, 0, sizeof(po));
 	memset(err, 0, sizeof(*err));
-	warnings[0] = '\0';
+	tap_warnings[0] = '\0';
 	po.strict = strict;
-	po.warn = collect;
+	po.warn = tap_collect;
 	return pki_config_parse(json, strlen(json), "c.json", &po, cfg, err);
 }
 
@@ -50,6 +39,31 @@ fails(const char *label, const char *json, int code, const char *msg)
 	is_int(parse(json, 0, &cfg, &err), code, "%s: code", label);
 	is_str(err.text, msg, "%s: message", label);
 	ok(cfg == NULL, "%s: no object", label);
+}
+
+/*
+ * Expects json to be accepted with exactly the warning lines warn and, in
+ * strict mode, to fail with code and the first of them as the message.
+ */
+static void
+warns(const char *label, const char *json, const char *warn, int code)
+{
+	struct pki_config	*cfg = NULL;
+	struct pki_error	 err;
+	char			 first[512];
+	size_t			 n;
+
+	if (is_int(parse(json, 0, &cfg, &err), 0, "%s: accepted", label))
+		is_str(tap_warnings, warn, "%s: warning", label);
+	else
+		skip("%s: %s", label, err.text);
+	pki_config_free(cfg);
+	n = strcspn(warn, "\n");
+	snprintf(first, sizeof(first), "%.*s", (int)n, warn);
+	cfg = (struct pki_config *)1;
+	is_int(parse(json, 1, &cfg, &err), code, "%s: -strict: code", label);
+	is_str(err.text, first, "%s: -strict: message", label);
+	ok(cfg == NULL, "%s: -strict: no object", label);
 }
 
 /* A profile by name, or NULL. */
@@ -153,7 +167,7 @@ test_profiles(void)
 		diag("%s", err.text);
 		return;
 	}
-	is_str(warnings, "", "no warnings");
+	is_str(tap_warnings, "", "no warnings");
 	is_int((long long)cfg->nprofiles, 3, "three profiles");
 	is_str(cfg->profiles[0]->name, "server", "file order (0)");
 	is_str(cfg->profiles[1]->name, "peer", "file order (1)");
@@ -243,39 +257,84 @@ test_keys_case(void)
 	is_int(p->csr_whitelist.ip, 0, "csrwhitelist IPAddresses absent");
 	pki_config_free(cfg);
 
-	fails("expiry twice", "{\"signing\":{\"default\":{\"expiry\":\"1h\","
-	    "\"Expiry\":\"2h\"}}}", PKI_ERR_INPUT,
-	    "c.json: signing.default.Expiry: duplicate of expiry");
+	warns("expiry twice", "{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"Expiry\":\"2h\"}}}", "c.json: signing.default.Expiry: \"expiry\" "
+	    "and \"Expiry\" are the same key to cfssl (case is ignored); the "
+	    "last one wins, as in cfssl\n", PKI_ERR_INPUT);
+	if (is_int(parse("{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"Expiry\":\"2h\"},\"profiles\":{\"p\":{\"expiry\":\"1h\",\"usages\":"
+	    "[\"signing\"]},\"p\":{\"expiry\":\"3h\",\"usages\":[\"signing\"]}}}}",
+	    0, &cfg, &err), 0, "repeated keys: accepted")) {
+		is_int(profile(cfg, NULL)->expiry / H, 2,
+		    "expiry then Expiry: Expiry's value");
+		is_int(profile(cfg, "p")->expiry / H, 3,
+		    "profile p twice: the last one");
+		is_str(tap_warnings, "c.json: signing.profiles.p: key \"p\" "
+		    "repeated in one object; the last one wins, as in cfssl\n"
+		    "c.json: signing.default.Expiry: \"expiry\" and \"Expiry\" "
+		    "are the same key to cfssl (case is ignored); the last one "
+		    "wins, as in cfssl\n", "repeated keys: one warning each");
+	}
+	pki_config_free(cfg);
+	cfg = NULL;
 }
 
 static void
 test_errors(void)
 {
+	struct pki_config	*cfg = NULL;
+	struct pki_error	 err;
+
 	fails("no signing", "{}", PKI_ERR_CONFIG, "c.json: signing: missing");
 	fails("null signing", "{\"signing\":null}", PKI_ERR_CONFIG,
 	    "c.json: signing: missing");
 	fails("syntax", "{\"signing\":{\"default\":{\"usages\":[\"a\"],}}}",
 	    PKI_ERR_JSON, "c.json:1:39: string or '}' expected near '}'");
-	fails("unknown usage",
+	warns("unknown usage",
 	    "{\"signing\":{\"profiles\":{\"peer\":{\"expiry\":\"1h\","
-	    "\"usages\":[\"signing\",\"server\"]}}}}", PKI_ERR_CONFIG,
+	    "\"usages\":[\"signing\",\"server\"]}}}}",
 	    "c.json: signing.profiles.peer.usages[1]: unknown usage "
-	    "\"server\" (did you mean \"server auth\"?)");
-	fails("unknown usage case",
+	    "\"server\" (did you mean \"server auth\"?) is left out, as cfssl "
+	    "does\n", PKI_ERR_CONFIG);
+	warns("unknown usage case",
 	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
-	    "\"usages\":[\"Server Auth\"]}}}", PKI_ERR_CONFIG,
+	    "\"usages\":[\"Server Auth\"]}}}",
 	    "c.json: signing.default.usages[0]: unknown usage "
-	    "\"Server Auth\" (did you mean \"server auth\"?)");
-	fails("unknown usage no hint",
+	    "\"Server Auth\" (did you mean \"server auth\"?) is left out, as "
+	    "cfssl does\n", PKI_ERR_CONFIG);
+	warns("unknown usage, words alike",
 	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
-	    "\"usages\":[\"BAD_USAGE\"]}}}", PKI_ERR_CONFIG,
+	    "\"usages\":[\"digital signing\",\"client authentication\"]}}}",
+	    "c.json: signing.default.usages[0]: unknown usage "
+	    "\"digital signing\" (did you mean \"digital signature\"?) is left "
+	    "out, as cfssl does\n"
+	    "c.json: signing.default.usages[1]: unknown usage "
+	    "\"client authentication\" (did you mean \"client auth\"?) is "
+	    "left out, as cfssl does\n", PKI_ERR_CONFIG);
+	warns("unknown usage no hint",
+	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"usages\":[\"BAD_USAGE\"]}}}",
 	    "c.json: signing.default.usages[0]: unknown usage \"BAD_USAGE\" "
-	    "(known: signing, digital signature, content commitment, content "
-	    "committment, key encipherment, data encipherment, key agreement, "
-	    "cert sign, crl sign, encipher only, decipher only, any, server "
-	    "auth, client auth, code signing, email protection, s/mime, ipsec "
-	    "end system, ipsec tunnel, ipsec user, timestamping, ocsp signing, "
-	    "microsoft sgc, netscape sgc)");
+	    "is left out, as cfssl does (known: signing, digital signature, "
+	    "content commitment, content committment, key encipherment, data "
+	    "encipherment, key agreement, cert sign, crl sign, encipher only, "
+	    "decipher only, any, server auth, client auth, code signing, email "
+	    "protection, s/mime, ipsec end system, ipsec tunnel, ipsec user, "
+	    "timestamping, ocsp signing, microsoft sgc, netscape sgc)\n",
+	    PKI_ERR_CONFIG);
+	fails("only unknown usages",
+	    "{\"signing\":{\"profiles\":{\"peer\":{\"expiry\":\"1h\","
+	    "\"usages\":[\"sever auth\"]}}}}", PKI_ERR_CONFIG,
+	    "c.json: signing.profiles.peer.usages: no known usage (cfssl: "
+	    "\"invalid configuration\"; a profile needs at least one, e.g. "
+	    "[\"signing\", \"key encipherment\", \"server auth\"])");
+	if (is_int(parse("{\"signing\":{\"profiles\":{\"peer\":{\"expiry\":"
+	    "\"1h\",\"usages\":[\"signing\",\"server\",\"client auth\"]}}}}", 0,
+	    &cfg, &err), 0, "unknown usage: accepted"))
+		is_int((long long)profile(cfg, "peer")->usages.n, 2,
+		    "unknown usage: the known ones kept");
+	pki_config_free(cfg);
+	cfg = NULL;
 	fails("usage not a string",
 	    "{\"signing\":{\"default\":{\"expiry\":\"1h\",\"usages\":[1]}}}",
 	    PKI_ERR_INPUT,
@@ -492,7 +551,7 @@ test_strict_and_warnings(void)
 	    "\"ignored_lint_sources\":[\"RFC5280\"]}},\"ocsp\":{"
 	    "\"CACertFile\":\"ca.pem\",\"Interval\":3600}}", 1, &cfg, &err),
 	    0, "ignored keys are accepted in strict mode");
-	is_str(warnings,
+	is_str(tap_warnings,
 	    "c.json: ocsp: ignored: etcd-pki does not run an OCSP responder\n"
 	    "c.json: signing.default.ct_log_servers: ignored: etcd-pki does "
 	    "not submit certificates to certificate transparency logs\n"
@@ -510,7 +569,7 @@ test_strict_and_warnings(void)
 	is_int(parse("{\"signing\":{\"default\":{\"expiry\":\"1h\","
 	    "\"Expire\":\"2h\",\"usage\":[]}}}", 0, &cfg, &err), 0,
 	    "unknown profile keys warn");
-	is_str(warnings, "c.json: signing.default.Expire: unknown key "
+	is_str(tap_warnings, "c.json: signing.default.Expire: unknown key "
 	    "\"Expire\", did you mean \"expiry\"?\nc.json: "
 	    "signing.default.usage: unknown key \"usage\", did you mean "
 	    "\"usages\"?\n", "profile warnings");
@@ -524,7 +583,7 @@ test_strict_and_warnings(void)
 	    "\"is_ca\", did you mean \"ca_constraint.is_ca\"?", "is_ca hint");
 	is_int(parse("{\"profiles\":{},\"signing\":{}}", 0, &cfg, &err), 0,
 	    "top-level profiles warns");
-	is_str(warnings, "c.json: profiles: unknown key \"profiles\", did "
+	is_str(tap_warnings, "c.json: profiles: unknown key \"profiles\", did "
 	    "you mean \"signing.profiles\"?\n", "top-level profiles hint");
 	pki_config_free(cfg);
 }

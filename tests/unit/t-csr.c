@@ -12,18 +12,6 @@
 
 #define H	PKI_NS_PER_HOUR
 
-/* Warnings collected by the sink; one per line. */
-static char	warnings[4096];
-
-static void
-collect(void *arg, const char *text)
-{
-	size_t	n = strlen(warnings);
-
-	(void)arg;
-	snprintf(warnings + n, sizeof(warnings) - n, "%s\n", text);
-}
-
 /* Parses json with source "t.json"; err->text is "" on success. */
 static int
 parse(const char *json, int subject_only, int strict, struct pki_csr **csr,
@@ -33,9 +21,9 @@ parse(const char *json, int subject_only, int strict, struct pki_csr **csr,
 
 	memset(&po, 0, sizeof(po));
 	memset(err, 0, sizeof(*err));
-	warnings[0] = '\0';
+	tap_warnings[0] = '\0';
 	po.strict = strict;
-	po.warn = collect;
+	po.warn = tap_collect;
 	return pki_csr_parse(json, strlen(json), "t.json", subject_only, &po,
 	    csr, err);
 }
@@ -53,6 +41,32 @@ fails(const char *json, int code, const char *msg)
 	is_str(err.text, msg, "%s: message", json);
 	ok(csr == NULL, "%s: no object", json);
 	is_str(err.source, "t.json", "%s: err->source", json);
+}
+
+/*
+ * Expects json to be accepted with exactly the warning lines warn (the
+ * strictness policy) and, in strict mode, to fail with code and the first
+ * of those lines as the message.
+ */
+static void
+warns(const char *json, const char *warn, int code)
+{
+	struct pki_csr		*csr = NULL;
+	struct pki_error	 err;
+	char			 first[512];
+	size_t			 n;
+
+	if (is_int(parse(json, 0, 0, &csr, &err), 0, "%s: accepted", json))
+		is_str(tap_warnings, warn, "%s: warning", json);
+	else
+		skip("%s: %s", json, err.text);
+	pki_csr_free(csr);
+	n = strcspn(warn, "\n");
+	snprintf(first, sizeof(first), "%.*s", (int)n, warn);
+	csr = (struct pki_csr *)1;
+	is_int(parse(json, 0, 1, &csr, &err), code, "%s: -strict: code", json);
+	is_str(err.text, first, "%s: -strict: message", json);
+	ok(csr == NULL, "%s: -strict: no object", json);
 }
 
 /* Expects the key section of json to parse to algo-size. */
@@ -95,7 +109,7 @@ test_defaults(void)
 	is_str(csr->source, "t.json", "{}: source kept");
 	pki_csr_key_desc(csr, desc, sizeof(desc));
 	is_str(desc, "ecdsa-256", "{}: key desc");
-	is_str(warnings, "", "{}: no warnings");
+	is_str(tap_warnings, "", "{}: no warnings");
 	pki_csr_free(csr);
 
 	key_is("{\"key\":null}", "ecdsa", 256);
@@ -165,8 +179,28 @@ test_syntax(void)
 	    "t.json: empty input, expected a JSON object");
 	fails("[]", PKI_ERR_INPUT, "t.json: expected object, got array");
 	fails("null", PKI_ERR_INPUT, "t.json: expected object, got null");
-	fails("{\"CN\":\"a\",\"CN\":\"b\"}", PKI_ERR_JSON,
-	    "t.json:1:14: duplicate object key near '\"CN\"'");
+	/* A repeated key: the last one wins, as Go decodes it. */
+	warns("{\"CN\":\"a\",\"CN\":\"b\"}", "t.json: CN: key \"CN\" "
+	    "repeated in one object; the last one wins, as in cfssl\n",
+	    PKI_ERR_INPUT);
+	if (is_int(parse("{\"CN\":\"a\",\"names\":[{\"OU\":\"x\",\"O\":\"o\","
+	    "\"OU\":\"y\"}],\"CN\":\"b\",\"k\\u0065y\":{},\"key\":{\"size\":384,"
+	    "\"size\":521}}", 0, 0, &csr, &err), 0, "repeated keys: accepted")) {
+		is_str(csr->cn, "b", "repeated CN: the last one");
+		is_str(csr->names[0].ou, "y", "repeated names[0].OU: the last one");
+		is_int(csr->key_size, 521, "repeated key.size: the last one");
+		is_str(tap_warnings, "t.json: names[0].OU: key \"OU\" repeated "
+		    "in one object; the last one wins, as in cfssl\n"
+		    "t.json: CN: key \"CN\" repeated in one object; the last one "
+		    "wins, as in cfssl\n"
+		    "t.json: key: key \"key\" repeated in one object; the last one "
+		    "wins, as in cfssl\n"
+		    "t.json: key.size: key \"size\" repeated in one object; the "
+		    "last one wins, as in cfssl\n",
+		    "repeated keys: one warning each, escapes decoded");
+	}
+	pki_csr_free(csr);
+	csr = NULL;
 	fails("{\"CN\":\"a\\u0000b\"}", PKI_ERR_JSON,
 	    "t.json:1:16: NUL character (\\u0000) in a string");
 	/* A NUL byte in the buffer itself. */
@@ -203,15 +237,26 @@ test_case_insensitive(void)
 	is_int(csr->delegation_enabled, 1, "Delegation_Enabled");
 	is_str(csr->crl_url, "http://crl", "CRL_URL");
 	is_int(csr->ca_pathlen, 2, "Ca.PathLen");
-	is_str(warnings, "", "no warnings for case variants");
+	is_str(tap_warnings, "", "no warnings for case variants");
 	pki_csr_free(csr);
 
-	fails("{\"CN\":\"a\",\"cn\":\"b\"}", PKI_ERR_INPUT,
-	    "t.json: cn: duplicate of CN");
-	fails("{\"key\":{\"algo\":\"rsa\",\"ALGO\":\"rsa\"}}", PKI_ERR_INPUT,
-	    "t.json: key.ALGO: duplicate of algo");
-	fails("{\"names\":[{\"O\":\"a\"},{\"o\":\"b\",\"O\":\"c\"}]}",
-	    PKI_ERR_INPUT, "t.json: names[1].O: duplicate of o");
+	/* Two spellings of one key: Go takes the later one. */
+	warns("{\"CN\":\"a\",\"cn\":\"b\"}", "t.json: cn: \"CN\" and \"cn\" "
+	    "are the same key to cfssl (case is ignored); the last one wins, as "
+	    "in cfssl\n", PKI_ERR_INPUT);
+	warns("{\"key\":{\"algo\":\"rsa\",\"ALGO\":\"ecdsa\"}}", "t.json: key.ALGO: "
+	    "\"algo\" and \"ALGO\" are the same key to cfssl (case is ignored); "
+	    "the last one wins, as in cfssl\n", PKI_ERR_INPUT);
+	warns("{\"names\":[{\"O\":\"a\"},{\"o\":\"b\",\"O\":\"c\"}]}",
+	    "t.json: names[1].O: \"o\" and \"O\" are the same key to cfssl "
+	    "(case is ignored); the last one wins, as in cfssl\n", PKI_ERR_INPUT);
+	if (is_int(parse("{\"CN\":\"a\",\"cn\":\"b\",\"names\":[{\"o\":\"b\","
+	    "\"O\":\"c\"}]}", 0, 0, &csr, &err), 0, "case repetitions: accepted")) {
+		is_str(csr->cn, "b", "CN then cn: cn's value");
+		is_str(csr->names[0].o, "c", "o then O: O's value");
+	}
+	pki_csr_free(csr);
+	csr = NULL;
 }
 
 static void
@@ -223,7 +268,7 @@ test_unknown_keys(void)
 	is_int(parse("{\"ca\":{\"expire\":\"1h\"},\"expiry\":\"8760h\","
 	    "\"usages\":[],\"delegationEnabled\":true,\"zzz\":1}", 0, 0, &csr,
 	    &err), 0, "unknown keys are warnings");
-	is_str(warnings,
+	is_str(tap_warnings,
 	    "t.json: expiry: unknown key \"expiry\" (a CSR has no expiry: use "
 	    "\"ca\": {\"expiry\": ...} with -initca, or the profile's expiry "
 	    "in the signing config)\n"
@@ -353,21 +398,21 @@ test_hosts(void)
 	is_str(csr->hosts.v[1], "", "empty host kept");
 	is_str(csr->hosts.v[2], "10.0.0.1", "hosts order");
 
-	is_int(pki_csr_set_hosts(csr, "a, b,,c", &err), 0, "set_hosts");
+	is_int(pki_csr_set_hosts(csr, "a, b,,c", NULL, &err), 0, "set_hosts");
 	is_int((long long)pki_csr_nhosts(csr), 4, "set_hosts: 4 items");
 	is_str(csr->hosts.v[0], "a", "set_hosts[0]");
 	is_str(csr->hosts.v[1], " b", "set_hosts[1] not trimmed");
 	is_str(csr->hosts.v[2], "", "set_hosts[2] empty kept");
 	is_str(csr->hosts.v[3], "c", "set_hosts[3]");
-	is_int(pki_csr_set_hosts(csr, ",", &err), 0, "set_hosts \",\"");
+	is_int(pki_csr_set_hosts(csr, ",", NULL, &err), 0, "set_hosts \",\"");
 	is_int((long long)pki_csr_nhosts(csr), 2, "\",\" is two empty hosts");
-	is_int(pki_csr_set_hosts(csr, "", &err), 0, "set_hosts \"\"");
+	is_int(pki_csr_set_hosts(csr, "", NULL, &err), 0, "set_hosts \"\"");
 	is_int((long long)pki_csr_nhosts(csr), 0, "\"\" is no hosts");
-	is_int(pki_csr_set_hosts(csr, "only", &err), 0, "set_hosts one");
+	is_int(pki_csr_set_hosts(csr, "only", NULL, &err), 0, "set_hosts one");
 	is_int((long long)pki_csr_nhosts(csr), 1, "one host");
 	test_hosts_split();
 
-	is_int(pki_csr_set_cn(csr, "new cn", &err), 0, "set_cn");
+	is_int(pki_csr_set_cn(csr, "new cn", NULL, &err), 0, "set_cn");
 	is_str(csr->cn, "new cn", "set_cn value");
 	pki_csr_free(csr);
 
@@ -501,7 +546,7 @@ test_subject_only(void)
 	is_str(csr->serialnumber, "7", "subject serialnumber (case-folded)");
 	is_int((long long)pki_csr_nhosts(csr), 0, "subject hosts ignored");
 	is_int(csr->subject_only, 1, "subject_only set");
-	is_str(warnings, "t.json: hosts: unknown key \"hosts\" (known: CN, "
+	is_str(tap_warnings, "t.json: hosts: unknown key \"hosts\" (known: CN, "
 	    "names, SerialNumber)\n", "subject: hosts is unknown");
 	pki_csr_free(csr);
 	is_int(parse("{\"key\":{\"algo\":\"rsa\"}}", 1, 1, &csr, &err),
@@ -704,6 +749,95 @@ test_input(void)
 	rmdir(dir);
 }
 
+/*
+ * The strictness policy on what cfssl accepts and verifiers accept too:
+ * RFC 5280 upper bounds, the caps on hosts, hosts that look like IP
+ * addresses and empty ones are warnings, errors with -strict.
+ */
+static void
+test_policy_caps(void)
+{
+	struct pki_parse_opts	 po;
+	struct pki_csr		*csr = NULL;
+	struct pki_error	 err;
+	char			 json[512];
+
+	warns("{\"names\":[{\"C\":\"USA\",\"O\":\"etcd\"}]}", "t.json: "
+	    "names[0].C: \"USA\" is not a 2-letter country code (RFC 5280); "
+	    "kept, as cfssl keeps it\n", PKI_ERR_INPUT);
+	warns("{\"names\":[{\"C\":\"U\"}]}", "t.json: names[0].C: \"U\" is not "
+	    "a 2-letter country code (RFC 5280); kept, as cfssl keeps it\n",
+	    PKI_ERR_INPUT);
+	if (is_int(parse("{\"names\":[{\"C\":\"USA\"},{\"C\":\"\"}]}", 0, 0,
+	    &csr, &err), 0, "C USA: accepted"))
+		is_str(csr->names[0].c, "USA", "C USA: kept as written");
+	pki_csr_free(csr);
+	csr = NULL;
+	snprintf(json, sizeof(json), "{\"CN\":\"%065d\"}", 0);
+	warns(json, "t.json: CN: 65 characters, more than the 64 RFC 5280 "
+	    "allows; kept, as cfssl keeps it\n", PKI_ERR_INPUT);
+	warns("{\"hosts\":[\"a.example\",\"999.1.1.1\",\"10.0.0.1\"]}", "t.json: "
+	    "hosts[1]: \"999.1.1.1\" looks like an IP address but is not one; it "
+	    "becomes a DNS name, as in cfssl\n", PKI_ERR_INPUT);
+	warns("{\"hosts\":[\"[::1]\"]}", "t.json: hosts[0]: \"[::1]\" looks like "
+	    "an IP address but is not one; it becomes a DNS name, as in cfssl\n",
+	    PKI_ERR_INPUT);
+	warns("{\"hosts\":[\"\"]}", "t.json: hosts[0]: an empty host becomes an "
+	    "empty DNS name, as in cfssl; GnuTLS cannot parse such a "
+	    "certificate\n", PKI_ERR_INPUT);
+	snprintf(json, sizeof(json), "{\"hosts\":[\"a.%064d.example\"]}", 0);
+	warns(json, "t.json: hosts[0]: DNS label of 64 bytes, longer than 63: "
+	    "no name in DNS can match it; kept, as cfssl keeps it\n",
+	    PKI_ERR_INPUT);
+
+	/* -hostname and -cn: the value names the host. */
+	if (parse("{}", 0, 0, &csr, &err) != 0)
+		return;
+	memset(&po, 0, sizeof(po));
+	po.warn = tap_collect;
+	tap_warnings[0] = '\0';
+	is_int(pki_csr_set_hosts(csr, "999.1.1.1,,ok.example", &po, &err), 0,
+	    "-hostname with a false IP and an empty host: accepted");
+	is_str(tap_warnings, "-hostname: \"999.1.1.1\": looks like an IP "
+	    "address but is not one; it becomes a DNS name, as in cfssl\n"
+	    "-hostname: \"\": an empty host becomes an empty DNS name, as in "
+	    "cfssl; GnuTLS cannot parse such a certificate\n",
+	    "-hostname: one warning per host");
+	is_int((long long)pki_csr_nhosts(csr), 3, "-hostname: 3 hosts kept");
+	po.strict = 1;
+	is_int(pki_csr_set_hosts(csr, "a,999.1.1.1", &po, &err), PKI_ERR_INPUT,
+	    "-hostname, -strict: refused");
+	is_str(err.text, "-hostname: \"999.1.1.1\": looks like an IP address "
+	    "but is not one; it becomes a DNS name, as in cfssl",
+	    "-hostname, -strict: message");
+	is_int((long long)pki_csr_nhosts(csr), 3, "-hostname, -strict: the "
+	    "hosts are unchanged");
+	pki_csr_free(csr);
+	csr = NULL;
+
+	/* What -cn and -hostname replace is not checked, even -strict. */
+	snprintf(json, sizeof(json), "{\"CN\":\"%070d\",\"hosts\":[\"\","
+	    "\"999.1.1.1\"]}", 0);
+	memset(&po, 0, sizeof(po));
+	po.warn = tap_collect;
+	po.strict = 1;
+	po.cn_replaced = 1;
+	po.hosts_replaced = 1;
+	tap_warnings[0] = '\0';
+	is_int(pki_csr_parse(json, strlen(json), "t.json", 0, &po, &csr, &err),
+	    0, "CN and hosts replaced: accepted, -strict");
+	is_str(tap_warnings, "", "CN and hosts replaced: no warning");
+	pki_csr_free(csr);
+	csr = NULL;
+	po.hosts_replaced = 0;
+	is_int(pki_csr_parse(json, strlen(json), "t.json", 0, &po, &csr, &err),
+	    PKI_ERR_INPUT, "CN replaced, hosts kept: the hosts are checked");
+	is_str(err.text, "t.json: hosts[0]: an empty host becomes an empty DNS "
+	    "name, as in cfssl; GnuTLS cannot parse such a certificate",
+	    "CN replaced, hosts kept: message");
+	pki_csr_free(csr);
+}
+
 int
 main(void)
 {
@@ -714,6 +848,7 @@ main(void)
 	test_unknown_keys();
 	test_names();
 	test_hosts();
+	test_policy_caps();
 	test_ca();
 	test_extensions();
 	test_subject_only();

@@ -190,9 +190,10 @@ main(void)
 		return 1;
 	}
 	ecca = test_ca("{\"CN\":\"EC CA\",\"key\":{\"algo\":\"ecdsa\","
-	    "\"size\":256},\"names\":[{\"O\":\"t\",\"OU\":\"CA\"}]}", 0, &eckey);
+	    "\"size\":256},\"names\":[{\"O\":\"t\",\"OU\":\"CA\"}]}",
+	    NOW_SEC - 3600, &eckey);
 	rsaca = test_ca("{\"CN\":\"RSA CA\",\"key\":{\"algo\":\"rsa\","
-	    "\"size\":2048}}", 0, &rsakey);
+	    "\"size\":2048}}", NOW_SEC - 3600, &rsakey);
 	if (ecca == NULL || rsaca == NULL)
 		return 1;
 

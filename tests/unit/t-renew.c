@@ -506,7 +506,11 @@ test_verify(void)
 	    "the current certificate"), "EKU lost: names it");
 	opts_reset(T0 + 45 * MIN);
 	is_int(renew(&s, prof_short), PKI_RUN_REFUSED, "earlier end: refused");
-	ok(fx_has("would expire 2023-11-14T23:03:00Z, earlier than the current "
+	/*
+	 * 10m is under 10 times the 5m backdate, which the strictness policy
+	 * cuts to 1m from the unrounded now: 22:58:20 - 1m + 10m.
+	 */
+	ok(fx_has("would expire 2023-11-14T23:07:20Z, earlier than the current "
 	    "one (2023-11-14T23:08:00Z): check the profile's expiry, or pass "
 	    "-force"), "earlier end: says when");
 	ok(ngens(&s) == 0 && whole(&s) && !fx_exists(fx_path(s.dir,
@@ -515,6 +519,46 @@ test_verify(void)
 	ro.force = 1;
 	is_int(renew(&s, prof_short), PKI_RUN_CHANGED, "earlier end with "
 	    "-force: renewed");
+}
+
+/* ---- the strictness policy of what renew signs ------------------- */
+
+static void
+test_policy(void)
+{
+	struct pki_parse_opts	po;
+	struct set		s;
+	char			old[64];
+
+	/* 10m: the backdate is cut; the warning names the set. */
+	mkset(&s, NULL, NULL);
+	opts_reset(T0 + 45 * MIN);
+	memset(&po, 0, sizeof(po));
+	po.warn = tap_collect;
+	tap_warnings[0] = '\0';
+	ro.force = 1;
+	ro.sign_policy = &po;
+	is_int(renew(&s, prof_short), PKI_RUN_CHANGED, "policy: a 10m profile "
+	    "renews");
+	if (!ok(strstr(tap_warnings, "/etcd1.pem: config: signing.default."
+	    "expiry: 10m0s is less than 10 times the backdate (5m0s): the "
+	    "backdate is cut to 1m0s") != NULL,
+	    "policy: ...with the backdate warning, naming the set"))
+		diag("%s", tap_warnings);
+	/* -strict: refused, nothing changed. */
+	mkset(&s, NULL, NULL);
+	snprintf(old, sizeof(old), "%s", serial_of(&s));
+	opts_reset(T0 + 45 * MIN);
+	po.strict = 1;
+	ro.force = 1;
+	ro.sign_policy = &po;
+	is_int(renew(&s, prof_short), PKI_RUN_REFUSED, "policy: -strict "
+	    "refuses it");
+	ok(fx_has("/etcd1.pem: config: signing.default.expiry: 10m0s is less "
+	    "than 10 times the backdate"), "policy: ...naming the set and the "
+	    "profile");
+	ok(*old != '\0' && strcmp(serial_of(&s), old) == 0 && ngens(&s) == 0 &&
+	    whole(&s), "policy: ...and nothing changed");
 }
 
 /* ---- hooks, dry runs, the fixed layout ---------------------------- */
@@ -837,7 +881,7 @@ test_flags(void)
 int
 main(void)
 {
-	plan(102);
+	plan(102 + 5);
 	fx_ca_new(&ca, "test CA", T0 - 86400);
 	fx_ca_new(&other, "other CA", T0 - 86400);
 	cfg = fx_config("1h", FX_USAGES, &prof);
@@ -850,6 +894,7 @@ main(void)
 	test_due();
 	test_blocks();
 	test_verify();
+	test_policy();
 	test_hooks();
 	test_failures();
 	test_rollback();

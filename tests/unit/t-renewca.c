@@ -1,7 +1,8 @@
 /*
  * t-renewca.c: a CA re-signed with its own key (pki/renewca.c): the same
  * subject and a new serial for its own validity length or -expiry, a
- * leaf refused; the file ca renew replaces in place (plain paths,
+ * leaf refused; the strictness policy on a short validity (the backdate
+ * cut, warned or refused with -strict); the file ca renew replaces in place (plain paths,
  * file:PATH, and the refusals of "-", env:VAR, links and missing files);
  * and the line it reports, refused for a CA already expired.
  */
@@ -32,8 +33,8 @@ test_resign(const struct fx_ca *ca, time_t now)
 	memset(&err, 0, sizeof(err));
 	memset(&of, 0, sizeof(of));
 	memset(&nf, 0, sizeof(nf));
-	is_int(pki_ca_resign(ca->cert, ca->key, "ca.pem", -1, &is, &err), 0,
-	    "re-signed");
+	is_int(pki_ca_resign(ca->cert, ca->key, "ca.pem", -1, NULL, &is, &err),
+	    0, "re-signed");
 	ok(is.x509 != NULL && is.serial[0] != '\0' && is.cert != NULL,
 	    "... as a certificate object and PEM");
 	if (is.x509 == NULL || pki_cert_facts(ca->cert, &of, &err) != 0 ||
@@ -61,7 +62,7 @@ test_resign(const struct fx_ca *ca, time_t now)
 
 	memset(&err, 0, sizeof(err));
 	is_int(pki_ca_resign(ca->cert, ca->key, "ca.pem", (int64_t)3600 *
-	    1000000000, &is, &err), 0, "re-signed for an hour");
+	    1000000000, NULL, &is, &err), 0, "re-signed for an hour");
 	ok(is.x509 != NULL && pki_cert_facts(is.x509, &nf, &err) == 0 &&
 	    nf.not_after - nf.not_before <= 3600 + 300, "... an hour's "
 	    "validity (backdated at most 5 minutes)");
@@ -75,13 +76,65 @@ test_resign(const struct fx_ca *ca, time_t now)
 	if (pki_cert_load(l.cert, strlen(l.cert), "leaf.pem", &leaf, &err) !=
 	    0)
 		diag("leaf: %s", err.text);
-	ok(pki_ca_resign(leaf, ca->key, "leaf.pem", -1, &is, &err) != 0 &&
+	ok(pki_ca_resign(leaf, ca->key, "leaf.pem", -1, NULL, &is, &err) != 0 &&
 	    strncmp(err.text, "leaf.pem: ", 10) == 0, "a leaf is refused, "
 	    "naming it (%s)", err.text);
 	pki_issued_clear(&is);
 	pki_cert_free(leaf);
 	fx_leaf_free(&l);
 	pki_config_free(cfg);
+}
+
+/*
+ * The strictness policy (ca renew -expiry, gencert -renewca of a short-
+ * lived CA): a validity under 10 times the backdate cuts the backdate,
+ * with a warning naming -expiry or the CA's own validity; -strict
+ * refuses it.
+ */
+static void
+test_policy(const struct fx_ca *ca)
+{
+	struct pki_parse_opts	 po;
+	struct pki_cert_facts	 nf;
+	struct pki_issued	 is, is2;
+	struct pki_error	 err;
+	int64_t			 m20 = (int64_t)20 * 60 * 1000000000;
+
+	memset(&err, 0, sizeof(err));
+	memset(&nf, 0, sizeof(nf));
+	memset(&po, 0, sizeof(po));
+	po.warn = tap_collect;
+	tap_warnings[0] = '\0';
+	is_int(pki_ca_resign(ca->cert, ca->key, "ca.pem", m20, &po, &is,
+	    &err), 0, "policy: re-signed for 20m");
+	if (!ok(strstr(tap_warnings, "-expiry: 20m0s is less than 10 times "
+	    "the backdate (5m0s): the backdate is cut to 2m0s") != NULL,
+	    "policy: ...the backdate cut, warned naming -expiry"))
+		diag("%s", tap_warnings);
+	ok(is.x509 != NULL && pki_cert_facts(is.x509, &nf, &err) == 0 &&
+	    nf.not_after - nf.not_before == 20 * 60, "policy: ...20 minutes "
+	    "from the cut backdate");
+	pki_cert_facts_clear(&nf);
+
+	/* The 20m CA re-signed for its own validity: named "SOURCE: validity". */
+	tap_warnings[0] = '\0';
+	is_int(is.x509 == NULL ? -1 : pki_ca_resign(is.x509, ca->key,
+	    "short.pem", -1, &po, &is2, &err), 0, "policy: the 20m CA "
+	    "re-signed for its own validity");
+	if (!ok(strstr(tap_warnings, "short.pem: validity: 20m0s is less "
+	    "than 10 times the backdate") != NULL, "policy: ...warned naming "
+	    "its validity"))
+		diag("%s", tap_warnings);
+	pki_issued_clear(&is2);
+
+	po.strict = 1;
+	memset(&err, 0, sizeof(err));
+	ok(pki_ca_resign(ca->cert, ca->key, "ca.pem", m20, &po, &is2, &err) !=
+	    0 && is2.x509 == NULL && strstr(err.text, "-expiry: 20m0s is less "
+	    "than 10 times the backdate") != NULL, "policy: -strict refuses "
+	    "it (%s)", err.text);
+	pki_issued_clear(&is2);
+	pki_issued_clear(&is);
 }
 
 static void
@@ -125,9 +178,10 @@ main(void)
 	struct fx_ca	ca;
 	time_t		now = time(NULL);
 
-	plan(22);
+	plan(22 + 6);
 	fx_ca_new(&ca, "Test CA", now);
 	test_resign(&ca, now);
+	test_policy(&ca);
 	test_inplace();
 	fx_ca_free(&ca);
 	return done_testing();

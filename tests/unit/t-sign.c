@@ -44,9 +44,11 @@ static const char config_json[] =
 "   \"server auth\"],\"expiry\":\"1h\"},"
 "  \"eku\":{\"usages\":[\"server auth\",\"client auth\","
 "   \"email protection\",\"s/mime\"],\"expiry\":\"1h\"},"
-"  \"backdate\":{\"usages\":[\"signing\"],\"expiry\":\"1h\","
+"  \"backdate\":{\"usages\":[\"signing\"],\"expiry\":\"24h\","
 "   \"backdate\":\"1h\"},"
-"  \"frac\":{\"usages\":[\"signing\"],\"expiry\":\"1s\","
+"  \"cut\":{\"usages\":[\"signing\"],\"expiry\":\"1h\","
+"   \"backdate\":\"1h\"},"
+"  \"frac\":{\"usages\":[\"signing\"],\"expiry\":\"20s\","
 "   \"backdate\":\"1.5s\"},"
 "  \"fixed\":{\"usages\":[\"signing\"],\"expiry\":\"1h\","
 "   \"not_before\":\"2030-01-02T03:04:05Z\","
@@ -328,12 +330,20 @@ t_validity(const struct pki_req *req, const struct pki_cert *ca,
 	pki_cert_free(c);
 	c = sign_at(req, prof("backdate"), ca, cakey, T1200 + 30, 0);
 	is_str(nb(c), "U:261124110100Z", "profile backdate 1h");
-	is_str(na(c), "U:261124120100Z", "expiry 1h from the backdated start");
+	is_str(na(c), "U:261125110100Z", "expiry 24h from the backdated "
+	    "start");
+	pki_cert_free(c);
+	/* The policy: a backdate over a tenth of the expiry is cut. */
+	c = sign_at(req, prof("cut"), ca, cakey, T1200 + 30, 0);
+	is_str(nb(c), "U:261124115430Z", "backdate 1h, expiry 1h: cut to 6m, "
+	    "from now unrounded (12:00:30 - 6m)");
+	is_str(na(c), "U:261124125430Z", "backdate cut: expiry 1h from that "
+	    "start");
 	pki_cert_free(c);
 	c = sign_at(req, prof("frac"), ca, cakey, T1200 + 30, 0);
 	is_str(nb(c), "U:261124120058Z", "backdate 1.5s: 12:00:58.5 "
 	    "truncated");
-	is_str(na(c), "U:261124120059Z", "expiry 1s: 12:00:59.5 truncated");
+	is_str(na(c), "U:261124120118Z", "expiry 20s: 12:01:18.5 truncated");
 	pki_cert_free(c);
 	c = sign_at(req, prof("fixed"), ca, cakey, T1200 + 30, 0);
 	is_str(nb(c), "U:300102030405Z", "profile not_before");

@@ -418,6 +418,9 @@ test_ca_warnings(const struct fx_ca *ca)
 	struct pki_error		 err;
 	struct pki_status		 s;
 	struct fx_leaf			 l;
+	json_t				*top;
+	char				**w, *doc;
+	size_t				 nw;
 
 	c20 = fx_config("175200h", FX_USAGES, &p20);
 	c13 = fx_config("120000h", FX_USAGES, &p13);
@@ -439,6 +442,25 @@ test_ca_warnings(const struct fx_ca *ca)
 	    "the CA");
 	test_warning_texts(&s);
 	test_json(&s);
+	/* The lines status prints, and its JSON document as it prints it. */
+	w = NULL;
+	nw = 0;
+	memset(&err, 0, sizeof(err));
+	is_int(pki_status_warnings(&s, &w, &nw, &err), 0, "warnings: made");
+	ok(nw == 2 && strstr(w[0], "before long would next be renewed") !=
+	    NULL && strstr(w[1], "before a renewal of mid at ") != NULL,
+	    "warnings: one line per leaf (%zu: %s)", nw, nw > 0 ? w[0] : "");
+	top = NULL;
+	doc = pki_status_json(&s, &top, &err) == 0 ? json_dumps(top,
+	    JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	ok(doc != NULL && strstr(doc, "\"version\": 1,\n  \"generated\": "
+	    "\"") != NULL && strstr(doc, "\"warnings\": [\n    \"CA ") !=
+	    NULL && strstr(doc, "\"key\": \"match\"") != NULL &&
+	    strstr(doc, "\"cas\": [") != NULL, "the JSON document: version, "
+	    "rows, CAs and the warnings");
+	free(doc);
+	json_decref(top);
+	pki_strv_free(w, nw);
 	pki_status_free(&s);
 	pki_config_free(c20);
 	pki_config_free(c13);
@@ -713,7 +735,7 @@ main(void)
 	struct pki_config		*cfg;
 	struct fx_ca			 ca;
 
-	plan(82 + 8 + 34);
+	plan(82 + 8 + 34 + 3);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
 	cfg = fx_config("2160h", FX_USAGES, &prof);
