@@ -78,6 +78,39 @@ sql1(const char *sql, char *buf, size_t size)
 	return buf;
 }
 
+/* Files that are not inventories, or of a newer schema, are refused. */
+static void
+test_refusals(void)
+{
+	struct pki_inventory	*inv = NULL;
+	struct pki_error	 err;
+	char			 buf[512];
+	sqlite3			*db = NULL;
+
+	memset(&err, 0, sizeof(err));
+	snprintf(buf, sizeof(buf), "%s/dir.db", dir);
+	ok(mkdir(buf, 0700) == 0 && pki_inventory_open(buf, PKI_INV_CREATE,
+	    &inv, &err) == PKI_ERR_INPUT && strstr(err.text, "not a regular "
+	    "file") != NULL, "a directory is refused");
+	snprintf(buf, sizeof(buf), "%s/cfssl.db", dir);
+	ok(sqlite3_open(buf, &db) == SQLITE_OK && sqlite3_exec(db, "CREATE "
+	    "TABLE certificates (serial_number blob)", NULL, NULL, NULL) ==
+	    SQLITE_OK, "a certdb of cfssl's");
+	sqlite3_close(db);
+	ok(pki_inventory_open(buf, 0, &inv, &err) == PKI_ERR_INPUT &&
+	    strstr(err.text, "not an etcd-pki inventory") != NULL,
+	    "is not an inventory");
+	ok(pki_inventory_open(buf, PKI_INV_CFSSL, &inv, &err) == 0,
+	    "but opens for cfssl's revoke");
+	pki_inventory_close(inv);
+	inv = NULL;
+	ok(sqlite3_open(path, &db) == SQLITE_OK && sqlite3_exec(db, "UPDATE "
+	    "etcd_pki_meta SET value = '2'", NULL, NULL, NULL) == SQLITE_OK &&
+	    pki_inventory_open(path, 0, &inv, &err) == PKI_ERR_UNSUPPORTED,
+	    "a newer schema is refused");
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -252,28 +285,7 @@ main(void)
 	pki_inventory_close(inv);
 	inv = NULL;
 
-	/* Refusals. */
-	snprintf(buf, sizeof(buf), "%s/dir.db", dir);
-	ok(mkdir(buf, 0700) == 0 && pki_inventory_open(buf, PKI_INV_CREATE,
-	    &inv, &err) == PKI_ERR_INPUT && strstr(err.text, "not a regular "
-	    "file") != NULL, "a directory is refused");
-	snprintf(buf, sizeof(buf), "%s/cfssl.db", dir);
-	ok(sqlite3_open(buf, &db) == SQLITE_OK && sqlite3_exec(db, "CREATE "
-	    "TABLE certificates (serial_number blob)", NULL, NULL, NULL) ==
-	    SQLITE_OK, "a certdb of cfssl's");
-	sqlite3_close(db);
-	ok(pki_inventory_open(buf, 0, &inv, &err) == PKI_ERR_INPUT &&
-	    strstr(err.text, "not an etcd-pki inventory") != NULL,
-	    "is not an inventory");
-	ok(pki_inventory_open(buf, PKI_INV_CFSSL, &inv, &err) == 0,
-	    "but opens for cfssl's revoke");
-	pki_inventory_close(inv);
-	inv = NULL;
-	ok(sqlite3_open(path, &db) == SQLITE_OK && sqlite3_exec(db, "UPDATE "
-	    "etcd_pki_meta SET value = '2'", NULL, NULL, NULL) == SQLITE_OK &&
-	    pki_inventory_open(path, 0, &inv, &err) == PKI_ERR_UNSUPPORTED,
-	    "a newer schema is refused");
-	sqlite3_close(db);
+	test_refusals();
 
 	pki_issued_clear(&a);
 	pki_issued_clear(&b);
