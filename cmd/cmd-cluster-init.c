@@ -52,6 +52,10 @@ cmd_cluster_init_exec(struct opts *o)
 		log_err("-o: empty file name");
 		return CMD_RETURN_ERROR;
 	}
+	if (o->set[OPT_INITIAL_CLUSTER] && in.initial_cluster == NULL) {
+		log_err("-initial-cluster: empty (NAME=URL,...)");
+		return CMD_RETURN_USAGE;
+	}
 	/* Checked first, so that nothing is computed for nothing. */
 	if (out != NULL) {
 		if (lstat(out, &st) == 0) {

@@ -65,6 +65,12 @@ check_target(const struct nr_args *a, const char *target)
 		r = pki_due_file(&a->rule, buf, len, target, a->now, &due,
 		    why, sizeof(why), &err);
 		free(buf);
+		buf = NULL;
+		/* Renew would refuse the set: said, the answer stands. */
+		if (r == 0 && (r = pki_cert_gen_refused(target, &buf,
+		    &err)) == 0 && buf != NULL)
+			log_msg(LOG_WARNING, "%s", buf);
+		free(buf);
 	}
 	if (r != 0) {
 		log_pki(&err, r);

@@ -22,7 +22,7 @@ static const int renew_opts[] = {
 	OPT_CLUSTER, OPT_MEMBER, OPT_CA, OPT_CA_KEY, OPT_CA_KEY_PASSWORD,
 	OPT_CONFIG, OPT_PROFILE,
 	OPT_CSR_JSON, OPT_RENEW_BEFORE, OPT_STAGGER, OPT_FORCE,
-	OPT_ALLOW_SAN_CHANGE, OPT_REKEY, OPT_KEEP, OPT_LAYOUT, OPT_RESTART,
+	OPT_ALLOW_SAN_CHANGE, OPT_REKEY, OPT_REPLACE_KEY, OPT_KEEP, OPT_LAYOUT, OPT_RESTART,
 	OPT_RESTART_CMD, OPT_STOP_CMD, OPT_START_CMD, OPT_PRE_HOOK,
 	OPT_DEPLOY_HOOK, OPT_POST_HOOK, OPT_DRY_RUN, OPT_QUIET,
 	OPT_METRICS_FILE, OPT_NO_SYNC, OPT_GATE_TIMEOUT, OPT_SETTLE,
@@ -174,6 +174,7 @@ parse_basic(struct renew *rn)
 	ro->force = o->b[OPT_FORCE];
 	ro->allow_san_change = o->b[OPT_ALLOW_SAN_CHANGE];
 	ro->rekey = o->b[OPT_REKEY];
+	ro->replace_key = o->b[OPT_REPLACE_KEY];
 	ro->dry_run = o->b[OPT_DRY_RUN];
 	ro->no_sync = o->b[OPT_NO_SYNC];
 	ro->keep = opts_int(o, OPT_KEEP, 3);
@@ -220,6 +221,7 @@ parse_flags(struct renew *rn)
 	f.cluster = o->set[OPT_CLUSTER];
 	f.layout = rn->ro.layout;
 	f.rekey = rn->ro.rekey;
+	f.replace_key = rn->ro.replace_key;
 	f.restart_cmd = rn->restart.argv != NULL;
 	f.stop_cmd = rn->stop.argv != NULL;
 	f.start_cmd = rn->start.argv != NULL;

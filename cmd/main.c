@@ -4,6 +4,9 @@
  * programs) certinfo or bundle; as "cfssl" or "etcd-pki" it dispatches on
  * the first argument.
  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +19,12 @@ main(int argc, char **argv)
 {
 	const struct cmd_entry	*ce;
 	struct pki_error	 err;
+	struct rlimit		 nocore = { 0, 0 };
 	char			*prog;
 
+	/* Private keys pass through this process: no core file of it. */
+	(void)setrlimit(RLIMIT_CORE, &nocore);
+	(void)prctl(PR_SET_DUMPABLE, 0);
 	if (argc < 1 || argv[0] == NULL)
 		return CMD_RETURN_ERROR;
 	prog = argv[0];

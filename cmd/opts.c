@@ -173,6 +173,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_RENEW_BEFORE] =
 	{ "renew-before", OPT_TYPE_SHARE, "PCT%|DURATION", "renew when this share of the lifetime (default 33%), or this time, is left",
 	  .pct_max = 100, .pct_flags = OPT_PCT_MIN_EXCL | OPT_PCT_MAX_EXCL, .min = NS_SEC },
+	[OPT_REPLACE_KEY] =
+	{ "replace-key", OPT_TYPE_BOOL, NULL, "renew -rekey: renew a set whose key does not match its certificate (the new key is the caller's, 0600)" },
 	[OPT_RESTART] =
 	{ "restart", OPT_TYPE_ENUM, "none|rolling", "renew, ca rotate: how the members pick up the new files: none (files only; etcd re-reads leaf certificates on each handshake, with a kept key, but trust bundles only at start) or rolling (one member at a time through etcd's lock, with health gates and automatic rollback; ca rotate's default)",
 	  .choices = restarts, .noun = "mode" },

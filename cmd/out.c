@@ -46,6 +46,10 @@ out_write_bare(const char *base, const struct out_items *it)
 	int			 r;
 
 	memset(&err, 0, sizeof(err));
+	if (base[0] == '\0' || base[strlen(base) - 1] == '/') {
+		log_err("-o %s: no base name for %s.pem, ...", base, base);
+		return CMD_RETURN_USAGE;
+	}
 	memset(data, 0, sizeof(data));
 	memset(len, 0, sizeof(len));
 	data[PKI_CJ_CERT] = it->cert;

@@ -41,13 +41,21 @@ run_parse(struct run_cmd *rc, const char *flag, const char *text)
 int
 run_parse_opt(struct run_cmd *rc, const struct opts *o, int id)
 {
-	char	flag[40];
+	const char	*s;
+	char		 flag[40];
 
 	memset(rc, 0, sizeof(*rc));
 	if (opts_str(o, (enum opt_id)id) == NULL)
 		return 0;
 	snprintf(flag, sizeof(flag), "-%s", opt_table[id].name);
-	return run_parse(rc, flag, opts_str(o, (enum opt_id)id));
+	if (run_parse(rc, flag, opts_str(o, (enum opt_id)id)) != 0)
+		return -1;
+	if ((s = opts_str(o, OPT_CA_KEY)) != NULL && strncmp(s, "env:", 4) == 0)
+		rc->secret[0] = s + 4;
+	if ((s = opts_str(o, OPT_CA_KEY_PASSWORD)) != NULL &&
+	    strncmp(s, "env:", 4) == 0)
+		rc->secret[1] = s + 4;
+	return 0;
 }
 
 void
@@ -104,6 +112,11 @@ run_exec(const struct run_cmd *rc, char *const *env, int timeout)
 			if (fd != STDIN_FILENO)
 				close(fd);
 		}
+		/* The CA key's secrets stay here. */
+		(void)unsetenv("CFSSL_CA_PK_PASSWORD");
+		for (i = 0; i < 2; i++)
+			if (rc->secret[i] != NULL)
+				(void)unsetenv(rc->secret[i]);
 		for (i = 0; env != NULL && env[i] != NULL; i++)
 			if (putenv(env[i]) != 0)
 				_exit(127);

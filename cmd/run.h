@@ -11,6 +11,9 @@ struct run_cmd {
 	char		 flag[40];	/* "-deploy-hook", for messages */
 	const char	*text;		/* as given */
 	char		**argv;		/* NULL-terminated */
+	const char	*secret[2];	/* -ca-key, -ca-key-password env:VAR's
+					   VAR: not passed on (nor
+					   CFSSL_CA_PK_PASSWORD) */
 };
 
 /*

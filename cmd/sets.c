@@ -31,9 +31,11 @@ load_cluster_sets(const struct opts *o, int signer,
 	int			r;
 
 	memset(&err, 0, sizeof(err));
-	if (o->nargs != 1) {
-		log_err("-cluster DESC needs exactly one argument: the "
-		    "directory cluster issue wrote");
+	if (o->nargs != 1 || o->set[OPT_CSR_JSON]) {
+		log_err(o->nargs != 1 ? "-cluster DESC needs exactly one "
+		    "argument: the directory cluster issue wrote" :
+		    "-csr-json goes without -cluster (the description holds "
+		    "the requests)");
 		return CMD_RETURN_USAGE;
 	}
 	s->dir = o->args[0];

@@ -1,7 +1,8 @@
 #!/bin/sh
 # seed.sh: builds the seed corpus of every fuzz target under OUT
 # (OUT/<target>/, one file per distinct input, named by its SHA-1) from
-# the test inputs: tests/data/**, tests/bad-input/** when present, and
+# the test inputs: tests/data/**, tests/bad-input/** when present, the
+# regression inputs tests/fuzz-regress/TARGET/* (each to its target), and
 # cfssl's test data ($CFSSL_FIXTURES, by default ../shared/fixtures/cfssl,
 # read in place, never copied into the tree) when present.  Nothing here
 # is committed.
@@ -14,6 +15,7 @@ export LC_ALL
 OUT=${1:?usage: seed.sh OUT}
 DATA=$TOP_SRCDIR/tests/data
 BAD=$TOP_SRCDIR/tests/bad-input
+REG=$TOP_SRCDIR/tests/fuzz-regress
 FIX=${CFSSL_FIXTURES:-$TOP_SRCDIR/../shared/fixtures/cfssl}
 [ -d "$FIX" ] || FIX=
 
@@ -81,6 +83,13 @@ if [ -n "$FIX" ]; then
 		esac
 	done
 fi
+
+# What fuzzing (or a review) found, so each run starts from it.
+for t in $TARGETS; do
+	for f in $(files "$REG/$t"); do
+		add "$t" "$f"
+	done
+done
 
 # The hostile-input corpus: by the format its path names, else every
 # target (they all must survive it).

@@ -226,6 +226,15 @@ policy_init(struct issue *is, struct pki_error *err)
 	return PKI_OK;
 }
 
+/* pki_cl_leftovers() callback: removes what a killed run left. */
+static void
+sweep_leftover(void *arg, int pfd, const char *in, const char *name)
+{
+	(void)arg;
+	(void)in;
+	remove_tmpdir(pfd, name);
+}
+
 /* ---- the CA --------------------------------------------------------- */
 
 /* Loads the CA from cert/key paths (dfd-relative unless absolute). */
@@ -239,9 +248,9 @@ load_ca(struct issue *is, int dfd, const char *certpath, const char *keypath,
 	int		 r = PKI_ERR_INTERNAL;
 
 	if (pki_cl_slurpat(dfd, certpath, &buf, &len) == -1)
-		return pki_err_sys(err, errno, "%s: cannot read", certpath);
+		return pki_cl_read_err(err, errno, certpath);
 	if (pki_cl_slurpat(dfd, keypath, &kbuf, &klen) == -1)
-		r = pki_err_sys(err, errno, "%s: cannot read", keypath);
+		r = pki_cl_read_err(err, errno, keypath);
 	else if ((r = pki_ca_parse(buf, len, certpath, kbuf, klen, keypath,
 	    PKI_CA_MUST_BE_CA, is->opts->ca_key_password, &ca, err)) == PKI_OK) {
 		is->ca = ca->cert;
@@ -1288,8 +1297,11 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		r = pki_err_sys(err, errno, "%s: cannot resolve", dir);
 		goto out;
 	}
-	if ((r = pki_dir_lock(dir, &lockfd, err)) != PKI_OK ||
-	    (r = policy_init(&is, err)) != PKI_OK ||
+	if ((r = pki_dir_lock(dir, &lockfd, err)) != PKI_OK)
+		goto out;
+	/* What a killed run left, each with a private key. */
+	(void)pki_cl_leftovers(is.dfd, sweep_leftover, NULL);
+	if ((r = policy_init(&is, err)) != PKI_OK ||
 	    (r = ready_ca(&is, err)) != PKI_OK ||
 	    (r = pki_cl_revoked(dir, is.now, &is.revoked, &is.nrevoked,
 	    err)) != PKI_OK)

@@ -77,6 +77,22 @@ int	pki_cl_gen_link(int dfd, const char *name, char *via, size_t size);
  * is read through.  Returns 0, or -1 with errno.
  */
 int	pki_cl_slurpat(int dfd, const char *path, char **buf, size_t *len);
+/*
+ * Why pki_cl_slurpat() failed with errno e, as a message: "not a regular
+ * file" for anything but a regular file, else strerror(e).
+ */
+const char	*pki_cl_strerror(int e);
+/*
+ * Calls fn(arg, pfd, in, name) for each directory in DIR (dfd) and
+ * DIR/clients (in "" or "clients/", pfd its descriptor) named like the
+ * temporary leaf directory of a cluster issue (".NAME.xxxxxx", six hex
+ * digits): one that a killed run left, with a private key in it, when no
+ * run holds the lock.  Returns 0, or -1 with errno set.
+ */
+int	pki_cl_leftovers(int dfd, void (*fn)(void *, int, const char *,
+	    const char *), void *arg);
+/* Fills err for pki_cl_slurpat()'s failure on path; returns its code. */
+int	pki_cl_read_err(struct pki_error *err, int e, const char *path);
 
 /* ---- clcrl.c -------------------------------------------------------- */
 

@@ -244,7 +244,7 @@ load_at(struct pki_cl_check *ck, int ldfd, const char *name, int kind,
 			pki_cl_problem(ck, "%s: missing", name);
 		else
 			pki_cl_problem(ck, "%s: cannot read: %s", name,
-			    strerror(errno));
+			    pki_cl_strerror(errno));
 		return -1;
 	}
 	memset(&e, 0, sizeof(e));
@@ -468,7 +468,7 @@ check_text(struct vctx *v, int ldfd, const char *dir, const char *name,
 
 	if (pki_cl_slurpat(ldfd, name, &buf, &len) == -1)
 		vproblem(v, "%s/%s: %s", dir, name, errno == ENOENT ?
-		    "missing" : strerror(errno));
+		    "missing" : pki_cl_strerror(errno));
 	else if (len != wlen || memcmp(buf, want, len) != 0)
 		vproblem(v, "%s/%s: differs from the description (run cluster "
 		    "issue to rewrite it)", dir, name);
@@ -532,6 +532,34 @@ rotation_bundle(int dfd, const char *buf, size_t len, const char *capem)
 	return ok && has_ca;
 }
 
+/* pki_cl_leftovers() callback: reports what a killed run left. */
+static void
+report_leftover(void *arg, int pfd, const char *in, const char *name)
+{
+	(void)pfd;
+	vproblem(arg, "%s%s/: left by an interrupted cluster issue (it may "
+	    "hold a private key): the next cluster issue removes it", in,
+	    name);
+}
+
+/*
+ * A member or client directory (absdir/ldir) whose generation renew,
+ * rollback and ca rotate refuse (pki_set_gen_untrusted): reported, the
+ * verification goes on.
+ */
+static void
+check_gen(struct vctx *v, const char *absdir, const char *ldir)
+{
+	char		 path[PATH_MAX], gen[PATH_MAX];
+	const char	*why;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", absdir, ldir) <
+	    sizeof(path) && (why = pki_set_gen_untrusted(path, gen,
+	    sizeof(gen))) != NULL)
+		vproblem(v, "%s/current -> %s: %s: renew, rollback and ca "
+		    "rotate refuse this set", ldir, gen, why);
+}
+
 /* A leaf's ca.pem: DIR/ca.pem, or a bundle of a CA rotation. */
 static void
 check_bundle(struct vctx *v, int dfd, int ldfd, const char *dir,
@@ -542,7 +570,7 @@ check_bundle(struct vctx *v, int dfd, int ldfd, const char *dir,
 
 	if (pki_cl_slurpat(ldfd, PKI_CLDIR_BUNDLE, &buf, &len) == -1)
 		vproblem(v, "%s/ca.pem: %s", dir, errno == ENOENT ?
-		    "missing" : strerror(errno));
+		    "missing" : pki_cl_strerror(errno));
 	else if ((len != wlen || memcmp(buf, want, len) != 0) &&
 	    !rotation_bundle(dfd, buf, len, want))
 		vproblem(v, "%s/ca.pem: differs from the description (run "
@@ -619,7 +647,7 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 	size_t				 len = 0, capemlen = 0, i, nrv = 0;
 	struct pki_due			 due;
 	time_t				 tna, tnb;
-	int				 dfd = -1, ldfd = -1, r = PKI_ERR_INTERNAL;
+	int				 dfd = -1, ldfd = -1, r = PKI_ERR_INTERNAL, rd;
 
 	*nproblems = 0;
 	memset(&v, 0, sizeof(v));
@@ -645,12 +673,12 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 
 	/* The CA. */
 	capath = cl->ca_cert_file != NULL ? cl->ca_cert_file : PKI_CLDIR_CA;
-	if (pki_cl_slurpat(cl->ca_cert_file != NULL ? AT_FDCWD : dfd, capath,
-	    &buf, &len) == -1 ||
+	if ((rd = pki_cl_slurpat(cl->ca_cert_file != NULL ? AT_FDCWD : dfd,
+	    capath, &buf, &len)) == -1 ||
 	    pki_cert_load(buf, len, capath, &ca, NULL) != PKI_OK) {
 		vproblem(&v, "%s: %s", cl->ca_cert_file != NULL ? capath :
-		    PKI_CLDIR_CA, errno == ENOENT ? "missing" :
-		    "not a readable certificate");
+		    PKI_CLDIR_CA, rd == 0 ? "not a readable certificate" :
+		    errno == ENOENT ? "missing" : pki_cl_strerror(errno));
 		free(buf);
 		r = PKI_OK;
 		goto done;
@@ -686,7 +714,7 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 	if (cl->ca_cert_file == NULL) {
 		if (pki_cl_slurpat(dfd, PKI_CLDIR_CA_KEY, &buf, &len) == -1)
 			vproblem(&v, "ca-key.pem: %s", errno == ENOENT ?
-			    "missing" : strerror(errno));
+			    "missing" : pki_cl_strerror(errno));
 		else if ((r = pki_key_load(buf, len, PKI_CLDIR_CA_KEY, NULL,
 		    &cakey, NULL)) == PKI_ERR_ENCRYPTED)
 			;	/* encrypted: it cannot be compared here */
@@ -730,6 +758,7 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 		ck.nrevoked = nrv;
 		(void)pki_cl_check_leaf(&ck, ldfd);
 		v.n += ck.nproblems;
+		check_gen(&v, absdir, lf->dir);
 
 		if (cl->fragments && (r = check_fragments(&v, cl, i, dfd,
 		    ldfd, absdir, capem, capemlen, err)) != PKI_OK)
@@ -737,6 +766,7 @@ pki_cluster_verify(const struct pki_cluster *cl, const char *dir,
 		(void)close(ldfd);
 		ldfd = -1;
 	}
+	(void)pki_cl_leftovers(dfd, report_leftover, &v);
 	/* The CRL and its copies. */
 	v.n += pki_cl_crl_verify(cl, dir, ca, now, rv, nrv, v.problem, v.arg);
  done:

@@ -499,6 +499,164 @@ re2_bracket(const char **sp, char **op, const char **why)
 	return 0;
 }
 
+/* What RE2 accepts in a repetition, and the deepest group nesting. */
+#define RE2_MAX_REPEAT		1000
+#define RE2_MAX_DEPTH		100
+/* The longest name_whitelist accepted. */
+#define WHITELIST_MAX		4096
+
+/* What came last in re2_repeats(). */
+#define RA_NONE		0	/* nothing to repeat: start, '(' or '|' */
+#define RA_ATOM		1
+#define RA_GROUP	2	/* a group just closed */
+#define RA_REPEAT	3
+#define RA_LAZY		4	/* a repetition and its '?' */
+
+/*
+ * The length of a counted repetition {n}, {n,} or {n,m} at s, 0 when s
+ * is none (RE2 takes the '{' literally then); *max is its largest count.
+ */
+static size_t
+re2_count(const char *s, long *max)
+{
+	const char	*p = s + 1;
+	long		 n = 0, m = -1;
+
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	while (isdigit((unsigned char)*p) && n <= RE2_MAX_REPEAT)
+		n = n * 10 + (*p++ - '0');
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*p == ',') {
+		p++;
+		if (isdigit((unsigned char)*p)) {
+			m = 0;
+			while (isdigit((unsigned char)*p) &&
+			    m <= RE2_MAX_REPEAT)
+				m = m * 10 + (*p++ - '0');
+			while (isdigit((unsigned char)*p))
+				p++;
+		}
+	} else
+		m = n;
+	if (*p != '}')
+		return 0;
+	*max = m > n ? m : n;
+	return (size_t)(p + 1 - s);
+}
+
+/*
+ * Refuses what RE2 (cfssl's matcher) refuses about repetition, which a
+ * backtracking or NFA-building matcher such as glibc's can take minutes
+ * and gigabytes over: a repetition of a repetition ("\S++", "a**"), a
+ * repetition of nothing, a count above 1000, nested counts whose product
+ * is above 1000 ("(a{100}){100}"), and groups nested deeper than 100.
+ * Returns 0, or -1 with *why set.
+ */
+static int
+re2_repeats(const char *s, const char **why)
+{
+	long	 prod[RE2_MAX_DEPTH + 1], grp = 1, k;
+	size_t	 n;
+	int	 depth = 0, prev = RA_NONE;
+
+	prod[0] = 1;
+	while (*s != '\0') {
+		switch (*s) {
+		case '\\':
+			s += s[1] != '\0' ? 2 : 1;
+			prev = RA_ATOM;
+			continue;
+		case '[':
+			/* To the closing ']' (a first ']' is literal). */
+			s++;
+			if (*s == '^')
+				s++;
+			if (*s == ']')
+				s++;
+			while (*s != '\0' && *s != ']')
+				s += s[0] == '\\' && s[1] != '\0' ? 2 : 1;
+			if (*s == ']')
+				s++;
+			prev = RA_ATOM;
+			continue;
+		case '(':
+			if (depth == RE2_MAX_DEPTH) {
+				*why = "groups nested too deep";
+				return -1;
+			}
+			prod[++depth] = 1;
+			prev = RA_NONE;
+			if (s[1] == '?')
+				s++;	/* "(?": refused by re2_to_posix */
+			break;
+		case ')':
+			if (depth > 0) {
+				grp = prod[depth--];
+				if (grp > prod[depth])
+					prod[depth] = grp;
+				prev = RA_GROUP;
+			} else
+				prev = RA_ATOM;
+			break;
+		case '|':
+			prev = RA_NONE;
+			break;
+		case '?':
+			if (prev == RA_REPEAT) {
+				prev = RA_LAZY;
+				break;
+			}
+			/* FALLTHROUGH */
+		case '*':
+		case '+':
+			if (prev == RA_REPEAT || prev == RA_LAZY) {
+				*why = "bad repetition operator (a repetition "
+				    "of a repetition, as RE2 refuses)";
+				return -1;
+			}
+			if (prev == RA_NONE) {
+				*why = "missing argument to repetition operator";
+				return -1;
+			}
+			prev = RA_REPEAT;
+			break;
+		case '{':
+			if ((n = re2_count(s, &k)) == 0) {
+				prev = RA_ATOM;
+				break;
+			}
+			if (prev == RA_REPEAT || prev == RA_LAZY) {
+				*why = "bad repetition operator (a repetition "
+				    "of a repetition, as RE2 refuses)";
+				return -1;
+			}
+			if (prev == RA_NONE) {
+				*why = "missing argument to repetition operator";
+				return -1;
+			}
+			if (prev == RA_GROUP)
+				k *= grp;
+			if (k > RE2_MAX_REPEAT) {
+				*why = "bad repetition count (more than 1000, "
+				    "also nested, as RE2 refuses)";
+				return -1;
+			}
+			if (k > prod[depth])
+				prod[depth] = k;
+			prev = RA_REPEAT;
+			s += n;
+			continue;
+		default:
+			prev = RA_ATOM;
+			break;
+		}
+		s++;
+	}
+	return 0;
+}
+
 /*
  * Translates a Go RE2 pattern into a POSIX extended one: the shorthands
  * \d \D \w \W \s \S become bracket expressions and bracket expressions
@@ -578,6 +736,12 @@ compile_whitelist(struct pki_json_ctx *ctx, const char *path,
 	const char	*why;
 	int		 r, rc;
 
+	if (strlen(p->name_whitelist) > WHITELIST_MAX)
+		return pki_json_err(ctx, PKI_ERR_CONFIG, path, "invalid regular "
+		    "expression: longer than %d bytes", WHITELIST_MAX);
+	if (re2_repeats(p->name_whitelist, &why) != 0)
+		return pki_json_err(ctx, PKI_ERR_CONFIG, path,
+		    "invalid regular expression: %s", why);
 	if ((r = re2_to_posix(p->name_whitelist, &posix, &why)) != 0) {
 		if (r == PKI_ERR_ALLOC)
 			return pki_json_err(ctx, r, path, "out of memory");

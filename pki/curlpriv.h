@@ -55,8 +55,8 @@ void	pki_curl_fmt_ms(long ms, char *buf, size_t size);
 
 /*
  * At most max bytes of s (len bytes) for a one-line message into out:
- * trailing whitespace dropped, control characters escaped (\n, \r, \t,
- * \xNN), "..." when cut.
+ * trailing whitespace dropped, control characters and bytes above 0x7e
+ * escaped (\n, \r, \t, \xNN), "..." when cut.
  */
 void	pki_curl_snippet(const char *s, size_t len, size_t max, char *out,
 	    size_t size);

@@ -127,7 +127,7 @@ pki_curl_snippet(const char *s, size_t len, size_t max, char *out,
 			rep = "\\r";
 		else if (c == '\t')
 			rep = "\\t";
-		else if (c < 0x20 || c == 0x7f) {
+		else if (c < 0x20 || c >= 0x7f) {	/* 8-bit too */
 			e[0] = '\\';
 			e[1] = 'x';
 			e[2] = hex[c >> 4];

@@ -1,6 +1,8 @@
 /*
  * error.c: struct pki_error helpers and the only code-to-text map.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -124,6 +126,29 @@ pki_err_ssl(struct pki_error *err, int code, const char *fmt, ...)
 	}
 	ERR_clear_error();
 	return code;
+}
+
+int
+pki_err_not_regular(struct pki_error *err, const char *path, mode_t mode)
+{
+	const char	*what;
+
+	if (S_ISDIR(mode))
+		what = "a directory";
+	else if (S_ISFIFO(mode))
+		what = "a FIFO";
+	else if (S_ISCHR(mode))
+		what = "a character device";
+	else if (S_ISBLK(mode))
+		what = "a block device";
+	else if (S_ISSOCK(mode))
+		what = "a socket";
+	else if (S_ISLNK(mode))
+		what = "a symbolic link";
+	else
+		what = "a special file";
+	return pki_err(err, PKI_ERR_INPUT, "%s: not a regular file (%s)",
+	    path, what);
 }
 
 void

@@ -588,3 +588,140 @@ pki_cert_verify_bundle(const struct pki_cert *cert, const char *bundle,
 	BIO_free(bio);
 	return r;
 }
+
+/* ---- a remote signer's answer --------------------------------------- */
+
+/*
+ * The span of pem that is exactly one CERTIFICATE block with only
+ * whitespace around it: 0, or -1 with *why set.
+ */
+static int
+one_cert_block(const char *pem, size_t len, const char **why)
+{
+	static const char	begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char	end[] = "-----END CERTIFICATE-----";
+	const char		*p = pem, *e = pem + len, *q;
+
+	while (p < e && isspace((unsigned char)*p))
+		p++;
+	if ((size_t)(e - p) < sizeof(begin) - 1 ||
+	    memcmp(p, begin, sizeof(begin) - 1) != 0) {
+		*why = "it does not start with a certificate";
+		return -1;
+	}
+	for (q = p; q + sizeof(end) - 1 <= e; q++)
+		if (memcmp(q, end, sizeof(end) - 1) == 0)
+			break;
+	if (q + sizeof(end) - 1 > e) {
+		*why = "the certificate block is not closed";
+		return -1;
+	}
+	for (q += sizeof(end) - 1; q < e; q++)
+		if (!isspace((unsigned char)*q)) {
+			*why = "more than one certificate, or other text "
+			    "after it";
+			return -1;
+		}
+	if (memchr(pem, '\0', len) != NULL) {
+		*why = "it holds a NUL byte";
+		return -1;
+	}
+	return 0;
+}
+
+/* The request's own SANs (its extension request), or NULL. */
+static GENERAL_NAMES *
+req_sans(X509_REQ *req)
+{
+	STACK_OF(X509_EXTENSION)	*exts;
+	GENERAL_NAMES			*gens = NULL;
+	int				 i;
+
+	if ((exts = X509_REQ_get_extensions(req)) == NULL)
+		return NULL;
+	if ((i = X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1)) >= 0)
+		gens = X509V3_EXT_d2i(sk_X509_EXTENSION_value(exts, i));
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return gens;
+}
+
+int
+pki_remote_check_answer(const char *url, const char *pem, size_t len,
+    const char *csr_pem, const char *const *hosts, size_t nhosts,
+    char **out, size_t *outlen, struct pki_error *err)
+{
+	struct pki_req		*req = NULL;
+	struct pki_cert		*cert = NULL;
+	struct pki_strv		 have, want;
+	GENERAL_NAMES		*hgens = NULL, *wgens = NULL;
+	EVP_PKEY		*rk;
+	const unsigned char	*d1, *d2;
+	const char		*why = NULL;
+	size_t			 l1, l2, i;
+	int			 r = PKI_ERR_INTERNAL;
+
+	*out = NULL;
+	*outlen = 0;
+	memset(&have, 0, sizeof(have));
+	memset(&want, 0, sizeof(want));
+	if (one_cert_block(pem, len, &why) == -1)
+		goto refused;
+	if ((r = pki_cert_load(pem, len, url, &cert, err)) != PKI_OK ||
+	    (r = pki_req_load(csr_pem, strlen(csr_pem), "the request", &req,
+	    err)) != PKI_OK)
+		goto out;
+	rk = X509_REQ_get0_pubkey(req->req);
+	if (rk == NULL || EVP_PKEY_eq(X509_get0_pubkey(cert->x509), rk) != 1) {
+		why = "its public key is not the request's";
+		goto refused;
+	}
+	if (pki_cert_is_ca(cert)) {
+		why = "it is a CA certificate";
+		goto refused;
+	}
+	if (X509_NAME_get0_der(X509_REQ_get_subject_name(req->req), &d1,
+	    &l1) != 1 || X509_NAME_get0_der(X509_get_subject_name(cert->x509),
+	    &d2, &l2) != 1) {
+		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "X509_NAME_get0_der");
+		goto out;
+	}
+	if (l1 != l2 || memcmp(d1, d2, l1) != 0) {
+		why = "its subject is not the request's";
+		goto refused;
+	}
+	if ((r = cert_sans(cert->x509, &hgens, err)) != PKI_OK)
+		goto out;
+	if (nhosts > 0) {
+		if ((r = pki_san_from_hosts(hosts, nhosts, 0, &wgens,
+		    err)) != PKI_OK)
+			goto out;
+	} else
+		wgens = req_sans(req->req);
+	if (sans_to_strv(hgens, &have) != PKI_OK ||
+	    sans_to_strv(wgens, &want) != PKI_OK) {
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < want.n && why == NULL; i++)
+		if (!strv_has(&have, want.v[i]))
+			why = "a SAN of the request is missing";
+	for (i = 0; i < have.n && why == NULL; i++)
+		if (!strv_has(&want, have.v[i]))
+			why = "it has a SAN the request did not ask for";
+	if (why != NULL)
+		goto refused;
+	r = pki_cert_encode(cert, out, outlen, err);
+	goto out;
+ refused:
+	r = pki_err(err, PKI_ERR_POLICY, "%s: the server's certificate is "
+	    "refused: %s; nothing written", url, why);
+ out:
+	ERR_clear_error();
+	GENERAL_NAMES_free(hgens);
+	GENERAL_NAMES_free(wgens);
+	pki_strv_clear(&have);
+	pki_strv_clear(&want);
+	pki_cert_free(cert);
+	pki_req_free(req);
+	return r;
+}

@@ -101,16 +101,60 @@ read_fd(int fd, const char *name, size_t max, char **out, size_t *outlen,
 	return r;
 }
 
+/*
+ * The descriptor path names among those the process was started with
+ * (/dev/stdin, /dev/fd/N, /proc/self/fd/N: what "cfssl genkey /dev/stdin"
+ * and bash's <(...) give), or -1.
+ */
+static int
+own_fd(const char *path)
+{
+	static const char *const	 pre[] = { "/dev/fd/", "/proc/self/fd/" };
+	const char			*p;
+	size_t				 i;
+	int				 n;
+
+	if (strcmp(path, "/dev/stdin") == 0)
+		return STDIN_FILENO;
+	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+		if (strncmp(path, pre[i], strlen(pre[i])) != 0)
+			continue;
+		p = path + strlen(pre[i]);
+		for (n = 0; *p >= '0' && *p <= '9' && n < 100000; p++)
+			n = n * 10 + (*p - '0');
+		if (*p == '\0' && p > path + strlen(pre[i]) && n < 100000)
+			return n;
+	}
+	return -1;
+}
+
+/*
+ * Reads the regular file path.  It is opened without blocking (a FIFO
+ * with no writer would otherwise hang the run, and the lock it holds, for
+ * ever) and anything but a regular file is refused before it is read.
+ * The one exception: a pipe the caller handed over as a descriptor
+ * (own_fd), which has its writer, is read like standard input.
+ */
 static int
 read_file(const char *path, size_t max, char **out, size_t *outlen,
     struct pki_error *err)
 {
-	int	fd, r;
+	struct stat	st;
+	int		fd, r;
 
 	pki_err_source(err, path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = own_fd(path)) != -1 && fstat(fd, &st) == 0 &&
+	    S_ISFIFO(st.st_mode))
+		return read_fd(fd, path, max, out, outlen, err);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1)
 		return pki_err_sys(err, errno, "%s", path);
-	r = read_fd(fd, path, max, out, outlen, err);
+	if (fstat(fd, &st) == -1)
+		r = pki_err_sys(err, errno, "%s", path);
+	else if (!S_ISREG(st.st_mode))
+		r = pki_err_not_regular(err, path, st.st_mode);
+	else
+		r = read_fd(fd, path, max, out, outlen, err);
 	close(fd);
 	return r;
 }

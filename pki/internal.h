@@ -6,6 +6,9 @@
 #ifndef PKI_INTERNAL_H
 #define PKI_INTERNAL_H
 
+#include <sys/types.h>
+
+#include <dirent.h>
 #include <regex.h>
 #include <stdarg.h>
 
@@ -36,6 +39,17 @@ int	pki_err_sys(struct pki_error *err, int errnum, const char *fmt, ...)
  */
 int	pki_err_ssl(struct pki_error *err, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/*
+ * "PATH: not a regular file (a FIFO)" and the like for what mode says;
+ * returns PKI_ERR_INPUT.
+ */
+int	pki_err_not_regular(struct pki_error *err, const char *path,
+	    mode_t mode);
+/*
+ * Opens the directory name in dfd for readdir, never following a
+ * symbolic link; NULL with errno set.
+ */
+DIR	*pki_dir_open_at(int dfd, const char *name);
 /* Sets err->source (truncated) without touching the rest. */
 void	pki_err_source(struct pki_error *err, const char *source);
 /* Prefixes err->text with "prefix: " (used to add a file name). */

@@ -1066,6 +1066,15 @@ struct pki_set;
 int		 pki_dir_lock(const char *dir, int *fd, struct pki_error *err)
 		    PKI_MUST_CHECK;
 /*
+ * How many runs in a row found DIR's lock held (PKI_ERR_BUSY), since when
+ * (*since, seconds since the epoch): *runs is 0 when the last attempt
+ * took the lock.  Returns 0, or -1 when the count cannot be read.  A count
+ * of PKI_LOCK_BUSY_RUNS or more suggests a run that hangs holding it.
+ */
+#define PKI_LOCK_BUSY_RUNS	2
+int		 pki_dir_lock_busy(const char *dir, unsigned *runs,
+		    int64_t *since);
+/*
  * The same lock shared: any number of shared holders (renew -member M of
  * one cluster, each writing only its member's directory), none while an
  * exclusive holder (cluster issue) has it.
@@ -1100,6 +1109,36 @@ const char	*pki_set_path(const struct pki_set *s, int which);
 int		 pki_set_read(const struct pki_set *s, int which, char **buf,
 		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
 
+/*
+ * Whether a new key may take the owner, group and group-read bit of the
+ * key file it replaces: never unless the caller vouches for the old key
+ * (and then only when no other user could write that file or a directory
+ * from it up to DIR); otherwise it is the caller's, 0600.
+ */
+/*
+ * A generation named from more than this many seconds ahead of the
+ * clock is refused as the active one (pki_set_open).
+ */
+#define PKI_GEN_SKEW		3600
+#define PKI_GEN_SKEW_TEXT	"1 hour"
+
+/*
+ * Why the generation DIR/current points at (copied into gen, size bytes)
+ * would be refused as the active one by pki_set_open, so by every command
+ * that writes the set (renew, rollback, ca rotate): made by a user other
+ * than root and the caller, writable by group or others, or named from
+ * the future.  NULL when it would not (or DIR has no generations, or
+ * current is not a link into gen/, which pki_set_open reports itself).
+ * Read-only commands report it and go on.
+ */
+const char	*pki_set_gen_untrusted(const char *dir, char *gen,
+		    size_t size);
+
+#define PKI_KEYOWN_NO	0	/* not vouched for */
+#define PKI_KEYOWN_PAIR	1	/* the old key matched its certificate */
+#define PKI_KEYOWN_SAME	2	/* the new data is the old file's own
+				   (a conversion): owner kept as it is */
+
 /* New contents of a set; NULL data keeps that file as it is. */
 struct pki_set_update {
 	const char	*data[PKI_SET__COUNT];
@@ -1109,6 +1148,12 @@ struct pki_set_update {
 	const char	*serial_hex;	/* of the new certificate */
 	time_t		 now;		/* names the generation */
 	int		 no_sync;	/* skip fsync: still atomic, not durable */
+	int		 key_owner_ok;	/* PKI_KEYOWN_*: whether a new key may
+					   take the old key file's owner */
+	char		*note;		/* when not NULL, notelen bytes: why a
+					   new key did not take the old one's
+					   owner and mode ("" when it did) */
+	size_t		 notelen;
 };
 
 /*
@@ -1230,6 +1275,18 @@ int		 pki_remote_normalize(const char *spec, char ***urls,
 int		 pki_remote_sign(const struct pki_remote *r,
 		    const struct pki_remote_sign_req *q, char **cert,
 		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Checks the certificate PEM a remote signer answered (url names it)
+ * before anything is written: exactly one CERTIFICATE block with only
+ * whitespace around it, not a CA, whose public key and subject are those
+ * of the request csr_pem, and whose SANs are hosts (or, with nhosts 0,
+ * the request's own).  *out receives the certificate re-encoded
+ * (malloc'ed).  PKI_ERR_POLICY says what was wrong with it.
+ */
+int		 pki_remote_check_answer(const char *url, const char *pem,
+		    size_t len, const char *csr_pem, const char *const *hosts,
+		    size_t nhosts, char **out, size_t *outlen,
+		    struct pki_error *err) PKI_MUST_CHECK;
 /*
  * POST {url}/api/v1/cfssl/info {"label","profile"}: *result receives the
  * result object as JSON text ({"certificate","usages","expiry"}).
@@ -1758,9 +1815,19 @@ struct pki_status_row {
 	int			 drift_state;	/* PKI_DRIFT_*, leaves only */
 	struct pki_drift	 drift;
 	char			*generation;	/* "gen/..." or NULL */
+	char			*gen_refused;	/* pki_cert_gen_refused's text,
+						   or NULL */
 	long			 ca;		/* leaves: issuing CA row, or
 						   -1 (pki_status_link) */
 	int			 ca_warning;	/* PKI_CAWARN_* (link) */
+};
+
+/* A directory of the rows and its lock's busy count (pki_dir_lock_busy). */
+struct pki_status_lock {
+	char			*dir;
+	unsigned		 busy_runs;	/* runs in a row that found it
+						   held; 0: none */
+	int64_t			 busy_since;	/* the first of them */
 };
 
 /* What a cluster directory's CRL is (pki_cluster_crl_state, pki/clcrl.c). */
@@ -1796,6 +1863,9 @@ struct pki_status_crl {
 struct pki_status {
 	struct pki_status_row	*rows;
 	size_t			 n;
+	struct pki_status_lock	*locks;		/* each set's directory and,
+						   in cluster mode, DIR */
+	size_t			 nlocks;
 	time_t			 now;
 	struct pki_renew_policy	 policy;
 	struct pki_notify	 nt;
@@ -1834,25 +1904,36 @@ int		 pki_status_add_cluster(struct pki_status *s,
  */
 void		 pki_status_link(struct pki_status *s);
 /*
- * The number of rows missing or unreadable (their key or CSR JSON too),
- * and a CRL in use that is.
+ * The number of problems: rows missing or unreadable (their key or CSR
+ * JSON too), a CRL in use that is, and locks PKI_LOCK_BUSY_RUNS runs in
+ * a row found held.
  */
 size_t		 pki_status_problems(const struct pki_status *s);
 void		 pki_status_free(struct pki_status *s);
 /*
+ * When the commands that write the set of certificate path (D/NAME.pem
+ * or D/current/NAME.pem) refuse its generation (pki_set_gen_untrusted),
+ * *text receives a warning naming the set and why: "PATH: D/current ->
+ * gen/G: WHY: renew, rollback and ca rotate refuse this set"
+ * (malloc'ed); else NULL.  What only reads the set reports it and goes on.
+ */
+int		 pki_cert_gen_refused(const char *path, char **text,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
  * The warnings about s (linked with pki_status_link), one line each: a
- * leaf's CA expiring before the leaf would next be renewed, or before a
+ * set whose generation the commands that write it refuse (gen_refused);
+ * a leaf's CA expiring before the leaf would next be renewed, or before a
  * renewal at its renewal time would expire; a leaf with no renewal time;
  * a CRL not signed by the cluster CA or not listing every revocation the
- * inventory records.  *v (possibly empty) is the caller's, freed with
- * pki_strv_free.
+ * inventory records; a directory whose lock runs found held.  *v
+ * (possibly empty) is the caller's, freed with pki_strv_free.
  */
 int		 pki_status_warnings(const struct pki_status *s, char ***v,
 		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
 struct json_t;
 /*
  * s as status's -o json document (version 1: generated, certificates,
- * cas, crl, warnings); *out is a new reference.
+ * cas, locks, crl, warnings); *out is a new reference.
  */
 int		 pki_status_json(const struct pki_status *s,
 		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
@@ -1886,7 +1967,9 @@ struct pki_check_result {
  * no row at all UNKNOWN "no certificates found".  The cluster's CRL,
  * when CRLs are in use, likewise over thisUpdate to nextUpdate, and
  * CRITICAL when it is not the CA's or does not list every revocation.
- * The text lists the rows of the worst state, or when all are OK their
+ * A directory whose lock PKI_LOCK_BUSY_RUNS runs in a row found held is
+ * CRITICAL; a set whose generation renew would refuse (gen_refused) at
+ * least WARNING.  The text lists the rows of the worst state, or when all are OK their
  * number and the soonest to expire; perf holds
  * 'NAME_seconds_left'=Ns;W;C;0;LIFETIME per readable row (and "crl").
  * Free *out with pki_check_result_clear.
@@ -1930,6 +2013,7 @@ int		 pki_due_file(const struct pki_due_rule *rule,
  * metric with # HELP and # TYPE gauge): per leaf
  * etcd_pki_certificate_{expiration,renewal,not_before}_timestamp_seconds,
  * per CA etcd_pki_ca_expiration_timestamp_seconds, labelled {name,path};
+ * per directory etcd_pki_lock_busy_runs labelled {dir};
  * for the cluster's CRL etcd_pki_crl_{next_update,this_update,renewal}_
  * timestamp_seconds and etcd_pki_crl_revoked_certificates, labelled
  * {path};
@@ -2378,6 +2462,9 @@ struct pki_renew_opts {
 						   accept an earlier end */
 	int			 allow_san_change;
 	int			 rekey;
+	int			 replace_key;	/* with rekey: renew a set whose
+						   key does not match its
+						   certificate */
 	int			 dry_run;	/* write into a scratch
 						   directory only */
 	int			 no_sync;
@@ -2422,6 +2509,7 @@ struct pki_renew_flags {
 	int	cluster;	/* -cluster */
 	int	layout;		/* -1, or PKI_LAYOUT_* */
 	int	rekey;
+	int	replace_key;	/* -replace-key */
 	int	restart_cmd;	/* -restart-cmd */
 	int	stop_cmd;	/* -stop-cmd */
 	int	start_cmd;	/* -start-cmd */
@@ -2430,7 +2518,8 @@ struct pki_renew_flags {
 };
 
 /*
- * Checks that f goes together and is safe: a rolling restart needs a
+ * Checks that f goes together and is safe: -replace-key needs -rekey;
+ * a rolling restart needs a
  * cluster and generations; -restart none neither a restart command nor
  * a new key; the rolling flags need a rolling restart; -stop-cmd and
  * -start-cmd go together and only with -rekey; a new key needs a

@@ -728,7 +728,8 @@ parse_answer(const char *url, long status, const char *body, size_t len,
 	int		 r = PKI_ERR_INTERNAL;
 
 	*result = NULL;
-	root = json_loadb(body, len, 0, &jerr);
+	/* A key given twice is refused: it could hide a certificate. */
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (status != 200) {
 		if (is_envelope(root) &&
 		    json_is_false(json_object_get(root, "success"))) {
@@ -742,6 +743,12 @@ parse_answer(const char *url, long status, const char *body, size_t len,
 			r = pki_err(err, PKI_ERR_IO, "%s: HTTP %ld: %s", url,
 			    status, snip[0] != '\0' ? snip : "(empty answer)");
 		}
+		goto out;
+	}
+	if (root == NULL && json_error_code(&jerr) == json_error_duplicate_key) {
+		r = pki_err(err, PKI_ERR_JSON, "%s: the answer is refused: "
+		    "a key given twice (line %d, column %d)", url, jerr.line,
+		    jerr.column);
 		goto out;
 	}
 	if (root == NULL) {
@@ -861,7 +868,7 @@ pki_remote_sign(const struct pki_remote *r,
 {
 	char		*inner = NULL, *token = NULL, *req64 = NULL;
 	char		*used = NULL, label[300];
-	size_t		 innerlen = 0;
+	size_t		 innerlen = 0, clen = 0;
 	struct pki_buf	 outer;
 	const char	*endpoint, *body;
 	size_t		 blen;
@@ -915,13 +922,13 @@ pki_remote_sign(const struct pki_remote *r,
 		    "no certificate (result.certificate)", used);
 		goto out;
 	}
-	if ((*cert = strndup(json_string_value(c), json_string_length(c)))
-	    == NULL) {
-		rv = pki_err(err, PKI_ERR_ALLOC, "remote sign: out of memory");
+	/* Only what was asked for, re-encoded: never the server's bytes. */
+	if ((rv = pki_remote_check_answer(used, json_string_value(c),
+	    json_string_length(c), q->csr_pem, q->hosts, q->nhosts, cert,
+	    &clen, err)) != 0)
 		goto out;
-	}
 	if (len != NULL)
-		*len = json_string_length(c);
+		*len = clen;
 	rv = PKI_OK;
  out:
 	json_decref(result);

@@ -39,6 +39,8 @@ struct change {
 	size_t			 keylen;
 	const struct pki_key	*key;		/* the key of the new set */
 	char			 na[32];	/* its not after */
+	char			 note[512];	/* why the new key is not the
+						   old key's owner's */
 };
 
 /* ---- examining ---------------------------------------------------------- */
@@ -96,10 +98,12 @@ load_key(struct renew *rn, struct pki_target *t, struct job *j)
 		pki_note_err(rn->nt, NULL, &err, r);
 		return -1;
 	}
-	if (!pki_cert_matches_key(j->cert, j->key) && !rn->o->rekey) {
+	/* A key planted beside a certificate is never renewed silently. */
+	if (!pki_cert_matches_key(j->cert, j->key) && !rn->o->replace_key) {
 		pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "%s does not match "
-		    "%s: restore a complete set (etcd-pki rollback) or renew "
-		    "with -rekey", pki_set_path(t->set, PKI_SET_KEY),
+		    "%s: restore a complete set (etcd-pki rollback), or renew "
+		    "with -rekey -replace-key if this key is to be replaced",
+		    pki_set_path(t->set, PKI_SET_KEY),
 		    pki_set_path(t->set, PKI_SET_CERT));
 		return -1;
 	}
@@ -291,6 +295,10 @@ prepare(struct renew *rn, struct pki_target *t, struct job *j,
 	c->u.serial_hex = c->rs.f.serial_hex;
 	c->u.now = o->now;
 	c->u.no_sync = o->no_sync;
+	c->u.key_owner_ok = pki_cert_matches_key(j->cert, j->key) ?
+	    PKI_KEYOWN_PAIR : PKI_KEYOWN_NO;
+	c->u.note = c->note;
+	c->u.notelen = sizeof(c->note);
 	pki_time_format(c->rs.f.not_after, c->na, sizeof(c->na));
 	return PKI_RUN_OK;
 }
@@ -466,6 +474,8 @@ renew_one(struct renew *rn, struct pki_target *t, struct job *j)
 		goto out;
 	j->status = layout == PKI_LAYOUT_GENERATIONS ? switch_gen(rn, t, j,
 	    &c) : switch_fixed(rn, t, &c);
+	if (c.note[0] != '\0')
+		pki_note(rn->nt, PKI_NOTE_WARNING, t->label, "%s", c.note);
 	if (j->status == PKI_RUN_CHANGED)
 		renewed(rn, t, j, &c, layout);
  out:

@@ -63,6 +63,9 @@ pki_renew_flags_check(const struct pki_renew_flags *f, int *rolling,
 	int	r;
 
 	*rolling = 0;
+	if (f->replace_key && !f->rekey)
+		return pki_err(err, PKI_ERR_ARG, "-replace-key needs -rekey: "
+		    "the old key is replaced");
 	if ((r = check_restart(f, err)) < 0)
 		return r;
 	if (r == 0 && f->rolling_only)

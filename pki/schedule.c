@@ -18,6 +18,15 @@
 #include "internal.h"
 
 #define SCHED_NAME_MAX	200
+/*
+ * How long one run may take before it is stopped (systemd's
+ * TimeoutStartSec, timeout(1) in the cron line), so that a run that hangs
+ * cannot hold the lock, and stop renewal, for ever.  A rolling restart
+ * waits at most -gate-timeout (2 minutes) per member and -lock-ttl for the
+ * cluster lock: half an hour is ample.
+ */
+#define SCHED_TIMEOUT	"30min"
+#define SCHED_TIMEOUT_CRON "30m"
 
 int
 pki_schedule_name_check(const char *name, struct pki_error *err)
@@ -333,7 +342,9 @@ service_text(struct pki_buf *b, const struct pki_schedule *sc)
 	sd_cmdline(b, "ExecStart", sc->self, run.run, run.nrun);
 	free(v);
 	pki_buf_add(b, "# renew: 10 renewed, 75 another run holds the lock.\n"
-	    "SuccessExitStatus=10 75\n");
+	    "SuccessExitStatus=10 75\n"
+	    "# A run that hangs is stopped, fails and frees the lock.\n"
+	    "TimeoutStartSec=" SCHED_TIMEOUT "\n");
 	/* A private /tmp would hide what renew writes there. */
 	if (!rw_paths(b, sc))
 		pki_buf_add(b, "PrivateTmp=yes\n");
@@ -372,12 +383,15 @@ cron_text(struct pki_buf *b, const struct pki_schedule *sc, unsigned m,
 	    "after a random\n"
 	    "# delay of up to an hour; it stands down where systemd runs "
 	    "(use the timer\n"
-	    "# of \"etcd-pki schedule -systemd\" there).\n"
+	    "# of \"etcd-pki schedule -systemd\" there).  A run that "
+	    "hangs is stopped\n"
+	    "# after " SCHED_TIMEOUT_CRON " (timeout(1)).\n"
 	    "SHELL=/bin/sh\n"
 	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:"
 	    "/bin\n"
 	    "%u %u,%u * * * root test -d /run/systemd/system || "
-	    "{ sleep $(shuf -i 0-3599 -n 1); ", sc->name, m, h, h + 12);
+	    "{ sleep $(shuf -i 0-3599 -n 1); timeout -k 1m " SCHED_TIMEOUT_CRON
+	    " ", sc->name, m, h, h + 12);
 	cron_word(b, sc->self);
 	for (i = 0; i < sc->nrun; i++) {
 		pki_buf_add(b, " ");

@@ -52,6 +52,8 @@
 #include "internal.h"
 
 #define LOCK_NAME	".etcd-pki.lock"
+/* Runs in a row that found the lock held: "RUNS SINCE\n" (see dir_lock). */
+#define BUSY_NAME	".etcd-pki.busy"
 #define GEN_DIR		"gen"
 #define GEN_PREFIX	"gen/"
 #define CURRENT		"current"
@@ -183,8 +185,9 @@ read_at(int dfd, const char *name, int nofollow, const char *path,
 
 	*bufp = NULL;
 	*lenp = 0;
+	/* Never blocks: a FIFO planted here is refused, not waited on. */
 	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    (nofollow ? O_NOFOLLOW : 0))) == -1) {
+	    O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0))) == -1) {
 		r = pki_err_sys(err, errno, "%s: cannot read", path);
 		goto out;
 	}
@@ -193,7 +196,7 @@ read_at(int dfd, const char *name, int nofollow, const char *path,
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		r = pki_err(err, PKI_ERR_INPUT, "%s: not a regular file", path);
+		r = pki_err_not_regular(err, path, st.st_mode);
 		goto out;
 	}
 	if (st.st_size > PKI_MAX_INPUT) {
@@ -308,15 +311,9 @@ remove_tree(int dfd, const char *name)
 		return -1;
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(dfd, name, 0);
-	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
+	if ((d = pki_dir_open_at(dfd, name)) == NULL)
 		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		e = errno;
-		(void)close(fd);
-		errno = e;
-		return -1;
-	}
+	fd = dirfd(d);
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
@@ -343,6 +340,75 @@ open_dir_at(int dfd, const char *name)
 {
 	return openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
+}
+
+/*
+ * 1 if a user other than root, the caller and uid could write what st
+ * describes (a file, or a directory whose entries are the key's name):
+ * owned by another user, or writable by group or others.
+ */
+static int
+others_write(const struct stat *st, uid_t uid)
+{
+	return (st->st_uid != 0 && st->st_uid != geteuid() &&
+	    st->st_uid != uid) || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0;
+}
+
+/*
+ * Who owns a new private key and its mode: the one place that decides
+ * (an explicit owner setting plugs in here).  The old key file *like,
+ * found in the directory gdfd (a generation, or -1 for D itself), lends
+ * its owner, group and group-read bit only when the caller vouches for
+ * the old pair (u->key_owner_ok: the old key matched its certificate)
+ * and no user other than root, the caller and the old key's owner can
+ * write that file or any directory from it up to D (gen/<g>, gen/, D):
+ * someone who could have planted it never receives the new key.
+ * Otherwise the key is the caller's, 0600, and u->note (when given)
+ * says why.  Returns the status to copy the owner from, or NULL.
+ */
+static const struct stat *
+key_owner(const struct pki_set *s, int gdfd, const struct pki_set_update *u,
+    const struct stat *like, mode_t *mode)
+{
+	struct stat	 st;
+	const char	*why = NULL;
+	int		 gfd;
+
+	*mode = file_mode(PKI_SET_KEY, like);
+	if (like == NULL || u->key_owner_ok == PKI_KEYOWN_SAME ||
+	    (like->st_uid == geteuid() && like->st_gid == getegid() &&
+	    *mode == 0600))
+		return like;	/* nothing to give away */
+	if (u->key_owner_ok != PKI_KEYOWN_PAIR)
+		why = "its key did not match its certificate";
+	else if (others_write(like, like->st_uid))
+		why = "another user could write the key file";
+	else if (fstat(s->dfd, &st) == -1 ||
+	    others_write(&st, like->st_uid))
+		why = "another user could write the directory";
+	else if (gdfd != -1) {
+		if (fstat(gdfd, &st) == -1 || others_write(&st, like->st_uid))
+			why = "another user could write the generation";
+		else if ((gfd = open_dir_at(s->dfd, GEN_DIR)) == -1)
+			why = "gen/ cannot be examined";
+		else {
+			if (fstat(gfd, &st) == -1 ||
+			    others_write(&st, like->st_uid))
+				why = "another user could write gen/";
+			(void)close(gfd);
+		}
+	}
+	if (why == NULL)
+		return like;
+	*mode = 0600;
+	if (u->note != NULL && u->notelen > 0)
+		snprintf(u->note, u->notelen, "%s: the new key is not given "
+		    "to the old key's owner and mode (uid %lu, gid %lu, %04o): "
+		    "%s; it is owned by uid %lu, mode 0600", s->path[PKI_SET_KEY],
+		    (unsigned long)like->st_uid, (unsigned long)like->st_gid,
+		    (unsigned)(like->st_mode & 07777), why,
+		    (unsigned long)geteuid());
+	return NULL;
 }
 
 /*
@@ -541,31 +607,125 @@ cleanup(const struct pki_set *s, struct pki_error *err)
 
 /* ---- lock ----------------------------------------------------------- */
 
+/*
+ * Reads DIR's busy count (the descriptor of DIR is dfd): 0 with *runs = 0
+ * when there is none, -1 when it cannot be read or parsed.
+ */
+static int
+busy_read(int dfd, unsigned *runs, int64_t *since)
+{
+	char		 buf[64], *end;
+	unsigned long	 n;
+	long long	 t;
+	ssize_t		 len;
+	int		 fd;
+
+	*runs = 0;
+	*since = 0;
+	if ((fd = openat(dfd, BUSY_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	errno = 0;
+	n = strtoul(buf, &end, 10);
+	if (errno != 0 || end == buf || *end != ' ' || n > UINT_MAX)
+		return -1;
+	t = strtoll(end + 1, &end, 10);
+	if (errno != 0 || *end != '\n')
+		return -1;
+	*runs = (unsigned)n;
+	*since = t;
+	return 0;
+}
+
+/*
+ * Counts one more run that found DIR's lock held, so that a run that
+ * hangs while it holds the lock shows (pki_dir_lock_busy).  Best effort:
+ * the count is written atomically, and a failure only loses it.
+ */
+static void
+busy_note(int dfd, const char *dir)
+{
+	struct pki_file	 f;
+	unsigned	 runs;
+	int64_t		 since;
+	char		 text[64], path[PATH_MAX];
+
+	if (busy_read(dfd, &runs, &since) == -1 || runs == 0) {
+		runs = 0;
+		since = (int64_t)time(NULL);
+	}
+	snprintf(text, sizeof(text), "%u %lld\n", runs + 1, (long long)since);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, BUSY_NAME) >=
+	    sizeof(path))
+		return;
+	f.path = path;
+	f.data = text;
+	f.len = strlen(text);
+	f.mode = 0644;
+	if (pki_file_write_set(&f, 1, NULL) != PKI_OK)
+		return;		/* the count is lost, nothing else */
+}
+
+int
+pki_dir_lock_busy(const char *dir, unsigned *runs, int64_t *since)
+{
+	int	dfd, r;
+
+	*runs = 0;
+	*since = 0;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = busy_read(dfd, runs, since);
+	(void)close(dfd);
+	return r;
+}
+
 static int
 dir_lock(const char *dir, int op, int *fd, struct pki_error *err)
 {
-	int	dfd = -1, lfd = -1, r = PKI_ERR_INTERNAL;
+	struct stat	st;
+	char		path[PATH_MAX];
+	int		dfd = -1, lfd = -1, r = PKI_ERR_INTERNAL;
 
 	*fd = -1;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return pki_err_sys(err, errno, "%s: cannot open", dir);
 	if ((lfd = openat(dfd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1) {
+	    O_NONBLOCK | O_CLOEXEC, 0600)) == -1) {
 		r = pki_err_sys(err, errno, "%s/%s: cannot open", dir,
 		    LOCK_NAME);
+		goto out;
+	}
+	if (fstat(lfd, &st) == -1) {
+		r = pki_err_sys(err, errno, "%s/%s: cannot open", dir,
+		    LOCK_NAME);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(path, sizeof(path), "%s/%s", dir, LOCK_NAME);
+		r = pki_err_not_regular(err, path, st.st_mode);
 		goto out;
 	}
 	while (flock(lfd, op | LOCK_NB) == -1) {
 		if (errno == EINTR)
 			continue;
-		if (errno == EWOULDBLOCK)
+		if (errno == EWOULDBLOCK) {
 			r = pki_err(err, PKI_ERR_BUSY, "%s: another etcd-pki "
 			    "run holds %s/%s", dir, dir, LOCK_NAME);
-		else
+			busy_note(dfd, dir);
+		} else
 			r = pki_err_sys(err, errno, "%s/%s: cannot lock", dir,
 			    LOCK_NAME);
 		goto out;
 	}
+	/* Taken: the runs that found it held are over. */
+	if (unlinkat(dfd, BUSY_NAME, 0) == 0 && op == LOCK_EX)
+		(void)sync_fd(dfd);
 	*fd = lfd;
 	lfd = -1;
 	r = PKI_OK;
@@ -621,31 +781,94 @@ pki_set_free(struct pki_set *s)
 	free(s);
 }
 
+/*
+ * Why the generation gen ("gen/<g>", st its status) cannot be the active
+ * one, or NULL: made by another user than the caller or root, writable
+ * by group or others, or named from a time more than PKI_GEN_SKEW
+ * seconds ahead of the clock (it would sort after every generation made
+ * from now on).
+ */
+static const char *
+gen_untrusted(const char *gen, const struct stat *st)
+{
+	struct tm	tm;
+	const char	*end;
+
+	if ((st->st_uid != 0 && st->st_uid != geteuid()) ||
+	    (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return "not made by this user (owned by another one, or "
+		    "writable by group or others)";
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(gen + strlen(GEN_PREFIX), "%Y%m%dT%H%M%S",
+	    &tm)) == NULL || *end != '.')
+		return "not a generation name (YYYYMMDDTHHMMSS.uuuuuuZ-SERIAL)";
+	if (timegm(&tm) > time(NULL) + PKI_GEN_SKEW)
+		return "named from the future (more than " PKI_GEN_SKEW_TEXT
+		    " ahead of the clock)";
+	return NULL;
+}
+
+/*
+ * The generation dfd's current points at, into buf: 1 and *st its
+ * status; 0 when there is no current (the fixed layout); -1 when current
+ * is not a link to a directory in gen/; -2 when current cannot be
+ * examined (errno set).
+ */
+static int
+current_gen(int dfd, char *buf, size_t size, struct stat *st)
+{
+	if (fstatat(dfd, CURRENT, st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -2;
+	if (!S_ISLNK(st->st_mode) || read_current(dfd, buf, size) == -1)
+		return -1;
+	/* gen itself must be a directory, not a link to one. */
+	if (fstatat(dfd, GEN_DIR, st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISDIR(st->st_mode) ||
+	    fstatat(dfd, buf, st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISDIR(st->st_mode))
+		return -1;
+	return 1;
+}
+
+const char *
+pki_set_gen_untrusted(const char *dir, char *gen, size_t size)
+{
+	struct stat	 st;
+	const char	*why = NULL;
+	int		 dfd;
+
+	if (size > 0)
+		gen[0] = '\0';
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return NULL;
+	if (current_gen(dfd, gen, size, &st) == 1)
+		why = gen_untrusted(gen, &st);
+	(void)close(dfd);
+	return why;
+}
+
 /* Detects the layout of s (see pki_set_open). */
 static int
 detect_layout(struct pki_set *s, struct pki_error *err)
 {
 	struct stat	st;
 	char		buf[PATH_MAX];
+	const char	*why;
+	int		r;
 
 	free(s->current);
 	s->current = NULL;
 	s->layout = PKI_LAYOUT_FIXED;
-	if (fstatat(s->dfd, CURRENT, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-		if (errno == ENOENT)
-			return PKI_OK;
+	if ((r = current_gen(s->dfd, buf, sizeof(buf), &st)) == 0)
+		return PKI_OK;
+	if (r == -2)
 		return pki_err_sys(err, errno, "%s/%s: cannot stat", s->dir,
 		    CURRENT);
-	}
-	if (!S_ISLNK(st.st_mode) || read_current(s->dfd, buf,
-	    sizeof(buf)) == -1)
+	if (r == -1)
 		goto bad;
-	/* gen itself must be a directory, not a link to one. */
-	if (fstatat(s->dfd, GEN_DIR, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    !S_ISDIR(st.st_mode) ||
-	    fstatat(s->dfd, buf, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    !S_ISDIR(st.st_mode))
-		goto bad;
+	if ((why = gen_untrusted(buf, &st)) != NULL)
+		return pki_err(err, PKI_ERR_INPUT, "%s/%s -> %s: refused: %s",
+		    s->dir, CURRENT, buf, why);
 	if ((s->current = strdup(buf)) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	s->layout = PKI_LAYOUT_GENERATIONS;
@@ -944,14 +1167,16 @@ static int
 stage(struct pki_set *s, int base, const struct pki_set_update *u,
     char **genp, struct pki_error *err)
 {
-	struct stat	 st, *like;
+	struct stat	 st;
+	const struct stat *like;
 	struct dirent	*de;
 	DIR		*d = NULL;
+	mode_t		 mode;
 	char		 tmp[NAME_MAX + 1], final[NAME_MAX + 1];
 	char		 stamp[32], path[PATH_MAX];
 	time_t		 now;
 	size_t		 i;
-	int		 gfd = -1, tfd = -1, bfd = -1, created = 0;
+	int		 gfd = -1, tfd = -1, bfd = -1, lfd, created = 0;
 	int		 r = PKI_ERR_INTERNAL, k, replaced, sync = !u->no_sync;
 	int		 staged = 0;
 
@@ -1034,15 +1259,21 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 		if (data == NULL)
 			continue;
 		like = NULL;
+		lfd = -1;
 		if (base != -1 && fstatat(base, name, &st,
-		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
 			like = &st;
-		else if (fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) ==
+			lfd = base;
+		} else if (fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) ==
 		    0 && S_ISREG(st.st_mode))
 			like = &st;
-		if (pki_file_write_new(tfd, name, data, len,
-		    file_mode(i < PKI_SET__COUNT ? (int)i : PKI_SET_CERT, like),
-		    like, sync && SYNC_EACH) == -1) {
+		if (i == PKI_SET_KEY)
+			like = key_owner(s, lfd, u, like, &mode);
+		else
+			mode = file_mode(i < PKI_SET__COUNT ? (int)i :
+			    PKI_SET_CERT, like);
+		if (pki_file_write_new(tfd, name, data, len, mode, like,
+		    sync && SYNC_EACH) == -1) {
 			r = pki_err_sys(err, errno, "%s/%s/%s/%s: cannot write",
 			    s->dir, GEN_DIR, tmp, name);
 			goto out;
@@ -1461,8 +1692,10 @@ pki_set_convert(struct pki_set *s, time_t not_before, const char *serial_hex,
 			u.len[i] = len[i];
 		}
 		u.serial_hex = serial_hex;
-		u.now = not_before;
+		/* Never a name from the future (gen_untrusted). */
+		u.now = not_before < time(NULL) ? not_before : time(NULL);
 		u.no_sync = no_sync;
+		u.key_owner_ok = PKI_KEYOWN_SAME;
 		if ((r = stage(s, gfd, &u, &gen, err)) != PKI_OK ||
 		    (r = switch_current(s, gen, no_sync, err)) != PKI_OK)
 			goto out;
@@ -1558,8 +1791,12 @@ pki_set_replace_fixed(struct pki_set *s, const struct pki_set_update *u,
 		files[n].path = s->path[which];
 		files[n].data = u->data[which];
 		files[n].len = u->len[which];
-		files[n].mode = file_mode(which, state == F_REGULAR ? &st :
-		    NULL);
+		if (which == PKI_SET_KEY)
+			(void)key_owner(s, -1, u, state == F_REGULAR ? &st :
+			    NULL, &files[n].mode);
+		else
+			files[n].mode = file_mode(which, state == F_REGULAR ?
+			    &st : NULL);
 		n++;
 		if (state != F_REGULAR)
 			continue;

@@ -93,6 +93,7 @@ row_clear(struct pki_status_row *r)
 	free(r->error);
 	free(r->renew_error);
 	free(r->generation);
+	free(r->gen_refused);
 	pki_cert_free(r->cert);
 	pki_cert_facts_clear(&r->f);
 	pki_drift_clear(&r->drift);
@@ -109,20 +110,49 @@ pki_status_free(struct pki_status *s)
 	free(s->rows);
 	s->rows = NULL;
 	s->n = 0;
+	for (i = 0; i < s->nlocks; i++)
+		free(s->locks[i].dir);
+	free(s->locks);
+	s->locks = NULL;
+	s->nlocks = 0;
 	pki_cluster_crl_state_clear(&s->crl.st);
 }
 
-/* Reads a whole file; -1 with errno set (ENOENT: missing). */
+/* Adds dir's lock (once): its busy count, 0 when it cannot be read. */
 static int
-slurp(const char *path, char **buf, size_t *len)
+add_lock(struct pki_status *s, const char *dir)
 {
-	struct pki_error	err;
+	struct pki_status_lock	*nl;
+	size_t			 i;
 
-	memset(&err, 0, sizeof(err));
-	if (pki_input_read(path, 0, PKI_MAX_INPUT, buf, len, &err) == PKI_OK)
+	for (i = 0; i < s->nlocks; i++)
+		if (strcmp(s->locks[i].dir, dir) == 0)
+			return 0;
+	if ((nl = reallocarray(s->locks, s->nlocks + 1, sizeof(*nl))) == NULL)
+		return -1;
+	s->locks = nl;
+	nl = &s->locks[s->nlocks];
+	memset(nl, 0, sizeof(*nl));
+	if ((nl->dir = strdup(dir)) == NULL)
+		return -1;
+	s->nlocks++;
+	(void)pki_dir_lock_busy(dir, &nl->busy_runs, &nl->busy_since);
+	return 0;
+}
+
+/*
+ * Reads a whole file: 0, 1 when it is missing, -1 with err filled (a
+ * file that is not regular, too big or unreadable).
+ */
+static int
+slurp(const char *path, char **buf, size_t *len, struct pki_error *err)
+{
+	int	r;
+
+	if ((r = pki_input_read(path, 0, PKI_MAX_INPUT, buf, len, err)) ==
+	    PKI_OK)
 		return 0;
-	errno = err.sys_errno != 0 ? err.sys_errno : EINVAL;
-	return -1;
+	return r == PKI_ERR_IO && err->sys_errno == ENOENT ? 1 : -1;
 }
 
 /* The same for a key or CSR JSON: 0, 1 when missing, -1 after a note. */
@@ -130,13 +160,13 @@ static int
 slurp_noted(const struct pki_status *s, const char *path, char **buf,
     size_t *len)
 {
-	if (slurp(path, buf, len) == 0)
-		return 0;
-	if (errno == ENOENT)
-		return 1;
-	pki_note(&s->nt, PKI_NOTE_ERROR, NULL, "%s: %s", path,
-	    strerror(errno));
-	return -1;
+	struct pki_error	err;
+	int			r;
+
+	memset(&err, 0, sizeof(err));
+	if ((r = slurp(path, buf, len, &err)) == -1)
+		pki_note(&s->nt, PKI_NOTE_ERROR, NULL, "%s", err.text);
+	return r;
 }
 
 char *
@@ -177,12 +207,12 @@ load_cert(struct pki_status *s, struct pki_status_row *r)
 	int			 rc;
 
 	memset(&err, 0, sizeof(err));
-	if (slurp(r->path, &buf, &len) == -1) {
-		r->state = errno == ENOENT ? PKI_ROW_MISSING :
-		    PKI_ROW_UNREADABLE;
-		if (asprintf(&r->error, "%s: %s", r->path, errno == ENOENT ?
-		    "missing" : strerror(errno)) == -1)
+	if ((rc = slurp(r->path, &buf, &len, &err)) != 0) {
+		r->state = rc > 0 ? PKI_ROW_MISSING : PKI_ROW_UNREADABLE;
+		if (rc > 0 && asprintf(&r->error, "%s: missing", r->path) == -1)
 			r->error = NULL;
+		else if (rc < 0)
+			r->error = strdup(err.text);
 		return;
 	}
 	rc = pki_cert_load(buf, len, r->path, &r->cert, &err);
@@ -291,6 +321,45 @@ generation_of(const char *setdir)
 }
 
 /*
+ * The set directory of dir, the directory of a certificate path: D for
+ * D/current (the generations layout), else dir itself; NULL: no memory.
+ */
+static char *
+set_dir_of(const char *dir)
+{
+	const char	*base = strrchr(dir, '/');
+
+	if (strcmp(base != NULL ? base + 1 : dir, "current") != 0)
+		return strdup(dir);
+	return base != NULL ? strndup(dir, (size_t)(base - dir)) :
+	    strdup(".");
+}
+
+int
+pki_cert_gen_refused(const char *path, char **text, struct pki_error *err)
+{
+	const char	*sl = strrchr(path, '/'), *why;
+	char		 gen[PATH_MAX], *dir, *setdir = NULL;
+	int		 r = PKI_OK;
+
+	*text = NULL;
+	dir = sl == NULL ? strdup(".") : sl == path ? strdup("/") :
+	    strndup(path, (size_t)(sl - path));
+	if (dir == NULL || (setdir = set_dir_of(dir)) == NULL)
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	else if ((why = pki_set_gen_untrusted(setdir, gen, sizeof(gen))) !=
+	    NULL && asprintf(text, "%s: %s/current -> %s: %s: renew, "
+	    "rollback and ca rotate refuse this set", path, setdir, gen,
+	    why) == -1) {
+		*text = NULL;
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	}
+	free(dir);
+	free(setdir);
+	return r;
+}
+
+/*
  * Adds a leaf row for certificate path (D/NAME.pem or D/current/NAME.pem:
  * the set's directory is D); csr, when not NULL, is the description's CSR
  * JSON, else the set's NAME-csr.json is used.
@@ -302,7 +371,7 @@ add_leaf(struct pki_status *s, const char *path, const char *name,
 	struct pki_status_row	*r;
 	char			*dir = NULL, *setdir = NULL, *keypath = NULL;
 	char			*csrpath = NULL;
-	const char		*sl, *base;
+	const char		*sl;
 	int			 ret = PKI_ERR_ALLOC;
 
 	if ((r = new_row(s)) == NULL || (r->path = strdup(path)) == NULL ||
@@ -314,13 +383,7 @@ add_leaf(struct pki_status *s, const char *path, const char *name,
 	    strndup(path, (size_t)(sl - path));
 	if (dir == NULL)
 		goto out;
-	base = strrchr(dir, '/');
-	if (strcmp(base != NULL ? base + 1 : dir, "current") == 0)
-		setdir = base != NULL ? strndup(dir, (size_t)(base - dir)) :
-		    strdup(".");
-	else
-		setdir = strdup(dir);
-	if (setdir == NULL)
+	if ((setdir = set_dir_of(dir)) == NULL)
 		goto out;
 	if (asprintf(&keypath, "%s/%s-key.pem", dir, r->name) == -1) {
 		keypath = NULL;
@@ -331,6 +394,9 @@ add_leaf(struct pki_status *s, const char *path, const char *name,
 		goto out;
 	}
 	r->generation = generation_of(setdir);
+	if (pki_cert_gen_refused(path, &r->gen_refused, err) != PKI_OK ||
+	    add_lock(s, setdir) != 0)
+		goto out;
 	load_cert(s, r);
 	if (r->state == PKI_ROW_OK) {
 		check_key(s, r, keypath);
@@ -431,6 +497,9 @@ add_dir(struct pki_status *s, const char *dir, struct pki_error *err)
 		return pki_err_sys(err, errno, "%s", dir);
 	if (dir_leaves(d, dir, &names, &haveca) != 0)
 		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	else if (names.n == 0 && !haveca)
+		r = pki_err(err, PKI_ERR_INPUT, "%s: no certificate in this "
+		    "directory (NAME.pem next to NAME-key.pem, or ca.pem)", dir);
 	for (i = 0; i < names.n && r == PKI_OK; i++) {
 		if ((p = pki_path_join(dir, names.v[i])) == NULL)
 			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
@@ -535,7 +604,9 @@ pki_status_add_cluster(struct pki_status *s, const struct pki_cluster *cl,
 
 	if ((r = pki_cldir_leaves(cl, dir, member, &v, &n, err)) != PKI_OK)
 		return r;
-	if (member != NULL && n == 0)
+	if (add_lock(s, dir) != 0)
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	else if (member != NULL && n == 0)
 		r = pki_err(err, PKI_ERR_ARG, "-member: %s: no such member or "
 		    "client in the description", member);
 	for (i = 0; i < n && r == PKI_OK; i++) {
@@ -611,6 +682,9 @@ pki_status_problems(const struct pki_status *s)
 		if (s->rows[i].state != PKI_ROW_OK ||
 		    s->rows[i].key == PKI_ROWKEY_UNREADABLE ||
 		    s->rows[i].drift_state == PKI_DRIFT_BAD_CSR)
+			n++;
+	for (i = 0; i < s->nlocks; i++)
+		if (s->locks[i].busy_runs >= PKI_LOCK_BUSY_RUNS)
 			n++;
 	if (s->crl.st.present && s->crl.st.state != PKI_ROW_OK)
 		n++;
@@ -732,6 +806,7 @@ pki_status_metrics(const struct pki_status *s, const char *command,
     int exit_code, char **text, struct pki_error *err)
 {
 	struct pki_buf	b;
+	size_t		i;
 
 	memset(&b, 0, sizeof(b));
 	*text = NULL;
@@ -747,6 +822,15 @@ pki_status_metrics(const struct pki_status *s, const char *command,
 	family(&b, s, "etcd_pki_ca_expiration_timestamp_seconds",
 	    "The date after which the CA certificate expires (notAfter).",
 	    WHICH_CA);
+	for (i = 0; i < s->nlocks; i++) {
+		if (i == 0)
+			header(&b, "etcd_pki_lock_busy_runs", "Runs in a row "
+			    "that found the directory's lock held (0: the "
+			    "last one took it).");
+		pki_buf_add(&b, "etcd_pki_lock_busy_runs{dir=\"");
+		label_value(&b, s->locks[i].dir);
+		pki_buf_printf(&b, "\"} %u\n", s->locks[i].busy_runs);
+	}
 	crl_metrics(&b, s);
 	if (command != NULL) {
 		header(&b, "etcd_pki_last_run_timestamp_seconds",

@@ -225,9 +225,23 @@ pki_status_check(const struct pki_status *s,
 			if (soon == NULL || r->f.not_after < soon->f.not_after)
 				soon = r;
 		}
+		/* Readable, but the next renewal would be refused. */
+		if (r->gen_refused != NULL) {
+			add(&lines[PKI_CHECK_WARNING], "%s", r->gen_refused);
+			if (rank(PKI_CHECK_WARNING) > rank(st))
+				st = PKI_CHECK_WARNING;
+		}
 		if (rank(st) > rank(out->state))
 			out->state = st;
 	}
+	for (i = 0; i < s->nlocks; i++)
+		if (s->locks[i].busy_runs >= PKI_LOCK_BUSY_RUNS) {
+			pki_time_format(s->locks[i].busy_since, d, sizeof(d));
+			add(&lines[PKI_CHECK_CRITICAL], "%s: %u runs found the "
+			    "lock held since %s", s->locks[i].dir,
+			    s->locks[i].busy_runs, d);
+			out->state = PKI_CHECK_CRITICAL;
+		}
 	if (s->crl.st.present && rank(st = check_crl(&s->crl, warn, crit,
 	    lines, &perf)) > rank(out->state))
 		out->state = st;

@@ -1,8 +1,9 @@
 /*
  * statusdoc.c: what "etcd-pki status" shows of the status model (see
- * pki.h), other than the table it prints: the warnings about CAs that
- * expire too early, leaves with no renewal time and a CRL that is not
- * what it should be, and the JSON document of -o json; and the JSON
+ * pki.h), other than the table it prints: the warnings about sets whose
+ * generation renew would refuse, CAs that expire too early, leaves with
+ * no renewal time, a CRL that is not what it should be and locks that
+ * runs keep finding held, and the JSON document of -o json; and the JSON
  * document of "ca status -o json" (the rotation's status model,
  * pki_rot_status).
  */
@@ -80,6 +81,27 @@ crl_warnings(const struct pki_status *s, struct pki_strv *w)
 	return r;
 }
 
+/* The warning of a directory whose lock runs found held, if any. */
+static int
+lock_warning(const struct pki_status_lock *k, struct pki_strv *w)
+{
+	char	 d[32], *t = NULL;
+	int	 r;
+
+	if (k->busy_runs == 0)
+		return PKI_OK;
+	pki_time_format(k->busy_since, d, sizeof(d));
+	if (asprintf(&t, "%s: %u run%s in a row found the lock "
+	    "%s/.etcd-pki.lock held, since %s%s", k->dir, k->busy_runs,
+	    k->busy_runs == 1 ? "" : "s", k->dir, d, k->busy_runs >=
+	    PKI_LOCK_BUSY_RUNS ? ": a run may hang holding it (see "
+	    "ps -C etcd-pki)" : "") == -1)
+		return PKI_ERR_ALLOC;
+	r = pki_strv_push(w, t);
+	free(t);
+	return r;
+}
+
 int
 pki_status_warnings(const struct pki_status *s, char ***v, size_t *n,
     struct pki_error *err)
@@ -93,7 +115,10 @@ pki_status_warnings(const struct pki_status *s, char ***v, size_t *n,
 	*n = 0;
 	memset(&w, 0, sizeof(w));
 	for (i = 0; i < s->n && r == PKI_OK; i++) {
-		if (s->rows[i].is_ca || s->rows[i].state != PKI_ROW_OK)
+		if (s->rows[i].gen_refused != NULL)
+			r = pki_strv_push(&w, s->rows[i].gen_refused);
+		if (r != PKI_OK || s->rows[i].is_ca ||
+		    s->rows[i].state != PKI_ROW_OK)
 			continue;
 		if ((r = row_warning(s, &s->rows[i], &t)) == PKI_OK &&
 		    t != NULL)
@@ -103,6 +128,8 @@ pki_status_warnings(const struct pki_status *s, char ***v, size_t *n,
 	}
 	if (r == PKI_OK)
 		r = crl_warnings(s, &w);
+	for (i = 0; i < s->nlocks && r == PKI_OK; i++)
+		r = lock_warning(&s->locks[i], &w);
 	if (r != PKI_OK) {
 		pki_strv_clear(&w);
 		return pki_err(err, r, "out of memory");
@@ -258,23 +285,27 @@ pki_status_json(const struct pki_status *s, struct json_t **out,
     struct pki_error *err)
 {
 	json_t	*top = json_object(), *certs = json_array(),
-		*cas = json_array();
+		*cas = json_array(), *locks = json_array(), *l;
 	char	**w = NULL;
 	size_t	 i, nw = 0;
-	int	 r;
+	int	 r = PKI_ERR_ALLOC;
 
 	*out = NULL;
-	if (top == NULL || certs == NULL || cas == NULL) {
+	if (top == NULL || certs == NULL || cas == NULL || locks == NULL ||
+	    (r = pki_status_warnings(s, &w, &nw, err)) != PKI_OK) {
 		json_decref(certs);
 		json_decref(cas);
+		json_decref(locks);
 		json_decref(top);
-		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		return r == PKI_ERR_ALLOC ? pki_err(err, r, "out of memory") :
+		    r;
 	}
-	if ((r = pki_status_warnings(s, &w, &nw, err)) != PKI_OK) {
-		json_decref(certs);
-		json_decref(cas);
-		json_decref(top);
-		return r;
+	for (i = 0; i < s->nlocks; i++) {
+		put(l = json_object(), "dir", json_string(s->locks[i].dir));
+		put(l, "busy_runs", json_integer(s->locks[i].busy_runs));
+		put(l, "busy_since", s->locks[i].busy_runs > 0 ?
+		    json_date(s->locks[i].busy_since) : NULL);
+		json_array_append_new(locks, l);
 	}
 	put(top, "version", json_integer(1));
 	put(top, "generated", json_date(s->now));
@@ -284,6 +315,7 @@ pki_status_json(const struct pki_status *s, struct json_t **out,
 		    leaf_json(&s->rows[i]));
 	put(top, "certificates", certs);
 	put(top, "cas", cas);
+	put(top, "locks", locks);
 	put(top, "crl", crl_json(s));
 	put(top, "warnings", json_strv(w, nw));
 	pki_strv_free(w, nw);

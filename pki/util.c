@@ -1,6 +1,8 @@
 /*
  * util.c: string vectors and small helpers shared by the library.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/asn1.h>
 #include <openssl/crypto.h>
@@ -225,4 +228,21 @@ pki_asn1_time(const ASN1_TIME *a, time_t *t)
 		return -1;
 	*t = timegm(&tm);
 	return 0;
+}
+
+DIR *
+pki_dir_open_at(int dfd, const char *name)
+{
+	DIR	*d;
+	int	 fd, e;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL) {
+		e = errno;
+		(void)close(fd);
+		errno = e;
+	}
+	return d;
 }

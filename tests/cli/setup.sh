@@ -120,6 +120,23 @@ diag() {
 	printf '# %s\n' "$*"
 }
 
+# expect_run OUT ERR TEST RC [REGEX]: the last run ($rc) exited RC and
+# its stdout OUT and stderr ERR together match REGEX.
+expect_run() {
+	_out=$1
+	_err=$2
+	shift 2
+	if [ "$rc" -eq "$2" ] && { [ $# -lt 3 ] ||
+	    cat "$_out" "$_err" | grep -Eq -- "$3"; }; then
+		pass "$1"
+	else
+		fail "$1"
+		diag "exit $rc, wanted $2${3:+, output matching /$3/}"
+		sed 's/^/#   out: /' "$_out" | head -20
+		sed 's/^/#   err: /' "$_err" | head -20
+	fi
+}
+
 check() {
 	_name=$1
 	shift

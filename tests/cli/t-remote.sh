@@ -24,7 +24,7 @@ for c in cfssl multirootca openssl; do
 	need_cmd "$c" || skip_all "$c not installed (Debian golang-cfssl's cfssl serve and multirootca, openssl CLI)"
 done
 FAKE=$TOP_SRCDIR/tests/cli/remote-fake.py
-plan 73
+plan 89
 
 # All servers are killed by PID at exit; the whole test ends within LIMIT s.
 LIMIT=${T_REMOTE_LIMIT:-150}
@@ -184,6 +184,8 @@ fake TRUNC truncated
 fake CUTOFF cutoff
 fake SLOW slow
 fake REC record "$T/rec" "$T/tlsc.pem" "http://127.0.0.1:$P"
+mkdir hostile
+fake HOSTILE hostile "$T/hostile" "http://127.0.0.1:$P"
 
 listening() {
 	"$PY" -c 'import socket, sys
@@ -193,21 +195,21 @@ all_up() {
 	for _port in "$P" "$PS" "$PM" "$PR"; do
 		listening "$_port" || return 1
 	done
-	for _var in GARBAGE HTML TRUNC CUTOFF SLOW REC; do
+	for _var in GARBAGE HTML TRUNC CUTOFF SLOW REC HOSTILE; do
 		grep -q '^[0-9][0-9]*$' "$T/fake-$_var.port" || return 1
 	done
 }
 if wait_for 15 all_up; then
-	pass "cfssl serve (3), multirootca and remote-fake.py (6) listen"
+	pass "cfssl serve (3), multirootca and remote-fake.py (7) listen"
 else
-	fail "cfssl serve (3), multirootca and remote-fake.py (6) listen"
+	fail "cfssl serve (3), multirootca and remote-fake.py (7) listen"
 	for f in serve.log serve-tls.log serve-mtls.log multirootca.log \
 	    fake-*.log; do
 		diag "$f:"
 		tail -n 3 "$T/$f" | sed 's/^/#   /'
 	done
 fi
-for _var in GARBAGE HTML TRUNC CUTOFF SLOW REC; do
+for _var in GARBAGE HTML TRUNC CUTOFF SLOW REC HOSTILE; do
 	eval "$_var=\$(cat \"\$T/fake-$_var.port\")"
 done
 URL=http://127.0.0.1:$P
@@ -591,6 +593,34 @@ check "recorded request 2: POST /api/v1/cfssl/authsign with a token" \
     recorded 2 /api/v1/cfssl/authsign '"token"'
 check "the /authsign body and its inner request hold nothing of the key" \
     body_ok rec/2.body k2/k-key.pem authsign
+
+# ---- 6b. a hostile server's answers (issue 17, finding 3) ---------------
+
+# The answer must hold exactly one certificate, for the request's key,
+# subject and SANs, not a CA: else a clear error and nothing written.
+HOST_URL=http://127.0.0.1:$HOSTILE
+cp "$T/ca.pem" hostile/ca.pem
+cp "$T/tlsc.pem" hostile/other.pem
+for how in otherkey:"public key is not the request's" \
+    ca:"public key is not the request's" \
+    foreign-first:"more than one certificate" dupkey:"a key given twice" \
+    privkey:"more than one certificate, or other text" \
+    ansi:"more than one certificate, or other text" \
+    padding:"127.0.0.1:$HOSTILE"; do
+	echo "${how%%:*}" >hostile/how
+	failcase ours "a hostile server's answer (${how%%:*})" \
+	    "127.0.0.1:$HOSTILE" "${how#*:}" -- \
+	    -remote "$HOST_URL" -profile open "$T/node-csr.json"
+done
+echo otherkey >hostile/how
+check "sign -remote: a certificate for another key: refused" \
+    sh -c '! "$1" sign -remote "$2" -profile open "$3" >"$4" 2>&1 &&
+    grep -q "public key is not the request" "$4" &&
+    ! grep -q "BEGIN CERT" "$4" || { cat "$4"; false; }' \
+    sh "$CLIENT" "$HOST_URL" "$T/req.csr" "$T/hostile/sign.out"
+echo pass >hostile/how
+check "the same server's untouched answer: signed" \
+    gen "$T/h1" h -remote "$HOST_URL" -profile open "$T/node-csr.json"
 
 # ---- 7. HTTPS and mutual TLS --------------------------------------------
 

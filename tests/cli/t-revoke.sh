@@ -324,7 +324,7 @@ else
 	skip "flock(1) not installed"
 fi
 check "no temporary file left" sh -c \
-    '! find pki -name ".*" ! -name .etcd-pki.lock | grep .'
+    '! find pki -name ".*" ! -name .etcd-pki.lock ! -name .etcd-pki.busy | grep .'
 
 # ---- cluster inventory ---------------------------------------------------
 "$E" cluster inventory pki >inv.out 2>&1

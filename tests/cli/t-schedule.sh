@@ -100,6 +100,8 @@ ExecCondition=@BIN@ needs-renewal -renew-before 720h -stagger 10%% @T@/one.pem
 ExecStart=@BIN@ renew -quiet -csr-json @T@/conf/one-csr.json -force -keep 5 -renew-before 720h -restart-cmd "systemctl restart etcd" -stagger 10%% @T@/one.pem
 # renew: 10 renewed, 75 another run holds the lock.
 SuccessExitStatus=10 75
+# A run that hangs is stopped, fails and frees the lock.
+TimeoutStartSec=30min
 ReadWritePaths=@T@
 # Sandbox (systemd.exec(5)); a drop-in (systemctl edit) relaxes it
 # for hooks that need more.
@@ -270,7 +272,7 @@ check "cron: SHELL and PATH set, one job line" sh -c '
     test "$(grep -vc "^#\|=" cron.txt)" = 1'
 check "cron: the line's shape (M H,H+12, root, stands down under systemd)" \
     sh -c "printf '%s\n' \"\$1\" | grep -Eq \
-    '^[0-9]+ [0-9]+,[0-9]+ \* \* \* root test -d /run/systemd/system \|\| \{ sleep \\\$\(shuf -i 0-3599 -n 1\); .+ renew -quiet .+; \}\$'" \
+    '^[0-9]+ [0-9]+,[0-9]+ \* \* \* root test -d /run/systemd/system \|\| \{ sleep \\\$\(shuf -i 0-3599 -n 1\); timeout -k 1m 30m .+ renew -quiet .+; \}\$'" \
     sh "$line"
 m=$(echo "$line" | cut -d' ' -f1)
 h=$(echo "$line" | cut -d' ' -f2)

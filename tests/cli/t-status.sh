@@ -21,15 +21,7 @@ run() {
 }
 # expect NAME RC [REGEX]: the last run exited RC and stdout+stderr match.
 expect() {
-	if [ "$rc" -eq "$2" ] && { [ $# -lt 3 ] ||
-	    cat "$T/out" "$T/err" | grep -Eq -- "$3"; }; then
-		pass "$1"
-	else
-		fail "$1"
-		diag "exit $rc, wanted $2${3:+, output matching /$3/}"
-		sed 's/^/#   out: /' "$T/out" | head -20
-		sed 's/^/#   err: /' "$T/err" | head -20
-	fi
+	expect_run "$T/out" "$T/err" "$@"
 }
 # row NAME REGEX: a line of the last stdout matches.
 has() {
@@ -155,8 +147,8 @@ def ts(s):
     return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(
         tzinfo=datetime.timezone.utc).timestamp()
 h = json.load(open(sys.argv[1]))
-assert list(h) == ["version", "generated", "certificates", "cas", "crl",
-    "warnings"], list(h)
+assert list(h) == ["version", "generated", "certificates", "cas", "locks",
+    "crl", "warnings"], list(h)
 assert h["version"] == 1
 now = ts(h["generated"])
 names = [c["name"] for c in h["certificates"]]
@@ -182,6 +174,8 @@ assert h["certificates"][0]["issuer"] == "CN=fixtures CA"
 assert len(h["cas"]) == 1 and h["cas"][0]["name"] == "ca"
 assert list(h["cas"][0]) == ["name", "path", "serial", "subject", "not_after", "seconds_left", "error"]
 assert h["warnings"] == []
+assert h["locks"] and all(list(k) == ["dir", "busy_runs", "busy_since"] and
+    k["busy_runs"] == 0 and k["busy_since"] is None for k in h["locks"]), h["locks"]
 c = h["crl"]
 assert list(c) == ["path", "number", "issuer", "this_update", "next_update",
     "age_seconds", "seconds_left", "percent_used", "renew_at", "due",

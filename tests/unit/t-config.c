@@ -424,6 +424,30 @@ test_errors_more(void)
 	    "\"name_whitelist\":\"(?i)x\"}}}", PKI_ERR_CONFIG,
 	    "c.json: signing.default.name_whitelist: invalid regular "
 	    "expression: (?...) groups and flags are not supported");
+	fails("a repetition of a repetition (glibc: minutes, gigabytes)",
+	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"name_whitelist\":\"^\\\\S++++++++++++++++++++++++++++++++++"
+	    "+++\"}}}", PKI_ERR_CONFIG,
+	    "c.json: signing.default.name_whitelist: invalid regular "
+	    "expression: bad repetition operator (a repetition of a "
+	    "repetition, as RE2 refuses)");
+	fails("a{2}*",
+	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"name_whitelist\":\"a{2}*\"}}}", PKI_ERR_CONFIG,
+	    "c.json: signing.default.name_whitelist: invalid regular "
+	    "expression: bad repetition operator (a repetition of a "
+	    "repetition, as RE2 refuses)");
+	fails("nested counts above 1000",
+	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"name_whitelist\":\"((a{10}){10}){11}\"}}}", PKI_ERR_CONFIG,
+	    "c.json: signing.default.name_whitelist: invalid regular "
+	    "expression: bad repetition count (more than 1000, also nested, "
+	    "as RE2 refuses)");
+	fails("a repetition of nothing",
+	    "{\"signing\":{\"default\":{\"expiry\":\"1h\","
+	    "\"name_whitelist\":\"a|*b\"}}}", PKI_ERR_CONFIG,
+	    "c.json: signing.default.name_whitelist: invalid regular "
+	    "expression: missing argument to repetition operator");
 	fails("unknown remote",
 	    "{\"signing\":{\"profiles\":{\"CA\":{\"remote\":\"localhoster\"}}},"
 	    "\"remotes\":{\"localhost\":\"127.0.0.1:8888\"}}", PKI_ERR_CONFIG,

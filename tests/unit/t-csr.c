@@ -1,6 +1,8 @@
 /*
  * t-csr.c: pki_csr_parse and the CSR helpers (reference section 3).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -657,6 +659,48 @@ test_fixtures(void)
 	}
 }
 
+/*
+ * A pipe the caller hands over by name (/dev/fd/N, /proc/self/fd/N, as
+ * bash's <(...) does) is read; a FIFO found in the file system is not.
+ */
+static void
+pipe_inputs(const char *dir)
+{
+	static const char *const	 pre[] = { "/dev/fd/", "/proc/self/fd/" };
+	struct pki_error		 err;
+	char				 name[300], *buf = NULL;
+	size_t				 len = 0, i;
+	int				 p[2];
+
+	for (i = 0; i < 2; i++) {
+		memset(&err, 0, sizeof(err));
+		if (pipe(p) == -1 || write(p[1], "piped", 5) != 5) {
+			skip("pipe: %s", strerror(errno));
+			skip("pipe");
+			continue;
+		}
+		(void)close(p[1]);
+		snprintf(name, sizeof(name), "%s%d", pre[i], p[0]);
+		is_int(pki_input_read(name, 0, 100, &buf, &len, &err), 0,
+		    "%s: a pipe handed over is read", name);
+		ok(buf != NULL && strcmp(buf, "piped") == 0, "... all of it");
+		free(buf);
+		buf = NULL;
+		(void)close(p[0]);
+	}
+	snprintf(name, sizeof(name), "%s/fifo", dir);
+	if (mkfifo(name, 0600) == -1) {
+		skip("mkfifo: %s", strerror(errno));
+		skip("mkfifo");
+		return;
+	}
+	is_int(pki_input_read(name, 0, 100, &buf, &len, &err), PKI_ERR_INPUT,
+	    "a FIFO in the file system: refused, no wait");
+	ok(strstr(err.text, "fifo: not a regular file (a FIFO)") != NULL,
+	    "... says so: %s", err.text);
+	(void)unlink(name);
+}
+
 /* pki_input_read: files, prefixes, the size cap. */
 static void
 test_input(void)
@@ -736,8 +780,12 @@ test_input(void)
 	    "an existing file with a colon");
 	is_str(buf, "colon", "colon file contents");
 	free(buf);
-	is_int(pki_input_read(dir, 0, 100, &buf, &len, &err), PKI_ERR_IO,
+	/* Not a regular file: refused before it is read (issue 17). */
+	is_int(pki_input_read(dir, 0, 100, &buf, &len, &err), PKI_ERR_INPUT,
 	    "a directory");
+	ok(strstr(err.text, "not a regular file (a directory)") != NULL,
+	    "a directory: says so: %s", err.text);
+	pipe_inputs(dir);
 	is_int(pki_input_read("", 0, 100, &buf, &len, &err), PKI_ERR_ARG,
 	    "empty name");
 	is_int(pki_input_read("file:", 1, 100, &buf, &len, &err), PKI_ERR_ARG,

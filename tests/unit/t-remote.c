@@ -25,6 +25,7 @@
 
 #include "internal.h"
 #include "../tap.h"
+#include "fixture.h"
 
 #define KEY_HEX		"0123456789ABCDEF0123456789ABCDEF"
 
@@ -352,7 +353,7 @@ struct canned {
 static const char *
 ok_env(const char *result)
 {
-	static char	buf[1024];
+	static char	buf[8192 + 64];
 
 	snprintf(buf, sizeof(buf), "{\"success\":true,\"result\":%s,"
 	    "\"errors\":[],\"messages\":[]}\n", result);
@@ -488,18 +489,18 @@ request(size_t k, const char **body)
 
 /* The test server's answers, in the order test_transport asks. */
 static size_t
-canned_answers(struct canned *c, char **ans)
+canned_answers(struct canned *c, char **ans, const char *certjson)
 {
+	char	res[4096];
 	size_t	i;
 
+	/* A real certificate for the request: pki_remote_sign checks it. */
+	snprintf(res, sizeof(res), "{\"certificate\":%s}", certjson);
 	i = 0;
-	ans[i] = http(200, "application/json", ok_env("{\"certificate\":"
-	    "\"-----BEGIN CERTIFICATE-----\\nAA\\n-----END CERTIFICATE-----"
-	    "\\n\"}"));
+	ans[i] = http(200, "application/json", ok_env(res));
 	c[i].answer = ans[i];
 	c[i++].delay_ms = 0;
-	ans[i] = http(200, "application/json", ok_env("{\"certificate\":"
-	    "\"CERT2\"}"));
+	ans[i] = http(200, "application/json", ok_env(res));
 	c[i].answer = ans[i];
 	c[i++].delay_ms = 0;
 	ans[i] = http(200, "application/json", "{\"success\":false,"
@@ -512,7 +513,7 @@ canned_answers(struct canned *c, char **ans)
 	    "\"invalid token\"}],\"messages\":[]}\n");
 	c[i].answer = ans[i];
 	c[i++].delay_ms = 0;
-	ans[i] = http(502, "text/html", "bad gateway\n\001x\n");
+	ans[i] = http(502, "text/html", "bad gateway\n\001x\xff\x9b\n");
 	c[i].answer = ans[i];
 	c[i++].delay_ms = 0;
 	ans[i] = http(200, "text/plain", "hello\n");
@@ -566,7 +567,8 @@ transport_errors(const struct pki_remote *r,
 	/* 4: HTTP 502, not an envelope. */
 	is_int(pki_remote_sign(r, q, &cert, &len, &err), PKI_ERR_IO,
 	    "HTTP 502");
-	snprintf(want, sizeof(want), "%s: HTTP 502: bad gateway\\n\\x01x",
+	snprintf(want, sizeof(want), "%s: HTTP 502: bad gateway\\n\\x01x"
+	    "\\xff\\x9b",
 	    base);
 	is_str(err.text, want, "HTTP 502 message, one line");
 
@@ -610,6 +612,12 @@ test_transport(void)
 	pid_t			 pid;
 	json_t			*root;
 	json_error_t		 jerr;
+	struct fx_ca		 ca;
+	struct fx_leaf		 leaf;
+	struct pki_config	*cfg;
+	const struct pki_profile *prof;
+	json_t			*js;
+	char			*certjson = NULL;
 
 	if ((lfd = listener(&port)) == -1) {
 		skip("cannot listen on 127.0.0.1: %s", strerror(errno));
@@ -617,7 +625,15 @@ test_transport(void)
 	}
 	dead = closed_port();
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
-	i = canned_answers(c, ans);
+	fx_ca_new(&ca, "remote CA", time(NULL));
+	cfg = fx_config("1h", FX_USAGES, &prof);
+	fx_leaf_new(&leaf, &ca, "{\"CN\":\"etcd1\",\"hosts\":[\"etcd1\"],"
+	    "\"key\":{\"algo\":\"ecdsa\",\"size\":256}}", prof, time(NULL),
+	    NULL);
+	js = json_string(leaf.cert);
+	certjson = json_dumps(js, JSON_ENCODE_ANY);
+	json_decref(js);
+	i = canned_answers(c, ans, certjson);
 	pid = serve(lfd, c, i);
 	close(lfd);
 	if (pid == -1) {
@@ -626,8 +642,7 @@ test_transport(void)
 	}
 
 	memset(&q, 0, sizeof(q));
-	q.csr_pem = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n"
-	    "-----END CERTIFICATE REQUEST-----\n";
+	q.csr_pem = leaf.csr;
 	q.hosts = hosts;
 	q.nhosts = 1;
 	q.profile = "peer";
@@ -643,8 +658,7 @@ test_transport(void)
 	if (!is_int(pki_remote_sign(&r, &q, &cert, &len, &err), 0,
 	    "sign through the second remote (first refused)"))
 		diag("%s", err.text);
-	is_str(cert, "-----BEGIN CERTIFICATE-----\nAA\n"
-	    "-----END CERTIFICATE-----\n", "certificate from the envelope");
+	is_str(cert, leaf.cert, "certificate from the envelope");
 	is_int((long long)len, cert != NULL ? (long long)strlen(cert) : -1,
 	    "certificate length");
 	free(cert);
@@ -665,7 +679,7 @@ test_transport(void)
 	if (!is_int(pki_remote_sign(&r, &q, &cert, &len, &err), 0,
 	    "authsign"))
 		diag("%s", err.text);
-	is_str(cert, "CERT2", "authsign certificate");
+	is_str(cert, leaf.cert, "authsign certificate");
 	free(cert);
 	cert = NULL;
 	rq = request(k++, &body);
@@ -740,6 +754,10 @@ test_transport(void)
 	free(inner);
 	for (k = 0; k < i; k++)
 		free(ans[k]);
+	free(certjson);
+	fx_leaf_free(&leaf);
+	pki_config_free(cfg);
+	fx_ca_free(&ca);
 }
 
 int

@@ -388,9 +388,16 @@ test_blocks(void)
 	    fx_has("renew with -rekey"), "key mismatch: says how to fix it");
 	opts_reset(T0 + 50 * MIN);
 	ro.rekey = 1;
-	is_int(renew(&s, NULL), PKI_RUN_CHANGED, "-rekey: renewed");
+	is_int(renew(&s, NULL), PKI_RUN_REFUSED, "key mismatch: refused also "
+	    "with -rekey");
+	ok(fx_has("renew with -rekey -replace-key"), "key mismatch with "
+	    "-rekey: names -replace-key");
+	opts_reset(T0 + 50 * MIN);
+	ro.rekey = 1;
+	ro.replace_key = 1;
+	is_int(renew(&s, NULL), PKI_RUN_CHANGED, "-replace-key: renewed");
 	ok(whole(&s) && strcmp(cat(s.dir, "etcd1-key.pem"), k2.key) != 0 &&
-	    fx_has(", new key,"), "-rekey: a new key, matching the new "
+	    fx_has(", new key,"), "-replace-key: a new key, matching the new "
 	    "certificate");
 	fx_leaf_free(&k2);
 
@@ -876,12 +883,18 @@ test_flags(void)
 	f.layout = PKI_LAYOUT_FIXED;
 	ok(strncmp(flags(&f), "-rekey with -layout fixed replaces", 34) == 0,
 	    "flags: -rekey in place needs a stop");
+	memset(&f, 0, sizeof(f));
+	f.restart = PKI_RESTART_UNSET;
+	f.layout = -1;
+	f.replace_key = 1;
+	is_str(flags(&f), "-replace-key needs -rekey: the old key is replaced",
+	    "flags: -replace-key without -rekey refused");
 }
 
 int
 main(void)
 {
-	plan(102 + 5);
+	plan(104 + 5 + 1);
 	fx_ca_new(&ca, "test CA", T0 - 86400);
 	fx_ca_new(&other, "other CA", T0 - 86400);
 	cfg = fx_config("1h", FX_USAGES, &prof);

@@ -44,6 +44,8 @@ static const char	service[] =
     "ExecStart=/usr/bin/etcd-pki renew -quiet /etc/etcd/pki/etcd1.pem\n"
     "# renew: 10 renewed, 75 another run holds the lock.\n"
     "SuccessExitStatus=10 75\n"
+    "# A run that hangs is stopped, fails and frees the lock.\n"
+    "TimeoutStartSec=30min\n"
     "ReadWritePaths=/etc/etcd/pki\n"
     "PrivateTmp=yes\n"
     "# Sandbox (systemd.exec(5)); a drop-in (systemctl edit) relaxes it\n"
@@ -201,7 +203,8 @@ test_cron(void)
 	    h < 12 && h2 == h + 12, "cron: a random minute, an hour and 12 "
 	    "hours later (%u %u,%u)", m, h, h2);
 	ok(strstr(line, "root test -d /run/systemd/system || { sleep $(shuf "
-	    "-i 0-3599 -n 1); /usr/bin/etcd-pki renew 50\\% 'a b'\\%'c' "
+	    "-i 0-3599 -n 1); timeout -k 1m 30m /usr/bin/etcd-pki renew 50\\% "
+	    "'a b'\\%'c' "
 	    "'it'\\''s'; }\n") != NULL, "cron: words quoted for sh, %% "
 	    "escaped outside the quotes (%s)", line);
 	pki_schedule_files_clear(&f);

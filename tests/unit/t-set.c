@@ -258,6 +258,51 @@ test_lock(void)
 	is_int(fd, -1, "lock: *fd = -1 on failure");
 }
 
+/*
+ * A FIFO (no writer) at a set's file or at the lock: refused at once as
+ * not a regular file, never waited on.
+ */
+static void
+test_special(void)
+{
+	struct pki_error	 err;
+	struct pki_set		*s = NULL;
+	const char		*d = mkdir_sub("special");
+	char			 path[PATH_MAX], *buf = NULL;
+	size_t			 len = 0;
+	int			 r, fd = -1;
+
+	mkset(d, NAME, 1, 1);
+	snprintf(path, sizeof(path), "%s/%s-key.pem", d, NAME);
+	(void)unlink(path);
+	if (mkfifo(path, 0600) == -1) {
+		diag("mkfifo %s: %s", path, strerror(errno));
+		exit(1);
+	}
+	alarm(20);	/* a hang fails the test instead of stopping it */
+	memset(&err, 0, sizeof(err));
+	r = pki_set_open(d, NAME, &s, &err);
+	is_int(r, PKI_OK, "special: the set opens");
+	if (r == PKI_OK) {
+		r = pki_set_read(s, PKI_SET_KEY, &buf, &len, &err);
+		is_int(r, PKI_ERR_INPUT, "special: a FIFO key is refused");
+		snprintf(path, sizeof(path), "%s/%s-key.pem: not a regular "
+		    "file (a FIFO)", d, NAME);
+		is_str(err.text, path, "special: the message says what it is");
+		ok(buf == NULL, "special: nothing read");
+	}
+	pki_set_free(s);
+	snprintf(path, sizeof(path), "%s/.etcd-pki.lock", d);
+	if (mkfifo(path, 0600) == -1) {
+		diag("mkfifo %s: %s", path, strerror(errno));
+		exit(1);
+	}
+	r = pki_dir_lock(d, &fd, &err);
+	is_int(r, PKI_ERR_INPUT, "special: a FIFO at the lock is refused");
+	is_int(fd, -1, "special: no lock descriptor");
+	alarm(0);
+}
+
 /* ---- generations ---------------------------------------------------- */
 
 static void
@@ -886,6 +931,103 @@ rm_rf(const char *path)
 	return system(cmd);
 }
 
+/* ---- who owns a new key; which generation may be current ----------- */
+
+/* Stages a new key "k" with key_owner_ok ok; its owner, mode and note. */
+static void
+stage_key(struct pki_set *s, const char *d, int ok_, struct stat *st,
+    char *note, size_t notelen)
+{
+	struct pki_error	 err;
+	struct pki_set_update	 u;
+	char			*gen = NULL, rel[PATH_MAX];
+	int			 r;
+
+	upd_init(&u, "c", "k", "0b", NB + 60);
+	u.key_owner_ok = ok_;
+	u.note = note;
+	u.notelen = notelen;
+	note[0] = '\0';
+	memset(st, 0, sizeof(*st));
+	if ((r = pki_set_stage(s, &u, &gen, &err)) != PKI_OK) {
+		diag("stage: %s", err.text);
+		return;
+	}
+	snprintf(rel, sizeof(rel), "%s/%s-key.pem", gen, NAME);
+	(void)lmode(d, rel, st);
+	if (pki_set_discard(s, gen, &err) != PKI_OK)
+		diag("discard: %s", err.text);
+	free(gen);
+}
+
+static void
+test_owner(void)
+{
+	struct pki_error	 err;
+	struct pki_set		*s = NULL;
+	struct stat		 st;
+	const char		*d = mkdir_sub("owner");
+	char			 note[512], path[PATH_MAX], lnk[PATH_MAX];
+	char			 fut[PATH_MAX], cur[NAME_MAX + 8];
+	ssize_t			 n;
+	int			 r;
+
+	mkset(d, NAME, 0, 1);
+	if (pki_set_open(d, NAME, &s, &err) != PKI_OK ||
+	    pki_set_convert(s, NB, "0a", 0, &err) != PKI_OK) {
+		ok(0, "owner: set up: %s", err.text);
+		pki_set_free(s);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/current/%s-key.pem", d, NAME);
+	if (geteuid() == 0 && chown(path, 65534, 65534) == 0 &&
+	    chmod(path, 0640) == 0) {
+		stage_key(s, d, PKI_KEYOWN_NO, &st, note, sizeof(note));
+		ok(st.st_uid == 0 && (st.st_mode & 07777) == 0600,
+		    "owner: not vouched for: the caller's, 0600");
+		ok(strstr(note, "its key did not match its certificate") !=
+		    NULL, "owner: ... and the note says why: %s", note);
+		stage_key(s, d, PKI_KEYOWN_PAIR, &st, note, sizeof(note));
+		ok(st.st_uid == 65534 && st.st_gid == 65534 &&
+		    (st.st_mode & 07777) == 0640 && note[0] == '\0',
+		    "owner: a matching pair in safe directories: the old "
+		    "key's owner, 0640");
+		snprintf(path, sizeof(path), "%s/current/", d);
+		(void)chmod(path, 0777);
+		stage_key(s, d, PKI_KEYOWN_PAIR, &st, note, sizeof(note));
+		ok(st.st_uid == 0 && (st.st_mode & 07777) == 0600 &&
+		    strstr(note, "could write the generation") != NULL,
+		    "owner: a generation others can write: the caller's, "
+		    "0600: %s", note);
+		(void)chmod(path, 0755);
+	} else
+		for (n = 0; n < 4; n++)
+			skip("owner: needs root to give a key away");
+	pki_set_free(s);
+	s = NULL;
+
+	/* A generation named from the future is not current. */
+	snprintf(lnk, sizeof(lnk), "%s/current", d);
+	if ((n = readlink(lnk, cur, sizeof(cur) - 1)) == -1) {
+		ok(0, "owner: readlink: %s", strerror(errno));
+		return;
+	}
+	cur[n] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", d, cur);
+	snprintf(fut, sizeof(fut), "%s/gen/29991231T000000.000000Z-0a", d);
+	if (rename(path, fut) == -1 || unlink(lnk) == -1 ||
+	    symlink("gen/29991231T000000.000000Z-0a", lnk) == -1) {
+		ok(0, "owner: set up the future: %s", strerror(errno));
+		return;
+	}
+	r = pki_set_open(d, NAME, &s, &err);
+	is_int(r, PKI_ERR_INPUT, "future generation: refused");
+	ok(r != PKI_OK && strstr(err.text, "refused: named from the "
+	    "future") != NULL, "future generation: says so: %s",
+	    r != PKI_OK ? err.text : "");
+	pki_set_free(s);
+}
+
 int
 main(void)
 {
@@ -897,11 +1039,13 @@ main(void)
 	}
 	snprintf(top, sizeof(top), "%s", tmpl);
 	test_lock();
+	test_special();
 	test_generations();
 	test_shared();
 	test_convert_edges();
 	test_cleanup();
 	test_fixed();
+	test_owner();
 	test_crash();
 	(void)rm_rf(top);
 	return done_testing();

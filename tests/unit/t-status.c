@@ -344,6 +344,20 @@ test_dir(const struct fx_ca *ca, const struct pki_profile *prof)
 	ok(pki_status_add_path(&s, fx_path(d, "etcd1-csr.json/x"), &err) ==
 	    0 && s.rows[s.n - 1].state == PKI_ROW_UNREADABLE,
 	    "a path under a file: unreadable");
+	r = &s.rows[s.n - 1];
+	ok(r->error != NULL && strstr(r->error, "etcd1-csr.json/x: Not a "
+	    "directory") != NULL, "... says why (%s)", r->error);
+	memset(&err, 0, sizeof(err));
+	ok(pki_status_add_path(&s, "/dev/null", &err) == 0 &&
+	    s.rows[s.n - 1].state == PKI_ROW_UNREADABLE &&
+	    strcmp(s.rows[s.n - 1].error, "/dev/null: not a regular file (a "
+	    "character device)") == 0, "a device: unreadable, says so");
+	/* A directory without any certificate is an error, not nothing. */
+	memset(&err, 0, sizeof(err));
+	is_int(pki_status_add_path(&s, fx_dir("empty"), &err), PKI_ERR_INPUT,
+	    "an empty directory: an error");
+	ok(strstr(err.text, "empty: no certificate in this directory") !=
+	    NULL, "... says so (%s)", err.text);
 	pki_status_free(&s);
 	ok(s.rows == NULL && s.n == 0, "free");
 	fx_leaf_free(&l1);
@@ -728,6 +742,104 @@ test_merge(void)
 #undef HEAD
 }
 
+/* A warning among pki_status_warnings(s) containing text. */
+static int
+has_warning(const struct pki_status *s, const char *text)
+{
+	struct pki_error	  err;
+	char			**w = NULL;
+	size_t			  n = 0, i;
+	int			  found = 0;
+
+	memset(&err, 0, sizeof(err));
+	if (pki_status_warnings(s, &w, &n, &err) != 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		found |= strstr(w[i], text) != NULL;
+	pki_strv_free(w, n);
+	return found;
+}
+
+/*
+ * A set whose generation renew would refuse (here named from the
+ * future): status reads it and warns, check says WARNING; a directory
+ * whose lock runs keep finding held: a warning, a problem, CRITICAL.
+ */
+static void
+test_refused_gen(const struct fx_ca *ca, const struct pki_profile *prof)
+{
+	const char			*d = fx_dir("future");
+	struct pki_check_threshold	 warn, crit;
+	struct pki_check_result		 res;
+	struct pki_error		 err;
+	struct pki_status		 s;
+	struct fx_leaf			 l;
+	struct json_t			*top = NULL;
+	char				*text = NULL;
+
+	fx_leaf_new(&l, ca, FX_CSR1, prof, T0, NULL);
+	if (mkdir(fx_path(d, "gen"), 0755) != 0 ||
+	    mkdir(fx_path(d, "gen/29991231T000000.000000Z-01"), 0755) != 0 ||
+	    symlink("gen/29991231T000000.000000Z-01", fx_path(d,
+	    "current")) != 0 || symlink("current/etcd1.pem", fx_path(d,
+	    "etcd1.pem")) != 0 || symlink("current/etcd1-key.pem", fx_path(d,
+	    "etcd1-key.pem")) != 0)
+		diag("cannot make %s", d);
+	fx_set_write(fx_path(d, "gen/29991231T000000.000000Z-01"), "etcd1", &l,
+	    ca->pem);
+	memset(&err, 0, sizeof(err));
+	pki_status_init(&s, T0 + DAY, NULL, &nt);
+	is_int(pki_status_add_path(&s, fx_path(d, "etcd1.pem"), &err), 0,
+	    "refused generation: status reads the set");
+	ok(s.n == 1 && s.rows[0].state == PKI_ROW_OK && s.rows[0].key ==
+	    PKI_ROWKEY_MATCH, "... its certificate and key");
+	ok(s.n == 1 && s.rows[0].gen_refused != NULL && strncmp(
+	    s.rows[0].gen_refused, fx_path(d, "etcd1.pem: "), strlen(d) + 11)
+	    == 0 &&
+	    strstr(s.rows[0].gen_refused, "/current -> gen/29991231T000000."
+	    "000000Z-01: named from the future (more than 1 hour ahead of the "
+	    "clock): renew, rollback and ca rotate refuse this set") != NULL,
+	    "... names the set and why (%s)", s.n == 1 &&
+	    s.rows[0].gen_refused != NULL ? s.rows[0].gen_refused : "none");
+	ok(has_warning(&s, "named from the future"), "... a status warning");
+	is_int((long long)pki_status_problems(&s), 0, "... not a problem: "
+	    "status goes on");
+	pki_check_thresholds_default(&warn, &crit);
+	is_int(pki_status_check(&s, &warn, &crit, &res, &err), 0,
+	    "... check: judged");
+	ok(res.state == PKI_CHECK_WARNING && res.text != NULL && strstr(res.text,
+	    "renew, rollback and ca rotate refuse this set") != NULL,
+	    "... check: WARNING, says why (%s)", res.text);
+	pki_check_result_clear(&res);
+
+	/* The lock of its directory, as two runs that found it held left
+	 * it (pki_dir_lock_busy reads the count). */
+	ok(s.nlocks == 1 && strcmp(s.locks[0].dir, d) == 0 &&
+	    s.locks[0].busy_runs == 0, "lock: the set's directory, not busy");
+	s.locks[0].busy_runs = PKI_LOCK_BUSY_RUNS;
+	s.locks[0].busy_since = T0;
+	ok(has_warning(&s, "2 runs in a row found the lock") &&
+	    has_warning(&s, "since 2023-11-14T22:13:20Z: a run may hang"),
+	    "lock: found held twice: a warning");
+	is_int((long long)pki_status_problems(&s), 1, "lock: ... a problem");
+	ok(pki_status_check(&s, &warn, &crit, &res, &err) == 0 &&
+	    res.state == PKI_CHECK_CRITICAL && res.text != NULL && strstr(res.text, ": 2 runs "
+	    "found the lock held since 2023-11-14T22:13:20Z") != NULL,
+	    "lock: check CRITICAL (%s)", res.text);
+	pki_check_result_clear(&res);
+	ok(pki_status_json(&s, &top, &err) == 0 && json_integer_value(
+	    json_object_get(json_array_get(json_object_get(top, "locks"), 0),
+	    "busy_runs")) == 2, "lock: in the JSON document's \"locks\"");
+	json_decref(top);
+	pki_status_free(&s);
+
+	/* The fixed layout: nothing to refuse. */
+	ok(pki_cert_gen_refused(fx_path(d, "gen/29991231T000000.000000Z-01/"
+	    "etcd1.pem"), &text, &err) == 0 && text == NULL,
+	    "a set without generations: no such warning");
+	fx_leaf_free(&l);
+}
+
 int
 main(void)
 {
@@ -735,11 +847,12 @@ main(void)
 	struct pki_config		*cfg;
 	struct fx_ca			 ca;
 
-	plan(82 + 8 + 34 + 3);
+	plan(86 + 8 + 34 + 3 + 13);
 	test_due();
 	fx_ca_new(&ca, "Test CA", T0);
 	cfg = fx_config("2160h", FX_USAGES, &prof);
 	test_dir(&ca, prof);
+	test_refused_gen(&ca, prof);
 	test_ca_warnings(&ca);
 	test_cluster(&ca, prof);
 	test_drift_text();
