@@ -1272,7 +1272,8 @@ check_unique(struct cl_parse *p)
 		goto out;
 	}
 
-	qsort(p->ips, p->nips, sizeof(*p->ips), ip_cmp);
+	if (p->nips > 1)
+		qsort(p->ips, p->nips, sizeof(*p->ips), ip_cmp);
 	first = 0;
 	for (i = 1; i < p->nips; i++) {
 		if (p->ips[i].len != p->ips[i - 1].len ||
@@ -1407,7 +1408,8 @@ mark_dups(struct cl_gent **v, size_t n,
 {
 	size_t	i;
 
-	qsort(v, n, sizeof(*v), cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp);
 	for (i = 1; i < n; i++)
 		if (v[i]->is_ip ? v[i]->iplen == v[i - 1]->iplen &&
 		    memcmp(v[i]->ip, v[i - 1]->ip, v[i]->iplen) == 0 :

@@ -479,7 +479,8 @@ dir_leaves(DIR *d, const char *dir, struct pki_strv *names, int *haveca)
 		if (found && pki_strv_push(names, de->d_name) != 0)
 			return -1;
 	}
-	qsort(names->v, names->n, sizeof(*names->v), cmp_str);
+	if (names->n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(names->v, names->n, sizeof(*names->v), cmp_str);
 	return 0;
 }
 
