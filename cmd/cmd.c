@@ -97,8 +97,6 @@ cmd_run(const struct cmd_entry *ce, int argc, char **argv)
 	case OPT_PARSE_BAD:
 		/* A bad value: reported already, in one line. */
 		opts_free(&o);
-		if (o.bad_status != 0)
-			return o.bad_status;
 		return ce->usage_status != 0 ? ce->usage_status :
 		    CMD_RETURN_USAGE;
 	default:

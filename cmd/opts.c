@@ -118,7 +118,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "key-algo", OPT_TYPE_STRING, "ALGO-SIZE", "cluster init and issue -members: key of every certificate (ecdsa-256, rsa-2048, ed25519, ...)" },
 	[OPT_KEY_FORMAT] =
 	{ "key-format", OPT_TYPE_ENUM, "cfssl|pkcs8", "private key encoding: cfssl (PKCS#1/SEC1, the default) or pkcs8",
-	  .choices = key_formats, .noun = "format", .bad_status = 1 },
+	  .choices = key_formats, .noun = "format" },
 	[OPT_LABEL] =
 	{ "label", OPT_TYPE_STRING, "LABEL", "key label of a remote multi-root CA (multirootca); no effect on local signing" },
 	[OPT_LAYOUT] =
@@ -131,7 +131,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "member", OPT_TYPE_STRING, "NAME", "with -cluster: only this member or client" },
 	[OPT_MEMBERS] =
 	{ "members", OPT_TYPE_INT, "N", "cluster init and issue: N synthetic members m1..mN on 127.0.x.y (CI fixtures)",
-	  .min = 1, .max = 10000, .bad_status = 1 },
+	  .min = 1, .max = 10000 },
 	[OPT_METRICS_FILE] =
 	{ "metrics-file", OPT_TYPE_OUTPUT, "FILE", "also write the status as a node_exporter textfile, atomically" },
 	[OPT_MUTUAL_TLS_CLIENT_CERT] =
@@ -385,7 +385,6 @@ bad(struct opts *o, const struct opt_def *d, const char *fmt, ...)
 	(void)vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	log_err("-%s: %s", d->name, text);
-	o->bad_status = d->bad_status;
 	return OPT_PARSE_BAD;
 }
 

@@ -10,10 +10,9 @@
  *			-NAME: VALUE: problem (must be between A and B, ...)
  *	enumerations	-NAME: unknown NOUN "VALUE": expected A, B or C
  * with the command's usage status (2, or its own: check 3, needs-renewal
- * 255), unless the flag keeps another one (opt_def.bad_status).  A
- * syntax error of the command line itself (unknown flag, missing value,
- * an integer that is not one) is reported as Go's flag package does,
- * followed by the usage.  An empty value ("-expiry=") means the default,
+ * 255).  A syntax error of the command line itself (unknown flag, missing
+ * value, an integer that is not one) is reported as Go's flag package
+ * does, followed by the usage.  An empty value ("-expiry=") means the default,
  * as opts_str() has it.  Commands read typed values with the accessors
  * below (opts_int, opts_enum, opts_ns, opts_ms, opts_share, opts_time,
  * opts_renew_policy).
@@ -155,8 +154,6 @@ struct opt_def {
 	const char		*range_why;	/* DURATION: the wording of an
 						   out-of-range value, where a
 						   test keeps an older one */
-	int			 bad_status;	/* exit status of a bad value;
-						   0: the command's usage one */
 };
 
 extern const struct opt_def	opt_table[OPT__COUNT];
@@ -175,7 +172,6 @@ struct opts {
 	int		 is_pct[OPT__COUNT];	/* SHARE given as N% */
 	int		 is_time[OPT__COUNT];	/* TIME given as a time */
 	time_t		 t[OPT__COUNT];		/* ... that time */
-	int		 bad_status;	/* OPT_PARSE_BAD: the exit status, or 0 */
 	char		**args;		/* positional arguments */
 	int		  nargs;
 	char		**argv_own;	/* args array when interspersed */
@@ -199,8 +195,7 @@ struct opts {
  * cfssl's shared flag set, as cfssl does, and marks them in o->ignored
  * for the caller to report.  Every value is checked against its type; a
  * bad one is reported on stderr ("prog: cmd: -NAME: ...", see above) and
- * gives OPT_PARSE_BAD (with o->bad_status set when the flag has its own
- * status).  Syntax errors are printed as Go does.  Returns OPT_PARSE_*.
+ * gives OPT_PARSE_BAD.  Syntax errors are printed as Go does.  Returns OPT_PARSE_*.
  */
 int	opts_parse(struct opts *o, const int *allowed, int interspersed,
 	    int argc, char **argv);

@@ -199,7 +199,7 @@ for spec in 'rsa 2048 RSA PRIVATE KEY' 'ecdsa 384 EC PRIVATE KEY' 'ed25519 0 PRI
 	else fail "-key-format pkcs8: $algo"; fi
 done
 run "$E" genkey -key-format der k.json
-expect "unknown -key-format" 1 'key-format: unknown format "der"'
+expect "unknown -key-format: exit 2" 2 'key-format: unknown format "der"'
 
 # ---- CA keys: formats, prefixes, passwords --------------------------
 openssl pkcs8 -topk8 -nocrypt -in ca-key.pem -out ca-key-p8.pem

@@ -127,10 +127,17 @@ cp out members.json
 jq_is "-members 3: m1..m3 on 127.0.0.x, san_policy own" members.json \
     '" ".join(m["name"] + "=" + m["ips"][0] for m in d["members"]) + " " + d["san_policy"]' \
     "m1=127.0.0.1 m2=127.0.0.2 m3=127.0.0.3 own"
+# A bad flag value is a usage error, exit 2, as the man page says (it
+# was 1 until issue 17's finding 6).
 run "$E" cluster init -members 0
-expect "-members 0: exit 1" 1 "-members: 0 is out of range \\(1\\.\\.10000\\)"
+expect "-members 0: exit 2" 2 "-members: 0 is out of range \\(1\\.\\.10000\\)"
 run "$E" cluster init -members 10001
-expect "-members 10001: exit 1" 1 "-members: 10001 is out of range"
+expect "-members 10001: exit 2" 2 "-members: 10001 is out of range"
+run "$E" cluster issue -members -1 -o neg
+expect "cluster issue -members -1: exit 2" 2 "-members: -1 is out of range"
+check "... and no directory made" test ! -e neg
+run "$E" cluster issue -members 10001 -o big
+expect "cluster issue -members 10001: exit 2" 2 "-members: 10001 is out of range"
 run "$E" cluster init -members 2 -ips m1=10.0.0.1
 expect "-members with -ips: exit 1" 1 "does not go with"
 

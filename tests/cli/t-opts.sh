@@ -30,7 +30,7 @@ bad() {
 bad "-loglevel 9: out of range, exit 2" 2 \
     '^etcd-pki: gencert: -loglevel: 9 is out of range \(0\.\.5\)$' \
     gencert -loglevel 9 -initca csr.json
-bad "-members 0: out of range, exit 1 (kept)" 1 \
+bad "-members 0: out of range, exit 2" 2 \
     '^etcd-pki: cluster init: -members: 0 is out of range \(1\.\.10000\)$' \
     cluster init -members 0
 bad "-j 0: at least 1, exit 2" 2 \
@@ -87,7 +87,7 @@ bad "needs-renewal -expires-in -1h: not negative" 255 \
     needs-renewal -expires-in -1h x.pem
 
 # Enumerations, per-command variants of -o among them.
-bad "-key-format der: exit 1 (kept)" 1 \
+bad "-key-format der: exit 2" 2 \
     '^etcd-pki: genkey: -key-format: unknown format "der": expected cfssl or pkcs8$' \
     genkey -key-format der csr.json
 bad "status -o yaml" 2 \
