@@ -741,6 +741,7 @@ crl_problem(void (*problem)(void *, const char *), void *arg, size_t *count,
 	va_start(ap, fmt);
 	(void)vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	pki_text_oneline(text, sizeof(text));
 	(*count)++;
 	if (problem != NULL)
 		problem(arg, text);

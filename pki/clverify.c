@@ -42,6 +42,7 @@ pki_cl_problem(struct pki_cl_check *ck, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(text + n, sizeof(text) - (size_t)n, fmt, ap);
 	va_end(ap);
+	pki_text_oneline(text, sizeof(text));
 	ck->nproblems++;
 	if (ck->problem != NULL)
 		ck->problem(ck->arg, text);
@@ -453,6 +454,7 @@ vproblem(struct vctx *v, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	pki_text_oneline(text, sizeof(text));
 	v->n++;
 	if (v->problem != NULL)
 		v->problem(v->arg, text);

@@ -50,6 +50,43 @@ pki_strerror(int code)
 	return "unknown error";
 }
 
+void
+pki_text_oneline(char *s, size_t size)
+{
+	char			 in[2048], esc[5];
+	const unsigned char	*q;
+	const char		*p;
+	size_t			 n = 0, k;
+	unsigned char		 c;
+
+	for (q = (const unsigned char *)s; *q >= 0x20 && *q != 0x7f; q++)
+		;
+	if (*q == '\0' || size == 0)
+		return;		/* the usual case: nothing to escape */
+	(void)snprintf(in, sizeof(in), "%s", s);
+	for (p = in; *p != '\0'; p++) {
+		c = (unsigned char)*p;
+		if (c == '\n')
+			memcpy(esc, "\\n", 3);
+		else if (c == '\r')
+			memcpy(esc, "\\r", 3);
+		else if (c == '\t')
+			memcpy(esc, "\\t", 3);
+		else if (c < 0x20 || c == 0x7f)
+			(void)snprintf(esc, sizeof(esc), "\\x%02x", c);
+		else {
+			esc[0] = (char)c;
+			esc[1] = '\0';
+		}
+		k = strlen(esc);
+		if (n + k >= size)
+			break;
+		memcpy(s + n, esc, k);
+		n += k;
+	}
+	s[n] = '\0';
+}
+
 static void	err_vset(struct pki_error *, int, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
 
@@ -58,6 +95,7 @@ err_vset(struct pki_error *err, int code, const char *fmt, va_list ap)
 {
 	err->code = code;
 	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	pki_text_oneline(err->text, sizeof(err->text));
 }
 
 int

@@ -28,6 +28,15 @@
  * Fills err (if not NULL) with code and the formatted text, and drains the
  * OpenSSL error queue.  Returns code, so "return pki_err(err, X, ...)".
  */
+/*
+ * Makes the text s (a buffer of size bytes) one line: each control
+ * character (below 0x20, and 0x7f) becomes \n, \r, \t or \xNN, cut to
+ * fit.  Bytes from 0x80 on stay (UTF-8 names).  Every error, note and
+ * warning text goes through it: a file name with a newline in it cannot
+ * split a message into lines a log reader takes for two.
+ */
+void	pki_text_oneline(char *s, size_t size);
+
 int	pki_err(struct pki_error *err, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* Same, with errno: appends ": strerror(errnum)" and sets sys_errno. */

@@ -20,6 +20,7 @@ vnote(const struct pki_notify *nt, int kind, const char *event,
 	if (nt == NULL || nt->note == NULL)
 		return;
 	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	pki_text_oneline(text, sizeof(text));
 	memset(&n, 0, sizeof(n));
 	n.kind = kind;
 	n.event = event;

@@ -58,6 +58,7 @@ policy_report(const struct pki_parse_opts *po, int strict, int code,
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	pki_text_oneline(text, sizeof(text));
 	if (strict)
 		return pki_err(err, code, "%s", text);
 	if (po != NULL && po->warn != NULL)

@@ -353,4 +353,15 @@ refused "status on a directory without certificates: an error" "empty: no certif
 run st status /dev/zero
 refused "status /dev/zero: says what it is" "/dev/zero: not a regular file \(a character device\)"
 
+# ---- finding 6: schedule's warnings with a newline in a file name
+"$E" cluster init -members 1 -o nl.json 2>/dev/null
+nl='ev
+il'
+mkdir "$nl"
+run sc schedule -- -cluster nl.json "$nl"
+expect "schedule over a directory named with a newline: the units" 0
+check "... each warning one line, the newline escaped" sh -c \
+    'test "$(grep -c "" sc.err)" = 2 &&
+    test "$(grep -c "ev\\\\nil/.*: No such file" sc.err)" = 2'
+
 finish

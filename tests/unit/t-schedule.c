@@ -7,6 +7,7 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,8 +213,8 @@ test_cron(void)
 	sched(&sc, "etcd-pki-renew", "/usr/bin/etcd-pki", nl, 2);
 	is_int(pki_schedule_files(&sc, PKI_SCHED_CRON, &f, &err), PKI_ERR_ARG,
 	    "cron: a newline in renew's words refused");
-	is_str(err.text, "renew argument \"a\nb\": a cron line cannot hold "
-	    "a newline", "... saying which");
+	is_str(err.text, "renew argument \"a\\nb\": a cron line cannot hold "
+	    "a newline", "... saying which, in one line");
 	is_int(pki_schedule_files(&sc, PKI_SCHED_SYSTEMD, &f, &err), 0,
 	    "systemd: the same word is fine (C escape)");
 	ok(f.text[0] != NULL && strstr(f.text[0], " \"a\\x0ab\"\n") != NULL,
@@ -290,13 +291,16 @@ test_paths(void)
 	free(real);
 }
 
-/* Counts the warnings the plan notes. */
+static char	last_note[1024];
+
+/* Counts the warnings the plan notes, and keeps the last one's text. */
 static void
 count_note(void *arg, const struct pki_note *n)
 {
 	if (n->kind == PKI_NOTE_WARNING && strstr(n->text, "needs-renewal "
 	    "exits 2 for it until it is issued") != NULL)
 		(*(int *)arg)++;
+	snprintf(last_note, sizeof(last_note), "%s", n->text);
 }
 
 /* pki_schedule_plan_run and _cond: the command lines of the units. */
@@ -394,6 +398,23 @@ test_plan(void)
 	    "... every leaf certificate of DIR");
 	is_int(warned, 2, "... each not issued yet: a warning");
 	pki_schedule_plan_clear(&p);
+
+	/* A directory whose name holds a newline: each warning one line. */
+	if (mkdir("ev\nil", 0700) != 0)
+		diag("mkdir: %s", strerror(errno));
+	args[0] = "ev\nil";
+	warned = 0;
+	ok(pki_schedule_plan_run(&rq, &p, &err) == 0 &&
+	    pki_schedule_plan_cond(&rq, &p, &err) == 0, "plan: a cluster "
+	    "directory with a newline in its name");
+	is_int(warned, 2, "... the warnings");
+	snprintf(want, sizeof(want), "%s/ev\\nil/clients/admin/admin.pem: No "
+	    "such file or directory (needs-renewal exits 2 for it until it is "
+	    "issued)", real);
+	is_str(last_note, want, "... the newline escaped: one line each");
+	pki_schedule_plan_clear(&p);
+	(void)rmdir("ev\nil");
+	args[0] = ".";
 	rq.member = "nope";
 	memset(&err, 0, sizeof(err));
 	ok(pki_schedule_plan_run(&rq, &p, &err) == 0 &&
@@ -412,7 +433,7 @@ test_plan(void)
 int
 main(void)
 {
-	plan(52);
+	plan(55);
 	test_names();
 	test_systemd();
 	test_cron();
