@@ -265,6 +265,36 @@ load_cluster_ca(struct pki_targets *ts, const struct pki_notify *nt,
 	return r;
 }
 
+/*
+ * Refuses a member's or client's directory (label: "m1", "clients/admin"
+ * under dir) reached through a symbolic link: cluster issue never makes
+ * one and refuses one, and renew must not follow one out of DIR into a
+ * tree someone else chose.  A missing directory is left to the caller.
+ */
+static int
+check_leaf_dir(const char *dir, const char *label, struct pki_error *err)
+{
+	struct stat	 st;
+	const char	*p;
+	char		 path[PATH_MAX];
+
+	for (p = label;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%.*s", dir,
+		    (int)(p - label), label) >= (int)sizeof(path))
+			return pki_err(err, PKI_ERR_ARG, "%s/%s: path too long",
+			    dir, label);
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			return pki_err(err, PKI_ERR_INPUT, "%s: a symbolic link, "
+			    "not a directory: refused, as cluster issue refuses "
+			    "it (the files of %s belong in %s)", path, label,
+			    dir);
+		if (*p == '\0')
+			return PKI_OK;
+	}
+}
+
 int
 pki_targets_add_cluster(struct pki_targets *ts, const struct pki_cluster *cl,
     const char *desc, const char *dir, const char *member, int signer,
@@ -281,7 +311,8 @@ pki_targets_add_cluster(struct pki_targets *ts, const struct pki_cluster *cl,
 	if ((r = pki_cldir_leaves(cl, dir, member, &v, &n, err)) != PKI_OK)
 		return r;
 	for (i = 0; i < n; i++) {
-		if ((r = add_target(ts, v[i].dir, v[i].name, v[i].label,
+		if ((r = check_leaf_dir(dir, v[i].label, err)) != PKI_OK ||
+		    (r = add_target(ts, v[i].dir, v[i].name, v[i].label,
 		    err)) != PKI_OK)
 			goto out;
 		ts->t[ts->n - 1].csr = v[i].csr;

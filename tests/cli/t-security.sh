@@ -353,6 +353,16 @@ refused "status on a directory without certificates: an error" "empty: no certif
 run st status /dev/zero
 refused "status /dev/zero: says what it is" "/dev/zero: not a regular file \(a character device\)"
 
+# ---- finding 6: renew -cluster and a member directory that is a link
+"$E" cluster issue -members 2 -o cll >/dev/null 2>&1
+"$E" cluster init -members 2 -o cll.json 2>/dev/null
+mv cll/m1 cll-elsewhere
+ln -s ../cll-elsewhere cll/m1
+run rl renew -force -cluster cll.json cll
+refused "renew -cluster: a member directory that is a link: refused" \
+    "cll/m1: a symbolic link, not a directory: refused"
+check "... nothing renewed through it, nor anything else" sh -c \
+    'test ! -e cll-elsewhere/current && test ! -e cll/m2/current'
 # ---- finding 6: schedule's warnings with a newline in a file name
 "$E" cluster init -members 1 -o nl.json 2>/dev/null
 nl='ev

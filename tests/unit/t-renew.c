@@ -891,10 +891,68 @@ test_flags(void)
 	    "flags: -replace-key without -rekey refused");
 }
 
+/* A member's or client's directory reached through a link: refused. */
+static void
+test_cluster_links(void)
+{
+	static const char	 desc[] = "{\"members\": [{\"name\": "
+	    "\"etcd1\", \"ips\": [\"10.0.0.1\"]}], \"clients\": [{\"name\": "
+	    "\"admin\"}]}";
+	struct pki_cluster	*cl = NULL;
+	struct pki_targets	*ts = NULL;
+	struct pki_error	 err;
+	const char		*d = fx_dir("links"), *elsewhere = fx_dir("else");
+	char			 want[1024];
+	int			 r;
+
+	memset(&err, 0, sizeof(err));
+	if (pki_cluster_parse(desc, strlen(desc), "desc.json", NULL, &cl,
+	    &err) != 0) {
+		diag("cluster: %s", err.text);
+		return;
+	}
+	if (symlink(elsewhere, fx_path(d, "etcd1")) != 0 ||
+	    mkdir(fx_path(d, "clients"), 0755) != 0 ||
+	    symlink(elsewhere, fx_path(d, "clients/admin")) != 0)
+		diag("links: %s", strerror(errno));
+	r = pki_targets_new(&ts, &err) != 0 ? -1 : pki_targets_add_cluster(ts,
+	    cl, "desc.json", d, NULL, 0, NULL, &err);
+	is_int(r, PKI_ERR_INPUT, "cluster: a member directory that is a "
+	    "link: refused");
+	snprintf(want, sizeof(want), "%s/etcd1: a symbolic link, not a "
+	    "directory: refused, as cluster issue refuses it (the files of "
+	    "etcd1 belong in %s)", d, d);
+	is_str(err.text, want, "... naming it");
+	pki_targets_free(ts);
+	ts = NULL;
+	r = pki_targets_new(&ts, &err) != 0 ? -1 : pki_targets_add_cluster(ts,
+	    cl, "desc.json", d, "admin", 0, NULL, &err);
+	is_int(r, PKI_ERR_INPUT, "... a client's too (-member admin)");
+	pki_targets_free(ts);
+	ts = NULL;
+	if (unlink(fx_path(d, "etcd1")) != 0 ||
+	    mkdir(fx_path(d, "etcd1"), 0755) != 0 ||
+	    unlink(fx_path(d, "clients/admin")) != 0 ||
+	    rename(fx_path(d, "clients"), fx_path(d, "c0")) != 0 ||
+	    symlink("c0", fx_path(d, "clients")) != 0 ||
+	    mkdir(fx_path(d, "c0/admin"), 0755) != 0)
+		diag("relink: %s", strerror(errno));
+	r = pki_targets_new(&ts, &err) != 0 ? -1 : pki_targets_add_cluster(ts,
+	    cl, "desc.json", d, "admin", 0, NULL, &err);
+	is_int(r, PKI_ERR_INPUT, "... and a link at clients/");
+	pki_targets_free(ts);
+	ts = NULL;
+	r = pki_targets_new(&ts, &err) != 0 ? -1 : pki_targets_add_cluster(ts,
+	    cl, "desc.json", d, "etcd1", 0, NULL, &err);
+	is_int(r, PKI_OK, "a real directory: accepted");
+	pki_targets_free(ts);
+	pki_cluster_free(cl);
+}
+
 int
 main(void)
 {
-	plan(104 + 5 + 1);
+	plan(104 + 5 + 1 + 5);
 	fx_ca_new(&ca, "test CA", T0 - 86400);
 	fx_ca_new(&other, "other CA", T0 - 86400);
 	cfg = fx_config("1h", FX_USAGES, &prof);
@@ -912,6 +970,7 @@ main(void)
 	test_failures();
 	test_rollback();
 	test_flags();
+	test_cluster_links();
 	while (nmade > 0)
 		fx_leaf_free(&made[--nmade]);
 	pki_config_free(cfg);
