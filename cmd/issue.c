@@ -20,7 +20,7 @@ cmd_remote_sign(const struct opts *o, const struct pki_remote *r,
 {
 	struct pki_remote_sign_req	 q;
 	struct pki_error		 err;
-	struct pki_cert			*cert = NULL;
+	struct pki_cert			*cert = NULL, *pin = NULL;
 	int				 rc;
 
 	memset(&err, 0, sizeof(err));
@@ -32,7 +32,14 @@ cmd_remote_sign(const struct opts *o, const struct pki_remote *r,
 	    opts_str(o, OPT_PROFILE) : "";
 	q.label = opts_str(o, OPT_LABEL) != NULL ? opts_str(o, OPT_LABEL) :
 	    "";
-	if ((rc = pki_remote_sign(r, &q, certpem, certlen, &err)) != 0 ||
+	/* -ca with -remote pins the CA the answer must come from. */
+	if (opts_str(o, OPT_CA) != NULL && load_cert_file(opts_str(o,
+	    OPT_CA), &pin) != CMD_RETURN_NORMAL)
+		return CMD_RETURN_ERROR;
+	q.issuer = pin;
+	rc = pki_remote_sign(r, &q, certpem, certlen, &err);
+	pki_cert_free(pin);
+	if (rc != 0 ||
 	    (rc = pki_cert_load(*certpem, *certlen, r->urls, &cert,
 	    &err)) != 0) {
 		log_pki(&err, rc);

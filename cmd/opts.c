@@ -41,7 +41,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_BARE] =
 	{ "bare", OPT_TYPE_BOOL, NULL, "the response from CFSSL is not wrapped in the API standard response" },
 	[OPT_CA] =
-	{ "ca", OPT_TYPE_SPEC, "CERT", "CA certificate (a path, env:VAR or file:PATH)" },
+	{ "ca", OPT_TYPE_SPEC, "CERT", "CA certificate (a path, env:VAR or file:PATH); with a remote signer, the CA the answer must come from" },
 	[OPT_CA_BUNDLE] =
 	{ "ca-bundle", OPT_TYPE_PATH, "FILE", "bundle: the trusted root certificates (PEM; default: the system's)" },
 	[OPT_CA_KEY] =

@@ -648,7 +648,8 @@ req_sans(X509_REQ *req)
 int
 pki_remote_check_answer(const char *url, const char *pem, size_t len,
     const char *csr_pem, const char *const *hosts, size_t nhosts,
-    char **out, size_t *outlen, struct pki_error *err)
+    const struct pki_cert *issuer, char **out, size_t *outlen,
+    struct pki_error *err)
 {
 	struct pki_req		*req = NULL;
 	struct pki_cert		*cert = NULL;
@@ -708,6 +709,10 @@ pki_remote_check_answer(const char *url, const char *pem, size_t len,
 	for (i = 0; i < have.n && why == NULL; i++)
 		if (!strv_has(&want, have.v[i]))
 			why = "it has a SAN the request did not ask for";
+	if (why == NULL && issuer != NULL &&
+	    (X509_check_issued(issuer->x509, cert->x509) != X509_V_OK ||
+	    X509_verify(cert->x509, X509_get0_pubkey(issuer->x509)) != 1))
+		why = "the CA it must come from did not sign it";
 	if (why != NULL)
 		goto refused;
 	r = pki_cert_encode(cert, out, outlen, err);

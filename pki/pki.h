@@ -1238,6 +1238,11 @@ struct pki_remote_sign_req {
 	size_t			 nhosts;
 	const char		*profile;	/* "" for the default */
 	const char		*label;		/* "" for none */
+	const struct pki_cert	*issuer;	/* the CA that must have signed
+						   the answer (pinned: -ca);
+						   NULL: the one the server's
+						   /info gives for the same
+						   label and profile */
 };
 
 /*
@@ -1267,8 +1272,11 @@ int		 pki_remote_normalize(const char *spec, char ***urls,
  * Signs q at r: POST {url}/api/v1/cfssl/sign, or /authsign with
  * {"timestamp","token","request"} when r->auth_key is set, trying the
  * URLs in order while a connection cannot be made (a server's answer,
- * even an error, ends the attempts).  *cert receives the certificate
- * PEM.  Errors name the URL and carry the server's code and message:
+ * even an error, ends the attempts).  The answer is checked as
+ * pki_remote_check_answer says, against q->issuer or else the
+ * certificate the same server's /info gives (one more request to the URL
+ * that answered).  *cert receives the certificate PEM, re-encoded.
+ * Errors name the URL and carry the server's code and message:
  * "http://127.0.0.1:8888: the server refused the request: 400 invalid
  * token".
  */
@@ -1279,14 +1287,15 @@ int		 pki_remote_sign(const struct pki_remote *r,
  * Checks the certificate PEM a remote signer answered (url names it)
  * before anything is written: exactly one CERTIFICATE block with only
  * whitespace around it, not a CA, whose public key and subject are those
- * of the request csr_pem, and whose SANs are hosts (or, with nhosts 0,
- * the request's own).  *out receives the certificate re-encoded
- * (malloc'ed).  PKI_ERR_POLICY says what was wrong with it.
+ * of the request csr_pem, whose SANs are hosts (or, with nhosts 0, the
+ * request's own), and, when issuer is not NULL, that issuer issued and
+ * signed.  *out receives the certificate re-encoded (malloc'ed).
+ * PKI_ERR_POLICY says what was wrong with it.
  */
 int		 pki_remote_check_answer(const char *url, const char *pem,
 		    size_t len, const char *csr_pem, const char *const *hosts,
-		    size_t nhosts, char **out, size_t *outlen,
-		    struct pki_error *err) PKI_MUST_CHECK;
+		    size_t nhosts, const struct pki_cert *issuer, char **out,
+		    size_t *outlen, struct pki_error *err) PKI_MUST_CHECK;
 /*
  * POST {url}/api/v1/cfssl/info {"label","profile"}: *result receives the
  * result object as JSON text ({"certificate","usages","expiry"}).

@@ -861,6 +861,59 @@ remote_call(const struct pki_remote *r, const char *endpoint,
 
 /* ---- the API calls ----------------------------------------------------- */
 
+/* The /info request body for label and profile (cfssl's info.Req). */
+static int
+info_body(const char *label, const char *profile, struct pki_buf *b,
+    struct pki_error *err)
+{
+	/* info.Req; /info is never authenticated (cfssl's client). */
+	pki_buf_add(b, "{\"label\":");
+	go_str(b, label != NULL ? label : "");
+	pki_buf_add(b, ",\"profile\":");
+	go_str(b, profile != NULL ? profile : "");
+	pki_buf_add(b, "}");
+	if (b->oom)
+		return pki_err(err, PKI_ERR_ALLOC, "remote info: out of memory");
+	return PKI_OK;
+}
+
+/*
+ * The CA certificate the server at url (the one that signed) gives on
+ * /info for q's label and profile: the issuer its answer must come from.
+ */
+static int
+server_issuer(const struct pki_remote *r, const char *url,
+    const struct pki_remote_sign_req *q, struct pki_cert **issuer,
+    struct pki_error *err)
+{
+	struct pki_remote	 one = *r;
+	struct pki_buf		 b;
+	json_t			*res = NULL, *c;
+	char			*used = NULL;
+	int			 rv;
+
+	memset(&b, 0, sizeof(b));
+	*issuer = NULL;
+	one.urls = url;
+	if ((rv = info_body(q->label, q->profile, &b, err)) != PKI_OK ||
+	    (rv = remote_call(&one, "info", b.b, b.len, &res, &used,
+	    err)) != PKI_OK)
+		goto out;
+	c = json_object_get(res, "certificate");
+	if (!json_is_string(c) || json_string_length(c) == 0)
+		rv = pki_err(err, PKI_ERR_JSON, "%s: the server's info answer "
+		    "has no certificate (result.certificate): cannot check "
+		    "who signed; pin the CA with -ca", url);
+	else if ((rv = pki_cert_load(json_string_value(c),
+	    json_string_length(c), url, issuer, err)) != PKI_OK)
+		pki_err_prefix(err, "the server's info certificate");
+ out:
+	json_decref(res);
+	free(used);
+	free(b.b);
+	return rv;
+}
+
 int
 pki_remote_sign(const struct pki_remote *r,
     const struct pki_remote_sign_req *q, char **cert, size_t *len,
@@ -873,6 +926,8 @@ pki_remote_sign(const struct pki_remote *r,
 	const char	*endpoint, *body;
 	size_t		 blen;
 	json_t		*result = NULL, *c;
+	const struct pki_cert *issuer;
+	struct pki_cert	*fetched = NULL;
 	int		 rv = PKI_ERR_INTERNAL;
 
 	memset(&outer, 0, sizeof(outer));
@@ -924,13 +979,25 @@ pki_remote_sign(const struct pki_remote *r,
 	}
 	/* Only what was asked for, re-encoded: never the server's bytes. */
 	if ((rv = pki_remote_check_answer(used, json_string_value(c),
-	    json_string_length(c), q->csr_pem, q->hosts, q->nhosts, cert,
-	    &clen, err)) != 0)
+	    json_string_length(c), q->csr_pem, q->hosts, q->nhosts, NULL,
+	    cert, &clen, err)) != 0)
+		goto out;
+	/* ... and from the CA it must come from. */
+	issuer = q->issuer;
+	if (issuer == NULL && (rv = server_issuer(r, used, q, &fetched,
+	    err)) != PKI_OK)
+		goto out;
+	free(*cert);
+	*cert = NULL;
+	if ((rv = pki_remote_check_answer(used, json_string_value(c),
+	    json_string_length(c), q->csr_pem, q->hosts, q->nhosts, issuer !=
+	    NULL ? issuer : fetched, cert, &clen, err)) != 0)
 		goto out;
 	if (len != NULL)
 		*len = clen;
 	rv = PKI_OK;
  out:
+	pki_cert_free(fetched);
 	json_decref(result);
 	free(used);
 	free(outer.b);
@@ -954,16 +1021,8 @@ pki_remote_info(const struct pki_remote *r, const char *label,
 		*result = NULL;
 	if (r == NULL || result == NULL)
 		return pki_err(err, PKI_ERR_ARG, "remote info: no request");
-	/* info.Req; /info is never authenticated (cfssl's client). */
-	pki_buf_add(&b, "{\"label\":");
-	go_str(&b, label != NULL ? label : "");
-	pki_buf_add(&b, ",\"profile\":");
-	go_str(&b, profile != NULL ? profile : "");
-	pki_buf_add(&b, "}");
-	if (b.oom) {
-		rv = pki_err(err, PKI_ERR_ALLOC, "remote info: out of memory");
+	if ((rv = info_body(label, profile, &b, err)) != PKI_OK)
 		goto out;
-	}
 	if ((rv = remote_call(r, "info", b.b, b.len, &res, &used, err)) != 0)
 		goto out;
 	if ((*result = json_dumps(res, JSON_COMPACT)) == NULL) {

@@ -34,7 +34,9 @@ every POST (any path) as MODE says:
                       "certificate" key holding DIR/other.pem), privkey
                       (a PRIVATE KEY block after the leaf), ansi (shell
                       text with ANSI escapes after it), padding (3 MiB
-                      after it), pass (unchanged)
+                      after it), pass (unchanged), othersigner (every
+                      request but /info goes to the server named in
+                      DIR/upstream2 instead, answer unchanged)
 
 Python 3 standard library only.  It runs until killed (SIGTERM).
 """
@@ -166,17 +168,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(500, "text/plain", b"unknown mode\n")
 
     def hostile(self, body):
-        req = urllib.request.Request(
-            self.upstream + self.path, data=body, method="POST",
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=20) as r:
-            env = json.loads(r.read())
-        with open(os.path.join(self.record_dir, "how")) as f:
-            how = f.read().strip()
-
         def read(name):
             with open(os.path.join(self.record_dir, name)) as f:
                 return f.read()
+        how = read("how").strip()
+        upstream = self.upstream
+        if how == "othersigner" and not self.path.endswith("/info"):
+            upstream = read("upstream2").strip()
+        req = urllib.request.Request(
+            upstream + self.path, data=body, method="POST",
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=20) as r:
+            env = json.loads(r.read())
         leaf = env["result"]["certificate"]
         res = env["result"]
         if how == "otherkey":

@@ -24,7 +24,7 @@ for c in cfssl multirootca openssl; do
 	need_cmd "$c" || skip_all "$c not installed (Debian golang-cfssl's cfssl serve and multirootca, openssl CLI)"
 done
 FAKE=$TOP_SRCDIR/tests/cli/remote-fake.py
-plan 89
+plan 98
 
 # All servers are killed by PID at exit; the whole test ends within LIMIT s.
 LIMIT=${T_REMOTE_LIMIT:-150}
@@ -138,11 +138,20 @@ make_ca() {
 }
 check "a CA, TLS server and client certificates and a CSR made with $LOCAL" \
     make_ca
+# Another CA of the same name, behind a server of its own: its answers
+# pass every check but who signed them.
+mkdir other
+make_other() {
+	(cd other && "$LOCAL" gencert -initca ../ca-csr.json >ca.json &&
+	    tojson -bare ca <ca.json && test -s ca-key.pem)
+}
+check "another CA of the same name" make_other
 
 P=$(free_port)		# cfssl serve, HTTP
 PS=$(free_port)		# cfssl serve -tls-cert
 PM=$(free_port)		# cfssl serve -tls-cert -mutual-tls-ca
 PR=$(free_port)		# multirootca
+PO=$(free_port)		# cfssl serve with the other CA
 DOWN=$(free_port)	# nobody listens here
 diag "serve $P, https $PS, mutual TLS $PM, multirootca $PR, down $DOWN"
 
@@ -160,6 +169,10 @@ serve "$P" serve.log
 serve "$PS" serve-tls.log -tls-cert "$T/tls.pem" -tls-key "$T/tls-key.pem"
 serve "$PM" serve-mtls.log -tls-cert "$T/tls.pem" -tls-key "$T/tls-key.pem" \
     -mutual-tls-ca "$T/ca.pem"
+cfssl serve -address 127.0.0.1 -port "$PO" -ca "$T/other/ca.pem" \
+    -ca-key "$T/other/ca-key.pem" -config "$T/server-config.json" \
+    >"$T/serve-other.log" 2>&1 &
+bg_pid $!
 cat >roots.conf <<EOF
 [ primary ]
 private = file://$T/ca-key.pem
@@ -192,7 +205,7 @@ listening() {
 socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1"
 }
 all_up() {
-	for _port in "$P" "$PS" "$PM" "$PR"; do
+	for _port in "$P" "$PS" "$PM" "$PR" "$PO"; do
 		listening "$_port" || return 1
 	done
 	for _var in GARBAGE HTML TRUNC CUTOFF SLOW REC HOSTILE; do
@@ -200,10 +213,11 @@ all_up() {
 	done
 }
 if wait_for 15 all_up; then
-	pass "cfssl serve (3), multirootca and remote-fake.py (7) listen"
+	pass "cfssl serve (4), multirootca and remote-fake.py (7) listen"
 else
-	fail "cfssl serve (3), multirootca and remote-fake.py (7) listen"
-	for f in serve.log serve-tls.log serve-mtls.log multirootca.log \
+	fail "cfssl serve (4), multirootca and remote-fake.py (7) listen"
+	for f in serve.log serve-tls.log serve-mtls.log serve-other.log \
+	    multirootca.log \
 	    fake-*.log; do
 		diag "$f:"
 		tail -n 3 "$T/$f" | sed 's/^/#   /'
@@ -584,15 +598,25 @@ check "recorded request 1: POST /api/v1/cfssl/sign with certificate_request" \
     recorded 1 /api/v1/cfssl/sign '"certificate_request"'
 check "the /sign body holds nothing of the private key" \
     body_ok rec/1.body k1/k-key.pem sign
+# After each answer, the same server's /info for the same profile: the CA
+# the answer must come from (no -ca to pin one); cfssl asks no /info.
+AS=3
+[ "$ORACLE" != 1 ] || AS=2
+ours "recorded request 2: POST /api/v1/cfssl/info for profile open" \
+    recorded 2 /api/v1/cfssl/info '"profile":"open"'
 mkdir k2
 request_config k2/request-config.json "$REC_URL" "$KEY"
 check "gencert -config (auth_remote through the recording proxy) signs" \
     gen "$T/k2" k -config request-config.json -profile server \
     "$T/node-csr.json"
-check "recorded request 2: POST /api/v1/cfssl/authsign with a token" \
-    recorded 2 /api/v1/cfssl/authsign '"token"'
+check "recorded request $AS: POST /api/v1/cfssl/authsign with a token" \
+    recorded $AS /api/v1/cfssl/authsign '"token"'
 check "the /authsign body and its inner request hold nothing of the key" \
-    body_ok rec/2.body k2/k-key.pem authsign
+    body_ok rec/$AS.body k2/k-key.pem authsign
+ours "recorded request 4: /info, unauthenticated, for profile server" \
+    sh -c 'grep -qx /api/v1/cfssl/info "$1/rec/4.path" &&
+    grep -qF "\"profile\":\"server\"" "$1/rec/4.body" &&
+    ! grep -q token "$1/rec/4.body"' sh "$T"
 
 # ---- 6b. a hostile server's answers (issue 17, finding 3) ---------------
 
@@ -613,7 +637,7 @@ for how in otherkey:"public key is not the request's" \
 	    -remote "$HOST_URL" -profile open "$T/node-csr.json"
 done
 echo otherkey >hostile/how
-check "sign -remote: a certificate for another key: refused" \
+ours "sign -remote: a certificate for another key: refused" \
     sh -c '! "$1" sign -remote "$2" -profile open "$3" >"$4" 2>&1 &&
     grep -q "public key is not the request" "$4" &&
     ! grep -q "BEGIN CERT" "$4" || { cat "$4"; false; }' \
@@ -621,6 +645,28 @@ check "sign -remote: a certificate for another key: refused" \
 echo pass >hostile/how
 check "the same server's untouched answer: signed" \
     gen "$T/h1" h -remote "$HOST_URL" -profile open "$T/node-csr.json"
+
+# Who signed: the answer must come from the CA the server's /info gives
+# for the profile, or from the one -ca pins.
+echo "http://127.0.0.1:$PO" >hostile/upstream2
+echo othersigner >hostile/how
+failcase ours "a certificate from another CA of the same name, /info ours" \
+    "127.0.0.1:$HOSTILE" "the CA it must come from did not sign it" -- \
+    -remote "$HOST_URL" -profile open "$T/node-csr.json"
+echo pass >hostile/how
+check "-ca pins the CA: signed by it, accepted" \
+    gen "$T/h2" h -remote "$URL" -ca "$T/ca.pem" -profile open \
+    "$T/node-csr.json"
+failcase ours "-ca pins our CA, the server signs with another" \
+    "127.0.0.1:$PO" "the CA it must come from did not sign it" -- \
+    -remote "http://127.0.0.1:$PO" -ca "$T/ca.pem" -profile open \
+    "$T/node-csr.json"
+ours "sign -remote -ca: another CA's answer refused" \
+    sh -c '! "$1" sign -remote "$2" -ca "$3" -profile open "$4" >"$5" 2>&1 &&
+    grep -q "the CA it must come from did not sign it" "$5" &&
+    ! grep -q "BEGIN CERT" "$5" || { cat "$5"; false; }' \
+    sh "$CLIENT" "http://127.0.0.1:$PO" "$T/ca.pem" "$T/req.csr" \
+    "$T/hostile/sign2.out"
 
 # ---- 7. HTTPS and mutual TLS --------------------------------------------
 

@@ -489,10 +489,11 @@ request(size_t k, const char **body)
 
 /* The test server's answers, in the order test_transport asks. */
 static size_t
-canned_answers(struct canned *c, char **ans, const char *certjson)
+canned_answers(struct canned *c, char **ans, const char *certjson,
+    const char *cajson, const char *otherjson)
 {
-	char	res[4096];
-	size_t	i;
+	char	res[4096], info[4096], other[4096];
+	size_t	i, j;
 
 	/* A real certificate for the request: pki_remote_sign checks it. */
 	snprintf(res, sizeof(res), "{\"certificate\":%s}", certjson);
@@ -532,6 +533,15 @@ canned_answers(struct canned *c, char **ans, const char *certjson)
 	    "\"C\",\"usages\":[\"signing\"],\"expiry\":\"1h\"}"));
 	c[i].answer = ans[i];
 	c[i++].delay_ms = 0;
+	/* 10 to 14: who signed the answer (pinned, or the server's /info). */
+	snprintf(info, sizeof(info), "{\"certificate\":%s}", cajson);
+	snprintf(other, sizeof(other), "{\"certificate\":%s}", otherjson);
+	for (j = 0; j < 5; j++) {
+		ans[i] = http(200, "application/json", ok_env(j == 2 ? info :
+		    j == 4 ? other : res));
+		c[i].answer = ans[i];
+		c[i++].delay_ms = 0;
+	}
 	ans[i] = http(200, "application/json", ok_env("{\"certificate\":"
 	    "\"late\"}"));
 	c[i].answer = ans[i];
@@ -600,8 +610,8 @@ test_transport(void)
 	struct pki_remote_sign_req q;
 	struct pki_remote	 r;
 	struct pki_error	 err;
-	struct canned		 c[12];
-	char			*ans[12], urls[256], base[64], want[512];
+	struct canned		 c[17];
+	char			*ans[17], urls[256], base[64], want[512];
 	char			*cert = NULL, *info = NULL, *inner = NULL;
 	char			*tok = NULL, *rq;
 	const char		*body;
@@ -612,12 +622,13 @@ test_transport(void)
 	pid_t			 pid;
 	json_t			*root;
 	json_error_t		 jerr;
-	struct fx_ca		 ca;
+	struct fx_ca		 ca, other;
 	struct fx_leaf		 leaf;
 	struct pki_config	*cfg;
 	const struct pki_profile *prof;
 	json_t			*js;
-	char			*certjson = NULL;
+	char			*certjson = NULL, *cajson = NULL;
+	char			*otherjson = NULL;
 
 	if ((lfd = listener(&port)) == -1) {
 		skip("cannot listen on 127.0.0.1: %s", strerror(errno));
@@ -633,7 +644,14 @@ test_transport(void)
 	js = json_string(leaf.cert);
 	certjson = json_dumps(js, JSON_ENCODE_ANY);
 	json_decref(js);
-	i = canned_answers(c, ans, certjson);
+	fx_ca_new(&other, "remote CA", time(NULL));	/* same name */
+	js = json_string(ca.pem);
+	cajson = json_dumps(js, JSON_ENCODE_ANY);
+	json_decref(js);
+	js = json_string(other.pem);
+	otherjson = json_dumps(js, JSON_ENCODE_ANY);
+	json_decref(js);
+	i = canned_answers(c, ans, certjson, cajson, otherjson);
 	pid = serve(lfd, c, i);
 	close(lfd);
 	if (pid == -1) {
@@ -647,6 +665,7 @@ test_transport(void)
 	q.nhosts = 1;
 	q.profile = "peer";
 	q.label = "";
+	q.issuer = ca.cert;	/* pinned: no /info request until 11 */
 	(void)!pki_remote_sign_body(&q, &inner, &innerlen, NULL);
 	memset(&r, 0, sizeof(r));
 	r.timeout_ms = 5000;
@@ -728,6 +747,41 @@ test_transport(void)
 	    "info body");
 	free(rq);
 
+	/* 10: pinned to another CA (of the same name): refused. */
+	q.issuer = other.cert;
+	memset(&err, 0, sizeof(err));
+	is_int(pki_remote_sign(&r, &q, &cert, &len, &err), PKI_ERR_POLICY,
+	    "pinned to another CA: refused");
+	snprintf(want, sizeof(want), "%s: the server's certificate is refused: "
+	    "the CA it must come from did not sign it; nothing written", base);
+	is_str(err.text, want, "... saying why");
+	ok(cert == NULL, "... no certificate");
+	free(request(k++, &body));
+
+	/* 11, 12: not pinned: the same server's /info certificate. */
+	q.issuer = NULL;
+	memset(&err, 0, sizeof(err));
+	if (!is_int(pki_remote_sign(&r, &q, &cert, &len, &err), 0,
+	    "not pinned: checked against the server's info certificate"))
+		diag("%s", err.text);
+	free(cert);
+	cert = NULL;
+	free(request(k++, &body));
+	rq = request(k++, &body);
+	ok(rq != NULL && strncmp(rq, "POST /api/v1/cfssl/info ", 24) == 0,
+	    "... asked with POST /api/v1/cfssl/info");
+	is_str(body, "{\"label\":\"\",\"profile\":\"peer\"}",
+	    "... for the same label and profile");
+	free(rq);
+
+	/* 13, 14: the server's info names another CA: refused. */
+	memset(&err, 0, sizeof(err));
+	is_int(pki_remote_sign(&r, &q, &cert, &len, &err), PKI_ERR_POLICY,
+	    "info names another CA: refused");
+	is_str(err.text, want, "... saying why");
+	free(request(k++, &body));
+	free(request(k++, &body));
+
 	/* All remotes down. */
 	snprintf(urls, sizeof(urls), "127.0.0.1:%d, localhost:%d", dead, dead);
 	memset(&err, 0, sizeof(err));
@@ -755,9 +809,12 @@ test_transport(void)
 	for (k = 0; k < i; k++)
 		free(ans[k]);
 	free(certjson);
+	free(cajson);
+	free(otherjson);
 	fx_leaf_free(&leaf);
 	pki_config_free(cfg);
 	fx_ca_free(&ca);
+	fx_ca_free(&other);
 }
 
 int
