@@ -516,34 +516,6 @@ add_exts(X509 *x, const STACK_OF(X509_EXTENSION) *own,
 
 /* ---- the request ---------------------------------------------------- */
 
-/* Public key types Go's x509 accepts in a request. */
-static int
-check_pubkey(const EVP_PKEY *pub, struct pki_error *err)
-{
-	char	grp[80];
-	size_t	glen = 0;
-	int	nid;
-
-	switch (EVP_PKEY_get_base_id(pub)) {
-	case EVP_PKEY_RSA:
-	case EVP_PKEY_ED25519:
-		return PKI_OK;
-	case EVP_PKEY_EC:
-		if (EVP_PKEY_get_group_name(pub, grp, sizeof(grp), &glen) != 1)
-			return pki_err_ssl(err, PKI_ERR_KEY,
-			    "request: unsupported elliptic curve");
-		nid = OBJ_txt2nid(grp);
-		if (nid == NID_secp224r1 || nid == NID_X9_62_prime256v1 ||
-		    nid == NID_secp384r1 || nid == NID_secp521r1)
-			return PKI_OK;
-		return pki_err(err, PKI_ERR_KEY,
-		    "request: unsupported elliptic curve %s", grp);
-	}
-	return pki_err(err, PKI_ERR_KEY,
-	    "request: unsupported public key type %d",
-	    EVP_PKEY_get_base_id(pub));
-}
-
 /* The request's extensions (an empty stack when it has none). */
 static int
 req_exts(X509_REQ *req, STACK_OF(X509_EXTENSION) **out,
@@ -993,7 +965,8 @@ sign_policy(struct sign_ctx *c, struct pki_error *err)
 	if ((c->pub = X509_REQ_get0_pubkey(c->sr->req->req)) == NULL)
 		return pki_err_ssl(err, PKI_ERR_KEY,
 		    "request: cannot decode the public key");
-	if ((r = check_pubkey(c->pub, err)) != PKI_OK)
+	/* The SANs are checked as they are taken (sign_names). */
+	if ((r = pki_req_check(c->sr->req, 0, NULL, err)) != PKI_OK)
 		return r;
 	if (wl->present && !wl->pubkey)
 		return pki_err(err, PKI_ERR_CONFIG, "profile \"%s\": "
@@ -1061,7 +1034,9 @@ sign_names(struct sign_ctx *c, struct pki_error *err)
 		if (sr->nhosts > 0 && (r = pki_san_from_hosts(sr->hosts,
 		    sr->nhosts, 0, &c->sans, err)) != PKI_OK)
 			goto out;
-	} else if ((r = req_sans(c->rexts, wl, &c->sans, err)) != PKI_OK)
+	} else if ((r = req_sans(c->rexts, wl, &c->sans, err)) != PKI_OK ||
+	    (r = pki_sans_check_caps(c->sans, sr->req->source != NULL ?
+	    sr->req->source : "request", sr->opts, err)) != PKI_OK)
 		goto out;
 	if (p->has_whitelist &&
 	    (r = whitelist_names(p, c->subj.cn, c->sans, err)) != PKI_OK)
@@ -1344,7 +1319,7 @@ pki_cert_selfsign(const struct pki_sign_request *sr,
 		    "request: cannot decode the public key");
 		goto out;
 	}
-	if ((r = check_pubkey(pub, err)) != PKI_OK)
+	if ((r = pki_req_check(sr->req, 0, NULL, err)) != PKI_OK)
 		goto out;
 	if (EVP_PKEY_eq(pub, key->pkey) != 1) {
 		r = pki_err(err, PKI_ERR_MISMATCH,
