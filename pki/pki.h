@@ -360,8 +360,11 @@ int		 pki_req_info_json(const struct pki_req *req, char **json,
  * problem").  With sans, its subjectAltName is held to the caps of a CSR
  * JSON's hosts (number, DNS name and label, e-mail and URI lengths):
  * warnings through opts (may be NULL), PKI_ERR_INPUT with opts->strict.
- * pki_cert_sign() checks the key itself, and the SANs it takes from the
- * request; this is for a request signed elsewhere (sign -remote).
+ * pki_cert_sign() and pki_cert_selfsign() check the key of a request
+ * pki_req_load() loaded, and the SANs they take from it (the key of one
+ * pki_req_new() made was checked when it was made or loaded, all but the
+ * RSA size bounds: existing keys are renewed as they are); this is for a
+ * request signed elsewhere (sign -remote).
  */
 int		 pki_req_check(const struct pki_req *req, int sans,
 		    const struct pki_parse_opts *opts, struct pki_error *err)

@@ -965,8 +965,13 @@ sign_policy(struct sign_ctx *c, struct pki_error *err)
 	if ((c->pub = X509_REQ_get0_pubkey(c->sr->req->req)) == NULL)
 		return pki_err_ssl(err, PKI_ERR_KEY,
 		    "request: cannot decode the public key");
-	/* The SANs are checked as they are taken (sign_names). */
-	if ((r = pki_req_check(c->sr->req, 0, NULL, err)) != PKI_OK)
+	/*
+	 * A request from outside (pki_req_load): its key as gencert makes
+	 * them; its SANs are checked as they are taken (sign_names).  One
+	 * of pki_req_new() has a key that was made or loaded here.
+	 */
+	if (c->sr->req->source != NULL &&
+	    (r = pki_req_check(c->sr->req, 0, NULL, err)) != PKI_OK)
 		return r;
 	if (wl->present && !wl->pubkey)
 		return pki_err(err, PKI_ERR_CONFIG, "profile \"%s\": "
@@ -1035,8 +1040,8 @@ sign_names(struct sign_ctx *c, struct pki_error *err)
 		    sr->nhosts, 0, &c->sans, err)) != PKI_OK)
 			goto out;
 	} else if ((r = req_sans(c->rexts, wl, &c->sans, err)) != PKI_OK ||
-	    (r = pki_sans_check_caps(c->sans, sr->req->source != NULL ?
-	    sr->req->source : "request", sr->opts, err)) != PKI_OK)
+	    (sr->req->source != NULL && (r = pki_sans_check_caps(c->sans,
+	    sr->req->source, sr->opts, err)) != PKI_OK))
 		goto out;
 	if (p->has_whitelist &&
 	    (r = whitelist_names(p, c->subj.cn, c->sans, err)) != PKI_OK)
@@ -1319,7 +1324,8 @@ pki_cert_selfsign(const struct pki_sign_request *sr,
 		    "request: cannot decode the public key");
 		goto out;
 	}
-	if ((r = pki_req_check(sr->req, 0, NULL, err)) != PKI_OK)
+	if (sr->req->source != NULL &&
+	    (r = pki_req_check(sr->req, 0, NULL, err)) != PKI_OK)
 		goto out;
 	if (EVP_PKEY_eq(pub, key->pkey) != 1) {
 		r = pki_err(err, PKI_ERR_MISMATCH,

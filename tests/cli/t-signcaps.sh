@@ -16,39 +16,37 @@ RCFSSL=/usr/bin/cfssl
 	skip_all "real cfssl (Debian golang-cfssl) not installed"
 need_cmd openssl || skip_all "openssl CLI not installed"
 [ -x "$ETCD_PKI" ] || { echo "Bail out! $ETCD_PKI is not built"; exit 1; }
-E=$ETCD_PKI
-umask 022
 cd "$T" || exit 1
-
+umask 022
 TS='[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8}'
 
 # run ARGS...: etcd-pki ARGS; stdout in out, stderr in err, status in rc.
 run() {
 	rc=0
-	"$E" "$@" >out 2>err || rc=$?
+	"$ETCD_PKI" "$@" >out 2>err || rc=$?
 }
 
-# refused NAME TEXT [FILE...]: the last run exited 1 with nothing on
-# stdout and one line on stderr, "etcd-pki: sign: TEXT" (fixed string);
-# no FILE exists.
-refused() {
-	_n=$1 _t=$2
-	shift 2
-	_ok=1
-	[ "$rc" = 1 ] && [ ! -s out ] || _ok=0
-	[ "$(grep -c . err)" = 1 ] || _ok=0
-	[ "$(cat err)" = "etcd-pki: sign: $_t" ] || _ok=0
+# is_refused TEXT [FILE...]: the last run exited 1 with nothing on stdout
+# and exactly "etcd-pki: sign: TEXT" on stderr; no FILE exists.  Prints
+# what differs.
+is_refused() {
+	printf 'etcd-pki: sign: %s\n' "$1" >want
+	shift
+	[ "$rc" = 1 ] || echo "exit status $rc"
+	[ ! -s out ] || echo "stdout not empty"
+	cmp -s want err || { echo "want:"; cat want; echo "stderr:"; cat err; }
 	for _f; do
-		[ ! -e "$_f" ] || { _ok=0; echo "#   $_f exists"; }
+		[ ! -e "$_f" ] || echo "$_f exists"
 	done
-	if [ $_ok = 1 ]; then
-		pass "$_n"
-	else
-		fail "$_n"
-		echo "#   rc=$rc, want: etcd-pki: sign: $_t"
-		echo "#   stderr:"
-		sed 's/^/#     /' err
-	fi
+	[ "$rc" = 1 ] && [ ! -s out ] && cmp -s want err &&
+	    for _f; do [ ! -e "$_f" ] || return 1; done
+}
+
+# refused NAME TEXT [FILE...]: is_refused as a test.
+refused() {
+	_rn=$1
+	shift
+	check "$_rn" is_refused "$@"
 }
 
 # signed NAME [WARNING...]: the last run (sign -o got) exited 0, got.pem
@@ -84,15 +82,24 @@ csr() {
 	fi
 }
 
-# cfssl_sign CA CAKEY CSR: the real cfssl's sign; its JSON in cf.out.
-cfssl_sign() {
+# cfssl_says NAME RC TEXT CA CAKEY CSR: the real cfssl's sign exits RC
+# (0 or 1) and prints TEXT (fixed string) on stdout or stderr.
+cfssl_says() {
+	_n=$1 _rc=$2 _t=$3
+	shift 3
 	cfrc=0
-	"$RCFSSL" sign -ca "$1" -ca-key "$2" "$3" >cf.out 2>cf.err || cfrc=$?
+	"$RCFSSL" sign -ca "$1" -ca-key "$2" "$3" >cf.out 2>&1 || cfrc=$?
+	if [ "$cfrc" = "$_rc" ] && grep -qF -- "$_t" cf.out; then
+		pass "$_n"
+	else
+		fail "$_n"
+		sed 's/^/#   /' cf.out
+	fi
 }
 
 # ---- the CA and the keys ---------------------------------------------------
 printf '%s' '{"CN":"Caps CA","key":{"algo":"ecdsa","size":256}}' >ca.json
-"$E" gencert -initca -o ca ca.json 2>/dev/null || {
+"$ETCD_PKI" gencert -initca -o ca ca.json 2>/dev/null || {
 	echo "Bail out! gencert -initca failed"
 	exit 1
 }
@@ -112,13 +119,8 @@ csr rsa1024 rsa1024-key.pem
 csr rsa2048 rsa2048-key.pem "DNS:rsa.example.net"
 
 # ---- request keys ----------------------------------------------------------
-cfssl_sign ca.pem ca-key.pem explicit.csr
-if [ "$cfrc" != 0 ] && cat cf.out cf.err | grep -q 'invalid ECDSA parameters'; then
-	pass "explicit parameters: cfssl refuses (x509: invalid ECDSA parameters)"
-else
-	fail "explicit parameters: cfssl refuses (x509: invalid ECDSA parameters)"
-	sed 's/^/#   /' cf.out cf.err
-fi
+cfssl_says "explicit parameters: cfssl refuses (x509: invalid ECDSA parameters)" \
+    1 'x509: invalid ECDSA parameters' ca.pem ca-key.pem explicit.csr
 run sign -ca ca.pem -ca-key ca-key.pem -o got explicit.csr
 refused "explicit parameters: refused too, nothing written" \
     "explicit.csr: the request's public key: EC key with explicit curve parameters (RFC 5480 allows a named curve only; Go cannot parse it)" \
@@ -127,30 +129,27 @@ run sign -ca ca.pem -ca-key ca-key.pem explicit.csr
 refused "explicit parameters, cfssl JSON on stdout: nothing printed" \
     "explicit.csr: the request's public key: EC key with explicit curve parameters (RFC 5480 allows a named curve only; Go cannot parse it)"
 rc=0
-"$E" sign -ca ca.pem -ca-key ca-key.pem - <explicit.csr >out 2>err || rc=$?
+"$ETCD_PKI" sign -ca ca.pem -ca-key ca-key.pem - <explicit.csr >out 2>err || rc=$?
 refused "explicit parameters on stdin: named <stdin>" \
     "<stdin>: the request's public key: EC key with explicit curve parameters (RFC 5480 allows a named curve only; Go cannot parse it)"
 
-run sign -ca ca.pem -ca-key ca-key.pem -o got p224.csr
-refused "P-224: refused (cfssl signs it; Go's TLS cannot use it)" \
-    "p224.csr: the request's public key: EC key on curve secp224r1 (Go's TLS takes P-256, P-384 and P-521 only)" \
-    got.pem
+cfssl_says "P-224: cfssl signs it (a difference, etcd-pki(1) COMPATIBILITY)" \
+    0 '"cert"' ca.pem ca-key.pem p224.csr
+cfssl_says "RSA-512: cfssl signs it (a difference, etcd-pki(1) COMPATIBILITY)" \
+    0 '"cert"' ca.pem ca-key.pem rsa512.csr
 
-cfssl_sign ca.pem ca-key.pem rsa512.csr
-if [ "$cfrc" = 0 ] && grep -q '"cert"' cf.out; then
-	pass "RSA-512: cfssl signs it (a difference, etcd-pki(1) COMPATIBILITY)"
-else
-	fail "RSA-512: cfssl signs it (a difference, etcd-pki(1) COMPATIBILITY)"
-	sed 's/^/#   /' cf.out cf.err
-fi
-run sign -ca ca.pem -ca-key ca-key.pem -o got rsa512.csr
-refused "RSA-512: refused, nothing written" \
-    "rsa512.csr: the request's public key: RSA key of 512 bits, fewer than 2048: it can be factored" \
-    got.pem
-run sign -ca ca.pem -ca-key ca-key.pem -allow-invalid-issuer -o got rsa1024.csr
-refused "RSA-1024: refused, -allow-invalid-issuer or not" \
-    "rsa1024.csr: the request's public key: RSA key of 1024 bits, fewer than 2048: it can be factored" \
-    got.pem
+# NAME|CSR|PROBLEM: refused in one line, -allow-invalid-issuer or not.
+while IFS='|' read -r name req why; do
+	for flag in -strict -allow-invalid-issuer; do
+		run sign -ca ca.pem -ca-key ca-key.pem $flag -o got "$req"
+		refused "$name ($flag): refused, nothing written" \
+		    "$req: the request's public key: $why" got.pem got.csr
+	done
+done <<'EOF'
+P-224 (cfssl signs it; TLS 1.3 cannot use it)|p224.csr|EC key on curve secp224r1 (Go's TLS takes P-256, P-384 and P-521 only)
+RSA-512 (cfssl signs it)|rsa512.csr|RSA key of 512 bits, fewer than 2048: it can be factored
+RSA-1024|rsa1024.csr|RSA key of 1024 bits, fewer than 2048: it can be factored
+EOF
 run sign -remote 127.0.0.1:1 rsa512.csr
 refused "sign -remote: the key is refused before anything is sent" \
     "rsa512.csr: the request's public key: RSA key of 512 bits, fewer than 2048: it can be factored"
@@ -189,33 +188,22 @@ signed "a 64-byte DNS label: kept, one warning naming the file and the name" \
     "label.csr: subjectAltName \"$(printf '%060d' 0)...\": DNS label of 64 bytes, longer than 63: no name in DNS can match it; kept, as cfssl keeps it"
 
 # ---- issuers and CA keys ---------------------------------------------------
-openssl req -new -x509 -key explicit-key.pem -subj /CN=ECA -days 30 \
-    -addext basicConstraints=critical,CA:TRUE \
-    -addext keyUsage=critical,keyCertSign,cRLSign -out eca.pem
-cp named-key.pem eca-key.pem
-cfssl_sign eca.pem eca-key.pem rsa2048.csr
-[ "$cfrc" != 0 ] && cat cf.out cf.err | grep -q 'Failed to parse certificate' &&
-	pass "a CA certificate with explicit parameters: cfssl refuses it" ||
-	fail "a CA certificate with explicit parameters: cfssl refuses it"
-run sign -ca eca.pem -ca-key eca-key.pem -o got rsa2048.csr
-refused "a CA certificate with explicit parameters: no issuer" \
-    "eca.pem: the CA certificate's key: EC key with explicit curve parameters (RFC 5480 allows a named curve only; Go cannot parse it): what it signs does not verify (-allow-invalid-issuer signs anyway)" \
-    got.pem
-
-openssl req -new -x509 -key named-key.pem -subj /CN=NCA -days 30 \
-    -addext basicConstraints=critical,CA:TRUE \
-    -addext keyUsage=critical,keyCertSign,cRLSign -out nca.pem
-cfssl_sign nca.pem explicit-key.pem rsa2048.csr
-[ "$cfrc" != 0 ] && cat cf.out cf.err | grep -q 'Failed to parse private key' &&
-	pass "an explicit-parameter CA key: cfssl refuses it" ||
-	fail "an explicit-parameter CA key: cfssl refuses it"
-run sign -ca nca.pem -ca-key explicit-key.pem -o got rsa2048.csr
-refused "an explicit-parameter CA key: refused" \
-    "explicit-key.pem: unsupported EC key (explicit curve parameters)" \
-    got.pem
+# NAME|CA KEY (the certificate's)|-ca-key|cfssl's error|ours
+while IFS='|' read -r name certkey cakey cferr ours; do
+	openssl req -new -x509 -key "$certkey" -subj "/CN=$name" -days 30 \
+	    -addext basicConstraints=critical,CA:TRUE \
+	    -addext keyUsage=critical,keyCertSign,cRLSign -out issuer.pem
+	cfssl_says "$name: cfssl refuses it" 1 "$cferr" issuer.pem "$cakey" \
+	    rsa2048.csr
+	run sign -ca issuer.pem -ca-key "$cakey" -o got rsa2048.csr
+	refused "$name: refused, nothing written" "$ours" got.pem
+done <<'EOF'
+a CA certificate with explicit parameters|explicit-key.pem|named-key.pem|Failed to parse certificate|issuer.pem: the CA certificate's key: EC key with explicit curve parameters (RFC 5480 allows a named curve only; Go cannot parse it): what it signs does not verify (-allow-invalid-issuer signs anyway)
+an explicit-parameter CA key|named-key.pem|explicit-key.pem|Failed to parse private key|explicit-key.pem: unsupported EC key (explicit curve parameters)
+EOF
 printf '%s' '{"CN":"x"}' >x.json
 rc=0
-"$E" gencsr -key explicit-key.pem x.json >out 2>err || rc=$?
+"$ETCD_PKI" gencsr -key explicit-key.pem x.json >out 2>err || rc=$?
 [ "$rc" = 1 ] && [ ! -s out ] &&
     [ "$(cat err)" = "etcd-pki: gencsr: explicit-key.pem: unsupported EC key (explicit curve parameters)" ] &&
 	pass "gencsr -key with explicit parameters: refused (no such request made)" ||

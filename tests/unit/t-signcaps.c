@@ -221,37 +221,36 @@ test_pubkey(void)
 static void
 test_req_check(void)
 {
+	static const struct {
+		const char	*what;
+		int		 rsa;		/* bits, or 0: explicit P-256 */
+		const char	*want;
+	} t[] = {
+		{ "explicit P-256", 0, "x.csr: the request's public key: EC "
+		    "key with explicit curve parameters (RFC 5480 allows a "
+		    "named curve only; Go cannot parse it)" },
+		{ "RSA-512", 512, "x.csr: the request's public key: RSA key "
+		    "of 512 bits, fewer than 2048: it can be factored" },
+	};
 	struct pki_error	 e;
 	struct pki_req		*req;
 	EVP_PKEY		*k;
+	size_t			 i;
 
-	k = ec_key("P-256", 1);
-	req = k != NULL ? request(k, 1, 0, 0) : NULL;
-	memset(&e, 0, sizeof(e));
-	if (ok(req != NULL, "an explicit-parameter P-256 request loads")) {
-		is_int(pki_req_check(req, 1, NULL, &e), PKI_ERR_KEY,
-		    "explicit parameters: refused");
-		is_str(e.text, "x.csr: the request's public key: EC key with "
-		    "explicit curve parameters (RFC 5480 allows a named curve "
-		    "only; Go cannot parse it)", "... one line naming the "
-		    "file and the problem");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		k = t[i].rsa != 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
+		    (size_t)t[i].rsa) : ec_key("P-256", 1);
+		req = k != NULL ? request(k, 1, 0, 0) : NULL;
+		memset(&e, 0, sizeof(e));
+		if (ok(req != NULL, "a PEM %s request loads", t[i].what)) {
+			is_int(pki_req_check(req, 1, NULL, &e), PKI_ERR_KEY,
+			    "%s: refused", t[i].what);
+			is_str(e.text, t[i].want, "... one line naming the "
+			    "file and the problem");
+		}
+		pki_req_free(req);
+		EVP_PKEY_free(k);
 	}
-	pki_req_free(req);
-	EVP_PKEY_free(k);
-
-	k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)512);
-	req = k != NULL ? request(k, 1, 0, 0) : NULL;
-	memset(&e, 0, sizeof(e));
-	if (ok(req != NULL, "an RSA-512 request loads")) {
-		is_int(pki_req_check(req, 1, NULL, &e), PKI_ERR_KEY,
-		    "RSA-512: refused");
-		is_str(e.text, "x.csr: the request's public key: RSA key of "
-		    "512 bits, fewer than 2048: it can be factored",
-		    "... naming the file");
-	}
-	pki_req_free(req);
-	EVP_PKEY_free(k);
-
 	k = ec_key("P-256", 0);
 	req = k != NULL ? request(k, 1, 3, 0) : NULL;
 	memset(&e, 0, sizeof(e));
@@ -300,35 +299,28 @@ test_sign(const struct pki_profile *p, const struct pki_cert *ca,
 	struct pki_parse_opts	 po, strict;
 	struct pki_error	 e;
 	struct pki_req		*req;
+	static const char *const what[] = { "RSA-1024", "explicit P-256" };
 	struct pki_cert		*c;
 	EVP_PKEY		*k;
-	int			 r;
+	int			 i, r;
 
 	memset(&po, 0, sizeof(po));
 	po.warn = tap_collect;
 	strict = po;
 	strict.strict = 1;
 
-	/* Keys: unsigned requests reach pki_cert_sign as library input. */
-	k = rsa_pub(1024);
-	req = k != NULL ? request(k, 0, 0, 0) : NULL;
-	c = sign(req, p, ca, cakey, &po, &r, &e);
-	is_int(r, PKI_ERR_KEY, "pki_cert_sign: RSA-1024 refused");
-	ok(c == NULL && strstr(e.text, "x.csr: the request's public key: "
-	    "RSA key of 1024 bits") == e.text, "... no certificate: %s",
-	    e.text);
-	pki_cert_free(c);
-	pki_req_free(req);
-	EVP_PKEY_free(k);
-
-	k = ec_key("P-256", 1);
-	req = k != NULL ? request(k, 1, 0, 0) : NULL;
-	c = sign(req, p, ca, cakey, &po, &r, &e);
-	is_int(r, PKI_ERR_KEY, "pki_cert_sign: explicit parameters refused");
-	ok(c == NULL, "... no certificate");
-	pki_cert_free(c);
-	pki_req_free(req);
-	EVP_PKEY_free(k);
+	/* Keys (an RSA public key alone: a request nobody signed). */
+	for (i = 0; i < 2; i++) {
+		k = i == 0 ? rsa_pub(1024) : ec_key("P-256", 1);
+		req = k != NULL ? request(k, i, 0, 0) : NULL;
+		c = sign(req, p, ca, cakey, &po, &r, &e);
+		is_int(r, PKI_ERR_KEY, "pki_cert_sign: %s refused", what[i]);
+		ok(c == NULL && strstr(e.text, "x.csr: the request's public "
+		    "key: ") == e.text, "... no certificate: %s", e.text);
+		pki_cert_free(c);
+		pki_req_free(req);
+		EVP_PKEY_free(k);
+	}
 
 	/* SANs: 1025 warned, 1024 not; -strict refuses. */
 	k = ec_key("P-256", 0);
