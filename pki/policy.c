@@ -7,7 +7,8 @@
  * fixtures), an expiry too short for the backdate cuts the backdate, and
  * the rest are reported through the warning sink of struct
  * pki_parse_opts, which -strict turns into errors.  The hosts that look
- * like IP addresses are told apart here too.
+ * like IP addresses are told apart here too, and so are the public keys
+ * that get no certificate (pki_policy_pubkey: a request's, an issuer's).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -338,42 +339,4 @@ pki_policy_host_looks_ip(const char *host)
 	    is_ip(s, (size_t)(e - s)))
 		return 1;
 	return 0;
-}
-
-int
-pki_req_check(const struct pki_req *req, int sans,
-    const struct pki_parse_opts *po, struct pki_error *err)
-{
-	STACK_OF(X509_EXTENSION)	*exts = NULL;
-	GENERAL_NAMES			*gens = NULL;
-	EVP_PKEY			*pk;
-	const char			*src, *why;
-	char				 buf[128];
-	int				 crit = -1, r = PKI_ERR_INTERNAL;
-
-	if (req == NULL || req->req == NULL)
-		return pki_err(err, PKI_ERR_ARG, "pki_req_check: no request");
-	src = req->source != NULL ? req->source : "request";
-	pki_err_source(err, src);
-	if ((pk = X509_REQ_get0_pubkey(req->req)) == NULL)
-		return pki_err_ssl(err, PKI_ERR_KEY, "%s: cannot decode the "
-		    "request's public key", src);
-	if ((why = pki_policy_pubkey(pk, buf, sizeof(buf))) != NULL)
-		return pki_err(err, PKI_ERR_KEY, "%s: the request's public "
-		    "key: %s", src, why);
-	if (!sans)
-		return PKI_OK;
-	if ((exts = X509_REQ_get_extensions(req->req)) != NULL &&
-	    (gens = X509V3_get_d2i(exts, NID_subject_alt_name, &crit,
-	    NULL)) == NULL && crit != -1) {
-		r = pki_err_ssl(err, PKI_ERR_INPUT, "%s: cannot decode the "
-		    "request's subjectAltName", src);
-		goto out;
-	}
-	r = pki_sans_check_caps(gens, src, po, err);
- out:
-	ERR_clear_error();
-	GENERAL_NAMES_free(gens);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	return r;
 }
