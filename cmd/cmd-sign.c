@@ -95,6 +95,11 @@ cmd_sign_exec(struct opts *o)
 		goto out;
 	}
 	if (rm == 1) {
+		/* The local signer checks it in pki_cert_sign(). */
+		if ((r = pki_req_check(req, hosts == NULL, &po, &err)) != 0) {
+			log_pki(&err, r);
+			goto out;
+		}
 		if (cmd_remote_sign(o, &remote, csrbuf, (const char *const *)
 		    hosts, nhosts, &certpem, &certlen) != CMD_RETURN_NORMAL)
 			goto out;

@@ -63,8 +63,8 @@ enum { C_PATHLEN, C_PATHLENZERO, C_EXPIRY, C_BACKDATE, C__N };
 static const char *const ext_fields[] = { "Id", "Critical", "Value", NULL };
 enum { E_ID, E_CRITICAL, E_VALUE, E__N };
 
-#define RSA_MIN	2048
-#define RSA_MAX	8192
+#define RSA_MIN	PKI_RSA_MIN
+#define RSA_MAX	PKI_RSA_MAX
 
 /*
  * Upper bounds, in characters, of the subject attributes (RFC 5280
@@ -454,6 +454,44 @@ check_subject_caps(struct pki_json_ctx *ctx, const struct pki_csr *csr,
 }
 
 /*
+ * Checks the length of host h (len bytes), a URI, an e-mail address or a
+ * DNS name (kind: PKI_HOST_*) named hp in messages, against the caps.
+ */
+static int
+check_host_len(struct pki_json_ctx *ctx, const char *hp, int kind,
+    const char *h, size_t len)
+{
+	const char	*p, *dot;
+
+	if (kind == PKI_HOST_URI)
+		return len <= MAX_URI ? PKI_OK : pki_json_policy(ctx,
+		    PKI_ERR_INPUT, hp, "URI of %zu bytes, longer than %d; "
+		    "kept, as cfssl keeps it", len, MAX_URI);
+	if (kind == PKI_HOST_EMAIL)
+		return len <= MAX_MAILBOX ? PKI_OK : pki_json_policy(ctx,
+		    PKI_ERR_INPUT, hp, "e-mail address of %zu bytes, longer "
+		    "than %d; kept, as cfssl keeps it", len, MAX_MAILBOX);
+	if (kind != PKI_HOST_DNS)
+		return PKI_OK;
+	if (len > 0 && h[len - 1] == '.')
+		len--;
+	if (len > MAX_DNS)
+		return pki_json_policy(ctx, PKI_ERR_INPUT, hp, "DNS name of %zu "
+		    "bytes, longer than %d: no name in DNS can match it; kept, "
+		    "as cfssl keeps it", len, MAX_DNS);
+	for (p = h; p < h + len; p = dot + 1) {
+		if ((dot = memchr(p, '.', (size_t)(h + len - p))) == NULL)
+			dot = h + len;
+		if (dot - p > MAX_LABEL)
+			return pki_json_policy(ctx, PKI_ERR_INPUT, hp, "DNS label "
+			    "of %zu bytes, longer than %d: no name in DNS can "
+			    "match it; kept, as cfssl keeps it",
+			    (size_t)(dot - p), MAX_LABEL);
+	}
+	return PKI_OK;
+}
+
+/*
  * Checks the hosts against the caps (their number, the length of a DNS
  * name and of its labels, of an e-mail address and of a URI) and reports
  * the hosts that will not be what they seem: an IP address that is not
@@ -467,7 +505,7 @@ check_hosts_caps(struct pki_json_ctx *ctx, const char *path,
 {
 	char		 hp[PKI_JSON_PATH_MAX];
 	unsigned char	*v = NULL;
-	const char	*h, *p, *dot, *kind;
+	const char	*h, *kind;
 	size_t		 i, len, vlen;
 	int		 k, r;
 
@@ -505,48 +543,16 @@ check_hosts_caps(struct pki_json_ctx *ctx, const char *path,
 				return r;
 			continue;
 		}
-		if (strstr(h, "://") != NULL) {
-			if (len > MAX_URI && (r = pki_json_policy(ctx,
-			    PKI_ERR_INPUT, hp, "URI of %zu bytes, longer than "
-			    "%d; kept, as cfssl keeps it", len, MAX_URI)) != 0)
-				return r;
-			continue;
-		}
-		if (strchr(h, '@') != NULL) {
-			if (len > MAX_MAILBOX && (r = pki_json_policy(ctx,
-			    PKI_ERR_INPUT, hp, "e-mail address of %zu bytes, "
-			    "longer than %d; kept, as cfssl keeps it", len,
-			    MAX_MAILBOX)) != 0)
-				return r;
-			continue;
-		}
-		/* IPv6 addresses hold colons; DNS names do not. */
-		if (strchr(h, ':') != NULL)
-			continue;
-		if (len > 0 && h[len - 1] == '.')
-			len--;
-		if (len > MAX_DNS) {
-			if ((r = pki_json_policy(ctx, PKI_ERR_INPUT, hp, "DNS "
-			    "name of %zu bytes, longer than %d: no name in DNS "
-			    "can match it; kept, as cfssl keeps it", len,
-			    MAX_DNS)) != 0)
-				return r;
-			continue;
-		}
-		for (p = h; p < h + len; p = dot + 1) {
-			if ((dot = memchr(p, '.', (size_t)(h + len - p))) ==
-			    NULL)
-				dot = h + len;
-			if (dot - p > MAX_LABEL) {
-				if ((r = pki_json_policy(ctx, PKI_ERR_INPUT, hp,
-				    "DNS label of %zu bytes, longer than %d: no "
-				    "name in DNS can match it; kept, as cfssl "
-				    "keeps it", (size_t)(dot - p),
-				    MAX_LABEL)) != 0)
-					return r;
-				break;
-			}
-		}
+		if (strstr(h, "://") != NULL)
+			k = PKI_HOST_URI;
+		else if (strchr(h, '@') != NULL)
+			k = PKI_HOST_EMAIL;
+		else if (strchr(h, ':') != NULL)
+			continue;	/* IPv6 addresses hold colons */
+		else
+			k = PKI_HOST_DNS;
+		if ((r = check_host_len(ctx, hp, k, h, len)) != 0)
+			return r;
 	}
 	return PKI_OK;
 }
@@ -563,6 +569,59 @@ pki_hosts_check_caps(char *const *hosts, size_t n, const char *what,
 	ctx.err = err;
 	pki_err_source(err, what);
 	return check_hosts_caps(&ctx, "", hosts, n);
+}
+
+int
+pki_sans_check_caps(const GENERAL_NAMES *sans, const char *source,
+    const struct pki_parse_opts *opts, struct pki_error *err)
+{
+	struct pki_json_ctx	 ctx;
+	const GENERAL_NAME	*g;
+	const ASN1_IA5STRING	*s;
+	const char		*h;
+	char			 hp[PKI_JSON_PATH_MAX], shown[61];
+	size_t			 len, j;
+	int			 i, n, k, r;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.source = source;
+	ctx.opts = opts;
+	ctx.err = err;
+	n = sk_GENERAL_NAME_num(sans);	/* -1 for NULL */
+	if (n > MAX_HOSTS && (r = pki_json_policy(&ctx, PKI_ERR_INPUT,
+	    "subjectAltName", "%d entries, more than %d; kept, as cfssl "
+	    "keeps them", n, MAX_HOSTS)) != 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		g = sk_GENERAL_NAME_value(sans, i);
+		switch (g->type) {
+		case GEN_DNS:
+			k = PKI_HOST_DNS;
+			s = g->d.dNSName;
+			break;
+		case GEN_EMAIL:
+			k = PKI_HOST_EMAIL;
+			s = g->d.rfc822Name;
+			break;
+		case GEN_URI:
+			k = PKI_HOST_URI;
+			s = g->d.uniformResourceIdentifier;
+			break;
+		default:
+			continue;
+		}
+		h = (const char *)ASN1_STRING_get0_data(s);
+		len = (size_t)ASN1_STRING_length(s);
+		/* By value: the certificate lists them in Go's order. */
+		for (j = 0; j < len && j < sizeof(shown) - 1; j++)
+			shown[j] = h[j] >= 0x20 && h[j] < 0x7f ? h[j] : '?';
+		shown[j] = '\0';
+		snprintf(hp, sizeof(hp), "subjectAltName \"%s%s\"", shown,
+		    len > j ? "..." : "");
+		if ((r = check_host_len(&ctx, hp, k, h, len)) != 0)
+			return r;
+	}
+	return PKI_OK;
 }
 
 static int

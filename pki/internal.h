@@ -256,11 +256,27 @@ int	pki_key_sig_md(const EVP_PKEY *pkey, const EVP_MD **md,
 /* Subject key identifier: SHA-1 of the subjectPublicKey BIT STRING. */
 int	pki_key_ski(const EVP_PKEY *pkey, unsigned char ski[20],
 	    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The size (256, 384, 521) of the curve of an EC key on P-256, P-384 or
+ * P-521, else 0.  name (len bytes) gets the key's group name, "" if it has
+ * none.
+ */
+int	pki_pkey_curve(const EVP_PKEY *pkey, char *name, size_t len);
+/*
+ * Returns 1 if pkey is an EC key whose curve is given by explicit
+ * parameters (RFC 5480 allows only a named curve), else 0.
+ */
+int	pki_pkey_explicit(const EVP_PKEY *pkey);
+
+/* The RSA key sizes etcd-pki makes and signs (gencert's key.size). */
+#define PKI_RSA_MIN	2048
+#define PKI_RSA_MAX	8192
 
 /* ---- requests (req.c) ----------------------------------------------- */
 
 struct pki_req {
 	X509_REQ	*req;
+	char		*source;	/* the file it was loaded from, or NULL */
 };
 
 /* ---- certificates (cert.c, sign.c, certinfo.c) ---------------------- */
@@ -295,6 +311,24 @@ int	pki_policy_expiry(const struct pki_parse_opts *po, const char *what,
  * length), else 0.
  */
 int	pki_policy_host_looks_ip(const char *host);
+/*
+ * Why etcd-pki issues no certificate for the public key pk (etcd-pki(1)
+ * COMPATIBILITY): RSA outside PKI_RSA_MIN..PKI_RSA_MAX bits, EC with
+ * explicit parameters or on a curve other than P-256, P-384 and P-521,
+ * another type than RSA, EC and Ed25519.  Returns NULL if there is no
+ * problem, else buf (len bytes) holding it.
+ */
+const char *pki_policy_pubkey(const EVP_PKEY *pk, char *buf, size_t len);
+/*
+ * Checks sans, the subjectAltName of the request from source, against the
+ * caps of a CSR JSON's hosts (their number, the length of a DNS name and
+ * label, of an e-mail address and of a URI): each is a warning through
+ * opts (may be NULL), an error (PKI_ERR_INPUT) with opts->strict.  sans
+ * (may be NULL) is borrowed.
+ */
+int	pki_sans_check_caps(const GENERAL_NAMES *sans, const char *source,
+	    const struct pki_parse_opts *opts, struct pki_error *err)
+	    PKI_MUST_CHECK;
 
 /* ---- signing profiles (config.c) ------------------------------------ */
 

@@ -31,7 +31,7 @@ static const struct keyalg {
 	int		 min, max;	/* RSA: size range */
 	const int	*sizes;		/* ECDSA: allowed sizes, 0-terminated */
 } keyalgs[] = {
-	{ "rsa",	"RSA",		2048, 8192, NULL },
+	{ "rsa",	"RSA",		PKI_RSA_MIN, PKI_RSA_MAX, NULL },
 	{ "ecdsa",	"EC",		0, 0, ecdsa_sizes },
 	{ "ed25519",	"ED25519",	0, 0, NULL },
 };
@@ -71,6 +71,35 @@ key_curve(const EVP_PKEY *pkey, char *name, size_t len)
 		    strcmp(name, curves[i].nist) == 0)
 			return &curves[i];
 	return NULL;
+}
+
+int
+pki_pkey_curve(const EVP_PKEY *pkey, char *name, size_t len)
+{
+	const struct curve	*c;
+
+	if (!EVP_PKEY_is_a(pkey, "EC")) {
+		name[0] = '\0';
+		return 0;
+	}
+	c = key_curve(pkey, name, len);
+	return c != NULL ? c->size : 0;
+}
+
+int
+pki_pkey_explicit(const EVP_PKEY *pkey)
+{
+	char	enc[32];
+
+	if (!EVP_PKEY_is_a(pkey, "EC"))
+		return 0;
+	/* A key the provider cannot tell about (a token's) is no finding. */
+	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING,
+	    enc, sizeof(enc), NULL) != 1) {
+		ERR_clear_error();
+		return 0;
+	}
+	return strcmp(enc, OSSL_PKEY_EC_ENCODING_EXPLICIT) == 0;
 }
 
 void
@@ -233,7 +262,8 @@ pki_key_generate(const struct pki_csr *csr, struct pki_key **out,
 
 /*
  * Checks that a loaded key is one cfssl can use: RSA, ECDSA on P-256,
- * P-384 or P-521, or Ed25519.
+ * P-384 or P-521 named as such (Go's ParseECPrivateKey takes no explicit
+ * curve parameters), or Ed25519.
  */
 static int
 key_check(const EVP_PKEY *pkey, const char *src, struct pki_error *err)
@@ -244,9 +274,10 @@ key_check(const EVP_PKEY *pkey, const char *src, struct pki_error *err)
 	if (EVP_PKEY_is_a(pkey, "RSA") || EVP_PKEY_is_a(pkey, "ED25519"))
 		return PKI_OK;
 	if (EVP_PKEY_is_a(pkey, "EC")) {
-		if (key_curve(pkey, group, sizeof(group)) != NULL)
+		if (key_curve(pkey, group, sizeof(group)) != NULL &&
+		    !pki_pkey_explicit(pkey))
 			return PKI_OK;
-		if (group[0] == '\0')
+		if (group[0] == '\0' || pki_pkey_explicit(pkey))
 			return pki_err(err, PKI_ERR_KEY, "%s: unsupported EC "
 			    "key (explicit curve parameters)", src);
 		return pki_err(err, PKI_ERR_KEY, "%s: unsupported EC curve %s",

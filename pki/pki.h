@@ -352,6 +352,23 @@ int		 pki_req_encode(const struct pki_req *req, char **pem,
 /* JSON description of a request (certinfo -csr); *json is malloc'ed. */
 int		 pki_req_info_json(const struct pki_req *req, char **json,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Checks a request from outside before it is signed (etcd-pki(1)
+ * COMPATIBILITY): its public key must be RSA of 2048 to 8192 bits, EC on
+ * P-256, P-384 or P-521 named as such (no explicit parameters), or
+ * Ed25519, else PKI_ERR_KEY ("req.csr: the request's public key:
+ * problem").  With sans, its subjectAltName is held to the caps of a CSR
+ * JSON's hosts (number, DNS name and label, e-mail and URI lengths):
+ * warnings through opts (may be NULL), PKI_ERR_INPUT with opts->strict.
+ * pki_cert_sign() and pki_cert_selfsign() check the key of a request
+ * pki_req_load() loaded, and the SANs they take from it (the key of one
+ * pki_req_new() made was checked when it was made or loaded, all but the
+ * RSA size bounds: existing keys are renewed as they are); this is for a
+ * request signed elsewhere (sign -remote).
+ */
+int		 pki_req_check(const struct pki_req *req, int sans,
+		    const struct pki_parse_opts *opts, struct pki_error *err)
+		    PKI_MUST_CHECK;
 void		 pki_req_free(struct pki_req *req);
 
 /* ---- certificates --------------------------------------------------- */

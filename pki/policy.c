@@ -7,7 +7,8 @@
  * fixtures), an expiry too short for the backdate cuts the backdate, and
  * the rest are reported through the warning sink of struct
  * pki_parse_opts, which -strict turns into errors.  The hosts that look
- * like IP addresses are told apart here too.
+ * like IP addresses are told apart here too, and so are the public keys
+ * that get no certificate (pki_policy_pubkey: a request's, an issuer's).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,18 +95,61 @@ pki_policy_expiry(const struct pki_parse_opts *po, const char *what,
 	    "cfssl's certificate", how);
 }
 
+const char *
+pki_policy_pubkey(const EVP_PKEY *pk, char *buf, size_t len)
+{
+	char		 group[80];
+	const char	*tn;
+	int		 bits;
+
+	if (EVP_PKEY_is_a(pk, "ED25519"))
+		return NULL;
+	if (EVP_PKEY_is_a(pk, "RSA")) {
+		bits = EVP_PKEY_get_bits(pk);
+		if (bits >= PKI_RSA_MIN && bits <= PKI_RSA_MAX)
+			return NULL;
+		/* Go refuses larger ones in TLS since CVE-2023-29409. */
+		snprintf(buf, len, "RSA key of %d bits, %s than %d: %s", bits,
+		    bits < PKI_RSA_MIN ? "fewer" : "more",
+		    bits < PKI_RSA_MIN ? PKI_RSA_MIN : PKI_RSA_MAX,
+		    bits < PKI_RSA_MIN ? "it can be factored" :
+		    "Go's TLS (etcd) refuses it");
+		return buf;
+	}
+	if (EVP_PKEY_is_a(pk, "EC")) {
+		if (pki_pkey_explicit(pk)) {
+			snprintf(buf, len, "EC key with explicit curve "
+			    "parameters (RFC 5480 allows a named curve only; "
+			    "Go cannot parse it)");
+			return buf;
+		}
+		if (pki_pkey_curve(pk, group, sizeof(group)) != 0)
+			return NULL;
+		snprintf(buf, len, "EC key on curve %s (Go's TLS takes P-256, "
+		    "P-384 and P-521 only)", group[0] != '\0' ? group :
+		    "(unknown)");
+		return buf;
+	}
+	tn = EVP_PKEY_get0_type_name(pk);
+	snprintf(buf, len, "unsupported key type %s (RSA, EC and Ed25519 "
+	    "are)", tn != NULL ? tn : "(unknown)");
+	return buf;
+}
+
 /*
  * Why ca cannot issue certificates that verify, or NULL: the problem in
- * buf (expired, not yet valid, no CA).
+ * buf (expired, not yet valid, no CA, a key Go cannot parse).
  */
 static const char *
 issuer_problem(const struct pki_cert *ca, time_t now, char *buf, size_t len)
 {
 	X509		*x = ca->x509;
 	BASIC_CONSTRAINTS *bc;
+	EVP_PKEY	*pk;
 	uint32_t	 ku;
 	time_t		 t;
-	char		 ts[32];
+	const char	*why;
+	char		 ts[32], kb[128];
 	int		 crit = -1, ss;
 
 	if (pki_asn1_time(X509_get0_notAfter(x), &t) == 0 && t < now) {
@@ -148,6 +192,15 @@ issuer_problem(const struct pki_cert *ca, time_t now, char *buf, size_t len)
 	    (ku & KU_KEY_CERT_SIGN) == 0) {
 		snprintf(buf, len, "the CA certificate's keyUsage lacks "
 		    "keyCertSign");
+		return buf;
+	}
+	/*
+	 * Only an EC key: the CA key matches the certificate and was checked
+	 * when loaded, but explicit parameters in the certificate match it.
+	 */
+	if ((pk = X509_get0_pubkey(x)) != NULL && EVP_PKEY_is_a(pk, "EC") &&
+	    (why = pki_policy_pubkey(pk, kb, sizeof(kb))) != NULL) {
+		snprintf(buf, len, "the CA certificate's key: %s", why);
 		return buf;
 	}
 	ERR_clear_error();

@@ -58,6 +58,7 @@ pki_req_free(struct pki_req *req)
 	if (req == NULL)
 		return;
 	X509_REQ_free(req->req);
+	free(req->source);
 	free(req);
 }
 
@@ -295,7 +296,9 @@ pki_req_load(const char *buf, size_t len, const char *source,
 		    "%s: CSR signature does not verify", src);
 		goto out;
 	}
-	if ((preq = calloc(1, sizeof(*preq))) == NULL) {
+	if ((preq = calloc(1, sizeof(*preq))) == NULL ||
+	    (preq->source = strdup(src)) == NULL) {
+		free(preq);
 		r = pki_err(err, PKI_ERR_ALLOC, "%s: out of memory", src);
 		goto out;
 	}

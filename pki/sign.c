@@ -516,32 +516,42 @@ add_exts(X509 *x, const STACK_OF(X509_EXTENSION) *own,
 
 /* ---- the request ---------------------------------------------------- */
 
-/* Public key types Go's x509 accepts in a request. */
-static int
-check_pubkey(const EVP_PKEY *pub, struct pki_error *err)
+int
+pki_req_check(const struct pki_req *req, int sans,
+    const struct pki_parse_opts *po, struct pki_error *err)
 {
-	char	grp[80];
-	size_t	glen = 0;
-	int	nid;
+	STACK_OF(X509_EXTENSION)	*exts = NULL;
+	GENERAL_NAMES			*gens = NULL;
+	EVP_PKEY			*pk;
+	const char			*src, *why;
+	char				 buf[128];
+	int				 crit = -1, r = PKI_ERR_INTERNAL;
 
-	switch (EVP_PKEY_get_base_id(pub)) {
-	case EVP_PKEY_RSA:
-	case EVP_PKEY_ED25519:
+	if (req == NULL || req->req == NULL)
+		return pki_err(err, PKI_ERR_ARG, "pki_req_check: no request");
+	src = req->source != NULL ? req->source : "request";
+	pki_err_source(err, src);
+	if ((pk = X509_REQ_get0_pubkey(req->req)) == NULL)
+		return pki_err_ssl(err, PKI_ERR_KEY, "%s: cannot decode the "
+		    "request's public key", src);
+	if ((why = pki_policy_pubkey(pk, buf, sizeof(buf))) != NULL)
+		return pki_err(err, PKI_ERR_KEY, "%s: the request's public "
+		    "key: %s", src, why);
+	if (!sans)
 		return PKI_OK;
-	case EVP_PKEY_EC:
-		if (EVP_PKEY_get_group_name(pub, grp, sizeof(grp), &glen) != 1)
-			return pki_err_ssl(err, PKI_ERR_KEY,
-			    "request: unsupported elliptic curve");
-		nid = OBJ_txt2nid(grp);
-		if (nid == NID_secp224r1 || nid == NID_X9_62_prime256v1 ||
-		    nid == NID_secp384r1 || nid == NID_secp521r1)
-			return PKI_OK;
-		return pki_err(err, PKI_ERR_KEY,
-		    "request: unsupported elliptic curve %s", grp);
+	if ((exts = X509_REQ_get_extensions(req->req)) != NULL &&
+	    (gens = X509V3_get_d2i(exts, NID_subject_alt_name, &crit,
+	    NULL)) == NULL && crit != -1) {
+		r = pki_err_ssl(err, PKI_ERR_INPUT, "%s: cannot decode the "
+		    "request's subjectAltName", src);
+		goto out;
 	}
-	return pki_err(err, PKI_ERR_KEY,
-	    "request: unsupported public key type %d",
-	    EVP_PKEY_get_base_id(pub));
+	r = pki_sans_check_caps(gens, src, po, err);
+ out:
+	ERR_clear_error();
+	GENERAL_NAMES_free(gens);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return r;
 }
 
 /* The request's extensions (an empty stack when it has none). */
@@ -993,7 +1003,13 @@ sign_policy(struct sign_ctx *c, struct pki_error *err)
 	if ((c->pub = X509_REQ_get0_pubkey(c->sr->req->req)) == NULL)
 		return pki_err_ssl(err, PKI_ERR_KEY,
 		    "request: cannot decode the public key");
-	if ((r = check_pubkey(c->pub, err)) != PKI_OK)
+	/*
+	 * A request from outside (pki_req_load): its key as gencert makes
+	 * them; its SANs are checked as they are taken (sign_names).  One
+	 * of pki_req_new() has a key that was made or loaded here.
+	 */
+	if (c->sr->req->source != NULL &&
+	    (r = pki_req_check(c->sr->req, 0, NULL, err)) != PKI_OK)
 		return r;
 	if (wl->present && !wl->pubkey)
 		return pki_err(err, PKI_ERR_CONFIG, "profile \"%s\": "
@@ -1061,7 +1077,9 @@ sign_names(struct sign_ctx *c, struct pki_error *err)
 		if (sr->nhosts > 0 && (r = pki_san_from_hosts(sr->hosts,
 		    sr->nhosts, 0, &c->sans, err)) != PKI_OK)
 			goto out;
-	} else if ((r = req_sans(c->rexts, wl, &c->sans, err)) != PKI_OK)
+	} else if ((r = req_sans(c->rexts, wl, &c->sans, err)) != PKI_OK ||
+	    (sr->req->source != NULL && (r = pki_sans_check_caps(c->sans,
+	    sr->req->source, sr->opts, err)) != PKI_OK))
 		goto out;
 	if (p->has_whitelist &&
 	    (r = whitelist_names(p, c->subj.cn, c->sans, err)) != PKI_OK)
@@ -1344,7 +1362,8 @@ pki_cert_selfsign(const struct pki_sign_request *sr,
 		    "request: cannot decode the public key");
 		goto out;
 	}
-	if ((r = check_pubkey(pub, err)) != PKI_OK)
+	if (sr->req->source != NULL &&
+	    (r = pki_req_check(sr->req, 0, NULL, err)) != PKI_OK)
 		goto out;
 	if (EVP_PKEY_eq(pub, key->pkey) != 1) {
 		r = pki_err(err, PKI_ERR_MISMATCH,
