@@ -2083,7 +2083,17 @@ struct pki_schedule {
 						   directories and output
 						   files (absolute) */
 	size_t			 nrw;
+	const char		*auth_key_file;	/* renew's remote auth key
+						   (file: in the config):
+						   LoadCredential=, or NULL */
 };
+
+/*
+ * The systemd credential a scheduled renew reads the remote signer's
+ * auth key from when its configuration names a key file (file:PATH):
+ * the unit passes PATH with LoadCredential= (pki_targets_set_remote).
+ */
+#define PKI_AUTH_KEY_CRED	"remote-auth-key"
 
 /* The files of a schedule: text[i] (malloc'ed) for NAME + suffix[i]. */
 struct pki_schedule_files {
@@ -2183,13 +2193,19 @@ struct pki_schedule_plan {
 	size_t	  ncond;
 	char	**rw;		/* what renew writes */
 	size_t	  nrw;
+	char	 *auth_key_file;	/* the remote auth key's file, or
+					   NULL (pki_schedule_plan_run) */
 };
 
 /*
  * p->run: "renew -quiet", rq's flags and its arguments, every file made
  * absolute (pki_path_absolute: inputs must exist); p->rw: the output
  * flags' files and the arguments.  Errors read "-FLAG PATH: problem" (or
- * "CERT ...", "DIR ...").  p starts zeroed; free it with
+ * "CERT ...", "DIR ...").  When renew signs through a CA server (-config
+ * with a remote profile, or -remote), p->auth_key_file is the absolute
+ * path of a file: auth key (never put on a command line; the unit loads
+ * it as a credential), and a key written in the configuration itself
+ * gets a warning through rq->nt when others can read that file.  p starts zeroed; free it with
  * pki_schedule_plan_clear.
  */
 int		 pki_schedule_plan_run(const struct pki_schedule_renew *rq,
@@ -2409,6 +2425,23 @@ int		 pki_targets_add_path(struct pki_targets *ts,
 int		 pki_targets_set_signer(struct pki_targets *ts,
 		    const struct pki_cert *ca, const struct pki_key *cakey,
 		    const char *capath, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Remote signing instead of a local CA (path and cluster mode; call it
+ * before pki_targets_add_cluster, which then loads the cluster's CA
+ * certificate without its key): every leaf is signed through r
+ * (borrowed: it must outlive ts) as gencert signs through it, with
+ * profile (NULL: in path mode the default "", in cluster mode each
+ * member's profile name) and label (NULL: none).  capath (may be NULL)
+ * is the CA the answers must come from and the trust bundle of a set
+ * whose directory has no ca.pem; without it a set's own ca.pem pins
+ * (one certificate), else the server's /info certificate.  A key file
+ * (file:PATH) is read from the systemd credential PKI_AUTH_KEY_CRED
+ * instead when $CREDENTIALS_DIRECTORY holds it (schedule's units).
+ */
+int		 pki_targets_set_remote(struct pki_targets *ts,
+		    const struct pki_remote *r, const char *profile,
+		    const char *label, const char *capath,
+		    struct pki_error *err) PKI_MUST_CHECK;
 /*
  * Cluster mode: every leaf of cl (borrowed) under dir, or only member's
  * (PKI_ERR_ARG "-member M: no such member or client in DESC", desc
