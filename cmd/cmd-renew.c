@@ -318,6 +318,8 @@ const struct cmd_entry cmd_renew_entry = {
 	"renew certificates that are due, verified and switched atomically",
 	"        PROG renew [flags] -ca CERT -ca-key KEY [-config FILE "
 	"-profile NAME] CERT...\n"
+	"        PROG renew [flags] -config FILE -profile NAME CERT...   "
+	"(remote profile: through the CA server)\n"
 	"        PROG renew [flags] -cluster DESC [-member NAME] DIR\n"
 	"\n"
 	"Renews each certificate set (CERT = DIR/NAME.pem, with NAME-key.pem,\n"
