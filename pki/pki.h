@@ -1088,6 +1088,12 @@ int		 pki_dir_lock_shared(const char *dir, int *fd,
  * run left: gen/.tmp-* directories, current.tmp-* and NAME*.tmp-* links,
  * and the temporary files of pki_file_write_set() for the set's files.
  * A missing NAME.pem is not an error here (pki_set_read reports it).
+ * In a directory that holds other sets too (another X.pem with its
+ * X-key.pem, the CA's own ca.pem and ca-key.pem among them, or
+ * generations DIR/current without NAME.pem), the set's generations are
+ * its own: DIR/NAME.gen/current and DIR/NAME.gen/gen/, the links
+ * NAME.gen/current/FILE, and ca.pem is not one of its files (read in
+ * place, never linked); a directory converted earlier keeps DIR/current.
  */
 int		 pki_set_open(const char *dir, const char *name,
 		    struct pki_set **out, struct pki_error *err) PKI_MUST_CHECK;
@@ -1095,6 +1101,8 @@ void		 pki_set_free(struct pki_set *s);
 int		 pki_set_layout(const struct pki_set *s);
 /* "gen/<name>" current generation (generations layout), else NULL. */
 const char	*pki_set_current(const struct pki_set *s);
+/* What the set's links point through: "current/" or "NAME.gen/current/". */
+const char	*pki_set_links_to(const struct pki_set *s);
 /*
  * The configured path of file which (PKI_SET_*): DIR/NAME.pem,
  * DIR/NAME-key.pem, DIR/NAME.csr or DIR/ca.pem, the same in both layouts
