@@ -20,7 +20,8 @@
 
 static const int renew_opts[] = {
 	OPT_CLUSTER, OPT_MEMBER, OPT_CA, OPT_CA_KEY, OPT_CA_KEY_PASSWORD,
-	OPT_CONFIG, OPT_PROFILE,
+	OPT_CONFIG, OPT_PROFILE, OPT_REMOTE, OPT_LABEL, OPT_TLS_REMOTE_CA,
+	OPT_MUTUAL_TLS_CLIENT_CERT, OPT_MUTUAL_TLS_CLIENT_KEY, OPT_REMOTE_TIMEOUT,
 	OPT_CSR_JSON, OPT_RENEW_BEFORE, OPT_STAGGER, OPT_FORCE,
 	OPT_ALLOW_SAN_CHANGE, OPT_REKEY, OPT_REPLACE_KEY, OPT_KEEP, OPT_LAYOUT, OPT_RESTART,
 	OPT_RESTART_CMD, OPT_STOP_CMD, OPT_START_CMD, OPT_PRE_HOOK,
@@ -317,6 +318,8 @@ const struct cmd_entry cmd_renew_entry = {
 	"renew certificates that are due, verified and switched atomically",
 	"        PROG renew [flags] -ca CERT -ca-key KEY [-config FILE "
 	"-profile NAME] CERT...\n"
+	"        PROG renew [flags] -config FILE -profile NAME CERT...   "
+	"(remote profile: through the CA server)\n"
 	"        PROG renew [flags] -cluster DESC [-member NAME] DIR\n"
 	"\n"
 	"Renews each certificate set (CERT = DIR/NAME.pem, with NAME-key.pem,\n"
@@ -324,7 +327,8 @@ const struct cmd_entry cmd_renew_entry = {
 	"left (-renew-before), earlier by a fixed per-member offset\n"
 	"(-stagger), keeping the key unless -rekey.  The new set is verified,\n"
 	"written as a new generation DIR/gen/TIME-SERIAL/ and activated by\n"
-	"switching the link DIR/current; DIR/NAME.pem and the others become\n"
+	"switching the link DIR/current (DIR/NAME.gen/current and gen/ in a\n"
+	"directory holding other sets); DIR/NAME.pem and the others become\n"
 	"links through current/ (or, with -layout fixed, replaced in place\n"
 	"with a .bak copy).  -restart rolling (with -cluster) restarts each\n"
 	"member on its new generation one at a time through etcd's lock\n"

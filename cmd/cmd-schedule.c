@@ -328,6 +328,7 @@ cmd_schedule_exec(struct opts *o)
 	ps.ncond = sc.ncond;
 	ps.rw = (const char *const *)sc.rw;
 	ps.nrw = sc.nrw;
+	ps.auth_key_file = sc.auth_key_file;
 	if ((r = pki_schedule_files(&ps, o->b[OPT_CRON] ? PKI_SCHED_CRON :
 	    PKI_SCHED_SYSTEMD, &sf, &err)) != 0) {
 		log_pki(&err, r);

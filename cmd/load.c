@@ -333,29 +333,20 @@ load_ca_pair(const struct opts *o, struct pki_cert **ca,
 int
 load_signer(const struct opts *o, struct pki_config **cfg,
     const struct pki_profile **prof, struct pki_cert **ca,
-    struct pki_key **cakey)
+    struct pki_key **cakey, struct pki_remote *r)
 {
+	int	rm;
+
 	*ca = NULL;
 	*cakey = NULL;
-	if (load_config(o, cfg, prof) != CMD_RETURN_NORMAL)
-		return CMD_RETURN_ERROR;
-	/* Refused here too so that no key is generated for nothing. */
-	if (pki_profile_is_remote(*prof)) {
-		log_err("profile \"%s\" signs through a remote CA server "
-		    "(remote/auth_remote); this command signs locally with "
-		    "-ca and -ca-key",
-		    opts_str(o, OPT_PROFILE) ? opts_str(o, OPT_PROFILE) :
-		    "default");
-		goto fail;
-	}
-	if (load_ca_pair(o, ca, cakey) != CMD_RETURN_NORMAL)
-		goto fail;
-	return CMD_RETURN_NORMAL;
- fail:
+	if ((rm = load_remote(o, cfg, prof, r)) != 0)
+		return rm;
+	if (load_ca_pair(o, ca, cakey) == CMD_RETURN_NORMAL)
+		return 0;
 	pki_config_free(*cfg);
 	*cfg = NULL;
 	*prof = NULL;
-	return CMD_RETURN_ERROR;
+	return -1;
 }
 
 int

@@ -47,13 +47,6 @@ int	load_ca_cert(const struct opts *o, struct pki_cert **out);
 int	load_ca_pair(const struct opts *o, struct pki_cert **ca,
 	    struct pki_key **cakey);
 /*
- * Everything a local signature needs, checked before any work is done:
- * -config/-profile (a profile that signs locally) and load_ca_pair().
- */
-int	load_signer(const struct opts *o, struct pki_config **cfg,
-	    const struct pki_profile **prof, struct pki_cert **ca,
-	    struct pki_key **cakey);
-/*
  * -config/-profile and -remote for a command that can sign remotely:
  * loads the configuration (with -remote, a profile the client's
  * configuration does not have is only the server's business) and, when
@@ -65,6 +58,14 @@ int	load_signer(const struct opts *o, struct pki_config **cfg,
 struct pki_remote;
 int	load_remote(const struct opts *o, struct pki_config **cfg,
 	    const struct pki_profile **prof, struct pki_remote *r);
+/*
+ * Everything a signature needs, checked before any work is done:
+ * load_remote(), then for a local profile load_ca_pair().  1: remote
+ * (*r filled), 0: local, -1 after an error.
+ */
+int	load_signer(const struct opts *o, struct pki_config **cfg,
+	    const struct pki_profile **prof, struct pki_cert **ca,
+	    struct pki_key **cakey, struct pki_remote *r);
 /* A certificate file ("-" = stdin; env:VAR and file:PATH as -ca). */
 int	load_cert_file(const char *path, struct pki_cert **out);
 /* A PEM certificate request file ("-" = stdin). */

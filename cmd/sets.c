@@ -25,6 +25,7 @@ static int
 load_cluster_sets(const struct opts *o, int signer,
     const struct pki_notify *nt, struct sets *s)
 {
+	const struct pki_profile *prof;
 	struct pki_error	err;
 	char			*pw = NULL;
 	size_t			pwlen = 0;
@@ -42,7 +43,13 @@ load_cluster_sets(const struct opts *o, int signer,
 	if ((r = load_cluster(o, opts_str(o, OPT_CLUSTER), &s->cl)) !=
 	    CMD_RETURN_NORMAL)
 		return r;
-	if (signer && (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL ||
+	/* -config or -remote: signed through the CA server. */
+	if (signer && (o->set[OPT_CONFIG] || o->set[OPT_REMOTE]) && ((r =
+	    load_remote(o, &s->cfg, &prof, &s->rem)) < 0 || (r == 1 && (r =
+	    pki_targets_set_remote(s->ts, &s->rem, opts_str(o, OPT_PROFILE),
+	    opts_str(o, OPT_LABEL), opts_str(o, OPT_CA), &err)) != 0)))
+		return r < 0 ? CMD_RETURN_ERROR : fail(&err, r);
+	if (signer && s->rem.urls == NULL && (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL ||
 	    (pw != NULL && (r = pki_targets_ca_password(s->ts, pw, pwlen,
 	    &err)) != 0))) {
 		pki_secret_free(pw, pwlen);
@@ -80,14 +87,14 @@ load_path_sets(const struct opts *o, int signer, struct sets *s)
 		return CMD_RETURN_USAGE;
 	}
 	if (signer) {
-		if ((r = load_signer(o, &s->cfg, &prof, &s->ca,
-		    &s->cakey)) != CMD_RETURN_NORMAL)
-			return r;
-		if ((r = pki_targets_set_signer(s->ts, s->ca, s->cakey,
-		    opts_str(o, OPT_CA), &err)) != 0) {
-			log_pki(&err, r);
+		if ((r = load_signer(o, &s->cfg, &prof, &s->ca, &s->cakey,
+		    &s->rem)) < 0)
 			return CMD_RETURN_ERROR;
-		}
+		if ((r = r ? pki_targets_set_remote(s->ts, &s->rem, opts_str(o,
+		    OPT_PROFILE), opts_str(o, OPT_LABEL), opts_str(o, OPT_CA),
+		    &err) : pki_targets_set_signer(s->ts, s->ca, s->cakey,
+		    opts_str(o, OPT_CA), &err)) != 0)
+			return fail(&err, r);
 	}
 	load_parse_opts(o, &po);
 	for (i = 0; i < o->nargs; i++)

@@ -21,6 +21,7 @@ struct sets {
 	struct pki_config	*cfg;	/* path mode: the signer's */
 	struct pki_cert		*ca;
 	struct pki_key		*cakey;
+	struct pki_remote	 rem;	/* remote signing: urls set */
 };
 
 /*

@@ -123,6 +123,14 @@ struct pki_targets {
 	size_t			 nlocks;
 	char			*password;	/* the CA key's, or NULL */
 	size_t			 passwordlen;
+	/* Remote signing (pki_targets_set_remote): ca and cakey NULL. */
+	const struct pki_remote	*remote;	/* &rcopy, or NULL */
+	struct pki_remote	 rcopy;
+	char			*rkeycred;	/* the auth key's credential */
+	char			*rprofile;	/* NULL: each set's profile */
+	char			*rlabel;
+	struct pki_cert		*pin;		/* the CA answers must come
+						   from, or NULL */
 };
 
 /*
@@ -134,7 +142,7 @@ int	pki_target_read(const struct pki_target *t, int which, char **buf,
 /* The signer becomes ca (taken over); ts->capem is cleared. */
 void	pki_targets_own_ca(struct pki_targets *ts, struct pki_ca *ca);
 
-/* ---- reissue (reissue.c) ------------------------------------------------ */
+/* ---- reissue (reissue.c, reremote.c) ----------------------------------- */
 
 /* A leaf signed anew: renew, ca rotate -phase reissue. */
 struct pki_reissued {
@@ -162,6 +170,36 @@ int	pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
 	    time_t now, int rekey, int force, const struct pki_parse_opts *po,
 	    const struct pki_notify *nt, struct pki_reissued *out);
 void	pki_reissued_clear(struct pki_reissued *rs);
+/*
+ * Remote signing (ts->remote): the request for key and t's CSR JSON,
+ * sent to the CA server with the CSR JSON's hosts and the profile and
+ * label; the answer pinned to the CA t trusts (pki_reissue_pin).  Fills
+ * out's cert, certpem and csrpem.  PKI_OK, or an error in err (the
+ * server's refusal, a wrong answer: PKI_ERR_POLICY).
+ */
+int	pki_reissue_remote(const struct pki_targets *ts,
+	    const struct pki_target *t, const struct pki_key *key,
+	    const struct pki_notify *nt, struct pki_reissued *out,
+	    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The CA a remote answer for t must come from: ts->pin (-ca, the
+ * cluster's CA), else t's ca.pem when it holds exactly one certificate;
+ * *pin NULL (owned: *own) when there is none, the server's /info then
+ * decides.  0, or -1 after a note.
+ */
+int	pki_reissue_pin(const struct pki_targets *ts,
+	    const struct pki_target *t, const struct pki_cert **pin,
+	    struct pki_cert **own, const struct pki_notify *nt);
+/*
+ * The trust bundle of a set without ca.pem and without a CA file: the
+ * certificate the CA server's /info gives for t's profile and label.
+ */
+int	pki_reissue_info_bundle(const struct pki_targets *ts,
+	    const struct pki_target *t, char **bundle, size_t *blen,
+	    struct pki_error *err) PKI_MUST_CHECK;
+/* The profile name sent for t: "" for the default. */
+const char *pki_reissue_profile(const struct pki_targets *ts,
+	    const struct pki_target *t);
 /*
  * The checks before activation (the verify-new policy): rs->cert matches
  * key, its chain verifies against the trust bundle t's member loads (its

@@ -1105,6 +1105,12 @@ int		 pki_dir_lock_shared(const char *dir, int *fd,
  * run left: gen/.tmp-* directories, current.tmp-* and NAME*.tmp-* links,
  * and the temporary files of pki_file_write_set() for the set's files.
  * A missing NAME.pem is not an error here (pki_set_read reports it).
+ * In a directory that holds other sets too (another X.pem with its
+ * X-key.pem, the CA's own ca.pem and ca-key.pem among them, or
+ * generations DIR/current without NAME.pem), the set's generations are
+ * its own: DIR/NAME.gen/current and DIR/NAME.gen/gen/, the links
+ * NAME.gen/current/FILE, and ca.pem is not one of its files (read in
+ * place, never linked); a directory converted earlier keeps DIR/current.
  */
 int		 pki_set_open(const char *dir, const char *name,
 		    struct pki_set **out, struct pki_error *err) PKI_MUST_CHECK;
@@ -1112,6 +1118,8 @@ void		 pki_set_free(struct pki_set *s);
 int		 pki_set_layout(const struct pki_set *s);
 /* "gen/<name>" current generation (generations layout), else NULL. */
 const char	*pki_set_current(const struct pki_set *s);
+/* What the set's links point through: "current/" or "NAME.gen/current/". */
+const char	*pki_set_links_to(const struct pki_set *s);
 /*
  * The configured path of file which (PKI_SET_*): DIR/NAME.pem,
  * DIR/NAME-key.pem, DIR/NAME.csr or DIR/ca.pem, the same in both layouts
@@ -2100,7 +2108,17 @@ struct pki_schedule {
 						   directories and output
 						   files (absolute) */
 	size_t			 nrw;
+	const char		*auth_key_file;	/* renew's remote auth key
+						   (file: in the config):
+						   LoadCredential=, or NULL */
 };
+
+/*
+ * The systemd credential a scheduled renew reads the remote signer's
+ * auth key from when its configuration names a key file (file:PATH):
+ * the unit passes PATH with LoadCredential= (pki_targets_set_remote).
+ */
+#define PKI_AUTH_KEY_CRED	"remote-auth-key"
 
 /* The files of a schedule: text[i] (malloc'ed) for NAME + suffix[i]. */
 struct pki_schedule_files {
@@ -2200,13 +2218,19 @@ struct pki_schedule_plan {
 	size_t	  ncond;
 	char	**rw;		/* what renew writes */
 	size_t	  nrw;
+	char	 *auth_key_file;	/* the remote auth key's file, or
+					   NULL (pki_schedule_plan_run) */
 };
 
 /*
  * p->run: "renew -quiet", rq's flags and its arguments, every file made
  * absolute (pki_path_absolute: inputs must exist); p->rw: the output
  * flags' files and the arguments.  Errors read "-FLAG PATH: problem" (or
- * "CERT ...", "DIR ...").  p starts zeroed; free it with
+ * "CERT ...", "DIR ...").  When renew signs through a CA server (-config
+ * with a remote profile, or -remote), p->auth_key_file is the absolute
+ * path of a file: auth key (never put on a command line; the unit loads
+ * it as a credential), and a key written in the configuration itself
+ * gets a warning through rq->nt when others can read that file.  p starts zeroed; free it with
  * pki_schedule_plan_clear.
  */
 int		 pki_schedule_plan_run(const struct pki_schedule_renew *rq,
@@ -2426,6 +2450,23 @@ int		 pki_targets_add_path(struct pki_targets *ts,
 int		 pki_targets_set_signer(struct pki_targets *ts,
 		    const struct pki_cert *ca, const struct pki_key *cakey,
 		    const char *capath, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Remote signing instead of a local CA (path and cluster mode; call it
+ * before pki_targets_add_cluster, which then loads the cluster's CA
+ * certificate without its key): every leaf is signed through r
+ * (borrowed: it must outlive ts) as gencert signs through it, with
+ * profile (NULL: in path mode the default "", in cluster mode each
+ * member's profile name) and label (NULL: none).  capath (may be NULL)
+ * is the CA the answers must come from and the trust bundle of a set
+ * whose directory has no ca.pem; without it a set's own ca.pem pins
+ * (one certificate), else the server's /info certificate.  A key file
+ * (file:PATH) is read from the systemd credential PKI_AUTH_KEY_CRED
+ * instead when $CREDENTIALS_DIRECTORY holds it (schedule's units).
+ */
+int		 pki_targets_set_remote(struct pki_targets *ts,
+		    const struct pki_remote *r, const char *profile,
+		    const char *label, const char *capath,
+		    struct pki_error *err) PKI_MUST_CHECK;
 /*
  * Cluster mode: every leaf of cl (borrowed) under dir, or only member's
  * (PKI_ERR_ARG "-member M: no such member or client in DESC", desc

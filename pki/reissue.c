@@ -99,6 +99,17 @@ trust_bundle(const struct pki_targets *ts, const struct pki_target *t,
 	if (r == 0)
 		return 0;
 	*src = "the signing CA";
+	if (ts->capem == NULL && ts->remote != NULL) {
+		struct pki_error	err;
+
+		memset(&err, 0, sizeof(err));
+		*src = "the CA the server's /info gives (no CA file)";
+		if ((r = pki_reissue_info_bundle(ts, t, bundle, blen,
+		    &err)) == PKI_OK)
+			return 0;
+		pki_note_err(nt, t->label, &err, r);
+		return -1;
+	}
 	if ((*bundle = strdup(ts->capem)) == NULL) {
 		pki_note(nt, PKI_NOTE_ERROR, NULL, "out of memory");
 		return -1;
@@ -372,7 +383,10 @@ pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
 		own.warn_arg = &lb;
 		lr.policy = &own;
 	}
-	if ((r = pki_leaf_issue(&lr, &is, &err)) == 0) {
+	if (ts->remote != NULL) {
+		if ((r = pki_reissue_remote(ts, t, key, nt, out, &err)) == 0)
+			r = pki_cert_facts(out->cert, &out->f, &err);
+	} else if ((r = pki_leaf_issue(&lr, &is, &err)) == 0) {
 		out->cert = is.x509;
 		out->certpem = is.cert;
 		out->certlen = is.certlen;
@@ -384,7 +398,10 @@ pki_reissue(const struct pki_targets *ts, const struct pki_target *t,
 	}
 	pki_issued_clear(&is);
 	if (r != 0) {
-		/* The policy refused to sign (named set): nothing changed. */
+		/*
+		 * The policy refused to sign, or the server's answer was
+		 * wrong (named set): nothing changed.
+		 */
 		pki_note_err(nt, r == PKI_ERR_POLICY ? t->label : NULL, &err,
 		    r);
 		if (r == PKI_ERR_POLICY)

@@ -342,8 +342,9 @@ renew_layout(struct renew *rn, struct pki_target *t, struct job *j)
 	}
 	if (layout == PKI_LAYOUT_FIXED)
 		pki_note(rn->nt, PKI_NOTE_OUT, t->label, "%s now uses "
-		    "generations: %s is a link to current/%s.pem", t->dir,
-		    pki_set_path(t->set, PKI_SET_CERT), t->name);
+		    "generations: %s is a link to %s%s.pem", t->dir,
+		    pki_set_path(t->set, PKI_SET_CERT),
+		    pki_set_links_to(t->set), t->name);
 	return PKI_LAYOUT_GENERATIONS;
 }
 

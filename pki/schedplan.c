@@ -5,6 +5,8 @@
  * renew's timing and every certificate renew looks at.  The files that
  * hold them are schedule.c's.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +82,72 @@ abs_flag(const struct pki_schedule_flag *f, char **out,
 	}
 }
 
+/* The value of renew's flag -name in rq, or NULL. */
+static const char *
+flag_value(const struct pki_schedule_renew *rq, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < rq->nflags; i++)
+		if (strcmp(rq->flags[i].name, name) == 0)
+			return rq->flags[i].value;
+	return NULL;
+}
+
+/*
+ * The auth key of the CA server renew signs through (-config's profile,
+ * -remote): a key file becomes p->auth_key_file (a credential of the
+ * unit); a key in the configuration is only as secret as that file, and
+ * an env: key is not in a unit's environment: warnings.  Anything renew
+ * itself would refuse is left to renew's run (and its error).
+ */
+static int
+plan_auth(const struct pki_schedule_renew *rq, struct pki_schedule_plan *p,
+    struct pki_error *err)
+{
+	const char			*path = flag_value(rq, "config");
+	const char			*override = flag_value(rq, "remote");
+	const struct pki_profile	*prof = NULL;
+	struct pki_config		*cfg = NULL;
+	struct pki_remote		 rm;
+	struct pki_error		 e;
+	struct stat			 st;
+	char				*buf = NULL;
+	size_t				 len = 0;
+	int				 r = PKI_OK;
+
+	memset(&rm, 0, sizeof(rm));
+	memset(&e, 0, sizeof(e));
+	if (path == NULL || pki_input_read(path, 0, PKI_MAX_INPUT, &buf, &len,
+	    &e) != PKI_OK || pki_config_parse(buf, len, path, NULL, &cfg,
+	    &e) != PKI_OK || (pki_config_profile(cfg, flag_value(rq,
+	    "profile"), &prof, &e) != PKI_OK && (override == NULL ||
+	    pki_config_profile(cfg, NULL, &prof, &e) != PKI_OK)) ||
+	    (override == NULL && !pki_profile_is_remote(prof)) ||
+	    pki_remote_for_profile(cfg, prof, override, &rm, &e) != PKI_OK ||
+	    rm.auth_key == NULL)
+		goto out;
+	if (strncmp(rm.auth_key, "file:", 5) == 0) {
+		if ((r = pki_path_absolute(rm.auth_key + 5, PKI_ABS_EXISTS,
+		    &p->auth_key_file, &e)) != PKI_OK)
+			r = pki_err(err, r, "%s: auth_keys.%s.key: %s", path,
+			    rm.auth_key_name, e.text);
+	} else if (strncmp(rm.auth_key, "env:", 4) == 0)
+		pki_note(&rq->nt, PKI_NOTE_WARNING, NULL, "%s: auth_keys.%s.key "
+		    "is %s: a scheduled run's environment does not have it; "
+		    "use file:PATH (a root-only file, loaded as a credential)",
+		    path, rm.auth_key_name, rm.auth_key);
+	else if (stat(path, &st) == 0 && (st.st_mode & 044) != 0)
+		pki_note(&rq->nt, PKI_NOTE_WARNING, NULL, "%s: mode %04o: "
+		    "holds the auth key auth_keys.%s.key and is readable by "
+		    "group or others: chmod 600 it, or use file:PATH",
+		    path, (unsigned)(st.st_mode & 07777), rm.auth_key_name);
+ out:
+	pki_config_free(cfg);
+	free(buf);
+	return r;
+}
+
 int
 pki_schedule_plan_run(const struct pki_schedule_renew *rq,
     struct pki_schedule_plan *p, struct pki_error *err)
@@ -112,7 +180,7 @@ pki_schedule_plan_run(const struct pki_schedule_renew *rq,
 		    (r = plan_own(&p->run, &p->nrun, s, err)) != PKI_OK ||
 		    (r = plan_add(&p->rw, &p->nrw, s, err)) != PKI_OK)
 			return r;
-	return PKI_OK;
+	return plan_auth(rq, p, err);
 }
 
 int
@@ -178,5 +246,6 @@ pki_schedule_plan_clear(struct pki_schedule_plan *p)
 	pki_strv_free(p->run, p->nrun);
 	pki_strv_free(p->cond, p->ncond);
 	pki_strv_free(p->rw, p->nrw);
+	free(p->auth_key_file);
 	memset(p, 0, sizeof(*p));
 }

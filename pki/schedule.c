@@ -339,6 +339,14 @@ service_text(struct pki_buf *b, const struct pki_schedule *sc)
 		sd_word(b, cred, 1);
 		pki_buf_add(b, "\n");
 	}
+	/* The remote signer's key file too: never on a command line. */
+	if (sc->auth_key_file != NULL) {
+		pki_buf_add(b, "# The CA server's auth key, read by renew from "
+		    "$CREDENTIALS_DIRECTORY.\nLoadCredential="
+		    PKI_AUTH_KEY_CRED ":");
+		sd_word(b, sc->auth_key_file, 1);
+		pki_buf_add(b, "\n");
+	}
 	sd_cmdline(b, "ExecStart", sc->self, run.run, run.nrun);
 	free(v);
 	pki_buf_add(b, "# renew: 10 renewed, 75 another run holds the lock.\n"

@@ -58,6 +58,7 @@
 #define GEN_PREFIX	"gen/"
 #define CURRENT		"current"
 #define CURRENT_PREFIX	"current/"
+#define ROOT_SUFFIX	".gen"		/* D/NAME.gen: a set's own */
 #define META_NAME	"meta.json"
 #define TMP_TAG		".tmp-"
 #define BAK_SUFFIX	".bak"
@@ -85,6 +86,18 @@ struct pki_set {
 	char	*current;		/* "gen/<g>", or NULL */
 	char	*file[PKI_SET__COUNT];	/* NAME.pem, ... ca.pem */
 	char	*path[PKI_SET__COUNT];	/* D/NAME.pem, ... */
+	/*
+	 * Where current and gen/ live: D itself, or, in a directory that
+	 * holds other sets too (per), the set's own D/NAME.gen (-1 until a
+	 * conversion makes it), whose files do not include ca.pem.
+	 */
+	int	 rfd;
+	int	 per;
+	int	 nfiles;		/* files of the set (PKI_SET_*) */
+	char	*root;			/* "NAME.gen" */
+	char	*rdir;			/* D or D/NAME.gen, for messages */
+	char	*pfx;			/* the links' "current/" or
+					   "NAME.gen/current/" */
 };
 
 /* Order in which the fixed layout writes a set: the key first. */
@@ -389,7 +402,10 @@ key_owner(const struct pki_set *s, int gdfd, const struct pki_set_update *u,
 	else if (gdfd != -1) {
 		if (fstat(gdfd, &st) == -1 || others_write(&st, like->st_uid))
 			why = "another user could write the generation";
-		else if ((gfd = open_dir_at(s->dfd, GEN_DIR)) == -1)
+		else if (s->per && (fstat(s->rfd, &st) == -1 ||
+		    others_write(&st, like->st_uid)))
+			why = "another user could write the set's NAME.gen/";
+		else if ((gfd = open_dir_at(s->rfd, GEN_DIR)) == -1)
 			why = "gen/ cannot be examined";
 		else {
 			if (fstat(gfd, &st) == -1 ||
@@ -446,13 +462,13 @@ open_gen(const struct pki_set *s, const char *gen, int *fd,
 	if ((g = gen_comp(gen)) == NULL)
 		return pki_err(err, PKI_ERR_ARG, "%s: \"%s\": not a generation",
 		    s->dir, gen == NULL ? "(null)" : gen);
-	if ((gfd = open_dir_at(s->dfd, GEN_DIR)) == -1)
-		return pki_err_sys(err, errno, "%s/%s: cannot open", s->dir,
+	if ((gfd = open_dir_at(s->rfd, GEN_DIR)) == -1)
+		return pki_err_sys(err, errno, "%s/%s: cannot open", s->rdir,
 		    GEN_DIR);
 	*fd = open_dir_at(gfd, g);
 	(void)close(gfd);
 	if (*fd == -1)
-		return pki_err_sys(err, errno, "%s/%s: cannot open", s->dir,
+		return pki_err_sys(err, errno, "%s/%s: cannot open", s->rdir,
 		    gen);
 	return PKI_OK;
 }
@@ -477,8 +493,8 @@ file_state(const struct pki_set *s, int which, struct stat *stp)
 	    -1)
 		return -1;
 	buf[n] = '\0';
-	if (strncmp(buf, CURRENT_PREFIX, strlen(CURRENT_PREFIX)) == 0 &&
-	    strcmp(buf + strlen(CURRENT_PREFIX), s->file[which]) == 0)
+	if (strncmp(buf, s->pfx, strlen(s->pfx)) == 0 &&
+	    strcmp(buf + strlen(s->pfx), s->file[which]) == 0)
 		return F_LINK;
 	return F_OTHER;
 }
@@ -493,7 +509,7 @@ file_state_err(const struct pki_set *s, int which, int *state,
 		    s->path[which]);
 	if (*state == F_OTHER)
 		return pki_err(err, PKI_ERR_INPUT, "%s: not a regular file "
-		    "nor a link to %s%s", s->path[which], CURRENT_PREFIX,
+		    "nor a link to %s%s", s->path[which], s->pfx,
 		    s->file[which]);
 	return PKI_OK;
 }
@@ -595,11 +611,16 @@ cleanup(const struct pki_set *s, struct pki_error *err)
 
 	if ((r = sweep(s, s->dfd, s->dir, is_leftover, err)) != PKI_OK)
 		return r;
-	if ((gfd = open_dir_at(s->dfd, GEN_DIR)) == -1)
+	if (s->rfd == -1)
+		return PKI_OK;
+	if (s->rfd != s->dfd && (r = sweep(s, s->rfd, s->rdir, is_leftover,
+	    err)) != PKI_OK)
+		return r;
+	if ((gfd = open_dir_at(s->rfd, GEN_DIR)) == -1)
 		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ?
 		    PKI_OK : pki_err_sys(err, errno, "%s/%s: cannot open",
-		    s->dir, GEN_DIR);
-	snprintf(where, sizeof(where), "%s/%s", s->dir, GEN_DIR);
+		    s->rdir, GEN_DIR);
+	snprintf(where, sizeof(where), "%s/%s", s->rdir, GEN_DIR);
 	r = sweep(s, gfd, where, is_gen_leftover, err);
 	(void)close(gfd);
 	return r;
@@ -769,8 +790,13 @@ pki_set_free(struct pki_set *s)
 
 	if (s == NULL)
 		return;
+	if (s->rfd != -1 && s->rfd != s->dfd)
+		(void)close(s->rfd);
 	if (s->dfd != -1)
 		(void)close(s->dfd);
+	free(s->root);
+	free(s->rdir);
+	free(s->pfx);
 	for (i = 0; i < PKI_SET__COUNT; i++) {
 		free(s->file[i]);
 		free(s->path[i]);
@@ -859,23 +885,106 @@ detect_layout(struct pki_set *s, struct pki_error *err)
 	free(s->current);
 	s->current = NULL;
 	s->layout = PKI_LAYOUT_FIXED;
-	if ((r = current_gen(s->dfd, buf, sizeof(buf), &st)) == 0)
+	if (s->rfd == -1 ||
+	    (r = current_gen(s->rfd, buf, sizeof(buf), &st)) == 0)
 		return PKI_OK;
 	if (r == -2)
-		return pki_err_sys(err, errno, "%s/%s: cannot stat", s->dir,
+		return pki_err_sys(err, errno, "%s/%s: cannot stat", s->rdir,
 		    CURRENT);
 	if (r == -1)
 		goto bad;
 	if ((why = gen_untrusted(buf, &st)) != NULL)
 		return pki_err(err, PKI_ERR_INPUT, "%s/%s -> %s: refused: %s",
-		    s->dir, CURRENT, buf, why);
+		    s->rdir, CURRENT, buf, why);
 	if ((s->current = strdup(buf)) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	s->layout = PKI_LAYOUT_GENERATIONS;
 	return PKI_OK;
  bad:
 	return pki_err(err, PKI_ERR_INPUT, "%s/%s: not a link into %s/",
-	    s->dir, CURRENT, GEN_DIR);
+	    s->rdir, CURRENT, GEN_DIR);
+}
+
+/*
+ * 1 when D holds another set than s: its generations (D/current) hold no
+ * NAME.pem while D/NAME.pem is a file of its own, or another set's
+ * certificate and key (X.pem and X-key.pem: etcd2, or the CA's own ca)
+ * are there.  0 otherwise, -1 when D cannot be listed.
+ */
+static int
+shared_dir(const struct pki_set *s)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	char		 p[PATH_MAX];
+	size_t		 l;
+	int		 fd, found = 0;
+
+	if (fstatat(s->dfd, CURRENT, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* A current that is not sound is detect_layout's to refuse. */
+		if (current_gen(s->dfd, p, sizeof(p), &st) != 1)
+			return 0;
+		snprintf(p, sizeof(p), CURRENT_PREFIX "%s",
+		    s->file[PKI_SET_CERT]);
+		return fstatat(s->dfd, p, &st, 0) == -1 && errno == ENOENT &&
+		    fstatat(s->dfd, s->file[PKI_SET_CERT], &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	}
+	if ((fd = openat(s->dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			(void)close(fd);
+		return -1;
+	}
+	while (!found && (de = readdir(d)) != NULL) {
+		l = strlen(de->d_name);
+		if (l <= 8 || strcmp(de->d_name + l - 8, "-key.pem") != 0 ||
+		    strcmp(de->d_name, s->file[PKI_SET_KEY]) == 0 ||
+		    de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%.*s.pem", (int)(l - 8), de->d_name);
+		found = fstatat(s->dfd, p, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	}
+	(void)closedir(d);
+	return found;
+}
+
+/* Where s's generations live (see struct pki_set). */
+static int
+choose_root(struct pki_set *s, struct pki_error *err)
+{
+	struct stat	st;
+	int		sh;
+
+	s->rfd = s->dfd;
+	s->nfiles = PKI_SET__COUNT;
+	if (fstatat(s->dfd, s->root, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return pki_err(err, PKI_ERR_INPUT, "%s/%s: not a "
+			    "directory", s->dir, s->root);
+		if ((s->rfd = open_dir_at(s->dfd, s->root)) == -1)
+			return pki_err_sys(err, errno, "%s/%s: cannot open",
+			    s->dir, s->root);
+		sh = 1;
+	} else if (errno != ENOENT)
+		return pki_err_sys(err, errno, "%s/%s: cannot stat", s->dir,
+		    s->root);
+	else if ((sh = shared_dir(s)) == -1)
+		return pki_err_sys(err, errno, "%s: cannot list", s->dir);
+	else if (sh)
+		s->rfd = -1;
+	s->per = sh;
+	if (sh)
+		s->nfiles = PKI_SET_CA;
+	if ((sh && (asprintf(&s->rdir, "%s/%s", s->dir, s->root) == -1 ||
+	    asprintf(&s->pfx, "%s/" CURRENT_PREFIX, s->root) == -1)) ||
+	    (!sh && ((s->rdir = strdup(s->dir)) == NULL ||
+	    (s->pfx = strdup(CURRENT_PREFIX)) == NULL))) {
+		s->rdir = s->pfx = NULL;
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	}
+	return PKI_OK;
 }
 
 int
@@ -895,9 +1004,10 @@ pki_set_open(const char *dir, const char *name, struct pki_set **out,
 		    name);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
-	s->dfd = -1;
+	s->dfd = s->rfd = -1;
 	if ((s->dir = strdup(dir)) == NULL || (s->name = strdup(name)) ==
-	    NULL) {
+	    NULL || asprintf(&s->root, "%s" ROOT_SUFFIX, name) == -1) {
+		s->root = NULL;
 		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
 		goto out;
 	}
@@ -930,7 +1040,8 @@ pki_set_open(const char *dir, const char *name, struct pki_set **out,
 		r = pki_err_sys(err, errno, "%s: cannot open", dir);
 		goto out;
 	}
-	if ((r = cleanup(s, err)) != PKI_OK ||
+	if ((r = choose_root(s, err)) != PKI_OK ||
+	    (r = cleanup(s, err)) != PKI_OK ||
 	    (r = detect_layout(s, err)) != PKI_OK)
 		goto out;
 	*out = s;
@@ -951,6 +1062,12 @@ const char *
 pki_set_current(const struct pki_set *s)
 {
 	return s->layout == PKI_LAYOUT_GENERATIONS ? s->current : NULL;
+}
+
+const char *
+pki_set_links_to(const struct pki_set *s)
+{
+	return s->pfx;
 }
 
 const char *
@@ -994,14 +1111,14 @@ pki_set_read(const struct pki_set *s, int which, char **buf, size_t *len,
 	if (which < 0 || which >= PKI_SET__COUNT)
 		return pki_err(err, PKI_ERR_ARG, "%s: no such file %d", s->dir,
 		    which);
-	if (s->layout == PKI_LAYOUT_FIXED)
+	if (s->layout == PKI_LAYOUT_FIXED || which >= s->nfiles)
 		return read_at(s->dfd, s->file[which], 0, s->path[which], buf,
 		    len, NULL, err);
 	/* Where "current" points now, which may be newer than s->current. */
-	if (read_current(s->dfd, cur, sizeof(cur)) == -1)
+	if (read_current(s->rfd, cur, sizeof(cur)) == -1)
 		return errno == EINVAL ? pki_err(err, PKI_ERR_INPUT,
-		    "%s/%s: not a link into %s/", s->dir, CURRENT, GEN_DIR) :
-		    pki_err_sys(err, errno, "%s/%s: cannot read", s->dir,
+		    "%s/%s: not a link into %s/", s->rdir, CURRENT, GEN_DIR) :
+		    pki_err_sys(err, errno, "%s/%s: cannot read", s->rdir,
 		    CURRENT);
 	return pki_set_read_gen(s, cur, which, buf, len, err);
 }
@@ -1027,14 +1144,16 @@ pki_set_generations(const struct pki_set *s, char ***gens, size_t *n,
 
 	*gens = NULL;
 	*n = 0;
-	if ((gfd = open_dir_at(s->dfd, GEN_DIR)) == -1) {
+	if (s->rfd == -1)
+		return PKI_OK;
+	if ((gfd = open_dir_at(s->rfd, GEN_DIR)) == -1) {
 		if (errno == ENOENT)
 			return PKI_OK;
-		return pki_err_sys(err, errno, "%s/%s: cannot open", s->dir,
+		return pki_err_sys(err, errno, "%s/%s: cannot open", s->rdir,
 		    GEN_DIR);
 	}
 	if ((d = fdopendir(gfd)) == NULL) {
-		r = pki_err_sys(err, errno, "%s/%s: cannot open", s->dir,
+		r = pki_err_sys(err, errno, "%s/%s: cannot open", s->rdir,
 		    GEN_DIR);
 		(void)close(gfd);
 		goto out;
@@ -1050,7 +1169,7 @@ pki_set_generations(const struct pki_set *s, char ***gens, size_t *n,
 		}
 	}
 	if (errno != 0) {
-		r = pki_err_sys(err, errno, "%s/%s: cannot list", s->dir,
+		r = pki_err_sys(err, errno, "%s/%s: cannot list", s->rdir,
 		    GEN_DIR);
 		goto out;
 	}
@@ -1077,17 +1196,17 @@ gen_dir(const struct pki_set *s, int *gfd, int *created,
     struct pki_error *err)
 {
 	*created = 0;
-	if (mkdirat(s->dfd, GEN_DIR, 0755) == 0)
+	if (mkdirat(s->rfd, GEN_DIR, 0755) == 0)
 		*created = 1;
 	else if (errno != EEXIST)
-		return pki_err_sys(err, errno, "%s/%s: cannot create", s->dir,
+		return pki_err_sys(err, errno, "%s/%s: cannot create", s->rdir,
 		    GEN_DIR);
-	if ((*gfd = open_dir_at(s->dfd, GEN_DIR)) == -1)
-		return pki_err_sys(err, errno, "%s/%s: cannot open", s->dir,
+	if ((*gfd = open_dir_at(s->rfd, GEN_DIR)) == -1)
+		return pki_err_sys(err, errno, "%s/%s: cannot open", s->rdir,
 		    GEN_DIR);
 	/* Readers (etcd) must traverse it whatever the umask. */
 	if (*created && fchmod(*gfd, 0755) == -1)
-		return pki_err_sys(err, errno, "%s/%s: cannot chmod", s->dir,
+		return pki_err_sys(err, errno, "%s/%s: cannot chmod", s->rdir,
 		    GEN_DIR);
 	return PKI_OK;
 }
@@ -1195,17 +1314,17 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 			break;
 		if (errno != EEXIST) {
 			r = pki_err_sys(err, errno, "%s/%s/%s: cannot create",
-			    s->dir, GEN_DIR, tmp);
+			    s->rdir, GEN_DIR, tmp);
 			goto out;
 		}
 	}
 	if (k == TMP_TRIES) {
-		r = pki_err_sys(err, EEXIST, "%s/%s: cannot create", s->dir,
+		r = pki_err_sys(err, EEXIST, "%s/%s: cannot create", s->rdir,
 		    GEN_DIR);
 		goto out;
 	}
 	staged = 1;
-	snprintf(path, sizeof(path), "%s/%s/%s", s->dir, GEN_DIR, tmp);
+	snprintf(path, sizeof(path), "%s/%s/%s", s->rdir, GEN_DIR, tmp);
 	if ((tfd = open_dir_at(gfd, tmp)) == -1 || fchmod(tfd, 0755) == -1) {
 		r = pki_err_sys(err, errno, "%s: cannot open", path);
 		goto out;
@@ -1216,7 +1335,7 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 		if ((bfd = openat(base, ".", O_RDONLY | O_DIRECTORY |
 		    O_CLOEXEC)) == -1 || (d = fdopendir(bfd)) == NULL) {
 			r = pki_err_sys(err, errno, "%s/%s: cannot list",
-			    s->dir, s->current);
+			    s->rdir, s->current);
 			goto out;
 		}
 		bfd = -1;
@@ -1234,7 +1353,7 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 			if (replaced ||
 			    linkat(base, de->d_name, tfd, de->d_name, 0) == 0)
 				continue;
-			snprintf(path, sizeof(path), "%s/%s/%s", s->dir,
+			snprintf(path, sizeof(path), "%s/%s/%s", s->rdir,
 			    s->current, de->d_name);
 			if ((r = copy_at(base, de->d_name, tfd, de->d_name,
 			    sync && SYNC_EACH, path, err)) != PKI_OK)
@@ -1242,7 +1361,7 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 		}
 		if (errno != 0) {
 			r = pki_err_sys(err, errno, "%s/%s: cannot list",
-			    s->dir, s->current);
+			    s->rdir, s->current);
 			goto out;
 		}
 	}
@@ -1275,12 +1394,12 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 		if (pki_file_write_new(tfd, name, data, len, mode, like,
 		    sync && SYNC_EACH) == -1) {
 			r = pki_err_sys(err, errno, "%s/%s/%s/%s: cannot write",
-			    s->dir, GEN_DIR, tmp, name);
+			    s->rdir, GEN_DIR, tmp, name);
 			goto out;
 		}
 	}
 	if (sync && sync_stage(tfd) == -1) {
-		r = pki_err_sys(err, errno, "%s/%s/%s: cannot sync", s->dir,
+		r = pki_err_sys(err, errno, "%s/%s/%s: cannot sync", s->rdir,
 		    GEN_DIR, tmp);
 		goto out;
 	}
@@ -1299,7 +1418,7 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 			continue;
 		if (errno != EINVAL && errno != ENOSYS) {
 			r = pki_err_sys(err, errno, "%s/%s/%s: cannot rename",
-			    s->dir, GEN_DIR, final);
+			    s->rdir, GEN_DIR, final);
 			goto out;
 		}
 		/* No RENAME_NOREPLACE here: we hold the lock, so check. */
@@ -1307,19 +1426,19 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 			continue;
 		if (renameat(gfd, tmp, gfd, final) == 0)
 			break;
-		r = pki_err_sys(err, errno, "%s/%s/%s: cannot rename", s->dir,
+		r = pki_err_sys(err, errno, "%s/%s/%s: cannot rename", s->rdir,
 		    GEN_DIR, final);
 		goto out;
 	}
 	if (k > GEN_TRIES) {
-		r = pki_err_sys(err, EEXIST, "%s/%s/%s: cannot rename", s->dir,
+		r = pki_err_sys(err, EEXIST, "%s/%s/%s: cannot rename", s->rdir,
 		    GEN_DIR, final);
 		goto out;
 	}
 	staged = 0;
-	if (sync && (sync_fd(gfd) == -1 || (created && sync_fd(s->dfd) ==
+	if (sync && (sync_fd(gfd) == -1 || (created && sync_fd(s->rfd) ==
 	    -1))) {
-		r = pki_err_sys(err, errno, "%s/%s: cannot sync", s->dir,
+		r = pki_err_sys(err, errno, "%s/%s: cannot sync", s->rdir,
 		    GEN_DIR);
 		/* Not durable: not a generation either. */
 		(void)remove_tree(gfd, final);
@@ -1356,7 +1475,7 @@ check_links(const struct pki_set *s, struct pki_error *err)
 	size_t		i;
 	int		state, r;
 
-	for (i = 0; i < PKI_SET__COUNT; i++) {
+	for (i = 0; i < (size_t)s->nfiles; i++) {
 		if ((r = file_state_err(s, (int)i, &state, &st, err)) !=
 		    PKI_OK)
 			return r;
@@ -1364,7 +1483,7 @@ check_links(const struct pki_set *s, struct pki_error *err)
 			return pki_err(err, PKI_ERR_INPUT, "%s: a regular "
 			    "file, not a link to %s%s (conversion to "
 			    "generations unfinished)", s->path[i],
-			    CURRENT_PREFIX, s->file[i]);
+			    s->pfx, s->file[i]);
 	}
 	return PKI_OK;
 }
@@ -1379,19 +1498,19 @@ place_current(struct pki_set *s, const char *gen, struct pki_error *err)
 	for (k = 0; k < TMP_TRIES; k++) {
 		if ((r = tmp_name(tmp, sizeof(tmp), CURRENT, err)) != PKI_OK)
 			return r;
-		if (symlinkat(gen, s->dfd, tmp) == 0)
+		if (symlinkat(gen, s->rfd, tmp) == 0)
 			break;
 		if (errno != EEXIST)
 			return pki_err_sys(err, errno, "%s/%s: cannot create",
-			    s->dir, tmp);
+			    s->rdir, tmp);
 	}
 	if (k == TMP_TRIES)
-		return pki_err_sys(err, EEXIST, "%s/%s: cannot create", s->dir,
+		return pki_err_sys(err, EEXIST, "%s/%s: cannot create", s->rdir,
 		    CURRENT);
-	if (renameat(s->dfd, tmp, s->dfd, CURRENT) == -1) {
-		r = pki_err_sys(err, errno, "%s/%s: cannot replace", s->dir,
+	if (renameat(s->rfd, tmp, s->rfd, CURRENT) == -1) {
+		r = pki_err_sys(err, errno, "%s/%s: cannot replace", s->rdir,
 		    CURRENT);
-		(void)unlinkat(s->dfd, tmp, 0);
+		(void)unlinkat(s->rfd, tmp, 0);
 		return r;
 	}
 	return PKI_OK;
@@ -1415,8 +1534,8 @@ switch_current(struct pki_set *s, const char *gen, int no_sync,
 		free(cur);
 		return r;
 	}
-	if (!no_sync && sync_fd(s->dfd) == -1) {
-		r = pki_err_sys(err, errno, "%s: cannot sync", s->dir);
+	if (!no_sync && sync_fd(s->rfd) == -1) {
+		r = pki_err_sys(err, errno, "%s: cannot sync", s->rdir);
 		if (s->current != NULL &&
 		    place_current(s, s->current, NULL) == PKI_OK) {
 			free(cur);
@@ -1442,7 +1561,7 @@ link_files(struct pki_set *s, int gfd, int no_sync, struct pki_error *err)
 	size_t		 i;
 	int		 state, k, r, changed = 0;
 
-	for (i = 0; i < PKI_SET__COUNT; i++) {
+	for (i = 0; i < (size_t)s->nfiles; i++) {
 		if ((r = file_state_err(s, (int)i, &state, &st, err)) !=
 		    PKI_OK)
 			return r;
@@ -1451,8 +1570,7 @@ link_files(struct pki_set *s, int gfd, int no_sync, struct pki_error *err)
 		if (state == F_MISSING && (fstatat(gfd, s->file[i], &st,
 		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode)))
 			continue;
-		snprintf(target, sizeof(target), CURRENT_PREFIX "%s",
-		    s->file[i]);
+		snprintf(target, sizeof(target), "%s%s", s->pfx, s->file[i]);
 		for (k = 0; k < TMP_TRIES; k++) {
 			if ((r = tmp_name(tmp, sizeof(tmp), s->file[i],
 			    err)) != PKI_OK)
@@ -1461,7 +1579,7 @@ link_files(struct pki_set *s, int gfd, int no_sync, struct pki_error *err)
 				break;
 			if (errno != EEXIST)
 				return pki_err_sys(err, errno,
-				    "%s/%s: cannot create", s->dir, tmp);
+				    "%s/%s: cannot create", s->rdir, tmp);
 		}
 		if (k == TMP_TRIES)
 			return pki_err_sys(err, EEXIST, "%s: cannot link",
@@ -1548,12 +1666,12 @@ pki_set_discard(struct pki_set *s, const char *gen, struct pki_error *err)
 		    s->dir, gen == NULL ? "(null)" : gen);
 	if (s->current != NULL && strcmp(s->current, gen) == 0)
 		return pki_err(err, PKI_ERR_ARG, "%s/%s: the current "
-		    "generation", s->dir, gen);
-	if ((gfd = open_dir_at(s->dfd, GEN_DIR)) == -1)
-		return pki_err_sys(err, errno, "%s/%s: cannot open", s->dir,
+		    "generation", s->rdir, gen);
+	if ((gfd = open_dir_at(s->rfd, GEN_DIR)) == -1)
+		return pki_err_sys(err, errno, "%s/%s: cannot open", s->rdir,
 		    GEN_DIR);
 	if (remove_tree(gfd, g) == -1)
-		r = pki_err_sys(err, errno, "%s/%s: cannot remove", s->dir,
+		r = pki_err_sys(err, errno, "%s/%s: cannot remove", s->rdir,
 		    gen);
 	(void)close(gfd);
 	return r;
@@ -1579,21 +1697,21 @@ pki_set_prune(struct pki_set *s, int keep, size_t *removed,
 		if (strcmp(gens[cur], s->current) == 0)
 			break;
 	if (cur == n) {
-		r = pki_err(err, PKI_ERR_INPUT, "%s/%s: missing", s->dir,
+		r = pki_err(err, PKI_ERR_INPUT, "%s/%s: missing", s->rdir,
 		    s->current);
 		goto out;
 	}
 	/* gens[0..cur) are older than current, oldest first. */
 	nrm = cur > (size_t)keep ? cur - (size_t)keep : 0;
-	if (nrm > 0 && (gfd = open_dir_at(s->dfd, GEN_DIR)) == -1) {
-		r = pki_err_sys(err, errno, "%s/%s: cannot open", s->dir,
+	if (nrm > 0 && (gfd = open_dir_at(s->rfd, GEN_DIR)) == -1) {
+		r = pki_err_sys(err, errno, "%s/%s: cannot open", s->rdir,
 		    GEN_DIR);
 		goto out;
 	}
 	for (i = 0; i < nrm; i++) {
 		if (remove_tree(gfd, gen_comp(gens[i])) == -1) {
 			r = pki_err_sys(err, errno, "%s/%s: cannot remove",
-			    s->dir, gens[i]);
+			    s->rdir, gens[i]);
 			goto out;
 		}
 		(*removed)++;
@@ -1608,6 +1726,22 @@ pki_set_prune(struct pki_set *s, int keep, size_t *removed,
 
 /* ---- conversion ----------------------------------------------------- */
 
+/* Per set: makes D/NAME.gen (0755) for the first generation. */
+static int
+make_root(struct pki_set *s, int no_sync, struct pki_error *err)
+{
+	if (s->rfd != -1)
+		return PKI_OK;
+	if (mkdirat(s->dfd, s->root, 0755) == -1 && errno != EEXIST)
+		return pki_err_sys(err, errno, "%s: cannot create", s->rdir);
+	if ((s->rfd = open_dir_at(s->dfd, s->root)) == -1 ||
+	    fchmod(s->rfd, 0755) == -1)
+		return pki_err_sys(err, errno, "%s: cannot open", s->rdir);
+	if (!no_sync && sync_fd(s->dfd) == -1)
+		return pki_err_sys(err, errno, "%s: cannot sync", s->dir);
+	return PKI_OK;
+}
+
 int
 pki_set_convert(struct pki_set *s, time_t not_before, const char *serial_hex,
     int no_sync, struct pki_error *err)
@@ -1621,14 +1755,14 @@ pki_set_convert(struct pki_set *s, time_t not_before, const char *serial_hex,
 	int			 r = PKI_ERR_INTERNAL, need = 0;
 
 	memset(&u, 0, sizeof(u));
-	for (i = 0; i < PKI_SET__COUNT; i++)
+	for (i = 0; i < (size_t)s->nfiles; i++)
 		if ((r = file_state_err(s, (int)i, &state[i], &st, err)) !=
 		    PKI_OK)
 			goto out;
 
 	if (s->layout == PKI_LAYOUT_FIXED) {
 		/* The first generation: copies of the fixed files. */
-		for (i = 0; i < PKI_SET__COUNT; i++) {
+		for (i = 0; i < (size_t)s->nfiles; i++) {
 			if (state[i] == F_MISSING && (i == PKI_SET_CERT ||
 			    i == PKI_SET_KEY)) {
 				r = pki_err_sys(err, ENOENT, "%s: cannot "
@@ -1638,13 +1772,15 @@ pki_set_convert(struct pki_set *s, time_t not_before, const char *serial_hex,
 			if (state[i] == F_LINK) {
 				r = pki_err(err, PKI_ERR_INPUT, "%s: a link "
 				    "to %s%s, but %s/%s is missing",
-				    s->path[i], CURRENT_PREFIX, s->file[i],
-				    s->dir, CURRENT);
+				    s->path[i], s->pfx, s->file[i],
+				    s->rdir, CURRENT);
 				goto out;
 			}
 			if (state[i] == F_REGULAR)
 				need = 1;
 		}
+		if (need && (r = make_root(s, no_sync, err)) != PKI_OK)
+			goto out;
 	} else {
 		/*
 		 * An interrupted conversion (regular files equal to those
@@ -1652,7 +1788,7 @@ pki_set_convert(struct pki_set *s, time_t not_before, const char *serial_hex,
 		 */
 		if ((r = open_gen(s, s->current, &gfd, err)) != PKI_OK)
 			goto out;
-		for (i = 0; i < PKI_SET__COUNT; i++) {
+		for (i = 0; i < (size_t)s->nfiles; i++) {
 			if (state[i] != F_REGULAR)
 				continue;
 			if (fstatat(gfd, s->file[i], &st,
@@ -1667,7 +1803,7 @@ pki_set_convert(struct pki_set *s, time_t not_before, const char *serial_hex,
 				goto out;
 			if (clen != len[i] || memcmp(cur, buf[i], clen) != 0) {
 				r = pki_err(err, PKI_ERR_INPUT, "%s: differs "
-				    "from %s/%s/%s", s->path[i], s->dir,
+				    "from %s/%s/%s", s->path[i], s->rdir,
 				    s->current, s->file[i]);
 				goto out;
 			}
@@ -1679,7 +1815,7 @@ pki_set_convert(struct pki_set *s, time_t not_before, const char *serial_hex,
 	}
 
 	if (need) {
-		for (i = 0; i < PKI_SET__COUNT; i++) {
+		for (i = 0; i < (size_t)s->nfiles; i++) {
 			if (state[i] != F_REGULAR)
 				continue;
 			if (gfd != -1 && fstatat(gfd, s->file[i], &st,
@@ -1785,7 +1921,7 @@ pki_set_replace_fixed(struct pki_set *s, const struct pki_set_update *u,
 			goto out;
 		if (state == F_LINK) {
 			r = pki_err(err, PKI_ERR_INPUT, "%s: a link to %s%s",
-			    s->path[which], CURRENT_PREFIX, s->file[which]);
+			    s->path[which], s->pfx, s->file[which]);
 			goto out;
 		}
 		files[n].path = s->path[which];

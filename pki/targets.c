@@ -44,6 +44,10 @@ pki_targets_free(struct pki_targets *ts)
 	pki_ca_free(ts->own_ca);
 	free(ts->capem);
 	pki_secret_free(ts->password, ts->passwordlen);
+	free(ts->rprofile);
+	free(ts->rlabel);
+	free(ts->rkeycred);
+	pki_cert_free(ts->pin);
 	free(ts);
 }
 
@@ -241,7 +245,47 @@ pki_targets_set_signer(struct pki_targets *ts, const struct pki_cert *ca,
 	    &ts->capemlen, err);
 }
 
-/* Cluster mode: the CA of the directory model signs. */
+int
+pki_targets_set_remote(struct pki_targets *ts, const struct pki_remote *r,
+    const char *profile, const char *label, const char *capath,
+    struct pki_error *err)
+{
+	const char	*cd = getenv("CREDENTIALS_DIRECTORY");
+	int		 rv;
+
+	ts->rcopy = *r;
+	ts->remote = &ts->rcopy;
+	ts->ca = NULL;
+	ts->cakey = NULL;
+	/* A key file the unit passed as a credential (schedule). */
+	if (r->auth_key != NULL && strncmp(r->auth_key, "file:", 5) == 0 &&
+	    cd != NULL && *cd == '/') {
+		if (asprintf(&ts->rkeycred, "file:%s/%s", cd,
+		    PKI_AUTH_KEY_CRED) == -1) {
+			ts->rkeycred = NULL;
+			return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		}
+		if (access(ts->rkeycred + 5, R_OK) == 0)
+			ts->rcopy.auth_key = ts->rkeycred;
+	}
+	if ((profile != NULL && (ts->rprofile = strdup(profile)) == NULL) ||
+	    (label != NULL && (ts->rlabel = strdup(label)) == NULL))
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	if (ts->cl == NULL && ts->rprofile == NULL && (ts->rprofile =
+	    strdup("")) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	if (capath == NULL)
+		return PKI_OK;
+	if ((rv = pki_input_read(capath, 0, PKI_MAX_INPUT, &ts->capem,
+	    &ts->capemlen, err)) != PKI_OK)
+		return rv;
+	return pki_cert_load(ts->capem, ts->capemlen, capath, &ts->pin, err);
+}
+
+/*
+ * Cluster mode: the CA of the directory model signs; with a remote
+ * signer its certificate (the key may be absent) pins the answers.
+ */
 static int
 load_cluster_ca(struct pki_targets *ts, const struct pki_notify *nt,
     struct pki_error *err)
@@ -253,10 +297,19 @@ load_cluster_ca(struct pki_targets *ts, const struct pki_notify *nt,
 	if ((r = pki_cldir_ca_path(ts->cl, ts->topdir, PKI_CA_CUR, 0, &cert,
 	    err)) == PKI_OK && (r = pki_cldir_ca_path(ts->cl, ts->topdir,
 	    PKI_CA_CUR, 1, &key, err)) == PKI_OK &&
-	    (r = pki_ca_load(cert, key, 0, ts->password, nt, &ca,
+	    (r = pki_ca_load(cert, key, ts->remote != NULL ?
+	    PKI_CA_KEY_OPTIONAL : 0, ts->password, nt, &ca,
 	    err)) == PKI_OK) {
 		pki_targets_own_ca(ts, ca);
-		if ((ts->capem = strdup(ca->pem)) == NULL)
+		if (ts->remote != NULL) {
+			/* Nothing signs locally: no CRL, no probe. */
+			ts->ca = NULL;
+			ts->cakey = NULL;
+			if (ts->pin == NULL)	/* -ca pins first */
+				r = pki_cert_load(ca->pem, ca->len, cert,
+				    &ts->pin, err);
+		}
+		if (r == PKI_OK && (ts->capem = strdup(ca->pem)) == NULL)
 			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
 		ts->capemlen = ca->len;
 	}

@@ -949,10 +949,95 @@ test_cluster_links(void)
 	pki_cluster_free(cl);
 }
 
+/* ---- remote signing: the signer, the pin, the profile ---------------- */
+
+/* The remote signer's setup, without a server (pki_targets_set_remote,
+ * pki_reissue_pin, pki_reissue_profile). */
+static void
+test_remote_signer(void)
+{
+	struct pki_targets	*ts = NULL;
+	struct pki_remote	 r;
+	struct pki_error	 err;
+	const struct pki_cert	*pin = NULL;
+	struct pki_cert		*own = NULL;
+	struct set		 s;
+	char			 two[16384], cd[4096];
+	int			 rv;
+
+	memset(&err, 0, sizeof(err));
+	memset(&r, 0, sizeof(r));
+	r.urls = "127.0.0.1:1";
+	r.auth_key = "file:/nonexistent/auth.key";
+	mkset(&s, NULL, NULL);
+	rv = pki_targets_new(&ts, &err) != 0 ? -1 :
+	    pki_targets_set_remote(ts, &r, NULL, NULL, capath, &err);
+	ok(rv == 0 && ts->remote != NULL && ts->ca == NULL &&
+	    ts->cakey == NULL && ts->pin != NULL && ts->capem != NULL,
+	    "remote signer: no local CA, -ca loaded as the pin and bundle");
+	is_str(ts->rprofile, "", "path mode without -profile: the default "
+	    "profile (\"\") is sent");
+	ok(pki_targets_add_path(ts, s.cert, NULL, NULL, prof, &err) == 0 &&
+	    pki_targets_lock(ts, &err) == 0, "a set added and opened");
+	ok(pki_reissue_pin(ts, &ts->t[0], &pin, &own, NULL) == 0 &&
+	    pin == ts->pin && own == NULL, "-ca pins first");
+	pki_targets_free(ts);
+	ts = NULL;
+
+	/* No -ca: the set's ca.pem pins when it holds one certificate. */
+	fx_put(fx_path(s.dir, "ca.pem"), ca.pem, 0644);
+	rv = pki_targets_new(&ts, &err) != 0 ? -1 :
+	    pki_targets_set_remote(ts, &r, "peer", "primary", NULL, &err);
+	if (rv == 0)
+		rv = pki_targets_add_path(ts, s.cert, NULL, NULL, prof, &err);
+	if (rv == 0)
+		rv = pki_targets_lock(ts, &err);
+	ok(rv == 0 && ts->pin == NULL && ts->capem == NULL,
+	    "no -ca: nothing pinned up front");
+	is_str(pki_reissue_profile(ts, &ts->t[0]), "peer", "-profile is "
+	    "sent");
+	is_str(ts->rlabel, "primary", "-label is kept");
+	ok(pki_reissue_pin(ts, &ts->t[0], &pin, &own, NULL) == 0 &&
+	    own != NULL && pin == own && pki_cert_matches_key(own, ca.key),
+	    "the set's ca.pem (one certificate) pins");
+	pki_cert_free(own);
+	own = NULL;
+	/* A bundle of two: no single pin, the server's /info decides. */
+	snprintf(two, sizeof(two), "%s%s", ca.pem, other.pem);
+	fx_put(fx_path(s.dir, "ca.pem"), two, 0644);
+	fx_notes_clear();
+	ok(pki_reissue_pin(ts, &ts->t[0], &pin, &own, &ro.nt) == 0 &&
+	    pin == NULL && own == NULL, "a bundle of two CAs pins nothing");
+	ok(fx_has("the server's /info"), "... and says the server's /info "
+	    "decides");
+	pki_targets_free(ts);
+	ts = NULL;
+
+	/* The unit's credential replaces a file: key, and only that. */
+	snprintf(cd, sizeof(cd), "%s", fx_dir("creds"));
+	fx_put(fx_path(cd, PKI_AUTH_KEY_CRED), "00ff\n", 0600);
+	setenv("CREDENTIALS_DIRECTORY", cd, 1);
+	rv = pki_targets_new(&ts, &err) != 0 ? -1 :
+	    pki_targets_set_remote(ts, &r, NULL, NULL, NULL, &err);
+	ok(rv == 0 && strcmp(ts->remote->auth_key + 5, fx_path(cd,
+	    PKI_AUTH_KEY_CRED)) == 0 && strncmp(ts->remote->auth_key,
+	    "file:", 5) == 0, "a file: auth key is read from "
+	    "$CREDENTIALS_DIRECTORY/" PKI_AUTH_KEY_CRED);
+	pki_targets_free(ts);
+	ts = NULL;
+	r.auth_key = "00112233";
+	rv = pki_targets_new(&ts, &err) != 0 ? -1 :
+	    pki_targets_set_remote(ts, &r, NULL, NULL, NULL, &err);
+	ok(rv == 0 && strcmp(ts->remote->auth_key, "00112233") == 0,
+	    "a key written in the configuration is kept");
+	pki_targets_free(ts);
+	unsetenv("CREDENTIALS_DIRECTORY");
+}
+
 int
 main(void)
 {
-	plan(104 + 5 + 1 + 5);
+	plan(104 + 5 + 1 + 5 + 12);
 	fx_ca_new(&ca, "test CA", T0 - 86400);
 	fx_ca_new(&other, "other CA", T0 - 86400);
 	cfg = fx_config("1h", FX_USAGES, &prof);
@@ -971,6 +1056,7 @@ main(void)
 	test_rollback();
 	test_flags();
 	test_cluster_links();
+	test_remote_signer();
 	while (nmade > 0)
 		fx_leaf_free(&made[--nmade]);
 	pki_config_free(cfg);

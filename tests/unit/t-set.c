@@ -558,25 +558,90 @@ test_shared(void)
 	is_int(r, PKI_OK, "etcd2: open");
 	if (r != PKI_OK)
 		goto out;
-	is_int(pki_set_layout(s2), PKI_LAYOUT_GENERATIONS,
-	    "etcd2: shares the generations layout");
-	r = pki_set_stage(s2, &u, &gen, &err);
-	is_int(r, PKI_ERR_INPUT, "etcd2: stage refused before conversion");
-	r = pki_set_convert(s2, NB + 2, "03", 1, &err);
-	is_int(r, PKI_OK, "etcd2: convert: %s", r ? err.text : "ok");
-	is_str(pki_set_current(s2), "gen/20231114T221322.000000Z-03",
-	    "etcd2: new generation");
-	is_str(cat(d, "etcd2.pem"), "cert-7\n", "etcd2: cert resolves");
-	is_str(cat(d, "etcd2-key.pem"), "key-7\n", "etcd2: key resolves");
-	is_str(cat(d, NAME ".pem"), "cert-1\n", "etcd2: etcd1 unchanged");
-	is_str(cat(d, NAME ".csr"), "csr-1\n", "etcd2: etcd1 csr unchanged");
-	is_str(link_of(d, "etcd2.pem"), "current/etcd2.pem", "etcd2: link");
-	r = pki_set_generations(s2, &gens, &n, &err);
-	is_int(r == PKI_OK ? (long long)n : -1, 3, "etcd2: three generations");
-	pki_strv_free(gens, n);
+	/*
+	 * D's generations are etcd1's: etcd2 gets its own in D/etcd2.gen
+	 * (issue 14), never sharing etcd1's current or ca.pem.
+	 */
+	{
+		char	cur1[PATH_MAX];
+
+		snprintf(cur1, sizeof(cur1), "%s", link_of(d, "current"));
+		is_int(pki_set_layout(s2), PKI_LAYOUT_FIXED,
+		    "etcd2: not in etcd1's generations");
+		ok(pki_set_read(s2, PKI_SET_CERT, &buf, &len, &err) == 0 &&
+		    len == 7 && memcmp(buf, "cert-7\n", 7) == 0,
+		    "etcd2: its certificate reads (not \"missing\")");
+		free(buf);
+		buf = NULL;
+		r = pki_set_stage(s2, &u, &gen, &err);
+		is_int(r, PKI_ERR_ARG, "etcd2: stage refused before "
+		    "conversion");
+		r = pki_set_convert(s2, NB + 2, "03", 1, &err);
+		is_int(r, PKI_OK, "etcd2: convert: %s", r ? err.text : "ok");
+		is_str(pki_set_current(s2), "gen/20231114T221322.000000Z-03",
+		    "etcd2: new generation");
+		is_str(cat(d, "etcd2.pem"), "cert-7\n", "etcd2: cert resolves");
+		is_str(cat(d, "etcd2-key.pem"), "key-7\n",
+		    "etcd2: key resolves");
+		is_str(cat(d, NAME ".pem"), "cert-1\n",
+		    "etcd2: etcd1 unchanged");
+		is_str(cat(d, NAME ".csr"), "csr-1\n",
+		    "etcd2: etcd1 csr unchanged");
+		is_str(link_of(d, "etcd2.pem"), "etcd2.gen/current/etcd2.pem",
+		    "etcd2: link into its own generations");
+		is_str(link_of(d, "current"), cur1, "etcd2: etcd1's current "
+		    "untouched");
+		is_str(link_of(d, "ca.pem"), "current/ca.pem",
+		    "etcd2: ca.pem untouched");
+		r = pki_set_generations(s2, &gens, &n, &err);
+		is_int(r == PKI_OK ? (long long)n : -1, 1,
+		    "etcd2: one generation of its own");
+		pki_strv_free(gens, n);
+	}
  out:
 	pki_set_free(s);
 	pki_set_free(s2);
+}
+
+/*
+ * The directory cfssljson -bare leaves: the CA's own set (ca.pem and
+ * ca-key.pem) beside etcd1's.  etcd1 gets D/etcd1.gen; ca.pem is not one
+ * of its files (issue 14).
+ */
+static void
+test_beside_ca(void)
+{
+	struct pki_error	 err;
+	struct pki_set		*s = NULL;
+	const char		*d = mkdir_sub("besideca");
+	char			 gen[PATH_MAX];
+
+	mkset(d, NAME, 0, 1);
+	put(d, "ca-key.pem", "cakey\n", 0600);
+	if (pki_set_open(d, NAME, &s, &err) != PKI_OK ||
+	    pki_set_convert(s, NB, "0a1b", 1, &err) != PKI_OK) {
+		ok(0, "beside ca: setup: %s", err.text);
+		pki_set_free(s);
+		return;
+	}
+	is_str(link_of(d, NAME ".pem"), NAME ".gen/current/" NAME ".pem",
+	    "beside ca: the set's own generations");
+	is_str(link_of(d, NAME ".gen/current"), GEN0, "beside ca: its current");
+	ok(lmode(d, "ca.pem", NULL) == 0100644 && lmode(d, "current", NULL) ==
+	    -1 && lmode(d, "gen", NULL) == -1, "beside ca: ca.pem a file, no "
+	    "DIR/current nor DIR/gen");
+	is_str(rd(s, PKI_SET_CA), "ca\n", "beside ca: ca.pem read in place");
+	snprintf(gen, sizeof(gen), NAME ".gen/%s/ca.pem", GEN0);
+	ok(lmode(d, gen, NULL) == -1, "beside ca: no ca.pem in the "
+	    "generation");
+	pki_set_free(s);
+	/* Opened again: the same layout, found from D/etcd1.gen. */
+	s = NULL;
+	ok(pki_set_open(d, NAME, &s, &err) == PKI_OK &&
+	    pki_set_layout(s) == PKI_LAYOUT_GENERATIONS &&
+	    strcmp(rd(s, PKI_SET_CERT), "cert-0\n") == 0,
+	    "beside ca: reopened in its own generations");
+	pki_set_free(s);
 }
 
 /* Interrupted conversions and refusals. */
@@ -1042,6 +1107,7 @@ main(void)
 	test_special();
 	test_generations();
 	test_shared();
+	test_beside_ca();
 	test_convert_edges();
 	test_cleanup();
 	test_fixed();
