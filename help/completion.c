@@ -312,7 +312,8 @@ zsh_script(char **names, int n)
 	printf("\tesac\n\tshift words\n\t(( CURRENT-- ))\n"
 	    "\t_etcd_pki_cmd \"$cmd\"\n}\n\n"
 	    "if [ \"$funcstack[1]\" = _%s ]; then\n\t_etcd_pki \"$@\"\n"
-	    "else\n\tcompdef _etcd_pki", names[0]);
+	    "elif (( $+functions[compdef] )); then\n\tcompdef _etcd_pki",
+	    names[0]);
 	for (k = 0; k < n; k++)
 		printf(" %s", names[k]);
 	printf("\nfi\n");
