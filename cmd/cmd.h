@@ -86,8 +86,7 @@ struct cmd_group {
  * remaining arguments ("help" lists them).  Returns the exit status.
  */
 int			 cmd_dispatch(struct opts *o, const struct cmd_group *g);
-extern const struct cmd_group	cmd_cluster_group;
-extern const struct cmd_group	cmd_ca_group;
+extern const struct cmd_group	cmd_cluster_group, cmd_ca_group;
 /* The commands of cmd_table that are groups, NULL-terminated. */
 extern const struct cmd_group	*const cmd_groups[];
 

@@ -53,20 +53,24 @@ has() {
 	printf '%s\n' "$1" | grep -qxF -- "$2"
 }
 
-got=$(comp etcd-pki '')
-miss=
-while read -r c; do has "$got" "$c" || miss="$miss $c"; done <top
-[ -z "$miss" ] && pass "bash: every command offered" ||
-    fail "bash: every command offered (missing:$miss)"
-miss=
-while read -r g; do
-	got=$(comp etcd-pki "$g" '')
-	for s in $(grep "^$g " cmds | cut -d' ' -f2); do
-		has "$got" "$s" || miss="$miss $g/$s"
-	done
-done <groups
-[ -z "$miss" ] && pass "bash: every subcommand offered" ||
-    fail "bash: every subcommand offered (missing:$miss)"
+# offered SHELL FN: FN (comp or zc) offers every command and subcommand.
+offered() {
+	got=$($2 etcd-pki '' | cut -d: -f1)
+	miss=
+	while read -r c; do has "$got" "$c" || miss="$miss $c"; done <top
+	[ -z "$miss" ] && pass "$1: every command offered" ||
+	    fail "$1: every command offered (missing:$miss)"
+	miss=
+	while read -r g; do
+		got=$($2 etcd-pki "$g" '' | cut -d: -f1)
+		for s in $(grep "^$g " cmds | cut -d' ' -f2); do
+			has "$got" "$s" || miss="$miss $g/$s"
+		done
+	done <groups
+	[ -z "$miss" ] && pass "$1: every subcommand offered" ||
+	    fail "$1: every subcommand offered (missing:$miss)"
+}
+offered bash comp
 miss=
 n=0
 while read -r c; do
@@ -79,7 +83,7 @@ while read -r c; do
 	# shellcheck disable=SC2086
 	set -- $("$E" $c -h 2>&1 | awk '/^  -/ { print $1 }')
 	[ "$(printf '%s\n' "$got" | grep -c .)" -eq $(($# + 1)) ] ||
-	    miss="$miss [$c: offers $(printf '%s\n' "$got" | grep -c .), -h lists $#]"
+	    miss="$miss [$c: offers $(printf "%s\n" "$got" | grep -c .) words, wants -h and $# flags]"
 done <cmds
 [ -z "$miss" ] && [ "$n" -gt 150 ] &&
     pass "bash: every flag of every command offered, and only those ($n)" ||
@@ -143,20 +147,7 @@ zc() {
 	    _arguments() { print -rl -- "$@"; }
 	    words=("$@"); CURRENT=$#; _etcd_pki' sh "$ZSHC" "$@" 2>&1
 }
-got=$(zc etcd-pki '' | cut -d: -f1)
-miss=
-while read -r c; do has "$got" "$c" || miss="$miss $c"; done <top
-[ -z "$miss" ] && pass "zsh: every command offered" ||
-    fail "zsh: every command offered (missing:$miss)"
-miss=
-while read -r g; do
-	got=$(zc etcd-pki "$g" '' | cut -d: -f1)
-	for s in $(grep "^$g " cmds | cut -d' ' -f2); do
-		has "$got" "$s" || miss="$miss $g/$s"
-	done
-done <groups
-[ -z "$miss" ] && pass "zsh: every subcommand offered" ||
-    fail "zsh: every subcommand offered (missing:$miss)"
+offered zsh zc
 miss=
 while read -r c; do
 	# shellcheck disable=SC2086
@@ -168,6 +159,57 @@ while read -r c; do
 done <cmds
 [ -z "$miss" ] && pass "zsh: every flag of every command offered" ||
     fail "zsh: every flag of every command offered:$miss"
+# Real completion: an interactive zsh in a pseudo-terminal (zpty) loads
+# the script through compinit from its fpath and completes LINE<TAB>; a
+# compadd wrapper writes the candidates to a file.
+mkdir zfp zs
+cp "$ZSHC" zfp/_etcd-pki
+cat >zpty.zsh <<'ZEOF'
+zmodload zsh/zpty
+d=$2
+rm -f $d/zs/got $d/zs/ready
+zpty z zsh -f -i
+zpty -w z "fpath=($d/zfp \$fpath); autoload -U compinit; compinit -u -d $d/zcd"
+zpty -w z 'compadd() {
+  if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return $?; fi
+  typeset -a h; builtin compadd -A h "$@"; (( $#h )) || return 1
+  print -rl -- $h >>'$d'/zs/got; }'
+zpty -w z "print ready >$d/zs/ready"
+for i in {1..50}; do [[ -f $d/zs/ready ]] && break; sleep 0.2; done
+zpty -w -n z "$1"$'\t'
+for i in {1..50}; do [[ -f $d/zs/got ]] && break; sleep 0.2; done
+sleep 0.5
+zpty -d z
+cat $d/zs/got 2>/dev/null
+ZEOF
+zreal() {
+	PATH=$(dirname "$E"):$PATH timeout 60 zsh -f zpty.zsh "$*" "$T" | sort -u
+}
+got=$(zreal 'etcd-pki ')
+miss=
+while read -r c; do has "$got" "$c" || miss="$miss $c"; done <top
+[ -z "$miss" ] && pass "zsh (real completion): every command offered" ||
+    fail "zsh (real completion): every command offered (missing:$miss)"
+got=$(zreal 'etcd-pki ca ')
+want=$(grep '^ca ' cmds | cut -d' ' -f2 | sort)
+[ "$(echo $got)" = "$(echo $want help | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')" ] &&
+    pass "zsh (real completion): ca's subcommands" ||
+    fail "zsh (real completion): ca's subcommands (got $(echo $got))"
+got=$(zreal 'etcd-pki renew -')
+miss=
+for f in $("$E" renew -h 2>&1 | awk '/^  -/ { print $1 }'); do
+	has "$got" "$f" || miss="$miss $f"
+done
+[ -z "$miss" ] && pass "zsh (real completion): every flag of renew" ||
+    fail "zsh (real completion): every flag of renew (missing:$miss)"
+got=$(zreal 'etcd-pki status -o ')
+[ "$(echo $got)" = "json prometheus text" ] &&
+    pass "zsh (real completion): status -o offers text json prometheus" ||
+    fail "zsh (real completion): status -o offers text json prometheus (got $(echo $got))"
+got=$(zreal 'etcd-pki gencert -config re')
+[ "$got" = req-csr.json ] && pass "zsh (real completion): a file flag completes files" ||
+    fail "zsh (real completion): a file flag completes files (got $(echo $got))"
+
 got=$(zc etcd-pki status -o '' | grep '^-o\[')
 case $got in *'(text json prometheus)') pass "zsh: status -o offers its choices" ;;
 *) fail "zsh: status -o offers its choices (got $got)" ;; esac
