@@ -56,20 +56,47 @@ is_cmd_word(const char *s, size_t n)
 	return 0;
 }
 
+/* Whether s (n bytes) is a word of a command's name ("init" too). */
+static int
+is_name_word(const char *s, size_t n)
+{
+	const struct cmd_group	*g;
+	const char		*w;
+	size_t			 i, j;
+
+	if (is_cmd_word(s, n))
+		return 1;
+	for (i = 0; (g = cmd_groups[i]) != NULL; i++)
+		for (j = 0; g->table[j] != NULL; j++) {
+			w = g->table[j]->name + strlen(g->name) + 1;
+			if (strlen(w) == n && strncmp(w, s, n) == 0)
+				return 1;
+		}
+	return 0;
+}
+
 /*
  * The length of the subject of clause p ("renew, ca rotate" of "renew, ca
- * rotate: how ..."): text up to ": " that starts with a command's name
- * and has no sentence in it; 0 if p has none.
+ * rotate: how ..."): text up to ": " made of commands' names, "and" and
+ * commas, then maybe flags ("revoke -db-config"); 0 if p has none.
  */
 static size_t
 subject_len(const char *p)
 {
-	size_t	w = strcspn(p, " ,:"), n;
+	size_t	n = strcspn(p, ":;(."), i, w;
 
-	if (!is_cmd_word(p, w))
+	if (p[n] != ':' || p[n + 1] != ' ' || !is_cmd_word(p, strcspn(p,
+	    " ,:")))
 		return 0;
-	n = strcspn(p, ":;(.");
-	return p[n] == ':' && p[n + 1] == ' ' ? n : 0;
+	for (i = 0; i < n && p[i] != '-'; ) {
+		w = strcspn(p + i, " ,:");
+		if (!is_name_word(p + i, w) && (w != 3 ||
+		    strncmp(p + i, "and", 3) != 0))
+			return 0;
+		for (i += w; i < n && (p[i] == ',' || p[i] == ' '); i++)
+			;
+	}
+	return n;
 }
 
 /*
