@@ -43,6 +43,11 @@ done <top
 [ "$(wc -l <cmds)" -gt 25 ] && [ "$(wc -l <groups)" -ge 2 ] &&
     pass "commands and groups listed" || fail "commands and groups listed"
 
+# hflags CMD: the flags "CMD -h" lists.
+hflags() {
+	# shellcheck disable=SC2086
+	"$E" $1 -h 2>&1 | awk '/^  -/ { print $1 }'
+}
 # comp WORD...: what bash completes for the last WORD (one per line).
 comp() {
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
@@ -76,12 +81,12 @@ n=0
 while read -r c; do
 	# shellcheck disable=SC2086
 	got=$(comp etcd-pki $c -)
-	for f in $("$E" $c -h 2>&1 | awk '/^  -/ { print $1 }'); do
+	for f in $(hflags "$c"); do
 		n=$((n + 1))
 		has "$got" "$f" || miss="$miss [$c $f]"
 	done
-	# shellcheck disable=SC2086
-	set -- $("$E" $c -h 2>&1 | awk '/^  -/ { print $1 }')
+	# shellcheck disable=SC2046
+	set -- $(hflags "$c")
 	[ "$(printf '%s\n' "$got" | grep -c .)" -eq $(($# + 1)) ] ||
 	    miss="$miss [$c: offers $(printf "%s\n" "$got" | grep -c .) words, wants -h and $# flags]"
 done <cmds
@@ -152,10 +157,7 @@ miss=
 while read -r c; do
 	# shellcheck disable=SC2086
 	got=$(zc etcd-pki $c -x | sed -n 's/^\(-[a-z0-9-]*\)\[.*/\1/p')
-	# shellcheck disable=SC2086
-	for f in $("$E" $c -h 2>&1 | awk '/^  -/ { print $1 }'); do
-		has "$got" "$f" || miss="$miss [$c $f]"
-	done
+	for f in $(hflags "$c"); do has "$got" "$f" || miss="$miss [$c $f]"; done
 done <cmds
 [ -z "$miss" ] && pass "zsh: every flag of every command offered" ||
     fail "zsh: every flag of every command offered:$miss"
@@ -197,9 +199,7 @@ want=$(grep '^ca ' cmds | cut -d' ' -f2 | sort)
     fail "zsh (real completion): ca's subcommands (got $(echo $got))"
 got=$(zreal 'etcd-pki renew -')
 miss=
-for f in $("$E" renew -h 2>&1 | awk '/^  -/ { print $1 }'); do
-	has "$got" "$f" || miss="$miss $f"
-done
+for f in $(hflags renew); do has "$got" "$f" || miss="$miss $f"; done
 [ -z "$miss" ] && pass "zsh (real completion): every flag of renew" ||
     fail "zsh (real completion): every flag of renew (missing:$miss)"
 got=$(zreal 'etcd-pki status -o ')
