@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 DEPS="build-essential clang libclang-rt-14-dev autoconf automake pkg-config libssl-dev libjansson-dev
 libyaml-dev libcurl4-openssl-dev libsqlite3-dev openssl golang-cfssl etcd-server etcd-client gnutls-bin python3
 python3-jsonschema python3-cryptography mandoc groff-base valgrind iproute2
-systemd strace"
+systemd strace zsh"
 
 if command -v apt-get >/dev/null 2>&1; then
 	if [ "$(id -u)" = 0 ]; then

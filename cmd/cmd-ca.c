@@ -16,7 +16,7 @@ static const struct cmd_entry *const ca_table[] = {
 	NULL
 };
 
-static const struct cmd_group ca_group = {
+const struct cmd_group cmd_ca_group = {
 	"ca",
 	ca_table,
 	"etcd-pki(1)"
@@ -25,7 +25,7 @@ static const struct cmd_group ca_group = {
 static int
 cmd_ca_exec(struct opts *o)
 {
-	return cmd_dispatch(o, &ca_group);
+	return cmd_dispatch(o, &cmd_ca_group);
 }
 
 const struct cmd_entry cmd_ca_entry = {

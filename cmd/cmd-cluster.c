@@ -18,7 +18,7 @@ static const struct cmd_entry *const cluster_table[] = {
 	NULL
 };
 
-static const struct cmd_group cluster_group = {
+const struct cmd_group cmd_cluster_group = {
 	"cluster",
 	cluster_table,
 	"etcd-pki(1) and etcd-pki-cluster(5)"
@@ -27,7 +27,7 @@ static const struct cmd_group cluster_group = {
 static int
 cmd_cluster_exec(struct opts *o)
 {
-	return cmd_dispatch(o, &cluster_group);
+	return cmd_dispatch(o, &cmd_cluster_group);
 }
 
 const struct cmd_entry cmd_cluster_entry = {

@@ -31,7 +31,12 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_rollback_entry,
 	&cmd_schedule_entry,
 	&cmd_ca_entry,
+	&cmd_completion_entry,
 	NULL
+};
+
+const struct cmd_group *const cmd_groups[] = {
+	&cmd_cluster_group, &cmd_ca_group, NULL
 };
 
 const struct cmd_entry *
@@ -70,7 +75,7 @@ cmd_usage(FILE *f, const struct cmd_entry *ce, const char *prog)
 	for (p = ce->usage; (q = strstr(p, "PROG")) != NULL; p = q + 4)
 		fprintf(f, "%.*s%s", (int)(q - p), p, prog);
 	fprintf(f, "%s\n\nFlags:\n", p);
-	opts_usage(f, ce->opts);
+	opts_usage(f, ce->name, ce->opts);
 }
 
 int

@@ -53,6 +53,7 @@ extern const struct cmd_entry	cmd_ca_entry;
 extern const struct cmd_entry	cmd_ca_renew_entry;
 extern const struct cmd_entry	cmd_ca_rotate_entry;
 extern const struct cmd_entry	cmd_ca_status_entry;
+extern const struct cmd_entry	cmd_completion_entry;	/* help/ */
 
 extern const struct cmd_entry	*const cmd_table[];
 
@@ -85,6 +86,9 @@ struct cmd_group {
  * remaining arguments ("help" lists them).  Returns the exit status.
  */
 int			 cmd_dispatch(struct opts *o, const struct cmd_group *g);
+extern const struct cmd_group	cmd_cluster_group, cmd_ca_group;
+/* The commands of cmd_table that are groups, NULL-terminated. */
+extern const struct cmd_group	*const cmd_groups[];
 
 
 /* ---- shared by the commands that issue (issue.c) -------------------- */

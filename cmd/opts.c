@@ -16,6 +16,7 @@
 #include "pki.h"
 #include "log.h"
 #include "opts.h"
+#include "../help/help.h"
 
 #define NS_MS		INT64_C(1000000)
 #define NS_SEC		INT64_C(1000000000)
@@ -638,17 +639,20 @@ opts_free(struct opts *o)
 }
 
 void
-opts_usage(FILE *f, const int *allowed)
+opts_usage(FILE *f, const char *cmd, const int *allowed)
 {
 	const struct opt_def	*d;
+	char			 buf[1024];
+	const char		*help;
 
 	for (; *allowed != OPT_END; allowed++) {
 		d = &opt_table[*allowed];
+		help = help_flag(cmd, *allowed, buf, sizeof(buf));
 		if (d->type == OPT_TYPE_BOOL)
-			fprintf(f, "  -%s\n    \t%s\n", d->name, d->help);
+			fprintf(f, "  -%s\n    \t%s\n", d->name, help);
 		else
 			fprintf(f, "  -%s %s\n    \t%s\n", d->name, d->arg,
-			    d->help);
+			    help);
 	}
 }
 

@@ -201,8 +201,8 @@ int	opts_parse(struct opts *o, const int *allowed, int interspersed,
 	    int argc, char **argv);
 /* Frees what opts_parse allocated. */
 void	opts_free(struct opts *o);
-/* Prints the flag lines of the allowed flags to f. */
-void	opts_usage(FILE *f, const int *allowed);
+/* Prints the flag lines of the allowed flags of command cmd to f. */
+void	opts_usage(FILE *f, const char *cmd, const int *allowed);
 /* Returns o->str[id] if set and non-empty, else NULL. */
 const char *opts_str(const struct opts *o, enum opt_id id);
 
