@@ -17,7 +17,7 @@
 #include "rotate.h"
 
 static const int ca_status_opts[] = {
-	OPT_CLUSTER, OPT_O_CA_STATUS, OPT_TIMEOUT, OPT_CA_KEY_PASSWORD,
+	OPT_CLUSTER, OPT_O_CA_STATUS, OPT_FORMAT, OPT_TIMEOUT, OPT_CA_KEY_PASSWORD,
 	OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
 
@@ -84,7 +84,8 @@ cmd_ca_status_exec(struct opts *o)
 	memset(&err, 0, sizeof(err));
 	memset(&st, 0, sizeof(st));
 	memset(&out, 0, sizeof(out));
-	json = opts_enum(o, OPT_O_CA_STATUS, OPT_OUT_TEXT) == OPT_OUT_JSON;
+	json = opts_enum(o, OPT_FORMAT, opts_enum(o, OPT_O_CA_STATUS,
+	    OPT_OUT_TEXT)) == OPT_OUT_JSON;
 	nt.note = notes_print;
 	nt.arg = &out;
 	if ((ret = rotate_open(o, 0, &nt, NULL, &cl, &ro)) != CMD_RETURN_NORMAL)

@@ -17,7 +17,7 @@
 #include "out.h"
 
 static const int status_opts[] = {
-	OPT_O_STATUS, OPT_CLUSTER, OPT_MEMBER, OPT_RENEW_BEFORE, OPT_STAGGER,
+	OPT_O_STATUS, OPT_FORMAT_STATUS, OPT_CLUSTER, OPT_MEMBER, OPT_RENEW_BEFORE, OPT_STAGGER,
 	OPT_METRICS_FILE, OPT_LOGLEVEL, OPT_END
 };
 
@@ -227,7 +227,8 @@ cmd_status_exec(struct opts *o)
 	int			 out, r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
-	out = opts_enum(o, OPT_O_STATUS, OUT_TEXT);
+	out = opts_enum(o, OPT_FORMAT_STATUS, opts_enum(o, OPT_O_STATUS,
+	    OUT_TEXT));
 	opts_renew_policy(o, &pol);
 	pki_status_init(&s, time(NULL), &pol, NULL);
 	if (opts_str(o, OPT_CLUSTER) != NULL) {

@@ -5,13 +5,22 @@
 #ifndef NOTES_H
 #define NOTES_H
 
-struct pki_note;
+#include "pki.h"
+
+struct json_t;
+struct progress;
 
 /* Where notes go: quiet leaves out details and steps; record, when not
- * NULL, receives every step as a JSON line. */
+ * NULL, receives every step as a JSON line; doc, when not NULL (-format
+ * json), receives every note (pki_doc_renew_note) instead of stdout;
+ * pg, when not NULL, is the progress line cleared before each note. */
 struct notes {
-	int		 quiet;
-	const char	*record;
+	int			 quiet;
+	const char		*record;
+	struct json_t		*doc;
+	int			 doc_r;		/* adding to doc */
+	struct pki_error	 doc_err;
+	struct progress		*pg;
 };
 
 /*

@@ -873,6 +873,12 @@ struct pki_issue_opts {
 	int		 ca_key_format;	/* a new CA key's PKI_KEY_FMT_* */
 	void		(*event)(void *arg, const struct pki_issue_event *ev);
 	void		*event_arg;
+	/*
+	 * As each leaf to issue is written to its temporary directory:
+	 * done of total (the leaves not kept), with event_arg.  Called from
+	 * the worker threads, one call at a time; may be NULL.
+	 */
+	void		(*progress)(void *arg, size_t done, size_t total);
 	/* The policy on an existing CA and slow-path leaves; may be NULL. */
 	const struct pki_parse_opts *policy;
 };
@@ -2455,6 +2461,22 @@ struct pki_renew_hooks {
 		    int outcome);
 };
 
+/* What renew did to one set (pki_renew_opts.result). */
+struct pki_renew_result {
+	const char	*name;		/* NAME */
+	const char	*label;
+	const char	*cert;		/* DIR/NAME.pem as configured */
+	int		 status;	/* PKI_RUN_* of the set */
+	int		 due;		/* due (or -force) */
+	int		 examined;	/* its certificate was read */
+	int64_t		 renew_at;	/* when examined */
+	int64_t		 not_after;	/* the current certificate's */
+	const char	*serial;	/* decimal, "" when not examined */
+	const char	*new_serial;	/* "" when none was signed */
+	const char	*generation;	/* "gen/...", or "" */
+	int		 dry_run;
+};
+
 struct pki_renew_opts {
 	struct pki_renew_policy	 policy;
 	time_t			 now;
@@ -2480,6 +2502,16 @@ struct pki_renew_opts {
 	const struct pki_parse_opts *sign_policy;
 	struct pki_renew_hooks	 hooks;
 	struct pki_notify	 nt;
+	/* Each set's outcome at the end of the run, in order; may be NULL. */
+	void			(*result)(void *arg,
+				    const struct pki_renew_result *res);
+	/*
+	 * As the sets due are renewed: done of total, before the first
+	 * and after each; may be NULL.
+	 */
+	void			(*progress)(void *arg, size_t done,
+				    size_t total);
+	void			*result_arg;	/* of result and progress */
 };
 
 /*
@@ -3074,5 +3106,89 @@ int		 pki_cluster_record_found(struct pki_inventory *inv,
 int		 pki_cluster_revoke(const struct pki_cluster *cl,
 		    const char *dir, const char *what, int reason,
 		    const struct pki_crl_opts *o) PKI_MUST_CHECK;
+
+/* ---- run documents: -format json (pki/rundoc.c) --------------------- */
+
+/*
+ * One JSON document per run of cluster issue, cluster verify, renew,
+ * needs-renewal and check, version PKI_DOC_VERSION, keys in a fixed order
+ * (schemas/NAME.schema.json, etcd-pki(1) "JSON OUTPUT").  Each *_new
+ * returns a new reference in *out with every key present; the others
+ * add to a borrowed doc.  Return 0 or PKI_ERR_ALLOC.
+ */
+#define PKI_DOC_VERSION	1
+
+/* {"version","command":"cluster issue","dir","ok","error","counts","files"} */
+int		 pki_doc_issue_new(const char *dir, struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Adds one file of cluster issue to "files" and counts it. */
+int		 pki_doc_issue_event(struct json_t *doc,
+		    const struct pki_issue_event *ev,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* {"version","command":"cluster verify","dir","ok","error","problems"} */
+int		 pki_doc_verify_new(const char *dir, struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Adds problem text ("path: problem") to "problems"; ok becomes false. */
+int		 pki_doc_verify_problem(struct json_t *doc, const char *text,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* A run that failed: "ok" false and "error" text (any document). */
+int		 pki_doc_fail(struct json_t *doc, const char *text,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * {"version","command":"renew","dry_run","outcome","exit","sets",
+ * "messages"}: pki_doc_renew_note adds a note (any kind) to "messages",
+ * pki_doc_renew_result a set's outcome to "sets", pki_doc_renew_finish
+ * the run's PKI_RUN_* outcome and exit status.
+ */
+int		 pki_doc_renew_new(int dry_run, struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_doc_renew_note(struct json_t *doc,
+		    const struct pki_note *n,
+		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_doc_renew_result(struct json_t *doc,
+		    const struct pki_renew_result *res,
+		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_doc_renew_finish(struct json_t *doc, int outcome,
+		    int exit_status, struct pki_error *err) PKI_MUST_CHECK;
+/* The name of a PKI_RUN_* outcome: "ok", "changed", "busy", ... */
+const char	*pki_run_outcome_name(int outcome);
+
+/* needs-renewal's verdict of one target (its exit statuses). */
+#define PKI_DUE_STATE_DUE	0
+#define PKI_DUE_STATE_NOT_DUE	1
+#define PKI_DUE_STATE_MISSING	2
+#define PKI_DUE_STATE_ERROR	255
+/*
+ * {"version","command":"needs-renewal","verdict","exit","certificates"}:
+ * pki_doc_due_add adds a target with its PKI_DUE_STATE_* (due: its
+ * judgement, NULL when there is none; why may be NULL),
+ * pki_doc_due_finish the verdict of exit status st.
+ */
+int		 pki_doc_due_new(struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+struct pki_due;
+int		 pki_doc_due_add(struct json_t *doc, const char *target,
+		    int state, const struct pki_due *due, const char *why,
+		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_doc_due_finish(struct json_t *doc, int st,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * check's document {"version","command":"check","state","exit","text",
+ * "perfdata"}: res's verdict, or with res NULL UNKNOWN with text.
+ */
+struct pki_check_result;
+int		 pki_doc_check(const struct pki_check_result *res,
+		    const char *text, struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- the progress line (pki/progress.c) -------------------------------- */
+
+/*
+ * The text of a progress line: "WHAT DONE/TOTAL (PCT%)  RATE/s  ETA T"
+ * after elapsed seconds (rate and ETA once something is done), cut to
+ * width columns (width < 20: 20).  buf gets at most len - 1 bytes.
+ */
+void		 pki_progress_format(char *buf, size_t len, const char *what,
+		    size_t done, size_t total, double elapsed, int width);
 
 #endif /* PKI_H */
