@@ -1,0 +1,241 @@
+/*
+ * t-rundoc.c: the progress line's text (pki_progress_format) and the
+ * -format json documents (pki/rundoc.c): keys in their order, counts,
+ * SANs split, problems split at the path, outcomes and verdicts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "pki.h"
+#include "../tap.h"
+
+/* The document as compact text, keys in order (freed by the caller). */
+static char *
+dump(json_t *d)
+{
+	return json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(6));
+}
+
+static void
+test_progress(void)
+{
+	char	buf[256];
+
+	pki_progress_format(buf, sizeof(buf), "cluster issue: leaves", 0,
+	    200, 1.0, 80);
+	is_str(buf, "cluster issue: leaves 0/200 (0%)", "nothing done: no "
+	    "rate, no ETA");
+	pki_progress_format(buf, sizeof(buf), "renew: sets", 50, 200, 2.0, 80);
+	is_str(buf, "renew: sets 50/200 (25%)  25/s  ETA 6s", "rate and ETA");
+	pki_progress_format(buf, sizeof(buf), "x", 3, 2003, 2.0, 80);
+	is_str(buf, "x 3/2003 (0%)  1.5/s  ETA 22m13s", "slow: minutes and "
+	    "seconds, a decimal in the rate");
+	pki_progress_format(buf, sizeof(buf), "x", 1, 10000, 10.0, 80);
+	is_str(buf, "x 1/10000 (0%)  0.1/s  ETA 27h46m", "hours");
+	pki_progress_format(buf, sizeof(buf), "x", 9, 5, 1.0, 80);
+	is_str(buf, "x 5/5 (100%)  5.0/s  ETA 0s", "done is capped at total");
+	pki_progress_format(buf, sizeof(buf), "renew: sets", 50, 200, 2.0, 24);
+	is_int((long long)strlen(buf), 23, "cut to the width less one "
+	    "column");
+	pki_progress_format(buf, sizeof(buf), "renew: sets", 50, 200, 2.0, 3);
+	is_int((long long)strlen(buf), 19, "a width under 20 counts as 20");
+	pki_progress_format(buf, 8, "renew: sets", 50, 200, 2.0, 80);
+	is_str(buf, "renew: ", "the buffer's size bounds it");
+}
+
+static void
+test_issue(void)
+{
+	struct pki_issue_event	 ev;
+	struct pki_error	 err;
+	json_t			*d = NULL;
+	char			*s;
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_doc_issue_new("out", &d, &err) == 0, "issue document");
+	memset(&ev, 0, sizeof(ev));
+	ev.what = PKI_ISSUE_NEW;
+	ev.path = "m1/m1.pem";
+	ev.reason = "missing";
+	ev.subject = "m1";
+	ev.sans = "127.0.0.1, localhost";
+	ev.not_after = 1700000000;
+	ok(pki_doc_issue_event(d, &ev, &err) == 0, "a new certificate");
+	ev.what = PKI_ISSUE_KEPT;
+	ev.path = "m2/m2.pem";
+	ev.reason = "";
+	ev.sans = "";
+	ok(pki_doc_issue_event(d, &ev, &err) == 0, "a kept one, no SANs");
+	memset(&ev, 0, sizeof(ev));
+	ev.what = PKI_ISSUE_RECORDED;
+	ev.path = "inventory.json";
+	ev.reason = "2 certificates";
+	ok(pki_doc_issue_event(d, &ev, &err) == 0, "a file");
+	ev.what = 9;
+	ok(pki_doc_issue_event(d, &ev, &err) == PKI_ERR_ARG, "an unknown "
+	    "event is refused");
+	s = dump(d);
+	is_str(s, "{\"version\":1,\"command\":\"cluster issue\",\"dir\":\"out\","
+	    "\"ok\":true,\"error\":null,\"counts\":{\"new\":1,\"reissued\":0,"
+	    "\"updated\":0,\"kept\":1},\"files\":[{\"action\":\"new\",\"path\":"
+	    "\"m1/m1.pem\",\"reason\":\"missing\",\"subject\":\"m1\",\"sans\":"
+	    "[\"127.0.0.1\",\"localhost\"],\"not_after\":"
+	    "\"2023-11-14T22:13:20Z\"},{\"action\":\"kept\",\"path\":"
+	    "\"m2/m2.pem\",\"reason\":null,\"subject\":\"m1\",\"sans\":[],"
+	    "\"not_after\":\"2023-11-14T22:13:20Z\"},{\"action\":\"recorded\","
+	    "\"path\":\"inventory.json\",\"reason\":\"2 certificates\","
+	    "\"subject\":null,\"sans\":null,\"not_after\":null}]}",
+	    "the document, keys in order");
+	free(s);
+	ok(pki_doc_fail(d, "m3: cannot write", &err) == 0, "a failed run");
+	is_str(json_string_value(json_object_get(d, "error")),
+	    "m3: cannot write", "... has its error");
+	ok(json_is_false(json_object_get(d, "ok")), "... and ok false");
+	json_decref(d);
+}
+
+static void
+test_verify(void)
+{
+	struct pki_error	 err;
+	json_t			*d = NULL;
+	char			*s;
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_doc_verify_new("out", &d, &err) == 0, "verify document");
+	s = dump(d);
+	is_str(s, "{\"version\":1,\"command\":\"cluster verify\",\"dir\":"
+	    "\"out\",\"ok\":true,\"error\":null,\"problems\":[]}",
+	    "no problems: ok");
+	free(s);
+	ok(pki_doc_verify_problem(d, "m1/m1-key.pem: mode 0644: bad", &err) ==
+	    0 && pki_doc_verify_problem(d, "no path here", &err) == 0,
+	    "two problems");
+	s = dump(d);
+	is_str(s, "{\"version\":1,\"command\":\"cluster verify\",\"dir\":"
+	    "\"out\",\"ok\":false,\"error\":null,\"problems\":[{\"path\":"
+	    "\"m1/m1-key.pem\",\"problem\":\"mode 0644: bad\"},{\"path\":null,"
+	    "\"problem\":\"no path here\"}]}", "split at the first \": \"");
+	free(s);
+	json_decref(d);
+}
+
+static void
+test_renew(void)
+{
+	struct pki_renew_result	 res;
+	struct pki_note		 n;
+	struct pki_error	 err;
+	json_t			*d = NULL, *sets;
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_doc_renew_new(1, &d, &err) == 0, "renew document");
+	memset(&n, 0, sizeof(n));
+	n.kind = PKI_NOTE_OUT;
+	n.label = "m1";
+	n.text = "would renew";
+	ok(pki_doc_renew_note(d, &n, &err) == 0, "a note");
+	memset(&res, 0, sizeof(res));
+	res.name = res.label = "m1";
+	res.status = PKI_RUN_CHANGED;
+	res.due = res.examined = res.dry_run = 1;
+	res.serial = "12";
+	res.new_serial = "13";
+	res.generation = "";
+	ok(pki_doc_renew_result(d, &res, &err) == 0, "a set");
+	res.status = PKI_RUN_OK;
+	res.due = 0;
+	res.new_serial = "";
+	ok(pki_doc_renew_result(d, &res, &err) == 0, "a set not due");
+	res.status = PKI_RUN_REFUSED;
+	res.examined = 0;
+	ok(pki_doc_renew_result(d, &res, &err) == 0, "a set refused");
+	ok(pki_doc_renew_finish(d, PKI_RUN_REFUSED, 3, &err) == 0, "finish");
+	sets = json_object_get(d, "sets");
+	is_str(json_string_value(json_object_get(json_array_get(sets, 0),
+	    "state")), "would-renew", "dry run: would-renew");
+	is_str(json_string_value(json_object_get(json_array_get(sets, 0),
+	    "new_serial")), "13", "... with the new serial");
+	is_str(json_string_value(json_object_get(json_array_get(sets, 1),
+	    "state")), "not-due", "not due");
+	ok(json_is_null(json_object_get(json_array_get(sets, 1),
+	    "new_serial")), "... no new serial");
+	is_str(json_string_value(json_object_get(json_array_get(sets, 2),
+	    "state")), "refused", "refused");
+	ok(json_is_null(json_object_get(json_array_get(sets, 2), "due")),
+	    "... not examined: due null");
+	is_str(json_string_value(json_object_get(d, "outcome")), "refused",
+	    "the outcome");
+	is_int(json_integer_value(json_object_get(d, "exit")), 3, "the exit");
+	is_str(json_string_value(json_object_get(json_array_get(
+	    json_object_get(d, "messages"), 0), "kind")), "result",
+	    "a PKI_NOTE_OUT is a result");
+	is_str(pki_run_outcome_name(PKI_RUN_ROLLBACK_FAILED),
+	    "rollback-failed", "outcome names");
+	is_str(pki_run_outcome_name(99), "failed", "an unknown outcome");
+	json_decref(d);
+}
+
+static void
+test_due_check(void)
+{
+	struct pki_check_result	 res;
+	struct pki_error	 err;
+	struct pki_due		 due;
+	json_t			*d = NULL;
+	char			*s;
+
+	memset(&err, 0, sizeof(err));
+	memset(&due, 0, sizeof(due));
+	due.used = 70.456;
+	due.at = 1700000000;
+	due.due = 1;
+	ok(pki_doc_due_new(&d, &err) == 0 && pki_doc_due_add(d, "a.pem",
+	    PKI_DUE_STATE_DUE, &due, "70% used", &err) == 0 &&
+	    pki_doc_due_add(d, "b.pem", PKI_DUE_STATE_MISSING, NULL, "",
+	    &err) == 0 && pki_doc_due_finish(d, PKI_DUE_STATE_MISSING,
+	    &err) == 0, "needs-renewal document");
+	s = dump(d);
+	is_str(s, "{\"version\":1,\"command\":\"needs-renewal\",\"verdict\":"
+	    "\"missing\",\"exit\":2,\"certificates\":[{\"target\":\"a.pem\","
+	    "\"state\":\"due\",\"percent_used\":70.45,\"due_at\":"
+	    "\"2023-11-14T22:13:20Z\",\"expired\":false,\"why\":\"70% used\"},"
+	    "{\"target\":\"b.pem\",\"state\":\"missing\",\"percent_used\":"
+	    "null,\"due_at\":null,\"expired\":null,\"why\":null}]}",
+	    "... keys in order, nulls where nothing was judged");
+	free(s);
+	json_decref(d);
+	d = NULL;
+	memset(&res, 0, sizeof(res));
+	res.state = PKI_CHECK_WARNING;
+	res.text = strdup("m1 expires in 3d");
+	ok(pki_doc_check(&res, NULL, &d, &err) == 0, "check document");
+	s = dump(d);
+	is_str(s, "{\"version\":1,\"command\":\"check\",\"state\":\"WARNING\","
+	    "\"exit\":1,\"text\":\"m1 expires in 3d\",\"perfdata\":null}",
+	    "... the verdict");
+	free(s);
+	free(res.text);
+	json_decref(d);
+	d = NULL;
+	ok(pki_doc_check(NULL, "cannot read x", &d, &err) == 0 &&
+	    strcmp(json_string_value(json_object_get(d, "state")),
+	    "UNKNOWN") == 0 && json_integer_value(json_object_get(d,
+	    "exit")) == 3, "no result: UNKNOWN, exit 3");
+	json_decref(d);
+}
+
+int
+main(void)
+{
+	test_progress();
+	test_issue();
+	test_verify();
+	test_renew();
+	test_due_check();
+	return done_testing();
+}
