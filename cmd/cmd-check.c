@@ -33,13 +33,11 @@ verdict(const struct opts *o, const struct pki_check_result *res,
 		r = pki_doc_check(res, text, &doc, &err);
 		if (out_json_doc(r, doc, &err) != 0)
 			return PKI_CHECK_UNKNOWN;
-	} else if (res == NULL)
-		printf("ETCD-PKI UNKNOWN - %s\n", text);
-	else
-		printf("ETCD-PKI %s - %s%s%s\n",
-		    pki_check_state_name(res->state), res->text,
-		    res->perf != NULL ? " | " : "", res->perf != NULL ?
-		    res->perf : "");
+	} else
+		printf("ETCD-PKI %s - %s%s%s\n", pki_check_state_name(res !=
+		    NULL ? res->state : PKI_CHECK_UNKNOWN), res != NULL ?
+		    res->text : text, res != NULL && res->perf != NULL ?
+		    " | " : "", res != NULL && res->perf != NULL ? res->perf : "");
 	return res != NULL ? res->state : PKI_CHECK_UNKNOWN;
 }
 

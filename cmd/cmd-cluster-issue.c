@@ -31,16 +31,11 @@ struct tally {
 	struct progress		 pg;
 };
 
-static const char *const what_name[] = {
-	"kept", "new", "reissued", "updated", "crl", "recorded"
-};
-
 static void
 issue_event(void *arg, const struct pki_issue_event *ev)
 {
 	struct tally	*t = arg;
-	char		 when[32];
-	struct tm	 tm;
+	char		 line[16384];
 
 	if (ev->what < 0 || ev->what > PKI_ISSUE_RECORDED)
 		return;
@@ -51,26 +46,8 @@ issue_event(void *arg, const struct pki_issue_event *ev)
 			t->r = pki_doc_issue_event(t->doc, ev, &t->err);
 		return;
 	}
-	if (ev->what == PKI_ISSUE_CRL || ev->what == PKI_ISSUE_RECORDED) {
-		printf("%-9s %s  %s\n", what_name[ev->what], ev->path,
-		    ev->reason);
-		return;
-	}
-	if (ev->subject == NULL) {
-		printf("%-9s %s%s%s%s\n", what_name[ev->what], ev->path,
-		    *ev->reason != '\0' ? " (" : "", ev->reason,
-		    *ev->reason != '\0' ? ")" : "");
-		return;
-	}
-	when[0] = '\0';
-	if (gmtime_r(&ev->not_after, &tm) != NULL)
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%-9s %s  CN=%s  expires %s  SANs: %s%s%s%s\n",
-	    what_name[ev->what], ev->path, ev->subject, when,
-	    *ev->sans != '\0' ? ev->sans : "(none)",
-	    ev->what == PKI_ISSUE_REISSUED ? "  (" : "",
-	    ev->what == PKI_ISSUE_REISSUED ? ev->reason : "",
-	    ev->what == PKI_ISSUE_REISSUED ? ")" : "");
+	pki_issue_event_text(ev, line, sizeof(line));
+	printf("%s\n", line);
 }
 
 static void

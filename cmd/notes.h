@@ -7,20 +7,18 @@
 
 #include "pki.h"
 
-struct json_t;
 struct progress;
 
 /* Where notes go: quiet leaves out details and steps; record, when not
- * NULL, receives every step as a JSON line; doc, when not NULL (-format
- * json), receives every note (pki_doc_renew_note) instead of stdout;
- * pg, when not NULL, is the progress line cleared before each note. */
+ * NULL, receives every step as a JSON line. */
 struct notes {
 	int			 quiet;
 	const char		*record;
-	struct json_t		*doc;
+	struct json_t		*doc;		/* -format json: every note goes
+						   here, not to stdout */
 	int			 doc_r;		/* adding to doc */
 	struct pki_error	 doc_err;
-	struct progress		*pg;
+	struct progress		*pg;		/* cleared before each note */
 };
 
 /*

@@ -1944,6 +1944,14 @@ struct json_t;
 int		 pki_status_json(const struct pki_status *s,
 		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
 
+/*
+ * s as status prints it (pki/statustext.c): a table of the leaves, one of
+ * the CAs, the CRL's, then "warning: ..." lines (pki_status_warnings);
+ * *out is malloc'ed, possibly "".
+ */
+int		 pki_status_text(const struct pki_status *s, char **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- check's verdict (pki/statuscheck.c) ------------------------------ */
 
 /* Nagios plugin states, which are check's exit statuses. */
@@ -2731,6 +2739,13 @@ void		 pki_rot_status_clear(struct pki_rot_status *st);
  */
 int		 pki_rot_status_json(const struct pki_rot_status *st,
 		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * st as "ca status" prints it: the phase, the CA files, a table of the
+ * members (bundle, leaf, what they serve and trust) and one of the
+ * clients.  *out is malloc'ed.
+ */
+int		 pki_rot_status_text(const struct pki_rot_status *st,
+		    char **out, struct pki_error *err) PKI_MUST_CHECK;
 
 
 /* ---- ca renew's copies of the CA (pki/carenew.c) ----------------------- */
@@ -2932,6 +2947,13 @@ int		 pki_inventory_list(struct pki_inventory *inv,
 		    const struct pki_inv_query *q, struct pki_inv_cert **v,
 		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_inventory_list_free(struct pki_inv_cert *v, size_t n);
+/*
+ * The line "cluster inventory" prints for c at now (kind, name, serial,
+ * expiry, status, origin, subject, SANs), or with c NULL its header; cut
+ * to len - 1 bytes.
+ */
+void		 pki_inv_cert_text(const struct pki_inv_cert *c, time_t now,
+		    char *buf, size_t len);
 
 #define PKI_INV_KEEP_DATE	0x1	/* an already revoked certificate
 					   keeps its date (its reason is
@@ -3125,6 +3147,12 @@ int		 pki_doc_issue_new(const char *dir, struct json_t **out,
 int		 pki_doc_issue_event(struct json_t *doc,
 		    const struct pki_issue_event *ev,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The line cluster issue prints for ev ("new       m1/m1.pem  CN=m1
+ * expires DATE  SANs: ..."), cut to len - 1 bytes.
+ */
+void		 pki_issue_event_text(const struct pki_issue_event *ev,
+		    char *buf, size_t len);
 /* {"version","command":"cluster verify","dir","ok","error","problems"} */
 int		 pki_doc_verify_new(const char *dir, struct json_t **out,
 		    struct pki_error *err) PKI_MUST_CHECK;

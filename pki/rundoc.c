@@ -164,6 +164,30 @@ pki_doc_issue_event(json_t *doc, const struct pki_issue_event *ev,
 	return append(doc, "files", f, err);
 }
 
+void
+pki_issue_event_text(const struct pki_issue_event *ev, char *buf,
+    size_t len)
+{
+	const char	*what = ev->what >= 0 && ev->what <= PKI_ISSUE_RECORDED ?
+			    issue_what[ev->what] : "?";
+	const char	*rs = ev->reason != NULL ? ev->reason : "";
+	int		 re = ev->what == PKI_ISSUE_REISSUED;
+	char		 when[32];
+
+	if (ev->what == PKI_ISSUE_CRL || ev->what == PKI_ISSUE_RECORDED)
+		snprintf(buf, len, "%-9s %s  %s", what, ev->path, rs);
+	else if (ev->subject == NULL)
+		snprintf(buf, len, "%-9s %s%s%s%s", what, ev->path,
+		    *rs != '\0' ? " (" : "", rs, *rs != '\0' ? ")" : "");
+	else {
+		pki_time_format(ev->not_after, when, sizeof(when));
+		snprintf(buf, len, "%-9s %s  CN=%s  expires %s  SANs: %s%s%s%s",
+		    what, ev->path, ev->subject, when, ev->sans != NULL &&
+		    *ev->sans != '\0' ? ev->sans : "(none)", re ? "  (" : "",
+		    re ? rs : "", re ? ")" : "");
+	}
+}
+
 /* ---- cluster verify ------------------------------------------------ */
 
 int

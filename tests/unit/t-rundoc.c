@@ -1,7 +1,10 @@
 /*
- * t-rundoc.c: the progress line's text (pki_progress_format) and the
+ * t-rundoc.c: the progress line's text (pki_progress_format), the
  * -format json documents (pki/rundoc.c): keys in their order, counts,
- * SANs split, problems split at the path, outcomes and verdicts.
+ * SANs split, problems split at the path, outcomes and verdicts; and the
+ * text lines the commands print from the library: cluster issue's
+ * (pki_issue_event_text), cluster inventory's (pki_inv_cert_text),
+ * status's table (pki_status_text) and ca status's (pki_rot_status_text).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,9 +232,118 @@ test_due_check(void)
 	json_decref(d);
 }
 
+static void
+test_texts(void)
+{
+	struct pki_issue_event	 ev;
+	struct pki_inv_cert	 c;
+	struct pki_rot_status	 rs;
+	struct pki_rot_leaf_status lv[2];
+	struct pki_status	 st;
+	struct pki_error	 err;
+	char			 buf[512], *t = NULL;
+	char			 name[] = "m1", subject[] = "CN=m1", sans[] = "";
+	char			 origin[] = "renew";
+	int			 r;
+
+	memset(&err, 0, sizeof(err));
+	memset(&ev, 0, sizeof(ev));
+	ev.what = PKI_ISSUE_REISSUED;
+	ev.path = "m1/m1.pem";
+	ev.reason = "SANs changed";
+	ev.subject = "m1";
+	ev.sans = "";
+	ev.not_after = 1700000000;
+	pki_issue_event_text(&ev, buf, sizeof(buf));
+	is_str(buf, "reissued  m1/m1.pem  CN=m1  expires 2023-11-14T22:13:20Z"
+	    "  SANs: (none)  (SANs changed)", "cluster issue: a reissued "
+	    "certificate");
+	memset(&ev, 0, sizeof(ev));
+	ev.what = PKI_ISSUE_UPDATED;
+	ev.path = "m1/ca.pem";
+	ev.reason = "bundle";
+	pki_issue_event_text(&ev, buf, sizeof(buf));
+	is_str(buf, "updated   m1/ca.pem (bundle)", "... a file, its reason");
+	ev.what = PKI_ISSUE_CRL;
+	ev.path = "crl.der";
+	ev.reason = "signed";
+	pki_issue_event_text(&ev, buf, 12);
+	is_str(buf, "crl       c", "... cut to the buffer");
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.serial, sizeof(c.serial), "42");
+	c.kind = PKI_INV_MEMBER;
+	c.name = name;
+	c.subject = subject;
+	c.sans = sans;
+	c.origin = origin;
+	c.not_after = 1700000000;
+	c.revoked = 1;
+	c.revoked_at = 1600000000;
+	c.reason = PKI_REASON_KEY_COMPROMISE;
+	pki_inv_cert_text(&c, 1650000000, buf, sizeof(buf));
+	ok(strstr(buf, "revoked 2020-09-13T12:26:40Z (keyCompromise)") !=
+	    NULL && strstr(buf, "renew; CN=m1; SANs: (none)") != NULL &&
+	    strncmp(buf, "member  m1 ", 11) == 0, "inventory: a revoked row "
+	    "(%s)", buf);
+	c.revoked = 0;
+	pki_inv_cert_text(&c, 1800000000, buf, sizeof(buf));
+	ok(strstr(buf, "  expired  ") != NULL, "... an expired one");
+	pki_inv_cert_text(NULL, 0, buf, sizeof(buf));
+	ok(strncmp(buf, "KIND    NAME", 12) == 0, "... the header");
+
+	pki_status_init(&st, 1700000000, NULL, NULL);
+	ok(pki_status_text(&st, &t, &err) == 0 && strcmp(t, "") == 0,
+	    "status: no rows, no text");
+	free(t);
+	t = NULL;
+	ok(pki_status_add_path(&st, "/nonexistent/x.pem", &err) == 0,
+	    "status: a missing certificate");
+	r = pki_status_text(&st, &t, &err);
+	ok(r == 0 && strncmp(t, "NAME          PATH   ", 21) == 0 &&
+	    strstr(t, "\n!MISSING! x   /nonexistent/x.pem") != NULL,
+	    "... its table (%s)", t != NULL ? t : err.text);
+	free(t);
+	t = NULL;
+	pki_status_free(&st);
+
+	memset(&rs, 0, sizeof(rs));
+	memset(lv, 0, sizeof(lv));
+	rs.phase = PKI_ROT_ADD_TRUST;
+	rs.verified = 1;
+	rs.ca[0].present = 1;
+	rs.ca[0].path = "pki/ca.pem";
+	rs.ca[0].serial = "7";
+	rs.ca[0].not_after = 1700000000;
+	lv[0].name = "m1";
+	lv[0].member = 1;
+	snprintf(lv[0].bundle, sizeof(lv[0].bundle), "old+new");
+	lv[0].leaf = "old";
+	lv[0].trusts_new = 1;
+	lv[0].trusts_old = -1;
+	lv[1].name = "admin";
+	snprintf(lv[1].bundle, sizeof(lv[1].bundle), "old");
+	rs.leaves = lv;
+	rs.n = 2;
+	ok(pki_rot_status_text(&rs, &t, &err) == 0, "ca status text");
+	is_str(t, "phase: add-trust\n"
+	    "ca       pki/ca.pem: serial 7, not after 2023-11-14T22:13:20Z\n"
+	    "\n"
+	    "MEMBER           BUNDLE         LEAF   SERVED-CLIENT SERVED-PEER "
+	    "TRUSTS-NEW TRUSTS-OLD\n"
+	    "m1               old+new        old    ?             ?           "
+	    "yes        ?\n"
+	    "\n"
+	    "CLIENT           BUNDLE         LEAF\n"
+	    "admin            old            missing\n", "... the phase, the "
+	    "CA, the members and the clients");
+	free(t);
+}
+
 int
 main(void)
 {
+	test_texts();
 	test_progress();
 	test_issue();
 	test_verify();
