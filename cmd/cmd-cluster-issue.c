@@ -14,8 +14,8 @@
 #include "cmd.h"
 #include "load.h"
 #include "log.h"
+#include "notes.h"
 #include "out.h"
-#include "progress.h"
 
 static const int cluster_issue_opts[] = {
 	OPT_O, OPT_J, OPT_MEMBERS, OPT_KEY_ALGO, OPT_EXPIRY, OPT_NOT_BEFORE,

@@ -15,7 +15,6 @@
 #include "log.h"
 #include "notes.h"
 #include "out.h"
-#include "progress.h"
 #include "rolling.h"
 #include "run.h"
 #include "sets.h"
@@ -51,16 +50,10 @@ struct renew {
 static void
 renew_result(void *arg, const struct pki_renew_result *res)
 {
-	struct notes	*no = &((struct renew *)arg)->out;
+	struct notes	*no = arg;
 
 	if (no->doc != NULL && no->doc_r == PKI_OK)
 		no->doc_r = pki_doc_renew_result(no->doc, res, &no->doc_err);
-}
-
-static void
-renew_progress(void *arg, size_t done, size_t total)
-{
-	progress_update(&((struct renew *)arg)->pg, done, total);
 }
 
 /* Prints the document of -format json with the run's outcome. */
@@ -326,8 +319,8 @@ cmd_renew_exec(struct opts *o)
 	rn.ro.nt.note = notes_print;
 	rn.ro.nt.arg = &rn.out;
 	rn.ro.result = renew_result;
-	rn.ro.progress = renew_progress;
-	rn.ro.result_arg = &rn;
+	rn.ro.progress = notes_progress;
+	rn.ro.result_arg = &rn.out;
 	progress_start(&rn.pg, "renew: sets", rn.out.quiet);
 	rn.out.pg = &rn.pg;
 	memset(&err, 0, sizeof(err));

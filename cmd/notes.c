@@ -7,7 +7,6 @@
 #include "pki.h"
 #include "log.h"
 #include "notes.h"
-#include "progress.h"
 
 /* Appends one JSON line to -record (pki_note_record). */
 static void
@@ -55,6 +54,15 @@ notes_print(void *arg, const struct pki_note *n)
 	}
 	if (no->doc == NULL)
 		printf("%s%s%s\n", label, sep, n->text);
+}
+
+void
+notes_progress(void *arg, size_t done, size_t total)
+{
+	struct notes	*no = arg;
+
+	if (no->pg != NULL)
+		progress_update(no->pg, done, total);
 }
 
 int

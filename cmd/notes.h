@@ -1,13 +1,30 @@
 /*
  * notes.h: the engine's notes (struct pki_note) on stdout and stderr,
- * the -record file of a rolling restart, and exit statuses of outcomes.
+ * the -record file of a rolling restart, exit statuses of outcomes, and
+ * the progress line of long runs (progress.c): one updating line on
+ * stderr, only on a terminal (the text is pki_progress_format's).
  */
 #ifndef NOTES_H
 #define NOTES_H
 
+#include <time.h>
+
 #include "pki.h"
 
-struct progress;
+struct progress {
+	const char	*what;
+	int		 on;		/* stderr is a terminal, not -quiet */
+	int		 shown;		/* a line is on the screen */
+	struct timespec	 start, last;
+};
+
+/* Starts p for a run named what; off when quiet or stderr is no tty. */
+void	progress_start(struct progress *p, const char *what, int quiet);
+/* Shows done of total once the run has lasted a second, at most 10/s. */
+void	progress_update(struct progress *p, size_t done, size_t total);
+/* Erases the line, if shown, before other output (the next update
+ * draws it again). */
+void	progress_clear(struct progress *p);
 
 /* Where notes go: quiet leaves out details and steps; record, when not
  * NULL, receives every step as a JSON line. */
@@ -27,6 +44,9 @@ struct notes {
  * the log format, errors as "prog: cmd: label: text" on stderr.
  */
 void	notes_print(void *arg, const struct pki_note *n);
+
+/* The engine's progress callback (arg: a struct notes): its pg's line. */
+void	notes_progress(void *arg, size_t done, size_t total);
 
 /* The exit status of a PKI_RUN_* outcome: 0, 10, 75, 3, 1, 4 or 5. */
 int	notes_exit(int outcome);

@@ -159,7 +159,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_PROFILE] =
 	{ "profile", OPT_TYPE_STRING, "NAME", "signing profile of the configuration (default: the default profile)" },
 	[OPT_QUIET] =
-	{ "quiet", OPT_TYPE_BOOL, NULL, "renew: print nothing when nothing is due; renew, cluster issue: no progress line on a terminal" },
+	{ "quiet", OPT_TYPE_BOOL, NULL, "renew: print nothing when nothing is due; renew, cluster issue, ca rotate: no progress line on a terminal" },
 	[OPT_REASON] =
 	{ "reason", OPT_TYPE_STRING, "REASON", "revoke: why, an RFC 5280 reason name (keyCompromise, superseded, cessationOfOperation, ...) or its number (default unspecified)" },
 	[OPT_REKEY] =

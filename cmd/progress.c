@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "pki.h"
-#include "progress.h"
+#include "notes.h"
 
 static double
 since(const struct timespec *a, const struct timespec *b)

@@ -2664,6 +2664,12 @@ struct pki_rot_opts {
 	 */
 	const struct pki_parse_opts *sign_policy;
 	struct pki_notify	 nt;
+	/*
+	 * -phase reissue: done of total leaves re-signed, with nt.arg,
+	 * before the first and after each; may be NULL.
+	 */
+	void			(*progress)(void *arg, size_t done,
+				    size_t total);
 };
 
 /*
