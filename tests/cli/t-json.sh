@@ -18,15 +18,6 @@ time_limit 600
 "$PY" -c 'import jsonschema' 2>/dev/null ||
     skip_all "python3-jsonschema is not installed"
 
-run() {
-	set +e
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	set -e
-}
-expect() {
-	expect_run "$T/out" "$T/err" "$@"
-}
 # doc NAME SCHEMA PYEXPR...: $T/out is one document valid against
 # schemas/SCHEMA.schema.json, and each PYEXPR (d: the document) is true.
 doc() {

@@ -9,11 +9,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "pki.h"
 #include "../tap.h"
+
+/* Sets *ev to one event (the strings are borrowed). */
+static void
+event(struct pki_issue_event *ev, int what, const char *path,
+    const char *reason, const char *subject, const char *sans,
+    time_t not_after)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->what = what;
+	ev->path = path;
+	ev->reason = reason;
+	ev->subject = subject;
+	ev->sans = sans;
+	ev->not_after = not_after;
+}
 
 /* The document as compact text, keys in order (freed by the caller). */
 static char *
@@ -60,23 +76,16 @@ test_issue(void)
 
 	memset(&err, 0, sizeof(err));
 	ok(pki_doc_issue_new("out", &d, &err) == 0, "issue document");
-	memset(&ev, 0, sizeof(ev));
-	ev.what = PKI_ISSUE_NEW;
-	ev.path = "m1/m1.pem";
-	ev.reason = "missing";
-	ev.subject = "m1";
-	ev.sans = "127.0.0.1, localhost";
-	ev.not_after = 1700000000;
+	event(&ev, PKI_ISSUE_NEW, "m1/m1.pem", "missing", "m1",
+	    "127.0.0.1, localhost", 1700000000);
 	ok(pki_doc_issue_event(d, &ev, &err) == 0, "a new certificate");
 	ev.what = PKI_ISSUE_KEPT;
 	ev.path = "m2/m2.pem";
 	ev.reason = "";
 	ev.sans = "";
 	ok(pki_doc_issue_event(d, &ev, &err) == 0, "a kept one, no SANs");
-	memset(&ev, 0, sizeof(ev));
-	ev.what = PKI_ISSUE_RECORDED;
-	ev.path = "inventory.json";
-	ev.reason = "2 certificates";
+	event(&ev, PKI_ISSUE_RECORDED, "inventory.json", "2 certificates",
+	    NULL, NULL, 0);
 	ok(pki_doc_issue_event(d, &ev, &err) == 0, "a file");
 	ev.what = 9;
 	ok(pki_doc_issue_event(d, &ev, &err) == PKI_ERR_ARG, "an unknown "
@@ -247,21 +256,13 @@ test_texts(void)
 	int			 r;
 
 	memset(&err, 0, sizeof(err));
-	memset(&ev, 0, sizeof(ev));
-	ev.what = PKI_ISSUE_REISSUED;
-	ev.path = "m1/m1.pem";
-	ev.reason = "SANs changed";
-	ev.subject = "m1";
-	ev.sans = "";
-	ev.not_after = 1700000000;
+	event(&ev, PKI_ISSUE_REISSUED, "m1/m1.pem", "SANs changed", "m1", "",
+	    1700000000);
 	pki_issue_event_text(&ev, buf, sizeof(buf));
 	is_str(buf, "reissued  m1/m1.pem  CN=m1  expires 2023-11-14T22:13:20Z"
 	    "  SANs: (none)  (SANs changed)", "cluster issue: a reissued "
 	    "certificate");
-	memset(&ev, 0, sizeof(ev));
-	ev.what = PKI_ISSUE_UPDATED;
-	ev.path = "m1/ca.pem";
-	ev.reason = "bundle";
+	event(&ev, PKI_ISSUE_UPDATED, "m1/ca.pem", "bundle", NULL, NULL, 0);
 	pki_issue_event_text(&ev, buf, sizeof(buf));
 	is_str(buf, "updated   m1/ca.pem (bundle)", "... a file, its reason");
 	ev.what = PKI_ISSUE_CRL;
