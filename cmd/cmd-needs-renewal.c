@@ -30,6 +30,7 @@ static const int needs_renewal_opts[] = {
 #define NR_ERROR	PKI_DUE_STATE_ERROR
 
 #define TLS_TIMEOUT_MS	10000
+#define WHY_LEN		160	/* the text of a verdict */
 
 struct nr_args {
 	struct pki_due_rule	 rule;
@@ -39,7 +40,7 @@ struct nr_args {
 };
 
 /* Checks one target; returns NR_*, and with NR_DUE or NR_NOT_DUE *due
- * and why (160 bytes). */
+ * and why (WHY_LEN bytes). */
 static int
 check_target(const struct nr_args *a, const char *target,
     struct pki_due *due, char *why)
@@ -61,14 +62,14 @@ check_target(const struct nr_args *a, const char *target,
 		if ((r = pki_tls_peer_cert(u.host, u.port, NULL,
 		    TLS_TIMEOUT_MS, &cert, &err)) == 0)
 			r = pki_due_cert(&a->rule, cert, target, u.host,
-			    a->now, due, why, 160, &err);
+			    a->now, due, why, WHY_LEN, &err);
 		pki_cert_free(cert);
 	} else {
 		if (input_read(target, 0, &buf, &len, NULL) !=
 		    CMD_RETURN_NORMAL)
 			return errno == ENOENT ? NR_MISSING : NR_ERROR;
 		r = pki_due_file(&a->rule, buf, len, target, a->now, due,
-		    why, 160, &err);
+		    why, WHY_LEN, &err);
 		free(buf);
 		buf = NULL;
 		/* Renew would refuse the set: said, the answer stands. */
@@ -95,7 +96,7 @@ cmd_needs_renewal_exec(struct opts *o)
 	struct pki_error	err;
 	double			pct;
 	int64_t			ns;
-	char			why[160];
+	char			why[WHY_LEN];
 	int			i, r, is_pct, any_err = 0, any_missing = 0;
 	int			any_due = 0, dr = PKI_OK;
 

@@ -236,7 +236,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "o", OPT_TYPE_ENUM, "text|json", "ca status: print text or json",
 	  .choices = out_formats_ca, .noun = "format" },
 	[OPT_FORMAT] =
-	{ "format", OPT_TYPE_ENUM, "text|json", "print text (the default) or one JSON document (etcd-pki(1) JSON OUTPUT)",
+	{ "format", OPT_TYPE_ENUM, "text|json", "print text (the default) or one JSON document (etcd-pki(1), JSON output)",
 	  .choices = out_formats_ca, .noun = "format" },
 	[OPT_FORMAT_STATUS] =
 	{ "format", OPT_TYPE_ENUM, "text|json|prometheus", "status: print text, json or prometheus (-o's newer spelling)",

@@ -2480,8 +2480,8 @@ struct pki_renew_result {
 	int64_t		 renew_at;	/* when examined */
 	int64_t		 not_after;	/* the current certificate's */
 	const char	*serial;	/* decimal, "" when not examined */
-	const char	*new_serial;	/* "" when none was signed */
-	const char	*generation;	/* "gen/...", or "" */
+	const char	*new_serial;	/* "" unless renewed (or would be) */
+	const char	*generation;	/* the new "gen/...", or "" */
 	int		 dry_run;
 };
 
@@ -3140,7 +3140,7 @@ int		 pki_cluster_revoke(const struct pki_cluster *cl,
 /*
  * One JSON document per run of cluster issue, cluster verify, renew,
  * needs-renewal and check, version PKI_DOC_VERSION, keys in a fixed order
- * (schemas/NAME.schema.json, etcd-pki(1) "JSON OUTPUT").  Each *_new
+ * (schemas/NAME.schema.json, etcd-pki(1), "JSON output").  Each *_new
  * returns a new reference in *out with every key present; the others
  * add to a borrowed doc.  Return 0 or PKI_ERR_ALLOC.
  */

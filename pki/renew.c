@@ -625,8 +625,10 @@ result(const struct renew *rn, const struct pki_target *t,
 	res.renew_at = j->renew_at;
 	res.not_after = j->cert != NULL ? j->f.not_after : 0;
 	res.serial = j->cert != NULL ? j->f.serial : "";
-	res.new_serial = j->new_serial;
-	res.generation = j->gen != NULL ? j->gen : "";
+	/* What was signed but not put in place is not reported. */
+	res.new_serial = j->status == PKI_RUN_CHANGED ? j->new_serial : "";
+	res.generation = j->status == PKI_RUN_CHANGED && j->gen != NULL ?
+	    j->gen : "";
 	res.dry_run = rn->o->dry_run;
 	rn->o->result(rn->o->result_arg, &res);
 }
