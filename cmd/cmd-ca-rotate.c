@@ -66,6 +66,7 @@ rotate_open(const struct opts *o, int lock, const struct pki_notify *nt,
 	ro_.lock = lock;
 	ro_.sign_policy = po;
 	ro_.nt = *nt;
+	ro_.progress = notes_progress;
 	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL)
 		return CMD_RETURN_ERROR;
 	ro_.ca_key_password = pw;
@@ -128,6 +129,7 @@ cmd_ca_rotate_exec(struct opts *o)
 	struct notes		 out;
 	struct pki_notify	 nt;
 	struct pki_parse_opts	 po;
+	struct pki_progress	 pg;
 	int			 phase, rolling, ret;
 
 	memset(&rl, 0, sizeof(rl));
@@ -143,12 +145,15 @@ cmd_ca_rotate_exec(struct opts *o)
 	}
 	out.quiet = rl.quiet;
 	out.record = rl.record;
+	progress_start(&pg, "ca rotate: leaves reissued", out.quiet);
+	out.pg = &pg;
 	nt.note = notes_print;
 	nt.arg = &out;
 	if ((ret = rotate_open(o, 1, &nt, &po, &cl, &ro)) ==
 	    CMD_RETURN_NORMAL)
 		ret = notes_exit(pki_rot_run(ro, phase, rolling ? &rl.conf :
 		    NULL));
+	progress_clear(&pg);
 	pki_rot_free(ro);
 	pki_cluster_free(cl);
 	rolling_free(&rl);

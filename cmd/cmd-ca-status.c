@@ -17,56 +17,9 @@
 #include "rotate.h"
 
 static const int ca_status_opts[] = {
-	OPT_CLUSTER, OPT_O_CA_STATUS, OPT_TIMEOUT, OPT_CA_KEY_PASSWORD,
+	OPT_CLUSTER, OPT_O_CA_STATUS, OPT_FORMAT, OPT_TIMEOUT, OPT_CA_KEY_PASSWORD,
 	OPT_STRICT, OPT_LOGLEVEL, OPT_END
 };
-
-static const char *
-yesno(int v)
-{
-	return v < 0 ? "?" : v ? "yes" : "no";
-}
-
-static void
-status_text(const struct pki_rot_status *st)
-{
-	static const char *const names[3] = { "ca", "ca-next", "ca-prev" };
-	const struct pki_rot_leaf_status	*l;
-	char					 na[32];
-	size_t					 i;
-	int					 k;
-
-	printf("phase: %s%s\n", pki_rot_phase_name(st->phase), !st->verified ?
-	    " (unverified: computed from the files only for unreachable "
-	    "members)" : "");
-	for (k = 0; k < 3; k++) {
-		if (!st->ca[k].present)
-			continue;
-		pki_time_format(st->ca[k].not_after, na, sizeof(na));
-		printf("%-8s %s: serial %s, not after %s\n", names[k],
-		    st->ca[k].path, st->ca[k].serial, na);
-	}
-	printf("\n%-16s %-14s %-6s %-13s %-11s %-10s %s\n", "MEMBER",
-	    "BUNDLE", "LEAF", "SERVED-CLIENT", "SERVED-PEER", "TRUSTS-NEW",
-	    "TRUSTS-OLD");
-	for (i = 0; i < st->n; i++) {
-		l = &st->leaves[i];
-		if (!l->member)
-			continue;
-		printf("%-16s %-14s %-6s %-13s %-11s %-10s %s\n", l->name,
-		    l->bundle, l->leaf != NULL ? l->leaf : "missing",
-		    l->served_client != NULL ? l->served_client : "?",
-		    l->served_peer != NULL ? l->served_peer : "?",
-		    yesno(l->trusts_new), yesno(l->trusts_old));
-	}
-	printf("\n%-16s %-14s %s\n", "CLIENT", "BUNDLE", "LEAF");
-	for (i = 0; i < st->n; i++) {
-		l = &st->leaves[i];
-		if (!l->member)
-			printf("%-16s %-14s %s\n", l->name, l->bundle,
-			    l->leaf != NULL ? l->leaf : "missing");
-	}
-}
 
 static int
 cmd_ca_status_exec(struct opts *o)
@@ -78,13 +31,15 @@ cmd_ca_status_exec(struct opts *o)
 	struct notes		 out;
 	struct pki_notify	 nt;
 	json_t			*doc = NULL;
+	char			*text = NULL;
 	size_t			 i;
 	int			 json, r, ret;
 
 	memset(&err, 0, sizeof(err));
 	memset(&st, 0, sizeof(st));
 	memset(&out, 0, sizeof(out));
-	json = opts_enum(o, OPT_O_CA_STATUS, OPT_OUT_TEXT) == OPT_OUT_JSON;
+	json = opts_enum(o, OPT_FORMAT, opts_enum(o, OPT_O_CA_STATUS,
+	    OPT_OUT_TEXT)) == OPT_OUT_JSON;
 	nt.note = notes_print;
 	nt.arg = &out;
 	if ((ret = rotate_open(o, 0, &nt, NULL, &cl, &ro)) != CMD_RETURN_NORMAL)
@@ -98,16 +53,15 @@ cmd_ca_status_exec(struct opts *o)
 		if (st.leaves[i].error != NULL)
 			log_err("%s: cannot probe: %s", st.leaves[i].label,
 			    st.leaves[i].error);
-	if (json) {
-		r = pki_rot_status_json(&st, &doc, &err);
-		if (out_json_doc(r, doc, &err) != 0) {
-			ret = CMD_RETURN_ERROR;
-			goto out;
-		}
-	} else
-		status_text(&st);
-	ret = st.verified ? CMD_RETURN_NORMAL : CMD_RETURN_ERROR;
+	if (json && (r = pki_rot_status_json(&st, &doc, &err)) == 0)
+		r = out_json_doc(r, doc, &err);
+	else if (!json && (r = pki_rot_status_text(&st, &text, &err)) == 0)
+		fputs(text, stdout);
+	else
+		log_pki(&err, r);
+	ret = r == 0 && st.verified ? CMD_RETURN_NORMAL : CMD_RETURN_ERROR;
  out:
+	free(text);
 	pki_rot_status_clear(&st);
 	pki_rot_free(ro);
 	pki_cluster_free(cl);

@@ -11,7 +11,8 @@
 #include "log.h"
 
 static const int certinfo_opts[] = {
-	OPT_CERT, OPT_CSR, OPT_DOMAIN, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_CERT, OPT_CSR, OPT_DOMAIN, OPT_STRICT, OPT_FORMAT_CERTINFO,
+	OPT_LOGLEVEL, OPT_END
 };
 
 /*

@@ -12,11 +12,34 @@
 #include "cmd.h"
 #include "load.h"
 #include "log.h"
+#include "out.h"
 
 static const int check_opts[] = {
-	OPT_WARNING, OPT_CRITICAL, OPT_CLUSTER, OPT_MEMBER, OPT_LOGLEVEL,
-	OPT_END
+	OPT_WARNING, OPT_CRITICAL, OPT_CLUSTER, OPT_MEMBER, OPT_FORMAT,
+	OPT_LOGLEVEL, OPT_END
 };
+
+/* Prints the verdict (res, or UNKNOWN with text) as text or JSON. */
+static int
+verdict(const struct opts *o, const struct pki_check_result *res,
+    const char *text)
+{
+	struct pki_error	 err;
+	struct json_t		*doc = NULL;
+	int			 r;
+
+	memset(&err, 0, sizeof(err));
+	if (opts_enum(o, OPT_FORMAT, OPT_OUT_TEXT) == OPT_OUT_JSON) {
+		r = pki_doc_check(res, text, &doc, &err);
+		if (out_json_doc(r, doc, &err) != 0)
+			return PKI_CHECK_UNKNOWN;
+	} else
+		printf("ETCD-PKI %s - %s%s%s\n", pki_check_state_name(res !=
+		    NULL ? res->state : PKI_CHECK_UNKNOWN), res != NULL ?
+		    res->text : text, res != NULL && res->perf != NULL ?
+		    " | " : "", res != NULL && res->perf != NULL ? res->perf : "");
+	return res != NULL ? res->state : PKI_CHECK_UNKNOWN;
+}
 
 /* -warning or -critical (a checked SHARE), when given, into *t. */
 static void
@@ -41,6 +64,7 @@ cmd_check_exec(struct opts *o)
 	struct pki_check_threshold	 warn, crit;
 	struct pki_check_result		 res;
 	const char			*what = NULL;
+	char				 text[512];
 	int				 r, overall = PKI_CHECK_UNKNOWN;
 
 	memset(&err, 0, sizeof(err));
@@ -57,18 +81,16 @@ cmd_check_exec(struct opts *o)
 	if ((opts_str(o, OPT_CLUSTER) != NULL && load_cluster(o,
 	    opts_str(o, OPT_CLUSTER), &cl) != CMD_RETURN_NORMAL) ||
 	    load_status(o, cl, o->nargs, &s, &what) != CMD_RETURN_NORMAL) {
-		printf("ETCD-PKI UNKNOWN - cannot read %s\n", what != NULL ?
+		snprintf(text, sizeof(text), "cannot read %s", what != NULL ?
 		    what : "the cluster");
+		overall = verdict(o, NULL, text);
 		goto out;
 	}
 	if ((r = pki_status_check(&s, &warn, &crit, &res, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
 	}
-	overall = res.state;
-	printf("ETCD-PKI %s - %s%s%s\n", pki_check_state_name(res.state),
-	    res.text, res.perf != NULL ? " | " : "", res.perf != NULL ?
-	    res.perf : "");
+	overall = verdict(o, &res, NULL);
  out:
 	pki_check_result_clear(&res);
 	pki_status_free(&s);

@@ -21,7 +21,7 @@ cmd_cluster_inventory_exec(struct opts *o)
 	struct pki_inv_cert	*v = NULL;
 	struct pki_inv_query	 q;
 	struct pki_error	 err;
-	char			 na[32], at[32], status[96];
+	char			 line[16384];
 	size_t			 i, n = 0;
 	time_t			 now = time(NULL);
 	int			 r, ret = CMD_RETURN_ERROR;
@@ -39,22 +39,10 @@ cmd_cluster_inventory_exec(struct opts *o)
 		log_pki(&err, r);
 		goto out;
 	}
-	printf("%-6s  %-16s  %-48s  %-20s  %-9s  %s\n", "KIND", "NAME",
-	    "SERIAL", "NOT AFTER", "STATUS", "ISSUED BY, SUBJECT, SANS");
-	for (i = 0; i < n; i++) {
-		pki_time_format(v[i].not_after, na, sizeof(na));
-		if (v[i].revoked) {
-			pki_time_format(v[i].revoked_at, at, sizeof(at));
-			snprintf(status, sizeof(status), "revoked %s (%s)", at,
-			    v[i].reason > 0 ? pki_crl_reason_name(v[i].reason) :
-			    "unspecified");
-		} else
-			snprintf(status, sizeof(status), "%s",
-			    v[i].not_after <= now ? "expired" : "good");
-		printf("%-6s  %-16s  %-48s  %-20s  %-9s  %s; %s; SANs: %s\n",
-		    pki_inventory_kind_name(v[i].kind), v[i].name[0] != '\0' ?
-		    v[i].name : "-", v[i].serial, na, status, v[i].origin,
-		    v[i].subject, v[i].sans[0] != '\0' ? v[i].sans : "(none)");
+	for (i = 0; i <= n; i++) {
+		pki_inv_cert_text(i == 0 ? NULL : &v[i - 1], now, line,
+		    sizeof(line));
+		printf("%s\n", line);
 	}
 	ret = CMD_RETURN_NORMAL;
  out:

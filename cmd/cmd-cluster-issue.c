@@ -8,56 +8,52 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "pki.h"
 #include "cmd.h"
 #include "load.h"
 #include "log.h"
+#include "notes.h"
+#include "out.h"
 
 static const int cluster_issue_opts[] = {
 	OPT_O, OPT_J, OPT_MEMBERS, OPT_KEY_ALGO, OPT_EXPIRY, OPT_NOT_BEFORE,
 	OPT_CA_KEY_PASSWORD, OPT_NO_SYNC, OPT_ALLOW_INVALID_ISSUER, OPT_STRICT,
-	OPT_LOGLEVEL, OPT_END
+	OPT_QUIET, OPT_FORMAT, OPT_LOGLEVEL, OPT_END
 };
 
 struct tally {
-	size_t	n[4];
-};
-
-static const char *const what_name[] = {
-	"kept", "new", "reissued", "updated", "crl", "recorded"
+	size_t			 n[4];
+	json_t			*doc;		/* -format json */
+	int			 r;		/* adding to doc */
+	struct pki_error	 err;
+	struct pki_progress	 pg;
 };
 
 static void
 issue_event(void *arg, const struct pki_issue_event *ev)
 {
 	struct tally	*t = arg;
-	char		 when[32];
-	struct tm	 tm;
+	char		 line[16384];
 
 	if (ev->what < 0 || ev->what > PKI_ISSUE_RECORDED)
 		return;
 	if (ev->what < 4)
 		t->n[ev->what]++;
-	if (ev->what == PKI_ISSUE_CRL || ev->what == PKI_ISSUE_RECORDED) {
-		printf("%-9s %s  %s\n", what_name[ev->what], ev->path,
-		    ev->reason);
+	if (t->doc != NULL) {
+		if (t->r == PKI_OK)
+			t->r = pki_doc_issue_event(t->doc, ev, &t->err);
 		return;
 	}
-	if (ev->subject == NULL) {
-		printf("%-9s %s%s%s%s\n", what_name[ev->what], ev->path,
-		    *ev->reason != '\0' ? " (" : "", ev->reason,
-		    *ev->reason != '\0' ? ")" : "");
-		return;
-	}
-	when[0] = '\0';
-	if (gmtime_r(&ev->not_after, &tm) != NULL)
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%-9s %s  CN=%s  expires %s  SANs: %s%s%s%s\n",
-	    what_name[ev->what], ev->path, ev->subject, when,
-	    *ev->sans != '\0' ? ev->sans : "(none)",
-	    ev->what == PKI_ISSUE_REISSUED ? "  (" : "",
-	    ev->what == PKI_ISSUE_REISSUED ? ev->reason : "",
-	    ev->what == PKI_ISSUE_REISSUED ? ")" : "");
+	pki_issue_event_text(ev, line, sizeof(line));
+	printf("%s\n", line);
+}
+
+static void
+issue_progress(void *arg, size_t done, size_t total)
+{
+	progress_update(&((struct tally *)arg)->pg, done, total);
 }
 
 static int
@@ -81,6 +77,12 @@ cmd_cluster_issue_exec(struct opts *o)
 		log_err("-o DIR is required (the output directory)");
 		return CMD_RETURN_USAGE;
 	}
+	if (opts_enum(o, OPT_FORMAT, OPT_OUT_TEXT) == OPT_OUT_JSON &&
+	    (r = pki_doc_issue_new(dir, &t.doc, &err)) != 0) {
+		log_pki(&err, r);
+		return CMD_RETURN_ERROR;
+	}
+	progress_start(&t.pg, "cluster issue: leaves", o->b[OPT_QUIET]);
 	if (o->set[OPT_MEMBERS]) {
 		if (o->nargs != 0) {
 			log_err("give either a description or -members, not "
@@ -117,6 +119,7 @@ cmd_cluster_issue_exec(struct opts *o)
 	    &io.not_before);
 	io.event = issue_event;
 	io.event_arg = &t;
+	io.progress = issue_progress;
 	load_parse_opts(o, &po);
 	io.policy = &po;
 	if (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL)
@@ -129,9 +132,21 @@ cmd_cluster_issue_exec(struct opts *o)
 		warn_key_mode(cakey);
 	else
 		cakey = NULL;
-	if ((r = pki_cluster_issue(cl, dir, &io, &err)) != 0) {
+	r = pki_cluster_issue(cl, dir, &io, &err);
+	progress_clear(&t.pg);
+	if (r != 0) {
 		log_pki(&err, r);
+		if (t.doc != NULL && pki_doc_fail(t.doc, err.text, &err) == 0) {
+			(void)out_json(t.doc);
+			t.doc = NULL;
+		}
 		goto out;
+	}
+	if (t.doc != NULL) {
+		r = out_json_doc(t.r, t.doc, &t.err);
+		t.doc = NULL;
+		if (r != 0)
+			goto out;
 	}
 	fprintf(stderr, "%s: cluster issue: %s: %zu new, %zu reissued, "
 	    "%zu updated, %zu kept\n", o->prog, dir, t.n[PKI_ISSUE_NEW],
@@ -139,6 +154,7 @@ cmd_cluster_issue_exec(struct opts *o)
 	    t.n[PKI_ISSUE_KEPT]);
 	ret = CMD_RETURN_NORMAL;
  out:
+	json_decref(t.doc);
 	pki_secret_free(pw, pwlen);
 	free(cakey);
 	pki_cluster_free(cl);

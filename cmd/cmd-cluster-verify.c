@@ -7,21 +7,34 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "pki.h"
 #include "cmd.h"
 #include "load.h"
 #include "log.h"
+#include "out.h"
 
 static const int cluster_verify_opts[] = {
-	OPT_HORIZON, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_HORIZON, OPT_FORMAT, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+};
+
+struct verify {
+	const char		*dir;
+	json_t			*doc;		/* -format json */
+	int			 r;
+	struct pki_error	 err;
 };
 
 static void
 verify_problem(void *arg, const char *text)
 {
-	const char	*dir = arg;
+	struct verify	*v = arg;
 
-	printf("%s/%s\n", dir, text);
+	if (v->doc == NULL)
+		printf("%s/%s\n", v->dir, text);
+	else if (v->r == PKI_OK)
+		v->r = pki_doc_verify_problem(v->doc, text, &v->err);
 }
 
 static int
@@ -31,14 +44,22 @@ cmd_cluster_verify_exec(struct opts *o)
 	struct pki_cluster	*cl = NULL;
 	struct pki_due_rule	 rule;
 	struct pki_share	 sh;
+	struct verify		 v;
 	size_t			 n = 0;
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
+	memset(&v, 0, sizeof(v));
 	if (o->nargs != 2) {
 		log_err("expected a cluster description and a directory, got "
 		    "%d arguments", o->nargs);
 		return CMD_RETURN_USAGE;
+	}
+	v.dir = o->args[1];
+	if (opts_enum(o, OPT_FORMAT, OPT_OUT_TEXT) == OPT_OUT_JSON &&
+	    (r = pki_doc_verify_new(v.dir, &v.doc, &err)) != 0) {
+		log_pki(&err, r);
+		return CMD_RETURN_ERROR;
 	}
 	if (opts_share(o, OPT_HORIZON, &sh.is_pct, &sh.pct, &sh.ns))
 		pki_due_rule_left(&rule, &sh);
@@ -46,9 +67,19 @@ cmd_cluster_verify_exec(struct opts *o)
 		goto out;
 	if ((r = pki_cluster_verify(cl, o->args[1], o->set[OPT_HORIZON] ?
 	    &rule : NULL, time(NULL),
-	    verify_problem, o->args[1], &n, &err)) != 0) {
+	    verify_problem, &v, &n, &err)) != 0) {
 		log_pki(&err, r);
+		if (v.doc != NULL && pki_doc_fail(v.doc, err.text, &err) == 0) {
+			(void)out_json(v.doc);
+			v.doc = NULL;
+		}
 		goto out;
+	}
+	if (v.doc != NULL) {
+		r = out_json_doc(v.r, v.doc, &v.err);
+		v.doc = NULL;
+		if (r != 0)
+			goto out;
 	}
 	if (n > 0) {
 		log_err("%s: %zu problem%s", o->args[1], n, n == 1 ? "" : "s");
@@ -58,6 +89,7 @@ cmd_cluster_verify_exec(struct opts *o)
 	    o->args[1]);
 	ret = CMD_RETURN_NORMAL;
  out:
+	json_decref(v.doc);
 	pki_cluster_free(cl);
 	return ret;
 }

@@ -11,38 +11,44 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "pki.h"
 #include "cmd.h"
 #include "input.h"
 #include "log.h"
+#include "out.h"
 
 static const int needs_renewal_opts[] = {
-	OPT_EXPIRES_IN, OPT_RENEW_BEFORE, OPT_STAGGER, OPT_VERBOSE,
+	OPT_EXPIRES_IN, OPT_RENEW_BEFORE, OPT_STAGGER, OPT_VERBOSE, OPT_FORMAT,
 	OPT_LOGLEVEL, OPT_END
 };
 
-#define NR_DUE		0
-#define NR_NOT_DUE	1
-#define NR_MISSING	2
-#define NR_ERROR	255
+#define NR_DUE		PKI_DUE_STATE_DUE
+#define NR_NOT_DUE	PKI_DUE_STATE_NOT_DUE
+#define NR_MISSING	PKI_DUE_STATE_MISSING
+#define NR_ERROR	PKI_DUE_STATE_ERROR
 
 #define TLS_TIMEOUT_MS	10000
+#define WHY_LEN		160	/* the text of a verdict */
 
 struct nr_args {
 	struct pki_due_rule	 rule;
 	int			 verbose;
 	time_t			 now;
+	json_t			*doc;		/* -format json */
 };
 
-/* Checks one target; returns NR_*. */
+/* Checks one target; returns NR_*, and with NR_DUE or NR_NOT_DUE *due
+ * and why (WHY_LEN bytes). */
 static int
-check_target(const struct nr_args *a, const char *target)
+check_target(const struct nr_args *a, const char *target,
+    struct pki_due *due, char *why)
 {
 	struct pki_error	 err;
 	struct pki_cert		*cert = NULL;
 	struct pki_url		 u;
-	struct pki_due		 due;
-	char			 why[160], *buf = NULL;
+	char			*buf = NULL;
 	size_t			 len = 0;
 	int			 r;
 
@@ -56,14 +62,14 @@ check_target(const struct nr_args *a, const char *target)
 		if ((r = pki_tls_peer_cert(u.host, u.port, NULL,
 		    TLS_TIMEOUT_MS, &cert, &err)) == 0)
 			r = pki_due_cert(&a->rule, cert, target, u.host,
-			    a->now, &due, why, sizeof(why), &err);
+			    a->now, due, why, WHY_LEN, &err);
 		pki_cert_free(cert);
 	} else {
 		if (input_read(target, 0, &buf, &len, NULL) !=
 		    CMD_RETURN_NORMAL)
 			return errno == ENOENT ? NR_MISSING : NR_ERROR;
-		r = pki_due_file(&a->rule, buf, len, target, a->now, &due,
-		    why, sizeof(why), &err);
+		r = pki_due_file(&a->rule, buf, len, target, a->now, due,
+		    why, WHY_LEN, &err);
 		free(buf);
 		buf = NULL;
 		/* Renew would refuse the set: said, the answer stands. */
@@ -76,20 +82,23 @@ check_target(const struct nr_args *a, const char *target)
 		log_pki(&err, r);
 		return NR_ERROR;
 	}
-	if (a->verbose)
-		printf("%s: %s: %s\n", target, due.due ? "due" : "not due",
+	if (a->verbose && a->doc == NULL)
+		printf("%s: %s: %s\n", target, due->due ? "due" : "not due",
 		    why);
-	return due.due ? NR_DUE : NR_NOT_DUE;
+	return due->due ? NR_DUE : NR_NOT_DUE;
 }
 
 static int
 cmd_needs_renewal_exec(struct opts *o)
 {
 	struct nr_args		a;
+	struct pki_due		due;
+	struct pki_error	err;
 	double			pct;
 	int64_t			ns;
+	char			why[WHY_LEN];
 	int			i, r, is_pct, any_err = 0, any_missing = 0;
-	int			any_due = 0;
+	int			any_due = 0, dr = PKI_OK;
 
 	memset(&a, 0, sizeof(a));
 	a.now = time(NULL);
@@ -120,8 +129,18 @@ cmd_needs_renewal_exec(struct opts *o)
 	}
 	/* A server closing on us must be an error, not SIGPIPE. */
 	(void)signal(SIGPIPE, SIG_IGN);
+	memset(&err, 0, sizeof(err));
+	if (opts_enum(o, OPT_FORMAT, OPT_OUT_TEXT) == OPT_OUT_JSON &&
+	    (dr = pki_doc_due_new(&a.doc, &err)) != 0) {
+		log_pki(&err, dr);
+		return NR_ERROR;
+	}
 	for (i = 0; i < o->nargs; i++) {
-		r = check_target(&a, o->args[i]);
+		why[0] = '\0';
+		r = check_target(&a, o->args[i], &due, why);
+		if (a.doc != NULL && dr == PKI_OK)
+			dr = pki_doc_due_add(a.doc, o->args[i], r, r == NR_DUE ||
+			    r == NR_NOT_DUE ? &due : NULL, why, &err);
 		if (r == NR_ERROR)
 			any_err = 1;
 		else if (r == NR_MISSING)
@@ -129,11 +148,13 @@ cmd_needs_renewal_exec(struct opts *o)
 		else if (r == NR_DUE)
 			any_due = 1;
 	}
-	if (any_err)
-		return NR_ERROR;
-	if (any_missing)
-		return NR_MISSING;
-	return any_due ? NR_DUE : NR_NOT_DUE;
+	r = any_err ? NR_ERROR : any_missing ? NR_MISSING : any_due ? NR_DUE :
+	    NR_NOT_DUE;
+	if (a.doc == NULL)
+		return r;
+	if (dr == PKI_OK)
+		dr = pki_doc_due_finish(a.doc, r, &err);
+	return out_json_doc(dr, a.doc, &err) == 0 ? r : NR_ERROR;
 }
 
 const struct cmd_entry cmd_needs_renewal_entry = {

@@ -7,11 +7,14 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "pki.h"
 #include "cmd.h"
 #include "load.h"
 #include "log.h"
 #include "notes.h"
+#include "out.h"
 #include "rolling.h"
 #include "run.h"
 #include "sets.h"
@@ -27,7 +30,8 @@ static const int renew_opts[] = {
 	OPT_RESTART_CMD, OPT_STOP_CMD, OPT_START_CMD, OPT_PRE_HOOK,
 	OPT_DEPLOY_HOOK, OPT_POST_HOOK, OPT_DRY_RUN, OPT_QUIET,
 	OPT_METRICS_FILE, OPT_NO_SYNC, OPT_GATE_TIMEOUT, OPT_SETTLE,
-	OPT_LOCK_TTL, OPT_MAX_LAG, OPT_RECORD, OPT_STRICT, OPT_LOGLEVEL,
+	OPT_LOCK_TTL, OPT_MAX_LAG, OPT_RECORD, OPT_STRICT, OPT_FORMAT,
+	OPT_LOGLEVEL,
 	OPT_END
 };
 
@@ -39,7 +43,33 @@ struct renew {
 	struct notes		 out;
 	struct run_cmd		 pre, deploy, post, restart, stop, start;
 	struct rolling		 rl;
+	struct pki_progress	 pg;
 };
+
+/* ---- -format json and the progress line ------------------------------- */
+
+static void
+renew_result(void *arg, const struct pki_renew_result *res)
+{
+	struct notes	*no = arg;
+
+	if (no->doc != NULL && no->doc_r == PKI_OK)
+		no->doc_r = pki_doc_renew_result(no->doc, res, &no->doc_err);
+}
+
+/* Prints the document of -format json with the run's outcome. */
+static int
+renew_doc(struct renew *rn, int outcome, int ret)
+{
+	struct notes	*no = &rn->out;
+	int		 r = no->doc_r;
+
+	if (r == PKI_OK)
+		r = pki_doc_renew_finish(no->doc, outcome, ret, &no->doc_err);
+	r = out_json_doc(r, no->doc, &no->doc_err);
+	no->doc = NULL;
+	return r == 0 ? ret : CMD_RETURN_ERROR;
+}
 
 /* ---- hooks ----------------------------------------------------------- */
 
@@ -280,7 +310,8 @@ static int
 cmd_renew_exec(struct opts *o)
 {
 	struct renew	rn;
-	int		ret;
+	int		ret, outcome = PKI_RUN_FAILED;
+	struct pki_error err;
 
 	memset(&rn, 0, sizeof(rn));
 	rn.o = o;
@@ -288,6 +319,18 @@ cmd_renew_exec(struct opts *o)
 	rn.out.quiet = o->b[OPT_QUIET];
 	rn.ro.nt.note = notes_print;
 	rn.ro.nt.arg = &rn.out;
+	rn.ro.result = renew_result;
+	rn.ro.progress = notes_progress;
+	rn.ro.result_arg = &rn.out;
+	progress_start(&rn.pg, "renew: sets", rn.out.quiet);
+	rn.out.pg = &rn.pg;
+	memset(&err, 0, sizeof(err));
+	if (opts_enum(o, OPT_FORMAT, OPT_OUT_TEXT) == OPT_OUT_JSON &&
+	    (ret = pki_doc_renew_new(o->b[OPT_DRY_RUN], &rn.out.doc,
+	    &err)) != 0) {
+		log_pki(&err, ret);
+		return CMD_RETURN_ERROR;
+	}
 	if (parse_flags(&rn) != 0) {
 		ret = CMD_RETURN_USAGE;
 		goto out;
@@ -296,12 +339,19 @@ cmd_renew_exec(struct opts *o)
 	if ((ret = sets_load(o, 1, &rn.ro.nt, &rn.s)) != CMD_RETURN_NORMAL ||
 	    (ret = sets_lock(&rn.s)) != CMD_RETURN_NORMAL)
 		goto out;
-	ret = notes_exit(pki_renew_run(rn.s.ts, &rn.ro));
+	outcome = pki_renew_run(rn.s.ts, &rn.ro);
+	progress_clear(&rn.pg);
+	ret = notes_exit(outcome);
  out:
 	if (opts_str(o, OPT_METRICS_FILE) != NULL && ret != CMD_RETURN_USAGE &&
 	    write_metrics(&rn, ret) != 0 && (ret == 0 ||
 	    ret == notes_exit(PKI_RUN_CHANGED)))
 		ret = CMD_RETURN_ERROR;
+	if (outcome == PKI_RUN_FAILED && ret == notes_exit(PKI_RUN_BUSY))
+		outcome = PKI_RUN_BUSY;
+	if (rn.out.doc != NULL && ret != CMD_RETURN_USAGE)
+		ret = renew_doc(&rn, outcome, ret);
+	json_decref(rn.out.doc);
 	sets_free(&rn.s);
 	run_free(&rn.pre);
 	run_free(&rn.deploy);

@@ -199,11 +199,8 @@ warn_key_mode(const char *spec)
 	static struct notes	loud;
 	struct pki_notify	nt = { notes_print, &loud };
 
-	if (spec == NULL || strcmp(spec, "-") == 0 ||
-	    strncmp(spec, "env:", 4) == 0)
-		return;
-	pki_key_mode_warn(&nt, strncmp(spec, "file:", 5) == 0 ? spec + 5 :
-	    spec);
+	if (spec != NULL)
+		pki_key_mode_warn(&nt, spec);
 }
 
 int

@@ -22,10 +22,14 @@ record(const char *file, const struct pki_note *n)
 void
 notes_print(void *arg, const struct pki_note *n)
 {
-	const struct notes	*no = arg;
+	struct notes		*no = arg;
 	const char		*sep = n->label != NULL ? ": " : "";
 	const char		*label = n->label != NULL ? n->label : "";
 
+	if (no->pg != NULL)
+		progress_clear(no->pg);
+	if (no->doc != NULL && no->doc_r == PKI_OK)
+		no->doc_r = pki_doc_renew_note(no->doc, n, &no->doc_err);
 	switch (n->kind) {
 	case PKI_NOTE_ERROR:
 		log_err("%s%s%s", label, sep, n->text);
@@ -34,7 +38,7 @@ notes_print(void *arg, const struct pki_note *n)
 		log_msg(LOG_WARNING, "%s%s%s", label, sep, n->text);
 		return;
 	case PKI_NOTE_STEP:
-		if (!no->quiet) {
+		if (!no->quiet && no->doc == NULL) {
 			printf("%s%s%s\n", label, sep, n->text);
 			(void)fflush(stdout);
 		}
@@ -48,7 +52,17 @@ notes_print(void *arg, const struct pki_note *n)
 	default:
 		break;
 	}
-	printf("%s%s%s\n", label, sep, n->text);
+	if (no->doc == NULL)
+		printf("%s%s%s\n", label, sep, n->text);
+}
+
+void
+notes_progress(void *arg, size_t done, size_t total)
+{
+	struct notes	*no = arg;
+
+	if (no->pg != NULL)
+		progress_update(no->pg, done, total);
 }
 
 int

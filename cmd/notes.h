@@ -1,17 +1,31 @@
 /*
  * notes.h: the engine's notes (struct pki_note) on stdout and stderr,
- * the -record file of a rolling restart, and exit statuses of outcomes.
+ * the -record file of a rolling restart, exit statuses of outcomes, and
+ * the progress line of long runs (progress.c): one updating line on
+ * stderr, only on a terminal (the text is pki_progress_format's).
  */
 #ifndef NOTES_H
 #define NOTES_H
 
-struct pki_note;
+#include "pki.h"
+
+/* Starts p for a run named what; off when quiet or stderr is no tty. */
+void	progress_start(struct pki_progress *p, const char *what, int quiet);
+/* Shows done of total once the run has lasted a second, at most 10/s. */
+void	progress_update(struct pki_progress *p, size_t done, size_t total);
+/* Erases the line, if shown, before other output; updates redraw it. */
+void	progress_clear(struct pki_progress *p);
 
 /* Where notes go: quiet leaves out details and steps; record, when not
  * NULL, receives every step as a JSON line. */
 struct notes {
-	int		 quiet;
-	const char	*record;
+	int			 quiet;
+	const char		*record;
+	struct json_t		*doc;		/* -format json: every note goes
+						   here, not to stdout */
+	int			 doc_r;		/* adding to doc */
+	struct pki_error	 doc_err;
+	struct pki_progress	*pg;		/* cleared before each note */
 };
 
 /*
@@ -20,6 +34,9 @@ struct notes {
  * the log format, errors as "prog: cmd: label: text" on stderr.
  */
 void	notes_print(void *arg, const struct pki_note *n);
+
+/* The engine's progress callback (arg: a struct notes): its pg's line. */
+void	notes_progress(void *arg, size_t done, size_t total);
 
 /* The exit status of a PKI_RUN_* outcome: 0, 10, 75, 3, 1, 4 or 5. */
 int	notes_exit(int outcome);

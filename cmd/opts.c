@@ -31,6 +31,7 @@ static const char *const phases[] = { "add-trust", "reissue", "drop-old",
 static const char *const out_formats[] = { "text", "json", "prometheus",
     NULL };
 static const char *const out_formats_ca[] = { "text", "json", NULL };
+static const char *const out_formats_json[] = { "json", NULL };
 
 const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_AKI] =
@@ -159,7 +160,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_PROFILE] =
 	{ "profile", OPT_TYPE_STRING, "NAME", "signing profile of the configuration (default: the default profile)" },
 	[OPT_QUIET] =
-	{ "quiet", OPT_TYPE_BOOL, NULL, "renew: print nothing when nothing is due" },
+	{ "quiet", OPT_TYPE_BOOL, NULL, "renew: print nothing when nothing is due; renew, cluster issue, ca rotate: no progress line on a terminal" },
 	[OPT_REASON] =
 	{ "reason", OPT_TYPE_STRING, "REASON", "revoke: why, an RFC 5280 reason name (keyCompromise, superseded, cessationOfOperation, ...) or its number (default unspecified)" },
 	[OPT_REKEY] =
@@ -235,6 +236,15 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_O_CA_STATUS] =
 	{ "o", OPT_TYPE_ENUM, "text|json", "ca status: print text or json",
 	  .choices = out_formats_ca, .noun = "format" },
+	[OPT_FORMAT] =
+	{ "format", OPT_TYPE_ENUM, "text|json", "print text (the default) or one JSON document (etcd-pki(1), JSON output)",
+	  .choices = out_formats_ca, .noun = "format" },
+	[OPT_FORMAT_STATUS] =
+	{ "format", OPT_TYPE_ENUM, "text|json|prometheus", "status: print text, json or prometheus (-o's newer spelling)",
+	  .choices = out_formats, .noun = "format" },
+	[OPT_FORMAT_CERTINFO] =
+	{ "format", OPT_TYPE_ENUM, "json", "certinfo: json, the only format (accepted for scripts that pass -format json everywhere)",
+	  .choices = out_formats_json, .noun = "format" },
 };
 
 /*

@@ -115,6 +115,9 @@ enum opt_id {
 	/* Per-command variants of a flag (same name, another type). */
 	OPT_O_STATUS,		/* status -o text|json|prometheus */
 	OPT_O_CA_STATUS,	/* ca status -o text|json */
+	OPT_FORMAT,		/* -format text|json */
+	OPT_FORMAT_STATUS,	/* status -format text|json|prometheus */
+	OPT_FORMAT_CERTINFO,	/* certinfo -format json */
 	OPT__COUNT,
 	OPT_END = -1
 };
@@ -240,7 +243,7 @@ void	opts_renew_policy(const struct opts *o, struct pki_renew_policy *p);
 #define OPT_PHASE_ADD_TRUST	0	/* -phase */
 #define OPT_PHASE_REISSUE	1
 #define OPT_PHASE_DROP_OLD	2
-#define OPT_OUT_TEXT		0	/* status -o, ca status -o */
+#define OPT_OUT_TEXT		0	/* -format, status -o, ca status -o */
 #define OPT_OUT_JSON		1
 #define OPT_OUT_PROMETHEUS	2
 

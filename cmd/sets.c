@@ -49,7 +49,8 @@ load_cluster_sets(const struct opts *o, int signer,
 	    pki_targets_set_remote(s->ts, &s->rem, opts_str(o, OPT_PROFILE),
 	    opts_str(o, OPT_LABEL), opts_str(o, OPT_CA), &err)) != 0)))
 		return r < 0 ? CMD_RETURN_ERROR : fail(&err, r);
-	if (signer && s->rem.urls == NULL && (load_password(o, &pw, &pwlen) != CMD_RETURN_NORMAL ||
+	if (signer && s->rem.urls == NULL && (load_password(o, &pw,
+	    &pwlen) != CMD_RETURN_NORMAL ||
 	    (pw != NULL && (r = pki_targets_ca_password(s->ts, pw, pwlen,
 	    &err)) != 0))) {
 		pki_secret_free(pw, pwlen);

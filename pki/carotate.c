@@ -624,7 +624,7 @@ static int
 phase_reissue(struct pki_rotation *ro)
 {
 	struct pki_roll_expect	 want, old;
-	size_t			 i;
+	size_t			 i, ntodo = 0, ndone = 0;
 	int			 r, changed = 0;
 
 	if (!RCA_HAS(&ro->next) && !RCA_HAS(&ro->prev)) {
@@ -649,6 +649,11 @@ phase_reissue(struct pki_rotation *ro)
 		changed = 1;
 		pki_rot_probe_all(ro);
 	}
+	for (i = 0; i < ro->n; i++)
+		if (ro->l[i].selected && ro->l[i].leaf_iss != ISS_CUR)
+			ntodo++;
+	if (ro->progress != NULL && ntodo > 0)
+		ro->progress(ro->nt.arg, 0, ntodo);
 	for (i = 0; i < ro->n; i++) {
 		struct rleaf	*l = &ro->l[i];
 
@@ -657,6 +662,8 @@ phase_reissue(struct pki_rotation *ro)
 		if (l->leaf_iss != ISS_CUR) {
 			if ((r = reissue_leaf(ro, l)) != PKI_RUN_CHANGED)
 				return finish(ro, r);
+			if (ro->progress != NULL)
+				ro->progress(ro->nt.arg, ++ndone, ntodo);
 			changed = 1;
 			continue;
 		}

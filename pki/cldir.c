@@ -244,6 +244,10 @@ pki_key_mode_warn(const struct pki_notify *nt, const char *path)
 {
 	struct stat	st;
 
+	if (strcmp(path, "-") == 0 || strncmp(path, "env:", 4) == 0)
+		return;
+	if (strncmp(path, "file:", 5) == 0)
+		path += 5;
 	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
 		return;
 	if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)

@@ -112,6 +112,7 @@ struct issue {
 	int				 ca_r;
 	struct leafjob			**jobs;		/* into run_jobs' */
 	size_t				 njobs;
+	size_t				 ndone;		/* progress: jobs done */
 	size_t				 next;
 	size_t				 nparked;
 	int				 stop;
@@ -611,11 +612,13 @@ finish_job(struct issue *is, struct leafjob *j, int r)
 	j->key = NULL;
 	ERR_clear_error();
 	j->r = r;
-	if (r != PKI_OK) {
-		pthread_mutex_lock(&is->mu);
+	pthread_mutex_lock(&is->mu);
+	if (r != PKI_OK)
 		is->stop = 1;
-		pthread_mutex_unlock(&is->mu);
-	}
+	else if (is->opts->progress != NULL)
+		is->opts->progress(is->opts->event_arg, ++is->ndone,
+		    is->njobs);
+	pthread_mutex_unlock(&is->mu);
 }
 
 /*

@@ -1269,3 +1269,30 @@ pki_inventory_crl_add(struct pki_inventory *inv,
 	sq.finalize(st);
 	return r;
 }
+
+void
+pki_inv_cert_text(const struct pki_inv_cert *c, time_t now, char *buf,
+    size_t len)
+{
+	char	na[32], at[32], status[96];
+
+	if (c == NULL) {
+		snprintf(buf, len, "%-6s  %-16s  %-48s  %-20s  %-9s  %s",
+		    "KIND", "NAME", "SERIAL", "NOT AFTER", "STATUS",
+		    "ISSUED BY, SUBJECT, SANS");
+		return;
+	}
+	pki_time_format(c->not_after, na, sizeof(na));
+	if (c->revoked) {
+		pki_time_format(c->revoked_at, at, sizeof(at));
+		snprintf(status, sizeof(status), "revoked %s (%s)", at,
+		    c->reason > 0 ? pki_crl_reason_name(c->reason) :
+		    "unspecified");
+	} else
+		snprintf(status, sizeof(status), "%s", c->not_after <= now ?
+		    "expired" : "good");
+	snprintf(buf, len, "%-6s  %-16s  %-48s  %-20s  %-9s  %s; %s; SANs: %s",
+	    pki_inventory_kind_name(c->kind), c->name[0] != '\0' ? c->name :
+	    "-", c->serial, na, status, c->origin, c->subject,
+	    c->sans[0] != '\0' ? c->sans : "(none)");
+}

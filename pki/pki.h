@@ -890,6 +890,12 @@ struct pki_issue_opts {
 	int		 ca_key_format;	/* a new CA key's PKI_KEY_FMT_* */
 	void		(*event)(void *arg, const struct pki_issue_event *ev);
 	void		*event_arg;
+	/*
+	 * As each leaf to issue is written to its temporary directory:
+	 * done of total (the leaves not kept), with event_arg.  Called from
+	 * the worker threads, one call at a time; may be NULL.
+	 */
+	void		(*progress)(void *arg, size_t done, size_t total);
 	/* The policy on an existing CA and slow-path leaves; may be NULL. */
 	const struct pki_parse_opts *policy;
 };
@@ -1515,6 +1521,8 @@ int		 pki_note_record(const char *file, const struct pki_note *n,
  * When the private key file at path (a regular file) is readable by
  * group or others, notes "warning: PATH: mode 0644: readable by group
  * or others" as an error note (the key is still used, as cfssl does).
+ * path may be a key flag's value: "file:PATH" is PATH; "-" (stdin) and
+ * "env:VAR" name no file and are not checked.
  */
 void		 pki_key_mode_warn(const struct pki_notify *nt,
 		    const char *path);
@@ -1971,6 +1979,14 @@ struct json_t;
  */
 int		 pki_status_json(const struct pki_status *s,
 		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * s as status prints it (pki/statustext.c): a table of the leaves, one of
+ * the CAs, the CRL's, then "warning: ..." lines (pki_status_warnings);
+ * *out is malloc'ed, possibly "".
+ */
+int		 pki_status_text(const struct pki_status *s, char **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- check's verdict (pki/statuscheck.c) ------------------------------ */
 
@@ -2522,6 +2538,22 @@ struct pki_renew_hooks {
 		    int outcome);
 };
 
+/* What renew did to one set (pki_renew_opts.result). */
+struct pki_renew_result {
+	const char	*name;		/* NAME */
+	const char	*label;
+	const char	*cert;		/* DIR/NAME.pem as configured */
+	int		 status;	/* PKI_RUN_* of the set */
+	int		 due;		/* due (or -force) */
+	int		 examined;	/* its certificate was read */
+	int64_t		 renew_at;	/* when examined */
+	int64_t		 not_after;	/* the current certificate's */
+	const char	*serial;	/* decimal, "" when not examined */
+	const char	*new_serial;	/* "" unless renewed (or would be) */
+	const char	*generation;	/* the new "gen/...", or "" */
+	int		 dry_run;
+};
+
 struct pki_renew_opts {
 	struct pki_renew_policy	 policy;
 	time_t			 now;
@@ -2547,6 +2579,16 @@ struct pki_renew_opts {
 	const struct pki_parse_opts *sign_policy;
 	struct pki_renew_hooks	 hooks;
 	struct pki_notify	 nt;
+	/* Each set's outcome at the end of the run, in order; may be NULL. */
+	void			(*result)(void *arg,
+				    const struct pki_renew_result *res);
+	/*
+	 * As the sets due are renewed: done of total, before the first
+	 * and after each; may be NULL.
+	 */
+	void			(*progress)(void *arg, size_t done,
+				    size_t total);
+	void			*result_arg;	/* of result and progress */
 };
 
 /*
@@ -2691,6 +2733,12 @@ struct pki_rot_opts {
 	 */
 	const struct pki_parse_opts *sign_policy;
 	struct pki_notify	 nt;
+	/*
+	 * -phase reissue: done of total leaves re-signed, with nt.arg,
+	 * before the first and after each; may be NULL.
+	 */
+	void			(*progress)(void *arg, size_t done,
+				    size_t total);
 };
 
 /*
@@ -2766,6 +2814,13 @@ void		 pki_rot_status_clear(struct pki_rot_status *st);
  */
 int		 pki_rot_status_json(const struct pki_rot_status *st,
 		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * st as "ca status" prints it: the phase, the CA files, a table of the
+ * members (bundle, leaf, what they serve and trust) and one of the
+ * clients.  *out is malloc'ed.
+ */
+int		 pki_rot_status_text(const struct pki_rot_status *st,
+		    char **out, struct pki_error *err) PKI_MUST_CHECK;
 
 
 /* ---- ca renew's copies of the CA (pki/carenew.c) ----------------------- */
@@ -2967,6 +3022,13 @@ int		 pki_inventory_list(struct pki_inventory *inv,
 		    const struct pki_inv_query *q, struct pki_inv_cert **v,
 		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_inventory_list_free(struct pki_inv_cert *v, size_t n);
+/*
+ * The line "cluster inventory" prints for c at now (kind, name, serial,
+ * expiry, status, origin, subject, SANs), or with c NULL its header; cut
+ * to len - 1 bytes.
+ */
+void		 pki_inv_cert_text(const struct pki_inv_cert *c, time_t now,
+		    char *buf, size_t len);
 
 #define PKI_INV_KEEP_DATE	0x1	/* an already revoked certificate
 					   keeps its date (its reason is
@@ -3141,5 +3203,115 @@ int		 pki_cluster_record_found(struct pki_inventory *inv,
 int		 pki_cluster_revoke(const struct pki_cluster *cl,
 		    const char *dir, const char *what, int reason,
 		    const struct pki_crl_opts *o) PKI_MUST_CHECK;
+
+/* ---- run documents: -format json (pki/rundoc.c) --------------------- */
+
+/*
+ * One JSON document per run of cluster issue, cluster verify, renew,
+ * needs-renewal and check, version PKI_DOC_VERSION, keys in a fixed order
+ * (schemas/NAME.schema.json, etcd-pki(1), "JSON output").  Each *_new
+ * returns a new reference in *out with every key present; the others
+ * add to a borrowed doc.  Return 0 or PKI_ERR_ALLOC.
+ */
+#define PKI_DOC_VERSION	1
+
+/* {"version","command":"cluster issue","dir","ok","error","counts","files"} */
+int		 pki_doc_issue_new(const char *dir, struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Adds one file of cluster issue to "files" and counts it. */
+int		 pki_doc_issue_event(struct json_t *doc,
+		    const struct pki_issue_event *ev,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The line cluster issue prints for ev ("new       m1/m1.pem  CN=m1
+ * expires DATE  SANs: ..."), cut to len - 1 bytes.
+ */
+void		 pki_issue_event_text(const struct pki_issue_event *ev,
+		    char *buf, size_t len);
+/* {"version","command":"cluster verify","dir","ok","error","problems"} */
+int		 pki_doc_verify_new(const char *dir, struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* Adds problem text ("path: problem") to "problems"; ok becomes false. */
+int		 pki_doc_verify_problem(struct json_t *doc, const char *text,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* A run that failed: "ok" false and "error" text (any document). */
+int		 pki_doc_fail(struct json_t *doc, const char *text,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * {"version","command":"renew","dry_run","outcome","exit","sets",
+ * "messages"}: pki_doc_renew_note adds a note (any kind) to "messages",
+ * pki_doc_renew_result a set's outcome to "sets", pki_doc_renew_finish
+ * the run's PKI_RUN_* outcome and exit status.
+ */
+int		 pki_doc_renew_new(int dry_run, struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_doc_renew_note(struct json_t *doc,
+		    const struct pki_note *n,
+		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_doc_renew_result(struct json_t *doc,
+		    const struct pki_renew_result *res,
+		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_doc_renew_finish(struct json_t *doc, int outcome,
+		    int exit_status, struct pki_error *err) PKI_MUST_CHECK;
+/* The name of a PKI_RUN_* outcome: "ok", "changed", "busy", ... */
+const char	*pki_run_outcome_name(int outcome);
+
+/* needs-renewal's verdict of one target (its exit statuses). */
+#define PKI_DUE_STATE_DUE	0
+#define PKI_DUE_STATE_NOT_DUE	1
+#define PKI_DUE_STATE_MISSING	2
+#define PKI_DUE_STATE_ERROR	255
+/*
+ * {"version","command":"needs-renewal","verdict","exit","certificates"}:
+ * pki_doc_due_add adds a target with its PKI_DUE_STATE_* (due: its
+ * judgement, NULL when there is none; why may be NULL),
+ * pki_doc_due_finish the verdict of exit status st.
+ */
+int		 pki_doc_due_new(struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+struct pki_due;
+int		 pki_doc_due_add(struct json_t *doc, const char *target,
+		    int state, const struct pki_due *due, const char *why,
+		    struct pki_error *err) PKI_MUST_CHECK;
+int		 pki_doc_due_finish(struct json_t *doc, int st,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * check's document {"version","command":"check","state","exit","text",
+ * "perfdata"}: res's verdict, or with res NULL UNKNOWN with text.
+ */
+struct pki_check_result;
+int		 pki_doc_check(const struct pki_check_result *res,
+		    const char *text, struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/* ---- the progress line (pki/progress.c) -------------------------------- */
+
+/*
+ * The text of a progress line: "WHAT DONE/TOTAL (PCT%)  RATE/s  ETA T"
+ * after elapsed seconds (rate and ETA once something is done), cut to
+ * width columns (width < 20: 20).  buf gets at most len - 1 bytes.
+ */
+void		 pki_progress_format(char *buf, size_t len, const char *what,
+		    size_t done, size_t total, double elapsed, int width);
+
+/* When to draw the line: a run's progress state (times in seconds). */
+struct pki_progress {
+	const char	*what;
+	int		 on;		/* drawn at all (a terminal, not quiet) */
+	int		 shown;		/* a line is on the screen */
+	double		 start, last;
+};
+
+/* Starts p for a run named what at time now; nothing is drawn unless on. */
+void		 pki_progress_start(struct pki_progress *p, const char *what,
+		    int on, double now);
+/*
+ * Whether to draw the line for done of total at time now: once the run
+ * has lasted a second, at most every 0.1 s, and always the last count
+ * after a line was shown.  Returns 1 with the text in buf (width columns,
+ * as pki_progress_format) and marks it shown; else 0.
+ */
+int		 pki_progress_due(struct pki_progress *p, size_t done,
+		    size_t total, double now, int width, char *buf, size_t len);
 
 #endif /* PKI_H */

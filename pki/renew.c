@@ -601,11 +601,44 @@ crl_refresh(struct renew *rn)
 	    rn->ts->cakey, &co);
 }
 
+/* Reports how far the renewals are (the caller's progress line). */
+static void
+progress(const struct renew *rn, size_t done, size_t total)
+{
+	if (rn->o->progress != NULL && total > 0)
+		rn->o->progress(rn->o->result_arg, done, total);
+}
+
+/* Reports what became of set t (job j) to the caller. */
+static void
+result(const struct renew *rn, const struct pki_target *t,
+    const struct job *j)
+{
+	struct pki_renew_result	res;
+
+	memset(&res, 0, sizeof(res));
+	res.name = t->name;
+	res.label = t->label;
+	res.cert = t->set != NULL ? pki_set_path(t->set, PKI_SET_CERT) : NULL;
+	res.status = j->status;
+	res.due = j->due;
+	res.examined = j->cert != NULL;
+	res.renew_at = j->renew_at;
+	res.not_after = j->cert != NULL ? j->f.not_after : 0;
+	res.serial = j->cert != NULL ? j->f.serial : "";
+	/* What was signed but not put in place is not reported. */
+	res.new_serial = j->status == PKI_RUN_CHANGED ? j->new_serial : "";
+	res.generation = j->status == PKI_RUN_CHANGED && j->gen != NULL ?
+	    j->gen : "";
+	res.dry_run = rn->o->dry_run;
+	rn->o->result(rn->o->result_arg, &res);
+}
+
 int
 pki_renew_run(struct pki_targets *ts, const struct pki_renew_opts *o)
 {
 	struct renew	 rn;
-	size_t		 i, ndue, nready, nrenewed = 0;
+	size_t		 i, ndue, nready, ndone, nrenewed = 0;
 	int		 worst = PKI_RUN_OK, crl;
 
 	memset(&rn, 0, sizeof(rn));
@@ -620,11 +653,13 @@ pki_renew_run(struct pki_targets *ts, const struct pki_renew_opts *o)
 	if (nready > 0 && !o->dry_run && o->hooks.pre != NULL &&
 	    pre_hook(&rn) != 0)
 		ndue = 0;
-	for (i = 0; i < ts->n && ndue > 0; i++)
+	progress(&rn, 0, nready);
+	for (i = 0, ndone = 0; i < ts->n && ndue > 0; i++)
 		if (rn.jobs[i].due && rn.jobs[i].status == PKI_RUN_OK) {
 			renew_one(&rn, &ts->t[i], &rn.jobs[i]);
 			if (rn.jobs[i].status == PKI_RUN_CHANGED)
 				nrenewed++;
+			progress(&rn, ++ndone, nready);
 		}
 	for (i = 0; i < ts->n; i++)
 		if (rn.jobs[i].status > worst)
@@ -637,6 +672,8 @@ pki_renew_run(struct pki_targets *ts, const struct pki_renew_opts *o)
 	if (!o->dry_run && o->hooks.post != NULL && (ndue > 0 ||
 	    worst == PKI_RUN_REFUSED || worst == PKI_RUN_FAILED))
 		post_hook(&rn, worst);
+	for (i = 0; i < ts->n && o->result != NULL; i++)
+		result(&rn, &ts->t[i], &rn.jobs[i]);
 	for (i = 0; i < ts->n; i++) {
 		pki_cert_free(rn.jobs[i].cert);
 		pki_key_free(rn.jobs[i].key);

@@ -65,6 +65,8 @@ struct pki_rotation {
 	const struct pki_roll_conf	*rolling;	/* NULL: no restarts */
 	const struct pki_parse_opts	*sign_policy;	/* may be NULL */
 	struct pki_notify		 nt;
+	void				(*progress)(void *, size_t,
+					    size_t);	/* pki_rot_opts' */
 	size_t				 unreachable;
 	const char			*pw;		/* the CA key's, until
 							   the targets copy it */

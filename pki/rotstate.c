@@ -477,6 +477,7 @@ pki_rot_open(const struct pki_cluster *cl, const char *desc, const char *dir,
 	}
 	ro->cl = cl;
 	ro->nt = o->nt;
+	ro->progress = o->progress;
 	ro->sign_policy = o->sign_policy;
 	ro->pw = o->ca_key_password;
 	ro->pwlen = o->ca_key_passwordlen;

@@ -14,6 +14,9 @@
 #                     (CI fails on skips and greps for the reason)
 #   skip_all REASON   "1..0 # skip REASON" and exit 0 (whole test skipped)
 #   diag TEXT..       "# TEXT"
+#   run CMD..         run CMD: stdout in $T/out, stderr in $T/err, status
+#                     in $rc
+#   expect NAME RC [REGEX]  the last run exited RC, output matching REGEX
 #   finish            print the plan if not given, check the count, and
 #                     exit 1 if any test failed, 0 otherwise
 #   need_shared       set $FIXTURES to cfssl's test data, or return 1
@@ -118,6 +121,19 @@ fail() {
 
 diag() {
 	printf '# %s\n' "$*"
+}
+
+# run CMD...: stdout in $T/out, stderr in $T/err, exit status in $rc
+# (several tests keep their own copy of it).
+run() {
+	set +e
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+}
+# expect NAME RC [REGEX]: the last run exited RC and its output matches.
+expect() {
+	expect_run "$T/out" "$T/err" "$@"
 }
 
 # expect_run OUT ERR TEST RC [REGEX]: the last run ($rc) exited RC and

@@ -277,6 +277,11 @@ SCHEMA_PAGE = {
     "subject.schema.json": "etcd-pki-csr.5",
     "config.schema.json": "etcd-pki-config.5",
     "cluster.schema.json": "etcd-pki-cluster.5",
+    "cluster-issue.schema.json": "etcd-pki.1",
+    "cluster-verify.schema.json": "etcd-pki.1",
+    "renew.schema.json": "etcd-pki.1",
+    "needs-renewal.schema.json": "etcd-pki.1",
+    "check.schema.json": "etcd-pki.1",
 }
 SUB_ONE = ("items", "additionalItems", "additionalProperties", "if", "then",
            "else", "not", "contains", "propertyNames")

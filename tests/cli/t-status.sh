@@ -12,17 +12,7 @@ umask 022
 cd "$T"
 time_limit 300
 
-# run CMD...: output in $T/out (stdout) and $T/err (stderr), status in $rc.
-run() {
-	set +e
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	set -e
-}
-# expect NAME RC [REGEX]: the last run exited RC and stdout+stderr match.
-expect() {
-	expect_run "$T/out" "$T/err" "$@"
-}
+# run and expect: setup.sh's.
 # row NAME REGEX: a line of the last stdout matches.
 has() {
 	if grep -Eq -- "$2" "$T/out"; then

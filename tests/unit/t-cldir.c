@@ -146,6 +146,7 @@ test_loader(const struct fx_ca *a, const struct fx_ca *b)
 	struct pki_error	 err;
 	const char		*cp = fx_path(d, "ca.pem");
 	const char		*kp = fx_path(d, "ca-key.pem");
+	char			 spec[4200];
 
 	memset(&err, 0, sizeof(err));
 	is_int(pki_ca_load(cp, kp, PKI_CA_ABSENT_OK, NULL, &nt, &ca, &err), 0,
@@ -188,6 +189,15 @@ test_loader(const struct fx_ca *a, const struct fx_ca *b)
 	pki_key_mode_warn(&nt, kp);
 	ok(strstr(notes, "ca-key.pem: mode 0604: readable by group or "
 	    "others") != NULL, "readable by others: a warning (%s)", notes);
+	notes[0] = '\0';
+	snprintf(spec, sizeof(spec), "file:%s", kp);
+	pki_key_mode_warn(&nt, spec);
+	ok(strstr(notes, "ca-key.pem: mode 0604: readable by group or "
+	    "others") != NULL, "file:PATH: the same warning (%s)", notes);
+	notes[0] = '\0';
+	pki_key_mode_warn(&nt, "env:NO_SUCH_FILE_EITHER");
+	pki_key_mode_warn(&nt, "-");
+	is_str(notes, "", "env:VAR and -: no file, no warning");
 }
 
 static void
@@ -221,7 +231,7 @@ main(void)
 {
 	struct fx_ca	a, b;
 
-	plan(51);
+	plan(53);
 	fx_ca_new(&a, "CA a", 0);
 	fx_ca_new(&b, "CA b", 0);
 	test_paths();

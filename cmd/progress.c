@@ -1,0 +1,52 @@
+/*
+ * progress.c: the progress line of long runs on a terminal's stderr, "\r"
+ * + text + clear to the end of the line, when pki_progress_due says.
+ */
+#include <sys/ioctl.h>
+
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pki.h"
+#include "notes.h"
+
+static double
+now_s(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+progress_start(struct pki_progress *p, const char *what, int quiet)
+{
+	pki_progress_start(p, what, !quiet && isatty(STDERR_FILENO), now_s());
+}
+
+void
+progress_update(struct pki_progress *p, size_t done, size_t total)
+{
+	struct winsize	ws;
+	char		line[256];
+
+	if (!p->on || ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) != 0)
+		ws.ws_col = 0;
+	if (pki_progress_due(p, done, total, now_s(), ws.ws_col > 0 ?
+	    ws.ws_col : 80, line, sizeof(line))) {
+		fprintf(stderr, "\r%s\033[K", line);
+		(void)fflush(stderr);
+	}
+}
+
+void
+progress_clear(struct pki_progress *p)
+{
+	if (!p->shown)
+		return;
+	fprintf(stderr, "\r\033[K");
+	(void)fflush(stderr);
+	p->shown = 0;
+}
