@@ -549,6 +549,52 @@ canned_answers(struct canned *c, char **ans, const char *certjson,
 	return i;
 }
 
+/* Answers 10 to 14: who signed the answer (pinned, or the server's /info). */
+static void
+issuer_checks(const struct pki_remote *r, struct pki_remote_sign_req *q,
+    const char *base, const struct pki_cert *other, size_t *k)
+{
+	struct pki_error	 err;
+	char			*cert = NULL, *rq, want[512];
+	const char		*body;
+	size_t			 len = 0;
+
+	/* 10: pinned to another CA (of the same name): refused. */
+	q->issuer = other;
+	memset(&err, 0, sizeof(err));
+	is_int(pki_remote_sign(r, q, &cert, &len, &err), PKI_ERR_POLICY,
+	    "pinned to another CA: refused");
+	snprintf(want, sizeof(want), "%s: the server's certificate is refused: "
+	    "the CA it must come from did not sign it; nothing written", base);
+	is_str(err.text, want, "... saying why");
+	ok(cert == NULL, "... no certificate");
+	free(request((*k)++, &body));
+
+	/* 11, 12: not pinned: the same server's /info certificate. */
+	q->issuer = NULL;
+	memset(&err, 0, sizeof(err));
+	if (!is_int(pki_remote_sign(r, q, &cert, &len, &err), 0,
+	    "not pinned: checked against the server's info certificate"))
+		diag("%s", err.text);
+	free(cert);
+	cert = NULL;
+	free(request((*k)++, &body));
+	rq = request((*k)++, &body);
+	ok(rq != NULL && strncmp(rq, "POST /api/v1/cfssl/info ", 24) == 0,
+	    "... asked with POST /api/v1/cfssl/info");
+	is_str(body, "{\"label\":\"\",\"profile\":\"peer\"}",
+	    "... for the same label and profile");
+	free(rq);
+
+	/* 13, 14: the server's info names another CA: refused. */
+	memset(&err, 0, sizeof(err));
+	is_int(pki_remote_sign(r, q, &cert, &len, &err), PKI_ERR_POLICY,
+	    "info names another CA: refused");
+	is_str(err.text, want, "... saying why");
+	free(request((*k)++, &body));
+	free(request((*k)++, &body));
+}
+
 /* Answers 2 to 8: refusals, and answers that are not cfssl's. */
 static void
 transport_errors(const struct pki_remote *r,
@@ -747,40 +793,7 @@ test_transport(void)
 	    "info body");
 	free(rq);
 
-	/* 10: pinned to another CA (of the same name): refused. */
-	q.issuer = other.cert;
-	memset(&err, 0, sizeof(err));
-	is_int(pki_remote_sign(&r, &q, &cert, &len, &err), PKI_ERR_POLICY,
-	    "pinned to another CA: refused");
-	snprintf(want, sizeof(want), "%s: the server's certificate is refused: "
-	    "the CA it must come from did not sign it; nothing written", base);
-	is_str(err.text, want, "... saying why");
-	ok(cert == NULL, "... no certificate");
-	free(request(k++, &body));
-
-	/* 11, 12: not pinned: the same server's /info certificate. */
-	q.issuer = NULL;
-	memset(&err, 0, sizeof(err));
-	if (!is_int(pki_remote_sign(&r, &q, &cert, &len, &err), 0,
-	    "not pinned: checked against the server's info certificate"))
-		diag("%s", err.text);
-	free(cert);
-	cert = NULL;
-	free(request(k++, &body));
-	rq = request(k++, &body);
-	ok(rq != NULL && strncmp(rq, "POST /api/v1/cfssl/info ", 24) == 0,
-	    "... asked with POST /api/v1/cfssl/info");
-	is_str(body, "{\"label\":\"\",\"profile\":\"peer\"}",
-	    "... for the same label and profile");
-	free(rq);
-
-	/* 13, 14: the server's info names another CA: refused. */
-	memset(&err, 0, sizeof(err));
-	is_int(pki_remote_sign(&r, &q, &cert, &len, &err), PKI_ERR_POLICY,
-	    "info names another CA: refused");
-	is_str(err.text, want, "... saying why");
-	free(request(k++, &body));
-	free(request(k++, &body));
+	issuer_checks(&r, &q, base, other.cert, &k);
 
 	/* All remotes down. */
 	snprintf(urls, sizeof(urls), "127.0.0.1:%d, localhost:%d", dead, dead);
