@@ -46,6 +46,7 @@ issue_event(void *arg, const struct pki_issue_event *ev)
 			t->r = pki_doc_issue_event(t->doc, ev, &t->err);
 		return;
 	}
+	progress_clear(&t->pg);		/* the line is the screen's */
 	pki_issue_event_text(ev, line, sizeof(line));
 	printf("%s\n", line);
 }

@@ -5,25 +5,15 @@
 #include <sys/ioctl.h>
 
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pki.h"
 #include "notes.h"
 
-static double
-now_s(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void
 progress_start(struct pki_progress *p, const char *what, int quiet)
 {
-	pki_progress_start(p, what, !quiet && isatty(STDERR_FILENO), now_s());
+	pki_progress_start(p, what, !quiet && isatty(STDERR_FILENO), pki_progress_clock());
 }
 
 void
@@ -34,7 +24,7 @@ progress_update(struct pki_progress *p, size_t done, size_t total)
 
 	if (!p->on || ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) != 0)
 		ws.ws_col = 0;
-	if (pki_progress_due(p, done, total, now_s(), ws.ws_col > 0 ?
+	if (pki_progress_due(p, done, total, pki_progress_clock(), ws.ws_col > 0 ?
 	    ws.ws_col : 80, line, sizeof(line))) {
 		fprintf(stderr, "\r%s\033[K", line);
 		(void)fflush(stderr);

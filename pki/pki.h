@@ -3302,6 +3302,8 @@ struct pki_progress {
 	double		 start, last;
 };
 
+/* Seconds on the monotonic clock: the now of the two functions below. */
+double		 pki_progress_clock(void);
 /* Starts p for a run named what at time now; nothing is drawn unless on. */
 void		 pki_progress_start(struct pki_progress *p, const char *what,
 		    int on, double now);

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -51,6 +52,15 @@ pki_progress_format(char *buf, size_t len, const char *what, size_t done,
 	cut = (size_t)width - 1;
 	if (strlen(buf) > cut)
 		buf[cut] = '\0';
+}
+
+double
+pki_progress_clock(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void

@@ -206,6 +206,13 @@ if need_cmd script; then
 	    >tty2.out 2>&1 </dev/null || :
 	check "-quiet on a terminal: no progress line" sh -c \
 	    '! grep -aq "leaves" tty2.out && grep -q "big: 11 new" tty2.out'
+	rm -rf big
+	script -qfc "'$E' cluster issue $big" /dev/null >tty4.out 2>&1 \
+	    </dev/null || :
+	check "stdout on the terminal too: the line erased before the first" \
+	    grep -aq "$(printf '\r\033')\[Knew  *ca.pem" tty4.out
+	check "... and no issue line written after the progress text" sh -c \
+	    '! grep -aq "ETA [0-9a-z]*$(printf "\033")\[Knew" tty4.out'
 	# renew of many sets (cluster mode): a deploy hook of 0.1 s per set
 	# makes the run last over a second.
 	"$E" cluster init -members 15 -o many.json >/dev/null 2>&1
