@@ -43,7 +43,7 @@ cmd_gencrl_exec(struct opts *o)
 	struct pki_key		*cakey = NULL;
 	char			*serials = NULL, *out = NULL, text[512];
 	size_t			 len = 0, outlen = 0;
-	int			 i, nstdin = 0, fromfile, r;
+	int			 i, nstdin = 0, fromfile = 0, r;
 	int			 ret = CMD_RETURN_ERROR;
 
 	memset(&g, 0, sizeof(g));

@@ -608,7 +608,7 @@ re2_repeats(const char *s, const char **why)
 				prev = RA_LAZY;
 				break;
 			}
-			/* FALLTHROUGH */
+			__attribute__((fallthrough));
 		case '*':
 		case '+':
 			if (prev == RA_REPEAT || prev == RA_LAZY) {

@@ -9,6 +9,10 @@
 
 #include "engine.h"
 
+static void	vnote(const struct pki_notify *, int, const char *,
+		    const char *, const char *, const char *, va_list)
+		    __attribute__((format(printf, 6, 0)));
+
 /* Formats and sends one note. */
 static void
 vnote(const struct pki_notify *nt, int kind, const char *event,
