@@ -39,6 +39,12 @@ const struct cmd_group *const cmd_groups[] = {
 	&cmd_cluster_group, &cmd_ca_group, NULL
 };
 
+const struct cmd_alias cmd_aliases[] = {
+	{ "cfssljson", &cmd_json_entry }, { "cfssl-certinfo",
+	&cmd_certinfo_entry }, { "cfssl-bundle", &cmd_bundle_entry },
+	{ NULL, NULL }
+};
+
 const struct cmd_entry *
 cmd_find(const char *name)
 {

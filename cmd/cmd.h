@@ -89,6 +89,11 @@ int			 cmd_dispatch(struct opts *o, const struct cmd_group *g);
 extern const struct cmd_group	cmd_cluster_group, cmd_ca_group;
 /* The commands of cmd_table that are groups, NULL-terminated. */
 extern const struct cmd_group	*const cmd_groups[];
+struct cmd_alias {	/* a program name that is one command (cfssljson) */
+	const char		*prog;
+	const struct cmd_entry	*entry;
+};
+extern const struct cmd_alias	 cmd_aliases[];	/* ends with prog NULL */
 
 
 /* ---- shared by the commands that issue (issue.c) -------------------- */

@@ -18,6 +18,7 @@ int
 main(int argc, char **argv)
 {
 	const struct cmd_entry	*ce;
+	const struct cmd_alias	*a;
 	struct pki_error	 err;
 	struct rlimit		 nocore = { 0, 0 };
 	char			*prog;
@@ -39,12 +40,9 @@ main(int argc, char **argv)
 		return CMD_RETURN_ERROR;
 	}
 
-	if (strcmp(prog, "cfssljson") == 0)
-		return cmd_run(&cmd_json_entry, argc - 1, argv + 1);
-	if (strcmp(prog, "cfssl-certinfo") == 0)
-		return cmd_run(&cmd_certinfo_entry, argc - 1, argv + 1);
-	if (strcmp(prog, "cfssl-bundle") == 0)
-		return cmd_run(&cmd_bundle_entry, argc - 1, argv + 1);
+	for (a = cmd_aliases; a->prog != NULL; a++)
+		if (strcmp(prog, a->prog) == 0)
+			return cmd_run(a->entry, argc - 1, argv + 1);
 
 	if (argc < 2) {
 		fprintf(stderr, "No command is given.\n");

@@ -114,6 +114,7 @@ static void
 bash_script(char **names, int n)
 {
 	const struct cmd_group	*g;
+	const struct cmd_alias	*a;
 	size_t			 i, j;
 	int			 k;
 
@@ -144,11 +145,10 @@ bash_script(char **names, int n)
 	fputs("_etcd_pki()\n{\n"
 	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} cmd flag= i=1 v\n"
 	    "\tCOMPREPLY=()\n"
-	    "\tcase ${COMP_WORDS[0]##*/} in\n"
-	    "\tcfssljson) cmd=json ;;\n"
-	    "\tcfssl-certinfo) cmd=certinfo ;;\n"
-	    "\tcfssl-bundle) cmd=bundle ;;\n"
-	    "\t*)\n"
+	    "\tcase ${COMP_WORDS[0]##*/} in\n", stdout);
+	for (a = cmd_aliases; a->prog != NULL; a++)
+		printf("\t%s) cmd=%s ;;\n", a->prog, a->entry->name);
+	fputs("\t*)\n"
 	    "\t\tif [ \"$COMP_CWORD\" -le 1 ]; then\n"
 	    "\t\t\tCOMPREPLY=($(compgen -W \"$_etcd_pki_cmds\" -- \"$cur\"))\n"
 	    "\t\t\treturn\n"
@@ -283,6 +283,7 @@ static void
 zsh_script(char **names, int n)
 {
 	const struct cmd_group	*g;
+	const struct cmd_alias	*a;
 	size_t			 i;
 	int			 k;
 
@@ -294,11 +295,11 @@ zsh_script(char **names, int n)
 	    "_etcd_pki_cmd()\n{\n\tcase $1 in\n", names[0]);
 	each_cmd(zsh_cmd, NULL);
 	printf("\tesac\n}\n\n_etcd_pki()\n{\n\tlocal cmd\n"
-	    "\tcase ${words[1]:t} in\n"
-	    "\tcfssljson) _etcd_pki_cmd json; return ;;\n"
-	    "\tcfssl-certinfo) _etcd_pki_cmd certinfo; return ;;\n"
-	    "\tcfssl-bundle) _etcd_pki_cmd bundle; return ;;\n\tesac\n"
-	    "\tif (( CURRENT == 2 )); then\n");
+	    "\tcase ${words[1]:t} in\n");
+	for (a = cmd_aliases; a->prog != NULL; a++)
+		printf("\t%s) _etcd_pki_cmd %s; return ;;\n", a->prog,
+		    a->entry->name);
+	printf("\tesac\n\tif (( CURRENT == 2 )); then\n");
 	zsh_list("cmds", cmd_table, 0);
 	printf("\t\t_describe -t commands command cmds\n\t\treturn\n\tfi\n"
 	    "\tcmd=$words[2]\n\tcase $cmd in\n");
