@@ -1274,6 +1274,12 @@ struct pki_remote_sign_req {
 						   NULL: the one the server's
 						   /info gives for the same
 						   label and profile */
+	struct pki_cert		**fetched;	/* with issuer NULL and this
+						   non-NULL: receives the
+						   /info certificate the
+						   answer was checked
+						   against (the caller frees
+						   it), else NULL */
 };
 
 /*
@@ -1327,6 +1333,15 @@ int		 pki_remote_check_answer(const char *url, const char *pem,
 		    size_t len, const char *csr_pem, const char *const *hosts,
 		    size_t nhosts, const struct pki_cert *issuer, char **out,
 		    size_t *outlen, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The second half of pki_remote_check_answer for an answer it already
+ * checked without an issuer (pem: the certificate it gave back): issuer
+ * issued and signed it, else PKI_ERR_POLICY as pki_remote_check_answer
+ * words it.
+ */
+int		 pki_remote_check_issuer(const char *url, const char *pem,
+		    size_t len, const struct pki_cert *issuer,
+		    struct pki_error *err) PKI_MUST_CHECK;
 /*
  * POST {url}/api/v1/cfssl/info {"label","profile"}: *result receives the
  * result object as JSON text ({"certificate","usages","expiry"}).

@@ -1,14 +1,12 @@
 /*
  * reremote.c: a leaf renewed through a remote CA server (renew with a
  * profile's remote/auth_remote, or -remote): the request for the kept or
- * new key, the answer pinned to the CA the set trusts, and the trust
- * bundle of a set that names no CA file.
+ * new key, the answer pinned to the CA the set trusts (or checked
+ * against the server's /info certificate, kept for the verification).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "engine.h"
 
@@ -56,37 +54,6 @@ pki_reissue_pin(const struct pki_targets *ts, const struct pki_target *t,
 	return 0;
 }
 
-int
-pki_reissue_info_bundle(const struct pki_targets *ts,
-    const struct pki_target *t, char **bundle, size_t *blen,
-    struct pki_error *err)
-{
-	json_t		*res = NULL, *c;
-	json_error_t	 je;
-	char		*text = NULL;
-	int		 r;
-
-	*bundle = NULL;
-	*blen = 0;
-	if ((r = pki_remote_info(ts->remote, ts->rlabel != NULL ? ts->rlabel :
-	    "", pki_reissue_profile(ts, t), &text, err)) != PKI_OK)
-		return r;
-	res = json_loads(text, 0, &je);
-	c = json_object_get(res, "certificate");
-	if (!json_is_string(c) || json_string_length(c) == 0)
-		r = pki_err(err, PKI_ERR_JSON, "%s: the server's info answer "
-		    "has no certificate (result.certificate): nothing to "
-		    "verify the new certificate against; pass -ca",
-		    ts->remote->urls);
-	else if ((*bundle = strdup(json_string_value(c))) == NULL)
-		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-	else
-		*blen = json_string_length(c);
-	json_decref(res);
-	free(text);
-	return r;
-}
-
 /* The CSR JSON's hosts as the request's (NULL when it has none). */
 static const char **
 csr_hosts(const struct pki_csr *csr, size_t *n)
@@ -111,7 +78,7 @@ pki_reissue_remote(const struct pki_targets *ts, const struct pki_target *t,
 {
 	struct pki_remote_sign_req	 q;
 	struct pki_req			*req = NULL;
-	struct pki_cert			*own = NULL;
+	struct pki_cert			*own = NULL, *fetched = NULL;
 	const char			**hosts = NULL;
 	size_t				 nhosts = 0, reqlen = 0;
 	int				 r;
@@ -136,12 +103,18 @@ pki_reissue_remote(const struct pki_targets *ts, const struct pki_target *t,
 	q.nhosts = nhosts;
 	q.profile = pki_reissue_profile(ts, t);
 	q.label = ts->rlabel != NULL ? ts->rlabel : "";
+	q.fetched = &fetched;
 	if ((r = pki_remote_sign(ts->remote, &q, &out->certpem, &out->certlen,
 	    err)) != PKI_OK)
+		goto out;
+	/* Kept for the verification when no CA file names the issuer. */
+	if (fetched != NULL && (r = pki_cert_encode(fetched, &out->infoca,
+	    &out->infocalen, err)) != PKI_OK)
 		goto out;
 	r = pki_cert_load(out->certpem, out->certlen, ts->remote->urls,
 	    &out->cert, err);
  out:
+	pki_cert_free(fetched);
 	pki_cert_free(own);
 	pki_req_free(req);
 	free(hosts);

@@ -18,7 +18,7 @@ for c in cfssl openssl; do
 done
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip_all "/usr/bin/python3 not installed (port probe)"
-plan 38
+plan 39
 
 : "${BG_GRACE:=3}"
 time_limit "${T_RENEW_REMOTE_LIMIT:-150}"
@@ -145,9 +145,13 @@ mkdir bare
 cp node/etcd1-csr.json bare/
 (cd bare && "$E" gencert -config ../node/request-config.json -profile peer \
     etcd1-csr.json 2>/dev/null | "$E" json -bare etcd1)
+ninfo() { grep -c 'POST /api/v1/cfssl/info"' "$T/serve-ca.log" || :; }
+i0=$(ninfo)
 run b1 renew -force $RC bare/etcd1.pem
 check "no ca.pem, no -ca: checked against the server's /info CA, exit 10" \
     sh -c 'test "$0" = 10 && openssl verify -CAfile ca/ca.pem bare/etcd1.pem' "$rc"
+check "... one /info request for the answer's check and the verification" \
+    test "$(ninfo)" = "$((i0 + 1))"
 run b2 renew -force -config node/request-config.json -profile nosuch bare/etcd1.pem
 check "a profile the config lacks: exit 1, named" rcis 1 b2.err "nosuch"
 
