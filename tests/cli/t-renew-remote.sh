@@ -12,6 +12,7 @@
 # other CA is refused, the set unchanged), and schedule writes units that
 # carry no key material.
 . "$(dirname "$0")/setup.sh"
+. "$(dirname "$0")/certfn.sh"
 
 for c in cfssl openssl; do
 	need_cmd "$c" || skip_all "$c not installed (Debian golang-cfssl's cfssl serve, openssl CLI)"
@@ -27,17 +28,6 @@ E=$ETCD_PKI
 export TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
 
-serial() { openssl x509 -noout -serial -in "$1" | sed 's/^serial=//'; }
-keyspki() { openssl pkey -in "$1" -pubout -outform DER | sha256sum | cut -d' ' -f1; }
-spki() { openssl x509 -noout -pubkey -in "$1" | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
-run() {
-	_n=$1
-	shift
-	rc=0
-	"$E" "$@" >"$_n.out" 2>"$_n.err" || rc=$?
-}
-has() { grep -q -- "$2" "$1"; }
-rcis() { test "$rc" = "$1" && grep -q -- "$3" "$2"; }
 
 KEY=0123456789ABCDEF0123456789ABCDEF
 cat >ca-csr.json <<'EOF'
