@@ -26,6 +26,7 @@
 static const char *const key_formats[] = { "cfssl", "pkcs8", NULL };
 static const char *const layouts[] = { "fixed", "generations", NULL };
 static const char *const restarts[] = { "none", "rolling", NULL };
+static const char *const key_modes[] = { "0600", "0640", NULL };
 static const char *const phases[] = { "add-trust", "reissue", "drop-old",
     NULL };
 static const char *const out_formats[] = { "text", "json", "prometheus",
@@ -131,6 +132,9 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  .min = 0, .max = 5 },
 	[OPT_MEMBER] =
 	{ "member", OPT_TYPE_STRING, "NAME", "with -cluster: only this member or client" },
+	[OPT_MODE] =
+	{ "mode", OPT_TYPE_ENUM, "0600|0640", "cluster export: the private key's mode (0640: readable by -owner's group)",
+	  .choices = key_modes, .noun = "mode" },
 	[OPT_MEMBERS] =
 	{ "members", OPT_TYPE_INT, "N", "cluster init and issue: N synthetic members m1..mN on 127.0.x.y (CI fixtures)",
 	  .min = 1, .max = 10000 },
@@ -146,6 +150,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "not-before", OPT_TYPE_TIME, "TIME|-DURATION", "cluster issue: start of validity of new leaf certificates (RFC 3339, or a duration before now)" },
 	[OPT_NO_SYNC] =
 	{ "no-sync", OPT_TYPE_BOOL, NULL, "cluster issue: do not fsync (files are still replaced atomically; for throw-away fixtures)" },
+	[OPT_OWNER] =
+	{ "owner", OPT_TYPE_STRING, "USER[:GROUP]", "cluster export: the owner (and group) of the private key on the node, by name (default root)" },
 	[OPT_O] =
 	{ "o", OPT_TYPE_OUTPUT, "NAME", "output: gencert/sign write NAME.pem, NAME-key.pem and NAME.csr instead of JSON; cluster init writes the file NAME; cluster issue writes into the directory NAME; ca renew writes NAME.pem instead of replacing -ca; status prints text, json or prometheus; ca status prints text or json" },
 	[OPT_PASSWORD] =
@@ -207,6 +213,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "to", OPT_TYPE_STRING, "GEN", "rollback: the generation to switch to (default: the one before current)" },
 	[OPT_TOKEN] =
 	{ "token", OPT_TYPE_STRING, "TOKEN", "cluster init: initial-cluster-token" },
+	[OPT_UNIT] =
+	{ "unit", OPT_TYPE_BOOL, NULL, "cluster export: add /etc/systemd/system/etcd.service (User= the -owner, settings from etcd.env, so the CRL holds)" },
 	[OPT_UNIT_DIR] =
 	{ "unit-dir", OPT_TYPE_OUTPUT, "DIR", "schedule -install: where the systemd units go (default /etc/systemd/system)" },
 	[OPT_VERBOSE] =

@@ -1620,6 +1620,51 @@ int		 pki_cldir_leaves(const struct pki_cluster *cl,
 		    struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_cldir_leaves_free(struct pki_cldir_leaf *v, size_t n);
 
+/* ---- cluster export (pki/clexport.c) --------------------------------- */
+
+/* What cluster export packs: one leaf's files for its host. */
+struct pki_cluster_export {
+	const struct pki_cluster *cl;
+	const char		*dir;		/* the cluster directory */
+	const char		*name;		/* a member's or client's name */
+	const char		*owner;		/* the key's owner on the node;
+						   NULL: root */
+	const char		*group;		/* its group; NULL: root, or
+						   owner's name with unit */
+	int			 group_read;	/* the key 0640, not 0600 */
+	int			 unit;		/* add etcd.service (members) */
+	int64_t			 now;		/* the files' mtime */
+};
+
+/* The archive; free with pki_cluster_exported_clear(). */
+struct pki_cluster_exported {
+	char			*tar;		/* ustar; holds a private key */
+	size_t			 len;
+	char			**paths;	/* the node paths it holds, in
+						   order */
+	size_t			 npaths;
+	int			 member;	/* 1: a member, 0: a client */
+};
+
+/*
+ * Packs, as a ustar archive that unpacks at "/", the files q->name needs
+ * on its host, read from its directory under q->dir (links into current/
+ * followed) and named by the node's paths: the description's pki_dir
+ * (default /etc/etcd/pki: NAME.pem, NAME-key.pem owned by q->owner,
+ * ca.pem, NAME-csr.json, NAME.csr, crl.pem, crl.der), config_dir (default
+ * /etc/etcd: a member's etcd.conf.yml and etcd.env, written for those
+ * paths), etcdctl_env (default /etc/profile.d/etcdctl.sh), with unit
+ * /etc/systemd/system/etcd.service, and last pki_dir/NAME-export.sha256
+ * (sha256sum -c of every other file).  No directory entries: a node's
+ * directories keep their owners and modes.  The key must match the
+ * certificate.  Never the CA key or another leaf's files.
+ */
+int		 pki_cluster_export(const struct pki_cluster_export *q,
+		    struct pki_cluster_exported *out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/* Frees (wiping the archive) and zeroes x. */
+void		 pki_cluster_exported_clear(struct pki_cluster_exported *x);
+
 /* ---- certificate revocation lists (pki/crl.c) ------------------------- */
 
 /* Revocation reasons (RFC 5280 5.3.1 CRLReason; 7 is not assigned). */
