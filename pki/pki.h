@@ -225,6 +225,13 @@ int		 pki_csr_has_ca(const struct pki_csr *csr);
 size_t		 pki_csr_nhosts(const struct pki_csr *csr);
 /* Host i as written (i < pki_csr_nhosts), borrowed; NULL past the end. */
 const char	*pki_csr_host(const struct pki_csr *csr, size_t i);
+/*
+ * A copy of the CSR JSON's hosts, NULL-terminated (*hosts NULL and *n 0
+ * when it has none: a remote request then sends none, as cfssl's client
+ * does); free with pki_strv_free.  PKI_ERR_ALLOC.
+ */
+int		 pki_csr_hosts_copy(const struct pki_csr *csr, char ***hosts,
+		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
 /* Writes "ecdsa-256" style key description into buf. */
 void		 pki_csr_key_desc(const struct pki_csr *csr, char *buf,
 		    size_t len);

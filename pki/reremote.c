@@ -54,23 +54,6 @@ pki_reissue_pin(const struct pki_targets *ts, const struct pki_target *t,
 	return 0;
 }
 
-/* The CSR JSON's hosts as the request's (NULL when it has none). */
-static const char **
-csr_hosts(const struct pki_csr *csr, size_t *n)
-{
-	const char	**v;
-	size_t		  i;
-
-	*n = pki_csr_nhosts(csr);
-	if (*n == 0)
-		return NULL;
-	if ((v = calloc(*n + 1, sizeof(*v))) == NULL)
-		return NULL;
-	for (i = 0; i < *n; i++)
-		v[i] = pki_csr_host(csr, i);
-	return v;
-}
-
 int
 pki_reissue_remote(const struct pki_targets *ts, const struct pki_target *t,
     const struct pki_key *key, const struct pki_notify *nt,
@@ -79,7 +62,7 @@ pki_reissue_remote(const struct pki_targets *ts, const struct pki_target *t,
 	struct pki_remote_sign_req	 q;
 	struct pki_req			*req = NULL;
 	struct pki_cert			*own = NULL, *fetched = NULL;
-	const char			**hosts = NULL;
+	char				**hosts = NULL;
 	size_t				 nhosts = 0, reqlen = 0;
 	int				 r;
 
@@ -89,17 +72,15 @@ pki_reissue_remote(const struct pki_targets *ts, const struct pki_target *t,
 	    (r = pki_req_encode(req, &out->csrpem, &reqlen, err)) != PKI_OK)
 		goto out;
 	out->csrlen = reqlen;
-	if ((hosts = csr_hosts(t->csr, &nhosts)) == NULL && nhosts > 0) {
-		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	if ((r = pki_csr_hosts_copy(t->csr, &hosts, &nhosts, err)) != PKI_OK)
 		goto out;
-	}
 	if (pki_reissue_pin(ts, t, &q.issuer, &own, nt) != 0) {
 		r = pki_err(err, PKI_ERR_INPUT, "%s: no CA to check the "
 		    "answer against", t->label);
 		goto out;
 	}
 	q.csr_pem = out->csrpem;
-	q.hosts = hosts;
+	q.hosts = (const char *const *)hosts;
 	q.nhosts = nhosts;
 	q.profile = pki_reissue_profile(ts, t);
 	q.label = ts->rlabel != NULL ? ts->rlabel : "";
@@ -117,6 +98,6 @@ pki_reissue_remote(const struct pki_targets *ts, const struct pki_target *t,
 	pki_cert_free(fetched);
 	pki_cert_free(own);
 	pki_req_free(req);
-	free(hosts);
+	pki_strv_free(hosts, nhosts);
 	return r;
 }
