@@ -24,8 +24,9 @@
 # member with a client TLS key that does not match its certificate, so it
 # never becomes healthy (etcd refuses to serve), recording "poisoned".
 # MC_CONF, when set, is the configuration instead (hosts.sh: the host's
-# /etc/etcd/etcd.conf.yml), and MC_USER the user etcd runs as (its own
-# group, no others), as systemd's User= has it.
+# /etc/etcd/etcd.conf.yml), MC_ENV the environment file of C3_START=env
+# (the host's /etc/etcd/etcd.env), and MC_USER the user etcd runs as (its
+# own group, no others), as systemd's User= has it.
 # restart: stop, then start.  Exits 0 on success, 1 on failure, 2 on a
 # usage error.
 set -eu
@@ -143,7 +144,7 @@ do_start() {
 	fi
 	envfile=
 	if [ "${C3_START:-}" = env ]; then
-		envfile=$C3_DIR/pki/$m/etcd.env
+		envfile=${MC_ENV:-$C3_DIR/pki/$m/etcd.env}
 		[ -r "$envfile" ] ||
 		    { echo "member-ctl.sh: no $envfile" >&2; exit 1; }
 		[ -z "$how" ] || { echo "member-ctl.sh: cannot poison $m" \
