@@ -148,7 +148,7 @@ check_pair(struct exp *e, struct pki_error *err)
 	    (r = pki_key_load(kb, kl, kname, NULL, &key, err)) != PKI_OK)
 		goto out;
 	if (!pki_cert_matches_key(cert, key))
-		r = pki_err(err, PKI_ERR_INPUT, "%s/%s: %s does not match "
+		r = pki_err(err, PKI_ERR_MISMATCH, "%s/%s: %s does not match "
 		    "%s: nothing exported (cluster verify says more)",
 		    e->q->dir, e->lf->dir, kname, cname);
  out:
