@@ -61,11 +61,12 @@ enum { SG_EXPIRY, SG_CONFIG, SG_PEER, SG_CLIENT, SG_CRL_EXPIRY, SG__N };
 
 static const char *const member_fields[] = {
 	"name", "dns", "ips", "peer_urls", "client_urls", "listen_peer_urls",
-	"listen_client_urls", "data_dir", "key_format", NULL
+	"listen_client_urls", "data_dir", "key_format",
+	"initial_cluster_state", NULL
 };
 enum {
 	M_NAME, M_DNS, M_IPS, M_PEER_URLS, M_CLIENT_URLS, M_LISTEN_PEER,
-	M_LISTEN_CLIENT, M_DATA_DIR, M_KEY_FORMAT, M__N
+	M_LISTEN_CLIENT, M_DATA_DIR, M_KEY_FORMAT, M_STATE, M__N
 };
 static const struct pki_json_hint member_hints[] = {
 	{ "hosts", " (use \"dns\" for names and \"ips\" for addresses)" },
@@ -1110,6 +1111,17 @@ parse_member(struct cl_parse *p, size_t idx, const json_t *obj,
 	if (m->data_dir == NULL && p->cl->data_dir != NULL &&
 	    (m->data_dir = strdup(p->cl->data_dir)) == NULL)
 		goto nomem;
+	/* "existing": a member added to a running cluster (member add). */
+	pki_json_path_key(path, sizeof(path), mpath, "initial_cluster_state");
+	if (vals[M_STATE] != NULL) {
+		if (!json_is_string(vals[M_STATE]) ||
+		    (strcmp(json_string_value(vals[M_STATE]), "new") != 0 &&
+		    strcmp(json_string_value(vals[M_STATE]), "existing") != 0))
+			return pki_json_err(&p->ctx, PKI_ERR_INPUT, path,
+			    "expected \"new\" or \"existing\"");
+		m->existing = strcmp(json_string_value(vals[M_STATE]),
+		    "existing") == 0;
+	}
 	return PKI_OK;
  nomem:
 	return pki_json_err(&p->ctx, PKI_ERR_ALLOC, mpath, "out of memory");
@@ -1909,8 +1921,9 @@ pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
 	sb_yaml_quote(&sb, ic.b != NULL ? ic.b : "");
 	pki_buf_add(&sb, "\ninitial-cluster-token: ");
 	sb_yaml_quote(&sb, cl->token);
-	pki_buf_add(&sb, "\ninitial-cluster-state: 'new'\n"
-	    "enable-grpc-gateway: true\n");
+	pki_buf_add(&sb, m->existing ? "\ninitial-cluster-state: 'existing'\n"
+	    : "\ninitial-cluster-state: 'new'\n");
+	pki_buf_add(&sb, "enable-grpc-gateway: true\n");
 	yaml_tls(&sb, "client-transport-security", pki_dir, m->name);
 	yaml_tls(&sb, "peer-transport-security", pki_dir, m->name);
 	free(ic.b);
@@ -1984,7 +1997,8 @@ pki_cluster_etcd_env(const struct pki_cluster *cl, size_t member,
 	initial_cluster(cl, &ic);
 	env_line(&sb, "ETCD_INITIAL_CLUSTER", ic.b != NULL ? ic.b : "", NULL);
 	env_line(&sb, "ETCD_INITIAL_CLUSTER_TOKEN", cl->token, NULL);
-	env_line(&sb, "ETCD_INITIAL_CLUSTER_STATE", "new", NULL);
+	env_line(&sb, "ETCD_INITIAL_CLUSTER_STATE", m->existing ? "existing" :
+	    "new", NULL);
 	env_line(&sb, "ETCD_ENABLE_GRPC_GATEWAY", "true", NULL);
 	env_line(&sb, "ETCD_CERT_FILE", pki_dir, cert);
 	env_line(&sb, "ETCD_KEY_FILE", pki_dir, key);

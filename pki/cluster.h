@@ -31,6 +31,7 @@ struct pki_cluster_member {
 	struct pki_url	*client_url_parts;	/* client_urls parsed */
 	char		*data_dir;	/* NULL: not in the fragment */
 	int		 key_format;	/* PKI_KEY_FMT_* of its key */
+	int		 existing;	/* initial_cluster_state "existing" */
 };
 
 /*
