@@ -1,8 +1,6 @@
 /*
- * cmd-member.c: "etcd-pki member add|remove": the flags, the start
- * command and the notes; the change itself is the library's
- * (pki_member_add, pki_member_remove).  One file for the group and both
- * subcommands: each is a dozen lines.
+ * cmd-member.c: "etcd-pki member add|remove" (the group and both
+ * subcommands, each a few lines); the change itself is the library's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,19 +40,13 @@ start_member(void *arg, const char *member, int timeout_s)
 static int
 cmd_member_run(struct opts *o, int add)
 {
-	struct pki_member_opts	 mo;
-	struct pki_parse_opts	 po;
-	struct pki_error	 err;
-	struct notes		 out;
-	struct run_cmd		 start;
-	char			**v[3] = { NULL, NULL, NULL };
-	size_t			 n[3] = { 0, 0, 0 }, i;
-	static const int	 ids[3] = { OPT_HOSTNAME, OPT_PEER_URLS,
-				    OPT_CLIENT_URLS };
-	int			 ret = CMD_RETURN_USAGE;
+	struct pki_member_opts	mo;
+	struct pki_parse_opts	po;
+	struct notes		out;
+	struct run_cmd		start;
+	int			ret = CMD_RETURN_USAGE;
 
 	memset(&mo, 0, sizeof(mo));
-	memset(&err, 0, sizeof(err));
 	memset(&out, 0, sizeof(out));
 	memset(&start, 0, sizeof(start));
 	if (o->nargs != 2 || !o->set[OPT_CLUSTER] || (add &&
@@ -63,24 +55,15 @@ cmd_member_run(struct opts *o, int add)
 		    ", -hostname" : "");
 		return CMD_RETURN_USAGE;
 	}
-	for (i = 0; i < 3; i++)
-		if (o->set[ids[i]] && pki_hosts_split(o->str[ids[i]], &v[i],
-		    &n[i], &err) != 0) {
-			log_pki(&err, PKI_ERR_ARG);
-			goto out;
-		}
 	if (run_parse_opt(&start, o, OPT_START_CMD) != 0)
-		goto out;
+		return CMD_RETURN_USAGE;
 	load_parse_opts(o, &po);
 	mo.desc = o->str[OPT_CLUSTER];
 	mo.dir = o->args[0];
 	mo.name = o->args[1];
-	mo.hosts = (const char *const *)v[0];
-	mo.nhosts = n[0];
-	mo.peer_urls = (const char *const *)v[1];
-	mo.npeer_urls = n[1];
-	mo.client_urls = (const char *const *)v[2];
-	mo.nclient_urls = n[2];
+	mo.hosts = opts_str(o, OPT_HOSTNAME);
+	mo.peer_urls = opts_str(o, OPT_PEER_URLS);
+	mo.client_urls = opts_str(o, OPT_CLIENT_URLS);
 	mo.data_dir = opts_str(o, OPT_DATA_DIR);
 	mo.learner = o->b[OPT_LEARNER];
 	mo.gate_timeout_ms = opts_ms(o, OPT_GATE_TIMEOUT, 0);
@@ -91,9 +74,6 @@ cmd_member_run(struct opts *o, int add)
 	mo.nt.note = notes_print;
 	mo.nt.arg = &out;
 	ret = notes_exit(add ? pki_member_add(&mo) : pki_member_remove(&mo));
- out:
-	for (i = 0; i < 3; i++)
-		pki_strv_free(v[i], n[i]);
 	run_free(&start);
 	return ret;
 }
@@ -131,14 +111,13 @@ static const struct cmd_entry *const member_table[] = {
 const struct cmd_group cmd_member_group = {
 	"member", member_table, "etcd-pki(1) and etcd-pki-cluster(5)"
 };
+static const int member_opts[] = { OPT_END };
 
 static int
 cmd_member_exec(struct opts *o)
 {
 	return cmd_dispatch(o, &cmd_member_group);
 }
-
-static const int member_opts[] = { OPT_END };
 
 const struct cmd_entry cmd_member_entry = {
 	"member", "add or remove an etcd member, certificates and all "

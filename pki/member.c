@@ -45,6 +45,9 @@ struct mb {
 	void				*c;	/* etcd, through eps */
 	struct pki_etcd_member		*m;	/* etcd's list */
 	size_t				 nm;
+	/* add: o's comma-separated lists split. */
+	char				**hosts, **purls, **curls;
+	size_t				 nhosts, npurls, ncurls;
 };
 
 static long
@@ -74,6 +77,9 @@ mb_free(struct mb *b)
 {
 	mb_disconnect(b);
 	pki_etcd_members_free(b->m, b->nm);
+	pki_strv_free(b->hosts, b->nhosts);
+	pki_strv_free(b->purls, b->npurls);
+	pki_strv_free(b->curls, b->ncurls);
 	pki_cluster_free(b->cl);
 	pki_cluster_free(b->ncl);
 	free(b->text);
@@ -415,13 +421,25 @@ url_owner(const struct pki_cluster *cl, const char *url)
 	return NULL;
 }
 
-/* Refuses a name or URL the description has already. */
+/* Splits o's lists; refuses a name or URL the description has already. */
 static int
 add_clash(struct mb *b)
 {
 	const struct pki_member_opts	*o = b->o;
+	struct pki_error		 err;
 	const char			*who;
 	size_t				 i;
+
+	memset(&err, 0, sizeof(err));
+	if (pki_hosts_split(o->hosts != NULL ? o->hosts : "", &b->hosts,
+	    &b->nhosts, &err) != PKI_OK ||
+	    pki_hosts_split(o->peer_urls != NULL ? o->peer_urls : "",
+	    &b->purls, &b->npurls, &err) != PKI_OK ||
+	    pki_hosts_split(o->client_urls != NULL ? o->client_urls : "",
+	    &b->curls, &b->ncurls, &err) != PKI_OK) {
+		pki_note_err(b->nt, o->name, &err, PKI_ERR_ALLOC);
+		return -1;
+	}
 
 	if (member_index(b->cl, o->name) >= 0) {
 		pki_note(b->nt, PKI_NOTE_ERROR, o->name, "%s has a member of "
@@ -434,9 +452,9 @@ add_clash(struct mb *b)
 			    "client of that name", o->desc);
 			return -1;
 		}
-	for (i = 0; i < o->npeer_urls + o->nclient_urls; i++) {
-		const char *u = i < o->npeer_urls ? o->peer_urls[i] :
-		    o->client_urls[i - o->npeer_urls];
+	for (i = 0; i < b->npurls + b->ncurls; i++) {
+		const char *u = i < b->npurls ? b->purls[i] :
+		    b->curls[i - b->npurls];
 
 		if ((who = url_owner(b->cl, u)) != NULL) {
 			pki_note(b->nt, PKI_NOTE_ERROR, o->name, "%s is "
@@ -476,9 +494,9 @@ add_to_desc(struct mb *b)
 	size_t				 i, iplen;
 	int				 ret = -1;
 
-	for (i = 0; i < o->nhosts; i++)
-		if (pki_strv_push(pki_cl_ip_parse(o->hosts[i], ip, &iplen) == 1 ?
-		    &ips : &dns, o->hosts[i]) != 0)
+	for (i = 0; i < b->nhosts; i++)
+		if (pki_strv_push(pki_cl_ip_parse(b->hosts[i], ip, &iplen) == 1 ?
+		    &ips : &dns, b->hosts[i]) != 0)
 			goto oom;
 	if ((doc = json_loadb(b->text, b->len, JSON_REJECT_DUPLICATES, &je))
 	    == NULL || !json_is_array(json_object_get(doc, "members"))) {
@@ -490,8 +508,10 @@ add_to_desc(struct mb *b)
 	    json_object_set_new(m, "name", json_string(o->name)) != 0 ||
 	    put_strv(m, "ips", (const char *const *)ips.v, ips.n) != 0 ||
 	    put_strv(m, "dns", (const char *const *)dns.v, dns.n) != 0 ||
-	    put_strv(m, "peer_urls", o->peer_urls, o->npeer_urls) != 0 ||
-	    put_strv(m, "client_urls", o->client_urls, o->nclient_urls) != 0 ||
+	    put_strv(m, "peer_urls", (const char *const *)b->purls,
+	    b->npurls) != 0 ||
+	    put_strv(m, "client_urls", (const char *const *)b->curls,
+	    b->ncurls) != 0 ||
 	    (o->data_dir != NULL && json_object_set_new(m, "data_dir",
 	    json_string(o->data_dir)) != 0) ||
 	    json_object_set_new(m, "initial_cluster_state",

@@ -3236,13 +3236,14 @@ struct pki_member_opts {
 	const char		*desc;		/* the description's file */
 	const char		*dir;		/* its output directory */
 	const char		*name;		/* the member added or removed */
-	/* add: the new member's hosts (IPs and DNS names) and URLs. */
-	const char *const	*hosts;
-	size_t			 nhosts;
-	const char *const	*peer_urls;	/* none: https://IP:2380 */
-	size_t			 npeer_urls;
-	const char *const	*client_urls;	/* none: https://IP:2379 */
-	size_t			 nclient_urls;
+	/*
+	 * add: the new member's hosts (IPs and DNS names) and URLs, each
+	 * comma-separated as -hostname is; no URL: https://IP:2380 (peer)
+	 * and https://IP:2379 (client) with its first IP.
+	 */
+	const char		*hosts;
+	const char		*peer_urls;	/* or NULL */
+	const char		*client_urls;	/* or NULL */
 	const char		*data_dir;	/* or NULL */
 	int			 learner;	/* add it as a learner, then
 						   promote it */
