@@ -1148,21 +1148,29 @@ pki_etcd_unlock(struct pki_etcd *c, int ep, const char *key, size_t keylen,
 	return r;
 }
 
-int
-pki_etcd_move_leader(struct pki_etcd *c, int ep, uint64_t target,
-    struct pki_error *err)
+/* The POST of {"name":"id"} to path, its answer dropped. */
+static int
+post_id(struct pki_etcd *c, int ep, const char *path, const char *name,
+    uint64_t id, struct pki_error *err)
 {
 	json_t		*ans = NULL;
 	const char	*url;
 	int		 r;
 
+	r = post(c, ep, path, body_id(name, id), &ans, &url, err);
+	json_decref(ans);
+	return r;
+}
+
+int
+pki_etcd_move_leader(struct pki_etcd *c, int ep, uint64_t target,
+    struct pki_error *err)
+{
 	if (target == 0)
 		return pki_err(err, PKI_ERR_ARG, "etcd move leader: no target");
 	/* A follower answers 412 "etcdserver: not leader". */
-	r = post(c, ep, "/v3/maintenance/transfer-leadership",
-	    body_id("targetID", target), &ans, &url, err);
-	json_decref(ans);
-	return r;
+	return post_id(c, ep, "/v3/maintenance/transfer-leadership",
+	    "targetID", target, err);
 }
 
 int
@@ -1197,26 +1205,12 @@ int
 pki_etcd_member_remove(struct pki_etcd *c, int ep, uint64_t id,
     struct pki_error *err)
 {
-	json_t		*ans = NULL;
-	const char	*url;
-	int		 r;
-
-	r = post(c, ep, "/v3/cluster/member/remove", body_id("ID", id), &ans,
-	    &url, err);
-	json_decref(ans);
-	return r;
+	return post_id(c, ep, "/v3/cluster/member/remove", "ID", id, err);
 }
 
 int
 pki_etcd_member_promote(struct pki_etcd *c, int ep, uint64_t id,
     struct pki_error *err)
 {
-	json_t		*ans = NULL;
-	const char	*url;
-	int		 r;
-
-	r = post(c, ep, "/v3/cluster/member/promote", body_id("ID", id), &ans,
-	    &url, err);
-	json_decref(ans);
-	return r;
+	return post_id(c, ep, "/v3/cluster/member/promote", "ID", id, err);
 }
