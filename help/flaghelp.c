@@ -46,6 +46,9 @@ static const struct flag_help flag_help[] = {
 	{ "member remove", OPT_GATE_TIMEOUT, "how long etcd may refuse the removal as \"unhealthy cluster\" (peers connected for less than 5 s) before giving up (default 2m)" },
 	{ "member add", OPT_NO_SYNC, "do not fsync (for throw-away fixtures); files are still replaced atomically" },
 	{ "member remove", OPT_NO_SYNC, "do not fsync (for throw-away fixtures); files are still replaced atomically" },
+	{ "client add", OPT_CN, "the client certificate's common name (default: its name)" },
+	{ "client add", OPT_NO_SYNC, "do not fsync (for throw-away fixtures); files are still replaced atomically" },
+	{ "client remove", OPT_NO_SYNC, "do not fsync (for throw-away fixtures); files are still replaced atomically" },
 	{ NULL, OPT_STRICT, "make every warning of the strictness policy an error (exit 1, nothing written): unknown or repeated JSON keys, values RFC 5280 does not allow, unknown usages, hosts that look like IP addresses, flags the command does not use, a leaf outliving its CA, ..." },
 };
 

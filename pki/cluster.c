@@ -2022,6 +2022,18 @@ pki_cluster_etcd_env(const struct pki_cluster *cl, size_t member,
 	return PKI_OK;
 }
 
+/* Every member's client URLs, comma-separated. */
+static void
+client_endpoints(const struct pki_cluster *cl, struct pki_buf *ep)
+{
+	size_t	i, j;
+
+	for (i = 0; i < cl->nmembers; i++)
+		for (j = 0; j < cl->members[i].client_urls.n; j++)
+			sb_printf(ep, "%s%s", ep->len > 0 ? "," : "",
+			    cl->members[i].client_urls.v[j]);
+}
+
 int
 pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
     const char *pki_dir, char **out, struct pki_error *err)
@@ -2030,7 +2042,6 @@ pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
 	struct pki_buf			 sb = { NULL, 0, 0, 0 };
 	struct pki_buf			 ep = { NULL, 0, 0, 0 };
 	char				*path = NULL;
-	size_t				 i, j;
 
 	*out = NULL;
 	if (leaf >= cl->nleaves)
@@ -2041,10 +2052,7 @@ pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
 		    "be a non-empty path without control characters",
 		    cl->source);
 	l = &cl->leaves[leaf];
-	for (i = 0; i < cl->nmembers; i++)
-		for (j = 0; j < cl->members[i].client_urls.n; j++)
-			sb_printf(&ep, "%s%s", ep.len > 0 ? "," : "",
-			    cl->members[i].client_urls.v[j]);
+	client_endpoints(cl, &ep);
 	sb_printf(&sb, "# etcdctl environment of \"%s\" for cluster \"%s\": "
 	    "written by etcd-pki cluster issue\n", l->name, cl->name);
 	pki_buf_add(&sb, "export ETCDCTL_API=3\nexport ETCDCTL_ENDPOINTS=");
@@ -2074,4 +2082,31 @@ pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
 	free(sb.b);
 	free(ep.b);
 	return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+}
+
+int
+pki_cluster_kube_flags(const struct pki_cluster *cl, size_t leaf,
+    const char *pki_dir, char **out, struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*l;
+	struct pki_buf			 sb = { NULL, 0, 0, 0 };
+	struct pki_buf			 ep = { NULL, 0, 0, 0 };
+
+	*out = NULL;
+	if (leaf >= cl->nleaves)
+		return pki_err(err, PKI_ERR_ARG, "leaf %zu of %zu", leaf,
+		    cl->nleaves);
+	l = &cl->leaves[leaf];
+	client_endpoints(cl, &ep);
+	sb_printf(&sb, "--etcd-servers=%s\n--etcd-cafile=%s/ca.pem\n"
+	    "--etcd-certfile=%s/%s.pem\n--etcd-keyfile=%s/%s-key.pem\n",
+	    ep.b != NULL ? ep.b : "", pki_dir, pki_dir, l->name, pki_dir,
+	    l->name);
+	free(ep.b);
+	if (sb.oom || ep.oom) {
+		free(sb.b);
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	}
+	*out = sb.b;
+	return PKI_OK;
 }

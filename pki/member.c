@@ -45,6 +45,7 @@ struct mb {
 	void				*c;	/* etcd, through eps */
 	struct pki_etcd_member		*m;	/* etcd's list */
 	size_t				 nm;
+	const char			*what;	/* "added member", ... */
 	/* add: o's comma-separated lists split. */
 	char				**hosts, **purls, **curls;
 	size_t				 nhosts, npurls, ncurls;
@@ -322,9 +323,8 @@ desc_change(struct mb *b, json_t *doc)
 	}
 	if (write_desc(b, text) != 0)
 		goto out;
-	pki_note(b->nt, PKI_NOTE_OUT, NULL, "%s: %s member %s", b->o->desc,
-	    member_index(b->cl, b->o->name) < 0 ? "added" : "removed",
-	    b->o->name);
+	pki_note(b->nt, PKI_NOTE_OUT, NULL, "%s: %s %s", b->o->desc,
+	    b->what, b->o->name);
 	ret = 0;
  out:
 	free(text);
@@ -345,15 +345,37 @@ issue_event(void *arg, const struct pki_issue_event *ev)
 }
 
 /*
+ * Runs cluster issue on b->ncl for what is missing or changed (a new
+ * leaf's set, the fragments).  0 or -1 (noted).
+ */
+static int
+issue_all(struct mb *b)
+{
+	struct pki_issue_opts	io;
+	struct pki_error	err;
+	int			r;
+
+	memset(&io, 0, sizeof(io));
+	memset(&err, 0, sizeof(err));
+	io.no_sync = b->o->no_sync;
+	io.event = issue_event;
+	io.event_arg = b;
+	io.policy = b->o->po;
+	if ((r = pki_cluster_issue(b->ncl, b->o->dir, &io, &err)) != PKI_OK) {
+		pki_note_err(b->nt, NULL, &err, r);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Renews every member of b->ncl but skip (same key, the new SANs: etcd
- * reads a leaf certificate on each handshake, so no restart), then runs
- * cluster issue for what is missing or changed (a new member's set, the
- * fragments).  0 or -1 (noted).
+ * reads a leaf certificate on each handshake, so no restart), then
+ * issue_all().  0 or -1 (noted).
  */
 static int
 reissue(struct mb *b, const char *skip)
 {
-	struct pki_issue_opts	io;
 	struct pki_renew_opts	ro;
 	struct pki_targets	*ts = NULL;
 	struct pki_error	 err;
@@ -389,17 +411,7 @@ reissue(struct mb *b, const char *skip)
 		if (r != PKI_RUN_OK && r != PKI_RUN_CHANGED)
 			return -1;
 	}
-	memset(&io, 0, sizeof(io));
-	memset(&err, 0, sizeof(err));
-	io.no_sync = b->o->no_sync;
-	io.event = issue_event;
-	io.event_arg = b;
-	io.policy = b->o->po;
-	if ((r = pki_cluster_issue(b->ncl, b->o->dir, &io, &err)) != PKI_OK) {
-		pki_note_err(b->nt, NULL, &err, r);
-		return -1;
-	}
-	return 0;
+	return issue_all(b);
 }
 
 /* ---- member add --------------------------------------------------------- */
@@ -620,7 +632,7 @@ add_start(struct mb *b, uint64_t id)
 	int				 st;
 
 	pki_note_step(b->nt, "start", o->name, o->name, "starting");
-	if ((st = o->start(o->start_arg, o->name,
+	if ((st = o->run(o->run_arg, PKI_ROLL_START, o->name,
 	    (int)(gate_ms(b) / 1000))) != 0) {
 		pki_note(b->nt, PKI_NOTE_ERROR, o->name, "the start command "
 		    "failed (status %d)", st);
@@ -673,6 +685,7 @@ pki_member_add(const struct pki_member_opts *o)
 	    mb_connect(&b, 0, NULL, -1) != 0 || add_gates(&b) != 0)
 		goto out;
 	ret = PKI_RUN_FAILED;
+	b.what = "added member";
 	if (add_to_desc(&b) != 0) {
 		ret = PKI_RUN_REFUSED;
 		goto out;
@@ -700,7 +713,7 @@ pki_member_add(const struct pki_member_opts *o)
 	}
 	pki_note_step(b.nt, "added", o->name, o->name, "added to etcd as a "
 	    "%s, ID %" PRIx64, o->learner ? "learner" : "voting member", id);
-	if (o->start == NULL)
+	if (o->run == NULL)
 		add_next(&b, id);
 	else if (add_start(&b, id) != 0)
 		goto out;
@@ -807,19 +820,19 @@ remove_call(struct mb *b, const struct pki_etcd_member *t)
 	return 0;
 }
 
-/* The description without member idx, parsed into b->ncl and written. */
+/* The description without key[idx], parsed into b->ncl and written. */
 static int
-remove_from_desc(struct mb *b, int idx)
+remove_from_desc(struct mb *b, const char *key, int idx)
 {
 	json_error_t	 je;
 	json_t		*doc;
 	int		 ret = -1;
 
 	if ((doc = json_loadb(b->text, b->len, JSON_REJECT_DUPLICATES, &je))
-	    == NULL || json_array_remove(json_object_get(doc, "members"),
+	    == NULL || json_array_remove(json_object_get(doc, key),
 	    (size_t)idx) != 0) {
-		pki_note(b->nt, PKI_NOTE_ERROR, NULL, "%s: members[%d]: cannot "
-		    "remove", b->o->desc, idx);
+		pki_note(b->nt, PKI_NOTE_ERROR, NULL, "%s: %s[%d]: cannot "
+		    "remove", b->o->desc, key, idx);
 		goto out;
 	}
 	ret = desc_change(b, doc);
@@ -839,9 +852,9 @@ drop_key(const char *path, const struct stat *st, int type, struct FTW *f)
 	return 0;
 }
 
-/* Moves DIR/NAME to DIR/removed/NAME.<time>, its private keys deleted. */
+/* Moves DIR/sub to DIR/removed/NAME.<time>, its private keys deleted. */
 static int
-archive(struct mb *b)
+archive(struct mb *b, const char *sub)
 {
 	struct pki_error	 err;
 	char			 stamp[32], *from = NULL, *top = NULL;
@@ -853,7 +866,7 @@ archive(struct mb *b)
 	memset(&err, 0, sizeof(err));
 	(void)gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	if ((from = pki_path_join(b->o->dir, b->o->name)) == NULL ||
+	if ((from = pki_path_join(b->o->dir, sub)) == NULL ||
 	    (top = pki_path_join(b->o->dir, "removed")) == NULL ||
 	    asprintf(&to, "%s/%s.%s", top, b->o->name, stamp) == -1) {
 		pki_note(b->nt, PKI_NOTE_ERROR, NULL, "out of memory");
@@ -936,11 +949,129 @@ pki_member_remove(const struct pki_member_opts *o)
 	if (t != NULL && (remove_leader(&b, idx, t) != 0 ||
 	    remove_call(&b, t) != 0))
 		goto out;
-	if (remove_from_desc(&b, idx) != 0 || remove_revoke(&b) != 0 ||
-	    archive(&b) != 0 || reissue(&b, NULL) != 0)
+	b.what = "removed member";
+	if (remove_from_desc(&b, "members", idx) != 0 ||
+	    remove_revoke(&b) != 0 || archive(&b, o->name) != 0 ||
+	    reissue(&b, NULL) != 0)
 		goto out;
 	ret = PKI_RUN_OK;
  out:
+	mb_free(&b);
+	return ret;
+}
+
+/* ---- client add, client remove -------------------------------------------- */
+
+/* The index of client name in the description's "clients", or -1. */
+static int
+client_index(const struct mb *b, json_t *doc)
+{
+	json_t	*e;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(doc, "clients"), i, e)
+		if (json_is_string(json_object_get(e, "name")) &&
+		    strcmp(json_string_value(json_object_get(e, "name")),
+		    b->o->name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Loads the description as JSON too (*doc, a new reference). */
+static int
+client_load(struct mb *b, json_t **doc)
+{
+	json_error_t	je;
+
+	*doc = NULL;
+	if (mb_load(b) != 0)
+		return -1;
+	if ((*doc = json_loadb(b->text, b->len, JSON_REJECT_DUPLICATES, &je))
+	    == NULL) {
+		pki_note(b->nt, PKI_NOTE_ERROR, NULL, "%s: %s", b->o->desc,
+		    je.text);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pki_client_add(const struct pki_member_opts *o)
+{
+	struct mb	 b;
+	json_t		*doc = NULL, *c = NULL, *arr;
+	size_t		 i;
+	int		 ret = PKI_RUN_REFUSED;
+
+	memset(&b, 0, sizeof(b));
+	b.o = o;
+	b.nt = &o->nt;
+	b.what = "added client";
+	if (client_load(&b, &doc) != 0)
+		goto out;
+	for (i = 0; i < b.cl->nleaves; i++)
+		if (strcmp(b.cl->leaves[i].name, o->name) == 0) {
+			pki_note(b.nt, PKI_NOTE_ERROR, o->name, "%s has a %s of "
+			    "that name already", o->desc,
+			    b.cl->leaves[i].member >= 0 ? "member" : "client");
+			goto out;
+		}
+	ret = PKI_RUN_FAILED;
+	if ((arr = json_object_get(doc, "clients")) == NULL &&
+	    json_object_set_new(doc, "clients", arr = json_array()) != 0)
+		goto oom;
+	if ((c = json_object()) == NULL ||
+	    json_object_set_new(c, "name", json_string(o->name)) != 0 ||
+	    (o->cn != NULL && json_object_set_new(c, "CN",
+	    json_string(o->cn)) != 0) || json_array_append(arr, c) != 0)
+		goto oom;
+	if (desc_change(&b, doc) != 0) {
+		ret = PKI_RUN_REFUSED;
+		goto out;
+	}
+	if (issue_all(&b) == 0)
+		ret = PKI_RUN_OK;
+	goto out;
+ oom:
+	pki_note(b.nt, PKI_NOTE_ERROR, NULL, "out of memory");
+ out:
+	json_decref(c);
+	json_decref(doc);
+	mb_free(&b);
+	return ret;
+}
+
+int
+pki_client_remove(const struct pki_member_opts *o)
+{
+	struct mb	 b;
+	json_t		*doc = NULL;
+	char		*sub = NULL;
+	int		 ret = PKI_RUN_REFUSED, idx;
+
+	memset(&b, 0, sizeof(b));
+	b.o = o;
+	b.nt = &o->nt;
+	b.what = "removed client";
+	if (client_load(&b, &doc) != 0)
+		goto out;
+	if ((idx = client_index(&b, doc)) < 0) {
+		pki_note(b.nt, PKI_NOTE_ERROR, o->name, "no such client in %s",
+		    o->desc);
+		goto out;
+	}
+	ret = PKI_RUN_FAILED;
+	if (asprintf(&sub, "clients/%s", o->name) == -1) {
+		sub = NULL;
+		goto out;
+	}
+	if (remove_from_desc(&b, "clients", idx) == 0 &&
+	    remove_revoke(&b) == 0 && archive(&b, sub) == 0 &&
+	    issue_all(&b) == 0)
+		ret = PKI_RUN_OK;
+ out:
+	free(sub);
+	json_decref(doc);
 	mb_free(&b);
 	return ret;
 }

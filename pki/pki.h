@@ -3245,17 +3245,20 @@ struct pki_member_opts {
 	const char		*peer_urls;	/* or NULL */
 	const char		*client_urls;	/* or NULL */
 	const char		*data_dir;	/* or NULL */
+	const char		*cn;		/* client add: its CN, or NULL
+						   (the name) */
 	int			 learner;	/* add it as a learner, then
 						   promote it */
 	long			 gate_timeout_ms;	/* each wait (health,
 						   promotion); <= 0: 120 s */
 	/*
-	 * add: starts the new member (-start-cmd; its exit status, or -1
-	 * when it did not run); NULL: the caller starts it later.
+	 * add: runs the start command (which PKI_ROLL_START, as
+	 * pki_roll_conf.run: its exit status, or -1 when it did not run);
+	 * NULL: the caller starts the member later.
 	 */
-	int			(*start)(void *arg, const char *member,
+	int			(*run)(void *arg, int which, const char *member,
 				    int timeout_s);
-	void			*start_arg;
+	void			*run_arg;
 	const struct pki_parse_opts *po;	/* parsing the description */
 	int			 no_sync;
 	const struct pki_etcd_ops *ops;		/* NULL: the default */
@@ -3272,7 +3275,7 @@ struct pki_member_opts {
  * (initial_cluster_state "existing"; atomically), renews every existing
  * member's certificate with the new SANs (same key: no restart), issues
  * the new member's set (cluster issue), adds it through etcd's API (as a
- * learner with o->learner) and, with o->start, starts it, waits for its
+ * learner with o->learner) and, with o->run, starts it, waits for its
  * health and promotes it (retrying while it catches up); without, notes
  * the steps left.  A failure before etcd's API call puts the description
  * back, and so does etcd refusing the member.  Returns PKI_RUN_OK (done),
@@ -3292,6 +3295,22 @@ int		 pki_member_add(const struct pki_member_opts *o) PKI_MUST_CHECK;
  * PKI_RUN_REFUSED or PKI_RUN_FAILED.
  */
 int		 pki_member_remove(const struct pki_member_opts *o)
+		    PKI_MUST_CHECK;
+/*
+ * Adds client o->name (CN o->cn) to the description (refused when a
+ * member or client has that name) and issues its set with cluster
+ * issue: its certificate, etcdctl.env and, with fragments,
+ * kube-apiserver.flags.  Returns PKI_RUN_OK, PKI_RUN_REFUSED or
+ * PKI_RUN_FAILED.
+ */
+int		 pki_client_add(const struct pki_member_opts *o) PKI_MUST_CHECK;
+/*
+ * Removes client o->name from the description, revokes its certificates
+ * (cessationOfOperation), publishes the CRL and moves DIR/clients/NAME to
+ * DIR/removed/NAME.<UTC time> without its private keys.  Returns
+ * PKI_RUN_OK, PKI_RUN_REFUSED or PKI_RUN_FAILED.
+ */
+int		 pki_client_remove(const struct pki_member_opts *o)
 		    PKI_MUST_CHECK;
 
 /* ---- run documents: -format json (pki/rundoc.c) --------------------- */

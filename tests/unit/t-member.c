@@ -193,10 +193,12 @@ static const struct pki_etcd_ops	fake_ops = {
 
 /* The start command: the new member (the last endpoint) comes up. */
 static int
-f_start(void *arg, const char *member, int timeout_s)
+f_start(void *arg, int which, const char *member, int timeout_s)
 {
 	(void)arg;
 	(void)timeout_s;
+	if (which != PKI_ROLL_START)
+		return -1;
 	F.started++;
 	F.names[F.n - 1] = strcmp(member, "m4") == 0 ? "m4" : "?";
 	F.healthy[3] = 1;
@@ -393,7 +395,7 @@ test_add(void)
 	mo.name = "m4";
 	mo.hosts = "10.0.0.4,m4.example";
 	mo.learner = 1;
-	mo.start = f_start;
+	mo.run = f_start;
 	F.busy_adds = 2;
 	F.unsynced = 3;
 	is_int(pki_member_add(&mo), PKI_RUN_OK, "add m4 as a learner, started");
