@@ -14,6 +14,7 @@
 #     its directory archived without keys, the others' certificates
 #     without the removed SANs; a removal that would lose quorum (m4
 #     stopped) refused.
+#   client add ops, then client remove ops: refused at once on m1.
 # Reported as TAP diagnostics: membership changes, requests, failed
 # requests, max members down at once (downs.py).
 . "$(dirname "$0")/setup.sh"
@@ -22,7 +23,7 @@
 for c in etcd etcdctl openssl curl; do
 	need_cmd "$c" || skip_all "$c not installed (etcd 3.4, etcdctl, openssl and curl needed)"
 done
-plan 25
+plan 27
 time_limit 600
 
 cd "$T" || exit 1
@@ -236,6 +237,30 @@ else
 	fail "m3's certificate is refused on m1's peer port (etcd: revoked), m2's accepted"
 fi
 
+# ---- a client added, then removed: refused at once, no restart -------------------
+# health_as DIR NAME: member m1 answers /health to that client certificate.
+health_as() {
+	curl -sS --noproxy '*' --max-time 5 --cacert "$1/ca.pem" \
+	    --cert "$1/$2.pem" --key "$1/$2-key.pem" \
+	    "https://127.0.0.1:$CP1/health" 2>/dev/null | grep -q '"health":"true"'
+}
+run "$E" client add -cluster "$C3_DESC" "$C3_PKI" ops
+cp -r "$C3_PKI/clients/ops" ops-copy
+if [ "$rc" = 0 ] && health_as ops-copy ops; then
+	pass "client add ops: its certificate is accepted"
+else
+	fail "client add ops: its certificate is accepted"
+fi
+p1=$(pid_of 1)
+run "$E" client remove -cluster "$C3_DESC" "$C3_PKI" ops
+if [ "$rc" = 0 ] && ! health_as ops-copy ops &&
+    health_as "$C3_PKI/clients/admin" admin && [ "$(pid_of 1)" = "$p1" ]; then
+	pass "client remove ops: refused by m1 at once (no restart), admin accepted"
+else
+	fail "client remove ops: refused by m1 at once (no restart), admin accepted"
+fi
+changes_c=2
+
 # ---- a removal that would lose quorum ------------------------------------------------
 sleep 5
 "$C3_CTL" stop m4
@@ -256,7 +281,7 @@ else
 fi
 c3_downs || :
 maxdown=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["max_down"])' "$C3_RUN/downs.json")
-diag "membership changes made: $changes (add m4 learner+promote, add m5, remove m3, remove m5)"
+diag "membership changes made: $changes (add m4 learner+promote, add m5, remove m3, remove m5); client changes: $changes_c (add ops, remove ops)"
 diag "requests sent: $req, failed operations: $failed, retries: $(c3_load_get 's["retries"]'), longest unavailable: $(c3_load_get 's["longest_unavailable_s"]') s"
 diag "max members down at once: $maxdown (m4 stopped once for the quorum refusal)"
 finish
