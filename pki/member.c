@@ -458,6 +458,11 @@ add_clash(struct mb *b)
 		    "that name already", o->desc);
 		return -1;
 	}
+	if (strcmp(o->name, "removed") == 0) {
+		pki_note(b->nt, PKI_NOTE_ERROR, o->name, "reserved for the "
+		    "files of removed members and clients (DIR/removed)");
+		return -1;
+	}
 	for (i = 0; i < b->cl->nleaves; i++)
 		if (strcmp(b->cl->leaves[i].name, o->name) == 0) {
 			pki_note(b->nt, PKI_NOTE_ERROR, o->name, "%s has a "
@@ -659,10 +664,18 @@ add_next(struct mb *b, uint64_t id)
 {
 	const struct pki_member_opts	*o = b->o;
 
-	pki_note(b->nt, PKI_NOTE_OUT, o->name, "next: start etcd on %s now, "
-	    "with an empty data directory, from %s/%s/etcd.conf.yml (or "
-	    "etcd.env), which says initial-cluster-state: existing",
-	    o->name, o->dir, o->name);
+	if (b->ncl->fragments)
+		pki_note(b->nt, PKI_NOTE_OUT, o->name, "next: start etcd on %s "
+		    "now, with an empty data directory, from %s/%s/"
+		    "etcd.conf.yml (or etcd.env), which says "
+		    "initial-cluster-state: existing", o->name, o->dir,
+		    o->name);
+	else
+		pki_note(b->nt, PKI_NOTE_OUT, o->name, "next: start etcd on %s "
+		    "now, with an empty data directory, its certificate from "
+		    "%s/%s, initial-cluster-state existing and an "
+		    "initial-cluster naming every member of %s", o->name,
+		    o->dir, o->name, o->desc);
 	if (o->learner)
 		pki_note(b->nt, PKI_NOTE_OUT, o->name, "then, once it is "
 		    "healthy: etcdctl member promote %" PRIx64 " (retry while "
@@ -874,6 +887,11 @@ archive(struct mb *b, const char *sub)
 	}
 	if (access(from, F_OK) == -1) {
 		ret = 0;
+		goto out;
+	}
+	if (member_index(b->ncl, "removed") >= 0) {
+		pki_note(b->nt, PKI_NOTE_ERROR, b->o->name, "%s: a member named "
+		    "\"removed\" has that directory: %s stays", top, from);
 		goto out;
 	}
 	if ((mkdir(top, 0700) == -1 && errno != EEXIST) ||

@@ -337,6 +337,9 @@ test_add_refused(void)
 	is_int(pki_member_add(&mo), PKI_RUN_REFUSED, "add: a name taken");
 	ok(has("ERROR|") && has("has a member of that name already"),
 	    "add: says the name is taken");
+	mo.name = "removed";
+	is_int(pki_member_add(&mo), PKI_RUN_REFUSED, "add: \"removed\" is "
+	    "reserved");
 	mo.name = "m4";
 	mo.peer_urls = "https://10.0.0.2:2380";
 	is_int(pki_member_add(&mo), PKI_RUN_REFUSED, "add: a URL taken");
@@ -506,7 +509,7 @@ test_remove(void)
 int
 main(void)
 {
-	plan(40);
+	plan(41);
 	test_add_refused();
 	test_add();
 	test_remove();
