@@ -86,6 +86,16 @@ mb_free(struct mb *b)
 	free(b->text);
 }
 
+static void
+mb_init(struct mb *b, const struct pki_member_opts *o, const char *what)
+{
+	memset(b, 0, sizeof(*b));
+	b->o = o;
+	b->nt = &o->nt;
+	b->what = what;
+	b->ops = o->ops != NULL ? o->ops : pki_etcd_ops_default();
+}
+
 /* Reads and parses the description. */
 static int
 mb_load(struct mb *b)
@@ -604,21 +614,26 @@ promote(struct mb *b, uint64_t id)
 }
 
 /*
- * Adds nm through etcd, retrying "unhealthy cluster" (etcd wants every
- * peer connected for 5 s) until the gate timeout.
+ * etcd's member add of nm (*id: its ID) or, nm NULL, member remove of
+ * rid, retrying "unhealthy cluster" (etcd wants its peers connected for
+ * 5 s) until the gate timeout.  0 or -1 (noted).
  */
 static int
-add_call(struct mb *b, const struct pki_cluster_member *nm, uint64_t *id)
+reconfigure(struct mb *b, const struct pki_cluster_member *nm, uint64_t rid,
+    uint64_t *id)
 {
 	struct pki_error	err;
 	int64_t			end = b->ops->now_ms(b->o->ops_arg) +
 				    gate_ms(b);
+	int			r;
 
 	for (;;) {
 		memset(&err, 0, sizeof(err));
-		if (b->ops->member_add(b->c, -1,
+		r = nm != NULL ? b->ops->member_add(b->c, -1,
 		    (const char *const *)nm->peer_urls.v, nm->peer_urls.n,
-		    b->o->learner, id, &err) == PKI_OK)
+		    b->o->learner, id, &err) :
+		    b->ops->member_remove(b->c, -1, rid, &err);
+		if (r == PKI_OK)
 			return 0;
 		if (strstr(err.text, "unhealthy cluster") == NULL ||
 		    b->ops->now_ms(b->o->ops_arg) >= end) {
@@ -690,15 +705,11 @@ pki_member_add(const struct pki_member_opts *o)
 	uint64_t		 id = 0;
 	int			 ret = PKI_RUN_REFUSED;
 
-	memset(&b, 0, sizeof(b));
-	b.o = o;
-	b.nt = &o->nt;
-	b.ops = o->ops != NULL ? o->ops : pki_etcd_ops_default();
+	mb_init(&b, o, "added member");
 	if (mb_load(&b) != 0 || add_clash(&b) != 0 ||
 	    mb_connect(&b, 0, NULL, -1) != 0 || add_gates(&b) != 0)
 		goto out;
 	ret = PKI_RUN_FAILED;
-	b.what = "added member";
 	if (add_to_desc(&b) != 0) {
 		ret = PKI_RUN_REFUSED;
 		goto out;
@@ -715,7 +726,7 @@ pki_member_add(const struct pki_member_opts *o)
 	mb_disconnect(&b);
 	if (mb_connect(&b, 0, nm->client_urls.v[0], (int)b.cl->nmembers) != 0)
 		goto out;
-	if (add_call(&b, nm, &id) != 0) {
+	if (reconfigure(&b, nm, 0, &id) != 0) {
 		/* etcd did not add it: the description goes back. */
 		if (mb_list(&b) == 0 && etcd_by_urls(&b, &nm->peer_urls) ==
 		    NULL && write_desc(&b, b.text) == 0)
@@ -805,28 +816,12 @@ remove_leader(struct mb *b, int idx, const struct pki_etcd_member *t)
 	return 0;
 }
 
-/*
- * Removes t through etcd, retrying "unhealthy cluster" (etcd wants its
- * peers connected for 5 s) until the gate timeout.
- */
+/* Removes t through etcd. */
 static int
 remove_call(struct mb *b, const struct pki_etcd_member *t)
 {
-	struct pki_error	err;
-	int64_t			end = b->ops->now_ms(b->o->ops_arg) +
-				    gate_ms(b);
-
-	for (;;) {
-		memset(&err, 0, sizeof(err));
-		if (b->ops->member_remove(b->c, -1, t->id, &err) == PKI_OK)
-			break;
-		if (strstr(err.text, "unhealthy cluster") == NULL ||
-		    b->ops->now_ms(b->o->ops_arg) >= end) {
-			pki_note_err(b->nt, b->o->name, &err, PKI_ERR_IO);
-			return -1;
-		}
-		b->ops->sleep_ms(b->o->ops_arg, POLL_MS);
-	}
+	if (reconfigure(b, NULL, t->id, NULL) != 0)
+		return -1;
 	pki_note_step(b->nt, "removed", b->o->name, b->o->name, "removed from "
 	    "etcd (ID %" PRIx64 "): it stops itself; wipe its data "
 	    "directory before any reuse", t->id);
@@ -939,10 +934,7 @@ pki_member_remove(const struct pki_member_opts *o)
 	int				 ret = PKI_RUN_REFUSED, idx;
 	size_t				 as;
 
-	memset(&b, 0, sizeof(b));
-	b.o = o;
-	b.nt = &o->nt;
-	b.ops = o->ops != NULL ? o->ops : pki_etcd_ops_default();
+	mb_init(&b, o, "removed member");
 	if (mb_load(&b) != 0)
 		goto out;
 	if ((idx = member_index(b.cl, o->name)) < 0) {
@@ -967,7 +959,6 @@ pki_member_remove(const struct pki_member_opts *o)
 	if (t != NULL && (remove_leader(&b, idx, t) != 0 ||
 	    remove_call(&b, t) != 0))
 		goto out;
-	b.what = "removed member";
 	if (remove_from_desc(&b, "members", idx) != 0 ||
 	    remove_revoke(&b) != 0 || archive(&b, o->name) != 0 ||
 	    reissue(&b, NULL) != 0)
@@ -1021,10 +1012,7 @@ pki_client_add(const struct pki_member_opts *o)
 	size_t		 i;
 	int		 ret = PKI_RUN_REFUSED;
 
-	memset(&b, 0, sizeof(b));
-	b.o = o;
-	b.nt = &o->nt;
-	b.what = "added client";
+	mb_init(&b, o, "added client");
 	if (client_load(&b, &doc) != 0)
 		goto out;
 	for (i = 0; i < b.cl->nleaves; i++)
@@ -1067,10 +1055,7 @@ pki_client_remove(const struct pki_member_opts *o)
 	char		*sub = NULL;
 	int		 ret = PKI_RUN_REFUSED, idx;
 
-	memset(&b, 0, sizeof(b));
-	b.o = o;
-	b.nt = &o->nt;
-	b.what = "removed client";
+	mb_init(&b, o, "removed client");
 	if (client_load(&b, &doc) != 0)
 		goto out;
 	if ((idx = client_index(&b, doc)) < 0) {
