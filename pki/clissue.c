@@ -156,7 +156,7 @@ remove_tmpdir(int pfd, const char *tmp)
 {
 	static const char *const	 names[] = { "etcd.conf.yml",
 	    "etcdctl.env", "etcd.env", PKI_CLDIR_BUNDLE, PKI_CLDIR_CRL_DER,
-	    PKI_CLDIR_CRL_PEM };
+	    PKI_CLDIR_CRL_PEM, "kube-apiserver.flags" };
 	char				 buf[PATH_MAX];
 	const char			*base;
 	size_t				 i;
@@ -394,7 +394,8 @@ leaf_file(const struct pki_cluster_leaf *lf, int i, char *buf, size_t size)
 	static const char *const	 sfx[] = { ".pem", "-key.pem", ".csr",
 	    "-csr.json" };
 	static const char *const	 fixed[] = { PKI_CLDIR_BUNDLE,
-	    "etcd.conf.yml", "etcdctl.env", "etcd.env", "kube-apiserver.flags" };
+	    "etcd.conf.yml", "etcdctl.env", "etcd.env",
+	    "kube-apiserver.flags" };
 	int				 n;
 
 	if (i < F_CA)

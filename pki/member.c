@@ -969,7 +969,7 @@ pki_member_remove(const struct pki_member_opts *o)
 	return ret;
 }
 
-/* ---- client add, client remove -------------------------------------------- */
+/* ---- client add, client remove ------------------------------------------ */
 
 /* The index of client name in the description's "clients", or -1. */
 static int
