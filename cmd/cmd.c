@@ -31,12 +31,15 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_rollback_entry,
 	&cmd_schedule_entry,
 	&cmd_ca_entry,
+	&cmd_member_entry,
+	&cmd_client_entry,
 	&cmd_completion_entry,
 	NULL
 };
 
 const struct cmd_group *const cmd_groups[] = {
-	&cmd_cluster_group, &cmd_ca_group, NULL
+	&cmd_cluster_group, &cmd_ca_group, &cmd_member_group,
+	&cmd_client_group, NULL
 };
 
 const struct cmd_alias cmd_aliases[] = {

@@ -51,6 +51,7 @@ extern const struct cmd_entry	cmd_needs_renewal_entry;
 extern const struct cmd_entry	cmd_check_entry;
 extern const struct cmd_entry	cmd_schedule_entry;
 extern const struct cmd_entry	cmd_ca_entry;
+extern const struct cmd_entry	cmd_member_entry, cmd_client_entry;
 extern const struct cmd_entry	cmd_ca_renew_entry;
 extern const struct cmd_entry	cmd_ca_rotate_entry;
 extern const struct cmd_entry	cmd_ca_status_entry;
@@ -88,6 +89,7 @@ struct cmd_group {
  */
 int			 cmd_dispatch(struct opts *o, const struct cmd_group *g);
 extern const struct cmd_group	cmd_cluster_group, cmd_ca_group;
+extern const struct cmd_group	cmd_member_group, cmd_client_group;
 /* The commands of cmd_table that are groups, NULL-terminated. */
 extern const struct cmd_group	*const cmd_groups[];
 struct cmd_alias {	/* a program name that is one command (cfssljson) */

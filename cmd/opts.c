@@ -53,6 +53,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "ca-key-password", OPT_TYPE_SPEC, "env:VAR|file:PATH", "password of an encrypted CA key (default: $CFSSL_CA_PK_PASSWORD)" },
 	[OPT_CERT] =
 	{ "cert", OPT_TYPE_PATH, "FILE", "certificate file ('-' for stdin)" },
+	[OPT_CLIENT_URLS] =
+	{ "client-urls", OPT_TYPE_STRING, "URLS", "member add: the new member's client URLs, comma-separated (default https://IP:2379, IP the first of -hostname)" },
 	[OPT_CLUSTER] =
 	{ "cluster", OPT_TYPE_PATH, "DESC", "the cluster description whose output directory (the argument DIR) holds the certificates" },
 	[OPT_CN] =
@@ -72,6 +74,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "csr", OPT_TYPE_PATH, "FILE", "PEM certificate request file ('-' for stdin)" },
 	[OPT_CSR_JSON] =
 	{ "csr-json", OPT_TYPE_PATH, "FILE", "renew: the CSR JSON to reissue from (default: DIR/NAME-csr.json next to the certificate)" },
+	[OPT_DATA_DIR] =
+	{ "data-dir", OPT_TYPE_STRING, "DIR", "member add: the new member's etcd data directory (default: the description's data_dir)" },
 	[OPT_DB_CONFIG] =
 	{ "db-config", OPT_TYPE_PATH, "FILE", "revoke: certificate database configuration, cfssl's JSON {\"driver\":\"sqlite3\",\"data_source\":PATH}" },
 	[OPT_DEPLOY_HOOK] =
@@ -127,6 +131,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_LAYOUT] =
 	{ "layout", OPT_TYPE_ENUM, "generations|fixed", "renew: on-disk layout (default: generations, converting a fixed set on its first renewal)",
 	  .choices = layouts, .noun = "layout" },
+	[OPT_LEARNER] =
+	{ "learner", OPT_TYPE_BOOL, NULL, "member add: add it as a learner, promoted once it has caught up (with -start-cmd)" },
 	[OPT_LOGLEVEL] =
 	{ "loglevel", OPT_TYPE_INT, "N", "log level (0 = DEBUG, 1 = INFO, 2 = WARNING, 3 = ERROR, 5 = FATAL)",
 	  .min = 0, .max = 5 },
@@ -156,6 +162,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "o", OPT_TYPE_OUTPUT, "NAME", "output: gencert/sign write NAME.pem, NAME-key.pem and NAME.csr instead of JSON; cluster init writes the file NAME; cluster issue writes into the directory NAME; ca renew writes NAME.pem instead of replacing -ca; status prints text, json or prometheus; ca status prints text or json" },
 	[OPT_PASSWORD] =
 	{ "password", OPT_TYPE_STRING, "PASSWORD", "bundle: password of a PKCS #12 -cert (default \"0\", as cfssl)" },
+	[OPT_PEER_URLS] =
+	{ "peer-urls", OPT_TYPE_STRING, "URLS", "member add: the new member's peer URLs, comma-separated (default https://IP:2380)" },
 	[OPT_PHASE] =
 	{ "phase", OPT_TYPE_ENUM, "add-trust|reissue|drop-old", "ca rotate: the phase of the CA rotation to run",
 	  .choices = phases, .noun = "phase" },

@@ -42,6 +42,15 @@ static const struct flag_help flag_help[] = {
 	{ "ca rotate", OPT_START_CMD, "command that starts a member after the switch, instead of -restart-cmd (argv, no shell)" },
 	{ "renew", OPT_STRICT, "make every warning of the strictness policy an error (the set is left as it was, exit 3): unknown or repeated JSON keys, values RFC 5280 does not allow, a profile expiry under 10 times the backdate, a leaf outliving its CA, ..." },
 	{ "ca rotate", OPT_STRICT, "make a warning of the strictness policy about the new CA (-phase add-trust: exit 1, nothing written) or a leaf it re-signs (-phase reissue: that leaf is left as it was, exit 3) an error" },
+	{ "member add", OPT_HOSTNAME, "the new member's IP addresses and DNS names, comma-separated (at least one IP); every member's certificate gets them" },
+	{ "member add", OPT_START_CMD, "command that starts the new member (argv, no shell; $ETCD_PKI_MEMBER names it); then wait for its health and, with -learner, promote it" },
+	{ "member add", OPT_GATE_TIMEOUT, "how long the new member may take to be healthy, and to catch up before its promotion (default 2m)" },
+	{ "member remove", OPT_GATE_TIMEOUT, "how long etcd may refuse the removal as \"unhealthy cluster\" (peers connected for less than 5 s) before giving up (default 2m)" },
+	{ "member add", OPT_NO_SYNC, "do not fsync (for throw-away fixtures); files are still replaced atomically" },
+	{ "member remove", OPT_NO_SYNC, "do not fsync (for throw-away fixtures); files are still replaced atomically" },
+	{ "client add", OPT_CN, "the client certificate's common name (default: its name)" },
+	{ "client add", OPT_NO_SYNC, "do not fsync (for throw-away fixtures); files are still replaced atomically" },
+	{ "client remove", OPT_NO_SYNC, "do not fsync (for throw-away fixtures); files are still replaced atomically" },
 	{ NULL, OPT_STRICT, "make every warning of the strictness policy an error (exit 1, nothing written): unknown or repeated JSON keys, values RFC 5280 does not allow, unknown usages, hosts that look like IP addresses, flags the command does not use, a leaf outliving its CA, ..." },
 };
 

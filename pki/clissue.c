@@ -49,7 +49,8 @@
 #define F_CONF		5
 #define F_ENV		6
 #define F_ETCDENV	7
-#define F__COUNT	8
+#define F_KUBE		8	/* clients: kube-apiserver.flags */
+#define F__COUNT	9
 
 #define LEAF_KEPT	0
 #define LEAF_NEW	1
@@ -155,7 +156,7 @@ remove_tmpdir(int pfd, const char *tmp)
 {
 	static const char *const	 names[] = { "etcd.conf.yml",
 	    "etcdctl.env", "etcd.env", PKI_CLDIR_BUNDLE, PKI_CLDIR_CRL_DER,
-	    PKI_CLDIR_CRL_PEM };
+	    PKI_CLDIR_CRL_PEM, "kube-apiserver.flags" };
 	char				 buf[PATH_MAX];
 	const char			*base;
 	size_t				 i;
@@ -369,8 +370,12 @@ leaf_texts(struct issue *is, struct leafjob *j, struct pki_error *err)
 	    &j->text[F_ETCDENV], err)) != PKI_OK))
 		goto out;
 	if ((r = pki_cluster_etcdctl_env(is->cl, j->leaf, pkidir,
-	    &j->text[F_ENV], err)) != PKI_OK)
+	    &j->text[F_ENV], err)) != PKI_OK ||
+	    (lf->member < 0 && (r = pki_cluster_kube_flags(is->cl, j->leaf,
+	    pkidir, &j->text[F_KUBE], err)) != PKI_OK))
 		goto out;
+	if (j->text[F_KUBE] != NULL)
+		j->textlen[F_KUBE] = strlen(j->text[F_KUBE]);
 	if (j->text[F_CONF] != NULL)
 		j->textlen[F_CONF] = strlen(j->text[F_CONF]);
 	if (j->text[F_ETCDENV] != NULL)
@@ -389,7 +394,8 @@ leaf_file(const struct pki_cluster_leaf *lf, int i, char *buf, size_t size)
 	static const char *const	 sfx[] = { ".pem", "-key.pem", ".csr",
 	    "-csr.json" };
 	static const char *const	 fixed[] = { PKI_CLDIR_BUNDLE,
-	    "etcd.conf.yml", "etcdctl.env", "etcd.env" };
+	    "etcd.conf.yml", "etcdctl.env", "etcd.env",
+	    "kube-apiserver.flags" };
 	int				 n;
 
 	if (i < F_CA)

@@ -61,11 +61,12 @@ enum { SG_EXPIRY, SG_CONFIG, SG_PEER, SG_CLIENT, SG_CRL_EXPIRY, SG__N };
 
 static const char *const member_fields[] = {
 	"name", "dns", "ips", "peer_urls", "client_urls", "listen_peer_urls",
-	"listen_client_urls", "data_dir", "key_format", NULL
+	"listen_client_urls", "data_dir", "key_format",
+	"initial_cluster_state", NULL
 };
 enum {
 	M_NAME, M_DNS, M_IPS, M_PEER_URLS, M_CLIENT_URLS, M_LISTEN_PEER,
-	M_LISTEN_CLIENT, M_DATA_DIR, M_KEY_FORMAT, M__N
+	M_LISTEN_CLIENT, M_DATA_DIR, M_KEY_FORMAT, M_STATE, M__N
 };
 static const struct pki_json_hint member_hints[] = {
 	{ "hosts", " (use \"dns\" for names and \"ips\" for addresses)" },
@@ -1112,6 +1113,17 @@ parse_member(struct cl_parse *p, size_t idx, const json_t *obj,
 	if (m->data_dir == NULL && p->cl->data_dir != NULL &&
 	    (m->data_dir = strdup(p->cl->data_dir)) == NULL)
 		goto nomem;
+	/* "existing": a member added to a running cluster (member add). */
+	pki_json_path_key(path, sizeof(path), mpath, "initial_cluster_state");
+	if (vals[M_STATE] != NULL) {
+		if (!json_is_string(vals[M_STATE]) ||
+		    (strcmp(json_string_value(vals[M_STATE]), "new") != 0 &&
+		    strcmp(json_string_value(vals[M_STATE]), "existing") != 0))
+			return pki_json_err(&p->ctx, PKI_ERR_INPUT, path,
+			    "expected \"new\" or \"existing\"");
+		m->existing = strcmp(json_string_value(vals[M_STATE]),
+		    "existing") == 0;
+	}
 	return PKI_OK;
  nomem:
 	return pki_json_err(&p->ctx, PKI_ERR_ALLOC, mpath, "out of memory");
@@ -1915,8 +1927,9 @@ pki_cluster_etcd_conf(const struct pki_cluster *cl, size_t member,
 	sb_yaml_quote(&sb, ic.b != NULL ? ic.b : "");
 	pki_buf_add(&sb, "\ninitial-cluster-token: ");
 	sb_yaml_quote(&sb, cl->token);
-	pki_buf_add(&sb, "\ninitial-cluster-state: 'new'\n"
-	    "enable-grpc-gateway: true\n");
+	pki_buf_add(&sb, m->existing ? "\ninitial-cluster-state: 'existing'\n"
+	    : "\ninitial-cluster-state: 'new'\n");
+	pki_buf_add(&sb, "enable-grpc-gateway: true\n");
 	yaml_tls(&sb, "client-transport-security", pki_dir, m->name);
 	yaml_tls(&sb, "peer-transport-security", pki_dir, m->name);
 	free(ic.b);
@@ -1990,7 +2003,8 @@ pki_cluster_etcd_env(const struct pki_cluster *cl, size_t member,
 	initial_cluster(cl, &ic);
 	env_line(&sb, "ETCD_INITIAL_CLUSTER", ic.b != NULL ? ic.b : "", NULL);
 	env_line(&sb, "ETCD_INITIAL_CLUSTER_TOKEN", cl->token, NULL);
-	env_line(&sb, "ETCD_INITIAL_CLUSTER_STATE", "new", NULL);
+	env_line(&sb, "ETCD_INITIAL_CLUSTER_STATE", m->existing ? "existing" :
+	    "new", NULL);
 	env_line(&sb, "ETCD_ENABLE_GRPC_GATEWAY", "true", NULL);
 	env_line(&sb, "ETCD_CERT_FILE", pki_dir, cert);
 	env_line(&sb, "ETCD_KEY_FILE", pki_dir, key);
@@ -2014,6 +2028,18 @@ pki_cluster_etcd_env(const struct pki_cluster *cl, size_t member,
 	return PKI_OK;
 }
 
+/* Every member's client URLs, comma-separated. */
+static void
+client_endpoints(const struct pki_cluster *cl, struct pki_buf *ep)
+{
+	size_t	i, j;
+
+	for (i = 0; i < cl->nmembers; i++)
+		for (j = 0; j < cl->members[i].client_urls.n; j++)
+			sb_printf(ep, "%s%s", ep->len > 0 ? "," : "",
+			    cl->members[i].client_urls.v[j]);
+}
+
 int
 pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
     const char *pki_dir, char **out, struct pki_error *err)
@@ -2022,7 +2048,6 @@ pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
 	struct pki_buf			 sb = { NULL, 0, 0, 0 };
 	struct pki_buf			 ep = { NULL, 0, 0, 0 };
 	char				*path = NULL;
-	size_t				 i, j;
 
 	*out = NULL;
 	if (leaf >= cl->nleaves)
@@ -2033,10 +2058,7 @@ pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
 		    "be a non-empty path without control characters",
 		    cl->source);
 	l = &cl->leaves[leaf];
-	for (i = 0; i < cl->nmembers; i++)
-		for (j = 0; j < cl->members[i].client_urls.n; j++)
-			sb_printf(&ep, "%s%s", ep.len > 0 ? "," : "",
-			    cl->members[i].client_urls.v[j]);
+	client_endpoints(cl, &ep);
 	sb_printf(&sb, "# etcdctl environment of \"%s\" for cluster \"%s\": "
 	    "written by etcd-pki cluster issue\n", l->name, cl->name);
 	pki_buf_add(&sb, "export ETCDCTL_API=3\nexport ETCDCTL_ENDPOINTS=");
@@ -2066,4 +2088,31 @@ pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
 	free(sb.b);
 	free(ep.b);
 	return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+}
+
+int
+pki_cluster_kube_flags(const struct pki_cluster *cl, size_t leaf,
+    const char *pki_dir, char **out, struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*l;
+	struct pki_buf			 sb = { NULL, 0, 0, 0 };
+	struct pki_buf			 ep = { NULL, 0, 0, 0 };
+
+	*out = NULL;
+	if (leaf >= cl->nleaves)
+		return pki_err(err, PKI_ERR_ARG, "leaf %zu of %zu", leaf,
+		    cl->nleaves);
+	l = &cl->leaves[leaf];
+	client_endpoints(cl, &ep);
+	sb_printf(&sb, "--etcd-servers=%s\n--etcd-cafile=%s/ca.pem\n"
+	    "--etcd-certfile=%s/%s.pem\n--etcd-keyfile=%s/%s-key.pem\n",
+	    ep.b != NULL ? ep.b : "", pki_dir, pki_dir, l->name, pki_dir,
+	    l->name);
+	free(ep.b);
+	if (sb.oom || ep.oom) {
+		free(sb.b);
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	}
+	*out = sb.b;
+	return PKI_OK;
 }

@@ -31,6 +31,7 @@ struct pki_cluster_member {
 	struct pki_url	*client_url_parts;	/* client_urls parsed */
 	char		*data_dir;	/* NULL: not in the fragment */
 	int		 key_format;	/* PKI_KEY_FMT_* of its key */
+	int		 existing;	/* initial_cluster_state "existing" */
 };
 
 /*
@@ -102,6 +103,15 @@ int	pki_cluster_etcd_env(const struct pki_cluster *cl, size_t member,
  * member's client URLs, ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY under
  * pki_dir), as "export VAR='value'" lines.  *out is malloc'ed text.
  */
+/*
+ * The kube-apiserver.flags of client leaf i: --etcd-servers (every
+ * member's client URLs), --etcd-cafile, --etcd-certfile and
+ * --etcd-keyfile under pki_dir, one flag a line as kube-apiserver takes
+ * them.  *out is malloc'ed text.
+ */
+int	pki_cluster_kube_flags(const struct pki_cluster *cl, size_t leaf,
+	    const char *pki_dir, char **out, struct pki_error *err)
+	    PKI_MUST_CHECK;
 int	pki_cluster_etcdctl_env(const struct pki_cluster *cl, size_t leaf,
 	    const char *pki_dir, char **out, struct pki_error *err)
 	    PKI_MUST_CHECK;

@@ -621,6 +621,14 @@ check_fragments(struct vctx *v, const struct pki_cluster *cl, size_t i,
 		goto out;
 	check_text(v, ldfd, lf->dir, "etcdctl.env", text, strlen(text));
 	free(text);
+	if (lf->member < 0) {
+		if ((r = pki_cluster_kube_flags(cl, i, pkidir, &text, err)) !=
+		    PKI_OK)
+			goto out;
+		check_text(v, ldfd, lf->dir, "kube-apiserver.flags", text,
+		    strlen(text));
+		free(text);
+	}
 	r = PKI_OK;
  out:
 	free(pkidir);

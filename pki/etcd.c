@@ -1148,19 +1148,69 @@ pki_etcd_unlock(struct pki_etcd *c, int ep, const char *key, size_t keylen,
 	return r;
 }
 
-int
-pki_etcd_move_leader(struct pki_etcd *c, int ep, uint64_t target,
-    struct pki_error *err)
+/* The POST of {"name":"id"} to path, its answer dropped. */
+static int
+post_id(struct pki_etcd *c, int ep, const char *path, const char *name,
+    uint64_t id, struct pki_error *err)
 {
 	json_t		*ans = NULL;
 	const char	*url;
 	int		 r;
 
+	r = post(c, ep, path, body_id(name, id), &ans, &url, err);
+	json_decref(ans);
+	return r;
+}
+
+int
+pki_etcd_move_leader(struct pki_etcd *c, int ep, uint64_t target,
+    struct pki_error *err)
+{
 	if (target == 0)
 		return pki_err(err, PKI_ERR_ARG, "etcd move leader: no target");
 	/* A follower answers 412 "etcdserver: not leader". */
-	r = post(c, ep, "/v3/maintenance/transfer-leadership",
-	    body_id("targetID", target), &ans, &url, err);
+	return post_id(c, ep, "/v3/maintenance/transfer-leadership",
+	    "targetID", target, err);
+}
+
+int
+pki_etcd_member_add(struct pki_etcd *c, int ep, const char *const *peer_urls,
+    size_t n, int learner, uint64_t *id, struct pki_error *err)
+{
+	static const char	 path[] = "/v3/cluster/member/add";
+	json_t			*ans = NULL, *urls = NULL;
+	const char		*url;
+	size_t			 i;
+	int			 r;
+
+	*id = 0;
+	if (n == 0)
+		return pki_err(err, PKI_ERR_ARG, "etcd member add: no peer URL");
+	if ((urls = json_array()) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "etcd: out of memory");
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(urls, json_string(peer_urls[i])) != 0) {
+			json_decref(urls);
+			return pki_err(err, PKI_ERR_ALLOC, "etcd: out of memory");
+		}
+	if ((r = post(c, ep, path, dump(json_pack("{s:o,s:b}", "peerURLs",
+	    urls, "isLearner", learner)), &ans, &url, err)) == 0)
+		r = get_u64(url, path, json_object_get(ans, "member"), "ID", 1,
+		    id, err);
 	json_decref(ans);
 	return r;
+}
+
+int
+pki_etcd_member_remove(struct pki_etcd *c, int ep, uint64_t id,
+    struct pki_error *err)
+{
+	return post_id(c, ep, "/v3/cluster/member/remove", "ID", id, err);
+}
+
+int
+pki_etcd_member_promote(struct pki_etcd *c, int ep, uint64_t id,
+    struct pki_error *err)
+{
+	return post_id(c, ep, "/v3/cluster/member/promote", "ID", id, err);
 }

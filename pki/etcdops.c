@@ -139,10 +139,30 @@ d_sleep_ms(void *arg, long ms)
 		;
 }
 
+static int
+d_member_add(void *h, int ep, const char *const *urls, size_t n, int learner,
+    uint64_t *id, struct pki_error *err)
+{
+	return pki_etcd_member_add(h, ep, urls, n, learner, id, err);
+}
+
+static int
+d_member_remove(void *h, int ep, uint64_t id, struct pki_error *err)
+{
+	return pki_etcd_member_remove(h, ep, id, err);
+}
+
+static int
+d_member_promote(void *h, int ep, uint64_t id, struct pki_error *err)
+{
+	return pki_etcd_member_promote(h, ep, id, err);
+}
+
 static const struct pki_etcd_ops default_ops = {
 	d_open, d_close, d_avoid, d_health, d_status, d_members, d_alarms,
 	d_grant, d_keepalive, d_revoke, d_lock, d_unlock, d_move_leader,
-	d_peer_cert, d_tls_probe, d_now_ms, d_sleep_ms
+	d_peer_cert, d_tls_probe, d_now_ms, d_sleep_ms, d_member_add,
+	d_member_remove, d_member_promote
 };
 
 const struct pki_etcd_ops *

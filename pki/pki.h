@@ -1468,6 +1468,23 @@ int		 pki_etcd_move_leader(struct pki_etcd *c, int ep,
 		    uint64_t target, struct pki_error *err) PKI_MUST_CHECK;
 
 /*
+ * POST /v3/cluster/member/add {peerURLs, isLearner}: *id is the new
+ * member's ID (etcd makes it).
+ */
+int		 pki_etcd_member_add(struct pki_etcd *c, int ep,
+		    const char *const *peer_urls, size_t n, int learner,
+		    uint64_t *id, struct pki_error *err) PKI_MUST_CHECK;
+/* POST /v3/cluster/member/remove {ID}. */
+int		 pki_etcd_member_remove(struct pki_etcd *c, int ep,
+		    uint64_t id, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * POST /v3/cluster/member/promote {ID}: 412 "... which is in sync with
+ * leader" while the learner catches up (err->text says so).
+ */
+int		 pki_etcd_member_promote(struct pki_etcd *c, int ep,
+		    uint64_t id, struct pki_error *err) PKI_MUST_CHECK;
+
+/*
  * TLS probe of a server that asks for client certificates: connects to
  * host:port (at most timeout_ms in all), presents cert/key (a client
  * certificate; NULL: none), sends "GET /health" and reads the answer.
@@ -2378,6 +2395,14 @@ struct pki_etcd_ops {
 	/* A monotonic clock in milliseconds, and a sleep. */
 	int64_t	(*now_ms)(void *arg);
 	void	(*sleep_ms)(void *arg, long ms);
+	/* Membership changes (member add, member remove). */
+	int	(*member_add)(void *h, int ep, const char *const *peer_urls,
+		    size_t n, int learner, uint64_t *id,
+		    struct pki_error *err);
+	int	(*member_remove)(void *h, int ep, uint64_t id,
+		    struct pki_error *err);
+	int	(*member_promote)(void *h, int ep, uint64_t id,
+		    struct pki_error *err);
 };
 
 /* The real operations (static storage; ops_arg unused). */
@@ -3270,6 +3295,90 @@ int		 pki_cluster_record_found(struct pki_inventory *inv,
 int		 pki_cluster_revoke(const struct pki_cluster *cl,
 		    const char *dir, const char *what, int reason,
 		    const struct pki_crl_opts *o) PKI_MUST_CHECK;
+
+/* ---- membership changes (pki/member.c) ------------------------------- */
+
+/* What member add and member remove are given. */
+struct pki_member_opts {
+	const char		*desc;		/* the description's file */
+	const char		*dir;		/* its output directory */
+	const char		*name;		/* the member added or removed */
+	/*
+	 * add: the new member's hosts (IPs and DNS names) and URLs, each
+	 * comma-separated as -hostname is; no URL: https://IP:2380 (peer)
+	 * and https://IP:2379 (client) with its first IP.
+	 */
+	const char		*hosts;
+	const char		*peer_urls;	/* or NULL */
+	const char		*client_urls;	/* or NULL */
+	const char		*data_dir;	/* or NULL */
+	const char		*cn;		/* client add: its CN, or NULL
+						   (the name) */
+	int			 learner;	/* add it as a learner, then
+						   promote it */
+	long			 gate_timeout_ms;	/* each wait (health,
+						   promotion); <= 0: 120 s */
+	/*
+	 * add: runs the start command (which PKI_ROLL_START, as
+	 * pki_roll_conf.run: its exit status, or -1 when it did not run);
+	 * NULL: the caller starts the member later.
+	 */
+	int			(*run)(void *arg, int which, const char *member,
+				    int timeout_s);
+	void			*run_arg;
+	const struct pki_parse_opts *po;	/* parsing the description */
+	int			 no_sync;
+	const struct pki_etcd_ops *ops;		/* NULL: the default */
+	void			*ops_arg;
+	struct pki_notify	 nt;		/* steps, results, errors */
+};
+
+/*
+ * Adds member o->name to the cluster of o->desc (DIR o->dir): refuses
+ * (PKI_RUN_REFUSED, nothing changed) when the name, a host or a URL is
+ * the description's already, when etcd's members and the description's
+ * differ, when a member is not healthy, or when a learner is added while
+ * etcd has one.  Then writes the description with the member
+ * (initial_cluster_state "existing"; atomically), renews every existing
+ * member's certificate with the new SANs (same key: no restart), issues
+ * the new member's set (cluster issue), adds it through etcd's API (as a
+ * learner with o->learner) and, with o->run, starts it, waits for its
+ * health and promotes it (retrying while it catches up); without, notes
+ * the steps left.  A failure before etcd's API call puts the description
+ * back, and so does etcd refusing the member.  Returns PKI_RUN_OK (done),
+ * PKI_RUN_REFUSED or PKI_RUN_FAILED.
+ */
+int		 pki_member_add(const struct pki_member_opts *o) PKI_MUST_CHECK;
+/*
+ * Removes member o->name: refuses (PKI_RUN_REFUSED) when it is the last
+ * member or the last voter, or when the healthy voters left would not
+ * make a quorum; moves leadership away from it; removes it through
+ * etcd's API; writes the description without it; revokes its
+ * certificates (cessationOfOperation) and publishes the CRL to every
+ * member left; moves DIR/NAME to DIR/removed/NAME.<UTC time> without its
+ * private keys (deleted); renews the others' certificates without its
+ * SANs and rewrites their fragments (cluster issue).  A member etcd no
+ * longer lists is only taken out of the PKI.  Returns PKI_RUN_OK (done),
+ * PKI_RUN_REFUSED or PKI_RUN_FAILED.
+ */
+int		 pki_member_remove(const struct pki_member_opts *o)
+		    PKI_MUST_CHECK;
+/*
+ * Adds client o->name (CN o->cn) to the description (refused when a
+ * member or client has that name) and issues its set with cluster
+ * issue: its certificate, etcdctl.env and, with fragments,
+ * kube-apiserver.flags.  Returns PKI_RUN_OK, PKI_RUN_REFUSED or
+ * PKI_RUN_FAILED.
+ */
+int		 pki_client_add(const struct pki_member_opts *o) PKI_MUST_CHECK;
+/*
+ * Removes client o->name from the description, revokes its certificates
+ * (cessationOfOperation), publishes the CRL and moves DIR/clients/NAME to
+ * DIR/removed/NAME.<UTC time> without its private keys.  Returns
+ * PKI_RUN_OK, PKI_RUN_REFUSED or PKI_RUN_FAILED.
+ */
+int		 pki_client_remove(const struct pki_member_opts *o)
+		    PKI_MUST_CHECK;
 
 /* ---- run documents: -format json (pki/rundoc.c) --------------------- */
 

@@ -45,7 +45,8 @@ check "every member and the admin client have their files" sh -c '
         done
     done
     for f in admin.pem admin-key.pem admin.csr admin-csr.json ca.pem \
-        etcdctl.env; do test -s out/clients/admin/$f || exit 1; done
+        etcdctl.env kube-apiserver.flags; do
+        test -s out/clients/admin/$f || exit 1; done
     test -s out/ca.pem && test -s out/ca-key.pem && test -s out/ca.csr'
 check "keys are 0600, certificates 0644 (umask 022)" sh -c '
     test "$(stat -c %a out/ca-key.pem out/etcd1/etcd1-key.pem \
@@ -156,12 +157,13 @@ sum_all out >drift.sum
 check "no key, certificate or request of etcd1, etcd3 or the client changed" sh -c '
     diff own.sum drift.sum | grep "^[<>]" | grep -v "\./etcd2/" |
     grep -v -e "/etcd.conf.yml\$" -e "/etcd.env\$" -e "/etcdctl.env\$" \
-        -e "/inventory.db\$" | grep . && exit 1
+        -e "/kube-apiserver.flags\$" -e "/inventory.db\$" | grep . && exit 1
     diff own.sum drift.sum | grep -q "\./etcd2/etcd2.pem"'
 # the others' etcd.conf.yml and etcdctl.env name etcd2's new URLs
 check "...only the fragments that name etcd2's URLs are updated" sh -c \
     'grep -q "updated   etcd1/etcd.conf.yml" drift.out &&
-     grep -q "updated   clients/admin/etcdctl.env" drift.out'
+     grep -q "updated   clients/admin/etcdctl.env" drift.out &&
+     grep -q "updated   clients/admin/kube-apiserver.flags" drift.out'
 
 edit_json desc.json 'd["signing"]["expiry"] = "8760h"'
 "$E" cluster issue desc.json -o out >exp.out 2>exp.err
