@@ -19,7 +19,7 @@
 
 static const int ca_renew_opts[] = {
 	OPT_CA, OPT_CA_KEY, OPT_CA_KEY_PASSWORD, OPT_CLUSTER, OPT_EXPIRY,
-	OPT_O, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_O, OPT_STRICT, OPT_FORMAT, OPT_LOGLEVEL, OPT_END
 };
 
 /* ca renew's own flags that go with the mode: usage errors. */
@@ -167,8 +167,10 @@ cmd_ca_renew_exec(struct opts *o)
 	cr.line = line;
 	cr.nt.note = notes_print;
 	cr.nt.arg = &out;
-	ret = pki_ca_renew_write(&cr) == 0 ? CMD_RETURN_NORMAL :
-	    CMD_RETURN_ERROR;
+	if ((ret = notes_doc_start(&out, o, "ca renew", json_pack("{s:s,s:s?}",
+	    "ca", cr.capath, "out", cr.out))) == CMD_RETURN_NORMAL)
+		ret = pki_ca_renew_write(&cr) == 0 ? notes_doc_end(&out,
+		    PKI_RUN_CHANGED, 0) : notes_doc_end(&out, PKI_RUN_FAILED, 1);
  out:
 	free(oldpem);
 	free(newpem);

@@ -8,14 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "pki.h"
 #include "cmd.h"
 #include "input.h"
 #include "load.h"
 #include "log.h"
+#include "out.h"
 
 static const int gencrl_opts[] = {
-	OPT_CA_KEY_PASSWORD, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_CA_KEY_PASSWORD, OPT_STRICT, OPT_FORMAT, OPT_LOGLEVEL, OPT_END
 };
 
 /*
@@ -41,6 +44,7 @@ cmd_gencrl_exec(struct opts *o)
 	struct pki_error	 err;
 	struct pki_cert		*ca = NULL;
 	struct pki_key		*cakey = NULL;
+	json_t			*doc = NULL;
 	char			*serials = NULL, *out = NULL, text[512];
 	size_t			 len = 0, outlen = 0;
 	int			 i, nstdin = 0, fromfile = 0, r;
@@ -96,7 +100,12 @@ cmd_gencrl_exec(struct opts *o)
 		log_pki(&err, r);
 		goto out;
 	}
-	printf("%s\n", out);
+	if (opts_enum(o, OPT_FORMAT, OPT_OUT_TEXT) == OPT_OUT_JSON) {
+		r = pki_doc_gencrl(out, &doc, &err);
+		if (out_json_doc(r, doc, &err) != 0)
+			goto out;
+	} else
+		printf("%s\n", out);
 	ret = CMD_RETURN_NORMAL;
  out:
 	free(out);

@@ -57,20 +57,6 @@ renew_result(void *arg, const struct pki_renew_result *res)
 		no->doc_r = pki_doc_renew_result(no->doc, res, &no->doc_err);
 }
 
-/* Prints the document of -format json with the run's outcome. */
-static int
-renew_doc(struct renew *rn, int outcome, int ret)
-{
-	struct notes	*no = &rn->out;
-	int		 r = no->doc_r;
-
-	if (r == PKI_OK)
-		r = pki_doc_renew_finish(no->doc, outcome, ret, &no->doc_err);
-	r = out_json_doc(r, no->doc, &no->doc_err);
-	no->doc = NULL;
-	return r == 0 ? ret : CMD_RETURN_ERROR;
-}
-
 /* ---- hooks ----------------------------------------------------------- */
 
 /* Runs an optional command; 0 when it is unset or exits 0. */
@@ -349,9 +335,7 @@ cmd_renew_exec(struct opts *o)
 		ret = CMD_RETURN_ERROR;
 	if (outcome == PKI_RUN_FAILED && ret == notes_exit(PKI_RUN_BUSY))
 		outcome = PKI_RUN_BUSY;
-	if (rn.out.doc != NULL && ret != CMD_RETURN_USAGE)
-		ret = renew_doc(&rn, outcome, ret);
-	json_decref(rn.out.doc);
+	ret = notes_doc_end(&rn.out, outcome, ret);
 	sets_free(&rn.s);
 	run_free(&rn.pre);
 	run_free(&rn.deploy);

@@ -3208,8 +3208,8 @@ int		 pki_cluster_revoke(const struct pki_cluster *cl,
 
 /*
  * One JSON document per run of cluster issue, cluster verify, renew,
- * needs-renewal and check, version PKI_DOC_VERSION, keys in a fixed order
- * (schemas/NAME.schema.json, etcd-pki(1), "JSON output").  Each *_new
+ * needs-renewal, check and the commands below, version PKI_DOC_VERSION,
+ * keys in a fixed order (schemas/NAME.schema.json, etcd-pki(1), "JSON output").  Each *_new
  * returns a new reference in *out with every key present; the others
  * add to a borrowed doc.  Return 0 or PKI_ERR_ALLOC.
  */
@@ -3282,6 +3282,31 @@ int		 pki_doc_due_finish(struct json_t *doc, int st,
 struct pki_check_result;
 int		 pki_doc_check(const struct pki_check_result *res,
 		    const char *text, struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
+/*
+ * The document of rollback, ca renew, ca rotate and revoke:
+ * {"version","command", the keys of extra in their order (a stolen
+ * object, NULL for none), "outcome","exit","messages"}, filled by
+ * pki_doc_renew_note and pki_doc_renew_finish as renew's.
+ */
+int		 pki_doc_run_new(const char *command, struct json_t *extra,
+		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * cluster inventory's document {"version","command","dir","member",
+ * "certificates"}: the n certificates of v (pki_inventory_list), each
+ * with its status at time now ("good", "expired", "revoked").
+ */
+struct pki_inv_cert;
+int		 pki_doc_inventory(const char *dir, const char *member,
+		    const struct pki_inv_cert *v, size_t n, int64_t now,
+		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * gencrl's document {"version","command","number","issuer","aki",
+ * "this_update","next_update","entries","der"} of the CRL b64 (base64
+ * DER, as pki_crl_gencrl makes it with PKI_CRL_BASE64; "der" is b64).
+ */
+int		 pki_doc_gencrl(const char *b64, struct json_t **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- the progress line (pki/progress.c) -------------------------------- */
