@@ -17,6 +17,8 @@ void	progress_start(struct pki_progress *p, const char *what, int quiet);
 void	progress_update(struct pki_progress *p, size_t done, size_t total);
 /* Erases the line, if shown, before other output; updates redraw it. */
 void	progress_clear(struct pki_progress *p);
+/* Erases whichever line is shown (log.c, before each message). */
+void	progress_erase(void);
 
 /* Where notes go: quiet leaves out details and steps; record, when not
  * NULL, receives every step as a JSON line. */

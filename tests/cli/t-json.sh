@@ -332,6 +332,16 @@ if need_cmd script; then
 	sh -c "'$E' $renew many >/dev/null 2>many.err" || :
 	check "renew with stderr a file: no progress line" sh -c \
 	    '! grep -aq "renew: sets" many.err'
+	# Errors and warnings on stderr while the line is up erase it first:
+	# a failing deploy hook reports each set while the line is shown.
+	bad="renew -force -no-sync -deploy-hook 'sleep 0.1; exit 3'"
+	script -qfc "'$E' $bad -cluster many.json many >/dev/null" /dev/null \
+	    >tty5.out 2>&1 </dev/null || :
+	check "a hook failing while the line is up: the errors and the line" \
+	    sh -c 'grep -aq "deploy hook failed" "$1" &&
+	    grep -aq "renew: sets" "$1"' sh tty5.out
+	check "... each message starts its own line, the line erased first" \
+	    "$PY" "$TOP_SRCDIR/tests/cli/linestart.py" tty5.out
 else
 	skip "util-linux script is not installed"
 fi
