@@ -2439,6 +2439,13 @@ struct pki_targets;
 int		 pki_targets_new(struct pki_targets **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
 /*
+ * Checks the shape of renew's and rollback's arguments: with -cluster
+ * (cluster) one DIR and no -csr-json, else at least one CERT, no -member
+ * and -csr-json for one CERT only.  Returns 0 or PKI_ERR_ARG (usage).
+ */
+int		 pki_targets_args_check(int cluster, int member, int csr_json,
+		    int nargs, struct pki_error *err) PKI_MUST_CHECK;
+/*
  * The password of an encrypted CA key (pw, len bytes; copied, wiped on
  * free), for pki_targets_add_cluster's CA: call it first.
  */
