@@ -146,7 +146,8 @@ cmd_ca_rotate_exec(struct opts *o)
 	out.quiet = rl.quiet;
 	out.record = rl.record;
 	progress_start(&pg, "ca rotate: leaves reissued", out.quiet);
-	out.pg = &pg;
+	out.pg = rl.pg = &pg;
+	rl.what = "ca rotate: members restarted";
 	nt.note = notes_print;
 	nt.arg = &out;
 	if ((ret = rotate_open(o, 1, &nt, &po, &cl, &ro)) ==

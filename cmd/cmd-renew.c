@@ -262,6 +262,10 @@ parse_flags(struct renew *rn)
 		return -1;
 	rn->ro.rolling = &rn->rl.conf;
 	rn->out.record = rn->rl.record;
+	/* The line counts the members restarted, not the sets. */
+	rn->rl.pg = &rn->pg;
+	rn->rl.what = "renew: members restarted";
+	rn->ro.progress = NULL;
 	return 0;
 }
 

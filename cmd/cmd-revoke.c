@@ -45,37 +45,14 @@ revoke_db(const struct opts *o, int reason, int *outcome)
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
-	/* cfssl's checks, in its order and words. */
-	if (o->nargs > 0) {
-		log_err("argument is provided but not defined; please refer to "
-		    "the usage by flag -h");
-		return CMD_RETURN_ERROR;
-	}
-	if (serial == NULL) {
-		log_err("serial number is required but not provided");
-		return CMD_RETURN_ERROR;
-	}
-	if (aki == NULL) {
-		log_err("authority key id is required but not provided");
-		return CMD_RETURN_ERROR;
-	}
 	if (o->set[OPT_CA_KEY_PASSWORD]) {
 		log_err("-ca-key-password: only with -cluster (cfssl's revoke "
 		    "signs nothing)");
 		return CMD_RETURN_USAGE;
 	}
-	if (dbconf == NULL) {
-		log_err("need DB config file (provide with -db-config)");
-		return CMD_RETURN_ERROR;
-	}
-	if (strspn(serial, "0123456789") != strlen(serial)) {
-		log_err("-serial %s: expected the serial number in decimal, as "
-		    "the database keeps it", serial);
-		return CMD_RETURN_ERROR;
-	}
-	if (pki_aki_normalize(aki, akihex, sizeof(akihex)) != 0) {
-		log_err("-aki %s: expected the authority key identifier in hex",
-		    aki);
+	if ((r = pki_revoke_db_args(o->nargs, serial, aki, dbconf, akihex,
+	    sizeof(akihex), &err)) != 0) {
+		log_pki(&err, r);
 		return CMD_RETURN_ERROR;
 	}
 	load_parse_opts(o, &po);

@@ -1764,6 +1764,15 @@ int		 pki_crl_validity(const char *buf, size_t len,
  * does not fit.
  */
 int		 pki_aki_normalize(const char *in, char *out, size_t size);
+/*
+ * cfssl revoke's checks of its arguments (nargs left after the flags;
+ * -serial, -aki and -db-config, NULL when not given), in its order and
+ * words; the AKI normalized into akihex (size bytes).  Returns 0 or
+ * PKI_ERR_INPUT (cfssl exits 1).
+ */
+int		 pki_revoke_db_args(int nargs, const char *serial,
+		    const char *aki, const char *dbconf, char *akihex,
+		    size_t size, struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- when a certificate is due (pki/status.c) ------------------------ */
 
@@ -2358,7 +2367,17 @@ struct pki_roll_conf {
 	void		*run_arg;
 	const struct pki_etcd_ops *ops;		/* NULL: the default */
 	void		*ops_arg;
+	/*
+	 * Optional, for a progress line: called with 0 of total before a
+	 * run's first rolling restart, then as each member's is done.
+	 */
+	void		(*restarted)(void *arg, size_t done, size_t total);
+	void		*restarted_arg;
 };
+
+/* Calls rc->restarted, if rc and it are set and total is not 0. */
+void		 pki_roll_progress(const struct pki_roll_conf *rc,
+		    size_t done, size_t total);
 
 /*
  * Checks that the lease outlives every wait of one step (a crashed holder

@@ -352,6 +352,35 @@ test_gencrl(void)
 }
 
 /* -aki as certinfo prints it, or as the inventory keeps it. */
+/* cfssl revoke's checks, in its order. */
+static void
+test_revoke_args(void)
+{
+	struct pki_error	err;
+	char			hex[16];
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_revoke_db_args(0, "12", "AB:CD", "db.json", hex, sizeof(hex),
+	    &err) == 0 && strcmp(hex, "abcd") == 0, "revoke: the AKI "
+	    "normalized");
+	ok(pki_revoke_db_args(1, NULL, NULL, NULL, hex, sizeof(hex), &err) ==
+	    PKI_ERR_INPUT && strstr(err.text, "argument is provided") != NULL,
+	    "revoke: an argument first, as cfssl");
+	ok(pki_revoke_db_args(0, NULL, NULL, NULL, hex, sizeof(hex), &err) ==
+	    PKI_ERR_INPUT && strstr(err.text, "serial number is required") !=
+	    NULL, "revoke: then the serial");
+	ok(pki_revoke_db_args(0, "1", NULL, NULL, hex, sizeof(hex), &err) ==
+	    PKI_ERR_INPUT && strstr(err.text, "authority key id") != NULL &&
+	    pki_revoke_db_args(0, "1", "ab", NULL, hex, sizeof(hex), &err) ==
+	    PKI_ERR_INPUT && strstr(err.text, "need DB config") != NULL,
+	    "revoke: then the AKI, then the DB config");
+	ok(pki_revoke_db_args(0, "0x1", "ab", "d", hex, sizeof(hex), &err) ==
+	    PKI_ERR_INPUT && strstr(err.text, "in decimal") != NULL &&
+	    pki_revoke_db_args(0, "1", "xy", "d", hex, sizeof(hex), &err) ==
+	    PKI_ERR_INPUT && strstr(err.text, "-aki xy") != NULL,
+	    "revoke: a serial not decimal, an AKI not hex");
+}
+
 static void
 test_aki(void)
 {
@@ -373,8 +402,9 @@ test_aki(void)
 int
 main(void)
 {
-	plan(11 + 11 + 21 + 3 * 12 + 4 + 6 + 5 + 4);
+	plan(11 + 11 + 21 + 3 * 12 + 4 + 6 + 5 + 4 + 5);
 	test_aki();
+	test_revoke_args();
 	test_reasons();
 	test_serials();
 	test_expiry();
