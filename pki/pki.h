@@ -1221,6 +1221,14 @@ int		 pki_set_discard(struct pki_set *s, const char *gen,
 int		 pki_set_generations(const struct pki_set *s, char ***gens,
 		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_strv_free(char **v, size_t n);
+/*
+ * An environment for a hook: "NAME=VALUE" for each NAME, VALUE pair of
+ * the arguments (a NULL VALUE is ""), up to a NULL NAME; NULL-terminated
+ * and malloc'ed (pki_env_free), or NULL out of memory.
+ */
+char		**pki_env_new(const char *name, ...)
+		    __attribute__((sentinel));
+void		 pki_env_free(char **env);
 /* Removes all but the keep newest generations older than current. */
 int		 pki_set_prune(struct pki_set *s, int keep, size_t *removed,
 		    struct pki_error *err) PKI_MUST_CHECK;
@@ -2907,6 +2915,14 @@ int		 pki_ca_resign(const struct pki_cert *ca,
  * *path points into spec, *mode is its mode.  PKI_ERR_ARG for "-" and
  * env:VAR (a usage error), PKI_ERR_IO, PKI_ERR_INPUT not a regular file.
  */
+/*
+ * ca renew's arguments: with -cluster (cluster) one DIR and no -ca,
+ * -ca-key or -o (out), else no argument (arg0 the first) and both -ca
+ * and -ca-key.  Returns 0 or PKI_ERR_ARG (a usage error).
+ */
+int		 pki_ca_renew_args(int cluster, int ca, int cakey, int out,
+		    int nargs, const char *arg0, struct pki_error *err)
+		    PKI_MUST_CHECK;
 int		 pki_ca_renew_inplace(const char *spec, const char **path,
 		    mode_t *mode, struct pki_error *err) PKI_MUST_CHECK;
 /*
