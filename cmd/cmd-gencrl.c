@@ -47,27 +47,14 @@ cmd_gencrl_exec(struct opts *o)
 	json_t			*doc = NULL;
 	char			*serials = NULL, *out = NULL, text[512];
 	size_t			 len = 0, outlen = 0;
-	int			 i, nstdin = 0, fromfile = 0, r;
+	int			 fromfile = 0, r;
 	int			 ret = CMD_RETURN_ERROR;
 
 	memset(&g, 0, sizeof(g));
 	memset(&err, 0, sizeof(err));
-	if (o->nargs < 3) {
-		log_err("not enough arguments are supplied --- please refer to "
-		    "the usage");
-		return CMD_RETURN_ERROR;
-	}
-	if (o->nargs > 4) {
-		log_err("too many arguments: SERIALS CA-CERT CA-KEY [TIME]");
-		return CMD_RETURN_USAGE;
-	}
-	for (i = 0; i < 3; i++)
-		if (strcmp(o->args[i], "-") == 0)
-			nstdin++;
-	if (nstdin > 1) {
-		log_err("only one of SERIALS, CA-CERT and CA-KEY can be - "
-		    "(standard input)");
-		return CMD_RETURN_ERROR;
+	if ((r = pki_gencrl_args(o->nargs, o->args, &err)) != 0) {
+		log_pki(&err, r);
+		return r == PKI_ERR_ARG ? CMD_RETURN_USAGE : CMD_RETURN_ERROR;
 	}
 	if (o->nargs == 4 && (r = pki_crl_expiry_arg(o->args[3], &g.expiry,
 	    &fromfile, &err)) != PKI_OK) {

@@ -809,3 +809,22 @@ pki_revoke_db_args(int nargs, const char *serial, const char *aki,
 		    "authority key identifier in hex", aki);
 	return PKI_OK;
 }
+
+int
+pki_gencrl_args(int nargs, char *const *args, struct pki_error *err)
+{
+	int	i, nstdin = 0;
+
+	if (nargs < 3)
+		return pki_err(err, PKI_ERR_INPUT, "not enough arguments are "
+		    "supplied --- please refer to the usage");
+	if (nargs > 4)
+		return pki_err(err, PKI_ERR_ARG, "too many arguments: SERIALS "
+		    "CA-CERT CA-KEY [TIME]");
+	for (i = 0; i < 3; i++)
+		nstdin += strcmp(args[i], "-") == 0;
+	if (nstdin > 1)
+		return pki_err(err, PKI_ERR_INPUT, "only one of SERIALS, "
+		    "CA-CERT and CA-KEY can be - (standard input)");
+	return PKI_OK;
+}

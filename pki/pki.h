@@ -1740,6 +1740,13 @@ struct pki_gencrl {
 };
 int		 pki_crl_gencrl(const struct pki_gencrl *g, char **out,
 		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * gencrl's nargs arguments SERIALS CA-CERT CA-KEY [TIME]: enough (else
+ * PKI_ERR_INPUT in cfssl's words: it exits 1), not too many (PKI_ERR_ARG,
+ * a usage error), and at most one of the three files "-" (PKI_ERR_INPUT).
+ */
+int		 pki_gencrl_args(int nargs, char *const *args,
+		    struct pki_error *err) PKI_MUST_CHECK;
 
 /*
  * cfssl gencrl's TIME: seconds as Go's strconv.ParseInt(s, 0, 32) reads

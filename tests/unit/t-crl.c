@@ -352,6 +352,28 @@ test_gencrl(void)
 }
 
 /* -aki as certinfo prints it, or as the inventory keeps it. */
+/* gencrl's arguments. */
+static void
+test_gencrl_args(void)
+{
+	static char		 s[] = "s", d[] = "-", k[] = "k", t[] = "60";
+	struct pki_error	 err;
+	char			*a[] = { s, d, k, t, s };
+	char			*b[] = { d, k, d };
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_gencrl_args(3, a, &err) == 0 && pki_gencrl_args(4, a,
+	    &err) == 0, "gencrl args: three or four, one of them -");
+	ok(pki_gencrl_args(2, a, &err) == PKI_ERR_INPUT &&
+	    strstr(err.text, "not enough arguments") != NULL,
+	    "gencrl args: two, in cfssl's words");
+	ok(pki_gencrl_args(5, a, &err) == PKI_ERR_ARG, "gencrl args: five, "
+	    "a usage error");
+	ok(pki_gencrl_args(3, b, &err) == PKI_ERR_INPUT &&
+	    strstr(err.text, "only one of") != NULL, "gencrl args: two of "
+	    "them -");
+}
+
 /* cfssl revoke's checks, in its order. */
 static void
 test_revoke_args(void)
@@ -402,9 +424,10 @@ test_aki(void)
 int
 main(void)
 {
-	plan(11 + 11 + 21 + 3 * 12 + 4 + 6 + 5 + 4 + 5);
+	plan(11 + 11 + 21 + 3 * 12 + 4 + 6 + 5 + 4 + 5 + 4);
 	test_aki();
 	test_revoke_args();
+	test_gencrl_args();
 	test_reasons();
 	test_serials();
 	test_expiry();
