@@ -907,6 +907,12 @@ struct pki_issue_opts {
  * description.  Each file set is written atomically.  Reports every file
  * through opts->event.
  */
+/*
+ * cluster issue's arguments: -members N (members) without a description,
+ * or one description (nargs) without -key-algo.  0 or PKI_ERR_ARG.
+ */
+int		 pki_cluster_issue_args(int members, int key_algo, int nargs,
+		    struct pki_error *err) PKI_MUST_CHECK;
 int		 pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		    const struct pki_issue_opts *opts,
 		    struct pki_error *err) PKI_MUST_CHECK;
