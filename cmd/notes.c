@@ -23,15 +23,13 @@ record(const char *file, const struct pki_note *n)
 		log_err("-record: %s", err.text);
 }
 
-void
-notes_print(void *arg, const struct pki_note *n)
+/* A note on stdout or stderr, or into no->doc. */
+static void
+note_out(struct notes *no, const struct pki_note *n)
 {
-	struct notes		*no = arg;
 	const char		*sep = n->label != NULL ? ": " : "";
 	const char		*label = n->label != NULL ? n->label : "";
 
-	if (no->pg != NULL)
-		progress_clear(no->pg);
 	if (no->doc != NULL && no->doc_r == PKI_OK)
 		no->doc_r = pki_doc_renew_note(no->doc, n, &no->doc_err);
 	switch (n->kind) {
@@ -42,13 +40,9 @@ notes_print(void *arg, const struct pki_note *n)
 		log_msg(LOG_WARNING, "%s%s%s", label, sep, n->text);
 		return;
 	case PKI_NOTE_STEP:
-		if (!no->quiet && no->doc == NULL) {
-			printf("%s%s%s\n", label, sep, n->text);
-			(void)fflush(stdout);
-		}
 		if (no->record != NULL)
 			record(no->record, n);
-		return;
+		__attribute__((fallthrough));
 	case PKI_NOTE_INFO:
 		if (no->quiet)
 			return;
@@ -58,6 +52,18 @@ notes_print(void *arg, const struct pki_note *n)
 	}
 	if (no->doc == NULL)
 		printf("%s%s%s\n", label, sep, n->text);
+}
+
+void
+notes_print(void *arg, const struct pki_note *n)
+{
+	struct notes	*no = arg;
+
+	if (no->pg != NULL)
+		progress_clear(no->pg);
+	note_out(no, n);
+	(void)fflush(stdout);
+	progress_redraw(no->pg);
 }
 
 void

@@ -17,6 +17,8 @@ void	progress_start(struct pki_progress *p, const char *what, int quiet);
 void	progress_update(struct pki_progress *p, size_t done, size_t total);
 /* Erases the line, if shown, before other output; updates redraw it. */
 void	progress_clear(struct pki_progress *p);
+/* Draws p's line again with its last counts (after a note). */
+void	progress_redraw(struct pki_progress *p);
 /* Erases whichever line is shown (log.c, before each message). */
 void	progress_erase(void);
 

@@ -47,6 +47,13 @@ progress_clear(struct pki_progress *p)
 }
 
 void
+progress_redraw(struct pki_progress *p)
+{
+	if (p != NULL && p->total > 0)
+		progress_update(p, p->done, p->total);
+}
+
+void
 progress_erase(void)
 {
 	if (on_screen != NULL)

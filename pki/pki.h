@@ -693,6 +693,12 @@ struct pki_file {
 int		 pki_file_write_set(const struct pki_file *files, size_t n,
 		    struct pki_error *err) PKI_MUST_CHECK;
 /*
+ * Checks that nothing, not even a dangling link, is at path (a file not to
+ * be overwritten): 0, PKI_ERR_IO "file exists", or the lstat error.
+ */
+int		 pki_file_absent(const char *path, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
  * The same, with hook called as the last step, once every file is in
  * place and its directory synced (with no files: at once): when it
  * fails (returning an error code, err filled), the files are put back as
@@ -3380,6 +3386,7 @@ struct pki_progress {
 	int		 on;		/* drawn at all (a terminal, not quiet) */
 	int		 shown;		/* a line is on the screen */
 	double		 start, last;
+	size_t		 done, total;	/* the last counts given */
 };
 
 /* Seconds on the monotonic clock: the now of the two functions below. */
