@@ -270,7 +270,7 @@ pki_env_new(const char *name, ...)
 		    -1) {
 			env[i - 1] = NULL;
 			va_end(ap);
-			pki_strv_free(env, i);
+			pki_env_free(env);
 			return NULL;
 		}
 	}
@@ -281,11 +281,9 @@ pki_env_new(const char *name, ...)
 void
 pki_env_free(char **env)
 {
-	size_t	n = 0;
+	size_t	i;
 
-	if (env == NULL)
-		return;
-	while (env[n] != NULL)
-		n++;
-	pki_strv_free(env, n);
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
 }

@@ -334,7 +334,7 @@ if need_cmd script; then
 	    '! grep -aq "renew: sets" many.err'
 	# Errors and warnings on stderr while the line is up erase it first:
 	# a failing deploy hook reports each set while the line is shown.
-	bad="renew -force -no-sync -deploy-hook 'sleep 0.1; exit 3'"
+	bad="renew -force -no-sync -deploy-hook 'sh -c \"sleep 0.1; exit 3\"'"
 	script -qfc "'$E' $bad -cluster many.json many >/dev/null" /dev/null \
 	    >tty5.out 2>&1 </dev/null || :
 	check "a hook failing while the line is up: the errors and the line" \
