@@ -19,37 +19,8 @@
 
 static const int ca_renew_opts[] = {
 	OPT_CA, OPT_CA_KEY, OPT_CA_KEY_PASSWORD, OPT_CLUSTER, OPT_EXPIRY,
-	OPT_O, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_O, OPT_STRICT, OPT_FORMAT, OPT_LOGLEVEL, OPT_END
 };
-
-/* ca renew's own flags that go with the mode: usage errors. */
-static int
-check_usage(const struct opts *o)
-{
-	if (opts_str(o, OPT_CLUSTER) != NULL) {
-		if (o->set[OPT_CA] || o->set[OPT_CA_KEY] || o->set[OPT_O]) {
-			log_err("-cluster takes the CA from DIR (or the "
-			    "description): -ca, -ca-key and -o do not apply");
-			return -1;
-		}
-		if (o->nargs != 1) {
-			log_err("-cluster DESC needs one argument, the cluster's "
-			    "directory DIR (got %d)", o->nargs);
-			return -1;
-		}
-		return 0;
-	}
-	if (o->nargs != 0) {
-		log_err("unexpected argument \"%s\" (give -ca and -ca-key, or "
-		    "-cluster DESC DIR)", o->args[0]);
-		return -1;
-	}
-	if (opts_str(o, OPT_CA) == NULL || opts_str(o, OPT_CA_KEY) == NULL) {
-		log_err("need -ca CERT and -ca-key KEY (or -cluster DESC DIR)");
-		return -1;
-	}
-	return 0;
-}
 
 /* Loads the CA pair named by the cluster (DIR/ca.pem, or its files). */
 static int
@@ -121,8 +92,12 @@ cmd_ca_renew_exec(struct opts *o)
 	memset(&err, 0, sizeof(err));
 	memset(&cr, 0, sizeof(cr));
 	memset(&out, 0, sizeof(out));
-	if (check_usage(o) != 0)
+	if ((r = pki_ca_renew_args(opts_str(o, OPT_CLUSTER) != NULL,
+	    o->set[OPT_CA], o->set[OPT_CA_KEY], o->set[OPT_O], o->nargs,
+	    o->nargs > 0 ? o->args[0] : NULL, &err)) != 0) {
+		log_pki(&err, r);
 		return CMD_RETURN_USAGE;
+	}
 	/* Checked as the flag was parsed (opts.c): at least 1s. */
 	expiry = opts_ns(o, OPT_EXPIRY, -1);
 
@@ -167,8 +142,10 @@ cmd_ca_renew_exec(struct opts *o)
 	cr.line = line;
 	cr.nt.note = notes_print;
 	cr.nt.arg = &out;
-	ret = pki_ca_renew_write(&cr) == 0 ? CMD_RETURN_NORMAL :
-	    CMD_RETURN_ERROR;
+	if ((ret = notes_doc_start(&out, o, "ca renew", json_pack("{s:s,s:s?}",
+	    "ca", cr.capath, "out", cr.out))) == CMD_RETURN_NORMAL)
+		ret = pki_ca_renew_write(&cr) == 0 ? notes_doc_end(&out,
+		    PKI_RUN_CHANGED, 0) : notes_doc_end(&out, PKI_RUN_FAILED, 1);
  out:
 	free(oldpem);
 	free(newpem);

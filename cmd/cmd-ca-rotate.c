@@ -21,7 +21,7 @@ static const int ca_rotate_opts[] = {
 	OPT_PHASE, OPT_CLUSTER, OPT_MEMBER, OPT_RESTART, OPT_RESTART_CMD,
 	OPT_STOP_CMD, OPT_START_CMD, OPT_GATE_TIMEOUT, OPT_SETTLE,
 	OPT_LOCK_TTL, OPT_MAX_LAG, OPT_RECORD, OPT_TIMEOUT, OPT_QUIET,
-	OPT_CA_KEY_PASSWORD, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_CA_KEY_PASSWORD, OPT_STRICT, OPT_FORMAT, OPT_LOGLEVEL, OPT_END
 };
 
 /* PKI_ERR_ARG is a usage error, PKI_ERR_BUSY "later". */
@@ -146,13 +146,16 @@ cmd_ca_rotate_exec(struct opts *o)
 	out.quiet = rl.quiet;
 	out.record = rl.record;
 	progress_start(&pg, "ca rotate: leaves reissued", out.quiet);
-	out.pg = &pg;
+	out.pg = rl.pg = &pg;
+	rl.what = "ca rotate: members restarted";
 	nt.note = notes_print;
 	nt.arg = &out;
 	if ((ret = rotate_open(o, 1, &nt, &po, &cl, &ro)) ==
-	    CMD_RETURN_NORMAL)
-		ret = notes_exit(pki_rot_run(ro, phase, rolling ? &rl.conf :
-		    NULL));
+	    CMD_RETURN_NORMAL && (ret = notes_doc_start(&out, o, "ca rotate",
+	    json_pack("{s:s,s:s}", "phase", opts_str(o, OPT_PHASE), "restart",
+	    rolling ? "rolling" : "none"))) == CMD_RETURN_NORMAL)
+		ret = notes_doc_end(&out, pki_rot_run(ro, phase, rolling ?
+		    &rl.conf : NULL), -1);
 	progress_clear(&pg);
 	pki_rot_free(ro);
 	pki_cluster_free(cl);

@@ -4,9 +4,6 @@
  * string or the members' etcd.conf.yml files; with nothing given, the
  * etcd guide's three-node example.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +15,8 @@
 
 static const int cluster_init_opts[] = {
 	OPT_O, OPT_NAME, OPT_TOKEN, OPT_INITIAL_CLUSTER, OPT_IPS, OPT_DNS,
-	OPT_MEMBERS, OPT_KEY_ALGO, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_MEMBERS, OPT_KEY_ALGO, OPT_STRICT, OPT_FORMAT_CERTINFO,
+	OPT_LOGLEVEL, OPT_END
 };
 
 static int
@@ -28,7 +26,6 @@ cmd_cluster_init_exec(struct opts *o)
 	struct pki_parse_opts	 po;
 	struct pki_error	 err;
 	struct pki_file		 file;
-	struct stat		 st;
 	const char		*out;
 	char			*json = NULL;
 	int			 r, ret = CMD_RETURN_ERROR;
@@ -57,18 +54,8 @@ cmd_cluster_init_exec(struct opts *o)
 		return CMD_RETURN_USAGE;
 	}
 	/* Checked first, so that nothing is computed for nothing. */
-	if (out != NULL) {
-		if (lstat(out, &st) == 0) {
-			log_err("%s: file exists: not overwriting it "
-			    "(remove it or choose another -o)", out);
-			return CMD_RETURN_ERROR;
-		}
-		if (errno != ENOENT) {
-			log_err("%s: %s", out, strerror(errno));
-			return CMD_RETURN_ERROR;
-		}
-	}
-	if ((r = pki_cluster_init_json(&in, &json, &err)) != 0) {
+	if ((out != NULL && (r = pki_file_absent(out, &err)) != 0) ||
+	    (r = pki_cluster_init_json(&in, &json, &err)) != 0) {
 		log_pki(&err, r);
 		goto out;
 	}

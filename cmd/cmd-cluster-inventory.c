@@ -6,12 +6,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "pki.h"
 #include "cmd.h"
 #include "log.h"
+#include "out.h"
 
 static const int cluster_inventory_opts[] = {
-	OPT_MEMBER, OPT_LOGLEVEL, OPT_END
+	OPT_MEMBER, OPT_FORMAT, OPT_LOGLEVEL, OPT_END
 };
 
 static int
@@ -21,6 +24,7 @@ cmd_cluster_inventory_exec(struct opts *o)
 	struct pki_inv_cert	*v = NULL;
 	struct pki_inv_query	 q;
 	struct pki_error	 err;
+	json_t			*doc = NULL;
 	char			 line[16384];
 	size_t			 i, n = 0;
 	time_t			 now = time(NULL);
@@ -37,6 +41,12 @@ cmd_cluster_inventory_exec(struct opts *o)
 	if ((r = pki_cluster_inventory(o->args[0], 0, &inv, &err)) != 0 ||
 	    (r = pki_inventory_list(inv, &q, &v, &n, &err)) != 0) {
 		log_pki(&err, r);
+		goto out;
+	}
+	if (opts_enum(o, OPT_FORMAT, OPT_OUT_TEXT) == OPT_OUT_JSON) {
+		r = pki_doc_inventory(o->args[0], q.name, v, n, now, &doc, &err);
+		ret = out_json_doc(r, doc, &err) == 0 ? CMD_RETURN_NORMAL :
+		    CMD_RETURN_ERROR;
 		goto out;
 	}
 	for (i = 0; i <= n; i++) {

@@ -78,6 +78,11 @@ cmd_cluster_issue_exec(struct opts *o)
 		log_err("-o DIR is required (the output directory)");
 		return CMD_RETURN_USAGE;
 	}
+	if ((r = pki_cluster_issue_args(o->set[OPT_MEMBERS],
+	    o->set[OPT_KEY_ALGO], o->nargs, &err)) != 0) {
+		log_pki(&err, r);
+		return CMD_RETURN_USAGE;
+	}
 	if (opts_enum(o, OPT_FORMAT, OPT_OUT_TEXT) == OPT_OUT_JSON &&
 	    (r = pki_doc_issue_new(dir, &t.doc, &err)) != 0) {
 		log_pki(&err, r);
@@ -85,11 +90,6 @@ cmd_cluster_issue_exec(struct opts *o)
 	}
 	progress_start(&t.pg, "cluster issue: leaves", o->b[OPT_QUIET]);
 	if (o->set[OPT_MEMBERS]) {
-		if (o->nargs != 0) {
-			log_err("give either a description or -members, not "
-			    "both");
-			return CMD_RETURN_USAGE;
-		}
 		memset(&in, 0, sizeof(in));
 		in.members = o->i[OPT_MEMBERS];
 		in.key_algo = opts_str(o, OPT_KEY_ALGO);
@@ -97,20 +97,8 @@ cmd_cluster_issue_exec(struct opts *o)
 			log_pki(&err, r);
 			goto out;
 		}
-	} else {
-		if (o->nargs != 1) {
-			log_err("expected one cluster description (or "
-			    "-members N), got %d arguments", o->nargs);
-			return CMD_RETURN_USAGE;
-		}
-		if (o->set[OPT_KEY_ALGO]) {
-			log_err("-key-algo goes with -members; a description "
-			    "sets its key in \"key\"");
-			return CMD_RETURN_USAGE;
-		}
-		if (load_cluster(o, o->args[0], &cl) != CMD_RETURN_NORMAL)
-			goto out;
-	}
+	} else if (load_cluster(o, o->args[0], &cl) != CMD_RETURN_NORMAL)
+		goto out;
 	/* The values were checked when the flags were parsed. */
 	io.jobs = (int)opts_int(o, OPT_J, 0);
 	io.no_sync = o->b[OPT_NO_SYNC];

@@ -8,14 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "pki.h"
 #include "cmd.h"
 #include "input.h"
 #include "load.h"
 #include "log.h"
+#include "out.h"
 
 static const int gencrl_opts[] = {
-	OPT_CA_KEY_PASSWORD, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_CA_KEY_PASSWORD, OPT_STRICT, OPT_FORMAT, OPT_LOGLEVEL, OPT_END
 };
 
 /*
@@ -41,29 +44,17 @@ cmd_gencrl_exec(struct opts *o)
 	struct pki_error	 err;
 	struct pki_cert		*ca = NULL;
 	struct pki_key		*cakey = NULL;
+	json_t			*doc = NULL;
 	char			*serials = NULL, *out = NULL, text[512];
 	size_t			 len = 0, outlen = 0;
-	int			 i, nstdin = 0, fromfile = 0, r;
+	int			 fromfile = 0, r;
 	int			 ret = CMD_RETURN_ERROR;
 
 	memset(&g, 0, sizeof(g));
 	memset(&err, 0, sizeof(err));
-	if (o->nargs < 3) {
-		log_err("not enough arguments are supplied --- please refer to "
-		    "the usage");
-		return CMD_RETURN_ERROR;
-	}
-	if (o->nargs > 4) {
-		log_err("too many arguments: SERIALS CA-CERT CA-KEY [TIME]");
-		return CMD_RETURN_USAGE;
-	}
-	for (i = 0; i < 3; i++)
-		if (strcmp(o->args[i], "-") == 0)
-			nstdin++;
-	if (nstdin > 1) {
-		log_err("only one of SERIALS, CA-CERT and CA-KEY can be - "
-		    "(standard input)");
-		return CMD_RETURN_ERROR;
+	if ((r = pki_gencrl_args(o->nargs, o->args, &err)) != 0) {
+		log_pki(&err, r);
+		return r == PKI_ERR_ARG ? CMD_RETURN_USAGE : CMD_RETURN_ERROR;
 	}
 	if (o->nargs == 4 && (r = pki_crl_expiry_arg(o->args[3], &g.expiry,
 	    &fromfile, &err)) != PKI_OK) {
@@ -96,7 +87,12 @@ cmd_gencrl_exec(struct opts *o)
 		log_pki(&err, r);
 		goto out;
 	}
-	printf("%s\n", out);
+	if (opts_enum(o, OPT_FORMAT, OPT_OUT_TEXT) == OPT_OUT_JSON) {
+		r = pki_doc_gencrl(out, &doc, &err);
+		if (out_json_doc(r, doc, &err) != 0)
+			goto out;
+	} else
+		printf("%s\n", out);
 	ret = CMD_RETURN_NORMAL;
  out:
 	free(out);

@@ -57,20 +57,6 @@ renew_result(void *arg, const struct pki_renew_result *res)
 		no->doc_r = pki_doc_renew_result(no->doc, res, &no->doc_err);
 }
 
-/* Prints the document of -format json with the run's outcome. */
-static int
-renew_doc(struct renew *rn, int outcome, int ret)
-{
-	struct notes	*no = &rn->out;
-	int		 r = no->doc_r;
-
-	if (r == PKI_OK)
-		r = pki_doc_renew_finish(no->doc, outcome, ret, &no->doc_err);
-	r = out_json_doc(r, no->doc, &no->doc_err);
-	no->doc = NULL;
-	return r == 0 ? ret : CMD_RETURN_ERROR;
-}
-
 /* ---- hooks ----------------------------------------------------------- */
 
 /* Runs an optional command; 0 when it is unset or exits 0. */
@@ -92,14 +78,12 @@ run_opt(const struct run_cmd *rc, char *const *env)
 static int
 hook_pre(void *arg, const char *due)
 {
-	struct renew	*rn = arg;
-	char		*env[2] = { NULL, NULL };
-	int		 r;
+	char	**env;
+	int	  r = -1;
 
-	if (asprintf(&env[0], "ETCD_PKI_DUE=%s", due) == -1)
-		return -1;
-	r = run_opt(&rn->pre, env);
-	free(env[0]);
+	if ((env = pki_env_new("ETCD_PKI_DUE", due, (char *)NULL)) != NULL)
+		r = run_opt(&((struct renew *)arg)->pre, env);
+	pki_env_free(env);
 	return r;
 }
 
@@ -119,27 +103,18 @@ static void
 hook_deploy(void *arg, const struct pki_renewed *d)
 {
 	struct renew	*rn = arg;
-	char		*env[8];
-	int		 i, n = 0, oom = 0;
+	char		**env;
 
-	memset(env, 0, sizeof(env));
-	if (asprintf(&env[n++], "ETCD_PKI_MEMBER=%s", d->name) == -1 ||
-	    asprintf(&env[n++], "ETCD_PKI_CERT=%s", d->cert) == -1 ||
-	    asprintf(&env[n++], "ETCD_PKI_DIR=%s", d->dir) == -1 ||
-	    asprintf(&env[n++], "ETCD_PKI_GENERATION=%s", d->generation) ==
-	    -1 || asprintf(&env[n++], "ETCD_PKI_OLD_SERIAL=%s",
-	    d->old_serial) == -1 || asprintf(&env[n++],
-	    "ETCD_PKI_NEW_SERIAL=%s", d->new_serial) == -1 ||
-	    asprintf(&env[n++], "ETCD_PKI_REKEYED=%d", d->rekeyed) == -1) {
-		env[n - 1] = NULL;
+	if ((env = pki_env_new("ETCD_PKI_MEMBER", d->name, "ETCD_PKI_CERT",
+	    d->cert, "ETCD_PKI_DIR", d->dir, "ETCD_PKI_GENERATION",
+	    d->generation, "ETCD_PKI_OLD_SERIAL", d->old_serial,
+	    "ETCD_PKI_NEW_SERIAL", d->new_serial, "ETCD_PKI_REKEYED",
+	    d->rekeyed ? "1" : "0", (char *)NULL)) == NULL)
 		log_err("out of memory");
-		oom = 1;
-	}
-	if (!oom && run_opt(&rn->deploy, env) != 0)
+	else if (run_opt(&rn->deploy, env) != 0)
 		log_err("%s: the certificate is renewed and active, but the "
 		    "deploy hook failed", d->label);
-	for (i = 0; i < n; i++)
-		free(env[i]);
+	pki_env_free(env);
 }
 
 static int
@@ -156,18 +131,15 @@ static void
 hook_post(void *arg, const char *renewed, const char *failed, int outcome)
 {
 	struct renew	*rn = arg;
-	char		*env[4];
+	char		**env, ex[16];
 
-	memset(env, 0, sizeof(env));
-	if (asprintf(&env[0], "ETCD_PKI_RENEWED=%s", renewed) == -1 ||
-	    asprintf(&env[1], "ETCD_PKI_FAILED=%s", failed) == -1 ||
-	    asprintf(&env[2], "ETCD_PKI_EXIT=%d", notes_exit(outcome)) == -1)
+	snprintf(ex, sizeof(ex), "%d", notes_exit(outcome));
+	if ((env = pki_env_new("ETCD_PKI_RENEWED", renewed, "ETCD_PKI_FAILED",
+	    failed, "ETCD_PKI_EXIT", ex, (char *)NULL)) == NULL)
 		log_err("out of memory");
 	else if (run_opt(&rn->post, env) != 0)
 		log_err("the post hook failed");
-	free(env[0]);
-	free(env[1]);
-	free(env[2]);
+	pki_env_free(env);
 }
 
 /* The hooks given, as the library's callbacks. */
@@ -276,6 +248,10 @@ parse_flags(struct renew *rn)
 		return -1;
 	rn->ro.rolling = &rn->rl.conf;
 	rn->out.record = rn->rl.record;
+	/* The line counts the members restarted, not the sets. */
+	rn->rl.pg = &rn->pg;
+	rn->rl.what = "renew: members restarted";
+	rn->ro.progress = NULL;
 	return 0;
 }
 
@@ -349,9 +325,7 @@ cmd_renew_exec(struct opts *o)
 		ret = CMD_RETURN_ERROR;
 	if (outcome == PKI_RUN_FAILED && ret == notes_exit(PKI_RUN_BUSY))
 		outcome = PKI_RUN_BUSY;
-	if (rn.out.doc != NULL && ret != CMD_RETURN_USAGE)
-		ret = renew_doc(&rn, outcome, ret);
-	json_decref(rn.out.doc);
+	ret = notes_doc_end(&rn.out, outcome, ret);
 	sets_free(&rn.s);
 	run_free(&rn.pre);
 	run_free(&rn.deploy);

@@ -25,14 +25,14 @@ static const int refused[] = {
 
 static const int revoke_opts[] = {
 	OPT_DB_CONFIG, OPT_SERIAL, OPT_AKI, OPT_REASON, OPT_CLUSTER,
-	OPT_CA_KEY_PASSWORD, OPT_STRICT, OPT_LOGLEVEL,
+	OPT_CA_KEY_PASSWORD, OPT_STRICT, OPT_FORMAT, OPT_LOGLEVEL,
 	OPT_CA, OPT_CA_KEY, OPT_CONFIG, OPT_PROFILE, OPT_HOSTNAME, OPT_CN,
 	OPT_LABEL, OPT_REMOTE, OPT_CERT, OPT_CSR, OPT_KEY, OPT_CRL, OPT_END
 };
 
-/* cfssl's revoke on a certificate database. */
+/* cfssl's revoke on a certificate database (*outcome: changed). */
 static int
-revoke_db(const struct opts *o, int reason)
+revoke_db(const struct opts *o, int reason, int *outcome)
 {
 	struct pki_parse_opts	 po;
 	struct pki_inventory	*inv = NULL;
@@ -45,37 +45,14 @@ revoke_db(const struct opts *o, int reason)
 	int			 r, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
-	/* cfssl's checks, in its order and words. */
-	if (o->nargs > 0) {
-		log_err("argument is provided but not defined; please refer to "
-		    "the usage by flag -h");
-		return CMD_RETURN_ERROR;
-	}
-	if (serial == NULL) {
-		log_err("serial number is required but not provided");
-		return CMD_RETURN_ERROR;
-	}
-	if (aki == NULL) {
-		log_err("authority key id is required but not provided");
-		return CMD_RETURN_ERROR;
-	}
 	if (o->set[OPT_CA_KEY_PASSWORD]) {
 		log_err("-ca-key-password: only with -cluster (cfssl's revoke "
 		    "signs nothing)");
 		return CMD_RETURN_USAGE;
 	}
-	if (dbconf == NULL) {
-		log_err("need DB config file (provide with -db-config)");
-		return CMD_RETURN_ERROR;
-	}
-	if (strspn(serial, "0123456789") != strlen(serial)) {
-		log_err("-serial %s: expected the serial number in decimal, as "
-		    "the database keeps it", serial);
-		return CMD_RETURN_ERROR;
-	}
-	if (pki_aki_normalize(aki, akihex, sizeof(akihex)) != 0) {
-		log_err("-aki %s: expected the authority key identifier in hex",
-		    aki);
+	if ((r = pki_revoke_db_args(o->nargs, serial, aki, dbconf, akihex,
+	    sizeof(akihex), &err)) != 0) {
+		log_pki(&err, r);
 		return CMD_RETURN_ERROR;
 	}
 	load_parse_opts(o, &po);
@@ -93,6 +70,7 @@ revoke_db(const struct opts *o, int reason)
 		    "found (serial %s, AKI %s)", serial, akihex);
 		goto out;
 	}
+	*outcome = PKI_RUN_CHANGED;
 	ret = CMD_RETURN_NORMAL;
  out:
 	pki_inventory_close(inv);
@@ -100,13 +78,13 @@ revoke_db(const struct opts *o, int reason)
 	return ret;
 }
 
-/* revoke -cluster DESC DIR NAME|SERIAL. */
+/* revoke -cluster DESC DIR NAME|SERIAL, notes to out (*outcome). */
 static int
-revoke_cluster(const struct opts *o, int reason)
+revoke_cluster(const struct opts *o, int reason, struct notes *out,
+    int *outcome)
 {
 	struct pki_crl_opts	 co;
 	struct pki_cluster	*cl = NULL;
-	struct notes		 out;
 	char			*pw = NULL;
 	size_t			 pwlen = 0;
 	int			 ret;
@@ -128,26 +106,16 @@ revoke_cluster(const struct opts *o, int reason)
 		pki_cluster_free(cl);
 		return CMD_RETURN_ERROR;
 	}
-	memset(&out, 0, sizeof(out));
 	memset(&co, 0, sizeof(co));
 	co.now = time(NULL);
 	co.nt.note = notes_print;
-	co.nt.arg = &out;
+	co.nt.arg = out;
 	co.ca_key_password = pw;
 	/* Revoked, or revoked already: 0, as cfssl's revoke. */
-	switch ((ret = pki_cluster_revoke(cl, o->args[0], o->args[1], reason,
-	    &co))) {
-	case PKI_RUN_OK:
-	case PKI_RUN_CHANGED:
-		ret = CMD_RETURN_NORMAL;
-		break;
-	case PKI_RUN_BUSY:
-		ret = notes_exit(ret);
-		break;
-	default:
-		ret = CMD_RETURN_ERROR;
-		break;
-	}
+	ret = *outcome = pki_cluster_revoke(cl, o->args[0], o->args[1],
+	    reason, &co);
+	ret = ret <= PKI_RUN_CHANGED ? CMD_RETURN_NORMAL : ret ==
+	    PKI_RUN_BUSY ? notes_exit(ret) : CMD_RETURN_ERROR;
 	pki_secret_free(pw, pwlen);
 	pki_cluster_free(cl);
 	return ret;
@@ -157,8 +125,10 @@ static int
 cmd_revoke_exec(struct opts *o)
 {
 	struct pki_error	err;
+	struct notes		out;
+	const char		*rn;
 	size_t			i;
-	int			reason, r;
+	int			reason, r, outcome = PKI_RUN_FAILED;
 
 	memset(&err, 0, sizeof(err));
 	for (i = 0; refused[i] != OPT_END; i++)
@@ -173,10 +143,18 @@ cmd_revoke_exec(struct opts *o)
 		log_err("-reason: %s", err.text);
 		return CMD_RETURN_ERROR;
 	}
-	if (o->set[OPT_CLUSTER])
-		return revoke_cluster(o, opts_str(o, OPT_REASON) != NULL ?
-		    reason : PKI_REASON_NONE);
-	return revoke_db(o, reason);
+	if (o->set[OPT_CLUSTER] && opts_str(o, OPT_REASON) == NULL)
+		reason = PKI_REASON_NONE;
+	memset(&out, 0, sizeof(out));
+	rn = pki_crl_reason_name(reason);
+	if (notes_doc_start(&out, o, "revoke", json_pack("{s:s?,s:s?}",
+	    "target", o->set[OPT_CLUSTER] ? (o->nargs == 2 ? o->args[1] :
+	    NULL) : opts_str(o, OPT_SERIAL), "reason", *rn != '\0' ? rn :
+	    NULL)) != CMD_RETURN_NORMAL)
+		return CMD_RETURN_ERROR;
+	r = o->set[OPT_CLUSTER] ? revoke_cluster(o, reason, &out, &outcome) :
+	    revoke_db(o, reason, &outcome);
+	return notes_doc_end(&out, outcome, r);
 }
 
 const struct cmd_entry cmd_revoke_entry = {

@@ -14,7 +14,7 @@
 
 static const int rollback_opts[] = {
 	OPT_CLUSTER, OPT_MEMBER, OPT_TO, OPT_FORCE, OPT_RESTART_CMD,
-	OPT_NO_SYNC, OPT_STRICT, OPT_LOGLEVEL, OPT_END
+	OPT_NO_SYNC, OPT_STRICT, OPT_FORMAT, OPT_LOGLEVEL, OPT_END
 };
 
 /* -restart-cmd after the rollback: 0, or -1 after printing why. */
@@ -66,7 +66,9 @@ cmd_rollback_exec(struct opts *o)
 		ret = CMD_RETURN_USAGE;
 		goto out;
 	}
-	ret = notes_exit(pki_rollback_run(s.ts, &ro));
+	if ((ret = notes_doc_start(&out, o, "rollback", json_pack("{s:s?}",
+	    "to", ro.to))) == CMD_RETURN_NORMAL)
+		ret = notes_doc_end(&out, pki_rollback_run(s.ts, &ro), -1);
  out:
 	sets_free(&s);
 	run_free(&restart);

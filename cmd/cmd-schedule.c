@@ -36,7 +36,9 @@ static int
 renew_args(const struct opts *o, struct opts *ro)
 {
 	const struct cmd_entry	*ce;
+	struct pki_error	 err;
 
+	memset(&err, 0, sizeof(err));
 	if ((ce = cmd_find("renew")) == NULL) {
 		log_err("this etcd-pki has no renew command");
 		return CMD_RETURN_ERROR;
@@ -57,21 +59,11 @@ renew_args(const struct opts *o, struct opts *ro)
 		return CMD_RETURN_USAGE;
 	}
 	/* Renew's values were checked as its flags were parsed. */
-	if (opts_str(ro, OPT_CLUSTER) != NULL) {
-		if (ro->nargs != 1) {
-			log_err("renew -cluster DESC needs one argument, the "
-			    "cluster's directory DIR (got %d)", ro->nargs);
-			return CMD_RETURN_USAGE;
-		}
-	} else if (ro->set[OPT_MEMBER]) {
-		log_err("renew -member goes with -cluster DESC DIR");
-		return CMD_RETURN_USAGE;
-	} else if (ro->nargs == 0) {
-		log_err("nothing to renew: give renew's CERT... or -cluster "
-		    "DESC DIR after --");
-		return CMD_RETURN_USAGE;
-	}
-	return CMD_RETURN_NORMAL;
+	if (pki_targets_args_check(opts_str(ro, OPT_CLUSTER) != NULL,
+	    ro->set[OPT_MEMBER], ro->set[OPT_CSR_JSON], ro->nargs, &err) == 0)
+		return CMD_RETURN_NORMAL;
+	log_err("renew's arguments (after --): %s", err.text);
+	return CMD_RETURN_USAGE;
 }
 
 /*

@@ -8,6 +8,7 @@
 
 #include "pki.h"
 #include "log.h"
+#include "notes.h"
 
 static const char	*log_prog = "etcd-pki";
 static const char	*log_cmd;
@@ -36,6 +37,7 @@ log_msg(int level, const char *fmt, ...)
 
 	if (level < log_level)
 		return;
+	progress_erase();
 	now = time(NULL);
 	if (localtime_r(&now, &tm) == NULL ||
 	    strftime(ts, sizeof(ts), "%Y/%m/%d %H:%M:%S", &tm) == 0)
@@ -54,6 +56,7 @@ log_err(const char *fmt, ...)
 {
 	va_list	ap;
 
+	progress_erase();
 	if (log_cmd != NULL)
 		fprintf(stderr, "%s: %s: ", log_prog, log_cmd);
 	else

@@ -4,9 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "pki.h"
+#include "cmd.h"
 #include "log.h"
 #include "notes.h"
+#include "out.h"
 
 /* Appends one JSON line to -record (pki_note_record). */
 static void
@@ -19,15 +23,13 @@ record(const char *file, const struct pki_note *n)
 		log_err("-record: %s", err.text);
 }
 
-void
-notes_print(void *arg, const struct pki_note *n)
+/* A note on stdout or stderr, or into no->doc. */
+static void
+note_out(struct notes *no, const struct pki_note *n)
 {
-	struct notes		*no = arg;
 	const char		*sep = n->label != NULL ? ": " : "";
 	const char		*label = n->label != NULL ? n->label : "";
 
-	if (no->pg != NULL)
-		progress_clear(no->pg);
 	if (no->doc != NULL && no->doc_r == PKI_OK)
 		no->doc_r = pki_doc_renew_note(no->doc, n, &no->doc_err);
 	switch (n->kind) {
@@ -38,13 +40,9 @@ notes_print(void *arg, const struct pki_note *n)
 		log_msg(LOG_WARNING, "%s%s%s", label, sep, n->text);
 		return;
 	case PKI_NOTE_STEP:
-		if (!no->quiet && no->doc == NULL) {
-			printf("%s%s%s\n", label, sep, n->text);
-			(void)fflush(stdout);
-		}
 		if (no->record != NULL)
 			record(no->record, n);
-		return;
+		__attribute__((fallthrough));
 	case PKI_NOTE_INFO:
 		if (no->quiet)
 			return;
@@ -54,6 +52,18 @@ notes_print(void *arg, const struct pki_note *n)
 	}
 	if (no->doc == NULL)
 		printf("%s%s%s\n", label, sep, n->text);
+}
+
+void
+notes_print(void *arg, const struct pki_note *n)
+{
+	struct notes	*no = arg;
+
+	if (no->pg != NULL)
+		progress_clear(no->pg);
+	note_out(no, n);
+	(void)fflush(stdout);
+	progress_redraw(no->pg);
 }
 
 void
@@ -74,4 +84,41 @@ notes_exit(int outcome)
 	    sizeof(status[0])))
 		return 1;
 	return status[outcome];
+}
+
+int
+notes_doc_start(struct notes *no, const struct opts *o, const char *command,
+    json_t *extra)
+{
+	int	r;
+
+	if (opts_enum(o, OPT_FORMAT, OPT_OUT_TEXT) != OPT_OUT_JSON) {
+		json_decref(extra);
+		return CMD_RETURN_NORMAL;
+	}
+	if ((r = pki_doc_run_new(command, extra, &no->doc, &no->doc_err)) ==
+	    PKI_OK)
+		return CMD_RETURN_NORMAL;
+	log_pki(&no->doc_err, r);
+	return CMD_RETURN_ERROR;
+}
+
+int
+notes_doc_end(struct notes *no, int outcome, int exit_status)
+{
+	int	r = no->doc_r;
+
+	if (exit_status < 0)
+		exit_status = notes_exit(outcome);
+	if (no->doc == NULL || exit_status == CMD_RETURN_USAGE) {
+		json_decref(no->doc);
+		no->doc = NULL;
+		return exit_status;
+	}
+	if (r == PKI_OK)
+		r = pki_doc_renew_finish(no->doc, outcome, exit_status,
+		    &no->doc_err);
+	r = out_json_doc(r, no->doc, &no->doc_err);
+	no->doc = NULL;
+	return r == 0 ? exit_status : CMD_RETURN_ERROR;
 }

@@ -7,6 +7,8 @@
 #ifndef NOTES_H
 #define NOTES_H
 
+#include <jansson.h>
+
 #include "pki.h"
 
 /* Starts p for a run named what; off when quiet or stderr is no tty. */
@@ -15,6 +17,10 @@ void	progress_start(struct pki_progress *p, const char *what, int quiet);
 void	progress_update(struct pki_progress *p, size_t done, size_t total);
 /* Erases the line, if shown, before other output; updates redraw it. */
 void	progress_clear(struct pki_progress *p);
+/* Draws p's line again with its last counts (after a note). */
+void	progress_redraw(struct pki_progress *p);
+/* Erases whichever line is shown (log.c, before each message). */
+void	progress_erase(void);
 
 /* Where notes go: quiet leaves out details and steps; record, when not
  * NULL, receives every step as a JSON line. */
@@ -40,5 +46,20 @@ void	notes_progress(void *arg, size_t done, size_t total);
 
 /* The exit status of a PKI_RUN_* outcome: 0, 10, 75, 3, 1, 4 or 5. */
 int	notes_exit(int outcome);
+
+struct opts;
+/*
+ * With -format json, no->doc becomes the run document of command
+ * (pki_doc_run_new; extra is stolen, NULL for none).  Returns
+ * CMD_RETURN_NORMAL, or CMD_RETURN_ERROR after printing why.
+ */
+int	notes_doc_start(struct notes *no, const struct opts *o,
+	    const char *command, struct json_t *extra);
+/*
+ * Prints no->doc, if any, with outcome and exit_status (< 0: that of
+ * outcome, notes_exit) and frees it (a usage error prints none).  Returns exit_status, or
+ * CMD_RETURN_ERROR if the document could not be printed.
+ */
+int	notes_doc_end(struct notes *no, int outcome, int exit_status);
 
 #endif

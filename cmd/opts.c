@@ -259,7 +259,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "format", OPT_TYPE_ENUM, "text|json|prometheus", "status: print text, json or prometheus (-o's newer spelling)",
 	  .choices = out_formats, .noun = "format" },
 	[OPT_FORMAT_CERTINFO] =
-	{ "format", OPT_TYPE_ENUM, "json", "certinfo: json, the only format (accepted for scripts that pass -format json everywhere)",
+	{ "format", OPT_TYPE_ENUM, "json", "certinfo, cluster init: json, the only format, as their output is JSON (accepted for scripts that pass -format json everywhere)",
 	  .choices = out_formats_json, .noun = "format" },
 };
 

@@ -10,6 +10,9 @@
 #include "pki.h"
 #include "notes.h"
 
+/* The line on the screen, if any: log.c erases it before a message. */
+static struct pki_progress	*on_screen;
+
 void
 progress_start(struct pki_progress *p, const char *what, int quiet)
 {
@@ -28,6 +31,7 @@ progress_update(struct pki_progress *p, size_t done, size_t total)
 	    ws.ws_col : 80, line, sizeof(line))) {
 		fprintf(stderr, "\r%s\033[K", line);
 		(void)fflush(stderr);
+		on_screen = p;
 	}
 }
 
@@ -39,4 +43,19 @@ progress_clear(struct pki_progress *p)
 	fprintf(stderr, "\r\033[K");
 	(void)fflush(stderr);
 	p->shown = 0;
+	on_screen = NULL;
+}
+
+void
+progress_redraw(struct pki_progress *p)
+{
+	if (p != NULL && p->total > 0)
+		progress_update(p, p->done, p->total);
+}
+
+void
+progress_erase(void)
+{
+	if (on_screen != NULL)
+		progress_clear(on_screen);
 }

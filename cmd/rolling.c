@@ -8,6 +8,7 @@
 
 #include "pki.h"
 #include "log.h"
+#include "notes.h"
 #include "opts.h"
 #include "rolling.h"
 
@@ -31,6 +32,20 @@ run_member(void *arg, int which, const char *member, int timeout_s)
 	st = run_exec(rc, env, timeout_s);
 	free(env[0]);
 	return st;
+}
+
+/* pki_roll_conf.restarted: the line becomes "WHAT members restarted". */
+static void
+rolled(void *arg, size_t done, size_t total)
+{
+	struct rolling	*rl = arg;
+
+	if (done == 0 && rl->pg != NULL) {
+		progress_clear(rl->pg);
+		progress_start(rl->pg, rl->what, rl->quiet);
+	}
+	if (rl->pg != NULL)
+		progress_update(rl->pg, done, total);
 }
 
 int
@@ -60,6 +75,8 @@ rolling_flags(const struct opts *o, struct rolling *rl)
 	c->start_text = rl->start.text;
 	c->run = run_member;
 	c->run_arg = rl;
+	c->restarted = rolled;
+	c->restarted_arg = rl;
 	return 0;
 }
 

@@ -19,6 +19,9 @@ struct rolling {
 	struct run_cmd		 stop, start;	/* -stop-cmd/-start-cmd */
 	const char		*record;	/* -record FILE, or NULL */
 	int			 quiet;
+	struct pki_progress	*pg;		/* the progress line, restarted
+						   as "what N/TOTAL" */
+	const char		*what;
 	struct pki_roll_conf	 conf;		/* filled by rolling_flags:
 						   its commands are rl's */
 };

@@ -32,13 +32,6 @@ load_cluster_sets(const struct opts *o, int signer,
 	int			r;
 
 	memset(&err, 0, sizeof(err));
-	if (o->nargs != 1 || o->set[OPT_CSR_JSON]) {
-		log_err(o->nargs != 1 ? "-cluster DESC needs exactly one "
-		    "argument: the directory cluster issue wrote" :
-		    "-csr-json goes without -cluster (the description holds "
-		    "the requests)");
-		return CMD_RETURN_USAGE;
-	}
 	s->dir = o->args[0];
 	if ((r = load_cluster(o, opts_str(o, OPT_CLUSTER), &s->cl)) !=
 	    CMD_RETURN_NORMAL)
@@ -74,19 +67,6 @@ load_path_sets(const struct opts *o, int signer, struct sets *s)
 	int				 i, r;
 
 	memset(&err, 0, sizeof(err));
-	if (o->nargs == 0) {
-		log_err("no certificate given: CERT... or -cluster DESC DIR");
-		return CMD_RETURN_USAGE;
-	}
-	if (opts_str(o, OPT_MEMBER) != NULL) {
-		log_err("-member needs -cluster");
-		return CMD_RETURN_USAGE;
-	}
-	if (csrjson != NULL && o->nargs != 1) {
-		log_err("-csr-json names the CSR JSON of one certificate; "
-		    "%d are given", o->nargs);
-		return CMD_RETURN_USAGE;
-	}
 	if (signer) {
 		if ((r = load_signer(o, &s->cfg, &prof, &s->ca, &s->cakey,
 		    &s->rem)) < 0)
@@ -114,10 +94,10 @@ sets_load(const struct opts *o, int signer, const struct pki_notify *nt,
 
 	memset(s, 0, sizeof(*s));
 	memset(&err, 0, sizeof(err));
-	if ((r = pki_targets_new(&s->ts, &err)) != 0) {
-		log_pki(&err, r);
-		return CMD_RETURN_ERROR;
-	}
+	if ((r = pki_targets_args_check(o->set[OPT_CLUSTER], opts_str(o,
+	    OPT_MEMBER) != NULL, o->set[OPT_CSR_JSON], o->nargs, &err)) != 0 ||
+	    (r = pki_targets_new(&s->ts, &err)) != 0)
+		return fail(&err, r);
 	if (o->set[OPT_CLUSTER])
 		return load_cluster_sets(o, signer, nt, s);
 	return load_path_sets(o, signer, s);

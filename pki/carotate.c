@@ -192,9 +192,12 @@ roll_marked(struct pki_rotation *ro, const struct pki_roll_expect *want,
     int *changed)
 {
 	struct pki_roll_expect	 w;
-	size_t			 i;
+	size_t			 i, n = 0, ndone = 0;
 	int			 r;
 
+	for (i = 0; i < ro->n; i++)
+		n += ro->l[i].restart != 0;
+	pki_roll_progress(ro->rolling, 0, n);
 	for (i = 0; i < ro->n; i++) {
 		struct rleaf	*l = &ro->l[i];
 
@@ -207,6 +210,7 @@ roll_marked(struct pki_rotation *ro, const struct pki_roll_expect *want,
 			return r;
 		pki_note(&ro->nt, PKI_NOTE_OUT, l->t->label, "restarted: %s",
 		    done);
+		pki_roll_progress(ro->rolling, ++ndone, n);
 		*changed = 1;
 	}
 	return PKI_RUN_OK;

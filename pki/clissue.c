@@ -1388,3 +1388,21 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 	ERR_clear_error();
 	return r;
 }
+
+int
+pki_cluster_issue_args(int members, int key_algo, int nargs,
+    struct pki_error *err)
+{
+	if (members && nargs != 0)
+		return pki_err(err, PKI_ERR_ARG, "give either a description "
+		    "or -members, not both");
+	if (members)
+		return PKI_OK;
+	if (nargs != 1)
+		return pki_err(err, PKI_ERR_ARG, "expected one cluster "
+		    "description (or -members N), got %d arguments", nargs);
+	if (key_algo)
+		return pki_err(err, PKI_ERR_ARG, "-key-algo goes with -members; "
+		    "a description sets its key in \"key\"");
+	return PKI_OK;
+}

@@ -782,3 +782,49 @@ pki_aki_normalize(const char *in, char *out, size_t size)
 	out[n] = '\0';
 	return n > 0 ? 0 : -1;
 }
+
+int
+pki_revoke_db_args(int nargs, const char *serial, const char *aki,
+    const char *dbconf, char *akihex, size_t size, struct pki_error *err)
+{
+	/* cfssl's checks, in its order and words. */
+	if (nargs > 0)
+		return pki_err(err, PKI_ERR_INPUT, "argument is provided but not "
+		    "defined; please refer to the usage by flag -h");
+	if (serial == NULL)
+		return pki_err(err, PKI_ERR_INPUT, "serial number is required "
+		    "but not provided");
+	if (aki == NULL)
+		return pki_err(err, PKI_ERR_INPUT, "authority key id is "
+		    "required but not provided");
+	if (dbconf == NULL)
+		return pki_err(err, PKI_ERR_INPUT, "need DB config file "
+		    "(provide with -db-config)");
+	if (strspn(serial, "0123456789") != strlen(serial))
+		return pki_err(err, PKI_ERR_INPUT, "-serial %s: expected the "
+		    "serial number in decimal, as the database keeps it",
+		    serial);
+	if (pki_aki_normalize(aki, akihex, size) != 0)
+		return pki_err(err, PKI_ERR_INPUT, "-aki %s: expected the "
+		    "authority key identifier in hex", aki);
+	return PKI_OK;
+}
+
+int
+pki_gencrl_args(int nargs, char *const *args, struct pki_error *err)
+{
+	int	i, nstdin = 0;
+
+	if (nargs < 3)
+		return pki_err(err, PKI_ERR_INPUT, "not enough arguments are "
+		    "supplied --- please refer to the usage");
+	if (nargs > 4)
+		return pki_err(err, PKI_ERR_ARG, "too many arguments: SERIALS "
+		    "CA-CERT CA-KEY [TIME]");
+	for (i = 0; i < 3; i++)
+		nstdin += strcmp(args[i], "-") == 0;
+	if (nstdin > 1)
+		return pki_err(err, PKI_ERR_INPUT, "only one of SERIALS, "
+		    "CA-CERT and CA-KEY can be - (standard input)");
+	return PKI_OK;
+}

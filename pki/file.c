@@ -694,3 +694,16 @@ pki_file_write_trial(const struct pki_file *files, size_t n,
 	(void)nftw(scratch, trial_rm, 8, FTW_DEPTH | FTW_PHYS);
 	return r;
 }
+
+int
+pki_file_absent(const char *path, struct pki_error *err)
+{
+	struct stat	st;
+
+	if (lstat(path, &st) == 0)
+		return pki_err(err, PKI_ERR_IO, "%s: file exists: not "
+		    "overwriting it (remove it or choose another -o)", path);
+	if (errno != ENOENT)
+		return pki_err_sys(err, errno, "%s", path);
+	return PKI_OK;
+}

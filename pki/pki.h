@@ -700,6 +700,12 @@ struct pki_file {
 int		 pki_file_write_set(const struct pki_file *files, size_t n,
 		    struct pki_error *err) PKI_MUST_CHECK;
 /*
+ * Checks that nothing, not even a dangling link, is at path (a file not to
+ * be overwritten): 0, PKI_ERR_IO "file exists", or the lstat error.
+ */
+int		 pki_file_absent(const char *path, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/*
  * The same, with hook called as the last step, once every file is in
  * place and its directory synced (with no files: at once): when it
  * fails (returning an error code, err filled), the files are put back as
@@ -914,6 +920,12 @@ struct pki_issue_opts {
  * description.  Each file set is written atomically.  Reports every file
  * through opts->event.
  */
+/*
+ * cluster issue's arguments: -members N (members) without a description,
+ * or one description (nargs) without -key-algo.  0 or PKI_ERR_ARG.
+ */
+int		 pki_cluster_issue_args(int members, int key_algo, int nargs,
+		    struct pki_error *err) PKI_MUST_CHECK;
 int		 pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		    const struct pki_issue_opts *opts,
 		    struct pki_error *err) PKI_MUST_CHECK;
@@ -1228,6 +1240,14 @@ int		 pki_set_discard(struct pki_set *s, const char *gen,
 int		 pki_set_generations(const struct pki_set *s, char ***gens,
 		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_strv_free(char **v, size_t n);
+/*
+ * An environment for a hook: "NAME=VALUE" for each NAME, VALUE pair of
+ * the arguments (a NULL VALUE is ""), up to a NULL NAME; NULL-terminated
+ * and malloc'ed (pki_env_free), or NULL out of memory.
+ */
+char		**pki_env_new(const char *name, ...)
+		    __attribute__((sentinel));
+void		 pki_env_free(char **env);
 /* Removes all but the keep newest generations older than current. */
 int		 pki_set_prune(struct pki_set *s, int keep, size_t *removed,
 		    struct pki_error *err) PKI_MUST_CHECK;
@@ -1816,6 +1836,13 @@ struct pki_gencrl {
 };
 int		 pki_crl_gencrl(const struct pki_gencrl *g, char **out,
 		    size_t *len, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * gencrl's nargs arguments SERIALS CA-CERT CA-KEY [TIME]: enough (else
+ * PKI_ERR_INPUT in cfssl's words: it exits 1), not too many (PKI_ERR_ARG,
+ * a usage error), and at most one of the three files "-" (PKI_ERR_INPUT).
+ */
+int		 pki_gencrl_args(int nargs, char *const *args,
+		    struct pki_error *err) PKI_MUST_CHECK;
 
 /*
  * cfssl gencrl's TIME: seconds as Go's strconv.ParseInt(s, 0, 32) reads
@@ -1848,6 +1875,15 @@ int		 pki_crl_validity(const char *buf, size_t len,
  * does not fit.
  */
 int		 pki_aki_normalize(const char *in, char *out, size_t size);
+/*
+ * cfssl revoke's checks of its arguments (nargs left after the flags;
+ * -serial, -aki and -db-config, NULL when not given), in its order and
+ * words; the AKI normalized into akihex (size bytes).  Returns 0 or
+ * PKI_ERR_INPUT (cfssl exits 1).
+ */
+int		 pki_revoke_db_args(int nargs, const char *serial,
+		    const char *aki, const char *dbconf, char *akihex,
+		    size_t size, struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- when a certificate is due (pki/status.c) ------------------------ */
 
@@ -2450,7 +2486,17 @@ struct pki_roll_conf {
 	void		*run_arg;
 	const struct pki_etcd_ops *ops;		/* NULL: the default */
 	void		*ops_arg;
+	/*
+	 * Optional, for a progress line: called with 0 of total before a
+	 * run's first rolling restart, then as each member's is done.
+	 */
+	void		(*restarted)(void *arg, size_t done, size_t total);
+	void		*restarted_arg;
 };
+
+/* Calls rc->restarted, if rc and it are set and total is not 0. */
+void		 pki_roll_progress(const struct pki_roll_conf *rc,
+		    size_t done, size_t total);
 
 /*
  * Checks that the lease outlives every wait of one step (a crashed holder
@@ -2530,6 +2576,13 @@ struct pki_targets;
 
 int		 pki_targets_new(struct pki_targets **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Checks the shape of renew's and rollback's arguments: with -cluster
+ * (cluster) one DIR and no -csr-json, else at least one CERT, no -member
+ * and -csr-json for one CERT only.  Returns 0 or PKI_ERR_ARG (usage).
+ */
+int		 pki_targets_args_check(int cluster, int member, int csr_json,
+		    int nargs, struct pki_error *err) PKI_MUST_CHECK;
 /*
  * The password of an encrypted CA key (pw, len bytes; copied, wiped on
  * free), for pki_targets_add_cluster's CA: call it first.
@@ -2973,6 +3026,14 @@ int		 pki_ca_resign(const struct pki_cert *ca,
  * *path points into spec, *mode is its mode.  PKI_ERR_ARG for "-" and
  * env:VAR (a usage error), PKI_ERR_IO, PKI_ERR_INPUT not a regular file.
  */
+/*
+ * ca renew's arguments: with -cluster (cluster) one DIR and no -ca,
+ * -ca-key or -o (out), else no argument (arg0 the first) and both -ca
+ * and -ca-key.  Returns 0 or PKI_ERR_ARG (a usage error).
+ */
+int		 pki_ca_renew_args(int cluster, int ca, int cakey, int out,
+		    int nargs, const char *arg0, struct pki_error *err)
+		    PKI_MUST_CHECK;
 int		 pki_ca_renew_inplace(const char *spec, const char **path,
 		    mode_t *mode, struct pki_error *err) PKI_MUST_CHECK;
 /*
@@ -3384,8 +3445,8 @@ int		 pki_client_remove(const struct pki_member_opts *o)
 
 /*
  * One JSON document per run of cluster issue, cluster verify, renew,
- * needs-renewal and check, version PKI_DOC_VERSION, keys in a fixed order
- * (schemas/NAME.schema.json, etcd-pki(1), "JSON output").  Each *_new
+ * needs-renewal, check and the commands below, version PKI_DOC_VERSION,
+ * keys in a fixed order (schemas/NAME.schema.json, etcd-pki(1), "JSON output").  Each *_new
  * returns a new reference in *out with every key present; the others
  * add to a borrowed doc.  Return 0 or PKI_ERR_ALLOC.
  */
@@ -3460,6 +3521,31 @@ int		 pki_doc_check(const struct pki_check_result *res,
 		    const char *text, struct json_t **out,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
+/*
+ * The document of rollback, ca renew, ca rotate and revoke:
+ * {"version","command", the keys of extra in their order (a stolen
+ * object, NULL for none), "outcome","exit","messages"}, filled by
+ * pki_doc_renew_note and pki_doc_renew_finish as renew's.
+ */
+int		 pki_doc_run_new(const char *command, struct json_t *extra,
+		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * cluster inventory's document {"version","command","dir","member",
+ * "certificates"}: the n certificates of v (pki_inventory_list), each
+ * with its status at time now ("good", "expired", "revoked").
+ */
+struct pki_inv_cert;
+int		 pki_doc_inventory(const char *dir, const char *member,
+		    const struct pki_inv_cert *v, size_t n, int64_t now,
+		    struct json_t **out, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * gencrl's document {"version","command","number","issuer","aki",
+ * "this_update","next_update","entries","der"} of the CRL b64 (base64
+ * DER, as pki_crl_gencrl makes it with PKI_CRL_BASE64; "der" is b64).
+ */
+int		 pki_doc_gencrl(const char *b64, struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- the progress line (pki/progress.c) -------------------------------- */
 
 /*
@@ -3476,6 +3562,7 @@ struct pki_progress {
 	int		 on;		/* drawn at all (a terminal, not quiet) */
 	int		 shown;		/* a line is on the screen */
 	double		 start, last;
+	size_t		 done, total;	/* the last counts given */
 };
 
 /* Seconds on the monotonic clock: the now of the two functions below. */

@@ -77,6 +77,8 @@ int
 pki_progress_due(struct pki_progress *p, size_t done, size_t total,
     double now, int width, char *buf, size_t len)
 {
+	p->done = done;
+	p->total = total;
 	if (!p->on || now - p->start < 1.0 || (p->shown && done < total &&
 	    now - p->last < 0.1))
 		return 0;

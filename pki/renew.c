@@ -634,11 +634,26 @@ result(const struct renew *rn, const struct pki_target *t,
 	rn->o->result(rn->o->result_arg, &res);
 }
 
+/* How many members renew_one will restart one at a time (rolling). */
+static size_t
+rolls(const struct renew *rn, size_t ndue)
+{
+	size_t	i, n = 0;
+
+	if (rn->o->rolling == NULL || rn->o->dry_run || ndue == 0)
+		return 0;
+	for (i = 0; i < rn->ts->n; i++)
+		if (rn->jobs[i].due && rn->jobs[i].status == PKI_RUN_OK &&
+		    rn->ts->t[i].member)
+			n++;
+	return n;
+}
+
 int
 pki_renew_run(struct pki_targets *ts, const struct pki_renew_opts *o)
 {
 	struct renew	 rn;
-	size_t		 i, ndue, nready, ndone, nrenewed = 0;
+	size_t		 i, ndue, nready, ndone, nrenewed = 0, nroll, nrolled;
 	int		 worst = PKI_RUN_OK, crl;
 
 	memset(&rn, 0, sizeof(rn));
@@ -654,12 +669,17 @@ pki_renew_run(struct pki_targets *ts, const struct pki_renew_opts *o)
 	    pre_hook(&rn) != 0)
 		ndue = 0;
 	progress(&rn, 0, nready);
-	for (i = 0, ndone = 0; i < ts->n && ndue > 0; i++)
+	nroll = rolls(&rn, ndue);
+	pki_roll_progress(o->rolling, 0, nroll);
+	for (i = 0, ndone = 0, nrolled = 0; i < ts->n && ndue > 0; i++)
 		if (rn.jobs[i].due && rn.jobs[i].status == PKI_RUN_OK) {
 			renew_one(&rn, &ts->t[i], &rn.jobs[i]);
 			if (rn.jobs[i].status == PKI_RUN_CHANGED)
 				nrenewed++;
 			progress(&rn, ++ndone, nready);
+			if (nroll > 0 && ts->t[i].member)
+				pki_roll_progress(o->rolling, ++nrolled,
+				    nroll);
 		}
 	for (i = 0; i < ts->n; i++)
 		if (rn.jobs[i].status > worst)

@@ -110,3 +110,25 @@ pki_ca_renew_line(const struct pki_cert *old, const struct pki_cert *renewed,
 	pki_cert_facts_clear(&nf);
 	return r;
 }
+
+int
+pki_ca_renew_args(int cluster, int ca, int cakey, int out, int nargs,
+    const char *arg0, struct pki_error *err)
+{
+	if (cluster && (ca || cakey || out))
+		return pki_err(err, PKI_ERR_ARG, "-cluster takes the CA from "
+		    "DIR (or the description): -ca, -ca-key and -o do not "
+		    "apply");
+	if (cluster && nargs != 1)
+		return pki_err(err, PKI_ERR_ARG, "-cluster DESC needs one "
+		    "argument, the cluster's directory DIR (got %d)", nargs);
+	if (cluster)
+		return PKI_OK;
+	if (nargs != 0)
+		return pki_err(err, PKI_ERR_ARG, "unexpected argument \"%s\" "
+		    "(give -ca and -ca-key, or -cluster DESC DIR)", arg0);
+	if (!ca || !cakey)
+		return pki_err(err, PKI_ERR_ARG, "need -ca CERT and -ca-key "
+		    "KEY (or -cluster DESC DIR)");
+	return PKI_OK;
+}

@@ -84,6 +84,13 @@ say(const struct pki_roll *s, const char *event, const char *fmt, ...)
 	pki_note_step(s->nt, event, s->name, s->label, "%s", buf);
 }
 
+void
+pki_roll_progress(const struct pki_roll_conf *rc, size_t done, size_t total)
+{
+	if (rc != NULL && rc->restarted != NULL && total > 0)
+		rc->restarted(rc->restarted_arg, done, total);
+}
+
 /* The reason a gate failed, kept for the messages. */
 static void why(struct pki_roll *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));

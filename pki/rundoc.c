@@ -398,3 +398,163 @@ pki_doc_check(const struct pki_check_result *res, const char *text,
 	*out = d;
 	return PKI_OK;
 }
+
+/* ---- rollback, ca renew, ca rotate, revoke ------------------------------ */
+
+int
+pki_doc_run_new(const char *command, json_t *extra, json_t **out,
+    struct pki_error *err)
+{
+	json_t		*d, *v;
+	const char	*k;
+
+	*out = NULL;
+	if ((d = doc_new(command)) == NULL)
+		goto fail;
+	json_object_foreach(extra, k, v)
+		if (put(d, k, json_incref(v)) != 0)
+			goto fail;
+	if (put(d, "outcome", NULL) != 0 || put(d, "exit", NULL) != 0 ||
+	    put(d, "messages", json_array()) != 0)
+		goto fail;
+	json_decref(extra);
+	*out = d;
+	return PKI_OK;
+ fail:
+	json_decref(extra);
+	json_decref(d);
+	return oom(err);
+}
+
+/* ---- cluster inventory -------------------------------------------------- */
+
+static const char *
+inv_status(const struct pki_inv_cert *c, int64_t now)
+{
+	if (c->revoked)
+		return "revoked";
+	return c->not_after <= now ? "expired" : "good";
+}
+
+/* One certificate of the inventory, or NULL. */
+static json_t *
+inv_cert(const struct pki_inv_cert *c, int64_t now)
+{
+	json_t	*j;
+
+	if ((j = json_object()) == NULL ||
+	    put(j, "kind", json_string(pki_inventory_kind_name(c->kind))) !=
+	    0 || put(j, "name", str_or_null(c->name)) != 0 ||
+	    put(j, "serial", json_string(c->serial)) != 0 ||
+	    put(j, "aki", str_or_null(c->aki)) != 0 ||
+	    put(j, "subject", str_or_null(c->subject)) != 0 ||
+	    put(j, "sans", sans_array(c->sans != NULL ? c->sans : "")) != 0 ||
+	    put(j, "not_before", date_or_null(c->not_before)) != 0 ||
+	    put(j, "not_after", date_or_null(c->not_after)) != 0 ||
+	    put(j, "issued_at", date_or_null(c->issued_at)) != 0 ||
+	    put(j, "origin", str_or_null(c->origin)) != 0 ||
+	    put(j, "status", json_string(inv_status(c, now))) != 0 ||
+	    put(j, "revoked_at", c->revoked ? date_or_null(c->revoked_at) :
+	    NULL) != 0 || put(j, "reason", c->revoked ? json_string(
+	    c->reason > 0 ? pki_crl_reason_name(c->reason) : "unspecified") :
+	    NULL) != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+int
+pki_doc_inventory(const char *dir, const char *member,
+    const struct pki_inv_cert *v, size_t n, int64_t now, json_t **out,
+    struct pki_error *err)
+{
+	json_t	*d;
+	size_t	 i;
+	int	 r;
+
+	*out = NULL;
+	if ((d = doc_new("cluster inventory")) == NULL ||
+	    put(d, "dir", json_string(dir)) != 0 ||
+	    put(d, "member", str_or_null(member)) != 0 ||
+	    put(d, "certificates", json_array()) != 0) {
+		json_decref(d);
+		return oom(err);
+	}
+	for (i = 0; i < n; i++)
+		if ((r = append(d, "certificates", inv_cert(&v[i], now),
+		    err)) != PKI_OK) {
+			json_decref(d);
+			return r;
+		}
+	*out = d;
+	return PKI_OK;
+}
+
+/* ---- gencrl --------------------------------------------------------------- */
+
+/* The entries of crl ({"serial","revoked_at","reason"}), or NULL. */
+static json_t *
+crl_entries(const struct pki_crl *crl, size_t n, struct pki_error *err)
+{
+	struct pki_crl_entry	 e;
+	json_t			*a, *j;
+	size_t			 i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (pki_crl_entry(crl, i, &e, err) != PKI_OK ||
+		    (j = json_object()) == NULL ||
+		    json_array_append_new(a, j) != 0 ||
+		    put(j, "serial", json_string(e.serial)) != 0 ||
+		    put(j, "revoked_at", date_or_null(e.revoked_at)) != 0 ||
+		    put(j, "reason", str_or_null(pki_crl_reason_name(
+		    e.reason))) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+int
+pki_doc_gencrl(const char *b64, json_t **out, struct pki_error *err)
+{
+	struct pki_crl_info	 info;
+	struct pki_crl		*crl = NULL;
+	unsigned char		*der = NULL;
+	json_t			*d = NULL;
+	size_t			 len = 0;
+	int			 r;
+
+	*out = NULL;
+	memset(&info, 0, sizeof(info));
+	if ((r = pki_b64_decode(b64, &der, &len)) != PKI_OK) {
+		r = pki_err(err, r, "gencrl: the CRL is not base64");
+		goto out;
+	}
+	if ((r = pki_crl_load((const char *)der, len, "gencrl", &crl,
+	    err)) != PKI_OK || (r = pki_crl_info(crl, &info, err)) != PKI_OK)
+		goto out;
+	r = oom(err);
+	if ((d = doc_new("gencrl")) == NULL ||
+	    put(d, "number", str_or_null(info.number)) != 0 ||
+	    put(d, "issuer", str_or_null(info.issuer)) != 0 ||
+	    put(d, "aki", str_or_null(info.aki)) != 0 ||
+	    put(d, "this_update", date_or_null(info.this_update)) != 0 ||
+	    put(d, "next_update", date_or_null(info.next_update)) != 0 ||
+	    put(d, "entries", crl_entries(crl, info.nentries, err)) != 0 ||
+	    json_is_null(json_object_get(d, "entries")) ||
+	    put(d, "der", json_string(b64)) != 0)
+		goto out;
+	*out = d;
+	d = NULL;
+	r = PKI_OK;
+ out:
+	json_decref(d);
+	free(der);
+	pki_crl_info_clear(&info);
+	pki_crl_free(crl);
+	return r;
+}

@@ -443,3 +443,27 @@ pki_targets_lock(struct pki_targets *ts, struct pki_error *err)
 	pki_strv_clear(&seen);
 	return r;
 }
+
+int
+pki_targets_args_check(int cluster, int member, int csr_json, int nargs,
+    struct pki_error *err)
+{
+	if (cluster && nargs != 1)
+		return pki_err(err, PKI_ERR_ARG, "-cluster DESC needs exactly "
+		    "one argument: the directory cluster issue wrote (got %d)",
+		    nargs);
+	if (cluster && csr_json)
+		return pki_err(err, PKI_ERR_ARG, "-csr-json goes without "
+		    "-cluster (the description holds the requests)");
+	if (cluster)
+		return PKI_OK;
+	if (nargs == 0)
+		return pki_err(err, PKI_ERR_ARG, "nothing to renew: no "
+		    "certificate given (CERT... or -cluster DESC DIR)");
+	if (member)
+		return pki_err(err, PKI_ERR_ARG, "-member needs -cluster");
+	if (csr_json && nargs != 1)
+		return pki_err(err, PKI_ERR_ARG, "-csr-json names the CSR JSON "
+		    "of one certificate; %d are given", nargs);
+	return PKI_OK;
+}

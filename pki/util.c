@@ -246,3 +246,44 @@ pki_dir_open_at(int dfd, const char *name)
 	}
 	return d;
 }
+
+char **
+pki_env_new(const char *name, ...)
+{
+	va_list		 ap;
+	const char	*n, *v;
+	char		**env;
+	size_t		 i = 0, cnt = 0;
+
+	va_start(ap, name);
+	for (n = name; n != NULL; n = va_arg(ap, const char *)) {
+		(void)va_arg(ap, const char *);
+		cnt++;
+	}
+	va_end(ap);
+	if ((env = calloc(cnt + 1, sizeof(*env))) == NULL)
+		return NULL;
+	va_start(ap, name);
+	for (n = name; n != NULL; n = va_arg(ap, const char *)) {
+		v = va_arg(ap, const char *);
+		if (asprintf(&env[i++], "%s=%s", n, v != NULL ? v : "") ==
+		    -1) {
+			env[i - 1] = NULL;
+			va_end(ap);
+			pki_env_free(env);
+			return NULL;
+		}
+	}
+	va_end(ap);
+	return env;
+}
+
+void
+pki_env_free(char **env)
+{
+	size_t	i;
+
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}

@@ -6,14 +6,15 @@
 # --reload): no client operation fails (retries on the next endpoint
 # allowed), never two members down at once, the cluster lock's holds never
 # overlap, "ca status" shows each phase, and at the end every member serves
-# a certificate of the new CA and refuses a client of the old one.
+# a certificate of the new CA and refuses a client of the old one; on a
+# terminal, add-trust shows a progress line of the members restarted.
 . "$(dirname "$0")/setup.sh"
 . "$(dirname "$0")/cluster3.sh"
 
 for c in etcd etcdctl openssl; do
 	need_cmd "$c" || skip_all "$c not installed"
 done
-plan 21
+plan 23
 LIMIT=${T_ROLL_LIMIT:-300}
 : "${BG_GRACE:=3}"
 time_limit "$LIMIT"
@@ -41,7 +42,29 @@ phase() {
 
 c3_load_start --rate 30 --reload
 START=$(date +%s)
-st=$(rotate add-trust)
+# add-trust on a terminal (util-linux script): stdout to the file, stderr
+# to the terminal, where the progress line of the restarts shows, drawn
+# again after each step printed (the restart of a member takes seconds).
+if need_cmd script; then
+	script -qfc "'$E' ca rotate -phase add-trust -restart rolling \
+	    -cluster '$C3_DESC' -restart-cmd '$C3_CTL restart' \
+	    -gate-timeout 30s -lock-ttl 60s -settle 1s -record '$REC' \
+	    '$C3_PKI' >rotate-add-trust.out; echo \$? >add-trust.st" \
+	    /dev/null >add-trust.tty 2>&1 </dev/null || :
+	st=$(cat add-trust.st)
+	tr '\r' '\n' <add-trust.tty | grep -a "members restarted" |
+	    sed 's/^/# as the terminal showed it: /; s/\x1b\[K//g' | tail -n 3
+	check "add-trust on a terminal: ca rotate: members restarted 3/3" \
+	    grep -aEq "$(printf '\r')ca rotate: members restarted 3/3 \(100%\)  [0-9.]+/s  ETA 0s" \
+	    add-trust.tty
+	check "... the line drawn again while a member restarts (after steps)" \
+	    test "$(tr '\r' '\n' <add-trust.tty | grep -ac \
+	    'members restarted 1/3')" -ge 2
+else
+	st=$(rotate add-trust)
+	skip "util-linux script is not installed"
+	skip "util-linux script is not installed"
+fi
 check "add-trust with rolling restarts: exit 10" test "$st" = 10
 check "... ca status: reissue is next" test "$(phase)" = reissue
 st=$(rotate reissue)

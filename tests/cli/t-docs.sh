@@ -282,6 +282,12 @@ SCHEMA_PAGE = {
     "renew.schema.json": "etcd-pki.1",
     "needs-renewal.schema.json": "etcd-pki.1",
     "check.schema.json": "etcd-pki.1",
+    "rollback.schema.json": "etcd-pki.1",
+    "ca-renew.schema.json": "etcd-pki.1",
+    "ca-rotate.schema.json": "etcd-pki.1",
+    "revoke.schema.json": "etcd-pki.1",
+    "cluster-inventory.schema.json": "etcd-pki.1",
+    "gencrl.schema.json": "etcd-pki.1",
 }
 SUB_ONE = ("items", "additionalItems", "additionalProperties", "if", "then",
            "else", "not", "contains", "propertyNames")

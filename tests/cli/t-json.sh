@@ -1,6 +1,7 @@
 #!/bin/sh
 # t-json.sh: -format json of cluster issue, cluster verify, renew,
-# needs-renewal and check on a real cluster directory: each document
+# needs-renewal, check, cluster inventory, revoke (both forms), gencrl,
+# rollback, ca renew and ca rotate on a real cluster directory: each document
 # validates against its schema (schemas/, python3-jsonschema), holds the
 # run's values, and the exit statuses are those of the text output;
 # status, ca status and certinfo take -format as well.  And the progress
@@ -176,6 +177,109 @@ run "$E" gencert -format json -initca /dev/null
 expect "-format is refused where it has no meaning" 2 \
     'not used by gencert'
 
+# ---- cluster inventory, revoke, gencrl ---------------------------------
+run "$E" cluster inventory -format json pki
+expect "cluster inventory -format json" 0
+doc "cluster inventory: every certificate, all good" cluster-inventory \
+    'd["dir"] == "pki" and d["member"] is None' \
+    '[c["kind"] for c in d["certificates"]][:2] == ["ca", "member"]' \
+    'all(c["status"] == "good" and c["revoked_at"] is None for c in d["certificates"])' \
+    '"IP:127.0.0.2" in [c for c in d["certificates"] if c["name"] == "m2"][0]["sans"]'
+s3=$(openssl x509 -in pki/m3/m3.pem -noout -serial | sed 's/serial=//')
+run "$E" revoke -format json -reason superseded -cluster desc.json pki m3
+expect "revoke -cluster -format json: exit 0" 0
+doc "revoke -cluster: m3, superseded, changed, the messages" revoke \
+    'd["target"] == "m3" and d["reason"] == "superseded"' \
+    'd["outcome"] == "changed" and d["exit"] == 0' \
+    'any(m["set"] == "m3" and m["kind"] == "result" for m in d["messages"])'
+check "... and no text on stdout besides" sh -c \
+    '! grep -q "^m3: " "$1"' sh "$T/out"
+run "$E" revoke -format json -cluster desc.json pki m3
+doc "revoke -cluster again: nothing left to revoke, ok, no reason given" \
+    revoke 'd["outcome"] == "ok" and d["exit"] == 0 and d["reason"] is None'
+run "$E" revoke -format json -cluster desc.json pki nosuch
+expect "revoke -cluster of an unknown name: exit 1" 1
+doc "revoke -cluster: refused" revoke \
+    'd["outcome"] == "refused" and d["exit"] == 1'
+run "$E" cluster inventory -format json -member m3 pki
+doc "cluster inventory -member m3: revoked, with date and reason" \
+    cluster-inventory 'd["member"] == "m3"' \
+    'len(d["certificates"]) == 1 and d["certificates"][0]["status"] == "revoked"' \
+    'd["certificates"][0]["reason"] == "superseded" and d["certificates"][0]["revoked_at"]' \
+    "int(d['certificates'][0]['serial']) == int('$s3', 16)"
+cp pki/inventory.db db.db
+echo '{"driver": "sqlite3", "data_source": "db.db"}' >db.json
+s2=$(openssl x509 -in pki/m2/m2.pem -noout -serial | sed 's/serial=//')
+s2=$("$PY" -c "print(int('$s2', 16))")
+aki=$(openssl x509 -in pki/m2/m2.pem -noout -ext authorityKeyIdentifier |
+    sed -n 's/^ *//; s/://g; 2p')
+run "$E" revoke -format json -db-config db.json -serial "$s2" -aki "$aki"
+expect "revoke -db-config -format json: exit 0" 0
+doc "revoke -db-config: the serial, unspecified, changed" revoke \
+    "d['target'] == '$s2' and d['reason'] == 'unspecified'" \
+    'd["outcome"] == "changed" and d["messages"] == []'
+run "$E" revoke -format json -db-config db.json -serial 1 -aki "$aki"
+expect "revoke -db-config -format json: not found, exit 1" 1 \
+    'certificate not found'
+doc "revoke -db-config: failed" revoke \
+    'd["outcome"] == "failed" and d["exit"] == 1'
+run "$E" revoke -db-config db.json -serial "$s2" -aki "$aki"
+expect "revoke -db-config without -format: silent, as cfssl" 0
+check "... nothing on stdout" test ! -s "$T/out"
+printf '123\n456\n' >serials
+run "$E" gencrl -format json serials pki/ca.pem pki/ca-key.pem 3600
+expect "gencrl -format json" 0
+doc "gencrl: the entries, dates an hour apart, no CRL number" gencrl \
+    '[e["serial"] for e in d["entries"]] == ["123", "456"]' \
+    'd["number"] is None and d["issuer"] == "CN=fixtures CA"' \
+    'd["this_update"] < d["next_update"] and d["entries"][0]["reason"] is None'
+"$PY" -c "import base64, json; open('crl.der', 'wb').write(
+    base64.b64decode(json.load(open('$T/out'))['der']))"
+check "... its der is the CRL, signed by the CA" sh -c \
+    'openssl crl -inform DER -in crl.der -CAfile pki/ca.pem -noout 2>&1 |
+     grep -q "verify OK"'
+run "$E" gencrl serials pki/ca.pem pki/ca-key.pem 3600
+expect "gencrl without -format: one line of base64, as cfssl" 0 \
+    '^[A-Za-z0-9+/=]*$'
+
+# ---- rollback, ca renew, ca rotate, cluster init -------------------------
+"$E" renew -force -cluster desc.json -member m1 pki >/dev/null 2>&1 || :
+run "$E" rollback -format json -cluster desc.json -member m1 pki
+expect "rollback -format json: exit 0" 0
+doc "rollback: ok, to null, the result message" rollback \
+    'd["outcome"] == "ok" and d["exit"] == 0 and d["to"] is None' \
+    'any(m["set"] == "m1" and m["text"].startswith("rolled back") for m in d["messages"])'
+run "$E" rollback -format json -cluster desc.json -member m1 -to nosuch pki
+expect "rollback -to an unknown generation: refused, exit 3" 3
+doc "rollback -to: refused, the generation asked for, the error" rollback \
+    'd["outcome"] == "refused" and d["to"] == "nosuch"' \
+    'd["messages"][-1]["kind"] == "error"'
+run "$E" rollback -format json -to x pki/m1/m1.pem pki/m2/m2.pem
+expect "rollback -to with two sets: a usage error, no document" 2
+check "... none" test ! -s "$T/out"
+run "$E" ca renew -format json -cluster desc.json pki
+expect "ca renew -format json: exit 0" 0
+doc "ca renew: changed, the CA and its copies" ca-renew \
+    'd["ca"] == "pki/ca.pem" and d["out"] is None' \
+    'd["outcome"] == "changed" and d["exit"] == 0' \
+    'any(m["text"].startswith("renewed: serial") for m in d["messages"])'
+cp -R pki rot
+run "$E" ca rotate -format json -phase add-trust -restart none \
+    -cluster desc.json rot
+expect "ca rotate -format json -phase add-trust: changed, exit 10" 10
+doc "ca rotate: phase, restart, messages" ca-rotate \
+    'd["phase"] == "add-trust" and d["restart"] == "none"' \
+    'd["outcome"] == "changed" and d["exit"] == 10' \
+    'any(m["set"] == "rot/ca-next.pem" for m in d["messages"])'
+run "$E" ca rotate -format json -phase drop-old -restart none \
+    -cluster desc.json rot
+expect "ca rotate -phase drop-old too early: exit 3" 3
+doc "ca rotate: refused" ca-rotate 'd["outcome"] == "refused"'
+run "$E" cluster init -format json -members 1
+expect "cluster init -format json: the description, as ever" 0 '"members"'
+run "$E" cluster init -format text -members 1
+expect "cluster init -format text: refused, its output is JSON" 2
+
 # ---- the progress line ------------------------------------------------
 # pline FILE PREFIX TOTAL: FILE holds "\rPREFIX N/TOTAL (P%)".
 pline() {
@@ -228,6 +332,16 @@ if need_cmd script; then
 	sh -c "'$E' $renew many >/dev/null 2>many.err" || :
 	check "renew with stderr a file: no progress line" sh -c \
 	    '! grep -aq "renew: sets" many.err'
+	# Errors and warnings on stderr while the line is up erase it first:
+	# a failing deploy hook reports each set while the line is shown.
+	bad="renew -force -no-sync -deploy-hook 'sh -c \"sleep 0.1; exit 3\"'"
+	script -qfc "'$E' $bad -cluster many.json many >/dev/null" /dev/null \
+	    >tty5.out 2>&1 </dev/null || :
+	check "a hook failing while the line is up: the errors and the line" \
+	    sh -c 'grep -aq "deploy hook failed" "$1" &&
+	    grep -aq "renew: sets" "$1"' sh tty5.out
+	check "... each message starts its own line, the line erased first" \
+	    "$PY" "$TOP_SRCDIR/tests/cli/linestart.py" tty5.out
 else
 	skip "util-linux script is not installed"
 fi

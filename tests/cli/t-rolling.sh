@@ -13,7 +13,8 @@
 #   - a lock held with "etcdctl lock etcd-pki-rollover" defers renew (75);
 #   - a member down: the gates refuse (3) and nothing changes;
 #   - a new certificate made to fail the gates after the restart is
-#     rolled back (4): the member serves the old one again.
+#     rolled back (4): the member serves the old one again;
+#   - on a terminal, a progress line of the members restarted.
 # Figures for the closing note: $SOAK_OUT (tests/soak.sh) or the diag lines.
 . "$(dirname "$0")/setup.sh"
 . "$(dirname "$0")/cluster3.sh"
@@ -22,7 +23,7 @@ for c in etcd etcdctl openssl; do
 	need_cmd "$c" || skip_all "$c not installed"
 done
 CYCLES=${T_ROLL_CYCLES:-2}
-plan 28
+plan 34
 LIMIT=${T_ROLL_LIMIT:-420}
 : "${BG_GRACE:=3}"
 time_limit "$LIMIT"
@@ -213,5 +214,34 @@ check "... no client operation failed meanwhile" \
     test "$(c3_load_get 's["failed"]')" = 0
 check "... the record shows the rollback" \
     grep -q '"event":"rolled-back"' "$REC"
+
+# ---- 6. the progress line of the restarts, on a terminal ---------------
+# One renew of the three members under util-linux script: a line of the
+# members restarted of three, with rate and ETA; none with stderr a file.
+check "stderr a file (the runs above): no progress line" sh -c \
+    '! grep -aq "members restarted" "$@"' sh "$C3_RUN"/renew-m*.out
+if need_cmd script; then
+	script -qfc "'$E' renew -restart rolling -force -cluster '$C3_DESC' \
+	    -restart-cmd '$C3_CTL restart' -gate-timeout 30s -lock-ttl 60s \
+	    -settle 1s -record '$REC' -keep 2 '$C3_PKI' >/dev/null" /dev/null \
+	    >"$T/roll.tty" 2>&1 </dev/null || :
+	tr '\r' '\n' <"$T/roll.tty" | grep -a "members restarted" |
+	    sed 's/^/# as the terminal showed it: /; s/\x1b\[K//g' | tail -n 3
+	check "renew -restart rolling on a terminal: members restarted N/3" \
+	    grep -aq "$(printf '\r')renew: members restarted [0-3]/3 (" \
+	    "$T/roll.tty"
+	check "... up to 3/3, with rate and ETA" grep -aEq \
+	    "renew: members restarted 3/3 \(100%\)  [0-9.]+/s  ETA 0s" \
+	    "$T/roll.tty"
+	check "... in place of the line of the sets" sh -c \
+	    '! grep -aq "renew: sets" "$1"' sh "$T/roll.tty"
+	check "... every message on a line of its own" python3 \
+	    "$TOP_SRCDIR/tests/cli/linestart.py" "$T/roll.tty"
+else
+	for i in 1 2 3 4; do
+		skip "util-linux script is not installed"
+	done
+fi
+check "the cluster is healthy at the end" c3_wait_healthy 30
 
 finish

@@ -92,11 +92,31 @@ test_b64(void)
 	}
 }
 
+/* A hook's environment (pki_env_new). */
+static void
+test_env(void)
+{
+	char	**env;
+
+	env = pki_env_new("A", "1", "B", (const char *)NULL, "C", "x=y",
+	    (char *)NULL);
+	ok(env != NULL && strcmp(env[0], "A=1") == 0 &&
+	    strcmp(env[1], "B=") == 0 && strcmp(env[2], "C=x=y") == 0 &&
+	    env[3] == NULL, "env: NAME=VALUE each, a NULL value empty, "
+	    "NULL-terminated");
+	pki_env_free(env);
+	env = pki_env_new(NULL, (char *)NULL);
+	ok(env != NULL && env[0] == NULL, "env: empty");
+	pki_env_free(env);
+	pki_env_free(NULL);
+}
+
 int
 main(void)
 {
-	plan(17);
+	plan(17 + 2);
 	test_split();
+	test_env();
 	test_b64();
 	return done_testing();
 }

@@ -1130,10 +1130,32 @@ test_texts(void)
 	ok(1, "pki_cluster_free(NULL)");
 }
 
+/* cluster issue's arguments (pki_cluster_issue_args). */
+static void
+test_issue_args(void)
+{
+	struct pki_error	err;
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_cluster_issue_args(1, 1, 0, &err) == 0 &&
+	    pki_cluster_issue_args(0, 0, 1, &err) == 0,
+	    "issue args: -members N [-key-algo]; DESC");
+	ok(pki_cluster_issue_args(1, 0, 1, &err) == PKI_ERR_ARG &&
+	    strstr(err.text, "not both") != NULL, "issue args: -members and "
+	    "a description");
+	ok(pki_cluster_issue_args(0, 0, 2, &err) == PKI_ERR_ARG &&
+	    strstr(err.text, "got 2 arguments") != NULL, "issue args: two "
+	    "descriptions");
+	ok(pki_cluster_issue_args(0, 1, 1, &err) == PKI_ERR_ARG &&
+	    strstr(err.text, "-key-algo goes with -members") != NULL,
+	    "issue args: -key-algo with a description");
+}
+
 int
 main(void)
 {
 	test_defaults();
+	test_issue_args();
 	test_paths();
 	test_hosts();
 	test_urls();

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "pki.h"
 #include "certs.h"
 #include "tap.h"
@@ -259,6 +261,31 @@ test_refusals(void)
 	pki_key_free(otherkey);
 }
 
+/* gencrl -format json of b64 (made at 1767225600 for 123 and 456). */
+static void
+test_gencrl_doc(const char *b64)
+{
+	struct pki_error	 err;
+	json_t			*d = NULL, *e;
+	char			*text;
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_doc_gencrl(b64, &d, &err) == 0, "gencrl document");
+	text = json_dumps(json_array_get(json_object_get(d, "entries"), 1),
+	    JSON_COMPACT | JSON_PRESERVE_ORDER);
+	is_str(text, "{\"serial\":\"456\",\"revoked_at\":"
+	    "\"2026-01-01T00:00:00Z\",\"reason\":null}", "... its entries");
+	free(text);
+	e = json_object_get(d, "next_update");
+	ok(json_is_null(json_object_get(d, "number")) &&
+	    strcmp(json_string_value(e), "2026-01-08T00:00:00Z") == 0 &&
+	    strcmp(json_string_value(json_object_get(d, "der")), b64) == 0,
+	    "... no number, a week, the base64 itself");
+	json_decref(d);
+	ok(pki_doc_gencrl("bm90IGEgQ1JM", &d, &err) == PKI_ERR_PEM &&
+	    d == NULL, "gencrl document: not a CRL, an error");
+}
+
 /* cfssl gencrl: base64 of the DER, a week by default, no number. */
 static void
 test_gencrl(void)
@@ -289,6 +316,7 @@ test_gencrl(void)
 	    strchr(b64, '\n') == NULL, "gencrl: one line of base64");
 	ok(b64 != NULL && pki_crl_load(b64, len, "b64", &crl, &err) ==
 	    PKI_ERR_PEM, "(base64 is not a CRL by itself)");
+	test_gencrl_doc(b64);
 	free(b64);
 	b64 = NULL;
 	g.fmt = PKI_CRL_DER;
@@ -324,6 +352,57 @@ test_gencrl(void)
 }
 
 /* -aki as certinfo prints it, or as the inventory keeps it. */
+/* gencrl's arguments. */
+static void
+test_gencrl_args(void)
+{
+	static char		 s[] = "s", d[] = "-", k[] = "k", t[] = "60";
+	struct pki_error	 err;
+	char			*a[] = { s, d, k, t, s };
+	char			*b[] = { d, k, d };
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_gencrl_args(3, a, &err) == 0 && pki_gencrl_args(4, a,
+	    &err) == 0, "gencrl args: three or four, one of them -");
+	ok(pki_gencrl_args(2, a, &err) == PKI_ERR_INPUT &&
+	    strstr(err.text, "not enough arguments") != NULL,
+	    "gencrl args: two, in cfssl's words");
+	ok(pki_gencrl_args(5, a, &err) == PKI_ERR_ARG, "gencrl args: five, "
+	    "a usage error");
+	ok(pki_gencrl_args(3, b, &err) == PKI_ERR_INPUT &&
+	    strstr(err.text, "only one of") != NULL, "gencrl args: two of "
+	    "them -");
+}
+
+/* cfssl revoke's checks, in its order. */
+static void
+test_revoke_args(void)
+{
+	struct pki_error	err;
+	char			hex[16];
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_revoke_db_args(0, "12", "AB:CD", "db.json", hex, sizeof(hex),
+	    &err) == 0 && strcmp(hex, "abcd") == 0, "revoke: the AKI "
+	    "normalized");
+	ok(pki_revoke_db_args(1, NULL, NULL, NULL, hex, sizeof(hex), &err) ==
+	    PKI_ERR_INPUT && strstr(err.text, "argument is provided") != NULL,
+	    "revoke: an argument first, as cfssl");
+	ok(pki_revoke_db_args(0, NULL, NULL, NULL, hex, sizeof(hex), &err) ==
+	    PKI_ERR_INPUT && strstr(err.text, "serial number is required") !=
+	    NULL, "revoke: then the serial");
+	ok(pki_revoke_db_args(0, "1", NULL, NULL, hex, sizeof(hex), &err) ==
+	    PKI_ERR_INPUT && strstr(err.text, "authority key id") != NULL &&
+	    pki_revoke_db_args(0, "1", "ab", NULL, hex, sizeof(hex), &err) ==
+	    PKI_ERR_INPUT && strstr(err.text, "need DB config") != NULL,
+	    "revoke: then the AKI, then the DB config");
+	ok(pki_revoke_db_args(0, "0x1", "ab", "d", hex, sizeof(hex), &err) ==
+	    PKI_ERR_INPUT && strstr(err.text, "in decimal") != NULL &&
+	    pki_revoke_db_args(0, "1", "xy", "d", hex, sizeof(hex), &err) ==
+	    PKI_ERR_INPUT && strstr(err.text, "-aki xy") != NULL,
+	    "revoke: a serial not decimal, an AKI not hex");
+}
+
 static void
 test_aki(void)
 {
@@ -345,8 +424,10 @@ test_aki(void)
 int
 main(void)
 {
-	plan(11 + 11 + 21 + 3 * 12 + 4 + 6 + 5);
+	plan(11 + 11 + 21 + 3 * 12 + 4 + 6 + 5 + 4 + 5 + 4);
 	test_aki();
+	test_revoke_args();
+	test_gencrl_args();
 	test_reasons();
 	test_serials();
 	test_expiry();

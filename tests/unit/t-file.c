@@ -558,6 +558,28 @@ rmtree(const char *dir)
 	(void)rmdir(dir);
 }
 
+/* pki_file_absent: nothing there, a file, a dangling link. */
+static void
+test_absent(void)
+{
+	struct pki_error	err;
+	char			p[1100], l[1100];
+
+	memset(&err, 0, sizeof(err));
+	snprintf(p, sizeof(p), "%s/absent.json", top);
+	snprintf(l, sizeof(l), "%s/absent-link", top);
+	ok(pki_file_absent(p, &err) == 0, "absent: nothing there");
+	put(p, "{}", 0644);
+	ok(pki_file_absent(p, &err) == PKI_ERR_IO &&
+	    strstr(err.text, "file exists: not overwriting it") != NULL,
+	    "absent: a file is there");
+	ok(symlink("nowhere", l) == 0 && pki_file_absent(l, &err) ==
+	    PKI_ERR_IO, "absent: a dangling link counts");
+	snprintf(p, sizeof(p), "%s/absent.json/x", top);
+	ok(pki_file_absent(p, &err) != 0 && strstr(err.text,
+	    "Not a directory") != NULL, "absent: lstat's error");
+}
+
 int
 main(void)
 {
@@ -569,13 +591,14 @@ main(void)
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	plan(76 + 13 + 13);
+	plan(76 + 13 + 13 + 4);
 	test_modes();
 	test_cfssljson();
 	test_record();
 	test_symlink();
 	test_failures();
 	test_hook();
+	test_absent();
 	rmtree(top);
 	return done_testing();
 }

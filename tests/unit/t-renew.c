@@ -1034,10 +1034,36 @@ test_remote_signer(void)
 	unsetenv("CREDENTIALS_DIRECTORY");
 }
 
+/* The shape of renew's arguments (pki_targets_args_check). */
+static void
+test_args_check(void)
+{
+	struct pki_error	err;
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_targets_args_check(1, 1, 0, 1, &err) == 0, "-cluster DESC "
+	    "-member NAME DIR");
+	ok(pki_targets_args_check(1, 0, 0, 2, &err) == PKI_ERR_ARG &&
+	    strstr(err.text, "exactly one argument") != NULL &&
+	    strstr(err.text, "(got 2)") != NULL, "-cluster with two DIRs");
+	ok(pki_targets_args_check(1, 0, 1, 1, &err) == PKI_ERR_ARG &&
+	    strstr(err.text, "-csr-json goes without -cluster") != NULL,
+	    "-cluster -csr-json");
+	ok(pki_targets_args_check(0, 0, 0, 0, &err) == PKI_ERR_ARG &&
+	    strncmp(err.text, "nothing to renew", 16) == 0, "no CERT");
+	ok(pki_targets_args_check(0, 1, 0, 1, &err) == PKI_ERR_ARG &&
+	    strcmp(err.text, "-member needs -cluster") == 0, "-member alone");
+	ok(pki_targets_args_check(0, 0, 1, 2, &err) == PKI_ERR_ARG &&
+	    strstr(err.text, "2 are given") != NULL &&
+	    pki_targets_args_check(0, 0, 1, 1, &err) == 0 &&
+	    pki_targets_args_check(0, 0, 0, 3, &err) == 0, "-csr-json for "
+	    "one CERT only; CERTs without it");
+}
+
 int
 main(void)
 {
-	plan(104 + 5 + 1 + 5 + 12);
+	plan(104 + 5 + 1 + 5 + 12 + 6);
 	fx_ca_new(&ca, "test CA", T0 - 86400);
 	fx_ca_new(&other, "other CA", T0 - 86400);
 	cfg = fx_config("1h", FX_USAGES, &prof);
@@ -1057,6 +1083,7 @@ main(void)
 	test_flags();
 	test_cluster_links();
 	test_remote_signer();
+	test_args_check();
 	while (nmade > 0)
 		fx_leaf_free(&made[--nmade]);
 	pki_config_free(cfg);

@@ -172,17 +172,41 @@ test_inplace(void)
 	    path == NULL, "... saying so");
 }
 
+/* ca renew's arguments in each mode. */
+static void
+test_args(void)
+{
+	struct pki_error	err;
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_ca_renew_args(1, 0, 0, 0, 1, "pki", &err) == 0 &&
+	    pki_ca_renew_args(0, 1, 1, 1, 0, NULL, &err) == 0,
+	    "args: -cluster DESC DIR; -ca -ca-key [-o]");
+	ok(pki_ca_renew_args(1, 0, 0, 1, 1, "pki", &err) == PKI_ERR_ARG &&
+	    strstr(err.text, "-o do not apply") != NULL,
+	    "args: -cluster with -o");
+	ok(pki_ca_renew_args(1, 0, 0, 0, 2, "a", &err) == PKI_ERR_ARG &&
+	    strstr(err.text, "(got 2)") != NULL, "args: -cluster, two DIRs");
+	ok(pki_ca_renew_args(0, 1, 1, 0, 1, "x.pem", &err) == PKI_ERR_ARG &&
+	    strstr(err.text, "unexpected argument \"x.pem\"") != NULL,
+	    "args: an argument without -cluster");
+	ok(pki_ca_renew_args(0, 1, 0, 0, 0, NULL, &err) == PKI_ERR_ARG &&
+	    strstr(err.text, "need -ca CERT and -ca-key KEY") != NULL,
+	    "args: -ca without -ca-key");
+}
+
 int
 main(void)
 {
 	struct fx_ca	ca;
 	time_t		now = time(NULL);
 
-	plan(22 + 6);
+	plan(22 + 6 + 5);
 	fx_ca_new(&ca, "Test CA", now);
 	test_resign(&ca, now);
 	test_policy(&ca);
 	test_inplace();
+	test_args();
 	fx_ca_free(&ca);
 	return done_testing();
 }

@@ -365,6 +365,96 @@ test_texts(void)
 	free(t);
 }
 
+/* The documents of rollback, ca renew, ca rotate, revoke. */
+static void
+test_run(void)
+{
+	struct pki_note		 n;
+	struct pki_error	 err;
+	json_t			*d = NULL;
+	char			*t;
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_doc_run_new("ca rotate", json_pack("{s:s,s:s}", "phase",
+	    "reissue", "restart", "none"), &d, &err) == 0, "ca rotate document");
+	memset(&n, 0, sizeof(n));
+	n.kind = PKI_NOTE_WARNING;
+	n.label = "m1";
+	n.text = "unverified";
+	ok(pki_doc_renew_note(d, &n, &err) == 0 &&
+	    pki_doc_renew_finish(d, PKI_RUN_CHANGED, 10, &err) == 0,
+	    "a note, the outcome");
+	t = dump(d);
+	is_str(t, "{\"version\":1,\"command\":\"ca rotate\",\"phase\":"
+	    "\"reissue\",\"restart\":\"none\",\"outcome\":\"changed\","
+	    "\"exit\":10,\"messages\":[{\"set\":\"m1\",\"kind\":"
+	    "\"warning\",\"event\":null,\"text\":\"unverified\"}]}",
+	    "its keys in order, extra keys after command");
+	free(t);
+	json_decref(d);
+	ok(pki_doc_run_new("rollback", NULL, &d, &err) == 0, "no extra keys");
+	t = dump(d);
+	is_str(t, "{\"version\":1,\"command\":\"rollback\",\"outcome\":"
+	    "null,\"exit\":null,\"messages\":[]}", "... all of them null "
+	    "until the end");
+	free(t);
+	json_decref(d);
+}
+
+/* cluster inventory's document: statuses, SANs, revocations. */
+static void
+test_inventory(void)
+{
+	static char		 none[] = "", ca[] = "ca", m1[] = "m1";
+	static char		 sans[] = "DNS:m1, IP:10.0.0.1";
+	struct pki_inv_cert	 v[3];
+	struct pki_error	 err;
+	json_t			*d = NULL, *c;
+	char			*t;
+	int			 i;
+
+	memset(&err, 0, sizeof(err));
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < 3; i++) {
+		snprintf(v[i].serial, sizeof(v[i].serial), "%d", 10 + i);
+		v[i].name = v[i].subject = v[i].origin = v[i].leaf =
+		    v[i].sans = none;
+		v[i].not_before = 1767225600;
+		v[i].not_after = 1767225600 + 86400;
+	}
+	v[0].kind = PKI_INV_CA;
+	v[0].name = ca;
+	v[1].kind = PKI_INV_MEMBER;
+	v[1].name = m1;
+	v[1].sans = sans;
+	v[1].revoked = 1;
+	v[1].revoked_at = 1767225600 + 60;
+	v[1].reason = PKI_REASON_KEY_COMPROMISE;
+	v[2].not_after = 1767225600;
+	ok(pki_doc_inventory("pki", NULL, v, 3, 1767225600 + 3600, &d,
+	    &err) == 0, "inventory document");
+	c = json_object_get(d, "certificates");
+	t = dump(json_array_get(c, 1));
+	is_str(t, "{\"kind\":\"member\",\"name\":\"m1\",\"serial\":"
+	    "\"11\",\"aki\":null,\"subject\":null,\"sans\":[\"DNS:m1\","
+	    "\"IP:10.0.0.1\"],\"not_before\":\"2026-01-01T00:00:00Z\","
+	    "\"not_after\":\"2026-01-02T00:00:00Z\",\"issued_at\":null,"
+	    "\"origin\":null,\"status\":\"revoked\",\"revoked_at\":"
+	    "\"2026-01-01T00:01:00Z\",\"reason\":\"keyCompromise\"}",
+	    "a revoked member: its keys in order, SANs split, the reason");
+	free(t);
+	is_str(json_string_value(json_object_get(json_array_get(c, 0),
+	    "status")), "good", "the CA: good");
+	ok(json_array_size(json_object_get(json_array_get(c, 0), "sans")) ==
+	    0, "... no SANs: an empty array");
+	is_str(json_string_value(json_object_get(json_array_get(c, 2),
+	    "status")), "expired", "expired");
+	is_str(json_string_value(json_object_get(json_array_get(c, 2),
+	    "kind")), "other", "a row cfssl wrote: other");
+	ok(json_is_null(json_object_get(d, "member")), "no -member: null");
+	json_decref(d);
+}
+
 int
 main(void)
 {
@@ -375,5 +465,7 @@ main(void)
 	test_verify();
 	test_renew();
 	test_due_check();
+	test_run();
+	test_inventory();
 	return done_testing();
 }
