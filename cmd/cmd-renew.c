@@ -31,7 +31,7 @@ static const int renew_opts[] = {
 	OPT_DEPLOY_HOOK, OPT_POST_HOOK, OPT_DRY_RUN, OPT_QUIET,
 	OPT_METRICS_FILE, OPT_NO_SYNC, OPT_GATE_TIMEOUT, OPT_SETTLE,
 	OPT_LOCK_TTL, OPT_MAX_LAG, OPT_RECORD, OPT_STRICT, OPT_FORMAT,
-	OPT_LOGLEVEL,
+	OPT_LOGLEVEL, OPT_OWNER, OPT_MODE,
 	OPT_END
 };
 
@@ -199,7 +199,14 @@ parse_basic(struct renew *rn)
 {
 	const struct opts	*o = rn->o;
 	struct pki_renew_opts	*ro = &rn->ro;
+	struct pki_error	 err;
+	int			 r;
 
+	if ((r = pki_owner_flags(&ro->owner, opts_str(o, OPT_OWNER),
+	    opts_str(o, OPT_MODE), &err)) != 0) {
+		log_pki(&err, r);
+		return -1;
+	}
 	/* The values were checked as the flags were parsed (opts.c). */
 	opts_renew_policy(o, &ro->policy);
 	ro->force = o->b[OPT_FORCE];

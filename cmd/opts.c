@@ -136,6 +136,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  .min = 1, .max = 10000 },
 	[OPT_METRICS_FILE] =
 	{ "metrics-file", OPT_TYPE_OUTPUT, "FILE", "also write the status as a node_exporter textfile, atomically" },
+	[OPT_MODE] =
+	{ "mode", OPT_TYPE_STRING, "MODE", "renew, cluster issue: mode of a new private key, in octal: 0600 or 0640 (group read for the service's group; also 0400, 0440), beating the one kept from the old key; nothing for others, no group write" },
 	[OPT_MUTUAL_TLS_CLIENT_CERT] =
 	{ "mutual-tls-client-cert", OPT_TYPE_PATH, "FILE", "client certificate for a remote CA server that requires one (mutual TLS)" },
 	[OPT_MUTUAL_TLS_CLIENT_KEY] =
@@ -148,6 +150,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "no-sync", OPT_TYPE_BOOL, NULL, "cluster issue: do not fsync (files are still replaced atomically; for throw-away fixtures)" },
 	[OPT_O] =
 	{ "o", OPT_TYPE_OUTPUT, "NAME", "output: gencert/sign write NAME.pem, NAME-key.pem and NAME.csr instead of JSON; cluster init writes the file NAME; cluster issue writes into the directory NAME; ca renew writes NAME.pem instead of replacing -ca; status prints text, json or prometheus; ca status prints text or json" },
+	[OPT_OWNER] =
+	{ "owner", OPT_TYPE_STRING, "USER[:GROUP]", "renew, cluster issue: owner of a new private key (names or numbers; USER alone: the user's login group; :GROUP: the group only), beating the description's and the one kept from the old key" },
 	[OPT_PASSWORD] =
 	{ "password", OPT_TYPE_STRING, "PASSWORD", "bundle: password of a PKCS #12 -cert (default \"0\", as cfssl)" },
 	[OPT_PHASE] =

@@ -344,6 +344,8 @@ pki_cl_check_leaf(struct pki_cl_check *ck, int ldfd)
 		goto out;
 	if (key != NULL && !pki_cert_matches_key(cert, key))
 		pki_cl_problem(ck, "%s does not match %s", name[1], name[0]);
+	else if (key != NULL)
+		ck->pair_ok = 1;
 	if (key != NULL && req != NULL &&
 	    EVP_PKEY_eq(X509_REQ_get0_pubkey(req->req), key->pkey) != 1)
 		pki_cl_problem(ck, "%s does not match %s", name[2], name[1]);

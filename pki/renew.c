@@ -41,6 +41,11 @@ struct change {
 	char			 na[32];	/* its not after */
 	char			 note[512];	/* why the new key is not the
 						   old key's owner's */
+	struct pki_owner	 owner;		/* -owner and -mode, then the
+						   description's */
+	char			*kept;		/* the kept key, rewritten for
+						   owner */
+	size_t			 keptlen;
 };
 
 /* ---- examining ---------------------------------------------------------- */
@@ -299,6 +304,17 @@ prepare(struct renew *rn, struct pki_target *t, struct job *j,
 	    PKI_KEYOWN_PAIR : PKI_KEYOWN_NO;
 	c->u.note = c->note;
 	c->u.notelen = sizeof(c->note);
+	c->owner = o->owner;
+	pki_owner_merge(&c->owner, t->owner);
+	c->u.owner = pki_owner_set(&c->owner) ? &c->owner : NULL;
+	/* A kept key set to an owner is written anew (same bytes). */
+	if (c->u.owner != NULL && c->keypem == NULL) {
+		if (pki_target_read(t, PKI_SET_KEY, &c->kept,
+		    &c->keptlen, rn->nt) != 0)
+			return PKI_RUN_FAILED;
+		c->u.data[PKI_SET_KEY] = c->kept;
+		c->u.len[PKI_SET_KEY] = c->keptlen;
+	}
 	pki_time_format(c->rs.f.not_after, c->na, sizeof(c->na));
 	return PKI_RUN_OK;
 }
@@ -484,6 +500,8 @@ renew_one(struct renew *rn, struct pki_target *t, struct job *j)
 	pki_key_free(newkey);
 	if (c.keypem != NULL)
 		pki_secret_free(c.keypem, c.keylen);
+	if (c.kept != NULL)
+		pki_secret_free(c.kept, c.keptlen + 1);
 }
 
 /* ---- the run ------------------------------------------------------------- */
