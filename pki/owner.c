@@ -223,7 +223,9 @@ pki_owner_key(const struct pki_owner *o, const struct stat *like,
     const char *why, const char *path, struct stat *own, mode_t *mode,
     char *note, size_t notelen)
 {
-	int	inherit = like != NULL && why == NULL;
+	/* A user set explicitly takes nothing from the old key. */
+	int	inherit = like != NULL && why == NULL &&
+		    (o == NULL || !o->has_user);
 
 	memset(own, 0, sizeof(*own));
 	own->st_uid = inherit ? like->st_uid : geteuid();
