@@ -81,6 +81,14 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "domain", OPT_TYPE_STRING, "HOST[:PORT]", "certinfo: the TLS server whose certificate to describe (port 443 by default); bundle: not supported" },
 	[OPT_DRY_RUN] =
 	{ "dry-run", OPT_TYPE_BOOL, NULL, "renew: do every step and check in a scratch directory; change nothing" },
+	[OPT_ETCD_CACERT] =
+	{ "etcd-cacert", OPT_TYPE_PATH, "FILE", "renew -restart rolling without -cluster: the CA bundle that verifies etcd's client port, as etcdctl's --cacert (default $ETCDCTL_CACERT)" },
+	[OPT_ETCD_CERT] =
+	{ "etcd-cert", OPT_TYPE_PATH, "FILE", "renew -restart rolling without -cluster: the client certificate for etcd, as etcdctl's --cert (default $ETCDCTL_CERT)" },
+	[OPT_ETCD_ENDPOINTS] =
+	{ "etcd-endpoints", OPT_TYPE_STRING, "URLS", "renew -restart rolling without -cluster: etcd's client URLs, comma-separated, as etcdctl's --endpoints (default $ETCDCTL_ENDPOINTS); the members and this node's member (the certificate's CN) come from etcd's member list" },
+	[OPT_ETCD_KEY] =
+	{ "etcd-key", OPT_TYPE_PATH, "FILE", "renew -restart rolling without -cluster: the client key for etcd, as etcdctl's --key (default $ETCDCTL_KEY)" },
 	[OPT_EXPIRES_IN] =
 	{ "expires-in", OPT_TYPE_SHARE, "PCT%|DURATION", "needs-renewal: due when this share of the lifetime is used, or less than this time is left (default 66%)",
 	  .pct_max = 100, .pct_flags = OPT_PCT_WHOLE, .min = 0 },

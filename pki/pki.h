@@ -2456,6 +2456,29 @@ struct pki_roll_conf {
 int		 pki_roll_conf_check(const struct pki_roll_conf *rc,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
+/*
+ * A node's own way to its cluster (-restart rolling without -cluster):
+ * the endpoints and TLS files of etcdctl there.
+ */
+struct pki_roll_node {
+	char		**endpoints;	/* https URLs, NULL-terminated */
+	size_t		  nendpoints;
+	const char	 *ca_file;	/* borrowed from the flags or the */
+	const char	 *cert_file;	/* environment */
+	const char	 *key_file;
+};
+/*
+ * Fills node from the flags -etcd-endpoints (comma-separated; HOST:PORT
+ * means https), -etcd-cacert, -etcd-cert, -etcd-key (each may be NULL)
+ * and, for what they leave unset, from ETCDCTL_ENDPOINTS, ETCDCTL_CACERT,
+ * ETCDCTL_CERT and ETCDCTL_KEY as etcdctl reads them.  PKI_ERR_ARG
+ * naming what is missing or an endpoint that is not https.
+ */
+int		 pki_roll_node_init(struct pki_roll_node *node,
+		    const char *endpoints, const char *cacert, const char *cert,
+		    const char *key, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_roll_node_clear(struct pki_roll_node *node);
+
 /* What the member must show after its restart. */
 struct pki_roll_expect {
 	const char		*serial_hex;	/* served on its client and peer
@@ -2482,6 +2505,18 @@ struct pki_roll;
  */
 int		 pki_roll_begin(const struct pki_roll_conf *rc,
 		    const struct pki_cluster *cl, const char *dir,
+		    const char *member, const struct pki_notify *nt,
+		    struct pki_roll **out) PKI_MUST_CHECK;
+/*
+ * The same without a description: the members are those etcd lists,
+ * asked through node's endpoints and reached at their first client URLs
+ * with node's TLS files; member (the set's certificate CN) must be one
+ * of them by name; setdir names the set in messages.  The lock is the
+ * same as pki_roll_begin's, so node-mode and cluster-mode runs exclude
+ * each other.
+ */
+int		 pki_roll_begin_node(const struct pki_roll_conf *rc,
+		    const struct pki_roll_node *node, const char *setdir,
 		    const char *member, const struct pki_notify *nt,
 		    struct pki_roll **out) PKI_MUST_CHECK;
 /*
@@ -2662,6 +2697,9 @@ struct pki_renew_opts {
 						   before the description's */
 	const struct pki_roll_conf *rolling;	/* restart each member in a
 						   rolling session, or NULL */
+	const struct pki_roll_node *node;	/* path mode with rolling:
+						   the node's etcdctl
+						   settings */
 	/*
 	 * The strictness policy of what is signed (pki_policy_issue(); its
 	 * warnings name the set); NULL: the defaults.

@@ -236,7 +236,9 @@ rolling_one(struct renew *rn, struct pki_target *t, struct job *j)
 
 	memset(&want, 0, sizeof(want));
 	memset(&old, 0, sizeof(old));
-	if ((r = pki_roll_begin(rn->o->rolling, rn->ts->cl, rn->ts->topdir,
+	if ((r = rn->ts->cl == NULL ? pki_roll_begin_node(rn->o->rolling,
+	    rn->o->node, t->label, j->f.subject_cn, rn->nt, &s) :
+	    pki_roll_begin(rn->o->rolling, rn->ts->cl, rn->ts->topdir,
 	    t->name, rn->nt, &s)) == PKI_RUN_OK) {
 		want.serial_hex = j->new_serial_hex;
 		old.serial_hex = j->f.serial_hex;
@@ -376,7 +378,8 @@ switch_gen(struct renew *rn, struct pki_target *t, struct job *j,
 	if ((r = pki_reissue_stage(t, &c->u, c->key, &j->gen, rn->nt)) !=
 	    PKI_RUN_OK)
 		return r;
-	if (rn->o->rolling != NULL && t->member)
+	if (rn->o->rolling != NULL && (t->member || (rn->ts->cl == NULL &&
+	    rn->o->node != NULL)))
 		return rolling_one(rn, t, j);
 	if (key_hook(rn, c, rn->o->hooks.stop) != 0) {
 		pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "-stop-cmd failed: "
