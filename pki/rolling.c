@@ -197,11 +197,47 @@ set_file(const struct pki_roll *s, const char *suffix)
 	return p;
 }
 
+/* Opens a connection *c to eps with the TLS files given (ops->open). */
+static int
+session_open(const struct pki_roll *s, char **eps, size_t neps,
+    const char *ca, const char *cert, const char *key, void **c,
+    struct pki_error *err)
+{
+	struct pki_etcd_conf	 conf;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.endpoints = (const char *const *)eps;
+	conf.nendpoints = neps;
+	conf.ca_file = ca;
+	conf.cert_file = cert;
+	conf.key_file = key;
+	conf.timeout_ms = REQUEST_MS;
+	return s->ops->open(s->oarg, &conf, c, err);
+}
+
+/* A new session, empty but for its configuration; NULL when no memory. */
+static struct pki_roll *
+session_alloc(const struct pki_roll_conf *rc, const struct pki_notify *nt,
+    struct pki_roll **out)
+{
+	struct pki_roll	*s;
+
+	if ((*out = s = calloc(1, sizeof(*s))) == NULL) {
+		pki_note(nt, PKI_NOTE_ERROR, NULL, "out of memory");
+		return NULL;
+	}
+	s->rc = rc;
+	s->ops = rc->ops != NULL ? rc->ops : pki_etcd_ops_default();
+	s->oarg = rc->ops_arg;
+	s->nt = nt;
+	s->self = -1;
+	return s;
+}
+
 /* Connects with the member's own certificate, key and trust bundle. */
 static int
 session_connect(struct pki_roll *s, const char *dir)
 {
-	struct pki_etcd_conf	 conf;
 	struct pki_error	 err;
 	struct stat		 st;
 	char			*cert = NULL, *key = NULL, *ca = NULL;
@@ -220,14 +256,8 @@ session_connect(struct pki_roll *s, const char *dir)
 		pki_note(s->nt, PKI_NOTE_ERROR, NULL, "out of memory");
 		goto out;
 	}
-	memset(&conf, 0, sizeof(conf));
-	conf.endpoints = (const char *const *)s->eps;
-	conf.nendpoints = s->neps;
-	conf.ca_file = ca;
-	conf.cert_file = cert;
-	conf.key_file = key;
-	conf.timeout_ms = REQUEST_MS;
-	if ((r = s->ops->open(s->oarg, &conf, &s->c, &err)) != PKI_OK) {
+	if ((r = session_open(s, s->eps, s->neps, ca, cert, key, &s->c,
+	    &err)) != PKI_OK) {
 		pki_note_err(s->nt, NULL, &err, r);
 		goto out;
 	}
@@ -571,14 +601,8 @@ session_new(const struct pki_roll_conf *rc, const struct pki_cluster *cl,
 	int			 ret = -1;
 
 	memset(&err, 0, sizeof(err));
-	if ((*out = s = calloc(1, sizeof(*s))) == NULL) {
-		pki_note(nt, PKI_NOTE_ERROR, NULL, "out of memory");
+	if ((s = session_alloc(rc, nt, out)) == NULL)
 		return -1;
-	}
-	s->rc = rc;
-	s->ops = rc->ops != NULL ? rc->ops : pki_etcd_ops_default();
-	s->oarg = rc->ops_arg;
-	s->nt = nt;
 	if (pki_cldir_leaves(cl, dir, NULL, &v, &n, &err) != PKI_OK) {
 		pki_note_err(nt, NULL, &err, PKI_ERR_ALLOC);
 		return -1;
@@ -603,20 +627,14 @@ static int
 node_members(struct pki_roll *s, const struct pki_roll_node *node,
     struct pki_etcd_member **m, size_t *nm)
 {
-	struct pki_etcd_conf	 conf;
 	struct pki_error	 err;
 	void			*c = NULL;
 	int			 r;
 
 	memset(&err, 0, sizeof(err));
-	memset(&conf, 0, sizeof(conf));
-	conf.endpoints = (const char *const *)node->endpoints;
-	conf.nendpoints = node->nendpoints;
-	conf.ca_file = node->ca_file;
-	conf.cert_file = node->cert_file;
-	conf.key_file = node->key_file;
-	conf.timeout_ms = REQUEST_MS;
-	if ((r = s->ops->open(s->oarg, &conf, &c, &err)) == PKI_OK)
+	if ((r = session_open(s, node->endpoints, node->nendpoints,
+	    node->ca_file, node->cert_file, node->key_file, &c,
+	    &err)) == PKI_OK)
 		r = s->ops->members(c, -1, m, nm, &err);
 	if (c != NULL)
 		s->ops->close(c);
@@ -666,24 +684,19 @@ session_node(const struct pki_roll_conf *rc, const struct pki_roll_node *node,
 {
 	struct pki_roll		*s;
 	struct pki_etcd_member	*m = NULL;
-	struct pki_etcd_conf	 conf;
 	struct pki_error	 err;
 	size_t			 nm = 0, i;
 	int			 r, ret = -1;
 
 	memset(&err, 0, sizeof(err));
-	if ((*out = s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->name = strdup(member)) == NULL ||
+	if ((s = session_alloc(rc, nt, out)) == NULL)
+		return -1;
+	if ((s->name = strdup(member)) == NULL ||
 	    (s->label = strdup(setdir)) == NULL ||
 	    (s->setdir = strdup(setdir)) == NULL) {
 		pki_note(nt, PKI_NOTE_ERROR, NULL, "out of memory");
 		return -1;
 	}
-	s->rc = rc;
-	s->ops = rc->ops != NULL ? rc->ops : pki_etcd_ops_default();
-	s->oarg = rc->ops_arg;
-	s->nt = nt;
-	s->self = -1;
 	if (node_members(s, node, &m, &nm) != 0)
 		return -1;
 	if ((s->eps = calloc(nm + 1, sizeof(*s->eps))) == NULL ||
@@ -700,14 +713,8 @@ session_node(const struct pki_roll_conf *rc, const struct pki_roll_node *node,
 		    "lists no member named %s (the certificate's CN)", member);
 		goto out;
 	}
-	memset(&conf, 0, sizeof(conf));
-	conf.endpoints = (const char *const *)s->eps;
-	conf.nendpoints = s->neps;
-	conf.ca_file = node->ca_file;
-	conf.cert_file = node->cert_file;
-	conf.key_file = node->key_file;
-	conf.timeout_ms = REQUEST_MS;
-	if ((r = s->ops->open(s->oarg, &conf, &s->c, &err)) != PKI_OK) {
+	if ((r = session_open(s, s->eps, s->neps, node->ca_file,
+	    node->cert_file, node->key_file, &s->c, &err)) != PKI_OK) {
 		pki_note_err(nt, NULL, &err, r);
 		goto out;
 	}

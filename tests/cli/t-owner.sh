@@ -43,29 +43,20 @@ is_om() {
 		diag "$2 is $(om "$2"), wanted $3"
 	fi
 }
-spki() { openssl x509 -noout -pubkey -in "$1" | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
 keyspki() { openssl pkey -in "$1" -pubout -outform DER | sha256sum | cut -d' ' -f1; }
 
-cat >ca-csr.json <<'EOF'
-{"CN": "Owner CA", "key": {"algo": "ecdsa", "size": 256}}
-EOF
-cat >config.json <<'EOF'
-{"signing": {"profiles": {"peer": {"expiry": "2h", "usages": ["signing",
-  "key encipherment", "server auth", "client auth"]}}}}
-EOF
-cat >etcd1-csr.json <<'EOF'
-{"CN": "etcd1", "hosts": ["etcd1.test", "127.0.0.1"],
- "key": {"algo": "ecdsa", "size": 256}}
-EOF
-"$E" gencert -initca -o ca ca-csr.json 2>/dev/null
-SIGN="-ca ca.pem -ca-key ca-key.pem -config config.json -profile peer"
+# The sets: copies of a member's directory as cluster issue writes it
+# (NAME.pem, NAME-key.pem root's 0600, NAME.csr, NAME-csr.json, ca.pem).
+"$E" cluster init -key-algo ecdsa-256 -o c.json 2>/dev/null
+"$E" cluster issue -no-sync c.json -o base >/dev/null 2>&1
+SIGN="-ca base/ca.pem -ca-key base/ca-key.pem"
 REKEY="-rekey -restart-cmd true -force $SIGN"
 mkset() {
 	rm -rf "$1"
 	mkdir -p "$1"
-	cp etcd1-csr.json "$1/"
-	"$E" gencert $SIGN -o "$1/etcd1" "$1/etcd1-csr.json" 2>/dev/null
-	cp ca.pem "$1/ca.pem"
+	for f in etcd1.pem etcd1-key.pem etcd1.csr etcd1-csr.json ca.pem; do
+		cp -p "base/etcd1/$f" "$1/$f"
+	done
 }
 
 # ---- renew: the flags ----------------------------------------------------
@@ -164,7 +155,6 @@ is_om "... the new key is the explicit owner's" open/etcd1-key.pem \
     "nobody:nogroup 640"
 
 # ---- cluster issue ---------------------------------------------------------
-"$E" cluster init -key-algo ecdsa-256 -o c.json 2>/dev/null
 python3 - <<'EOF'
 import json
 d = json.load(open("c.json"))
