@@ -458,6 +458,41 @@ leaf_owner(struct issue *is, struct leafjob *j, int ldfd, int pair_ok,
 }
 
 /*
+ * A kept leaf whose key's owner or mode is set (-owner, -mode, the
+ * description) and differs: the key is rewritten (same bytes, in
+ * j->fl.key) with them, and reported as updated.  A leaf in renew's
+ * generations layout is renew's (renew -cluster gives its next key the
+ * description's owner).
+ */
+static int
+kept_owner(struct issue *is, struct leafjob *j, int ldfd,
+    struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	struct pki_owner		 o = is->opts->owner;
+	struct stat			 st;
+	char				 name[NAME_MAX + 1];
+	int				 r;
+
+	pki_owner_merge(&o, &lf->owner);
+	snprintf(name, sizeof(name), "%s-key.pem", lf->name);
+	if (!pki_owner_set(&o) || fstatat(ldfd, name, &st,
+	    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode) ||
+	    faccessat(ldfd, "current", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return PKI_OK;
+	if ((r = leaf_owner(is, j, ldfd, 1, err)) != PKI_OK)
+		return r;
+	if (st.st_uid == j->own.uid && st.st_gid == j->own.gid &&
+	    (st.st_mode & 07777) == j->keymode)
+		return PKI_OK;
+	if (pki_cl_slurpat(ldfd, name, &j->fl.key, &j->fl.keylen) == -1)
+		return pki_err_sys(err, errno, "%s/%s/%s: cannot read",
+		    is->dir, lf->dir, name);
+	j->changed[F_KEY] = 1;
+	return PKI_OK;
+}
+
+/*
  * Decides what leaf j needs: LEAF_NEW (no directory), LEAF_REISSUE with
  * a reason, or LEAF_KEPT with the non-key files that differ marked in
  * j->changed.
@@ -514,7 +549,7 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 		free(buf);
 		buf = NULL;
 	}
-	r = PKI_OK;
+	r = kept_owner(is, j, ldfd, err);
  out:
 	/*
 	 * A set renew keeps in generations is renew's: rewriting its links
@@ -1184,7 +1219,8 @@ report_leaf(struct issue *is, struct leafjob *j)
 		/* A new or reissued set is reported by its certificate. */
 		if (j->state != LEAF_KEPT || !j->changed[i])
 			continue;
-		report(is, PKI_ISSUE_UPDATED, path,
+		report(is, PKI_ISSUE_UPDATED, path, i == F_KEY ? "owner or "
+		    "mode differs from -owner, -mode or the description" :
 		    "differs from the description", NULL, NULL, 0);
 	}
 	free(sans);

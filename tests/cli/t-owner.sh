@@ -222,6 +222,19 @@ run c6 cluster issue -no-sync -owner daemon -mode 0640 own.json -o cl
 expect "cluster issue -owner daemon -mode 0640: exit 0" 0 "1 reissued"
 is_om "... -owner beats the description's owner" cl/etcd3/etcd3-key.pem \
     "daemon:$DG 640"
+# A kept key whose owner differs from the description: rewritten.
+chown root:root cl/etcd1/etcd1-key.pem
+chmod 600 cl/etcd1/etcd1-key.pem
+k1=$(keyspki cl/etcd1/etcd1-key.pem)
+run c8 cluster issue -no-sync own.json -o cl
+expect "cluster issue: a kept key not as described: updated, nothing reissued" \
+    0 "updated +etcd1/etcd1-key.pem .*owner or mode differs"
+check "... nothing reissued" grep -q "0 reissued" c8.err
+is_om "... the kept key is the described owner's again" \
+    cl/etcd1/etcd1-key.pem "nobody:nogroup 640"
+check "... the same key" test "$(keyspki cl/etcd1/etcd1-key.pem)" = "$k1"
+run c9 cluster issue -no-sync own.json -o cl
+check "cluster issue again: nothing updated" sh -c '! grep -q "^updated" c9.out'
 run c7 cluster issue -no-sync -mode 0666 own.json -o cl
 expect "cluster issue -mode 0666: a usage error" 1 "-mode 0666: .*dangerous"
 
