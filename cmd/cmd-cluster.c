@@ -1,7 +1,6 @@
 /*
- * cmd-cluster.c: "etcd-pki cluster SUBCOMMAND": cluster init, cluster
- * issue, cluster verify and cluster inventory (one file each), through
- * cmd_dispatch().
+ * cmd-cluster.c: "etcd-pki cluster SUBCOMMAND": cluster init, issue,
+ * verify, inventory and export (one file each), through cmd_dispatch().
  */
 #include <stdio.h>
 
@@ -15,6 +14,7 @@ static const struct cmd_entry *const cluster_table[] = {
 	&cmd_cluster_issue_entry,
 	&cmd_cluster_verify_entry,
 	&cmd_cluster_inventory_entry,
+	&cmd_cluster_export_entry,
 	NULL
 };
 
@@ -36,7 +36,8 @@ const struct cmd_entry cmd_cluster_entry = {
 	"        PROG cluster init [flags] [ETCD_CONF_YML...]\n"
 	"        PROG cluster issue [flags] [DESC] -o DIR\n"
 	"        PROG cluster verify [flags] DESC DIR\n"
-	"        PROG cluster inventory [flags] DIR",
+	"        PROG cluster inventory [flags] DIR\n"
+	"        PROG cluster export [flags] -member NAME DESC DIR",
 	cluster_opts,
 	cmd_cluster_exec,
 	0,

@@ -62,34 +62,6 @@ renewca(const struct opts *o)
 	return ret;
 }
 
-/*
- * The hosts cfssl's client sends with a remote request: the CSR JSON's
- * (already replaced by -hostname), or none.
- */
-static int
-remote_hosts(const struct pki_csr *csr, char ***hosts, size_t *n)
-{
-	size_t	i;
-
-	pki_strv_free(*hosts, *n);
-	*hosts = NULL;
-	*n = 0;
-	if (pki_csr_nhosts(csr) == 0)
-		return 0;
-	if ((*hosts = calloc(pki_csr_nhosts(csr) + 1, sizeof(**hosts))) ==
-	    NULL)
-		goto oom;
-	for (i = 0; i < pki_csr_nhosts(csr); i++) {
-		if (((*hosts)[i] = strdup(pki_csr_host(csr, i))) == NULL)
-			goto oom;
-		(*n)++;
-	}
-	return 0;
- oom:
-	log_err("out of memory");
-	return -1;
-}
-
 /* The hosts warning cfssl prints for a certificate without SANs. */
 static void
 warn_no_hosts(void)
@@ -112,13 +84,20 @@ gencert_remote(const struct opts *o, const struct pki_remote *remote,
     const struct pki_csr *csr, char ***hosts, size_t *nhosts,
     struct pki_issued *res)
 {
-	struct pki_key	*key = NULL;
-	struct pki_req	*req = NULL;
-	int		 ret = CMD_RETURN_ERROR;
+	struct pki_key		*key = NULL;
+	struct pki_req		*req = NULL;
+	struct pki_error	 err;
+	int			 r, ret = CMD_RETURN_ERROR;
 
+	/* cfssl's client sends the CSR JSON's hosts (after -hostname). */
+	memset(&err, 0, sizeof(err));
+	pki_strv_free(*hosts, *nhosts);
+	if ((r = pki_csr_hosts_copy(csr, hosts, nhosts, &err)) != PKI_OK) {
+		log_pki(&err, r);
+		return ret;
+	}
 	if (cmd_genkey_req(o, csr, &key, &req, &res->key, &res->keylen,
 	    &res->req, &res->reqlen) != CMD_RETURN_NORMAL ||
-	    remote_hosts(csr, hosts, nhosts) != 0 ||
 	    cmd_remote_sign(o, remote, res->req, (const char *const *)*hosts,
 	    *nhosts, &res->cert, &res->certlen) != CMD_RETURN_NORMAL)
 		goto out;

@@ -40,6 +40,7 @@ extern const struct cmd_entry	cmd_cluster_entry;
 extern const struct cmd_entry	cmd_cluster_init_entry;
 extern const struct cmd_entry	cmd_cluster_issue_entry;
 extern const struct cmd_entry	cmd_cluster_verify_entry;
+extern const struct cmd_entry	cmd_cluster_export_entry;
 extern const struct cmd_entry	cmd_cluster_inventory_entry;
 extern const struct cmd_entry	cmd_gencrl_entry;
 extern const struct cmd_entry	cmd_revoke_entry;

@@ -26,6 +26,7 @@
 static const char *const key_formats[] = { "cfssl", "pkcs8", NULL };
 static const char *const layouts[] = { "fixed", "generations", NULL };
 static const char *const restarts[] = { "none", "rolling", NULL };
+static const char *const key_modes[] = { "0600", "0640", NULL };
 static const char *const phases[] = { "add-trust", "reissue", "drop-old",
     NULL };
 static const char *const out_formats[] = { "text", "json", "prometheus",
@@ -139,13 +140,14 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	  .min = 0, .max = 5 },
 	[OPT_MEMBER] =
 	{ "member", OPT_TYPE_STRING, "NAME", "with -cluster: only this member or client" },
+	[OPT_MODE] =
+	{ "mode", OPT_TYPE_ENUM, "0600|0640", "renew, cluster issue: the mode of a new private key: 0600, or 0640 for the service's group to read it (beating the description's key_mode and the one kept from the old key); cluster export: the private key's mode (0640: readable by -owner's group)",
+	  .choices = key_modes, .noun = "mode" },
 	[OPT_MEMBERS] =
 	{ "members", OPT_TYPE_INT, "N", "cluster init and issue: N synthetic members m1..mN on 127.0.x.y (CI fixtures)",
 	  .min = 1, .max = 10000 },
 	[OPT_METRICS_FILE] =
 	{ "metrics-file", OPT_TYPE_OUTPUT, "FILE", "also write the status as a node_exporter textfile, atomically" },
-	[OPT_MODE] =
-	{ "mode", OPT_TYPE_STRING, "MODE", "renew, cluster issue: mode of a new private key, in octal: 0600 or 0640 (group read for the service's group; also 0400, 0440), beating the one kept from the old key; nothing for others, no group write" },
 	[OPT_MUTUAL_TLS_CLIENT_CERT] =
 	{ "mutual-tls-client-cert", OPT_TYPE_PATH, "FILE", "client certificate for a remote CA server that requires one (mutual TLS)" },
 	[OPT_MUTUAL_TLS_CLIENT_KEY] =
@@ -159,7 +161,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_O] =
 	{ "o", OPT_TYPE_OUTPUT, "NAME", "output: gencert/sign write NAME.pem, NAME-key.pem and NAME.csr instead of JSON; cluster init writes the file NAME; cluster issue writes into the directory NAME; ca renew writes NAME.pem instead of replacing -ca; status prints text, json or prometheus; ca status prints text or json" },
 	[OPT_OWNER] =
-	{ "owner", OPT_TYPE_STRING, "USER[:GROUP]", "renew, cluster issue: owner of a new private key (names or numbers; USER alone: the user's login group; :GROUP: the group only), beating the description's and the one kept from the old key" },
+	{ "owner", OPT_TYPE_STRING, "USER[:GROUP]", "renew, cluster issue: the owner of a new private key (names or numbers; USER alone: the user's login group; :GROUP: the group only), beating the description's and the one kept from the old key; cluster export: the owner (and group) of the private key on the node, by name (default root)" },
 	[OPT_PASSWORD] =
 	{ "password", OPT_TYPE_STRING, "PASSWORD", "bundle: password of a PKCS #12 -cert (default \"0\", as cfssl)" },
 	[OPT_PHASE] =
@@ -219,6 +221,8 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "to", OPT_TYPE_STRING, "GEN", "rollback: the generation to switch to (default: the one before current)" },
 	[OPT_TOKEN] =
 	{ "token", OPT_TYPE_STRING, "TOKEN", "cluster init: initial-cluster-token" },
+	[OPT_UNIT] =
+	{ "unit", OPT_TYPE_BOOL, NULL, "cluster export: add /etc/systemd/system/etcd.service (User= the -owner, settings from etcd.env, so the CRL holds)" },
 	[OPT_UNIT_DIR] =
 	{ "unit-dir", OPT_TYPE_OUTPUT, "DIR", "schedule -install: where the systemd units go (default /etc/systemd/system)" },
 	[OPT_VERBOSE] =

@@ -28,6 +28,8 @@ static const struct flag_help flag_help[] = {
 	{ "selfsign", OPT_O, "write NAME.pem, NAME-key.pem and NAME.csr instead of printing JSON" },
 	{ "cluster init", OPT_O, "write the description to the file NAME (mode 0644, atomically) instead of standard output" },
 	{ "cluster issue", OPT_O, "the output directory, created if needed (required)" },
+	{ "cluster export", OPT_O, "write the archive to the file NAME (mode 0600, atomically) and list the host paths it holds; default or -: standard output (not a terminal)" },
+	{ "cluster export", OPT_MEMBER, "the member or client whose files to pack (required)" },
 	{ "ca renew", OPT_O, "write the renewed certificate to NAME.pem instead of replacing -ca; change nothing else" },
 	{ "renew", OPT_NO_SYNC, "do not fsync (for throw-away fixtures); every switch is still atomic" },
 	{ "rollback", OPT_NO_SYNC, "do not fsync (for throw-away fixtures); the switch is still atomic" },

@@ -25,12 +25,14 @@
 static const char *const cl_fields[] = {
 	"name", "token", "ca", "key", "names", "signing", "san_policy",
 	"local_sans", "fragments", "pki_dir", "data_dir", "members", "clients",
-	"key_format", "owner", "group", "key_mode", NULL
+	"key_format", "config_dir", "etcdctl_env", "owner", "group", "key_mode",
+	NULL
 };
 enum {
 	F_NAME, F_TOKEN, F_CA, F_KEY, F_NAMES, F_SIGNING, F_SAN_POLICY,
 	F_LOCAL_SANS, F_FRAGMENTS, F_PKI_DIR, F_DATA_DIR, F_MEMBERS, F_CLIENTS,
-	F_KEY_FORMAT, F_OWNER, F_GROUP, F_KEY_MODE, F__N
+	F_KEY_FORMAT, F_CONFIG_DIR, F_ETCDCTL_ENV, F_OWNER, F_GROUP, F_KEY_MODE,
+	F__N
 };
 
 /* Keys that belong one level down. */
@@ -391,6 +393,8 @@ pki_cluster_free(struct pki_cluster *cl)
 	free(cl->peer_profile);
 	free(cl->client_profile);
 	free(cl->pki_dir);
+	free(cl->config_dir);
+	free(cl->etcdctl_env);
 	free(cl->data_dir);
 	for (i = 0; i < cl->nmembers; i++)
 		member_clear(&cl->members[i]);
@@ -1762,6 +1766,10 @@ parse_cluster(struct cl_parse *p, json_t *root)
 	    (r = pki_json_bool(&p->ctx, "fragments", vals[F_FRAGMENTS],
 	    &cl->fragments)) != 0 ||
 	    (r = get_text(p, "pki_dir", vals[F_PKI_DIR], &cl->pki_dir)) != 0 ||
+	    (r = get_text(p, "config_dir", vals[F_CONFIG_DIR],
+	    &cl->config_dir)) != 0 ||
+	    (r = get_text(p, "etcdctl_env", vals[F_ETCDCTL_ENV],
+	    &cl->etcdctl_env)) != 0 ||
 	    (r = get_text(p, "data_dir", vals[F_DATA_DIR],
 	    &cl->data_dir)) != 0 ||
 	    (r = parse_key_format(p, "key_format", vals[F_KEY_FORMAT],

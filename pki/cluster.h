@@ -70,6 +70,9 @@ struct pki_cluster {
 	int			  local_sans;	/* add localhost, 127.0.0.1, ::1 */
 	int			  fragments;	/* write etcd.conf.yml, etcdctl.env */
 	char			 *pki_dir;	/* install path, or NULL */
+	char			 *config_dir;	/* a node's /etc/etcd, or NULL */
+	char			 *etcdctl_env;	/* a node's etcdctl env file, or
+						   NULL */
 	char			 *data_dir;	/* cluster default, or NULL */
 	int			  key_format;	/* default PKI_KEY_FMT_* */
 	struct pki_owner	  owner;	/* top level: owner, group,

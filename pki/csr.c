@@ -846,6 +846,30 @@ pki_csr_host(const struct pki_csr *csr, size_t i)
 	return i < csr->hosts.n ? csr->hosts.v[i] : NULL;
 }
 
+int
+pki_csr_hosts_copy(const struct pki_csr *csr, char ***hosts, size_t *n,
+    struct pki_error *err)
+{
+	size_t	i;
+
+	*hosts = NULL;
+	*n = 0;
+	if (csr->hosts.n == 0)
+		return PKI_OK;
+	if ((*hosts = calloc(csr->hosts.n + 1, sizeof(**hosts))) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	for (i = 0; i < csr->hosts.n; i++) {
+		if (((*hosts)[i] = strdup(csr->hosts.v[i])) == NULL) {
+			pki_strv_free(*hosts, *n);
+			*hosts = NULL;
+			*n = 0;
+			return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		}
+		(*n)++;
+	}
+	return PKI_OK;
+}
+
 void
 pki_csr_key_desc(const struct pki_csr *csr, char *buf, size_t len)
 {

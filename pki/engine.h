@@ -156,6 +156,11 @@ struct pki_reissued {
 	size_t			 csrlen;
 	char			*meta;		/* its generation's
 						   meta.json */
+	char			*infoca;	/* remote, with no CA file
+						   to pin to: the /info
+						   certificate the answer
+						   was checked against */
+	size_t			 infocalen;
 };
 
 /*
@@ -192,13 +197,6 @@ int	pki_reissue_remote(const struct pki_targets *ts,
 int	pki_reissue_pin(const struct pki_targets *ts,
 	    const struct pki_target *t, const struct pki_cert **pin,
 	    struct pki_cert **own, const struct pki_notify *nt);
-/*
- * The trust bundle of a set without ca.pem and without a CA file: the
- * certificate the CA server's /info gives for t's profile and label.
- */
-int	pki_reissue_info_bundle(const struct pki_targets *ts,
-	    const struct pki_target *t, char **bundle, size_t *blen,
-	    struct pki_error *err) PKI_MUST_CHECK;
 /* The profile name sent for t: "" for the default. */
 const char *pki_reissue_profile(const struct pki_targets *ts,
 	    const struct pki_target *t);

@@ -645,6 +645,42 @@ req_sans(X509_REQ *req)
 	return gens;
 }
 
+/* issuer issued and signed cert. */
+static int
+issued_by(const struct pki_cert *issuer, const struct pki_cert *cert)
+{
+	return X509_check_issued(issuer->x509, cert->x509) == X509_V_OK &&
+	    X509_verify(cert->x509, X509_get0_pubkey(issuer->x509)) == 1;
+}
+
+static int
+answer_refused(const char *url, const char *why, struct pki_error *err)
+{
+	return pki_err(err, PKI_ERR_POLICY, "%s: the server's certificate "
+	    "is refused: %s; nothing written", url, why);
+}
+
+#define NOT_ISSUED	"the CA it must come from did not sign it"
+
+int
+pki_remote_check_issuer(const char *url, const char *pem, size_t len,
+    const struct pki_cert *issuer, struct pki_error *err)
+{
+	struct pki_cert	*cert = NULL;
+	int		 r;
+
+	if (issuer == NULL)
+		return pki_err(err, PKI_ERR_ARG, "%s: no CA to check the "
+		    "answer against", url);
+	if ((r = pki_cert_load(pem, len, url, &cert, err)) != PKI_OK)
+		return r;
+	if (!issued_by(issuer, cert))
+		r = answer_refused(url, NOT_ISSUED, err);
+	ERR_clear_error();
+	pki_cert_free(cert);
+	return r;
+}
+
 int
 pki_remote_check_answer(const char *url, const char *pem, size_t len,
     const char *csr_pem, const char *const *hosts, size_t nhosts,
@@ -709,17 +745,14 @@ pki_remote_check_answer(const char *url, const char *pem, size_t len,
 	for (i = 0; i < have.n && why == NULL; i++)
 		if (!strv_has(&want, have.v[i]))
 			why = "it has a SAN the request did not ask for";
-	if (why == NULL && issuer != NULL &&
-	    (X509_check_issued(issuer->x509, cert->x509) != X509_V_OK ||
-	    X509_verify(cert->x509, X509_get0_pubkey(issuer->x509)) != 1))
-		why = "the CA it must come from did not sign it";
+	if (why == NULL && issuer != NULL && !issued_by(issuer, cert))
+		why = NOT_ISSUED;
 	if (why != NULL)
 		goto refused;
 	r = pki_cert_encode(cert, out, outlen, err);
 	goto out;
  refused:
-	r = pki_err(err, PKI_ERR_POLICY, "%s: the server's certificate is "
-	    "refused: %s; nothing written", url, why);
+	r = answer_refused(url, why, err);
  out:
 	ERR_clear_error();
 	GENERAL_NAMES_free(hgens);

@@ -225,6 +225,13 @@ int		 pki_csr_has_ca(const struct pki_csr *csr);
 size_t		 pki_csr_nhosts(const struct pki_csr *csr);
 /* Host i as written (i < pki_csr_nhosts), borrowed; NULL past the end. */
 const char	*pki_csr_host(const struct pki_csr *csr, size_t i);
+/*
+ * A copy of the CSR JSON's hosts, NULL-terminated (*hosts NULL and *n 0
+ * when it has none: a remote request then sends none, as cfssl's client
+ * does); free with pki_strv_free.  PKI_ERR_ALLOC.
+ */
+int		 pki_csr_hosts_copy(const struct pki_csr *csr, char ***hosts,
+		    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
 /* Writes "ecdsa-256" style key description into buf. */
 void		 pki_csr_key_desc(const struct pki_csr *csr, char *buf,
 		    size_t len);
@@ -1361,6 +1368,12 @@ struct pki_remote_sign_req {
 						   NULL: the one the server's
 						   /info gives for the same
 						   label and profile */
+	struct pki_cert		**fetched;	/* with issuer NULL and this
+						   non-NULL: receives the
+						   /info certificate the
+						   answer was checked
+						   against (the caller frees
+						   it), else NULL */
 };
 
 /*
@@ -1414,6 +1427,15 @@ int		 pki_remote_check_answer(const char *url, const char *pem,
 		    size_t len, const char *csr_pem, const char *const *hosts,
 		    size_t nhosts, const struct pki_cert *issuer, char **out,
 		    size_t *outlen, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The second half of pki_remote_check_answer for an answer it already
+ * checked without an issuer (pem: the certificate it gave back): issuer
+ * issued and signed it, else PKI_ERR_POLICY as pki_remote_check_answer
+ * words it.
+ */
+int		 pki_remote_check_issuer(const char *url, const char *pem,
+		    size_t len, const struct pki_cert *issuer,
+		    struct pki_error *err) PKI_MUST_CHECK;
 /*
  * POST {url}/api/v1/cfssl/info {"label","profile"}: *result receives the
  * result object as JSON text ({"certificate","usages","expiry"}).
@@ -1692,6 +1714,51 @@ int		 pki_cldir_leaves(const struct pki_cluster *cl,
 		    struct pki_cldir_leaf **out, size_t *n,
 		    struct pki_error *err) PKI_MUST_CHECK;
 void		 pki_cldir_leaves_free(struct pki_cldir_leaf *v, size_t n);
+
+/* ---- cluster export (pki/clexport.c) --------------------------------- */
+
+/* What cluster export packs: one leaf's files for its host. */
+struct pki_cluster_export {
+	const struct pki_cluster *cl;
+	const char		*dir;		/* the cluster directory */
+	const char		*name;		/* a member's or client's name */
+	const char		*owner;		/* the key's owner on the node;
+						   NULL: root */
+	const char		*group;		/* its group; NULL: root, or
+						   owner's name with unit */
+	int			 group_read;	/* the key 0640, not 0600 */
+	int			 unit;		/* add etcd.service (members) */
+	int64_t			 now;		/* the files' mtime */
+};
+
+/* The archive; free with pki_cluster_exported_clear(). */
+struct pki_cluster_exported {
+	char			*tar;		/* ustar; holds a private key */
+	size_t			 len;
+	char			**paths;	/* the node paths it holds, in
+						   order */
+	size_t			 npaths;
+	int			 member;	/* 1: a member, 0: a client */
+};
+
+/*
+ * Packs, as a ustar archive that unpacks at "/", the files q->name needs
+ * on its host, read from its directory under q->dir (links into current/
+ * followed) and named by the node's paths: the description's pki_dir
+ * (default /etc/etcd/pki: NAME.pem, NAME-key.pem owned by q->owner,
+ * ca.pem, NAME-csr.json, NAME.csr, crl.pem, crl.der), config_dir (default
+ * /etc/etcd: a member's etcd.conf.yml and etcd.env, written for those
+ * paths), etcdctl_env (default /etc/profile.d/etcdctl.sh), with unit
+ * /etc/systemd/system/etcd.service, and last pki_dir/NAME-export.sha256
+ * (sha256sum -c of every other file).  No directory entries: a node's
+ * directories keep their owners and modes.  The key must match the
+ * certificate.  Never the CA key or another leaf's files.
+ */
+int		 pki_cluster_export(const struct pki_cluster_export *q,
+		    struct pki_cluster_exported *out, struct pki_error *err)
+		    PKI_MUST_CHECK;
+/* Frees (wiping the archive) and zeroes x. */
+void		 pki_cluster_exported_clear(struct pki_cluster_exported *x);
 
 /* ---- certificate revocation lists (pki/crl.c) ------------------------- */
 

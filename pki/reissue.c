@@ -88,8 +88,8 @@ eku_lost(const struct pki_cert_facts *old, const struct pki_cert_facts *nf)
  */
 static int
 trust_bundle(const struct pki_targets *ts, const struct pki_target *t,
-    char **bundle, size_t *blen, const char **src,
-    const struct pki_notify *nt)
+    const struct pki_reissued *rs, char **bundle, size_t *blen,
+    const char **src, const struct pki_notify *nt)
 {
 	int	r;
 
@@ -100,15 +100,19 @@ trust_bundle(const struct pki_targets *ts, const struct pki_target *t,
 		return 0;
 	*src = "the signing CA";
 	if (ts->capem == NULL && ts->remote != NULL) {
-		struct pki_error	err;
-
-		memset(&err, 0, sizeof(err));
+		/* The answer was checked against it: pki_reissue_remote. */
 		*src = "the CA the server's /info gives (no CA file)";
-		if ((r = pki_reissue_info_bundle(ts, t, bundle, blen,
-		    &err)) == PKI_OK)
-			return 0;
-		pki_note_err(nt, t->label, &err, r);
-		return -1;
+		if (rs->infoca == NULL) {
+			pki_note(nt, PKI_NOTE_ERROR, t->label, "no CA to "
+			    "verify the new certificate against; pass -ca");
+			return -1;
+		}
+		if ((*bundle = strdup(rs->infoca)) == NULL) {
+			pki_note(nt, PKI_NOTE_ERROR, NULL, "out of memory");
+			return -1;
+		}
+		*blen = rs->infocalen;
+		return 0;
 	}
 	if ((*bundle = strdup(ts->capem)) == NULL) {
 		pki_note(nt, PKI_NOTE_ERROR, NULL, "out of memory");
@@ -164,7 +168,7 @@ pki_reissue_verify(const struct pki_targets *ts, const struct pki_target *t,
 		    "certificate does not match its key");
 		goto out;
 	}
-	if (trust_bundle(ts, t, &bundle, &blen, &src, nt) != 0)
+	if (trust_bundle(ts, t, rs, &bundle, &blen, &src, nt) != 0)
 		goto out;
 	if ((r = pki_cert_verify_bundle(rs->cert, bundle, blen, src, now,
 	    &err)) != 0) {
@@ -431,5 +435,6 @@ pki_reissued_clear(struct pki_reissued *rs)
 	free(rs->certpem);
 	free(rs->csrpem);
 	free(rs->meta);
+	free(rs->infoca);
 	memset(rs, 0, sizeof(*rs));
 }

@@ -937,6 +937,8 @@ pki_remote_sign(const struct pki_remote *r,
 		*len = 0;
 	if (r == NULL || q == NULL || cert == NULL)
 		return pki_err(err, PKI_ERR_ARG, "remote sign: no request");
+	if (q->fetched != NULL)
+		*q->fetched = NULL;
 	if ((rv = pki_remote_sign_body(q, &inner, &innerlen, err)) != 0)
 		return rv;
 	if (r->auth_key != NULL) {
@@ -977,22 +979,30 @@ pki_remote_sign(const struct pki_remote *r,
 		    "no certificate (result.certificate)", used);
 		goto out;
 	}
-	/* Only what was asked for, re-encoded: never the server's bytes. */
+	/*
+	 * Only what was asked for, re-encoded (never the server's bytes),
+	 * and from the CA it must come from: a pinned one, checked in the
+	 * same pass, or the one the same server's /info gives, asked only
+	 * once the answer is otherwise right.
+	 */
+	issuer = q->issuer;
 	if ((rv = pki_remote_check_answer(used, json_string_value(c),
-	    json_string_length(c), q->csr_pem, q->hosts, q->nhosts, NULL,
+	    json_string_length(c), q->csr_pem, q->hosts, q->nhosts, issuer,
 	    cert, &clen, err)) != 0)
 		goto out;
-	/* ... and from the CA it must come from. */
-	issuer = q->issuer;
-	if (issuer == NULL && (rv = server_issuer(r, used, q, &fetched,
-	    err)) != PKI_OK)
-		goto out;
-	free(*cert);
-	*cert = NULL;
-	if ((rv = pki_remote_check_answer(used, json_string_value(c),
-	    json_string_length(c), q->csr_pem, q->hosts, q->nhosts, issuer !=
-	    NULL ? issuer : fetched, cert, &clen, err)) != 0)
-		goto out;
+	if (issuer == NULL) {
+		if ((rv = server_issuer(r, used, q, &fetched, err)) != PKI_OK ||
+		    (rv = pki_remote_check_issuer(used, *cert, clen, fetched,
+		    err)) != PKI_OK) {
+			free(*cert);
+			*cert = NULL;
+			goto out;
+		}
+		if (q->fetched != NULL) {
+			*q->fetched = fetched;
+			fetched = NULL;
+		}
+	}
 	if (len != NULL)
 		*len = clen;
 	rv = PKI_OK;

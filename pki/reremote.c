@@ -1,14 +1,12 @@
 /*
  * reremote.c: a leaf renewed through a remote CA server (renew with a
  * profile's remote/auth_remote, or -remote): the request for the kept or
- * new key, the answer pinned to the CA the set trusts, and the trust
- * bundle of a set that names no CA file.
+ * new key, the answer pinned to the CA the set trusts (or checked
+ * against the server's /info certificate, kept for the verification).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "engine.h"
 
@@ -57,62 +55,14 @@ pki_reissue_pin(const struct pki_targets *ts, const struct pki_target *t,
 }
 
 int
-pki_reissue_info_bundle(const struct pki_targets *ts,
-    const struct pki_target *t, char **bundle, size_t *blen,
-    struct pki_error *err)
-{
-	json_t		*res = NULL, *c;
-	json_error_t	 je;
-	char		*text = NULL;
-	int		 r;
-
-	*bundle = NULL;
-	*blen = 0;
-	if ((r = pki_remote_info(ts->remote, ts->rlabel != NULL ? ts->rlabel :
-	    "", pki_reissue_profile(ts, t), &text, err)) != PKI_OK)
-		return r;
-	res = json_loads(text, 0, &je);
-	c = json_object_get(res, "certificate");
-	if (!json_is_string(c) || json_string_length(c) == 0)
-		r = pki_err(err, PKI_ERR_JSON, "%s: the server's info answer "
-		    "has no certificate (result.certificate): nothing to "
-		    "verify the new certificate against; pass -ca",
-		    ts->remote->urls);
-	else if ((*bundle = strdup(json_string_value(c))) == NULL)
-		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
-	else
-		*blen = json_string_length(c);
-	json_decref(res);
-	free(text);
-	return r;
-}
-
-/* The CSR JSON's hosts as the request's (NULL when it has none). */
-static const char **
-csr_hosts(const struct pki_csr *csr, size_t *n)
-{
-	const char	**v;
-	size_t		  i;
-
-	*n = pki_csr_nhosts(csr);
-	if (*n == 0)
-		return NULL;
-	if ((v = calloc(*n + 1, sizeof(*v))) == NULL)
-		return NULL;
-	for (i = 0; i < *n; i++)
-		v[i] = pki_csr_host(csr, i);
-	return v;
-}
-
-int
 pki_reissue_remote(const struct pki_targets *ts, const struct pki_target *t,
     const struct pki_key *key, const struct pki_notify *nt,
     struct pki_reissued *out, struct pki_error *err)
 {
 	struct pki_remote_sign_req	 q;
 	struct pki_req			*req = NULL;
-	struct pki_cert			*own = NULL;
-	const char			**hosts = NULL;
+	struct pki_cert			*own = NULL, *fetched = NULL;
+	char				**hosts = NULL;
 	size_t				 nhosts = 0, reqlen = 0;
 	int				 r;
 
@@ -122,28 +72,32 @@ pki_reissue_remote(const struct pki_targets *ts, const struct pki_target *t,
 	    (r = pki_req_encode(req, &out->csrpem, &reqlen, err)) != PKI_OK)
 		goto out;
 	out->csrlen = reqlen;
-	if ((hosts = csr_hosts(t->csr, &nhosts)) == NULL && nhosts > 0) {
-		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+	if ((r = pki_csr_hosts_copy(t->csr, &hosts, &nhosts, err)) != PKI_OK)
 		goto out;
-	}
 	if (pki_reissue_pin(ts, t, &q.issuer, &own, nt) != 0) {
 		r = pki_err(err, PKI_ERR_INPUT, "%s: no CA to check the "
 		    "answer against", t->label);
 		goto out;
 	}
 	q.csr_pem = out->csrpem;
-	q.hosts = hosts;
+	q.hosts = (const char *const *)hosts;
 	q.nhosts = nhosts;
 	q.profile = pki_reissue_profile(ts, t);
 	q.label = ts->rlabel != NULL ? ts->rlabel : "";
+	q.fetched = &fetched;
 	if ((r = pki_remote_sign(ts->remote, &q, &out->certpem, &out->certlen,
 	    err)) != PKI_OK)
+		goto out;
+	/* Kept for the verification when no CA file names the issuer. */
+	if (fetched != NULL && (r = pki_cert_encode(fetched, &out->infoca,
+	    &out->infocalen, err)) != PKI_OK)
 		goto out;
 	r = pki_cert_load(out->certpem, out->certlen, ts->remote->urls,
 	    &out->cert, err);
  out:
+	pki_cert_free(fetched);
 	pki_cert_free(own);
 	pki_req_free(req);
-	free(hosts);
+	pki_strv_free(hosts, nhosts);
 	return r;
 }

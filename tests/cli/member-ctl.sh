@@ -23,6 +23,10 @@
 # When $C3_DIR/run/MEMBER.poison exists, start removes it and starts the
 # member with a client TLS key that does not match its certificate, so it
 # never becomes healthy (etcd refuses to serve), recording "poisoned".
+# MC_CONF, when set, is the configuration instead (hosts.sh: the host's
+# /etc/etcd/etcd.conf.yml), MC_ENV the environment file of C3_START=env
+# (the host's /etc/etcd/etcd.env), and MC_USER the user etcd runs as (its
+# own group, no others), as systemd's User= has it.
 # restart: stop, then start.  Exits 0 on success, 1 on failure, 2 on a
 # usage error.
 set -eu
@@ -44,7 +48,7 @@ case $m in
 esac
 [ -n "${C3_DIR:-}" ] || { echo "member-ctl.sh: C3_DIR is not set" >&2; exit 2; }
 run=$C3_DIR/run
-conf=$C3_DIR/pki/$m/etcd.conf.yml
+conf=${MC_CONF:-$C3_DIR/pki/$m/etcd.conf.yml}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 mkdir -p "$run"
@@ -140,7 +144,7 @@ do_start() {
 	fi
 	envfile=
 	if [ "${C3_START:-}" = env ]; then
-		envfile=$C3_DIR/pki/$m/etcd.env
+		envfile=${MC_ENV:-$C3_DIR/pki/$m/etcd.env}
 		[ -r "$envfile" ] ||
 		    { echo "member-ctl.sh: no $envfile" >&2; exit 1; }
 		[ -z "$how" ] || { echo "member-ctl.sh: cannot poison $m" \
@@ -152,9 +156,12 @@ do_start() {
 	# (etcd-pki must see its command end), the pid known.  From etcd.env:
 	# its VAR='value' lines (sh quoting) are the environment, as systemd
 	# reads them, and etcd gets no --config-file.
-	pid=$("$PY" - "$use" "$run/$m.log" "$envfile" <<'EOF'
+	pid=$("$PY" - "$use" "$run/$m.log" "$envfile" "${MC_USER:-}" <<'EOF'
 import os, shlex, subprocess, sys
 log = open(sys.argv[2], "ab")
+user = {}
+if sys.argv[4]:
+    user = {"user": sys.argv[4], "group": sys.argv[4], "extra_groups": []}
 args, env = ["etcd", "--config-file", sys.argv[1]], None
 if sys.argv[3]:
     args, env = ["etcd"], {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
@@ -163,7 +170,8 @@ if sys.argv[3]:
             k, v = word.split("=", 1)
             env[k] = v
 p = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=log,
-    stderr=subprocess.STDOUT, close_fds=True, start_new_session=True)
+    stderr=subprocess.STDOUT, close_fds=True, start_new_session=True,
+    **user)
 print(p.pid)
 EOF
 	) || { echo "member-ctl.sh: cannot start etcd for $m" >&2; exit 1; }

@@ -25,6 +25,8 @@
 #                     return 1 if it is not built
 #   bg_pid PID        kill PID on exit: TERM, then KILL what is left after
 #                     $BG_GRACE seconds (default 5)
+#   at_exit CMD       run CMD (one word: a function) on exit, after the
+#                     bg_pid processes are gone and before $T is removed
 #   free_port         print a free TCP port on 127.0.0.1 (not one given out
 #                     before in this test)
 #   wait_for SECS CMD..  run CMD until it succeeds (return 0) or SECS
@@ -53,6 +55,7 @@ _tap_n=0
 _tap_failed=0
 _tap_planned=
 _bg_pids=
+_exit_hooks=
 
 # Succeeds if process $1 runs (a zombie, exited but not yet reaped by
 # wait, does not count).
@@ -83,6 +86,9 @@ _cleanup() {
 		kill -KILL "$_p" 2>/dev/null || :
 		wait "$_p" 2>/dev/null || :
 	done
+	for _h in $_exit_hooks; do
+		"$_h" || :
+	done
 	if [ "${T_KEEP:-0}" = 1 ]; then
 		echo "# kept $T"
 	else
@@ -101,6 +107,10 @@ trap 'exit 141' PIPE
 
 bg_pid() {
 	_bg_pids="$_bg_pids $1"
+}
+
+at_exit() {
+	_exit_hooks="$_exit_hooks $1"
 }
 
 plan() {

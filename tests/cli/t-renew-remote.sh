@@ -12,13 +12,14 @@
 # other CA is refused, the set unchanged), and schedule writes units that
 # carry no key material.
 . "$(dirname "$0")/setup.sh"
+. "$(dirname "$0")/certfn.sh"
 
 for c in cfssl openssl; do
 	need_cmd "$c" || skip_all "$c not installed (Debian golang-cfssl's cfssl serve, openssl CLI)"
 done
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip_all "/usr/bin/python3 not installed (port probe)"
-plan 38
+plan 39
 
 : "${BG_GRACE:=3}"
 time_limit "${T_RENEW_REMOTE_LIMIT:-150}"
@@ -27,17 +28,6 @@ E=$ETCD_PKI
 export TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
 
-serial() { openssl x509 -noout -serial -in "$1" | sed 's/^serial=//'; }
-keyspki() { openssl pkey -in "$1" -pubout -outform DER | sha256sum | cut -d' ' -f1; }
-spki() { openssl x509 -noout -pubkey -in "$1" | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
-run() {
-	_n=$1
-	shift
-	rc=0
-	"$E" "$@" >"$_n.out" 2>"$_n.err" || rc=$?
-}
-has() { grep -q -- "$2" "$1"; }
-rcis() { test "$rc" = "$1" && grep -q -- "$3" "$2"; }
 
 KEY=0123456789ABCDEF0123456789ABCDEF
 cat >ca-csr.json <<'EOF'
@@ -145,9 +135,13 @@ mkdir bare
 cp node/etcd1-csr.json bare/
 (cd bare && "$E" gencert -config ../node/request-config.json -profile peer \
     etcd1-csr.json 2>/dev/null | "$E" json -bare etcd1)
+ninfo() { grep -c 'POST /api/v1/cfssl/info"' "$T/serve-ca.log" || :; }
+i0=$(ninfo)
 run b1 renew -force $RC bare/etcd1.pem
 check "no ca.pem, no -ca: checked against the server's /info CA, exit 10" \
     sh -c 'test "$0" = 10 && openssl verify -CAfile ca/ca.pem bare/etcd1.pem' "$rc"
+check "... one /info request for the answer's check and the verification" \
+    test "$(ninfo)" = "$((i0 + 1))"
 run b2 renew -force -config node/request-config.json -profile nosuch bare/etcd1.pem
 check "a profile the config lacks: exit 1, named" rcis 1 b2.err "nosuch"
 

@@ -7,6 +7,7 @@
 # holding etcd1) stays readable and renewable, and a set beside it gets
 # its own generations.  Lifetimes are short: nothing sleeps.
 . "$(dirname "$0")/setup.sh"
+. "$(dirname "$0")/certfn.sh"
 
 need_cmd openssl || skip_all "openssl not installed (openssl CLI)"
 plan 23
@@ -16,15 +17,7 @@ E=$ETCD_PKI
 export TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
 
-serial() { openssl x509 -noout -serial -in "$1" | sed 's/^serial=//'; }
 sum() { sha256sum <"$1" | cut -d' ' -f1; }
-rc=0
-run() {
-	_n=$1
-	shift
-	rc=0
-	"$E" "$@" >"$_n.out" 2>"$_n.err" || rc=$?
-}
 
 cat >ca-csr.json <<'EOF'
 {"CN": "Shared CA", "key": {"algo": "ecdsa", "size": 256}}

@@ -5,6 +5,7 @@
 # and their environment, the lock (two concurrent runs), -dry-run, and
 # cluster mode.  Lifetimes are short and backdated: nothing sleeps.
 . "$(dirname "$0")/setup.sh"
+. "$(dirname "$0")/certfn.sh"
 
 plan 136
 
@@ -15,23 +16,8 @@ PY=/usr/bin/python3
 export TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
 
-serial() { openssl x509 -noout -serial -in "$1" | sed 's/^serial=//'; }
-notafter() { openssl x509 -noout -enddate -in "$1" | sed 's/^notAfter=//'; }
-sans() { openssl x509 -noout -ext subjectAltName -in "$1" | tail -n +2 | tr -d ' '; }
-spki() { openssl x509 -noout -pubkey -in "$1" | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
-keyspki() { openssl pkey -in "$1" -pubout -outform DER | sha256sum | cut -d' ' -f1; }
 ngens() { find "$1/gen" -mindepth 1 -maxdepth 1 -type d ! -name '.*' | wc -l; }
-mode() { stat -L -c %a "$1"; }
 # run NAME ARGS...: runs etcd-pki, keeping stdout, stderr and the status.
-run() {
-	_n=$1
-	shift
-	rc=0
-	"$E" "$@" >"$_n.out" 2>"$_n.err" || rc=$?
-}
-has() { grep -q -- "$2" "$1"; }
-# rcis STATUS FILE PATTERN: the last run exited STATUS and FILE matches.
-rcis() { test "$rc" = "$1" && grep -q -- "$3" "$2"; }
 # q ARGS...: etcd-pki, whatever its exit status.
 q() { "$E" "$@" >/dev/null 2>&1 || :; }
 

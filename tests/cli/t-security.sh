@@ -7,6 +7,7 @@
 # a failure, not a stuck suite.  Tests that need a second user run as
 # root (as CI does) and use "nobody".
 . "$(dirname "$0")/setup.sh"
+. "$(dirname "$0")/certfn.sh"
 
 E=$ETCD_PKI
 umask 022
@@ -38,10 +39,6 @@ refused() {
 		sed 's/^/#   err: /' "$_n.err" | head -10
 	fi
 }
-spki() { openssl x509 -noout -pubkey -in "$1" | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
-keyspki() { openssl pkey -in "$1" -pubout -outform DER | sha256sum | cut -d' ' -f1; }
-owner() { stat -L -c %U:%G "$1"; }
-mode() { stat -L -c %a "$1"; }
 
 # ---- a CA, a profile, a plain set as the guide's cfssl lines make it
 cat >ca-csr.json <<'EOF'

@@ -388,6 +388,30 @@ test_hosts_split(void)
 	pki_strv_free(v, n);
 }
 
+/* pki_csr_hosts_copy: the CSR JSON's hosts, or none at all (NULL). */
+static void
+test_hosts_copy(struct pki_csr *csr)
+{
+	struct pki_error	 err;
+	char			**v = NULL;
+	size_t			  n = 9;
+
+	is_int(pki_csr_set_hosts(csr, "a,,10.0.0.1", NULL, &err), 0,
+	    "hosts_copy: three hosts");
+	is_int(pki_csr_hosts_copy(csr, &v, &n, &err), 0, "hosts_copy");
+	ok(n == 3 && v != NULL && strcmp(v[0], "a") == 0 &&
+	    strcmp(v[1], "") == 0 && strcmp(v[2], "10.0.0.1") == 0 &&
+	    v[3] == NULL && v[0] != csr->hosts.v[0],
+	    "hosts_copy: copies, in order, NULL-terminated");
+	pki_strv_free(v, n);
+	is_int(pki_csr_set_hosts(csr, "", NULL, &err), 0, "hosts_copy: none");
+	v = (char **)&n;
+	is_int(pki_csr_hosts_copy(csr, &v, &n, &err), 0, "hosts_copy: none");
+	ok(v == NULL && n == 0, "hosts_copy: no hosts is NULL, 0");
+	is_int(pki_csr_set_hosts(csr, "only", NULL, &err), 0,
+	    "hosts_copy: back to one host");
+}
+
 static void
 test_hosts(void)
 {
@@ -413,6 +437,7 @@ test_hosts(void)
 	is_int(pki_csr_set_hosts(csr, "only", NULL, &err), 0, "set_hosts one");
 	is_int((long long)pki_csr_nhosts(csr), 1, "one host");
 	test_hosts_split();
+	test_hosts_copy(csr);
 
 	is_int(pki_csr_set_cn(csr, "new cn", NULL, &err), 0, "set_cn");
 	is_str(csr->cn, "new cn", "set_cn value");

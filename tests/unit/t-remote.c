@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -555,6 +556,7 @@ issuer_checks(const struct pki_remote *r, struct pki_remote_sign_req *q,
     const char *base, const struct pki_cert *other, size_t *k)
 {
 	struct pki_error	 err;
+	struct pki_cert		*got = NULL;
 	char			*cert = NULL, *rq, want[512];
 	const char		*body;
 	size_t			 len = 0;
@@ -572,10 +574,20 @@ issuer_checks(const struct pki_remote *r, struct pki_remote_sign_req *q,
 
 	/* 11, 12: not pinned: the same server's /info certificate. */
 	q->issuer = NULL;
+	q->fetched = &got;
 	memset(&err, 0, sizeof(err));
 	if (!is_int(pki_remote_sign(r, q, &cert, &len, &err), 0,
 	    "not pinned: checked against the server's info certificate"))
 		diag("%s", err.text);
+	ok(got != NULL && cert != NULL &&
+	    pki_remote_check_issuer("u", cert, len, got, &err) == PKI_OK,
+	    "... which it hands back (q->fetched), the answer's issuer");
+	is_int(pki_remote_check_issuer("u", cert, len, other, &err),
+	    PKI_ERR_POLICY, "... another CA of the same name is not");
+	is_int(pki_remote_check_issuer("u", cert, len, NULL, &err),
+	    PKI_ERR_ARG, "... and no CA is an argument error");
+	pki_cert_free(got);
+	got = NULL;
 	free(cert);
 	cert = NULL;
 	free(request((*k)++, &body));
@@ -588,9 +600,12 @@ issuer_checks(const struct pki_remote *r, struct pki_remote_sign_req *q,
 
 	/* 13, 14: the server's info names another CA: refused. */
 	memset(&err, 0, sizeof(err));
+	got = (struct pki_cert *)(uintptr_t)other;	/* cleared on failure */
 	is_int(pki_remote_sign(r, q, &cert, &len, &err), PKI_ERR_POLICY,
 	    "info names another CA: refused");
 	is_str(err.text, want, "... saying why");
+	ok(got == NULL, "... and hands back no issuer");
+	q->fetched = NULL;
 	free(request((*k)++, &body));
 	free(request((*k)++, &body));
 }
