@@ -20,7 +20,7 @@
 static const int cluster_issue_opts[] = {
 	OPT_O, OPT_J, OPT_MEMBERS, OPT_KEY_ALGO, OPT_EXPIRY, OPT_NOT_BEFORE,
 	OPT_CA_KEY_PASSWORD, OPT_NO_SYNC, OPT_ALLOW_INVALID_ISSUER, OPT_STRICT,
-	OPT_QUIET, OPT_FORMAT, OPT_LOGLEVEL, OPT_END
+	OPT_QUIET, OPT_FORMAT, OPT_LOGLEVEL, OPT_OWNER, OPT_MODE, OPT_END
 };
 
 struct tally {
@@ -99,6 +99,11 @@ cmd_cluster_issue_exec(struct opts *o)
 		}
 	} else if (load_cluster(o, o->args[0], &cl) != CMD_RETURN_NORMAL)
 		goto out;
+	if ((r = pki_owner_flags(&io.owner, opts_str(o, OPT_OWNER),
+	    opts_str(o, OPT_MODE), &err)) != 0) {
+		log_pki(&err, r);
+		goto out;
+	}
 	/* The values were checked when the flags were parsed. */
 	io.jobs = (int)opts_int(o, OPT_J, 0);
 	io.no_sync = o->b[OPT_NO_SYNC];

@@ -31,8 +31,8 @@ static const int renew_opts[] = {
 	OPT_DEPLOY_HOOK, OPT_POST_HOOK, OPT_DRY_RUN, OPT_QUIET,
 	OPT_METRICS_FILE, OPT_NO_SYNC, OPT_GATE_TIMEOUT, OPT_SETTLE,
 	OPT_LOCK_TTL, OPT_MAX_LAG, OPT_RECORD, OPT_STRICT, OPT_FORMAT,
-	OPT_LOGLEVEL,
-	OPT_END
+	OPT_LOGLEVEL, OPT_OWNER, OPT_MODE, OPT_ETCD_ENDPOINTS, OPT_ETCD_CACERT,
+	OPT_ETCD_CERT, OPT_ETCD_KEY, OPT_END
 };
 
 struct renew {
@@ -43,6 +43,7 @@ struct renew {
 	struct notes		 out;
 	struct run_cmd		 pre, deploy, post, restart, stop, start;
 	struct rolling		 rl;
+	struct pki_roll_node	 node;		/* -restart rolling, path mode */
 	struct pki_progress	 pg;
 };
 
@@ -204,12 +205,16 @@ parse_flags(struct renew *rn)
 	const struct opts	*o = rn->o;
 	struct pki_renew_flags	 f;
 	struct pki_error	 err;
-	int			 r, rolling;
+	int			 r = 0, rolling;
 
-	if (parse_basic(rn) != 0)
-		return -1;
-	memset(&f, 0, sizeof(f));
 	memset(&err, 0, sizeof(err));
+	if (parse_basic(rn) != 0 || (r = pki_owner_flags(&rn->ro.owner,
+	    opts_str(o, OPT_OWNER), opts_str(o, OPT_MODE), &err)) != 0) {
+		if (r != 0)
+			log_pki(&err, r);
+		return -1;
+	}
+	memset(&f, 0, sizeof(f));
 	switch (opts_enum(o, OPT_RESTART, -1)) {
 	case OPT_RESTART_ROLLING:
 		f.restart = PKI_RESTART_ROLLING;
@@ -229,6 +234,8 @@ parse_flags(struct renew *rn)
 	f.stop_cmd = rn->stop.argv != NULL;
 	f.start_cmd = rn->start.argv != NULL;
 	f.rolling_only = o->set[OPT_GATE_TIMEOUT] || o->set[OPT_SETTLE] ||
+	    o->set[OPT_ETCD_ENDPOINTS] || o->set[OPT_ETCD_CACERT] ||
+	    o->set[OPT_ETCD_CERT] || o->set[OPT_ETCD_KEY] ||
 	    o->set[OPT_LOCK_TTL] || o->set[OPT_MAX_LAG] || o->set[OPT_RECORD];
 	if ((r = pki_renew_flags_check(&f, &rolling, &err)) != 0) {
 		log_pki(&err, r);
@@ -246,6 +253,13 @@ parse_flags(struct renew *rn)
 	rn->rl.quiet = o->b[OPT_QUIET];
 	if (rolling_flags(o, &rn->rl) != 0)
 		return -1;
+	if (!o->set[OPT_CLUSTER] && (r = pki_roll_node_init(&rn->node,
+	    opts_str(o, OPT_ETCD_ENDPOINTS), opts_str(o, OPT_ETCD_CACERT),
+	    opts_str(o, OPT_ETCD_CERT), opts_str(o, OPT_ETCD_KEY), &err)) != 0) {
+		log_pki(&err, r);
+		return -1;
+	}
+	rn->ro.node = o->set[OPT_CLUSTER] ? NULL : &rn->node;
 	rn->ro.rolling = &rn->rl.conf;
 	rn->out.record = rn->rl.record;
 	/* The line counts the members restarted, not the sets. */
@@ -334,6 +348,7 @@ cmd_renew_exec(struct opts *o)
 	run_free(&rn.stop);
 	run_free(&rn.start);
 	rolling_free(&rn.rl);
+	pki_roll_node_clear(&rn.node);
 	return ret;
 }
 

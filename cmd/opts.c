@@ -86,6 +86,14 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "domain", OPT_TYPE_STRING, "HOST[:PORT]", "certinfo: the TLS server whose certificate to describe (port 443 by default); bundle: not supported" },
 	[OPT_DRY_RUN] =
 	{ "dry-run", OPT_TYPE_BOOL, NULL, "renew: do every step and check in a scratch directory; change nothing" },
+	[OPT_ETCD_CACERT] =
+	{ "etcd-cacert", OPT_TYPE_PATH, "FILE", "renew -restart rolling without -cluster: the CA bundle that verifies etcd's client port, as etcdctl's --cacert (default $ETCDCTL_CACERT)" },
+	[OPT_ETCD_CERT] =
+	{ "etcd-cert", OPT_TYPE_PATH, "FILE", "renew -restart rolling without -cluster: the client certificate for etcd, as etcdctl's --cert (default $ETCDCTL_CERT)" },
+	[OPT_ETCD_ENDPOINTS] =
+	{ "etcd-endpoints", OPT_TYPE_STRING, "URLS", "renew -restart rolling without -cluster: etcd's client URLs, comma-separated, as etcdctl's --endpoints (default $ETCDCTL_ENDPOINTS); the members and this node's member (the certificate's CN) come from etcd's member list" },
+	[OPT_ETCD_KEY] =
+	{ "etcd-key", OPT_TYPE_PATH, "FILE", "renew -restart rolling without -cluster: the client key for etcd, as etcdctl's --key (default $ETCDCTL_KEY)" },
 	[OPT_EXPIRES_IN] =
 	{ "expires-in", OPT_TYPE_SHARE, "PCT%|DURATION", "needs-renewal: due when this share of the lifetime is used, or less than this time is left (default 66%)",
 	  .pct_max = 100, .pct_flags = OPT_PCT_WHOLE, .min = 0 },
@@ -139,7 +147,7 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	[OPT_MEMBER] =
 	{ "member", OPT_TYPE_STRING, "NAME", "with -cluster: only this member or client" },
 	[OPT_MODE] =
-	{ "mode", OPT_TYPE_ENUM, "0600|0640", "cluster export: the private key's mode (0640: readable by -owner's group)",
+	{ "mode", OPT_TYPE_ENUM, "0600|0640", "renew, cluster issue: the mode of a new private key: 0600, or 0640 for the service's group to read it (beating the description's key_mode and the one kept from the old key); cluster export: the private key's mode (0640: readable by -owner's group)",
 	  .choices = key_modes, .noun = "mode" },
 	[OPT_MEMBERS] =
 	{ "members", OPT_TYPE_INT, "N", "cluster init and issue: N synthetic members m1..mN on 127.0.x.y (CI fixtures)",
@@ -156,10 +164,10 @@ const struct opt_def opt_table[OPT__COUNT] = {
 	{ "not-before", OPT_TYPE_TIME, "TIME|-DURATION", "cluster issue: start of validity of new leaf certificates (RFC 3339, or a duration before now)" },
 	[OPT_NO_SYNC] =
 	{ "no-sync", OPT_TYPE_BOOL, NULL, "cluster issue: do not fsync (files are still replaced atomically; for throw-away fixtures)" },
-	[OPT_OWNER] =
-	{ "owner", OPT_TYPE_STRING, "USER[:GROUP]", "cluster export: the owner (and group) of the private key on the node, by name (default root)" },
 	[OPT_O] =
 	{ "o", OPT_TYPE_OUTPUT, "NAME", "output: gencert/sign write NAME.pem, NAME-key.pem and NAME.csr instead of JSON; cluster init writes the file NAME; cluster issue writes into the directory NAME; ca renew writes NAME.pem instead of replacing -ca; status prints text, json or prometheus; ca status prints text or json" },
+	[OPT_OWNER] =
+	{ "owner", OPT_TYPE_STRING, "USER[:GROUP]", "renew, cluster issue: the owner of a new private key (names or numbers; USER alone: the user's login group; :GROUP: the group only), beating the description's and the one kept from the old key; cluster export: the owner (and group) of the private key on the node, by name (default root)" },
 	[OPT_PASSWORD] =
 	{ "password", OPT_TYPE_STRING, "PASSWORD", "bundle: password of a PKCS #12 -cert (default \"0\", as cfssl)" },
 	[OPT_PEER_URLS] =

@@ -99,6 +99,7 @@ pki_cldir_leaves(const struct pki_cluster *cl, const char *dir,
 		l->csr = li.csr;
 		l->profile = li.profile;
 		l->key_format = li.key_format;
+		l->owner = li.owner;
 		l->client_url = li.nclient_urls > 0 ? li.client_urls[0] : NULL;
 		l->peer_url = li.npeer_urls > 0 ? li.peer_urls[0] : NULL;
 		l->client_url_parts = li.nclient_urls > 0 ?

@@ -68,6 +68,8 @@ struct leafjob {
 	int			 placed;	/* tmpdir renamed into place */
 	time_t			 not_after;
 	struct pki_key		*key;		/* made, waiting for the CA */
+	struct pki_owner	 own;		/* its new key's owner */
+	mode_t			 keymode;	/* ... and mode */
 	int			 parked;
 	int			 r;
 	struct pki_error	 err;
@@ -406,6 +408,97 @@ leaf_file(const struct pki_cluster_leaf *lf, int i, char *buf, size_t size)
 }
 
 /*
+ * The owner and mode of leaf j's new key into j->own and j->keymode
+ * (pki_owner_key): -owner and -mode, then the description's, then for a
+ * reissued leaf (ldfd: its directory, or -1) the old key's owner when the
+ * old pair matched (pair_ok) and no other user could write the key file,
+ * its directory, DIR/clients or DIR; a refusal is reported as a warning.
+ */
+static int
+leaf_owner(struct issue *is, struct leafjob *j, int ldfd, int pair_ok,
+    struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	const struct pki_parse_opts	*po = is->policy;
+	struct pki_owner		 o = is->opts->owner;
+	struct stat			 st, dst, own;
+	const struct stat		*like = NULL;
+	const char			*why = NULL;
+	char				 name[NAME_MAX + 1], path[PATH_MAX];
+	char				 note[1024];
+	int				 r;
+
+	pki_owner_merge(&o, &lf->owner);
+	snprintf(path, sizeof(path), "%s: owner", lf->dir);
+	if ((r = pki_owner_check(&o, path, err)) != PKI_OK)
+		return r;
+	snprintf(name, sizeof(name), "%s-key.pem", lf->name);
+	snprintf(path, sizeof(path), "%s/%s/%s", is->dir, lf->dir, name);
+	if (ldfd != -1 && fstatat(ldfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode)) {
+		like = &st;
+		if (!pair_ok)
+			why = "its key did not match its certificate";
+		else if (pki_owner_others_write(&st, st.st_uid))
+			why = "another user could write the key file";
+		else if (fstat(ldfd, &dst) == -1 ||
+		    pki_owner_others_write(&dst, st.st_uid))
+			why = "another user could write its directory";
+		else if (lf->member < 0 && (fstatat(is->dfd, "clients", &dst,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISDIR(dst.st_mode) ||
+		    pki_owner_others_write(&dst, st.st_uid)))
+			why = "another user could write DIR/clients";
+		else if (fstat(is->dfd, &dst) == -1 ||
+		    pki_owner_others_write(&dst, st.st_uid))
+			why = "another user could write DIR";
+	}
+	(void)pki_owner_key(&o, like, why, path, &own, &j->keymode, note,
+	    sizeof(note));
+	memset(&j->own, 0, sizeof(j->own));
+	j->own.has_user = j->own.has_group = 1;
+	j->own.uid = own.st_uid;
+	j->own.gid = own.st_gid;
+	if (note[0] != '\0' && po != NULL && po->warn != NULL)
+		po->warn(po->warn_arg, note);
+	return PKI_OK;
+}
+
+/*
+ * A kept leaf whose key's owner or mode is set (-owner, -mode, the
+ * description) and differs: the key is rewritten (same bytes, in
+ * j->fl.key) with them, and reported as updated.  A leaf in renew's
+ * generations layout is renew's (renew -cluster gives its next key the
+ * description's owner).
+ */
+static int
+kept_owner(struct issue *is, struct leafjob *j, int ldfd,
+    struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	struct pki_owner		 o = is->opts->owner;
+	struct stat			 st;
+	char				 name[NAME_MAX + 1];
+	int				 r;
+
+	pki_owner_merge(&o, &lf->owner);
+	snprintf(name, sizeof(name), "%s-key.pem", lf->name);
+	if (!pki_owner_set(&o) || fstatat(ldfd, name, &st,
+	    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode) ||
+	    faccessat(ldfd, "current", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return PKI_OK;
+	if ((r = leaf_owner(is, j, ldfd, 1, err)) != PKI_OK)
+		return r;
+	if (st.st_uid == j->own.uid && st.st_gid == j->own.gid &&
+	    (st.st_mode & 07777) == j->keymode)
+		return PKI_OK;
+	if (pki_cl_slurpat(ldfd, name, &j->fl.key, &j->fl.keylen) == -1)
+		return pki_err_sys(err, errno, "%s/%s/%s: cannot read",
+		    is->dir, lf->dir, name);
+	j->changed[F_KEY] = 1;
+	return PKI_OK;
+}
+
+/*
  * Decides what leaf j needs: LEAF_NEW (no directory), LEAF_REISSUE with
  * a reason, or LEAF_KEPT with the non-key files that differ marked in
  * j->changed.
@@ -429,7 +522,7 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 			    is->dir, lf->dir);
 		j->state = LEAF_NEW;
 		snprintf(j->reason, sizeof(j->reason), "missing");
-		return PKI_OK;
+		return leaf_owner(is, j, -1, 0, err);
 	}
 	ck.cl = is->cl;
 	ck.leaf = j->leaf;
@@ -443,7 +536,7 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 	ck.nrevoked = is->nrevoked;
 	if (pki_cl_check_leaf(&ck, ldfd) != 0) {
 		j->state = LEAF_REISSUE;
-		r = PKI_OK;
+		r = leaf_owner(is, j, ldfd, ck.pair_ok, err);
 		goto out;
 	}
 	j->state = LEAF_KEPT;
@@ -462,7 +555,7 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 		free(buf);
 		buf = NULL;
 	}
-	r = PKI_OK;
+	r = kept_owner(is, j, ldfd, err);
  out:
 	/*
 	 * A set renew keeps in generations is renew's: rewriting its links
@@ -506,9 +599,13 @@ build_tmpdir(struct issue *is, struct leafjob *j, struct pki_error *err)
 	size_t				 lens[F__COUNT];
 	char				 tmp[NAME_MAX + 1], name[NAME_MAX + 1];
 	const char			*base;
+	struct stat			 own;
 	mode_t				 mode;
 	int				 pfd, tfd = -1, i, try;
 
+	memset(&own, 0, sizeof(own));
+	own.st_uid = j->own.uid;
+	own.st_gid = j->own.gid;
 	pfd = leaf_parent(is, lf, &base);
 	for (try = 0; try < 16; try++) {
 		unsigned int	rnd;
@@ -547,9 +644,9 @@ build_tmpdir(struct issue *is, struct leafjob *j, struct pki_error *err)
 	for (i = 0; i < F__COUNT; i++) {
 		if (data[i] == NULL || leaf_file(lf, i, name, sizeof(name)) != 0)
 			continue;
-		mode = i == F_KEY ? 0600 : 0644 & ~is->umask;
-		if (pki_file_write_new(tfd, name, data[i], lens[i], mode, NULL,
-		    0) == -1) {
+		mode = i == F_KEY ? j->keymode : 0644 & ~is->umask;
+		if (pki_file_write_new(tfd, name, data[i], lens[i], mode,
+		    i == F_KEY ? &own : NULL, 0) == -1) {
 			int e = errno;
 
 			(void)close(tfd);
@@ -916,23 +1013,29 @@ sync_dir(const struct issue *is, int fd)
 	return 0;
 }
 
-/* Appends one file to the commit's set; path is taken over. */
+/*
+ * Appends one file to the commit's set (own[]: its owner, or NULL); path
+ * is taken over.
+ */
 static void
-add_file(struct pki_file *f, char **paths, size_t *n, char *path,
-    const void *data, size_t len, mode_t mode)
+add_file(struct pki_file *f, const struct pki_owner **own, char **paths,
+    size_t *n, char *path, const void *data, size_t len, mode_t mode,
+    const struct pki_owner *owner)
 {
 	paths[*n] = path;
 	f[*n].path = path;
 	f[*n].data = data;
 	f[*n].len = len;
 	f[*n].mode = mode;
+	own[*n] = owner;
 	(*n)++;
 }
 
 /* Appends the files of a kept or reissued leaf to the commit's set. */
 static int
 add_existing(struct issue *is, struct leafjob *j, struct pki_file *f,
-    char **paths, size_t *n, struct pki_error *err)
+    const struct pki_owner **own, char **paths, size_t *n,
+    struct pki_error *err)
 {
 	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
 	char				 name[NAME_MAX + 1], *path;
@@ -970,8 +1073,8 @@ add_existing(struct issue *is, struct leafjob *j, struct pki_file *f,
 		j->changed[i] = 1;
 		if (asprintf(&path, "%s/%s/%s", is->dir, lf->dir, name) == -1)
 			return pki_err(err, PKI_ERR_ALLOC, "out of memory");
-		add_file(f, paths, n, path, data, len, i == F_KEY ? 0600 :
-		    0644);
+		add_file(f, own, paths, n, path, data, len, i == F_KEY ?
+		    j->keymode : 0644, i == F_KEY ? &j->own : NULL);
 	}
 	return PKI_OK;
 }
@@ -1011,6 +1114,7 @@ commit(struct issue *is, struct leafjob *jobs, struct pki_error *err)
 {
 	const struct pki_cluster	*cl = is->cl;
 	struct pki_file			*f = NULL;
+	const struct pki_owner		**own = NULL;
 	char				**paths = NULL, *path;
 	const char			*base;
 	size_t				 i, n = 0, max;
@@ -1021,6 +1125,7 @@ commit(struct issue *is, struct leafjob *jobs, struct pki_error *err)
 
 	max = cl->nleaves * F__COUNT + 4 + is->nx;
 	if ((f = calloc(max, sizeof(*f))) == NULL ||
+	    (own = calloc(max, sizeof(*own))) == NULL ||
 	    (paths = calloc(max, sizeof(*paths))) == NULL) {
 		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
 		goto out;
@@ -1038,13 +1143,13 @@ commit(struct issue *is, struct leafjob *jobs, struct pki_error *err)
 				    "out of memory");
 				goto out;
 			}
-			add_file(f, paths, &n, path, data[i], len[i],
-			    i == 1 ? 0600 : 0644);
+			add_file(f, own, paths, &n, path, data[i], len[i],
+			    i == 1 ? 0600 : 0644, NULL);
 		}
 	}
 	for (i = 0; i < cl->nleaves; i++)
 		if (jobs[i].state != LEAF_NEW &&
-		    (r = add_existing(is, &jobs[i], f, paths, &n,
+		    (r = add_existing(is, &jobs[i], f, own, paths, &n,
 		    err)) != PKI_OK)
 			goto out;
 	/* The CRL's files (their paths stay is->xpaths'). */
@@ -1074,7 +1179,8 @@ commit(struct issue *is, struct leafjob *jobs, struct pki_error *err)
 		goto out;
 	}
 	/* The inventory's transaction commits with the files. */
-	r = pki_file_write_set_hook(f, n, pki_cl_record_commit, &is->rec, err);
+	r = pki_file_write_set_owned(f, own, n, pki_cl_record_commit, &is->rec,
+	    err);
  out:
 	if (r != PKI_OK)
 		unplace(is, jobs);
@@ -1089,6 +1195,7 @@ commit(struct issue *is, struct leafjob *jobs, struct pki_error *err)
 			free(paths[i]);
 	free(paths);
 	free(f);
+	free(own);
 	return r;
 }
 
@@ -1118,13 +1225,60 @@ report_leaf(struct issue *is, struct leafjob *j)
 		/* A new or reissued set is reported by its certificate. */
 		if (j->state != LEAF_KEPT || !j->changed[i])
 			continue;
-		report(is, PKI_ISSUE_UPDATED, path,
+		report(is, PKI_ISSUE_UPDATED, path, i == F_KEY ? "owner or "
+		    "mode differs from -owner, -mode or the description" :
 		    "differs from the description", NULL, NULL, 0);
 	}
 	free(sans);
 }
 
 /* ---- the whole run -------------------------------------------------- */
+
+/* 1 if the key of leaf lf in ldfd matches its certificate. */
+static int
+pair_matches(int ldfd, const struct pki_cluster_leaf *lf)
+{
+	struct pki_error	 e;
+	struct pki_cert		*cert = NULL;
+	struct pki_key		*key = NULL;
+	char			 name[NAME_MAX + 1], *buf = NULL;
+	size_t			 len = 0;
+	int			 ok = 0;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(name, sizeof(name), "%s.pem", lf->name);
+	if (pki_cl_slurpat(ldfd, name, &buf, &len) == -1 ||
+	    pki_cert_load(buf, len, name, &cert, &e) != PKI_OK)
+		goto out;
+	free(buf);
+	buf = NULL;
+	snprintf(name, sizeof(name), "%s-key.pem", lf->name);
+	if (pki_cl_slurpat(ldfd, name, &buf, &len) == -1 ||
+	    pki_key_load(buf, len, name, NULL, &key, &e) != PKI_OK)
+		goto out;
+	ok = pki_cert_matches_key(cert, key);
+ out:
+	if (buf != NULL)
+		pki_secret_free(buf, len + 1);
+	pki_cert_free(cert);
+	pki_key_free(key);
+	return ok;
+}
+
+/* A leaf reissued for a new CA: its key's owner (leaf_owner). */
+static int
+new_ca_owner(struct issue *is, struct leafjob *j, struct pki_error *err)
+{
+	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
+	int				 ldfd, r;
+
+	if (j->state == LEAF_NEW || (ldfd = openat(is->dfd, lf->dir,
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return leaf_owner(is, j, -1, 0, err);
+	r = leaf_owner(is, j, ldfd, pair_matches(ldfd, lf), err);
+	(void)close(ldfd);
+	return r;
+}
 
 /*
  * What each leaf needs (jobs[i].state); *need_clients is set when a
@@ -1154,6 +1308,8 @@ plan_jobs(struct issue *is, struct leafjob *jobs, int *need_clients,
 		    AT_SYMLINK_NOFOLLOW) == 0 ? LEAF_REISSUE : LEAF_NEW;
 		snprintf(jobs[i].reason, sizeof(jobs[i].reason), "%s",
 		    jobs[i].state == LEAF_NEW ? "missing" : "new CA");
+		if ((r = new_ca_owner(is, &jobs[i], err)) != PKI_OK)
+			return r;
 	}
 	return PKI_OK;
 }

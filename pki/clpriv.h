@@ -43,6 +43,8 @@ struct pki_cl_check {
 	size_t				 reasonlen;
 	size_t				 nproblems;
 	time_t				 not_after;	/* out */
+	int				 pair_ok;	/* out: the key matched
+							   the certificate */
 	/* The inventory's revoked certificates: the leaf must not be one. */
 	const struct pki_crl_entry	*revoked;
 	size_t				 nrevoked;

@@ -25,12 +25,14 @@
 static const char *const cl_fields[] = {
 	"name", "token", "ca", "key", "names", "signing", "san_policy",
 	"local_sans", "fragments", "pki_dir", "data_dir", "members", "clients",
-	"key_format", "config_dir", "etcdctl_env", NULL
+	"key_format", "config_dir", "etcdctl_env", "owner", "group", "key_mode",
+	NULL
 };
 enum {
 	F_NAME, F_TOKEN, F_CA, F_KEY, F_NAMES, F_SIGNING, F_SAN_POLICY,
 	F_LOCAL_SANS, F_FRAGMENTS, F_PKI_DIR, F_DATA_DIR, F_MEMBERS, F_CLIENTS,
-	F_KEY_FORMAT, F_CONFIG_DIR, F_ETCDCTL_ENV, F__N
+	F_KEY_FORMAT, F_CONFIG_DIR, F_ETCDCTL_ENV, F_OWNER, F_GROUP, F_KEY_MODE,
+	F__N
 };
 
 /* Keys that belong one level down. */
@@ -62,11 +64,12 @@ enum { SG_EXPIRY, SG_CONFIG, SG_PEER, SG_CLIENT, SG_CRL_EXPIRY, SG__N };
 static const char *const member_fields[] = {
 	"name", "dns", "ips", "peer_urls", "client_urls", "listen_peer_urls",
 	"listen_client_urls", "data_dir", "key_format",
-	"initial_cluster_state", NULL
+	"initial_cluster_state", "owner", "group", "key_mode", NULL
 };
 enum {
 	M_NAME, M_DNS, M_IPS, M_PEER_URLS, M_CLIENT_URLS, M_LISTEN_PEER,
-	M_LISTEN_CLIENT, M_DATA_DIR, M_KEY_FORMAT, M_STATE, M__N
+	M_LISTEN_CLIENT, M_DATA_DIR, M_KEY_FORMAT, M_STATE, M_OWNER, M_GROUP,
+	M_KEY_MODE, M__N
 };
 static const struct pki_json_hint member_hints[] = {
 	{ "hosts", " (use \"dns\" for names and \"ips\" for addresses)" },
@@ -76,9 +79,13 @@ static const struct pki_json_hint member_hints[] = {
 };
 
 static const char *const client_fields[] = {
-	"name", "CN", "names", "hosts", "key_format", NULL
+	"name", "CN", "names", "hosts", "key_format", "owner", "group",
+	"key_mode", NULL
 };
-enum { C_NAME, C_CN, C_NAMES, C_HOSTS, C_KEY_FORMAT, C__N };
+enum {
+	C_NAME, C_CN, C_NAMES, C_HOSTS, C_KEY_FORMAT, C_OWNER, C_GROUP,
+	C_KEY_MODE, C__N
+};
 
 /* The key formats, in PKI_KEY_FMT_* order. */
 static const char *const key_formats[] = { "cfssl", "pkcs8", NULL };
@@ -329,6 +336,7 @@ pki_cluster_leaf(const struct pki_cluster *cl, size_t i,
 	out->csr = lf->csr;
 	out->profile = lf->profile;
 	out->key_format = lf->key_format;
+	out->owner = &lf->owner;
 	out->client_urls = NULL;
 	out->nclient_urls = 0;
 	out->peer_urls = NULL;
@@ -571,6 +579,43 @@ parse_key_format(struct cl_parse *p, const char *path, const json_t *v,
 	else
 		*fmt = i;
 	free(s);
+	return r;
+}
+
+/*
+ * The owner, group and key_mode under base (v: their values, each may be
+ * NULL) into o; what they leave unset comes from dflt (may be NULL).
+ */
+static int
+parse_owner(struct cl_parse *p, const char *base, json_t *const v[3],
+    struct pki_owner *o, const struct pki_owner *dflt)
+{
+	static const char *const keys[3] = { "owner", "group", "key_mode" };
+	struct pki_error	 e;
+	char			 path[PKI_JSON_PATH_MAX], *s = NULL;
+	int			 i, r = PKI_OK;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < 3 && r == PKI_OK; i++) {
+		pki_json_path_key(path, sizeof(path), base, keys[i]);
+		if ((r = pki_json_string(&p->ctx, path, v[i], &s)) != 0 ||
+		    s == NULL)
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (i == 0 && strchr(s, ':') != NULL)
+			r = pki_json_err(&p->ctx, PKI_ERR_INPUT, path, "\"%s\": "
+			    "a user name or number (the group goes in \"group\")",
+			    s);
+		else if ((i == 0 ? pki_owner_parse(o, s, &e) : i == 1 ?
+		    pki_owner_group_parse(o, s, &e) :
+		    pki_owner_mode_parse(o, s, &e)) != PKI_OK)
+			r = pki_json_err(&p->ctx, PKI_ERR_INPUT, path, "%s",
+			    e.text);
+		free(s);
+		s = NULL;
+	}
+	/* A user named here brings its login group unless group says. */
+	pki_owner_merge(o, dflt);
 	return r;
 }
 
@@ -1108,7 +1153,9 @@ parse_member(struct cl_parse *p, size_t idx, const json_t *obj,
 	m->key_format = p->cl->key_format;
 	pki_json_path_key(path, sizeof(path), mpath, "key_format");
 	if ((r = parse_key_format(p, path, vals[M_KEY_FORMAT],
-	    &m->key_format)) != 0)
+	    &m->key_format)) != 0 ||
+	    (r = parse_owner(p, mpath, &vals[M_OWNER], &m->owner,
+	    &p->cl->owner)) != 0)
 		return r;
 	if (m->data_dir == NULL && p->cl->data_dir != NULL &&
 	    (m->data_dir = strdup(p->cl->data_dir)) == NULL)
@@ -1560,6 +1607,7 @@ build_member_leaves(struct cl_parse *p)
 		leaf->member = (int)i;
 		leaf->profile = NULL;
 		leaf->key_format = cl->members[i].key_format;
+		leaf->owner = cl->members[i].owner;
 		if ((leaf->name = strdup(cl->members[i].name)) == NULL ||
 		    (leaf->dir = strdup(cl->members[i].name)) == NULL ||
 		    member_hosts(cl, i, g, ng, local_in_g, &hosts) != 0) {
@@ -1596,7 +1644,9 @@ parse_client(struct cl_parse *p, size_t idx, const json_t *obj,
 		return r;
 	pki_json_path_key(path, sizeof(path), cpath, "key_format");
 	if ((r = parse_key_format(p, path, vals[C_KEY_FORMAT],
-	    &leaf->key_format)) != 0)
+	    &leaf->key_format)) != 0 ||
+	    (r = parse_owner(p, cpath, &vals[C_OWNER], &leaf->owner,
+	    &p->cl->owner)) != 0)
 		return r;
 	pki_json_path_key(path, sizeof(path), cpath, "name");
 	if (vals[C_NAME] == NULL)
@@ -1734,7 +1784,8 @@ parse_cluster(struct cl_parse *p, json_t *root)
 	    (r = get_text(p, "data_dir", vals[F_DATA_DIR],
 	    &cl->data_dir)) != 0 ||
 	    (r = parse_key_format(p, "key_format", vals[F_KEY_FORMAT],
-	    &cl->key_format)) != 0)
+	    &cl->key_format)) != 0 ||
+	    (r = parse_owner(p, NULL, &vals[F_OWNER], &cl->owner, NULL)) != 0)
 		goto out;
 	if ((r = parse_members(p, vals[F_MEMBERS])) != 0)
 		goto out;

@@ -32,6 +32,8 @@ struct pki_cluster_member {
 	char		*data_dir;	/* NULL: not in the fragment */
 	int		 key_format;	/* PKI_KEY_FMT_* of its key */
 	int		 existing;	/* initial_cluster_state "existing" */
+	struct pki_owner owner;		/* owner, group, key_mode (with the
+					   top level's) */
 };
 
 /*
@@ -46,6 +48,8 @@ struct pki_cluster_leaf {
 	struct pki_csr		 *csr;		/* parsed from csr_json */
 	const struct pki_profile *profile;	/* borrowed from config */
 	int			  key_format;	/* PKI_KEY_FMT_* of its key */
+	struct pki_owner	  owner;	/* owner, group, key_mode (with
+						   the top level's) */
 };
 
 struct pki_cluster {
@@ -72,6 +76,8 @@ struct pki_cluster {
 						   NULL */
 	char			 *data_dir;	/* cluster default, or NULL */
 	int			  key_format;	/* default PKI_KEY_FMT_* */
+	struct pki_owner	  owner;	/* top level: owner, group,
+						   key_mode of every key */
 	struct pki_cluster_member *members;
 	size_t			  nmembers;
 	struct pki_cluster_leaf	 *leaves;	/* members, then clients */

@@ -203,10 +203,15 @@ check_usages(struct pki_cl_check *ck, X509 *x, const struct pki_profile *p)
 	EXTENDED_KEY_USAGE_free(eku);
 }
 
-/* Mode checks: keys 0600 or stricter, nothing writable by others. */
+/*
+ * Mode checks: keys 0600 or stricter (or within the description's
+ * key_mode: 0640 lets the service's group read), nothing writable by
+ * others.
+ */
 static void
 check_mode(struct pki_cl_check *ck, int dfd, const char *name, int secret)
 {
+	mode_t		allow = ck->cl->leaves[ck->leaf].owner.key_mode & 077;
 	struct stat	st;
 
 	char		via[NAME_MAX + 16];
@@ -220,7 +225,12 @@ check_mode(struct pki_cl_check *ck, int dfd, const char *name, int secret)
 		pki_cl_problem(ck, "%s: is a symbolic link", name);
 		return;
 	}
-	if (secret && (st.st_mode & 077) != 0)
+	if (secret && (st.st_mode & 077 & ~allow) != 0 && allow != 0)
+		pki_cl_problem(ck, "%s: mode %04o: a private key must not be "
+		    "accessible to others or writable by group (key_mode "
+		    "%04o)", name, (unsigned int)(st.st_mode & 07777),
+		    (unsigned int)ck->cl->leaves[ck->leaf].owner.key_mode);
+	else if (secret && (st.st_mode & 077) != 0 && allow == 0)
 		pki_cl_problem(ck, "%s: mode %04o: a private key must not be "
 		    "accessible to group or others (0600)", name,
 		    (unsigned int)(st.st_mode & 07777));
@@ -344,6 +354,8 @@ pki_cl_check_leaf(struct pki_cl_check *ck, int ldfd)
 		goto out;
 	if (key != NULL && !pki_cert_matches_key(cert, key))
 		pki_cl_problem(ck, "%s does not match %s", name[1], name[0]);
+	else if (key != NULL)
+		ck->pair_ok = 1;
 	if (key != NULL && req != NULL &&
 	    EVP_PKEY_eq(X509_REQ_get0_pubkey(req->req), key->pkey) != 1)
 		pki_cl_problem(ck, "%s does not match %s", name[2], name[1]);

@@ -106,6 +106,8 @@ struct pki_target {
 	int			 member;	/* cluster mode: a member's */
 	int			 key_format;	/* a new key's PKI_KEY_FMT_*, or
 						   -1: the current key's */
+	const struct pki_owner	*owner;		/* cluster mode: the key's as
+						   described, or NULL */
 };
 
 struct pki_targets {

@@ -46,6 +46,7 @@
 /* Per-file state of one pki_file_write_set() call. */
 struct wfile {
 	const struct pki_file	*f;
+	const struct pki_owner	*owner;		/* or NULL: the caller's */
 	char			*dir;		/* directory part of f->path */
 	const char		*base;		/* last component, in f->path */
 	int			 dfd;		/* the directory, or -1 */
@@ -279,15 +280,22 @@ pki_file_write_new(int dfd, const char *name, const void *data, size_t len,
 static int
 file_write_tmp(struct wfile *w, mode_t mode, int sync, struct pki_error *err)
 {
-	char	name[NAME_MAX + 1];
-	int	i, r = PKI_ERR_INTERNAL;
+	const struct pki_owner	*o = w->owner;
+	struct stat		 own;
+	char			 name[NAME_MAX + 1];
+	int			 i, r = PKI_ERR_INTERNAL;
 
+	memset(&own, 0, sizeof(own));
+	if (o != NULL) {
+		own.st_uid = o->has_user ? o->uid : geteuid();
+		own.st_gid = o->has_group ? o->gid : getegid();
+	}
 	for (i = 0; i < TMP_TRIES; i++) {
 		if ((r = file_tmpname(name, sizeof(name), w->base, "",
 		    err)) != PKI_OK)
 			return r;
 		if (pki_file_write_new(w->dfd, name, w->f->data, w->f->len,
-		    mode, NULL, sync) == 0)
+		    mode, o != NULL ? &own : NULL, sync) == 0)
 			break;
 		if (errno != EEXIST)
 			return pki_err_sys(err, errno, "%s: cannot write",
@@ -462,6 +470,15 @@ pki_file_write_set_hook(const struct pki_file *files, size_t n,
     int (*hook)(void *arg, struct pki_error *err), void *arg,
     struct pki_error *err)
 {
+	return pki_file_write_set_owned(files, NULL, n, hook, arg, err);
+}
+
+int
+pki_file_write_set_owned(const struct pki_file *files,
+    const struct pki_owner *const *owners, size_t n,
+    int (*hook)(void *arg, struct pki_error *err), void *arg,
+    struct pki_error *err)
+{
 	struct wfile	*ws = NULL;
 	mode_t		 mask, mode;
 	size_t		 i, j;
@@ -486,6 +503,7 @@ pki_file_write_set_hook(const struct pki_file *files, size_t n,
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	for (i = 0; i < n; i++) {
 		ws[i].f = &files[i];
+		ws[i].owner = owners != NULL ? owners[i] : NULL;
 		ws[i].dfd = -1;
 	}
 	mask = pki_file_umask();
@@ -504,7 +522,7 @@ pki_file_write_set_hook(const struct pki_file *files, size_t n,
 	together = file_sync_together(ws, n);
 	for (i = 0; i < n; i++) {
 		mode = files[i].mode & 0777;
-		if ((mode & 077) != 0)
+		if ((mode & 077) != 0 && ws[i].owner == NULL)
 			mode &= ~mask;
 		if ((r = file_write_tmp(&ws[i], mode, !together,
 		    err)) != PKI_OK) {

@@ -681,6 +681,19 @@ int		 pki_ca_issue(const struct pki_ca_request *cr,
  * One file of a set written by pki_file_write_set(): path, contents and
  * final mode (0600 for private keys; others get mode & ~umask).
  */
+/*
+ * Who a new private key belongs to and its mode, as set explicitly:
+ * -owner USER[:GROUP], -mode, the cluster description's owner, group and
+ * key_mode.  Zeroed: nothing set.
+ */
+struct pki_owner {
+	int	has_user;
+	int	has_group;
+	uid_t	uid;
+	gid_t	gid;
+	mode_t	key_mode;	/* 0: not set */
+};
+
 struct pki_file {
 	const char	*path;
 	const void	*data;
@@ -715,6 +728,16 @@ int		 pki_file_absent(const char *path, struct pki_error *err)
 int		 pki_file_write_set_hook(const struct pki_file *files,
 		    size_t n, int (*hook)(void *arg, struct pki_error *err),
 		    void *arg, struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The same, where owners[i] (owners may be NULL, and so may each entry)
+ * gives files[i] to that owner before any group or other bit is set, and
+ * makes its mode exact whatever the umask; without one a file is the
+ * caller's and a mode with group or other bits is narrowed by the umask.
+ */
+int		 pki_file_write_set_owned(const struct pki_file *files,
+		    const struct pki_owner *const *owners, size_t n,
+		    int (*hook)(void *arg, struct pki_error *err), void *arg,
+		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- cfssljson input ------------------------------------------------- */
 
@@ -805,6 +828,8 @@ struct pki_cluster_leaf_info {
 	const struct pki_csr	 *csr;		/* what it is issued from */
 	const struct pki_profile *profile;	/* how it is signed */
 	int			  key_format;	/* PKI_KEY_FMT_* of its key */
+	const struct pki_owner	 *owner;	/* its key's owner and mode as
+						   described (borrowed) */
 	/* A member's advertised URLs ("https://host:port"); clients: 0. */
 	const char *const	 *client_urls;
 	size_t			  nclient_urls;
@@ -911,6 +936,8 @@ struct pki_issue_opts {
 	void		(*progress)(void *arg, size_t done, size_t total);
 	/* The policy on an existing CA and slow-path leaves; may be NULL. */
 	const struct pki_parse_opts *policy;
+	struct pki_owner owner;		/* -owner, -mode: every leaf key's,
+					   before the description's */
 };
 
 /*
@@ -1184,6 +1211,64 @@ int		 pki_set_read(const struct pki_set *s, int which, char **buf,
 const char	*pki_set_gen_untrusted(const char *dir, char *gen,
 		    size_t size);
 
+/* ---- key ownership (owner.c) ---------------------------------------- */
+
+/*
+ * Parses "USER[:GROUP]" (names or numbers; USER alone or "USER:" takes
+ * the user's login group, ":GROUP" the group only) into o.  An unknown
+ * name is refused; pki_owner_check says whether the caller may give.
+ */
+int		 pki_owner_parse(struct pki_owner *o, const char *spec,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Whether the caller may give a key to what o sets: another user needs
+ * root, another group root or membership; what names o in messages.
+ */
+int		 pki_owner_check(const struct pki_owner *o, const char *what,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * The -owner and -mode flags (each may be NULL) into o (zeroed first),
+ * parsed and checked; err's text starts with the flag.
+ */
+int		 pki_owner_flags(struct pki_owner *o, const char *owner,
+		    const char *mode, struct pki_error *err) PKI_MUST_CHECK;
+/* Parses a group name or number into o (the same rules). */
+int		 pki_owner_group_parse(struct pki_owner *o, const char *group,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * Parses an octal key mode into o: the owner must be able to read, and
+ * only the owner's write and the group's read may be added (0400, 0440,
+ * 0600, 0640); anything else would give a dangerous result.
+ */
+int		 pki_owner_mode_parse(struct pki_owner *o, const char *text,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/* 1 if o sets anything. */
+int		 pki_owner_set(const struct pki_owner *o);
+/* Fills what o leaves unset from dflt (may be NULL). */
+void		 pki_owner_merge(struct pki_owner *o,
+		    const struct pki_owner *dflt);
+/*
+ * 1 if a user other than root, the caller and uid could write what st
+ * describes (a file, or a directory whose entries name a key): owned by
+ * another user, or writable by group or others.
+ */
+struct stat;
+int		 pki_owner_others_write(const struct stat *st, uid_t uid);
+/*
+ * The owner and mode of a new private key, the one decision every writer
+ * makes.  What o (may be NULL) sets comes first.  The rest comes from the
+ * old key file *like (may be NULL) when why is NULL: the writer found the
+ * old key matched its certificate and no user other than root, the caller
+ * and its owner could write it or a directory from it up to DIR, so no
+ * one could have planted it; its owner, group and group-read bit.
+ * Otherwise the caller's, 0600, and note (notelen bytes, may be NULL)
+ * says for path why and what to pass ("" when nothing is to say).  Fills
+ * *own (st_uid, st_gid) and *mode; returns own.
+ */
+const struct stat *pki_owner_key(const struct pki_owner *o,
+		    const struct stat *like, const char *why, const char *path,
+		    struct stat *own, mode_t *mode, char *note, size_t notelen);
+
 #define PKI_KEYOWN_NO	0	/* not vouched for */
 #define PKI_KEYOWN_PAIR	1	/* the old key matched its certificate */
 #define PKI_KEYOWN_SAME	2	/* the new data is the old file's own
@@ -1204,6 +1289,8 @@ struct pki_set_update {
 					   new key did not take the old one's
 					   owner and mode ("" when it did) */
 	size_t		 notelen;
+	const struct pki_owner *owner;	/* explicit owner and key mode of a
+					   new key, or NULL */
 };
 
 /*
@@ -1646,6 +1733,7 @@ struct pki_cldir_leaf {
 	const struct pki_csr	 *csr;
 	const struct pki_profile *profile;
 	int			  key_format;	/* PKI_KEY_FMT_* of its key */
+	const struct pki_owner	 *owner;	/* as described (borrowed) */
 	const char		 *client_url;	/* a member's first, or NULL */
 	const char		 *peer_url;
 	const struct pki_url	 *client_url_parts;	/* the same parsed */
@@ -2506,6 +2594,29 @@ void		 pki_roll_progress(const struct pki_roll_conf *rc,
 int		 pki_roll_conf_check(const struct pki_roll_conf *rc,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
+/*
+ * A node's own way to its cluster (-restart rolling without -cluster):
+ * the endpoints and TLS files of etcdctl there.
+ */
+struct pki_roll_node {
+	char		**endpoints;	/* https URLs, NULL-terminated */
+	size_t		  nendpoints;
+	const char	 *ca_file;	/* borrowed from the flags or the */
+	const char	 *cert_file;	/* environment */
+	const char	 *key_file;
+};
+/*
+ * Fills node from the flags -etcd-endpoints (comma-separated; HOST:PORT
+ * means https), -etcd-cacert, -etcd-cert, -etcd-key (each may be NULL)
+ * and, for what they leave unset, from ETCDCTL_ENDPOINTS, ETCDCTL_CACERT,
+ * ETCDCTL_CERT and ETCDCTL_KEY as etcdctl reads them.  PKI_ERR_ARG
+ * naming what is missing or an endpoint that is not https.
+ */
+int		 pki_roll_node_init(struct pki_roll_node *node,
+		    const char *endpoints, const char *cacert, const char *cert,
+		    const char *key, struct pki_error *err) PKI_MUST_CHECK;
+void		 pki_roll_node_clear(struct pki_roll_node *node);
+
 /* What the member must show after its restart. */
 struct pki_roll_expect {
 	const char		*serial_hex;	/* served on its client and peer
@@ -2532,6 +2643,18 @@ struct pki_roll;
  */
 int		 pki_roll_begin(const struct pki_roll_conf *rc,
 		    const struct pki_cluster *cl, const char *dir,
+		    const char *member, const struct pki_notify *nt,
+		    struct pki_roll **out) PKI_MUST_CHECK;
+/*
+ * The same without a description: the members are those etcd lists,
+ * asked through node's endpoints and reached at their first client URLs
+ * with node's TLS files; member (the set's certificate CN) must be one
+ * of them by name; setdir names the set in messages.  The lock is the
+ * same as pki_roll_begin's, so node-mode and cluster-mode runs exclude
+ * each other.
+ */
+int		 pki_roll_begin_node(const struct pki_roll_conf *rc,
+		    const struct pki_roll_node *node, const char *setdir,
 		    const char *member, const struct pki_notify *nt,
 		    struct pki_roll **out) PKI_MUST_CHECK;
 /*
@@ -2715,8 +2838,13 @@ struct pki_renew_opts {
 	int			 layout;	/* -1: as found, else
 						   PKI_LAYOUT_* */
 	long			 keep;		/* generations kept by prune */
+	struct pki_owner	 owner;		/* -owner, -mode: a new key's,
+						   before the description's */
 	const struct pki_roll_conf *rolling;	/* restart each member in a
 						   rolling session, or NULL */
+	const struct pki_roll_node *node;	/* path mode with rolling:
+						   the node's etcdctl
+						   settings */
 	/*
 	 * The strictness policy of what is signed (pki_policy_issue(); its
 	 * warnings name the set); NULL: the defaults.

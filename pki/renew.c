@@ -41,6 +41,11 @@ struct change {
 	char			 na[32];	/* its not after */
 	char			 note[512];	/* why the new key is not the
 						   old key's owner's */
+	struct pki_owner	 owner;		/* -owner and -mode, then the
+						   description's */
+	char			*kept;		/* the kept key, rewritten for
+						   owner */
+	size_t			 keptlen;
 };
 
 /* ---- examining ---------------------------------------------------------- */
@@ -231,7 +236,9 @@ rolling_one(struct renew *rn, struct pki_target *t, struct job *j)
 
 	memset(&want, 0, sizeof(want));
 	memset(&old, 0, sizeof(old));
-	if ((r = pki_roll_begin(rn->o->rolling, rn->ts->cl, rn->ts->topdir,
+	if ((r = rn->ts->cl == NULL ? pki_roll_begin_node(rn->o->rolling,
+	    rn->o->node, t->label, j->f.subject_cn, rn->nt, &s) :
+	    pki_roll_begin(rn->o->rolling, rn->ts->cl, rn->ts->topdir,
 	    t->name, rn->nt, &s)) == PKI_RUN_OK) {
 		want.serial_hex = j->new_serial_hex;
 		old.serial_hex = j->f.serial_hex;
@@ -299,6 +306,17 @@ prepare(struct renew *rn, struct pki_target *t, struct job *j,
 	    PKI_KEYOWN_PAIR : PKI_KEYOWN_NO;
 	c->u.note = c->note;
 	c->u.notelen = sizeof(c->note);
+	c->owner = o->owner;
+	pki_owner_merge(&c->owner, t->owner);
+	c->u.owner = pki_owner_set(&c->owner) ? &c->owner : NULL;
+	/* A kept key set to an owner is written anew (same bytes). */
+	if (c->u.owner != NULL && c->keypem == NULL) {
+		if (pki_target_read(t, PKI_SET_KEY, &c->kept,
+		    &c->keptlen, rn->nt) != 0)
+			return PKI_RUN_FAILED;
+		c->u.data[PKI_SET_KEY] = c->kept;
+		c->u.len[PKI_SET_KEY] = c->keptlen;
+	}
 	pki_time_format(c->rs.f.not_after, c->na, sizeof(c->na));
 	return PKI_RUN_OK;
 }
@@ -360,7 +378,8 @@ switch_gen(struct renew *rn, struct pki_target *t, struct job *j,
 	if ((r = pki_reissue_stage(t, &c->u, c->key, &j->gen, rn->nt)) !=
 	    PKI_RUN_OK)
 		return r;
-	if (rn->o->rolling != NULL && t->member)
+	if (rn->o->rolling != NULL && (t->member || (rn->ts->cl == NULL &&
+	    rn->o->node != NULL)))
 		return rolling_one(rn, t, j);
 	if (key_hook(rn, c, rn->o->hooks.stop) != 0) {
 		pki_note(rn->nt, PKI_NOTE_ERROR, t->label, "-stop-cmd failed: "
@@ -484,6 +503,8 @@ renew_one(struct renew *rn, struct pki_target *t, struct job *j)
 	pki_key_free(newkey);
 	if (c.keypem != NULL)
 		pki_secret_free(c.keypem, c.keylen);
+	if (c.kept != NULL)
+		pki_secret_free(c.kept, c.keptlen + 1);
 }
 
 /* ---- the run ------------------------------------------------------------- */

@@ -11,11 +11,7 @@ static int
 check_restart(const struct pki_renew_flags *f, struct pki_error *err)
 {
 	if (f->restart == PKI_RESTART_ROLLING) {
-		if (!f->cluster)
-			return pki_err(err, PKI_ERR_ARG, "-restart rolling "
-			    "needs -cluster DESC: the members' client URLs "
-			    "and the local member come from the cluster "
-			    "description");
+		/* Without -cluster: the node's etcdctl settings. */
 		if (f->layout == PKI_LAYOUT_FIXED)
 			return pki_err(err, PKI_ERR_ARG, "-restart rolling "
 			    "keeps the previous generation to roll back to: "
@@ -70,8 +66,8 @@ pki_renew_flags_check(const struct pki_renew_flags *f, int *rolling,
 		return r;
 	if (r == 0 && f->rolling_only)
 		return pki_err(err, PKI_ERR_ARG, "-gate-timeout, -settle, "
-		    "-lock-ttl, -max-lag and -record are for -restart "
-		    "rolling");
+		    "-lock-ttl, -max-lag, -record and -etcd-* are for "
+		    "-restart rolling");
 	if (f->stop_cmd != f->start_cmd)
 		return pki_err(err, PKI_ERR_ARG, "-stop-cmd and -start-cmd go "
 		    "together");

@@ -204,11 +204,47 @@ set_file(const struct pki_roll *s, const char *suffix)
 	return p;
 }
 
+/* Opens a connection *c to eps with the TLS files given (ops->open). */
+static int
+session_open(const struct pki_roll *s, char **eps, size_t neps,
+    const char *ca, const char *cert, const char *key, void **c,
+    struct pki_error *err)
+{
+	struct pki_etcd_conf	 conf;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.endpoints = (const char *const *)eps;
+	conf.nendpoints = neps;
+	conf.ca_file = ca;
+	conf.cert_file = cert;
+	conf.key_file = key;
+	conf.timeout_ms = REQUEST_MS;
+	return s->ops->open(s->oarg, &conf, c, err);
+}
+
+/* A new session, empty but for its configuration; NULL when no memory. */
+static struct pki_roll *
+session_alloc(const struct pki_roll_conf *rc, const struct pki_notify *nt,
+    struct pki_roll **out)
+{
+	struct pki_roll	*s;
+
+	if ((*out = s = calloc(1, sizeof(*s))) == NULL) {
+		pki_note(nt, PKI_NOTE_ERROR, NULL, "out of memory");
+		return NULL;
+	}
+	s->rc = rc;
+	s->ops = rc->ops != NULL ? rc->ops : pki_etcd_ops_default();
+	s->oarg = rc->ops_arg;
+	s->nt = nt;
+	s->self = -1;
+	return s;
+}
+
 /* Connects with the member's own certificate, key and trust bundle. */
 static int
 session_connect(struct pki_roll *s, const char *dir)
 {
-	struct pki_etcd_conf	 conf;
 	struct pki_error	 err;
 	struct stat		 st;
 	char			*cert = NULL, *key = NULL, *ca = NULL;
@@ -227,14 +263,8 @@ session_connect(struct pki_roll *s, const char *dir)
 		pki_note(s->nt, PKI_NOTE_ERROR, NULL, "out of memory");
 		goto out;
 	}
-	memset(&conf, 0, sizeof(conf));
-	conf.endpoints = (const char *const *)s->eps;
-	conf.nendpoints = s->neps;
-	conf.ca_file = ca;
-	conf.cert_file = cert;
-	conf.key_file = key;
-	conf.timeout_ms = REQUEST_MS;
-	if ((r = s->ops->open(s->oarg, &conf, &s->c, &err)) != PKI_OK) {
+	if ((r = session_open(s, s->eps, s->neps, ca, cert, key, &s->c,
+	    &err)) != PKI_OK) {
 		pki_note_err(s->nt, NULL, &err, r);
 		goto out;
 	}
@@ -578,14 +608,8 @@ session_new(const struct pki_roll_conf *rc, const struct pki_cluster *cl,
 	int			 ret = -1;
 
 	memset(&err, 0, sizeof(err));
-	if ((*out = s = calloc(1, sizeof(*s))) == NULL) {
-		pki_note(nt, PKI_NOTE_ERROR, NULL, "out of memory");
+	if ((s = session_alloc(rc, nt, out)) == NULL)
 		return -1;
-	}
-	s->rc = rc;
-	s->ops = rc->ops != NULL ? rc->ops : pki_etcd_ops_default();
-	s->oarg = rc->ops_arg;
-	s->nt = nt;
 	if (pki_cldir_leaves(cl, dir, NULL, &v, &n, &err) != PKI_OK) {
 		pki_note_err(nt, NULL, &err, PKI_ERR_ALLOC);
 		return -1;
@@ -602,17 +626,153 @@ session_new(const struct pki_roll_conf *rc, const struct pki_cluster *cl,
 	return ret;
 }
 
+/*
+ * Node mode: the members are etcd's own list, asked through the node's
+ * endpoints and TLS files; each is reached at its first client URL.
+ */
+static int
+node_members(struct pki_roll *s, const struct pki_roll_node *node,
+    struct pki_etcd_member **m, size_t *nm)
+{
+	struct pki_error	 err;
+	void			*c = NULL;
+	int			 r;
+
+	memset(&err, 0, sizeof(err));
+	if ((r = session_open(s, node->endpoints, node->nendpoints,
+	    node->ca_file, node->cert_file, node->key_file, &c,
+	    &err)) == PKI_OK)
+		r = s->ops->members(c, -1, m, nm, &err);
+	if (c != NULL)
+		s->ops->close(c);
+	if (r != PKI_OK)
+		pki_note(s->nt, PKI_NOTE_ERROR, s->label, "member list through "
+		    "%s: %s", node->endpoints[0], err.text);
+	return r == PKI_OK ? 0 : -1;
+}
+
+/* The URLs of member m (index i) into the session; 0, or -1. */
+static int
+node_member(struct pki_roll *s, const struct pki_etcd_member *m, size_t i)
+{
+	struct pki_error	err;
+
+	memset(&err, 0, sizeof(err));
+	if (m->name == NULL || m->name[0] == '\0' || m->nclient_urls == 0 ||
+	    m->npeer_urls == 0) {
+		why(s, "member %" PRIx64 " is not started yet", m->id);
+		pki_note(s->nt, PKI_NOTE_ERROR, s->label, "not restarted: %s",
+		    s->why);
+		return -1;
+	}
+	if ((s->eps[i] = strdup(m->client_urls[0])) == NULL ||
+	    (s->names[i] = strdup(m->name)) == NULL) {
+		pki_note(s->nt, PKI_NOTE_ERROR, NULL, "out of memory");
+		return -1;
+	}
+	s->neps = i + 1;
+	if (strcmp(m->name, s->name) != 0)
+		return 0;
+	s->self = (int)i;
+	if (pki_url_parse(m->client_urls[0], PKI_URL_LAX, &s->cu, &err) != 0 ||
+	    pki_url_parse(m->peer_urls[0], PKI_URL_LAX, &s->pu, &err) != 0) {
+		pki_note(s->nt, PKI_NOTE_ERROR, s->label, "member %s: %s",
+		    m->name, err.text);
+		return -1;
+	}
+	return 0;
+}
+
+/* A new node-mode session (pki_roll_begin_node). */
+static int
+session_node(const struct pki_roll_conf *rc, const struct pki_roll_node *node,
+    const char *setdir, const char *member, const struct pki_notify *nt,
+    struct pki_roll **out)
+{
+	struct pki_roll		*s;
+	struct pki_etcd_member	*m = NULL;
+	struct pki_error	 err;
+	size_t			 nm = 0, i;
+	int			 r, ret = -1;
+
+	memset(&err, 0, sizeof(err));
+	if ((s = session_alloc(rc, nt, out)) == NULL)
+		return -1;
+	if ((s->name = strdup(member)) == NULL ||
+	    (s->label = strdup(setdir)) == NULL ||
+	    (s->setdir = strdup(setdir)) == NULL) {
+		pki_note(nt, PKI_NOTE_ERROR, NULL, "out of memory");
+		return -1;
+	}
+	if (node_members(s, node, &m, &nm) != 0)
+		return -1;
+	if ((s->eps = calloc(nm + 1, sizeof(*s->eps))) == NULL ||
+	    (s->names = calloc(nm + 1, sizeof(*s->names))) == NULL ||
+	    (s->ids = calloc(nm + 1, sizeof(*s->ids))) == NULL) {
+		pki_note(nt, PKI_NOTE_ERROR, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nm; i++)
+		if (node_member(s, &m[i], i) != 0)
+			goto out;
+	if (s->self < 0) {
+		pki_note(nt, PKI_NOTE_ERROR, s->label, "not restarted: etcd "
+		    "lists no member named %s (the certificate's CN)", member);
+		goto out;
+	}
+	if ((r = session_open(s, s->eps, s->neps, node->ca_file,
+	    node->cert_file, node->key_file, &s->c, &err)) != PKI_OK) {
+		pki_note_err(nt, NULL, &err, r);
+		goto out;
+	}
+	s->ops->avoid(s->c, s->self);
+	ret = 0;
+ out:
+	pki_etcd_members_free(m, nm);
+	return ret;
+}
+
+/* The lock and the gates of a new session s (both modes). */
+static int
+roll_start(struct pki_roll *s, const struct pki_notify *nt,
+    struct pki_roll **out);
+
+int
+pki_roll_begin_node(const struct pki_roll_conf *rc,
+    const struct pki_roll_node *node, const char *setdir, const char *member,
+    const struct pki_notify *nt, struct pki_roll **out)
+{
+	struct pki_roll	*s = NULL;
+
+	*out = NULL;
+	if (session_node(rc, node, setdir, member, nt, &s) != 0) {
+		session_free(s);
+		return PKI_RUN_FAILED;
+	}
+	return roll_start(s, nt, out);
+}
+
 int
 pki_roll_begin(const struct pki_roll_conf *rc, const struct pki_cluster *cl,
     const char *dir, const char *member, const struct pki_notify *nt,
     struct pki_roll **out)
 {
 	struct pki_roll	*s = NULL;
-	int		 ret = PKI_RUN_FAILED;
 
 	*out = NULL;
-	if (session_new(rc, cl, dir, member, nt, &s) != 0)
-		goto out;
+	if (session_new(rc, cl, dir, member, nt, &s) != 0) {
+		session_free(s);
+		return PKI_RUN_FAILED;
+	}
+	return roll_start(s, nt, out);
+}
+
+static int
+roll_start(struct pki_roll *s, const struct pki_notify *nt,
+    struct pki_roll **out)
+{
+	int	ret = PKI_RUN_FAILED;
+
 	if ((ret = take_lock(s)) != PKI_RUN_OK)
 		goto out;
 	if (cluster_gates(s, s->self) != 0 || move_leader(s) != 0) {

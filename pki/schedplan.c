@@ -148,6 +148,28 @@ plan_auth(const struct pki_schedule_renew *rq, struct pki_schedule_plan *p,
 	return r;
 }
 
+/*
+ * A rolling restart from a node (no -cluster) reaches etcd with the
+ * etcdctl settings: a unit or cron job has none of the shell's ETCDCTL_*
+ * variables, so the flags must say them.
+ */
+static int
+plan_node(const struct pki_schedule_renew *rq, struct pki_error *err)
+{
+	const char	*r = flag_value(rq, "restart");
+
+	if (rq->cluster != NULL || r == NULL || strcmp(r, "rolling") != 0 ||
+	    (flag_value(rq, "etcd-endpoints") != NULL &&
+	    flag_value(rq, "etcd-cacert") != NULL &&
+	    flag_value(rq, "etcd-cert") != NULL &&
+	    flag_value(rq, "etcd-key") != NULL))
+		return PKI_OK;
+	return pki_err(err, PKI_ERR_ARG, "renew -restart rolling without "
+	    "-cluster: the job does not have this shell's ETCDCTL_* "
+	    "variables; give renew -etcd-endpoints, -etcd-cacert, -etcd-cert "
+	    "and -etcd-key (the values of the node's etcdctl.env)");
+}
+
 int
 pki_schedule_plan_run(const struct pki_schedule_renew *rq,
     struct pki_schedule_plan *p, struct pki_error *err)
@@ -157,6 +179,8 @@ pki_schedule_plan_run(const struct pki_schedule_renew *rq,
 	size_t				 i;
 	int				 r;
 
+	if ((r = plan_node(rq, err)) != PKI_OK)
+		return r;
 	if ((r = plan_add(&p->run, &p->nrun, "renew", err)) != PKI_OK ||
 	    (r = plan_add(&p->run, &p->nrun, "-quiet", err)) != PKI_OK)
 		return r;

@@ -356,75 +356,56 @@ open_dir_at(int dfd, const char *name)
 }
 
 /*
- * 1 if a user other than root, the caller and uid could write what st
- * describes (a file, or a directory whose entries are the key's name):
- * owned by another user, or writable by group or others.
- */
-static int
-others_write(const struct stat *st, uid_t uid)
-{
-	return (st->st_uid != 0 && st->st_uid != geteuid() &&
-	    st->st_uid != uid) || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0;
-}
-
-/*
- * Who owns a new private key and its mode: the one place that decides
- * (an explicit owner setting plugs in here).  The old key file *like,
- * found in the directory gdfd (a generation, or -1 for D itself), lends
- * its owner, group and group-read bit only when the caller vouches for
- * the old pair (u->key_owner_ok: the old key matched its certificate)
- * and no user other than root, the caller and the old key's owner can
- * write that file or any directory from it up to D (gen/<g>, gen/, D):
- * someone who could have planted it never receives the new key.
- * Otherwise the key is the caller's, 0600, and u->note (when given)
- * says why.  Returns the status to copy the owner from, or NULL.
+ * Who owns a new private key and its mode (pki_owner_key decides, with
+ * u->owner first).  The old key file *like, found in the directory gdfd
+ * (a generation, or -1 for D itself), lends its owner, group and
+ * group-read bit only when the caller vouches for the old pair
+ * (u->key_owner_ok: the old key matched its certificate) and no user
+ * other than root, the caller and the old key's owner can write that
+ * file or any directory from it up to D (gen/<g>, gen/, D): someone who
+ * could have planted it never receives the new key.  Otherwise the key
+ * is the caller's, 0600, and u->note (when given) says why.  Returns the
+ * status to copy the owner from (own, or like for a conversion).
  */
 static const struct stat *
 key_owner(const struct pki_set *s, int gdfd, const struct pki_set_update *u,
-    const struct stat *like, mode_t *mode)
+    const struct stat *like, mode_t *mode, struct stat *own)
 {
 	struct stat	 st;
 	const char	*why = NULL;
 	int		 gfd;
 
-	*mode = file_mode(PKI_SET_KEY, like);
-	if (like == NULL || u->key_owner_ok == PKI_KEYOWN_SAME ||
-	    (like->st_uid == geteuid() && like->st_gid == getegid() &&
-	    *mode == 0600))
-		return like;	/* nothing to give away */
-	if (u->key_owner_ok != PKI_KEYOWN_PAIR)
+	if (like != NULL && u->key_owner_ok == PKI_KEYOWN_SAME) {
+		*mode = file_mode(PKI_SET_KEY, like);
+		return like;	/* the old file's own data */
+	}
+	if (like == NULL || (u->owner != NULL && u->owner->has_user))
+		;	/* nothing to inherit, or not from it */
+	else if (u->key_owner_ok != PKI_KEYOWN_PAIR)
 		why = "its key did not match its certificate";
-	else if (others_write(like, like->st_uid))
+	else if (pki_owner_others_write(like, like->st_uid))
 		why = "another user could write the key file";
 	else if (fstat(s->dfd, &st) == -1 ||
-	    others_write(&st, like->st_uid))
+	    pki_owner_others_write(&st, like->st_uid))
 		why = "another user could write the directory";
 	else if (gdfd != -1) {
-		if (fstat(gdfd, &st) == -1 || others_write(&st, like->st_uid))
+		if (fstat(gdfd, &st) == -1 ||
+		    pki_owner_others_write(&st, like->st_uid))
 			why = "another user could write the generation";
 		else if (s->per && (fstat(s->rfd, &st) == -1 ||
-		    others_write(&st, like->st_uid)))
+		    pki_owner_others_write(&st, like->st_uid)))
 			why = "another user could write the set's NAME.gen/";
 		else if ((gfd = open_dir_at(s->rfd, GEN_DIR)) == -1)
 			why = "gen/ cannot be examined";
 		else {
 			if (fstat(gfd, &st) == -1 ||
-			    others_write(&st, like->st_uid))
+			    pki_owner_others_write(&st, like->st_uid))
 				why = "another user could write gen/";
 			(void)close(gfd);
 		}
 	}
-	if (why == NULL)
-		return like;
-	*mode = 0600;
-	if (u->note != NULL && u->notelen > 0)
-		snprintf(u->note, u->notelen, "%s: the new key is not given "
-		    "to the old key's owner and mode (uid %lu, gid %lu, %04o): "
-		    "%s; it is owned by uid %lu, mode 0600", s->path[PKI_SET_KEY],
-		    (unsigned long)like->st_uid, (unsigned long)like->st_gid,
-		    (unsigned)(like->st_mode & 07777), why,
-		    (unsigned long)geteuid());
-	return NULL;
+	return pki_owner_key(u->owner, like, why, s->path[PKI_SET_KEY], own,
+	    mode, u->note, u->notelen);
 }
 
 /*
@@ -1286,7 +1267,7 @@ static int
 stage(struct pki_set *s, int base, const struct pki_set_update *u,
     char **genp, struct pki_error *err)
 {
-	struct stat	 st;
+	struct stat	 st, own;
 	const struct stat *like;
 	struct dirent	*de;
 	DIR		*d = NULL;
@@ -1387,7 +1368,7 @@ stage(struct pki_set *s, int base, const struct pki_set_update *u,
 		    0 && S_ISREG(st.st_mode))
 			like = &st;
 		if (i == PKI_SET_KEY)
-			like = key_owner(s, lfd, u, like, &mode);
+			like = key_owner(s, lfd, u, like, &mode, &own);
 		else
 			mode = file_mode(i < PKI_SET__COUNT ? (int)i :
 			    PKI_SET_CERT, like);
@@ -1898,7 +1879,10 @@ pki_set_replace_fixed(struct pki_set *s, const struct pki_set_update *u,
     struct pki_error *err)
 {
 	struct pki_file	 files[2 * PKI_SET__COUNT];
-	struct stat	 st, bst;
+	struct pki_owner keyown, bakown[PKI_SET__COUNT];
+	const struct pki_owner *owners[2 * PKI_SET__COUNT];
+	struct stat	 st, bst, own;
+	const struct stat *kst;
 	char		*bakpath[PKI_SET__COUNT], *old[PKI_SET__COUNT];
 	size_t		 oldlen[PKI_SET__COUNT];
 	mode_t		 bakmode[PKI_SET__COUNT];
@@ -1927,10 +1911,16 @@ pki_set_replace_fixed(struct pki_set *s, const struct pki_set_update *u,
 		files[n].path = s->path[which];
 		files[n].data = u->data[which];
 		files[n].len = u->len[which];
-		if (which == PKI_SET_KEY)
-			(void)key_owner(s, -1, u, state == F_REGULAR ? &st :
-			    NULL, &files[n].mode);
-		else
+		owners[n] = NULL;
+		if (which == PKI_SET_KEY) {
+			kst = key_owner(s, -1, u, state == F_REGULAR ? &st :
+			    NULL, &files[n].mode, &own);
+			memset(&keyown, 0, sizeof(keyown));
+			keyown.has_user = keyown.has_group = 1;
+			keyown.uid = kst->st_uid;
+			keyown.gid = kst->st_gid;
+			owners[n] = &keyown;
+		} else
 			files[n].mode = file_mode(which, state == F_REGULAR ?
 			    &st : NULL);
 		n++;
@@ -1940,6 +1930,11 @@ pki_set_replace_fixed(struct pki_set *s, const struct pki_set_update *u,
 		    &old[nb], &oldlen[nb], &bst, err)) != PKI_OK)
 			goto out;
 		bakmode[nb] = bst.st_mode & 0777;
+		/* The old contents stay their owner's. */
+		memset(&bakown[nb], 0, sizeof(bakown[nb]));
+		bakown[nb].has_user = bakown[nb].has_group = 1;
+		bakown[nb].uid = bst.st_uid;
+		bakown[nb].gid = bst.st_gid;
 		if (asprintf(&bakpath[nb], "%s" BAK_SUFFIX,
 		    s->path[which]) == -1) {
 			bakpath[nb] = NULL;
@@ -1951,13 +1946,15 @@ pki_set_replace_fixed(struct pki_set *s, const struct pki_set_update *u,
 	}
 	/* The backups first: renamed before the files they keep. */
 	memmove(files + nb, files, n * sizeof(files[0]));
+	memmove(owners + nb, owners, n * sizeof(owners[0]));
 	for (i = 0; i < nb; i++) {
 		files[i].path = bakpath[i];
 		files[i].data = old[i];
 		files[i].len = oldlen[i];
 		files[i].mode = bakmode[i];
+		owners[i] = &bakown[i];
 	}
-	r = pki_file_write_set(files, n + nb, err);
+	r = pki_file_write_set_owned(files, owners, n + nb, NULL, NULL, err);
  out:
 	for (i = 0; i < PKI_SET__COUNT; i++) {
 		if (old[i] != NULL)

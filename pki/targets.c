@@ -372,6 +372,7 @@ pki_targets_add_cluster(struct pki_targets *ts, const struct pki_cluster *cl,
 		ts->t[ts->n - 1].profile = v[i].profile;
 		ts->t[ts->n - 1].member = v[i].member;
 		ts->t[ts->n - 1].key_format = v[i].key_format;
+		ts->t[ts->n - 1].owner = v[i].owner;
 	}
 	if (n == 0) {
 		r = pki_err(err, PKI_ERR_ARG, "-member %s: no such member or "

@@ -365,8 +365,11 @@ rc=0
 flock c/.etcd-pki.lock "$E" renew -cluster desc.json c >c6.out 2>c6.err || rc=$?
 check "cluster mode takes DIR's lock (the one cluster issue takes): 75" test "$rc" = 75
 # -restart rolling: the flags, and a cluster that cannot be reached.
+# Without -cluster (issue 14: from a node) it needs etcdctl's settings.
+unset ETCDCTL_ENDPOINTS ETCDCTL_CACERT ETCDCTL_CERT ETCDCTL_KEY
 run r1 renew -restart rolling $SIGN m/etcd1.pem
-check "-restart rolling without -cluster: exit 2" rcis 2 r1.err "needs -cluster"
+check "-restart rolling without -cluster or ETCDCTL_*: exit 2" rcis 2 r1.err \
+    "without -cluster reaches the cluster as etcdctl does on this node: set ETCDCTL_ENDPOINTS"
 run r2 renew -restart rolling -gate-timeout 2m -lock-ttl 1m -cluster desc.json -member etcd1 c
 check "-lock-ttl not longer than -gate-timeout: exit 2" rcis 2 r2.err "must be longer than -gate-timeout"
 run r3 renew -gate-timeout 1m -cluster desc.json c

@@ -9,7 +9,7 @@
 # where this etcd-pki has them).
 . "$(dirname "$0")/setup.sh"
 
-plan 45
+plan 48
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -383,5 +383,21 @@ else
 	skip "this etcd-pki has no renew command"
 	skip "this etcd-pki has no renew command"
 fi
+
+# A rolling restart from a node: the unit has none of the shell's
+# ETCDCTL_* variables, so schedule wants the -etcd-* flags.
+rc=0
+ETCDCTL_ENDPOINTS=https://127.0.0.1:2379 "$E" schedule -- -restart rolling \
+    one.pem >node1.txt 2>node1.err || rc=$?
+check "schedule: renew -restart rolling without -cluster or -etcd-*: refused" \
+    sh -c "[ $rc = 1 ] && grep -q 'give renew -etcd-endpoints, -etcd-cacert, -etcd-cert and -etcd-key' node1.err"
+"$E" schedule -- -restart rolling -etcd-endpoints https://127.0.0.1:2379 \
+    -etcd-cacert one.pem -etcd-cert one.pem -etcd-key one.pem one.pem \
+    >node2.txt 2>&1 || :
+check "schedule: ... with them: the unit passes them on (absolute paths)" \
+    grep -q "^ExecStart=.* renew -quiet -etcd-cacert $PWD/one.pem -etcd-cert $PWD/one.pem -etcd-endpoints https://127.0.0.1:2379 -etcd-key $PWD/one.pem -restart rolling $PWD/one.pem" node2.txt
+"$E" schedule -- -owner root:root -mode 0640 one.pem >own.txt 2>&1 || :
+check "schedule: -owner and -mode pass through to the unit" \
+    grep -q "^ExecStart=.* renew -quiet -mode 0640 -owner root:root $PWD/one.pem" own.txt
 
 finish

@@ -69,6 +69,8 @@ cluster/invalid/duplicate-ip.json|no two members share an IP address
 cluster/invalid/duplicate-ip-spelling.json|one IPv6 address written two ways
 cluster/invalid/duplicate-dns.json|DNS names are unique ignoring case
 cluster/invalid/client-duplicate.json|client names are unique
+cluster/invalid/owner-unknown.json|whether a user exists depends on the host (getpwnam)
+cluster/invalid/group-unknown.json|whether a group exists depends on the host (getgrnam)
 cluster/invalid/client-url-foreign-host.json|a URL host must be an IP of the member
 cluster/invalid/client-url-unknown-dns.json|a URL host must be a DNS name of the member
 cluster/invalid/peer-profile-unknown.json|profiles must exist in the signing configuration

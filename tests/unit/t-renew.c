@@ -835,6 +835,69 @@ flags(const struct pki_renew_flags *f)
 	return rolling == 1 ? "rolling" : rolling == 0 ? "ok" : "?";
 }
 
+/*
+ * The node's etcdctl settings (pki_roll_node_init): the flags first,
+ * then ETCDCTL_*; what is missing is named.
+ */
+static void
+test_node(void)
+{
+	struct pki_roll_node	 n;
+	struct pki_error	 err;
+
+	memset(&err, 0, sizeof(err));
+	(void)unsetenv("ETCDCTL_ENDPOINTS");
+	(void)unsetenv("ETCDCTL_CACERT");
+	(void)unsetenv("ETCDCTL_CERT");
+	(void)unsetenv("ETCDCTL_KEY");
+	is_int(pki_roll_node_init(&n, NULL, NULL, NULL, NULL, &err),
+	    PKI_ERR_ARG, "node: nothing set: refused");
+	ok(strstr(err.text, "set ETCDCTL_ENDPOINTS, ETCDCTL_CACERT, "
+	    "ETCDCTL_CERT and ETCDCTL_KEY") != NULL, "node: ... naming what "
+	    "to set: %s", err.text);
+	(void)setenv("ETCDCTL_ENDPOINTS", "https://10.0.0.1:2379,10.0.0.2:2379",
+	    1);
+	is_int(pki_roll_node_init(&n, NULL, NULL, NULL, NULL, &err),
+	    PKI_ERR_ARG, "node: endpoints without TLS files: refused");
+	ok(strstr(err.text, "ETCDCTL_CACERT, ETCDCTL_CERT and ETCDCTL_KEY") !=
+	    NULL, "node: ... naming them: %s", err.text);
+	(void)setenv("ETCDCTL_CACERT", "/etc/pki/tls/certs/ca.pem", 1);
+	(void)setenv("ETCDCTL_CERT", "/etc/etcd/pki/etcd1.pem", 1);
+	(void)setenv("ETCDCTL_KEY", "/etc/etcd/pki/etcd1-key.pem", 1);
+	if (pki_roll_node_init(&n, NULL, NULL, NULL, NULL, &err) != PKI_OK)
+		ok(0, "node: from the environment: %s", err.text);
+	else {
+		ok(n.nendpoints == 2 && strcmp(n.endpoints[0],
+		    "https://10.0.0.1:2379") == 0 && strcmp(n.endpoints[1],
+		    "https://10.0.0.2:2379") == 0 && n.endpoints[2] == NULL,
+		    "node: ETCDCTL_ENDPOINTS, HOST:PORT as https");
+		ok(strcmp(n.cert_file, "/etc/etcd/pki/etcd1.pem") == 0 &&
+		    strcmp(n.key_file, "/etc/etcd/pki/etcd1-key.pem") == 0 &&
+		    strcmp(n.ca_file, "/etc/pki/tls/certs/ca.pem") == 0,
+		    "node: the TLS files from ETCDCTL_*");
+		pki_roll_node_clear(&n);
+	}
+	if (pki_roll_node_init(&n, "https://[::1]:2379", "c", NULL, NULL,
+	    &err) != PKI_OK)
+		ok(0, "node: flags: %s", err.text);
+	else {
+		ok(n.nendpoints == 1 && strcmp(n.ca_file, "c") == 0 &&
+		    strcmp(n.cert_file, "/etc/etcd/pki/etcd1.pem") == 0,
+		    "node: the flags beat the environment, the rest from it");
+		pki_roll_node_clear(&n);
+	}
+	is_int(pki_roll_node_init(&n, "http://10.0.0.1:2379", NULL, NULL,
+	    NULL, &err), PKI_ERR_ARG, "node: an http endpoint: refused");
+	ok(strstr(err.text, "needs https") != NULL, "node: ... says so: %s",
+	    err.text);
+	is_int(pki_roll_node_init(&n, ",", NULL, NULL, NULL, &err),
+	    PKI_ERR_ARG, "node: no endpoint in the list: refused");
+	(void)unsetenv("ETCDCTL_ENDPOINTS");
+	(void)unsetenv("ETCDCTL_CACERT");
+	(void)unsetenv("ETCDCTL_CERT");
+	(void)unsetenv("ETCDCTL_KEY");
+}
+
 /* Which restart choices and commands go together (pki_renew_flags_check). */
 static void
 test_flags(void)
@@ -846,8 +909,10 @@ test_flags(void)
 	f.layout = -1;
 	is_str(flags(&f), "ok", "flags: nothing given");
 	f.restart = PKI_RESTART_ROLLING;
-	ok(strncmp(flags(&f), "-restart rolling needs -cluster DESC", 36) ==
-	    0, "flags: rolling without a cluster refused");
+	/* Issue 14: a node restarts through its etcdctl settings. */
+	is_str(flags(&f), "rolling", "flags: rolling without a cluster: "
+	    "path mode, through the node's etcdctl settings");
+	test_node();
 	f.cluster = 1;
 	f.restart_cmd = f.rekey = f.rolling_only = 1;
 	is_str(flags(&f), "rolling", "flags: rolling, its commands and flags");
@@ -1063,7 +1128,7 @@ test_args_check(void)
 int
 main(void)
 {
-	plan(104 + 5 + 1 + 5 + 12 + 6);
+	plan(104 + 5 + 1 + 5 + 12 + 6 + 10);
 	fx_ca_new(&ca, "test CA", T0 - 86400);
 	fx_ca_new(&other, "other CA", T0 - 86400);
 	cfg = fx_config("1h", FX_USAGES, &prof);

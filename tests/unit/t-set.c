@@ -998,10 +998,13 @@ rm_rf(const char *path)
 
 /* ---- who owns a new key; which generation may be current ----------- */
 
-/* Stages a new key "k" with key_owner_ok ok; its owner, mode and note. */
+/*
+ * Stages a new key "k" with key_owner_ok ok and the explicit owner own
+ * (or NULL); its owner, mode and note.
+ */
 static void
-stage_key(struct pki_set *s, const char *d, int ok_, struct stat *st,
-    char *note, size_t notelen)
+stage_key_own(struct pki_set *s, const char *d, int ok_,
+    const struct pki_owner *own, struct stat *st, char *note, size_t notelen)
 {
 	struct pki_error	 err;
 	struct pki_set_update	 u;
@@ -1010,6 +1013,7 @@ stage_key(struct pki_set *s, const char *d, int ok_, struct stat *st,
 
 	upd_init(&u, "c", "k", "0b", NB + 60);
 	u.key_owner_ok = ok_;
+	u.owner = own;
 	u.note = note;
 	u.notelen = notelen;
 	note[0] = '\0';
@@ -1026,11 +1030,106 @@ stage_key(struct pki_set *s, const char *d, int ok_, struct stat *st,
 }
 
 static void
+stage_key(struct pki_set *s, const char *d, int ok_, struct stat *st,
+    char *note, size_t notelen)
+{
+	stage_key_own(s, d, ok_, NULL, st, note, notelen);
+}
+
+/* pki_owner_key's decision table, without files. */
+static void
+test_owner_decide(void)
+{
+	struct pki_owner	 o;
+	struct pki_error	 err;
+	struct stat		 like, own;
+	char			 note[512];
+	mode_t			 mode;
+
+	memset(&like, 0, sizeof(like));
+	like.st_uid = 4242;
+	like.st_gid = 4343;
+	like.st_mode = S_IFREG | 0660;
+	(void)pki_owner_key(NULL, &like, NULL, "k.pem", &own, &mode, note,
+	    sizeof(note));
+	ok(own.st_uid == 4242 && own.st_gid == 4343 && mode == 0640 &&
+	    note[0] == '\0', "decide: a vouched-for old key: its owner, "
+	    "group read kept, never group write (%04o)", (unsigned)mode);
+	(void)pki_owner_key(NULL, &like, "planted", "k.pem", &own, &mode,
+	    note, sizeof(note));
+	ok(own.st_uid == geteuid() && own.st_gid == getegid() &&
+	    mode == 0600 && strstr(note, "k.pem: the new key is not given") !=
+	    NULL && strstr(note, "planted") != NULL &&
+	    strstr(note, "pass -owner USER[:GROUP]") != NULL,
+	    "decide: refused: the caller's, 0600, and the note says what to "
+	    "pass: %s", note);
+	memset(&o, 0, sizeof(o));
+	o.has_user = o.has_group = 1;
+	o.uid = 77;
+	o.gid = 88;
+	(void)pki_owner_key(&o, &like, "planted", "k.pem", &own, &mode, note,
+	    sizeof(note));
+	ok(own.st_uid == 77 && own.st_gid == 88 && mode == 0600 &&
+	    note[0] == '\0', "decide: an explicit owner beats the refusal, "
+	    "0600 without -mode, no note");
+	o.key_mode = 0640;
+	(void)pki_owner_key(&o, &like, NULL, "k.pem", &own, &mode, note,
+	    sizeof(note));
+	ok(own.st_uid == 77 && own.st_gid == 88 && mode == 0640,
+	    "decide: an explicit owner and mode beat the old key's");
+	memset(&o, 0, sizeof(o));
+	o.key_mode = 0440;
+	(void)pki_owner_key(&o, NULL, NULL, "k.pem", &own, &mode, note,
+	    sizeof(note));
+	ok(own.st_uid == geteuid() && mode == 0440 && note[0] == '\0',
+	    "decide: no old key, a mode only: the caller's, that mode");
+
+	memset(&o, 0, sizeof(o));
+	is_int(pki_owner_mode_parse(&o, "0640", &err), PKI_OK,
+	    "mode 0640: accepted");
+	ok(o.key_mode == 0640, "mode 0640: stored");
+	is_int(pki_owner_mode_parse(&o, "0644", &err), PKI_ERR_ARG,
+	    "mode 0644 (others read): refused");
+	ok(strstr(err.text, "dangerous") != NULL, "... as dangerous: %s",
+	    err.text);
+	is_int(pki_owner_mode_parse(&o, "0660", &err), PKI_ERR_ARG,
+	    "mode 0660 (group write): refused");
+	is_int(pki_owner_mode_parse(&o, "0200", &err), PKI_ERR_ARG,
+	    "mode 0200 (owner cannot read): refused");
+	is_int(pki_owner_mode_parse(&o, "0o600", &err), PKI_ERR_ARG,
+	    "mode 0o600: not octal, refused");
+	is_int(pki_owner_parse(&o, "root", &err), PKI_OK, "owner root");
+	ok(o.has_user && o.uid == 0 && o.has_group && o.gid == 0,
+	    "owner root: uid 0, its login group 0");
+	memset(&o, 0, sizeof(o));
+	is_int(pki_owner_parse(&o, "0:1234", &err), PKI_OK,
+	    "owner 0:1234 (numbers)");
+	ok(o.uid == 0 && o.gid == 1234, "owner 0:1234: uid 0 gid 1234");
+	memset(&o, 0, sizeof(o));
+	is_int(pki_owner_parse(&o, ":0", &err), PKI_OK, "owner :0");
+	ok(!o.has_user && o.has_group && o.gid == 0, "owner :0: group only");
+	is_int(pki_owner_parse(&o, "no-such-user-etcd-pki", &err),
+	    PKI_ERR_ARG, "owner: an unknown user is refused");
+	ok(strstr(err.text, "no such user") != NULL, "... says so: %s",
+	    err.text);
+	is_int(pki_owner_flags(&o, "root:no-such-group-etcd-pki", NULL,
+	    &err), PKI_ERR_ARG, "-owner with an unknown group: refused");
+	ok(strncmp(err.text, "-owner ", 7) == 0 &&
+	    strstr(err.text, "no such group") != NULL,
+	    "... naming the flag: %s", err.text);
+	is_int(pki_owner_flags(&o, NULL, "0666", &err), PKI_ERR_ARG,
+	    "-mode 0666: refused");
+	ok(strncmp(err.text, "-mode ", 6) == 0, "... naming the flag: %s",
+	    err.text);
+}
+
+static void
 test_owner(void)
 {
 	struct pki_error	 err;
 	struct pki_set		*s = NULL;
 	struct stat		 st;
+	struct pki_owner	 own;
 	const char		*d = mkdir_sub("owner");
 	char			 note[512], path[PATH_MAX], lnk[PATH_MAX];
 	char			 fut[PATH_MAX], cur[NAME_MAX + 8];
@@ -1064,9 +1163,27 @@ test_owner(void)
 		    strstr(note, "could write the generation") != NULL,
 		    "owner: a generation others can write: the caller's, "
 		    "0600: %s", note);
+		memset(&own, 0, sizeof(own));
+		own.has_user = own.has_group = 1;
+		own.uid = 65533;
+		own.gid = 65532;
+		own.key_mode = 0640;
+		stage_key_own(s, d, PKI_KEYOWN_NO, &own, &st, note,
+		    sizeof(note));
+		ok(st.st_uid == 65533 && st.st_gid == 65532 &&
+		    (st.st_mode & 07777) == 0640 && note[0] == '\0',
+		    "owner: explicit, even over a refused old key: that owner, "
+		    "0640, no note");
 		(void)chmod(path, 0755);
+		memset(&own, 0, sizeof(own));
+		own.key_mode = 0600;
+		stage_key_own(s, d, PKI_KEYOWN_PAIR, &own, &st, note,
+		    sizeof(note));
+		ok(st.st_uid == 65534 && st.st_gid == 65534 &&
+		    (st.st_mode & 07777) == 0600,
+		    "owner: a mode only: the old key's owner, that mode");
 	} else
-		for (n = 0; n < 4; n++)
+		for (n = 0; n < 6; n++)
 			skip("owner: needs root to give a key away");
 	pki_set_free(s);
 	s = NULL;
@@ -1111,6 +1228,7 @@ main(void)
 	test_convert_edges();
 	test_cleanup();
 	test_fixed();
+	test_owner_decide();
 	test_owner();
 	test_crash();
 	(void)rm_rf(top);
