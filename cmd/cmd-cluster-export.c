@@ -4,17 +4,22 @@
  * unpacks at "/" (pki_cluster_export).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "pki.h"
 #include "cmd.h"
 #include "load.h"
 #include "log.h"
+#include "out.h"
 
 static const int cluster_export_opts[] = {
-	OPT_MEMBER, OPT_O, OPT_OWNER, OPT_MODE, OPT_UNIT, OPT_LOGLEVEL, OPT_END
+	OPT_MEMBER, OPT_O, OPT_OWNER, OPT_MODE, OPT_UNIT, OPT_FORMAT,
+	OPT_LOGLEVEL, OPT_END
 };
 
 static int
@@ -27,8 +32,9 @@ cmd_cluster_export_exec(struct opts *o)
 	struct pki_file			 f;
 	char				 user[64], *colon;
 	const char			*out = opts_str(o, OPT_O);
+	json_t				*doc = NULL;
 	size_t				 i;
-	int				 r, ret = CMD_RETURN_ERROR;
+	int				 r, json, ret = CMD_RETURN_ERROR;
 
 	memset(&err, 0, sizeof(err));
 	memset(&q, 0, sizeof(q));
@@ -38,8 +44,14 @@ cmd_cluster_export_exec(struct opts *o)
 		    "directory, got %d arguments", o->nargs);
 		return CMD_RETURN_USAGE;
 	}
+	json = opts_enum(o, OPT_FORMAT, OPT_OUT_TEXT) == OPT_OUT_JSON;
 	if (out == NULL || strcmp(out, "-") == 0) {
 		out = NULL;
+		if (json) {
+			log_err("-format json describes an archive written "
+			    "with -o FILE");
+			return CMD_RETURN_USAGE;
+		}
 		if (isatty(STDOUT_FILENO)) {
 			log_err("the archive holds a private key: not written "
 			    "to a terminal (-o FILE, or a pipe)");
@@ -53,7 +65,8 @@ cmd_cluster_export_exec(struct opts *o)
 		q.owner = user;
 		q.group = colon != NULL && *colon != '\0' ? colon : NULL;
 	}
-	q.group_read = opts_enum(o, OPT_MODE, 0) == 1;
+	if (opts_str(o, OPT_MODE) != NULL)
+		q.key_mode = (mode_t)strtol(opts_str(o, OPT_MODE), NULL, 8);
 	q.unit = o->set[OPT_UNIT];
 	q.name = opts_str(o, OPT_MEMBER);
 	q.dir = o->args[1];
@@ -80,6 +93,12 @@ cmd_cluster_export_exec(struct opts *o)
 	f.mode = 0600;
 	if ((r = pki_file_write_set(&f, 1, &err)) != PKI_OK) {
 		log_pki(&err, r);
+		goto out;
+	}
+	if (json) {
+		r = pki_doc_export(q.name, out, &x, &doc, &err);
+		ret = out_json_doc(r, doc, &err) == 0 ? CMD_RETURN_NORMAL :
+		    CMD_RETURN_ERROR;
 		goto out;
 	}
 	for (i = 0; i < x.npaths; i++)

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "pki.h"
 #include "cmd.h"
 #include "load.h"
@@ -15,15 +17,15 @@
 static const int add_opts[] = {
 	OPT_CLUSTER, OPT_HOSTNAME, OPT_PEER_URLS, OPT_CLIENT_URLS, OPT_DATA_DIR,
 	OPT_LEARNER, OPT_START_CMD, OPT_GATE_TIMEOUT, OPT_NO_SYNC, OPT_STRICT,
-	OPT_LOGLEVEL, OPT_END
+	OPT_FORMAT, OPT_LOGLEVEL, OPT_END
 };
 static const int remove_opts[] = {
-	OPT_CLUSTER, OPT_GATE_TIMEOUT, OPT_NO_SYNC, OPT_STRICT, OPT_LOGLEVEL,
-	OPT_END
+	OPT_CLUSTER, OPT_GATE_TIMEOUT, OPT_NO_SYNC, OPT_STRICT, OPT_FORMAT,
+	OPT_LOGLEVEL, OPT_END
 };
 static const int client_opts[] = { OPT_CLUSTER, OPT_CN, OPT_NO_SYNC,
-	OPT_STRICT, OPT_LOGLEVEL, OPT_END }, client_rm_opts[] = { OPT_CLUSTER,
-	OPT_NO_SYNC, OPT_STRICT, OPT_LOGLEVEL, OPT_END };
+	OPT_STRICT, OPT_FORMAT, OPT_LOGLEVEL, OPT_END }, client_rm_opts[] = {
+	OPT_CLUSTER, OPT_NO_SYNC, OPT_STRICT, OPT_FORMAT, OPT_LOGLEVEL, OPT_END };
 
 static int
 cmd_member_run(struct opts *o)
@@ -67,7 +69,9 @@ cmd_member_run(struct opts *o)
 	mo.no_sync = o->b[OPT_NO_SYNC];
 	mo.nt.note = notes_print;
 	mo.nt.arg = &out;
-	ret = notes_exit(fn[i](&mo));
+	if ((ret = notes_doc_start(&out, o, o->cmd, json_pack("{s:s}", "name",
+	    mo.name))) == CMD_RETURN_NORMAL)
+		ret = notes_doc_end(&out, fn[i](&mo), -1);
  out:
 	rolling_free(&rl);
 	return ret;

@@ -40,8 +40,11 @@ struct exp {
 	struct pki_buf			 sums;	/* the manifest */
 	struct pki_strv			 paths;
 	const char			*pkidir, *confdir, *ctlenv;
+	char				 uname[33], gname[33];
 	unsigned long			 uid, gid;
+	mode_t				 key_mode;
 	int				 dfd;	/* the leaf's directory */
+	int				 dirfd;	/* the cluster directory */
 };
 
 /* An absolute path without control characters, "." or ".." components. */
@@ -84,8 +87,8 @@ add_file(struct exp *e, const char *dir, const char *name, const void *data,
 	f.data = data;
 	f.len = len;
 	f.mode = mode;
-	f.uname = owned && e->q->owner != NULL ? e->q->owner : "root";
-	f.gname = owned && e->q->group != NULL ? e->q->group : "root";
+	f.uname = owned ? e->uname : "root";
+	f.gname = owned ? e->gname : "root";
 	f.uid = owned ? e->uid : 0;
 	f.gid = owned ? e->gid : 0;
 	f.mtime = e->q->now;
@@ -117,9 +120,14 @@ copy_file(struct exp *e, const char *name, mode_t mode, int owned,
 	if (pki_cl_slurpat(e->dfd, name, &buf, &len) == -1) {
 		if (optional && errno == ENOENT)
 			return PKI_OK;
+		/* A tree without fragments: the cluster's own ca.pem. */
+		if (errno == ENOENT && strcmp(name, "ca.pem") == 0 &&
+		    pki_cl_slurpat(e->dirfd, name, &buf, &len) == 0)
+			goto have;
 		return pki_err_sys(err, errno, "%s/%s/%s: cannot read",
 		    e->q->dir, e->lf->dir, name);
 	}
+ have:
 	r = add_file(e, e->pkidir, name, buf, len, mode, owned, err);
 	pki_secret_free(buf, len);
 	return r;
@@ -172,8 +180,7 @@ add_pki(struct exp *e, struct pki_error *err)
 	if ((r = copy_file(e, name, 0644, 0, 0, err)) != PKI_OK)
 		return r;
 	(void)snprintf(name, sizeof(name), "%s-key.pem", e->lf->name);
-	if ((r = copy_file(e, name, e->q->group_read ? 0640 : 0600, 1, 0,
-	    err)) != PKI_OK)
+	if ((r = copy_file(e, name, e->key_mode, 1, 0, err)) != PKI_OK)
 		return r;
 	if ((r = copy_file(e, "ca.pem", 0644, 0, 0, err)) != PKI_OK)
 		return r;
@@ -217,8 +224,7 @@ unit_text(const struct exp *e)
 	    "LimitNOFILE=65536\n\n"
 	    "[Install]\n"
 	    "WantedBy=multi-user.target\n", m->name, e->q->cl->name,
-	    m->name, e->q->owner, e->q->group != NULL ? e->q->group :
-	    e->q->owner, e->confdir) == -1)
+	    m->name, e->uname, e->gname, e->confdir) == -1)
 		return NULL;
 	return t;
 }
@@ -265,13 +271,59 @@ add_texts(struct exp *e, int crl, struct pki_error *err)
 	return r;
 }
 
-/* The leaf named q->name, the node paths and the owner's numbers. */
+/*
+ * The key's owner and group by name (what tar unpacks by on the node),
+ * with this host's numbers where it knows the names: -owner, else the
+ * description's owner (this host's names for its numbers), else root;
+ * the group likewise, else the owner's name with a unit.  The key mode:
+ * the flag's, the description's, else 0600.
+ */
+static int
+export_owner(struct exp *e, struct pki_error *err)
+{
+	const struct pki_owner	*d = &e->lf->owner;
+	struct passwd		*pw;
+	struct group		*gr;
+	const char		*u = e->q->owner, *g = e->q->group;
+
+	if (u != NULL && g == NULL) {
+		/* -owner USER alone: USER's login group, as renew has it. */
+		if ((pw = getpwnam(u)) != NULL &&
+		    (gr = getgrgid(pw->pw_gid)) != NULL)
+			g = gr->gr_name;
+		else
+			g = u;
+	}
+	if (u == NULL && d->has_user && (pw = getpwuid(d->uid)) != NULL)
+		u = pw->pw_name;
+	if (g == NULL && d->has_group && (gr = getgrgid(d->gid)) != NULL)
+		g = gr->gr_name;
+	if (u == NULL && e->q->unit)
+		return pki_err(err, PKI_ERR_ARG, "the unit runs etcd as the "
+		    "key's owner: give one (-owner etcd:etcd, or owner in the "
+		    "description)");
+	if (g == NULL && e->q->unit)
+		g = u;
+	if (snprintf(e->uname, sizeof(e->uname), "%s", u != NULL ? u :
+	    "root") >= (int)sizeof(e->uname) || snprintf(e->gname,
+	    sizeof(e->gname), "%s", g != NULL ? g : "root") >=
+	    (int)sizeof(e->gname))
+		return pki_err(err, PKI_ERR_ARG, "owner %s:%s: names of at "
+		    "most 32 characters", u, g != NULL ? g : "");
+	if ((pw = getpwnam(e->uname)) != NULL)
+		e->uid = pw->pw_uid;
+	if ((gr = getgrnam(e->gname)) != NULL)
+		e->gid = gr->gr_gid;
+	e->key_mode = e->q->key_mode != 0 ? e->q->key_mode : d->key_mode != 0 ?
+	    d->key_mode : 0600;
+	return PKI_OK;
+}
+
+/* The leaf named q->name, the node paths and the owner. */
 static int
 export_setup(struct exp *e, struct pki_error *err)
 {
 	const struct pki_cluster	*cl = e->q->cl;
-	struct passwd			*pw;
-	struct group			*gr;
 	size_t				 i;
 	int				 r;
 
@@ -284,9 +336,6 @@ export_setup(struct exp *e, struct pki_error *err)
 	if (e->q->unit && e->lf->member < 0)
 		return pki_err(err, PKI_ERR_ARG, "\"%s\" is a client: a unit "
 		    "is written for members only", e->q->name);
-	if (e->q->unit && e->q->owner == NULL)
-		return pki_err(err, PKI_ERR_ARG, "the unit runs etcd as the "
-		    "key's owner: give one (-owner etcd:etcd)");
 	e->pkidir = cl->pki_dir != NULL ? cl->pki_dir : EXPORT_PKI_DIR;
 	e->confdir = cl->config_dir != NULL ? cl->config_dir :
 	    EXPORT_CONFIG_DIR;
@@ -298,12 +347,7 @@ export_setup(struct exp *e, struct pki_error *err)
 	    (r = node_path(cl->source, "etcdctl_env", e->ctlenv,
 	    err)) != PKI_OK)
 		return r;
-	/* Names decide on the node; numbers only where they are unknown. */
-	if (e->q->owner != NULL && (pw = getpwnam(e->q->owner)) != NULL)
-		e->uid = pw->pw_uid;
-	if (e->q->group != NULL && (gr = getgrnam(e->q->group)) != NULL)
-		e->gid = gr->gr_gid;
-	return PKI_OK;
+	return export_owner(e, err);
 }
 
 int
@@ -317,10 +361,11 @@ pki_cluster_export(const struct pki_cluster_export *q,
 	memset(out, 0, sizeof(*out));
 	memset(&e, 0, sizeof(e));
 	e.q = q;
-	e.dfd = -1;
+	e.dfd = e.dirfd = -1;
 	if ((r = export_setup(&e, err)) != PKI_OK)
 		goto out;
-	if ((dirfd = open(q->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	if ((e.dirfd = dirfd = open(q->dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 ||
 	    (e.dfd = openat(dirfd, e.lf->dir, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		r = pki_err_sys(err, errno, "%s/%s: cannot open (run cluster "

@@ -1759,11 +1759,15 @@ struct pki_cluster_export {
 	const struct pki_cluster *cl;
 	const char		*dir;		/* the cluster directory */
 	const char		*name;		/* a member's or client's name */
-	const char		*owner;		/* the key's owner on the node;
-						   NULL: root */
-	const char		*group;		/* its group; NULL: root, or
-						   owner's name with unit */
-	int			 group_read;	/* the key 0640, not 0600 */
+	const char		*owner;		/* the key's owner on the node,
+						   by name; NULL: the
+						   description's, else root */
+	const char		*group;		/* its group; NULL: the
+						   description's, else the
+						   owner's name with unit,
+						   else root */
+	mode_t			 key_mode;	/* 0: the description's key_mode,
+						   else 0600 */
 	int			 unit;		/* add etcd.service (members) */
 	int64_t			 now;		/* the files' mtime */
 };
@@ -1782,7 +1786,8 @@ struct pki_cluster_exported {
  * Packs, as a ustar archive that unpacks at "/", the files q->name needs
  * on its host, read from its directory under q->dir (links into current/
  * followed) and named by the node's paths: the description's pki_dir
- * (default /etc/etcd/pki: NAME.pem, NAME-key.pem owned by q->owner,
+ * (default /etc/etcd/pki: NAME.pem, NAME-key.pem owned by q->owner or
+ * the description's owner (their names on this host),
  * ca.pem, NAME-csr.json, NAME.csr, crl.pem, crl.der), config_dir (default
  * /etc/etcd: a member's etcd.conf.yml and etcd.env, written for those
  * paths), etcdctl_env (default /etc/profile.d/etcdctl.sh), with unit
@@ -3672,6 +3677,15 @@ int		 pki_doc_inventory(const char *dir, const char *member,
  * DER, as pki_crl_gencrl makes it with PKI_CRL_BASE64; "der" is b64).
  */
 int		 pki_doc_gencrl(const char *b64, struct json_t **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+/*
+ * cluster export's document {"version","command","name","kind","out",
+ * "paths"}: x's leaf (kind "member" or "client"), the archive file out,
+ * the host paths it holds.
+ */
+struct pki_cluster_exported;
+int		 pki_doc_export(const char *name, const char *out,
+		    const struct pki_cluster_exported *x, struct json_t **doc,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
 /* ---- the progress line (pki/progress.c) -------------------------------- */

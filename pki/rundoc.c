@@ -558,3 +558,30 @@ pki_doc_gencrl(const char *b64, json_t **out, struct pki_error *err)
 	pki_crl_free(crl);
 	return r;
 }
+
+int
+pki_doc_export(const char *name, const char *out,
+    const struct pki_cluster_exported *x, json_t **doc, struct pki_error *err)
+{
+	json_t	*d = NULL, *paths;
+	size_t	 i;
+	int	 r;
+
+	*doc = NULL;
+	r = oom(err);
+	if ((d = doc_new("cluster export")) == NULL ||
+	    put(d, "name", json_string(name)) != 0 ||
+	    put(d, "kind", json_string(x->member ? "member" : "client")) != 0 ||
+	    put(d, "out", json_string(out)) != 0 ||
+	    put(d, "paths", paths = json_array()) != 0)
+		goto out;
+	for (i = 0; i < x->npaths; i++)
+		if (json_array_append_new(paths, json_string(x->paths[i])) != 0)
+			goto out;
+	*doc = d;
+	d = NULL;
+	r = PKI_OK;
+ out:
+	json_decref(d);
+	return r;
+}

@@ -288,6 +288,8 @@ SCHEMA_PAGE = {
     "revoke.schema.json": "etcd-pki.1",
     "cluster-inventory.schema.json": "etcd-pki.1",
     "gencrl.schema.json": "etcd-pki.1",
+    "member.schema.json": "etcd-pki.1",
+    "cluster-export.schema.json": "etcd-pki.1",
 }
 SUB_ONE = ("items", "additionalItems", "additionalProperties", "if", "then",
            "else", "not", "contains", "propertyNames")

@@ -10,7 +10,7 @@
 for c in tar openssl sha256sum; do
 	need_cmd "$c" || skip_all "$c not installed"
 done
-plan 34
+plan 37
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -135,6 +135,19 @@ check "pki_dir, config_dir and etcdctl_env from the description" \
         tar -tf e3.tar | grep -qx root/etcdctl.env'
 check "... and the fragments name them" \
     sh -c "tar -xOf e3.tar srv/etcd/etcd.conf.yml | grep -q \"key-file: '/srv/etcd/tls/etcd3-key.pem'\""
+
+# ---- the description's owner, group and key_mode --------------------------
+desc o.json '"owner": "nobody", "group": "nogroup", "key_mode": "0640",'
+cp -R pki opki
+run "$E" cluster export -member etcd2 -unit -o o.tar o.json opki
+expect "no -owner: the description's owner, group and key_mode" 0
+check "... the key nobody/nogroup 0640, the unit's User= and Group=" \
+    sh -c 'tar -tvf o.tar | grep -q "^-rw-r----- nobody/nogroup .* etc/etcd/pki/etcd2-key.pem$" &&
+        tar -xOf o.tar etc/systemd/system/etcd.service | grep -qx User=nobody &&
+        tar -xOf o.tar etc/systemd/system/etcd.service | grep -qx Group=nogroup'
+run "$E" cluster export -member etcd2 -owner root -mode 0600 -o o2.tar o.json opki
+check "-owner and -mode beat the description's" \
+    sh -c 'tar -tvf o2.tar | grep -q "^-rw------- root/root .* etc/etcd/pki/etcd2-key.pem$"'
 
 # ---- refusals: one line, nothing written ---------------------------------
 run "$E" cluster export -member etcd9 -o x.tar d.json pki

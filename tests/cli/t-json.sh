@@ -280,6 +280,30 @@ expect "cluster init -format json: the description, as ever" 0 '"members"'
 run "$E" cluster init -format text -members 1
 expect "cluster init -format text: refused, its output is JSON" 2
 
+# ---- member and client -------------------------------------------------
+run "$E" client add -format json -cluster desc.json pki jsonc
+expect "client add -format json: exit 0" 0
+doc "client add: its document, the client named, the new set reported" \
+    member 'd["command"] == "client add" and d["name"] == "jsonc"' \
+    'd["exit"] == 0 and any("jsonc" in m["text"] for m in d["messages"])'
+run "$E" client remove -format json -cluster desc.json pki jsonc
+expect "client remove -format json: exit 0" 0
+doc "client remove: its document" member \
+    'd["command"] == "client remove" and d["name"] == "jsonc" and d["exit"] == 0'
+run "$E" member remove -format json -cluster desc.json pki nosuch
+expect "member remove of an unknown member: refused" 3
+doc "member remove: refused, the error in the document" member \
+    'd["command"] == "member remove" and d["outcome"] == "refused"' \
+    'd["messages"][-1]["kind"] == "error"'
+
+run "$E" cluster export -format json -member m2 -o m2.tar desc.json pki
+expect "cluster export -format json -o FILE: exit 0" 0
+doc "cluster export: its document, the member's host paths, the manifest last" \
+    cluster-export 'd["name"] == "m2" and d["kind"] == "member" and d["out"] == "m2.tar"' \
+    '"/etc/etcd/pki/m2-key.pem" in d["paths"] and d["paths"][-1].endswith("m2-export.sha256")'
+run "$E" cluster export -format json -member m2 desc.json pki
+expect "cluster export -format json without -o: a usage error" 2 'with -o FILE'
+
 # ---- the progress line ------------------------------------------------
 # pline FILE PREFIX TOTAL: FILE holds "\rPREFIX N/TOTAL (P%)".
 pline() {
