@@ -116,6 +116,7 @@ test_export(void)
 	struct pki_issue_opts		 io;
 	struct pki_error		 err;
 	const char			*d = fx_dir("pki");
+	char				*other_key;
 	size_t				 i;
 	int				 other = 0;
 
@@ -174,8 +175,9 @@ test_export(void)
 	q.dir = fx_dir("empty");
 	is_int(pki_cluster_export(&q, &x, &err), PKI_ERR_IO,
 	    "a directory cluster issue did not fill: refused");
-	fx_put(fx_path(d, "m1/m1-key.pem"), fx_read(fx_path(d,
-	    "m2/m2-key.pem")), 0600);
+	other_key = fx_read(fx_path(d, "m2/m2-key.pem"));
+	fx_put(fx_path(d, "m1/m1-key.pem"), other_key, 0600);
+	free(other_key);
 	q.dir = d;
 	is_int(pki_cluster_export(&q, &x, &err), PKI_ERR_MISMATCH,
 	    "a key that does not match its certificate: refused");
