@@ -259,6 +259,16 @@ add_texts(struct exp *e, int crl, struct pki_error *err)
 		goto out;
 	free(t);
 	t = NULL;
+	if (e->lf->member < 0) {
+		/* A client's flags for kube-apiserver, beside its files. */
+		if ((r = pki_cluster_kube_flags(e->q->cl, (size_t)(e->lf -
+		    e->q->cl->leaves), e->pkidir, &t, err)) != PKI_OK ||
+		    (r = add_file(e, e->pkidir, "kube-apiserver.flags", t,
+		    strlen(t), 0644, 0, err)) != PKI_OK)
+			goto out;
+		free(t);
+		t = NULL;
+	}
 	if (e->q->unit && e->lf->member >= 0) {
 		if ((t = unit_text(e)) == NULL)
 			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");

@@ -1790,7 +1790,8 @@ struct pki_cluster_exported {
  * the description's owner (their names on this host),
  * ca.pem, NAME-csr.json, NAME.csr, crl.pem, crl.der), config_dir (default
  * /etc/etcd: a member's etcd.conf.yml and etcd.env, written for those
- * paths), etcdctl_env (default /etc/profile.d/etcdctl.sh), with unit
+ * paths), etcdctl_env (default /etc/profile.d/etcdctl.sh), a client's
+ * kube-apiserver.flags in pki_dir, with unit
  * /etc/systemd/system/etcd.service, and last pki_dir/NAME-export.sha256
  * (sha256sum -c of every other file).  No directory entries: a node's
  * directories keep their owners and modes.  The key must match the

@@ -120,9 +120,10 @@ check "... -o - is standard output too" \
     sh -c 'test "$(tar -tf e2b.tar)" = "$(tar -tf e2.tar)"'
 
 run "$E" cluster export -member admin d.json pki
-check "a client: its key, ca.pem and etcdctl.sh, no etcd.conf.yml" \
+check "a client: its key, ca.pem, etcdctl.sh, kube-apiserver.flags, no etcd.conf.yml" \
     sh -c "tar -tf $T/out | grep -qx etc/etcd/pki/admin-key.pem &&
         tar -tf $T/out | grep -qx etc/profile.d/etcdctl.sh &&
+        tar -xOf $T/out etc/etcd/pki/kube-apiserver.flags | grep -qx -- --etcd-certfile=/etc/etcd/pki/admin.pem &&
         ! tar -tf $T/out | grep -q -e etcd.conf.yml -e etcd.env"
 
 # ---- the description's node paths ---------------------------------------

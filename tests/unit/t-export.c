@@ -154,8 +154,12 @@ test_export(void)
 
 	q.name = "admin";
 	is_int(pki_cluster_export(&q, &x, &err), 0, "export a client");
-	ok(x.member == 0 && x.npaths == 7 && !holds(&x, "/etc/etcd/etcd.env"),
-	    "... its key material and etcdctl.sh, no etcd fragments");
+	ok(x.member == 0 && x.npaths == 8 && !holds(&x, "/etc/etcd/etcd.env") &&
+	    holds(&x, "/etc/etcd/pki/kube-apiserver.flags") &&
+	    memmem(x.tar, x.len, "--etcd-keyfile=/etc/etcd/pki/admin-key.pem",
+	    42) != NULL,
+	    "... its key material, etcdctl.sh and kube-apiserver.flags for the "
+	    "node's paths, no etcd fragments");
 	pki_cluster_exported_clear(&x);
 	q.unit = 1;
 	is_int(pki_cluster_export(&q, &x, &err), PKI_ERR_ARG,
