@@ -29,7 +29,7 @@ done
 id etcd >/dev/null 2>&1 || skip_all "no user etcd (the etcd-server package creates it)"
 [ -d /var/lib/etcd ] || skip_all "no /var/lib/etcd (the etcd-server package creates it)"
 hosts_init || skip_all "network namespaces unavailable: $hosts_why"
-plan 24
+plan 25
 
 : "${BG_GRACE:=3}"
 time_limit "${T_HOSTS_LIMIT:-420}"
@@ -56,28 +56,41 @@ cat >ca-csr.json <<'EOF2'
 {"CN": "etcd guide CA", "key": {"algo": "ecdsa", "size": 256},
  "names": [{"O": "etcd guide"}], "ca": {"expiry": "87600h"}}
 EOF2
-# The nodes' certificates live 20 minutes (cfssl backdates 5 of them):
-# issued, 15 minutes (75%) are left, and renew's -renew-before 70% makes
-# them due a minute later.
-cat >server-config.json <<EOF2
+# The CA server first gives the nodes 20-minute certificates (cfssl
+# backdates 5 of those minutes, from a time rounded to the minute): under
+# renew's -renew-before 16m they are due at once.  Before the nodes renew,
+# the server is restarted with a year for its peer profile (server-year):
+# the renewed certificates are not due, and the second run has nothing to
+# do, whenever it comes.
+serverconf() {
+	cat >"$1" <<EOF2
 {"signing": {
   "default": {"auth_key": "key1", "expiry": "20m",
     "usages": ["signing", "key encipherment", "server auth", "client auth"]},
   "profiles": {
-    "peer": {"auth_key": "key1", "expiry": "20m",
+    "peer": {"auth_key": "key1", "expiry": "$2",
       "usages": ["signing", "key encipherment", "server auth", "client auth"]},
     "client": {"auth_key": "key1", "expiry": "8760h",
       "usages": ["signing", "key encipherment", "client auth"]}}},
  "auth_keys": {"key1": {"type": "standard", "key": "$KEY"}}}
 EOF2
+}
+serverconf server-config.json 20m
+serverconf server-year.json 8760h
 on ca sh -c "mkdir -p /etc/etcd-ca && cd /etc/etcd-ca && umask 077 &&
     cfssl gencert -initca $T/ca-csr.json 2>/dev/null | cfssljson -bare ca"
 CAF=$(host_file ca /etc/etcd-ca/ca.pem)
 check "the CA host made its CA with the real cfssl" test -s "$(host_file ca /etc/etcd-ca/ca-key.pem)"
-on ca cfssl serve -address 192.0.2.10 -port 8888 -ca /etc/etcd-ca/ca.pem \
-    -ca-key /etc/etcd-ca/ca-key.pem -config "$T/server-config.json" \
-    >serve.log 2>&1 &
-bg_pid $!
+# serve CONFIG: cfssl serve on the CA host; its pid in $SERVE.
+serve() {
+	# exec all the way down: $! is cfssl's own pid.
+	(exec nsenter -t "$_keeper_ca" -m -n -- cfssl serve \
+	    -address 192.0.2.10 -port 8888 -ca /etc/etcd-ca/ca.pem \
+	    -ca-key /etc/etcd-ca/ca-key.pem -config "$T/$1") >>serve.log 2>&1 &
+	SERVE=$!
+	bg_pid $SERVE
+}
+serve server-config.json
 up() {
 	on "$1" "$PY" -c 'import socket, sys
 socket.create_connection((sys.argv[1], int(sys.argv[2])), 1).close()' "$2" "$3"
@@ -153,7 +166,6 @@ guide() {
 for n in 1 2 3; do
 	check "node $n: the guide's gencert line through the CA server" guide "$n"
 done
-issued=$(date +%s)
 # keys_of HOST: "path spki" of every private key under HOST's /etc.
 keys_of() {
 	grep -rl 'PRIVATE KEY' "$T/hosts/$1/etc" 2>/dev/null | while read -r f; do
@@ -225,7 +237,7 @@ renew_all() {
 			i=0
 			while :; do
 				"$0" renew -config /etc/pki/tls/private/request-config.json \
-				    -profile peer -renew-before 70% -stagger 0% \
+				    -profile peer -renew-before 16m -stagger 0% \
 				    -restart rolling -restart-cmd "$1 restart etcd$2" \
 				    -settle 1s /etc/etcd/pki/etcd$2.pem >>"$3.out" 2>>"$3.err"
 				st=$?
@@ -245,13 +257,12 @@ renew_all() {
 rcs() { echo "$(cat rc1 2>&1) $(cat rc2 2>&1) $(cat rc3 2>&1)"; }
 restarts() { grep -c ' start$' "$T/hosts/run/events" || :; }
 
-renew_all early
-check "before it is due, the command exits 0 on all three nodes" test "$(rcs)" = "0 0 0"
-# Due once a quarter of the 20 minutes is gone: 5 minutes of backdate,
-# then 1 minute.
-while [ "$(date +%s)" -lt "$((issued + 65))" ]; do
-	sleep 1
-done
+kill "$SERVE"
+wait "$SERVE" 2>/dev/null || :
+check "the first cfssl serve is gone" sh -c "! kill -0 $SERVE 2>/dev/null"
+serve server-year.json
+check "the CA server runs again, its peer profile a year long" \
+    wait_for 20 up n1 192.0.2.10 8888
 r0=$(restarts)
 renew_all due
 check "due: the command renews on all three nodes at once (exit 10 each)" test "$(rcs)" = "10 10 10"
