@@ -30,7 +30,6 @@ cmd_cluster_export_exec(struct opts *o)
 	struct pki_cluster_exported	 x;
 	struct pki_error		 err;
 	struct pki_file			 f;
-	char				 user[64], *colon;
 	const char			*out = opts_str(o, OPT_O);
 	json_t				*doc = NULL;
 	size_t				 i;
@@ -58,13 +57,7 @@ cmd_cluster_export_exec(struct opts *o)
 			return CMD_RETURN_USAGE;
 		}
 	}
-	if (opts_str(o, OPT_OWNER) != NULL) {
-		(void)snprintf(user, sizeof(user), "%s", opts_str(o, OPT_OWNER));
-		if ((colon = strchr(user, ':')) != NULL)
-			*colon++ = '\0';
-		q.owner = user;
-		q.group = colon != NULL && *colon != '\0' ? colon : NULL;
-	}
+	q.owner = opts_str(o, OPT_OWNER);
 	if (opts_str(o, OPT_MODE) != NULL)
 		q.key_mode = (mode_t)strtol(opts_str(o, OPT_MODE), NULL, 8);
 	q.unit = o->set[OPT_UNIT];

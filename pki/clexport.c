@@ -108,10 +108,10 @@ add_file(struct exp *e, const char *dir, const char *name, const void *data,
 	return r;
 }
 
-/* Copies the tree's file name (a link into current/ is followed). */
+/* Packs the tree's file name, root's, 0644 (a link into current/ followed). */
 static int
-copy_file(struct exp *e, const char *name, mode_t mode, int owned,
-    int optional, struct pki_error *err)
+copy_file(struct exp *e, const char *name, int optional,
+    struct pki_error *err)
 {
 	char	*buf = NULL;
 	size_t	 len = 0;
@@ -128,14 +128,17 @@ copy_file(struct exp *e, const char *name, mode_t mode, int owned,
 		    e->q->dir, e->lf->dir, name);
 	}
  have:
-	r = add_file(e, e->pkidir, name, buf, len, mode, owned, err);
+	r = add_file(e, e->pkidir, name, buf, len, 0644, 0, err);
 	pki_secret_free(buf, len);
 	return r;
 }
 
-/* The leaf's key matches its certificate: nothing broken goes out. */
+/*
+ * The leaf's certificate and key, read once: packed only when they match,
+ * so nothing broken goes out.
+ */
 static int
-check_pair(struct exp *e, struct pki_error *err)
+add_pair(struct exp *e, struct pki_error *err)
 {
 	char		 cname[NAME_MAX + 1], kname[NAME_MAX + 1];
 	char		*cb = NULL, *kb = NULL;
@@ -159,6 +162,9 @@ check_pair(struct exp *e, struct pki_error *err)
 		r = pki_err(err, PKI_ERR_MISMATCH, "%s/%s: %s does not match "
 		    "%s: nothing exported (cluster verify says more)",
 		    e->q->dir, e->lf->dir, kname, cname);
+	else if ((r = add_file(e, e->pkidir, cname, cb, cl, 0644, 0,
+	    err)) == PKI_OK)
+		r = add_file(e, e->pkidir, kname, kb, kl, e->key_mode, 1, err);
  out:
 	pki_cert_free(cert);
 	pki_key_free(key);
@@ -174,25 +180,19 @@ add_pki(struct exp *e, struct pki_error *err)
 	char	name[NAME_MAX + 1];
 	int	r;
 
-	if ((r = check_pair(e, err)) != PKI_OK)
+	if ((r = add_pair(e, err)) != PKI_OK)
 		return r;
-	(void)snprintf(name, sizeof(name), "%s.pem", e->lf->name);
-	if ((r = copy_file(e, name, 0644, 0, 0, err)) != PKI_OK)
-		return r;
-	(void)snprintf(name, sizeof(name), "%s-key.pem", e->lf->name);
-	if ((r = copy_file(e, name, e->key_mode, 1, 0, err)) != PKI_OK)
-		return r;
-	if ((r = copy_file(e, "ca.pem", 0644, 0, 0, err)) != PKI_OK)
+	if ((r = copy_file(e, "ca.pem", 0, err)) != PKI_OK)
 		return r;
 	(void)snprintf(name, sizeof(name), "%s-csr.json", e->lf->name);
-	if ((r = copy_file(e, name, 0644, 0, 1, err)) != PKI_OK)
+	if ((r = copy_file(e, name, 1, err)) != PKI_OK)
 		return r;
 	(void)snprintf(name, sizeof(name), "%s.csr", e->lf->name);
-	if ((r = copy_file(e, name, 0644, 0, 1, err)) != PKI_OK)
+	if ((r = copy_file(e, name, 1, err)) != PKI_OK)
 		return r;
-	if ((r = copy_file(e, PKI_CLDIR_CRL_PEM, 0644, 0, 1, err)) != PKI_OK)
+	if ((r = copy_file(e, PKI_CLDIR_CRL_PEM, 1, err)) != PKI_OK)
 		return r;
-	return copy_file(e, PKI_CLDIR_CRL_DER, 0644, 0, 1, err);
+	return copy_file(e, PKI_CLDIR_CRL_DER, 1, err);
 }
 
 /* systemd's etcd.service for the member: etcd.env, so the CRL holds. */
@@ -294,8 +294,20 @@ export_owner(struct exp *e, struct pki_error *err)
 	const struct pki_owner	*d = &e->lf->owner;
 	struct passwd		*pw;
 	struct group		*gr;
-	const char		*u = e->q->owner, *g = e->q->group;
+	const char		*u = NULL, *g = NULL;
+	char			 spec[66], *colon;
 
+	if (e->q->owner != NULL) {
+		if (snprintf(spec, sizeof(spec), "%s", e->q->owner) >=
+		    (int)sizeof(spec))
+			return pki_err(err, PKI_ERR_ARG, "owner %s: names of "
+			    "at most 32 characters", e->q->owner);
+		u = spec;
+		if ((colon = strchr(spec, ':')) != NULL) {
+			*colon++ = '\0';
+			g = *colon != '\0' ? colon : NULL;
+		}
+	}
 	if (u != NULL && g == NULL) {
 		/* -owner USER alone: USER's login group, as renew has it. */
 		if ((pw = getpwnam(u)) != NULL &&

@@ -1759,13 +1759,13 @@ struct pki_cluster_export {
 	const struct pki_cluster *cl;
 	const char		*dir;		/* the cluster directory */
 	const char		*name;		/* a member's or client's name */
-	const char		*owner;		/* the key's owner on the node,
-						   by name; NULL: the
-						   description's, else root */
-	const char		*group;		/* its group; NULL: the
-						   description's, else the
-						   owner's name with unit,
-						   else root */
+	const char		*owner;		/* "USER[:GROUP]", by name, the
+						   key's on the node (USER
+						   alone: its login group);
+						   NULL: the description's,
+						   else root (a unit: the
+						   group is the owner's
+						   name) */
 	mode_t			 key_mode;	/* 0: the description's key_mode,
 						   else 0600 */
 	int			 unit;		/* add etcd.service (members) */
