@@ -20,23 +20,18 @@
 #include "x509priv.h"
 
 int
-pki_cert_load(const char *buf, size_t len, const char *source,
-    struct pki_cert **out, struct pki_error *err)
+pki_cert_pem_der(const char *buf, size_t len, const char *source,
+    unsigned char **der, long *derlen, struct pki_error *err)
 {
-	struct pki_cert		*cert = NULL;
-	BIO			*bio = NULL;
-	X509			*x = NULL;
-	char			*name = NULL, *header = NULL;
-	unsigned char		*data = NULL;
-	const unsigned char	*p;
-	long			 dlen = 0;
-	unsigned long		 e;
-	int			 r = PKI_ERR_INTERNAL;
+	BIO		*bio = NULL;
+	char		*name = NULL, *header = NULL;
+	unsigned char	*data = NULL;
+	long		 dlen = 0;
+	unsigned long	 e;
+	int		 r = PKI_ERR_INTERNAL;
 
-	*out = NULL;
-	if (source == NULL)
-		source = "";
-	pki_err_source(err, source);
+	*der = NULL;
+	*derlen = 0;
 	if (buf == NULL)
 		return pki_err(err, PKI_ERR_ARG, "%s: no input", source);
 	if (len > INT_MAX)
@@ -67,6 +62,37 @@ pki_cert_load(const char *buf, size_t len, const char *source,
 		name = header = NULL;
 		data = NULL;
 	}
+	*der = data;
+	*derlen = dlen;
+	data = NULL;
+	r = PKI_OK;
+ out:
+	ERR_clear_error();
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(data);
+	BIO_free(bio);
+	return r;
+}
+
+int
+pki_cert_load(const char *buf, size_t len, const char *source,
+    struct pki_cert **out, struct pki_error *err)
+{
+	struct pki_cert		*cert = NULL;
+	X509			*x = NULL;
+	unsigned char		*data = NULL;
+	const unsigned char	*p;
+	long			 dlen = 0;
+	int			 r;
+
+	*out = NULL;
+	if (source == NULL)
+		source = "";
+	pki_err_source(err, source);
+	if ((r = pki_cert_pem_der(buf, len, source, &data, &dlen, err)) !=
+	    PKI_OK)
+		return r;
 	p = data;
 	if ((x = d2i_X509(NULL, &p, dlen)) == NULL) {
 		r = pki_err_ssl(err, PKI_ERR_PEM,
@@ -91,10 +117,7 @@ pki_cert_load(const char *buf, size_t len, const char *source,
  out:
 	ERR_clear_error();
 	X509_free(x);
-	OPENSSL_free(name);
-	OPENSSL_free(header);
 	OPENSSL_free(data);
-	BIO_free(bio);
 	pki_cert_free(cert);
 	return r;
 }
@@ -192,15 +215,13 @@ pki_cert_matches_key(const struct pki_cert *cert, const struct pki_key *key)
 }
 
 int
-pki_cert_is_ca(const struct pki_cert *cert)
+pki_exts_is_ca(const STACK_OF(X509_EXTENSION) *exts)
 {
 	BASIC_CONSTRAINTS	*bc;
 	int			 crit = -1, ca;
 
-	if (cert == NULL || cert->x509 == NULL)
-		return 0;
 	/* NULL with crit -1: absent; -2: repeated; >= 0: undecodable. */
-	if ((bc = X509_get_ext_d2i(cert->x509, NID_basic_constraints, &crit,
+	if ((bc = X509V3_get_d2i(exts, NID_basic_constraints, &crit,
 	    NULL)) == NULL) {
 		ERR_clear_error();
 		return 0;
@@ -208,6 +229,14 @@ pki_cert_is_ca(const struct pki_cert *cert)
 	ca = bc->ca != 0;
 	BASIC_CONSTRAINTS_free(bc);
 	return ca;
+}
+
+int
+pki_cert_is_ca(const struct pki_cert *cert)
+{
+	if (cert == NULL || cert->x509 == NULL)
+		return 0;
+	return pki_exts_is_ca(X509_get0_extensions(cert->x509));
 }
 
 int

@@ -1,5 +1,5 @@
 /*
- * der.c: the minimal DER writer of der.h.
+ * der.c: the minimal DER writer and reader of der.h.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -107,4 +107,42 @@ pki_der_reset(struct pki_der *d)
 {
 	free(d->p);
 	memset(d, 0, sizeof(*d));
+}
+
+int
+pki_der_read(struct pki_der_in *in, unsigned int tag, struct pki_der_in *v,
+    struct pki_der_in *tlv)
+{
+	const unsigned char	*p = in->p;
+	size_t			 left = in->len, n, h, i, nb;
+
+	if (left == 0 || p[0] != tag)
+		return 0;
+	if (left < 2)
+		return -1;
+	h = 2;
+	if (p[1] < 0x80)
+		n = p[1];
+	else {
+		/* Long form: 1 to 4 length octets, minimal (DER). */
+		nb = p[1] & 0x7f;
+		if (nb == 0 || nb > 4 || left < 2 + nb || p[2] == 0)
+			return -1;
+		for (n = 0, i = 0; i < nb; i++)
+			n = (n << 8) | p[2 + i];
+		if (n < 0x80)
+			return -1;
+		h += nb;
+	}
+	if (n > left - h)
+		return -1;
+	v->p = p + h;
+	v->len = n;
+	if (tlv != NULL) {
+		tlv->p = p;
+		tlv->len = h + n;
+	}
+	in->p = p + h + n;
+	in->len = left - h - n;
+	return 1;
 }

@@ -36,4 +36,21 @@ void	pki_der_uint(struct pki_der *d, unsigned long v);
 /* Frees the buffer and zeroes d. */
 void	pki_der_reset(struct pki_der *d);
 
+/* A span of DER being read (borrowed bytes). */
+struct pki_der_in {
+	const unsigned char	*p;
+	size_t			 len;
+};
+
+/*
+ * Reads the next element of in if its identifier octet is tag (one-octet
+ * identifiers only): *v gets its contents, *tlv (may be NULL) the whole
+ * element, and in moves past it.  Returns 1; 0 when in is empty or the
+ * next element has another tag (in is unchanged); -1 when the element is
+ * malformed: an indefinite, non-minimal or overlong length, or one that
+ * runs past the end of in.
+ */
+int	pki_der_read(struct pki_der_in *in, unsigned int tag,
+	    struct pki_der_in *v, struct pki_der_in *tlv);
+
 #endif /* PKI_DER_H */

@@ -5,6 +5,7 @@
  * When to renew is timing.c's.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "x509priv.h"
 #include "cluster.h"
 #include "facts.h"
+#include "der.h"
 
 /* ---- SANs ----------------------------------------------------------- */
 
@@ -68,20 +70,28 @@ pki_san_text(const GENERAL_NAME *gen, char *buf, size_t size)
 }
 
 /*
- * The SANs of x as a newly allocated GENERAL_NAMES in *out (NULL when the
- * certificate has none).  An undecodable or repeated extension is an
- * error, not "absent".
+ * The SANs of an extension list as a newly allocated GENERAL_NAMES in
+ * *out (NULL when there are none).  An undecodable or repeated extension
+ * is an error, not "absent".
  */
 static int
-cert_sans(const X509 *x, GENERAL_NAMES **out, struct pki_error *err)
+exts_sans(const STACK_OF(X509_EXTENSION) *exts, GENERAL_NAMES **out,
+    struct pki_error *err)
 {
 	int	crit = -1;
 
-	*out = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
+	*out = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
 	if (*out == NULL && crit != -1)
 		return pki_err_ssl(err, PKI_ERR_PEM,
 		    "unreadable subjectAltName extension");
 	return PKI_OK;
+}
+
+/* The SANs of x, as exts_sans(). */
+static int
+cert_sans(const X509 *x, GENERAL_NAMES **out, struct pki_error *err)
+{
+	return exts_sans(X509_get0_extensions(x), out, err);
 }
 
 /* Appends the text of every name of gens to sv, skipping duplicates. */
@@ -233,15 +243,15 @@ eku_name(int nid)
 }
 
 static int
-facts_serial(const X509 *x, struct pki_cert_facts *f, struct pki_error *err)
+facts_serial(const ASN1_INTEGER *serial, struct pki_cert_facts *f,
+    struct pki_error *err)
 {
 	BIGNUM	*bn = NULL;
 	char	*dec = NULL, *hex = NULL;
 	size_t	 i;
 	int	 r = PKI_ERR_INTERNAL;
 
-	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) ==
-	    NULL) {
+	if ((bn = ASN1_INTEGER_to_BN(serial, NULL)) == NULL) {
 		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "ASN1_INTEGER_to_BN");
 		goto out;
 	}
@@ -268,7 +278,8 @@ facts_serial(const X509 *x, struct pki_cert_facts *f, struct pki_error *err)
 }
 
 static int
-facts_ekus(const X509 *x, struct pki_strv *sv, struct pki_error *err)
+facts_ekus(const STACK_OF(X509_EXTENSION) *exts, struct pki_strv *sv,
+    struct pki_error *err)
 {
 	EXTENDED_KEY_USAGE	*eku = NULL;
 	const ASN1_OBJECT	*obj;
@@ -276,7 +287,7 @@ facts_ekus(const X509 *x, struct pki_strv *sv, struct pki_error *err)
 	char			 oid[128];
 	int			 i, crit = -1, r = PKI_ERR_INTERNAL;
 
-	if ((eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL)) ==
+	if ((eku = X509V3_get_d2i(exts, NID_ext_key_usage, &crit, NULL)) ==
 	    NULL) {
 		if (crit != -1)
 			return pki_err_ssl(err, PKI_ERR_PEM,
@@ -304,70 +315,55 @@ facts_ekus(const X509 *x, struct pki_strv *sv, struct pki_error *err)
 	return r;
 }
 
+/* The parts of a certificate its facts come from (all borrowed). */
+struct facts_in {
+	const ASN1_INTEGER		*serial;
+	const ASN1_TIME			*not_before, *not_after;
+	const X509_NAME			*subject, *issuer;
+	const STACK_OF(X509_EXTENSION)	*exts;
+	const unsigned char		*spki;	/* SubjectPublicKeyInfo DER */
+	size_t				 spkilen;
+};
+
 static int
-facts_spki(X509 *x, unsigned char md[32], struct pki_error *err)
-{
-	unsigned char	*der = NULL;
-	unsigned int	 mdlen = 0;
-	int		 len, r = PKI_ERR_INTERNAL;
-
-	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) <= 0)
-		return pki_err_ssl(err, PKI_ERR_CRYPTO, "i2d_X509_PUBKEY");
-	if (EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL) !=
-	    1 || mdlen != 32) {
-		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "EVP_Digest");
-		goto out;
-	}
-	r = PKI_OK;
- out:
-	OPENSSL_free(der);
-	return r;
-}
-
-int
-pki_cert_facts(const struct pki_cert *cert, struct pki_cert_facts *f,
+facts_fill(const struct facts_in *in, struct pki_cert_facts *f,
     struct pki_error *err)
 {
 	struct pki_strv	 sans, ekus;
 	GENERAL_NAMES	*gens = NULL;
-	X509		*x;
-	int		 r = PKI_ERR_INTERNAL;
+	unsigned int	 mdlen = 0;
+	char		 buf[1024];
+	int		 i, r = PKI_ERR_INTERNAL;
 
 	memset(f, 0, sizeof(*f));
 	memset(&sans, 0, sizeof(sans));
 	memset(&ekus, 0, sizeof(ekus));
-	if (cert == NULL || cert->x509 == NULL)
-		return pki_err(err, PKI_ERR_ARG, "no certificate");
-	x = cert->x509;
-	if ((r = facts_serial(x, f, err)) != PKI_OK ||
-	    (r = pki_asn1_time_unix(X509_get0_notBefore(x), &f->not_before,
+	if ((r = facts_serial(in->serial, f, err)) != PKI_OK ||
+	    (r = pki_asn1_time_unix(in->not_before, &f->not_before,
 	    "notBefore", err)) != PKI_OK ||
-	    (r = pki_asn1_time_unix(X509_get0_notAfter(x), &f->not_after,
+	    (r = pki_asn1_time_unix(in->not_after, &f->not_after,
 	    "notAfter", err)) != PKI_OK ||
-	    (r = pki_name_oneline(X509_get_subject_name(x), &f->subject,
-	    &f->subject_cn, err)) != PKI_OK ||
-	    (r = pki_name_oneline(X509_get_issuer_name(x), &f->issuer,
-	    &f->issuer_cn, err)) != PKI_OK ||
-	    (r = cert_sans(x, &gens, err)) != PKI_OK)
+	    (r = pki_name_oneline(in->subject, &f->subject, &f->subject_cn,
+	    err)) != PKI_OK ||
+	    (r = pki_name_oneline(in->issuer, &f->issuer, &f->issuer_cn,
+	    err)) != PKI_OK ||
+	    (r = exts_sans(in->exts, &gens, err)) != PKI_OK)
 		goto out;
-	if (gens != NULL) {
-		int	 i;
-		char	 buf[1024];
-
-		for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
-			pki_san_text(sk_GENERAL_NAME_value(gens, i), buf,
-			    sizeof(buf));
-			if (pki_strv_push(&sans, buf) != PKI_OK) {
-				r = pki_err(err, PKI_ERR_ALLOC,
-				    "out of memory");
-				goto out;
-			}
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		pki_san_text(sk_GENERAL_NAME_value(gens, i), buf, sizeof(buf));
+		if (pki_strv_push(&sans, buf) != PKI_OK) {
+			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			goto out;
 		}
 	}
-	if ((r = facts_ekus(x, &ekus, err)) != PKI_OK ||
-	    (r = facts_spki(x, f->spki_sha256, err)) != PKI_OK)
+	if ((r = facts_ekus(in->exts, &ekus, err)) != PKI_OK)
 		goto out;
-	f->is_ca = pki_cert_is_ca(cert);
+	if (EVP_Digest(in->spki, in->spkilen, f->spki_sha256, &mdlen,
+	    EVP_sha256(), NULL) != 1 || mdlen != 32) {
+		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "EVP_Digest");
+		goto out;
+	}
+	f->is_ca = pki_exts_is_ca(in->exts);
 	f->sans = sans.v;
 	f->nsans = sans.n;
 	f->ekus = ekus.v;
@@ -382,6 +378,225 @@ pki_cert_facts(const struct pki_cert *cert, struct pki_cert_facts *f,
 	pki_strv_clear(&ekus);
 	if (r != PKI_OK)
 		pki_cert_facts_clear(f);
+	return r;
+}
+
+int
+pki_cert_facts(const struct pki_cert *cert, struct pki_cert_facts *f,
+    struct pki_error *err)
+{
+	struct facts_in	 in;
+	unsigned char	*spki = NULL;
+	X509		*x;
+	int		 len, r;
+
+	memset(f, 0, sizeof(*f));
+	if (cert == NULL || cert->x509 == NULL)
+		return pki_err(err, PKI_ERR_ARG, "no certificate");
+	x = cert->x509;
+	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki)) <= 0)
+		return pki_err_ssl(err, PKI_ERR_CRYPTO, "i2d_X509_PUBKEY");
+	memset(&in, 0, sizeof(in));
+	in.serial = X509_get0_serialNumber(x);
+	in.not_before = X509_get0_notBefore(x);
+	in.not_after = X509_get0_notAfter(x);
+	in.subject = X509_get_subject_name(x);
+	in.issuer = X509_get_issuer_name(x);
+	in.exts = X509_get0_extensions(x);
+	in.spki = spki;
+	in.spkilen = (size_t)len;
+	r = facts_fill(&in, f, err);
+	OPENSSL_free(spki);
+	return r;
+}
+
+/* The decoded parts of a DER certificate (pki_cert_facts_der). */
+struct der_parts {
+	struct facts_in			 in;
+	ASN1_INTEGER			*serial;
+	ASN1_TIME			*nb, *na;
+	X509_NAME			*subject, *issuer;
+	STACK_OF(X509_EXTENSION)	*exts;
+};
+
+static void
+der_parts_clear(struct der_parts *dp)
+{
+	ASN1_INTEGER_free(dp->serial);
+	ASN1_TIME_free(dp->nb);
+	ASN1_TIME_free(dp->na);
+	X509_NAME_free(dp->subject);
+	X509_NAME_free(dp->issuer);
+	sk_X509_EXTENSION_pop_free(dp->exts, X509_EXTENSION_free);
+	memset(dp, 0, sizeof(*dp));
+}
+
+/* Reads a UTCTime or GeneralizedTime element of in into *t. */
+static int
+der_time(struct pki_der_in *in, ASN1_TIME **t)
+{
+	struct pki_der_in	 v, tlv;
+	const unsigned char	*p;
+
+	if (pki_der_read(in, V_ASN1_UTCTIME, &v, &tlv) != 1 &&
+	    pki_der_read(in, V_ASN1_GENERALIZEDTIME, &v, &tlv) != 1)
+		return -1;
+	p = tlv.p;
+	*t = d2i_ASN1_TIME(NULL, &p, (long)tlv.len);
+	return *t != NULL && p == tlv.p + tlv.len ? 0 : -1;
+}
+
+/* Reads a Name element of in into *name. */
+static int
+der_name(struct pki_der_in *in, X509_NAME **name)
+{
+	struct pki_der_in	 v, tlv;
+	const unsigned char	*p;
+
+	if (pki_der_read(in, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &v,
+	    &tlv) != 1)
+		return -1;
+	p = tlv.p;
+	*name = d2i_X509_NAME(NULL, &p, (long)tlv.len);
+	return *name != NULL && p == tlv.p + tlv.len ? 0 : -1;
+}
+
+/*
+ * Splits a DER Certificate into the parts of its TBSCertificate that the
+ * facts need, each decoded by OpenSSL's ASN.1 code, all but the public
+ * key: the SubjectPublicKeyInfo is only located.  Returns 0 or -1.
+ */
+static int
+der_split(const unsigned char *der, size_t len, struct der_parts *dp)
+{
+	struct pki_der_in	 in, cert, tbs, v, tlv, val, ext;
+	const unsigned char	*p;
+	const unsigned int	 seq = V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED;
+
+	in.p = der;
+	in.len = len;
+	if (len > LONG_MAX || pki_der_read(&in, seq, &cert, NULL) != 1 ||
+	    in.len != 0 || pki_der_read(&cert, seq, &tbs, NULL) != 1 ||
+	    pki_der_read(&cert, seq, &v, NULL) != 1 ||
+	    pki_der_read(&cert, V_ASN1_BIT_STRING, &v, NULL) != 1 ||
+	    cert.len != 0)
+		return -1;
+	/* [0] EXPLICIT version, optional. */
+	if (pki_der_read(&tbs, 0xa0, &v, NULL) == -1 ||
+	    pki_der_read(&tbs, V_ASN1_INTEGER, &v, &tlv) != 1)
+		return -1;
+	p = tlv.p;
+	if ((dp->serial = d2i_ASN1_INTEGER(NULL, &p, (long)tlv.len)) == NULL ||
+	    p != tlv.p + tlv.len ||
+	    pki_der_read(&tbs, seq, &v, NULL) != 1 ||
+	    der_name(&tbs, &dp->issuer) == -1 ||
+	    pki_der_read(&tbs, seq, &val, NULL) != 1 ||
+	    der_time(&val, &dp->nb) == -1 || der_time(&val, &dp->na) == -1 ||
+	    val.len != 0 || der_name(&tbs, &dp->subject) == -1 ||
+	    pki_der_read(&tbs, seq, &v, &tlv) != 1)
+		return -1;
+	dp->in.spki = tlv.p;
+	dp->in.spkilen = tlv.len;
+	/* [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions. */
+	if (pki_der_read(&tbs, 0x81, &v, NULL) == -1 ||
+	    pki_der_read(&tbs, 0x82, &v, NULL) == -1)
+		return -1;
+	switch (pki_der_read(&tbs, 0xa3, &ext, NULL)) {
+	case 1:
+		if (pki_der_read(&ext, seq, &v, &tlv) != 1 || ext.len != 0)
+			return -1;
+		p = tlv.p;
+		if ((dp->exts = d2i_X509_EXTENSIONS(NULL, &p,
+		    (long)tlv.len)) == NULL || p != tlv.p + tlv.len)
+			return -1;
+		break;
+	case 0:
+		break;
+	default:
+		return -1;
+	}
+	if (tbs.len != 0)
+		return -1;
+	dp->in.serial = dp->serial;
+	dp->in.not_before = dp->nb;
+	dp->in.not_after = dp->na;
+	dp->in.subject = dp->subject;
+	dp->in.issuer = dp->issuer;
+	dp->in.exts = dp->exts;
+	return 0;
+}
+
+/* Lower-case hex of an OCTET STRING into buf (truncated to size). */
+static void
+octets_hex(const ASN1_OCTET_STRING *os, char *buf, size_t size)
+{
+	const unsigned char	*d = ASN1_STRING_get0_data(os);
+	size_t			 l = 0;
+	int			 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ASN1_STRING_length(os) && l + 3 <= size; i++, l += 2)
+		snprintf(buf + l, 3, "%02x", d[i]);
+}
+
+/*
+ * The key identifier of the issuer: the authorityKeyIdentifier's keyid;
+ * for a self-issued certificate without one (its issuer is its subject,
+ * and its keyUsage, if any, allows keyCertSign), its own subjectKeyId.
+ */
+static void
+der_keyid(const struct der_parts *dp, char *buf, size_t size)
+{
+	AUTHORITY_KEYID		*akid;
+	ASN1_OCTET_STRING	*ski;
+	ASN1_BIT_STRING		*ku;
+	int			 crit = -1, self;
+
+	buf[0] = '\0';
+	akid = X509V3_get_d2i(dp->exts, NID_authority_key_identifier, &crit,
+	    NULL);
+	if (akid != NULL && akid->keyid != NULL) {
+		octets_hex(akid->keyid, buf, size);
+		AUTHORITY_KEYID_free(akid);
+		return;
+	}
+	AUTHORITY_KEYID_free(akid);
+	self = X509_NAME_cmp(dp->issuer, dp->subject) == 0;
+	crit = -1;
+	if ((ku = X509V3_get_d2i(dp->exts, NID_key_usage, &crit, NULL)) !=
+	    NULL) {
+		self = self && ASN1_BIT_STRING_get_bit(ku, 5);
+		ASN1_BIT_STRING_free(ku);
+	} else if (crit != -1)
+		self = 0;
+	if (self && (ski = X509V3_get_d2i(dp->exts,
+	    NID_subject_key_identifier, &crit, NULL)) != NULL) {
+		octets_hex(ski, buf, size);
+		ASN1_OCTET_STRING_free(ski);
+	}
+	ERR_clear_error();
+}
+
+int
+pki_cert_facts_der(const unsigned char *der, size_t len,
+    struct pki_cert_facts *f, char *keyid, size_t keyidsize,
+    struct pki_error *err)
+{
+	struct der_parts	dp;
+	int			r;
+
+	memset(f, 0, sizeof(*f));
+	memset(&dp, 0, sizeof(dp));
+	if (der_split(der, len, &dp) == -1) {
+		ERR_clear_error();
+		der_parts_clear(&dp);
+		return pki_err(err, PKI_ERR_UNSUPPORTED,
+		    "not a DER certificate this reader handles");
+	}
+	if ((r = facts_fill(&dp.in, f, err)) == PKI_OK && keyid != NULL &&
+	    keyidsize > 0)
+		der_keyid(&dp, keyid, keyidsize);
+	der_parts_clear(&dp);
 	return r;
 }
 

@@ -36,4 +36,21 @@ int	pki_name_oneline(const X509_NAME *name, char **out, char **cn,
 int	pki_asn1_time_unix(const ASN1_TIME *t, int64_t *out, const char *what,
 	    struct pki_error *err) PKI_MUST_CHECK;
 
+/*
+ * pki_cert_facts() of a DER certificate without an X509 object: the
+ * TBSCertificate is split by der.c's reader and its parts decoded one by
+ * one, all but the public key.  In OpenSSL 3.0, d2i_X509 sets up the
+ * provider decoders for the public key of every certificate it parses
+ * (about a million instructions); bulk readers that need no key (the
+ * inventory) use this instead.  keyid (may be NULL) gets the hex of the
+ * authorityKeyIdentifier's keyid or, for a self-issued certificate
+ * without one whose keyUsage (if any) allows keyCertSign, of its
+ * subjectKeyIdentifier; else "".  PKI_ERR_UNSUPPORTED when der is not a
+ * certificate in DER this reader takes (say, BER lengths): the caller
+ * falls back to pki_cert_load() and pki_cert_facts().
+ */
+int	pki_cert_facts_der(const unsigned char *der, size_t len,
+	    struct pki_cert_facts *f, char *keyid, size_t keyidsize,
+	    struct pki_error *err) PKI_MUST_CHECK;
+
 #endif /* PKI_FACTS_H */

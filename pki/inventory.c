@@ -29,8 +29,10 @@
 
 #include "config.h"
 #include "dl.h"
+#include "facts.h"
 #include "internal.h"
 #include "json.h"
+#include "x509priv.h"
 
 #define INV_SCHEMA	1		/* etcd_pki_meta schema_version */
 #define INV_BUSY_MS	10000
@@ -86,6 +88,8 @@ struct pki_inventory {
 	char		*path;
 	int		 cfssl_only;	/* no etcd_pki_* tables */
 	struct inv_vfs	*vfs;		/* registered while open */
+	sqlite3_stmt	*add_cst;	/* pki_inventory_add's statements, */
+	sqlite3_stmt	*add_est;	/* prepared once (NULL: not yet) */
 };
 
 static const char schema_sql[] =
@@ -683,6 +687,8 @@ pki_inventory_close(struct pki_inventory *inv)
 {
 	if (inv == NULL)
 		return;
+	sq.finalize(inv->add_cst);
+	sq.finalize(inv->add_est);
 	sq.close(inv->db);
 	vfs_free(inv->vfs);
 	free(inv->path);
@@ -821,13 +827,25 @@ add_one(struct pki_inventory *inv, sqlite3_stmt *cst, sqlite3_stmt *est,
 	struct pki_cert		*cert = NULL;
 	char			 aki[129], exp[40], nb[40], iss[40];
 	char			*sans = NULL, *sansjson = NULL, *meta = NULL;
+	unsigned char		*der = NULL;
+	long			 derlen = 0;
 	int			 r;
 
 	memset(&f, 0, sizeof(f));
-	if ((r = pki_cert_load(a->pem, a->len, a->name, &cert, err)) !=
-	    PKI_OK || (r = pki_cert_facts(cert, &f, err)) != PKI_OK)
+	if ((r = pki_cert_pem_der(a->pem, a->len, a->name, &der, &derlen,
+	    err)) != PKI_OK)
 		goto out;
-	cert_aki(cert->x509, aki, sizeof(aki));
+	/* Without decoding the key (facts.h); the X509 way for odd DER. */
+	r = pki_cert_facts_der(der, (size_t)derlen, &f, aki, sizeof(aki),
+	    err);
+	if (r == PKI_ERR_UNSUPPORTED) {
+		if ((r = pki_cert_load(a->pem, a->len, a->name, &cert,
+		    err)) != PKI_OK || (r = pki_cert_facts(cert, &f, err)) !=
+		    PKI_OK)
+			goto out;
+		cert_aki(cert->x509, aki, sizeof(aki));
+	} else if (r != PKI_OK)
+		goto out;
 	go_time(f.not_after, exp, sizeof(exp));
 	go_time(f.not_before, nb, sizeof(nb));
 	go_time(now, iss, sizeof(iss));
@@ -874,6 +892,7 @@ add_one(struct pki_inventory *inv, sqlite3_stmt *cst, sqlite3_stmt *est,
 	free(meta);
 	pki_cert_facts_clear(&f);
 	pki_cert_free(cert);
+	OPENSSL_free(der);
 	return r;
 }
 
@@ -881,9 +900,8 @@ int
 pki_inventory_add(struct pki_inventory *inv, const struct pki_inv_add *v,
     size_t n, int64_t now, size_t *added, struct pki_error *err)
 {
-	sqlite3_stmt	*cst = NULL, *est = NULL;
-	size_t		 i;
-	int		 r, own;
+	size_t	i;
+	int	r, own;
 
 	if (added != NULL)
 		*added = 0;
@@ -892,27 +910,29 @@ pki_inventory_add(struct pki_inventory *inv, const struct pki_inv_add *v,
 	if (inv->cfssl_only)
 		return pki_err(err, PKI_ERR_ARG, "%s: not an etcd-pki "
 		    "inventory", inv->path);
-	if ((r = db_prepare(inv, "INSERT OR IGNORE INTO certificates "
-	    "(serial_number, authority_key_identifier, ca_label, status, "
-	    "reason, expiry, revoked_at, pem, issued_at, not_before, "
-	    "metadata, sans, common_name) VALUES (?1, ?2, '', 'good', 0, ?3, "
-	    "'" GO_ZERO_TIME "', ?4, ?5, ?6, ?7, ?8, ?9)", &cst, err)) !=
-	    PKI_OK || (r = db_prepare(inv, "INSERT OR IGNORE INTO "
-	    "etcd_pki_certificates VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-	    "?10, ?11)", &est, err)) != PKI_OK ||
+	/* Prepared once per inventory: callers add one certificate at a
+	 * time, and preparing costs more than inserting. */
+	if ((inv->add_cst == NULL && (r = db_prepare(inv, "INSERT OR IGNORE "
+	    "INTO certificates (serial_number, authority_key_identifier, "
+	    "ca_label, status, reason, expiry, revoked_at, pem, issued_at, "
+	    "not_before, metadata, sans, common_name) VALUES (?1, ?2, '', "
+	    "'good', 0, ?3, '" GO_ZERO_TIME "', ?4, ?5, ?6, ?7, ?8, ?9)",
+	    &inv->add_cst, err)) != PKI_OK) || (inv->add_est == NULL &&
+	    (r = db_prepare(inv, "INSERT OR IGNORE INTO etcd_pki_certificates "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    &inv->add_est, err)) != PKI_OK) ||
 	    (own && (r = pki_inventory_begin(inv, err)) != PKI_OK))
-		goto out;
+		return r;
 	for (i = 0; i < n; i++)
-		if ((r = add_one(inv, cst, est, &v[i], now, added, err)) !=
-		    PKI_OK)
+		if ((r = add_one(inv, inv->add_cst, inv->add_est, &v[i], now,
+		    added, err)) != PKI_OK)
 			break;
+	sq.reset(inv->add_cst);
+	sq.reset(inv->add_est);
 	if (own && r == PKI_OK)
 		r = pki_inventory_commit(inv, err);
 	else if (own)
 		pki_inventory_rollback(inv);
- out:
-	sq.finalize(cst);
-	sq.finalize(est);
 	return r;
 }
 

@@ -76,4 +76,19 @@ int		 pki_ext_push(STACK_OF(X509_EXTENSION) *sk,
 		    const ASN1_OBJECT *obj, int crit, const unsigned char *val,
 		    size_t len, struct pki_error *err) PKI_MUST_CHECK;
 
+/*
+ * 1 when the extensions hold a decodable basicConstraints with cA TRUE
+ * (pki_cert_is_ca() of a certificate with these extensions).
+ */
+int		 pki_exts_is_ca(const STACK_OF(X509_EXTENSION) *exts);
+
+/*
+ * The DER of the first CERTIFICATE block of a PEM text (other blocks
+ * before it are skipped), as pki_cert_load() reads it: *der is freed with
+ * OPENSSL_free().  Errors name source.
+ */
+int		 pki_cert_pem_der(const char *buf, size_t len,
+		    const char *source, unsigned char **der, long *derlen,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 #endif /* PKI_X509PRIV_H */

@@ -15,13 +15,18 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "internal.h"
 #include "facts.h"
+#include "der.h"
 #include "tap.h"
 #include "certs.h"
 
 static struct pki_error	e;
+
+static void	facts_der_same(const char *, const struct pki_cert *, char *,
+		    size_t);
 
 /* No libm: the few helpers the checks need. */
 static double
@@ -200,7 +205,7 @@ test_fixtures(void)
 	int			 i;
 
 	if ((c = fixture("helpers/testdata/cert.pem")) == NULL) {
-		for (i = 0; i < 14; i++)
+		for (i = 0; i < 14 + 13 + 13; i++)
 			skip("cfssl fixtures not found");
 		return;
 	}
@@ -218,10 +223,11 @@ test_fixtures(void)
 	    "10129536f31c9718a385effea63b4740538adfffb009582489212b823f9167bd",
 	    "fixture: SPKI SHA-256 (openssl pkey | sha256sum)");
 	pki_cert_facts_clear(&f);
+	facts_der_same("fixture cert.pem", c, NULL, 0);
 	pki_cert_free(c);
 
 	if ((c = fixture("helpers/testdata/ca.pem")) == NULL) {
-		for (i = 0; i < 5; i++)
+		for (i = 0; i < 5 + 13; i++)
 			skip("cfssl fixture ca.pem not found");
 		return;
 	}
@@ -234,7 +240,186 @@ test_fixtures(void)
 	    "fixture CA: subject with emailAddress");
 	is_int(f.is_ca, 1, "fixture CA: is_ca");
 	pki_cert_facts_clear(&f);
+	facts_der_same("fixture CA", c, NULL, 0);
 	pki_cert_free(c);
+}
+
+/* Lower-case hex of an OCTET STRING ("" for NULL). */
+static const char *
+os_hex(const ASN1_OCTET_STRING *os, char *buf)
+{
+	int	i;
+
+	buf[0] = '\0';
+	for (i = 0; os != NULL && i < ASN1_STRING_length(os); i++)
+		sprintf(buf + 2 * i, "%02x", ASN1_STRING_get0_data(os)[i]);
+	return buf;
+}
+
+/* pki_cert_facts_der of c's DER gives pki_cert_facts of c, field by field. */
+static void
+facts_der_same(const char *label, const struct pki_cert *c, char *keyid,
+    size_t keyidsize)
+{
+	struct pki_cert_facts	 f, g;
+	unsigned char		*der = NULL;
+	char			 b1[1024], b2[1024];
+	int			 len;
+
+	len = i2d_X509(c->x509, &der);
+	is_int(pki_cert_facts(c, &f, &e), 0, "%s: facts", label);
+	is_int(pki_cert_facts_der(der, (size_t)(len > 0 ? len : 0), &g, keyid,
+	    keyidsize, &e), 0, "%s: facts from DER", label);
+	is_str(g.serial, f.serial, "%s: DER: serial", label);
+	is_str(g.serial_hex, f.serial_hex, "%s: DER: serial hex", label);
+	ok(g.not_before == f.not_before && g.not_after == f.not_after,
+	    "%s: DER: validity", label);
+	is_str(g.subject, f.subject, "%s: DER: subject", label);
+	is_str(g.subject_cn, f.subject_cn, "%s: DER: subject CN", label);
+	is_str(g.issuer, f.issuer, "%s: DER: issuer", label);
+	is_str(g.issuer_cn, f.issuer_cn, "%s: DER: issuer CN", label);
+	is_str(tap_join(g.sans, g.nsans, "|", b1, sizeof(b1)),
+	    tap_join(f.sans, f.nsans, "|", b2, sizeof(b2)), "%s: DER: SANs",
+	    label);
+	is_str(tap_join(g.ekus, g.nekus, "|", b1, sizeof(b1)),
+	    tap_join(f.ekus, f.nekus, "|", b2, sizeof(b2)), "%s: DER: EKUs",
+	    label);
+	is_int(g.is_ca, f.is_ca, "%s: DER: is_ca", label);
+	ok(memcmp(g.spki_sha256, f.spki_sha256, 32) == 0,
+	    "%s: DER: SPKI SHA-256", label);
+	pki_cert_facts_clear(&f);
+	pki_cert_facts_clear(&g);
+	OPENSSL_free(der);
+}
+
+/*
+ * A self-signed certificate of key without an authorityKeyIdentifier,
+ * with a subjectKeyIdentifier, and a keyUsage when ku is not NULL.
+ */
+static struct pki_cert *
+self_no_aki(const struct pki_key *key, const char *ku)
+{
+	struct pki_cert	*c;
+	X509V3_CTX	 ctx;
+	X509_EXTENSION	*ext;
+	X509		*x = X509_new();
+	X509_NAME	*n = X509_NAME_new();
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"Go root", -1, -1, 0);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, n);
+	X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, NULL);
+	X509_time_adj_ex(X509_getm_notAfter(x), 1, 0, NULL);
+	X509_set_pubkey(x, key->pkey);
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_key_identifier,
+	    "hash");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	if (ku != NULL) {
+		ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage, ku);
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+	X509_sign(x, key->pkey, EVP_sha256());
+	X509_NAME_free(n);
+	c = calloc(1, sizeof(*c));
+	c->x509 = x;
+	return c;
+}
+
+/* pki_der_read, and pki_cert_facts_der against pki_cert_facts. */
+static void
+test_facts_der(const struct pki_cert *ca, const struct pki_key *cakey,
+    const struct pki_cert *leaf)
+{
+	static const unsigned char	 good[] = { 0x30, 0x81, 0x80 },
+					 nonmin[] = { 0x30, 0x81, 0x05, 1, 2,
+					     3, 4, 5 },
+					 indef[] = { 0x30, 0x80, 0, 0 },
+					 lead0[] = { 0x04, 0x82, 0x00, 0x90 },
+					 past[] = { 0x04, 0x03, 1, 2 };
+	struct pki_der_in		 in, v, tlv;
+	struct pki_cert_facts		 f;
+	struct pki_cert			*c;
+	unsigned char			*der = NULL, *bad;
+	char				 kid[129], want[129];
+	int				 len;
+
+	in.p = (const unsigned char *)"\x02\x01\x05\x04\x00";
+	in.len = 5;
+	is_int(pki_der_read(&in, 0x04, &v, NULL), 0, "der_read: other tag");
+	is_int((int)in.len, 5, "der_read: other tag leaves in as it was");
+	ok(pki_der_read(&in, 0x02, &v, &tlv) == 1 && v.len == 1 &&
+	    v.p[0] == 5 && tlv.len == 3 && in.len == 2, "der_read: INTEGER 5");
+	ok(pki_der_read(&in, 0x04, &v, NULL) == 1 && v.len == 0 &&
+	    in.len == 0, "der_read: empty OCTET STRING");
+	is_int(pki_der_read(&in, 0x04, &v, NULL), 0, "der_read: at the end");
+	in.p = good;
+	in.len = sizeof(good);
+	is_int(pki_der_read(&in, 0x30, &v, NULL), -1,
+	    "der_read: 128 bytes announced, none there");
+	in.p = nonmin;
+	in.len = sizeof(nonmin);
+	is_int(pki_der_read(&in, 0x30, &v, NULL), -1,
+	    "der_read: long form for a short length (not DER)");
+	in.p = indef;
+	in.len = sizeof(indef);
+	is_int(pki_der_read(&in, 0x30, &v, NULL), -1,
+	    "der_read: indefinite length");
+	in.p = lead0;
+	in.len = sizeof(lead0);
+	is_int(pki_der_read(&in, 0x04, &v, NULL), -1,
+	    "der_read: length with a leading zero octet");
+	in.p = past;
+	in.len = sizeof(past);
+	is_int(pki_der_read(&in, 0x04, &v, NULL), -1,
+	    "der_read: element runs past the end");
+
+	facts_der_same("leaf", leaf, kid, sizeof(kid));
+	is_str(kid, os_hex(X509_get0_subject_key_id(ca->x509), want),
+	    "leaf: keyid is the CA's subjectKeyIdentifier (its AKI)");
+	facts_der_same("CA", ca, kid, sizeof(kid));
+	is_str(kid, os_hex(X509_get0_authority_key_id(ca->x509) != NULL ?
+	    X509_get0_authority_key_id(ca->x509) :
+	    X509_get0_subject_key_id(ca->x509), want),
+	    "CA: keyid is its AKI, else its SKI");
+
+	c = self_no_aki(cakey, NULL);
+	facts_der_same("self-signed, no AKI", c, kid, sizeof(kid));
+	is_str(kid, os_hex(X509_get0_subject_key_id(c->x509), want),
+	    "self-signed without AKI: keyid is its own SKI");
+	pki_cert_free(c);
+	c = self_no_aki(cakey, "keyCertSign,cRLSign");
+	facts_der_same("self-signed, keyCertSign", c, kid, sizeof(kid));
+	is_str(kid, os_hex(X509_get0_subject_key_id(c->x509), want),
+	    "self-signed with keyCertSign: keyid is its own SKI");
+	pki_cert_free(c);
+	c = self_no_aki(cakey, "digitalSignature");
+	facts_der_same("self-signed, no keyCertSign", c, kid, sizeof(kid));
+	is_str(kid, "", "self-signed without keyCertSign: no keyid");
+	pki_cert_free(c);
+
+	/* DER this reader refuses: the caller falls back to d2i_X509. */
+	len = i2d_X509(leaf->x509, &der);
+	bad = malloc((size_t)len + 1);
+	/* 30 82 LL LL -> 30 83 00 LL LL: a BER length d2i_X509 takes. */
+	bad[0] = 0x30;
+	bad[1] = 0x83;
+	bad[2] = 0;
+	memcpy(bad + 3, der + 2, (size_t)len - 2);
+	is_int(der[1], 0x82, "leaf DER: two length octets");
+	is_int(pki_cert_facts_der(bad, (size_t)len + 1, &f, kid, sizeof(kid),
+	    &e), PKI_ERR_UNSUPPORTED, "non-minimal outer length: unsupported");
+	is_int(pki_cert_facts_der(der, (size_t)len - 1, &f, NULL, 0, &e),
+	    PKI_ERR_UNSUPPORTED, "truncated certificate: unsupported");
+	is_int(pki_cert_facts_der(der + 4, (size_t)len - 4, &f, NULL, 0, &e),
+	    PKI_ERR_UNSUPPORTED, "TBSCertificate alone: unsupported");
+	free(bad);
+	OPENSSL_free(der);
 }
 
 static void
@@ -487,6 +672,7 @@ main(void)
 		return done_testing();
 	}
 	test_facts(ca, leaf);
+	test_facts_der(ca, cakey, leaf);
 	test_fixtures();
 	test_drift(leaf);
 	test_verify(ca, ca2, leaf, old);

@@ -12,6 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <sqlite3.h>
 
 #include "pki.h"
@@ -78,6 +83,45 @@ sql1(const char *sql, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * A PEM copy of a certificate whose outer length is in BER's long form
+ * (30 82 LL LL becomes 30 83 00 LL LL): d2i_X509 takes it, DER does not.
+ */
+static int
+ber_pem(const char *pem, size_t len, char **out)
+{
+	BIO		*in = BIO_new_mem_buf(pem, (int)len);
+	BIO		*mem = BIO_new(BIO_s_mem());
+	X509		*x = NULL;
+	unsigned char	*der = NULL, *ber = NULL;
+	char		*p;
+	long		 n;
+	int		 dl = 0, r = -1;
+
+	*out = NULL;
+	if (in == NULL || mem == NULL ||
+	    (x = PEM_read_bio_X509(in, NULL, NULL, NULL)) == NULL ||
+	    (dl = i2d_X509(x, &der)) <= 4 || der[1] != 0x82 ||
+	    (ber = malloc((size_t)dl + 1)) == NULL)
+		goto out;
+	ber[0] = 0x30;
+	ber[1] = 0x83;
+	ber[2] = 0;
+	memcpy(ber + 3, der + 2, (size_t)dl - 2);
+	if (PEM_write_bio(mem, "CERTIFICATE", "", ber, dl + 1) <= 0 ||
+	    (n = BIO_get_mem_data(mem, &p)) <= 0 ||
+	    (*out = strndup(p, (size_t)n)) == NULL)
+		goto out;
+	r = 0;
+ out:
+	free(ber);
+	OPENSSL_free(der);
+	X509_free(x);
+	BIO_free(in);
+	BIO_free(mem);
+	return r;
+}
+
 /* Files that are not inventories, or of a newer schema, are refused. */
 static void
 test_refusals(void)
@@ -124,11 +168,12 @@ main(void)
 	struct pki_crl_info	 info;
 	struct pki_cert		*ca;
 	struct pki_key		*cakey = NULL;
-	char			*capem = NULL, buf[512], sql[256], num[32];
+	char			*capem = NULL, *berpem = NULL, buf[512];
+	char			 sql[256], num[32], aki_cn[256];
 	size_t			 capemlen = 0, n = 0, added = 0;
 	sqlite3			*db = NULL;
 
-	plan(38);
+	plan(42);
 	memset(&err, 0, sizeof(err));
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
@@ -282,6 +327,34 @@ main(void)
 	pki_inventory_rollback(inv);
 	ok(pki_inventory_crl_number(inv, num, sizeof(num), &err) == 0 &&
 	    strcmp(num, "2") == 0, "rolled back: still 2");
+
+	/* A certificate with a BER length: recorded all the same. */
+	ok(ber_pem(b.cert, b.certlen, &berpem) == 0 && pki_inventory_add(inv,
+	    &(struct pki_inv_add){ berpem, strlen(berpem), PKI_INV_CLIENT,
+	    "ber", "clients/ber", "renew" }, 1, NOW, &added, &err) == 0 &&
+	    added == 0, "a BER copy of a recorded certificate: same serial "
+	    "and AKI, nothing added (%s)", err.text);
+	snprintf(sql, sizeof(sql), "SELECT authority_key_identifier || ' ' || "
+	    "common_name FROM certificates WHERE serial_number = '%s'",
+	    b.serial);
+	sql1(sql, aki_cn, sizeof(aki_cn));
+	snprintf(sql, sizeof(sql), "DELETE FROM certificates WHERE "
+	    "serial_number = '%s'; DELETE FROM etcd_pki_certificates WHERE "
+	    "serial_number = '%s'", b.serial, b.serial);
+	ok(sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK,
+	    "its rows deleted");
+	sqlite3_close(db);
+	ok(pki_inventory_add(inv, &(struct pki_inv_add){ berpem,
+	    strlen(berpem), PKI_INV_CLIENT, "ber", "clients/ber", "renew" },
+	    1, NOW, &added, &err) == 0 && added == 1, "then recorded from the "
+	    "BER copy (%s)", err.text);
+	snprintf(sql, sizeof(sql), "SELECT authority_key_identifier || ' ' || "
+	    "common_name FROM certificates WHERE serial_number = '%s'",
+	    b.serial);
+	is_str(sql1(sql, buf, sizeof(buf)), aki_cn, "with the AKI and CN of "
+	    "the DER one");
+	free(berpem);
 	pki_inventory_close(inv);
 	inv = NULL;
 
