@@ -636,13 +636,9 @@ pki_cl_record_end(struct pki_cl_record *rec, const struct pki_cluster *cl,
 	rec->recorded += found;
 	if (!rec->in_memory)
 		return PKI_OK;
-	/* A new inventory: written with the other files. */
-	if ((r = pki_inventory_bytes(rec->inv, &rec->db, &rec->dblen,
-	    err)) == PKI_OK) {
-		pki_inventory_close(rec->inv);
-		rec->inv = NULL;
-	}
-	return r;
+	/* A new inventory: written with the other files (its image stays
+	 * in rec->inv until pki_cl_record_clear). */
+	return pki_inventory_bytes(rec->inv, &rec->db, &rec->dblen, err);
 }
 
 int
@@ -660,7 +656,6 @@ pki_cl_record_clear(struct pki_cl_record *rec)
 {
 	pki_inventory_rollback(rec->inv);
 	pki_inventory_close(rec->inv);
-	free(rec->db);
 	pki_cluster_crl_clear(&rec->crl);
 	memset(rec, 0, sizeof(*rec));
 }

@@ -109,8 +109,8 @@ int	pki_cl_read_err(struct pki_error *err, int e, const char *path);
 struct pki_cl_record {
 	struct pki_inventory	*inv;
 	int			 in_memory;	/* a new inventory */
-	char			*db;		/* its file contents, at the
-						   end */
+	const char		*db;		/* its file contents, at the
+						   end (inv's own image) */
 	size_t			 dblen;
 	struct pki_cluster_crl	 crl;
 	size_t			 recorded;

@@ -582,7 +582,7 @@ pki_inventory_open(const char *path, int flags, struct pki_inventory **out,
 {
 	struct pki_inventory	*inv = NULL;
 	struct stat		 st;
-	int			 oflags, r = PKI_ERR_INTERNAL;
+	int			 oflags, memory = 0, r = PKI_ERR_INTERNAL;
 
 	*out = NULL;
 	if ((r = pki_dl_load(&sq_lib, err)) != 0)
@@ -591,6 +591,7 @@ pki_inventory_open(const char *path, int flags, struct pki_inventory **out,
 		/* In memory: built here, written with pki_inventory_bytes. */
 		path = ":memory:";
 		flags |= PKI_INV_CREATE;
+		memory = 1;
 	} else if (lstat(path, &st) == 0) {
 		if (!S_ISREG(st.st_mode))
 			return pki_err(err, PKI_ERR_INPUT, "%s: not a regular "
@@ -607,12 +608,25 @@ pki_inventory_open(const char *path, int flags, struct pki_inventory **out,
 	    SQLITE_OPEN_FULLMUTEX;
 	if (flags & PKI_INV_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
-	if ((inv->vfs = vfs_new()) == NULL) {
+	if (memory) {
+		/*
+		 * SQLite's memdb VFS keeps the file image in one buffer
+		 * that pki_inventory_bytes() hands out without a copy (a
+		 * ":memory:" database would be copied twice); a name
+		 * without a leading '/' is private to this connection.
+		 */
+		oflags &= ~SQLITE_OPEN_NOFOLLOW;
+		if (sq.open_v2("etcd-pki-inventory", &inv->db, oflags,
+		    "memdb") != SQLITE_OK) {
+			r = inv->db != NULL ? db_err(inv, err, "cannot open") :
+			    pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			goto out;
+		}
+	} else if ((inv->vfs = vfs_new()) == NULL) {
 		r = pki_err(err, PKI_ERR_ALLOC, "%s: cannot set up SQLite",
 		    path);
 		goto out;
-	}
-	if (sq.open_v2(path, &inv->db, oflags, inv->vfs->name) !=
+	} else if (sq.open_v2(path, &inv->db, oflags, inv->vfs->name) !=
 	    SQLITE_OK) {
 		r = inv->db != NULL ? db_err(inv, err, "cannot open") :
 		    pki_err(err, PKI_ERR_ALLOC, "out of memory");
@@ -620,6 +634,9 @@ pki_inventory_open(const char *path, int flags, struct pki_inventory **out,
 	}
 	sq.extended_result_codes(inv->db, 1);
 	if (sq.busy_timeout(inv->db, INV_BUSY_MS) != SQLITE_OK ||
+	    /* The image is the database: no second copy in the cache. */
+	    (memory && (r = db_exec(inv, "PRAGMA cache_size = -64",
+	    "cache size", err)) != PKI_OK) ||
 	    ((flags & PKI_INV_NO_SYNC) && (r = db_exec(inv,
 	    "PRAGMA synchronous = OFF", "no sync", err)) != PKI_OK) ||
 	    (r = check_schema(inv, flags, err)) != PKI_OK) {
@@ -696,7 +713,7 @@ pki_inventory_close(struct pki_inventory *inv)
 }
 
 int
-pki_inventory_bytes(struct pki_inventory *inv, char **buf, size_t *len,
+pki_inventory_bytes(struct pki_inventory *inv, const char **buf, size_t *len,
     struct pki_error *err)
 {
 	sqlite3_int64	 size = 0;
@@ -704,17 +721,12 @@ pki_inventory_bytes(struct pki_inventory *inv, char **buf, size_t *len,
 
 	*buf = NULL;
 	*len = 0;
-	if ((db = sq.serialize(inv->db, "main", &size, 0)) == NULL)
-		return pki_err(err, PKI_ERR_ALLOC, "%s: cannot serialize",
-		    inv->path);
-	if ((*buf = malloc((size_t)size + 1)) == NULL) {
-		sq.free(db);
-		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
-	}
-	memcpy(*buf, db, (size_t)size);
-	(*buf)[size] = '\0';
+	if ((db = sq.serialize(inv->db, "main", &size,
+	    SQLITE_SERIALIZE_NOCOPY)) == NULL || size <= 0)
+		return pki_err(err, PKI_ERR_INTERNAL, "%s: cannot serialize "
+		    "(not an inventory in memory)", inv->path);
+	*buf = (const char *)db;
 	*len = (size_t)size;
-	sq.free(db);
 	return PKI_OK;
 }
 

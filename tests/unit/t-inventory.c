@@ -170,10 +170,13 @@ main(void)
 	struct pki_key		*cakey = NULL;
 	char			*capem = NULL, *berpem = NULL, buf[512];
 	char			 sql[256], num[32], aki_cn[256];
+	const char		*img = NULL;
+	size_t			 imglen = 0;
+	FILE			*fp;
 	size_t			 capemlen = 0, n = 0, added = 0;
 	sqlite3			*db = NULL;
 
-	plan(42);
+	plan(44);
 	memset(&err, 0, sizeof(err));
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
@@ -357,6 +360,24 @@ main(void)
 	free(berpem);
 	pki_inventory_close(inv);
 	inv = NULL;
+
+	/* A new inventory in memory: its image is the database file. */
+	ok(pki_inventory_open(NULL, 0, &inv, &err) == 0 &&
+	    pki_inventory_add(inv, add, 2, NOW, &added, &err) == 0 &&
+	    added == 2 && pki_inventory_bytes(inv, &img, &imglen, &err) == 0 &&
+	    imglen > 16 && memcmp(img, "SQLite format 3", 16) == 0,
+	    "in memory: the image of a database file (%s)", err.text);
+	snprintf(buf, sizeof(buf), "%s/mem.db", dir);
+	fp = fopen(buf, "w");
+	ok(fp != NULL && fwrite(img, 1, imglen, fp) == imglen &&
+	    fclose(fp) == 0 && sqlite3_open_v2(buf, &db, SQLITE_OPEN_READONLY,
+	    NULL) == SQLITE_OK && sqlite3_exec(db, "SELECT 1 FROM "
+	    "etcd_pki_certificates", NULL, NULL, NULL) == SQLITE_OK,
+	    "written out, SQLite opens it");
+	sqlite3_close(db);
+	pki_inventory_close(inv);
+	inv = NULL;
+	unlink(buf);
 
 	test_refusals();
 
