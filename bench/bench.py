@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Helpers of bench/run.sh (see bench/README.md).
 
-  bench.py median HYPERFINE.json
-      median of results[0].times, in seconds
+  bench.py median HYPERFINE.json [COMMAND]
+      median of results[0].times, in seconds; with COMMAND, fails unless
+      the file holds exactly one result and it is COMMAND's
   bench.py dist HYPERFINE.json
       "n median p90 p99 max" of results[0].times, in milliseconds
       (nearest-rank percentiles)
@@ -42,9 +43,13 @@ import statistics
 import sys
 
 
-def median(path):
+def median(path, command=None):
     with open(path) as f:
         d = json.load(f)
+    got = [r["command"] for r in d["results"]]
+    if command is not None and got != [command]:
+        sys.exit("bench.py: %s: results of %r, not of %r"
+                 % (path, got, command))
     print("%.6f" % statistics.median(d["results"][0]["times"]))
 
 
