@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Helpers of bench/run.sh (see bench/README.md).
 
-  bench.py median HYPERFINE.json
-      median of results[0].times, in seconds
+  bench.py median HYPERFINE.json [COMMAND]
+      median of results[0].times, in seconds; with COMMAND, fails unless
+      the file holds exactly one result and it is COMMAND's
   bench.py dist HYPERFINE.json
       "n median p90 p99 max" of results[0].times, in milliseconds
       (nearest-rank percentiles)
@@ -21,22 +22,34 @@
       one cfssl | cfssljson pipeline per certificate, in a sh script
   bench.py openssl-script IN SCRIPT
       the same certificates through the openssl CLI
+  bench.py certs CA.pem DIR
+      the distinct certificates in DIR's *.pem files (not *-key.pem),
+      sorted by the first file holding each: "leaf FILE" for one whose
+      issuer is the CA's subject and that is not self-issued, "other
+      FILE" for any other; copies of the CA and CRLs are skipped
+      (python3-cryptography)
   bench.py table RESULTS.tsv
       the markdown table (see run.sh for the columns)
 """
+import base64
 import glob
 import json
 import math
 import os
+import re
 import shlex
 import shutil
 import statistics
 import sys
 
 
-def median(path):
+def median(path, command=None):
     with open(path) as f:
         d = json.load(f)
+    got = [r["command"] for r in d["results"]]
+    if command is not None and got != [command]:
+        sys.exit("bench.py: %s: results of %r, not of %r"
+                 % (path, got, command))
     print("%.6f" % statistics.median(d["results"][0]["times"]))
 
 
@@ -49,6 +62,39 @@ def dist(path):
         return t[max(0, min(n - 1, math.ceil(q * n) - 1))] * 1e3
     print("%d %.1f %.1f %.1f %.1f" % (n, statistics.median(t) * 1e3,
                                       rank(0.9), rank(0.99), t[-1] * 1e3))
+
+
+PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----\r?\n(.*?)"
+                      rb"-----END CERTIFICATE-----", re.S)
+
+
+def pem_certs(path):
+    with open(path, "rb") as f:
+        return [base64.b64decode(m.group(1))
+                for m in PEM_CERT.finditer(f.read())]
+
+
+def certs(ca_path, top):
+    """Which certificates under top the CA issued (see the usage)."""
+    from cryptography import x509   # here: only this command needs it
+
+    ca = pem_certs(ca_path)
+    if not ca:
+        sys.exit("bench.py: %s: no certificate" % ca_path)
+    ca_subject = x509.load_der_x509_certificate(ca[0]).subject
+    seen = {ca[0]}
+    paths = []
+    for d, _, files in os.walk(top):
+        paths += [os.path.join(d, f) for f in files
+                  if f.endswith(".pem") and not f.endswith("-key.pem")]
+    for path in sorted(paths):
+        for der in pem_certs(path):
+            if der in seen:
+                continue
+            seen.add(der)
+            cert = x509.load_der_x509_certificate(der)
+            leaf = cert.issuer == ca_subject and cert.subject != cert.issuer
+            print("%s %s" % ("leaf" if leaf else "other", path))
 
 
 def load(path):
@@ -255,7 +301,8 @@ WORKLOADS = {
     "d": "(d) peak RSS of (b)",
     "e": "(e) `version`: start-up alone",
     "f": "(f) one ECDSA P-256 leaf (ECDSA CA), whole process",
-    "g": "(g) the guide's pipeline `cfssl gencert | cfssljson -bare`, "
+    # A "|" in a table cell, even in a code span, must be escaped.
+    "g": "(g) the guide's pipeline `cfssl gencert \\| cfssljson -bare`, "
          "one ECDSA leaf",
     "h": "(h) one RSA-2048 leaf (ECDSA CA), whole process",
     "i": "(i) peak RSS of one ECDSA leaf (f)",
@@ -367,6 +414,8 @@ def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "median":
         median(*args)
+    elif cmd == "certs":
+        certs(*args)
     elif cmd == "dist":
         dist(*args)
     elif cmd == "guide-inputs":

@@ -61,6 +61,8 @@ for tool in hyperfine "$PY" cc pkg-config openssl; do
 	command -v "$tool" >/dev/null 2>&1 ||
 	    { echo "run.sh: $tool is needed" >&2; exit 1; }
 done
+"$PY" -c 'import cryptography' 2>/dev/null ||
+    { echo "run.sh: python3-cryptography is needed" >&2; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 say() { printf '%s\n' "$*" >&2; }
 
@@ -82,19 +84,22 @@ record() {
 
 # hf WL TOOL ROLE RUNS WARMUP SHELL PREPARE COMMAND: hyperfine, median row.
 # SHELL is "-N" (no shell: one process) or "" (sh -c, start corrected).
+# Each measurement has its own JSON file, and its median is taken only if
+# the file holds that command's results.
+nhf=0
 hf() {
 	wl=$1 tool=$2 role=$3 runs=$4 warm=$5 shell=$6 prep=$7 cmd=$8
-	json=$W/hf.json
+	nhf=$((nhf + 1))
+	json=$W/hf-$nhf.json
 	say "($wl) $tool: $runs run(s) ..."
 	# shellcheck disable=SC2086 # $shell is "-N" or nothing
 	if hyperfine $shell --style none --runs "$runs" --warmup "$warm" \
-	    --prepare "$prep" --export-json "$json" "$cmd" >> "$LOG" 2>&1; then
-		med=$($B median "$json")
+	    --prepare "$prep" --export-json "$json" "$cmd" >> "$LOG" 2>&1 &&
+	    med=$($B median "$json" "$cmd" 2>> "$LOG"); then
 		record "$wl" "$tool" "$med" s "$runs" "$role"
 		say "($wl) $tool: median $med s"
-		# Kept for the latency distributions of the report.
-		printf '%s\t%s\n' "$wl" "$tool" >> "$W/dists"
-		cp "$json" "$W/hf-$(wc -l < "$W/dists").json"
+		# For the latency distributions of the report.
+		printf '%s\t%s\t%s\n' "$nhf" "$wl" "$tool" >> "$W/dists"
 	else
 		record "$wl" "$tool" - s "$runs" "$role"
 		say "($wl) $tool: FAILED (see below)"
@@ -118,25 +123,35 @@ floor() {
 	fi
 }
 
-# check WL TOOL DIR EXPECTED: count the certificates in DIR, verify a few.
+# check WL TOOL DIR EXPECTED: count the leaf certificates in DIR, by
+# content: those its top ca.pem issued (not the CRLs, not the copies of the
+# CA a tool puts beside the leaves); verify the first three.
 check() {
 	ca=$(find "$3" -name ca.pem | awk '{ print length, $0 }' | sort -n |
 	    head -1 | cut -d' ' -f2-)
-	n=$(find "$3" -name '*.pem' ! -name '*-key.pem' ! -name 'ca.pem' |
-	    wc -l)
-	bad=0
-	for c in $(find "$3" -name '*.pem' ! -name '*-key.pem' \
-	    ! -name 'ca.pem' | head -3); do
+	if [ -z "$ca" ] || ! $B certs "$ca" "$3" > "$W/certs" 2>> "$LOG"; then
+		say "($1) $2: WARNING: no CA certificate (ca.pem) in $3"
+		echo "- ($1) $2: no CA certificate (ca.pem) in the output" \
+		    >> "$W/warnings"
+		return 0
+	fi
+	n=$(grep -c '^leaf ' "$W/certs" || :)
+	other=$(grep -c '^other ' "$W/certs" || :)
+	sed -n 's/^leaf //p' "$W/certs" | head -3 > "$W/certs3"
+	bad=0 tried=0
+	while read -r c; do
+		tried=$((tried + 1))
 		openssl verify -CAfile "$ca" "$c" >/dev/null 2>&1 ||
 		    bad=$((bad + 1))
-	done
-	if [ "$n" -ne "$4" ] || [ "$bad" -ne 0 ]; then
-		say "($1) $2: WARNING: $n leaf certificates (expected $4)," \
-		    "$bad of 3 failed openssl verify"
-		echo "- ($1) $2: $n leaf certificates (expected $4)," \
-		    "$bad of 3 checked failed openssl verify" >> "$W/warnings"
+	done < "$W/certs3"
+	if [ "$n" -ne "$4" ] || [ "$bad" -ne 0 ] || [ "$other" -ne 0 ]; then
+		msg="$n leaf certificates (expected $4), $bad of $tried"
+		msg="$msg checked failed openssl verify"
+		[ "$other" -eq 0 ] || msg="$msg, $other other certificates"
+		say "($1) $2: WARNING: $msg"
+		echo "- ($1) $2: $msg" >> "$W/warnings"
 	else
-		say "($1) $2: $n leaf certificates, 3 verified against $ca"
+		say "($1) $2: $n leaf certificates, $tried verified against $ca"
 	fi
 }
 
@@ -197,8 +212,25 @@ else
 	say "$EP: no working 'cluster init': etcd-pki rows are n/a"
 	ep_version="n/a"
 fi
+# The real cfssl and cfssljson (Go), where PATH finds them; links to
+# etcd-pki there (whose version says "Runtime: OpenSSL") do not count.
 have_cfssl=0
-have cfssl && have cfssljson && have_cfssl=1
+CFSSL=$(command -v cfssl || :)
+CFSSLJSON=$(command -v cfssljson || :)
+if [ -z "$CFSSL" ] || [ -z "$CFSSLJSON" ]; then
+	say "cfssl or cfssljson missing (apt-get install golang-cfssl):" \
+	    "no cfssl rows"
+elif "$CFSSL" version 2>/dev/null | grep -q '^Runtime: go' &&
+    ! "$CFSSLJSON" -version 2>/dev/null | grep -q '^Runtime: OpenSSL'; then
+	have_cfssl=1
+else
+	say "$CFSSL, $CFSSLJSON: not cfssl's own (links to etcd-pki?):" \
+	    "no cfssl rows"
+fi
+# strace, if it works here, shows which programs (g)'s pipelines run.
+have_strace=0
+! strace -f -qq -e trace=execve -o /dev/null true >/dev/null 2>&1 ||
+    have_strace=1
 
 # An ECDSA P-256 CA for (d) and (f), and (f)'s leaf: etcd1 of the guide.
 F=$W/f
@@ -209,8 +241,8 @@ cp "$F/in/etcd1-csr.json" "$F/leaf.json"
 cp "$F/in/ca-csr.json" "$F/ca-csr.json"
 cp "$F/in/request-config.json" "$F/request-config.json"
 if [ "$have_cfssl" = 1 ]; then
-	(cd "$F" && cfssl gencert -initca ca-csr.json 2>>"$LOG" |
-	    cfssljson -bare ca)
+	(cd "$F" && "$CFSSL" gencert -initca ca-csr.json 2>>"$LOG" |
+	    "$CFSSLJSON" -bare ca)
 elif [ "$have_ep" = 1 ]; then
 	(cd "$F" && "$EP" gencert -initca -o ca ca-csr.json 2>>"$LOG")
 fi
@@ -242,6 +274,7 @@ hf a "openssl CLI script" other "$RA" 1 -N "$TRASH $A/openssl" \
     "sh $A/openssl.sh $A/openssl"
 check a openssl "$A/openssl" "$(wc -l < "$A/in/leaves")"
 floor a floor floor "$A/floor.out" -a rsa-2048 -R der -r "$RA"
+check a floor "$W/floor-a/der.0" 4
 
 # ---- (b) 1,000 ECDSA P-256 certificates -------------------------------------
 Bd=$W/b
@@ -267,8 +300,11 @@ if [ "$have_cfssl" = 1 ]; then
 	check b cfssl "$Bd/cfssl" "$nb"
 fi
 floor b floor floor "$Bd/floor.out" -a ecdsa-256 -n "$NB" -r "$R"
+check b "floor (der route)" "$W/floor-b/der.0" "$nb"
+check b "floor (x509 route)" "$W/floor-b/x509.0" "$nb"
 floor b "floor -j 1" other "$Bd/floor-j1.out" -a ecdsa-256 -n "$NB" -j 1 \
     -R der -r "$R"
+check b "floor -j 1" "$W/floor-b/der.0" "$nb"
 
 # ---- (c) 100 RSA-2048 certificates ------------------------------------------
 C=$W/c
@@ -289,6 +325,7 @@ if [ "$have_cfssl" = 1 ]; then
 	check c cfssl "$C/cfssl" "$nc"
 fi
 floor c floor floor "$C/floor.out" -a rsa-2048 -n "$NC" -R der -r "$RC"
+check c floor "$W/floor-c/der.0" "$nc"
 
 # ---- (d) peak memory of (b) -------------------------------------------------
 D=$W/d
@@ -328,7 +365,7 @@ if [ -x /usr/bin/time ]; then
 	if [ "$have_cfssl" = 1 ]; then
 		m=$(awk 'NR == 1 { print $1 }' "$Bd/in/leaves")
 		rss d "cfssl gencert (one of the $nb processes)" other \
-		    cfssl gencert -ca "$F/ca.pem" -ca-key "$F/ca-key.pem" \
+		    "$CFSSL" gencert -ca "$F/ca.pem" -ca-key "$F/ca-key.pem" \
 		    -config "$Bd/in/request-config.json" -profile peer \
 		    "$Bd/in/$m-csr.json"
 	fi
@@ -340,27 +377,30 @@ fi
 # ---- (f) one ECDSA leaf as a whole process ----------------------------------
 rmx="$TRASH -m $F/out"
 x=$F/out/x
-# verify_one TOOL: the leaf the last run of TOOL wrote chains to the CA.
+# The leaf's request, as cfssl gencert takes it in (f), (g) and (h).
+req="-ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json"
+req="$req -profile peer"
+# verify_one WL TOOL: the leaf the last run of TOOL wrote chains to the CA.
 verify_one() {
 	if openssl verify -CAfile "$F/ca.pem" "$x.pem" >/dev/null 2>&1; then
-		say "(f) $1: x.pem verified against $F/ca.pem"
+		say "($1) $2: x.pem verified against $F/ca.pem"
 	else
-		say "(f) $1: WARNING: x.pem does not verify"
-		echo "- (f) $1: x.pem does not verify against the CA" \
+		say "($1) $2: WARNING: x.pem does not verify"
+		echo "- ($1) $2: x.pem does not verify against the CA" \
 		    >> "$W/warnings"
 	fi
 }
 if [ "$have_ep" = 1 ]; then
 	hf f "etcd-pki gencert -o" ep "$RF" 10 -N "$rmx" \
-	    "$EP gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer -o $x $F/leaf.json"
-	verify_one etcd-pki
+	    "$EP gencert $req -o $x $F/leaf.json"
+	verify_one f etcd-pki
 else
 	record f etcd-pki - s - ep
 fi
 if [ "$have_cfssl" = 1 ]; then
 	hf f "cfssl+cfssljson pipeline" other "$RF" 10 "" "$rmx" \
-	    "cfssl gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer $F/leaf.json 2>/dev/null | cfssljson -bare $x"
-	verify_one cfssl
+	    "$CFSSL gencert $req $F/leaf.json 2>/dev/null | $CFSSLJSON -bare $x"
+	verify_one f cfssl
 fi
 if have mkcert; then
 	# mkcert's CA is the same ECDSA CA (it wants PKCS#8); with CAROOT set
@@ -375,9 +415,10 @@ if have mkcert; then
 	export TRUST_STORES
 	hf f "mkcert (TRUST_STORES=none)" other "$RF" 10 -N "$rmx" "$mk"
 	unset TRUST_STORES
-	verify_one mkcert
+	verify_one f "mkcert (TRUST_STORES=none)"
 	hf f "mkcert (default: checks the system trust store)" other \
 	    "$RF" 10 -N "$rmx" "$mk"
+	verify_one f "mkcert (default)"
 	mkcert_version=$(mkcert -version 2>/dev/null || echo '?')
 	unset CAROOT
 else
@@ -394,27 +435,73 @@ else
 	record e etcd-pki - s - ep
 fi
 [ "$have_cfssl" = 0 ] ||
-    hf e "cfssl version" other "$RF" 10 -N true "cfssl version"
+    hf e "cfssl version" other "$RF" 10 -N true "$CFSSL version"
 ! have mkcert ||
     hf e "mkcert -version" other "$RF" 10 -N true "mkcert -version"
 hf e "floor: an empty C program" floor "$RF" 10 -N true "$W/empty"
 
 # ---- (g) the guide's pipeline through the links -------------------------------
-# Two etcd-pki processes as the guide runs them, through cfssl and
-# cfssljson links (what ./configure --enable-cfssl-links installs).
+# The guide's pipeline through hyperfine's shell: through cfssl and
+# cfssljson links to etcd-pki (what ./configure --enable-cfssl-links
+# installs: two etcd-pki processes), then through the real cfssl.  Each
+# pipeline first runs once, untimed, under strace: a row is measured only
+# if that run executed the programs its label names, nothing else, and
+# wrote a leaf that verifies; otherwise it is n/a.
+# ran_as TOOL COMMAND PROGRAM...: that run; false with the reason in $why.
+# PROGRAMs are the programs the pipeline must execute besides the shell.
+ran_as() {
+	tool=$1 cmd=$2
+	shift 2
+	want=$(for p in "$@"; do readlink -f "$p"; done | sort | xargs)
+	$rmx
+	if [ "$have_strace" = 0 ]; then
+		say "(g) $tool: no strace: which programs run is not checked"
+		sh -c "$cmd" >> "$LOG" 2>&1 || { why="it failed"; return 1; }
+	else
+		strace -f -qq -z -e trace=execve -e signal=none \
+		    -o "$W/trace" sh -c "$cmd" >> "$LOG" 2>&1 ||
+		    { why="it failed"; return 1; }
+		# The programs executed, but the shell (the first), resolved.
+		ran=$(sed -n 's/^[0-9]* *execve("\([^"]*\)",.* = 0$/\1/p' \
+		    "$W/trace" | sed 1d | while read -r p; do
+			readlink -f "$p"
+		done | sort | xargs)
+		if [ "$ran" != "$want" ]; then
+			why="it ran ${ran:-nothing} instead of $want"
+			return 1
+		fi
+		say "(g) $tool: one run executed $want"
+	fi
+	openssl verify -CAfile "$F/ca.pem" "$x.pem" >/dev/null 2>&1 ||
+	    { why="its x.pem does not verify"; return 1; }
+}
+# g_row TOOL ROLE COMMAND PROGRAM1 PROGRAM2: ran_as, then the row.
+g_row() {
+	if ran_as "$1" "$3" "$4" "$5"; then
+		hf g "$1" "$2" "$RF" 10 "" "$rmx" "$3"
+		verify_one g "$1"
+	else
+		say "(g) $1: WARNING: not measured: $why"
+		echo "- (g) $1: not measured: $why" >> "$W/warnings"
+		record g "$1" - s - "$2"
+	fi
+}
 mkdir -p "$W/links"
 if [ "$have_ep" = 1 ]; then
 	ln -s "$EP" "$W/links/cfssl"
 	ln -s "$EP" "$W/links/cfssljson"
-	hf g "etcd-pki through the links (2 processes)" ep "$RF" 10 "" \
-	    "$rmx" "$W/links/cfssl gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer $F/leaf.json 2>/dev/null | $W/links/cfssljson -bare $x"
-	verify_one "etcd-pki (links)"
+	g_row "etcd-pki through the links (2 processes)" ep \
+	    "$W/links/cfssl gencert $req $F/leaf.json 2>/dev/null | $W/links/cfssljson -bare $x" \
+	    "$EP" "$EP"
 else
 	record g etcd-pki - s - ep
 fi
 if [ "$have_cfssl" = 1 ]; then
-	hf g "cfssl+cfssljson" other "$RF" 10 "" "$rmx" \
-	    "cfssl gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer $F/leaf.json 2>/dev/null | cfssljson -bare $x"
+	g_row "cfssl+cfssljson" other \
+	    "$CFSSL gencert $req $F/leaf.json 2>/dev/null | $CFSSLJSON -bare $x" \
+	    "$CFSSL" "$CFSSLJSON"
+else
+	record g "cfssl+cfssljson" - s - other
 fi
 
 # ---- (h) one RSA-2048 leaf ---------------------------------------------------
@@ -425,20 +512,22 @@ d = json.load(open(sys.argv[1])); d["key"] = {"algo": "rsa", "size": 2048}
 json.dump(d, open(sys.argv[2], "w"))' "$F/leaf.json" "$F/leaf-rsa.json"
 if [ "$have_ep" = 1 ]; then
 	hf h "etcd-pki gencert -o" ep "$RH" 3 -N "$rmx" \
-	    "$EP gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer -o $x $F/leaf-rsa.json"
-	verify_one "etcd-pki (RSA)"
+	    "$EP gencert $req -o $x $F/leaf-rsa.json"
+	verify_one h etcd-pki
 else
 	record h etcd-pki - s - ep
 fi
 if [ "$have_cfssl" = 1 ]; then
 	hf h "cfssl+cfssljson pipeline" other "$RH" 3 "" "$rmx" \
-	    "cfssl gencert -ca $F/ca.pem -ca-key $F/ca-key.pem -config $F/request-config.json -profile peer $F/leaf-rsa.json 2>/dev/null | cfssljson -bare $x"
+	    "$CFSSL gencert $req $F/leaf-rsa.json 2>/dev/null | $CFSSLJSON -bare $x"
+	verify_one h cfssl
 fi
 if have mkcert; then
 	CAROOT=$F/mkroot TRUST_STORES=none
 	export CAROOT TRUST_STORES
 	hf h "mkcert (TRUST_STORES=none)" other "$RH" 3 -N "$rmx" \
 	    "mkcert -cert-file $x.pem -key-file $x-key.pem $hosts"
+	verify_one h mkcert
 	unset CAROOT TRUST_STORES
 fi
 
@@ -454,7 +543,7 @@ if [ -x /usr/bin/time ]; then
 	fi
 	[ "$have_cfssl" = 0 ] ||
 	    rss i "cfssl gencert (the pipeline's first process)" other \
-	    cfssl gencert -ca "$F/ca.pem" -ca-key "$F/ca-key.pem" \
+	    "$CFSSL" gencert -ca "$F/ca.pem" -ca-key "$F/ca-key.pem" \
 	    -config "$F/request-config.json" -profile peer "$F/leaf.json"
 	if have mkcert; then
 		CAROOT=$F/mkroot TRUST_STORES=none
@@ -473,7 +562,8 @@ say "(h) rsagen: $RH RSA-2048 keys ..."
 # ---- the report -------------------------------------------------------------
 t_end=$(date +%s)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-cfssl_version=$( (cfssl version 2>/dev/null || echo n/a) |
+cfssl_version=n/a
+[ "$have_cfssl" = 0 ] || cfssl_version=$("$CFSSL" version 2>/dev/null |
     sed -n 's/^Version: //p; s/^Runtime: / /p' | tr -d '\n')
 fstype=$(fs_desc "$W")
 echo "Command: \`$cmdline\` ($(date -u '+%Y-%m-%d %H:%M UTC'), $((t_end - t_start)) s)"
@@ -494,9 +584,7 @@ echo "Latency distributions (wall clock, ms; nearest-rank percentiles):"
 echo
 echo "| workload | tool | runs | median | p90 | p99 | max |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
-k=0
-while IFS="$(printf '\t')" read -r wl tool; do
-	k=$((k + 1))
+while IFS="$(printf '\t')" read -r k wl tool; do
 	case $wl in f|h) ;; *) continue ;; esac
 	# shellcheck disable=SC2046 # five numbers
 	set -- $($B dist "$W/hf-$k.json")
