@@ -45,9 +45,12 @@ int	pki_asn1_time_unix(const ASN1_TIME *t, int64_t *out, const char *what,
  * inventory) use this instead.  keyid (may be NULL) gets the hex of the
  * authorityKeyIdentifier's keyid or, for a self-issued certificate
  * without one whose keyUsage (if any) allows keyCertSign, of its
- * subjectKeyIdentifier; else "".  PKI_ERR_UNSUPPORTED when der is not a
- * certificate in DER this reader takes (say, BER lengths): the caller
- * falls back to pki_cert_load() and pki_cert_facts().
+ * subjectKeyIdentifier; else "".  spki_sha256 hashes the
+ * SubjectPublicKeyInfo as found in der (pki_cert_facts() hashes OpenSSL's
+ * re-encoding of it: the same bytes for a DER key).  PKI_ERR_UNSUPPORTED
+ * when der is not a certificate in DER this reader takes (say, BER
+ * lengths): the caller falls back to pki_cert_load() and
+ * pki_cert_facts().
  */
 int	pki_cert_facts_der(const unsigned char *der, size_t len,
 	    struct pki_cert_facts *f, char *keyid, size_t keyidsize,
