@@ -18,17 +18,19 @@
 #include "fuzz.h"
 
 /*
- * pki_cert_facts_der of der; when x (may be NULL) is the same certificate
- * read by d2i_X509, the two sets of facts agree, all but spki_sha256: the
- * DER reader hashes the SubjectPublicKeyInfo as found, the X509 one as
- * OpenSSL re-encodes it (they differ for a BER key, facts.h).
+ * pki_cert_facts_der of der; when x (may be NULL) is the facts of the
+ * same certificate cert read by d2i_X509, the two readers agree on the
+ * facts and the keyid, all but spki_sha256: the DER reader hashes the
+ * SubjectPublicKeyInfo as found, the X509 one as OpenSSL re-encodes it
+ * (they differ for a BER key, facts.h).
  */
 static void
-facts_der(const unsigned char *der, size_t len, const struct pki_cert_facts *x)
+facts_der(const unsigned char *der, size_t len, const struct pki_cert_facts *x,
+    const struct pki_cert *cert)
 {
 	struct pki_error	 err;
 	struct pki_cert_facts	 g;
-	char			 kid[129];
+	char			 kid[129], xkid[129];
 	size_t			 i;
 
 	memset(&err, 0, sizeof(err));
@@ -49,6 +51,11 @@ facts_der(const unsigned char *der, size_t len, const struct pki_cert_facts *x)
 	for (i = 0; x != NULL && i < g.nekus; i++)
 		if (strcmp(g.ekus[i], x->ekus[i]) != 0)
 			abort();
+	if (x != NULL) {
+		pki_cert_keyid(cert, xkid, sizeof(xkid));
+		if (strcmp(kid, xkid) != 0)
+			abort();
+	}
 	pki_cert_facts_clear(&g);
 }
 
@@ -72,7 +79,7 @@ FUZZ_ENTRY(cert)
 	memset(&d, 0, sizeof(d));
 	if ((buf = fuzz_copy(data, size)) == NULL)
 		return 0;
-	facts_der(data, size, NULL);
+	facts_der(data, size, NULL, NULL);
 	if (pki_cert_load(buf, size, "fuzz-cert.pem", &cert, &err) != 0) {
 		(void)strlen(err.text);
 		goto out;
@@ -89,7 +96,7 @@ FUZZ_ENTRY(cert)
 		(void)strlen(err.text);
 	if (pki_cert_pem_der(buf, size, "fuzz-cert.pem", &der, &derlen,
 	    &err) == 0)
-		facts_der(der, (size_t)derlen, have_facts ? &f : NULL);
+		facts_der(der, (size_t)derlen, have_facts ? &f : NULL, cert);
 	if (pki_cert_info_json(cert, &json, &err) == 0)
 		(void)strlen(json);
 	else

@@ -32,6 +32,9 @@ pki_cert_pem_der(const char *buf, size_t len, const char *source,
 
 	*der = NULL;
 	*derlen = 0;
+	if (source == NULL)
+		source = "";
+	pki_err_source(err, source);
 	if (buf == NULL)
 		return pki_err(err, PKI_ERR_ARG, "%s: no input", source);
 	if (len > INT_MAX)
@@ -76,30 +79,23 @@ pki_cert_pem_der(const char *buf, size_t len, const char *source,
 }
 
 int
-pki_cert_load(const char *buf, size_t len, const char *source,
+pki_cert_from_der(const unsigned char *der, long len, const char *source,
     struct pki_cert **out, struct pki_error *err)
 {
 	struct pki_cert		*cert = NULL;
 	X509			*x = NULL;
-	unsigned char		*data = NULL;
-	const unsigned char	*p;
-	long			 dlen = 0;
+	const unsigned char	*p = der;
 	int			 r;
 
 	*out = NULL;
 	if (source == NULL)
 		source = "";
-	pki_err_source(err, source);
-	if ((r = pki_cert_pem_der(buf, len, source, &data, &dlen, err)) !=
-	    PKI_OK)
-		return r;
-	p = data;
-	if ((x = d2i_X509(NULL, &p, dlen)) == NULL) {
+	if ((x = d2i_X509(NULL, &p, len)) == NULL) {
 		r = pki_err_ssl(err, PKI_ERR_PEM,
 		    "%s: cannot parse certificate", source);
 		goto out;
 	}
-	if (p != data + dlen) {
+	if (p != der + len) {
 		r = pki_err(err, PKI_ERR_PEM,
 		    "%s: trailing data after the certificate", source);
 		goto out;
@@ -117,8 +113,25 @@ pki_cert_load(const char *buf, size_t len, const char *source,
  out:
 	ERR_clear_error();
 	X509_free(x);
-	OPENSSL_free(data);
 	pki_cert_free(cert);
+	return r;
+}
+
+int
+pki_cert_load(const char *buf, size_t len, const char *source,
+    struct pki_cert **out, struct pki_error *err)
+{
+	unsigned char	*der = NULL;
+	long		 derlen = 0;
+	int		 r;
+
+	*out = NULL;
+	if (source == NULL)
+		source = "";
+	if ((r = pki_cert_pem_der(buf, len, source, &der, &derlen, err)) ==
+	    PKI_OK)
+		r = pki_cert_from_der(der, derlen, source, out, err);
+	OPENSSL_free(der);
 	return r;
 }
 

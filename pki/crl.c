@@ -413,8 +413,7 @@ pki_crl_info(const struct pki_crl *crl, struct pki_crl_info *info,
 	AUTHORITY_KEYID			*akid = NULL;
 	ASN1_INTEGER			*num = NULL;
 	const ASN1_TIME			*nu;
-	int				 crit = 0, i, r = PKI_ERR_INTERNAL;
-	size_t				 l;
+	int				 crit = 0, r = PKI_ERR_INTERNAL;
 
 	memset(info, 0, sizeof(*info));
 	if ((r = pki_asn1_time_unix(X509_CRL_get0_lastUpdate(crl->crl),
@@ -436,11 +435,7 @@ pki_crl_info(const struct pki_crl *crl, struct pki_crl_info *info,
 	crit = 0;
 	if ((akid = X509_CRL_get_ext_d2i(crl->crl,
 	    NID_authority_key_identifier, &crit, NULL)) != NULL) {
-		if (akid->keyid != NULL)
-			for (i = 0, l = 0; i < akid->keyid->length &&
-			    l + 3 <= sizeof(info->aki); i++, l += 2)
-				snprintf(info->aki + l, 3, "%02x",
-				    akid->keyid->data[i]);
+		pki_octets_hex(akid->keyid, info->aki, sizeof(info->aki));
 	} else if (crit != -1) {
 		r = pki_err(err, PKI_ERR_PEM, "unreadable CRL Authority Key "
 		    "Identifier");

@@ -381,28 +381,34 @@ facts_fill(const struct facts_in *in, struct pki_cert_facts *f,
 	return r;
 }
 
+/* The parts of x, all but the SubjectPublicKeyInfo. */
+static void
+facts_in_x509(const X509 *x, struct facts_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->serial = X509_get0_serialNumber(x);
+	in->not_before = X509_get0_notBefore(x);
+	in->not_after = X509_get0_notAfter(x);
+	in->subject = X509_get_subject_name(x);
+	in->issuer = X509_get_issuer_name(x);
+	in->exts = X509_get0_extensions(x);
+}
+
 int
 pki_cert_facts(const struct pki_cert *cert, struct pki_cert_facts *f,
     struct pki_error *err)
 {
 	struct facts_in	 in;
 	unsigned char	*spki = NULL;
-	X509		*x;
 	int		 len, r;
 
 	memset(f, 0, sizeof(*f));
 	if (cert == NULL || cert->x509 == NULL)
 		return pki_err(err, PKI_ERR_ARG, "no certificate");
-	x = cert->x509;
-	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki)) <= 0)
+	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert->x509),
+	    &spki)) <= 0)
 		return pki_err_ssl(err, PKI_ERR_CRYPTO, "i2d_X509_PUBKEY");
-	memset(&in, 0, sizeof(in));
-	in.serial = X509_get0_serialNumber(x);
-	in.not_before = X509_get0_notBefore(x);
-	in.not_after = X509_get0_notAfter(x);
-	in.subject = X509_get_subject_name(x);
-	in.issuer = X509_get_issuer_name(x);
-	in.exts = X509_get0_extensions(x);
+	facts_in_x509(cert->x509, &in);
 	in.spki = spki;
 	in.spkilen = (size_t)len;
 	r = facts_fill(&in, f, err);
@@ -526,55 +532,71 @@ der_split(const unsigned char *der, size_t len, struct der_parts *dp)
 	return 0;
 }
 
-/* Lower-case hex of an OCTET STRING into buf (truncated to size). */
-static void
-octets_hex(const ASN1_OCTET_STRING *os, char *buf, size_t size)
+void
+pki_octets_hex(const ASN1_OCTET_STRING *os, char *buf, size_t size)
 {
-	const unsigned char	*d = ASN1_STRING_get0_data(os);
+	const unsigned char	*d;
 	size_t			 l = 0;
 	int			 i;
 
+	if (size == 0)
+		return;
 	buf[0] = '\0';
+	if (os == NULL)
+		return;
+	d = ASN1_STRING_get0_data(os);
 	for (i = 0; i < ASN1_STRING_length(os) && l + 3 <= size; i++, l += 2)
 		snprintf(buf + l, 3, "%02x", d[i]);
 }
 
 /*
- * The key identifier of the issuer: the authorityKeyIdentifier's keyid;
- * for a self-issued certificate without one (its issuer is its subject,
- * and its keyUsage, if any, allows keyCertSign), its own subjectKeyId.
+ * The key identifier of the issuer (facts.h): the authorityKeyIdentifier's
+ * keyid; for a self-issued certificate without one (its issuer is its
+ * subject, and its keyUsage, if any, allows keyCertSign), its own
+ * subjectKeyIdentifier.
  */
 static void
-der_keyid(const struct der_parts *dp, char *buf, size_t size)
+facts_keyid(const struct facts_in *in, char *buf, size_t size)
 {
 	AUTHORITY_KEYID		*akid;
-	ASN1_OCTET_STRING	*ski;
+	ASN1_OCTET_STRING	*ski = NULL;
 	ASN1_BIT_STRING		*ku;
 	int			 crit = -1, self;
 
-	buf[0] = '\0';
-	akid = X509V3_get_d2i(dp->exts, NID_authority_key_identifier, &crit,
+	akid = X509V3_get_d2i(in->exts, NID_authority_key_identifier, NULL,
 	    NULL);
 	if (akid != NULL && akid->keyid != NULL) {
-		octets_hex(akid->keyid, buf, size);
+		pki_octets_hex(akid->keyid, buf, size);
 		AUTHORITY_KEYID_free(akid);
 		return;
 	}
 	AUTHORITY_KEYID_free(akid);
-	self = X509_NAME_cmp(dp->issuer, dp->subject) == 0;
-	crit = -1;
-	if ((ku = X509V3_get_d2i(dp->exts, NID_key_usage, &crit, NULL)) !=
+	self = X509_NAME_cmp(in->issuer, in->subject) == 0;
+	if ((ku = X509V3_get_d2i(in->exts, NID_key_usage, &crit, NULL)) !=
 	    NULL) {
 		self = self && ASN1_BIT_STRING_get_bit(ku, 5);
 		ASN1_BIT_STRING_free(ku);
 	} else if (crit != -1)
-		self = 0;
-	if (self && (ski = X509V3_get_d2i(dp->exts,
-	    NID_subject_key_identifier, &crit, NULL)) != NULL) {
-		octets_hex(ski, buf, size);
-		ASN1_OCTET_STRING_free(ski);
-	}
+		self = 0;	/* undecodable or repeated */
+	if (self)
+		ski = X509V3_get_d2i(in->exts, NID_subject_key_identifier,
+		    NULL, NULL);
+	pki_octets_hex(ski, buf, size);
+	ASN1_OCTET_STRING_free(ski);
 	ERR_clear_error();
+}
+
+void
+pki_cert_keyid(const struct pki_cert *cert, char *buf, size_t size)
+{
+	struct facts_in	in;
+
+	if (cert == NULL || cert->x509 == NULL) {
+		pki_octets_hex(NULL, buf, size);
+		return;
+	}
+	facts_in_x509(cert->x509, &in);
+	facts_keyid(&in, buf, size);
 }
 
 int
@@ -593,9 +615,8 @@ pki_cert_facts_der(const unsigned char *der, size_t len,
 		return pki_err(err, PKI_ERR_UNSUPPORTED,
 		    "not a DER certificate this reader handles");
 	}
-	if ((r = facts_fill(&dp.in, f, err)) == PKI_OK && keyid != NULL &&
-	    keyidsize > 0)
-		der_keyid(&dp, keyid, keyidsize);
+	if ((r = facts_fill(&dp.in, f, err)) == PKI_OK && keyid != NULL)
+		facts_keyid(&dp.in, keyid, keyidsize);
 	der_parts_clear(&dp);
 	return r;
 }

@@ -56,4 +56,10 @@ int	pki_cert_facts_der(const unsigned char *der, size_t len,
 	    struct pki_cert_facts *f, char *keyid, size_t keyidsize,
 	    struct pki_error *err) PKI_MUST_CHECK;
 
+/* The keyid of pki_cert_facts_der() for a certificate already loaded. */
+void	pki_cert_keyid(const struct pki_cert *cert, char *buf, size_t size);
+
+/* Lower-case hex of os into buf, truncated to size ("" for NULL). */
+void	pki_octets_hex(const ASN1_OCTET_STRING *os, char *buf, size_t size);
+
 #endif /* PKI_FACTS_H */

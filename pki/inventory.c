@@ -768,36 +768,6 @@ go_time(int64_t t, char *buf, size_t size)
 		strftime(buf, size, "%Y-%m-%d %H:%M:%S+00:00", &tm);
 }
 
-/* Lower-case hex of len bytes into buf (size >= 2 * len + 1). */
-static void
-hex(const unsigned char *d, int len, char *buf, size_t size)
-{
-	size_t	l = 0;
-	int	i;
-
-	buf[0] = '\0';
-	for (i = 0; i < len && l + 3 <= size; i++, l += 2)
-		snprintf(buf + l, 3, "%02x", d[i]);
-}
-
-/*
- * The AKI of x as hex: its authorityKeyIdentifier's keyid; for a
- * self-issued certificate without one (Go's roots), its own SKI.
- */
-static void
-cert_aki(X509 *x, char *buf, size_t size)
-{
-	const ASN1_OCTET_STRING	*id;
-
-	buf[0] = '\0';
-	if ((id = X509_get0_authority_key_id(x)) == NULL &&
-	    X509_check_issued(x, x) == X509_V_OK)
-		id = X509_get0_subject_key_id(x);
-	if (id != NULL)
-		hex(ASN1_STRING_get0_data(id), ASN1_STRING_length(id), buf,
-		    size);
-}
-
 /* "DNS:a, IP:b" and the JSON array master's certdb keeps in sans. */
 static int
 sans_texts(const struct pki_cert_facts *f, char **text, char **json)
@@ -831,10 +801,10 @@ sans_texts(const struct pki_cert_facts *f, char **text, char **json)
 
 /* Inserts one certificate (its rows in both tables). */
 static int
-add_one(struct pki_inventory *inv, sqlite3_stmt *cst, sqlite3_stmt *est,
-    const struct pki_inv_add *a, int64_t now, size_t *added,
-    struct pki_error *err)
+add_one(struct pki_inventory *inv, const struct pki_inv_add *a, int64_t now,
+    size_t *added, struct pki_error *err)
 {
+	sqlite3_stmt		*cst = inv->add_cst, *est = inv->add_est;
 	struct pki_cert_facts	 f;
 	struct pki_cert		*cert = NULL;
 	char			 aki[129], exp[40], nb[40], iss[40];
@@ -851,11 +821,11 @@ add_one(struct pki_inventory *inv, sqlite3_stmt *cst, sqlite3_stmt *est,
 	r = pki_cert_facts_der(der, (size_t)derlen, &f, aki, sizeof(aki),
 	    err);
 	if (r == PKI_ERR_UNSUPPORTED) {
-		if ((r = pki_cert_load(a->pem, a->len, a->name, &cert,
+		if ((r = pki_cert_from_der(der, derlen, a->name, &cert,
 		    err)) != PKI_OK || (r = pki_cert_facts(cert, &f, err)) !=
 		    PKI_OK)
 			goto out;
-		cert_aki(cert->x509, aki, sizeof(aki));
+		pki_cert_keyid(cert, aki, sizeof(aki));
 	} else if (r != PKI_OK)
 		goto out;
 	go_time(f.not_after, exp, sizeof(exp));
@@ -936,8 +906,7 @@ pki_inventory_add(struct pki_inventory *inv, const struct pki_inv_add *v,
 	    (own && (r = pki_inventory_begin(inv, err)) != PKI_OK))
 		return r;
 	for (i = 0; i < n; i++)
-		if ((r = add_one(inv, inv->add_cst, inv->add_est, &v[i], now,
-		    added, err)) != PKI_OK)
+		if ((r = add_one(inv, &v[i], now, added, err)) != PKI_OK)
 			break;
 	sq.reset(inv->add_cst);
 	sq.reset(inv->add_est);

@@ -91,4 +91,9 @@ int		 pki_cert_pem_der(const char *buf, size_t len,
 		    const char *source, unsigned char **der, long *derlen,
 		    struct pki_error *err) PKI_MUST_CHECK;
 
+/* The certificate of a DER text, exactly (pki_cert_load()'s second half). */
+int		 pki_cert_from_der(const unsigned char *der, long len,
+		    const char *source, struct pki_cert **out,
+		    struct pki_error *err) PKI_MUST_CHECK;
+
 #endif /* PKI_X509PRIV_H */

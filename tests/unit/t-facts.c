@@ -285,6 +285,10 @@ facts_der_same(const char *label, const struct pki_cert *c, char *keyid,
 	    tap_join(f.ekus, f.nekus, "|", b2, sizeof(b2)), "%s: DER: EKUs",
 	    label);
 	is_int(g.is_ca, f.is_ca, "%s: DER: is_ca", label);
+	if (keyid != NULL) {
+		pki_cert_keyid(c, b1, sizeof(b1));
+		is_str(keyid, b1, "%s: DER: keyid as pki_cert_keyid's", label);
+	}
 	ok(memcmp(g.spki_sha256, f.spki_sha256, 32) == 0,
 	    "%s: DER: SPKI SHA-256", label);
 	pki_cert_facts_clear(&f);
