@@ -272,6 +272,34 @@ int	pki_pkey_explicit(const EVP_PKEY *pkey);
 #define PKI_RSA_MIN	2048
 #define PKI_RSA_MAX	8192
 
+/* ---- RSA key generation (rsagen.c) ------------------------------------ */
+
+/*
+ * 1 if pki_rsa_generate makes RSA keys of bits bits here: an even size
+ * of at least 2048 bits, FIPS properties off, and OpenSSL's default
+ * provider holding the RSA key management a generation would use (so a
+ * FIPS or hardware provider configured through OPENSSL_CONF makes its
+ * own keys).  0 otherwise: use EVP_PKEY_generate.
+ */
+int	pki_rsa_generator_applies(int bits);
+/*
+ * Generates an RSA key pair of bits bits (e = 65537) from two probable
+ * primes of OpenSSL's BN_generate_prime_ex2, searched in parallel, and
+ * checked as SP 800-56B rev. 2 6.4.1.2.1 asks (see rsagen.c).  *out is
+ * the caller's.  PKI_ERR_CRYPTO or PKI_ERR_ALLOC.
+ */
+int	pki_rsa_generate(int bits, EVP_PKEY **out, struct pki_error *err)
+	    PKI_MUST_CHECK;
+/*
+ * The RSA key pair (e = 65537) of the primes p and q, each of bits / 2
+ * bits, if they pass SP 800-56B rev. 2 6.4.1.2.1's checks (size, |p - q|,
+ * gcd(e, p - 1), gcd(e, q - 1), the size of d) and a pairwise test.
+ * PKI_ERR_KEY names the check that failed; PKI_ERR_ARG for a size other
+ * than an even one of at least 2048 bits.  *out is the caller's.
+ */
+int	pki_rsa_from_primes(const BIGNUM *p, const BIGNUM *q, int bits,
+	    EVP_PKEY **out, struct pki_error *err) PKI_MUST_CHECK;
+
 /* ---- requests (req.c) ----------------------------------------------- */
 
 struct pki_req {

@@ -129,6 +129,7 @@ struct pki_keygen {
 	EVP_PKEY_CTX	*ctx;
 	char		 algo[16];
 	int		 size;
+	int		 own_rsa;	/* pki_rsa_generate makes the keys */
 	char		 src[256];	/* the CSR JSON's name, for messages */
 };
 
@@ -190,6 +191,8 @@ pki_keygen_new(const struct pki_csr *csr, struct pki_keygen **out,
 		    src);
 		goto out;
 	}
+	if (strcmp(ka->algo, "rsa") == 0)
+		kg->own_rsa = pki_rsa_generator_applies(size);
 	if (strcmp(ka->algo, "rsa") == 0 &&
 	    EVP_PKEY_CTX_set_rsa_keygen_bits(kg->ctx, size) <= 0) {
 		r = pki_err_ssl(err, PKI_ERR_CRYPTO,
@@ -229,7 +232,12 @@ pki_keygen_run(struct pki_keygen *kg, struct pki_key **out,
 	int		 r;
 
 	*out = NULL;
-	if (EVP_PKEY_generate(kg->ctx, &pkey) <= 0)
+	if (kg->own_rsa) {
+		if ((r = pki_rsa_generate(kg->size, &pkey, err)) != PKI_OK) {
+			pki_err_prefix(err, kg->src);
+			return r;
+		}
+	} else if (EVP_PKEY_generate(kg->ctx, &pkey) <= 0)
 		return pki_err_ssl(err, PKI_ERR_CRYPTO,
 		    "%s: EVP_PKEY_generate", kg->src);
 	r = key_wrap(&pkey, out, err);
