@@ -18,9 +18,14 @@
  * The cheaper median is the floor.
  *
  * Build: cc -O2 floor.c $(pkg-config --cflags --libs libcrypto) -pthread
- * Usage: floor [-k] [-a ALGO] [-j THREADS] [-n MEMBERS] [-o DIR]
+ * Usage: floor [-kP] [-a ALGO] [-j THREADS] [-n MEMBERS] [-o DIR]
  *            [-r REPS] [-R der|x509|both]
  *   -a  ecdsa-256 (default) or rsa-BITS
+ *   -P  RSA keys from two BN_generate_prime_ex2 primes of BITS/2 bits (p
+ *       mod 65537 != 1, two top bits set), d = e^-1 mod lcm(p-1, q-1), as
+ *       etcd-pki makes them (pki/rsagen.c, without its checks and pairwise
+ *       test, and on the worker's own thread); default: EVP_PKEY_keygen,
+ *       OpenSSL 3.0's FIPS 186-4 B.3.6 generator
  *   -j  threads (default: the online CPUs)
  *   -n  N synthetic members m1..mN (own name, 127.0.x.y) instead of the
  *       guide's etcd1..etcd3; a client "admin" is always added
@@ -58,6 +63,8 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -98,6 +105,7 @@ struct params {
 	int		 reps;
 	int		 route;			/* -1: both */
 	int		 keep;
+	int		 primes;		/* -P */
 	long		 members;		/* 0: the guide's example */
 	char		*dir;
 };
@@ -1057,12 +1065,83 @@ write_set(struct tctx *t, const struct leaf *l)
 
 /* ---- the work ---------------------------------------------------------- */
 
+/* A prime of bits bits, two top bits set, p mod 65537 != 1 (-P). */
+static void
+prime(BIGNUM *p, int bits, BN_CTX *ctx)
+{
+	do {
+		if (!BN_generate_prime_ex2(p, bits, 0, NULL, NULL, NULL, ctx))
+			die("BN_generate_prime_ex2");
+	} while (BN_mod_word(p, 65537) == 1 || !BN_is_bit_set(p, bits - 2));
+}
+
+/* An RSA key from two primes (-P). */
+static EVP_PKEY *
+rsa_from_primes(int bits)
+{
+	BN_CTX		*ctx;
+	BIGNUM		*v[10];
+	BIGNUM		*p, *q, *p1, *q1, *t, *lcm, *d, *dp, *dq, *qi, *n, *e;
+	OSSL_PARAM_BLD	*bld;
+	OSSL_PARAM	*params;
+	EVP_PKEY_CTX	*pctx;
+	EVP_PKEY	*key = NULL;
+	int		 i;
+
+	if ((ctx = BN_CTX_new()) == NULL)
+		die("BN_CTX_new");
+	for (i = 0; i < 10; i++)
+		if ((v[i] = BN_new()) == NULL)
+			die("BN_new");
+	p = v[0], q = v[1], p1 = v[2], q1 = v[3], t = v[4], lcm = v[5];
+	d = v[6], dp = v[7], dq = v[8], qi = v[9];
+	if ((n = BN_new()) == NULL || (e = BN_new()) == NULL ||
+	    !BN_set_word(e, 65537))
+		die("BN_new");
+	for (i = 0; i < 10; i++)
+		BN_set_flags(v[i], BN_FLG_CONSTTIME);
+	prime(p, bits / 2, ctx);
+	prime(q, bits / 2, ctx);
+	if (!BN_sub(p1, p, BN_value_one()) || !BN_sub(q1, q, BN_value_one()) ||
+	    !BN_gcd(t, p1, q1, ctx) || !BN_mul(lcm, p1, q1, ctx) ||
+	    !BN_div(lcm, NULL, lcm, t, ctx) ||
+	    BN_mod_inverse(d, e, lcm, ctx) == NULL ||
+	    !BN_mod(dp, d, p1, ctx) || !BN_mod(dq, d, q1, ctx) ||
+	    BN_mod_inverse(qi, q, p, ctx) == NULL || !BN_mul(n, p, q, ctx))
+		die("RSA from primes");
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, d) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR1, p) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR2, q) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
+	    qi) || (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (pctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(pctx) <= 0 ||
+	    EVP_PKEY_fromdata(pctx, &key, EVP_PKEY_KEYPAIR, params) <= 0)
+		die("EVP_PKEY_fromdata");
+	EVP_PKEY_CTX_free(pctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	for (i = 0; i < 10; i++)
+		BN_clear_free(v[i]);
+	BN_free(n);
+	BN_free(e);
+	BN_CTX_free(ctx);
+	return key;
+}
+
 static void
 keygen(struct tctx *t, struct leaf *l)
 {
 	op_start(t);
 	l->key = NULL;
-	if (EVP_PKEY_keygen(t->kctx, &l->key) != 1)
+	if (t->run->p->primes && t->run->p->rsa_bits)
+		l->key = rsa_from_primes(t->run->p->rsa_bits);
+	else if (EVP_PKEY_keygen(t->kctx, &l->key) != 1)
 		die("EVP_PKEY_keygen");
 	op_end(t, OP_KEYGEN, 1);
 }
@@ -1394,7 +1473,7 @@ median_ms(uint64_t *v, int n)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: floor [-k] [-a rsa-BITS|ecdsa-256] "
+	fprintf(stderr, "usage: floor [-kP] [-a rsa-BITS|ecdsa-256] "
 	    "[-j THREADS] [-n MEMBERS] [-o DIR]\n"
 	    "             [-r REPS] [-R der|x509|both]\n");
 	exit(1);
@@ -1421,7 +1500,7 @@ main(int argc, char *argv[])
 	if ((v = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
 		v = 1;
 	p.threads = (int)v;
-	while ((ch = getopt(argc, argv, "a:j:kn:o:r:R:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:j:kn:o:Pr:R:")) != -1) {
 		switch (ch) {
 		case 'a':
 			p.algo = optarg;
@@ -1445,6 +1524,9 @@ main(int argc, char *argv[])
 			break;
 		case 'o':
 			p.dir = optarg;
+			break;
+		case 'P':
+			p.primes = 1;
 			break;
 		case 'R':
 			if (strcmp(optarg, "der") == 0)
@@ -1486,8 +1568,9 @@ main(int argc, char *argv[])
 
 	leaves = make_leaves(&p, &nleaves);
 	times = xcalloc((size_t)p.reps, sizeof(*times));
-	printf("floor: %s, CA + %zu leaves (%s), %d thread%s, %d rep%s, "
-	    "into %s\n", p.algo, nleaves - 1, p.members > 0 ?
+	printf("floor: %s%s, CA + %zu leaves (%s), %d thread%s, %d rep%s, "
+	    "into %s\n", p.algo, p.primes && p.rsa_bits ? " (two primes)" :
+	    "", nleaves - 1, p.members > 0 ?
 	    "synthetic members + admin" : "guide: 3 members + admin",
 	    p.threads, p.threads == 1 ? "" : "s", p.reps,
 	    p.reps == 1 ? "" : "s", p.dir);

@@ -20,8 +20,17 @@
  * p90, p99, max) and Pearson's correlation of the time with the number
  * of candidates tested and with the number of Miller-Rabin rounds.
  *
- * Build: cc -O2 rsagen.c $(pkg-config --cflags --libs libcrypto)
- * Usage: rsagen [-b BITS] [-n N]
+ * With -m primes it times instead what etcd-pki does (pki/rsagen.c) for
+ * an even size of 2048 bits or more: two primes of BITS/2 bits from
+ * BN_generate_prime_ex2, each drawn again while p mod 65537 = 1 or its
+ * second bit is clear, one after the other on this thread.  The key
+ * itself (d, the CRT values, the checks, the pairwise test: about 2 ms)
+ * is not built.  Per key it prints the CPU time of each prime and the
+ * sum, and the distribution of the sum (one thread) and of the larger
+ * of the two (the time on two threads, as etcd-pki searches them).
+ *
+ * Build: cc -O2 rsagen.c $(pkg-config --cflags --libs libcrypto) -lm
+ * Usage: rsagen [-b BITS] [-n N] [-m openssl|primes]
  */
 #include <math.h>
 #include <stdio.h>
@@ -30,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -115,6 +125,62 @@ corr(const double *x, const double *y, int n)
 	return sxy / sqrt(sxx * syy);
 }
 
+static void
+dist(const char *what, const double *v, double *sorted, int n)
+{
+	memcpy(sorted, v, n * sizeof(*v));
+	qsort(sorted, n, sizeof(*sorted), cmp);
+	printf("%s: median %.1f p90 %.1f p99 %.1f max %.1f min %.1f\n",
+	    what, quant(sorted, n, 0.5), quant(sorted, n, 0.9),
+	    quant(sorted, n, 0.99), sorted[n - 1], sorted[0]);
+}
+
+/* One prime as pki/rsagen.c draws it; its CPU time in ms. */
+static double
+prime_ms(BIGNUM *p, int bits, BN_CTX *ctx)
+{
+	double	t0 = cpu_ms();
+
+	do {
+		if (!BN_generate_prime_ex2(p, bits, 0, NULL, NULL, NULL, ctx)) {
+			ERR_print_errors_fp(stderr);
+			exit(1);
+		}
+	} while (BN_mod_word(p, 65537) == 1 || !BN_is_bit_set(p, bits - 2));
+	return cpu_ms() - t0;
+}
+
+static int
+primes_main(int bits, int n)
+{
+	BN_CTX	*ctx = BN_CTX_new();
+	BIGNUM	*p = BN_new();
+	double	*sum, *mx, *sorted, a, b;
+	int	 i;
+
+	sum = calloc(n, sizeof(*sum));
+	mx = calloc(n, sizeof(*mx));
+	sorted = calloc(n, sizeof(*sorted));
+	if (ctx == NULL || p == NULL || sum == NULL || mx == NULL ||
+	    sorted == NULL)
+		return 1;
+	printf("%s, RSA-%d from two BN_generate_prime_ex2 primes, %d keys\n",
+	    OpenSSL_version(OPENSSL_VERSION), bits, n);
+	printf("key      p_ms      q_ms   sum_ms\n");
+	for (i = 0; i < n; i++) {
+		a = prime_ms(p, bits / 2, ctx);
+		b = prime_ms(p, bits / 2, ctx);
+		sum[i] = a + b;
+		mx[i] = a > b ? a : b;
+		printf("%3d %9.1f %9.1f %8.1f\n", i + 1, a, b, sum[i]);
+	}
+	dist("cpu ms, both primes on one thread", sum, sorted, n);
+	dist("cpu ms, the slower prime (two threads)", mx, sorted, n);
+	BN_free(p);
+	BN_CTX_free(ctx);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -122,23 +188,34 @@ main(int argc, char **argv)
 	EVP_PKEY	*pkey;
 	struct tally	 t;
 	double		*ms, *sorted, *cand, *mr, t0;
-	int		 c, i, n = 61, bits = 2048;
+	int		 c, i, n = 61, bits = 2048, primes = 0;
 
-	while ((c = getopt(argc, argv, "b:n:")) != -1) {
+	while ((c = getopt(argc, argv, "b:m:n:")) != -1) {
 		switch (c) {
 		case 'b':
 			bits = atoi(optarg);
+			break;
+		case 'm':
+			if (strcmp(optarg, "primes") == 0)
+				primes = 1;
+			else if (strcmp(optarg, "openssl") != 0) {
+				fprintf(stderr, "rsagen: -m openssl|primes\n");
+				return 1;
+			}
 			break;
 		case 'n':
 			n = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: rsagen [-b BITS] [-n N]\n");
+			fprintf(stderr, "usage: rsagen [-b BITS] [-n N] "
+			    "[-m openssl|primes]\n");
 			return 1;
 		}
 	}
 	if (n < 2 || bits < 512)
 		return 1;
+	if (primes)
+		return bits % 2 != 0 ? 1 : primes_main(bits, n);
 	ms = calloc(n, sizeof(*ms));
 	sorted = calloc(n, sizeof(*sorted));
 	cand = calloc(n, sizeof(*cand));
@@ -173,11 +250,7 @@ main(int argc, char **argv)
 		printf("%3d %9.1f %11ld %12ld %10ld %4ld %7ld %6ld\n", i + 1,
 		    ms[i], t.cand, t.derive, t.mr, t.aux, t.primes, t.other);
 	}
-	memcpy(sorted, ms, n * sizeof(*ms));
-	qsort(sorted, n, sizeof(*sorted), cmp);
-	printf("cpu ms: median %.1f p90 %.1f p99 %.1f max %.1f min %.1f\n",
-	    quant(sorted, n, 0.5), quant(sorted, n, 0.9),
-	    quant(sorted, n, 0.99), sorted[n - 1], sorted[0]);
+	dist("cpu ms", ms, sorted, n);
 	printf("correlation of cpu time with candidates tested: %.3f, "
 	    "with Miller-Rabin rounds: %.3f\n", corr(ms, cand, n),
 	    corr(ms, mr, n));
