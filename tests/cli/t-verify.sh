@@ -4,8 +4,9 @@
 # (rsa-2048, ecdsa-256/384/521, ed25519), a peer leaf under each, and a
 # root -> intermediate -> leaf chain, and has them checked by other
 # implementations: OpenSSL (`openssl verify -x509_strict`, purposes,
-# -checkend), GnuTLS (`certtool --verify`) and Go's crypto/x509 (through the
-# real cfssl 1.2.0's `certinfo`).  Also: key matches certificate, file modes.
+# -checkend, `openssl pkey -check` of each key), GnuTLS (`certtool
+# --verify`) and Go's crypto/x509 (through the real cfssl 1.2.0's
+# `certinfo`).  Also: key matches certificate, file modes.
 #
 # T_COMPAT_SELF=1 runs it with the real cfssl instead (harness self-test;
 # Ed25519 is then left out, cfssl 1.2.0 cannot make such keys).
@@ -128,6 +129,8 @@ verify_leaf() {
 	    -checkend 0 -in "$_leaf.pem"
 	check "$_v: key matches the certificate" key_matches \
 	    "$_leaf-key.pem" "$_leaf.pem"
+	check "$_v: openssl pkey -check of the private key (for RSA: p and q prime, d and the CRT values)" \
+	    openssl pkey -noout -check -in "$_leaf-key.pem"
 	check "$_v: key file mode 0600" mode_is 600 "$_leaf-key.pem"
 	check "$_v: certificate and CSR modes 0644 (umask 022)" mode_is 644 \
 	    "$_leaf.pem" "$_leaf.csr"
@@ -162,6 +165,8 @@ for r in $roots; do
 	fi
 	check "root $k: key matches the certificate" key_matches \
 	    "ca-$k-key.pem" "ca-$k.pem"
+	check "root $k: openssl pkey -check of the private key (for RSA: p and q prime, d and the CRT values)" \
+	    openssl pkey -noout -check -in "ca-$k-key.pem"
 	check "root $k: key file mode 0600" mode_is 600 "ca-$k-key.pem"
 	mk "leaf-$k" gencert -ca "ca-$k.pem" -ca-key "ca-$k-key.pem" \
 	    -config "$GUIDE" -profile peer "$leafjson" || continue
