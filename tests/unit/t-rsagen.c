@@ -3,7 +3,7 @@
  * (pki/rsagen.c): the keys it makes pass OpenSSL's full key check and
  * SP 800-56B rev. 2's conditions, each check refuses the pair it is
  * for, and the generator stands aside for sizes and properties it does
- * not serve.
+ * not serve.  A composite "prime" fails the pairwise test.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +201,7 @@ t_checks(void)
 	BIGNUM			*p = BN_new(), *q = BN_new(), *p1 = BN_new();
 	BIGNUM			*add = BN_new(), *rem = BN_new();
 	BIGNUM			*near = NULL, *low = NULL, *small = BN_new();
+	BIGNUM			*comp = BN_new();
 	EVP_PKEY		*k = NULL;
 	int			 i, r;
 
@@ -241,6 +242,16 @@ t_checks(void)
 		BN_free(small), small = NULL;
 	refused(q, small, 2048, PKI_ERR_KEY, "smaller than sqrt(2)",
 	    "q of 1023 bits");
+	/* Not a prime: every size and distance check passes, the key not. */
+	r = comp != NULL;
+	for (i = 0; r && i < 64; i++) {
+		r = BN_rand(comp, 1024, BN_RAND_TOP_TWO, BN_RAND_BOTTOM_ODD);
+		if (r && BN_check_prime(comp, ctx, NULL) == 0 &&
+		    BN_mod_word(comp, 65537) != 1)
+			break;
+	}
+	refused(r && i < 64 ? comp : NULL, q, 2048, PKI_ERR_CRYPTO,
+	    "pairwise test", "p composite");
 	refused(p, q, 2047, PKI_ERR_ARG, "not an even size", "2047 bits");
 	refused(p, q, 1024, PKI_ERR_ARG, "not an even size", "1024 bits");
 
@@ -252,6 +263,7 @@ t_checks(void)
 	BN_free(near);
 	BN_free(low);
 	BN_free(small);
+	BN_free(comp);
 	BN_CTX_free(ctx);
 }
 
@@ -302,7 +314,7 @@ t_keygen(void)
 int
 main(void)
 {
-	plan(15 + 15 + 6 + 7);
+	plan(15 + 16 + 6 + 7);
 	t_generate();
 	t_checks();
 	t_applies();
