@@ -238,8 +238,12 @@ pki_rsa_from_primes(const BIGNUM *p_in, const BIGNUM *q_in, int bits,
 		goto out;
 	}
 	if (!BN_sub(p1, p, BN_value_one()) || !BN_sub(q1, q, BN_value_one()) ||
-	    !BN_gcd(t, p1, e, ctx) || !BN_is_one(t) ||
-	    !BN_gcd(t, q1, e, ctx) || !BN_is_one(t)) {
+	    !BN_gcd(t, p1, e, ctx) || !BN_gcd(g, q1, e, ctx)) {
+		r = pki_err_ssl(err, PKI_ERR_CRYPTO, "RSA key generation: "
+		    "BN_gcd");
+		goto out;
+	}
+	if (!BN_is_one(t) || !BN_is_one(g)) {
 		pki_err(err, r, "RSA key generation: gcd(e, p - 1) or "
 		    "gcd(e, q - 1) is not 1");
 		goto out;
@@ -356,6 +360,8 @@ pki_rsa_generate(int bits, EVP_PKEY **out, struct pki_error *err)
 		    PKI_ERR_KEY)
 			goto out;
 	}
+	r = pki_err(err, PKI_ERR_CRYPTO, "RSA key generation: no pair of "
+	    "primes passed the checks in %d draws", DRAW_MAX);
  out:
 	BN_clear_free(p);
 	BN_clear_free(q);
