@@ -32,6 +32,7 @@ json_parse(const char *buf, size_t len, const char *source, size_t flags,
 {
 	json_error_t	 jerr;
 	json_t		*root;
+	const char	*nul, *p;
 	size_t		 i;
 
 	*out = NULL;
@@ -44,6 +45,24 @@ json_parse(const char *buf, size_t len, const char *source, size_t flags,
 		return pki_err(err, PKI_ERR_JSON, "%s: empty input, expected "
 		    "a JSON object", source);
 	root = json_loadb(buf, len, flags | JSON_DECODE_ANY, &jerr);
+	if (root != NULL && (nul = memchr(buf, '\0', len)) != NULL) {
+		/*
+		 * jansson refuses a NUL byte in a string or a key, but one
+		 * right after a number ends the number and is skipped: "[1\0]"
+		 * loads as [1].  Go's encoding/json refuses it, and so do we.
+		 */
+		json_decref(root);
+		root = NULL;
+		snprintf(jerr.text, sizeof(jerr.text), "NUL byte (0x00) "
+		    "outside a string");
+		for (jerr.line = 1, jerr.column = 1, p = buf; p < nul; p++) {
+			if (*p == '\n') {
+				jerr.line++;
+				jerr.column = 1;
+			} else
+				jerr.column++;
+		}
+	}
 	if (root == NULL) {
 		pki_err(err, PKI_ERR_JSON, "%s:%d:%d: %s", source, jerr.line,
 		    jerr.column, pki_json_errtext(jerr.text));
@@ -116,12 +135,14 @@ static int
 dup_object(struct dup_scan *ds, const char *path)
 {
 	json_t		*seen = NULL, *first;
+	const char	*before;
 	char		 kpath[PKI_JSON_PATH_MAX], *key = NULL;
 	int		 r = PKI_ERR_ALLOC;
 
 	if ((seen = json_object()) == NULL)
 		goto out;
 	for (ds->p++, dup_ws(ds); ds->p < ds->end && *ds->p != '}';) {
+		before = ds->p;
 		if ((key = dup_key(ds)) == NULL) {
 			r = PKI_ERR_ALLOC;
 			goto out;
@@ -146,7 +167,8 @@ dup_object(struct dup_scan *ds, const char *path)
 		if (ds->p < ds->end && *ds->p == ',') {
 			ds->p++;
 			dup_ws(ds);
-		}
+		} else if (ds->p == before)
+			break;		/* not JSON after all: no loop */
 	}
 	ds->p++;
 	r = PKI_OK;
@@ -162,9 +184,10 @@ dup_object(struct dup_scan *ds, const char *path)
 static int
 dup_value(struct dup_scan *ds, const char *path)
 {
-	char	ipath[PKI_JSON_PATH_MAX];
-	size_t	i;
-	int	esc, r;
+	const char	*before;
+	char		 ipath[PKI_JSON_PATH_MAX];
+	size_t		 i;
+	int		 esc, r;
 
 	dup_ws(ds);
 	if (ds->p >= ds->end)
@@ -182,6 +205,7 @@ dup_value(struct dup_scan *ds, const char *path)
 	}
 	for (i = 0, ds->p++, dup_ws(ds); ds->p < ds->end && *ds->p != ']';
 	    i++) {
+		before = ds->p;
 		pki_json_path_index(ipath, sizeof(ipath), path, i);
 		if ((r = dup_value(ds, ipath)) != PKI_OK)
 			return r;
@@ -189,7 +213,8 @@ dup_value(struct dup_scan *ds, const char *path)
 		if (ds->p < ds->end && *ds->p == ',') {
 			ds->p++;
 			dup_ws(ds);
-		}
+		} else if (ds->p == before)
+			break;		/* not JSON after all: no loop */
 	}
 	ds->p++;
 	return PKI_OK;

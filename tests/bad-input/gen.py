@@ -91,6 +91,10 @@ n = "nul-raw-in-string"
 csr(n, b'{"CN":"a\x00b"}', csrf(n, "[0-9]+:[0-9]+: control character 0x0"))
 n = "nul-raw-after"
 csr(n, b'{"CN":"a"}\x00', csrf(n, "[0-9]+:[0-9]+: "))
+# jansson skips a NUL byte right after a number ("[1\0]" loads as [1]).
+n = "nul-raw-after-number"
+csr(n, b'{"CN":"a","x":[1\x00]}', csrf(n, "[0-9]+:[0-9]+: NUL byte \\(0x00\\) "
+    "outside a string"))
 for n, d in [("utf8-invalid-byte", b'{"CN":"a\xffb"}'),
              ("utf8-truncated", b'{"CN":"a\xc3"}'),
              ("utf8-overlong-slash", b'{"CN":"a\xc0\xafb"}'),
@@ -648,11 +652,11 @@ for n, v in [("garbage", "soon"), ("negative", "-1h"),
 for n, v, c, p in [("garbage", "many", 2, 'invalid value "many" for flag '
                     '-members'),
                    ("huge", "99999999999999999999", 2, "invalid value"),
-                   ("negative", "-3", 1, "etcd-pki: cluster issue: -members: "
+                   ("negative", "-3", 2, "etcd-pki: cluster issue: -members: "
                     "-3 is out of range"),
-                   ("zero", "0", 1, "etcd-pki: cluster issue: -members: 0 is "
+                   ("zero", "0", 2, "etcd-pki: cluster issue: -members: 0 is "
                     "out of range"),
-                   ("too-many", "100000", 1, "etcd-pki: cluster issue: "
+                   ("too-many", "100000", 2, "etcd-pki: cluster issue: "
                     "-members: 100000 is out of range")]:
     flag("members-" + n, v, "cluster issue -members %F -o out", p, code=c)
 for n, v in [("garbage", "rsa-abc"), ("unknown", "dsa-2048"),
