@@ -135,14 +135,12 @@ static int
 dup_object(struct dup_scan *ds, const char *path)
 {
 	json_t		*seen = NULL, *first;
-	const char	*before;
 	char		 kpath[PKI_JSON_PATH_MAX], *key = NULL;
 	int		 r = PKI_ERR_ALLOC;
 
 	if ((seen = json_object()) == NULL)
 		goto out;
 	for (ds->p++, dup_ws(ds); ds->p < ds->end && *ds->p != '}';) {
-		before = ds->p;
 		if ((key = dup_key(ds)) == NULL) {
 			r = PKI_ERR_ALLOC;
 			goto out;
@@ -167,8 +165,7 @@ dup_object(struct dup_scan *ds, const char *path)
 		if (ds->p < ds->end && *ds->p == ',') {
 			ds->p++;
 			dup_ws(ds);
-		} else if (ds->p == before)
-			break;		/* not JSON after all: no loop */
+		}
 	}
 	ds->p++;
 	r = PKI_OK;
@@ -184,10 +181,9 @@ dup_object(struct dup_scan *ds, const char *path)
 static int
 dup_value(struct dup_scan *ds, const char *path)
 {
-	const char	*before;
-	char		 ipath[PKI_JSON_PATH_MAX];
-	size_t		 i;
-	int		 esc, r;
+	char	ipath[PKI_JSON_PATH_MAX];
+	size_t	i;
+	int	esc, r;
 
 	dup_ws(ds);
 	if (ds->p >= ds->end)
@@ -199,13 +195,14 @@ dup_value(struct dup_scan *ds, const char *path)
 		return PKI_OK;
 	}
 	if (*ds->p != '[') {
-		while (ds->p < ds->end && strchr(",]} \t\r\n", *ds->p) == NULL)
+		/* strchr would match a NUL byte: one must not stop the scan. */
+		while (ds->p < ds->end && (*ds->p == '\0' ||
+		    strchr(",]} \t\r\n", *ds->p) == NULL))
 			ds->p++;
 		return PKI_OK;
 	}
 	for (i = 0, ds->p++, dup_ws(ds); ds->p < ds->end && *ds->p != ']';
 	    i++) {
-		before = ds->p;
 		pki_json_path_index(ipath, sizeof(ipath), path, i);
 		if ((r = dup_value(ds, ipath)) != PKI_OK)
 			return r;
@@ -213,8 +210,7 @@ dup_value(struct dup_scan *ds, const char *path)
 		if (ds->p < ds->end && *ds->p == ',') {
 			ds->p++;
 			dup_ws(ds);
-		} else if (ds->p == before)
-			break;		/* not JSON after all: no loop */
+		}
 	}
 	ds->p++;
 	return PKI_OK;
