@@ -59,7 +59,8 @@
 struct leafjob {
 	size_t			 leaf;
 	int			 state;		/* LEAF_* */
-	char			 reason[256];
+	const char		*reason;	/* a static text or own_reason */
+	char			*own_reason;	/* LEAF_REISSUE's, malloc'ed */
 	struct pki_issued	 fl;		/* products */
 	char			*text[F__COUNT];	/* CSR JSON, conf, env */
 	size_t			 textlen[F__COUNT];
@@ -72,7 +73,7 @@ struct leafjob {
 	mode_t			 keymode;	/* ... and mode */
 	int			 parked;
 	int			 r;
-	struct pki_error	 err;
+	struct pki_error	*err;		/* r's, malloc'ed (NULL: none) */
 };
 
 struct issue {
@@ -509,6 +510,7 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 	const struct pki_cluster_leaf	*lf = &is->cl->leaves[j->leaf];
 	struct pki_cl_check		 ck;
 	char				 name[NAME_MAX + 1], *buf = NULL;
+	char				 reason[256] = "";
 	size_t				 len;
 	int				 ldfd = -1, i, r = PKI_ERR_INTERNAL;
 
@@ -521,7 +523,7 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 			return pki_err_sys(err, errno, "%s/%s: cannot open",
 			    is->dir, lf->dir);
 		j->state = LEAF_NEW;
-		snprintf(j->reason, sizeof(j->reason), "missing");
+		j->reason = "missing";
 		return leaf_owner(is, j, -1, 0, err);
 	}
 	ck.cl = is->cl;
@@ -530,12 +532,17 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 	ck.now = is->now;
 	ck.expiry = is->opts->expiry;
 	ck.check_length = 1;
-	ck.reason = j->reason;
-	ck.reasonlen = sizeof(j->reason);
+	ck.reason = reason;
+	ck.reasonlen = sizeof(reason);
 	ck.revoked = is->revoked;
 	ck.nrevoked = is->nrevoked;
 	if (pki_cl_check_leaf(&ck, ldfd) != 0) {
 		j->state = LEAF_REISSUE;
+		if ((j->own_reason = strdup(reason)) == NULL) {
+			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			goto out;
+		}
+		j->reason = j->own_reason;
 		r = leaf_owner(is, j, ldfd, ck.pair_ok, err);
 		goto out;
 	}
@@ -568,7 +575,8 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 		    "not rewrite: run etcd-pki renew -cluster DESC -member "
 		    "%s -force %s %s", is->dir, lf->dir,
 		    j->state == LEAF_REISSUE ? j->reason : "ca.pem differs",
-		    lf->name, strstr(j->reason, ": revoked (") != NULL ?
+		    lf->name, j->reason != NULL &&
+		    strstr(j->reason, ": revoked (") != NULL ?
 		    "-rekey" : "-allow-san-change", is->dir);
 	if (ldfd != -1)
 		(void)close(ldfd);
@@ -705,15 +713,32 @@ issue_leaf(struct issue *is, struct leafjob *j, struct pki_key *key,
 	return r;
 }
 
-/* Issues job j with its key (freed here); records the result. */
+/*
+ * Keeps a copy of a failed job's error (*e) in j: only the failures
+ * take that room.  Without memory for it, j->err stays NULL and the run
+ * reports r's generic text (run_jobs).
+ */
 static void
-finish_job(struct issue *is, struct leafjob *j, int r)
+keep_err(struct leafjob *j, const struct pki_error *e)
+{
+	if (j->err == NULL && (j->err = malloc(sizeof(*j->err))) != NULL)
+		*j->err = *e;
+}
+
+/*
+ * Issues job j with its key (freed here); records the result.  e holds
+ * the error of a failure before (r != PKI_OK) and is the worker's own.
+ */
+static void
+finish_job(struct issue *is, struct leafjob *j, int r, struct pki_error *e)
 {
 	if (r == PKI_OK)
-		r = issue_leaf(is, j, j->key, &j->err);
+		r = issue_leaf(is, j, j->key, e);
 	pki_key_free(j->key);
 	j->key = NULL;
 	ERR_clear_error();
+	if (r != PKI_OK)
+		keep_err(j, e);
 	j->r = r;
 	pthread_mutex_lock(&is->mu);
 	if (r != PKI_OK)
@@ -736,6 +761,7 @@ worker(void *arg)
 	struct issue		*is = arg;
 	struct leafjob		*j;
 	struct pki_keygen	*kg = NULL;	/* this worker's, reused */
+	struct pki_error	 e;		/* the current job's */
 	const struct pki_csr	*csr;
 	size_t			 i;
 	int			 r;
@@ -770,7 +796,8 @@ worker(void *arg)
 			j->parked = 0;
 			is->nparked--;
 			pthread_mutex_unlock(&is->mu);
-			finish_job(is, j, PKI_OK);
+			memset(&e, 0, sizeof(e));
+			finish_job(is, j, PKI_OK, &e);
 			continue;
 		}
 		if (is->next == is->njobs) {
@@ -787,12 +814,13 @@ worker(void *arg)
 
 		csr = is->cl->leaves[j->leaf].csr;
 		r = PKI_OK;
+		memset(&e, 0, sizeof(e));
 		if (!pki_keygen_matches(kg, csr)) {
 			pki_keygen_free(kg);
-			r = pki_keygen_new(csr, &kg, &j->err);
+			r = pki_keygen_new(csr, &kg, &e);
 		}
 		if (r == PKI_OK)
-			r = pki_keygen_run(kg, &j->key, &j->err);
+			r = pki_keygen_run(kg, &j->key, &e);
 		pthread_mutex_lock(&is->mu);
 		if (r == PKI_OK && is->ca_state == CA_MAKING) {
 			j->parked = 1;
@@ -803,7 +831,7 @@ worker(void *arg)
 		if (is->ca_state == CA_FAILED)
 			r = PKI_ERR_ARG;	/* reported as the CA's error */
 		pthread_mutex_unlock(&is->mu);
-		finish_job(is, j, r);
+		finish_job(is, j, r, &e);
 	}
 	pki_keygen_free(kg);
 	ERR_clear_error();
@@ -1306,8 +1334,8 @@ plan_jobs(struct issue *is, struct leafjob *jobs, int *need_clients,
 			return r;
 		jobs[i].state = faccessat(is->dfd, cl->leaves[i].dir, F_OK,
 		    AT_SYMLINK_NOFOLLOW) == 0 ? LEAF_REISSUE : LEAF_NEW;
-		snprintf(jobs[i].reason, sizeof(jobs[i].reason), "%s",
-		    jobs[i].state == LEAF_NEW ? "missing" : "new CA");
+		jobs[i].reason = jobs[i].state == LEAF_NEW ? "missing" :
+		    "new CA";
 		if ((r = new_ca_owner(is, &jobs[i], err)) != PKI_OK)
 			return r;
 	}
@@ -1397,8 +1425,12 @@ run_jobs(struct issue *is, struct leafjob *jobs, int *mutex_ok,
 	for (i = 0; r == PKI_OK && i < ntodo; i++)
 		if (is->jobs[i]->r != PKI_OK) {
 			r = is->jobs[i]->r;
-			if (err != NULL)
-				*err = is->jobs[i]->err;
+			if (err != NULL && is->jobs[i]->err != NULL)
+				*err = *is->jobs[i]->err;
+			else if (err != NULL)
+				(void)pki_err(err, r, "%s: %s",
+				    cl->leaves[is->jobs[i]->leaf].name,
+				    pki_strerror(r));
 		}
  back:
 	/* Keys left parked when a run stopped early. */
@@ -1506,6 +1538,8 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 				remove_tmpdir(leaf_parent(&is, &cl->leaves[i],
 				    &base), jobs[i].tmpdir);
 			free(jobs[i].tmpdir);
+			free(jobs[i].own_reason);
+			free(jobs[i].err);
 			pki_issued_clear(&jobs[i].fl);
 			for (n = 0; n < F__COUNT; n++)
 				free(jobs[i].text[n]);
