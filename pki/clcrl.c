@@ -12,7 +12,9 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include <openssl/bn.h>
+#include <openssl/rand.h>
 
 #include "internal.h"
 #include "cluster.h"
@@ -259,9 +262,8 @@ pki_cl_files_free(struct pki_file *f, char **paths, size_t n)
 
 int
 pki_cl_crl_files(const struct pki_cluster *cl, const char *dir,
-    const struct pki_cluster_crl *c, const char *dbconf, const char *db,
-    size_t dblen, struct pki_file **fp, char ***pathsp, size_t *np,
-    struct pki_error *err)
+    const struct pki_cluster_crl *c, const char *dbconf, const char *dbtmp,
+    struct pki_file **fp, char ***pathsp, size_t *np, struct pki_error *err)
 {
 	struct pki_cldir_leaf	*lv = NULL;
 	struct pki_file		*f = NULL;
@@ -283,10 +285,18 @@ pki_cl_crl_files(const struct pki_cluster *cl, const char *dir,
 	    c->derlen, err)) != PKI_OK || (r = add_if_differs(f, paths, &n,
 	    dir, PKI_CLDIR_CRL_PEM, c->pem, c->pemlen, err)) != PKI_OK ||
 	    (dbconf != NULL && (r = add_if_differs(f, paths, &n, dir,
-	    PKI_CLDIR_DBCONFIG, dbconf, strlen(dbconf), err)) != PKI_OK) ||
-	    (db != NULL && (r = add_if_differs(f, paths, &n, dir,
-	    PKI_CLDIR_INVENTORY, db, dblen, err)) != PKI_OK))
+	    PKI_CLDIR_DBCONFIG, dbconf, strlen(dbconf), err)) != PKI_OK))
 		goto out;
+	if (dbtmp != NULL) {
+		if ((paths[n] = pki_path_join(dir, PKI_CLDIR_INVENTORY)) ==
+		    NULL) {
+			r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+			goto out;
+		}
+		f[n] = (struct pki_file){ paths[n], dbtmp, PKI_FILE_PREPARED,
+		    0644 };
+		n++;
+	}
 	/* Copies beside the members' bundles (a new directory: none yet). */
 	for (i = 0; cl->fragments && i < nl; i++) {
 		if (!lv[i].member || access(lv[i].dir, F_OK) != 0)
@@ -395,7 +405,7 @@ pki_cluster_crl_publish(const struct pki_cluster *cl, const char *dir,
 		goto out;
 	}
 	/* The CRL is recorded if and only if its files are written. */
-	if ((r = pki_cl_crl_files(cl, dir, &c, NULL, NULL, 0, &f, &paths,
+	if ((r = pki_cl_crl_files(cl, dir, &c, NULL, NULL, &f, &paths,
 	    &written, &err)) != PKI_OK ||
 	    (r = pki_file_write_set_hook(f, written, inv_commit, inv,
 	    &err)) != PKI_OK)
@@ -583,6 +593,71 @@ pki_cluster_record_found(struct pki_inventory *inv,
 
 /* ---- cluster issue's part ------------------------------------------------ */
 
+/* Is name a temporary inventory (PKI_CL_INV_TMP, "xxxxxx" lower hex)? */
+static int
+is_inv_tmp(const char *name)
+{
+	static const char	prefix[] = "." PKI_CLDIR_INVENTORY ".";
+	size_t			i, n = sizeof(prefix) - 1;
+
+	if (strncmp(name, prefix, n) != 0 || strlen(name) != n + 6)
+		return 0;
+	for (i = n; i < n + 6; i++)
+		if (!isxdigit((unsigned char)name[i]) ||
+		    isupper((unsigned char)name[i]))
+			return 0;
+	return 1;
+}
+
+void
+pki_cl_record_sweep(int dfd)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+
+	if ((d = pki_dir_open_at(dfd, ".")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (is_inv_tmp(de->d_name) && fstatat(dfd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			(void)unlinkat(dfd, de->d_name, 0);
+	(void)closedir(d);
+}
+
+/* Creates the empty temporary file of a new inventory in dir. */
+static int
+inv_tmp_create(const char *dir, struct pki_cl_record *rec,
+    struct pki_error *err)
+{
+	char		name[sizeof(PKI_CLDIR_INVENTORY) + 16];
+	unsigned char	rnd[3];
+	int		fd, try;
+
+	for (try = 0; try < 16; try++) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			return pki_err_ssl(err, PKI_ERR_CRYPTO, "RAND_bytes");
+		snprintf(name, sizeof(name), ".%s.%02x%02x%02x",
+		    PKI_CLDIR_INVENTORY, rnd[0], rnd[1], rnd[2]);
+		if ((rec->tmppath = pki_path_join(dir, name)) == NULL)
+			return pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		/* Private until the commit gives it its mode. */
+		if ((fd = open(rec->tmppath, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600)) != -1) {
+			(void)close(fd);
+			rec->tmpname = strrchr(rec->tmppath, '/') + 1;
+			return PKI_OK;
+		}
+		free(rec->tmppath);
+		rec->tmppath = NULL;
+		if (errno != EEXIST)
+			return pki_err_sys(err, errno, "%s/%s: cannot create",
+			    dir, name);
+	}
+	return pki_err(err, PKI_ERR_IO, "%s: no free temporary name for %s",
+	    dir, PKI_CLDIR_INVENTORY);
+}
+
 int
 pki_cl_record_begin(const char *dir, struct pki_cl_record *rec,
     struct pki_error *err)
@@ -594,13 +669,19 @@ pki_cl_record_begin(const char *dir, struct pki_cl_record *rec,
 	if ((path = pki_path_join(dir, PKI_CLDIR_INVENTORY)) == NULL)
 		return pki_err(err, PKI_ERR_ALLOC, "out of memory");
 	if (access(path, F_OK) == 0 || errno != ENOENT) {
-		if ((r = pki_inventory_open(path, 0, &rec->inv, err)) ==
-		    PKI_OK)
-			r = pki_inventory_begin(rec->inv, err);
+		r = pki_inventory_open(path, 0, &rec->inv, err);
 	} else {
-		r = pki_inventory_open(NULL, PKI_INV_CREATE, &rec->inv, err);
-		rec->in_memory = 1;
+		rec->fresh = 1;
+		if ((r = inv_tmp_create(dir, rec, err)) == PKI_OK)
+			r = pki_inventory_open(rec->tmppath, PKI_INV_CREATE |
+			    PKI_INV_SCRATCH, &rec->inv, err);
+		/* Errors name the inventory, not its temporary file. */
+		if (r != PKI_OK)
+			pki_err_source(err, path);
 	}
+	/* One transaction: the new file's rows are written at the end. */
+	if (r == PKI_OK)
+		r = pki_inventory_begin(rec->inv, err);
 	free(path);
 	if (r != PKI_OK)
 		pki_cl_record_clear(rec);
@@ -634,11 +715,11 @@ pki_cl_record_end(struct pki_cl_record *rec, const struct pki_cluster *cl,
 	    0, &rec->crl, err)) != PKI_OK)
 		return r;
 	rec->recorded += found;
-	if (!rec->in_memory)
+	if (!rec->fresh)
 		return PKI_OK;
-	/* A new inventory: written with the other files (its image stays
-	 * in rec->inv until pki_cl_record_clear). */
-	return pki_inventory_bytes(rec->inv, &rec->db, &rec->dblen, err);
+	/* A new inventory: complete in its file, put in place with the
+	 * other files (pki_cl_crl_files). */
+	return pki_inventory_commit(rec->inv, err);
 }
 
 int
@@ -646,7 +727,7 @@ pki_cl_record_commit(void *arg, struct pki_error *err)
 {
 	struct pki_cl_record	*rec = arg;
 
-	if (rec->inv == NULL || rec->in_memory)
+	if (rec->inv == NULL || rec->fresh)
 		return PKI_OK;
 	return pki_inventory_commit(rec->inv, err);
 }
@@ -656,6 +737,10 @@ pki_cl_record_clear(struct pki_cl_record *rec)
 {
 	pki_inventory_rollback(rec->inv);
 	pki_inventory_close(rec->inv);
+	/* Gone when the commit renamed it; else not to be left behind. */
+	if (rec->tmppath != NULL)
+		(void)unlink(rec->tmppath);
+	free(rec->tmppath);
 	pki_cluster_crl_clear(&rec->crl);
 	memset(rec, 0, sizeof(*rec));
 }

@@ -969,11 +969,11 @@ record_and_crl(struct issue *is, struct leafjob *jobs, char **dbconf,
 	}
 	if ((r = pki_cl_record_end(&is->rec, cl, is->dir, is->ca, is->cakey,
 	    is->now, err)) != PKI_OK || (r = pki_cl_crl_files(cl, is->dir,
-	    &is->rec.crl, *dbconf, is->rec.db, is->rec.dblen, &is->xf,
+	    &is->rec.crl, *dbconf, is->rec.tmpname, &is->xf,
 	    &is->xpaths, &is->nx, err)) != PKI_OK)
 		return r;
 	for (i = 0; i < is->nx; i++)
-		if (is->xf[i].data == *dbconf || is->xf[i].data == is->rec.db)
+		if (is->xf[i].data == *dbconf || is->xf[i].len == PKI_FILE_PREPARED)
 			is->dbconf_written = 1;
 		else
 			is->crl_copies++;
@@ -1498,6 +1498,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		goto out;
 	/* What a killed run left, each with a private key. */
 	(void)pki_cl_leftovers(is.dfd, sweep_leftover, NULL);
+	pki_cl_record_sweep(is.dfd);
 	if ((r = policy_init(&is, err)) != PKI_OK ||
 	    (r = ready_ca(&is, err)) != PKI_OK ||
 	    (r = pki_cl_revoked(dir, is.now, &is.revoked, &is.nrevoked,

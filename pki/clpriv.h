@@ -103,27 +103,28 @@ int	pki_cl_read_err(struct pki_error *err, int e, const char *path);
  * DIR/inventory.db is changed in a transaction (inv) committed as the
  * last step of the commit (pki_cl_record_commit, the hook of
  * pki_file_write_set_hook), so that it changes with the files or not at
- * all; a new one is built in memory and its file contents (db) are
- * written with them.
+ * all; a new one is built in a temporary file of DIR (tmpname, its name
+ * ".inventory.db.xxxxxx") that joins the commit as a prepared file
+ * (PKI_FILE_PREPARED), so that its pages stay out of memory.
  */
 struct pki_cl_record {
 	struct pki_inventory	*inv;
-	int			 in_memory;	/* a new inventory */
-	const char		*db;		/* its file contents, at the
-						   end (inv's own image) */
-	size_t			 dblen;
+	int			 fresh;		/* a new inventory */
+	char			*tmppath;	/* fresh: DIR/tmpname */
+	const char		*tmpname;	/* in tmppath */
 	struct pki_cluster_crl	 crl;
 	size_t			 recorded;
 };
 
 /*
  * The inventory cluster issue records into: begin opens it (or a new
- * one in memory), add records certificates issued at now (any number of
- * calls), end records as found whatever of the directory the inventory
- * lacks, then takes the CRL DIR needs (pki_cluster_crl_make without a
- * policy: signed anew only when missing or wrong) and, for a new
- * inventory, its file contents.  Clear rec with pki_cl_record_clear(),
- * which rolls back what was not committed.
+ * one in a temporary file), add records certificates issued at now (any
+ * number of calls), end records as found whatever of the directory the
+ * inventory lacks, then takes the CRL DIR needs (pki_cluster_crl_make
+ * without a policy: signed anew only when missing or wrong) and, for a
+ * new inventory, completes its file.  Clear rec with
+ * pki_cl_record_clear(), which rolls back what was not committed and
+ * removes a temporary file the commit did not put in place.
  */
 int	pki_cl_record_begin(const char *dir, struct pki_cl_record *rec,
 	    struct pki_error *err) PKI_MUST_CHECK;
@@ -137,17 +138,24 @@ int	pki_cl_record_end(struct pki_cl_record *rec,
 /* Commits rec's transaction (arg: the struct pki_cl_record). */
 int	pki_cl_record_commit(void *arg, struct pki_error *err);
 void	pki_cl_record_clear(struct pki_cl_record *rec);
+/*
+ * Removes the temporary inventories (".inventory.db.xxxxxx", x a
+ * lower-case hex digit, regular files) a killed cluster issue left in
+ * the directory dfd.  Failures are ignored.
+ */
+void	pki_cl_record_sweep(int dfd);
 
 /*
  * The files that put crl in place and that differ from it: DIR/crl.der,
  * DIR/crl.pem, DIR/db-config.json (when dbconf is not NULL), a new
- * DIR/inventory.db (db, when not NULL) and, with fragments, the copies in
- * every member directory that exists.  *f and *paths (n entries) are
- * freed with pki_cl_files_free().
+ * DIR/inventory.db (dbtmp, when not NULL: the name in DIR of its
+ * complete temporary file, PKI_FILE_PREPARED) and, with
+ * fragments, the copies in every member directory that exists.  *f and
+ * *paths (n entries) are freed with pki_cl_files_free().
  */
 int	pki_cl_crl_files(const struct pki_cluster *cl, const char *dir,
 	    const struct pki_cluster_crl *crl, const char *dbconf,
-	    const char *db, size_t dblen, struct pki_file **f, char ***paths,
+	    const char *dbtmp, struct pki_file **f, char ***paths,
 	    size_t *n, struct pki_error *err) PKI_MUST_CHECK;
 void	pki_cl_files_free(struct pki_file *f, char **paths, size_t n);
 

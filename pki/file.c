@@ -273,6 +273,44 @@ pki_file_write_new(int dfd, const char *name, const void *data, size_t len,
 }
 
 /*
+ * Takes over the file the caller prepared for w (struct pki_file's
+ * prepared) as its temporary file: owner (when not NULL) and exactly
+ * mode as pki_file_write_new gives them, fsync'ed when sync is set.
+ * From here on the set removes it on failure.
+ */
+static int
+file_adopt(struct wfile *w, mode_t mode, const struct stat *owner, int sync,
+    struct pki_error *err)
+{
+	struct stat	st;
+	int		fd;
+
+	if ((w->tmp = strdup(w->f->data)) == NULL)
+		return pki_err(err, PKI_ERR_ALLOC, "%s: out of memory",
+		    w->f->path);
+	if ((fd = openat(w->dfd, w->tmp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return pki_err_sys(err, errno, "%s/%s: cannot open", w->dir,
+		    w->tmp);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		return pki_err(err, PKI_ERR_IO, "%s/%s: not a regular file",
+		    w->dir, w->tmp);
+	}
+	if ((owner != NULL && (owner->st_uid != st.st_uid ||
+	    owner->st_gid != st.st_gid) && fchown(fd, owner->st_uid,
+	    owner->st_gid) == -1 && errno != EPERM) || fchmod(fd, mode) == -1 ||
+	    (sync && fsync(fd) == -1)) {
+		int	e = errno;
+
+		(void)close(fd);
+		return pki_err_sys(err, e, "%s: cannot write", w->f->path);
+	}
+	(void)close(fd);
+	return PKI_OK;
+}
+
+/*
  * Creates the temporary file of w with exactly mode, writes it, fsyncs it
  * when sync is set and closes it.  On failure the temporary file is
  * removed again.
@@ -290,6 +328,8 @@ file_write_tmp(struct wfile *w, mode_t mode, int sync, struct pki_error *err)
 		own.st_uid = o->has_user ? o->uid : geteuid();
 		own.st_gid = o->has_group ? o->gid : getegid();
 	}
+	if (w->f->len == PKI_FILE_PREPARED)
+		return file_adopt(w, mode, o != NULL ? &own : NULL, sync, err);
 	for (i = 0; i < TMP_TRIES; i++) {
 		if ((r = file_tmpname(name, sizeof(name), w->base, "",
 		    err)) != PKI_OK)
@@ -494,6 +534,11 @@ pki_file_write_set_owned(const struct pki_file *files,
 		if (files[i].data == NULL && files[i].len != 0)
 			return pki_err(err, PKI_ERR_ARG, "%s: no data",
 			    files[i].path);
+		if (files[i].len == PKI_FILE_PREPARED &&
+		    (*(const char *)files[i].data == '\0' ||
+		    strchr(files[i].data, '/') != NULL))
+			return pki_err(err, PKI_ERR_ARG, "%s: a prepared file "
+			    "is a name in its directory", files[i].path);
 		for (j = 0; j < i; j++)
 			if (strcmp(files[i].path, files[j].path) == 0)
 				return pki_err(err, PKI_ERR_ARG,
@@ -663,6 +708,11 @@ trial_files(const char *scratch, const struct pki_file *files, size_t n,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
+		if (files[i].len == PKI_FILE_PREPARED) {
+			r = pki_err(err, PKI_ERR_ARG, "%s: a prepared file "
+			    "cannot be tried", files[i].path);
+			goto out;
+		}
 		f[i] = files[i];
 		base = strrchr(files[i].path, '/');
 		if (asprintf(&paths[i], "%s/%s", scratch, base != NULL ?

@@ -73,6 +73,8 @@ struct inv_vfs {
 	sqlite3_vfs	 vfs;		/* first: what SQLite is given */
 	sqlite3_vfs	*real;
 	int		 last_errno;
+	int		 no_readonly;	/* a database opened read-write stays
+					   so or fails (no read-only retry) */
 	char		 name[64];
 };
 
@@ -324,6 +326,17 @@ vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
 		if (errno != 0)
 			v->last_errno = errno;
 		return rc;
+	}
+	/*
+	 * The unix VFS opens read-only when read-write fails, and the
+	 * reason (errno, kept) would show as "readonly database" later.
+	 */
+	if (v->no_readonly && (flags & SQLITE_OPEN_READWRITE) &&
+	    oflags != NULL && (*oflags & SQLITE_OPEN_READONLY)) {
+		v->last_errno = errno != 0 ? errno : EACCES;
+		if (ff->real->pMethods != NULL)
+			(void)ff->real->pMethods->xClose(ff->real);
+		return SQLITE_CANTOPEN;
 	}
 	ff->base.pMethods = &inv_io;
 	return SQLITE_OK;
@@ -582,11 +595,15 @@ pki_inventory_open(const char *path, int flags, struct pki_inventory **out,
 {
 	struct pki_inventory	*inv = NULL;
 	struct stat		 st;
-	int			 oflags, memory = 0, r = PKI_ERR_INTERNAL;
+	int			 oflags, memory = 0, scratch, r = PKI_ERR_INTERNAL;
 
 	*out = NULL;
 	if ((r = pki_dl_load(&sq_lib, err)) != 0)
 		return r;
+	scratch = (flags & PKI_INV_SCRATCH) != 0;
+	if (scratch && (path == NULL || !(flags & PKI_INV_CREATE)))
+		return pki_err(err, PKI_ERR_ARG, "inventory: a scratch file "
+		    "is a new file");
 	if (path == NULL) {
 		/* In memory: built here, written with pki_inventory_bytes. */
 		path = ":memory:";
@@ -622,15 +639,20 @@ pki_inventory_open(const char *path, int flags, struct pki_inventory **out,
 			    pki_err(err, PKI_ERR_ALLOC, "out of memory");
 			goto out;
 		}
-	} else if ((inv->vfs = vfs_new()) == NULL) {
-		r = pki_err(err, PKI_ERR_ALLOC, "%s: cannot set up SQLite",
-		    path);
-		goto out;
-	} else if (sq.open_v2(path, &inv->db, oflags, inv->vfs->name) !=
-	    SQLITE_OK) {
-		r = inv->db != NULL ? db_err(inv, err, "cannot open") :
-		    pki_err(err, PKI_ERR_ALLOC, "out of memory");
-		goto out;
+	} else {
+		if ((inv->vfs = vfs_new()) == NULL) {
+			r = pki_err(err, PKI_ERR_ALLOC, "%s: cannot set up "
+			    "SQLite", path);
+			goto out;
+		}
+		inv->vfs->no_readonly = scratch;
+		if (sq.open_v2(path, &inv->db, oflags, inv->vfs->name) !=
+		    SQLITE_OK) {
+			r = inv->db != NULL ? db_err(inv, err,
+			    "cannot open") : pki_err(err, PKI_ERR_ALLOC,
+			    "out of memory");
+			goto out;
+		}
 	}
 	sq.extended_result_codes(inv->db, 1);
 	if (sq.busy_timeout(inv->db, INV_BUSY_MS) != SQLITE_OK ||
@@ -639,6 +661,14 @@ pki_inventory_open(const char *path, int flags, struct pki_inventory **out,
 	    "cache size", err)) != PKI_OK) ||
 	    ((flags & PKI_INV_NO_SYNC) && (r = db_exec(inv,
 	    "PRAGMA synchronous = OFF", "no sync", err)) != PKI_OK) ||
+	    /*
+	     * A file being built: a crash leaves a temporary file to
+	     * remove, never a database in place, so no journal protects
+	     * it; the caller syncs it before it gets its name.
+	     */
+	    (scratch && (r = db_exec(inv, "PRAGMA locking_mode = EXCLUSIVE; "
+	    "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
+	    "PRAGMA cache_size = -256", "scratch file", err)) != PKI_OK) ||
 	    (r = check_schema(inv, flags, err)) != PKI_OK) {
 		if (r == PKI_ERR_INTERNAL)
 			r = db_err(inv, err, "cannot open");

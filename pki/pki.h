@@ -697,9 +697,19 @@ struct pki_owner {
 struct pki_file {
 	const char	*path;
 	const void	*data;
-	size_t		 len;
+	size_t		 len;	/* or PKI_FILE_PREPARED */
 	mode_t		 mode;
 };
+
+/*
+ * len of a prepared file: data is then not the contents but the name, in
+ * path's directory, of a complete file the caller made there (O_EXCL,
+ * private) to be put in place as path's temporary file.  The set gives
+ * it mode, makes it durable with the others and renames it; on failure
+ * it removes it only once it took it over, so the caller removes that
+ * name if it is still there.  Regular files only.
+ */
+#define PKI_FILE_PREPARED	SIZE_MAX
 
 /*
  * Writes every file atomically: each goes to a new temporary file in its
@@ -3200,6 +3210,11 @@ struct pki_inventory;
 #define PKI_INV_NO_SYNC		0x2	/* PRAGMA synchronous=OFF (fixtures) */
 #define PKI_INV_CFSSL		0x4	/* any cfssl certdb: etcd-pki's tables
 					   not required (revoke -db-config) */
+#define PKI_INV_SCRATCH		0x8	/* with PKI_INV_CREATE: a new file
+					   nobody else uses until the caller
+					   puts it in place (a file set's
+					   PKI_FILE_PREPARED): no rollback
+					   journal, no syncs, a small cache */
 
 /*
  * Opens the database at path (a regular file, no symbolic link; made,

@@ -9,7 +9,7 @@
 # files of revocation: the CRL with its copies, etcd.env, the inventory.
 . "$(dirname "$0")/setup.sh"
 
-plan 70
+plan 72
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -79,6 +79,24 @@ print(db.execute(\"SELECT group_concat(kind || \x27:\x27 || name, \x27 \x27) FRO
 ' out/inventory.db)\" = 'ca:ca client:admin member:etcd1 member:etcd2 member:etcd3'"
 check "db-config.json names it for cfssl" sh -c \
     "grep -q '\"data_source\": \"'\"\$(cd out && pwd)\"'/inventory.db\"' out/db-config.json"
+check "the new inventory: 0644, sound, an ordinary rollback journal" sh -c "
+    test \"\$(stat -c %a out/inventory.db)\" = 644 &&
+    test \"\$(/usr/bin/python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute(\"PRAGMA integrity_check\").fetchone()[0],
+    db.execute(\"PRAGMA journal_mode\").fetchone()[0])
+' out/inventory.db)\" = 'ok delete'"
+# A killed run leaves its new inventory's temporary file: the next run
+# removes it, and only what has that name's exact form.
+mkdir sweep && : >sweep/.inventory.db.0a1b2c &&
+    : >sweep/.inventory.db.0A1B2C && ln -s 0a1b2c sweep/.inventory.db.c0ffee &&
+    : >sweep/.inventory.db.0a1b2c3
+rc=0
+"$E" cluster issue desc.json -o sweep >sweep.out 2>sweep.err || rc=$?
+check "cluster issue removes a temporary inventory a killed run left" sh -c "
+    test $rc = 0 && test ! -e sweep/.inventory.db.0a1b2c &&
+    test -e sweep/.inventory.db.0A1B2C && test -L sweep/.inventory.db.c0ffee &&
+    test -e sweep/.inventory.db.0a1b2c3 && test -s sweep/inventory.db"
 check "openssl verify: every certificate chains to ca.pem" \
     openssl verify -CAfile out/ca.pem out/etcd1/etcd1.pem \
     out/etcd2/etcd2.pem out/etcd3/etcd3.pem out/clients/admin/admin.pem

@@ -580,6 +580,79 @@ test_absent(void)
 	    "Not a directory") != NULL, "absent: lstat's error");
 }
 
+/* A prepared file (PKI_FILE_PREPARED) joins a set as its temporary. */
+static void
+test_prepared(void)
+{
+	struct pki_file		fs[3];
+	struct pki_error	err;
+	static char		db[PATH_MAX];
+
+	memset(&err, 0, sizeof(err));
+	(void)mkdir(P("p"), 0755);
+	umask(022);
+	snprintf(db, sizeof(db), "%s", P("p/inv.db"));
+	put(P("p/.inv.db.0a1b2c"), "built\n", 0600);
+	set3(fs, "p", "prep");
+	fs[2] = (struct pki_file){ db, ".inv.db.0a1b2c", PKI_FILE_PREPARED,
+	    0644 };
+	fsync_calls = syncfs_calls = 0;
+	wr_ok(pki_file_write_set(fs, 3, &err), &err, "prepared: written");
+	is_str(content(P("p/inv.db")), "built\n", "prepared: its contents "
+	    "in place");
+	is_int(mode_of(P("p/inv.db")), 0644, "prepared: 0600 made 0644 "
+	    "(umask 022)");
+	is_int(syncfs_calls, 1, "prepared: synced with the others (syncfs)");
+	is_int(mode_of(P("p/.inv.db.0a1b2c")), -1, "prepared: its name gone");
+	is_int(dotfiles(P("p")), 0, "prepared: no leftover dot-files");
+
+	/* Alone: fsync'ed itself, then the directory. */
+	put(P("p/.inv.db.3d4e5f"), "again\n", 0600);
+	fs[2].data = ".inv.db.3d4e5f";
+	fsync_calls = 0;
+	wr_ok(pki_file_write_set(&fs[2], 1, &err), &err, "prepared alone: "
+	    "written");
+	is_int(fsync_calls, 2, "prepared alone: two fsyncs (file, directory)");
+	is_str(content(P("p/inv.db")), "again\n", "prepared alone: replaced");
+
+	/* Taken over, then a rename fails: removed with the set. */
+	put(P("p/.inv.db.6a7b8c"), "lost\n", 0600);
+	fs[2].data = ".inv.db.6a7b8c";
+	rename_calls = 0;
+	rename_fail_at = 3;
+	rename_errno = EIO;
+	is_int(pki_file_write_set(fs, 3, &err), PKI_ERR_IO, "prepared: a "
+	    "failed rename fails the set");
+	rename_fail_at = 0;
+	is_str(content(P("p/inv.db")), "again\n", "prepared: the target as "
+	    "it was");
+	is_int(dotfiles(P("p")), 0, "prepared: taken over, then removed");
+
+	/* Not taken over (an earlier file fails first): left to the caller. */
+	put(P("p/.inv.db.9d0e1f"), "kept\n", 0600);
+	fs[2].data = ".inv.db.9d0e1f";
+	fs[0].path = P("p/nodir/x.pem");
+	is_int(pki_file_write_set(fs, 3, &err), PKI_ERR_IO, "prepared: an "
+	    "earlier missing directory fails the set");
+	is_str(content(P("p/.inv.db.9d0e1f")), "kept\n", "prepared: not "
+	    "taken over, still there for the caller");
+	(void)unlink(P("p/.inv.db.9d0e1f"));
+	set3(fs, "p", "prep");
+
+	/* Refused: a path, a directory, a trial. */
+	fs[2] = (struct pki_file){ db, "sub/.x", PKI_FILE_PREPARED, 0644 };
+	is_int(pki_file_write_set(&fs[2], 1, &err), PKI_ERR_ARG, "prepared: "
+	    "a name with a slash is refused");
+	(void)mkdir(P("p/.inv.db.dddddd"), 0700);
+	fs[2].data = ".inv.db.dddddd";
+	is_int(pki_file_write_set(&fs[2], 1, &err), PKI_ERR_IO, "prepared: "
+	    "a directory is refused");
+	is_int(mode_of(P("p/inv.db")), 0644, "prepared: the target untouched");
+	(void)rmdir(P("p/.inv.db.dddddd"));
+	is_int(pki_file_write_trial(&fs[2], 1, &err), PKI_ERR_ARG, "prepared: "
+	    "a trial is refused");
+}
+
 int
 main(void)
 {
@@ -591,7 +664,7 @@ main(void)
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	plan(76 + 13 + 13 + 4);
+	plan(76 + 13 + 13 + 4 + 18);
 	test_modes();
 	test_cfssljson();
 	test_record();
@@ -599,6 +672,7 @@ main(void)
 	test_failures();
 	test_hook();
 	test_absent();
+	test_prepared();
 	rmtree(top);
 	return done_testing();
 }

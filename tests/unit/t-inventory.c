@@ -7,6 +7,7 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,7 +177,7 @@ main(void)
 	size_t			 capemlen = 0, n = 0, added = 0;
 	sqlite3			*db = NULL;
 
-	plan(44);
+	plan(48);
 	memset(&err, 0, sizeof(err));
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
@@ -193,6 +194,33 @@ main(void)
 
 	ok(pki_inventory_open(path, 0, &inv, &err) == PKI_ERR_IO &&
 	    inv == NULL, "no file, no PKI_INV_CREATE: refused (%s)", err.text);
+	ok(pki_inventory_open(path, PKI_INV_SCRATCH, &inv, &err) ==
+	    PKI_ERR_ARG && inv == NULL && pki_inventory_open(NULL,
+	    PKI_INV_CREATE | PKI_INV_SCRATCH, &inv, &err) == PKI_ERR_ARG &&
+	    inv == NULL, "PKI_INV_SCRATCH: only a new file (%s)", err.text);
+	/* A scratch file: built without a journal, then an ordinary one. */
+	snprintf(buf, sizeof(buf), "%s/.scratch.db", dir);
+	fp = fopen(buf, "w");
+	if (fp != NULL)
+		fclose(fp);
+	ok(fp != NULL && pki_inventory_open(buf, PKI_INV_CREATE |
+	    PKI_INV_SCRATCH, &inv, &err) == 0 && pki_inventory_begin(inv,
+	    &err) == 0 && pki_inventory_commit(inv, &err) == 0,
+	    "PKI_INV_SCRATCH: created in a transaction (%s)", err.text);
+	{
+		char	jbuf[520];
+
+		snprintf(jbuf, sizeof(jbuf), "%s-journal", buf);
+		ok(access(jbuf, F_OK) == -1 && errno == ENOENT,
+		    "PKI_INV_SCRATCH: no rollback journal");
+	}
+	pki_inventory_close(inv);
+	inv = NULL;
+	ok(pki_inventory_open(buf, 0, &inv, &err) == 0, "PKI_INV_SCRATCH: "
+	    "the file opens as an inventory (%s)", err.text);
+	pki_inventory_close(inv);
+	inv = NULL;
+	(void)unlink(buf);
 	ok(pki_inventory_open(path, PKI_INV_CREATE, &inv, &err) == 0,
 	    "created");
 	add[0] = (struct pki_inv_add){ capem, capemlen, PKI_INV_CA, "ca", "",
