@@ -1151,7 +1151,10 @@ commit(struct issue *is, struct leafjob *jobs, struct pki_error *err)
 	    PKI_CLDIR_CA_KEY,
 	    "ca.csr", "ca-csr.json" };
 
-	max = cl->nleaves * F__COUNT + 4 + is->nx;
+	/* Only a leaf directory that exists adds files to the set. */
+	for (i = 0, max = 4 + is->nx; i < cl->nleaves; i++)
+		if (jobs[i].state != LEAF_NEW)
+			max += F__COUNT;
 	if ((f = calloc(max, sizeof(*f))) == NULL ||
 	    (own = calloc(max, sizeof(*own))) == NULL ||
 	    (paths = calloc(max, sizeof(*paths))) == NULL) {
