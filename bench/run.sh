@@ -199,6 +199,9 @@ cc -O2 -o "$W/floor" "$here/floor.c" \
 # shellcheck disable=SC2046 # the flags are words
 cc -O2 -o "$W/rsagen" "$here/rsagen.c" \
     $(pkg-config --cflags --libs libcrypto) -lm
+# shellcheck disable=SC2046 # the flags are words
+cc -O2 -o "$W/leafbound" "$here/leafbound.c" \
+    $(pkg-config --cflags --libs libcrypto)
 
 # A copy, so that a rebuild during the run changes nothing.
 have_ep=0
@@ -428,6 +431,10 @@ else
 	record f "mkcert (TRUST_STORES=none)" - s - other
 	mkcert_version="not installed"
 fi
+# Not a floor of the same work but a bound below it (bench/leafbound.c):
+# OpenSSL's start, one P-256 key and three files written durably.
+hf f "lower bound: start, one key, 3 durable files (leafbound.c)" floor \
+    "$RF" 10 -N "$rmx" "$W/leafbound $x"
 # ---- (e) start-up alone: version ---------------------------------------------
 printf 'int main(void) { return 0; }\n' > "$W/empty.c"
 cc -O2 -o "$W/empty" "$W/empty.c"
@@ -555,6 +562,8 @@ if [ -x /usr/bin/time ]; then
 		    $hosts
 		unset CAROOT TRUST_STORES
 	fi
+	rss i "lower bound: start, one key, 3 durable files (leafbound.c)" \
+	    floor "$W/leafbound" "$D/out/x"
 fi
 
 # RSA-2048 key generation alone, CPU time per key (bench/README.md).

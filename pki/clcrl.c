@@ -593,7 +593,7 @@ pki_cluster_record_found(struct pki_inventory *inv,
 
 /* ---- cluster issue's part ------------------------------------------------ */
 
-/* Is name a temporary inventory (PKI_CL_INV_TMP, "xxxxxx" lower hex)? */
+/* Is name a temporary inventory (".inventory.db.xxxxxx", lower hex)? */
 static int
 is_inv_tmp(const char *name)
 {
@@ -675,7 +675,8 @@ pki_cl_record_begin(const char *dir, struct pki_cl_record *rec,
 		if ((r = inv_tmp_create(dir, rec, err)) == PKI_OK)
 			r = pki_inventory_open(rec->tmppath, PKI_INV_CREATE |
 			    PKI_INV_SCRATCH, &rec->inv, err);
-		/* Errors name the inventory, not its temporary file. */
+		/* The error's source is the inventory (its text may name
+		 * the temporary file). */
 		if (r != PKI_OK)
 			pki_err_source(err, path);
 	}
