@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 #include <ctype.h>
-#include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include <openssl/bn.h>
-#include <openssl/rand.h>
 
 #include "internal.h"
 #include "cluster.h"
@@ -593,69 +592,26 @@ pki_cluster_record_found(struct pki_inventory *inv,
 
 /* ---- cluster issue's part ------------------------------------------------ */
 
-/* Is name a temporary inventory (".inventory.db.xxxxxx", lower hex)? */
-static int
-is_inv_tmp(const char *name)
-{
-	static const char	prefix[] = "." PKI_CLDIR_INVENTORY ".";
-	size_t			i, n = sizeof(prefix) - 1;
-
-	if (strncmp(name, prefix, n) != 0 || strlen(name) != n + 6)
-		return 0;
-	for (i = n; i < n + 6; i++)
-		if (!isxdigit((unsigned char)name[i]) ||
-		    isupper((unsigned char)name[i]))
-			return 0;
-	return 1;
-}
-
-void
-pki_cl_record_sweep(int dfd)
-{
-	struct dirent	*de;
-	struct stat	 st;
-	DIR		*d;
-
-	if ((d = pki_dir_open_at(dfd, ".")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL)
-		if (is_inv_tmp(de->d_name) && fstatat(dfd, de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-			(void)unlinkat(dfd, de->d_name, 0);
-	(void)closedir(d);
-}
-
 /* Creates the empty temporary file of a new inventory in dir. */
 static int
 inv_tmp_create(const char *dir, struct pki_cl_record *rec,
     struct pki_error *err)
 {
-	char		name[sizeof(PKI_CLDIR_INVENTORY) + 16];
-	unsigned char	rnd[3];
-	int		fd, try;
+	char	name[NAME_MAX + 1];
+	int	dfd, r;
 
-	for (try = 0; try < 16; try++) {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-			return pki_err_ssl(err, PKI_ERR_CRYPTO, "RAND_bytes");
-		snprintf(name, sizeof(name), ".%s.%02x%02x%02x",
-		    PKI_CLDIR_INVENTORY, rnd[0], rnd[1], rnd[2]);
-		if ((rec->tmppath = pki_path_join(dir, name)) == NULL)
-			return pki_err(err, PKI_ERR_ALLOC, "out of memory");
-		/* Private until the commit gives it its mode. */
-		if ((fd = open(rec->tmppath, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600)) != -1) {
-			(void)close(fd);
-			rec->tmpname = strrchr(rec->tmppath, '/') + 1;
-			return PKI_OK;
-		}
-		free(rec->tmppath);
-		rec->tmppath = NULL;
-		if (errno != EEXIST)
-			return pki_err_sys(err, errno, "%s/%s: cannot create",
-			    dir, name);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return pki_err_sys(err, errno, "%s: cannot open", dir);
+	if ((r = pki_file_tmp_create(dfd, PKI_CLDIR_INVENTORY, name,
+	    sizeof(name), err)) == PKI_OK &&
+	    (rec->tmppath = pki_path_join(dir, name)) == NULL) {
+		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
+		(void)unlinkat(dfd, name, 0);
 	}
-	return pki_err(err, PKI_ERR_IO, "%s: no free temporary name for %s",
-	    dir, PKI_CLDIR_INVENTORY);
+	(void)close(dfd);
+	if (r == PKI_OK)
+		rec->tmpname = strrchr(rec->tmppath, '/') + 1;
+	return r;
 }
 
 int

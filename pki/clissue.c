@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -240,6 +241,45 @@ sweep_leftover(void *arg, int pfd, const char *in, const char *name)
 	remove_tmpdir(pfd, name);
 }
 
+/*
+ * Removes from directory dfd the temporary files and backup links a
+ * killed run's file set left for the n files of names (regular files of
+ * those exact names only, pki_file_is_tmp_of): a new CA's key among them.
+ */
+static void
+sweep_set_tmps(int dfd, const char *const *names, size_t n)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	size_t		 i;
+
+	if ((d = pki_dir_open_at(dfd, ".")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.')
+			continue;
+		for (i = 0; i < n; i++)
+			if (pki_file_is_tmp_of(de->d_name, names[i]))
+				break;
+		if (i < n && fstatat(dfd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			(void)unlinkat(dfd, de->d_name, 0);
+	}
+	(void)closedir(d);
+}
+
+/* What DIR's own files left under temporary names (sweep_set_tmps). */
+static void
+sweep_top(const struct issue *is)
+{
+	static const char *const	names[] = { PKI_CLDIR_CA,
+	    PKI_CLDIR_CA_KEY, "ca.csr", "ca-csr.json", PKI_CLDIR_CRL_DER,
+	    PKI_CLDIR_CRL_PEM, PKI_CLDIR_DBCONFIG, PKI_CLDIR_INVENTORY };
+
+	sweep_set_tmps(is->dfd, names, sizeof(names) / sizeof(names[0]));
+}
+
 /* ---- the CA --------------------------------------------------------- */
 
 /* Loads the CA from cert/key paths (dfd-relative unless absolute). */
@@ -408,6 +448,23 @@ leaf_file(const struct pki_cluster_leaf *lf, int i, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/* What leaf lf's files left under temporary names in ldfd. */
+static void
+sweep_leaf(const struct pki_cluster_leaf *lf, int ldfd)
+{
+	char		 buf[F__COUNT][NAME_MAX + 1];
+	const char	*names[F__COUNT + 2];
+	size_t		 n = 0;
+	int		 i;
+
+	for (i = 0; i < F__COUNT; i++)
+		if (leaf_file(lf, i, buf[i], sizeof(buf[i])) == 0)
+			names[n++] = buf[i];
+	names[n++] = PKI_CLDIR_CRL_DER;
+	names[n++] = PKI_CLDIR_CRL_PEM;
+	sweep_set_tmps(ldfd, names, n);
+}
+
 /*
  * The owner and mode of leaf j's new key into j->own and j->keymode
  * (pki_owner_key): -owner and -mode, then the description's, then for a
@@ -526,6 +583,7 @@ examine(struct issue *is, struct leafjob *j, struct pki_error *err)
 		j->reason = "missing";
 		return leaf_owner(is, j, -1, 0, err);
 	}
+	sweep_leaf(lf, ldfd);
 	ck.cl = is->cl;
 	ck.leaf = j->leaf;
 	ck.ca = is->ca;
@@ -1306,6 +1364,7 @@ new_ca_owner(struct issue *is, struct leafjob *j, struct pki_error *err)
 	if (j->state == LEAF_NEW || (ldfd = openat(is->dfd, lf->dir,
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return leaf_owner(is, j, -1, 0, err);
+	sweep_leaf(lf, ldfd);
 	r = leaf_owner(is, j, ldfd, pair_matches(ldfd, lf), err);
 	(void)close(ldfd);
 	return r;
@@ -1501,7 +1560,7 @@ pki_cluster_issue(const struct pki_cluster *cl, const char *dir,
 		goto out;
 	/* What a killed run left, each with a private key. */
 	(void)pki_cl_leftovers(is.dfd, sweep_leftover, NULL);
-	pki_cl_record_sweep(is.dfd);
+	sweep_top(&is);
 	if ((r = policy_init(&is, err)) != PKI_OK ||
 	    (r = ready_ca(&is, err)) != PKI_OK ||
 	    (r = pki_cl_revoked(dir, is.now, &is.revoked, &is.nrevoked,

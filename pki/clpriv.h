@@ -104,7 +104,7 @@ int	pki_cl_read_err(struct pki_error *err, int e, const char *path);
  * last step of the commit (pki_cl_record_commit, the hook of
  * pki_file_write_set_hook), so that it changes with the files or not at
  * all; a new one is built in a temporary file of DIR (tmpname, its name
- * ".inventory.db.xxxxxx") that joins the commit as a prepared file
+ * pki_file_tmp_create's) that joins the commit as a prepared file
  * (PKI_FILE_PREPARED), so that its pages stay out of memory.
  */
 struct pki_cl_record {
@@ -138,12 +138,6 @@ int	pki_cl_record_end(struct pki_cl_record *rec,
 /* Commits rec's transaction (arg: the struct pki_cl_record). */
 int	pki_cl_record_commit(void *arg, struct pki_error *err);
 void	pki_cl_record_clear(struct pki_cl_record *rec);
-/*
- * Removes the temporary inventories (".inventory.db.xxxxxx", x a
- * lower-case hex digit, regular files) a killed cluster issue left in
- * the directory dfd.  Failures are ignored.
- */
-void	pki_cl_record_sweep(int dfd);
 
 /*
  * The files that put crl in place and that differ from it: DIR/crl.der,

@@ -114,6 +114,48 @@ file_tmpname(char *buf, size_t size, const char *base, const char *tag,
 	return PKI_OK;
 }
 
+int
+pki_file_is_tmp_of(const char *name, const char *base)
+{
+	size_t	blen = strlen(base), i;
+
+	if (blen > TMP_BASEMAX)
+		blen = TMP_BASEMAX;
+	if (blen == 0 || name[0] != '.' || strncmp(name + 1, base, blen) != 0 ||
+	    name[blen + 1] != '.')
+		return 0;
+	name += blen + 2;
+	if (strncmp(name, "old.", 4) == 0)
+		name += 4;
+	for (i = 0; i < TMP_RANDLEN; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9')))
+			return 0;
+	return name[TMP_RANDLEN] == '\0';
+}
+
+int
+pki_file_tmp_create(int dfd, const char *base, char *name, size_t size,
+    struct pki_error *err)
+{
+	int	fd, i, r;
+
+	for (i = 0; i < TMP_TRIES; i++) {
+		if ((r = file_tmpname(name, size, base, "", err)) != PKI_OK)
+			return r;
+		if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600)) != -1) {
+			(void)close(fd);
+			return PKI_OK;
+		}
+		if (errno != EEXIST)
+			return pki_err_sys(err, errno, "%s: cannot create",
+			    name);
+	}
+	return pki_err_sys(err, EEXIST, "%s: no free temporary name", base);
+}
+
 /*
  * n unpredictable bytes from the kernel (getrandom(2)), or from OpenSSL
  * where the kernel has no getrandom.  A temporary name needs no more: the

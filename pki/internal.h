@@ -136,6 +136,21 @@ int	pki_file_random(char *buf, size_t n, struct pki_error *err)
 /* Writes all of len bytes to fd.  Returns 0, or -1 with errno set. */
 int	pki_file_writeall(int fd, const void *data, size_t len);
 /*
+ * 1 if name is what pki_file_write_set() names the temporary file or the
+ * backup link of a target base in its directory (".BASE.XXXXXX" or
+ * ".BASE.old.XXXXXX", BASE cut as it cuts it), else 0.  Such a file left
+ * in place is what a killed run did not finish.
+ */
+int	pki_file_is_tmp_of(const char *name, const char *base);
+/*
+ * Creates an empty private (0600) file in dfd under a fresh temporary
+ * name of base, as pki_file_write_set() names them, into name (size
+ * bytes): for a file built in place and then given to a set as
+ * PKI_FILE_PREPARED.  Returns PKI_OK or an error.
+ */
+int	pki_file_tmp_create(int dfd, const char *base, char *name,
+	    size_t size, struct pki_error *err) PKI_MUST_CHECK;
+/*
  * Creates name in dfd (O_EXCL|O_NOFOLLOW) with exactly mode whatever the
  * umask, owned like *owner when given and permitted (group and other bits
  * are granted only after that), writes len bytes, fsyncs when sync is set,

@@ -69,8 +69,6 @@
 #define GEN_TRIES	1000
 /* Longest serial accepted in a generation name (20 octets = 40 digits). */
 #define SERIAL_MAX	64
-/* Random characters in pki_file_write_set()'s temporary names. */
-#define WS_RANDLEN	6
 
 /* What a configured name in D is. */
 #define F_MISSING	0
@@ -504,26 +502,6 @@ is_tmp(const char *s)
 	return strncmp(s, TMP_TAG, strlen(TMP_TAG)) == 0;
 }
 
-/* 1 if name is a temporary file pki_file_write_set() makes for file. */
-static int
-is_ws_tmp(const char *name, const char *file)
-{
-	size_t	flen = strlen(file), i;
-
-	if (name[0] != '.' || strncmp(name + 1, file, flen) != 0 ||
-	    name[flen + 1] != '.')
-		return 0;
-	name += flen + 2;
-	if (strncmp(name, "old.", 4) == 0)
-		name += 4;
-	for (i = 0; i < WS_RANDLEN; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-		    (name[i] >= 'A' && name[i] <= 'Z') ||
-		    (name[i] >= '0' && name[i] <= '9')))
-			return 0;
-	return name[WS_RANDLEN] == '\0';
-}
-
 /* 1 if name in D is a leftover of set s. */
 static int
 is_leftover(const struct pki_set *s, const char *name)
@@ -540,7 +518,7 @@ is_leftover(const struct pki_set *s, const char *name)
 		    (strncmp(name + flen, BAK_SUFFIX, strlen(BAK_SUFFIX)) ==
 		    0 && is_tmp(name + flen + strlen(BAK_SUFFIX)))))
 			return 1;
-		if (is_ws_tmp(name, s->file[i]))
+		if (pki_file_is_tmp_of(name, s->file[i]))
 			return 1;
 	}
 	return 0;

@@ -9,7 +9,7 @@
 # files of revocation: the CRL with its copies, etcd.env, the inventory.
 . "$(dirname "$0")/setup.sh"
 
-plan 72
+plan 73
 
 cd "$T" || exit 1
 E=$ETCD_PKI
@@ -86,17 +86,25 @@ db = sqlite3.connect(sys.argv[1])
 print(db.execute(\"PRAGMA integrity_check\").fetchone()[0],
     db.execute(\"PRAGMA journal_mode\").fetchone()[0])
 ' out/inventory.db)\" = 'ok delete'"
-# A killed run leaves its new inventory's temporary file: the next run
-# removes it, and only what has that name's exact form.
-mkdir sweep && : >sweep/.inventory.db.0a1b2c &&
-    : >sweep/.inventory.db.0A1B2C && ln -s 0a1b2c sweep/.inventory.db.c0ffee &&
-    : >sweep/.inventory.db.0a1b2c3
+# A killed run leaves the temporary files of its last file set (the new
+# inventory, a new CA key): the next run removes them, and only what has
+# such a name for a file it writes there.
+mkdir sweep && : >sweep/.inventory.db.0a1B2c && : >sweep/.ca-key.pem.Zz09aQ &&
+    : >sweep/.crl.pem.old.abcdef && : >sweep/.inventory.db.0a1b2c3 &&
+    : >sweep/.notours.db.abcdef && ln -s ca.pem sweep/.ca.pem.c0ffee
 rc=0
 "$E" cluster issue desc.json -o sweep >sweep.out 2>sweep.err || rc=$?
-check "cluster issue removes a temporary inventory a killed run left" sh -c "
-    test $rc = 0 && test ! -e sweep/.inventory.db.0a1b2c &&
-    test -e sweep/.inventory.db.0A1B2C && test -L sweep/.inventory.db.c0ffee &&
-    test -e sweep/.inventory.db.0a1b2c3 && test -s sweep/inventory.db"
+check "cluster issue removes the temporary files a killed run left" sh -c "
+    test $rc = 0 && test ! -e sweep/.inventory.db.0a1B2c &&
+    test ! -e sweep/.ca-key.pem.Zz09aQ && test ! -e sweep/.crl.pem.old.abcdef &&
+    test -e sweep/.inventory.db.0a1b2c3 && test -e sweep/.notours.db.abcdef &&
+    test -L sweep/.ca.pem.c0ffee && test -s sweep/inventory.db"
+: >sweep/etcd2/.etcd2-key.pem.Q1w2E3 && : >sweep/etcd2/.etcd2-key.pem.Q1w2E
+rc=0
+"$E" cluster issue desc.json -o sweep >sweep.out 2>sweep.err || rc=$?
+check "... and in a member's directory" sh -c "
+    test $rc = 0 && test ! -e sweep/etcd2/.etcd2-key.pem.Q1w2E3 &&
+    test -e sweep/etcd2/.etcd2-key.pem.Q1w2E"
 check "openssl verify: every certificate chains to ca.pem" \
     openssl verify -CAfile out/ca.pem out/etcd1/etcd1.pem \
     out/etcd2/etcd2.pem out/etcd3/etcd3.pem out/clients/admin/admin.pem

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "pki.h"
+#include "internal.h"
 #include "../tap.h"
 
 /* Fault injection: fail the Nth call (1-based) with errno; 0 = never. */
@@ -653,6 +654,48 @@ test_prepared(void)
 	    "a trial is refused");
 }
 
+/* The names of a set's temporary files, for the sweeps of killed runs. */
+static void
+test_tmpnames(void)
+{
+	struct pki_error	err;
+	char			name[NAME_MAX + 1], longbase[121], longtmp[128];
+	int			dfd;
+
+	memset(&err, 0, sizeof(err));
+	ok(pki_file_is_tmp_of(".x.pem.Ab12Cd", "x.pem") &&
+	    pki_file_is_tmp_of(".x.pem.old.Ab12Cd", "x.pem"),
+	    "tmp name: .BASE.XXXXXX and .BASE.old.XXXXXX");
+	ok(!pki_file_is_tmp_of(".x.pem.Ab12C", "x.pem") &&
+	    !pki_file_is_tmp_of(".x.pem.Ab12Cd7", "x.pem") &&
+	    !pki_file_is_tmp_of(".x.pem.Ab-2Cd", "x.pem") &&
+	    !pki_file_is_tmp_of("x.pem.Ab12Cd", "x.pem") &&
+	    !pki_file_is_tmp_of(".y.pem.Ab12Cd", "x.pem") &&
+	    !pki_file_is_tmp_of(".x.pem.Ab12Cd", "") &&
+	    !pki_file_is_tmp_of(".x.pem.new.Ab12Cd", "x.pem"),
+	    "tmp name: nothing else (length, characters, base, tag)");
+	memset(longbase, 'a', 120);
+	longbase[120] = '\0';
+	snprintf(longtmp, sizeof(longtmp), ".%.100s.Zz0099", longbase);
+	ok(pki_file_is_tmp_of(longtmp, longbase), "tmp name: a base over 100 "
+	    "bytes is cut as the set cuts it");
+	(void)mkdir(P("n"), 0755);
+	dfd = open(P("n"), O_RDONLY | O_DIRECTORY);
+	umask(022);
+	ok(dfd != -1 && pki_file_tmp_create(dfd, "inv.db", name, sizeof(name),
+	    &err) == PKI_OK && pki_file_is_tmp_of(name, "inv.db"),
+	    "tmp_create: a set's temporary name (%s)", err.text);
+	{
+		char	path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s", P("n"), name);
+		is_int(mode_of(path), 0600, "tmp_create: private (0600)");
+		(void)unlink(path);
+	}
+	if (dfd != -1)
+		(void)close(dfd);
+}
+
 int
 main(void)
 {
@@ -664,7 +707,7 @@ main(void)
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	plan(76 + 13 + 13 + 4 + 18);
+	plan(76 + 13 + 13 + 4 + 18 + 5);
 	test_modes();
 	test_cfssljson();
 	test_record();
@@ -673,6 +716,7 @@ main(void)
 	test_hook();
 	test_absent();
 	test_prepared();
+	test_tmpnames();
 	rmtree(top);
 	return done_testing();
 }
