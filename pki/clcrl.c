@@ -603,8 +603,9 @@ inv_tmp_create(const char *dir, struct pki_cl_record *rec,
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return pki_err_sys(err, errno, "%s: cannot open", dir);
 	if ((r = pki_file_tmp_create(dfd, PKI_CLDIR_INVENTORY, name,
-	    sizeof(name), err)) == PKI_OK &&
-	    (rec->tmppath = pki_path_join(dir, name)) == NULL) {
+	    sizeof(name), err)) != PKI_OK)
+		pki_err_prefix(err, dir);
+	else if ((rec->tmppath = pki_path_join(dir, name)) == NULL) {
 		r = pki_err(err, PKI_ERR_ALLOC, "out of memory");
 		(void)unlinkat(dfd, name, 0);
 	}

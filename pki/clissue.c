@@ -60,7 +60,7 @@
 struct leafjob {
 	size_t			 leaf;
 	int			 state;		/* LEAF_* */
-	const char		*reason;	/* a static text or own_reason */
+	const char		*reason;	/* static, or own_reason */
 	char			*own_reason;	/* LEAF_REISSUE's, malloc'ed */
 	struct pki_issued	 fl;		/* products */
 	char			*text[F__COUNT];	/* CSR JSON, conf, env */

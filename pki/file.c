@@ -315,10 +315,10 @@ pki_file_write_new(int dfd, const char *name, const void *data, size_t len,
 }
 
 /*
- * Takes over the file the caller prepared for w (struct pki_file's
- * prepared) as its temporary file: owner (when not NULL) and exactly
- * mode as pki_file_write_new gives them, fsync'ed when sync is set.
- * From here on the set removes it on failure.
+ * Takes over the file the caller prepared for w (PKI_FILE_PREPARED: its
+ * name is w->f->data) as its temporary file: owner (when not NULL) and
+ * exactly mode as pki_file_write_new gives them, fsync'ed when sync is
+ * set.  From here on the set removes it on failure.
  */
 static int
 file_adopt(struct wfile *w, mode_t mode, const struct stat *owner, int sync,
