@@ -3240,10 +3240,10 @@ int		 pki_inventory_open_dbconfig(const char *buf, size_t len,
 		    struct pki_error *err) PKI_MUST_CHECK;
 /*
  * With path NULL, pki_inventory_open() makes a new database in memory,
- * whose file contents pki_inventory_bytes() gives: a new inventory is
- * written with the files it records, all or nothing.  *buf is SQLite's
- * own image of the database, not a copy: valid until inv is changed or
- * closed.
+ * whose file contents pki_inventory_bytes() gives.  *buf is SQLite's own
+ * image of the database, not a copy: valid until inv is changed or
+ * closed.  (cluster issue builds a new inventory in a file instead:
+ * PKI_INV_SCRATCH.)
  */
 int		 pki_inventory_bytes(struct pki_inventory *inv,
 		    const char **buf, size_t *len,
