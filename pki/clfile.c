@@ -153,6 +153,29 @@ leftovers_in(int pfd, const char *in,
 	return e != 0 ? -1 : 0;
 }
 
+void
+pki_cl_sweep_set(int dfd, const char *const *names, size_t n)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	size_t		 i;
+
+	if ((d = pki_dir_open_at(dfd, ".")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.')
+			continue;
+		for (i = 0; i < n; i++)
+			if (pki_file_is_tmp_of(de->d_name, names[i]))
+				break;
+		if (i < n && fstatat(dfd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			(void)unlinkat(dfd, de->d_name, 0);
+	}
+	(void)closedir(d);
+}
+
 int
 pki_cl_leftovers(int dfd, void (*fn)(void *, int, const char *,
     const char *), void *arg)

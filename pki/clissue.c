@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -241,35 +240,7 @@ sweep_leftover(void *arg, int pfd, const char *in, const char *name)
 	remove_tmpdir(pfd, name);
 }
 
-/*
- * Removes from directory dfd the temporary files and backup links a
- * killed run's file set left for the n files of names (regular files of
- * those exact names only, pki_file_is_tmp_of): a new CA's key among them.
- */
-static void
-sweep_set_tmps(int dfd, const char *const *names, size_t n)
-{
-	struct dirent	*de;
-	struct stat	 st;
-	DIR		*d;
-	size_t		 i;
-
-	if ((d = pki_dir_open_at(dfd, ".")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] != '.')
-			continue;
-		for (i = 0; i < n; i++)
-			if (pki_file_is_tmp_of(de->d_name, names[i]))
-				break;
-		if (i < n && fstatat(dfd, de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-			(void)unlinkat(dfd, de->d_name, 0);
-	}
-	(void)closedir(d);
-}
-
-/* What DIR's own files left under temporary names (sweep_set_tmps). */
+/* What DIR's own files left under temporary names (pki_cl_sweep_set). */
 static void
 sweep_top(const struct issue *is)
 {
@@ -277,7 +248,7 @@ sweep_top(const struct issue *is)
 	    PKI_CLDIR_CA_KEY, "ca.csr", "ca-csr.json", PKI_CLDIR_CRL_DER,
 	    PKI_CLDIR_CRL_PEM, PKI_CLDIR_DBCONFIG, PKI_CLDIR_INVENTORY };
 
-	sweep_set_tmps(is->dfd, names, sizeof(names) / sizeof(names[0]));
+	pki_cl_sweep_set(is->dfd, names, sizeof(names) / sizeof(names[0]));
 }
 
 /* ---- the CA --------------------------------------------------------- */
@@ -462,7 +433,7 @@ sweep_leaf(const struct pki_cluster_leaf *lf, int ldfd)
 			names[n++] = buf[i];
 	names[n++] = PKI_CLDIR_CRL_DER;
 	names[n++] = PKI_CLDIR_CRL_PEM;
-	sweep_set_tmps(ldfd, names, n);
+	pki_cl_sweep_set(ldfd, names, n);
 }
 
 /*

@@ -93,6 +93,13 @@ const char	*pki_cl_strerror(int e);
  */
 int	pki_cl_leftovers(int dfd, void (*fn)(void *, int, const char *,
 	    const char *), void *arg);
+/*
+ * Removes from directory dfd the temporary files and backup links that a
+ * killed run's file set left for the n files of names (regular files
+ * named so for one of them, pki_file_is_tmp_of), a new CA's key among
+ * them, when no run holds the lock.  Failures are ignored.
+ */
+void	pki_cl_sweep_set(int dfd, const char *const *names, size_t n);
 /* Fills err for pki_cl_slurpat()'s failure on path; returns its code. */
 int	pki_cl_read_err(struct pki_error *err, int e, const char *path);
 

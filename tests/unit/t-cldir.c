@@ -4,11 +4,17 @@
  * URLs, trust bundles, the one CA loader (its checks and messages) and
  * the notes and date texts of pki/note.c.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
+#include "clpriv.h"
 #include "../tap.h"
 #include "fixture.h"
 
@@ -226,12 +232,80 @@ test_notes(void)
 	is_str(buf, "<expired>", "left: none");
 }
 
+/* Does dir/name exist (not followed)? */
+static int
+there(const char *dir, const char *name)
+{
+	char		path[4200];
+	struct stat	st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return lstat(path, &st) == 0;
+}
+
+/* pki_cl_sweep_set: only regular files named as a set's for a name. */
+static void
+test_sweep(void)
+{
+	static const char *const names[] = { "ca-key.pem", "inventory.db" };
+	static const char *const gone[] = { ".ca-key.pem.Ab12Cd",
+	    ".inventory.db.old.zZ9900" };
+	static const char *const kept[] = { ".ca-key.pem.Ab12C",
+	    ".ca.pem.Ab12Cd", ".notes.Ab12Cd", "ca-key.pem" };
+	char		dir[] = "/tmp/t-cldir.XXXXXX", path[4200];
+	size_t		i;
+	int		fd, dfd, ok_all = 1;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "sweep: mkdtemp: %s", strerror(errno));
+		ok(0, "sweep: not run");
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, gone[i]);
+		if ((fd = open(path, O_WRONLY | O_CREAT, 0600)) != -1)
+			close(fd);
+	}
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, kept[i]);
+		if ((fd = open(path, O_WRONLY | O_CREAT, 0600)) != -1)
+			close(fd);
+	}
+	/* A directory and a link of a swept name stay. */
+	snprintf(path, sizeof(path), "%s/.inventory.db.Qq1122", dir);
+	(void)mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/.ca-key.pem.Ww3344", dir);
+	(void)symlink("ca-key.pem", path);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	pki_cl_sweep_set(dfd, names, 2);
+	for (i = 0; i < 2; i++)
+		if (there(dir, gone[i]))
+			ok_all = 0;
+	ok(dfd != -1 && ok_all, "sweep: a set's temporary and backup names "
+	    "of a listed file are removed");
+	ok(there(dir, kept[0]) && there(dir, kept[1]) && there(dir, kept[2]) &&
+	    there(dir, kept[3]) && there(dir, ".inventory.db.Qq1122") &&
+	    there(dir, ".ca-key.pem.Ww3344"), "sweep: other names, a "
+	    "directory and a link stay");
+	if (dfd != -1)
+		close(dfd);
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, kept[i]);
+		(void)unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/.inventory.db.Qq1122", dir);
+	(void)rmdir(path);
+	snprintf(path, sizeof(path), "%s/.ca-key.pem.Ww3344", dir);
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+
 int
 main(void)
 {
 	struct fx_ca	a, b;
 
-	plan(53);
+	plan(55);
 	fx_ca_new(&a, "CA a", 0);
 	fx_ca_new(&b, "CA b", 0);
 	test_paths();
@@ -239,6 +313,7 @@ main(void)
 	test_bundle(&a, &b);
 	test_loader(&a, &b);
 	test_notes();
+	test_sweep();
 	fx_ca_free(&a);
 	fx_ca_free(&b);
 	return done_testing();
